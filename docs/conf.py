@@ -1,0 +1,22 @@
+"""Sphinx configuration for salesfunnel."""
+
+from __future__ import annotations
+
+project = "salesfunnel"
+author = "salesfunnel developers"
+copyright = "2026, salesfunnel developers"  # noqa: A001 - Sphinx's required name
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.doctest",
+    "sphinx.ext.viewcode",
+]
+napoleon_numpy_docstring = True
+napoleon_google_docstring = False
+autodoc_typehints = "description"
+autodoc_member_order = "bysource"
+nitpicky = False
+html_theme = "furo"
+html_title = "salesfunnel"
+exclude_patterns = ["_build", "**.ipynb_checkpoints"]

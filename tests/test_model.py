@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from salesfunnel import Funnel, FunnelDataError, SalesFunnelError, Stage
+
+from strategies import funnels
+
+
+def test_from_mapping_keeps_order_and_indexes_by_name_and_position() -> None:
+    f = Funnel.from_counts({"b": 3, "a": 5, "c": 1}, name="x")
+    assert f.names == ("b", "a", "c")
+    assert f[1].name == "a"
+    assert f["c"].count == 1.0
+    assert f.index("a") == 1
+    assert "a" in f
+    assert f.name == "x"
+    assert f.counts.dtype == np.float64
+    assert list(f.counts) == [3.0, 5.0, 1.0]
+
+
+def test_from_pairs_and_triples_with_amounts() -> None:
+    f = Funnel.from_counts([("Calls", 10, 1000.0), ("Paid", 2)])
+    assert f[0].amount == 1000.0
+    assert f[1].amount is None
+    assert math.isnan(f.amounts[1])
+    assert f.has_amounts
+
+
+def test_amounts_mapping_must_name_known_stages() -> None:
+    with pytest.raises(FunnelDataError, match="Nope"):
+        Funnel.from_counts({"a": 1}, amounts={"Nope": 3})
+
+
+def test_counts_are_read_only() -> None:
+    f = Funnel.from_counts({"a": 1, "b": 0})
+    with pytest.raises(ValueError, match="read-only"):
+        f.counts[0] = 5
+
+
+def test_larger_later_stage_is_flagged_not_reordered() -> None:
+    f = Funnel.from_counts({"a": 5, "b": 7, "c": 2})
+    assert f.names == ("a", "b", "c")
+    assert list(f.non_monotonic) == [False, True, False]
+    assert not f.is_monotonic
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        (math.nan, "nan"),
+        (math.inf, "inf"),
+        (-1, "-1"),
+        ("12", "'12'"),
+        (None, "None"),
+        (True, "True"),
+    ],
+)
+def test_bad_counts_raise_naming_stage_and_value(value: object, fragment: str) -> None:
+    with pytest.raises(FunnelDataError) as info:
+        Funnel.from_counts({"Calls": 10, "Meetings": value})  # type: ignore[dict-item]
+    assert "Meetings" in str(info.value)
+    assert fragment in str(info.value)
+    assert isinstance(info.value, ValueError)
+    assert isinstance(info.value, SalesFunnelError)
+
+
+def test_no_stages_duplicate_and_empty_names() -> None:
+    with pytest.raises(FunnelDataError, match="at least one stage"):
+        Funnel.from_counts({})
+    with pytest.raises(FunnelDataError, match=r"unique.*'a'.*0 and 1"):
+        Funnel.from_counts([("a", 1), ("a", 2)])
+    with pytest.raises(FunnelDataError, match="non-empty"):
+        Funnel.from_counts([("  ", 1)])
+    with pytest.raises(FunnelDataError, match="mapping or a sequence"):
+        Funnel.from_counts("abc")  # type: ignore[arg-type]
+
+
+def test_unknown_stage_name_lookup_lists_names() -> None:
+    f = Funnel.from_counts({"a": 1})
+    with pytest.raises(KeyError, match=r"'zz'.*\['a'\]"):
+        f["zz"]
+
+
+def test_stage_payload_is_kept_and_not_compared() -> None:
+    s = Stage("a", 1, data={"deal_ids": [1, 2]})
+    assert s.data == {"deal_ids": [1, 2]}
+    assert s == Stage("a", 1, data="other")
+
+
+@given(funnels())
+def test_any_valid_funnel_round_trips_through_pairs(f: Funnel) -> None:
+    again = Funnel.from_counts([(s.name, s.count) for s in f])
+    assert again.names == f.names
+    assert np.array_equal(again.counts, f.counts)
+
+
+@given(st.lists(st.one_of(st.floats(), st.integers(), st.text()), min_size=1, max_size=6))
+def test_invalid_inputs_always_raise_funnel_data_error(values: list[object]) -> None:
+    pairs = [(f"s{i}", v) for i, v in enumerate(values)]
+
+    def valid(v: object) -> bool:
+        return (
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
+        )
+
+    if all(valid(v) for v in values):
+        assert len(Funnel.from_counts(pairs)) == len(values)  # type: ignore[arg-type]
+    else:
+        with pytest.raises(FunnelDataError):
+            Funnel.from_counts(pairs)  # type: ignore[arg-type]
