@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Document the source tree next to this file, whatever is installed.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
 project = "salesfunnel"
 author = "salesfunnel developers"
 copyright = "2026, salesfunnel developers"  # noqa: A001 - Sphinx's required name
