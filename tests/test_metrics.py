@@ -120,3 +120,11 @@ def test_bottleneck_is_a_minimum_defined_step(f: Funnel) -> None:
     assert neck.rate == np.nanmin(steps)
     earlier = steps[: neck.index - 1]
     assert not (earlier[~np.isnan(earlier)] <= neck.rate).any()
+
+
+def test_to_pandas_keeps_nan_for_undefined_rates() -> None:
+    pytest.importorskip("pandas")
+    frame = metrics_table(Funnel.from_counts({"a": 10, "b": 0, "c": 0})).to_pandas()
+    assert list(frame.index) == ["a", "b", "c"]
+    assert frame.loc["b", "step_conversion"] == 0.0
+    assert math.isnan(frame.loc["c", "step_conversion"])

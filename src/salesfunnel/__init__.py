@@ -5,6 +5,7 @@ This module only re-exports the public API; the code lives in the submodules.
 
 from __future__ import annotations
 
+from .comparison import Comparison, GroupStep, compare, wilson_interval
 from .errors import FunnelDataError, SalesFunnelError
 from .metrics import (
     Bottleneck,
@@ -19,23 +20,34 @@ from .metrics import (
     step_conversion,
 )
 from .model import Funnel, Stage
+from .planning import LeadsPlan, ManagerPlan, TeamPlan, feasible_plan, leads_needed, managers_needed
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Bottleneck",
+    "Comparison",
     "Funnel",
     "FunnelDataError",
+    "GroupStep",
+    "LeadsPlan",
+    "ManagerPlan",
     "MetricsTable",
     "SalesFunnelError",
     "Stage",
     "StageMetrics",
+    "TeamPlan",
     "__version__",
     "bottleneck",
+    "compare",
     "conversion_from_first",
     "drop_off",
     "drop_off_rate",
+    "feasible_plan",
+    "leads_needed",
+    "managers_needed",
     "metrics_table",
     "overall_conversion",
     "step_conversion",
+    "wilson_interval",
 ]
