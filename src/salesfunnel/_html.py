@@ -1,0 +1,170 @@
+"""Self-contained HTML pages: one file, no network, no external scripts or fonts.
+
+Click-through works on any element that carries ``data-funnel`` and
+``data-stage`` inside a ``[data-chart]`` block: SVG shapes, and ``<area>``
+elements of an image map. The deals behind every (chart, funnel, stage) are
+embedded as JSON; a click, Enter or Space lists them in the deals panel.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+__all__ = ["escape", "json_script", "page", "table"]
+
+
+def escape(text: object) -> str:
+    """Escape user text for HTML element content and quoted attributes.
+
+    Control characters other than tab and newline are dropped: they are invalid
+    in HTML and XML and only ever arrive by mistake.
+    """
+    raw = str(text)
+    cleaned = "".join(ch for ch in raw if ch in "\t\n" or (ord(ch) >= 32 and ord(ch) != 127))
+    return html.escape(cleaned, quote=True)
+
+
+def json_script(element_id: str, payload: Any) -> str:
+    """A ``<script type="application/json">`` block that no data can break out of."""
+    text = json.dumps(payload, ensure_ascii=False, allow_nan=False, sort_keys=True)
+    # "</script" or "<!--" inside a string would end or confuse the element.
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return f'<script type="application/json" id="{escape(element_id)}">{text}</script>'
+
+
+def table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    caption: str | None = None,
+    numeric: Sequence[bool] | None = None,
+) -> str:
+    """A plain HTML table; every cell is escaped."""
+    num = list(numeric) if numeric is not None else [False] * len(headers)
+    head = "".join(
+        f'<th scope="col"{" class=num" if n else ""}>{escape(h)}</th>'
+        for h, n in zip(headers, num, strict=True)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td{' class=num' if n else ''}>{escape(c)}</td>"
+            for c, n in zip(row, num, strict=True)
+        )
+        + "</tr>"
+        for row in rows
+    )
+    cap = f"<caption>{escape(caption)}</caption>" if caption else ""
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+_CSS = """
+:root{--fg:#1d2330;--muted:#5b6475;--line:#d9dde5;--accent:#1f6feb;--bg:#fff;--panel:#f6f8fa}
+*{box-sizing:border-box}
+body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;
+color:var(--fg);background:var(--bg)}
+main{max-width:1200px;margin:0 auto;padding:24px}
+h1{font-size:26px;margin:0 0 4px}h2{font-size:20px;margin:32px 0 8px;border-bottom:1px solid
+var(--line);padding-bottom:4px}h3{font-size:16px;margin:16px 0 6px}
+.lede{color:var(--muted);margin:0 0 16px}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(380px,1fr));gap:16px}
+figure{margin:0;background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:8px}
+figure svg,figure img{display:block;width:100%;height:auto}
+figcaption{font-size:13px;color:var(--muted);padding:4px 2px 0}
+table{border-collapse:collapse;margin:8px 0 16px;font-size:14px}
+caption{text-align:left;font-weight:600;padding:4px 0}
+th,td{border-bottom:1px solid var(--line);padding:4px 10px;text-align:left}
+th.num,td.num{text-align:right;font-variant-numeric:tabular-nums}
+[data-stage]{cursor:pointer}
+[data-stage]:focus{outline:3px solid var(--accent);outline-offset:1px}
+#sf-deals{position:sticky;bottom:0;background:var(--bg);border-top:2px solid var(--accent);
+max-height:45vh;overflow:auto;padding:8px 24px;display:none}
+#sf-deals.open{display:block}
+#sf-deals button{float:right}
+.note{color:var(--muted);font-size:13px}
+.bar{display:inline-block;height:10px;background:var(--accent);border-radius:2px}
+"""
+
+_JS = """
+(function(){
+  var data = JSON.parse(document.getElementById('sf-data').textContent);
+  var panel = document.getElementById('sf-deals');
+  var body = document.getElementById('sf-deals-body');
+  var title = document.getElementById('sf-deals-title');
+  function esc(s){ return String(s).replace(/[&<>"']/g, function(c){
+    return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c]; }); }
+  function show(chart, funnel, stage){
+    var key = chart + '|' + funnel + '|' + stage;
+    var entry = data.stages[key];
+    if(!entry){ return; }
+    title.textContent = entry.title + ': ' + entry.ids.length + ' deal' +
+      (entry.ids.length === 1 ? '' : 's');
+    var rows = entry.ids.map(function(id){
+      var d = data.deals[id] || {};
+      return '<tr data-deal="' + esc(id) + '"><td>' + esc(id) + '</td><td>' + esc(d.owner || '') +
+        '</td><td class="num">' + esc(d.amount == null ? '\\u2014' : d.amount) + '</td><td>' +
+        esc(d.first || '') + '</td><td>' + esc(d.last || '') + '</td><td>' + esc(d.status || '') +
+        '</td></tr>';
+    });
+    body.innerHTML = rows.join('');
+    panel.classList.add('open');
+    panel.setAttribute('data-key', key);
+  }
+  function target(el){
+    var hit = el.closest ? el.closest('[data-stage]') : null;
+    if(!hit){ return null; }
+    var chart = hit.closest('[data-chart]');
+    if(!chart){ return null; }
+    return [chart.getAttribute('data-chart'), hit.getAttribute('data-funnel') || '',
+            hit.getAttribute('data-stage')];
+  }
+  document.addEventListener('click', function(ev){
+    var t = target(ev.target);
+    if(t){ ev.preventDefault(); show(t[0], t[1], t[2]); }
+  });
+  document.addEventListener('keydown', function(ev){
+    if(ev.key !== 'Enter' && ev.key !== ' '){ return; }
+    var t = target(ev.target);
+    if(t){ ev.preventDefault(); show(t[0], t[1], t[2]); }
+  });
+  document.getElementById('sf-deals-close').addEventListener('click', function(){
+    panel.classList.remove('open');
+  });
+})();
+"""
+
+
+def page(title: str, body: str, stage_deals: Mapping[str, Any], deals: Mapping[str, Any]) -> str:
+    """A complete HTML document.
+
+    Parameters
+    ----------
+    title
+        Page title (escaped here).
+    body
+        Trusted HTML built by this package (already escaped).
+    stage_deals
+        ``"chart|funnel|stage" -> {"title": str, "ids": [deal ids]}``.
+    deals
+        ``deal id -> {"owner", "amount", "first", "last", "status"}``.
+    """
+    data = json_script("sf-data", {"stages": stage_deals, "deals": deals})
+    panel = (
+        '<section id="sf-deals" aria-live="polite" aria-label="Deals behind the selected stage">'
+        '<button type="button" id="sf-deals-close">Close</button>'
+        '<h3 id="sf-deals-title"></h3>'
+        '<table><thead><tr><th scope="col">deal</th><th scope="col">owner</th>'
+        '<th scope="col" class="num">amount</th><th scope="col">first event</th>'
+        '<th scope="col">last event</th><th scope="col">status</th></tr></thead>'
+        '<tbody id="sf-deals-body"></tbody></table></section>'
+    )
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head>"
+        f"<body><main>{body}</main>{panel}{data}<script>{_JS}</script></body></html>\n"
+    )
