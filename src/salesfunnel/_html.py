@@ -121,6 +121,18 @@ _JS = """
     return [chart.getAttribute('data-chart'), hit.getAttribute('data-funnel') || '',
             hit.getAttribute('data-stage')];
   }
+  // One keyboard stop per (chart, funnel, stage): the first shape or area that carries it.
+  var seen = {};
+  document.querySelectorAll('[data-chart] [data-stage]').forEach(function(el){
+    var t = target(el);
+    var key = t.join('|');
+    if(seen[key] || el.tagName.toLowerCase() === 'area'){ return; }
+    seen[key] = true;
+    var entry = data.stages[key];
+    el.setAttribute('tabindex', '0');
+    el.setAttribute('role', 'button');
+    if(entry){ el.setAttribute('aria-label', entry.title + ': list ' + entry.ids.length + ' deals'); }
+  });
   document.addEventListener('click', function(ev){
     var t = target(ev.target);
     if(t){ ev.preventDefault(); show(t[0], t[1], t[2]); }
