@@ -4,9 +4,9 @@ import json
 from html.parser import HTMLParser
 from pathlib import Path
 
-from browser import browser_page
-
 from salesfunnel._html import escape, json_script, page, table
+
+from browser import browser_page
 
 SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 100" width="200" height="100">'

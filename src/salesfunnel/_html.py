@@ -131,7 +131,9 @@ _JS = """
     var entry = data.stages[key];
     el.setAttribute('tabindex', '0');
     el.setAttribute('role', 'button');
-    if(entry){ el.setAttribute('aria-label', entry.title + ': list ' + entry.ids.length + ' deals'); }
+    if(entry){
+      el.setAttribute('aria-label', entry.title + ': list ' + entry.ids.length + ' deals');
+    }
   });
   document.addEventListener('click', function(ev){
     var t = target(ev.target);
