@@ -5,7 +5,10 @@ This module only re-exports the public API; the code lives in the submodules.
 
 from __future__ import annotations
 
+from .chart import MAX_PIXELS, FunnelChart
 from .errors import FunnelDataError, SalesFunnelError
+from .geometry import LabelNote, Region
+from .hitmap import Hit
 from .metrics import (
     Bottleneck,
     MetricsTable,
@@ -19,11 +22,18 @@ from .metrics import (
     step_conversion,
 )
 from .model import Funnel, Stage
+from .style import Style
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "MAX_PIXELS",
     "Bottleneck",
+    "FunnelChart",
+    "Hit",
+    "LabelNote",
+    "Region",
+    "Style",
     "Funnel",
     "FunnelDataError",
     "MetricsTable",
