@@ -95,8 +95,13 @@ class Gradient:
         return self.style.shade(self.hue, u)
 
     def stops(self, count: int = 25) -> list[tuple[float, Color]]:
-        """``count`` (offset, color) stops, denser near the edges where the ramp bends."""
-        u = np.sin(np.linspace(-math.pi / 2, math.pi / 2, count))
+        """``count`` (offset, color) stops, denser near the edges where the ramp bends.
+
+        The ramp follows ``sqrt(1 - u**2)``, steep at ``u = +-1``; a sine of a sine
+        packs stops there so straight segments stay within a few levels of it.
+        """
+        s = np.linspace(-1.0, 1.0, count)
+        u = np.sin(np.pi / 2 * np.sin(np.pi / 2 * s))
         rgb = self.style.shade(self.hue, u)
         return [
             ((float(ui) + 1.0) / 2.0, (int(c[0]), int(c[1]), int(c[2])))
@@ -372,13 +377,16 @@ def _edge_exit(r0: float, r1: float, h: float, big_r: float, big_b: float) -> fl
     """Where the edge from (r0, 0) to (r1, h) leaves the ellipse (0, 0, big_r, big_b).
 
     Returned as the edge fraction t in [0, 1]; 0 when the edge starts outside.
+    Everything is divided through by the radii first, so tiny radii cannot
+    underflow.
     """
     if big_r <= 0 or big_b <= 0 or h <= 0 or r0 >= big_r:
         return 0.0
-    d = r1 - r0
-    qa = d * d / (big_r * big_r) + h * h / (big_b * big_b)
-    qb = 2 * r0 * d / (big_r * big_r)
-    qc = r0 * r0 / (big_r * big_r) - 1.0
+    a, d, hh = r0 / big_r, (r1 - r0) / big_r, h / big_b
+    qa = d * d + hh * hh
+    if not math.isfinite(qa) or qa == 0:
+        return 0.0
+    qb, qc = 2 * a * d, a * a - 1.0
     t = (-qb + math.sqrt(max(0.0, qb * qb - 4 * qa * qc))) / (2 * qa)
     return min(1.0, max(0.0, t))
 
@@ -387,9 +395,11 @@ def _own_exit(r0: float, r1: float, h: float, b0: float) -> float:
     """Where a narrowing edge leaves its own top ellipse (closed form of _edge_exit)."""
     if r0 <= 0 or b0 <= 0 or h <= 0 or r1 >= r0:
         return 0.0
-    d = r0 - r1
-    t = (2 * d / r0) / (d * d / (r0 * r0) + h * h / (b0 * b0))
-    return min(1.0, t)
+    q, hb = (r0 - r1) / r0, h / b0
+    den = q * q + hb * hb
+    if not math.isfinite(den) or den == 0:
+        return 0.0
+    return min(1.0, 2 * q / den)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,16 +24,16 @@ from .style import Color
 __all__ = ["escape", "num", "render"]
 
 _PREFIX = "\x00id"  # placeholder for the content-hash id prefix, replaced at the end
-GRADIENT_STOPS = 25
+GRADIENT_STOPS = 33
 
 
-def num(value: float) -> str:
-    """The one number format of the SVG: at most 2 decimals, no trailing zeros, no -0.
+def num(value: float, digits: int = 2) -> str:
+    """The one number format of the SVG: at most ``digits`` decimals, no trailing zeros, no -0.
 
-    >>> num(1.0), num(2.345), num(-0.001), num(10.5)
-    ('1', '2.35', '0', '10.5')
+    >>> num(1.0), num(2.345), num(-0.001), num(10.5), num(0.0034, 4)
+    ('1', '2.35', '0', '10.5', '0.0034')
     """
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
 
@@ -96,7 +96,7 @@ class SvgPainter(Painter):
             gid = f"{_PREFIX}-g{len(self._gradients)}"
             self._gradients[fill] = gid
             stops = "".join(
-                _tag("stop", {"offset": num(off), "stop-color": _hex(c)}) for off, c in fill.stops(GRADIENT_STOPS)
+                _tag("stop", {"offset": num(off, 4), "stop-color": _hex(c)}) for off, c in fill.stops(GRADIENT_STOPS)
             )
             s = self.scale
             attrs = {
@@ -117,7 +117,7 @@ class SvgPainter(Painter):
 
     # -- layers and primitives ------------------------------------------------
     def begin_layer(self, layer: Layer) -> None:
-        self.body.append(f'<g data-layer="{layer.value}" id="{_PREFIX}-{layer.value}">')
+        self.body.append(f'<g data-layer="{layer.value}" id="{_PREFIX}-layer-{layer.value}">')
 
     def end_layer(self, layer: Layer) -> None:
         self.body.append("</g>")
