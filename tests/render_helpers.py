@@ -14,14 +14,16 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 REGEN = os.environ.get("SALESFUNNEL_REGEN_GOLDENS") == "1"
 
 
-def stage_pixels(chart: FunnelChart) -> dict[tuple[int, int], int]:
-    """(funnel index, stage index) -> number of hit pixels any part of the stage owns."""
+def stage_pixels(
+    chart: FunnelChart, parts: tuple[str, ...] = ("rim", "side", "label")
+) -> dict[tuple[int, int], int]:
+    """(funnel index, stage index) -> number of hit pixels the stage's ``parts`` own."""
     mask = chart.hit_mask()
     ids, n = np.unique(mask[mask >= 0], return_counts=True)
     out: dict[tuple[int, int], int] = {}
     for rid, count in zip(ids.tolist(), n.tolist(), strict=True):
         r = chart.regions[rid]
-        if r.funnel_index is not None and r.stage is not None:
+        if r.funnel_index is not None and r.stage is not None and r.part in parts:
             key = (r.funnel_index, r.stage)
             out[key] = out.get(key, 0) + count
     return out
