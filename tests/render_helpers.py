@@ -36,7 +36,9 @@ def mask_text(chart: FunnelChart) -> str:
     for rid in range(len(chart.regions)):
         r = chart.regions[rid]
         stage = r.stage or 0
-        chars.append({"side": "abcdefghij", "rim": "ABCDEFGHIJ"}.get(r.part, "0123456789")[stage % 10])
+        chars.append(
+            {"side": "abcdefghij", "rim": "ABCDEFGHIJ"}.get(r.part, "0123456789")[stage % 10]
+        )
     lut = np.array([*chars, "."])
     return "\n".join("".join(row) for row in lut[mask]) + "\n"
 

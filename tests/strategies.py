@@ -40,7 +40,9 @@ rates = st.floats(min_value=1e-3, max_value=1.0, allow_nan=False)
 # Any label text: control characters, markup, quotes and CDATA ends included.
 label_texts = st.one_of(
     names,
-    st.sampled_from(["<script>alert(1)</script>", "a\"b'c&d", "]]>", "x\x00y\x07z", "Κλήσεις", "Встреча"]),
+    st.sampled_from(
+        ["<script>alert(1)</script>", "a\"b'c&d", "]]>", "x\x00y\x07z", "Κλήσεις", "Встреча"]
+    ),
 )
 
 

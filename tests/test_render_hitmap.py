@@ -6,8 +6,8 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
-from render_helpers import GOLDEN, REGEN, mask_text
 
+from render_helpers import GOLDEN, REGEN, mask_text
 from salesfunnel import Funnel, FunnelChart, Stage, Style
 
 BARE = Style(show_labels=False, show_title=False, show_legend=False)
@@ -63,13 +63,17 @@ def test_labels_legend_and_headings_decode() -> None:
             continue  # a narrower stage's rim is hidden behind the stage above it
         assert len(xs), region
         hit = chart.hit_test(xs[len(xs) // 2] + 0.5, ys[len(ys) // 2] + 0.5)
-        assert hit is not None and hit.region.id == region.id
+        assert hit is not None
+        assert hit.region.id == region.id
         if region.part == "legend":
-            assert hit.funnel is None and hit.name in ("Calls", "Offers")
+            assert hit.funnel is None
+            assert hit.name in ("Calls", "Offers")
         elif region.part == "heading":
-            assert hit.funnel in funnels and hit.stage is None
+            assert hit.funnel in funnels
+            assert hit.stage is None
         else:
-            assert hit.funnel in funnels and hit.name in ("Calls", "Offers")
+            assert hit.funnel in funnels
+            assert hit.name in ("Calls", "Offers")
     parts = {r.part for r in chart.regions}
     assert parts == {"rim", "side", "label", "legend", "heading"}
 
@@ -91,7 +95,8 @@ def test_hit_test_many_matches_hit_test_and_handles_outside_points() -> None:
 def test_hit_mask_is_int32_read_only_and_matches_scale() -> None:
     chart = FunnelChart(Funnel.from_counts({"A": 10}), width=100, height=80, scale=2)
     mask = chart.hit_mask()
-    assert mask.dtype == np.int32 and mask.shape == (160, 200)
+    assert mask.dtype == np.int32
+    assert mask.shape == (160, 200)
     assert not mask.flags.writeable
     assert mask.min() == -1
     region = chart.regions[int(mask.max())]
@@ -121,7 +126,8 @@ def test_image_map_has_one_poly_area_per_region_with_label_text() -> None:
     for area in parser.areas:
         assert area["shape"] == "poly"
         coords = (area["coords"] or "").split(",")
-        assert len(coords) >= 6 and len(coords) % 2 == 0
+        assert len(coords) >= 6
+        assert len(coords) % 2 == 0
         assert area["alt"] == area["title"]
         assert area["href"] == f"/stage/{area['data-stage']}"
     texts = {a["title"] for a in parser.areas}

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from salesfunnel import Funnel, FunnelChart, Stage
 from salesfunnel._text import FONT_PATH, font, text_width
 from salesfunnel.geometry import Layer, Rect, Text
+
 from strategies import chart_sizes, funnel_sets
 
 
@@ -27,18 +28,25 @@ def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
 
 @settings(max_examples=40)
 @given(data=funnel_sets(), size=chart_sizes)
-def test_labels_never_overlap_and_never_leave_the_canvas(data: object, size: tuple[int, int]) -> None:
+def test_labels_never_overlap_and_never_leave_the_canvas(
+    data: object, size: tuple[int, int]
+) -> None:
     chart = FunnelChart(data, width=size[0], height=size[1])  # type: ignore[arg-type]
     boxes = _label_boxes(chart)
     for i, a in enumerate(boxes):
-        assert a[0] >= 0 and a[1] >= 0 and a[2] <= size[0] and a[3] <= size[1]
+        assert a[0] >= 0
+        assert a[1] >= 0
+        assert a[2] <= size[0]
+        assert a[3] <= size[1]
         for b in boxes[i + 1 :]:
             assert not _overlap(a, b), (a, b)
     texts = [s.primitive for s in chart.geometry.shapes if isinstance(s.primitive, Text)]
     for t in texts:
         x0, _, x1, _ = t.bounds
-        assert x0 >= -0.5 and x1 <= size[0] + 0.5
-        assert "nan" not in t.text and "inf" not in t.text.replace("Inf", "")
+        assert x0 >= -0.5
+        assert x1 <= size[0] + 0.5
+        assert "nan" not in t.text
+        assert "inf" not in t.text.replace("Inf", "")
 
 
 def _texts(chart: FunnelChart) -> list[str]:
@@ -48,12 +56,15 @@ def _texts(chart: FunnelChart) -> list[str]:
 def test_percentage_basis_is_named_and_undefined_is_an_em_dash() -> None:
     f = Funnel.from_counts({"Calls": 200, "Meetings": 40, "Paid": 10})
     both = " ".join(_texts(FunnelChart(f)))
-    assert "20.0% of first" in both and "20.0% of previous" in both
+    assert "20.0% of first" in both
+    assert "20.0% of previous" in both
     assert "\u2014 of previous" in both  # the first stage has no previous stage
     first = " ".join(_texts(FunnelChart(f, percent="first")))
-    assert "of first" in first and "of previous" not in first
+    assert "of first" in first
+    assert "of previous" not in first
     previous = " ".join(_texts(FunnelChart(f, percent="previous")))
-    assert "of previous" in previous and "of first" not in previous
+    assert "of previous" in previous
+    assert "of first" not in previous
     assert "%" not in " ".join(_texts(FunnelChart(f, percent="none")))
     empty_start = Funnel.from_counts({"Calls": 0, "Meetings": 0})
     assert "\u2014 of first" in " ".join(_texts(FunnelChart(empty_start)))
@@ -76,15 +87,22 @@ def test_long_names_are_shortened_by_measured_width_and_reported() -> None:
     gutter_right = 400 - chart.style.margin
     for s in chart.geometry.shapes:
         if isinstance(s.primitive, Text) and s.primitive.text in shown:
-            assert s.primitive.x + text_width(s.primitive.text, s.primitive.size) <= gutter_right + 0.5
+            assert (
+                s.primitive.x + text_width(s.primitive.text, s.primitive.size) <= gutter_right + 0.5
+            )
 
 
 def test_crowded_labels_are_hidden_and_reported() -> None:
     f = Funnel.from_counts({f"Stage {i}": 100 - i for i in range(30)})
     chart = FunnelChart(f, width=300, height=150)
     hidden = {n.stage for n in chart.label_notes if n.status == "hidden"}
-    labelled = {chart.regions[s.region].stage for s in chart.geometry.shapes if s.layer is Layer.LABEL and s.region is not None}
-    assert hidden and labelled
+    labelled = {
+        chart.regions[s.region].stage
+        for s in chart.geometry.shapes
+        if s.layer is Layer.LABEL and s.region is not None
+    }
+    assert hidden
+    assert labelled
     assert hidden.isdisjoint(labelled)
     assert hidden | labelled == set(range(30))
 
@@ -97,13 +115,22 @@ def test_inside_labels_when_they_fit() -> None:
     for label in labels:
         x0, y0, x1, y1 = label.bounds
         sx0, sy0, sx1, sy1 = sides[label.stage].bounds
-        assert sx0 <= x0 and x1 <= sx1 and sy0 <= y0 and y1 <= sy1
-    assert not [s for s in chart.geometry.shapes if s.layer is Layer.LABEL and type(s.primitive).__name__ == "Line"]
+        assert sx0 <= x0
+        assert x1 <= sx1
+        assert sy0 <= y0
+        assert y1 <= sy1
+    assert not [
+        s
+        for s in chart.geometry.shapes
+        if s.layer is Layer.LABEL and type(s.primitive).__name__ == "Line"
+    ]
 
 
 def test_bundled_font_covers_greek_and_cyrillic() -> None:
     assert FONT_PATH.is_file()
-    assert (FONT_PATH.parent / "LICENSE-DejaVu.txt").read_text(encoding="utf-8").count("Bitstream") > 0
+    assert (FONT_PATH.parent / "LICENSE-DejaVu.txt").read_text(encoding="utf-8").count(
+        "Bitstream"
+    ) > 0
     from PIL import Image, ImageDraw
 
     def glyph(ch: str) -> bytes:

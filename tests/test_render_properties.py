@@ -9,10 +9,11 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
-from render_helpers import stage_pixels, uniform_interior
 
+from render_helpers import stage_pixels, uniform_interior
 from salesfunnel import Funnel, FunnelChart, Style
 from salesfunnel.geometry import Layer
+
 from strategies import chart_sizes, funnel_sets, labelled_funnels
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -30,7 +31,9 @@ def _as_list(data: object) -> list[Funnel]:
 
 @settings(max_examples=40)
 @given(data=funnel_sets(), size=chart_sizes, title=st.none() | st.text(max_size=30))
-def test_any_funnel_set_renders_to_every_output(data: object, size: tuple[int, int], title: str | None) -> None:
+def test_any_funnel_set_renders_to_every_output(
+    data: object, size: tuple[int, int], title: str | None
+) -> None:
     chart = FunnelChart(data, width=size[0], height=size[1], title=title)  # type: ignore[arg-type]
     image = chart.to_image()
     assert image.size == size

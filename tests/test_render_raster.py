@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from render_helpers import GOLDEN, REGEN, stage_pixels
 
+from render_helpers import GOLDEN, REGEN, stage_pixels
 from salesfunnel import MAX_PIXELS, Funnel, FunnelChart, FunnelDataError, Stage, Style
 from salesfunnel._raster import render
 from salesfunnel.geometry import Ellipse, Layer, Side
@@ -79,8 +79,11 @@ def test_a_zero_stage_stays_visibly_zero() -> None:
     chart = FunnelChart(f, width=400, height=300, style=BARE)
     assert (0, 1) not in stage_pixels(chart, ("rim", "side"))
     drawn = [
-        s for s in chart.geometry.shapes
-        if s.region is not None and chart.regions[s.region].stage == 1 and s.layer is not Layer.LABEL
+        s
+        for s in chart.geometry.shapes
+        if s.region is not None
+        and chart.regions[s.region].stage == 1
+        and s.layer is not Layer.LABEL
     ]
     assert drawn == []
     # and its band of the image is background across the funnel axis
@@ -142,7 +145,9 @@ def test_fast_side_shading_matches_one_line_per_column() -> None:
     for scale in (1, 2):
         chart = FunnelChart(SIX, width=400, height=300, scale=scale)
         fast = np.asarray(chart.to_image()).astype(np.int32)
-        simple = np.asarray(render(chart.geometry, scale, chart.style.background, simple=True)).astype(np.int32)
+        simple = np.asarray(
+            render(chart.geometry, scale, chart.style.background, simple=True)
+        ).astype(np.int32)
         diff = np.abs(fast - simple)
         # identical in the body; edges differ only by the fast path's horizontal anti-aliasing
         assert diff.mean() < 0.3
@@ -225,7 +230,10 @@ def test_same_bytes_in_a_fresh_process() -> None:
     )
     src = str(Path(__file__).resolve().parents[1] / "src")
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, check=True, env={"PYTHONPATH": src, "PYTHONHASHSEED": "123"}
+        [sys.executable, "-c", code],
+        capture_output=True,
+        check=True,
+        env={"PYTHONPATH": src, "PYTHONHASHSEED": "123"},
     ).stdout
     png, svg = out.split(b"--SVG--")
     here = _charts()[0]
@@ -298,7 +306,14 @@ def test_the_golden_check_can_fail() -> None:
     """A stage one tenth narrower must break the tolerance the goldens use."""
     a = np.asarray(FunnelChart(SIX, width=240, height=180).to_image()).astype(np.float64)
     moved = Funnel.from_counts(
-        {"Calls": 200, "Meetings": 54, "Presentations": 45, "Offers": 30, "Contracts": 14, "Paid": 10}
+        {
+            "Calls": 200,
+            "Meetings": 54,
+            "Presentations": 45,
+            "Offers": 30,
+            "Contracts": 14,
+            "Paid": 10,
+        }
     )
     b = np.asarray(FunnelChart(moved, width=240, height=180).to_image()).astype(np.float64)
     assert np.abs(a - b).mean() > 0.1

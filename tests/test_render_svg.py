@@ -30,8 +30,10 @@ def test_document_is_accessible_svg_with_one_group_per_layer_in_paint_order() ->
     assert root.get("viewBox") == "0 0 400 300"
     title = root.find(SVG + "title")
     desc = root.find(SVG + "desc")
-    assert title is not None and title.text == "Q3 <pipeline>"
-    assert desc is not None and desc.text is not None
+    assert title is not None
+    assert title.text == "Q3 <pipeline>"
+    assert desc is not None
+    assert desc.text is not None
     # the description summarises stages, counts and conversions
     for piece in ("Calls, 200", "Paid, 10", "5.0% of first", "71.4% of previous"):
         assert piece in desc.text
@@ -49,14 +51,18 @@ def test_every_stage_element_names_funnel_stage_and_part_with_a_tooltip() -> Non
         if part in parts:
             assert element.get("data-funnel") == "0"
             stage = element.get("data-stage")
-            assert stage is not None and 0 <= int(stage) < 6
+            assert stage is not None
+            assert 0 <= int(stage) < 6
             seen.add((stage, part))
     assert {(str(i), "side") for i in range(6)} <= seen
     assert {(str(i), "rim") for i in range(6)} <= seen
-    titled = [e for e in root.iter() if e.get("data-part") == "side" and e.find(SVG + "title") is not None]
+    titled = [
+        e for e in root.iter() if e.get("data-part") == "side" and e.find(SVG + "title") is not None
+    ]
     assert {e.get("data-stage") for e in titled} == {str(i) for i in range(6)}
     tip = next(e for e in titled if e.get("data-stage") == "5").find(SVG + "title")
-    assert tip is not None and tip.text == "Paid, 10, 5.0% of first \u00b7 71.4% of previous"
+    assert tip is not None
+    assert tip.text == "Paid, 10, 5.0% of first \u00b7 71.4% of previous"
 
 
 def test_ids_carry_a_content_hash_prefix() -> None:
@@ -86,7 +92,12 @@ def test_attributes_are_sorted() -> None:
         assert names == sorted(names), names
 
 
-NASTY = ["<script>alert(1)</script>", "quote \" and ' apostrophe & amp", "end ]]> cdata", "bell\x07null\x00esc\x1b"]
+NASTY = [
+    "<script>alert(1)</script>",
+    "quote \" and ' apostrophe & amp",
+    "end ]]> cdata",
+    "bell\x07null\x00esc\x1b",
+]
 
 
 @pytest.mark.parametrize("name", NASTY)
@@ -104,7 +115,8 @@ def test_user_text_is_escaped_everywhere(name: str) -> None:
     assert any(shown in t or t.rstrip("\u2026") in shown for t in texts)
     html = chart.image_map("m", href="/deal?stage={stage}&x=<y>")
     assert "<script" not in html
-    assert "&lt;y&gt;" in html and "&amp;x=" in html
+    assert "&lt;y&gt;" in html
+    assert "&amp;x=" in html
 
 
 def test_escape_replaces_what_xml_cannot_carry() -> None:

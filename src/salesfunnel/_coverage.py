@@ -79,7 +79,9 @@ def _accumulate(box: tuple[int, int, int, int], spans: Spans) -> Patch:
     counts = np.bincount(
         np.concatenate(index), np.concatenate(weight) / SUB, minlength=(nrows + 2) * ncols
     )
-    cov = np.cumsum(counts.reshape(nrows + 2, ncols), axis=0)[:nrows]
+    cov: FloatArray = np.cumsum(counts.reshape(nrows + 2, ncols), axis=0)[:nrows].astype(
+        np.float64, copy=False
+    )
     return Patch(ix0, iy0, cov)
 
 
@@ -153,7 +155,8 @@ def _dash_mask(e: Ellipse, patch: Patch, s: float) -> FloatArray:
     perimeter = math.pi * (3 * (rx + ry) - math.sqrt((3 * rx + ry) * (rx + 3 * ry)))
     dashes = max(4, round(perimeter / (8 * s))) * 2
     on = np.floor((theta + math.pi) / (2 * math.pi) * dashes).astype(np.int64) % 2 == 0
-    return on.astype(np.float64)
+    mask: FloatArray = on.astype(np.float64)
+    return mask
 
 
 def ellipse_fill(e: Ellipse, s: float, size: tuple[int, int]) -> Patch | None:
@@ -165,7 +168,9 @@ def ellipse_fill(e: Ellipse, s: float, size: tuple[int, int]) -> Patch | None:
     return _accumulate(box, _ellipse_fill_spans(e, _subcolumns(box), s))
 
 
-def ellipse_stroke(e: Ellipse, s: float, size: tuple[int, int], *, dashes: bool = True) -> Patch | None:
+def ellipse_stroke(
+    e: Ellipse, s: float, size: tuple[int, int], *, dashes: bool = True
+) -> Patch | None:
     """Coverage of an ellipse's rim line of width ``e.width`` (dashed if ``e.dashed``)."""
     box = _grid(e.bounds, s, size)
     if box is None or e.width <= 0:

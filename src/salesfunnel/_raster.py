@@ -68,7 +68,11 @@ class RasterPainter(Painter):
         s = self.scale
         anchor = "ms" if shape.anchor == "middle" else "ls"
         self._draw.text(
-            (shape.x * s, shape.y * s), shape.text, fill=shape.color, font=font(shape.size * s), anchor=anchor
+            (shape.x * s, shape.y * s),
+            shape.text,
+            fill=shape.color,
+            font=font(shape.size * s),
+            anchor=anchor,
         )
 
 
@@ -81,7 +85,9 @@ class SimpleRasterPainter(RasterPainter):
     side = Painter.side
 
 
-def render(geometry: Geometry, scale: float, background: Color, *, simple: bool = False) -> Image.Image:
+def render(
+    geometry: Geometry, scale: float, background: Color, *, simple: bool = False
+) -> Image.Image:
     """Paint ``geometry`` into a new RGB image."""
     from ._paint import paint
 

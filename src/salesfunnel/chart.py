@@ -280,7 +280,7 @@ class FunnelChart:
             desc=self.alt_text(),
         )
 
-    def save(self, fp: str | os.PathLike[str] | IO[bytes], format: str | None = None) -> None:  # noqa: A002 - Pillow's name
+    def save(self, fp: str | os.PathLike[str] | IO[bytes], format: str | None = None) -> None:
         """Write the chart to a path or binary file.
 
         The format comes from ``format`` or the path's suffix: ``png``, ``svg``,
@@ -363,15 +363,15 @@ class FunnelChart:
             return Hit(region, region.funnel, None, None, region.part, None, None)
         if region.funnel_index is None:  # legend entry: a stage of every funnel
             owner = next(f for _, f in self._funnels if len(f) > region.stage)
-            return Hit(region, None, region.stage, owner.stages[region.stage].name, region.part, None, None)
+            return Hit(
+                region, None, region.stage, owner.stages[region.stage].name, region.part, None, None
+            )
         funnel = self._funnels[region.funnel_index][1]
         stage = funnel.stages[region.stage]
         row = self._tables[region.funnel_index][region.stage]
         return Hit(region, region.funnel, region.stage, stage.name, region.part, stage.data, row)
 
-    def image_map(
-        self, name: str, href: str | Callable[[Region], str] | None = None
-    ) -> str:
+    def image_map(self, name: str, href: str | Callable[[Region], str] | None = None) -> str:
         """An HTML ``<map name=...>`` with one ``<area shape="poly">`` per region.
 
         Pair it with ``<img usemap="#name">`` showing :meth:`to_png`. ``href``
@@ -379,7 +379,8 @@ class FunnelChart:
         function of the :class:`Region`; alt and title carry the label's text.
 
         >>> from salesfunnel import Funnel, FunnelChart
-        >>> html = FunnelChart(Funnel.from_counts({"A": 2, "B": 1}), width=200, height=150).image_map("f")
+        >>> chart = FunnelChart(Funnel.from_counts({"A": 2, "B": 1}), width=200, height=150)
+        >>> html = chart.image_map("f")
         >>> html.splitlines()[0], html.count("<area")
         ('<map name="f">', 6)
         """
@@ -389,13 +390,9 @@ class FunnelChart:
         """A text summary of the chart: stages, counts and conversions, for ``alt``/``<desc>``."""
         return "Sales funnel chart. " + self.geometry.description
 
-    def _repr_mimebundle_(
-        self, include: Any = None, exclude: Any = None
-    ) -> dict[str, str | bytes]:
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str | bytes]:
         return {"image/svg+xml": self.to_svg(), "image/png": self.to_png()}
 
     def __repr__(self) -> str:
         keys = [k for k, _ in self._funnels]
         return f"FunnelChart(funnels={keys!r}, size={self.size})"
-
-

@@ -130,7 +130,12 @@ class Ellipse:
     def bounds(self) -> tuple[float, float, float, float]:
         pad = self.width / 2 if self.stroke is not None else 0.0
         top = self.cy if self.front else self.cy - self.ry
-        return (self.cx - self.rx - pad, top - pad, self.cx + self.rx + pad, self.cy + self.ry + pad)
+        return (
+            self.cx - self.rx - pad,
+            top - pad,
+            self.cx + self.rx + pad,
+            self.cy + self.ry + pad,
+        )
 
     def polygon(self, count: int = 32) -> tuple[tuple[float, float], ...]:
         stop = math.pi if self.front else 2 * math.pi
@@ -363,9 +368,7 @@ class _Builder:
         ys = [p[1] for p in polygon]
         rid = len(self.regions)
         bounds = (min(xs), min(ys), max(xs), max(ys))
-        self.regions.append(
-            Region(rid, funnel, funnel_index, stage, part, polygon, bounds, text)
-        )
+        self.regions.append(Region(rid, funnel, funnel_index, stage, part, polygon, bounds, text))
         self._ids[key] = rid
         return rid
 
@@ -495,7 +498,11 @@ def layout(
         shown = fit(clean(title), ts, right - left)
         if shown and top + line_height(ts) <= bottom:
             w = text_width(shown, ts)
-            b.add(Layer.TITLE, None, Text(width / 2, top + ascent(ts), shown, ts, style.text_color, "middle", w))
+            b.add(
+                Layer.TITLE,
+                None,
+                Text(width / 2, top + ascent(ts), shown, ts, style.text_color, "middle", w),
+            )
             top += line_height(ts) + 6
     n_max = max((len(f) for _, f in funnels), default=0)
     show_legend = style.show_legend if style.show_legend is not None else len(funnels) > 1
@@ -503,7 +510,9 @@ def layout(
         bottom = _legend(b, funnels, n_max, style, left, right, top, bottom)
     if not funnels:
         descriptions.append("Funnel chart with no funnels.")
-        return Geometry(width, height, tuple(b.shapes), tuple(b.regions), tuple(b.notes), " ".join(descriptions))
+        return Geometry(
+            width, height, tuple(b.shapes), tuple(b.regions), tuple(b.notes), " ".join(descriptions)
+        )
 
     vmax = max(float(f.counts.max()) for _, f in funnels)
     k = len(funnels)
@@ -538,12 +547,14 @@ def layout(
                 hx = x0c + col_w / 2
                 rect = Rect(hx - w / 2, top, hx + w / 2, top + line_height(hs))
                 rid = b.region(key, j, None, "heading", rect.polygon(), label)
-                b.add(Layer.TITLE, rid, Text(hx, top + ascent(hs), shown, hs, style.text_color, "middle", w))
+                b.add(
+                    Layer.TITLE,
+                    rid,
+                    Text(hx, top + ascent(hs), shown, hs, style.text_color, "middle", w),
+                )
                 b.add(Layer.TITLE, rid, rect)
         descriptions.append(
-            (f"{clean(str(key))}: " if k > 1 else "")
-            + "; ".join(t.tooltip for t in texts)
-            + "."
+            (f"{clean(str(key))}: " if k > 1 else "") + "; ".join(t.tooltip for t in texts) + "."
         )
         # Vertical bands: equal by default; by value with at least 2 px per non-zero stage.
         if heights == "value" and total_max > 0:
@@ -585,12 +596,22 @@ def layout(
                 rid_rim = b.region(key, j, i, "rim", rim.polygon(), tip)
                 rid_side = b.region(key, j, i, "side", side.polygon(), tip)
                 if style.show_ellipses:
-                    b.add(Layer.ELLIPSE, rid_rim, Ellipse(cx, y0, r0, b0, fill=style.inner_color(hue)))
+                    b.add(
+                        Layer.ELLIPSE, rid_rim, Ellipse(cx, y0, r0, b0, fill=style.inner_color(hue))
+                    )
                 if style.show_rims and style.rim_width > 0:
                     b.add(
                         Layer.RIM,
                         rid_rim,
-                        Ellipse(cx, y0, r0, b0, stroke=style.stage_rim_color(hue), width=style.rim_width, dashed=bool(boosted[i])),
+                        Ellipse(
+                            cx,
+                            y0,
+                            r0,
+                            b0,
+                            stroke=style.stage_rim_color(hue),
+                            width=style.rim_width,
+                            dashed=bool(boosted[i]),
+                        ),
                     )
                 if style.show_sides:
                     b.add(Layer.SIDE, rid_side, side)
@@ -608,12 +629,27 @@ def layout(
                             b.add(
                                 Layer.OUTLINE,
                                 rid_side,
-                                Line(cx + sign * ex, ey, cx + sign * r1, y1, style.outline_color, style.outline_width),
+                                Line(
+                                    cx + sign * ex,
+                                    ey,
+                                    cx + sign * r1,
+                                    y1,
+                                    style.outline_color,
+                                    style.outline_width,
+                                ),
                             )
                     b.add(
                         Layer.OUTLINE,
                         rid_side,
-                        Ellipse(cx, y1, r1, b1, stroke=style.outline_color, width=style.outline_width, front=True),
+                        Ellipse(
+                            cx,
+                            y1,
+                            r1,
+                            b1,
+                            stroke=style.outline_color,
+                            width=style.outline_width,
+                            front=True,
+                        ),
                     )
             if not style.show_labels:
                 continue
@@ -629,18 +665,36 @@ def layout(
                 rid = b.region(key, j, i, "label", rect.polygon(), tip)
                 for li, s in enumerate(lines):
                     w = text_width(s, label_size)
-                    b.add(Layer.LABEL, rid, Text(cx, ty0 + li * lh + ascent(label_size), s, label_size, color, "middle", w))
+                    b.add(
+                        Layer.LABEL,
+                        rid,
+                        Text(
+                            cx,
+                            ty0 + li * lh + ascent(label_size),
+                            s,
+                            label_size,
+                            color,
+                            "middle",
+                            w,
+                        ),
+                    )
                 b.add(Layer.LABEL, rid, rect)
                 continue
             ym = (y0 + b0 + y1) / 2
             frac = (ym - y0) / (y1 - y0) if y1 > y0 else 0.0
             edge_x = cx + r0 + (r1 - r0) * frac + (1.0 if r0 > 0 else 0.0)
-            pending.append(_Pending(i, ym, (edge_x, ym), lines, texts[i].compact, tip, clean(funnel.stages[i].name)))
+            pending.append(
+                _Pending(
+                    i, ym, (edge_x, ym), lines, texts[i].compact, tip, clean(funnel.stages[i].name)
+                )
+            )
         if pending:
             gx = x0c + zone_w + 6
             gw = x0c + col_w - gx - (4 if k > 1 else 0)
             _place_outside(b, key, j, pending, gx, gw, ctop, bottom, style)
-    return Geometry(width, height, tuple(b.shapes), tuple(b.regions), tuple(b.notes), " ".join(descriptions))
+    return Geometry(
+        width, height, tuple(b.shapes), tuple(b.regions), tuple(b.notes), " ".join(descriptions)
+    )
 
 
 def _place_outside(
@@ -727,7 +781,11 @@ def _place_outside(
         if gx - 3 > ax:
             b.add(Layer.LABEL, None, Line(ax, ay, gx - 3, ty0 + h / 2, style.leader_color, 1.0))
         for li, (s, w) in enumerate(zip(lines, widths, strict=True)):
-            b.add(Layer.LABEL, rid, Text(gx, ty0 + li * lh + ascent(size), s, size, style.text_color, "start", w))
+            b.add(
+                Layer.LABEL,
+                rid,
+                Text(gx, ty0 + li * lh + ascent(size), s, size, style.text_color, "start", w),
+            )
         b.add(Layer.LABEL, rid, rect)
 
 
@@ -784,7 +842,19 @@ def _legend(
             rid = b.region(None, None, s, "legend", box.polygon(), names[s])
             sy = yt + (lh - sw) / 2
             b.add(Layer.LEGEND, rid, Rect(x, sy, x + sw, sy + sw, style.face_color(hue)))
-            b.add(Layer.LEGEND, rid, Text(x + sw + 4, yt + (lh - size) / 2 + ascent(size), shown, size, style.text_color, "start", w - sw - 4))
+            b.add(
+                Layer.LEGEND,
+                rid,
+                Text(
+                    x + sw + 4,
+                    yt + (lh - size) / 2 + ascent(size),
+                    shown,
+                    size,
+                    style.text_color,
+                    "start",
+                    w - sw - 4,
+                ),
+            )
             b.add(Layer.LEGEND, rid, box)
             x += w + 14
     return y_top - 6

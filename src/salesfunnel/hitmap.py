@@ -145,8 +145,14 @@ def image_map(
         if r.stage is not None:
             attrs.append(f'data-stage="{r.stage}"')
         if href is not None:
-            link = href(r) if callable(href) else (
-                href.replace("{funnel}", str(r.funnel)).replace("{stage}", str(r.stage)).replace("{part}", r.part)
+            link = (
+                href(r)
+                if callable(href)
+                else (
+                    href.replace("{funnel}", str(r.funnel))
+                    .replace("{stage}", str(r.stage))
+                    .replace("{part}", r.part)
+                )
             )
             attrs.append(f'href="{html.escape(clean(link), quote=True)}"')
         areas.append(f"<area {' '.join(attrs)}>")

@@ -121,13 +121,14 @@ class Style:
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
+            optional = value is None and f.name in ("rim_color", "show_legend")
+            if optional:
+                continue
             if f.name.endswith("color") or f.name == "background":
-                if value is not None or f.name != "rim_color":
-                    _check_color(value, f.name)
-            elif f.name.startswith("show_"):
-                if not isinstance(value, bool) and not (f.name == "show_legend" and value is None):
-                    msg = f"Style.{f.name} must be a bool (got {value!r})"
-                    raise FunnelDataError(msg)
+                _check_color(value, f.name)
+            elif f.name.startswith("show_") and not isinstance(value, bool):
+                msg = f"Style.{f.name} must be a bool (got {value!r})"
+                raise FunnelDataError(msg)
         if self.hues is not None:
             if not isinstance(self.hues, tuple) or not self.hues:
                 msg = f"Style.hues must be None or a non-empty tuple of floats (got {self.hues!r})"

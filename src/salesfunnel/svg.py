@@ -96,7 +96,8 @@ class SvgPainter(Painter):
             gid = f"{_PREFIX}-g{len(self._gradients)}"
             self._gradients[fill] = gid
             stops = "".join(
-                _tag("stop", {"offset": num(off, 4), "stop-color": _hex(c)}) for off, c in fill.stops(GRADIENT_STOPS)
+                _tag("stop", {"offset": num(off, 4), "stop-color": _hex(c)})
+                for off, c in fill.stops(GRADIENT_STOPS)
             )
             s = self.scale
             attrs = {
@@ -110,7 +111,9 @@ class SvgPainter(Painter):
             self.defs.append(_tag("linearGradient", attrs, stops))
         return f"url(#{gid})"
 
-    def _emit(self, name: str, attrs: dict[str, str], region: int | None, *, tooltip: bool = True) -> None:
+    def _emit(
+        self, name: str, attrs: dict[str, str], region: int | None, *, tooltip: bool = True
+    ) -> None:
         extra, title = self._region_attrs(region, tooltip=tooltip)
         attrs.update(extra)
         self.body.append(_tag(name, attrs, title or None))
@@ -136,7 +139,11 @@ class SvgPainter(Painter):
                 attrs = {"cx": num(cx), "cy": num(cy), "fill": fill, "rx": num(rx), "ry": num(ry)}
                 self._emit("ellipse", attrs, region)
         if shape.stroke is not None and shape.width > 0:
-            attrs = {"fill": "none", "stroke": _hex(shape.stroke), "stroke-width": num(shape.width * s)}
+            attrs = {
+                "fill": "none",
+                "stroke": _hex(shape.stroke),
+                "stroke-width": num(shape.width * s),
+            }
             if shape.dashed:
                 attrs["stroke-dasharray"] = f"{num(4 * s)} {num(4 * s)}"
             if shape.front:
@@ -227,11 +234,13 @@ def render(geometry: Geometry, scale: float, background: Color, *, title: str, d
         _tag("title", {"id": f"{_PREFIX}-title"}, escape(title)),
         _tag("desc", {"id": f"{_PREFIX}-desc"}, escape(desc)),
         "<defs>" + "".join(painter.defs) + "</defs>",
-        _tag("rect", {"fill": _hex(background), "height": str(h), "width": str(w), "x": "0", "y": "0"}),
+        _tag(
+            "rect",
+            {"fill": _hex(background), "height": str(h), "width": str(w), "x": "0", "y": "0"},
+        ),
         *painter.body,
         "</svg>\n",
     ]
     doc = "\n".join(parts)
     digest = hashlib.sha256(doc.encode("utf-8")).hexdigest()[:10]
     return doc.replace(_PREFIX, f"sf{digest}")
-
