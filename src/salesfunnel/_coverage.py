@@ -191,15 +191,23 @@ def side(shape: Side, s: float, size: tuple[int, int]) -> Patch | None:
     return _accumulate(box, [(top * s, bottom * s)])
 
 
-def line(shape: Line, s: float, size: tuple[int, int]) -> Patch | None:
-    """Coverage of a stroked segment."""
+def line(shape: Line, s: float, size: tuple[int, int], *, dashes: bool = True) -> Patch | None:
+    """Coverage of a stroked segment (4 px on, 4 px off when ``shape.dashed``)."""
     quad = line_quad(shape, s)
     if quad is None:
         return None
     box = _grid(shape.bounds, s, size)
     if box is None:
         return None
-    return _accumulate(box, _convex_spans(quad, _subcolumns(box)))
+    patch = _accumulate(box, _convex_spans(quad, _subcolumns(box)))
+    if shape.dashed and dashes:
+        h, w = patch.cov.shape
+        px = patch.x0 + 0.5 + np.arange(w, dtype=np.float64)[None, :] - shape.x0 * s
+        py = patch.y0 + 0.5 + np.arange(h, dtype=np.float64)[:, None] - shape.y0 * s
+        dx, dy = (shape.x1 - shape.x0) * s, (shape.y1 - shape.y0) * s
+        along = (px * dx + py * dy) / math.hypot(dx, dy)
+        patch.cov = patch.cov * (np.floor(along / (4 * s)).astype(np.int64) % 2 == 0)
+    return patch
 
 
 def rect(shape: Rect, s: float, size: tuple[int, int]) -> Patch | None:

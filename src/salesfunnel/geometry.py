@@ -224,6 +224,7 @@ class Line:
     y1: float
     color: Color
     width: float = 1.0
+    dashed: bool = False
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -636,6 +637,7 @@ def layout(
                                     y1,
                                     style.outline_color,
                                     style.outline_width,
+                                    dashed=bool(boosted[i]),
                                 ),
                             )
                     b.add(
@@ -648,6 +650,7 @@ def layout(
                             b1,
                             stroke=style.outline_color,
                             width=style.outline_width,
+                            dashed=bool(boosted[i]),
                             front=True,
                         ),
                     )

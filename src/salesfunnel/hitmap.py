@@ -75,7 +75,7 @@ class HitPainter(Painter):
         self._claim(cov.side(shape, self.scale, self.size), region)
 
     def line(self, shape: Line, region: int | None) -> None:
-        self._claim(cov.line(shape, self.scale, self.size), region)
+        self._claim(cov.line(shape, self.scale, self.size, dashes=False), region)
 
     def rect(self, shape: Rect, region: int | None) -> None:
         if region is None:

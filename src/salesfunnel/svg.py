@@ -179,6 +179,8 @@ class SvgPainter(Painter):
             "y1": num(shape.y0 * s),
             "y2": num(shape.y1 * s),
         }
+        if shape.dashed:
+            attrs["stroke-dasharray"] = f"{num(4 * s)} {num(4 * s)}"
         self._emit("line", attrs, region, tooltip=False)
 
     def rect(self, shape: Rect, region: int | None) -> None:
