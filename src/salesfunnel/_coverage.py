@@ -64,24 +64,20 @@ def _accumulate(box: tuple[int, int, int, int], spans: Spans) -> Patch:
     """
     ix0, iy0, ix1, iy1 = box
     nrows, ncols = iy1 - iy0, ix1 - ix0
-    cols = np.repeat(np.arange(ncols, dtype=np.int64), SUB)
-    index: list[npt.NDArray[np.int64]] = []
-    weight: list[FloatArray] = []
-    for top, bottom in spans:
-        t = np.clip(top - iy0, 0.0, nrows)
-        b = np.clip(np.maximum(bottom, top) - iy0, 0.0, nrows)
-        for y, sign in ((b, 1.0), (t, -1.0)):
-            fy = np.floor(y)
-            frac = y - fy
-            row = fy.astype(np.int64)
-            index += [row * ncols + cols, (row + 1) * ncols + cols]
-            weight += [sign * (frac - 1.0), -sign * frac]
-    counts = np.bincount(
-        np.concatenate(index), np.concatenate(weight) / SUB, minlength=(nrows + 2) * ncols
-    )
-    cov: FloatArray = np.cumsum(counts.reshape(nrows + 2, ncols), axis=0)[:nrows].astype(
-        np.float64, copy=False
-    )
+    k = len(spans)
+    tops = np.stack([t for t, _ in spans])
+    bottoms = np.maximum(np.stack([b for _, b in spans]), tops)
+    ys = np.concatenate([bottoms, tops])
+    ys -= iy0
+    np.clip(ys, 0.0, float(nrows), out=ys)
+    fy = np.floor(ys)
+    frac = ys - fy
+    base = fy.astype(np.intp) * ncols + np.repeat(np.arange(ncols, dtype=np.intp), SUB)
+    sign = np.repeat(np.array([1.0 / SUB, -1.0 / SUB]), k)[:, None]
+    index = np.concatenate([base.ravel(), (base + ncols).ravel()])
+    weight = np.concatenate([(sign * (frac - 1.0)).ravel(), (-sign * frac).ravel()])
+    counts = np.bincount(index, weight, minlength=(nrows + 2) * ncols)
+    cov: FloatArray = np.cumsum(counts.reshape(nrows + 2, ncols)[:nrows], axis=0)
     return Patch(ix0, iy0, cov)
 
 

@@ -23,7 +23,10 @@ __all__ = ["RasterPainter", "render"]
 
 def _mask(patch: cov.Patch) -> Image.Image:
     # +0.5 then truncation rounds; cumulative sums can stray a hair outside [0, 1].
-    return Image.fromarray(np.clip(patch.cov * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
+    levels = patch.cov * 255.0
+    levels += 0.5
+    np.clip(levels, 0.0, 255.0, out=levels)
+    return Image.fromarray(levels.astype(np.uint8), "L")
 
 
 class RasterPainter(Painter):
