@@ -198,6 +198,7 @@ class FunnelChart:
             amount_format=amount_format,
         )
         self._tables: list[MetricsTable] = [metrics_table(f) for _, f in self._funnels]
+        self._regions = self._scaled_regions()
         self._mask: npt.NDArray[np.int32] | None = None
         self._lock = threading.Lock()
 
@@ -232,6 +233,9 @@ class FunnelChart:
     @property
     def regions(self) -> tuple[Region, ...]:
         """Clickable regions (ids index this tuple), polygons and bounds in output pixels."""
+        return self._regions
+
+    def _scaled_regions(self) -> tuple[Region, ...]:
         s = self._scale
         if s == 1:
             return self.geometry.regions

@@ -302,7 +302,7 @@ class Region:
     funnel_index: int | None
     stage: int | None
     part: str
-    polygon: tuple[tuple[float, float], ...]
+    polygon: tuple[tuple[float, float], ...] = field(repr=False)
     bounds: tuple[float, float, float, float]
     text: str
 

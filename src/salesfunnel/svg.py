@@ -192,8 +192,10 @@ class SvgPainter(Painter):
             "y": num(shape.y0 * s),
         }
         if shape.fill is None:
-            # A hit area: invisible but clickable, as in the raster hit map.
-            attrs["fill"] = "transparent"
+            # A hit area: invisible but clickable, as in the raster hit map. (Not
+            # fill="transparent": SVG 1.1 converters do not know that color.)
+            attrs["fill"] = "#000"
+            attrs["fill-opacity"] = "0"
             attrs["pointer-events"] = "all"
         else:
             attrs["fill"] = _hex(shape.fill)
