@@ -34,3 +34,44 @@ def monotone_funnels(
 
 
 rates = st.floats(min_value=1e-3, max_value=1.0, allow_nan=False)
+
+
+# -- renderer ------------------------------------------------------------------
+# Any label text: control characters, markup, quotes and CDATA ends included.
+label_texts = st.one_of(
+    names,
+    st.sampled_from(
+        ["<script>alert(1)</script>", "a\"b'c&d", "]]>", "x\x00y\x07z", "Κλήσεις", "Встреча"]
+    ),
+)
+
+
+@st.composite
+def labelled_funnels(draw: st.DrawFn, min_stages: int = 1, max_stages: int = 30) -> Funnel:
+    """Any valid funnel with any label text (0 < stages <= 30), counts often zero or tiny."""
+    stage_names = draw(
+        st.lists(label_texts, min_size=min_stages, max_size=max_stages, unique=True).filter(
+            lambda xs: all(x.strip() for x in xs)
+        )
+    )
+    value = st.one_of(counts, st.sampled_from([0.0, 1.0, 1e-9]), int_counts.map(float))
+    values = draw(st.lists(value, min_size=len(stage_names), max_size=len(stage_names)))
+    name = draw(st.none() | label_texts)
+    return Funnel(tuple(Stage(n, c) for n, c in zip(stage_names, values, strict=True)), name)
+
+
+@st.composite
+def funnel_sets(draw: st.DrawFn) -> Funnel | list[Funnel] | dict[str, Funnel]:
+    """What ``FunnelChart`` accepts: one funnel, or 0..3 funnels in a list or a dict."""
+    kind = draw(st.sampled_from(["one", "list", "dict"]))
+    if kind == "one":
+        return draw(labelled_funnels())
+    many = st.lists(labelled_funnels(max_stages=10), min_size=0, max_size=3)
+    if kind == "list":
+        return draw(many)
+    items = draw(many)
+    keys = draw(st.lists(label_texts, min_size=len(items), max_size=len(items), unique=True))
+    return dict(zip(keys, items, strict=True))
+
+
+chart_sizes = st.tuples(st.integers(160, 640), st.integers(120, 480))

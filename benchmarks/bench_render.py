@@ -1,0 +1,226 @@
+"""Renderer benchmarks: medians and ratios against baselines measured in the same run.
+
+Run from the repository root::
+
+    PYTHONPATH=src python benchmarks/bench_render.py
+
+Targets (issue 3), for an 800 x 600 six-stage funnel with labels:
+
+* ``to_png()`` within 1.3x of Pillow PNG-encoding the finished image alone;
+* ``to_image()`` no slower than a naive Pillow renderer of the same geometry
+  (one ``line()`` per pixel column plus ``ellipse()`` calls, same labels and
+  font, no anti-aliasing);
+* ``to_svg()`` at least 2.5x faster than pygal's Funnel SVG of the same data;
+* import + first ``to_png()`` in a fresh process within 1.5x of a bare
+  ``import numpy, PIL.Image`` process;
+* ``hit_test_many`` at least 1e6 points per second.
+
+Also measured: analytic coverage (what the renderer uses) against 4 x 4
+supersampling of the same side shapes with Pillow, time and difference.
+No timing is asserted anywhere in the test suite; this script only reports.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from salesfunnel import Funnel, FunnelChart
+from salesfunnel import _coverage as cov
+from salesfunnel._paint import Painter, paint
+from salesfunnel._text import font
+from salesfunnel.geometry import Ellipse, Gradient, Line, Rect, Side, Text
+
+COUNTS = {
+    "Calls": 200,
+    "Meetings": 60,
+    "Presentations": 45,
+    "Offers": 30,
+    "Contracts": 14,
+    "Paid": 10,
+}
+FUNNEL = Funnel.from_counts(COUNTS, name="Worked example")
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+
+
+def median_ms(fn: Callable[[], object], repeat: int = 25, warmup: int = 2) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times) * 1000
+
+
+class NaivePillowPainter(Painter):
+    """The source's way with plain Pillow calls, reading the same geometry.
+
+    ``ellipse()`` for ellipses, one ``line()`` per pixel column for the shaded
+    sides and covers (the inherited :meth:`Painter.side` and a column loop for
+    covers), ``line()`` for strokes, ``text()`` with the same bundled font. No
+    anti-aliasing of shapes.
+    """
+
+    def __init__(self, chart: FunnelChart) -> None:
+        self.image = Image.new("RGB", chart.size, chart.style.background)
+        self.draw = ImageDraw.Draw(self.image)
+
+    def ellipse(self, shape: Ellipse, region: int | None) -> None:
+        box = (shape.cx - shape.rx, shape.cy - shape.ry, shape.cx + shape.rx, shape.cy + shape.ry)
+        if shape.rx <= 0 or shape.ry <= 0:
+            return
+        if isinstance(shape.fill, Gradient):
+            # a cover: one line per pixel column from the centre line to the front arc
+            for x in range(math.floor(shape.cx - shape.rx), math.ceil(shape.cx + shape.rx)):
+                q = min(1.0, abs(x + 0.5 - shape.cx) / shape.rx)
+                c = shape.fill.colors_at([x + 0.5])[0]
+                bottom = shape.cy + shape.ry * math.sqrt(1 - q * q)
+                self.draw.line((x, shape.cy, x, bottom), fill=(int(c[0]), int(c[1]), int(c[2])))
+        elif shape.fill is not None:
+            self.draw.ellipse(box, fill=shape.fill)
+        if shape.stroke is not None:
+            if shape.front:
+                self.draw.arc(box, 0, 180, fill=shape.stroke, width=max(1, round(shape.width)))
+            else:
+                self.draw.ellipse(box, outline=shape.stroke, width=max(1, round(shape.width)))
+
+    def line(self, shape: Line, region: int | None) -> None:
+        self.draw.line(
+            (shape.x0, shape.y0, shape.x1, shape.y1),
+            fill=shape.color,
+            width=max(1, round(shape.width)),
+        )
+
+    def rect(self, shape: Rect, region: int | None) -> None:
+        if shape.fill is not None:
+            self.draw.rectangle((shape.x0, shape.y0, shape.x1, shape.y1), fill=shape.fill)
+
+    def text(self, shape: Text, region: int | None) -> None:
+        anchor = "ms" if shape.anchor == "middle" else "ls"
+        self.draw.text(
+            (shape.x, shape.y), shape.text, fill=shape.color, font=font(shape.size), anchor=anchor
+        )
+
+
+def naive_pillow(chart: FunnelChart) -> Image.Image:
+    painter = NaivePillowPainter(chart)
+    paint(chart.geometry, painter)
+    return painter.image
+
+
+def pygal_svg() -> bytes | None:
+    try:
+        import pygal
+    except ImportError:
+        return None
+    chart = pygal.Funnel(width=800, height=600, title="Worked example")
+    for name, value in COUNTS.items():
+        chart.add(name, [value])
+    out: bytes = chart.render()
+    return out
+
+
+def fresh_process_ms(code: str, repeat: int = 7) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, env={"PYTHONPATH": SRC})
+        times.append(time.perf_counter() - t)
+    return statistics.median(times) * 1000
+
+
+def supersampled_side(side: Side, size: tuple[int, int], factor: int = 4) -> np.ndarray:
+    x0, y0, x1, y1 = side.bounds
+    ix0, iy0 = int(x0), int(y0)
+    w, h = int(x1) + 2 - ix0, int(y1) + 2 - iy0
+    big = Image.new("L", (w * factor, h * factor))
+    pts = [((x - ix0) * factor, (y - iy0) * factor) for x, y in side.polygon(64)]
+    ImageDraw.Draw(big).polygon(pts, fill=255)
+    return np.asarray(big.reduce(factor), dtype=np.float64) / 255
+
+
+def main() -> None:
+    chart = FunnelChart(FUNNEL, width=800, height=600, title="Worked example")
+    image = chart.to_image()
+    rows: list[tuple[str, float, str, float, str]] = []
+
+    def row(name: str, ours: float, base_name: str, base: float, target: str) -> None:
+        rows.append((name, ours, base_name, base, target))
+
+    encode = median_ms(lambda: image.save(io.BytesIO(), format="PNG"))
+    row("to_png()", median_ms(chart.to_png), "Pillow PNG encode alone", encode, "<= 1.3")
+    row(
+        "to_image()",
+        median_ms(chart.to_image),
+        "naive Pillow line()/column",
+        median_ms(lambda: naive_pillow(chart)),
+        "<= 1.0",
+    )
+    if pygal_svg() is not None:
+        row(
+            "to_svg()",
+            median_ms(chart.to_svg),
+            "pygal Funnel render()",
+            median_ms(pygal_svg, repeat=10),
+            "<= 0.4",
+        )
+    else:
+        print("pygal not installed: pip install pygal (the 'bench' extra)")
+    ours = fresh_process_ms(
+        "from salesfunnel import Funnel, FunnelChart\n"
+        f"FunnelChart(Funnel.from_counts({COUNTS!r}), title='x').to_png()"
+    )
+    bare = fresh_process_ms("import numpy, PIL.Image")
+    row("import + first to_png()", ours, "import numpy, PIL.Image", bare, "<= 1.5")
+
+    rng = np.random.default_rng(0)
+    xs, ys = rng.uniform(0, 800, 1_000_000), rng.uniform(0, 600, 1_000_000)
+    chart.hit_mask()
+    hit = median_ms(lambda: chart.hit_test_many(xs, ys), repeat=9)
+
+    print(f"{'measure':<26}{'ours ms':>10}  {'baseline':<28}{'base ms':>9}{'ratio':>8}  target")
+    for name, ours_ms, base_name, base_ms, target in rows:
+        ratio = ours_ms / base_ms
+        print(f"{name:<26}{ours_ms:>10.2f}  {base_name:<28}{base_ms:>9.2f}{ratio:>8.2f}  {target}")
+    rate = 1e6 / (hit / 1000)
+    name = "hit_test_many(1e6 points)"
+    print(f"{name:<26}{hit:>10.2f}  {'points per second':<28}{rate:>9.3g}{'':>8}  >= 1e6")
+
+    # Anti-aliasing: analytic coverage vs 4 x 4 supersampling of the same sides.
+    sides = [s.primitive for s in chart.geometry.shapes if isinstance(s.primitive, Side)]
+    size = chart.size
+    analytic = median_ms(lambda: [cov.side(s, 1.0, size) for s in sides])
+    supersampled = median_ms(lambda: [supersampled_side(s, size) for s in sides])
+    diffs = []
+    for s in sides:
+        patch = cov.side(s, 1.0, size)
+        ref = supersampled_side(s, size)
+        assert patch is not None
+        x0, y0 = int(s.bounds[0]), int(s.bounds[1])
+        h, w = patch.cov.shape
+        ox, oy = patch.x0 - x0, patch.y0 - y0
+        diffs.append(np.abs(patch.cov - ref[oy : oy + h, ox : ox + w]).mean())
+    print()
+    print(f"anti-aliasing of {len(sides)} sides: analytic {analytic:.2f} ms,", end=" ")
+    print(f"4x4 supersampled {supersampled:.2f} ms,")
+    print(f"  mean coverage difference {np.mean(diffs) * 255:.2f} levels of 255")
+
+
+if __name__ == "__main__":
+    main()
+
+
+def save_naive(path: str) -> None:
+    """Write the naive baseline's picture (to compare it with ours by eye)."""
+    naive_pillow(FunnelChart(FUNNEL, width=800, height=600, title="Worked example")).save(path)

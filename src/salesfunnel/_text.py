@@ -1,0 +1,153 @@
+"""Text helpers shared by layout and the backends: the bundled font, measuring, cleaning.
+
+Only the font shipped inside the package is ever loaded (DejaVu Sans, licence in
+``fonts/LICENSE-DejaVu.txt``), with Pillow's basic layout engine, so text
+measures and renders the same on every machine.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PIL.ImageFont import FreeTypeFont
+
+FONT_PATH = Path(__file__).resolve().parent / "fonts" / "DejaVuSans.ttf"
+FONT_FAMILY = "DejaVu Sans"
+ELLIPSIS = "\u2026"
+# Measuring happens on a large face so hinting does not round widths per size.
+_MEASURE_SIZE = 64
+
+# FreeType faces are not safe to share across threads: one cache per thread.
+_local = threading.local()
+
+
+def font(size: float) -> FreeTypeFont:
+    """The bundled font at ``size`` pixels (cached per thread)."""
+    from PIL import ImageFont
+
+    cache: dict[float, FreeTypeFont] | None = getattr(_local, "fonts", None)
+    if cache is None:
+        cache = {}
+        _local.fonts = cache
+    key = round(size, 3)
+    face = cache.get(key)
+    if face is None:
+        face = ImageFont.truetype(
+            str(FONT_PATH), size=max(1, round(size)), layout_engine=ImageFont.Layout.BASIC
+        )
+        cache[key] = face
+    return face
+
+
+def text_width(text: str, size: float) -> float:
+    """Advance width of ``text`` at ``size`` pixels."""
+    if not text:
+        return 0.0
+    return float(font(_MEASURE_SIZE).getlength(text)) * size / _MEASURE_SIZE
+
+
+def ascent(size: float) -> float:
+    """Distance from the top of a line box to the baseline (DejaVu Sans metrics)."""
+    return 0.93 * size
+
+
+def line_height(size: float) -> float:
+    """Height of one line of text, leading included."""
+    return 1.25 * size
+
+
+def _allowed(ch: str) -> bool:
+    # The characters XML 1.0 can carry at all (no C0 controls, no U+FFFE/U+FFFF).
+    o = ord(ch)
+    return (
+        o in (0x9, 0xA, 0xD)
+        or 0x20 <= o <= 0xD7FF
+        or 0xE000 <= o <= 0xFFFD
+        or 0x10000 <= o <= 0x10FFFF
+    )
+
+
+def clean(text: str) -> str:
+    """Display form of user text: one line, control characters replaced by U+FFFD.
+
+    >>> clean("a\\nb\\x00c")
+    'a b\ufffdc'
+    """
+    out = []
+    for ch in text:
+        if ch in "\t\n\r\x0b\x0c":
+            out.append(" ")
+        elif not _allowed(ch) or 0x7F <= ord(ch) <= 0x9F:
+            out.append("\ufffd")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def fit(text: str, size: float, max_width: float) -> str | None:
+    """``text`` if it fits ``max_width``, else shortened with an ellipsis, else None.
+
+    The cut is found by measured width (binary search on the prefix length).
+
+    >>> fit("Presentation", 12, 1000)
+    'Presentation'
+    >>> fit("Presentation", 12, 40)
+    'Pres…'
+    >>> fit("Presentation", 12, 2) is None
+    True
+    """
+    if text_width(text, size) <= max_width:
+        return text
+    lo, hi = 0, len(text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if text_width(text[:mid].rstrip() + ELLIPSIS, size) <= max_width:
+            lo = mid
+        else:
+            hi = mid - 1
+    if lo == 0:
+        return None
+    return text[:lo].rstrip() + ELLIPSIS
+
+
+def wrap(text: str, size: float, max_width: float, max_lines: int = 2) -> tuple[list[str], bool]:
+    """Break ``text`` into at most ``max_lines`` lines that fit ``max_width``.
+
+    Breaks at " · " separators first, else at spaces; what still does not
+    fit ends in an ellipsis. Returns the lines and whether anything was cut
+    (an empty list when not even an ellipsis fits).
+
+    >>> wrap("45.0% of first · 66.7% of previous", 12, 120)
+    (['45.0% of first', '66.7% of previous'], False)
+    >>> wrap("Коммерческое предложение", 12, 95)
+    (['Коммерческое', 'предложение'], False)
+    """
+    if text_width(text, size) <= max_width:
+        return [text], False
+    sep = " \u00b7 " if " \u00b7 " in text else " "
+    words = text.split(sep)
+    lines: list[str] = []
+    current = ""
+    for k, word in enumerate(words):
+        trial = word if not current else current + sep + word
+        if not current or text_width(trial, size) <= max_width:
+            current = trial
+            continue
+        lines.append(current)
+        if len(lines) == max_lines - 1:
+            current = sep.join(words[k:])
+            break
+        current = word
+    lines.append(current)
+    out: list[str] = []
+    cut = False
+    for line in lines:
+        shown = fit(line, size, max_width)
+        if shown is None:
+            return [], True
+        cut = cut or shown != line
+        out.append(shown)
+    return out, cut

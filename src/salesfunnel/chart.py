@@ -1,0 +1,402 @@
+"""The public chart object: one geometry, drawn as a Pillow image, PNG, SVG or hit map."""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import threading
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import IO, TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import FunnelDataError
+from .geometry import Geometry, Heights, LabelNote, PercentBasis, Region, WidthMapping, layout
+from .hitmap import Hit, hit_mask, image_map
+from .metrics import MetricsTable, metrics_table
+from .model import Funnel
+from .style import Style
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+__all__ = ["MAX_PIXELS", "FunnelChart"]
+
+MAX_PIXELS = 40_000_000
+"""Largest output canvas (width x height x scale\u00b2) a chart accepts: 40 megapixels.
+
+Larger requests raise :class:`~salesfunnel.FunnelDataError` before anything is
+allocated (a 40-megapixel RGB image already takes 120 MB)."""
+
+FunnelData = Funnel | Mapping[Hashable, Funnel] | Sequence[Funnel]
+
+
+def _funnels(data: object) -> list[tuple[Hashable, Funnel]]:
+    if isinstance(data, Funnel):
+        return [(data.name, data)]
+    if isinstance(data, Mapping):
+        items = list(data.items())
+    elif isinstance(data, (list, tuple)):
+        items = list(enumerate(data))
+    else:
+        msg = (
+            "data must be a Funnel, a mapping of keys to Funnels or a sequence of Funnels "
+            f"(got {type(data).__name__})"
+        )
+        raise FunnelDataError(msg)
+    for key, f in items:
+        if not isinstance(f, Funnel):
+            msg = f"every funnel must be a Funnel (got {type(f).__name__} for {key!r})"
+            raise FunnelDataError(msg)
+    return items
+
+
+def _check_size(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 16:
+        msg = f"{name} must be an int >= 16 pixels (got {value!r})"
+        raise FunnelDataError(msg)
+    return value
+
+
+def _check_choice(value: object, name: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        msg = f"{name} must be one of {', '.join(map(repr, choices))} (got {value!r})"
+        raise FunnelDataError(msg)
+
+
+class FunnelChart:
+    """A layered funnel picture of one funnel or several side by side.
+
+    Parameters
+    ----------
+    data
+        A :class:`~salesfunnel.Funnel`, or a mapping (key -> funnel) or sequence
+        of funnels drawn side by side on one shared scale (per-manager small
+        multiples: widths compare across funnels). An empty mapping or sequence
+        gives an empty chart (background, title); a single :class:`Funnel` always
+        has at least one stage.
+    width, height
+        Layout size in pixels (ints >= 16).
+    style
+        Appearance and layer switches (:class:`~salesfunnel.Style`).
+    title
+        Optional title drawn at the top, also the SVG ``<title>``.
+    scale
+        Output pixels per layout pixel (2 for high-DPI): it multiplies pixels,
+        never changes the layout.
+    width_mapping
+        ``"linear"`` (default): a stage's width is proportional to its count;
+        ``"sqrt"``: to the square root of its count.
+    heights
+        ``"equal"`` (default) slice heights, or ``"value"``: heights
+        proportional to counts (each non-zero stage at least 2 px).
+    percent
+        Percentages in labels: ``"both"`` (default) ``"of first"`` and
+        ``"of previous"``, ``"first"``, ``"previous"`` or ``"none"``. The basis
+        is always named in the text; undefined rates show an em dash.
+    min_visible
+        Minimum width of non-zero stages as a share of the widest possible
+        stage (0 = off). Boosted stages are marked with a dashed rim. Zero
+        stages always stay zero.
+    min_hit
+        Minimum clickable size (layout pixels) of each non-zero stage: enlarges
+        the hit area onto the background, never the drawing.
+    amount_format
+        Formats stage amounts in labels (default: the library's number format).
+
+    Raises
+    ------
+    FunnelDataError
+        Bad data or options, or a canvas above :data:`MAX_PIXELS`.
+
+    Examples
+    --------
+    >>> from salesfunnel import Funnel, FunnelChart
+    >>> f = Funnel.from_counts({"Calls": 200, "Meetings": 60, "Paid": 10})
+    >>> chart = FunnelChart(f, width=400, height=300)
+    >>> chart.to_image().size
+    (400, 300)
+    >>> chart.to_png()[:8]
+    b'\\x89PNG\\r\\n\\x1a\\n'
+    >>> chart.to_svg().startswith("<svg")
+    True
+    >>> hit = chart.hit_test(120, 150)
+    >>> hit.name, hit.part
+    ('Meetings', 'side')
+    """
+
+    def __init__(
+        self,
+        data: FunnelData,
+        *,
+        width: int = 800,
+        height: int = 600,
+        style: Style | None = None,
+        title: str | None = None,
+        scale: float = 1,
+        width_mapping: WidthMapping = "linear",
+        heights: Heights = "equal",
+        percent: PercentBasis = "both",
+        min_visible: float = 0.0,
+        min_hit: float = 0.0,
+        amount_format: Callable[[float], str] | None = None,
+    ) -> None:
+        self._width = _check_size(width, "width")
+        self._height = _check_size(height, "height")
+        if (
+            isinstance(scale, bool)
+            or not isinstance(scale, (int, float))
+            or not math.isfinite(scale)
+            or not 0 < scale <= 16
+        ):
+            msg = f"scale must be a number in (0, 16] (got {scale!r})"
+            raise FunnelDataError(msg)
+        out_w, out_h = round(width * scale), round(height * scale)
+        if out_w * out_h > MAX_PIXELS:
+            msg = (
+                f"canvas of {out_w} x {out_h} = {out_w * out_h:,} pixels is above the "
+                f"limit of {MAX_PIXELS:,} (salesfunnel.chart.MAX_PIXELS)"
+            )
+            raise FunnelDataError(msg)
+        if out_w < 1 or out_h < 1:
+            msg = f"scale {scale!r} leaves no pixels"
+            raise FunnelDataError(msg)
+        if style is not None and not isinstance(style, Style):
+            msg = f"style must be a Style or None (got {type(style).__name__})"
+            raise FunnelDataError(msg)
+        if title is not None and not isinstance(title, str):
+            msg = f"title must be a string or None (got {title!r})"
+            raise FunnelDataError(msg)
+        _check_choice(width_mapping, "width_mapping", ("linear", "sqrt"))
+        _check_choice(heights, "heights", ("equal", "value"))
+        _check_choice(percent, "percent", ("both", "first", "previous", "none"))
+        for name, value, hi in (("min_visible", min_visible, 1.0), ("min_hit", min_hit, 1000.0)):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not 0 <= value <= hi
+            ):
+                msg = f"{name} must be a number in [0, {hi:g}] (got {value!r})"
+                raise FunnelDataError(msg)
+        self._funnels = _funnels(data)
+        self._style = style or Style()
+        self._scale = scale
+        self._title = title
+        self.geometry: Geometry = layout(
+            self._funnels,
+            float(width),
+            float(height),
+            style=self._style,
+            title=title,
+            width_mapping=width_mapping,
+            heights=heights,
+            percent=percent,
+            min_visible=float(min_visible),
+            min_hit=float(min_hit),
+            amount_format=amount_format,
+        )
+        self._tables: list[MetricsTable] = [metrics_table(f) for _, f in self._funnels]
+        self._regions = self._scaled_regions()
+        self._mask: npt.NDArray[np.int32] | None = None
+        self._lock = threading.Lock()
+
+    # -- properties ------------------------------------------------------------
+    @property
+    def size(self) -> tuple[int, int]:
+        """Output size in pixels: (width x scale, height x scale)."""
+        return (round(self._width * self._scale), round(self._height * self._scale))
+
+    @property
+    def funnels(self) -> tuple[tuple[Hashable, Funnel], ...]:
+        """The (key, funnel) pairs drawn, left to right."""
+        return tuple(self._funnels)
+
+    @property
+    def style(self) -> Style:
+        """The style in use."""
+        return self._style
+
+    @property
+    def label_notes(self) -> tuple[LabelNote, ...]:
+        """Labels and legend entries that were shortened or hidden to stay legible.
+
+        >>> from salesfunnel import Funnel, FunnelChart
+        >>> f = Funnel.from_counts({f"Stage number {i}": 100 - i for i in range(30)})
+        >>> notes = FunnelChart(f, width=300, height=200).label_notes
+        >>> sorted({n.status for n in notes})
+        ['hidden', 'shortened']
+        """
+        return self.geometry.label_notes
+
+    @property
+    def regions(self) -> tuple[Region, ...]:
+        """Clickable regions (ids index this tuple), polygons and bounds in output pixels."""
+        return self._regions
+
+    def _scaled_regions(self) -> tuple[Region, ...]:
+        s = self._scale
+        if s == 1:
+            return self.geometry.regions
+        return tuple(
+            Region(
+                r.id,
+                r.funnel,
+                r.funnel_index,
+                r.stage,
+                r.part,
+                tuple((x * s, y * s) for x, y in r.polygon),
+                (r.bounds[0] * s, r.bounds[1] * s, r.bounds[2] * s, r.bounds[3] * s),
+                r.text,
+            )
+            for r in self.geometry.regions
+        )
+
+    # -- outputs -----------------------------------------------------------------
+    def to_image(self) -> Image.Image:
+        """The chart as a new RGB Pillow image of exactly :attr:`size` pixels."""
+        from ._raster import render
+
+        return render(self.geometry, self._scale, self._style.background)
+
+    def to_png(self) -> bytes:
+        """The chart as PNG bytes (Pillow's default compression; byte-identical across runs)."""
+        buf = io.BytesIO()
+        self.to_image().save(buf, format="PNG")
+        return buf.getvalue()
+
+    def to_svg(self) -> str:
+        """The chart as an SVG document (str).
+
+        >>> from salesfunnel import Funnel, FunnelChart
+        >>> svg = FunnelChart(Funnel.from_counts({"A": 2, "B": 1}), width=200, height=150).to_svg()
+        >>> 'role="img"' in svg and svg.count('data-stage="1"') > 0
+        True
+        """
+        from . import svg
+
+        return svg.render(
+            self.geometry,
+            self._scale,
+            self._style.background,
+            title=self._title or "Sales funnel chart",
+            desc=self.alt_text(),
+        )
+
+    def save(self, fp: str | os.PathLike[str] | IO[bytes], format: str | None = None) -> None:
+        """Write the chart to a path or binary file.
+
+        The format comes from ``format`` or the path's suffix: ``png``, ``svg``,
+        or any format Pillow writes (``jpeg``, ``webp``, ...). A file object
+        without ``format`` gets PNG.
+        """
+        if format is None:
+            if isinstance(fp, (str, os.PathLike)):
+                suffix = os.path.splitext(os.fspath(fp))[1].lower().lstrip(".")
+                if not suffix:
+                    msg = f"cannot tell the format of {os.fspath(fp)!r}: pass format="
+                    raise FunnelDataError(msg)
+                format = suffix
+            else:
+                format = "png"
+        fmt = format.lower()
+        if fmt == "svg":
+            data = self.to_svg().encode("utf-8")
+        elif fmt == "png":
+            data = self.to_png()
+        else:
+            from PIL import Image
+
+            Image.init()
+            name = Image.registered_extensions().get("." + fmt, fmt.upper())
+            if name not in Image.SAVE:
+                msg = f"unknown image format {format!r}"
+                raise FunnelDataError(msg)
+            buf = io.BytesIO()
+            self.to_image().save(buf, format=name)
+            data = buf.getvalue()
+        if isinstance(fp, (str, os.PathLike)):
+            with open(fp, "wb") as out:
+                out.write(data)
+        else:
+            fp.write(data)
+
+    # -- hit testing -----------------------------------------------------------
+    def hit_mask(self) -> npt.NDArray[np.int32]:
+        """Region id per output pixel (int32, shape (height, width)); -1 is background.
+
+        The array is computed once and returned read-only.
+        """
+        with self._lock:
+            if self._mask is None:
+                mask = hit_mask(self.geometry, self._scale)
+                mask.flags.writeable = False
+                self._mask = mask
+            return self._mask
+
+    def hit_test_many(self, xs: npt.ArrayLike, ys: npt.ArrayLike) -> npt.NDArray[np.int32]:
+        """Region ids under many points (output pixels); -1 where nothing was hit.
+
+        >>> from salesfunnel import Funnel, FunnelChart
+        >>> chart = FunnelChart(Funnel.from_counts({"A": 2, "B": 1}), width=200, height=150)
+        >>> ids = chart.hit_test_many([0, 60], [0, 60])
+        >>> int(ids[0]), chart.regions[ids[1]].part
+        (-1, 'side')
+        """
+        mask = self.hit_mask()
+        x = np.asarray(xs, dtype=np.float64)
+        y = np.asarray(ys, dtype=np.float64)
+        x, y = np.broadcast_arrays(x, y)
+        h, w = mask.shape
+        ok = (x >= 0) & (x < w) & (y >= 0) & (y < h)
+        xi = np.where(ok, x, 0).astype(np.intp)
+        yi = np.where(ok, y, 0).astype(np.intp)
+        return np.where(ok, mask[yi, xi], np.int32(-1)).astype(np.int32)
+
+    def hit_test(self, x: float, y: float) -> Hit | None:
+        """Decode a click at output pixel (x, y): the funnel, stage, its data and the part.
+
+        Returns None on the background and outside the canvas.
+        """
+        rid = int(self.hit_test_many([x], [y])[0])
+        if rid < 0:
+            return None
+        region = self.regions[rid]
+        if region.stage is None:
+            return Hit(region, region.funnel, None, None, region.part, None, None)
+        if region.funnel_index is None:  # legend entry: a stage of every funnel
+            owner = next(f for _, f in self._funnels if len(f) > region.stage)
+            return Hit(
+                region, None, region.stage, owner.stages[region.stage].name, region.part, None, None
+            )
+        funnel = self._funnels[region.funnel_index][1]
+        stage = funnel.stages[region.stage]
+        row = self._tables[region.funnel_index][region.stage]
+        return Hit(region, region.funnel, region.stage, stage.name, region.part, stage.data, row)
+
+    def image_map(self, name: str, href: str | Callable[[Region], str] | None = None) -> str:
+        """An HTML ``<map name=...>`` with one ``<area shape="poly">`` per region.
+
+        Pair it with ``<img usemap="#name">`` showing :meth:`to_png`. ``href``
+        is a string (``{funnel}``, ``{stage}``, ``{part}`` are replaced) or a
+        function of the :class:`Region`; alt and title carry the label's text.
+
+        >>> from salesfunnel import Funnel, FunnelChart
+        >>> chart = FunnelChart(Funnel.from_counts({"A": 2, "B": 1}), width=200, height=150)
+        >>> html = chart.image_map("f")
+        >>> html.splitlines()[0], html.count("<area")
+        ('<map name="f">', 6)
+        """
+        return image_map(self.regions, name, href)
+
+    def alt_text(self) -> str:
+        """A text summary of the chart: stages, counts and conversions, for ``alt``/``<desc>``."""
+        return "Sales funnel chart. " + self.geometry.description
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str | bytes]:
+        return {"image/svg+xml": self.to_svg(), "image/png": self.to_png()}
+
+    def __repr__(self) -> str:
+        keys = [k for k, _ in self._funnels]
+        return f"FunnelChart(funnels={keys!r}, size={self.size})"

@@ -1,0 +1,159 @@
+"""Hit maps: decode a click at (x, y) on any output back to the stage under it.
+
+The hit mask is painted from the same geometry, in the same paint loop, with
+the same coverage as the raster image: a pixel belongs to the topmost shape
+that covers at least half of it. Hit areas (:class:`~salesfunnel.geometry.Rect`
+without fill) claim the pixels whose centres they contain and are painted
+first, so they enlarge small targets onto the background without stealing
+pixels from anything drawn.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from . import _coverage as cov
+from ._paint import Painter, paint
+from ._text import clean
+from .geometry import Ellipse, Geometry, Line, Rect, Region, Side, Text
+from .metrics import StageMetrics
+
+__all__ = ["Hit", "hit_mask", "image_map"]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """What a click decoded to.
+
+    ``funnel`` is the funnel's key (None for a legend entry, which stands for a
+    stage in every funnel); ``stage`` the stage index (None on a funnel
+    heading); ``name`` the stage name; ``data`` the stage's user payload
+    (:attr:`Stage.data`); ``metrics`` its row of the metrics table; ``part``
+    one of ``rim``, ``side``, ``label``, ``legend``, ``heading``.
+    """
+
+    region: Region
+    funnel: Hashable
+    stage: int | None
+    name: str | None
+    part: str
+    data: Any
+    metrics: StageMetrics | None
+
+
+class HitPainter(Painter):
+    """Paints region ids into an int32 mask (-1 = background)."""
+
+    def __init__(self, geometry: Geometry, scale: float) -> None:
+        self.scale = scale
+        self.size = (round(geometry.width * scale), round(geometry.height * scale))
+        self.mask = np.full((self.size[1], self.size[0]), -1, dtype=np.int32)
+        self.stage_targets: list[tuple[int, int, int]] = []
+
+    def _claim(self, patch: cov.Patch | None, region: int | None) -> None:
+        if patch is None or region is None:
+            return
+        x0, y0, x1, y1 = patch.box
+        view = self.mask[y0:y1, x0:x1]
+        view[patch.cov >= 0.5] = region
+
+    def ellipse(self, shape: Ellipse, region: int | None) -> None:
+        if shape.fill is not None:
+            self._claim(cov.ellipse_fill(shape, self.scale, self.size), region)
+        if shape.stroke is not None:
+            # Gaps between dashes still belong to the rim: clicks need no precision.
+            self._claim(cov.ellipse_stroke(shape, self.scale, self.size, dashes=False), region)
+
+    def side(self, shape: Side, region: int | None) -> None:
+        self._claim(cov.side(shape, self.scale, self.size), region)
+
+    def line(self, shape: Line, region: int | None) -> None:
+        self._claim(cov.line(shape, self.scale, self.size, dashes=False), region)
+
+    def rect(self, shape: Rect, region: int | None) -> None:
+        if region is None:
+            return
+        if shape.fill is not None:
+            self._claim(cov.rect(shape, self.scale, self.size), region)
+            return
+        s = self.scale
+        w, h = self.size
+        # Pixels whose centre is inside, and always the pixel holding the centre.
+        x0 = max(0, math.ceil(shape.x0 * s - 0.5))
+        x1 = min(w, math.floor(shape.x1 * s - 0.5) + 1)
+        y0 = max(0, math.ceil(shape.y0 * s - 0.5))
+        y1 = min(h, math.floor(shape.y1 * s - 0.5) + 1)
+        if x1 > x0 and y1 > y0:
+            self.mask[y0:y1, x0:x1] = region
+        cx = min(w - 1, max(0, math.floor((shape.x0 + shape.x1) / 2 * s)))
+        cy = min(h - 1, max(0, math.floor((shape.y0 + shape.y1) / 2 * s)))
+        self.mask[cy, cx] = region
+        self.stage_targets.append((region, cx, cy))
+
+    def text(self, shape: Text, region: int | None) -> None:
+        """Text is decoded through its label box (a hit-area rect), not its glyphs."""
+
+
+def hit_mask(geometry: Geometry, scale: float) -> npt.NDArray[np.int32]:
+    """An int32 array (height x width of the output): region id per pixel, -1 background.
+
+    A non-zero stage whose every pixel was painted over (a sliver under a
+    neighbour) gets back the pixel at its own target's centre, so every
+    non-zero stage stays clickable.
+    """
+    painter = HitPainter(geometry, scale)
+    paint(geometry, painter)
+    mask = painter.mask
+    present = np.zeros(len(geometry.regions) + 1, dtype=bool)
+    present[np.unique(mask) + 1] = True
+    for region, cx, cy in painter.stage_targets:
+        r = geometry.regions[region]
+        if r.part == "side" and not present[region + 1]:
+            mask[cy, cx] = region
+            present[region + 1] = True
+    return mask
+
+
+_PART_ORDER = {"label": 0, "legend": 0, "heading": 0, "side": 1, "rim": 2}
+
+
+def image_map(
+    regions: tuple[Region, ...],
+    name: str,
+    href: str | Callable[[Region], str] | None = None,
+) -> str:
+    """An HTML ``<map>`` with one ``<area shape="poly">`` per region (topmost first).
+
+    ``href`` may be a string (``{funnel}``, ``{stage}`` and ``{part}`` are
+    replaced) or a function of the :class:`Region`. All text is escaped.
+    """
+    areas = []
+    for r in sorted(regions, key=lambda r: (_PART_ORDER.get(r.part, 3), r.id)):
+        coords = ",".join(f"{round(x)},{round(y)}" for x, y in r.polygon)
+        text = html.escape(clean(r.text), quote=True)
+        attrs = [f'shape="poly" coords="{coords}" alt="{text}" title="{text}"']
+        attrs.append(f'data-part="{r.part}"')
+        if r.funnel_index is not None:
+            attrs.append(f'data-funnel="{r.funnel_index}"')
+        if r.stage is not None:
+            attrs.append(f'data-stage="{r.stage}"')
+        if href is not None:
+            link = (
+                href(r)
+                if callable(href)
+                else (
+                    href.replace("{funnel}", str(r.funnel))
+                    .replace("{stage}", str(r.stage))
+                    .replace("{part}", r.part)
+                )
+            )
+            attrs.append(f'href="{html.escape(clean(link), quote=True)}"')
+        areas.append(f"<area {' '.join(attrs)}>")
+    return f'<map name="{html.escape(clean(name), quote=True)}">\n' + "\n".join(areas) + "\n</map>"
