@@ -215,7 +215,7 @@ class MetricsTable:
         except ImportError as exc:  # pragma: no cover - depends on the environment
             msg = "to_pandas() needs pandas: pip install 'salesfunnel[pandas]'"
             raise ImportError(msg) from exc
-        return pd.DataFrame.from_records(
+        frame: pandas.DataFrame = pd.DataFrame.from_records(
             [
                 {
                     **r.to_record(),
@@ -226,6 +226,7 @@ class MetricsTable:
                 for r in self.rows
             ]
         ).set_index("name")
+        return frame
 
     def _text_rows(self) -> list[tuple[str, ...]]:
         return [
