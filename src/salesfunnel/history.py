@@ -187,7 +187,9 @@ def _group_stats(group: I64, seconds: I64, known: B, n_groups: int) -> list[Dura
         mid = (m - 1) // 2
         median = float(seg[mid]) if m % 2 else (float(seg[mid]) + float(seg[mid + 1])) / 2.0
         p90 = float(np.quantile(seg, 0.9))
-        out.append(DurationStats(m, int(unknown[i]), sums[i] / m / DAY, median / DAY, p90 / DAY))
+        out.append(
+            DurationStats(m, int(unknown[i]), float(sums[i]) / m / DAY, median / DAY, p90 / DAY)
+        )
     return out
 
 
@@ -625,7 +627,8 @@ class ActiveFunnel:
     ----------
     funnel
         One stage per open stage; ``data`` holds the deal ids, ``amount`` the
-        sum of their known amounts (``None`` without an amount column).
+        sum of their known amounts (``None`` without an amount column, or when
+        none of the stage's deals has one).
     name, as_of
         The owner (or ``None``) and the snapshot time (ISO, ``None`` = after
         every event).
@@ -778,8 +781,10 @@ def active_funnel(
             amount = None
             if amounts is not None:
                 seg = amounts[a:b]
-                unknown_amount += int(np.isnan(seg).sum())
-                amount = float(np.nansum(seg)) if seg.size else 0.0
+                missing = int(np.isnan(seg).sum())
+                unknown_amount += missing
+                # A stage whose open deals all lack an amount has an unknown amount, not 0.
+                amount = None if seg.size and missing == seg.size else float(np.nansum(seg))
             stages.append(Stage(label, b - a, amount, _readonly(ids[a:b])))
         funnel = Funnel(tuple(stages), name)
         out.append(
