@@ -183,7 +183,9 @@ def test_forecast_historical_and_weighted() -> None:
     # Deal 1's amount is not known on d10 (see above): only deal 6's 20 is weighted.
     assert fc.expected_amount == pytest.approx(20 * 2 / 3)
     assert fc.table.column("amount_unknown") == [0, 0, 1]
-    fw = forecast(LOG, as_of=day(10), method="weighted", probabilities={"A": 0.1, "B": 0.5, "C": 0.9})
+    fw = forecast(
+        LOG, as_of=day(10), method="weighted", probabilities={"A": 0.1, "B": 0.5, "C": 0.9}
+    )
     assert fw.expected_won == pytest.approx(1.0)
     assert fw.expected_amount == pytest.approx(20 * 0.1)
     json.loads(fw.to_json())
@@ -192,8 +194,20 @@ def test_forecast_historical_and_weighted() -> None:
 def test_monthly_volume_and_stalled_deals() -> None:
     mv = monthly_volume(LOG)
     assert mv.to_records() == [
-        {"owner": "ann", "month": "2024-01", "won_deals": 2, "won_amount": 130.0, "amount_unknown": 0},
-        {"owner": "bob", "month": "2024-01", "won_deals": 1, "won_amount": 50.0, "amount_unknown": 0},
+        {
+            "owner": "ann",
+            "month": "2024-01",
+            "won_deals": 2,
+            "won_amount": 130.0,
+            "amount_unknown": 0,
+        },
+        {
+            "owner": "bob",
+            "month": "2024-01",
+            "won_deals": 1,
+            "won_amount": 50.0,
+            "amount_unknown": 0,
+        },
     ]
     st = stalled_deals(LOG, as_of=day(12), max_days={"A": 5, "C": 1})
     # deal 6 idle 7 days at A; deal 1 idle 2 days at C; deal 5 is frozen, not open.

@@ -118,7 +118,9 @@ def test_engine_matches_plain_python_reference(
 
 
 @given(deal_events())
-def test_cumulative_counts_never_increase_along_the_pipeline(case: tuple[Pipeline, Records]) -> None:
+def test_cumulative_counts_never_increase_along_the_pipeline(
+    case: tuple[Pipeline, Records],
+) -> None:
     pipeline, records = case
     counts = closed_funnel(build(pipeline, records)).funnel.counts  # type: ignore[union-attr]
     assert (np.diff(counts) <= 0).all()

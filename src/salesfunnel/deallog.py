@@ -191,7 +191,7 @@ def _label_codes(
     if not keep.all() and not drop_unknown:
         i = int(np.flatnonzero(~keep)[0])
         msg = (
-            f"{where(i)}, column {column!r}: unknown label {text[i]!r}; the pipeline's "
+            f"{where(i)}, column {column!r}: unknown label {str(text[i])!r}; the pipeline's "
             f"labels are {list(pipeline.labels)!r} (pass drop_unknown=True to drop such rows)"
         )
         raise FunnelDataError(msg)
