@@ -63,7 +63,7 @@ def test_csv_errors_name_the_file_line(tmp_path: Path) -> None:
         DealLog.from_csv(path, P)
     path.write_text("id,label,at\nA,Call,2024-01-01\nA,Won,2024-01-04\n", encoding="utf-8")
     log = DealLog.from_csv(path, P, deal="id", stage="label", time="at")
-    assert closed_funnel(log).won == 1  # type: ignore[union-attr]
+    assert closed_funnel(log).won == 1
     with pytest.raises(FunnelDataError, match="no column 'deal'"):
         DealLog.from_csv(path, P)
 
@@ -92,7 +92,7 @@ def test_time_keeps_second_resolution_and_timezones_become_utc() -> None:
     ]
     log = DealLog.from_records(recs, P)
     assert str(log.time[0]) == "2024-01-01T00:00:00"
-    assert stage_durations(log).cycle.median_days == 1.0  # type: ignore[union-attr]
+    assert stage_durations(log).cycle.median_days == 1.0
 
 
 def test_dataframe_constructors_agree_with_records() -> None:
@@ -101,14 +101,14 @@ def test_dataframe_constructors_agree_with_records() -> None:
     frame = pd.DataFrame(RECORDS)
     frame["time"] = pd.to_datetime(frame["time"], format="ISO8601")
     log = DealLog.from_pandas(frame, P, owner="owner", amount="amount")
-    assert closed_funnel(log).to_json() == ref.to_json()  # type: ignore[union-attr]
+    assert closed_funnel(log).to_json() == ref.to_json()
     pl = pytest.importorskip("polars")
     log = DealLog.from_polars(pl.from_pandas(frame), P, owner="owner", amount="amount")
-    assert closed_funnel(log).to_json() == ref.to_json()  # type: ignore[union-attr]
+    assert closed_funnel(log).to_json() == ref.to_json()
     pa = pytest.importorskip("pyarrow")
     log = DealLog.from_arrow(pa.Table.from_pandas(frame), P, owner="owner", amount="amount")
-    assert closed_funnel(log).to_json() == ref.to_json()  # type: ignore[union-attr]
-    assert list(ref.to_pandas().columns)[:2] == ["stage", "deals"]  # type: ignore[union-attr]
+    assert closed_funnel(log).to_json() == ref.to_json()
+    assert list(ref.to_pandas().columns)[:2] == ["stage", "deals"]
 
 
 def test_core_import_does_not_import_optional_packages() -> None:
@@ -126,12 +126,12 @@ def test_core_import_does_not_import_optional_packages() -> None:
 
 # -- wide form ------------------------------------------------------------------------
 W = Pipeline(["Lead", "Meeting", "Offer"], won="Won", lost="Lost")
-WIDE = dict(
-    deal="id",
-    stage_dates={"Lead": "lead", "Meeting": "meet", "Offer": "offer"},
-    outcome="status",
-    outcome_date="closed",
-)
+WIDE = {
+    "deal": "id",
+    "stage_dates": {"Lead": "lead", "Meeting": "meet", "Offer": "offer"},
+    "outcome": "status",
+    "outcome_date": "closed",
+}
 
 
 def wide_row(i: str, lead: str, meet: str, offer: str, status: str, closed: str) -> dict[str, str]:
@@ -148,20 +148,20 @@ def test_wide_blank_stage_date_counts_as_reached_with_unknown_time() -> None:
     classic = closed_funnel(log, mode="classic")
     # Deal 1 has a blank Meeting cell but a dated Offer: classic mode counts only
     # what the export records, cumulative mode counts the skipped stage as passed.
-    assert classic.funnel.counts.tolist() == [2, 1, 1, 1]  # type: ignore[union-attr]
-    assert closed_funnel(log).funnel.counts.tolist() == [2, 2, 1, 1]  # type: ignore[union-attr]
+    assert classic.funnel.counts.tolist() == [2, 1, 1, 1]
+    assert closed_funnel(log).funnel.counts.tolist() == [2, 2, 1, 1]
     # Deal 3 is open at Meeting with no date: reached, time unknown.
     af = active_funnel(log)
-    assert af.funnel.counts.tolist() == [0, 1, 0]  # type: ignore[union-attr]
+    assert af.funnel.counts.tolist() == [0, 1, 0]
     snap = active_funnel(log, as_of="2024-01-10")
-    assert snap.unknown_time_deals == 1  # type: ignore[union-attr]
-    assert snap.started == 2  # type: ignore[union-attr]
+    assert snap.unknown_time_deals == 1
+    assert snap.started == 2
     # Deal 3's Meeting lies after its 01-03 lead date: before 01-03 it is surely not there.
     early = active_funnel(log, as_of="2024-01-02T12:00")
-    assert early.unknown_time_deals == 0  # type: ignore[union-attr]
-    assert early.funnel.counts.tolist() == [2, 0, 0]  # type: ignore[union-attr]
+    assert early.unknown_time_deals == 0
+    assert early.funnel.counts.tolist() == [2, 0, 0]
     ttc = time_to_close(log, as_of="2024-01-10")
-    assert ttc.unknown_time == 1  # type: ignore[union-attr]
+    assert ttc.unknown_time == 1
 
 
 def test_wide_undated_outcome_makes_cycle_time_unknown_but_counts() -> None:
@@ -171,13 +171,13 @@ def test_wide_undated_outcome_makes_cycle_time_unknown_but_counts() -> None:
     ]
     log = DealLog.from_wide(rows, W, **WIDE)  # type: ignore[arg-type]
     cf = closed_funnel(log)
-    assert (cf.won, cf.lost) == (1, 1)  # type: ignore[union-attr]
-    assert cf.durations.cycle.count == 1  # type: ignore[union-attr]
-    assert cf.durations.cycle.unknown == 1  # type: ignore[union-attr]
-    assert cf.durations.stage("Meeting").unknown == 1  # type: ignore[union-attr]
+    assert (cf.won, cf.lost) == (1, 1)
+    assert cf.durations.cycle.count == 1
+    assert cf.durations.cycle.unknown == 1
+    assert cf.durations.stage("Meeting").unknown == 1
     # With a period the undated win cannot be placed: left out and reported.
     cf = closed_funnel(log, start="2024-01-01", end="2024-02-01")
-    assert (cf.won, cf.lost, cf.unknown_time_deals) == (0, 1, 1)  # type: ignore[union-attr]
+    assert (cf.won, cf.lost, cf.unknown_time_deals) == (0, 1, 1)
 
 
 def test_wide_errors_name_rows_and_columns() -> None:
@@ -199,7 +199,7 @@ def test_wide_errors_name_rows_and_columns() -> None:
     log = DealLog.from_wide(rows, W, drop_unknown=True, **WIDE)  # type: ignore[arg-type]
     assert log.dropped == 1
     # A row with nothing at all sits at the first stage, time unknown.
-    assert active_funnel(log).funnel.counts.tolist() == [1, 0, 0]  # type: ignore[union-attr]
+    assert active_funnel(log).funnel.counts.tolist() == [1, 0, 0]
 
 
 def test_wide_reads_a_csv_path(tmp_path: Path) -> None:

@@ -35,7 +35,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -528,6 +528,28 @@ def _closed(
     return out
 
 
+@overload
+def closed_funnel(
+    log: DealLog,
+    pipeline: Pipeline | None = None,
+    start: Instant = None,
+    end: Instant = None,
+    by: None = None,
+    mode: Mode = "cumulative",
+    *,
+    durations: bool = True,
+) -> ClosedFunnel: ...
+@overload
+def closed_funnel(
+    log: DealLog,
+    pipeline: Pipeline | None = None,
+    start: Instant = None,
+    end: Instant = None,
+    *,
+    by: Literal["owner"],
+    mode: Mode = "cumulative",
+    durations: bool = True,
+) -> dict[str, ClosedFunnel]: ...
 def closed_funnel(
     log: DealLog,
     pipeline: Pipeline | None = None,
@@ -589,6 +611,23 @@ def closed_funnel(
     return {r.name or "": r for r in results}
 
 
+@overload
+def stage_durations(
+    log: DealLog,
+    pipeline: Pipeline | None = None,
+    start: Instant = None,
+    end: Instant = None,
+    by: None = None,
+) -> StageDurations: ...
+@overload
+def stage_durations(
+    log: DealLog,
+    pipeline: Pipeline | None = None,
+    start: Instant = None,
+    end: Instant = None,
+    *,
+    by: Literal["owner"],
+) -> dict[str, StageDurations]: ...
 def stage_durations(
     log: DealLog,
     pipeline: Pipeline | None = None,
@@ -728,6 +767,14 @@ def _snapshot(
     return _Snapshot(pipe, ev, t, last, group, amt)
 
 
+@overload
+def active_funnel(
+    log: DealLog, pipeline: Pipeline | None = None, as_of: Instant = None, by: None = None
+) -> ActiveFunnel: ...
+@overload
+def active_funnel(
+    log: DealLog, pipeline: Pipeline | None = None, as_of: Instant = None, *, by: Literal["owner"]
+) -> dict[str, ActiveFunnel]: ...
 def active_funnel(
     log: DealLog,
     pipeline: Pipeline | None = None,
@@ -897,6 +944,25 @@ def _probabilities(
     return p, int(closed.sum())
 
 
+@overload
+def forecast(
+    log: DealLog,
+    pipeline: Pipeline | None = None,
+    as_of: Instant = None,
+    method: Literal["historical", "weighted"] = "historical",
+    probabilities: Mapping[str, float] | None = None,
+    by: None = None,
+) -> Forecast: ...
+@overload
+def forecast(
+    log: DealLog,
+    pipeline: Pipeline | None = None,
+    as_of: Instant = None,
+    method: Literal["historical", "weighted"] = "historical",
+    probabilities: Mapping[str, float] | None = None,
+    *,
+    by: Literal["owner"],
+) -> dict[str, Forecast]: ...
 def forecast(
     log: DealLog,
     pipeline: Pipeline | None = None,
@@ -992,6 +1058,23 @@ def forecast(
 
 
 # -- time to close -------------------------------------------------------------------
+@overload
+def time_to_close(
+    log: DealLog,
+    pipeline: Pipeline | None = None,
+    as_of: Instant = None,
+    outcome: Literal["any", "won", "lost"] = "any",
+    by: None = None,
+) -> SurvivalCurve: ...
+@overload
+def time_to_close(
+    log: DealLog,
+    pipeline: Pipeline | None = None,
+    as_of: Instant = None,
+    outcome: Literal["any", "won", "lost"] = "any",
+    *,
+    by: Literal["owner"],
+) -> dict[str, SurvivalCurve]: ...
 def time_to_close(
     log: DealLog,
     pipeline: Pipeline | None = None,
