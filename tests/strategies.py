@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from hypothesis import strategies as st
 
-from salesfunnel import Funnel, Stage
+from salesfunnel import Funnel, Pipeline, Stage
+
+BASE_DAY = dt.datetime(2024, 1, 1)
 
 names = st.text(min_size=1, max_size=20).filter(lambda s: s.strip() != "")
 counts = st.floats(min_value=0, max_value=1e12, allow_nan=False, allow_infinity=False)
@@ -75,3 +79,40 @@ def funnel_sets(draw: st.DrawFn) -> Funnel | list[Funnel] | dict[str, Funnel]:
 
 
 chart_sizes = st.tuples(st.integers(160, 640), st.integers(120, 480))
+
+
+# -- deal logs (deal-history analytics) ---------------------------------------------
+@st.composite
+def pipelines(draw: st.DrawFn, max_stages: int = 4) -> Pipeline:
+    """A pipeline of 1..max_stages open stages, with or without a frozen label."""
+    n = draw(st.integers(min_value=1, max_value=max_stages))
+    frozen = "Frozen" if draw(st.booleans()) else None
+    return Pipeline([f"S{i}" for i in range(n)], won="Won", lost="Lost", frozen=frozen)
+
+
+@st.composite
+def deal_events(
+    draw: st.DrawFn, max_deals: int = 12, max_events: int = 6, max_day: int = 20
+) -> tuple[Pipeline, list[dict[str, object]]]:
+    """A pipeline and event records: any labels in any order, ties in time, owners.
+
+    Days are small integers so that equal timestamps (the tie rule) are common.
+    """
+    pipeline = draw(pipelines())
+    labels = pipeline.labels
+    n_deals = draw(st.integers(min_value=1, max_value=max_deals))
+    records: list[dict[str, object]] = []
+    for d in range(n_deals):
+        owner = draw(st.sampled_from(["ann", "bob", "cy"]))
+        n_ev = draw(st.integers(min_value=1, max_value=max_events))
+        for _ in range(n_ev):
+            day = draw(st.integers(min_value=0, max_value=max_day))
+            records.append(
+                {
+                    "deal": f"d{d}",
+                    "stage": draw(st.sampled_from(labels)),
+                    "time": BASE_DAY + dt.timedelta(days=day),
+                    "owner": owner,
+                }
+            )
+    return pipeline, records

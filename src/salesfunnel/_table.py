@@ -1,0 +1,133 @@
+"""A small typed table shared by the deal-history results.
+
+Every result of :mod:`salesfunnel.history` exposes its numbers as one or more
+:class:`ResultTable` objects: plain rows of plain values, with ``to_records()``,
+``to_json()``, ``to_pandas()`` and an HTML view for notebooks. Undefined numbers
+are NaN in the rows, ``None`` in records and JSON and an em dash in text.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ._format import EM_DASH, fmt_number
+
+if TYPE_CHECKING:
+    import pandas
+
+__all__ = ["ResultTable"]
+
+Cell = str | int | float | bool | None
+
+
+def _json_cell(value: Cell) -> Cell:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _text_cell(value: Cell) -> str:
+    if value is None:
+        return EM_DASH
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        return fmt_number(float(value))
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class ResultTable:
+    """Named columns and rows of plain values.
+
+    Examples
+    --------
+    >>> rows = (("Call", 3, 1.5), ("Won", 1, math.nan))
+    >>> t = ResultTable("demo", ("stage", "count", "median_days"), rows)
+    >>> t.to_records()[1]
+    {'stage': 'Won', 'count': 1, 'median_days': None}
+    >>> print(t)
+    demo
+    stage  count  median_days
+    -----  -----  -----------
+    Call       3          1.5
+    Won        1            —
+    """
+
+    name: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[tuple[Cell, ...]]:
+        return iter(self.rows)
+
+    def column(self, name: str) -> list[Cell]:
+        """All values of one column, in row order."""
+        j = self.columns.index(name)
+        return [row[j] for row in self.rows]
+
+    def to_records(self) -> list[dict[str, Cell]]:
+        """One JSON-ready dict per row (``None`` for undefined numbers)."""
+        return [
+            {c: _json_cell(v) for c, v in zip(self.columns, row, strict=True)} for row in self.rows
+        ]
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The records as strict JSON text (no NaN)."""
+        payload = {"table": self.name, "rows": self.to_records()}
+        return json.dumps(payload, indent=indent, ensure_ascii=False, allow_nan=False)
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """The table as a DataFrame (requires the optional ``pandas`` extra)."""
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            msg = "to_pandas() needs pandas: pip install 'salesfunnel[pandas]'"
+            raise ImportError(msg) from exc
+        frame: pandas.DataFrame = pd.DataFrame.from_records(
+            list(self.rows), columns=list(self.columns)
+        )
+        return frame
+
+    def _text_rows(self) -> list[tuple[str, ...]]:
+        return [tuple(_text_cell(_json_cell(v)) for v in row) for row in self.rows]
+
+    def __str__(self) -> str:
+        rows: list[Sequence[str]] = [self.columns, *self._text_rows()]
+        widths = [max(len(r[j]) for r in rows) for j in range(len(self.columns))]
+        numeric = [
+            j > 0 and all(isinstance(r[j], (int, float)) or r[j] is None for r in self.rows)
+            for j in range(len(self.columns))
+        ]
+        lines = []
+        for k, row in enumerate(rows):
+            cells = [
+                cell.rjust(widths[j]) if numeric[j] else cell.ljust(widths[j])
+                for j, cell in enumerate(row)
+            ]
+            lines.append("  ".join(cells).rstrip())
+            if k == 0:
+                lines.append("  ".join("-" * w for w in widths))
+        return f"{self.name}\n" + "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"ResultTable(name={self.name!r}, columns={self.columns!r}, rows={len(self.rows)})"
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+            for row in self._text_rows()
+        )
+        return (
+            f'<table class="salesfunnel-table"><caption>{html.escape(self.name)}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        )

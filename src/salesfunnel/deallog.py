@@ -1,0 +1,864 @@
+"""A columnar log of deal events: deal id, label, timestamp, owner, amount.
+
+A :class:`DealLog` holds one row per *event* ("deal D reached label L at time
+T") as numpy arrays. Labels are stored as codes of a :class:`Pipeline`; deal
+ids and owners as dense integer codes into sorted tables of the original
+values. Timestamps have one-second resolution (``datetime64[s]``).
+
+Every constructor validates at the boundary and raises
+:class:`~salesfunnel.FunnelDataError` naming the row (``row i``, 0-based, for
+in-memory data; ``line n``, 1-based with the header as line 1, for CSV files)
+and the column: unknown labels (unless ``drop_unknown=True``, which drops those
+rows and records how many in :attr:`DealLog.dropped`), missing or unparsable
+timestamps, missing deal ids, negative or non-numeric amounts and, in the wide
+form, duplicate deal ids. Nothing is dropped silently.
+
+Only the wide form (:meth:`DealLog.from_wide`) can produce events without a
+time: a stage reached whose date cell is blank. Such an event still counts as
+reached; time-based results treat its time as unknown and report how many
+deals that affected.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import itertools
+import math
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import FunnelDataError
+from .pipeline import Pipeline
+
+if TYPE_CHECKING:
+    import pandas
+    import polars
+    import pyarrow
+
+__all__ = ["UNASSIGNED", "DealLog"]
+
+UNASSIGNED = "(unassigned)"
+"""Owner name given to events whose owner cell is blank."""
+
+I64 = npt.NDArray[np.int64]
+_MIN = np.iinfo(np.int64).min
+_MAX = np.iinfo(np.int64).max
+
+Where = Callable[[int], str]
+
+
+def _row(i: int) -> str:
+    return f"row {i}"
+
+
+def _line(offset: int) -> Where:
+    return lambda i: f"line {i + offset}"
+
+
+def _is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, np.datetime64):
+        return bool(np.isnat(value))
+    # pandas.NA / NaT and friends compare unequal to themselves or refuse bool().
+    try:
+        return bool(value != value)
+    except (TypeError, ValueError):
+        return True
+
+
+# -- timestamps ----------------------------------------------------------------
+def _one_time(value: object) -> np.datetime64 | None:
+    """Parse one timestamp; ``None`` for blank; ``ValueError`` if unparsable."""
+    if _is_blank(value):
+        return None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return np.datetime64(value.replace(microsecond=0), "s")
+    if isinstance(value, dt.date):
+        day: np.datetime64 = np.datetime64(value, "D").astype("datetime64[s]")
+        return day
+    if isinstance(value, np.datetime64):
+        converted: np.datetime64 = value.astype("datetime64[s]")
+        return converted
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            parsed = dt.datetime.fromisoformat(text)
+        except ValueError:
+            msg = f"not an ISO 8601 date or date-time: {text!r}"
+            raise ValueError(msg) from None
+        return _one_time(parsed)
+    to_py = getattr(value, "to_pydatetime", None)  # pandas.Timestamp
+    if callable(to_py):
+        return _one_time(to_py())
+    msg = f"not a date or date-time: {value!r} of type {type(value).__name__}"
+    raise ValueError(msg)
+
+
+def _times(
+    values: object, column: str, where: Where, *, allow_blank: bool = False
+) -> npt.NDArray[np.datetime64]:
+    """Timestamps as ``datetime64[s]``; blanks become NaT only if allowed."""
+    arr = np.asarray(values)
+    if arr.dtype.kind == "M":
+        out = arr.astype("datetime64[s]")
+    else:
+        obj = arr.astype(object) if arr.dtype.kind in "OUS" else arr
+        out = np.empty(len(obj), dtype="datetime64[s]")
+        for i, v in enumerate(obj):
+            try:
+                t = _one_time(v)
+            except ValueError as exc:
+                msg = f"{where(i)}, column {column!r}: unparsable timestamp ({exc})"
+                raise FunnelDataError(msg) from None
+            out[i] = np.datetime64("NaT") if t is None else t
+    if not allow_blank:
+        missing = np.flatnonzero(np.isnat(out))
+        if missing.size:
+            i = int(missing[0])
+            msg = f"{where(i)}, column {column!r}: missing timestamp (got {arr[i]!r})"
+            raise FunnelDataError(msg)
+    return out
+
+
+# -- other columns ----------------------------------------------------------------
+def _dense_ids(values: object, column: str, where: Where) -> tuple[I64, np.ndarray]:
+    """Dense codes 0..n-1 per row and the sorted table of distinct ids."""
+    arr = np.asarray(values)
+    if arr.dtype.kind in "iu":
+        ids = arr.astype(np.int64, copy=False)
+        if ids.size == 0:
+            return np.zeros(0, np.int64), ids
+        lo, hi = int(ids.min()), int(ids.max())
+        if hi - lo <= 4 * ids.size + 1024:
+            # Compact range: a presence table beats sorting (no O(n log n) step).
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            present[ids - lo] = True
+            rank = np.cumsum(present, dtype=np.int64) - 1
+            return rank[ids - lo], np.flatnonzero(present).astype(np.int64) + lo
+        table, inverse = np.unique(ids, return_inverse=True)
+        return inverse.astype(np.int64).reshape(-1), table
+    obj = arr.astype(object)
+    for i, v in enumerate(obj):
+        if _is_blank(v):
+            msg = f"{where(i)}, column {column!r}: missing deal id (got {v!r})"
+            raise FunnelDataError(msg)
+        if isinstance(v, float) and v.is_integer():
+            obj[i] = int(v)
+    if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in obj):
+        return _dense_ids(obj.astype(np.int64), column, where)
+    strs = np.array([str(v).strip() if isinstance(v, str) else str(v) for v in obj], dtype=str)
+    table, inverse = np.unique(strs, return_inverse=True)
+    return inverse.astype(np.int64).reshape(-1), table.astype(object)
+
+
+def _label_codes(
+    values: object, pipeline: Pipeline, column: str, where: Where, drop_unknown: bool
+) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_]]:
+    """Pipeline codes per row and the mask of rows to keep."""
+    arr = np.asarray(values)
+    n_labels = len(pipeline.labels)
+    if arr.dtype.kind in "iu":
+        # Integer labels are codes into pipeline.labels (the fast path for big logs).
+        bad = (arr < 0) | (arr >= n_labels)
+        keep = ~bad
+        if bad.any() and not drop_unknown:
+            i = int(np.flatnonzero(bad)[0])
+            msg = (
+                f"{where(i)}, column {column!r}: label code {int(arr[i])} is outside "
+                f"0..{n_labels - 1} of {list(pipeline.labels)!r}"
+            )
+            raise FunnelDataError(msg)
+        return np.where(keep, arr, 0).astype(np.int8), keep
+    text = np.array(["" if _is_blank(v) else str(v).strip() for v in arr.astype(object)], dtype=str)
+    uniq, inverse = np.unique(text, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    lut = np.array([pipeline.labels.index(u) if u in pipeline else -1 for u in uniq], np.int16)
+    codes = lut[inverse] if uniq.size else np.zeros(0, np.int16)
+    keep = codes >= 0
+    if not keep.all() and not drop_unknown:
+        i = int(np.flatnonzero(~keep)[0])
+        msg = (
+            f"{where(i)}, column {column!r}: unknown label {str(text[i])!r}; the pipeline's "
+            f"labels are {list(pipeline.labels)!r} (pass drop_unknown=True to drop such rows)"
+        )
+        raise FunnelDataError(msg)
+    return np.where(keep, codes, 0).astype(np.int8), keep
+
+
+def _owner_codes(values: object) -> tuple[npt.NDArray[np.int32], tuple[str, ...]]:
+    arr = np.asarray(values)
+    if arr.dtype.kind == "U":
+        text = np.char.strip(arr)
+        text = np.where(text == "", UNASSIGNED, text)
+    else:
+        text = np.array(
+            [UNASSIGNED if _is_blank(v) else str(v).strip() for v in arr.astype(object)], dtype=str
+        )
+    uniq, inverse = np.unique(text, return_inverse=True)
+    return inverse.astype(np.int32).reshape(-1), tuple(str(u) for u in uniq)
+
+
+def _amounts(values: object, column: str, where: Where) -> npt.NDArray[np.float64]:
+    arr = np.asarray(values)
+    if arr.dtype.kind in "iuf":
+        out = arr.astype(np.float64)
+    else:
+        out = np.empty(len(arr), dtype=np.float64)
+        for i, v in enumerate(arr.astype(object)):
+            if _is_blank(v):
+                out[i] = math.nan
+                continue
+            try:
+                out[i] = float(v.replace(",", "") if isinstance(v, str) else v)
+            except (TypeError, ValueError):
+                msg = f"{where(i)}, column {column!r}: amount is not a number (got {v!r})"
+                raise FunnelDataError(msg) from None
+    bad = np.flatnonzero(np.isinf(out) | (out < 0))
+    if bad.size:
+        i = int(bad[0])
+        msg = f"{where(i)}, column {column!r}: amount must be finite and >= 0 (got {arr[i]!r})"
+        raise FunnelDataError(msg)
+    return out
+
+
+def _column(columns: Mapping[str, Any], name: str, role: str) -> Any:
+    try:
+        return columns[name]
+    except KeyError:
+        msg = f"no column {name!r} for the {role} (columns are {list(columns)!r})"
+        raise FunnelDataError(msg) from None
+
+
+def _freeze(arr: np.ndarray) -> np.ndarray:
+    arr.flags.writeable = False
+    return arr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DealLog:
+    """Columnar deal events; build one with a ``from_*`` constructor.
+
+    Attributes
+    ----------
+    pipeline
+        The pipeline whose label codes :attr:`code` holds.
+    deal
+        Per event, the dense deal code: an index into :attr:`deal_ids`.
+    code
+        Per event, the label code (see :class:`Pipeline`).
+    time
+        Per event, ``datetime64[s]``; NaT only for undated wide-form stages.
+    owner
+        Per event, an index into :attr:`owners` (``None`` without owners).
+    amount
+        Per event, float amount, NaN where unknown (``None`` without amounts).
+        A deal's amount is the last known amount of its events.
+    deal_ids
+        The distinct deal ids, sorted.
+    owners
+        The distinct owner names, sorted.
+    dropped
+        Rows dropped because of unknown labels (only with ``drop_unknown=True``).
+
+    Examples
+    --------
+    >>> p = Pipeline(["Call", "Offer"], won="Won", lost="Lost")
+    >>> log = DealLog.from_records(
+    ...     [
+    ...         {"deal": "A", "stage": "Call", "time": "2024-01-02"},
+    ...         {"deal": "A", "stage": "Won", "time": "2024-01-09"},
+    ...         {"deal": "B", "stage": "Call", "time": "2024-01-03"},
+    ...     ],
+    ...     p,
+    ... )
+    >>> log
+    DealLog(events=3, deals=2, owners=0, amounts=False, dropped=0)
+    >>> list(log.deal_ids), log.code.tolist()
+    (['A', 'B'], [0, 2, 0])
+    """
+
+    pipeline: Pipeline
+    deal: I64
+    code: npt.NDArray[np.int8]
+    time: npt.NDArray[np.datetime64]
+    owner: npt.NDArray[np.int32] | None
+    amount: npt.NDArray[np.float64] | None
+    deal_ids: np.ndarray
+    owners: tuple[str, ...] = ()
+    dropped: int = 0
+    # Ordering bounds in seconds: equal to ``time`` for dated events; for an
+    # undated wide-form event, the nearest dated neighbours in pipeline order
+    # (the int64 extremes when there is none).
+    _lo: I64 = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+    _hi: I64 = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+
+    def __post_init__(self) -> None:
+        n = len(self.deal)
+        for name in ("code", "time"):
+            if len(getattr(self, name)) != n:
+                msg = f"column {name!r} has {len(getattr(self, name))} rows, expected {n}"
+                raise FunnelDataError(msg)
+        for name in ("owner", "amount"):
+            col = getattr(self, name)
+            if col is not None and len(col) != n:
+                msg = f"column {name!r} has {len(col)} rows, expected {n}"
+                raise FunnelDataError(msg)
+        if len(self._lo) != n:
+            secs = self.time.view(np.int64)
+            if np.isnat(self.time).any():
+                msg = "undated events need ordering bounds; build the log with from_wide()"
+                raise FunnelDataError(msg)
+            object.__setattr__(self, "_lo", secs)
+            object.__setattr__(self, "_hi", secs)
+        for name in ("deal", "code", "time", "owner", "amount", "deal_ids", "_lo", "_hi"):
+            col = getattr(self, name)
+            if col is not None:
+                _freeze(col)
+
+    # -- sizes -------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.deal)
+
+    @property
+    def n_deals(self) -> int:
+        """Number of distinct deals."""
+        return len(self.deal_ids)
+
+    @property
+    def has_undated(self) -> bool:
+        """True when some event has no time (only from the wide form)."""
+        return bool(np.isnat(self.time).any())
+
+    def __repr__(self) -> str:
+        return (
+            f"DealLog(events={len(self)}, deals={self.n_deals}, owners={len(self.owners)}, "
+            f"amounts={self.amount is not None}, dropped={self.dropped})"
+        )
+
+    # -- constructors -------------------------------------------------------
+    @classmethod
+    def _build(
+        cls,
+        pipeline: Pipeline,
+        deal: object,
+        label: object,
+        time: object,
+        owner: object | None,
+        amount: object | None,
+        names: tuple[str, str, str, str | None, str | None],
+        where: Where,
+        drop_unknown: bool,
+    ) -> DealLog:
+        if not isinstance(pipeline, Pipeline):
+            msg = f"pipeline must be a Pipeline (got {type(pipeline).__name__})"
+            raise FunnelDataError(msg)
+        deal_name, stage_name, time_name, _, amount_name = names
+        codes, keep = _label_codes(label, pipeline, stage_name, where, drop_unknown)
+        dropped = int(keep.size - np.count_nonzero(keep))
+        index = None if dropped == 0 else np.flatnonzero(keep)
+
+        def take(values: object) -> object:
+            if index is None:
+                return values
+            arr = np.asarray(values)
+            return arr[index]
+
+        row_of: Where = where if index is None else (lambda i: where(int(index[i])))
+        deal_codes, deal_ids = _dense_ids(take(deal), deal_name, row_of)
+        times = _times(take(time), time_name, row_of)
+        owner_codes, owners = (None, ()) if owner is None else _owner_codes(take(owner))
+        amounts = (
+            None if amount is None else _amounts(take(amount), amount_name or "amount", row_of)
+        )
+        if index is not None:
+            codes = codes[index]
+        return cls(
+            pipeline=pipeline,
+            deal=deal_codes,
+            code=codes,
+            time=times,
+            owner=owner_codes,
+            amount=amounts,
+            deal_ids=deal_ids,
+            owners=owners,
+            dropped=dropped,
+        )
+
+    @classmethod
+    def from_columns(
+        cls,
+        columns: Mapping[str, Any],
+        pipeline: Pipeline,
+        *,
+        deal: str = "deal",
+        stage: str = "stage",
+        time: str = "time",
+        owner: str | None = None,
+        amount: str | None = None,
+        drop_unknown: bool = False,
+    ) -> DealLog:
+        """Build a log from a mapping of column name to sequence or numpy array.
+
+        Parameters
+        ----------
+        columns
+            Equal-length columns. The stage column holds labels, or integer
+            codes into ``pipeline.labels`` (the fast path for big logs); the
+            time column holds ``datetime64`` values, ``datetime``/``date``
+            objects or ISO 8601 strings.
+        pipeline
+            The stages and outcomes the labels must belong to.
+        deal, stage, time, owner, amount
+            Column names. ``owner`` and ``amount`` are optional.
+        drop_unknown
+            Drop rows whose label is not in the pipeline (their number is kept
+            in :attr:`dropped`) instead of raising.
+
+        Raises
+        ------
+        FunnelDataError
+            Naming the row and column of the first bad value.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> p = Pipeline(["Call"], won="Won", lost="Lost")
+        >>> cols = {
+        ...     "deal": np.array([7, 7, 9]),
+        ...     "stage": np.array([0, 1, 0]),
+        ...     "time": np.array(["2024-01-01", "2024-01-05", "2024-01-02"], "datetime64[s]"),
+        ... }
+        >>> DealLog.from_columns(cols, p).deal_ids.tolist()
+        [7, 9]
+        """
+        n = {name: len(col) for name, col in columns.items()}
+        if len(set(n.values())) > 1:
+            msg = f"columns must have equal lengths (got {n!r})"
+            raise FunnelDataError(msg)
+        return cls._build(
+            pipeline,
+            _column(columns, deal, "deal id"),
+            _column(columns, stage, "stage label"),
+            _column(columns, time, "timestamp"),
+            None if owner is None else _column(columns, owner, "owner"),
+            None if amount is None else _column(columns, amount, "amount"),
+            (deal, stage, time, owner, amount),
+            _row,
+            drop_unknown,
+        )
+
+    @classmethod
+    def from_records(
+        cls,
+        records: Iterable[Mapping[str, Any]],
+        pipeline: Pipeline,
+        *,
+        deal: str = "deal",
+        stage: str = "stage",
+        time: str = "time",
+        owner: str | None = None,
+        amount: str | None = None,
+        drop_unknown: bool = False,
+    ) -> DealLog:
+        """Build a log from an iterable of mappings, one per event.
+
+        Parameters are as for :meth:`from_columns`; a missing key is a blank
+        cell. See the class example.
+        """
+        rows = list(records)
+        wanted = [c for c in (deal, stage, time, owner, amount) if c is not None]
+        columns = {c: [r.get(c) for r in rows] for c in wanted}
+        empty: list[object] = []
+        return cls._build(
+            pipeline,
+            np.array(columns[deal] if rows else empty, dtype=object),
+            np.array(columns[stage] if rows else empty, dtype=object),
+            np.array(columns[time] if rows else empty, dtype=object),
+            None if owner is None else np.array(columns[owner], dtype=object),
+            None if amount is None else np.array(columns[amount], dtype=object),
+            (deal, stage, time, owner, amount),
+            _row,
+            drop_unknown,
+        )
+
+    @classmethod
+    def from_csv(
+        cls,
+        path: str | os.PathLike[str],
+        pipeline: Pipeline,
+        *,
+        deal: str = "deal",
+        stage: str = "stage",
+        time: str = "time",
+        owner: str | None = None,
+        amount: str | None = None,
+        drop_unknown: bool = False,
+        delimiter: str = ",",
+        encoding: str = "utf-8",
+    ) -> DealLog:
+        """Read a long-form CSV file (one event per line, with a header line).
+
+        Uses only the standard library ``csv`` module. Errors name the file
+        line (the header is line 1). Other parameters are as for
+        :meth:`from_columns`.
+        """
+        with open(path, newline="", encoding=encoding) as fh:
+            reader = csv.DictReader(fh, delimiter=delimiter)
+            header = reader.fieldnames or []
+            wanted = [c for c in (deal, stage, time, owner, amount) if c is not None]
+            for c in wanted:
+                if c not in header:
+                    msg = f"{os.fspath(path)}: no column {c!r} (header is {header!r})"
+                    raise FunnelDataError(msg)
+            columns: dict[str, list[str]] = {c: [] for c in wanted}
+            for row in reader:
+                for c in wanted:
+                    columns[c].append(row[c] or "")
+        return cls._build(
+            pipeline,
+            np.array(columns[deal], dtype=object),
+            np.array(columns[stage], dtype=object),
+            np.array(columns[time], dtype=object),
+            None if owner is None else np.array(columns[owner], dtype=object),
+            None if amount is None else np.array(columns[amount], dtype=object),
+            (deal, stage, time, owner, amount),
+            _line(2),
+            drop_unknown,
+        )
+
+    @classmethod
+    def from_pandas(
+        cls,
+        frame: pandas.DataFrame,
+        pipeline: Pipeline,
+        *,
+        deal: str = "deal",
+        stage: str = "stage",
+        time: str = "time",
+        owner: str | None = None,
+        amount: str | None = None,
+        drop_unknown: bool = False,
+    ) -> DealLog:
+        """Build a log from a pandas DataFrame (pandas is imported by the caller).
+
+        Rows are named by position (``row i``), not by the frame's index.
+        """
+        wanted = [c for c in (deal, stage, time, owner, amount) if c is not None]
+        missing = [c for c in wanted if c not in frame.columns]
+        if missing:
+            msg = f"no column {missing[0]!r} in the DataFrame (columns are {list(frame.columns)!r})"
+            raise FunnelDataError(msg)
+        columns = {c: frame[c].to_numpy() for c in wanted}
+        return cls.from_columns(
+            columns,
+            pipeline,
+            deal=deal,
+            stage=stage,
+            time=time,
+            owner=owner,
+            amount=amount,
+            drop_unknown=drop_unknown,
+        )
+
+    @classmethod
+    def from_polars(
+        cls,
+        frame: polars.DataFrame,
+        pipeline: Pipeline,
+        *,
+        deal: str = "deal",
+        stage: str = "stage",
+        time: str = "time",
+        owner: str | None = None,
+        amount: str | None = None,
+        drop_unknown: bool = False,
+    ) -> DealLog:
+        """Build a log from a polars DataFrame (polars is imported by the caller)."""
+        wanted = [c for c in (deal, stage, time, owner, amount) if c is not None]
+        missing = [c for c in wanted if c not in frame.columns]
+        if missing:
+            msg = f"no column {missing[0]!r} in the DataFrame (columns are {frame.columns!r})"
+            raise FunnelDataError(msg)
+        columns = {c: frame.get_column(c).to_numpy() for c in wanted}
+        return cls.from_columns(
+            columns,
+            pipeline,
+            deal=deal,
+            stage=stage,
+            time=time,
+            owner=owner,
+            amount=amount,
+            drop_unknown=drop_unknown,
+        )
+
+    @classmethod
+    def from_arrow(
+        cls,
+        table: pyarrow.Table,
+        pipeline: Pipeline,
+        *,
+        deal: str = "deal",
+        stage: str = "stage",
+        time: str = "time",
+        owner: str | None = None,
+        amount: str | None = None,
+        drop_unknown: bool = False,
+    ) -> DealLog:
+        """Build a log from a ``pyarrow.Table`` (pyarrow is imported by the caller)."""
+        wanted = [c for c in (deal, stage, time, owner, amount) if c is not None]
+        names = list(table.column_names)
+        missing = [c for c in wanted if c not in names]
+        if missing:
+            msg = f"no column {missing[0]!r} in the Arrow table (columns are {names!r})"
+            raise FunnelDataError(msg)
+        columns = {c: table.column(c).to_numpy(zero_copy_only=False) for c in wanted}
+        return cls.from_columns(
+            columns,
+            pipeline,
+            deal=deal,
+            stage=stage,
+            time=time,
+            owner=owner,
+            amount=amount,
+            drop_unknown=drop_unknown,
+        )
+
+    @classmethod
+    def from_wide(
+        cls,
+        source: Iterable[Mapping[str, Any]] | str | os.PathLike[str],
+        pipeline: Pipeline,
+        *,
+        deal: str,
+        stage_dates: Mapping[str, str],
+        outcome: str | None = None,
+        outcome_date: str | None = None,
+        owner: str | None = None,
+        amount: str | None = None,
+        drop_unknown: bool = False,
+        delimiter: str = ",",
+        encoding: str = "utf-8",
+    ) -> DealLog:
+        """Build a log from a one-row-per-deal export.
+
+        Each row gives one event per non-blank date in ``stage_dates`` and one
+        for the ``outcome`` column:
+
+        * an outcome label (won, lost, frozen) adds that outcome at
+          ``outcome_date`` (or at the outcome's own ``stage_dates`` column);
+        * an open stage label says the deal is open at that stage; the stage
+          is reached even when its date is blank or it has no date column;
+        * a blank cell (or no ``outcome`` column) leaves the deal at its
+          furthest dated stage; a row with nothing at all is at the first
+          stage.
+
+        A reached stage with a blank date counts as reached with an unknown
+        time. The wide form cannot express backward moves, so a row's events
+        follow pipeline order: dates that go backwards along the pipeline, or
+        a dated stage beyond the row's current open stage, are errors.
+
+        Parameters
+        ----------
+        source
+            An iterable of mappings (e.g. ``csv.DictReader`` rows) or the path
+            of a CSV file with a header line.
+        pipeline
+            The stages and outcomes.
+        deal
+            Column of the deal id; duplicates are an error.
+        stage_dates
+            Label to date column, e.g. ``{"Engaging": "engage_date"}``.
+        outcome, outcome_date
+            Column of the current stage or outcome label, and of the outcome's
+            date.
+        owner, amount
+            Optional columns; the amount is attached to the row's last event.
+        drop_unknown
+            Drop rows whose ``outcome`` label is unknown instead of raising.
+
+        Examples
+        --------
+        >>> p = Pipeline(["Prospecting", "Engaging"], won="Won", lost="Lost")
+        >>> rows = [
+        ...     {"id": "A", "stage": "Won", "engage": "2017-01-02", "close": "2017-02-01"},
+        ...     {"id": "B", "stage": "Prospecting", "engage": "", "close": ""},
+        ... ]
+        >>> log = DealLog.from_wide(
+        ...     rows, p, deal="id", stage_dates={"Engaging": "engage"},
+        ...     outcome="stage", outcome_date="close",
+        ... )
+        >>> [p.labels[c] for c in log.code], log.has_undated
+        (['Engaging', 'Won', 'Prospecting'], True)
+        """
+        if not isinstance(pipeline, Pipeline):
+            msg = f"pipeline must be a Pipeline (got {type(pipeline).__name__})"
+            raise FunnelDataError(msg)
+        for label in stage_dates:
+            if label not in pipeline:
+                msg = (
+                    f"stage_dates names {label!r}, which is not a pipeline label "
+                    f"{list(pipeline.labels)!r}"
+                )
+                raise FunnelDataError(msg)
+        where: Where
+        if isinstance(source, (str, os.PathLike)):
+            with open(source, newline="", encoding=encoding) as fh:
+                rows: Sequence[Mapping[str, Any]] = list(csv.DictReader(fh, delimiter=delimiter))
+            where = _line(2)
+        else:
+            rows = list(source)
+            where = _row
+        date_cols = sorted(((pipeline.code(lab), col) for lab, col in stage_dates.items()))
+        n_stages = pipeline.n_stages
+        ev_deal: list[object] = []
+        ev_code: list[int] = []
+        ev_time: list[np.datetime64 | None] = []
+        ev_lo: list[int] = []
+        ev_hi: list[int] = []
+        ev_owner: list[object] = []
+        ev_amount: list[object] = []
+        seen: dict[object, int] = {}
+        dropped = 0
+
+        def cell(row: Mapping[str, Any], col: str, i: int) -> Any:
+            if col not in row:
+                msg = f"{where(i)}: no column {col!r} (columns are {list(row)!r})"
+                raise FunnelDataError(msg)
+            return row[col]
+
+        def parse(value: object, col: str, i: int) -> np.datetime64 | None:
+            try:
+                return _one_time(value)
+            except ValueError as exc:
+                msg = f"{where(i)}, column {col!r}: unparsable timestamp ({exc})"
+                raise FunnelDataError(msg) from None
+
+        for i, row in enumerate(rows):
+            status: int | None = None
+            if outcome is not None:
+                raw = cell(row, outcome, i)
+                if not _is_blank(raw):
+                    label = str(raw).strip()
+                    if label not in pipeline:
+                        if drop_unknown:
+                            dropped += 1
+                            continue
+                        msg = (
+                            f"{where(i)}, column {outcome!r}: unknown label {label!r}; the "
+                            f"pipeline's labels are {list(pipeline.labels)!r} "
+                            "(pass drop_unknown=True to drop such rows)"
+                        )
+                        raise FunnelDataError(msg)
+                    status = pipeline.code(label)
+            key = cell(row, deal, i)
+            if _is_blank(key):
+                msg = f"{where(i)}, column {deal!r}: missing deal id (got {key!r})"
+                raise FunnelDataError(msg)
+            key = key.strip() if isinstance(key, str) else key
+            if key in seen:
+                msg = (
+                    f"{where(i)}, column {deal!r}: duplicate deal id {key!r} "
+                    f"(first seen at {where(seen[key])})"
+                )
+                raise FunnelDataError(msg)
+            seen[key] = i
+            events: dict[int, tuple[np.datetime64 | None, str]] = {}
+            for code, col in date_cols:
+                t = parse(cell(row, col, i), col, i)
+                if t is not None:
+                    events[code] = (t, col)
+            if status is not None and status < n_stages:
+                beyond = [c for c in events if c > status]
+                if beyond:
+                    col = events[beyond[0]][1]
+                    msg = (
+                        f"{where(i)}, column {col!r}: the deal is open at "
+                        f"{pipeline.labels[status]!r} but has a date for the later label "
+                        f"{pipeline.labels[beyond[0]]!r}"
+                    )
+                    raise FunnelDataError(msg)
+                events.setdefault(status, (None, ""))
+            elif status is not None:
+                t = None
+                if outcome_date is not None:
+                    t = parse(cell(row, outcome_date, i), outcome_date, i)
+                if t is not None:
+                    events[status] = (t, outcome_date or "")
+                else:
+                    events.setdefault(status, (None, ""))
+            if not events:
+                events[0] = (None, "")
+            order = sorted(events)
+            dated = [(c, events[c][0]) for c in order if events[c][0] is not None]
+            for (c1, t1), (c2, t2) in itertools.pairwise(dated):
+                if t2 is not None and t1 is not None and t2 < t1:
+                    msg = (
+                        f"{where(i)}, column {events[c2][1]!r}: {pipeline.labels[c2]!r} date "
+                        f"{t2} is before the {pipeline.labels[c1]!r} date {t1}"
+                    )
+                    raise FunnelDataError(msg)
+            known = [events[c][0] for c in order]
+            secs = [None if t is None else int(t.astype(np.int64)) for t in known]
+            lo = _MIN
+            los: list[int] = []
+            for s in secs:
+                lo = s if s is not None else lo
+                los.append(lo)
+            hi = _MAX
+            his: list[int] = []
+            for s in reversed(secs):
+                hi = s if s is not None else hi
+                his.append(hi)
+            his.reverse()
+            own = None if owner is None else cell(row, owner, i)
+            amt = None if amount is None else cell(row, amount, i)
+            for j, c in enumerate(order):
+                ev_deal.append(key)
+                ev_code.append(c)
+                ev_time.append(known[j])
+                ev_lo.append(los[j])
+                ev_hi.append(his[j])
+                ev_owner.append(own)
+                ev_amount.append(amt if j == len(order) - 1 else None)
+        # Event rows are not file rows: map an event back to its deal's row for messages.
+        first_row = np.array([seen[k] for k in ev_deal], dtype=np.int64)
+
+        def ev_where(k: int) -> str:
+            return where(int(first_row[k]))
+
+        deal_codes, deal_ids = _dense_ids(np.array(ev_deal, dtype=object), deal, ev_where)
+        times = np.array(
+            [np.datetime64("NaT", "s") if t is None else t for t in ev_time], dtype="datetime64[s]"
+        )
+        owner_codes, owners = (None, ()) if owner is None else _owner_codes(np.array(ev_owner))
+        amounts = (
+            None
+            if amount is None
+            else _amounts(np.array(ev_amount, dtype=object), amount, ev_where)
+        )
+        return cls(
+            pipeline=pipeline,
+            deal=deal_codes,
+            code=np.array(ev_code, dtype=np.int8),
+            time=times,
+            owner=owner_codes,
+            amount=amounts,
+            deal_ids=deal_ids,
+            owners=owners,
+            dropped=dropped,
+            _lo=np.array(ev_lo, dtype=np.int64),
+            _hi=np.array(ev_hi, dtype=np.int64),
+        )

@@ -1,0 +1,229 @@
+"""Hand-computed worked examples of the deal-history semantics.
+
+Pipeline A > B > C, outcomes W (won), L (lost), F (frozen). Days are January
+2024. The expected numbers below were worked out on paper from the rules in
+docs/deal-history.rst, deal by deal:
+
+deal 1: A d1, B d3, A d4 (backward), B d6, C d10, W d15
+deal 2: A d1, C d2 (skips B), L d5
+deal 3: B d2 (no A), W d4
+deal 4: A d1, L d2, B d3 (reopened), W d9
+deal 5: A d1, F d3
+deal 6: A d5
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+
+import numpy as np
+import pytest
+
+from salesfunnel import (
+    DealLog,
+    Pipeline,
+    active_funnel,
+    closed_funnel,
+    forecast,
+    monthly_volume,
+    stage_durations,
+    stalled_deals,
+    time_to_close,
+)
+
+P = Pipeline(["A", "B", "C"], won="W", lost="L", frozen="F")
+EVENTS = [
+    (1, "A", 1),
+    (1, "B", 3),
+    (1, "A", 4),
+    (1, "B", 6),
+    (1, "C", 10),
+    (1, "W", 15),
+    (2, "A", 1),
+    (2, "C", 2),
+    (2, "L", 5),
+    (3, "B", 2),
+    (3, "W", 4),
+    (4, "A", 1),
+    (4, "L", 2),
+    (4, "B", 3),
+    (4, "W", 9),
+    (5, "A", 1),
+    (5, "F", 3),
+    (6, "A", 5),
+]
+OWNER = {1: "ann", 2: "bob", 3: "ann", 4: "bob", 5: "ann", 6: "bob"}
+AMOUNT = {1: 100.0, 2: 0.0, 3: 30.0, 4: 50.0, 5: 70.0, 6: 20.0}
+
+
+def day(d: int) -> dt.datetime:
+    return dt.datetime(2024, 1, d)
+
+
+def make_log() -> DealLog:
+    last = {deal: i for i, (deal, _, _) in enumerate(EVENTS)}
+    records = [
+        {
+            "deal": deal,
+            "stage": stage,
+            "time": day(d),
+            "owner": OWNER[deal],
+            # The amount rides on each deal's last event.
+            "amount": AMOUNT[deal] if last[deal] == i else None,
+        }
+        for i, (deal, stage, d) in enumerate(EVENTS)
+    ]
+    return DealLog.from_records(records, P, owner="owner", amount="amount")
+
+
+LOG = make_log()
+
+
+def ids(stage_data: object) -> list[int]:
+    return sorted(int(x) for x in np.asarray(stage_data))
+
+
+def test_cumulative_counts_every_stage_up_to_the_furthest() -> None:
+    cf = closed_funnel(LOG)
+    assert cf.funnel.names == ("A", "B", "C", "W")
+    # Deals 1, 3, 4 won (all stages); deal 2 lost after reaching C.
+    assert cf.funnel.counts.tolist() == [4, 4, 4, 3]
+    assert ids(cf.funnel["A"].data) == [1, 2, 3, 4]
+    assert ids(cf.funnel["W"].data) == [1, 3, 4]
+    assert (cf.won, cf.lost, cf.win_rate) == (3, 1, 0.75)
+
+
+def test_classic_counts_only_stages_entered() -> None:
+    cf = closed_funnel(LOG, mode="classic")
+    assert cf.funnel.counts.tolist() == [3, 3, 2, 3]
+    assert ids(cf.funnel["A"].data) == [1, 2, 4]
+    assert ids(cf.funnel["B"].data) == [1, 3, 4]
+    assert ids(cf.funnel["C"].data) == [1, 2]
+
+
+def test_strict_counts_only_in_order_passage() -> None:
+    cf = closed_funnel(LOG, mode="strict")
+    # 1: A,B,C,W in order; 2: A then C (B skipped); 3: no A; 4: A, B, then W without C.
+    assert cf.funnel.counts.tolist() == [3, 2, 1, 1]
+    assert ids(cf.funnel["B"].data) == [1, 4]
+    assert ids(cf.funnel["W"].data) == [1]
+    assert cf.win_rate == 0.75  # the win rate is about outcomes, whatever the mode
+
+
+def test_time_in_stage_sums_visits_and_skips_the_closed_span() -> None:
+    d = stage_durations(LOG)
+    # A: deal 1 (3-1)+(6-4)=4, deal 2 1, deal 4 1 (its lost-to-reopen span is no stage).
+    a = d.stage("A")
+    assert (a.count, a.median_days, a.mean_days) == (3, 1.0, 2.0)
+    # B: deal 1 (4-3)+(10-6)=5, deal 3 2, deal 4 6.
+    b = d.stage("B")
+    assert (b.count, b.median_days) == (3, 5.0)
+    assert b.mean_days == pytest.approx(13 / 3)
+    c = d.stage("C")
+    assert (c.count, c.median_days) == (2, 4.0)
+    # Cycle: 14, 4, 2, 8 days.
+    assert (d.cycle.count, d.cycle.median_days, d.cycle.mean_days) == (4, 6.0, 7.0)
+    assert d.cycle.p90_days == pytest.approx(np.quantile([14, 4, 2, 8], 0.9))
+
+
+def test_period_is_half_open_and_history_stops_at_end() -> None:
+    # Before d5: only deal 3 has closed (deal 2's loss is at d5, deal 4 is reopened).
+    cf = closed_funnel(LOG, end=day(5))
+    assert (cf.deals, cf.won, cf.lost) == (1, 1, 0)
+    cf = closed_funnel(LOG, start=day(4), end=day(6))
+    assert (cf.won, cf.lost) == (1, 1)
+    assert ids(cf.funnel["A"].data) == [2, 3]
+
+
+def test_snapshot_counts_an_event_at_exactly_as_of() -> None:
+    af = active_funnel(LOG, as_of=day(3))
+    # d3: deal 1 enters B, deal 4 reopens at B, deal 5 freezes; deal 2 still at C.
+    assert af.funnel.counts.tolist() == [0, 3, 1]
+    assert ids(af.funnel["B"].data) == [1, 3, 4]
+    assert (af.frozen, af.won, af.lost, af.started) == (1, 0, 0, 5)
+    af = active_funnel(LOG, as_of=day(2))
+    assert af.funnel.counts.tolist() == [2, 1, 1]
+    assert (af.lost, af.started) == (1, 5)
+
+
+def test_active_funnel_amounts_and_owners() -> None:
+    af = active_funnel(LOG, as_of=day(10), by="owner")
+    assert isinstance(af, dict)
+    assert sorted(af) == ["ann", "bob"]
+    # ann: deal 1 at C; deal 5 frozen. bob: deal 6 at A (20); deal 4 won at d9.
+    # Deal 1's amount is recorded with its win on d15, after as_of: unknown on d10.
+    assert af["ann"].funnel.counts.tolist() == [0, 0, 1]
+    assert af["ann"].funnel["C"].amount is None
+    assert af["ann"].amount_unknown == 1
+    assert af["bob"].funnel["A"].amount == 20.0
+    assert (af["ann"].frozen, af["bob"].won, af["bob"].lost) == (1, 1, 1)
+
+
+def test_time_to_close_censors_open_deals_at_as_of() -> None:
+    km = time_to_close(LOG, as_of=day(10))
+    # Events 2 (deal 3), 4 (deal 2), 8 (deal 4); censored 9 (deal 1), 9 (deal 5), 5 (deal 6).
+    assert km.time.tolist() == [0.0, 2.0, 4.0, 8.0]
+    assert km.at_risk.tolist() == [6, 6, 5, 3]
+    assert km.survival == pytest.approx([1, 5 / 6, 4 / 6, 4 / 6 * 2 / 3])
+    assert km.median == 8.0
+    won = time_to_close(LOG, as_of=day(10), outcome="won")
+    # Aalen-Johansen: 1/6 at 2; the loss at 4 does not raise it; + (4/6)(1/3) at 8.
+    assert 1 - won.survival == pytest.approx([0, 1 / 6, 1 / 6, 1 / 6 + 4 / 18])
+    assert math.isnan(won.median)
+
+
+def test_forecast_historical_and_weighted() -> None:
+    fc = forecast(LOG, as_of=day(10))
+    # Closed at d10: deal 2 lost (reached C), 3 and 4 won: P(won | reached s) = 2/3 for all.
+    assert fc.table.column("probability") == pytest.approx([2 / 3] * 3)
+    assert fc.table.column("open_deals") == [1, 0, 1]  # deal 6 at A, deal 1 at C
+    assert fc.expected_won == pytest.approx(4 / 3)
+    # Deal 1's amount is not known on d10 (see above): only deal 6's 20 is weighted.
+    assert fc.expected_amount == pytest.approx(20 * 2 / 3)
+    assert fc.table.column("amount_unknown") == [0, 0, 1]
+    fw = forecast(
+        LOG, as_of=day(10), method="weighted", probabilities={"A": 0.1, "B": 0.5, "C": 0.9}
+    )
+    assert fw.expected_won == pytest.approx(1.0)
+    assert fw.expected_amount == pytest.approx(20 * 0.1)
+    json.loads(fw.to_json())
+
+
+def test_monthly_volume_and_stalled_deals() -> None:
+    mv = monthly_volume(LOG)
+    assert mv.to_records() == [
+        {
+            "owner": "ann",
+            "month": "2024-01",
+            "won_deals": 2,
+            "won_amount": 130.0,
+            "amount_unknown": 0,
+        },
+        {
+            "owner": "bob",
+            "month": "2024-01",
+            "won_deals": 1,
+            "won_amount": 50.0,
+            "amount_unknown": 0,
+        },
+    ]
+    st = stalled_deals(LOG, as_of=day(12), max_days={"A": 5, "C": 1})
+    # deal 6 idle 7 days at A; deal 1 idle 2 days at C; deal 5 is frozen, not open.
+    assert st.deal_ids == [6, 1]
+    assert st.table.column("idle_days") == [7.0, 2.0]
+
+
+def test_results_serialise_without_nan() -> None:
+    cf = closed_funnel(LOG, by="owner")
+    assert isinstance(cf, dict)
+    for result in cf.values():
+        payload = json.loads(result.to_json())
+        assert payload["mode"] == "cumulative"
+        assert "<table" in result._repr_html_()
+        assert "win rate" in str(result)
+    empty = closed_funnel(LOG, end=day(1))
+    assert math.isnan(empty.win_rate)
+    assert json.loads(empty.to_json())["win_rate"] is None
+    assert repr(empty).startswith("ClosedFunnel(name=None, mode='cumulative', deals=0")
