@@ -205,7 +205,8 @@ def hsv_to_rgb(
     ``k = (n + 6 h) mod 6`` for n = 5, 3, 1 (red, green, blue): a few array
     operations for all channels at once.
 
-    >>> hsv_to_rgb(np.array([0.0, 1 / 3, 0.5]), np.array([1.0, 1.0, 0.0]), np.array([1.0, 1.0, 0.5]))
+    >>> h, s, v = np.array([0.0, 1 / 3, 0.5]), np.array([1.0, 1.0, 0.0]), np.array([1.0, 1.0, 0.5])
+    >>> hsv_to_rgb(h, s, v)
     array([[255,   0,   0],
            [  0, 255,   0],
            [128, 128, 128]], dtype=uint8)
@@ -216,7 +217,8 @@ def hsv_to_rgb(
     v = np.asarray(v, dtype=np.float64)[:, None]
     s = np.asarray(s, dtype=np.float64)[:, None]
     rgb = v - v * s * ramp
-    return np.floor(rgb * 255.0 + 0.5).clip(0, 255).astype(np.uint8)
+    out: npt.NDArray[np.uint8] = np.floor(rgb * 255.0 + 0.5).clip(0, 255).astype(np.uint8)
+    return out
 
 
 _CHANNELS = np.array([5.0, 3.0, 1.0])
