@@ -77,14 +77,7 @@ def _accumulate(box: tuple[int, int, int, int], spans: Spans) -> Patch:
     index = np.concatenate([base.ravel(), (base + ncols).ravel()])
     weight = np.concatenate([(sign * (frac - 1.0)).ravel(), (-sign * frac).ravel()])
     counts = np.bincount(index, weight, minlength=(nrows + 2) * ncols)
-    cov: FloatArray = counts.reshape(nrows + 2, ncols)[:nrows].astype(np.float64, copy=False)
-    if ncols >= 24:
-        # Row by row, each row one vector add: numpy's cumsum down axis 0 is a
-        # strided scalar loop, several times slower on wide boxes.
-        for row in range(1, nrows):
-            cov[row] += cov[row - 1]
-    else:
-        cov = np.cumsum(cov, axis=0)
+    cov: FloatArray = np.cumsum(counts.reshape(nrows + 2, ncols)[:nrows], axis=0)
     return Patch(ix0, iy0, cov)
 
 
