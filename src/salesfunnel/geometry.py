@@ -732,8 +732,12 @@ def _place_outside(
     for p in items:
         lines: list[str] = []
         cut = False
-        for raw in p.lines:
+        for k, raw in enumerate(p.lines):
             part, part_cut = wrap(raw, size, gw)
+            if part_cut and k > 0:
+                # A number cut short ("100.…") says nothing: drop the line instead.
+                cut = True
+                continue
             lines += part
             cut = cut or part_cut or not part
         wrapped[p.stage] = (lines, cut)
