@@ -409,7 +409,7 @@ def _own_exit(r0: float, r1: float, h: float, b0: float) -> float:
 @dataclass(frozen=True, slots=True)
 class _StageText:
     full: tuple[str, ...]
-    compact: str
+    compact: tuple[str, ...]
     tooltip: str
 
 
@@ -434,7 +434,9 @@ def _stage_texts(
         }[percent]
         full = (name, count, pct) if pct else (name, count)
         primary = {"both": of_first, "first": of_first, "previous": of_prev, "none": ""}[percent]
-        compact = f"{name}: {count}" + (f" ({primary})" if primary else "")
+        # One-line forms, longest first: the percentage goes before the name is cut.
+        short = f"{name}: {count}"
+        compact = (f"{short} ({primary})", short) if primary else (short,)
         out.append(_StageText(full, compact, ", ".join(full)))
     return out
 
@@ -451,7 +453,7 @@ class _Pending:
     want: float  # desired vertical centre
     anchor: tuple[float, float]
     lines: tuple[str, ...]
-    compact: str
+    compact: tuple[str, ...]
     tooltip: str
     name: str
     level: int = 0  # 0 full, 1 compact, 2 hidden
@@ -692,7 +694,10 @@ def layout(
                 )
             )
         if pending:
-            gx = x0c + zone_w + 6
+            # Labels start just right of this funnel's own widest slice: a narrower
+            # funnel (on the shared scale) leaves its labels more room.
+            widest = float(radii.max()) if n else 0.0
+            gx = min(x0c + zone_w, cx + widest + pad) + 6
             gw = x0c + col_w - gx - (4 if k > 1 else 0)
             _place_outside(b, key, j, pending, gx, gw, ctop, bottom, style)
     return Geometry(
@@ -759,7 +764,8 @@ def _place_outside(
         if p.level == 0:
             lines, cut = wrapped[p.stage]
         else:
-            compact = fit(p.compact, size, gw) if p.level == 1 else None
+            fitting = [c for c in p.compact if text_width(c, size) <= gw]
+            compact = fitting[0] if fitting else fit(p.compact[-1], size, gw)
             lines, cut = ([compact] if compact else []), True
         if not lines:
             b.notes.append(LabelNote(key, p.stage, p.name, "hidden"))

@@ -108,7 +108,7 @@ class Style:
     heading_size: float = 14.0
     legend_size: float = 12.0
     margin: float = 12.0
-    label_gutter: float = 0.45
+    label_gutter: float = 0.5
     show_ellipses: bool = True
     show_rims: bool = True
     show_sides: bool = True
