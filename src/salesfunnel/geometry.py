@@ -761,7 +761,9 @@ def _place_outside(
         step += 1
     shown: list[tuple[_Pending, list[str], bool]] = []
     for p in items:
-        if p.level == 0:
+        if p.level == 2:
+            lines, cut = [], True
+        elif p.level == 0:
             lines, cut = wrapped[p.stage]
         else:
             fitting = [c for c in p.compact if text_width(c, size) <= gw]
