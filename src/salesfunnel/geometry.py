@@ -490,7 +490,8 @@ def layout(
     style = style or Style()
     fmt_amount = amount_format or fmt_number
     b = _Builder()
-    m = style.margin
+    # A tiny canvas keeps most of itself for the drawing.
+    m = min(style.margin, width / 10, height / 10)
     top, bottom = m, height - m
     left, right = m, width - m
     descriptions: list[str] = []
@@ -499,7 +500,7 @@ def layout(
     if title and style.show_title:
         ts = style.title_size
         shown = fit(clean(title), ts, right - left)
-        if shown and top + line_height(ts) <= bottom:
+        if shown and top + 2 * line_height(ts) <= bottom:  # leave room for a funnel
             w = text_width(shown, ts)
             b.add(
                 Layer.TITLE,
@@ -527,6 +528,8 @@ def layout(
     pad = max(style.outline_width, style.rim_width) / 2 + 1.0
     big_r = max(0.0, zone_w / 2 - pad)
     heading_h = line_height(style.heading_size) + 4 if k > 1 else 0.0
+    if top + 2 * heading_h > bottom:
+        heading_h = 0.0  # no room for headings: the legend and labels still name things
     ctop = top + heading_h
     avail_h = max(0.0, bottom - ctop - 2 * pad)
     b_max = min(style.tilt * big_r, 0.3 * avail_h / (n_max + 0.6)) if big_r > 0 else 0.0
@@ -541,7 +544,7 @@ def layout(
         texts = _stage_texts(funnel, percent, fmt_amount)
         counts = funnel.counts
         n = len(funnel)
-        if k > 1:
+        if heading_h > 0:
             hs = style.heading_size
             label = clean(funnel.name if funnel.name is not None else str(key))
             shown = fit(label, hs, col_w - 8)
@@ -559,6 +562,8 @@ def layout(
         descriptions.append(
             (f"{clean(str(key))}: " if k > 1 else "") + "; ".join(t.tooltip for t in texts) + "."
         )
+        if bottom - ctop < 2 * pad + 2:
+            continue  # no room to draw: the description (alt text) still says everything
         # Vertical bands: equal by default; by value with at least 2 px per non-zero stage.
         if heights == "value" and total_max > 0:
             nonzero = counts > 0
@@ -593,8 +598,11 @@ def layout(
                 prev_b = kr * float(radii[i - 1]) * style.taper if i > 0 else 0.0
                 next_b = kr * float(radii[i + 1]) if i + 1 < n else 0.0
                 ty = (y0 + prev_b + y1 - next_b) / 2
-                half = max(min_hit, 1.0) / 2
-                b.add(Layer.ELLIPSE, rid_side, Rect(cx - half, ty - half, cx + half, ty + half))
+                side_len = min(max(min_hit, 1.0), width, height)
+                tx0 = min(max(cx - side_len / 2, 0.0), width - side_len)
+                ty0 = min(max(ty - side_len / 2, 0.0), height - side_len)
+                target = Rect(tx0, ty0, tx0 + side_len, ty0 + side_len)
+                b.add(Layer.ELLIPSE, rid_side, target)
             if r0 > 0:
                 rid_rim = b.region(key, j, i, "rim", rim.polygon(), tip)
                 rid_side = b.region(key, j, i, "side", side.polygon(), tip)
