@@ -268,8 +268,10 @@ class ClosedFunnel:
     deals, won, lost, win_rate
         Closed deals in the period, their outcomes and ``won / (won + lost)``
         (NaN with no closed deal).
+    cycle
+        Cycle time (first event to outcome) of these deals.
     durations
-        Per-stage time and cycle time of these deals (``None`` when
+        Time in each stage and cycle time of these deals (``None`` when
         ``durations=False`` was asked for).
     unknown_time_deals
         Deals left out because an unknown time made their period uncertain.
@@ -284,6 +286,7 @@ class ClosedFunnel:
     won: int
     lost: int
     win_rate: float
+    cycle: DurationStats
     durations: StageDurations | None
     unknown_time_deals: int
 
@@ -333,7 +336,7 @@ class ClosedFunnel:
             "lost": self.lost,
             "win_rate": json_number(self.win_rate),
             "unknown_time_deals": self.unknown_time_deals,
-            "cycle": None if self.durations is None else self.durations.cycle.to_record(),
+            "cycle": self.cycle.to_record(),
             "stages": self.to_records(),
         }
         return json.dumps(payload, indent=indent, ensure_ascii=False, allow_nan=False)
@@ -344,8 +347,8 @@ class ClosedFunnel:
 
     def _summary(self) -> str:
         cycle = ""
-        if self.durations is not None:
-            cycle = f", median cycle {fmt_number(round(self.durations.cycle.median_days, 1))} d"
+        if self.cycle.count:
+            cycle = f", median cycle {fmt_number(round(self.cycle.median_days, 1))} d"
         return (
             f"{self.deals} closed deals: {self.won} won, {self.lost} lost, "
             f"win rate {fmt_percent(self.win_rate)}{cycle}"
@@ -371,7 +374,8 @@ def _membership(
     k = pipe.n_stages
     if mode == "cumulative":
         reach = eng.furthest_open(ev, k)[idx].astype(np.int64)
-        return np.where(won, k, reach), None
+        reach[won] = k
+        return reach, None
     if mode == "classic":
         bits = eng.entered_bits(ev)[idx]
         masks = [((bits >> j) & 1).astype(bool) for j in range(k)]
@@ -395,7 +399,10 @@ def _stage_sets(
     if reach is not None:
         # Sort by (group, reach descending): the deals of stage j are a prefix
         # of the group's run, so every stage's ids are views of one array.
-        order = np.lexsort((k1 - reach, group)) if group.size else np.zeros(0, np.int64)
+        sort_key = group * (k1 + 1) + (k1 - reach)
+        if n_groups * (k1 + 2) < 2**15:
+            sort_key = sort_key.astype(np.int16)  # numpy radix-sorts 16-bit keys
+        order = np.argsort(sort_key, kind="stable")
         bounds = _segments(group, n_groups)
         hist = np.bincount(group * (k1 + 1) + (reach + 1), minlength=n_groups * (k1 + 1))
         hist = hist.reshape(n_groups, k1 + 1)[:, 1:]
@@ -422,8 +429,7 @@ def _durations_by_group(
     pipe: Pipeline,
     closed_idx: I64,
     group_of_closed: I64,
-    cycle: I64,
-    cycle_known: B,
+    cycles: list[DurationStats],
     names: list[str | None],
 ) -> list[StageDurations]:
     n_groups = len(names)
@@ -434,7 +440,6 @@ def _durations_by_group(
     per_stage = []
     for groups, totals, known in eng.stage_times(ev, chosen, pipe.n_stages):
         per_stage.append(_group_stats(group_of_deal[groups], totals, known, n_groups))
-    cycles = _group_stats(group_of_closed, cycle, cycle_known, n_groups)
     out = []
     for g, name in enumerate(names):
         rows = tuple(
@@ -472,36 +477,44 @@ def _closed(
         raise FunnelDataError(msg)
     ev = eng.sorted_events(log, codes, upto=e, inclusive=False, amount=log.amount is not None)
     k = pipe.n_stages
-    last = ev.code[ev.ends]
-    closed = (last == pipe.won_code) | (last == pipe.lost_code)
+    last = ev.last("code")
+    closed = last >= pipe.won_code
+    if pipe.frozen_code is not None:
+        closed &= last != pipe.frozen_code
     unknown = ev.unknown
-    close_lo = ev.lo[ev.ends]
+    close_lo = ev.last("lo")
+    all_known = ev.all_known
     if s is not None:
         in_period = close_lo >= s
-        unknown += int(np.count_nonzero(closed & ~in_period & ~ev.known[ev.ends]))
+        if not all_known:
+            unknown += int(np.count_nonzero(closed & ~in_period & ~ev.last("known")))
         closed &= in_period
     idx = np.flatnonzero(closed)
     won = last[idx] == pipe.won_code
+    n_groups = len(names)
     if by is None:
         group = np.zeros(idx.size, dtype=np.int64)
     else:
-        assert ev.owner is not None
-        group = ev.owner[ev.ends][idx].astype(np.int64)
-    n_groups = len(names)
+        assert log.owner is not None
+        group = ev.last("owner")[idx].astype(np.int64)
     reach, masks = _membership(ev, pipe, mode, idx, won)
     counts, sets = _stage_sets(group, n_groups, k + 1, reach, masks)
-    ids = log.deal_ids[ev.deal[ev.starts][idx]]
+    ids = log.ids_of(ev.first("deal")[idx])
     amounts = None
     if ev.amount is not None:
         amounts = np.nan_to_num(eng.last_amount(ev)[idx], nan=0.0)
     n_won = np.bincount(group[won], minlength=n_groups)
     n_lost = np.bincount(group[~won], minlength=n_groups)
+    cycle = close_lo[idx]
+    cycle -= ev.first("lo")[idx]
+    if all_known:
+        cycle_known = np.ones(idx.size, dtype=bool)
+    else:
+        cycle_known = (ev.first("known") & ev.last("known"))[idx]
+    cycles = _group_stats(group, cycle, cycle_known, n_groups)
     dur: list[StageDurations | None] = [None] * n_groups
     if durations:
-        first_lo = ev.lo[ev.starts][idx]
-        cycle = close_lo[idx] - first_lo
-        cycle_known = ev.known[ev.starts][idx] & ev.known[ev.ends][idx]
-        dur = list(_durations_by_group(ev, pipe, idx, group, cycle, cycle_known, names))
+        dur = list(_durations_by_group(ev, pipe, idx, group, cycles, names))
     out = []
     for g, name in enumerate(names):
         stages = []
@@ -521,6 +534,7 @@ def _closed(
                 won=w,
                 lost=lo_,
                 win_rate=w / (w + lo_) if w + lo_ else math.nan,
+                cycle=cycles[g],
                 durations=dur[g],
                 unknown_time_deals=unknown,
             )
@@ -579,7 +593,8 @@ def closed_funnel(
     mode
         ``"cumulative"``, ``"classic"`` or ``"strict"`` (see the module notes).
     durations
-        Compute time in stage and cycle time (on by default).
+        Also compute the time in each stage (on by default; the cycle time
+        is always computed).
 
     Returns
     -------
@@ -602,7 +617,7 @@ def closed_funnel(
     (array([2., 1., 1.]), 0.5)
     >>> cf.funnel["Offer"].data.tolist()
     ['A']
-    >>> cf.durations.cycle.median_days
+    >>> cf.cycle.median_days
     5.5
     """
     results = _closed(log, pipeline, start, end, by, mode, durations)
@@ -757,12 +772,12 @@ def _snapshot(
     ev = eng.sorted_events(
         log, codes, upto=t, inclusive=True, amount=amount and log.amount is not None
     )
-    last = ev.code[ev.ends]
+    last = ev.at("code", ev.ends)
     if by is None:
         group = np.zeros(len(ev.starts), dtype=np.int64)
     else:
-        assert ev.owner is not None
-        group = ev.owner[ev.ends].astype(np.int64)
+        assert log.owner is not None
+        group = ev.at("owner", ev.ends).astype(np.int64)
     amt = eng.last_amount(ev) if ev.amount is not None else None
     return _Snapshot(pipe, ev, t, last, group, amt)
 
@@ -810,7 +825,7 @@ def active_funnel(
     key = grp * k + stage
     order = np.argsort(key, kind="stable")
     bounds = _segments(key, n_groups * k)
-    ids = log.deal_ids[ev.deal[ev.starts][o_idx][order]]
+    ids = log.ids_of(ev.at("deal", ev.starts[o_idx[order]]))
     amounts = None if snap.amount is None else snap.amount[o_idx][order]
 
     def per_group(mask: B) -> I64:
@@ -1122,9 +1137,9 @@ def time_to_close(
     won = last == pipe.won_code
     lost = last == pipe.lost_code
     closed = won | lost
-    first = ev.lo[ev.starts]
-    end = np.where(closed, ev.lo[ev.ends], snap.t if snap.t is not None else 0)
-    known = ev.known[ev.starts] & (~closed | ev.known[ev.ends])
+    first = ev.at("lo", ev.starts)
+    end = np.where(closed, ev.at("lo", ev.ends), snap.t if snap.t is not None else 0)
+    known = ev.at("known", ev.starts) & (~closed | ev.at("known", ev.ends))
     if snap.t is None:
         known &= closed  # without a snapshot time an open deal has no censoring time
     dur = (end - first) / DAY
@@ -1236,10 +1251,10 @@ def monthly_volume(
     pipe, codes = eng.label_codes(log, pipeline)
     s, e = _instant(start, "start"), _instant(end, "end")
     ev = eng.sorted_events(log, codes, upto=e, inclusive=False, amount=log.amount is not None)
-    last = ev.code[ev.ends]
+    last = ev.at("code", ev.ends)
     won = last == pipe.won_code
-    known = ev.known[ev.ends]
-    close = ev.lo[ev.ends]
+    known = ev.at("known", ev.ends)
+    close = ev.at("lo", ev.ends)
     unknown = ev.unknown + int(np.count_nonzero(won & ~known))
     sel = won & known
     if s is not None:
@@ -1248,8 +1263,8 @@ def monthly_volume(
     if by is None:
         grp = np.zeros(months.size, np.int64)
     else:
-        assert ev.owner is not None
-        grp = ev.owner[ev.ends][sel].astype(np.int64)
+        assert log.owner is not None
+        grp = ev.at("owner", ev.ends)[sel].astype(np.int64)
     amt = eng.last_amount(ev)[sel] if ev.amount is not None else None
     rows: list[tuple[Cell, ...]] = []
     if months.size:
@@ -1361,21 +1376,23 @@ def stalled_deals(
     snap = _snapshot(log, pipeline, as_of, None, amount=False)
     ev, last = snap.ev, snap.last
     is_open = last < k
-    known = ev.known[ev.ends]
+    known = ev.at("known", ev.ends)
     unknown = ev.unknown + int(np.count_nonzero(is_open & ~known))
     t = snap.t if snap.t is not None else 0
-    idle = (t - ev.lo[ev.ends]) / DAY
+    last_lo = ev.at("lo", ev.ends)
+    idle = (t - last_lo) / DAY
     limit = np.array(limits, dtype=np.float64)[np.where(is_open, last, 0)]
     hit = np.flatnonzero(is_open & known & (idle > limit))
-    ids = log.deal_ids[ev.deal[ev.starts][hit]]
+    ids = log.ids_of(ev.at("deal", ev.starts[hit]))
+    owners = ev.at("owner", ev.ends) if log.owner is not None else None
     order = sorted(range(hit.size), key=lambda i: (-idle[hit[i]], str(ids[i])))
     rows: list[tuple[Cell, ...]] = []
     for i in order:
         d = int(hit[i])
-        owner = log.owners[int(ev.owner[ev.ends[d]])] if ev.owner is not None else None
+        owner = log.owners[int(owners[d])] if owners is not None else None
         ident = ids[i].item() if isinstance(ids[i], np.generic) else ids[i]
         rows.append(
-            (ident, owner, pipe.stages[int(last[d])], _iso(int(ev.lo[ev.ends[d]])), float(idle[d]))
+            (ident, owner, pipe.stages[int(last[d])], _iso(int(last_lo[d])), float(idle[d]))
         )
     cols = ("deal", "owner", "stage", "last_event", "idle_days")
     return StalledDeals(_iso(snap.t), ResultTable("stalled deals", cols, tuple(rows)), unknown)
