@@ -33,7 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from salesfunnel import DealLog, Pipeline, closed_funnel  # noqa: E402 - after the path fix
+from salesfunnel import DealLog, Pipeline, closed_funnel
 
 N_STAGES = 6
 N_OWNERS = 20
@@ -278,17 +278,6 @@ def peak_memory(engine: str, n_events: int) -> float | None:
 
 
 # -- main --------------------------------------------------------------------------------
-def timed(fn: Callable[[], Answer], repeat: int) -> tuple[float, Answer]:
-    times = []
-    answer: Answer = {}
-    for _ in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        answer = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), answer
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1e5,1e6,1e7", help="event counts, comma separated")
@@ -303,33 +292,40 @@ def main(argv: list[str] | None = None) -> int:
         child_memory(args.child, sizes[0])
         return 0
     engines = available()
-    print(f"numpy {np.__version__}; engines: {', '.join(engines)}; median of {args.repeat} runs")
-    header = f"{'events':>10} {'deals':>9} {'engine':<12} {'median s':>9} {'vs salesfunnel':>15} {'peak MiB':>9}"
+    print(f"numpy {np.__version__}; engines: {', '.join(engines)}; median of {args.repeat} rounds")
+    print(f"load average at start: {Path('/proc/loadavg').read_text().split()[:3]}")
+    header = (
+        f"{'events':>10} {'deals':>9} {'engine':<24} {'median s':>9} "
+        f"{'vs salesfunnel':>15} {'peak MiB':>9}"
+    )
     print(header)
     print("-" * len(header))
     ok = True
     for n in sizes:
         cols = synthetic(n)
         n_deals = len(np.unique(cols["deal"]))
-        results: dict[str, tuple[float, float | None]] = {}
-        reference: Answer | None = None
-        for name in engines:
-            repeat = (
-                args.repeat if not (name == "pandas" and n >= 10**7) else max(1, args.repeat // 2)
-            )
-            seconds, answer = timed(lambda name=name: ENGINES[name](cols), repeat)
-            if reference is None:
-                reference = answer
-            elif answer != reference:
+        reference = ENGINES["salesfunnel"](cols)
+        for name in engines[1:]:
+            if ENGINES[name](cols) != reference:
                 ok = False
                 print(f"MISMATCH: {name} disagrees with salesfunnel at {n} events", file=sys.stderr)
+        # Rounds interleave the engines, so a busy shared machine slows them alike.
+        times: dict[str, list[float]] = {name: [] for name in engines}
+        for _ in range(args.repeat):
+            for name in engines:
+                gc.collect()
+                t0 = time.perf_counter()
+                ENGINES[name](cols)
+                times[name].append(time.perf_counter() - t0)
+        base = statistics.median(times["salesfunnel"])
+        for name in engines:
+            seconds = statistics.median(times[name])
             mem = None if args.no_memory else peak_memory(name, n)
-            results[name] = (seconds, mem)
-        base = results["salesfunnel"][0]
-        for name, (seconds, mem) in results.items():
             mib = "" if mem is None else f"{mem / 2**20:9.0f}"
             print(
-                f"{n:>10,} {n_deals:>9,} {name:<12} {seconds:9.3f} {seconds / base:14.2f}x {mib:>9}"
+                f"{n:>10,} {n_deals:>9,} {name:<24} {seconds:9.3f} "
+                f"{seconds / base:14.2f}x {mib:>9}",
+                flush=True,
             )
         del cols
     assert ok, "engines disagree"

@@ -263,14 +263,29 @@ def sorted_events(
         key = np.left_shift(deal, n_time)
         key |= rel
         del rel
-        key <<= n_codes
-        key |= code
-        if undated is not None:
-            key <<= 1
-            key |= undated
-        if owner is not None:
-            key <<= n_owner
-            key |= owner
+        n_low = n_codes + n_und + n_owner
+        if n_low <= 15:
+            # Assemble the low fields in a 2-byte array: two passes over the
+            # 8-byte key instead of six.
+            low = code.astype(np.int16)
+            if undated is not None:
+                low <<= 1
+                low |= undated
+            if owner is not None:
+                low <<= n_owner
+                low |= owner.astype(np.int16, copy=False)
+            key <<= n_low
+            key |= low
+            del low
+        else:  # pragma: no cover - needs more than 2**10 owners
+            key <<= n_codes
+            key |= code
+            if undated is not None:
+                key <<= 1
+                key |= undated
+            if owner is not None:
+                key <<= n_owner
+                key |= owner
         s_amt = None
         if amt is not None:
             perm = np.argsort(key, kind="stable")

@@ -157,25 +157,32 @@ class DurationStats:
         }
 
 
-def _group_stats(group: I64, seconds: I64, known: B, n_groups: int) -> list[DurationStats]:
+def _group_stats(
+    group: npt.NDArray[np.integer], seconds: I64, known: B | None, n_groups: int
+) -> list[DurationStats]:
     """Duration statistics per group, computed in whole seconds then turned into days.
 
     One sort of (group, value) serves every group: medians and percentiles are
-    read at computed positions of each group's sorted run.
+    read at computed positions of each group's sorted run. ``known=None``
+    means every value is known.
     """
-    unknown = np.bincount(group[~known], minlength=n_groups)
-    g = group[known]
-    v = seconds[known]
+    if known is None:
+        unknown = np.zeros(n_groups, dtype=np.int64)
+        g, v = group.astype(np.int64), seconds
+    else:
+        unknown = np.bincount(group[~known], minlength=n_groups)
+        g, v = group[known].astype(np.int64), seconds[known]
     if v.size and int(v.min()) >= 0 and _fits(int(v.max()), n_groups):
         shift = int(max(int(v.max()), 1)).bit_length()
-        key = (g << shift) | v
+        key = np.left_shift(g, shift)
+        key |= v
         key.sort()
-        g, v = key >> shift, key & ((1 << shift) - 1)
-    elif v.size:
+        bounds = np.searchsorted(key, np.arange(n_groups + 1, dtype=np.int64) << shift)
+        v = key & ((1 << shift) - 1)
+    else:
         order = np.lexsort((v, g))
         g, v = g[order], v[order]
-    bounds = _segments(g, n_groups)
-    sums = np.bincount(g, weights=v.astype(np.float64), minlength=n_groups)
+        bounds = _segments(g, n_groups)
     out = []
     for i in range(n_groups):
         a, b = int(bounds[i]), int(bounds[i + 1])
@@ -187,9 +194,8 @@ def _group_stats(group: I64, seconds: I64, known: B, n_groups: int) -> list[Dura
         mid = (m - 1) // 2
         median = float(seg[mid]) if m % 2 else (float(seg[mid]) + float(seg[mid + 1])) / 2.0
         p90 = float(np.quantile(seg, 0.9))
-        out.append(
-            DurationStats(m, int(unknown[i]), float(sums[i]) / m / DAY, median / DAY, p90 / DAY)
-        )
+        mean = float(seg.sum()) / m  # an exact integer sum, then one division
+        out.append(DurationStats(m, int(unknown[i]), mean / DAY, median / DAY, p90 / DAY))
     return out
 
 
@@ -387,7 +393,7 @@ def _membership(
 
 
 def _stage_sets(
-    group: I64,
+    group: npt.NDArray[np.integer],
     n_groups: int,
     k1: int,
     reach: I64 | None,
@@ -399,14 +405,19 @@ def _stage_sets(
     if reach is not None:
         # Sort by (group, reach descending): the deals of stage j are a prefix
         # of the group's run, so every stage's ids are views of one array.
-        sort_key = group * (k1 + 1) + (k1 - reach)
-        if n_groups * (k1 + 2) < 2**15:
-            sort_key = sort_key.astype(np.int16)  # numpy radix-sorts 16-bit keys
+        # Slot c = k1 - reach runs 1..k1 + 1 (reach -1 means no open stage).
+        width = k1 + 2
+        small = n_groups * width < 2**15  # numpy radix-sorts 16-bit keys
+        dtype = np.int16 if small else np.int64
+        sort_key = group.astype(dtype) * dtype(width)
+        sort_key += (k1 - reach).astype(dtype)
         order = np.argsort(sort_key, kind="stable")
-        bounds = _segments(group, n_groups)
-        hist = np.bincount(group * (k1 + 1) + (reach + 1), minlength=n_groups * (k1 + 1))
-        hist = hist.reshape(n_groups, k1 + 1)[:, 1:]
-        counts = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1]
+        hist = np.bincount(sort_key, minlength=n_groups * width).reshape(n_groups, width)
+        bounds = np.zeros(n_groups + 1, dtype=np.int64)
+        np.cumsum(hist.sum(axis=1), out=bounds[1:])
+        # Deals reaching stage j or beyond: slots 1 .. k1 - j.
+        within = np.cumsum(hist[:, 1:], axis=1)
+        counts = within[:, k1 - 1 - np.arange(k1)]
         for g in range(n_groups):
             run = order[bounds[g] : bounds[g + 1]]
             sets[g] = [run[: counts[g, j]] for j in range(k1)]
@@ -417,7 +428,7 @@ def _stage_sets(
         gj = group[pos]
         order = np.argsort(gj, kind="stable")
         pos, gj = pos[order], gj[order]
-        bounds = _segments(gj, n_groups)
+        bounds = _segments(gj.astype(np.int64), n_groups)
         counts[:, j] = np.diff(bounds)
         for g in range(n_groups):
             sets[g].append(pos[bounds[g] : bounds[g + 1]])
@@ -496,7 +507,7 @@ def _closed(
         group = np.zeros(idx.size, dtype=np.int64)
     else:
         assert log.owner is not None
-        group = ev.last("owner")[idx].astype(np.int64)
+        group = ev.last("owner")[idx]
     reach, masks = _membership(ev, pipe, mode, idx, won)
     counts, sets = _stage_sets(group, n_groups, k + 1, reach, masks)
     ids = log.ids_of(ev.first("deal")[idx])
@@ -507,10 +518,7 @@ def _closed(
     n_lost = np.bincount(group[~won], minlength=n_groups)
     cycle = close_lo[idx]
     cycle -= ev.first("lo")[idx]
-    if all_known:
-        cycle_known = np.ones(idx.size, dtype=bool)
-    else:
-        cycle_known = (ev.first("known") & ev.last("known"))[idx]
+    cycle_known = None if all_known else (ev.first("known") & ev.last("known"))[idx]
     cycles = _group_stats(group, cycle, cycle_known, n_groups)
     dur: list[StageDurations | None] = [None] * n_groups
     if durations:
