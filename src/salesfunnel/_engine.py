@@ -80,27 +80,28 @@ class Events:
         self.unknown = unknown  # deals left out because an undated event straddles the bound
 
     def _unpack(self, key: I64, name: str) -> np.ndarray:
+        # In-place operations on one fresh array: each field costs two or three passes.
         n_time, n_codes, n_und, n_owner, base = self._layout
         if name == "owner":
             return (key & ((1 << n_owner) - 1)).astype(np.int32)
-        shifted = key >> n_owner if n_owner else key
         if name == "known":
             if not n_und:
                 return np.ones(len(key), dtype=bool)
-            known: B = (shifted & 1) == 0
+            known: B = (key & (1 << n_owner)) == 0
             return known
-        if n_und:
-            shifted = shifted >> 1
+        low = n_und + n_owner
         if name == "code":
-            return (shifted & ((1 << n_codes) - 1)).astype(np.int8)
-        shifted = shifted >> n_codes
+            field = key >> low if low else key.copy()
+            field &= (1 << n_codes) - 1
+            return field.astype(np.int8)
         if name == "lo":
-            rel = shifted & ((1 << n_time) - 1)
+            field = key >> (low + n_codes)
+            field &= (1 << n_time) - 1
             if n_und:
-                return np.where(rel == 0, _MIN, rel + base)
-            rel += base
-            return rel
-        return shifted >> n_time  # deal
+                return np.where(field == 0, _MIN, field + base)
+            field += base
+            return field
+        return key >> (low + n_codes + n_time)  # deal
 
     def column(self, name: str) -> np.ndarray:
         """One whole sorted column, unpacked once."""
@@ -223,9 +224,9 @@ def sorted_events(
             maybe = ~keep & ((lo <= upto) if inclusive else (lo < upto))
             if maybe.any():
                 bad = np.zeros(log.deal_bound, dtype=bool)
-                bad[deal[maybe]] = True
+                bad[deal[maybe] - log._offset] = True
                 unknown = int(np.count_nonzero(bad))
-                keep &= ~bad[deal]
+                keep &= ~bad[deal - log._offset]
         if not keep.all():
             deal, lo, code = deal[keep], lo[keep], code[keep]
             undated = None if undated is None else undated[keep]
@@ -260,7 +261,11 @@ def sorted_events(
         # Pack (deal, time, code, undated, owner) into one int64 and sort that: one
         # integer column sorts far faster than a lexsort, and every field unpacks back.
         # The fields are shifted in place on a single array to keep memory flat.
-        key = np.left_shift(deal, n_time)
+        if log._offset:
+            key = np.subtract(deal, log._offset)
+            key <<= n_time
+        else:
+            key = np.left_shift(deal, n_time)
         key |= rel
         del rel
         n_low = n_codes + n_und + n_owner
@@ -300,7 +305,7 @@ def sorted_events(
         und = np.zeros(n, bool) if undated is None else undated
         perm = np.lexsort((und, code, rel, deal))
         sorted_key = None
-        s_deal = deal[perm].astype(np.int64)
+        s_deal = deal[perm].astype(np.int64) - log._offset
         cols = {
             "deal": s_deal,
             "code": code[perm].astype(np.int8),

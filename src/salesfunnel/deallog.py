@@ -137,10 +137,11 @@ def _times(
 def _dense_ids(values: object, column: str, where: Where) -> tuple[I64, np.ndarray | None, int]:
     """Integer deal codes per row, plus how to map codes back to ids.
 
-    Returns ``(codes, table, offset)``: the id of code ``c`` is ``table[c]``,
-    or ``c + offset`` when ``table`` is None. Integer ids in a compact range
-    are only shifted (no sort and no table: the cheap path for big logs);
-    other ids are ranked through a sorted table.
+    Returns ``(keys, table, offset)``: the deal code of a key is ``key -
+    offset`` and its id ``table[code]``, or the key itself when ``table`` is
+    None. Integer ids in a compact range are kept as they are (no copy, no
+    sort, no table: the cheap path for big logs); other ids are ranked
+    through a sorted table.
     """
     arr = np.asarray(values)
     if arr.dtype.kind in "iu":
@@ -149,7 +150,7 @@ def _dense_ids(values: object, column: str, where: Where) -> tuple[I64, np.ndarr
             return np.zeros(0, np.int64), ids, 0
         lo, hi = int(ids.min()), int(ids.max())
         if hi - lo <= 8 * ids.size + 1024:
-            return ids - lo, None, lo
+            return ids, None, lo
         table, inverse = np.unique(ids, return_inverse=True)
         return inverse.astype(np.int64).reshape(-1), table, 0
     obj = arr.astype(object)
@@ -271,8 +272,8 @@ class DealLog:
     pipeline
         The pipeline whose label codes :attr:`code` holds.
     deal
-        Per event, an integer deal code; :meth:`ids_of` turns codes back
-        into deal ids.
+        Per event, an integer deal key: the id itself for integer ids in a
+        compact range, else an index into :attr:`deal_ids`.
     code
         Per event, the label code (see :class:`Pipeline`).
     time
@@ -312,7 +313,8 @@ class DealLog:
     amount: npt.NDArray[np.float64] | None
     owners: tuple[str, ...] = ()
     dropped: int = 0
-    # Code -> id: ``_table[code]``, or ``code + _offset`` when there is no table.
+    # Deal code = ``deal - _offset`` (0 .. deal_bound - 1); its id is ``_table[code]``,
+    # or ``code + _offset`` when there is no table.
     _table: np.ndarray | None = field(default=None, repr=False)
     _offset: int = field(default=0, repr=False)
     # Ordering bounds in seconds: equal to ``time`` for dated events; for an
@@ -362,7 +364,8 @@ class DealLog:
             if self._table is not None:
                 self._cache["bound"] = len(self._table)
             else:
-                self._cache["bound"] = int(self.deal.max()) + 1 if len(self.deal) else 0
+                top = int(self.deal.max()) - self._offset + 1 if len(self.deal) else 0
+                self._cache["bound"] = top
         bound: int = self._cache["bound"]
         return bound
 
@@ -373,7 +376,7 @@ class DealLog:
             if self._table is not None:
                 ids = self._table
             else:
-                present = np.bincount(self.deal, minlength=self.deal_bound) > 0
+                present = np.bincount(self.deal - self._offset, minlength=self.deal_bound) > 0
                 ids = _freeze(np.flatnonzero(present).astype(np.int64) + self._offset)
             self._cache["ids"] = ids
         out: np.ndarray = self._cache["ids"]
@@ -384,8 +387,8 @@ class DealLog:
         """Number of distinct deals."""
         return len(self.deal_ids)
 
-    def ids_of(self, codes: npt.NDArray[np.integer]) -> np.ndarray:
-        """The deal ids of the deal codes ``codes``."""
+    def _ids_of(self, codes: npt.NDArray[np.integer]) -> np.ndarray:
+        """The deal ids of the deal codes ``codes`` (``deal - _offset``)."""
         if self._table is not None:
             ids: np.ndarray = self._table[codes]
             return ids

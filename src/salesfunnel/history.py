@@ -301,25 +301,18 @@ class ClosedFunnel:
         """Per stage: deals, amount, conversions and time in stage."""
         step = step_conversion(self.funnel)
         first = conversion_from_first(self.funnel)
-        cols: tuple[str, ...] = (
-            "stage",
-            "deals",
-            "amount",
-            "step_conversion",
-            "conversion_from_first",
-        )
+        cols: tuple[str, ...] = ("stage", "deals")
+        cols += ("amount",) if self.funnel.has_amounts else ()
+        cols += ("step_conversion", "conversion_from_first")
         dur_rows = self.durations.stages.rows if self.durations is not None else ()
+        amounts = self.funnel.has_amounts
         if dur_rows:
             cols += ("median_days", "mean_days", "p90_days")
         rows = []
         for i, s in enumerate(self.funnel.stages):
-            row: tuple[Cell, ...] = (
-                s.name,
-                int(s.count),
-                s.amount,
-                float(step[i]),
-                float(first[i]),
-            )
+            row: tuple[Cell, ...] = (s.name, int(s.count))
+            row += (s.amount,) if amounts else ()
+            row += (float(step[i]), float(first[i]))
             if dur_rows:
                 d = dur_rows[i] if i < len(dur_rows) else (None,) * 6
                 row += (d[4], d[3], d[5])
@@ -510,7 +503,7 @@ def _closed(
         group = ev.last("owner")[idx]
     reach, masks = _membership(ev, pipe, mode, idx, won)
     counts, sets = _stage_sets(group, n_groups, k + 1, reach, masks)
-    ids = log.ids_of(ev.first("deal")[idx])
+    ids = log._ids_of(ev.first("deal")[idx])
     amounts = None
     if ev.amount is not None:
         amounts = np.nan_to_num(eng.last_amount(ev)[idx], nan=0.0)
@@ -833,7 +826,7 @@ def active_funnel(
     key = grp * k + stage
     order = np.argsort(key, kind="stable")
     bounds = _segments(key, n_groups * k)
-    ids = log.ids_of(ev.at("deal", ev.starts[o_idx[order]]))
+    ids = log._ids_of(ev.at("deal", ev.starts[o_idx[order]]))
     amounts = None if snap.amount is None else snap.amount[o_idx][order]
 
     def per_group(mask: B) -> I64:
@@ -1391,7 +1384,7 @@ def stalled_deals(
     idle = (t - last_lo) / DAY
     limit = np.array(limits, dtype=np.float64)[np.where(is_open, last, 0)]
     hit = np.flatnonzero(is_open & known & (idle > limit))
-    ids = log.ids_of(ev.at("deal", ev.starts[hit]))
+    ids = log._ids_of(ev.at("deal", ev.starts[hit]))
     owners = ev.at("owner", ev.ends) if log.owner is not None else None
     order = sorted(range(hit.size), key=lambda i: (-idle[hit[i]], str(ids[i])))
     rows: list[tuple[Cell, ...]] = []
