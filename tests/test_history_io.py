@@ -276,3 +276,25 @@ def test_big_log_fast_paths_leave_the_callers_arrays_alone() -> None:
     assert log.deal is not deal  # a read-only view of the caller's ids, not a copy
     assert np.shares_memory(log.deal, deal)
     assert closed_funnel(log, by="owner")["0"].funnel["Won"].data.tolist() == [10]
+
+
+def test_deals_left_out_for_unknown_times_are_counted_per_owner() -> None:
+    rows = [
+        {**wide_row("1", "2024-01-01", "", "", "Won", ""), "who": "ann"},
+        {**wide_row("2", "", "", "", "Meeting", ""), "who": "bob"},
+        {**wide_row("3", "2024-01-02", "", "", "Lost", "2024-01-05"), "who": "bob"},
+    ]
+    log = DealLog.from_wide(rows, W, owner="who", **WIDE)  # type: ignore[arg-type]
+    team = active_funnel(log, as_of="2024-01-10")
+    per_owner = active_funnel(log, as_of="2024-01-10", by="owner")
+    # Deal 1's win and deal 2's Meeting have no date: neither can be placed at 01-10.
+    assert team.unknown_time_deals == 2
+    assert {o: r.unknown_time_deals for o, r in per_owner.items()} == {"ann": 1, "bob": 1}
+    assert per_owner["bob"].lost == 1
+    closed = closed_funnel(log, start="2024-01-01", by="owner")
+    # Deal 1 won at an unknown time after its 01-01 lead: surely after start, so it counts.
+    assert (closed["ann"].won, closed["ann"].unknown_time_deals) == (1, 0)
+    assert (closed["bob"].lost, closed["bob"].unknown_time_deals) == (1, 0)
+    ttc = time_to_close(log, as_of="2024-01-10", by="owner")
+    assert ttc["ann"].unknown_time == 1  # its undated win may fall after 01-10
+    assert ttc["bob"].unknown_time == 1  # deal 2 cannot be placed

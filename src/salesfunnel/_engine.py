@@ -58,7 +58,17 @@ class Events:
     deal's last event) without building the whole column.
     """
 
-    __slots__ = ("_at_cache", "_cache", "_key", "_layout", "amount", "ends", "starts", "unknown")
+    __slots__ = (
+        "_at_cache",
+        "_cache",
+        "_key",
+        "_layout",
+        "amount",
+        "ends",
+        "starts",
+        "unknown",
+        "unknown_by_owner",
+    )
 
     def __init__(
         self,
@@ -69,6 +79,7 @@ class Events:
         starts: I64,
         ends: I64,
         unknown: int,
+        unknown_by_owner: I64 | None = None,
     ) -> None:
         self._key = key
         self._layout = layout  # (n_time, n_codes, n_undated, n_owner, time base)
@@ -78,6 +89,7 @@ class Events:
         self.starts = starts  # index of each deal's first event
         self.ends = ends  # index of each deal's last event
         self.unknown = unknown  # deals left out because an undated event straddles the bound
+        self.unknown_by_owner = unknown_by_owner  # the same, per owner code
 
     def _unpack(self, key: I64, name: str) -> np.ndarray:
         # In-place operations on one fresh array: each field costs two or three passes.
@@ -218,6 +230,7 @@ def sorted_events(
     has_undated = log.has_undated
     undated = np.isnat(log.time) if has_undated else None
     unknown = 0
+    unknown_by_owner = None if owner is None else np.zeros(len(log.owners), dtype=np.int64)
     if upto is not None:
         keep = hi <= upto if inclusive else hi < upto
         if has_undated:
@@ -226,7 +239,13 @@ def sorted_events(
                 bad = np.zeros(log.deal_bound, dtype=bool)
                 bad[deal[maybe] - log._offset] = True
                 unknown = int(np.count_nonzero(bad))
-                keep &= ~bad[deal - log._offset]
+                left_out = bad[deal - log._offset]
+                if owner is not None:
+                    # Each left-out deal counts once, for the owner on one of its events.
+                    rows = np.flatnonzero(left_out)
+                    _, first = np.unique(deal[rows], return_index=True)
+                    unknown_by_owner = np.bincount(owner[rows[first]], minlength=len(log.owners))
+                keep &= ~left_out
         if not keep.all():
             deal, lo, code = deal[keep], lo[keep], code[keep]
             undated = None if undated is None else undated[keep]
@@ -245,7 +264,8 @@ def sorted_events(
         if owner is not None:
             cols["owner"] = np.zeros(0, np.int32)
         amt0 = None if amt is None else np.zeros(0, np.float64)
-        return Events(None, (1, 1, 0, n_owner, 0), cols, amt0, empty, empty, unknown)
+        layout0 = (1, 1, 0, n_owner, 0)
+        return Events(None, layout0, cols, amt0, empty, empty, unknown, unknown_by_owner)
     if undated is not None:
         placed = lo != _MIN
         base = int(lo[placed].min()) - 1 if placed.any() else 0
@@ -323,7 +343,7 @@ def sorted_events(
     ends = np.empty_like(starts)
     ends[:-1] = starts[1:] - 1
     ends[-1] = n - 1
-    return Events(sorted_key, layout, cols, s_amt, starts, ends, unknown)
+    return Events(sorted_key, layout, cols, s_amt, starts, ends, unknown, unknown_by_owner)
 
 
 def furthest_open(ev: Events, n_stages: int) -> npt.NDArray[np.int8]:

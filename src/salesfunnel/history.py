@@ -25,6 +25,12 @@ examples):
   time leaves the deal out and reports how many deals that was.
 * Durations are in days (floats). Undefined numbers are NaN in results,
   ``None`` in records and JSON.
+* Every function takes the ``pipeline`` to analyse with as its second
+  argument; ``None`` (the default) means the log's own. Another pipeline must
+  know every label the log uses (it may, say, add a frozen label).
+* ``by="owner"`` gives a dict of results, one per owner of the log sorted by
+  name (owners without deals in scope get empty results, so rows line up). A
+  deal's owner is the owner on its last event in scope.
 """
 
 from __future__ import annotations
@@ -113,6 +119,15 @@ def _groups(log: DealLog, by: str | None) -> list[str | None]:
     if log.owner is None:
         raise FunnelDataError("by='owner' needs a log built with an owner column")
     return list(log.owners)
+
+
+def _left_out(ev: eng.Events, by: By, n_groups: int) -> I64:
+    """Deals left out for an unknown time, per result group."""
+    if by is None:
+        return np.array([ev.unknown], dtype=np.int64)
+    if ev.unknown_by_owner is None:
+        return np.zeros(n_groups, dtype=np.int64)
+    return ev.unknown_by_owner.astype(np.int64)
 
 
 def _latest(log: DealLog) -> int | None:
@@ -485,17 +500,21 @@ def _closed(
     closed = last >= pipe.won_code
     if pipe.frozen_code is not None:
         closed &= last != pipe.frozen_code
-    unknown = ev.unknown
+    n_groups = len(names)
+    unknown = _left_out(ev, by, n_groups)
     close_lo = ev.last("lo")
     all_known = ev.all_known
     if s is not None:
         in_period = close_lo >= s
         if not all_known:
-            unknown += int(np.count_nonzero(closed & ~in_period & ~ev.last("known")))
+            unsure = np.flatnonzero(closed & ~in_period & ~ev.last("known"))
+            if by is None:
+                unknown[0] += unsure.size
+            else:
+                unknown += np.bincount(ev.last("owner")[unsure], minlength=n_groups)
         closed &= in_period
     idx = np.flatnonzero(closed)
     won = last[idx] == pipe.won_code
-    n_groups = len(names)
     if by is None:
         group = np.zeros(idx.size, dtype=np.int64)
     else:
@@ -537,7 +556,7 @@ def _closed(
                 win_rate=w / (w + lo_) if w + lo_ else math.nan,
                 cycle=cycles[g],
                 durations=dur[g],
-                unknown_time_deals=unknown,
+                unknown_time_deals=int(unknown[g]),
             )
         )
     return out
@@ -832,6 +851,7 @@ def active_funnel(
     def per_group(mask: B) -> I64:
         return np.bincount(snap.group[mask], minlength=n_groups)
 
+    left_out = _left_out(ev, by, n_groups)
     n_won = per_group(last == pipe.won_code)
     n_lost = per_group(last == pipe.lost_code)
     n_frozen = per_group(last == pipe.frozen_code) if pipe.frozen_code is not None else None
@@ -860,7 +880,7 @@ def active_funnel(
                 lost=int(n_lost[g]),
                 frozen=0 if n_frozen is None else int(n_frozen[g]),
                 amount_unknown=unknown_amount,
-                unknown_time_deals=ev.unknown,
+                unknown_time_deals=int(left_out[g]),
             )
         )
     return out[0] if by is None else {r.name or "": r for r in out}
@@ -1151,9 +1171,10 @@ def time_to_close(
     else:
         kind = np.where(lost, 1, np.where(won, 2, 0))
     out: list[SurvivalCurve] = []
+    left_out = _left_out(ev, by, len(names))
     for g in range(len(names)):
         sel = (snap.group == g) & known
-        unknown = int(np.count_nonzero((snap.group == g) & ~known)) + ev.unknown
+        unknown = int(np.count_nonzero((snap.group == g) & ~known)) + int(left_out[g])
         if outcome == "any":
             curve = kaplan_meier(dur[sel], kind[sel] == 1)
         else:
