@@ -151,7 +151,14 @@ _JS = """
 """
 
 
-def page(title: str, body: str, stage_deals: Mapping[str, Any], deals: Mapping[str, Any]) -> str:
+def page(
+    title: str,
+    body: str,
+    stage_deals: Mapping[str, Any],
+    deals: Mapping[str, Any],
+    *,
+    css: str = "",
+) -> str:
     """A complete HTML document.
 
     Parameters
@@ -164,6 +171,8 @@ def page(title: str, body: str, stage_deals: Mapping[str, Any], deals: Mapping[s
         ``"chart|funnel|stage" -> {"title": str, "ids": [deal ids]}``.
     deals
         ``deal id -> {"owner", "amount", "first", "last", "status"}``.
+    css
+        Extra style rules appended after the page's own (trusted text).
     """
     data = json_script("sf-data", {"stages": stage_deals, "deals": deals})
     panel = (
@@ -179,6 +188,6 @@ def page(title: str, body: str, stage_deals: Mapping[str, Any], deals: Mapping[s
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{_CSS}</style></head>"
+        f"<title>{escape(title)}</title><style>{_CSS}{css}</style></head>"
         f"<body><main>{body}</main>{panel}{data}<script>{_JS}</script></body></html>\n"
     )
