@@ -31,6 +31,7 @@ from .errors import FunnelDataError
 from .pipeline import Pipeline
 from .readers import read_counts
 from .report import Analysis, analyze, build_report
+from .style import Style
 
 PROG = "salesfunnel"
 PROGRESS_MIN_BYTES = 1_000_000
@@ -297,6 +298,52 @@ def _analysis(args: argparse.Namespace, progress: Progress) -> tuple[DealLog, An
 
 
 # -- text output -----------------------------------------------------------------------
+_RATES = {"step_conversion", "conversion_from_first", "probability", "win_rate"}
+_HEADS = {
+    "step_conversion": "of previous",
+    "conversion_from_first": "of first",
+    "unknown_time": "unknown time",
+    "median_days": "median days",
+    "mean_days": "mean days",
+    "p90_days": "p90 days",
+    "open_deals": "open deals",
+    "amount_unknown": "amount unknown",
+    "expected_won": "expected wins",
+    "expected_amount": "expected amount",
+    "win_rate": "win rate",
+    "median_cycle_days": "median cycle days",
+}
+
+
+def _text(t: ResultTable) -> str:
+    """A result table for people: rates as percentages, numbers right-aligned."""
+
+    def cell(col: str, value: object) -> str:
+        if col in _RATES:
+            return fmt_percent(value if isinstance(value, (int, float)) else None)
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, (int, float)):
+            return fmt_number(round(float(value), 2))
+        return EM_DASH if value is None else str(value)
+
+    heads = [_HEADS.get(c, c) for c in t.columns]
+    body = [[cell(c, v) for c, v in zip(t.columns, row, strict=True)] for row in t.rows]
+    numeric = [
+        j > 0 and all(isinstance(r[j], (int, float)) or r[j] is None for r in t.rows)
+        for j in range(len(t.columns))
+    ]
+    widths = [max([len(heads[j])] + [len(r[j]) for r in body]) for j in range(len(heads))]
+    lines = []
+    for k, row in enumerate([heads, *body]):
+        cells = [
+            c.rjust(widths[j]) if numeric[j] else c.ljust(widths[j]) for j, c in enumerate(row)
+        ]
+        lines.append("  ".join(cells).rstrip())
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
 def _owner_table(a: Analysis) -> ResultTable:
     rows = []
     for o, cf in a.closed_by_owner.items():
@@ -340,12 +387,15 @@ def _weakest_lines(a: Analysis) -> list[str]:
         if w is None:
             lines.append(f"  {g.ljust(width)}  not enough closed deals to rank the stages")
             continue
-        p = EM_DASH if w.p_value is None else f"{w.p_value:.2g}"
-        verdict = "significant" if w.significant else "not significant"
         level = f"{a.comparison.confidence:.0%}" if a.comparison is not None else ""
+        if w.p_value is None:
+            sure = "no difference to test"
+        else:
+            verdict = "significant" if w.significant else "not significant"
+            sure = f"p={w.p_value:.2g}, {verdict} at {level}"
         lines.append(
             f"  {g.ljust(width)}  {w.stage}: {fmt_percent(w.rate)} vs rest of team "
-            f"{fmt_percent(w.rest_rate)} (p={p}, {verdict} at {level})"
+            f"{fmt_percent(w.rest_rate)} ({sure})"
         )
     return lines
 
@@ -367,12 +417,12 @@ def _metrics_text(a: Analysis, by_owner: bool, source: str) -> str:
         + (f", {len(a.owners)} owners" if a.owners else ""),
         "",
         f"Closed deals ({_period(a)})",
-        str(cf.table),
+        _text(cf.table),
         cf._summary(),
         _bottleneck_line(a),
         "",
         f"Open deals (as of {a.as_of or 'the latest event'})",
-        str(af.table),
+        _text(af.table),
         f"{af.open_deals} open deals, {af.won} won, {af.lost} lost, {af.frozen} frozen",
         "",
     ]
@@ -380,15 +430,22 @@ def _metrics_text(a: Analysis, by_owner: bool, source: str) -> str:
         cy = cf.durations.cycle
         out += [
             "Time in stage, days (closed deals)",
-            str(cf.durations.stages),
+            _text(cf.durations.stages),
             f"whole cycle: median {fmt_number(round(cy.median_days, 2))} d, "
             f"mean {fmt_number(round(cy.mean_days, 2))} d, "
             f"p90 {fmt_number(round(cy.p90_days, 2))} d ({cy.count} deals)",
             "",
         ]
-    out += ["Forecast", str(a.forecast), ""]
+    fc = a.forecast
+    out += [
+        f"Forecast (win probability learned from {fmt_number(fc.trained_on)} closed deals)",
+        _text(fc.table),
+        f"expected wins: {fmt_number(round(fc.expected_won, 2))}, "
+        f"expected amount: {fmt_number(round(fc.expected_amount, 2))}",
+        "",
+    ]
     if by_owner:
-        out += [str(_owner_table(a)), ""]
+        out += ["Per owner", _text(_owner_table(a)), ""]
         if a.comparison is not None:
             out += ["Weakest stage per owner:", *_weakest_lines(a), ""]
     return "\n".join(out).rstrip() + "\n"
@@ -417,7 +474,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     save(FunnelChart(a.closed.funnel, width=800, height=600, title="Team: closed deals"), "team-closed")
     save(
-        FunnelChart(a.active.funnel, width=800, height=600, title="Team: open deals", percent="none"),
+        FunnelChart(
+            a.active.funnel,
+            width=800,
+            height=600,
+            title="Team: open deals",
+            percent="none",
+            style=Style(label_gutter=0.0),
+        ),
         "team-active",
     )
     save(

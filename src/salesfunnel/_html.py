@@ -121,13 +121,21 @@ _JS = """
     return [chart.getAttribute('data-chart'), hit.getAttribute('data-funnel') || '',
             hit.getAttribute('data-stage')];
   }
-  // One keyboard stop per (chart, funnel, stage): the first shape or area that carries it.
-  var seen = {};
+  // One keyboard stop per (chart, funnel, stage): the largest side shape that carries it
+  // (else the largest shape), so the focus ring is drawn around the visible stage, not a
+  // tiny hit helper or a label. Image-map areas are focusable links already.
+  var best = {}, order = [];
   document.querySelectorAll('[data-chart] [data-stage]').forEach(function(el){
+    if(el.tagName.toLowerCase() === 'area'){ return; }
     var t = target(el);
     var key = t.join('|');
-    if(seen[key] || el.tagName.toLowerCase() === 'area'){ return; }
-    seen[key] = true;
+    var box = el.getBoundingClientRect();
+    var size = box.width * box.height + (el.getAttribute('data-part') === 'side' ? 1e9 : 0);
+    if(!(key in best)){ order.push(key); }
+    if(!(key in best) || size > best[key].size){ best[key] = {el: el, size: size}; }
+  });
+  order.forEach(function(key){
+    var el = best[key].el;
     var entry = data.stages[key];
     el.setAttribute('tabindex', '0');
     el.setAttribute('role', 'button');

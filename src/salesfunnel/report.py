@@ -46,6 +46,7 @@ from .hitmap import image_map
 from .metrics import Bottleneck, bottleneck
 from .model import Funnel
 from .pipeline import Pipeline
+from .style import Style
 
 __all__ = ["Analysis", "analyze", "build_report", "save_report"]
 
@@ -379,6 +380,7 @@ class _Charts:
         width: int = 560,
         height: int = 420,
         percent: PercentBasis = "both",
+        style: Style | None = None,
     ) -> str:
         """One funnel drawn as inline SVG."""
         chart = FunnelChart(
@@ -387,6 +389,7 @@ class _Charts:
             height=height,
             title=title,
             percent=percent,
+            style=style,
             amount_format=_short_amount,
         )
         self._register(chart_id, [(funnel.name, funnel)], title)
@@ -884,8 +887,10 @@ def build_report(
             a.active.funnel,
             title="Open deals now",
             caption=f"Deals {snapshot}, each counted at its current stage.",
-            # Open deals sit at one stage each: shares "of first" would mislead.
+            # Open deals sit at one stage each: shares "of first" would mislead. The
+            # short labels then fit inside the slices, so no label gutter is needed.
             percent="none",
+            style=Style(label_gutter=0.0),
         ),
         "</div>",
         '<div class="grid">',
