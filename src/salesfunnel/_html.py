@@ -121,13 +121,21 @@ _JS = """
     return [chart.getAttribute('data-chart'), hit.getAttribute('data-funnel') || '',
             hit.getAttribute('data-stage')];
   }
-  // One keyboard stop per (chart, funnel, stage): the first shape or area that carries it.
-  var seen = {};
+  // One keyboard stop per (chart, funnel, stage): the largest side shape that carries it
+  // (else the largest shape), so the focus ring is drawn around the visible stage, not a
+  // tiny hit helper or a label. Image-map areas are focusable links already.
+  var best = {}, order = [];
   document.querySelectorAll('[data-chart] [data-stage]').forEach(function(el){
+    if(el.tagName.toLowerCase() === 'area'){ return; }
     var t = target(el);
     var key = t.join('|');
-    if(seen[key] || el.tagName.toLowerCase() === 'area'){ return; }
-    seen[key] = true;
+    var box = el.getBoundingClientRect();
+    var size = box.width * box.height + (el.getAttribute('data-part') === 'side' ? 1e9 : 0);
+    if(!(key in best)){ order.push(key); }
+    if(!(key in best) || size > best[key].size){ best[key] = {el: el, size: size}; }
+  });
+  order.forEach(function(key){
+    var el = best[key].el;
     var entry = data.stages[key];
     el.setAttribute('tabindex', '0');
     el.setAttribute('role', 'button');
@@ -151,7 +159,14 @@ _JS = """
 """
 
 
-def page(title: str, body: str, stage_deals: Mapping[str, Any], deals: Mapping[str, Any]) -> str:
+def page(
+    title: str,
+    body: str,
+    stage_deals: Mapping[str, Any],
+    deals: Mapping[str, Any],
+    *,
+    css: str = "",
+) -> str:
     """A complete HTML document.
 
     Parameters
@@ -164,6 +179,8 @@ def page(title: str, body: str, stage_deals: Mapping[str, Any], deals: Mapping[s
         ``"chart|funnel|stage" -> {"title": str, "ids": [deal ids]}``.
     deals
         ``deal id -> {"owner", "amount", "first", "last", "status"}``.
+    css
+        Extra style rules appended after the page's own (trusted text).
     """
     data = json_script("sf-data", {"stages": stage_deals, "deals": deals})
     panel = (
@@ -179,6 +196,6 @@ def page(title: str, body: str, stage_deals: Mapping[str, Any], deals: Mapping[s
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{_CSS}</style></head>"
+        f"<title>{escape(title)}</title><style>{_CSS}{css}</style></head>"
         f"<body><main>{body}</main>{panel}{data}<script>{_JS}</script></body></html>\n"
     )

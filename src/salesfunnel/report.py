@@ -1,0 +1,959 @@
+"""The self-contained HTML report of a deal log, and the analysis behind it.
+
+:func:`analyze` computes every figure the report shows (closed-deal and
+active-deal funnels for the team and per owner, the per-owner comparison,
+durations, forecast, monthly volume, stalled deals) once;
+:func:`build_report` lays them out as one HTML file with no network access:
+inline SVG and PNG charts, tables, and the deals behind every stage embedded
+as JSON so that a click (or Enter / Space) on any stage lists them.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import math
+import os
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import _engine as eng
+from ._format import EM_DASH, fmt_number, fmt_percent, json_number
+from ._html import escape, page, table
+from .chart import FunnelChart
+from .comparison import Comparison, GroupStep, compare
+from .deallog import DealLog, _one_time
+from .errors import FunnelDataError
+from .history import (
+    ActiveFunnel,
+    ClosedFunnel,
+    Forecast,
+    Mode,
+    MonthlyVolume,
+    StalledDeals,
+    active_funnel,
+    closed_funnel,
+    forecast,
+    monthly_volume,
+    stalled_deals,
+)
+from .geometry import PercentBasis
+from .hitmap import image_map
+from .metrics import Bottleneck, bottleneck
+from .model import Funnel
+from .pipeline import Pipeline
+from .style import Style
+
+__all__ = ["Analysis", "analyze", "build_report", "save_report"]
+
+Instant = str | dt.date | dt.datetime | np.datetime64 | None
+
+
+def _iso_text(value: Instant) -> str | None:
+    """An instant as ISO text without a midnight time part (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    try:
+        t = _one_time(value)
+    except ValueError as exc:
+        msg = f"unparsable timestamp {value!r} ({exc})"
+        raise FunnelDataError(msg) from None
+    if t is None:
+        return None
+    text = str(t)
+    return text[:-9] if text.endswith("T00:00:00") else text.replace("T", " ")
+
+
+def _when(text: str | None) -> str:
+    """ISO time text for people: ``2026-06-30`` or ``2026-06-30 14:05:00``."""
+    if text is None:
+        return EM_DASH
+    return text[:-9] if text.endswith("T00:00:00") else text.replace("T", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """Every figure of the report, computed once from a deal log.
+
+    Attributes
+    ----------
+    log, pipeline
+        The deal log and the pipeline it was analysed with.
+    start, end, as_of
+        The closed-deal period (``start <= close < end``) and the snapshot
+        time, as given (ISO text, ``None`` = open-ended / after every event).
+    closed, closed_by_owner
+        Closed-deal funnel of the period, for the team and per owner.
+    active, active_by_owner
+        Open deals at ``as_of``, for the team and per owner.
+    comparison
+        Per-owner comparison of the closed funnels (``None`` with fewer than
+        two owners).
+    forecast, forecast_by_owner
+        Expected wins from the open deals.
+    monthly
+        Won deals and amount per month (per owner when the log has owners).
+    stalled
+        Open deals idle longer than ``stalled_days``.
+    bottleneck
+        The team's stage with the lowest step conversion (``None`` if undefined).
+    """
+
+    log: DealLog
+    pipeline: Pipeline
+    start: str | None
+    end: str | None
+    as_of: str | None
+    closed: ClosedFunnel
+    closed_by_owner: dict[str, ClosedFunnel]
+    active: ActiveFunnel
+    active_by_owner: dict[str, ActiveFunnel]
+    comparison: Comparison | None
+    forecast: Forecast
+    forecast_by_owner: dict[str, Forecast]
+    monthly: MonthlyVolume
+    stalled: StalledDeals
+    bottleneck: Bottleneck | None
+
+    @property
+    def owners(self) -> tuple[str, ...]:
+        """The owners analysed, sorted (empty without an owner column)."""
+        return tuple(self.closed_by_owner)
+
+    def weakest(self) -> dict[str, GroupStep | None]:
+        """Owner -> the step where the owner falls furthest below the rest of the team."""
+        if self.comparison is None:
+            return {}
+        return {g: self.comparison.weakest(g) for g in self.comparison.groups}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every figure as JSON-ready data (``None`` for undefined numbers)."""
+
+        def load(text: str) -> Any:
+            return json.loads(text)
+
+        neck = self.bottleneck
+        payload: dict[str, Any] = {
+            "pipeline": {
+                "stages": list(self.pipeline.stages),
+                "won": self.pipeline.won,
+                "lost": self.pipeline.lost,
+                "frozen": self.pipeline.frozen,
+            },
+            "period": {"start": self.start, "end": self.end, "as_of": self.as_of},
+            "deals": self.log.n_deals,
+            "events": len(self.log),
+            "owners": list(self.owners),
+            "bottleneck": None
+            if neck is None
+            else {"stage": neck.name, "index": neck.index, "step_conversion": neck.rate},
+            "closed": load(self.closed.to_json()),
+            "active": load(self.active.to_json()),
+            "forecast": load(self.forecast.to_json()),
+            "monthly_volume": load(self.monthly.to_json()),
+            "stalled_deals": load(self.stalled.to_json()),
+        }
+        if self.owners:
+            payload["by_owner"] = {
+                o: {
+                    "closed": load(self.closed_by_owner[o].to_json()),
+                    "active": load(self.active_by_owner[o].to_json()),
+                    "forecast": load(self.forecast_by_owner[o].to_json()),
+                }
+                for o in self.owners
+            }
+        if self.comparison is not None:
+            payload["comparison"] = load(self.comparison.to_json())
+            payload["weakest_stage"] = {
+                g: None if s is None else s.to_record() for g, s in self.weakest().items()
+            }
+        return payload
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """:meth:`to_dict` as strict JSON text."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+
+
+def analyze(
+    log: DealLog,
+    pipeline: Pipeline | None = None,
+    *,
+    start: Instant = None,
+    end: Instant = None,
+    as_of: Instant = None,
+    mode: Mode = "cumulative",
+    confidence: float = 0.95,
+    min_n: int = 30,
+    stalled_days: float = 30.0,
+    progress: Callable[[str], None] | None = None,
+) -> Analysis:
+    """Compute every figure of the report.
+
+    Parameters
+    ----------
+    log
+        The deal events.
+    pipeline
+        Stages and outcomes to analyse with (default: the log's own).
+    start, end
+        Closed-deal period, ``start <= close time < end`` (either may be ``None``).
+    as_of
+        Snapshot time of the active funnel and the forecast (default: after
+        every event).
+    mode
+        Counting mode of the closed-deal funnel (see :func:`~salesfunnel.closed_funnel`).
+    confidence, min_n
+        Passed to :func:`~salesfunnel.compare` for the per-owner comparison.
+    stalled_days
+        Open deals idle for longer than this are listed as stalled.
+    progress
+        Called with a short description before each step (for progress display).
+
+    Raises
+    ------
+    FunnelDataError
+        Bad period bounds or parameters.
+
+    Examples
+    --------
+    >>> from salesfunnel.datasets import synthetic_crm, CRM_STAGES
+    >>> p = Pipeline(CRM_STAGES, won="Won", lost="Lost", frozen="Frozen")
+    >>> log = DealLog.from_columns(synthetic_crm(300), p, deal="deal_id",
+    ...                            time="timestamp", owner="owner", amount="amount")
+    >>> a = analyze(log, end="2026-07-01")
+    >>> a.owners
+    ('Alice', 'Boris', 'Chen', 'Dana')
+    >>> a.closed.funnel.names[-1], a.bottleneck is not None
+    ('Won', True)
+    """
+    say = progress or (lambda _text: None)
+    pipe = pipeline or log.pipeline
+    say("closed-deal funnels")
+    closed = closed_funnel(log, pipe, start, end, mode=mode)
+    has_owner = log.owner is not None
+    closed_by: dict[str, ClosedFunnel] = (
+        closed_funnel(log, pipe, start, end, by="owner", mode=mode) if has_owner else {}
+    )
+    say("active-deal funnels")
+    active = active_funnel(log, pipe, as_of)
+    active_by: dict[str, ActiveFunnel] = (
+        active_funnel(log, pipe, as_of, by="owner") if has_owner else {}
+    )
+    comparison = None
+    if len(closed_by) >= 2:
+        say("comparison")
+        comparison = compare(
+            {o: c.funnel for o, c in closed_by.items()}, confidence=confidence, min_n=min_n
+        )
+    say("forecast")
+    fc = forecast(log, pipe, as_of)
+    fc_by: dict[str, Forecast] = forecast(log, pipe, as_of, by="owner") if has_owner else {}
+    say("monthly volume")
+    monthly = monthly_volume(log, pipe, by="owner" if has_owner else None, start=start, end=end)
+    say("stalled deals")
+    stalled = stalled_deals(log, pipe, as_of, max_days=stalled_days)
+    return Analysis(
+        log=log,
+        pipeline=pipe,
+        start=_iso_text(start),
+        end=_iso_text(end),
+        as_of=_iso_text(as_of),
+        closed=closed,
+        closed_by_owner=closed_by,
+        active=active,
+        active_by_owner=active_by,
+        comparison=comparison,
+        forecast=fc,
+        forecast_by_owner=fc_by,
+        monthly=monthly,
+        stalled=stalled,
+        bottleneck=bottleneck(closed.funnel),
+    )
+
+
+# -- deals behind the stages ------------------------------------------------------------
+def _deal_records(a: Analysis) -> dict[str, dict[str, Any]]:
+    """Deal id (as text) -> owner, amount, first and last event, status at ``as_of``."""
+    log = a.log
+    pipe, codes = eng.label_codes(log, a.pipeline)
+    n = log.n_deals
+    secs = log.time.view(np.int64)
+    known = ~np.isnat(log.time)
+    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(first, log.deal[known], secs[known])
+    np.maximum.at(last, log.deal[known], secs[known])
+    has_time = np.zeros(n, dtype=bool)
+    has_time[log.deal[known]] = True
+
+    t = None
+    if a.as_of is not None:
+        moment = _one_time(a.as_of)
+        t = None if moment is None else int(moment.astype(np.int64))
+    status = ["not started" if t is not None else EM_DASH] * n
+    owner: list[str | None] = [None] * n
+    amount = np.full(n, np.nan)
+    for upto in (None, t) if t is not None else (None,):
+        ev = eng.sorted_events(log, codes, upto=upto, inclusive=True, amount=log.amount is not None)
+        if len(ev.starts) == 0:
+            continue
+        deal_of = ev.deal[ev.starts]
+        final = ev.code[ev.ends]
+        amt = eng.last_amount(ev) if ev.amount is not None else None
+        for g, d in enumerate(deal_of.tolist()):
+            c = int(final[g])
+            status[d] = f"open: {pipe.labels[c]}" if c < pipe.n_stages else pipe.labels[c]
+            if ev.owner is not None:
+                owner[d] = log.owners[int(ev.owner[ev.ends[g]])]
+            if amt is not None:
+                amount[d] = amt[g]
+    out: dict[str, dict[str, Any]] = {}
+    for d in range(n):
+        ident = log.deal_ids[d]
+        key = str(ident.item() if isinstance(ident, np.generic) else ident)
+        out[key] = {
+            "owner": owner[d] or "",
+            "amount": None if math.isnan(amount[d]) else fmt_number(float(amount[d])),
+            "first": _when(str(np.datetime64(int(first[d]), "s"))) if has_time[d] else EM_DASH,
+            "last": _when(str(np.datetime64(int(last[d]), "s"))) if has_time[d] else EM_DASH,
+            "status": status[d],
+        }
+    return out
+
+
+def _ids(data: object) -> list[str]:
+    if data is None:
+        return []
+    return [str(x.item() if isinstance(x, np.generic) else x) for x in np.asarray(data).tolist()]
+
+
+# -- charts -------------------------------------------------------------------------
+def _short_amount(value: float) -> str:
+    """Amounts in chart labels: 3.64M, 899k, 950."""
+    v = abs(value)
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if v >= limit:
+            return f"{value / limit:.3g}{suffix}"
+    return fmt_number(round(value, 2))
+
+
+class _Charts:
+    """Collects the chart figures of a report and the deals behind their stages."""
+
+    def __init__(self) -> None:
+        self.stage_deals: dict[str, dict[str, Any]] = {}
+        self.referenced: set[str] = set()
+
+    def _register(
+        self, chart_id: str, funnels: Sequence[tuple[Hashable, Funnel]], label: str
+    ) -> None:
+        union: dict[int, list[str]] = {}
+        for fi, (key, f) in enumerate(funnels):
+            who = f"{key}: " if len(funnels) > 1 else ""
+            for si, stage in enumerate(f.stages):
+                ids = _ids(stage.data)
+                self.referenced.update(ids)
+                self.stage_deals[f"{chart_id}|{fi}|{si}"] = {
+                    "title": f"{label} \u00b7 {who}{stage.name}",
+                    "ids": ids,
+                }
+                union.setdefault(si, []).extend(ids)
+        if len(funnels) > 1:  # legend entries stand for a stage across every funnel
+            names = max((f.names for _, f in funnels), key=len)
+            for si, ids in union.items():
+                self.stage_deals[f"{chart_id}||{si}"] = {
+                    "title": f"{label} \u00b7 all: {names[si]}",
+                    "ids": sorted(set(ids)),
+                }
+
+    def svg_figure(
+        self,
+        chart_id: str,
+        funnel: Funnel,
+        *,
+        title: str,
+        caption: str,
+        width: int = 560,
+        height: int = 420,
+        percent: PercentBasis = "both",
+        style: Style | None = None,
+    ) -> str:
+        """One funnel drawn as inline SVG."""
+        chart = FunnelChart(
+            funnel,
+            width=width,
+            height=height,
+            title=title,
+            percent=percent,
+            style=style,
+            amount_format=_short_amount,
+        )
+        self._register(chart_id, [(funnel.name, funnel)], title)
+        return (
+            f'<figure data-chart="{escape(chart_id)}" data-format="svg">{chart.to_svg()}'
+            f"<figcaption>{escape(caption)}</figcaption></figure>"
+        )
+
+    def png_figure(
+        self,
+        chart_id: str,
+        funnels: Mapping[str, Funnel],
+        *,
+        title: str,
+        caption: str,
+        width: int = 1100,
+        height: int = 430,
+    ) -> str:
+        """Several funnels side by side as a PNG with an HTML image map."""
+        items = list(funnels.items())
+        opts: dict[str, Any] = {
+            "width": width,
+            "height": height,
+            "title": title,
+            "percent": "previous",
+            "amount_format": _short_amount,
+        }
+        # The PNG is drawn at twice the size for sharp screens and shown at layout
+        # size; the image map must use layout pixels, so it comes from a scale-1 chart.
+        sharp = FunnelChart(dict(items), scale=2, **opts)
+        plain = FunnelChart(dict(items), **opts)
+        name = f"map-{chart_id}"
+        regions = tuple(r for r in plain.regions if r.stage is not None)
+        area_map = image_map(regions, name, "#sf-deals")
+        png = base64.b64encode(sharp.to_png()).decode("ascii")
+        self._register(chart_id, items, title)
+        return (
+            f'<figure data-chart="{escape(chart_id)}" data-format="png">'
+            f'<div class="scroll"><img src="data:image/png;base64,{png}" usemap="#{name}" '
+            f'width="{width}" height="{height}" class="mapped" '
+            # Image-map coordinates are in layout pixels: the image must not be resized.
+            f'style="width:{width}px;height:{height}px;max-width:none" '
+            f'alt="{escape(plain.alt_text())}">{area_map}</div>'
+            f"<figcaption>{escape(caption)}</figcaption></figure>"
+        )
+
+
+# -- tables and small charts ------------------------------------------------------------
+def _num(value: object) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return EM_DASH
+    if isinstance(value, (int, float)):
+        return fmt_number(round(float(value), 2))
+    return str(value)
+
+
+def _pct(value: object) -> str:
+    return fmt_percent(value if isinstance(value, float) else None)
+
+
+def _p_value(p: float | None) -> str:
+    return EM_DASH if p is None else f"{p:.2g}"
+
+
+def _closed_table(cf: ClosedFunnel, caption: str) -> str:
+    t = cf.table
+    idx = {c: i for i, c in enumerate(t.columns)}
+    headers = ["stage", "deals", "amount", "of previous", "of first"]
+    has_days = "median_days" in idx
+    if has_days:
+        headers += ["median days", "mean days", "p90 days"]
+    rows = []
+    for r in t.rows:
+        row: list[object] = [
+            r[0],
+            _num(r[idx["deals"]]),
+            _num(r[idx["amount"]]),
+            _pct(r[idx["step_conversion"]]),
+            _pct(r[idx["conversion_from_first"]]),
+        ]
+        if has_days:
+            row += [_num(r[idx["median_days"]]), _num(r[idx["mean_days"]]), _num(r[idx["p90_days"]])]
+        rows.append(row)
+    return table(headers, rows, caption=caption, numeric=[False] + [True] * (len(headers) - 1))
+
+
+def _active_table(af: ActiveFunnel, caption: str) -> str:
+    rows = [[s.name, _num(int(s.count)), _num(s.amount)] for s in af.funnel.stages]
+    rows.append(["all open deals", _num(af.open_deals), _num(_total_amount(af.funnel))])
+    return table(["stage", "open deals", "amount"], rows, caption=caption, numeric=[False, True, True])
+
+
+def _total_amount(f: Funnel) -> float | None:
+    known = [s.amount for s in f.stages if s.amount is not None]
+    return float(sum(known)) if known else None
+
+
+def _comparison_tables(a: Analysis) -> str:
+    c = a.comparison
+    if c is None:
+        return '<p class="note">The comparison needs at least two owners.</p>'
+    level = f"{c.confidence:.0%}"
+    rows = []
+    for g in c.groups:
+        o = c.overall_of(g)
+        w = c.weakest(g)
+        s = c.strongest(g)
+        if w is None:
+            weak: list[object] = ["not enough data", EM_DASH, EM_DASH, EM_DASH, EM_DASH]
+        else:
+            verdict = "yes" if w.significant else "no"
+            weak = [w.stage, _pct(w.rate), _pct(w.rest_rate), _p_value(w.p_value), verdict]
+        rows.append(
+            [g, _num(a.closed_by_owner[g].deals), _pct(o.rate), *weak, s.stage if s else EM_DASH]
+        )
+    summary = table(
+        [
+            "owner",
+            "closed deals",
+            "overall conversion",
+            "weakest stage",
+            "its conversion",
+            "rest of team",
+            "p-value",
+            f"significant at {level}",
+            "strongest stage",
+        ],
+        rows,
+        caption="Weakest stage per owner: the step where the owner falls furthest below "
+        "the rest of the team (two-proportion test)",
+        numeric=[False, True, True, False, True, True, True, False, False],
+    )
+    matrix_rows = []
+    for i in range(1, len(c.stages)):
+        cells: list[object] = [f"{c.stages[i - 1]} \u2192 {c.stages[i]}"]
+        team = math.nan
+        for g in c.groups:
+            st = c.step(g, i)
+            team = st.team_rate
+            mark = " *" if st.significant else ""
+            cells.append(f"{fmt_percent(st.rate)}{mark}")
+        cells.append(fmt_percent(team))
+        matrix_rows.append(cells)
+    matrix = table(
+        ["step", *c.groups, "team"],
+        matrix_rows,
+        caption=f"Step conversion per owner (* differs from the rest of the team at {level} "
+        f"confidence; steps with fewer than {c.min_n} deals are not tested)",
+        numeric=[False] + [True] * (len(c.groups) + 1),
+    )
+    return summary + matrix
+
+
+def _durations_tables(a: Analysis) -> str:
+    d = a.closed.durations
+    if d is None:
+        return ""
+    rows: list[list[object]] = [
+        [r[0], _num(r[1]), _num(r[2]), _num(r[4]), _num(r[3]), _num(r[5])] for r in d.stages.rows
+    ]
+    cy = d.cycle
+    rows.append(
+        [
+            "whole cycle",
+            _num(cy.count),
+            _num(cy.unknown),
+            _num(cy.median_days),
+            _num(cy.mean_days),
+            _num(cy.p90_days),
+        ]
+    )
+    out = table(
+        ["stage", "deals", "unknown time", "median days", "mean days", "p90 days"],
+        rows,
+        caption="Time in stage (sum of visits) and cycle time of the closed deals, in days",
+        numeric=[False, True, True, True, True, True],
+    )
+    if a.closed_by_owner:
+        owner_rows = []
+        for o, cf in a.closed_by_owner.items():
+            cyc = cf.durations.cycle if cf.durations is not None else None
+            owner_rows.append(
+                [
+                    o,
+                    _num(cf.deals),
+                    _pct(cf.win_rate),
+                    _num(None if cyc is None else cyc.median_days),
+                    _num(None if cyc is None else cyc.mean_days),
+                ]
+            )
+        out += table(
+            ["owner", "closed deals", "win rate", "median cycle days", "mean cycle days"],
+            owner_rows,
+            caption="Cycle time per owner",
+            numeric=[False, True, True, True, True],
+        )
+    return out
+
+
+def _forecast_tables(a: Analysis) -> str:
+    fc = a.forecast
+    rows = [
+        [r[0], _num(r[1]), _num(r[2]), _pct(r[4]), _num(r[5]), _num(r[6])] for r in fc.table.rows
+    ]
+    rows.append(
+        [
+            "total",
+            _num(a.active.open_deals),
+            _num(_total_amount(a.active.funnel)),
+            "",
+            _num(fc.expected_won),
+            _num(fc.expected_amount),
+        ]
+    )
+    out = table(
+        ["stage", "open deals", "amount", "win probability", "expected wins", "expected amount"],
+        rows,
+        caption=f"Forecast from the open deals (win probability learned from "
+        f"{fmt_number(fc.trained_on)} closed deals)",
+        numeric=[False, True, True, True, True, True],
+    )
+    if a.forecast_by_owner:
+        owner_rows = [
+            [o, _num(a.active_by_owner[o].open_deals), _num(f.expected_won), _num(f.expected_amount)]
+            for o, f in a.forecast_by_owner.items()
+        ]
+        out += table(
+            ["owner", "open deals", "expected wins", "expected amount"],
+            owner_rows,
+            caption="Forecast per owner (team win probabilities)",
+            numeric=[False, True, True, True],
+        )
+    return out
+
+
+def _bars_svg(values: Sequence[float], labels: Sequence[str], vmax: float, *, axis: bool) -> str:
+    """A small inline bar chart: one bar per month, with a tooltip per bar."""
+    bw, gap, h = 14, 4, 40
+    text_h = 14 if axis else 0
+    w = len(values) * (bw + gap)
+    parts = [
+        f'<svg class="bars" xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h + text_h}" '
+        f'viewBox="0 0 {w} {h + text_h}" role="img" aria-label="won amount per month">'
+    ]
+    for i, (v, label) in enumerate(zip(values, labels, strict=True)):
+        bh = 0.0 if vmax <= 0 or not math.isfinite(v) else max(1.0, h * v / vmax) if v > 0 else 0.0
+        x = i * (bw + gap)
+        parts.append(
+            f'<rect x="{x}" y="{h - bh:.1f}" width="{bw}" height="{bh:.1f}" fill="#1f6feb">'
+            f"<title>{escape(label)}: {escape(fmt_number(round(v, 2)))}</title></rect>"
+        )
+        parts.append(f'<rect x="{x}" y="{h - 1}" width="{bw}" height="1" fill="#9aa4b2"/>')
+        if axis:
+            parts.append(
+                f'<text x="{x + bw / 2}" y="{h + 11}" font-size="9" text-anchor="middle" '
+                f'fill="#5b6475">{escape(label[5:])}</text>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _monthly_section(a: Analysis) -> str:
+    t = a.monthly.table
+    if not t.rows:
+        return '<p class="note">No deal was won in the period.</p>'
+    cols = t.columns
+    i_month, i_deals, i_amount = cols.index("month"), cols.index("won_deals"), cols.index("won_amount")
+    has_amount = any(
+        isinstance(r[i_amount], float) and math.isfinite(r[i_amount]) for r in t.rows
+    )
+    measure = i_amount if has_amount else i_deals
+    months = sorted({str(r[i_month]) for r in t.rows})
+    series: dict[str, dict[str, tuple[float, int]]] = {}
+    for r in t.rows:
+        who = str(r[0]) if "owner" in cols else "team"
+        value = r[measure]
+        v = float(value) if isinstance(value, (int, float)) and math.isfinite(value) else 0.0
+        deals = r[i_deals]
+        series.setdefault(who, {})[str(r[i_month])] = (v, int(deals) if isinstance(deals, int) else 0)
+    owners = [o for o in series if o != "team"]
+    team = {
+        m: (
+            sum(series[o].get(m, (0.0, 0))[0] for o in series),
+            sum(series[o].get(m, (0.0, 0))[1] for o in series),
+        )
+        for m in months
+    }
+    shared = max((v for o in owners for v, _ in series[o].values()), default=0.0)
+    what = "won amount" if has_amount else "won deals"
+    rows_html = []
+
+    def row(name: str, data: Mapping[str, tuple[float, int]], vmax: float, axis: bool) -> str:
+        values = [data.get(m, (0.0, 0))[0] for m in months]
+        deals = sum(data.get(m, (0.0, 0))[1] for m in months)
+        total = sum(values)
+        return (
+            f"<tr><th scope=\"row\">{escape(name)}</th>"
+            f"<td>{_bars_svg(values, months, vmax, axis=axis)}</td>"
+            f'<td class="num">{escape(fmt_number(deals))}</td>'
+            f'<td class="num">{escape(_num(total))}</td>'
+            f'<td class="num">{escape(_num(total / len(months)))}</td></tr>'
+        )
+
+    rows_html.append(row("team", team, max(v for v, _ in team.values()) or 1.0, True))
+    for o in owners:
+        rows_html.append(row(o, series[o], shared or 1.0, o == owners[-1]))
+    head = (
+        f'<tr><th scope="col">owner</th><th scope="col">{escape(what)} per month '
+        f"({escape(months[0])} to {escape(months[-1])})</th>"
+        '<th scope="col" class="num">won deals</th>'
+        f'<th scope="col" class="num">{escape(what)}</th>'
+        f'<th scope="col" class="num">average per month</th></tr>'
+    )
+    caption = (
+        f"Monthly volume: {what} by month of the win. Owners' bars share one scale; "
+        "the team row has its own. Hover a bar for its value."
+    )
+    return (
+        f'<table class="volume"><caption>{escape(caption)}</caption><thead>{head}</thead>'
+        f"<tbody>{''.join(rows_html)}</tbody></table>"
+    )
+
+
+def _stalled_table(a: Analysis, limit: int = 25) -> str:
+    s = a.stalled
+    if not len(s):
+        return '<p class="note">No open deal is idle beyond the threshold.</p>'
+    rows = [
+        [r[0], r[1] or EM_DASH, r[2], _when(str(r[3]) if r[3] is not None else None), _num(r[4])]
+        for r in s.table.rows[:limit]
+    ]
+    more = f" (the {limit} longest of {len(s)})" if len(s) > limit else ""
+    return table(
+        ["deal", "owner", "stage", "last event", "idle days"],
+        rows,
+        caption=f"Stalled open deals as of {_when(s.as_of)}{more}",
+        numeric=[False, False, False, False, True],
+    )
+
+
+_REPORT_CSS = """
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:10px;margin:12px 0}
+.card{background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:8px 12px}
+.card b{display:block;font-size:20px}.card span{color:var(--muted);font-size:13px}
+.scroll{overflow-x:auto}
+.hint{background:#eef4ff;border-left:3px solid var(--accent);padding:6px 10px;font-size:14px}
+table.volume td{vertical-align:bottom}
+svg.bars{display:block}
+.findings li{margin:2px 0}
+"""
+
+
+def _period_text(a: Analysis) -> str:
+    if a.start and a.end:
+        return f"closed from {a.start} up to {a.end}"
+    if a.start:
+        return f"closed from {a.start} on"
+    if a.end:
+        return f"closed before {a.end}"
+    return "closed at any time"
+
+
+def _cards(a: Analysis) -> str:
+    cf, af, fc = a.closed, a.active, a.forecast
+    cycle = cf.durations.cycle.median_days if cf.durations is not None else math.nan
+    neck = a.bottleneck
+    items = [
+        (fmt_number(cf.deals), f"closed deals ({cf.won} won, {cf.lost} lost)"),
+        (fmt_percent(cf.win_rate), "win rate"),
+        (
+            EM_DASH if not math.isfinite(cycle) else f"{fmt_number(round(cycle, 1))} d",
+            "median cycle",
+        ),
+        (
+            EM_DASH if neck is None else neck.name,
+            "bottleneck"
+            + ("" if neck is None else f" ({fmt_percent(neck.rate)} of previous stage)"),
+        ),
+        (fmt_number(af.open_deals), f"open deals as of {a.as_of or 'the latest event'}"),
+        (_num(round(fc.expected_won, 1)), "expected wins from open deals"),
+        (_num(fc.expected_amount), "expected won amount"),
+    ]
+    return (
+        '<div class="cards">'
+        + "".join(f'<div class="card"><b>{escape(v)}</b><span>{escape(k)}</span></div>' for v, k in items)
+        + "</div>"
+    )
+
+
+def _findings(a: Analysis) -> str:
+    items = []
+    neck = a.bottleneck
+    if neck is not None:
+        prev = a.closed.funnel.names[neck.index - 1]
+        items.append(
+            f"Bottleneck: only {fmt_percent(neck.rate)} of the deals that reached "
+            f"{prev} went on to {neck.name}."
+        )
+    for g, w in a.weakest().items():
+        if w is None:
+            items.append(f"{g}: not enough closed deals to rank the stages.")
+            continue
+        sure = (
+            f"significant (p = {_p_value(w.p_value)})"
+            if w.significant
+            else f"not significant (p = {_p_value(w.p_value)})"
+        )
+        items.append(
+            f"{g} is weakest at {w.stage}: {fmt_percent(w.rate)} against "
+            f"{fmt_percent(w.rest_rate)} for the rest of the team, {sure}."
+        )
+    if not items:
+        return ""
+    return '<ul class="findings">' + "".join(f"<li>{escape(t)}</li>" for t in items) + "</ul>"
+
+
+def build_report(
+    log: DealLog | Analysis,
+    pipeline: Pipeline | None = None,
+    *,
+    start: Instant = None,
+    end: Instant = None,
+    as_of: Instant = None,
+    title: str = "Sales funnel report",
+    owners_per_chart: int = 4,
+) -> str:
+    """The full HTML report of a deal log, as one self-contained document.
+
+    The page holds the team's closed-deal funnel and active snapshot side by
+    side (inline SVG), the per-owner funnels (PNG with an HTML image map), the
+    metrics tables, the bottleneck, the per-owner comparison with p-values,
+    durations, forecast, monthly volume and stalled deals. Clicking a stage of
+    any funnel, or pressing Enter or Space on it, lists the deals behind it
+    (id, owner, amount, first and last event, status at ``as_of``). The file
+    uses no network, external script or font.
+
+    Parameters
+    ----------
+    log
+        The deal events, or an :class:`Analysis` already computed (then the
+        other analysis parameters are ignored).
+    pipeline, start, end, as_of
+        As for :func:`analyze`.
+    title
+        Page title and heading.
+    owners_per_chart
+        Owners drawn side by side in one per-owner chart (more make more charts).
+
+    Returns
+    -------
+    str
+        The HTML document.
+
+    Examples
+    --------
+    >>> from salesfunnel.datasets import synthetic_crm, CRM_STAGES
+    >>> p = Pipeline(CRM_STAGES, won="Won", lost="Lost", frozen="Frozen")
+    >>> log = DealLog.from_columns(synthetic_crm(200, owners=2), p, deal="deal_id",
+    ...                            time="timestamp", owner="owner", amount="amount")
+    >>> html = build_report(log, title="Q1")
+    >>> html.startswith("<!DOCTYPE html>"), "<title>Q1</title>" in html
+    (True, True)
+    """
+    if isinstance(owners_per_chart, bool) or not isinstance(owners_per_chart, int):
+        msg = f"owners_per_chart must be an int >= 1 (got {owners_per_chart!r})"
+        raise FunnelDataError(msg)
+    if owners_per_chart < 1:
+        msg = f"owners_per_chart must be an int >= 1 (got {owners_per_chart!r})"
+        raise FunnelDataError(msg)
+    a = log if isinstance(log, Analysis) else analyze(log, pipeline, start=start, end=end, as_of=as_of)
+    charts = _Charts()
+    period = _period_text(a)
+    snapshot = f"open as of {a.as_of or 'the latest event'}"
+    arrow = " \u2192 "
+    parts = [
+        f"<h1>{escape(title)}</h1>",
+        f'<p class="lede">{escape(fmt_number(a.log.n_deals))} deals, '
+        f"{escape(fmt_number(len(a.log)))} events; pipeline "
+        f"{escape(arrow.join(a.pipeline.funnel_names))}; deals {escape(period)}, "
+        f"{escape(snapshot)}.</p>",
+        _cards(a),
+        _findings(a),
+        '<p class="hint">Click a stage of any funnel (or reach it with Tab and press Enter) '
+        "to list the deals behind it.</p>",
+        '<h2 id="team">Team</h2><div class="grid">',
+        charts.svg_figure(
+            "team-closed",
+            a.closed.funnel,
+            title="Closed deals",
+            caption=f"Deals {period}: the stages they reached. "
+            f"{a.closed.won} won, {a.closed.lost} lost.",
+        ),
+        charts.svg_figure(
+            "team-active",
+            a.active.funnel,
+            title="Open deals now",
+            caption=f"Deals {snapshot}, each counted at its current stage.",
+            # Open deals sit at one stage each: shares "of first" would mislead. The
+            # short labels then fit inside the slices, so no label gutter is needed.
+            percent="none",
+            style=Style(label_gutter=0.0),
+        ),
+        "</div>",
+        '<div class="grid">',
+        _closed_table(a.closed, f"Closed-deal funnel (deals {period})"),
+        _active_table(a.active, f"Active-deal snapshot (deals {snapshot})"),
+        "</div>",
+    ]
+    if a.owners:
+        parts.append('<h2 id="owners">Per owner</h2>')
+        names = list(a.owners)
+        chunks = [names[i : i + owners_per_chart] for i in range(0, len(names), owners_per_chart)]
+        for n, chunk in enumerate(chunks, start=1):
+            label = "Closed deals by owner" + (f" ({n} of {len(chunks)})" if len(chunks) > 1 else "")
+            parts.append(
+                charts.png_figure(
+                    f"owners-closed-{n}",
+                    {o: a.closed_by_owner[o].funnel for o in chunk},
+                    title=label,
+                    caption=f"Deals {period}, one funnel per owner on one shared "
+                    "scale; labels show the conversion from the previous stage.",
+                )
+            )
+        parts.append('<h3 id="comparison">Comparison</h3>')
+        parts.append(_comparison_tables(a))
+        parts.append(
+            table(
+                ["owner", "open deals", *a.pipeline.stages],
+                [
+                    [o, _num(af.open_deals), *(_num(int(s.count)) for s in af.funnel.stages)]
+                    for o, af in a.active_by_owner.items()
+                ],
+                caption=f"Open deals per owner ({snapshot})",
+                numeric=[False] + [True] * (1 + a.pipeline.n_stages),
+            )
+        )
+    parts += [
+        '<h2 id="durations">Durations</h2>',
+        _durations_tables(a),
+        '<h2 id="forecast">Forecast</h2>',
+        _forecast_tables(a),
+        '<h2 id="volume">Monthly volume</h2>',
+        _monthly_section(a),
+        '<h2 id="stalled">Stalled deals</h2>',
+        _stalled_table(a),
+        '<p class="note">Generated by salesfunnel. Periods are half-open (start &le; close '
+        "&lt; end). Undefined rates are shown as \u2014.</p>",
+    ]
+    records = _deal_records(a)
+    deals = {k: records[k] for k in sorted(charts.referenced) if k in records}
+    return page(title, "".join(parts), charts.stage_deals, deals, css=_REPORT_CSS)
+
+
+def save_report(
+    path: str | os.PathLike[str],
+    log: DealLog | Analysis,
+    pipeline: Pipeline | None = None,
+    *,
+    start: Instant = None,
+    end: Instant = None,
+    as_of: Instant = None,
+    title: str = "Sales funnel report",
+) -> None:
+    """Write :func:`build_report` to ``path`` (UTF-8)."""
+    text = build_report(log, pipeline, start=start, end=end, as_of=as_of, title=title)
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
