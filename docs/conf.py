@@ -7,16 +7,19 @@ from pathlib import Path
 
 # Document the source tree next to this file, whatever is installed.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+# Local extensions (the build-time gallery).
+sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))
 
 project = "salesfunnel"
 author = "salesfunnel developers"
-copyright = "2026, salesfunnel developers"  # noqa: A001 - Sphinx's required name
+copyright = "2026, salesfunnel developers"  # Sphinx's required name (shadows a builtin)
 
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.doctest",
     "sphinx.ext.viewcode",
+    "gallery",
 ]
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False
