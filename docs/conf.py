@@ -31,11 +31,9 @@ html_title = "salesfunnel"
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 
 # The deal-history semantics page is written on another branch. Link to it when
-# it is present, else to the same rules in the history module's reference, so
+# it is present, else to the deal-history entries of the API reference, so
 # the build passes (warnings are errors) before and after the merge.
 if (Path(__file__).resolve().parent / "deal-history.rst").exists():
     rst_epilog = ".. |deal-history| replace:: :doc:`deal-history`\n"
 else:
-    rst_epilog = (
-        ".. |deal-history| replace:: the rules of :mod:`salesfunnel.history` in the API reference\n"
-    )
+    rst_epilog = ".. |deal-history| replace:: the deal-history entries of the :doc:`api`\n"
