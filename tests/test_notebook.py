@@ -95,7 +95,7 @@ def test_no_cell_errors_or_warns(executed: Any) -> None:
                 assert out.name == "stdout", out.text
 
 
-@pytest.mark.parametrize("needle", ["chart = FunnelChart(", "FunnelChart(closed.funnel"])
+@pytest.mark.parametrize("needle", ["\nchart = FunnelChart(", "closed_chart = FunnelChart("])
 def test_charts_display_as_svg_and_png(executed: Any, needle: str) -> None:
     data = _data(executed, needle)
     assert data["image/svg+xml"].lstrip().startswith("<svg")

@@ -182,3 +182,14 @@ def test_chart_displays_as_svg_and_png() -> None:
 def test_deal_log_and_pipeline_reprs_are_short(log: sf.DealLog) -> None:
     _check_repr(log, ("events", "deals", "owners"))
     _check_repr(log.pipeline, ("stages", "won", "lost"))
+
+
+def test_funnel_displays_as_a_table() -> None:
+    funnel = sf.Funnel.from_counts({"Calls": 200, "Paid": 10}, name="Ann", amounts={"Paid": 5e3})
+    fragment = funnel._repr_html_()
+    text = " ".join(_parse_html(fragment).text)
+    assert "Ann" in text
+    assert "Calls" in text
+    assert "200" in text
+    assert "—" in text  # Calls has no amount
+    _check_html(funnel)

@@ -33,12 +33,22 @@ class Entry:
     description: str
     pictures: tuple[tuple[str, str], ...]  # (png path, svg path) relative to docs/
     alt: tuple[str, ...]
+    code_from: int  # the source shown starts here: the docstring is the text above
 
 
-def _docstring(script: Path) -> tuple[str, str]:
-    doc = ast.get_docstring(ast.parse(script.read_text(encoding="utf-8"))) or script.stem
+def _docstring(script: Path) -> tuple[str, str, int]:
+    """Title, description and the first source line after the docstring."""
+    text = script.read_text(encoding="utf-8")
+    tree = ast.parse(text)
+    doc = ast.get_docstring(tree) or script.stem
+    first = tree.body[0]
+    has_doc = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+    code_from = (first.end_lineno or 0) + 1 if has_doc else 1
+    lines = text.splitlines()
+    while code_from <= len(lines) and not lines[code_from - 1].strip():
+        code_from += 1
     title, _, rest = doc.partition("\n")
-    return title.strip().rstrip("."), rest.strip()
+    return title.strip().rstrip("."), rest.strip(), code_from
 
 
 def _charts(namespace: dict[str, Any], script: Path) -> list[Any]:
@@ -57,7 +67,7 @@ def build(scripts: Path = SCRIPTS, out: Path = OUT) -> list[Entry]:
     pictures.mkdir(parents=True, exist_ok=True)
     entries = []
     for script in sorted(scripts.glob("*.py")):
-        title, description = _docstring(script)
+        title, description, code_from = _docstring(script)
         try:
             namespace = runpy.run_path(str(script), run_name="__gallery__")
         except Exception as exc:
@@ -72,7 +82,7 @@ def build(scripts: Path = SCRIPTS, out: Path = OUT) -> list[Entry]:
             rel = pictures.relative_to(out.parent)
             files.append((f"{rel}/{stem}.png", f"{rel}/{stem}.svg"))
             alts.append(chart.alt_text())
-        entries.append(Entry(script, title, description, tuple(files), tuple(alts)))
+        entries.append(Entry(script, title, description, tuple(files), tuple(alts), code_from))
     _write_if_changed(out / "gallery.inc", render_rst(entries).encode("utf-8"))
     return entries
 
@@ -107,6 +117,7 @@ def render_rst(entries: list[Entry]) -> str:
             f".. literalinclude:: /{source}",
             "   :language: python",
             f"   :caption: {source}",
+            f"   :lines: {e.code_from}-",
             "",
         ]
     return "\n".join(lines)
