@@ -405,18 +405,25 @@ def stage_times(ev: Events, chosen: B, n_stages: int) -> list[tuple[I64, I64, B]
     stage, (deal groups, totals, known) over the chosen deals that visited it,
     where ``known`` is False when any visit had an undated end.
     """
-    n = len(ev.code)
-    has_next = np.ones(n, dtype=bool)
-    has_next[ev.ends] = False
+    open_code = ev.open_codes(n_stages)
     sizes = ev.ends - ev.starts + 1
-    cand = has_next & np.repeat(chosen, sizes) & (ev.code < n_stages)
+    cand = np.repeat(chosen, sizes)
+    cand &= open_code >= 0
+    cand[ev.ends] = False  # a deal's last event has no next event
     v = np.flatnonzero(cand)
-    del cand, has_next
-    group = np.repeat(np.arange(len(ev.starts), dtype=np.int64), sizes)[v]
-    dur = ev.lo[v + 1] - ev.lo[v]
-    ok = ev.known[v] & ev.known[v + 1]
-    dur[~ok] = 0
-    stage = ev.code[v].astype(np.int16)
+    del cand
+    group = np.repeat(np.arange(len(ev.starts), dtype=np.int32), sizes)[v]
+    nxt = v + 1
+    dur = ev.at("lo", nxt)
+    dur -= ev.at("lo", v)
+    if ev.all_known:
+        ok = np.ones(v.size, dtype=bool)
+    else:
+        ok = ev.at("known", v) & ev.at("known", nxt)
+        dur[~ok] = 0
+    del nxt
+    stage = open_code[v].astype(np.int16)
+    del open_code
     # A stable radix sort by stage keeps each stage's visits in deal order.
     order = np.argsort(stage, kind="stable")
     bounds = np.zeros(n_stages + 1, dtype=np.int64)
@@ -430,7 +437,8 @@ def stage_times(ev: Events, chosen: B, n_stages: int) -> list[tuple[I64, I64, B]
             continue
         g = group[a:b]
         first = np.flatnonzero(np.concatenate(([True], g[1:] != g[:-1])))
+        groups = g[first].astype(np.int64)
         out.append(
-            (g[first], np.add.reduceat(dur[a:b], first), np.logical_and.reduceat(ok[a:b], first))
+            (groups, np.add.reduceat(dur[a:b], first), np.logical_and.reduceat(ok[a:b], first))
         )
     return out
