@@ -23,6 +23,7 @@ import pytest
 
 from salesfunnel import (
     DealLog,
+    FunnelDataError,
     Pipeline,
     active_funnel,
     closed_funnel,
@@ -227,3 +228,39 @@ def test_results_serialise_without_nan() -> None:
     assert math.isnan(empty.win_rate)
     assert json.loads(empty.to_json())["win_rate"] is None
     assert repr(empty).startswith("ClosedFunnel(name=None, mode='cumulative', deals=0")
+
+
+def test_lost_after_moving_back_counts_up_to_the_furthest_stage() -> None:
+    rows = [(7, "A", 1), (7, "C", 2), (7, "B", 3), (7, "L", 4)]
+    log = DealLog.from_records([{"deal": d, "stage": s, "time": day(t)} for d, s, t in rows], P)
+    assert closed_funnel(log).funnel.counts.tolist() == [1, 1, 1, 0]
+    assert closed_funnel(log, mode="classic").funnel.counts.tolist() == [1, 1, 1, 0]
+    # Strict: A, then C skips B; the later B completes A, B but C came before it.
+    assert closed_funnel(log, mode="strict").funnel.counts.tolist() == [1, 1, 0, 0]
+
+
+def test_bad_arguments_are_named() -> None:
+    with pytest.raises(FunnelDataError, match="mode must be"):
+        closed_funnel(LOG, mode="funnel")  # type: ignore[call-overload]
+    with pytest.raises(FunnelDataError, match="by must be None or 'owner'"):
+        active_funnel(LOG, by="team")  # type: ignore[call-overload]
+    with pytest.raises(FunnelDataError, match="end must not be before start"):
+        closed_funnel(LOG, start=day(5), end=day(2))
+    with pytest.raises(FunnelDataError, match="as_of: unparsable"):
+        active_funnel(LOG, as_of="yesterday")
+    with pytest.raises(FunnelDataError, match="lack the stage 'C'"):
+        forecast(LOG, method="weighted", probabilities={"A": 0.1, "B": 0.2})
+    with pytest.raises(FunnelDataError, match=r"probability of 'A' must be in \[0, 1\]"):
+        forecast(LOG, method="weighted", probabilities={"A": 1.5, "B": 0.2, "C": 0.3})
+    with pytest.raises(FunnelDataError, match="needs probabilities"):
+        forecast(LOG, method="weighted")
+    with pytest.raises(FunnelDataError, match="max_days names 'W'"):
+        stalled_deals(LOG, max_days={"W": 3})
+    with pytest.raises(FunnelDataError, match="outcome must be"):
+        time_to_close(LOG, outcome="closed")  # type: ignore[call-overload]
+    no_owner = DealLog.from_records([{"deal": 1, "stage": "A", "time": day(1)}], P)
+    with pytest.raises(FunnelDataError, match="needs a log built with an owner column"):
+        closed_funnel(no_owner, by="owner")
+    other = Pipeline(["A", "B"], won="W", lost="L")
+    with pytest.raises(FunnelDataError, match="lacks"):
+        closed_funnel(LOG, other)  # LOG uses C and F
