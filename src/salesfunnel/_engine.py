@@ -266,14 +266,16 @@ def sorted_events(
         amt0 = None if amt is None else np.zeros(0, np.float64)
         layout0 = (1, 1, 0, n_owner, 0)
         return Events(None, layout0, cols, amt0, empty, empty, unknown, unknown_by_owner)
+    rel: I64 | None = None
     if undated is not None:
         placed = lo != _MIN
         base = int(lo[placed].min()) - 1 if placed.any() else 0
         rel = np.where(placed, lo - base, 0)
+        n_time = _bits(int(rel.max()))
     else:
+        # Times enter the key as lo - base, added in place (no temporary column).
         base = int(lo.min()) - 1
-        rel = lo - base
-    n_time = _bits(int(rel.max()))
+        n_time = _bits(int(lo.max()) - base)
     n_codes = _bits(int(code.max()))
     n_und = 0 if undated is None else 1
     layout = (n_time, n_codes, n_und, n_owner, base)
@@ -286,8 +288,12 @@ def sorted_events(
             key <<= n_time
         else:
             key = np.left_shift(deal, n_time)
-        key |= rel
-        del rel
+        if rel is None:
+            key += lo
+            key -= base
+        else:
+            key |= rel
+            del rel
         n_low = n_codes + n_und + n_owner
         if n_low <= 15:
             # Assemble the low fields in a 2-byte array: two passes over the
@@ -323,7 +329,7 @@ def sorted_events(
         cols = {}  # every column unpacks from the key on demand
     else:  # pragma: no cover - needs a time span of centuries in seconds
         und = np.zeros(n, bool) if undated is None else undated
-        perm = np.lexsort((und, code, rel, deal))
+        perm = np.lexsort((und, code, lo, deal))
         sorted_key = None
         s_deal = deal[perm].astype(np.int64) - log._offset
         cols = {
