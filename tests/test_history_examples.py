@@ -264,3 +264,35 @@ def test_bad_arguments_are_named() -> None:
     other = Pipeline(["A", "B"], won="W", lost="L")
     with pytest.raises(FunnelDataError, match="lacks"):
         closed_funnel(LOG, other)  # LOG uses C and F
+
+
+def test_every_result_exports_records_json_html_and_pandas() -> None:
+    from salesfunnel import receivables_aging
+
+    results = [
+        closed_funnel(LOG),
+        active_funnel(LOG, as_of=day(3)),
+        stage_durations(LOG),
+        time_to_close(LOG, as_of=day(10)),
+        forecast(LOG, as_of=day(10)),
+        monthly_volume(LOG),
+        stalled_deals(LOG, as_of=day(12), max_days=1),
+        receivables_aging([{"customer": "x", "amount": 5, "due": day(1)}], day(12)),
+    ]
+    try:
+        import pandas  # noqa: F401 - only to know whether to_pandas() can run
+    except ImportError:  # pragma: no cover - pandas is optional
+        has_pandas = False
+    else:
+        has_pandas = True
+    for result in results:
+        records = result.to_records()
+        assert records
+        assert isinstance(records[0], dict)
+        payload = json.loads(result.to_json())
+        assert "nan" not in result.to_json().lower()
+        assert isinstance(payload, dict)
+        assert "<table" in result._repr_html_()
+        assert repr(result).startswith(type(result).__name__ + "(")
+        if has_pandas:
+            assert len(result.to_pandas()) >= 1
