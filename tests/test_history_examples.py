@@ -296,3 +296,16 @@ def test_every_result_exports_records_json_html_and_pandas() -> None:
         assert repr(result).startswith(type(result).__name__ + "(")
         if has_pandas:
             assert len(result.to_pandas()) >= 1
+
+
+def test_long_pipelines_count_every_stage_in_every_mode() -> None:
+    # Ten stages: label codes reach 12, beyond a byte's worth of bits.
+    long = Pipeline([f"S{i}" for i in range(10)], won="W", lost="L", frozen="F")
+    stages = [f"S{i}" for i in range(10)]
+    rows = [{"deal": 1, "stage": s, "time": day(i + 1)} for i, s in enumerate(stages)]
+    rows.append({"deal": 1, "stage": "W", "time": day(20)})
+    rows += [{"deal": 2, "stage": "S9", "time": day(1)}, {"deal": 2, "stage": "L", "time": day(2)}]
+    log = DealLog.from_records(rows, long)
+    assert closed_funnel(log).funnel.counts.tolist() == [2] * 10 + [1]
+    assert closed_funnel(log, mode="classic").funnel.counts.tolist() == [1] * 9 + [2, 1]
+    assert closed_funnel(log, mode="strict").funnel.counts.tolist() == [1] * 11

@@ -161,11 +161,29 @@ class Events:
         return bool(self.known.all())
 
     def open_codes(self, n_stages: int) -> npt.NDArray[np.int8]:
-        """Per sorted event, its code if an open stage, else -1.
+        """Per sorted event, its code if an open stage, else -1 (cached).
 
         When code, undated flag and owner fit in the key's low byte, one cast
         to uint8 and a 256-entry lookup table replace the unpacking passes.
         """
+        slot = f"open:{n_stages}"
+        cached = self._at_cache.get(slot)
+        if cached is None:
+            cached = self._at_cache[slot] = self._open_codes(n_stages)
+        return cached
+
+    def group(self) -> npt.NDArray[np.int32]:
+        """Per sorted event, the index of its deal among the kept deals (cached)."""
+        cached = self._at_cache.get("group")
+        if cached is None:
+            # A running count of deal starts: two passes, unlike np.repeat's loop per deal.
+            cached = np.zeros(len(self.code) if self._key is None else len(self._key), np.int32)
+            cached[self.starts[1:]] = 1
+            np.cumsum(cached, out=cached)
+            self._at_cache["group"] = cached
+        return cached
+
+    def _open_codes(self, n_stages: int) -> npt.NDArray[np.int8]:
         _, n_codes, n_und, n_owner, _ = self._layout
         lut = np.full(256, -1, dtype=np.int8)
         values = np.arange(256)
@@ -359,7 +377,8 @@ def furthest_open(ev: Events, n_stages: int) -> npt.NDArray[np.int8]:
 
 def entered_bits(ev: Events) -> I64:
     """Per deal, a bit mask of the label codes it has events for."""
-    return np.bitwise_or.reduceat(np.left_shift(1, ev.code), ev.starts)
+    bits = np.left_shift(np.int64(1), ev.code.astype(np.int64))  # int8 would overflow
+    return np.bitwise_or.reduceat(bits, ev.starts)
 
 
 def strict_depth(ev: Events, n_stages: int) -> I64:
@@ -397,10 +416,9 @@ def last_amount(ev: Events) -> F64:
     return out
 
 
-def group_of_events(ev: Events) -> I64:
+def group_of_events(ev: Events) -> npt.NDArray[np.int32]:
     """Per sorted event, the index of its deal's group."""
-    sizes = ev.ends - ev.starts + 1
-    return np.repeat(np.arange(len(ev.starts), dtype=np.int64), sizes)
+    return ev.group()
 
 
 def stage_times(ev: Events, chosen: B, n_stages: int) -> list[tuple[I64, I64, B]]:
@@ -412,13 +430,13 @@ def stage_times(ev: Events, chosen: B, n_stages: int) -> list[tuple[I64, I64, B]
     where ``known`` is False when any visit had an undated end.
     """
     open_code = ev.open_codes(n_stages)
-    sizes = ev.ends - ev.starts + 1
-    cand = np.repeat(chosen, sizes)
+    all_groups = ev.group()
+    cand = chosen[all_groups]
     cand &= open_code >= 0
     cand[ev.ends] = False  # a deal's last event has no next event
     v = np.flatnonzero(cand)
     del cand
-    group = np.repeat(np.arange(len(ev.starts), dtype=np.int32), sizes)[v]
+    group = all_groups[v]
     nxt = v + 1
     dur = ev.at("lo", nxt)
     dur -= ev.at("lo", v)
