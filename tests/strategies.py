@@ -42,7 +42,7 @@ rates = st.floats(min_value=1e-3, max_value=1.0, allow_nan=False)
 
 # -- deal logs (deal-history analytics) ---------------------------------------------
 @st.composite
-def pipelines(draw: st.DrawFn, max_stages: int = 4) -> Pipeline:
+def pipelines(draw: st.DrawFn, max_stages: int = 9) -> Pipeline:
     """A pipeline of 1..max_stages open stages, with or without a frozen label."""
     n = draw(st.integers(min_value=1, max_value=max_stages))
     frozen = "Frozen" if draw(st.booleans()) else None

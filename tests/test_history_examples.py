@@ -309,3 +309,20 @@ def test_long_pipelines_count_every_stage_in_every_mode() -> None:
     assert closed_funnel(log).funnel.counts.tolist() == [2] * 10 + [1]
     assert closed_funnel(log, mode="classic").funnel.counts.tolist() == [1] * 9 + [2, 1]
     assert closed_funnel(log, mode="strict").funnel.counts.tolist() == [1] * 11
+
+
+def test_many_owners_take_the_unpacking_path_with_the_same_answers() -> None:
+    # 40 owners need 6 key bits: with the label code they no longer fit in one
+    # byte, so the engine unpacks codes instead of using its byte lookup table.
+    records = [
+        {"deal": deal, "stage": stage, "time": day(d), "owner": f"o{deal % 40:02d}"}
+        for deal, stage, d in EVENTS
+    ] + [{"deal": 100 + i, "stage": "A", "time": day(1), "owner": f"o{i:02d}"} for i in range(40)]
+    many = DealLog.from_records(records, P, owner="owner")
+    plain = DealLog.from_records([{k: r[k] for k in ("deal", "stage", "time")} for r in records], P)
+    for mode in ("cumulative", "classic", "strict"):
+        a = closed_funnel(many, mode=mode)  # type: ignore[call-overload]
+        b = closed_funnel(plain, mode=mode)  # type: ignore[call-overload]
+        assert a.to_json() == b.to_json()
+    assert stage_durations(many).to_json() == stage_durations(plain).to_json()
+    assert len(closed_funnel(many, by="owner")) == 40
