@@ -183,7 +183,7 @@ class Side:
         """Top and bottom y of the side in each column at ``xs`` (top > bottom: empty)."""
         ax = np.abs(xs - self.cx)
         sx, _ = self.start
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             q0 = np.clip(ax / self.r0, 0.0, 1.0) if self.r0 > 0 else np.ones_like(ax)
             top = self.y0 + self.b0 * np.sqrt(1.0 - q0 * q0)
             if self.r1 > 0:
@@ -344,6 +344,9 @@ class Geometry:
 
 
 # -- layout ------------------------------------------------------------------------
+
+
+_INVISIBLE = 1e-6  # layout pixels
 
 
 class _Builder:
@@ -579,6 +582,9 @@ def layout(
         radii = big_r * share
         boosted = (counts > 0) & (radii < min_visible * big_r)
         radii = np.where(boosted, min_visible * big_r, radii)
+        # Below a millionth of a pixel nothing can show at any scale; such a stage
+        # is still clickable (its hit target) and labelled with its count.
+        radii = np.where(radii < _INVISIBLE, 0.0, radii)
 
         slices = [
             _Slice(
