@@ -78,6 +78,22 @@ def funnel_sets(draw: st.DrawFn) -> Funnel | list[Funnel] | dict[str, Funnel]:
     return dict(zip(keys, items, strict=True))
 
 
+@st.composite
+def related_funnel_sets(draw: st.DrawFn) -> dict[str, Funnel]:
+    """2..3 funnels whose stage names are prefixes of one list, sometimes with one renamed."""
+    names = draw(st.lists(label_texts, min_size=1, max_size=8, unique=True))
+    out: dict[str, Funnel] = {}
+    for k in range(draw(st.integers(2, 3))):
+        n = draw(st.integers(1, len(names)))
+        own = list(names[:n])
+        if draw(st.booleans()) and draw(st.booleans()):
+            fresh = label_texts.filter(lambda t, taken=frozenset(own): t not in taken)
+            own[draw(st.integers(0, n - 1))] = draw(fresh)
+        values = draw(st.lists(counts, min_size=n, max_size=n))
+        out[f"F{k}"] = Funnel.from_counts(list(zip(own, values, strict=True)))
+    return out
+
+
 chart_sizes = st.tuples(st.integers(160, 640), st.integers(120, 480))
 
 

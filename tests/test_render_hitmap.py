@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from urllib.parse import parse_qs, quote, urlsplit
 
 import numpy as np
 import pytest
@@ -142,3 +143,61 @@ def test_image_map_href_function_and_escaping() -> None:
     assert "<b" not in html.replace("<area", "").replace("<map", "")
     assert 'name="m&quot;"' in html
     assert "?p=side&amp;q=&lt;&gt;" in html
+
+
+@pytest.mark.parametrize("key", ["Ann & Bo", "<x>", "Ζωή Петров", "a/b?c=d#e f"])
+def test_image_map_href_template_percent_encodes_substituted_values(key: str) -> None:
+    """Values go into the URL percent-encoded; a region without funnel or stage gets ''."""
+    same = {"Calls": 100, "Paid": 10}
+    chart = FunnelChart(
+        {key: Funnel.from_counts(same), "Other": Funnel.from_counts(same)}, width=600, height=400
+    )
+    html = chart.image_map("m", href="/d?funnel={funnel}&stage={stage}&part={part}")
+    parser = _Areas()
+    parser.feed(html)  # HTMLParser unescapes attribute values: what a browser follows
+    assert "None" not in html
+    encoded = quote(key, safe="")
+    assert encoded.isascii()
+    parts = set()
+    for area in parser.areas:
+        part = area["data-part"]
+        parts.add(part)
+        funnel = {"0": encoded, "1": "Other", None: ""}[area.get("data-funnel")]
+        stage = area.get("data-stage") or ""
+        assert area["href"] == f"/d?funnel={funnel}&stage={stage}&part={part}"
+        query = parse_qs(urlsplit(area["href"] or "").query, keep_blank_values=True)
+        expected_funnel = {"0": key, "1": "Other", None: ""}[area.get("data-funnel")]
+        assert query["funnel"] == [expected_funnel]
+        assert query["stage"] == [stage]
+    assert {"legend", "heading", "side"} <= parts
+
+
+def test_hit_and_region_reprs_are_short_and_keep_the_data() -> None:
+    deals = [f"deal-{i}" for i in range(500)]
+    funnel = Funnel(
+        (Stage("Calls", 200), Stage("Offers with a long stage name", 40, data=deals)),
+        name="Ann",
+    )
+    chart = FunnelChart({"Ann": funnel, "B" * 200: funnel}, width=600, height=400)
+    region = next(r for r in chart.regions if r.stage == 1 and r.part == "side")
+    x0, y0, x1, y1 = region.bounds
+    hit = chart.hit_test((x0 + x1) / 2, (y0 + y1) / 2)
+    assert hit is not None
+    assert (
+        repr(hit) == "Hit(funnel='Ann', stage=1, name='Offers with a long stage name', part='side')"
+    )
+    assert repr(region) == f"Region(id={region.id}, funnel='Ann', stage=1, part='side')"
+    # Everything is still there, as attributes.
+    assert hit.region is region
+    assert hit.data is deals
+    assert hit.metrics is not None
+    assert hit.metrics.count == 40
+    assert region.text.startswith("Offers with a long stage name, 40")
+    assert len(region.polygon) > 4
+    for r in chart.regions:
+        assert len(repr(r)) <= 100, repr(r)
+        cx, cy = (r.bounds[0] + r.bounds[2]) / 2, (r.bounds[1] + r.bounds[3]) / 2
+        h = chart.hit_test(cx, cy)
+        if h is not None:
+            assert len(repr(h)) <= 140, repr(h)
+            assert "\n" not in repr(h)

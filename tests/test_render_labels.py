@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
+import pytest
 from hypothesis import given, settings
 
-from salesfunnel import Funnel, FunnelChart, Stage
-from salesfunnel._text import FONT_PATH, font, text_width
-from salesfunnel.geometry import Layer, Rect, Text
+from salesfunnel import Funnel, FunnelChart, Stage, Style
+from salesfunnel._format import fmt_number
+from salesfunnel._text import FONT_PATH, clean, font, text_width
+from salesfunnel.geometry import Layer, PercentBasis, Rect, Text, _stage_texts
 
-from strategies import chart_sizes, funnel_sets
+from strategies import chart_sizes, funnel_sets, related_funnel_sets
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _label_boxes(chart: FunnelChart) -> list[tuple[float, float, float, float]]:
@@ -58,7 +64,6 @@ def test_percentage_basis_is_named_and_undefined_is_an_em_dash() -> None:
     both = " ".join(_texts(FunnelChart(f)))
     assert "20.0% of first" in both
     assert "20.0% of previous" in both
-    assert "\u2014 of previous" in both  # the first stage has no previous stage
     first = " ".join(_texts(FunnelChart(f, percent="first")))
     assert "of first" in first
     assert "of previous" not in first
@@ -158,3 +163,140 @@ def test_percentages_that_overflow_show_an_em_dash_not_inf() -> None:
     texts = " ".join(_texts(FunnelChart(f, width=600, height=400)))
     assert "inf" not in texts
     assert "\u2014 of first" in texts
+
+
+FIRST_STAGE_CASES = [
+    # (percent, chart size): a roomy chart keeps full labels; smaller ones force the
+    # two-line and one-line forms of the outside labels.
+    (percent, size)
+    for percent in ("both", "previous")
+    for size in ((800, 600), (420, 200), (300, 120))
+]
+
+
+@pytest.mark.parametrize(("percent", "size"), FIRST_STAGE_CASES)
+def test_first_stage_has_no_of_previous_part_in_any_text(
+    percent: PercentBasis, size: tuple[int, int]
+) -> None:
+    """The first stage has no previous stage: no "— of previous" in labels, tooltips, alt text."""
+    funnels = {
+        "Ann": Funnel.from_counts({"Calls": 200, "Meetings": 40, "Paid": 10}),
+        "Bo": Funnel.from_counts({"Calls": 90, "Meetings": 30, "Paid": 3}),
+    }
+    chart = FunnelChart(funnels, width=size[0], height=size[1], percent=percent)
+    texts = _texts(chart)
+    assert "\u2014" not in " ".join(texts)
+    stage0 = [r for r in chart.regions if r.stage == 0 and r.funnel_index is not None]
+    later = [r for r in chart.regions if r.stage == 2 and r.funnel_index is not None]
+    assert stage0
+    assert later
+    for r in stage0:
+        assert "of previous" not in r.text, r.text
+        assert ("100.0% of first" in r.text) == (percent == "both"), r.text
+    for r in later:
+        assert "of previous" in r.text, r.text
+    # The first stage's label lines (full, two-line or one-line, whichever fitted).
+    for t in chart.geometry.shapes:
+        if isinstance(t.primitive, Text) and t.region is not None:
+            region = chart.regions[t.region]
+            if region.stage == 0 and region.part == "label":
+                assert "of previous" not in t.primitive.text
+    # The SVG <title> tooltips and <desc>, the alt text and the image map say the same.
+    root = ET.fromstring(chart.to_svg())
+    titles = [e.text or "" for e in root.iter(SVG + "title")]
+    desc = next(root.iter(SVG + "desc")).text or ""
+    for doc in (*titles, desc, chart.alt_text(), chart.image_map("m")):
+        assert "\u2014 of previous" not in doc
+        assert "\u2014" not in doc
+    assert ("Calls, 200, 100.0% of first;" if percent == "both" else "Calls, 200;") in (
+        chart.alt_text()
+    )
+
+
+@pytest.mark.parametrize("percent", ["both", "first", "previous", "none"])
+def test_every_label_form_of_the_first_stage_leaves_out_of_previous(
+    percent: PercentBasis,
+) -> None:
+    f = Funnel.from_counts({"Calls": 200, "Meetings": 40})
+    first, second = _stage_texts(f, percent, fmt_number)
+    for form in (*first.full, *first.two, *first.compact, first.tooltip):
+        assert "of previous" not in form
+        assert "\u2014" not in form
+    if percent in ("both", "first"):
+        assert "100.0% of first" in first.full
+        assert first.compact[0] == "Calls: 200 (100.0% of first)"
+    if percent in ("both", "previous"):
+        assert "20.0% of previous" in " ".join(second.full)
+        assert "20.0% of previous" in " ".join(second.two)
+    if percent == "previous":
+        assert first.full == ("Calls", "200")
+        assert first.compact == ("Calls: 200",)
+        assert second.compact[0] == "Meetings: 40 (20.0% of previous)"
+
+
+def test_a_zero_previous_stage_still_shows_an_em_dash() -> None:
+    """Undefined (0 -> 0) stays an em dash; only the first stage leaves the part out."""
+    f = Funnel.from_counts({"Calls": 0, "Meetings": 0})
+    first, second = _stage_texts(f, "both", fmt_number)
+    assert first.full[2] == "\u2014 of first"
+    assert second.full[2] == "\u2014 of first \u00b7 \u2014 of previous"
+
+
+def _legend_names(chart: FunnelChart) -> list[str]:
+    return [r.text for r in chart.regions if r.part == "legend"]
+
+
+@pytest.mark.parametrize("show", [None, True])
+def test_no_legend_when_funnels_disagree_on_stage_names(show: bool | None) -> None:
+    """A legend entry names a stage position in every funnel; with different names it would lie."""
+    data = {
+        "A": Funnel.from_counts({"x": 10, "y": 5}),
+        "B": Funnel.from_counts({"p": 10, "q": 5, "r": 1}),
+    }
+    chart = FunnelChart(data, width=600, height=400, style=Style(show_legend=show))
+    assert _legend_names(chart) == []
+    assert not chart.geometry.shapes_in(Layer.LEGEND)
+    assert not [n for n in chart.label_notes if n.where == "legend"]
+    texts = " ".join(_texts(chart))
+    for name in "xypqr":
+        assert name in texts  # the labels still name every stage
+    svg = ET.fromstring(chart.to_svg())
+    legend = [g for g in svg.iter(SVG + "g") if g.get("data-layer") == "legend"]
+    assert len(legend) == 1
+    assert len(legend[0]) == 0
+
+
+def test_legend_names_positions_when_shorter_funnels_are_prefixes() -> None:
+    data = {
+        "A": Funnel.from_counts({"x": 10, "y": 5}),
+        "B": Funnel.from_counts({"x": 10, "y": 5, "z": 1}),
+    }
+    chart = FunnelChart(data, width=600, height=400)
+    assert _legend_names(chart) == ["x", "y", "z"]
+    for r in chart.regions:
+        if r.part == "legend":
+            x0, y0, x1, y1 = r.bounds
+            hit = chart.hit_test((x0 + x1) / 2, (y0 + y1) / 2)
+            assert hit is not None
+            assert hit.part == "legend"
+            assert hit.name == r.text == ["x", "y", "z"][r.stage or 0]
+
+
+@settings(max_examples=60)
+@given(data=funnel_sets() | related_funnel_sets())
+def test_every_legend_entry_names_its_position_in_every_funnel(data: object) -> None:
+    chart = FunnelChart(data, width=640, height=480, style=Style(show_legend=True))  # type: ignore[arg-type]
+    for r in chart.regions:
+        if r.part != "legend":
+            continue
+        assert r.stage is not None
+        for _, f in chart.funnels:
+            if len(f) > r.stage:
+                assert clean(f.stages[r.stage].name) == r.text
+    names = [[s.name for s in f.stages] for _, f in chart.funnels]
+    longest = max(names, key=len, default=[])
+    agree = all(n == longest[: len(n)] for n in names)
+    if agree and longest and chart.geometry.shapes_in(Layer.LEGEND):
+        shown = {r.stage for r in chart.regions if r.part == "legend"}
+        noted = {n.stage for n in chart.label_notes if n.where == "legend"}
+        assert shown | noted == set(range(len(longest)))

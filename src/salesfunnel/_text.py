@@ -128,6 +128,8 @@ def wrap(text: str, size: float, max_width: float, max_lines: int = 2) -> tuple[
     (['45.0% of first', '66.7% of previous'], False)
     >>> wrap("Коммерческое предложение", 12, 95)
     (['Коммерческое', 'предложение'], False)
+    >>> wrap("100.0% of first", 12, 70, max_lines=1)
+    (['100.0% o…'], True)
     """
     if text_width(text, size) <= max_width:
         return [text], False
@@ -140,10 +142,11 @@ def wrap(text: str, size: float, max_width: float, max_lines: int = 2) -> tuple[
         if not current or text_width(trial, size) <= max_width:
             current = trial
             continue
-        lines.append(current)
         if len(lines) == max_lines - 1:
-            current = sep.join(words[k:])
+            # The last line allowed takes the rest, to be cut with an ellipsis below.
+            current = sep.join([current, *words[k:]])
             break
+        lines.append(current)
         current = word
     lines.append(current)
     out: list[str] = []

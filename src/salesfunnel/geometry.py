@@ -26,6 +26,7 @@ optional minimum visible width applies to non-zero stages only and is marked
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -34,7 +35,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from ._format import EM_DASH, fmt_number, fmt_percent
+from ._format import fmt_number, fmt_percent
 from ._text import ELLIPSIS, ascent, clean, fit, line_height, text_width, wrap
 from .metrics import conversion_from_first, step_conversion
 from .model import Funnel
@@ -285,6 +286,16 @@ class Shape:
     primitive: Primitive
 
 
+_REPR = reprlib.Repr()
+_REPR.maxstring = 40
+_REPR.maxother = 40
+
+
+def short_repr(value: object) -> str:
+    """repr() cut to about 40 characters, so a repr naming user keys stays one short line."""
+    return _REPR.repr(value)
+
+
 @dataclass(frozen=True, slots=True)
 class Region:
     """A clickable part of the chart.
@@ -294,7 +305,8 @@ class Region:
     entries, which stand for a stage across all funnels); ``stage`` the stage
     index (None for a funnel heading); ``part`` one of rim, side, label, legend,
     heading. ``polygon`` and ``bounds`` are in output pixels once read from a
-    chart. ``text`` holds the same words and numbers as the stage's label.
+    chart. ``text`` holds the same words and numbers as the stage's label. The
+    repr names the id, funnel, stage and part only.
     """
 
     id: int
@@ -302,9 +314,15 @@ class Region:
     funnel_index: int | None
     stage: int | None
     part: str
-    polygon: tuple[tuple[float, float], ...] = field(repr=False)
+    polygon: tuple[tuple[float, float], ...]
     bounds: tuple[float, float, float, float]
     text: str
+
+    def __repr__(self) -> str:
+        return (
+            f"Region(id={self.id}, funnel={short_repr(self.funnel)}, "
+            f"stage={self.stage}, part={self.part!r})"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -429,9 +447,11 @@ def _stage_texts(
         if stage.amount is not None:
             count += " \u00b7 " + clean(amount_format(stage.amount))
         of_first = f"{fmt_percent(first[i])} of first"
-        of_prev = f"{fmt_percent(step[i]) if i > 0 else EM_DASH} of previous"
+        # The first stage has no previous stage: its label leaves that part out
+        # (an em dash would read as "undefined", which is for 0 -> 0 steps).
+        of_prev = f"{fmt_percent(step[i])} of previous" if i > 0 else ""
         pct = {
-            "both": f"{of_first} \u00b7 {of_prev}",
+            "both": f"{of_first} \u00b7 {of_prev}" if of_prev else of_first,
             "first": of_first,
             "previous": of_prev,
             "none": "",
@@ -515,7 +535,7 @@ def layout(
             top += line_height(ts) + 6
     n_max = max((len(f) for _, f in funnels), default=0)
     show_legend = style.show_legend if style.show_legend is not None else len(funnels) > 1
-    if show_legend and n_max:
+    if show_legend and n_max and _legend_names_agree(funnels):
         bottom = _legend(b, funnels, n_max, style, left, right, top, bottom)
     if not funnels:
         descriptions.append("Funnel chart with no funnels.")
@@ -839,6 +859,19 @@ def _place_outside(
         b.add(Layer.LABEL, rid, rect)
 
 
+def _legend_names_agree(funnels: Sequence[tuple[Hashable, Funnel]]) -> bool:
+    """True when every funnel's stage names are a prefix of the longest funnel's names.
+
+    A legend entry stands for one stage position in every funnel (its color is
+    the position's hue), so it can name that position only if every funnel that
+    has it calls it the same. Otherwise the chart has no legend: the labels
+    name each funnel's stages, and a legend entry would misname some of them.
+    """
+    longest = max((f for _, f in funnels), key=len)
+    names = [s.name for s in longest.stages]
+    return all([s.name for s in f.stages] == names[: len(f)] for _, f in funnels)
+
+
 def _legend(
     b: _Builder,
     funnels: Sequence[tuple[Hashable, Funnel]],
@@ -854,10 +887,9 @@ def _legend(
     lh = line_height(size)
     sw = 0.75 * size
     max_rows = max(0, int((bottom - top) * 0.25 // lh))
-    names: list[str] = []
-    for s in range(n_max):
-        owner = next(f for _, f in funnels if len(f) > s)
-        names.append(clean(owner.stages[s].name))
+    # Every funnel uses the same name at each position (_legend_names_agree).
+    longest = max((f for _, f in funnels), key=len)
+    names = [clean(stage.name) for stage in longest.stages]
     rows: list[list[tuple[int, str, float]]] = [[]]
     x = left
     for s, name in enumerate(names):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import math
+import urllib.parse
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,7 @@ import numpy.typing as npt
 from . import _coverage as cov
 from ._paint import Painter, paint
 from ._text import clean
-from .geometry import Ellipse, Geometry, Line, Rect, Region, Side, Text
+from .geometry import Ellipse, Geometry, Line, Rect, Region, Side, Text, short_repr
 from .metrics import StageMetrics
 
 __all__ = ["Hit", "hit_mask", "image_map"]
@@ -36,7 +37,14 @@ class Hit:
     stage in every funnel); ``stage`` the stage index (None on a funnel
     heading); ``name`` the stage name; ``data`` the stage's user payload
     (:attr:`Stage.data`); ``metrics`` its row of the metrics table; ``part``
-    one of ``rim``, ``side``, ``label``, ``legend``, ``heading``.
+    one of ``rim``, ``side``, ``label``, ``legend``, ``heading``. The repr
+    names the funnel, stage, name and part only; ``region``, ``data`` and
+    ``metrics`` are attributes.
+
+    >>> from salesfunnel import Funnel, FunnelChart
+    >>> chart = FunnelChart({"Ann": Funnel.from_counts({"Calls": 9, "Paid": 3})})
+    >>> chart.hit_test(200, 450)
+    Hit(funnel='Ann', stage=1, name='Paid', part='side')
     """
 
     region: Region
@@ -46,6 +54,12 @@ class Hit:
     part: str
     data: Any
     metrics: StageMetrics | None
+
+    def __repr__(self) -> str:
+        return (
+            f"Hit(funnel={short_repr(self.funnel)}, stage={self.stage}, "
+            f"name={short_repr(self.name)}, part={self.part!r})"
+        )
 
 
 class HitPainter(Painter):
@@ -121,6 +135,11 @@ def hit_mask(geometry: Geometry, scale: float) -> npt.NDArray[np.int32]:
     return mask
 
 
+def _url_part(value: object) -> str:
+    """A value for an href template: percent-encoded (UTF-8), None as an empty string."""
+    return "" if value is None else urllib.parse.quote(str(value), safe="")
+
+
 _PART_ORDER = {"label": 0, "legend": 0, "heading": 0, "side": 1, "rim": 2}
 
 
@@ -132,7 +151,15 @@ def image_map(
     """An HTML ``<map>`` with one ``<area shape="poly">`` per region (topmost first).
 
     ``href`` may be a string (``{funnel}``, ``{stage}`` and ``{part}`` are
-    replaced) or a function of the :class:`Region`. All text is escaped.
+    replaced by the region's values, percent-encoded as URL components, or by
+    an empty string where the region has none: a legend entry has no funnel, a
+    heading no stage) or a function of the :class:`Region`. All text is
+    HTML-escaped.
+
+    >>> from salesfunnel import Funnel, FunnelChart
+    >>> chart = FunnelChart({"Ann & Bo": Funnel.from_counts({"A": 2, "B": 1})})
+    >>> 'href="?f=Ann%20%26%20Bo&amp;s=0"' in chart.image_map("m", href="?f={funnel}&s={stage}")
+    True
     """
     areas = []
     for r in sorted(regions, key=lambda r: (_PART_ORDER.get(r.part, 3), r.id)):
@@ -149,9 +176,9 @@ def image_map(
                 href(r)
                 if callable(href)
                 else (
-                    href.replace("{funnel}", str(r.funnel))
-                    .replace("{stage}", str(r.stage))
-                    .replace("{part}", r.part)
+                    href.replace("{funnel}", _url_part(r.funnel))
+                    .replace("{stage}", _url_part(r.stage))
+                    .replace("{part}", _url_part(r.part))
                 )
             )
             attrs.append(f'href="{html.escape(clean(link), quote=True)}"')

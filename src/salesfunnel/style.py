@@ -72,6 +72,13 @@ class Style:
     taper
         Bottom width of each slice relative to its top width (in (0, 1]). The
         top width encodes the stage; the taper is the same for every stage.
+    show_legend
+        Draw a legend naming the stage colors: ``None`` (default) draws it for
+        several funnels only. A legend entry stands for one stage position in
+        every funnel, so it is drawn only when the funnels agree on the names:
+        each funnel's stage names are the first names of the longest funnel, in
+        the same order. Otherwise it is left out (the labels still name every
+        stage) even with ``show_legend=True``.
 
     Examples
     --------
