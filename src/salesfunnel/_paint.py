@@ -29,6 +29,9 @@ class Painter:
     def end_layer(self, layer: Layer) -> None:
         """Called after the shapes of each layer."""
 
+    def finish(self) -> None:
+        """Called once after the last layer (a backend that defers work does it here)."""
+
     def ellipse(self, shape: Ellipse, region: int | None) -> None:
         raise NotImplementedError
 
@@ -74,3 +77,4 @@ def paint(geometry: Geometry, painter: Painter) -> None:
             elif isinstance(prim, Text):
                 painter.text(prim, region)
         painter.end_layer(layer)
+    painter.finish()

@@ -9,7 +9,13 @@ line per column.
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageDraw
 
 from . import _coverage as cov
@@ -18,7 +24,7 @@ from ._text import font
 from .geometry import Ellipse, Geometry, Gradient, Line, Rect, Side, Text
 from .style import Color
 
-__all__ = ["RasterPainter", "render"]
+__all__ = ["BatchRasterPainter", "RasterPainter", "render"]
 
 
 def _mask(patch: cov.Patch) -> Image.Image:
@@ -27,6 +33,11 @@ def _mask(patch: cov.Patch) -> Image.Image:
     levels += 0.5
     np.clip(levels, 0.0, 255.0, out=levels)
     return Image.fromarray(levels.astype(np.uint8), "L")
+
+
+def _centres(box: tuple[int, int, int, int]) -> npt.NDArray[np.float64]:
+    """Output x of the centre of every pixel column of ``box``."""
+    return box[0] + 0.5 + np.arange(box[2] - box[0], dtype=np.float64)
 
 
 class RasterPainter(Painter):
@@ -41,15 +52,28 @@ class RasterPainter(Painter):
     def _fill(self, patch: cov.Patch | None, fill: Color | Gradient) -> None:
         if patch is None:
             return
-        mask = _mask(patch)
+        self._paste(patch.box, _mask(patch), fill)
+
+    def _paste(
+        self,
+        box: tuple[int, int, int, int],
+        mask: Image.Image,
+        fill: Color | Gradient,
+        colors: npt.NDArray[np.uint8] | None = None,
+    ) -> None:
+        """Composite ``fill`` through the coverage ``mask`` (Pillow blends, in C).
+
+        A gradient's ramp colors per column of ``box`` may come precomputed.
+        """
         if isinstance(fill, Gradient):
-            colors = fill.colors_at(patch.column_centres() / self.scale)
-            h = patch.cov.shape[0]
+            if colors is None:
+                colors = fill.colors_at(_centres(box) / self.scale)
             # One row of ramp colors, stretched down the box by Pillow.
-            row = Image.fromarray(colors[None, :, :], "RGB")
-            self.image.paste(row.resize((row.width, h), Image.Resampling.NEAREST), patch.box, mask)
+            row = Image.frombuffer("RGB", (len(colors), 1), colors, "raw", "RGB", 0, 1)
+            h = box[3] - box[1]
+            self.image.paste(row.resize((row.width, h), Image.Resampling.NEAREST), box, mask)
         else:
-            self.image.paste(fill, patch.box, mask)
+            self.image.paste(fill, box, mask)
 
     def ellipse(self, shape: Ellipse, region: int | None) -> None:
         if shape.fill is not None:
@@ -79,6 +103,125 @@ class RasterPainter(Painter):
         )
 
 
+@lru_cache(maxsize=2048)
+def _text_run(
+    text: str, size: float, anchor: str, start: tuple[float, float]
+) -> tuple[Any, tuple[int, int]]:
+    """The glyph coverage of one line of text and its offset, as ``ImageDraw.text`` makes it.
+
+    Cached: a chart drawn again (or another chart with the same labels at the
+    same sub-pixel position) does not render its text again. The mask is only
+    read afterwards, so threads may share it.
+    """
+    mask, offset = font(size).getmask2(text, "L", anchor=anchor, start=start)
+    return mask, offset
+
+
+@dataclass(frozen=True, slots=True)
+class _Batched:
+    """A shape whose coverage is request ``request`` of the batch."""
+
+    request: int
+    fill: Color | Gradient
+
+
+@dataclass(frozen=True, slots=True)
+class _Patched:
+    """A shape whose coverage was computed on its own (dashed strokes)."""
+
+    patch: cov.Patch | None
+    fill: Color
+
+
+class BatchRasterPainter(RasterPainter):
+    """The output painter: :class:`RasterPainter` with coverage computed for all shapes at once.
+
+    Shapes are queued in paint order; :meth:`finish` computes every coverage
+    mask in one :class:`~salesfunnel._coverage.Batch` (a few numpy passes for
+    the whole chart instead of a dozen per shape) and the ramp colors of every
+    shaded side in one pass, then composites them and draws the text (glyph
+    masks cached) in the same order. Dashed strokes (rare) take the one-shape
+    path. Tests check it against :class:`RasterPainter`.
+    """
+
+    def __init__(self, geometry: Geometry, scale: float, background: Color) -> None:
+        super().__init__(geometry, scale, background)
+        self._batch = cov.Batch(scale, self.size)
+        self._ops: list[_Batched | _Patched | Text] = []
+
+    def _queue(self, request: int | None, fill: Color | Gradient) -> None:
+        if request is not None:
+            self._ops.append(_Batched(request, fill))
+
+    def ellipse(self, shape: Ellipse, region: int | None) -> None:
+        if shape.fill is not None:
+            self._queue(self._batch.add_ellipse_fill(shape), shape.fill)
+        if shape.stroke is not None:
+            if shape.dashed:
+                patch = cov.ellipse_stroke(shape, self.scale, self.size)
+                self._ops.append(_Patched(patch, shape.stroke))
+            else:
+                self._queue(self._batch.add_ellipse_stroke(shape), shape.stroke)
+
+    def side(self, shape: Side, region: int | None) -> None:
+        self._queue(self._batch.add_side(shape), shape.fill)
+
+    def line(self, shape: Line, region: int | None) -> None:
+        if shape.dashed:
+            self._ops.append(_Patched(cov.line(shape, self.scale, self.size), shape.color))
+        else:
+            self._queue(self._batch.add_line(shape), shape.color)
+
+    def rect(self, shape: Rect, region: int | None) -> None:
+        if shape.fill is not None:
+            self._queue(self._batch.add_rect(shape), shape.fill)
+
+    def text(self, shape: Text, region: int | None) -> None:
+        self._ops.append(shape)
+
+    def _text_now(self, shape: Text) -> None:
+        """:meth:`RasterPainter.text` with the glyph masks cached (same pixels)."""
+        s = self.scale
+        x, y = shape.x * s, shape.y * s
+        anchor = "ms" if shape.anchor == "middle" else "ls"
+        # What ImageDraw.text does for one line: integer origin, fractional start.
+        start = (math.modf(x)[0], math.modf(y)[0])
+        mask, offset = _text_run(shape.text, round(shape.size * s, 3), anchor, start)
+        core = self._draw.draw  # Pillow's C drawing object, as ImageDraw.text uses it
+        core.draw_bitmap((int(x) + offset[0], int(y) + offset[1]), mask, core.draw_ink(shape.color))
+
+    def _ramps(self) -> dict[int, npt.NDArray[np.uint8]]:
+        """Ramp colors of every batched gradient fill, one shading pass per style."""
+        by_style: dict[int, list[tuple[int, Gradient]]] = {}
+        for op in self._ops:
+            if isinstance(op, _Batched) and isinstance(op.fill, Gradient):
+                by_style.setdefault(id(op.fill.style), []).append((op.request, op.fill))
+        out: dict[int, npt.NDArray[np.uint8]] = {}
+        for items in by_style.values():
+            us = [g.u_at(_centres(self._batch.boxes[k]) / self.scale) for k, g in items]
+            hues = [np.full(len(u), g.hue) for u, (_, g) in zip(us, items, strict=True)]
+            colors = items[0][1].style.shade(np.concatenate(hues), np.concatenate(us))
+            ends = np.cumsum([len(u) for u in us])[:-1]
+            for (k, _), part in zip(items, np.split(colors, ends), strict=True):
+                out[k] = part
+        return out
+
+    def finish(self) -> None:
+        self._batch.run()
+        ramps = self._ramps()
+        for op in self._ops:
+            if isinstance(op, _Batched):
+                box, levels = self._batch.mask(op.request)
+                size = (box[2] - box[0], box[3] - box[1])
+                mask = Image.frombuffer("L", size, levels, "raw", "L", 0, 1)
+                self._paste(box, mask, op.fill, ramps.get(op.request))
+            elif isinstance(op, _Patched):
+                self._fill(op.patch, op.fill)
+            else:
+                self._text_now(op)
+        self._ops.clear()
+
+
 class SimpleRasterPainter(RasterPainter):
     """The raster backend without its fast path: sides painted one line per column.
 
@@ -94,6 +237,6 @@ def render(
     """Paint ``geometry`` into a new RGB image."""
     from ._paint import paint
 
-    painter = (SimpleRasterPainter if simple else RasterPainter)(geometry, scale, background)
+    painter = (SimpleRasterPainter if simple else BatchRasterPainter)(geometry, scale, background)
     paint(geometry, painter)
     return painter.image

@@ -90,10 +90,16 @@ class Gradient:
 
     def colors_at(self, xs: npt.ArrayLike) -> npt.NDArray[np.uint8]:
         """Exact ramp colors (n x 3 uint8) at layout x positions."""
+        return self.style.shade(self.hue, self.u_at(xs))
+
+    def u_at(self, xs: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """Position across the side (-1 at ``x0``, 1 at ``x1``) at layout x positions."""
         xs = np.asarray(xs, dtype=np.float64)
         span = self.x1 - self.x0
-        u = (2.0 * (xs - self.x0) / span - 1.0) if span > 0 else np.zeros_like(xs)
-        return self.style.shade(self.hue, u)
+        u: npt.NDArray[np.float64] = (
+            (2.0 * (xs - self.x0) / span - 1.0) if span > 0 else np.zeros_like(xs)
+        )
+        return u
 
     def stops(self, count: int = 25) -> list[tuple[float, Color]]:
         """``count`` (offset, color) stops, denser near the edges where the ramp bends.
@@ -182,25 +188,10 @@ class Side:
         self, xs: npt.NDArray[np.float64]
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Top and bottom y of the side in each column at ``xs`` (top > bottom: empty)."""
-        ax = np.abs(xs - self.cx)
         sx, _ = self.start
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            q0 = np.clip(ax / self.r0, 0.0, 1.0) if self.r0 > 0 else np.ones_like(ax)
-            top = self.y0 + self.b0 * np.sqrt(1.0 - q0 * q0)
-            if self.r1 > 0:
-                q1 = np.clip(ax / self.r1, 0.0, 1.0)
-                bottom_arc = self.y1 + self.b1 * np.sqrt(1.0 - q1 * q1)
-            else:
-                bottom_arc = np.full_like(ax, self.y1)
-            if self.r0 > self.r1:
-                edge = self.y0 + (ax - self.r0) / (self.r1 - self.r0) * (self.y1 - self.y0)
-            else:
-                edge = np.full_like(ax, -np.inf)
-        bottom = np.where(ax <= self.r1, bottom_arc, edge)
-        empty = ax > sx
-        top = np.where(empty, 0.0, top)
-        bottom = np.where(empty, 0.0, np.maximum(bottom, top))
-        return top, bottom
+        return side_spans(
+            np.abs(xs - self.cx), self.y0, self.r0, self.b0, self.y1, self.r1, self.b1, sx
+        )
 
     def polygon(self, count: int = 16) -> tuple[tuple[float, float], ...]:
         sx, sy = self.start
@@ -213,6 +204,40 @@ class Side:
         for a in np.linspace(a_start, math.pi - a_start, count)[1:-1]:
             pts.append((self.cx + self.r0 * math.cos(a), self.y0 + self.b0 * math.sin(a)))
         return tuple((float(x), float(y)) for x, y in pts)
+
+
+def side_spans(
+    ax: npt.NDArray[np.float64],
+    y0: npt.ArrayLike,
+    r0: npt.ArrayLike,
+    b0: npt.ArrayLike,
+    y1: npt.ArrayLike,
+    r1: npt.ArrayLike,
+    b1: npt.ArrayLike,
+    sx: npt.ArrayLike,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """:meth:`Side.spans` at distances ``ax`` from the centre line.
+
+    The side's numbers may be scalars or arrays like ``ax`` (one side per
+    element), so the raster backend can shade many sides in one pass.
+    """
+    y0, r0, b0, y1, r1, b1, sx = (
+        np.asarray(v, dtype=np.float64) for v in (y0, r0, b0, y1, r1, b1, sx)
+    )
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        q0 = np.where(r0 > 0, np.clip(ax / np.where(r0 > 0, r0, 1.0), 0.0, 1.0), 1.0)
+        top = y0 + b0 * np.sqrt(1.0 - q0 * q0)
+        q1 = np.clip(ax / np.where(r1 > 0, r1, 1.0), 0.0, 1.0)
+        bottom_arc = np.where(r1 > 0, y1 + b1 * np.sqrt(1.0 - q1 * q1), y1)
+        narrows = r0 > r1
+        edge = np.where(
+            narrows, y0 + (ax - r0) / np.where(narrows, r1 - r0, 1.0) * (y1 - y0), -np.inf
+        )
+    bottom = np.where(ax <= r1, bottom_arc, edge)
+    empty = ax > sx
+    top = np.where(empty, 0.0, top)
+    bottom = np.where(empty, 0.0, np.maximum(bottom, top))
+    return top, bottom
 
 
 @dataclass(frozen=True, slots=True)

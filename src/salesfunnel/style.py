@@ -164,12 +164,15 @@ class Style:
             return self.hue_start
         return self.hue_start + (self.hue_end - self.hue_start) * index / (count - 1)
 
-    def shade(self, hue: float, u: npt.ArrayLike) -> npt.NDArray[np.uint8]:
+    def shade(
+        self, hue: float | npt.NDArray[np.float64], u: npt.ArrayLike
+    ) -> npt.NDArray[np.uint8]:
         """RGB colors (n x 3, uint8) of a side at positions ``u`` in [-1, 1] across it.
 
         The side is lit like a cylinder: the surface normal at ``u`` leans by
         ``asin(u)``; brightness is Lambert's cosine toward ``light`` plus
         ``ambient``. Brightness drives HSV value and saturation linearly.
+        ``hue`` is one hue, or an array with one hue per position.
 
         >>> Style().shade(0.58, [0.0]).tolist()
         [[126, 185, 238]]
@@ -180,7 +183,8 @@ class Style:
         lum = self.ambient + (1.0 - self.ambient) * diffuse
         s = self.saturation_shadow + (self.saturation_light - self.saturation_shadow) * lum
         v = self.value_shadow + (self.value_light - self.value_shadow) * lum
-        return hsv_to_rgb(np.full_like(u, hue), s, v)
+        # hue: one for all positions, or one per position (many sides at once)
+        return hsv_to_rgb(np.broadcast_to(np.asarray(hue, dtype=np.float64), u.shape), s, v)
 
     def flat(self, hue: float, saturation: float, value: float) -> Color:
         """One RGB color from HSV components."""
