@@ -5,6 +5,11 @@ from :mod:`salesfunnel._coverage` is the mask, so edges are anti-aliased and
 the blending runs in Pillow's C code. The side shading is one row of ramp
 colors stretched over the side's box (one numpy pass and one resize), not a
 line per column.
+
+:class:`RasterPainter` computes each shape's coverage as it comes;
+:class:`BatchRasterPainter`, the one the charts use, queues the shapes and
+computes the coverage of all of them in one :class:`~salesfunnel._coverage.Batch`
+before compositing in the same order (the same pixels, fewer numpy calls).
 """
 
 from __future__ import annotations
