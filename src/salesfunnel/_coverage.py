@@ -13,7 +13,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from .geometry import Ellipse, Line, Rect, Side, side_spans
+from .geometry import Ellipse, Line, Rect, Side, _side_spans
 
 FloatArray = npt.NDArray[np.float64]
 SUB = 4
@@ -415,7 +415,7 @@ class Batch:
             for k, sd in self._sides:
                 table[k] = (sd.cx, sd.y0, sd.r0, sd.b0, sd.y1, sd.r1, sd.b1, sd.start[0])
             cx, y0, r0, b0, y1, r1, b1, sx = table[owner].T
-            t, b = side_spans(np.abs(xs / s - cx), y0, r0, b0, y1, r1, b1, sx)
+            t, b = _side_spans(np.abs(xs / s - cx), y0, r0, b0, y1, r1, b1, sx)
             emit(owner, col, t * s, b * s)
 
         owner = np.concatenate(owners)

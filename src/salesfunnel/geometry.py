@@ -189,7 +189,7 @@ class Side:
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Top and bottom y of the side in each column at ``xs`` (top > bottom: empty)."""
         sx, _ = self.start
-        return side_spans(
+        return _side_spans(
             np.abs(xs - self.cx), self.y0, self.r0, self.b0, self.y1, self.r1, self.b1, sx
         )
 
@@ -206,7 +206,7 @@ class Side:
         return tuple((float(x), float(y)) for x, y in pts)
 
 
-def side_spans(
+def _side_spans(
     ax: npt.NDArray[np.float64],
     y0: npt.ArrayLike,
     r0: npt.ArrayLike,
@@ -316,7 +316,7 @@ _REPR.maxstring = 40
 _REPR.maxother = 40
 
 
-def short_repr(value: object) -> str:
+def _short_repr(value: object) -> str:
     """repr() cut to about 40 characters, so a repr naming user keys stays one short line."""
     return _REPR.repr(value)
 
@@ -345,7 +345,7 @@ class Region:
 
     def __repr__(self) -> str:
         return (
-            f"Region(id={self.id}, funnel={short_repr(self.funnel)}, "
+            f"Region(id={self.id}, funnel={_short_repr(self.funnel)}, "
             f"stage={self.stage}, part={self.part!r})"
         )
 

@@ -23,7 +23,7 @@ import numpy.typing as npt
 from . import _coverage as cov
 from ._paint import Painter, paint
 from ._text import clean
-from .geometry import Ellipse, Geometry, Line, Rect, Region, Side, Text, short_repr
+from .geometry import Ellipse, Geometry, Line, Rect, Region, Side, Text, _short_repr
 from .metrics import StageMetrics
 
 __all__ = ["Hit", "hit_mask", "image_map"]
@@ -57,8 +57,8 @@ class Hit:
 
     def __repr__(self) -> str:
         return (
-            f"Hit(funnel={short_repr(self.funnel)}, stage={self.stage}, "
-            f"name={short_repr(self.name)}, part={self.part!r})"
+            f"Hit(funnel={_short_repr(self.funnel)}, stage={self.stage}, "
+            f"name={_short_repr(self.name)}, part={self.part!r})"
         )
 
 
