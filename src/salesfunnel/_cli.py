@@ -20,6 +20,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, TextIO
 
+import numpy as np
+
 from . import __version__
 from ._format import EM_DASH, fmt_number, fmt_percent
 from ._html import escape, page, table
@@ -242,7 +244,10 @@ def load_log(args: argparse.Namespace, progress: Progress) -> DealLog:
         _convert_dates(path, rows, numbers, [args.time_column], args.date_format)
     wanted = [args.deal_column, args.stage_column, args.time_column]
     wanted += [c for c in (owner, amount) if c is not None]
-    columns = {c: [row.get(c) for row in rows] for c in dict.fromkeys(wanted)}
+    # Object arrays keep cells as plain str, so messages quote '' rather than np.str_('').
+    columns = {
+        c: np.array([row.get(c) for row in rows], dtype=object) for c in dict.fromkeys(wanted)
+    }
     try:
         return DealLog.from_columns(
             columns,
@@ -281,6 +286,9 @@ def _analysis(args: argparse.Namespace, progress: Progress) -> tuple[DealLog, An
     start = _instant(args.start, "--start", fmt)
     end = _instant(args.end, "--end", fmt)
     as_of = _instant(args.as_of, "--as-of", fmt)
+    if start is not None and end is not None and end < start:
+        msg = f"--end {args.end} is before --start {args.start}"
+        raise CliError(msg)
     size = os.path.getsize(args.log)
     progress.enabled = progress.enabled and size >= PROGRESS_MIN_BYTES
     log = load_log(args, progress)
