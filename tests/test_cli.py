@@ -142,7 +142,9 @@ def test_demo_writes_every_output_and_prints_the_summary(tmp_path: Path) -> None
         assert f"p={w.p_value:.2g}" in line
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     assert f"bottleneck: {metrics['bottleneck']['stage']} " in result.stdout
-    assert metrics["closed"]["deals"] == closed_funnel(log, start="2026-01-01", end="2026-07-01").deals
+    assert (
+        metrics["closed"]["deals"] == closed_funnel(log, start="2026-01-01", end="2026-07-01").deals
+    )
     assert metrics["active"]["open_deals"] == active_funnel(log, as_of="2026-07-01").open_deals
     assert sorted(metrics["weakest_stage"]) == sorted(by)
     assert "forecast:" in result.stdout
@@ -165,9 +167,7 @@ def test_help_and_version() -> None:
     assert run().returncode == 2  # a command is required
 
 
-def test_entry_point_runs_in_process(
-    good: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_entry_point_runs_in_process(good: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from salesfunnel.__main__ import main
 
     assert main(["metrics", str(good), "--pipeline", "Call,Offer", "--json"]) == 0
@@ -383,7 +383,16 @@ def test_metrics_usage_errors(good: Path, tmp_path: Path) -> None:
         "--by owner needs an owner column (name it with --owner-column)",
     )
     fails_with(
-        run("metrics", good, "--pipeline", "Call,Offer", "--start", "2026-02-01", "--end", "2026-01-01"),
+        run(
+            "metrics",
+            good,
+            "--pipeline",
+            "Call,Offer",
+            "--start",
+            "2026-02-01",
+            "--end",
+            "2026-01-01",
+        ),
         "--end 2026-01-01 is before --start 2026-02-01",
     )
     latin = tmp_path / "latin.csv"
@@ -483,7 +492,9 @@ def _big_log(path: Path, rows: int) -> None:
     with path.open("w", encoding="utf-8") as fh:
         fh.write("deal,stage,timestamp,owner,amount\n")
         for i in range(rows):
-            fh.write(f"DEAL-{i:07d},Call,2026-01-{1 + i % 28:02d}T10:00:00,Owner {i % 5},{i % 997}\n")
+            fh.write(
+                f"DEAL-{i:07d},Call,2026-01-{1 + i % 28:02d}T10:00:00,Owner {i % 5},{i % 997}\n"
+            )
 
 
 def test_progress_only_on_a_terminal(tmp_path: Path) -> None:

@@ -83,10 +83,9 @@ class _Doc(HTMLParser):
         self.handle_endtag(tag)
 
     def handle_endtag(self, tag: str) -> None:
-        if self._chart_stack and self._chart_stack[-1][0] == tag:
-            # Figures do not nest, so the innermost open chart element closes here.
-            if tag == "figure":
-                self._chart_stack.pop()
+        # Chart figures do not nest, so a closing figure ends the innermost chart.
+        if self._chart_stack and self._chart_stack[-1][0] == tag == "figure":
+            self._chart_stack.pop()
         if tag == "script" and self._json is not None:
             self.data = json.loads("".join(self._json))
             self._json = None
@@ -114,7 +113,9 @@ def test_report_is_self_contained_with_unique_ids(html: str) -> None:
     assert not dupes, dupes
     for tag, name, url in doc.urls:
         assert url.startswith(("data:image/png;base64,", "#")), (tag, name, url[:80])
-    body = html.replace("http://www.w3.org/2000/svg", "").replace("http://www.w3.org/1999/xlink", "")
+    body = html.replace("http://www.w3.org/2000/svg", "").replace(
+        "http://www.w3.org/1999/xlink", ""
+    )
     assert "http://" not in body
     assert "https://" not in body
     assert "@import" not in body
@@ -223,7 +224,9 @@ def test_single_owner_log_has_no_comparison() -> None:
         ("A", "Won", "2024-01-05"),
         ("B", "Call", "2024-01-02"),
     ]
-    log = DealLog.from_records([dict(zip(("deal", "stage", "time"), r)) for r in rows], p)
+    log = DealLog.from_records(
+        [dict(zip(("deal", "stage", "time"), r, strict=True)) for r in rows], p
+    )
     html = build_report(log)
     doc = _parse(html)
     assert "owners-closed-1" not in doc.charts

@@ -100,7 +100,7 @@ def _read_rows(
         rows: list[dict[str | None, Any]] = []
         numbers: list[int] = []
         for row in reader:
-            rows.append(row)  # type: ignore[arg-type]
+            rows.append(row)
             numbers.append(reader.line_num)
     if not rows:
         msg = f"{path}: no data rows below the header"
@@ -214,7 +214,9 @@ def load_log(args: argparse.Namespace, progress: Progress) -> DealLog:
         if args.outcome_column is not None:
             _require(path, header, args.outcome_column, "stage or outcome", "--outcome-column")
         if args.outcome_date_column is not None:
-            _require(path, header, args.outcome_date_column, "outcome date", "--outcome-date-column")
+            _require(
+                path, header, args.outcome_date_column, "outcome date", "--outcome-date-column"
+            )
         if args.date_format:
             cols = [*dates.values()]
             if args.outcome_date_column is not None:
@@ -352,6 +354,7 @@ def _text(t: ResultTable) -> str:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
+
 def _owner_table(a: Analysis) -> ResultTable:
     rows = []
     for o, cf in a.closed_by_owner.items():
@@ -464,9 +467,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     start, end = "2026-01-01", "2026-07-01"
-    cols = synthetic_crm(args.deals, owners=args.owners, seed=args.seed, start=start, end="2026-06-30")
+    cols = synthetic_crm(
+        args.deals, owners=args.owners, seed=args.seed, start=start, end="2026-06-30"
+    )
     pipe = Pipeline(
-        CRM_STAGES, won=CRM_OUTCOMES["won"], lost=CRM_OUTCOMES["lost"], frozen=CRM_OUTCOMES["frozen"]
+        CRM_STAGES,
+        won=CRM_OUTCOMES["won"],
+        lost=CRM_OUTCOMES["lost"],
+        frozen=CRM_OUTCOMES["frozen"],
     )
     log = DealLog.from_columns(
         cols, pipe, deal="deal_id", time="timestamp", owner="owner", amount="amount"
@@ -480,7 +488,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             chart.save(path)
             written.append(path)
 
-    save(FunnelChart(a.closed.funnel, width=800, height=600, title="Team: closed deals"), "team-closed")
+    save(
+        FunnelChart(a.closed.funnel, width=800, height=600, title="Team: closed deals"),
+        "team-closed",
+    )
     save(
         FunnelChart(
             a.active.funnel,
@@ -564,7 +575,12 @@ def _render_page(funnel: Any, opts: dict[str, Any]) -> str:
     png = base64.b64encode(png_chart.to_png()).decode("ascii")
     regions = tuple(r for r in svg_chart.regions if r.stage is not None)
     rows = [
-        [r.name, fmt_number(r.count), fmt_percent(r.step_conversion), fmt_percent(r.conversion_from_first)]
+        [
+            r.name,
+            fmt_number(r.count),
+            fmt_percent(r.step_conversion),
+            fmt_percent(r.conversion_from_first),
+        ]
         for r in svg_chart._tables[0]
     ]
     body = (
@@ -643,9 +659,7 @@ def _number(text: str) -> float:
 def _log_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("log", help="deal log CSV (long form: one event per row; or --wide)")
     g = p.add_argument_group("pipeline")
-    g.add_argument(
-        "--pipeline", required=True, metavar="A,B,C", help="open stages in funnel order"
-    )
+    g.add_argument("--pipeline", required=True, metavar="A,B,C", help="open stages in funnel order")
     g.add_argument("--won", default="Won", help="label of the won outcome (default: Won)")
     g.add_argument("--lost", default="Lost", help="label of the lost outcome (default: Lost)")
     g.add_argument("--frozen", default=None, help="label of an on-hold state (optional)")
@@ -778,7 +792,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         name = exc.filename if exc.filename is not None else ""
         what = exc.strerror or str(exc)
-        print(f"{PROG}: error: {name}: {what}" if name else f"{PROG}: error: {what}", file=sys.stderr)
+        print(
+            f"{PROG}: error: {name}: {what}" if name else f"{PROG}: error: {what}", file=sys.stderr
+        )
         missing = isinstance(exc, (FileNotFoundError, IsADirectoryError, NotADirectoryError))
         return 2 if missing else 1
     except KeyboardInterrupt:

@@ -22,12 +22,13 @@ from typing import Any
 import numpy as np
 
 from . import _engine as eng
-from ._format import EM_DASH, fmt_number, fmt_percent, json_number
+from ._format import EM_DASH, fmt_number, fmt_percent
 from ._html import escape, page, table
 from .chart import FunnelChart
 from .comparison import Comparison, GroupStep, compare
 from .deallog import DealLog, _one_time
 from .errors import FunnelDataError
+from .geometry import PercentBasis
 from .history import (
     ActiveFunnel,
     ClosedFunnel,
@@ -41,7 +42,6 @@ from .history import (
     monthly_volume,
     stalled_deals,
 )
-from .geometry import PercentBasis
 from .hitmap import image_map
 from .metrics import Bottleneck, bottleneck
 from .model import Funnel
@@ -471,7 +471,11 @@ def _closed_table(cf: ClosedFunnel, caption: str) -> str:
             _pct(r[idx["conversion_from_first"]]),
         ]
         if has_days:
-            row += [_num(r[idx["median_days"]]), _num(r[idx["mean_days"]]), _num(r[idx["p90_days"]])]
+            row += [
+                _num(r[idx["median_days"]]),
+                _num(r[idx["mean_days"]]),
+                _num(r[idx["p90_days"]]),
+            ]
         rows.append(row)
     return table(headers, rows, caption=caption, numeric=[False] + [True] * (len(headers) - 1))
 
@@ -479,7 +483,9 @@ def _closed_table(cf: ClosedFunnel, caption: str) -> str:
 def _active_table(af: ActiveFunnel, caption: str) -> str:
     rows = [[s.name, _num(int(s.count)), _num(s.amount)] for s in af.funnel.stages]
     rows.append(["all open deals", _num(af.open_deals), _num(_total_amount(af.funnel))])
-    return table(["stage", "open deals", "amount"], rows, caption=caption, numeric=[False, True, True])
+    return table(
+        ["stage", "open deals", "amount"], rows, caption=caption, numeric=[False, True, True]
+    )
 
 
 def _total_amount(f: Funnel) -> float | None:
@@ -613,7 +619,12 @@ def _forecast_tables(a: Analysis) -> str:
     )
     if a.forecast_by_owner:
         owner_rows = [
-            [o, _num(a.active_by_owner[o].open_deals), _num(f.expected_won), _num(f.expected_amount)]
+            [
+                o,
+                _num(a.active_by_owner[o].open_deals),
+                _num(f.expected_won),
+                _num(f.expected_amount),
+            ]
             for o, f in a.forecast_by_owner.items()
         ]
         out += table(
@@ -656,9 +667,13 @@ def _monthly_section(a: Analysis) -> str:
     if not t.rows:
         return '<p class="note">No deal was won in the period.</p>'
     cols = t.columns
-    i_month, i_deals, i_amount = cols.index("month"), cols.index("won_deals"), cols.index("won_amount")
+    i_month, i_deals, i_amount = (
+        cols.index("month"),
+        cols.index("won_deals"),
+        cols.index("won_amount"),
+    )
     has_amount = any(
-        isinstance(r[i_amount], float) and math.isfinite(r[i_amount]) for r in t.rows
+        isinstance(v, float) and math.isfinite(v) for v in (r[i_amount] for r in t.rows)
     )
     measure = i_amount if has_amount else i_deals
     months = sorted({str(r[i_month]) for r in t.rows})
@@ -668,7 +683,10 @@ def _monthly_section(a: Analysis) -> str:
         value = r[measure]
         v = float(value) if isinstance(value, (int, float)) and math.isfinite(value) else 0.0
         deals = r[i_deals]
-        series.setdefault(who, {})[str(r[i_month])] = (v, int(deals) if isinstance(deals, int) else 0)
+        series.setdefault(who, {})[str(r[i_month])] = (
+            v,
+            int(deals) if isinstance(deals, int) else 0,
+        )
     owners = [o for o in series if o != "team"]
     team = {
         m: (
@@ -686,7 +704,7 @@ def _monthly_section(a: Analysis) -> str:
         deals = sum(data.get(m, (0.0, 0))[1] for m in months)
         total = sum(values)
         return (
-            f"<tr><th scope=\"row\">{escape(name)}</th>"
+            f'<tr><th scope="row">{escape(name)}</th>'
             f"<td>{_bars_svg(values, months, vmax, axis=axis)}</td>"
             f'<td class="num">{escape(fmt_number(deals))}</td>'
             f'<td class="num">{escape(_num(total))}</td>'
@@ -774,7 +792,9 @@ def _cards(a: Analysis) -> str:
     ]
     return (
         '<div class="cards">'
-        + "".join(f'<div class="card"><b>{escape(v)}</b><span>{escape(k)}</span></div>' for v, k in items)
+        + "".join(
+            f'<div class="card"><b>{escape(v)}</b><span>{escape(k)}</span></div>' for v, k in items
+        )
         + "</div>"
     )
 
@@ -859,7 +879,11 @@ def build_report(
     if owners_per_chart < 1:
         msg = f"owners_per_chart must be an int >= 1 (got {owners_per_chart!r})"
         raise FunnelDataError(msg)
-    a = log if isinstance(log, Analysis) else analyze(log, pipeline, start=start, end=end, as_of=as_of)
+    a = (
+        log
+        if isinstance(log, Analysis)
+        else analyze(log, pipeline, start=start, end=end, as_of=as_of)
+    )
     charts = _Charts()
     period = _period_text(a)
     snapshot = f"open as of {a.as_of or 'the latest event'}"
@@ -903,7 +927,9 @@ def build_report(
         names = list(a.owners)
         chunks = [names[i : i + owners_per_chart] for i in range(0, len(names), owners_per_chart)]
         for n, chunk in enumerate(chunks, start=1):
-            label = "Closed deals by owner" + (f" ({n} of {len(chunks)})" if len(chunks) > 1 else "")
+            label = "Closed deals by owner" + (
+                f" ({n} of {len(chunks)})" if len(chunks) > 1 else ""
+            )
             parts.append(
                 charts.png_figure(
                     f"owners-closed-{n}",
