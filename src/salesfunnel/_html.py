@@ -79,7 +79,8 @@ caption{text-align:left;font-weight:600;padding:4px 0}
 th,td{border-bottom:1px solid var(--line);padding:4px 10px;text-align:left}
 th.num,td.num{text-align:right;font-variant-numeric:tabular-nums}
 [data-stage]{cursor:pointer}
-[data-stage]:focus{outline:3px solid var(--accent);outline-offset:1px}
+[data-stage]:focus-visible{outline:3px solid var(--accent);outline-offset:1px}
+[data-stage]:focus:not(:focus-visible){outline:none}
 #sf-deals{position:sticky;bottom:0;background:var(--bg);border-top:2px solid var(--accent);
 max-height:45vh;overflow:auto;padding:8px 24px;display:none}
 #sf-deals.open{display:block}
