@@ -398,6 +398,9 @@ def _weakest_lines(a: Analysis) -> list[str]:
         if w is None:
             lines.append(f"  {g.ljust(width)}  not enough closed deals to rank the stages")
             continue
+        if not w.difference < 0:
+            lines.append(f"  {g.ljust(width)}  no stage below the rest of the team")
+            continue
         level = f"{a.comparison.confidence:.0%}" if a.comparison is not None else ""
         if w.p_value is None:
             sure = "no difference to test"

@@ -505,6 +505,8 @@ def _comparison_tables(a: Analysis) -> str:
         s = c.strongest(g)
         if w is None:
             weak: list[object] = ["not enough data", EM_DASH, EM_DASH, EM_DASH, EM_DASH]
+        elif not w.difference < 0:
+            weak = ["none below the rest", EM_DASH, EM_DASH, EM_DASH, EM_DASH]
         else:
             verdict = "yes" if w.significant else "no"
             weak = [w.stage, _pct(w.rate), _pct(w.rest_rate), _p_value(w.p_value), verdict]
@@ -528,25 +530,25 @@ def _comparison_tables(a: Analysis) -> str:
         "the rest of the team (two-proportion test)",
         numeric=[False, True, True, False, True, True, True, False, False],
     )
-    matrix_rows = []
-    for i in range(1, len(c.stages)):
-        cells: list[object] = [f"{c.stages[i - 1]} \u2192 {c.stages[i]}"]
-        team = math.nan
-        for g in c.groups:
+    # One row per owner (owners outnumber steps in most teams, so the table stays narrow).
+    steps = [f"{c.stages[i - 1]} \u2192 {c.stages[i]}" for i in range(1, len(c.stages))]
+    matrix_rows: list[list[object]] = []
+    for g in c.groups:
+        cells: list[object] = [g]
+        for i in range(1, len(c.stages)):
             st = c.step(g, i)
-            team = st.team_rate
-            mark = " *" if st.significant else ""
-            cells.append(f"{fmt_percent(st.rate)}{mark}")
-        cells.append(fmt_percent(team))
+            cells.append(f"{fmt_percent(st.rate)}{' *' if st.significant else ''}")
         matrix_rows.append(cells)
+    team_rates = [c.step(c.groups[0], i).team_rate for i in range(1, len(c.stages))]
+    matrix_rows.append(["team", *(fmt_percent(r) for r in team_rates)])
     matrix = table(
-        ["step", *c.groups, "team"],
+        ["owner", *steps],
         matrix_rows,
         caption=f"Step conversion per owner (* differs from the rest of the team at {level} "
         f"confidence; steps with fewer than {c.min_n} deals are not tested)",
-        numeric=[False] + [True] * (len(c.groups) + 1),
+        numeric=[False] + [True] * len(steps),
     )
-    return summary + matrix
+    return f'<div class="scroll">{summary}{matrix}</div>'
 
 
 def _durations_tables(a: Analysis) -> str:
@@ -753,8 +755,9 @@ _REPORT_CSS = """
 .card{background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:8px 12px}
 .card b{display:block;font-size:20px}.card span{color:var(--muted);font-size:13px}
 .scroll{overflow-x:auto}
+.tables{display:flex;flex-wrap:wrap;gap:0 32px;align-items:flex-start}
 .hint{background:#eef4ff;border-left:3px solid var(--accent);padding:6px 10px;font-size:14px}
-table.volume td{vertical-align:bottom}
+table.volume td,table.volume th{vertical-align:middle}
 svg.bars{display:block}
 .findings li{margin:2px 0}
 """
@@ -788,7 +791,7 @@ def _cards(a: Analysis) -> str:
         ),
         (fmt_number(af.open_deals), f"open deals as of {a.as_of or 'the latest event'}"),
         (_num(round(fc.expected_won, 1)), "expected wins from open deals"),
-        (_num(fc.expected_amount), "expected won amount"),
+        _expected_amount_card(a),
     ]
     return (
         '<div class="cards">'
@@ -797,6 +800,14 @@ def _cards(a: Analysis) -> str:
         )
         + "</div>"
     )
+
+
+def _expected_amount_card(a: Analysis) -> tuple[str, str]:
+    unknown = sum(int(u) for u in a.forecast.table.column("amount_unknown") if u is not None)
+    if a.active.open_deals and unknown >= a.active.open_deals:
+        return EM_DASH, "expected won amount (open deals have no amount)"
+    note = f" ({unknown} open deals without an amount)" if unknown else ""
+    return _num(a.forecast.expected_amount), "expected won amount" + note
 
 
 def _findings(a: Analysis) -> str:
@@ -808,18 +819,22 @@ def _findings(a: Analysis) -> str:
             f"Bottleneck: only {fmt_percent(neck.rate)} of the deals that reached "
             f"{prev} went on to {neck.name}."
         )
+    quiet: list[str] = []
     for g, w in a.weakest().items():
-        if w is None:
-            items.append(f"{g}: not enough closed deals to rank the stages.")
+        if w is None or not w.significant:
+            quiet.append(g)
             continue
-        sure = (
-            f"significant (p = {_p_value(w.p_value)})"
-            if w.significant
-            else f"not significant (p = {_p_value(w.p_value)})"
-        )
         items.append(
             f"{g} is weakest at {w.stage}: {fmt_percent(w.rate)} against "
-            f"{fmt_percent(w.rest_rate)} for the rest of the team, {sure}."
+            f"{fmt_percent(w.rest_rate)} for the rest of the team (p = {_p_value(w.p_value)}, "
+            "significant)."
+        )
+    if quiet and a.comparison is not None:
+        names = ", ".join(quiet) if len(quiet) <= 6 else f"{len(quiet)} owners"
+        level = f"{a.comparison.confidence:.0%}"
+        items.append(
+            f"No stage is significantly weaker than the rest of the team at {level} "
+            f"confidence for {names} (see the comparison below)."
         )
     if not items:
         return ""
@@ -917,7 +932,7 @@ def build_report(
             style=Style(label_gutter=0.0),
         ),
         "</div>",
-        '<div class="grid">',
+        '<div class="tables">',
         _closed_table(a.closed, f"Closed-deal funnel (deals {period})"),
         _active_table(a.active, f"Active-deal snapshot (deals {snapshot})"),
         "</div>",
