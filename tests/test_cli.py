@@ -19,12 +19,16 @@ from PIL import Image
 
 from salesfunnel import (
     DealLog,
+    Funnel,
+    FunnelChart,
     Pipeline,
     active_funnel,
     closed_funnel,
     compare,
 )
 from salesfunnel.datasets import CRM_STAGES, synthetic_crm
+
+from browser import browser_page
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 MAVEN = Path(__file__).resolve().parents[2] / "shared" / "data" / "maven-crm-sales-opportunities"
@@ -532,3 +536,25 @@ def test_progress_only_on_a_terminal(tmp_path: Path) -> None:
     assert f"salesfunnel: reading {path}:" in shown
     assert "computing closed-deal funnels" in shown
     assert proc.stdout.decode().startswith(f"{path}: 25,000 deals")
+
+
+def test_render_html_stage_click_jumps_to_its_row(tmp_path: Path) -> None:
+    counts = tmp_path / "counts.csv"
+    counts.write_text("stage,count\nCalls,200\nMeetings,60\nOffers,30\nPaid,10\n")
+    out = tmp_path / "f.html"
+    assert run("render", counts, "-o", out, "--width", "560", "--height", "400").returncode == 0
+    chart = FunnelChart(
+        Funnel.from_counts({"Calls": 200, "Meetings": 60, "Offers": 30, "Paid": 10}),
+        width=560,
+        height=400,
+    )
+    side = next(r for r in chart.regions if r.stage == 2 and r.part == "side")
+    x0, y0, x1, y1 = side.bounds
+    with browser_page() as pg:
+        pg.goto(out.as_uri())
+        box = pg.locator('img[usemap="#funnel-map"]').bounding_box()
+        assert box is not None
+        assert (box["width"], box["height"]) == (560, 400)
+        pg.mouse.click(box["x"] + (x0 + x1) / 2, box["y"] + (y0 + y1) / 2)
+        pg.wait_for_function("location.hash === '#stage-2'")
+        assert pg.inner_text("tr:target td") == "Offers"

@@ -24,12 +24,13 @@ import numpy as np
 
 from . import __version__
 from ._format import EM_DASH, fmt_number, fmt_percent
-from ._html import escape, page, table
+from ._html import escape, page
 from ._table import ResultTable
 from .chart import FunnelChart
 from .datasets import CRM_OUTCOMES, CRM_STAGES, synthetic_crm
 from .deallog import DealLog
 from .errors import FunnelDataError
+from .metrics import metrics_table
 from .pipeline import Pipeline
 from .readers import read_counts
 from .report import Analysis, analyze, build_report
@@ -577,15 +578,13 @@ def _render_page(funnel: Any, opts: dict[str, Any]) -> str:
     w, h = svg_chart.size
     png = base64.b64encode(png_chart.to_png()).decode("ascii")
     regions = tuple(r for r in svg_chart.regions if r.stage is not None)
-    rows = [
-        [
-            r.name,
-            fmt_number(r.count),
-            fmt_percent(r.step_conversion),
-            fmt_percent(r.conversion_from_first),
-        ]
-        for r in svg_chart._tables[0]
-    ]
+    # Without deals behind the counts, a click on a stage jumps to its row of the table.
+    rows = "".join(
+        f'<tr id="stage-{i}"><td>{escape(r.name)}</td><td class="num">{fmt_number(r.count)}</td>'
+        f'<td class="num">{fmt_percent(r.step_conversion)}</td>'
+        f'<td class="num">{fmt_percent(r.conversion_from_first)}</td></tr>'
+        for i, r in enumerate(metrics_table(funnel))
+    )
     body = (
         f"<h1>{escape(title)}</h1>"
         '<div class="grid">'
@@ -593,16 +592,14 @@ def _render_page(funnel: Any, opts: dict[str, Any]) -> str:
         f'<figure data-chart="png"><div style="overflow-x:auto">'
         f'<img src="data:image/png;base64,{png}" usemap="#funnel-map" width="{w}" height="{h}" '
         f'style="width:{w}px;height:{h}px;max-width:none" alt="{escape(svg_chart.alt_text())}">'
-        f"{image_map(regions, 'funnel-map', '#stages')}</div>"
-        "<figcaption>PNG with an image map (hover a stage)</figcaption></figure></div>"
-        + table(
-            ["stage", "count", "of previous", "of first"],
-            rows,
-            caption="Stages",
-            numeric=[False, True, True, True],
-        ).replace("<table>", '<table id="stages">', 1)
+        f"{image_map(regions, 'funnel-map', lambda r: f'#stage-{r.stage}')}</div>"
+        "<figcaption>PNG with an HTML image map: hover a stage for its numbers, "
+        "click it for its row below</figcaption></figure></div>"
+        '<table><caption>Stages</caption><thead><tr><th scope="col">stage</th>'
+        '<th scope="col" class="num">count</th><th scope="col" class="num">of previous</th>'
+        f'<th scope="col" class="num">of first</th></tr></thead><tbody>{rows}</tbody></table>'
     )
-    return page(title, body, {}, {})
+    return page(title, body, {}, {}, css="tr:target td{background:#fff3c4}")
 
 
 def _cmd_metrics(args: argparse.Namespace) -> int:

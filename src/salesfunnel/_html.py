@@ -144,14 +144,16 @@ _JS = """
       el.setAttribute('aria-label', entry.title + ': list ' + entry.ids.length + ' deals');
     }
   });
+  // Stages without deals data keep their link's own behaviour (e.g. a jump to a table row).
+  function known(t){ return t && data.stages[t.join('|')]; }
   document.addEventListener('click', function(ev){
     var t = target(ev.target);
-    if(t){ ev.preventDefault(); show(t[0], t[1], t[2]); }
+    if(known(t)){ ev.preventDefault(); show(t[0], t[1], t[2]); }
   });
   document.addEventListener('keydown', function(ev){
     if(ev.key !== 'Enter' && ev.key !== ' '){ return; }
     var t = target(ev.target);
-    if(t){ ev.preventDefault(); show(t[0], t[1], t[2]); }
+    if(known(t)){ ev.preventDefault(); show(t[0], t[1], t[2]); }
   });
   document.getElementById('sf-deals-close').addEventListener('click', function(){
     panel.classList.remove('open');
