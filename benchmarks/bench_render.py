@@ -52,6 +52,23 @@ FUNNEL = Funnel.from_counts(COUNTS, name="Worked example")
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 
+def paired_ms(
+    ours: Callable[[], object], base: Callable[[], object], repeat: int = 31
+) -> tuple[float, float]:
+    """Medians of ``ours`` and ``base`` run alternately, so that load from other
+    processes on the (shared) machine hits both alike and the ratio stays honest."""
+    ours()
+    base()
+    a: list[float] = []
+    b: list[float] = []
+    for _ in range(repeat):
+        for fn, out in ((ours, a), (base, b)):
+            t = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t)
+    return statistics.median(a) * 1000, statistics.median(b) * 1000
+
+
 def median_ms(fn: Callable[[], object], repeat: int = 25, warmup: int = 2) -> float:
     for _ in range(warmup):
         fn()
@@ -131,13 +148,16 @@ def pygal_svg() -> bytes | None:
     return out
 
 
-def fresh_process_ms(code: str, repeat: int = 7) -> float:
-    times = []
+def fresh_process_ms(codes: list[str], repeat: int = 15) -> list[float]:
+    """Median wall time of fresh ``python -c code`` processes, interleaved so that
+    load from other processes on the machine hits every variant alike."""
+    times: list[list[float]] = [[] for _ in codes]
     for _ in range(repeat):
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True, env={"PYTHONPATH": SRC})
-        times.append(time.perf_counter() - t)
-    return statistics.median(times) * 1000
+        for k, code in enumerate(codes):
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True, env={"PYTHONPATH": SRC})
+            times[k].append(time.perf_counter() - t)
+    return [statistics.median(ts) * 1000 for ts in times]
 
 
 def supersampled_side(side: Side, size: tuple[int, int], factor: int = 4) -> np.ndarray:
@@ -158,30 +178,22 @@ def main() -> None:
     def row(name: str, ours: float, base_name: str, base: float, target: str) -> None:
         rows.append((name, ours, base_name, base, target))
 
-    encode = median_ms(lambda: image.save(io.BytesIO(), format="PNG"))
-    row("to_png()", median_ms(chart.to_png), "Pillow PNG encode alone", encode, "<= 1.3")
-    row(
-        "to_image()",
-        median_ms(chart.to_image),
-        "naive Pillow line()/column",
-        median_ms(lambda: naive_pillow(chart)),
-        "<= 1.0",
-    )
+    png, encode = paired_ms(chart.to_png, lambda: image.save(io.BytesIO(), format="PNG"))
+    row("to_png()", png, "Pillow PNG encode alone", encode, "<= 1.3")
+    ours_img, naive = paired_ms(chart.to_image, lambda: naive_pillow(chart))
+    row("to_image()", ours_img, "naive Pillow line()/column", naive, "<= 1.0")
     if pygal_svg() is not None:
-        row(
-            "to_svg()",
-            median_ms(chart.to_svg),
-            "pygal Funnel render()",
-            median_ms(pygal_svg, repeat=10),
-            "<= 0.4",
-        )
+        ours_svg, pygal = paired_ms(chart.to_svg, pygal_svg, repeat=15)
+        row("to_svg()", ours_svg, "pygal Funnel render()", pygal, "<= 0.4")
     else:
         print("pygal not installed: pip install pygal (the 'bench' extra)")
-    ours = fresh_process_ms(
-        "from salesfunnel import Funnel, FunnelChart\n"
-        f"FunnelChart(Funnel.from_counts({COUNTS!r}), title='x').to_png()"
+    ours, bare = fresh_process_ms(
+        [
+            "from salesfunnel import Funnel, FunnelChart\n"
+            f"FunnelChart(Funnel.from_counts({COUNTS!r}), title='x').to_png()",
+            "import numpy, PIL.Image",
+        ]
     )
-    bare = fresh_process_ms("import numpy, PIL.Image")
     row("import + first to_png()", ours, "import numpy, PIL.Image", bare, "<= 1.5")
 
     rng = np.random.default_rng(0)

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+from PIL import Image
+
 from salesfunnel import Funnel, FunnelChart, Style
 
 OUT = Path(__file__).resolve().parent / "_static"
@@ -63,11 +66,21 @@ CHARTS = {
 }
 
 
+def hit_mask_picture(chart: FunnelChart) -> Image.Image:
+    """The hit mask in false colors: one color per region, white background."""
+    mask = chart.hit_mask()
+    rng = np.random.default_rng(7)
+    palette = rng.integers(40, 230, size=(len(chart.regions) + 1, 3), dtype=np.uint8)
+    palette[-1] = 255
+    return Image.fromarray(palette[mask], "RGB")
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     for name, chart in CHARTS.items():
         chart.save(OUT / f"funnel-{name}.png")
     CHARTS["six"].save(OUT / "funnel-six.svg")
+    hit_mask_picture(CHARTS["managers"]).save(OUT / "funnel-managers-hitmask.png")
 
 
 if __name__ == "__main__":

@@ -109,7 +109,7 @@ def test_per_agent_win_rates_and_durations(log: DealLog, rows: list[dict[str, st
         assert (result.won, result.lost) == (won[agent], lost[agent])
         assert result.win_rate == won[agent] / (won[agent] + lost[agent])
         assert result.durations is not None
-        assert result.durations.cycle.median_days == statistics.median(spans[agent])
+        assert result.cycle.median_days == statistics.median(spans[agent])
 
 
 def test_per_manager_win_rates_match_source(log: DealLog) -> None:

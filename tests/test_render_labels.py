@@ -142,3 +142,12 @@ def test_bundled_font_covers_greek_and_cyrillic() -> None:
     for ch in "\u0416\u03a9\u00e9\u0444":  # Ж Ω é ф
         assert glyph(ch) != missing
         assert any(glyph(ch))
+
+
+def test_crowded_labels_go_to_two_lines_before_losing_numbers() -> None:
+    f = Funnel.from_counts({f"Stage {i + 1}": round(1000 * 0.8**i) for i in range(12)})
+    chart = FunnelChart(f, width=560, height=480)
+    texts = _texts(chart)
+    assert "Stage 2: 800" in texts
+    assert "80.0% of first \u00b7 80.0% of previous" in texts
+    assert chart.label_notes == ()  # nothing cut or hidden: only rearranged

@@ -111,3 +111,25 @@ def test_hit_mask_agrees_with_the_image(funnel: Funnel, size: tuple[int, int]) -
         decoded = {chart.regions[r].stage for r in np.unique(mask[covered]).tolist() if r >= 0}
         assert decoded == {i}
         assert (mask[covered] >= 0).all()
+
+
+@settings(max_examples=40)
+@given(
+    data=funnel_sets(),
+    size=st.tuples(st.integers(16, 120), st.integers(16, 120)),
+    scale=st.sampled_from([0.5, 1, 1.5, 2]),
+    title=st.none() | st.text(max_size=30),
+)
+def test_tiny_canvases_and_odd_scales_stay_sane(
+    data: object, size: tuple[int, int], scale: float, title: str | None
+) -> None:
+    """Any canvas down to 16 x 16: every output renders at the exact size, inside the canvas.
+
+    (Hit pixels per stage are not promised here: 30 stages cannot each own a
+    pixel row of a 16-pixel canvas.)"""
+    chart = FunnelChart(data, width=size[0], height=size[1], scale=scale, title=title)  # type: ignore[arg-type]
+    expected = (round(size[0] * scale), round(size[1] * scale))
+    assert chart.to_image().size == expected
+    assert chart.hit_mask().shape == (expected[1], expected[0])
+    ET.fromstring(chart.to_svg())
+    assert chart.geometry.contains_all()

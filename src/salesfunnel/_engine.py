@@ -13,8 +13,6 @@ order of the input rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import numpy.typing as npt
 
@@ -51,19 +49,164 @@ def _bits(n: int) -> int:
     return max(int(n).bit_length(), 1)
 
 
-@dataclass(frozen=True, slots=True)
 class Events:
-    """Kept events sorted by (deal, time, code), with per-deal group bounds."""
+    """Kept events sorted by (deal, time, code), with per-deal group bounds.
 
-    deal: I64  # dense deal code of the log
-    code: I64
-    lo: I64  # ordering time in seconds (exact time for dated events)
-    known: B  # the event's own time is known
-    owner: npt.NDArray[np.int32] | None
-    amount: F64 | None
-    starts: I64  # index of each deal's first event
-    ends: I64  # index of each deal's last event
-    unknown: int  # deals left out because an undated event straddles the bound
+    The sorted events live in one packed int64 ``key``; a column (``deal``,
+    ``code``, ``lo``, ``known``, ``owner``) is unpacked only when asked for and
+    then cached, and :meth:`at` unpacks a field at a few positions (say each
+    deal's last event) without building the whole column.
+    """
+
+    __slots__ = (
+        "_at_cache",
+        "_cache",
+        "_key",
+        "_layout",
+        "amount",
+        "ends",
+        "starts",
+        "unknown",
+        "unknown_by_owner",
+    )
+
+    def __init__(
+        self,
+        key: I64 | None,
+        layout: tuple[int, int, int, int, int],
+        columns: dict[str, np.ndarray],
+        amount: F64 | None,
+        starts: I64,
+        ends: I64,
+        unknown: int,
+        unknown_by_owner: I64 | None = None,
+    ) -> None:
+        self._key = key
+        self._layout = layout  # (n_time, n_codes, n_undated, n_owner, time base)
+        self._cache = columns
+        self._at_cache: dict[str, np.ndarray] = {}
+        self.amount = amount
+        self.starts = starts  # index of each deal's first event
+        self.ends = ends  # index of each deal's last event
+        self.unknown = unknown  # deals left out because an undated event straddles the bound
+        self.unknown_by_owner = unknown_by_owner  # the same, per owner code
+
+    def _unpack(self, key: I64, name: str) -> np.ndarray:
+        # In-place operations on one fresh array: each field costs two or three passes.
+        n_time, n_codes, n_und, n_owner, base = self._layout
+        if name == "owner":
+            return (key & ((1 << n_owner) - 1)).astype(np.int32)
+        if name == "known":
+            if not n_und:
+                return np.ones(len(key), dtype=bool)
+            known: B = (key & (1 << n_owner)) == 0
+            return known
+        low = n_und + n_owner
+        if name == "code":
+            field = key >> low if low else key.copy()
+            field &= (1 << n_codes) - 1
+            return field.astype(np.int8)
+        if name == "lo":
+            field = key >> (low + n_codes)
+            field &= (1 << n_time) - 1
+            if n_und:
+                return np.where(field == 0, _MIN, field + base)
+            field += base
+            return field
+        return key >> (low + n_codes + n_time)  # deal
+
+    def column(self, name: str) -> np.ndarray:
+        """One whole sorted column, unpacked once."""
+        col = self._cache.get(name)
+        if col is None:
+            assert self._key is not None
+            col = self._cache[name] = self._unpack(self._key, name)
+        return col
+
+    def at(self, name: str, index: I64) -> np.ndarray:
+        """The field ``name`` at the sorted positions ``index``."""
+        col = self._cache.get(name)
+        if col is not None or self._key is None:
+            return self.column(name)[index]
+        return self._unpack(self._key[index], name)
+
+    def _edge(self, name: str, which: str) -> np.ndarray:
+        slot = f"{which}:{name}"
+        col = self._at_cache.get(slot)
+        if col is None:
+            index = self.starts if which == "first" else self.ends
+            if self._key is None or name in self._cache:
+                col = self.column(name)[index]
+            else:
+                keys = self._at_cache.get(which)
+                if keys is None:
+                    keys = self._at_cache[which] = self._key[index]
+                col = self._unpack(keys, name)
+            self._at_cache[slot] = col
+        return col
+
+    def first(self, name: str) -> np.ndarray:
+        """Per deal, the field ``name`` of its first event (cached)."""
+        return self._edge(name, "first")
+
+    def last(self, name: str) -> np.ndarray:
+        """Per deal, the field ``name`` of its last event (cached)."""
+        return self._edge(name, "last")
+
+    @property
+    def all_known(self) -> bool:
+        """True when every kept event is dated."""
+        if self._layout[2] == 0 and "known" not in self._cache:
+            return True
+        return bool(self.known.all())
+
+    def open_codes(self, n_stages: int) -> npt.NDArray[np.int8]:
+        """Per sorted event, its code if an open stage, else -1.
+
+        When code, undated flag and owner fit in the key's low byte, one cast
+        to uint8 and a 256-entry lookup table replace the unpacking passes.
+        """
+        _, n_codes, n_und, n_owner, _ = self._layout
+        lut = np.full(256, -1, dtype=np.int8)
+        values = np.arange(256)
+        code_of = (values >> (n_und + n_owner)) & ((1 << n_codes) - 1)
+        lut[code_of < n_stages] = code_of[code_of < n_stages].astype(np.int8)
+        if self._key is not None and n_codes + n_und + n_owner <= 8:
+            return lut[self._key.astype(np.uint8)]
+        small = np.full(max(1 << n_codes, n_stages), -1, dtype=np.int8)
+        small[:n_stages] = np.arange(n_stages, dtype=np.int8)
+        return small[self.code]
+
+    @property
+    def deal(self) -> I64:
+        """Deal code per sorted event."""
+        return self.column("deal")
+
+    @property
+    def code(self) -> npt.NDArray[np.int8]:
+        """Label code per sorted event."""
+        return self.column("code")
+
+    @property
+    def lo(self) -> I64:
+        """Ordering time in seconds (the exact time for dated events)."""
+        return self.column("lo")
+
+    @property
+    def known(self) -> B:
+        """Whether the event's own time is known."""
+        return self.column("known")
+
+    @property
+    def owner(self) -> npt.NDArray[np.int32] | None:
+        """Owner code per sorted event (``None`` without owners)."""
+        if self._layout[3] == 0 and "owner" not in self._cache:
+            return None
+        return self.column("owner")
+
+    def owner_at(self, index: I64) -> npt.NDArray[np.int32]:
+        """Owner codes at sorted positions (the log must have owners)."""
+        return self.at("owner", index)
 
 
 def sorted_events(
@@ -84,91 +227,128 @@ def sorted_events(
     deal, lo, hi = log.deal, log._lo, log._hi
     code: npt.NDArray[np.integer] = codes
     owner, amt = log.owner, (log.amount if amount else None)
-    undated = np.isnat(log.time)
-    has_undated = bool(undated.any())
+    has_undated = log.has_undated
+    undated = np.isnat(log.time) if has_undated else None
     unknown = 0
+    unknown_by_owner = None if owner is None else np.zeros(len(log.owners), dtype=np.int64)
     if upto is not None:
         keep = hi <= upto if inclusive else hi < upto
         if has_undated:
             maybe = ~keep & ((lo <= upto) if inclusive else (lo < upto))
             if maybe.any():
-                bad = np.zeros(log.n_deals, dtype=bool)
-                bad[deal[maybe]] = True
+                bad = np.zeros(log.deal_bound, dtype=bool)
+                bad[deal[maybe] - log._offset] = True
                 unknown = int(np.count_nonzero(bad))
-                keep &= ~bad[deal]
+                left_out = bad[deal - log._offset]
+                if owner is not None:
+                    # Each left-out deal counts once, for the owner on one of its events.
+                    rows = np.flatnonzero(left_out)
+                    _, first = np.unique(deal[rows], return_index=True)
+                    unknown_by_owner = np.bincount(owner[rows[first]], minlength=len(log.owners))
+                keep &= ~left_out
         if not keep.all():
-            deal, lo, code, undated = deal[keep], lo[keep], code[keep], undated[keep]
+            deal, lo, code = deal[keep], lo[keep], code[keep]
+            undated = None if undated is None else undated[keep]
             owner = None if owner is None else owner[keep]
             amt = None if amt is None else amt[keep]
     n = len(deal)
+    n_owner = 0 if owner is None else _bits(len(log.owners))
     if n == 0:
         empty = np.zeros(0, np.int64)
-        return Events(
-            empty,
-            empty,
-            empty,
-            np.zeros(0, bool),
-            None if owner is None else np.zeros(0, np.int32),
-            None if amt is None else np.zeros(0, np.float64),
-            empty,
-            empty,
-            unknown,
-        )
-    placed = lo != _MIN
-    base = int(lo[placed].min()) - 1 if placed.any() else 0
-    rel = np.where(placed, lo - base, 0) if not placed.all() else lo - base
-    span = int(rel.max())
-    n_codes = _bits(int(code.max()))
-    n_deal = _bits(log.n_deals)
-    n_owner = 0 if owner is None else _bits(len(log.owners))
-    n_time = _bits(span)
-    perm: I64 | None = None
-    if n_deal + n_time + n_codes + 1 + n_owner <= 63:
-        # Pack (deal, time, code, undated, owner) into one int64 and sort that.
-        key = deal.astype(np.int64) << (n_time + n_codes + 1 + n_owner)
-        key |= rel << (n_codes + 1 + n_owner)
-        key |= code.astype(np.int64) << (1 + n_owner)
-        key |= undated.astype(np.int64) << n_owner
+        cols: dict[str, np.ndarray] = {
+            "deal": empty,
+            "code": np.zeros(0, np.int8),
+            "lo": empty,
+            "known": np.zeros(0, bool),
+        }
         if owner is not None:
-            key |= owner.astype(np.int64)
+            cols["owner"] = np.zeros(0, np.int32)
+        amt0 = None if amt is None else np.zeros(0, np.float64)
+        layout0 = (1, 1, 0, n_owner, 0)
+        return Events(None, layout0, cols, amt0, empty, empty, unknown, unknown_by_owner)
+    if undated is not None:
+        placed = lo != _MIN
+        base = int(lo[placed].min()) - 1 if placed.any() else 0
+        rel = np.where(placed, lo - base, 0)
+    else:
+        base = int(lo.min()) - 1
+        rel = lo - base
+    n_time = _bits(int(rel.max()))
+    n_codes = _bits(int(code.max()))
+    n_und = 0 if undated is None else 1
+    layout = (n_time, n_codes, n_und, n_owner, base)
+    if _bits(log.deal_bound) + n_time + n_codes + n_und + n_owner <= 63:
+        # Pack (deal, time, code, undated, owner) into one int64 and sort that: one
+        # integer column sorts far faster than a lexsort, and every field unpacks back.
+        # The fields are shifted in place on a single array to keep memory flat.
+        if log._offset:
+            key = np.subtract(deal, log._offset)
+            key <<= n_time
+        else:
+            key = np.left_shift(deal, n_time)
+        key |= rel
+        del rel
+        n_low = n_codes + n_und + n_owner
+        if n_low <= 15:
+            # Assemble the low fields in a 2-byte array: two passes over the
+            # 8-byte key instead of six.
+            low = code.astype(np.int16)
+            if undated is not None:
+                low <<= 1
+                low |= undated
+            if owner is not None:
+                low <<= n_owner
+                low |= owner.astype(np.int16, copy=False)
+            key <<= n_low
+            key |= low
+            del low
+        else:  # pragma: no cover - needs more than 2**10 owners
+            key <<= n_codes
+            key |= code
+            if undated is not None:
+                key <<= 1
+                key |= undated
+            if owner is not None:
+                key <<= n_owner
+                key |= owner
+        s_amt = None
         if amt is not None:
             perm = np.argsort(key, kind="stable")
             key = key[perm]
+            s_amt = amt[perm]
         else:
             key.sort()
-        s_owner = None
-        if owner is not None:
-            s_owner = (key & ((1 << n_owner) - 1)).astype(np.int32)
-        key >>= n_owner
-        s_known = (key & 1) == 0
-        key >>= 1
-        s_code = key & ((1 << n_codes) - 1)
-        key >>= n_codes
-        s_rel = key & ((1 << n_time) - 1)
-        key >>= n_time
-        s_deal = key
-        s_lo = np.where(s_rel == 0, _MIN, s_rel + base)
-        s_amt = None if amt is None or perm is None else amt[perm]
+        sorted_key: I64 | None = key
+        s_deal = key >> (n_time + n_codes + n_und + n_owner)
+        cols = {}  # every column unpacks from the key on demand
     else:  # pragma: no cover - needs a time span of centuries in seconds
-        perm = np.lexsort((undated, code, rel, deal))
-        s_deal, s_code = deal[perm].astype(np.int64), code[perm].astype(np.int64)
-        s_lo, s_known = lo[perm], ~undated[perm]
-        s_owner = None if owner is None else owner[perm]
+        und = np.zeros(n, bool) if undated is None else undated
+        perm = np.lexsort((und, code, rel, deal))
+        sorted_key = None
+        s_deal = deal[perm].astype(np.int64) - log._offset
+        cols = {
+            "deal": s_deal,
+            "code": code[perm].astype(np.int8),
+            "lo": lo[perm],
+            "known": ~und[perm],
+        }
+        if owner is not None:
+            cols["owner"] = owner[perm].astype(np.int32)
         s_amt = None if amt is None else amt[perm]
     flag = np.empty(n, dtype=bool)
     flag[0] = True
     np.not_equal(s_deal[1:], s_deal[:-1], out=flag[1:])
     starts = np.flatnonzero(flag)
+    del flag
     ends = np.empty_like(starts)
     ends[:-1] = starts[1:] - 1
     ends[-1] = n - 1
-    return Events(s_deal, s_code, s_lo, s_known, s_owner, s_amt, starts, ends, unknown)
+    return Events(sorted_key, layout, cols, s_amt, starts, ends, unknown, unknown_by_owner)
 
 
-def furthest_open(ev: Events, n_stages: int) -> npt.NDArray[np.integer]:
+def furthest_open(ev: Events, n_stages: int) -> npt.NDArray[np.int8]:
     """Per deal, the highest open-stage code among its events (-1 if none)."""
-    open_code = np.where(ev.code < n_stages, ev.code, -1).astype(np.int8)
-    return np.maximum.reduceat(open_code, ev.starts)
+    return np.maximum.reduceat(ev.open_codes(n_stages), ev.starts)
 
 
 def entered_bits(ev: Events) -> I64:
@@ -213,9 +393,8 @@ def last_amount(ev: Events) -> F64:
 
 def group_of_events(ev: Events) -> I64:
     """Per sorted event, the index of its deal's group."""
-    flag = np.zeros(len(ev.code), dtype=np.int64)
-    flag[ev.starts] = 1
-    return np.cumsum(flag) - 1
+    sizes = ev.ends - ev.starts + 1
+    return np.repeat(np.arange(len(ev.starts), dtype=np.int64), sizes)
 
 
 def stage_times(ev: Events, chosen: B, n_stages: int) -> list[tuple[I64, I64, B]]:
@@ -226,24 +405,32 @@ def stage_times(ev: Events, chosen: B, n_stages: int) -> list[tuple[I64, I64, B]
     stage, (deal groups, totals, known) over the chosen deals that visited it,
     where ``known`` is False when any visit had an undated end.
     """
-    group = group_of_events(ev)
     n = len(ev.code)
+    has_next = np.ones(n, dtype=bool)
+    has_next[ev.ends] = False
+    sizes = ev.ends - ev.starts + 1
+    cand = has_next & np.repeat(chosen, sizes) & (ev.code < n_stages)
+    v = np.flatnonzero(cand)
+    del cand, has_next
+    group = np.repeat(np.arange(len(ev.starts), dtype=np.int64), sizes)[v]
+    dur = ev.lo[v + 1] - ev.lo[v]
+    ok = ev.known[v] & ev.known[v + 1]
+    dur[~ok] = 0
+    stage = ev.code[v].astype(np.int16)
+    # A stable radix sort by stage keeps each stage's visits in deal order.
+    order = np.argsort(stage, kind="stable")
+    bounds = np.zeros(n_stages + 1, dtype=np.int64)
+    np.cumsum(np.bincount(stage, minlength=n_stages), out=bounds[1:])
+    group, dur, ok = group[order], dur[order], ok[order]
     out: list[tuple[I64, I64, B]] = []
-    none = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool))
-    if n < 2:
-        return [none for _ in range(n_stages)]
-    same = group[1:] == group[:-1]
-    base = same & chosen[group[:-1]]
-    dur = ev.lo[1:] - ev.lo[:-1]
-    ok = ev.known[1:] & ev.known[:-1]
     for j in range(n_stages):
-        v = np.flatnonzero(base & (ev.code[:-1] == j))
-        if v.size == 0:
-            out.append(none)
+        a, b = int(bounds[j]), int(bounds[j + 1])
+        if a == b:
+            out.append((np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool)))
             continue
-        g = group[v]
-        b = np.flatnonzero(np.concatenate(([True], g[1:] != g[:-1])))
-        totals = np.add.reduceat(np.where(ok[v], dur[v], 0), b)
-        known = np.logical_and.reduceat(ok[v], b)
-        out.append((g[b], totals, known))
+        g = group[a:b]
+        first = np.flatnonzero(np.concatenate(([True], g[1:] != g[:-1])))
+        out.append(
+            (g[first], np.add.reduceat(dur[a:b], first), np.logical_and.reduceat(ok[a:b], first))
+        )
     return out

@@ -113,7 +113,7 @@ def _times(
     """Timestamps as ``datetime64[s]``; blanks become NaT only if allowed."""
     arr = np.asarray(values)
     if arr.dtype.kind == "M":
-        out = arr.astype("datetime64[s]")
+        out = arr.astype("datetime64[s]", copy=False)
     else:
         obj = arr.astype(object) if arr.dtype.kind in "OUS" else arr
         out = np.empty(len(obj), dtype="datetime64[s]")
@@ -134,22 +134,25 @@ def _times(
 
 
 # -- other columns ----------------------------------------------------------------
-def _dense_ids(values: object, column: str, where: Where) -> tuple[I64, np.ndarray]:
-    """Dense codes 0..n-1 per row and the sorted table of distinct ids."""
+def _dense_ids(values: object, column: str, where: Where) -> tuple[I64, np.ndarray | None, int]:
+    """Integer deal codes per row, plus how to map codes back to ids.
+
+    Returns ``(keys, table, offset)``: the deal code of a key is ``key -
+    offset`` and its id ``table[code]``, or the key itself when ``table`` is
+    None. Integer ids in a compact range are kept as they are (no copy, no
+    sort, no table: the cheap path for big logs); other ids are ranked
+    through a sorted table.
+    """
     arr = np.asarray(values)
     if arr.dtype.kind in "iu":
         ids = arr.astype(np.int64, copy=False)
         if ids.size == 0:
-            return np.zeros(0, np.int64), ids
+            return np.zeros(0, np.int64), ids, 0
         lo, hi = int(ids.min()), int(ids.max())
-        if hi - lo <= 4 * ids.size + 1024:
-            # Compact range: a presence table beats sorting (no O(n log n) step).
-            present = np.zeros(hi - lo + 1, dtype=bool)
-            present[ids - lo] = True
-            rank = np.cumsum(present, dtype=np.int64) - 1
-            return rank[ids - lo], np.flatnonzero(present).astype(np.int64) + lo
+        if hi - lo <= 8 * ids.size + 1024:
+            return ids, None, lo
         table, inverse = np.unique(ids, return_inverse=True)
-        return inverse.astype(np.int64).reshape(-1), table
+        return inverse.astype(np.int64).reshape(-1), table, 0
     obj = arr.astype(object)
     for i, v in enumerate(obj):
         if _is_blank(v):
@@ -161,7 +164,7 @@ def _dense_ids(values: object, column: str, where: Where) -> tuple[I64, np.ndarr
         return _dense_ids(obj.astype(np.int64), column, where)
     strs = np.array([str(v).strip() if isinstance(v, str) else str(v) for v in obj], dtype=str)
     table, inverse = np.unique(strs, return_inverse=True)
-    return inverse.astype(np.int64).reshape(-1), table.astype(object)
+    return inverse.astype(np.int64).reshape(-1), table.astype(object), 0
 
 
 def _label_codes(
@@ -181,6 +184,8 @@ def _label_codes(
                 f"0..{n_labels - 1} of {list(pipeline.labels)!r}"
             )
             raise FunnelDataError(msg)
+        if keep.all():
+            return arr.astype(np.int8, copy=False), keep
         return np.where(keep, arr, 0).astype(np.int8), keep
     text = np.array(["" if _is_blank(v) else str(v).strip() for v in arr.astype(object)], dtype=str)
     uniq, inverse = np.unique(text, return_inverse=True)
@@ -198,8 +203,19 @@ def _label_codes(
     return np.where(keep, codes, 0).astype(np.int8), keep
 
 
-def _owner_codes(values: object) -> tuple[npt.NDArray[np.int32], tuple[str, ...]]:
+def _owner_codes(values: object) -> tuple[npt.NDArray[np.integer], tuple[str, ...]]:
     arr = np.asarray(values)
+    if arr.dtype.kind in "iu" and arr.size:
+        # Integer owner codes (the fast path for big logs): names are their decimal text,
+        # ordered as numbers, so owner 2 comes before owner 10.
+        lo = int(arr.min())
+        present = np.bincount((arr - lo).astype(np.int64)) > 0
+        if lo == 0 and present.all() and arr.dtype.itemsize <= 4:
+            # Already dense codes 0..m-1: keep the caller's array, no gather.
+            return arr, tuple(str(v) for v in range(len(present)))
+        rank = (np.cumsum(present) - 1).astype(np.int32)
+        names = tuple(str(int(v) + lo) for v in np.flatnonzero(present))
+        return rank[arr - lo], names
     if arr.dtype.kind == "U":
         text = np.char.strip(arr)
         text = np.where(text == "", UNASSIGNED, text)
@@ -256,7 +272,8 @@ class DealLog:
     pipeline
         The pipeline whose label codes :attr:`code` holds.
     deal
-        Per event, the dense deal code: an index into :attr:`deal_ids`.
+        Per event, an integer deal key: the id itself for integer ids in a
+        compact range, else an index into :attr:`deal_ids`.
     code
         Per event, the label code (see :class:`Pipeline`).
     time
@@ -266,8 +283,6 @@ class DealLog:
     amount
         Per event, float amount, NaN where unknown (``None`` without amounts).
         A deal's amount is the last known amount of its events.
-    deal_ids
-        The distinct deal ids, sorted.
     owners
         The distinct owner names, sorted.
     dropped
@@ -294,16 +309,20 @@ class DealLog:
     deal: I64
     code: npt.NDArray[np.int8]
     time: npt.NDArray[np.datetime64]
-    owner: npt.NDArray[np.int32] | None
+    owner: npt.NDArray[np.integer] | None
     amount: npt.NDArray[np.float64] | None
-    deal_ids: np.ndarray
     owners: tuple[str, ...] = ()
     dropped: int = 0
+    # Deal code = ``deal - _offset`` (0 .. deal_bound - 1); its id is ``_table[code]``,
+    # or ``code + _offset`` when there is no table.
+    _table: np.ndarray | None = field(default=None, repr=False)
+    _offset: int = field(default=0, repr=False)
     # Ordering bounds in seconds: equal to ``time`` for dated events; for an
     # undated wide-form event, the nearest dated neighbours in pipeline order
     # (the int64 extremes when there is none).
     _lo: I64 = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
     _hi: I64 = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+    _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         n = len(self.deal)
@@ -323,24 +342,63 @@ class DealLog:
                 raise FunnelDataError(msg)
             object.__setattr__(self, "_lo", secs)
             object.__setattr__(self, "_hi", secs)
-        for name in ("deal", "code", "time", "owner", "amount", "deal_ids", "_lo", "_hi"):
+        elif self._lo is not self._hi and not np.isnat(self.time).any():
+            object.__setattr__(self, "_hi", self._lo)  # all dated: one array, fast paths
+        same_bounds = self._lo is self._hi
+        for name in ("deal", "code", "time", "owner", "amount", "_table", "_lo", "_hi"):
             col = getattr(self, name)
             if col is not None:
-                _freeze(col)
+                # A read-only view: the caller's own arrays (kept without copying) stay writable.
+                object.__setattr__(self, name, _freeze(col.view()))
+        if same_bounds:
+            object.__setattr__(self, "_hi", self._lo)
 
     # -- sizes -------------------------------------------------------------
     def __len__(self) -> int:
         return len(self.deal)
 
     @property
+    def deal_bound(self) -> int:
+        """One more than the largest deal code (0 for an empty log)."""
+        if "bound" not in self._cache:
+            if self._table is not None:
+                self._cache["bound"] = len(self._table)
+            else:
+                top = int(self.deal.max()) - self._offset + 1 if len(self.deal) else 0
+                self._cache["bound"] = top
+        bound: int = self._cache["bound"]
+        return bound
+
+    @property
+    def deal_ids(self) -> np.ndarray:
+        """The distinct deal ids, sorted (read-only)."""
+        if "ids" not in self._cache:
+            if self._table is not None:
+                ids = self._table
+            else:
+                present = np.bincount(self.deal - self._offset, minlength=self.deal_bound) > 0
+                ids = _freeze(np.flatnonzero(present).astype(np.int64) + self._offset)
+            self._cache["ids"] = ids
+        out: np.ndarray = self._cache["ids"]
+        return out
+
+    @property
     def n_deals(self) -> int:
         """Number of distinct deals."""
         return len(self.deal_ids)
 
+    def _ids_of(self, codes: npt.NDArray[np.integer]) -> np.ndarray:
+        """The deal ids of the deal codes ``codes`` (``deal - _offset``)."""
+        if self._table is not None:
+            ids: np.ndarray = self._table[codes]
+            return ids
+        return codes.astype(np.int64) + self._offset
+
     @property
     def has_undated(self) -> bool:
         """True when some event has no time (only from the wide form)."""
-        return bool(np.isnat(self.time).any())
+        # Logs without undated events share one array for both ordering bounds.
+        return self._lo is not self._hi
 
     def __repr__(self) -> str:
         return (
@@ -377,7 +435,7 @@ class DealLog:
             return arr[index]
 
         row_of: Where = where if index is None else (lambda i: where(int(index[i])))
-        deal_codes, deal_ids = _dense_ids(take(deal), deal_name, row_of)
+        deal_codes, table, offset = _dense_ids(take(deal), deal_name, row_of)
         times = _times(take(time), time_name, row_of)
         owner_codes, owners = (None, ()) if owner is None else _owner_codes(take(owner))
         amounts = (
@@ -392,9 +450,10 @@ class DealLog:
             time=times,
             owner=owner_codes,
             amount=amounts,
-            deal_ids=deal_ids,
             owners=owners,
             dropped=dropped,
+            _table=table,
+            _offset=offset,
         )
 
     @classmethod
@@ -839,7 +898,7 @@ class DealLog:
         def ev_where(k: int) -> str:
             return where(int(first_row[k]))
 
-        deal_codes, deal_ids = _dense_ids(np.array(ev_deal, dtype=object), deal, ev_where)
+        deal_codes, table, offset = _dense_ids(np.array(ev_deal, dtype=object), deal, ev_where)
         times = np.array(
             [np.datetime64("NaT", "s") if t is None else t for t in ev_time], dtype="datetime64[s]"
         )
@@ -856,9 +915,10 @@ class DealLog:
             time=times,
             owner=owner_codes,
             amount=amounts,
-            deal_ids=deal_ids,
             owners=owners,
             dropped=dropped,
+            _table=table,
+            _offset=offset,
             _lo=np.array(ev_lo, dtype=np.int64),
             _hi=np.array(ev_hi, dtype=np.int64),
         )

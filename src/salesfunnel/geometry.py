@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._format import EM_DASH, fmt_number, fmt_percent
-from ._text import ascent, clean, fit, line_height, text_width, wrap
+from ._text import ELLIPSIS, ascent, clean, fit, line_height, text_width, wrap
 from .metrics import conversion_from_first, step_conversion
 from .model import Funnel
 from .style import Color, Style
@@ -408,8 +408,9 @@ def _own_exit(r0: float, r1: float, h: float, b0: float) -> float:
 
 @dataclass(frozen=True, slots=True)
 class _StageText:
-    full: tuple[str, ...]
-    compact: str
+    full: tuple[str, ...]  # name / count / percentages
+    two: tuple[str, ...]  # "name: count" / percentages
+    compact: tuple[str, ...]  # one-line forms, longest first
     tooltip: str
 
 
@@ -434,8 +435,11 @@ def _stage_texts(
         }[percent]
         full = (name, count, pct) if pct else (name, count)
         primary = {"both": of_first, "first": of_first, "previous": of_prev, "none": ""}[percent]
-        compact = f"{name}: {count}" + (f" ({primary})" if primary else "")
-        out.append(_StageText(full, compact, ", ".join(full)))
+        # One-line forms, longest first: the percentage goes before the name is cut.
+        short = f"{name}: {count}"
+        compact = (f"{short} ({primary})", short) if primary else (short,)
+        two = (short, pct) if pct else (short,)
+        out.append(_StageText(full, two, compact, ", ".join(full)))
     return out
 
 
@@ -450,11 +454,11 @@ class _Pending:
     stage: int
     want: float  # desired vertical centre
     anchor: tuple[float, float]
-    lines: tuple[str, ...]
-    compact: str
+    texts: _StageText
     tooltip: str
     name: str
-    level: int = 0  # 0 full, 1 compact, 2 hidden
+    level: int = 0  # 0 full, 1 two lines, 2 one line, 3 hidden
+    forms: list[tuple[list[str], bool]] = field(default_factory=list)  # lines, cut per level
 
 
 def layout(
@@ -488,7 +492,8 @@ def layout(
     style = style or Style()
     fmt_amount = amount_format or fmt_number
     b = _Builder()
-    m = style.margin
+    # A tiny canvas keeps most of itself for the drawing.
+    m = min(style.margin, width / 10, height / 10)
     top, bottom = m, height - m
     left, right = m, width - m
     descriptions: list[str] = []
@@ -497,7 +502,7 @@ def layout(
     if title and style.show_title:
         ts = style.title_size
         shown = fit(clean(title), ts, right - left)
-        if shown and top + line_height(ts) <= bottom:
+        if shown and top + 2 * line_height(ts) <= bottom:  # leave room for a funnel
             w = text_width(shown, ts)
             b.add(
                 Layer.TITLE,
@@ -525,6 +530,8 @@ def layout(
     pad = max(style.outline_width, style.rim_width) / 2 + 1.0
     big_r = max(0.0, zone_w / 2 - pad)
     heading_h = line_height(style.heading_size) + 4 if k > 1 else 0.0
+    if top + 2 * heading_h > bottom:
+        heading_h = 0.0  # no room for headings: the legend and labels still name things
     ctop = top + heading_h
     avail_h = max(0.0, bottom - ctop - 2 * pad)
     b_max = min(style.tilt * big_r, 0.3 * avail_h / (n_max + 0.6)) if big_r > 0 else 0.0
@@ -539,7 +546,7 @@ def layout(
         texts = _stage_texts(funnel, percent, fmt_amount)
         counts = funnel.counts
         n = len(funnel)
-        if k > 1:
+        if heading_h > 0:
             hs = style.heading_size
             label = clean(funnel.name if funnel.name is not None else str(key))
             shown = fit(label, hs, col_w - 8)
@@ -557,6 +564,8 @@ def layout(
         descriptions.append(
             (f"{clean(str(key))}: " if k > 1 else "") + "; ".join(t.tooltip for t in texts) + "."
         )
+        if bottom - ctop < 2 * pad + 2:
+            continue  # no room to draw: the description (alt text) still says everything
         # Vertical bands: equal by default; by value with at least 2 px per non-zero stage.
         if heights == "value" and total_max > 0:
             nonzero = counts > 0
@@ -591,8 +600,11 @@ def layout(
                 prev_b = kr * float(radii[i - 1]) * style.taper if i > 0 else 0.0
                 next_b = kr * float(radii[i + 1]) if i + 1 < n else 0.0
                 ty = (y0 + prev_b + y1 - next_b) / 2
-                half = max(min_hit, 1.0) / 2
-                b.add(Layer.ELLIPSE, rid_side, Rect(cx - half, ty - half, cx + half, ty + half))
+                side_len = min(max(min_hit, 1.0), width, height)
+                tx0 = min(max(cx - side_len / 2, 0.0), width - side_len)
+                ty0 = min(max(ty - side_len / 2, 0.0), height - side_len)
+                target = Rect(tx0, ty0, tx0 + side_len, ty0 + side_len)
+                b.add(Layer.ELLIPSE, rid_side, target)
             if r0 > 0:
                 rid_rim = b.region(key, j, i, "rim", rim.polygon(), tip)
                 rid_side = b.region(key, j, i, "side", side.polygon(), tip)
@@ -687,12 +699,13 @@ def layout(
             frac = (ym - y0) / (y1 - y0) if y1 > y0 else 0.0
             edge_x = cx + r0 + (r1 - r0) * frac + (1.0 if r0 > 0 else 0.0)
             pending.append(
-                _Pending(
-                    i, ym, (edge_x, ym), lines, texts[i].compact, tip, clean(funnel.stages[i].name)
-                )
+                _Pending(i, ym, (edge_x, ym), texts[i], tip, clean(funnel.stages[i].name))
             )
         if pending:
-            gx = x0c + zone_w + 6
+            # Labels start just right of this funnel's own widest slice: a narrower
+            # funnel (on the shared scale) leaves its labels more room.
+            widest = float(radii.max()) if n else 0.0
+            gx = min(x0c + zone_w, cx + widest + pad) + 6
             gw = x0c + col_w - gx - (4 if k > 1 else 0)
             _place_outside(b, key, j, pending, gx, gw, ctop, bottom, style)
     return Geometry(
@@ -715,48 +728,57 @@ def _place_outside(
     size = style.label_size
     lh = line_height(size)
     gap = 2.0
+    hidden = 3
 
-    def height(p: _Pending) -> float:
-        return {0: len(p.lines) * lh, 1: lh, 2: 0.0}[p.level]
+    def wrapped(raw_lines: tuple[str, ...]) -> tuple[list[str], bool]:
+        """Wrap each line to the gutter; a number line that would be cut is dropped."""
+        lines: list[str] = []
+        cut = False
+        for k, raw in enumerate(raw_lines):
+            if k == 0:
+                part, part_cut = wrap(raw, size, gw)
+                lines += part
+                cut = cut or part_cut or not part
+                continue
+            # Numbers: one piece per line at most; a piece cut short ("100.\u2026")
+            # says nothing, so it is dropped instead of shown.
+            pieces = raw.split(" \u00b7 ")
+            part, _ = wrap(raw, size, gw, max_lines=len(pieces))
+            kept = [line for line in part if not line.endswith(ELLIPSIS)]
+            cut = cut or len(kept) < len(part) or not part
+            lines += kept
+        return lines, cut
+
+    def one_line(p: _Pending) -> tuple[list[str], bool]:
+        fitting = [c for c in p.texts.compact if text_width(c, size) <= gw]
+        line = fitting[0] if fitting else fit(p.texts.compact[-1], size, gw)
+        return ([line] if line else []), True
+
+    for p in items:
+        p.forms = [wrapped(p.texts.full), wrapped(p.texts.two), one_line(p), ([], True)]
 
     def total(ps: list[_Pending]) -> float:
-        shown = [p for p in ps if p.level < 2]
-        return sum(height(p) for p in shown) + gap * max(0, len(shown) - 1)
+        heights = [len(p.forms[p.level][0]) * lh for p in ps if p.level < hidden]
+        return sum(heights) + gap * max(0, len(heights) - 1)
 
     room = hi - lo
     if gw < text_width("M\u2026", size):
         for p in items:
-            p.level = 2
-    # Full labels wrap to the gutter first; what still does not fit is cut.
-    wrapped: dict[int, tuple[list[str], bool]] = {}
-    for p in items:
-        lines: list[str] = []
-        cut = False
-        for raw in p.lines:
-            part, part_cut = wrap(raw, size, gw)
-            lines += part
-            cut = cut or part_cut or not part
-        wrapped[p.stage] = (lines, cut)
-        p.lines = tuple(lines)
-    if total(items) > room:
-        for p in items:
-            p.level = min(2, max(p.level, 1))
-    step = 2
-    while total(items) > room and any(p.level < 2 for p in items):
-        # Keep every step-th label (the first always), hide the others.
-        for idx, p in enumerate(items):
-            p.level = 1 if idx % step == 0 else 2
-        if step > len(items):
+            p.level = hidden
+    # Full labels; else every label two lines, else one line; else hide labels
+    # (keeping every step-th, the first always) until the rest fit.
+    for level in (1, 2):
+        if total(items) > room:
             for p in items:
-                p.level = 2
+                p.level = max(p.level, level)
+    step = 2
+    while total(items) > room and any(p.level < hidden for p in items):
+        for idx, p in enumerate(items):
+            p.level = 2 if idx % step == 0 and step <= len(items) else hidden
         step += 1
     shown: list[tuple[_Pending, list[str], bool]] = []
     for p in items:
-        if p.level == 0:
-            lines, cut = wrapped[p.stage]
-        else:
-            compact = fit(p.compact, size, gw) if p.level == 1 else None
-            lines, cut = ([compact] if compact else []), True
+        lines, cut = p.forms[p.level]
         if not lines:
             b.notes.append(LabelNote(key, p.stage, p.name, "hidden"))
             continue

@@ -25,6 +25,12 @@ examples):
   time leaves the deal out and reports how many deals that was.
 * Durations are in days (floats). Undefined numbers are NaN in results,
   ``None`` in records and JSON.
+* Every function takes the ``pipeline`` to analyse with as its second
+  argument; ``None`` (the default) means the log's own. Another pipeline must
+  know every label the log uses (it may, say, add a frozen label).
+* ``by="owner"`` gives a dict of results, one per owner of the log sorted by
+  name (owners without deals in scope get empty results, so rows line up). A
+  deal's owner is the owner on its last event in scope.
 """
 
 from __future__ import annotations
@@ -115,6 +121,15 @@ def _groups(log: DealLog, by: str | None) -> list[str | None]:
     return list(log.owners)
 
 
+def _left_out(ev: eng.Events, by: By, n_groups: int) -> I64:
+    """Deals left out for an unknown time, per result group."""
+    if by is None:
+        return np.array([ev.unknown], dtype=np.int64)
+    if ev.unknown_by_owner is None:
+        return np.zeros(n_groups, dtype=np.int64)
+    return ev.unknown_by_owner.astype(np.int64)
+
+
 def _latest(log: DealLog) -> int | None:
     dated = log.time[~np.isnat(log.time)]
     return int(dated.max().astype(np.int64)) if dated.size else None
@@ -157,25 +172,32 @@ class DurationStats:
         }
 
 
-def _group_stats(group: I64, seconds: I64, known: B, n_groups: int) -> list[DurationStats]:
+def _group_stats(
+    group: npt.NDArray[np.integer], seconds: I64, known: B | None, n_groups: int
+) -> list[DurationStats]:
     """Duration statistics per group, computed in whole seconds then turned into days.
 
     One sort of (group, value) serves every group: medians and percentiles are
-    read at computed positions of each group's sorted run.
+    read at computed positions of each group's sorted run. ``known=None``
+    means every value is known.
     """
-    unknown = np.bincount(group[~known], minlength=n_groups)
-    g = group[known]
-    v = seconds[known]
+    if known is None:
+        unknown = np.zeros(n_groups, dtype=np.int64)
+        g, v = group.astype(np.int64), seconds
+    else:
+        unknown = np.bincount(group[~known], minlength=n_groups)
+        g, v = group[known].astype(np.int64), seconds[known]
     if v.size and int(v.min()) >= 0 and _fits(int(v.max()), n_groups):
         shift = int(max(int(v.max()), 1)).bit_length()
-        key = (g << shift) | v
+        key = np.left_shift(g, shift)
+        key |= v
         key.sort()
-        g, v = key >> shift, key & ((1 << shift) - 1)
-    elif v.size:
+        bounds = np.searchsorted(key, np.arange(n_groups + 1, dtype=np.int64) << shift)
+        v = key & ((1 << shift) - 1)
+    else:
         order = np.lexsort((v, g))
         g, v = g[order], v[order]
-    bounds = _segments(g, n_groups)
-    sums = np.bincount(g, weights=v.astype(np.float64), minlength=n_groups)
+        bounds = _segments(g, n_groups)
     out = []
     for i in range(n_groups):
         a, b = int(bounds[i]), int(bounds[i + 1])
@@ -187,9 +209,8 @@ def _group_stats(group: I64, seconds: I64, known: B, n_groups: int) -> list[Dura
         mid = (m - 1) // 2
         median = float(seg[mid]) if m % 2 else (float(seg[mid]) + float(seg[mid + 1])) / 2.0
         p90 = float(np.quantile(seg, 0.9))
-        out.append(
-            DurationStats(m, int(unknown[i]), float(sums[i]) / m / DAY, median / DAY, p90 / DAY)
-        )
+        mean = float(seg.sum()) / m  # an exact integer sum, then one division
+        out.append(DurationStats(m, int(unknown[i]), mean / DAY, median / DAY, p90 / DAY))
     return out
 
 
@@ -268,8 +289,10 @@ class ClosedFunnel:
     deals, won, lost, win_rate
         Closed deals in the period, their outcomes and ``won / (won + lost)``
         (NaN with no closed deal).
+    cycle
+        Cycle time (first event to outcome) of these deals.
     durations
-        Per-stage time and cycle time of these deals (``None`` when
+        Time in each stage and cycle time of these deals (``None`` when
         ``durations=False`` was asked for).
     unknown_time_deals
         Deals left out because an unknown time made their period uncertain.
@@ -284,6 +307,7 @@ class ClosedFunnel:
     won: int
     lost: int
     win_rate: float
+    cycle: DurationStats
     durations: StageDurations | None
     unknown_time_deals: int
 
@@ -292,25 +316,18 @@ class ClosedFunnel:
         """Per stage: deals, amount, conversions and time in stage."""
         step = step_conversion(self.funnel)
         first = conversion_from_first(self.funnel)
-        cols: tuple[str, ...] = (
-            "stage",
-            "deals",
-            "amount",
-            "step_conversion",
-            "conversion_from_first",
-        )
+        cols: tuple[str, ...] = ("stage", "deals")
+        cols += ("amount",) if self.funnel.has_amounts else ()
+        cols += ("step_conversion", "conversion_from_first")
         dur_rows = self.durations.stages.rows if self.durations is not None else ()
+        amounts = self.funnel.has_amounts
         if dur_rows:
             cols += ("median_days", "mean_days", "p90_days")
         rows = []
         for i, s in enumerate(self.funnel.stages):
-            row: tuple[Cell, ...] = (
-                s.name,
-                int(s.count),
-                s.amount,
-                float(step[i]),
-                float(first[i]),
-            )
+            row: tuple[Cell, ...] = (s.name, int(s.count))
+            row += (s.amount,) if amounts else ()
+            row += (float(step[i]), float(first[i]))
             if dur_rows:
                 d = dur_rows[i] if i < len(dur_rows) else (None,) * 6
                 row += (d[4], d[3], d[5])
@@ -333,7 +350,7 @@ class ClosedFunnel:
             "lost": self.lost,
             "win_rate": json_number(self.win_rate),
             "unknown_time_deals": self.unknown_time_deals,
-            "cycle": None if self.durations is None else self.durations.cycle.to_record(),
+            "cycle": self.cycle.to_record(),
             "stages": self.to_records(),
         }
         return json.dumps(payload, indent=indent, ensure_ascii=False, allow_nan=False)
@@ -344,8 +361,8 @@ class ClosedFunnel:
 
     def _summary(self) -> str:
         cycle = ""
-        if self.durations is not None:
-            cycle = f", median cycle {fmt_number(round(self.durations.cycle.median_days, 1))} d"
+        if self.cycle.count:
+            cycle = f", median cycle {fmt_number(round(self.cycle.median_days, 1))} d"
         return (
             f"{self.deals} closed deals: {self.won} won, {self.lost} lost, "
             f"win rate {fmt_percent(self.win_rate)}{cycle}"
@@ -371,7 +388,8 @@ def _membership(
     k = pipe.n_stages
     if mode == "cumulative":
         reach = eng.furthest_open(ev, k)[idx].astype(np.int64)
-        return np.where(won, k, reach), None
+        reach[won] = k
+        return reach, None
     if mode == "classic":
         bits = eng.entered_bits(ev)[idx]
         masks = [((bits >> j) & 1).astype(bool) for j in range(k)]
@@ -383,7 +401,7 @@ def _membership(
 
 
 def _stage_sets(
-    group: I64,
+    group: npt.NDArray[np.integer],
     n_groups: int,
     k1: int,
     reach: I64 | None,
@@ -395,11 +413,19 @@ def _stage_sets(
     if reach is not None:
         # Sort by (group, reach descending): the deals of stage j are a prefix
         # of the group's run, so every stage's ids are views of one array.
-        order = np.lexsort((k1 - reach, group)) if group.size else np.zeros(0, np.int64)
-        bounds = _segments(group, n_groups)
-        hist = np.bincount(group * (k1 + 1) + (reach + 1), minlength=n_groups * (k1 + 1))
-        hist = hist.reshape(n_groups, k1 + 1)[:, 1:]
-        counts = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1]
+        # Slot c = k1 - reach runs 1..k1 + 1 (reach -1 means no open stage).
+        width = k1 + 2
+        small = n_groups * width < 2**15  # numpy radix-sorts 16-bit keys
+        dtype = np.int16 if small else np.int64
+        sort_key = group.astype(dtype) * dtype(width)
+        sort_key += (k1 - reach).astype(dtype)
+        order = np.argsort(sort_key, kind="stable")
+        hist = np.bincount(sort_key, minlength=n_groups * width).reshape(n_groups, width)
+        bounds = np.zeros(n_groups + 1, dtype=np.int64)
+        np.cumsum(hist.sum(axis=1), out=bounds[1:])
+        # Deals reaching stage j or beyond: slots 1 .. k1 - j.
+        within = np.cumsum(hist[:, 1:], axis=1)
+        counts = within[:, k1 - 1 - np.arange(k1)]
         for g in range(n_groups):
             run = order[bounds[g] : bounds[g + 1]]
             sets[g] = [run[: counts[g, j]] for j in range(k1)]
@@ -410,7 +436,7 @@ def _stage_sets(
         gj = group[pos]
         order = np.argsort(gj, kind="stable")
         pos, gj = pos[order], gj[order]
-        bounds = _segments(gj, n_groups)
+        bounds = _segments(gj.astype(np.int64), n_groups)
         counts[:, j] = np.diff(bounds)
         for g in range(n_groups):
             sets[g].append(pos[bounds[g] : bounds[g + 1]])
@@ -422,8 +448,7 @@ def _durations_by_group(
     pipe: Pipeline,
     closed_idx: I64,
     group_of_closed: I64,
-    cycle: I64,
-    cycle_known: B,
+    cycles: list[DurationStats],
     names: list[str | None],
 ) -> list[StageDurations]:
     n_groups = len(names)
@@ -434,7 +459,6 @@ def _durations_by_group(
     per_stage = []
     for groups, totals, known in eng.stage_times(ev, chosen, pipe.n_stages):
         per_stage.append(_group_stats(group_of_deal[groups], totals, known, n_groups))
-    cycles = _group_stats(group_of_closed, cycle, cycle_known, n_groups)
     out = []
     for g, name in enumerate(names):
         rows = tuple(
@@ -472,36 +496,45 @@ def _closed(
         raise FunnelDataError(msg)
     ev = eng.sorted_events(log, codes, upto=e, inclusive=False, amount=log.amount is not None)
     k = pipe.n_stages
-    last = ev.code[ev.ends]
-    closed = (last == pipe.won_code) | (last == pipe.lost_code)
-    unknown = ev.unknown
-    close_lo = ev.lo[ev.ends]
+    last = ev.last("code")
+    closed = last >= pipe.won_code
+    if pipe.frozen_code is not None:
+        closed &= last != pipe.frozen_code
+    n_groups = len(names)
+    unknown = _left_out(ev, by, n_groups)
+    close_lo = ev.last("lo")
+    all_known = ev.all_known
     if s is not None:
         in_period = close_lo >= s
-        unknown += int(np.count_nonzero(closed & ~in_period & ~ev.known[ev.ends]))
+        if not all_known:
+            unsure = np.flatnonzero(closed & ~in_period & ~ev.last("known"))
+            if by is None:
+                unknown[0] += unsure.size
+            else:
+                unknown += np.bincount(ev.last("owner")[unsure], minlength=n_groups)
         closed &= in_period
     idx = np.flatnonzero(closed)
     won = last[idx] == pipe.won_code
     if by is None:
         group = np.zeros(idx.size, dtype=np.int64)
     else:
-        assert ev.owner is not None
-        group = ev.owner[ev.ends][idx].astype(np.int64)
-    n_groups = len(names)
+        assert log.owner is not None
+        group = ev.last("owner")[idx]
     reach, masks = _membership(ev, pipe, mode, idx, won)
     counts, sets = _stage_sets(group, n_groups, k + 1, reach, masks)
-    ids = log.deal_ids[ev.deal[ev.starts][idx]]
+    ids = log._ids_of(ev.first("deal")[idx])
     amounts = None
     if ev.amount is not None:
         amounts = np.nan_to_num(eng.last_amount(ev)[idx], nan=0.0)
     n_won = np.bincount(group[won], minlength=n_groups)
     n_lost = np.bincount(group[~won], minlength=n_groups)
+    cycle = close_lo[idx]
+    cycle -= ev.first("lo")[idx]
+    cycle_known = None if all_known else (ev.first("known") & ev.last("known"))[idx]
+    cycles = _group_stats(group, cycle, cycle_known, n_groups)
     dur: list[StageDurations | None] = [None] * n_groups
     if durations:
-        first_lo = ev.lo[ev.starts][idx]
-        cycle = close_lo[idx] - first_lo
-        cycle_known = ev.known[ev.starts][idx] & ev.known[ev.ends][idx]
-        dur = list(_durations_by_group(ev, pipe, idx, group, cycle, cycle_known, names))
+        dur = list(_durations_by_group(ev, pipe, idx, group, cycles, names))
     out = []
     for g, name in enumerate(names):
         stages = []
@@ -521,8 +554,9 @@ def _closed(
                 won=w,
                 lost=lo_,
                 win_rate=w / (w + lo_) if w + lo_ else math.nan,
+                cycle=cycles[g],
                 durations=dur[g],
-                unknown_time_deals=unknown,
+                unknown_time_deals=int(unknown[g]),
             )
         )
     return out
@@ -579,7 +613,8 @@ def closed_funnel(
     mode
         ``"cumulative"``, ``"classic"`` or ``"strict"`` (see the module notes).
     durations
-        Compute time in stage and cycle time (on by default).
+        Also compute the time in each stage (on by default; the cycle time
+        is always computed).
 
     Returns
     -------
@@ -602,7 +637,7 @@ def closed_funnel(
     (array([2., 1., 1.]), 0.5)
     >>> cf.funnel["Offer"].data.tolist()
     ['A']
-    >>> cf.durations.cycle.median_days
+    >>> cf.cycle.median_days
     5.5
     """
     results = _closed(log, pipeline, start, end, by, mode, durations)
@@ -757,12 +792,12 @@ def _snapshot(
     ev = eng.sorted_events(
         log, codes, upto=t, inclusive=True, amount=amount and log.amount is not None
     )
-    last = ev.code[ev.ends]
+    last = ev.at("code", ev.ends)
     if by is None:
         group = np.zeros(len(ev.starts), dtype=np.int64)
     else:
-        assert ev.owner is not None
-        group = ev.owner[ev.ends].astype(np.int64)
+        assert log.owner is not None
+        group = ev.at("owner", ev.ends).astype(np.int64)
     amt = eng.last_amount(ev) if ev.amount is not None else None
     return _Snapshot(pipe, ev, t, last, group, amt)
 
@@ -810,12 +845,13 @@ def active_funnel(
     key = grp * k + stage
     order = np.argsort(key, kind="stable")
     bounds = _segments(key, n_groups * k)
-    ids = log.deal_ids[ev.deal[ev.starts][o_idx][order]]
+    ids = log._ids_of(ev.at("deal", ev.starts[o_idx[order]]))
     amounts = None if snap.amount is None else snap.amount[o_idx][order]
 
     def per_group(mask: B) -> I64:
         return np.bincount(snap.group[mask], minlength=n_groups)
 
+    left_out = _left_out(ev, by, n_groups)
     n_won = per_group(last == pipe.won_code)
     n_lost = per_group(last == pipe.lost_code)
     n_frozen = per_group(last == pipe.frozen_code) if pipe.frozen_code is not None else None
@@ -844,7 +880,7 @@ def active_funnel(
                 lost=int(n_lost[g]),
                 frozen=0 if n_frozen is None else int(n_frozen[g]),
                 amount_unknown=unknown_amount,
-                unknown_time_deals=ev.unknown,
+                unknown_time_deals=int(left_out[g]),
             )
         )
     return out[0] if by is None else {r.name or "": r for r in out}
@@ -1122,9 +1158,9 @@ def time_to_close(
     won = last == pipe.won_code
     lost = last == pipe.lost_code
     closed = won | lost
-    first = ev.lo[ev.starts]
-    end = np.where(closed, ev.lo[ev.ends], snap.t if snap.t is not None else 0)
-    known = ev.known[ev.starts] & (~closed | ev.known[ev.ends])
+    first = ev.at("lo", ev.starts)
+    end = np.where(closed, ev.at("lo", ev.ends), snap.t if snap.t is not None else 0)
+    known = ev.at("known", ev.starts) & (~closed | ev.at("known", ev.ends))
     if snap.t is None:
         known &= closed  # without a snapshot time an open deal has no censoring time
     dur = (end - first) / DAY
@@ -1135,9 +1171,10 @@ def time_to_close(
     else:
         kind = np.where(lost, 1, np.where(won, 2, 0))
     out: list[SurvivalCurve] = []
+    left_out = _left_out(ev, by, len(names))
     for g in range(len(names)):
         sel = (snap.group == g) & known
-        unknown = int(np.count_nonzero((snap.group == g) & ~known)) + ev.unknown
+        unknown = int(np.count_nonzero((snap.group == g) & ~known)) + int(left_out[g])
         if outcome == "any":
             curve = kaplan_meier(dur[sel], kind[sel] == 1)
         else:
@@ -1236,10 +1273,10 @@ def monthly_volume(
     pipe, codes = eng.label_codes(log, pipeline)
     s, e = _instant(start, "start"), _instant(end, "end")
     ev = eng.sorted_events(log, codes, upto=e, inclusive=False, amount=log.amount is not None)
-    last = ev.code[ev.ends]
+    last = ev.at("code", ev.ends)
     won = last == pipe.won_code
-    known = ev.known[ev.ends]
-    close = ev.lo[ev.ends]
+    known = ev.at("known", ev.ends)
+    close = ev.at("lo", ev.ends)
     unknown = ev.unknown + int(np.count_nonzero(won & ~known))
     sel = won & known
     if s is not None:
@@ -1248,8 +1285,8 @@ def monthly_volume(
     if by is None:
         grp = np.zeros(months.size, np.int64)
     else:
-        assert ev.owner is not None
-        grp = ev.owner[ev.ends][sel].astype(np.int64)
+        assert log.owner is not None
+        grp = ev.at("owner", ev.ends)[sel].astype(np.int64)
     amt = eng.last_amount(ev)[sel] if ev.amount is not None else None
     rows: list[tuple[Cell, ...]] = []
     if months.size:
@@ -1361,21 +1398,23 @@ def stalled_deals(
     snap = _snapshot(log, pipeline, as_of, None, amount=False)
     ev, last = snap.ev, snap.last
     is_open = last < k
-    known = ev.known[ev.ends]
+    known = ev.at("known", ev.ends)
     unknown = ev.unknown + int(np.count_nonzero(is_open & ~known))
     t = snap.t if snap.t is not None else 0
-    idle = (t - ev.lo[ev.ends]) / DAY
+    last_lo = ev.at("lo", ev.ends)
+    idle = (t - last_lo) / DAY
     limit = np.array(limits, dtype=np.float64)[np.where(is_open, last, 0)]
     hit = np.flatnonzero(is_open & known & (idle > limit))
-    ids = log.deal_ids[ev.deal[ev.starts][hit]]
+    ids = log._ids_of(ev.at("deal", ev.starts[hit]))
+    owners = ev.at("owner", ev.ends) if log.owner is not None else None
     order = sorted(range(hit.size), key=lambda i: (-idle[hit[i]], str(ids[i])))
     rows: list[tuple[Cell, ...]] = []
     for i in order:
         d = int(hit[i])
-        owner = log.owners[int(ev.owner[ev.ends[d]])] if ev.owner is not None else None
+        owner = log.owners[int(owners[d])] if owners is not None else None
         ident = ids[i].item() if isinstance(ids[i], np.generic) else ids[i]
         rows.append(
-            (ident, owner, pipe.stages[int(last[d])], _iso(int(ev.lo[ev.ends[d]])), float(idle[d]))
+            (ident, owner, pipe.stages[int(last[d])], _iso(int(last_lo[d])), float(idle[d]))
         )
     cols = ("deal", "owner", "stage", "last_event", "idle_days")
     return StalledDeals(_iso(snap.t), ResultTable("stalled deals", cols, tuple(rows)), unknown)

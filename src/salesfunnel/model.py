@@ -262,3 +262,11 @@ class Funnel:
     def is_monotonic(self) -> bool:
         """True when no stage is larger than the one before it."""
         return not bool(self.non_monotonic.any())
+
+    def _repr_html_(self) -> str:
+        # Notebooks show the stages as a table; repr() stays the dataclass's
+        # (a Funnel is a value whose repr rebuilds it).
+        from ._table import ResultTable
+
+        rows = tuple((s.name, s.count, s.amount) for s in self.stages)
+        return ResultTable(self.name or "funnel", ("stage", "count", "amount"), rows)._repr_html_()

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._format import fmt_number, fmt_percent, json_number
+from ._table import ResultTable
 from .errors import FunnelDataError
 from .metrics import overall_conversion, step_conversion
 from .model import Funnel
@@ -70,6 +71,29 @@ class LeadsPlan:
         """Entries needed at the first stage."""
         return self.needed[0]
 
+    @property
+    def table(self) -> ResultTable:
+        """Per stage: entries needed and the step conversion used to get there.
+
+        >>> from salesfunnel import Funnel
+        >>> plan = leads_needed(10, Funnel.from_counts({"Calls": 200, "Paid": 10}))
+        >>> print(plan.table)
+        leads needed for 10
+        stage  needed  step_conversion
+        -----  ------  ---------------
+        Calls     200                —
+        Paid       10             0.05
+        """
+        rows = tuple(
+            (n, k, None if i == 0 else self.rates[i - 1])
+            for i, (n, k) in enumerate(zip(self.names, self.needed, strict=True))
+        )
+        return ResultTable(
+            f"leads needed for {fmt_number(self.target)}",
+            ("stage", "needed", "step_conversion"),
+            rows,
+        )
+
     def to_records(self) -> list[dict[str, Any]]:
         """One dict per stage: name, entries needed, step rate used."""
         return [
@@ -90,6 +114,12 @@ class LeadsPlan:
             for i, (n, k) in enumerate(zip(self.names, self.needed, strict=True))
         ]
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"LeadsPlan(target={self.target!r}, leads={self.leads}, stages={len(self.names)})"
+
+    def _repr_html_(self) -> str:
+        return self.table._repr_html_()
 
 
 def leads_needed(
@@ -207,6 +237,30 @@ class TeamPlan:
         """Closed deals the whole team can reach."""
         return sum(m.achievable for m in self.managers)
 
+    @property
+    def table(self) -> ResultTable:
+        """Per manager: capacity, overall conversion and what is achievable."""
+        rows = tuple(
+            (
+                m.manager,
+                m.capacity,
+                m.overall_conversion,
+                m.achievable,
+                m.average_amount,
+                m.achievable_amount,
+            )
+            for m in self.managers
+        )
+        cols = (
+            "manager",
+            "capacity",
+            "overall_conversion",
+            "achievable",
+            "average_amount",
+            "achievable_amount",
+        )
+        return ResultTable(f"feasible plan: {self.achievable} deals", cols, rows)
+
     def to_records(self) -> list[dict[str, Any]]:
         """One JSON-ready dict per manager."""
         return [
@@ -235,6 +289,13 @@ class TeamPlan:
         ]
         lines.append(f"team: {self.achievable} deals")
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        names = [m.manager for m in self.managers]
+        return f"TeamPlan(managers={names!r}, achievable={self.achievable})"
+
+    def _repr_html_(self) -> str:
+        return self.table._repr_html_()
 
 
 def feasible_plan(funnels: Mapping[str, Funnel], capacity: Mapping[str, float] | float) -> TeamPlan:

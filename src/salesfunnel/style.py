@@ -108,7 +108,7 @@ class Style:
     heading_size: float = 14.0
     legend_size: float = 12.0
     margin: float = 12.0
-    label_gutter: float = 0.45
+    label_gutter: float = 0.5
     show_ellipses: bool = True
     show_rims: bool = True
     show_sides: bool = True
@@ -199,15 +199,26 @@ class Style:
 def hsv_to_rgb(
     h: npt.NDArray[np.float64], s: npt.NDArray[np.float64], v: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.uint8]:
-    """Vectorised HSV -> RGB (all in [0, 1]) rounded to uint8, n x 3."""
-    h6 = (np.asarray(h, dtype=np.float64) % 1.0) * 6.0
-    i = np.floor(h6).astype(np.int64) % 6
-    f = h6 - np.floor(h6)
-    p = v * (1.0 - s)
-    q = v * (1.0 - s * f)
-    t = v * (1.0 - s * (1.0 - f))
-    r = np.choose(i, [v, q, p, p, t, v])
-    g = np.choose(i, [t, v, v, q, p, p])
-    b = np.choose(i, [p, p, t, v, v, q])
-    rgb = np.stack([r, g, b], axis=-1)
-    return np.floor(rgb * 255.0 + 0.5).clip(0, 255).astype(np.uint8)
+    """Vectorised HSV -> RGB (all in [0, 1]) rounded to uint8, n x 3.
+
+    Uses the closed form ``c_n = v - v s max(0, min(k, 4 - k, 1))`` with
+    ``k = (n + 6 h) mod 6`` for n = 5, 3, 1 (red, green, blue): a few array
+    operations for all channels at once.
+
+    >>> h, s, v = np.array([0.0, 1 / 3, 0.5]), np.array([1.0, 1.0, 0.0]), np.array([1.0, 1.0, 0.5])
+    >>> hsv_to_rgb(h, s, v)
+    array([[255,   0,   0],
+           [  0, 255,   0],
+           [128, 128, 128]], dtype=uint8)
+    """
+    h6 = (np.asarray(h, dtype=np.float64)[:, None] % 1.0) * 6.0
+    k = (_CHANNELS + h6) % 6.0
+    ramp = np.clip(np.minimum(k, 4.0 - k), 0.0, 1.0)
+    v = np.asarray(v, dtype=np.float64)[:, None]
+    s = np.asarray(s, dtype=np.float64)[:, None]
+    rgb = v - v * s * ramp
+    out: npt.NDArray[np.uint8] = np.floor(rgb * 255.0 + 0.5).clip(0, 255).astype(np.uint8)
+    return out
+
+
+_CHANNELS = np.array([5.0, 3.0, 1.0])
