@@ -512,30 +512,30 @@ def test_progress_only_on_a_terminal(tmp_path: Path) -> None:
     assert quiet.stderr == ""  # not a terminal: no progress
     leader, follower = pty.openpty()
     env = {**os.environ, "PYTHONPATH": str(SRC)}
-    proc = subprocess.run(
+    with subprocess.Popen(
         [sys.executable, "-m", "salesfunnel", "metrics", str(path), "--pipeline", "Call"],
         stdout=subprocess.PIPE,
         stderr=follower,
         env=env,
-        timeout=300,
-        check=False,
-    )
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            data = os.read(leader, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(leader)
+    ) as proc:
+        os.close(follower)
+        # Read the terminal while the command runs, so a full pty buffer never blocks it.
+        chunks = []
+        while True:
+            try:
+                data = os.read(leader, 65536)
+            except OSError:  # EIO: the child closed its end
+                break
+            if not data:
+                break
+            chunks.append(data)
+        os.close(leader)
+        out, _ = proc.communicate(timeout=300)
     shown = b"".join(chunks).decode("utf-8", "replace")
     assert proc.returncode == 0
     assert f"salesfunnel: reading {path}:" in shown
     assert "computing closed-deal funnels" in shown
-    assert proc.stdout.decode().startswith(f"{path}: 25,000 deals")
+    assert out.decode().startswith(f"{path}: 25,000 deals")
 
 
 def test_render_html_stage_click_jumps_to_its_row(tmp_path: Path) -> None:
