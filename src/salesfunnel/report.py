@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 
-from . import _engine as eng
 from ._format import EM_DASH, fmt_number, fmt_percent
 from ._html import escape, page, table
 from .chart import FunnelChart
@@ -276,51 +275,100 @@ def analyze(
 
 
 # -- deals behind the stages ------------------------------------------------------------
+def _deal_keys(log: DealLog) -> tuple[np.ndarray, np.ndarray]:
+    """Per event, a dense deal index 0..n-1, and the deal id of each index.
+
+    Uses only the log's public columns: ``deal`` holds either the ids
+    themselves (compact integer ids) or indices into the sorted ``deal_ids``.
+    """
+    uniq, dense = np.unique(np.asarray(log.deal), return_inverse=True)
+    table = log.deal_ids
+    if table.dtype.kind in "iu" and len(table) == len(uniq) and np.array_equal(uniq, table):
+        ids = uniq
+    else:
+        ids = table[uniq]
+    return dense.reshape(-1).astype(np.int64), ids
+
+
 def _deal_records(a: Analysis) -> dict[str, dict[str, Any]]:
-    """Deal id (as text) -> owner, amount, first and last event, status at ``as_of``."""
-    log = a.log
-    pipe, codes = eng.label_codes(log, a.pipeline)
-    n = log.n_deals
+    """Deal id (as text) -> owner, amount, first and last event, status at ``as_of``.
+
+    A deal's events are ordered by time, then by pipeline order (the history
+    rules). An undated wide-form event takes the time of the deal's previous
+    dated event in pipeline order: the wide form keeps dates in pipeline order.
+    """
+    log, pipe = a.log, a.pipeline
+    lut = np.array([pipe.code(x) if x in pipe else -1 for x in log.pipeline.labels], np.int64)
+    codes = lut[np.asarray(log.code, dtype=np.int64)]
+    dense, ids = _deal_keys(log)
+    n = len(ids)
     secs = log.time.view(np.int64)
     known = ~np.isnat(log.time)
+    lowest = np.iinfo(np.int64).min
+    # Wide-form logs (the only ones with undated events) keep dates in pipeline order.
+    keys = (codes, dense) if log.has_undated else (codes, secs, dense)
+    order = np.lexsort(keys)
+    d_s, c_s, k_s = dense[order], codes[order], known[order]
+    m = len(order)
+    starts = np.flatnonzero(np.r_[True, d_s[1:] != d_s[:-1]]) if m else np.zeros(0, np.int64)
+    group_start = np.repeat(starts, np.diff(np.r_[starts, m]))
+    pos = np.arange(m)
+    dated = np.maximum.accumulate(np.where(k_s, pos, -1)) if m else pos
+    usable = dated >= group_start
+    t_s = np.where(usable, secs[order][np.maximum(dated, 0)], lowest)
+
     first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
-    np.minimum.at(first, log.deal[known], secs[known])
-    np.maximum.at(last, log.deal[known], secs[known])
+    last = np.full(n, lowest, dtype=np.int64)
+    np.minimum.at(first, dense[known], secs[known])
+    np.maximum.at(last, dense[known], secs[known])
     has_time = np.zeros(n, dtype=bool)
-    has_time[log.deal[known]] = True
+    has_time[dense[known]] = True
 
     t = None
     if a.as_of is not None:
         moment = _one_time(a.as_of)
         t = None if moment is None else int(moment.astype(np.int64))
-    status = ["not started" if t is not None else EM_DASH] * n
-    owner: list[str | None] = [None] * n
-    amount = np.full(n, np.nan)
-    for upto in (None, t) if t is not None else (None,):
-        ev = eng.sorted_events(log, codes, upto=upto, inclusive=True, amount=log.amount is not None)
-        if len(ev.starts) == 0:
-            continue
-        deal_of = ev.deal[ev.starts]
-        final = ev.code[ev.ends]
-        amt = eng.last_amount(ev) if ev.amount is not None else None
-        for g, d in enumerate(deal_of.tolist()):
-            c = int(final[g])
-            status[d] = f"open: {pipe.labels[c]}" if c < pipe.n_stages else pipe.labels[c]
-            if ev.owner is not None:
-                owner[d] = log.owners[int(ev.owner[ev.ends[g]])]
-            if amt is not None:
-                amount[d] = amt[g]
+    kept = np.ones(m, dtype=bool) if t is None else t_s <= t
+
+    def last_where(mask: np.ndarray) -> np.ndarray:
+        """Per deal, the sorted position of its last event in ``mask`` (-1 if none)."""
+        out = np.full(n, -1, dtype=np.int64)
+        if m:
+            best = np.maximum.reduceat(np.where(mask, pos, -1), starts)
+            out[d_s[starts]] = np.where(best >= starts, best, -1)
+        return out
+
+    at_end = last_where(kept)
+    anywhere = last_where(np.ones(m, dtype=bool))
+    owner_col = None if log.owner is None else np.asarray(log.owner)[order]
+    amount_col = None if log.amount is None else np.asarray(log.amount)[order]
+    paid = (
+        None
+        if amount_col is None
+        else (last_where(kept & ~np.isnan(amount_col)), last_where(~np.isnan(amount_col)))
+    )
     out: dict[str, dict[str, Any]] = {}
     for d in range(n):
-        ident = log.deal_ids[d]
+        ident = ids[d]
         key = str(ident.item() if isinstance(ident, np.generic) else ident)
+        p = int(at_end[d])
+        if p >= 0:
+            c = int(c_s[p])
+            status = f"open: {pipe.labels[c]}" if c < pipe.n_stages else pipe.labels[c]
+        else:
+            status = "not started"
+        q = p if p >= 0 else int(anywhere[d])
+        owner = "" if owner_col is None or q < 0 else log.owners[int(owner_col[q])]
+        amount = None
+        if paid is not None and amount_col is not None:
+            r = int(paid[0][d]) if paid[0][d] >= 0 else int(paid[1][d])
+            amount = None if r < 0 else fmt_number(float(amount_col[r]))
         out[key] = {
-            "owner": owner[d] or "",
-            "amount": None if math.isnan(amount[d]) else fmt_number(float(amount[d])),
+            "owner": owner,
+            "amount": amount,
             "first": _when(str(np.datetime64(int(first[d]), "s"))) if has_time[d] else EM_DASH,
             "last": _when(str(np.datetime64(int(last[d]), "s"))) if has_time[d] else EM_DASH,
-            "status": status[d],
+            "status": status,
         }
     return out
 
@@ -447,7 +495,8 @@ def _num(value: object) -> str:
 
 
 def _pct(value: object) -> str:
-    return fmt_percent(value if isinstance(value, float) else None)
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return fmt_percent(float(value) if ok else None)  # type: ignore[arg-type]
 
 
 def _p_value(p: float | None) -> str:
@@ -455,29 +504,21 @@ def _p_value(p: float | None) -> str:
 
 
 def _closed_table(cf: ClosedFunnel, caption: str) -> str:
-    t = cf.table
-    idx = {c: i for i, c in enumerate(t.columns)}
-    headers = ["stage", "deals", "amount", "of previous", "of first"]
-    has_days = "median_days" in idx
-    if has_days:
-        headers += ["median days", "mean days", "p90 days"]
-    rows = []
-    for r in t.rows:
-        row: list[object] = [
-            r[0],
-            _num(r[idx["deals"]]),
-            _num(r[idx["amount"]]),
-            _pct(r[idx["step_conversion"]]),
-            _pct(r[idx["conversion_from_first"]]),
-        ]
-        if has_days:
-            row += [
-                _num(r[idx["median_days"]]),
-                _num(r[idx["mean_days"]]),
-                _num(r[idx["p90_days"]]),
-            ]
-        rows.append(row)
-    return table(headers, rows, caption=caption, numeric=[False] + [True] * (len(headers) - 1))
+    # Read columns by name: optional ones (amount, durations) come and go with the data.
+    recs = cf.table.to_records()
+    spec = [
+        ("deals", "deals", _num),
+        ("amount", "amount", _num),
+        ("step_conversion", "of previous", _pct),
+        ("conversion_from_first", "of first", _pct),
+        ("median_days", "median days", _num),
+        ("mean_days", "mean days", _num),
+        ("p90_days", "p90 days", _num),
+    ]
+    present = [item for item in spec if item[0] in cf.table.columns]
+    headers = ["stage", *(h for _, h, _ in present)]
+    rows = [[r["stage"], *(f(r[c]) for c, _, f in present)] for r in recs]
+    return table(headers, rows, caption=caption, numeric=[False] + [True] * len(present))
 
 
 def _active_table(af: ActiveFunnel, caption: str) -> str:
@@ -556,7 +597,15 @@ def _durations_tables(a: Analysis) -> str:
     if d is None:
         return ""
     rows: list[list[object]] = [
-        [r[0], _num(r[1]), _num(r[2]), _num(r[4]), _num(r[3]), _num(r[5])] for r in d.stages.rows
+        [
+            r["stage"],
+            _num(r["deals"]),
+            _num(r["unknown_time"]),
+            _num(r["median_days"]),
+            _num(r["mean_days"]),
+            _num(r["p90_days"]),
+        ]
+        for r in d.stages.to_records()
     ]
     cy = d.cycle
     rows.append(
@@ -600,7 +649,15 @@ def _durations_tables(a: Analysis) -> str:
 def _forecast_tables(a: Analysis) -> str:
     fc = a.forecast
     rows = [
-        [r[0], _num(r[1]), _num(r[2]), _pct(r[4]), _num(r[5]), _num(r[6])] for r in fc.table.rows
+        [
+            r["stage"],
+            _num(r["open_deals"]),
+            _num(r.get("amount")),
+            _pct(r["probability"]),
+            _num(r["expected_won"]),
+            _num(r.get("expected_amount")),
+        ]
+        for r in fc.table.to_records()
     ]
     rows.append(
         [
@@ -738,8 +795,14 @@ def _stalled_table(a: Analysis, limit: int = 25) -> str:
     if not len(s):
         return '<p class="note">No open deal is idle beyond the threshold.</p>'
     rows = [
-        [r[0], r[1] or EM_DASH, r[2], _when(str(r[3]) if r[3] is not None else None), _num(r[4])]
-        for r in s.table.rows[:limit]
+        [
+            r["deal"],
+            r["owner"] or EM_DASH,
+            r["stage"],
+            _when(None if r["last_event"] is None else str(r["last_event"])),
+            _num(r["idle_days"]),
+        ]
+        for r in s.table.to_records()[:limit]
     ]
     more = f" (the {limit} longest of {len(s)})" if len(s) > limit else ""
     return table(
@@ -803,7 +866,10 @@ def _cards(a: Analysis) -> str:
 
 
 def _expected_amount_card(a: Analysis) -> tuple[str, str]:
-    unknown = sum(int(u) for u in a.forecast.table.column("amount_unknown") if u is not None)
+    t = a.forecast.table
+    if "amount_unknown" not in t.columns or a.log.amount is None:
+        return EM_DASH, "expected won amount (the log has no amounts)"
+    unknown = sum(int(u) for u in t.column("amount_unknown") if isinstance(u, (int, float)))
     if a.active.open_deals and unknown >= a.active.open_deals:
         return EM_DASH, "expected won amount (open deals have no amount)"
     note = f" ({unknown} open deals without an amount)" if unknown else ""
