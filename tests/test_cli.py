@@ -471,6 +471,10 @@ def test_maven_metrics_wide_form() -> None:
     assert set(payload["by_owner"]) == agents
     assert len(agents) == 30
     assert payload["closed"]["cycle"]["median_days"] == 45  # SOURCE.md: median 45 days
+    text = run("metrics", MAVEN_CSV, *MAVEN_ARGS).stdout
+    assert "win rate 63.2%, median cycle 45 d" in text
+    # Open deals carry no close_value: the expected amount is unknown, not 0.
+    assert "expected amount: \u2014 (open deals have no amount)" in text
 
 
 @needs_maven

@@ -33,7 +33,7 @@ from .errors import FunnelDataError
 from .metrics import metrics_table
 from .pipeline import Pipeline
 from .readers import read_counts
-from .report import Analysis, analyze, build_report
+from .report import Analysis, _expected_amount_card, analyze, build_report
 from .style import Style
 
 PROG = "salesfunnel"
@@ -384,6 +384,11 @@ def _owner_table(a: Analysis) -> ResultTable:
     return ResultTable("per owner", cols, tuple(rows))
 
 
+def _expected_amount(a: Analysis) -> str:
+    value, note = _expected_amount_card(a)
+    return value + note[len("expected won amount") :]
+
+
 def _bottleneck_line(a: Analysis) -> str:
     neck = a.bottleneck
     if neck is None:
@@ -456,7 +461,7 @@ def _metrics_text(a: Analysis, by_owner: bool, source: str) -> str:
         f"Forecast (win probability learned from {fmt_number(fc.trained_on)} closed deals)",
         _text(fc.table),
         f"expected wins: {fmt_number(round(fc.expected_won, 2))}, "
-        f"expected amount: {fmt_number(round(fc.expected_amount, 2))}",
+        f"expected amount: {_expected_amount(a)}",
         "",
     ]
     if by_owner:
