@@ -83,7 +83,7 @@ chart_sizes = st.tuples(st.integers(160, 640), st.integers(120, 480))
 
 # -- deal logs (deal-history analytics) ---------------------------------------------
 @st.composite
-def pipelines(draw: st.DrawFn, max_stages: int = 4) -> Pipeline:
+def pipelines(draw: st.DrawFn, max_stages: int = 9) -> Pipeline:
     """A pipeline of 1..max_stages open stages, with or without a frozen label."""
     n = draw(st.integers(min_value=1, max_value=max_stages))
     frozen = "Frozen" if draw(st.booleans()) else None

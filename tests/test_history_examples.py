@@ -23,6 +23,7 @@ import pytest
 
 from salesfunnel import (
     DealLog,
+    FunnelDataError,
     Pipeline,
     active_funnel,
     closed_funnel,
@@ -227,3 +228,101 @@ def test_results_serialise_without_nan() -> None:
     assert math.isnan(empty.win_rate)
     assert json.loads(empty.to_json())["win_rate"] is None
     assert repr(empty).startswith("ClosedFunnel(name=None, mode='cumulative', deals=0")
+
+
+def test_lost_after_moving_back_counts_up_to_the_furthest_stage() -> None:
+    rows = [(7, "A", 1), (7, "C", 2), (7, "B", 3), (7, "L", 4)]
+    log = DealLog.from_records([{"deal": d, "stage": s, "time": day(t)} for d, s, t in rows], P)
+    assert closed_funnel(log).funnel.counts.tolist() == [1, 1, 1, 0]
+    assert closed_funnel(log, mode="classic").funnel.counts.tolist() == [1, 1, 1, 0]
+    # Strict: A, then C skips B; the later B completes A, B but C came before it.
+    assert closed_funnel(log, mode="strict").funnel.counts.tolist() == [1, 1, 0, 0]
+
+
+def test_bad_arguments_are_named() -> None:
+    with pytest.raises(FunnelDataError, match="mode must be"):
+        closed_funnel(LOG, mode="funnel")  # type: ignore[call-overload]
+    with pytest.raises(FunnelDataError, match="by must be None or 'owner'"):
+        active_funnel(LOG, by="team")  # type: ignore[call-overload]
+    with pytest.raises(FunnelDataError, match="end must not be before start"):
+        closed_funnel(LOG, start=day(5), end=day(2))
+    with pytest.raises(FunnelDataError, match="as_of: unparsable"):
+        active_funnel(LOG, as_of="yesterday")
+    with pytest.raises(FunnelDataError, match="lack the stage 'C'"):
+        forecast(LOG, method="weighted", probabilities={"A": 0.1, "B": 0.2})
+    with pytest.raises(FunnelDataError, match=r"probability of 'A' must be in \[0, 1\]"):
+        forecast(LOG, method="weighted", probabilities={"A": 1.5, "B": 0.2, "C": 0.3})
+    with pytest.raises(FunnelDataError, match="needs probabilities"):
+        forecast(LOG, method="weighted")
+    with pytest.raises(FunnelDataError, match="max_days names 'W'"):
+        stalled_deals(LOG, max_days={"W": 3})
+    with pytest.raises(FunnelDataError, match="outcome must be"):
+        time_to_close(LOG, outcome="closed")  # type: ignore[call-overload]
+    no_owner = DealLog.from_records([{"deal": 1, "stage": "A", "time": day(1)}], P)
+    with pytest.raises(FunnelDataError, match="needs a log built with an owner column"):
+        closed_funnel(no_owner, by="owner")
+    other = Pipeline(["A", "B"], won="W", lost="L")
+    with pytest.raises(FunnelDataError, match="lacks"):
+        closed_funnel(LOG, other)  # LOG uses C and F
+
+
+def test_every_result_exports_records_json_html_and_pandas() -> None:
+    from salesfunnel import receivables_aging
+
+    results = [
+        closed_funnel(LOG),
+        active_funnel(LOG, as_of=day(3)),
+        stage_durations(LOG),
+        time_to_close(LOG, as_of=day(10)),
+        forecast(LOG, as_of=day(10)),
+        monthly_volume(LOG),
+        stalled_deals(LOG, as_of=day(12), max_days=1),
+        receivables_aging([{"customer": "x", "amount": 5, "due": day(1)}], day(12)),
+    ]
+    try:
+        import pandas  # noqa: F401 - only to know whether to_pandas() can run
+    except ImportError:  # pragma: no cover - pandas is optional
+        has_pandas = False
+    else:
+        has_pandas = True
+    for result in results:
+        records = result.to_records()
+        assert records
+        assert isinstance(records[0], dict)
+        payload = json.loads(result.to_json())
+        assert "nan" not in result.to_json().lower()
+        assert isinstance(payload, dict)
+        assert "<table" in result._repr_html_()
+        assert repr(result).startswith(type(result).__name__ + "(")
+        if has_pandas:
+            assert len(result.to_pandas()) >= 1
+
+
+def test_long_pipelines_count_every_stage_in_every_mode() -> None:
+    # Ten stages: label codes reach 12, beyond a byte's worth of bits.
+    long = Pipeline([f"S{i}" for i in range(10)], won="W", lost="L", frozen="F")
+    stages = [f"S{i}" for i in range(10)]
+    rows = [{"deal": 1, "stage": s, "time": day(i + 1)} for i, s in enumerate(stages)]
+    rows.append({"deal": 1, "stage": "W", "time": day(20)})
+    rows += [{"deal": 2, "stage": "S9", "time": day(1)}, {"deal": 2, "stage": "L", "time": day(2)}]
+    log = DealLog.from_records(rows, long)
+    assert closed_funnel(log).funnel.counts.tolist() == [2] * 10 + [1]
+    assert closed_funnel(log, mode="classic").funnel.counts.tolist() == [1] * 9 + [2, 1]
+    assert closed_funnel(log, mode="strict").funnel.counts.tolist() == [1] * 11
+
+
+def test_many_owners_take_the_unpacking_path_with_the_same_answers() -> None:
+    # 40 owners need 6 key bits: with the label code they no longer fit in one
+    # byte, so the engine unpacks codes instead of using its byte lookup table.
+    records = [
+        {"deal": deal, "stage": stage, "time": day(d), "owner": f"o{deal % 40:02d}"}
+        for deal, stage, d in EVENTS
+    ] + [{"deal": 100 + i, "stage": "A", "time": day(1), "owner": f"o{i:02d}"} for i in range(40)]
+    many = DealLog.from_records(records, P, owner="owner")
+    plain = DealLog.from_records([{k: r[k] for k in ("deal", "stage", "time")} for r in records], P)
+    for mode in ("cumulative", "classic", "strict"):
+        a = closed_funnel(many, mode=mode)  # type: ignore[call-overload]
+        b = closed_funnel(plain, mode=mode)  # type: ignore[call-overload]
+        assert a.to_json() == b.to_json()
+    assert stage_durations(many).to_json() == stage_durations(plain).to_json()
+    assert len(closed_funnel(many, by="owner")) == 40

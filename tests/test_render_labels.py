@@ -151,3 +151,10 @@ def test_crowded_labels_go_to_two_lines_before_losing_numbers() -> None:
     assert "Stage 2: 800" in texts
     assert "80.0% of first \u00b7 80.0% of previous" in texts
     assert chart.label_notes == ()  # nothing cut or hidden: only rearranged
+
+
+def test_percentages_that_overflow_show_an_em_dash_not_inf() -> None:
+    f = Funnel.from_counts({"Tiny": 3e-307, "One": 1})
+    texts = " ".join(_texts(FunnelChart(f, width=600, height=400)))
+    assert "inf" not in texts
+    assert "\u2014 of first" in texts

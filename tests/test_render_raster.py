@@ -370,3 +370,12 @@ def test_switching_a_layer_off_removes_exactly_its_shapes() -> None:
         # repr leaves out the style carried by gradients, which differs by the flag
         others = [repr(s) for s in full.shapes if s.layer is not layer]
         assert [repr(s) for s in geo.shapes if s.layer is not layer] == others
+
+
+def test_hit_masks_from_threads_match_serial() -> None:
+    serial = [c.hit_mask().copy() for c in _charts()]
+    charts = _charts()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        threaded = list(pool.map(lambda c: c.hit_mask(), charts + charts))
+    for k, mask in enumerate(threaded):
+        assert np.array_equal(mask, serial[k % len(serial)])

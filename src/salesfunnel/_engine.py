@@ -161,11 +161,29 @@ class Events:
         return bool(self.known.all())
 
     def open_codes(self, n_stages: int) -> npt.NDArray[np.int8]:
-        """Per sorted event, its code if an open stage, else -1.
+        """Per sorted event, its code if an open stage, else -1 (cached).
 
         When code, undated flag and owner fit in the key's low byte, one cast
         to uint8 and a 256-entry lookup table replace the unpacking passes.
         """
+        slot = f"open:{n_stages}"
+        cached = self._at_cache.get(slot)
+        if cached is None:
+            cached = self._at_cache[slot] = self._open_codes(n_stages)
+        return cached
+
+    def group(self) -> npt.NDArray[np.int32]:
+        """Per sorted event, the index of its deal among the kept deals (cached)."""
+        cached = self._at_cache.get("group")
+        if cached is None:
+            # A running count of deal starts: two passes, unlike np.repeat's loop per deal.
+            cached = np.zeros(len(self.code) if self._key is None else len(self._key), np.int32)
+            cached[self.starts[1:]] = 1
+            np.cumsum(cached, out=cached)
+            self._at_cache["group"] = cached
+        return cached
+
+    def _open_codes(self, n_stages: int) -> npt.NDArray[np.int8]:
         _, n_codes, n_und, n_owner, _ = self._layout
         lut = np.full(256, -1, dtype=np.int8)
         values = np.arange(256)
@@ -266,14 +284,16 @@ def sorted_events(
         amt0 = None if amt is None else np.zeros(0, np.float64)
         layout0 = (1, 1, 0, n_owner, 0)
         return Events(None, layout0, cols, amt0, empty, empty, unknown, unknown_by_owner)
+    rel: I64 | None = None
     if undated is not None:
         placed = lo != _MIN
         base = int(lo[placed].min()) - 1 if placed.any() else 0
         rel = np.where(placed, lo - base, 0)
+        n_time = _bits(int(rel.max()))
     else:
+        # Times enter the key as lo - base, added in place (no temporary column).
         base = int(lo.min()) - 1
-        rel = lo - base
-    n_time = _bits(int(rel.max()))
+        n_time = _bits(int(lo.max()) - base)
     n_codes = _bits(int(code.max()))
     n_und = 0 if undated is None else 1
     layout = (n_time, n_codes, n_und, n_owner, base)
@@ -286,8 +306,12 @@ def sorted_events(
             key <<= n_time
         else:
             key = np.left_shift(deal, n_time)
-        key |= rel
-        del rel
+        if rel is None:
+            key += lo
+            key -= base
+        else:
+            key |= rel
+            del rel
         n_low = n_codes + n_und + n_owner
         if n_low <= 15:
             # Assemble the low fields in a 2-byte array: two passes over the
@@ -323,7 +347,7 @@ def sorted_events(
         cols = {}  # every column unpacks from the key on demand
     else:  # pragma: no cover - needs a time span of centuries in seconds
         und = np.zeros(n, bool) if undated is None else undated
-        perm = np.lexsort((und, code, rel, deal))
+        perm = np.lexsort((und, code, lo, deal))
         sorted_key = None
         s_deal = deal[perm].astype(np.int64) - log._offset
         cols = {
@@ -353,7 +377,8 @@ def furthest_open(ev: Events, n_stages: int) -> npt.NDArray[np.int8]:
 
 def entered_bits(ev: Events) -> I64:
     """Per deal, a bit mask of the label codes it has events for."""
-    return np.bitwise_or.reduceat(np.left_shift(1, ev.code), ev.starts)
+    bits = np.left_shift(np.int64(1), ev.code.astype(np.int64))  # int8 would overflow
+    return np.bitwise_or.reduceat(bits, ev.starts)
 
 
 def strict_depth(ev: Events, n_stages: int) -> I64:
@@ -391,10 +416,9 @@ def last_amount(ev: Events) -> F64:
     return out
 
 
-def group_of_events(ev: Events) -> I64:
+def group_of_events(ev: Events) -> npt.NDArray[np.int32]:
     """Per sorted event, the index of its deal's group."""
-    sizes = ev.ends - ev.starts + 1
-    return np.repeat(np.arange(len(ev.starts), dtype=np.int64), sizes)
+    return ev.group()
 
 
 def stage_times(ev: Events, chosen: B, n_stages: int) -> list[tuple[I64, I64, B]]:
@@ -405,18 +429,25 @@ def stage_times(ev: Events, chosen: B, n_stages: int) -> list[tuple[I64, I64, B]
     stage, (deal groups, totals, known) over the chosen deals that visited it,
     where ``known`` is False when any visit had an undated end.
     """
-    n = len(ev.code)
-    has_next = np.ones(n, dtype=bool)
-    has_next[ev.ends] = False
-    sizes = ev.ends - ev.starts + 1
-    cand = has_next & np.repeat(chosen, sizes) & (ev.code < n_stages)
+    open_code = ev.open_codes(n_stages)
+    all_groups = ev.group()
+    cand = chosen[all_groups]
+    cand &= open_code >= 0
+    cand[ev.ends] = False  # a deal's last event has no next event
     v = np.flatnonzero(cand)
-    del cand, has_next
-    group = np.repeat(np.arange(len(ev.starts), dtype=np.int64), sizes)[v]
-    dur = ev.lo[v + 1] - ev.lo[v]
-    ok = ev.known[v] & ev.known[v + 1]
-    dur[~ok] = 0
-    stage = ev.code[v].astype(np.int16)
+    del cand
+    group = all_groups[v]
+    nxt = v + 1
+    dur = ev.at("lo", nxt)
+    dur -= ev.at("lo", v)
+    if ev.all_known:
+        ok = np.ones(v.size, dtype=bool)
+    else:
+        ok = ev.at("known", v) & ev.at("known", nxt)
+        dur[~ok] = 0
+    del nxt
+    stage = open_code[v].astype(np.int16)
+    del open_code
     # A stable radix sort by stage keeps each stage's visits in deal order.
     order = np.argsort(stage, kind="stable")
     bounds = np.zeros(n_stages + 1, dtype=np.int64)
@@ -430,7 +461,8 @@ def stage_times(ev: Events, chosen: B, n_stages: int) -> list[tuple[I64, I64, B]
             continue
         g = group[a:b]
         first = np.flatnonzero(np.concatenate(([True], g[1:] != g[:-1])))
+        groups = g[first].astype(np.int64)
         out.append(
-            (g[first], np.add.reduceat(dur[a:b], first), np.logical_and.reduceat(ok[a:b], first))
+            (groups, np.add.reduceat(dur[a:b], first), np.logical_and.reduceat(ok[a:b], first))
         )
     return out

@@ -25,7 +25,10 @@ def fmt_percent(rate: float | None, digits: int = 1) -> str:
     """
     if rate is None or not math.isfinite(rate):
         return EM_DASH
-    return f"{rate * 100:.{digits}f}%"
+    percent = float(rate) * 100.0  # a Python float: overflow gives inf, not a warning
+    if not math.isfinite(percent):
+        return EM_DASH  # a finite rate beyond 1e306 has no percentage worth printing
+    return f"{percent:.{digits}f}%"
 
 
 def fmt_number(value: float | None) -> str:

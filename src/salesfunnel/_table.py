@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ._format import EM_DASH, fmt_number
+from ._format import EM_DASH, fmt_number, fmt_percent
 
 if TYPE_CHECKING:
     import pandas
@@ -31,13 +31,22 @@ def _json_cell(value: Cell) -> Cell:
     return value
 
 
-def _text_cell(value: Cell) -> str:
+# Columns holding fractions in [0, 1]: shown as percentages in text for people,
+# kept as fractions in rows, records, JSON and pandas.
+_RATE_WORDS = frozenset({"conversion", "rate", "probability", "share"})
+
+
+def _is_rate(column: str) -> bool:
+    return not _RATE_WORDS.isdisjoint(column.split("_"))
+
+
+def _text_cell(value: Cell, rate: bool = False) -> str:
     if value is None:
         return EM_DASH
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (int, float)):
-        return fmt_number(float(value))
+        return fmt_percent(float(value)) if rate else fmt_number(float(value))
     return str(value)
 
 
@@ -98,7 +107,11 @@ class ResultTable:
         return frame
 
     def _text_rows(self) -> list[tuple[str, ...]]:
-        return [tuple(_text_cell(_json_cell(v)) for v in row) for row in self.rows]
+        rates = [_is_rate(c) for c in self.columns]
+        return [
+            tuple(_text_cell(_json_cell(v), r) for v, r in zip(row, rates, strict=True))
+            for row in self.rows
+        ]
 
     def __str__(self) -> str:
         rows: list[Sequence[str]] = [self.columns, *self._text_rows()]

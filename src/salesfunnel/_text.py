@@ -76,6 +76,10 @@ def clean(text: str) -> str:
     >>> clean("a\\nb\\x00c")
     'a b\ufffdc'
     """
+    if text.isprintable():
+        # No controls, separators other than space, surrogates or non-characters:
+        # nothing to replace (the common case, without a loop over characters).
+        return text
     out = []
     for ch in text:
         if ch in "\t\n\r\x0b\x0c":

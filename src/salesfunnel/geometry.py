@@ -183,7 +183,7 @@ class Side:
         """Top and bottom y of the side in each column at ``xs`` (top > bottom: empty)."""
         ax = np.abs(xs - self.cx)
         sx, _ = self.start
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             q0 = np.clip(ax / self.r0, 0.0, 1.0) if self.r0 > 0 else np.ones_like(ax)
             top = self.y0 + self.b0 * np.sqrt(1.0 - q0 * q0)
             if self.r1 > 0:
@@ -344,6 +344,9 @@ class Geometry:
 
 
 # -- layout ------------------------------------------------------------------------
+
+
+_INVISIBLE = 1e-6  # layout pixels
 
 
 class _Builder:
@@ -523,8 +526,6 @@ def layout(
     vmax = max(float(f.counts.max()) for _, f in funnels)
     k = len(funnels)
     col_w = (right - left) / k
-    label_size = style.label_size
-    lh = line_height(label_size)
     gutter = col_w * style.label_gutter if style.show_labels else 0.0
     zone_w = col_w - gutter
     pad = max(style.outline_width, style.rim_width) / 2 + 1.0
@@ -581,126 +582,50 @@ def layout(
         radii = big_r * share
         boosted = (counts > 0) & (radii < min_visible * big_r)
         radii = np.where(boosted, min_visible * big_r, radii)
+        # Below a millionth of a pixel nothing can show at any scale; such a stage
+        # is still clickable (its hit target) and labelled with its count.
+        radii = np.where(radii < _INVISIBLE, 0.0, radii)
 
+        slices = [
+            _Slice(
+                cx,
+                float(ys[i]),
+                float(ys[i + 1]),
+                float(radii[i]),
+                float(radii[i]) * style.taper,
+                kr * float(radii[i]),
+                kr * (float(radii[i]) * style.taper),
+                style.hue(i, n_max),
+                bool(boosted[i]),
+                style,
+            )
+            for i in range(n)
+        ]
         pending: list[_Pending] = []
-        for i in range(n):
-            y0, y1 = float(ys[i]), float(ys[i + 1])
-            r0 = float(radii[i])
-            r1 = r0 * style.taper
-            b0, b1 = kr * r0, kr * r1
-            hue = style.hue(i, n_max)
-            grad = Gradient(hue, cx - r0, cx + r0, style)
+        for i, sl in enumerate(slices):
             tip = texts[i].tooltip
-            rim = Ellipse(cx, y0, r0, b0)
-            side = Side(cx, y0, r0, b0, y1, r1, b1, grad, _own_exit(r0, r1, y1 - y0, b0))
+            above = slices[i - 1] if i > 0 else None
+            below_b = slices[i + 1].b0 if i + 1 < n else 0.0
             if counts[i] > 0:
-                rid_side = b.region(key, j, i, "side", side.polygon(), tip)
                 # The stage's own hit target, painted first so it only claims pixels
                 # nothing else covers: at least one pixel, or min_hit wide and high.
-                prev_b = kr * float(radii[i - 1]) * style.taper if i > 0 else 0.0
-                next_b = kr * float(radii[i + 1]) if i + 1 < n else 0.0
-                ty = (y0 + prev_b + y1 - next_b) / 2
+                ty = (sl.y0 + (above.b1 if above else 0.0) + sl.y1 - below_b) / 2
                 side_len = min(max(min_hit, 1.0), width, height)
                 tx0 = min(max(cx - side_len / 2, 0.0), width - side_len)
                 ty0 = min(max(ty - side_len / 2, 0.0), height - side_len)
                 target = Rect(tx0, ty0, tx0 + side_len, ty0 + side_len)
-                b.add(Layer.ELLIPSE, rid_side, target)
-            if r0 > 0:
-                rid_rim = b.region(key, j, i, "rim", rim.polygon(), tip)
-                rid_side = b.region(key, j, i, "side", side.polygon(), tip)
-                if style.show_ellipses:
-                    b.add(
-                        Layer.ELLIPSE, rid_rim, Ellipse(cx, y0, r0, b0, fill=style.inner_color(hue))
-                    )
-                if style.show_rims and style.rim_width > 0:
-                    b.add(
-                        Layer.RIM,
-                        rid_rim,
-                        Ellipse(
-                            cx,
-                            y0,
-                            r0,
-                            b0,
-                            stroke=style.stage_rim_color(hue),
-                            width=style.rim_width,
-                            dashed=bool(boosted[i]),
-                        ),
-                    )
-                if style.show_sides:
-                    b.add(Layer.SIDE, rid_side, side)
-                if style.show_covers:
-                    b.add(Layer.COVER, rid_side, Ellipse(cx, y1, r1, b1, fill=grad, front=True))
-                if style.show_outline and style.outline_width > 0:
-                    t = side.t0
-                    if i > 0:
-                        pr = float(radii[i - 1]) * style.taper
-                        t = max(t, _edge_exit(r0, r1, y1 - y0, pr, kr * pr))
-                    if t < 1.0:
-                        ex = r0 + (r1 - r0) * t
-                        ey = y0 + (y1 - y0) * t
-                        for sign in (-1.0, 1.0):
-                            b.add(
-                                Layer.OUTLINE,
-                                rid_side,
-                                Line(
-                                    cx + sign * ex,
-                                    ey,
-                                    cx + sign * r1,
-                                    y1,
-                                    style.outline_color,
-                                    style.outline_width,
-                                    dashed=bool(boosted[i]),
-                                ),
-                            )
-                    b.add(
-                        Layer.OUTLINE,
-                        rid_side,
-                        Ellipse(
-                            cx,
-                            y1,
-                            r1,
-                            b1,
-                            stroke=style.outline_color,
-                            width=style.outline_width,
-                            dashed=bool(boosted[i]),
-                            front=True,
-                        ),
-                    )
+                b.add(Layer.ELLIPSE, b.region(key, j, i, "side", sl.side.polygon(), tip), target)
+            if sl.r0 > 0:
+                _stage_shapes(b, key, j, i, sl, above, tip, style)
             if not style.show_labels:
                 continue
-            lines = texts[i].full
-            block_w = max(text_width(s, label_size) for s in lines)
-            block_h = len(lines) * lh
-            room_top, room_bottom = y0 + b0 + 1, y1 - 1
-            if block_w <= 2 * r1 * 0.9 - 6 and block_h <= room_bottom - room_top:
-                face = style.face_color(hue)
-                color = style.text_color if _luminance(face) > 0.55 else style.light_text_color
-                ty0 = (room_top + room_bottom) / 2 - block_h / 2
-                rect = Rect(cx - block_w / 2, ty0, cx + block_w / 2, ty0 + block_h)
-                rid = b.region(key, j, i, "label", rect.polygon(), tip)
-                for li, s in enumerate(lines):
-                    w = text_width(s, label_size)
-                    b.add(
-                        Layer.LABEL,
-                        rid,
-                        Text(
-                            cx,
-                            ty0 + li * lh + ascent(label_size),
-                            s,
-                            label_size,
-                            color,
-                            "middle",
-                            w,
-                        ),
-                    )
-                b.add(Layer.LABEL, rid, rect)
+            if _inside_label(b, key, j, i, sl, texts[i].full, tip, style):
                 continue
-            ym = (y0 + b0 + y1) / 2
-            frac = (ym - y0) / (y1 - y0) if y1 > y0 else 0.0
-            edge_x = cx + r0 + (r1 - r0) * frac + (1.0 if r0 > 0 else 0.0)
-            pending.append(
-                _Pending(i, ym, (edge_x, ym), texts[i], tip, clean(funnel.stages[i].name))
-            )
+            ym = (sl.y0 + sl.b0 + sl.y1) / 2
+            frac = (ym - sl.y0) / (sl.y1 - sl.y0) if sl.y1 > sl.y0 else 0.0
+            edge_x = cx + sl.r0 + (sl.r1 - sl.r0) * frac + (1.0 if sl.r0 > 0 else 0.0)
+            name = clean(funnel.stages[i].name)
+            pending.append(_Pending(i, ym, (edge_x, ym), texts[i], tip, name))
         if pending:
             # Labels start just right of this funnel's own widest slice: a narrower
             # funnel (on the shared scale) leaves its labels more room.
@@ -711,6 +636,106 @@ def layout(
     return Geometry(
         width, height, tuple(b.shapes), tuple(b.regions), tuple(b.notes), " ".join(descriptions)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Slice:
+    """One stage's slice of the cone: top ellipse (y0, r0, b0), bottom ellipse (y1, r1, b1)."""
+
+    cx: float
+    y0: float
+    y1: float
+    r0: float
+    r1: float
+    b0: float
+    b1: float
+    hue: float
+    boosted: bool
+    style: Style = field(repr=False)
+
+    @property
+    def gradient(self) -> Gradient:
+        return Gradient(self.hue, self.cx - self.r0, self.cx + self.r0, self.style)
+
+    @property
+    def side(self) -> Side:
+        t0 = _own_exit(self.r0, self.r1, self.y1 - self.y0, self.b0)
+        return Side(
+            self.cx, self.y0, self.r0, self.b0, self.y1, self.r1, self.b1, self.gradient, t0
+        )
+
+
+def _stage_shapes(
+    b: _Builder,
+    key: Hashable,
+    j: int,
+    i: int,
+    sl: _Slice,
+    above: _Slice | None,
+    tip: str,
+    style: Style,
+) -> None:
+    """The drawn shapes of one stage, each in its layer: the source's layered drawing."""
+    cx, y0, y1, r0, r1, b0, b1 = sl.cx, sl.y0, sl.y1, sl.r0, sl.r1, sl.b0, sl.b1
+    side = sl.side
+    rid_rim = b.region(key, j, i, "rim", Ellipse(cx, y0, r0, b0).polygon(), tip)
+    rid_side = b.region(key, j, i, "side", side.polygon(), tip)
+    if style.show_ellipses:
+        b.add(Layer.ELLIPSE, rid_rim, Ellipse(cx, y0, r0, b0, fill=style.inner_color(sl.hue)))
+    if style.show_rims and style.rim_width > 0:
+        rim_color = style.stage_rim_color(sl.hue)
+        rim = Ellipse(cx, y0, r0, b0, stroke=rim_color, width=style.rim_width, dashed=sl.boosted)
+        b.add(Layer.RIM, rid_rim, rim)
+    if style.show_sides:
+        b.add(Layer.SIDE, rid_side, side)
+    if style.show_covers:
+        b.add(Layer.COVER, rid_side, Ellipse(cx, y1, r1, b1, fill=side.fill, front=True))
+    if not (style.show_outline and style.outline_width > 0):
+        return
+    color, width = style.outline_color, style.outline_width
+    # The edges start where they come out from behind the slice above (or from
+    # behind this slice's own rim ellipse).
+    t = side.t0
+    if above is not None:
+        t = max(t, _edge_exit(r0, r1, y1 - y0, above.r1, above.b1))
+    if t < 1.0:
+        ex, ey = r0 + (r1 - r0) * t, y0 + (y1 - y0) * t
+        for sign in (-1.0, 1.0):
+            edge = Line(cx + sign * ex, ey, cx + sign * r1, y1, color, width, dashed=sl.boosted)
+            b.add(Layer.OUTLINE, rid_side, edge)
+    arc = Ellipse(cx, y1, r1, b1, stroke=color, width=width, dashed=sl.boosted, front=True)
+    b.add(Layer.OUTLINE, rid_side, arc)
+
+
+def _inside_label(
+    b: _Builder,
+    key: Hashable,
+    j: int,
+    i: int,
+    sl: _Slice,
+    lines: tuple[str, ...],
+    tip: str,
+    style: Style,
+) -> bool:
+    """Put the full label inside its slice if it fits there; say whether it did."""
+    size = style.label_size
+    lh = line_height(size)
+    block_w = max(text_width(s, size) for s in lines)
+    block_h = len(lines) * lh
+    room_top, room_bottom = sl.y0 + sl.b0 + 1, sl.y1 - 1
+    if block_w > 2 * sl.r1 * 0.9 - 6 or block_h > room_bottom - room_top:
+        return False
+    face = style.face_color(sl.hue)
+    color = style.text_color if _luminance(face) > 0.55 else style.light_text_color
+    ty0 = (room_top + room_bottom) / 2 - block_h / 2
+    rect = Rect(sl.cx - block_w / 2, ty0, sl.cx + block_w / 2, ty0 + block_h)
+    rid = b.region(key, j, i, "label", rect.polygon(), tip)
+    for li, s in enumerate(lines):
+        baseline = ty0 + li * lh + ascent(size)
+        w = text_width(s, size)
+        b.add(Layer.LABEL, rid, Text(sl.cx, baseline, s, size, color, "middle", w))
+    b.add(Layer.LABEL, rid, rect)
+    return True
 
 
 def _place_outside(

@@ -458,7 +458,9 @@ def _durations_by_group(
     group_of_deal[closed_idx] = group_of_closed
     per_stage = []
     for groups, totals, known in eng.stage_times(ev, chosen, pipe.n_stages):
-        per_stage.append(_group_stats(group_of_deal[groups], totals, known, n_groups))
+        all_known = bool(known.all())
+        stats = _group_stats(group_of_deal[groups], totals, None if all_known else known, n_groups)
+        per_stage.append(stats)
     out = []
     for g, name in enumerate(names):
         rows = tuple(

@@ -82,7 +82,7 @@ class LeadsPlan:
         stage  needed  step_conversion
         -----  ------  ---------------
         Calls     200                —
-        Paid       10             0.05
+        Paid       10             5.0%
         """
         rows = tuple(
             (n, k, None if i == 0 else self.rates[i - 1])

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 from ._paint import Painter, paint
 from ._text import FONT_FAMILY, clean
@@ -37,6 +38,7 @@ def num(value: float, digits: int = 2) -> str:
     return "0" if text in ("-0", "") else text
 
 
+@lru_cache(maxsize=4096)
 def escape(text: str) -> str:
     """XML-escape user text for element content and attribute values.
 
@@ -53,6 +55,7 @@ def escape(text: str) -> str:
     )
 
 
+@lru_cache(maxsize=1024)
 def _hex(c: Color) -> str:
     return f"#{c[0]:02x}{c[1]:02x}{c[2]:02x}"
 
