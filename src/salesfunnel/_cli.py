@@ -23,7 +23,7 @@ from typing import IO, Any, TextIO
 import numpy as np
 
 from . import __version__
-from ._format import EM_DASH, fmt_number, fmt_percent
+from ._format import EM_DASH, fmt_compact, fmt_number, fmt_percent
 from ._html import escape, page
 from ._table import ResultTable
 from .chart import FunnelChart
@@ -498,7 +498,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             written.append(path)
 
     save(
-        FunnelChart(a.closed.funnel, width=800, height=600, title="Team: closed deals"),
+        FunnelChart(
+            a.closed.funnel,
+            width=800,
+            height=600,
+            title="Team: closed deals",
+            amount_format=fmt_compact,
+        ),
         "team-closed",
     )
     save(
@@ -507,6 +513,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             width=800,
             height=600,
             title="Team: open deals",
+            amount_format=fmt_compact,
             percent="none",
             style=Style(label_gutter=0.0),
         ),
@@ -518,6 +525,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             width=1200,
             height=520,
             title="Closed deals by manager",
+            amount_format=fmt_compact,
             percent="previous",
         ),
         "managers-closed",

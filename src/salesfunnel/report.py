@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ._format import EM_DASH, fmt_number, fmt_percent
+from ._format import EM_DASH, fmt_compact, fmt_number, fmt_percent
 from ._html import escape, page, table
 from .chart import FunnelChart
 from .comparison import Comparison, GroupStep, compare
@@ -380,15 +380,6 @@ def _ids(data: object) -> list[str]:
 
 
 # -- charts -------------------------------------------------------------------------
-def _short_amount(value: float) -> str:
-    """Amounts in chart labels: 3.64M, 899k, 950."""
-    v = abs(value)
-    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if v >= limit:
-            return f"{value / limit:.3g}{suffix}"
-    return fmt_number(round(value, 2))
-
-
 class _Charts:
     """Collects the chart figures of a report and the deals behind their stages."""
 
@@ -438,7 +429,7 @@ class _Charts:
             title=title,
             percent=percent,
             style=style,
-            amount_format=_short_amount,
+            amount_format=fmt_compact,
         )
         self._register(chart_id, [(funnel.name, funnel)], title)
         return (
@@ -463,7 +454,7 @@ class _Charts:
             "height": height,
             "title": title,
             "percent": "previous",
-            "amount_format": _short_amount,
+            "amount_format": fmt_compact,
         }
         # The PNG is drawn at twice the size for sharp screens and shown at layout
         # size; the image map must use layout pixels, so it comes from a scale-1 chart.
