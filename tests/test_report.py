@@ -83,10 +83,9 @@ class _Doc(HTMLParser):
         self.handle_endtag(tag)
 
     def handle_endtag(self, tag: str) -> None:
-        if self._chart_stack and self._chart_stack[-1][0] == tag:
-            # Figures do not nest, so the innermost open chart element closes here.
-            if tag == "figure":
-                self._chart_stack.pop()
+        # Chart figures do not nest, so a closing figure ends the innermost chart.
+        if self._chart_stack and self._chart_stack[-1][0] == tag == "figure":
+            self._chart_stack.pop()
         if tag == "script" and self._json is not None:
             self.data = json.loads("".join(self._json))
             self._json = None
@@ -114,7 +113,9 @@ def test_report_is_self_contained_with_unique_ids(html: str) -> None:
     assert not dupes, dupes
     for tag, name, url in doc.urls:
         assert url.startswith(("data:image/png;base64,", "#")), (tag, name, url[:80])
-    body = html.replace("http://www.w3.org/2000/svg", "").replace("http://www.w3.org/1999/xlink", "")
+    body = html.replace("http://www.w3.org/2000/svg", "").replace(
+        "http://www.w3.org/1999/xlink", ""
+    )
     assert "http://" not in body
     assert "https://" not in body
     assert "@import" not in body
@@ -223,7 +224,9 @@ def test_single_owner_log_has_no_comparison() -> None:
         ("A", "Won", "2024-01-05"),
         ("B", "Call", "2024-01-02"),
     ]
-    log = DealLog.from_records([dict(zip(("deal", "stage", "time"), r)) for r in rows], p)
+    log = DealLog.from_records(
+        [dict(zip(("deal", "stage", "time"), r, strict=True)) for r in rows], p
+    )
     html = build_report(log)
     doc = _parse(html)
     assert "owners-closed-1" not in doc.charts
@@ -329,3 +332,77 @@ def test_click_through_in_chromium(tmp_path: Path, log: DealLog, html: str) -> N
         gray = np.asarray(im.convert("L"), dtype=np.float64)
         assert gray.std() > 10  # something is drawn
         assert math.isfinite(gray.mean())
+
+
+@pytest.mark.parametrize("ids", [(7, 9, 12), (5, 10**12, 3)])
+def test_integer_deal_ids_and_no_amounts(ids: tuple[int, int, int]) -> None:
+    p = Pipeline(["Call", "Offer"], won="Won", lost="Lost")
+    a, b, c = ids
+    rows = [
+        (a, "Call", "2024-01-01", "Ann"),
+        (a, "Offer", "2024-01-03", "Ann"),
+        (a, "Won", "2024-01-05", "Ann"),
+        (b, "Call", "2024-01-02", "Bob"),
+        (b, "Lost", "2024-01-04", "Bob"),
+        (c, "Call", "2024-01-02", "Bob"),
+        (c, "Offer", "2024-01-06", "Ann"),
+    ]
+    recs = [dict(zip(("deal", "stage", "time", "owner"), r, strict=True)) for r in rows]
+    log = DealLog.from_records(recs, p, owner="owner")
+    doc = _parse(build_report(log, as_of="2024-01-06"))
+    stages, deals = doc.data["stages"], doc.data["deals"]
+    assert isinstance(stages, dict)
+    assert isinstance(deals, dict)
+    cf = closed_funnel(log)
+    for i, stage in enumerate(cf.funnel.stages):
+        assert stages[f"team-closed|0|{i}"]["ids"] == [str(x) for x in stage.data]
+    assert stages["team-active|0|1"]["ids"] == [str(c)]
+    assert deals[str(a)] == {
+        "owner": "Ann",
+        "amount": None,
+        "first": "2024-01-01",
+        "last": "2024-01-05",
+        "status": "Won",
+    }
+    assert deals[str(b)]["status"] == "Lost"
+    assert deals[str(c)]["status"] == "open: Offer"
+    assert deals[str(c)]["owner"] == "Ann"  # the owner on the deal's last event
+
+
+def test_wide_form_statuses_with_undated_stages() -> None:
+    p = Pipeline(["Prospecting", "Engaging"], won="Won", lost="Lost")
+    rows = [
+        {"id": "A", "stage": "Won", "engage": "2017-01-02", "close": "2017-02-01"},
+        {"id": "B", "stage": "Prospecting", "engage": "", "close": ""},
+        {"id": "C", "stage": "Engaging", "engage": "2017-01-05", "close": ""},
+        {"id": "D", "stage": "Lost", "engage": "2017-01-03", "close": "2017-03-01"},
+    ]
+    log = DealLog.from_wide(
+        rows,
+        p,
+        deal="id",
+        stage_dates={"Engaging": "engage"},
+        outcome="stage",
+        outcome_date="close",
+    )
+    doc = _parse(build_report(log, as_of="2017-02-15"))
+    deals = doc.data["deals"]
+    stages = doc.data["stages"]
+    assert isinstance(deals, dict)
+    assert isinstance(stages, dict)
+    # B has no date at all: the snapshot cannot place it (the history rules leave it out).
+    assert {k: v["status"] for k, v in deals.items()} == {
+        "A": "Won",
+        "C": "open: Engaging",
+        "D": "open: Engaging",  # lost only on 2017-03-01, after the snapshot
+    }
+    assert stages["team-closed|0|0"]["ids"] == [str(x) for x in closed_funnel(log).funnel[0].data]
+    assert deals["A"]["first"] == "2017-01-02"
+    all_time = _parse(build_report(log)).data["deals"]
+    assert isinstance(all_time, dict)
+    assert all_time["B"]["status"] == "open: Prospecting"
+    assert all_time["B"]["first"] == "\u2014"  # no date at all
+    assert all_time["D"]["status"] == "Lost"
+    af = active_funnel(log, as_of="2017-02-15")
+    for i, stage in enumerate(af.funnel.stages):
+        assert sorted(stages[f"team-active|0|{i}"]["ids"]) == sorted(str(x) for x in stage.data)

@@ -44,6 +44,7 @@ from .model import Funnel, Stage
 from .pipeline import Pipeline
 from .planning import LeadsPlan, ManagerPlan, TeamPlan, feasible_plan, leads_needed, managers_needed
 from .receivables import ReceivablesAging, receivables_aging
+from .report import build_report, save_report
 from .style import Style
 from .survival import SurvivalCurve, cumulative_incidence, kaplan_meier
 
@@ -84,6 +85,7 @@ __all__ = [
     "__version__",
     "active_funnel",
     "bottleneck",
+    "build_report",
     "closed_funnel",
     "compare",
     "conversion_from_first",
@@ -99,6 +101,7 @@ __all__ = [
     "monthly_volume",
     "overall_conversion",
     "receivables_aging",
+    "save_report",
     "stage_durations",
     "stalled_deals",
     "step_conversion",

@@ -20,17 +20,20 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, TextIO
 
+import numpy as np
+
 from . import __version__
-from ._format import EM_DASH, fmt_number, fmt_percent
-from ._html import escape, page, table
+from ._format import EM_DASH, fmt_compact, fmt_number, fmt_percent
+from ._html import escape, page
 from ._table import ResultTable
 from .chart import FunnelChart
 from .datasets import CRM_OUTCOMES, CRM_STAGES, synthetic_crm
 from .deallog import DealLog
 from .errors import FunnelDataError
+from .metrics import metrics_table
 from .pipeline import Pipeline
 from .readers import read_counts
-from .report import Analysis, analyze, build_report
+from .report import Analysis, _expected_amount_card, analyze, build_report
 from .style import Style
 
 PROG = "salesfunnel"
@@ -98,7 +101,7 @@ def _read_rows(
         rows: list[dict[str | None, Any]] = []
         numbers: list[int] = []
         for row in reader:
-            rows.append(row)  # type: ignore[arg-type]
+            rows.append(row)
             numbers.append(reader.line_num)
     if not rows:
         msg = f"{path}: no data rows below the header"
@@ -212,7 +215,9 @@ def load_log(args: argparse.Namespace, progress: Progress) -> DealLog:
         if args.outcome_column is not None:
             _require(path, header, args.outcome_column, "stage or outcome", "--outcome-column")
         if args.outcome_date_column is not None:
-            _require(path, header, args.outcome_date_column, "outcome date", "--outcome-date-column")
+            _require(
+                path, header, args.outcome_date_column, "outcome date", "--outcome-date-column"
+            )
         if args.date_format:
             cols = [*dates.values()]
             if args.outcome_date_column is not None:
@@ -242,7 +247,10 @@ def load_log(args: argparse.Namespace, progress: Progress) -> DealLog:
         _convert_dates(path, rows, numbers, [args.time_column], args.date_format)
     wanted = [args.deal_column, args.stage_column, args.time_column]
     wanted += [c for c in (owner, amount) if c is not None]
-    columns = {c: [row.get(c) for row in rows] for c in dict.fromkeys(wanted)}
+    # Object arrays keep cells as plain str, so messages quote '' rather than np.str_('').
+    columns = {
+        c: np.array([row.get(c) for row in rows], dtype=object) for c in dict.fromkeys(wanted)
+    }
     try:
         return DealLog.from_columns(
             columns,
@@ -281,6 +289,9 @@ def _analysis(args: argparse.Namespace, progress: Progress) -> tuple[DealLog, An
     start = _instant(args.start, "--start", fmt)
     end = _instant(args.end, "--end", fmt)
     as_of = _instant(args.as_of, "--as-of", fmt)
+    if start is not None and end is not None and end < start:
+        msg = f"--end {args.end} is before --start {args.start}"
+        raise CliError(msg)
     size = os.path.getsize(args.log)
     progress.enabled = progress.enabled and size >= PROGRESS_MIN_BYTES
     log = load_log(args, progress)
@@ -344,6 +355,7 @@ def _text(t: ResultTable) -> str:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
+
 def _owner_table(a: Analysis) -> ResultTable:
     rows = []
     for o, cf in a.closed_by_owner.items():
@@ -372,6 +384,11 @@ def _owner_table(a: Analysis) -> ResultTable:
     return ResultTable("per owner", cols, tuple(rows))
 
 
+def _expected_amount(a: Analysis) -> str:
+    value, note = _expected_amount_card(a)
+    return value + note[len("expected won amount") :]
+
+
 def _bottleneck_line(a: Analysis) -> str:
     neck = a.bottleneck
     if neck is None:
@@ -386,6 +403,9 @@ def _weakest_lines(a: Analysis) -> list[str]:
     for g, w in a.weakest().items():
         if w is None:
             lines.append(f"  {g.ljust(width)}  not enough closed deals to rank the stages")
+            continue
+        if not w.difference < 0:
+            lines.append(f"  {g.ljust(width)}  no stage below the rest of the team")
             continue
         level = f"{a.comparison.confidence:.0%}" if a.comparison is not None else ""
         if w.p_value is None:
@@ -441,7 +461,7 @@ def _metrics_text(a: Analysis, by_owner: bool, source: str) -> str:
         f"Forecast (win probability learned from {fmt_number(fc.trained_on)} closed deals)",
         _text(fc.table),
         f"expected wins: {fmt_number(round(fc.expected_won, 2))}, "
-        f"expected amount: {fmt_number(round(fc.expected_amount, 2))}",
+        f"expected amount: {_expected_amount(a)}",
         "",
     ]
     if by_owner:
@@ -456,9 +476,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     start, end = "2026-01-01", "2026-07-01"
-    cols = synthetic_crm(args.deals, owners=args.owners, seed=args.seed, start=start, end="2026-06-30")
+    cols = synthetic_crm(
+        args.deals, owners=args.owners, seed=args.seed, start=start, end="2026-06-30"
+    )
     pipe = Pipeline(
-        CRM_STAGES, won=CRM_OUTCOMES["won"], lost=CRM_OUTCOMES["lost"], frozen=CRM_OUTCOMES["frozen"]
+        CRM_STAGES,
+        won=CRM_OUTCOMES["won"],
+        lost=CRM_OUTCOMES["lost"],
+        frozen=CRM_OUTCOMES["frozen"],
     )
     log = DealLog.from_columns(
         cols, pipe, deal="deal_id", time="timestamp", owner="owner", amount="amount"
@@ -472,13 +497,23 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             chart.save(path)
             written.append(path)
 
-    save(FunnelChart(a.closed.funnel, width=800, height=600, title="Team: closed deals"), "team-closed")
+    save(
+        FunnelChart(
+            a.closed.funnel,
+            width=800,
+            height=600,
+            title="Team: closed deals",
+            amount_format=fmt_compact,
+        ),
+        "team-closed",
+    )
     save(
         FunnelChart(
             a.active.funnel,
             width=800,
             height=600,
             title="Team: open deals",
+            amount_format=fmt_compact,
             percent="none",
             style=Style(label_gutter=0.0),
         ),
@@ -490,6 +525,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             width=1200,
             height=520,
             title="Closed deals by manager",
+            amount_format=fmt_compact,
             percent="previous",
         ),
         "managers-closed",
@@ -555,10 +591,13 @@ def _render_page(funnel: Any, opts: dict[str, Any]) -> str:
     w, h = svg_chart.size
     png = base64.b64encode(png_chart.to_png()).decode("ascii")
     regions = tuple(r for r in svg_chart.regions if r.stage is not None)
-    rows = [
-        [r.name, fmt_number(r.count), fmt_percent(r.step_conversion), fmt_percent(r.conversion_from_first)]
-        for r in svg_chart._tables[0]
-    ]
+    # Without deals behind the counts, a click on a stage jumps to its row of the table.
+    rows = "".join(
+        f'<tr id="stage-{i}"><td>{escape(r.name)}</td><td class="num">{fmt_number(r.count)}</td>'
+        f'<td class="num">{fmt_percent(r.step_conversion)}</td>'
+        f'<td class="num">{fmt_percent(r.conversion_from_first)}</td></tr>'
+        for i, r in enumerate(metrics_table(funnel))
+    )
     body = (
         f"<h1>{escape(title)}</h1>"
         '<div class="grid">'
@@ -566,16 +605,14 @@ def _render_page(funnel: Any, opts: dict[str, Any]) -> str:
         f'<figure data-chart="png"><div style="overflow-x:auto">'
         f'<img src="data:image/png;base64,{png}" usemap="#funnel-map" width="{w}" height="{h}" '
         f'style="width:{w}px;height:{h}px;max-width:none" alt="{escape(svg_chart.alt_text())}">'
-        f"{image_map(regions, 'funnel-map', '#stages')}</div>"
-        "<figcaption>PNG with an image map (hover a stage)</figcaption></figure></div>"
-        + table(
-            ["stage", "count", "of previous", "of first"],
-            rows,
-            caption="Stages",
-            numeric=[False, True, True, True],
-        ).replace("<table>", '<table id="stages">', 1)
+        f"{image_map(regions, 'funnel-map', lambda r: f'#stage-{r.stage}')}</div>"
+        "<figcaption>PNG with an HTML image map: hover a stage for its numbers, "
+        "click it for its row below</figcaption></figure></div>"
+        '<table><caption>Stages</caption><thead><tr><th scope="col">stage</th>'
+        '<th scope="col" class="num">count</th><th scope="col" class="num">of previous</th>'
+        f'<th scope="col" class="num">of first</th></tr></thead><tbody>{rows}</tbody></table>'
     )
-    return page(title, body, {}, {})
+    return page(title, body, {}, {}, css="tr:target td{background:#fff3c4}")
 
 
 def _cmd_metrics(args: argparse.Namespace) -> int:
@@ -635,9 +672,7 @@ def _number(text: str) -> float:
 def _log_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("log", help="deal log CSV (long form: one event per row; or --wide)")
     g = p.add_argument_group("pipeline")
-    g.add_argument(
-        "--pipeline", required=True, metavar="A,B,C", help="open stages in funnel order"
-    )
+    g.add_argument("--pipeline", required=True, metavar="A,B,C", help="open stages in funnel order")
     g.add_argument("--won", default="Won", help="label of the won outcome (default: Won)")
     g.add_argument("--lost", default="Lost", help="label of the lost outcome (default: Lost)")
     g.add_argument("--frozen", default=None, help="label of an on-hold state (optional)")
@@ -770,7 +805,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         name = exc.filename if exc.filename is not None else ""
         what = exc.strerror or str(exc)
-        print(f"{PROG}: error: {name}: {what}" if name else f"{PROG}: error: {what}", file=sys.stderr)
+        print(
+            f"{PROG}: error: {name}: {what}" if name else f"{PROG}: error: {what}", file=sys.stderr
+        )
         missing = isinstance(exc, (FileNotFoundError, IsADirectoryError, NotADirectoryError))
         return 2 if missing else 1
     except KeyboardInterrupt:

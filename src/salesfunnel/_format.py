@@ -49,3 +49,16 @@ def json_number(value: float | None) -> float | None:
     if value is None or not math.isfinite(value):
         return None
     return float(value)
+
+
+def fmt_compact(value: float) -> str:
+    """Short amounts for chart labels: 3.64M, 899k, 950.
+
+    >>> fmt_compact(3_641_234.5), fmt_compact(899_528.68), fmt_compact(950.0)
+    ('3.64M', '900k', '950')
+    """
+    v = abs(value)
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if v >= limit:
+            return f"{value / limit:.3g}{suffix}"
+    return fmt_number(round(value, 2))

@@ -79,7 +79,8 @@ caption{text-align:left;font-weight:600;padding:4px 0}
 th,td{border-bottom:1px solid var(--line);padding:4px 10px;text-align:left}
 th.num,td.num{text-align:right;font-variant-numeric:tabular-nums}
 [data-stage]{cursor:pointer}
-[data-stage]:focus{outline:3px solid var(--accent);outline-offset:1px}
+[data-stage]:focus-visible{outline:3px solid var(--accent);outline-offset:1px}
+[data-stage]:focus:not(:focus-visible){outline:none}
 #sf-deals{position:sticky;bottom:0;background:var(--bg);border-top:2px solid var(--accent);
 max-height:45vh;overflow:auto;padding:8px 24px;display:none}
 #sf-deals.open{display:block}
@@ -143,14 +144,16 @@ _JS = """
       el.setAttribute('aria-label', entry.title + ': list ' + entry.ids.length + ' deals');
     }
   });
+  // Stages without deals data keep their link's own behaviour (e.g. a jump to a table row).
+  function known(t){ return t && data.stages[t.join('|')]; }
   document.addEventListener('click', function(ev){
     var t = target(ev.target);
-    if(t){ ev.preventDefault(); show(t[0], t[1], t[2]); }
+    if(known(t)){ ev.preventDefault(); show(t[0], t[1], t[2]); }
   });
   document.addEventListener('keydown', function(ev){
     if(ev.key !== 'Enter' && ev.key !== ' '){ return; }
     var t = target(ev.target);
-    if(t){ ev.preventDefault(); show(t[0], t[1], t[2]); }
+    if(known(t)){ ev.preventDefault(); show(t[0], t[1], t[2]); }
   });
   document.getElementById('sf-deals-close').addEventListener('click', function(){
     panel.classList.remove('open');

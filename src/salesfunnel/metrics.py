@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._format import EM_DASH, fmt_number, fmt_percent, json_number
+from ._table import ResultTable
 from .model import Funnel
 
 if TYPE_CHECKING:
@@ -209,23 +210,24 @@ class MetricsTable:
         return json.dumps(payload, indent=indent, ensure_ascii=False, allow_nan=False)
 
     def to_pandas(self) -> pandas.DataFrame:
-        """The table as a DataFrame (requires the optional ``pandas`` extra)."""
-        try:
-            import pandas as pd
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            msg = "to_pandas() needs pandas: pip install 'salesfunnel[pandas]'"
-            raise ImportError(msg) from exc
-        frame: pandas.DataFrame = pd.DataFrame.from_records(
-            [
-                {
-                    **r.to_record(),
-                    "step_conversion": r.step_conversion,
-                    "conversion_from_first": r.conversion_from_first,
-                    "drop_off_rate": r.drop_off_rate,
-                }
-                for r in self.rows
-            ]
-        ).set_index("name")
+        """The table as a DataFrame indexed by stage name (needs the ``pandas`` extra).
+
+        Undefined rates stay NaN here (pandas' missing value), unlike records.
+        """
+        records = [
+            {
+                **r.to_record(),
+                "step_conversion": r.step_conversion,
+                "conversion_from_first": r.conversion_from_first,
+                "drop_off_rate": r.drop_off_rate,
+            }
+            for r in self.rows
+        ]
+        columns = tuple(records[0])
+        rows = tuple(tuple(rec[c] for c in columns) for rec in records)
+        frame: pandas.DataFrame = (
+            ResultTable(self.funnel_name or "metrics", columns, rows).to_pandas().set_index("name")
+        )
         return frame
 
     def _text_rows(self) -> list[tuple[str, ...]]:

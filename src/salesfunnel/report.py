@@ -21,13 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from . import _engine as eng
-from ._format import EM_DASH, fmt_number, fmt_percent, json_number
+from ._format import EM_DASH, fmt_compact, fmt_number, fmt_percent
 from ._html import escape, page, table
 from .chart import FunnelChart
 from .comparison import Comparison, GroupStep, compare
 from .deallog import DealLog, _one_time
 from .errors import FunnelDataError
+from .geometry import PercentBasis
 from .history import (
     ActiveFunnel,
     ClosedFunnel,
@@ -41,7 +41,6 @@ from .history import (
     monthly_volume,
     stalled_deals,
 )
-from .geometry import PercentBasis
 from .hitmap import image_map
 from .metrics import Bottleneck, bottleneck
 from .model import Funnel
@@ -276,51 +275,100 @@ def analyze(
 
 
 # -- deals behind the stages ------------------------------------------------------------
+def _deal_keys(log: DealLog) -> tuple[np.ndarray, np.ndarray]:
+    """Per event, a dense deal index 0..n-1, and the deal id of each index.
+
+    Uses only the log's public columns: ``deal`` holds either the ids
+    themselves (compact integer ids) or indices into the sorted ``deal_ids``.
+    """
+    uniq, dense = np.unique(np.asarray(log.deal), return_inverse=True)
+    table = log.deal_ids
+    if table.dtype.kind in "iu" and len(table) == len(uniq) and np.array_equal(uniq, table):
+        ids = uniq
+    else:
+        ids = table[uniq]
+    return dense.reshape(-1).astype(np.int64), ids
+
+
 def _deal_records(a: Analysis) -> dict[str, dict[str, Any]]:
-    """Deal id (as text) -> owner, amount, first and last event, status at ``as_of``."""
-    log = a.log
-    pipe, codes = eng.label_codes(log, a.pipeline)
-    n = log.n_deals
+    """Deal id (as text) -> owner, amount, first and last event, status at ``as_of``.
+
+    A deal's events are ordered by time, then by pipeline order (the history
+    rules). An undated wide-form event takes the time of the deal's previous
+    dated event in pipeline order: the wide form keeps dates in pipeline order.
+    """
+    log, pipe = a.log, a.pipeline
+    lut = np.array([pipe.code(x) if x in pipe else -1 for x in log.pipeline.labels], np.int64)
+    codes = lut[np.asarray(log.code, dtype=np.int64)]
+    dense, ids = _deal_keys(log)
+    n = len(ids)
     secs = log.time.view(np.int64)
     known = ~np.isnat(log.time)
+    lowest = np.iinfo(np.int64).min
+    # Wide-form logs (the only ones with undated events) keep dates in pipeline order.
+    keys = (codes, dense) if log.has_undated else (codes, secs, dense)
+    order = np.lexsort(keys)
+    d_s, c_s, k_s = dense[order], codes[order], known[order]
+    m = len(order)
+    starts = np.flatnonzero(np.r_[True, d_s[1:] != d_s[:-1]]) if m else np.zeros(0, np.int64)
+    group_start = np.repeat(starts, np.diff(np.r_[starts, m]))
+    pos = np.arange(m)
+    dated = np.maximum.accumulate(np.where(k_s, pos, -1)) if m else pos
+    usable = dated >= group_start
+    t_s = np.where(usable, secs[order][np.maximum(dated, 0)], lowest)
+
     first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
-    np.minimum.at(first, log.deal[known], secs[known])
-    np.maximum.at(last, log.deal[known], secs[known])
+    last = np.full(n, lowest, dtype=np.int64)
+    np.minimum.at(first, dense[known], secs[known])
+    np.maximum.at(last, dense[known], secs[known])
     has_time = np.zeros(n, dtype=bool)
-    has_time[log.deal[known]] = True
+    has_time[dense[known]] = True
 
     t = None
     if a.as_of is not None:
         moment = _one_time(a.as_of)
         t = None if moment is None else int(moment.astype(np.int64))
-    status = ["not started" if t is not None else EM_DASH] * n
-    owner: list[str | None] = [None] * n
-    amount = np.full(n, np.nan)
-    for upto in (None, t) if t is not None else (None,):
-        ev = eng.sorted_events(log, codes, upto=upto, inclusive=True, amount=log.amount is not None)
-        if len(ev.starts) == 0:
-            continue
-        deal_of = ev.deal[ev.starts]
-        final = ev.code[ev.ends]
-        amt = eng.last_amount(ev) if ev.amount is not None else None
-        for g, d in enumerate(deal_of.tolist()):
-            c = int(final[g])
-            status[d] = f"open: {pipe.labels[c]}" if c < pipe.n_stages else pipe.labels[c]
-            if ev.owner is not None:
-                owner[d] = log.owners[int(ev.owner[ev.ends[g]])]
-            if amt is not None:
-                amount[d] = amt[g]
+    kept = np.ones(m, dtype=bool) if t is None else t_s <= t
+
+    def last_where(mask: np.ndarray) -> np.ndarray:
+        """Per deal, the sorted position of its last event in ``mask`` (-1 if none)."""
+        out = np.full(n, -1, dtype=np.int64)
+        if m:
+            best = np.maximum.reduceat(np.where(mask, pos, -1), starts)
+            out[d_s[starts]] = np.where(best >= starts, best, -1)
+        return out
+
+    at_end = last_where(kept)
+    anywhere = last_where(np.ones(m, dtype=bool))
+    owner_col = None if log.owner is None else np.asarray(log.owner)[order]
+    amount_col = None if log.amount is None else np.asarray(log.amount)[order]
+    paid = (
+        None
+        if amount_col is None
+        else (last_where(kept & ~np.isnan(amount_col)), last_where(~np.isnan(amount_col)))
+    )
     out: dict[str, dict[str, Any]] = {}
     for d in range(n):
-        ident = log.deal_ids[d]
+        ident = ids[d]
         key = str(ident.item() if isinstance(ident, np.generic) else ident)
+        p = int(at_end[d])
+        if p >= 0:
+            c = int(c_s[p])
+            status = f"open: {pipe.labels[c]}" if c < pipe.n_stages else pipe.labels[c]
+        else:
+            status = "not started"
+        q = p if p >= 0 else int(anywhere[d])
+        owner = "" if owner_col is None or q < 0 else log.owners[int(owner_col[q])]
+        amount = None
+        if paid is not None and amount_col is not None:
+            r = int(paid[0][d]) if paid[0][d] >= 0 else int(paid[1][d])
+            amount = None if r < 0 else fmt_number(float(amount_col[r]))
         out[key] = {
-            "owner": owner[d] or "",
-            "amount": None if math.isnan(amount[d]) else fmt_number(float(amount[d])),
+            "owner": owner,
+            "amount": amount,
             "first": _when(str(np.datetime64(int(first[d]), "s"))) if has_time[d] else EM_DASH,
             "last": _when(str(np.datetime64(int(last[d]), "s"))) if has_time[d] else EM_DASH,
-            "status": status[d],
+            "status": status,
         }
     return out
 
@@ -332,15 +380,6 @@ def _ids(data: object) -> list[str]:
 
 
 # -- charts -------------------------------------------------------------------------
-def _short_amount(value: float) -> str:
-    """Amounts in chart labels: 3.64M, 899k, 950."""
-    v = abs(value)
-    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if v >= limit:
-            return f"{value / limit:.3g}{suffix}"
-    return fmt_number(round(value, 2))
-
-
 class _Charts:
     """Collects the chart figures of a report and the deals behind their stages."""
 
@@ -390,7 +429,7 @@ class _Charts:
             title=title,
             percent=percent,
             style=style,
-            amount_format=_short_amount,
+            amount_format=fmt_compact,
         )
         self._register(chart_id, [(funnel.name, funnel)], title)
         return (
@@ -415,7 +454,7 @@ class _Charts:
             "height": height,
             "title": title,
             "percent": "previous",
-            "amount_format": _short_amount,
+            "amount_format": fmt_compact,
         }
         # The PNG is drawn at twice the size for sharp screens and shown at layout
         # size; the image map must use layout pixels, so it comes from a scale-1 chart.
@@ -447,7 +486,8 @@ def _num(value: object) -> str:
 
 
 def _pct(value: object) -> str:
-    return fmt_percent(value if isinstance(value, float) else None)
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return fmt_percent(float(value) if ok else None)  # type: ignore[arg-type]
 
 
 def _p_value(p: float | None) -> str:
@@ -455,31 +495,29 @@ def _p_value(p: float | None) -> str:
 
 
 def _closed_table(cf: ClosedFunnel, caption: str) -> str:
-    t = cf.table
-    idx = {c: i for i, c in enumerate(t.columns)}
-    headers = ["stage", "deals", "amount", "of previous", "of first"]
-    has_days = "median_days" in idx
-    if has_days:
-        headers += ["median days", "mean days", "p90 days"]
-    rows = []
-    for r in t.rows:
-        row: list[object] = [
-            r[0],
-            _num(r[idx["deals"]]),
-            _num(r[idx["amount"]]),
-            _pct(r[idx["step_conversion"]]),
-            _pct(r[idx["conversion_from_first"]]),
-        ]
-        if has_days:
-            row += [_num(r[idx["median_days"]]), _num(r[idx["mean_days"]]), _num(r[idx["p90_days"]])]
-        rows.append(row)
-    return table(headers, rows, caption=caption, numeric=[False] + [True] * (len(headers) - 1))
+    # Read columns by name: optional ones (amount, durations) come and go with the data.
+    recs = cf.table.to_records()
+    spec = [
+        ("deals", "deals", _num),
+        ("amount", "amount", _num),
+        ("step_conversion", "of previous", _pct),
+        ("conversion_from_first", "of first", _pct),
+        ("median_days", "median days", _num),
+        ("mean_days", "mean days", _num),
+        ("p90_days", "p90 days", _num),
+    ]
+    present = [item for item in spec if item[0] in cf.table.columns]
+    headers = ["stage", *(h for _, h, _ in present)]
+    rows = [[r["stage"], *(f(r[c]) for c, _, f in present)] for r in recs]
+    return table(headers, rows, caption=caption, numeric=[False] + [True] * len(present))
 
 
 def _active_table(af: ActiveFunnel, caption: str) -> str:
     rows = [[s.name, _num(int(s.count)), _num(s.amount)] for s in af.funnel.stages]
     rows.append(["all open deals", _num(af.open_deals), _num(_total_amount(af.funnel))])
-    return table(["stage", "open deals", "amount"], rows, caption=caption, numeric=[False, True, True])
+    return table(
+        ["stage", "open deals", "amount"], rows, caption=caption, numeric=[False, True, True]
+    )
 
 
 def _total_amount(f: Funnel) -> float | None:
@@ -499,6 +537,8 @@ def _comparison_tables(a: Analysis) -> str:
         s = c.strongest(g)
         if w is None:
             weak: list[object] = ["not enough data", EM_DASH, EM_DASH, EM_DASH, EM_DASH]
+        elif not w.difference < 0:
+            weak = ["none below the rest", EM_DASH, EM_DASH, EM_DASH, EM_DASH]
         else:
             verdict = "yes" if w.significant else "no"
             weak = [w.stage, _pct(w.rate), _pct(w.rest_rate), _p_value(w.p_value), verdict]
@@ -522,25 +562,25 @@ def _comparison_tables(a: Analysis) -> str:
         "the rest of the team (two-proportion test)",
         numeric=[False, True, True, False, True, True, True, False, False],
     )
-    matrix_rows = []
-    for i in range(1, len(c.stages)):
-        cells: list[object] = [f"{c.stages[i - 1]} \u2192 {c.stages[i]}"]
-        team = math.nan
-        for g in c.groups:
+    # One row per owner (owners outnumber steps in most teams, so the table stays narrow).
+    steps = [f"{c.stages[i - 1]} \u2192 {c.stages[i]}" for i in range(1, len(c.stages))]
+    matrix_rows: list[list[object]] = []
+    for g in c.groups:
+        cells: list[object] = [g]
+        for i in range(1, len(c.stages)):
             st = c.step(g, i)
-            team = st.team_rate
-            mark = " *" if st.significant else ""
-            cells.append(f"{fmt_percent(st.rate)}{mark}")
-        cells.append(fmt_percent(team))
+            cells.append(f"{fmt_percent(st.rate)}{' *' if st.significant else ''}")
         matrix_rows.append(cells)
+    team_rates = [c.step(c.groups[0], i).team_rate for i in range(1, len(c.stages))]
+    matrix_rows.append(["team", *(fmt_percent(r) for r in team_rates)])
     matrix = table(
-        ["step", *c.groups, "team"],
+        ["owner", *steps],
         matrix_rows,
         caption=f"Step conversion per owner (* differs from the rest of the team at {level} "
         f"confidence; steps with fewer than {c.min_n} deals are not tested)",
-        numeric=[False] + [True] * (len(c.groups) + 1),
+        numeric=[False] + [True] * len(steps),
     )
-    return summary + matrix
+    return f'<div class="scroll">{summary}{matrix}</div>'
 
 
 def _durations_tables(a: Analysis) -> str:
@@ -548,7 +588,15 @@ def _durations_tables(a: Analysis) -> str:
     if d is None:
         return ""
     rows: list[list[object]] = [
-        [r[0], _num(r[1]), _num(r[2]), _num(r[4]), _num(r[3]), _num(r[5])] for r in d.stages.rows
+        [
+            r["stage"],
+            _num(r["deals"]),
+            _num(r["unknown_time"]),
+            _num(r["median_days"]),
+            _num(r["mean_days"]),
+            _num(r["p90_days"]),
+        ]
+        for r in d.stages.to_records()
     ]
     cy = d.cycle
     rows.append(
@@ -592,7 +640,15 @@ def _durations_tables(a: Analysis) -> str:
 def _forecast_tables(a: Analysis) -> str:
     fc = a.forecast
     rows = [
-        [r[0], _num(r[1]), _num(r[2]), _pct(r[4]), _num(r[5]), _num(r[6])] for r in fc.table.rows
+        [
+            r["stage"],
+            _num(r["open_deals"]),
+            _num(r.get("amount")),
+            _pct(r["probability"]),
+            _num(r["expected_won"]),
+            _num(r.get("expected_amount")),
+        ]
+        for r in fc.table.to_records()
     ]
     rows.append(
         [
@@ -613,7 +669,12 @@ def _forecast_tables(a: Analysis) -> str:
     )
     if a.forecast_by_owner:
         owner_rows = [
-            [o, _num(a.active_by_owner[o].open_deals), _num(f.expected_won), _num(f.expected_amount)]
+            [
+                o,
+                _num(a.active_by_owner[o].open_deals),
+                _num(f.expected_won),
+                _num(f.expected_amount),
+            ]
             for o, f in a.forecast_by_owner.items()
         ]
         out += table(
@@ -656,9 +717,13 @@ def _monthly_section(a: Analysis) -> str:
     if not t.rows:
         return '<p class="note">No deal was won in the period.</p>'
     cols = t.columns
-    i_month, i_deals, i_amount = cols.index("month"), cols.index("won_deals"), cols.index("won_amount")
+    i_month, i_deals, i_amount = (
+        cols.index("month"),
+        cols.index("won_deals"),
+        cols.index("won_amount"),
+    )
     has_amount = any(
-        isinstance(r[i_amount], float) and math.isfinite(r[i_amount]) for r in t.rows
+        isinstance(v, float) and math.isfinite(v) for v in (r[i_amount] for r in t.rows)
     )
     measure = i_amount if has_amount else i_deals
     months = sorted({str(r[i_month]) for r in t.rows})
@@ -668,7 +733,10 @@ def _monthly_section(a: Analysis) -> str:
         value = r[measure]
         v = float(value) if isinstance(value, (int, float)) and math.isfinite(value) else 0.0
         deals = r[i_deals]
-        series.setdefault(who, {})[str(r[i_month])] = (v, int(deals) if isinstance(deals, int) else 0)
+        series.setdefault(who, {})[str(r[i_month])] = (
+            v,
+            int(deals) if isinstance(deals, int) else 0,
+        )
     owners = [o for o in series if o != "team"]
     team = {
         m: (
@@ -686,7 +754,7 @@ def _monthly_section(a: Analysis) -> str:
         deals = sum(data.get(m, (0.0, 0))[1] for m in months)
         total = sum(values)
         return (
-            f"<tr><th scope=\"row\">{escape(name)}</th>"
+            f'<tr><th scope="row">{escape(name)}</th>'
             f"<td>{_bars_svg(values, months, vmax, axis=axis)}</td>"
             f'<td class="num">{escape(fmt_number(deals))}</td>'
             f'<td class="num">{escape(_num(total))}</td>'
@@ -718,8 +786,14 @@ def _stalled_table(a: Analysis, limit: int = 25) -> str:
     if not len(s):
         return '<p class="note">No open deal is idle beyond the threshold.</p>'
     rows = [
-        [r[0], r[1] or EM_DASH, r[2], _when(str(r[3]) if r[3] is not None else None), _num(r[4])]
-        for r in s.table.rows[:limit]
+        [
+            r["deal"],
+            r["owner"] or EM_DASH,
+            r["stage"],
+            _when(None if r["last_event"] is None else str(r["last_event"])),
+            _num(r["idle_days"]),
+        ]
+        for r in s.table.to_records()[:limit]
     ]
     more = f" (the {limit} longest of {len(s)})" if len(s) > limit else ""
     return table(
@@ -735,8 +809,9 @@ _REPORT_CSS = """
 .card{background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:8px 12px}
 .card b{display:block;font-size:20px}.card span{color:var(--muted);font-size:13px}
 .scroll{overflow-x:auto}
+.tables{display:flex;flex-wrap:wrap;gap:0 32px;align-items:flex-start}
 .hint{background:#eef4ff;border-left:3px solid var(--accent);padding:6px 10px;font-size:14px}
-table.volume td{vertical-align:bottom}
+table.volume td,table.volume th{vertical-align:middle}
 svg.bars{display:block}
 .findings li{margin:2px 0}
 """
@@ -770,13 +845,26 @@ def _cards(a: Analysis) -> str:
         ),
         (fmt_number(af.open_deals), f"open deals as of {a.as_of or 'the latest event'}"),
         (_num(round(fc.expected_won, 1)), "expected wins from open deals"),
-        (_num(fc.expected_amount), "expected won amount"),
+        _expected_amount_card(a),
     ]
     return (
         '<div class="cards">'
-        + "".join(f'<div class="card"><b>{escape(v)}</b><span>{escape(k)}</span></div>' for v, k in items)
+        + "".join(
+            f'<div class="card"><b>{escape(v)}</b><span>{escape(k)}</span></div>' for v, k in items
+        )
         + "</div>"
     )
+
+
+def _expected_amount_card(a: Analysis) -> tuple[str, str]:
+    t = a.forecast.table
+    if "amount_unknown" not in t.columns or a.log.amount is None:
+        return EM_DASH, "expected won amount (the log has no amounts)"
+    unknown = sum(int(u) for u in t.column("amount_unknown") if isinstance(u, (int, float)))
+    if a.active.open_deals and unknown >= a.active.open_deals:
+        return EM_DASH, "expected won amount (open deals have no amount)"
+    note = f" ({unknown} open deals without an amount)" if unknown else ""
+    return _num(a.forecast.expected_amount), "expected won amount" + note
 
 
 def _findings(a: Analysis) -> str:
@@ -788,18 +876,22 @@ def _findings(a: Analysis) -> str:
             f"Bottleneck: only {fmt_percent(neck.rate)} of the deals that reached "
             f"{prev} went on to {neck.name}."
         )
+    quiet: list[str] = []
     for g, w in a.weakest().items():
-        if w is None:
-            items.append(f"{g}: not enough closed deals to rank the stages.")
+        if w is None or not w.significant:
+            quiet.append(g)
             continue
-        sure = (
-            f"significant (p = {_p_value(w.p_value)})"
-            if w.significant
-            else f"not significant (p = {_p_value(w.p_value)})"
-        )
         items.append(
             f"{g} is weakest at {w.stage}: {fmt_percent(w.rate)} against "
-            f"{fmt_percent(w.rest_rate)} for the rest of the team, {sure}."
+            f"{fmt_percent(w.rest_rate)} for the rest of the team (p = {_p_value(w.p_value)}, "
+            "significant)."
+        )
+    if quiet and a.comparison is not None:
+        names = ", ".join(quiet) if len(quiet) <= 6 else f"{len(quiet)} owners"
+        level = f"{a.comparison.confidence:.0%}"
+        items.append(
+            f"No stage is significantly weaker than the rest of the team at {level} "
+            f"confidence for {names} (see the comparison below)."
         )
     if not items:
         return ""
@@ -859,7 +951,11 @@ def build_report(
     if owners_per_chart < 1:
         msg = f"owners_per_chart must be an int >= 1 (got {owners_per_chart!r})"
         raise FunnelDataError(msg)
-    a = log if isinstance(log, Analysis) else analyze(log, pipeline, start=start, end=end, as_of=as_of)
+    a = (
+        log
+        if isinstance(log, Analysis)
+        else analyze(log, pipeline, start=start, end=end, as_of=as_of)
+    )
     charts = _Charts()
     period = _period_text(a)
     snapshot = f"open as of {a.as_of or 'the latest event'}"
@@ -893,7 +989,7 @@ def build_report(
             style=Style(label_gutter=0.0),
         ),
         "</div>",
-        '<div class="grid">',
+        '<div class="tables">',
         _closed_table(a.closed, f"Closed-deal funnel (deals {period})"),
         _active_table(a.active, f"Active-deal snapshot (deals {snapshot})"),
         "</div>",
@@ -903,7 +999,9 @@ def build_report(
         names = list(a.owners)
         chunks = [names[i : i + owners_per_chart] for i in range(0, len(names), owners_per_chart)]
         for n, chunk in enumerate(chunks, start=1):
-            label = "Closed deals by owner" + (f" ({n} of {len(chunks)})" if len(chunks) > 1 else "")
+            label = "Closed deals by owner" + (
+                f" ({n} of {len(chunks)})" if len(chunks) > 1 else ""
+            )
             parts.append(
                 charts.png_figure(
                     f"owners-closed-{n}",
