@@ -382,8 +382,10 @@ class FunnelChart:
         """An HTML ``<map name=...>`` with one ``<area shape="poly">`` per region.
 
         Pair it with ``<img usemap="#name">`` showing :meth:`to_png`. ``href``
-        is a string (``{funnel}``, ``{stage}``, ``{part}`` are replaced) or a
-        function of the :class:`Region`; alt and title carry the label's text.
+        is a string (``{funnel}``, ``{stage}``, ``{part}`` are replaced by the
+        region's values, percent-encoded; by an empty string where a region
+        has none, e.g. ``{funnel}`` of a legend entry) or a function of the
+        :class:`Region`; alt and title carry the label's text.
 
         >>> from salesfunnel import Funnel, FunnelChart
         >>> chart = FunnelChart(Funnel.from_counts({"A": 2, "B": 1}), width=200, height=150)
