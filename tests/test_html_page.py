@@ -112,3 +112,32 @@ def test_keyboard_reaches_every_stage_once(tmp_path: Path) -> None:
         ids = pg.locator("#sf-deals-body tr").evaluate_all("rs => rs.map(r => r.dataset.deal)")
         assert ids == ["d2"]
         assert pg.get_attribute('[data-stage="0"]', "aria-label") == "A: Calls: list 3 deals"
+
+
+def test_deals_panel_sorts_by_column_and_marks_the_stage(tmp_path: Path) -> None:
+    out = tmp_path / "page.html"
+    out.write_text(_page(), encoding="utf-8")
+    with browser_page() as pg:
+        pg.goto(out.as_uri())
+        pg.click('[data-stage="0"]', position={"x": 10, "y": 10})
+        assert pg.locator(".sf-selected").count() == 1
+        assert pg.get_attribute(".sf-selected", "data-stage") == "0"
+
+        def ids() -> list[str]:
+            return pg.locator("#sf-deals-body tr").evaluate_all("rs => rs.map(r => r.dataset.deal)")
+
+        amount = pg.locator("#sf-deals thead th").nth(2)
+        amount.click()
+        assert ids() == ["d1", "d2", "d3"]  # 10, 20, then the unknown amount last
+        assert amount.get_attribute("aria-sort") == "ascending"
+        amount.click()
+        assert ids() == ["d2", "d1", "d3"]  # unknown stays last when descending
+        owner = pg.locator("#sf-deals thead th").nth(1)
+        owner.focus()
+        pg.keyboard.press("Enter")
+        assert ids()[0] == "d2"  # the browser's collation puts "<b>Bob</b>" before "Ann"
+        pg.click('[data-stage="1"]')
+        assert pg.get_attribute(".sf-selected", "data-stage") == "1"
+        assert pg.locator(".sf-selected").count() == 1
+        pg.click("#sf-deals-close")
+        assert pg.locator(".sf-selected").count() == 0

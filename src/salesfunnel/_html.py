@@ -85,6 +85,10 @@ th.num,td.num{text-align:right;font-variant-numeric:tabular-nums}
 max-height:45vh;overflow:auto;padding:8px 24px;display:none}
 #sf-deals.open{display:block}
 #sf-deals button{float:right}
+#sf-deals th{cursor:pointer}
+#sf-deals th[aria-sort=ascending]::after{content:' \\25B2'}
+#sf-deals th[aria-sort=descending]::after{content:' \\25BC'}
+.sf-selected{filter:brightness(1.12) drop-shadow(0 0 3px #1f6feb)}
 .note{color:var(--muted);font-size:13px}
 .bar{display:inline-block;height:10px;background:var(--accent);border-radius:2px}
 """
@@ -97,20 +101,64 @@ _JS = """
   var title = document.getElementById('sf-deals-title');
   function esc(s){ return String(s).replace(/[&<>"']/g, function(c){
     return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c]; }); }
+  // Rows of the open panel: [id, owner, amount, first, last, status]; sortable by any column.
+  var current = [], sortCol = -1, sortDir = 1;
+  var heads = panel.querySelectorAll('thead th');
+  function rowHtml(r){
+    return '<tr data-deal="' + esc(r[0]) + '"><td>' + esc(r[0]) + '</td><td>' + esc(r[1]) +
+      '</td><td class="num">' + esc(r[2] == null ? '\u2014' : r[2]) + '</td><td>' + esc(r[3]) +
+      '</td><td>' + esc(r[4]) + '</td><td>' + esc(r[5]) + '</td></tr>';
+  }
+  function render(){ body.innerHTML = current.map(rowHtml).join(''); }
+  function cmp(a, b){
+    var x = a[sortCol], y = b[sortCol];
+    if(x == null && y == null){ return 0; }
+    if(x == null){ return 1; }  // unknown amounts last, whatever the direction
+    if(y == null){ return -1; }
+    if(typeof x === 'number' && typeof y === 'number'){ return sortDir * (x - y); }
+    return sortDir * String(x).localeCompare(String(y), undefined, {numeric: true});
+  }
+  function sortBy(i){
+    sortDir = (sortCol === i) ? -sortDir : 1;
+    sortCol = i;
+    current.sort(cmp);
+    heads.forEach(function(th, j){
+      th.setAttribute('aria-sort', j !== i ? 'none' : (sortDir > 0 ? 'ascending' : 'descending'));
+    });
+    render();
+  }
+  heads.forEach(function(th, i){
+    th.tabIndex = 0;
+    th.setAttribute('aria-sort', 'none');
+    th.addEventListener('click', function(){ sortBy(i); });
+    th.addEventListener('keydown', function(ev){
+      if(ev.key === 'Enter' || ev.key === ' '){ ev.preventDefault(); sortBy(i); }
+    });
+  });
   function show(chart, funnel, stage){
     var key = chart + '|' + funnel + '|' + stage;
     var entry = data.stages[key];
     if(!entry){ return; }
     title.textContent = entry.title + ': ' + entry.ids.length + ' deal' +
       (entry.ids.length === 1 ? '' : 's');
-    var rows = entry.ids.map(function(id){
+    current = entry.ids.map(function(id){
       var d = data.deals[id] || {};
-      return '<tr data-deal="' + esc(id) + '"><td>' + esc(id) + '</td><td>' + esc(d.owner || '') +
-        '</td><td class="num">' + esc(d.amount == null ? '\\u2014' : d.amount) + '</td><td>' +
-        esc(d.first || '') + '</td><td>' + esc(d.last || '') + '</td><td>' + esc(d.status || '') +
-        '</td></tr>';
+      return [id, d.owner || '', d.amount == null ? null : d.amount, d.first || '', d.last || '',
+              d.status || ''];
     });
-    body.innerHTML = rows.join('');
+    sortCol = -1;
+    heads.forEach(function(th){ th.setAttribute('aria-sort', 'none'); });
+    render();
+    // Mark the chosen stage in its chart (image-map areas cannot be styled).
+    document.querySelectorAll('.sf-selected').forEach(function(el){
+      el.classList.remove('sf-selected');
+    });
+    document.querySelectorAll('[data-chart] [data-stage]').forEach(function(el){
+      var t = target(el);
+      if(t && t.join('|') === key && el.tagName.toLowerCase() !== 'area'){
+        el.classList.add('sf-selected');
+      }
+    });
     panel.classList.add('open');
     panel.setAttribute('data-key', key);
   }
@@ -157,6 +205,9 @@ _JS = """
   });
   document.getElementById('sf-deals-close').addEventListener('click', function(){
     panel.classList.remove('open');
+    document.querySelectorAll('.sf-selected').forEach(function(el){
+      el.classList.remove('sf-selected');
+    });
   });
 })();
 """
