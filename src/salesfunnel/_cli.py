@@ -33,7 +33,7 @@ from .errors import FunnelDataError
 from .metrics import metrics_table
 from .pipeline import Pipeline
 from .readers import read_counts
-from .report import Analysis, _expected_amount_card, analyze, build_report
+from .report import Analysis, _expected_amount_card, _period_text, analyze, build_report
 from .style import Style
 
 PROG = "salesfunnel"
@@ -420,23 +420,13 @@ def _weakest_lines(a: Analysis) -> list[str]:
     return lines
 
 
-def _period(a: Analysis) -> str:
-    if a.start and a.end:
-        return f"closed from {a.start} up to {a.end}"
-    if a.start:
-        return f"closed from {a.start} on"
-    if a.end:
-        return f"closed before {a.end}"
-    return "closed at any time"
-
-
 def _metrics_text(a: Analysis, by_owner: bool, source: str) -> str:
     cf, af = a.closed, a.active
     out = [
         f"{source}: {fmt_number(a.log.n_deals)} deals, {fmt_number(len(a.log))} events"
         + (f", {len(a.owners)} owners" if a.owners else ""),
         "",
-        f"Closed deals ({_period(a)})",
+        f"Closed deals ({_period_text(a)})",
         _text(cf.table),
         cf._summary(),
         _bottleneck_line(a),
