@@ -392,7 +392,7 @@ class DealLog:
         if self._table is not None:
             ids: np.ndarray = self._table[codes]
             return ids
-        return codes.astype(np.int64) + self._offset
+        return codes.astype(np.int64, copy=False) + self._offset
 
     @property
     def has_undated(self) -> bool:
