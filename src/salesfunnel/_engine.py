@@ -94,6 +94,17 @@ class Events:
     def _unpack(self, key: I64, name: str) -> np.ndarray:
         # In-place operations on one fresh array: each field costs two or three passes.
         n_time, n_codes, n_und, n_owner, base = self._layout
+        low = n_und + n_owner
+        if name in ("owner", "code") and low + n_codes <= 8:
+            # The field lies in the key's low byte: one narrowing cast reads the
+            # 8-byte keys once, and the masking runs on 1-byte values.
+            byte = key.astype(np.uint8)
+            if name == "owner":
+                byte &= (1 << n_owner) - 1
+                return byte.astype(np.int32)
+            byte >>= low
+            byte &= (1 << n_codes) - 1  # the time field's lowest bits sit above
+            return byte.view(np.int8)  # label codes are int8 to begin with
         if name == "owner":
             return (key & ((1 << n_owner) - 1)).astype(np.int32)
         if name == "known":
@@ -101,7 +112,6 @@ class Events:
                 return np.ones(len(key), dtype=bool)
             known: B = (key & (1 << n_owner)) == 0
             return known
-        low = n_und + n_owner
         if name == "code":
             field = key >> low if low else key.copy()
             field &= (1 << n_codes) - 1

@@ -417,11 +417,12 @@ class ClosedFunnel:
 
 def _membership(
     ev: eng.Events, pipe: Pipeline, mode: str, idx: I64, won: B
-) -> tuple[I64 | None, list[B] | None]:
+) -> tuple[npt.NDArray[np.int16] | None, list[B] | None]:
     """Reach per deal (cumulative) or per-stage membership masks (classic, strict)."""
     k = pipe.n_stages
     if mode == "cumulative":
-        reach = eng.furthest_open(ev, k)[idx].astype(np.int64)
+        # 2-byte reach (stage codes fit easily): the stage-set sort key is 2 bytes too.
+        reach = eng.furthest_open(ev, k)[idx].astype(np.int16)
         reach[won] = k
         return reach, None
     if mode == "classic":
@@ -438,7 +439,7 @@ def _stage_sets(
     group: npt.NDArray[np.integer],
     n_groups: int,
     k1: int,
-    reach: I64 | None,
+    reach: npt.NDArray[np.int16] | None,
     masks: list[B] | None,
 ) -> tuple[I64, list[tuple[I64, I64]]]:
     """Per group, the count and the deal positions of each funnel stage.
