@@ -375,7 +375,7 @@ def sorted_events(
     starts = np.flatnonzero(flag)
     del flag
     ends = np.empty_like(starts)
-    ends[:-1] = starts[1:] - 1
+    np.subtract(starts[1:], 1, out=ends[:-1])  # no temporary column
     ends[-1] = n - 1
     return Events(sorted_key, layout, cols, s_amt, starts, ends, unknown, unknown_by_owner)
 

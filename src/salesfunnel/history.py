@@ -183,21 +183,21 @@ def _group_stats(
     """
     if known is None:
         unknown = np.zeros(n_groups, dtype=np.int64)
-        g, v = group.astype(np.int64), seconds
+        g, v = group, seconds
     else:
         unknown = np.bincount(group[~known], minlength=n_groups)
-        g, v = group[known].astype(np.int64), seconds[known]
+        g, v = group[known], seconds[known]
     if v.size and int(v.min()) >= 0 and _fits(int(v.max()), n_groups):
         shift = int(max(int(v.max()), 1)).bit_length()
-        key = np.left_shift(g, shift)
+        key = np.left_shift(g, shift, dtype=np.int64)  # widened on the fly, no copy
         key |= v
         key.sort()
         bounds = np.searchsorted(key, np.arange(n_groups + 1, dtype=np.int64) << shift)
         v = key & ((1 << shift) - 1)
     else:
         order = np.lexsort((v, g))
-        g, v = g[order], v[order]
-        bounds = _segments(g, n_groups)
+        v = v[order]
+        bounds = _segments(g[order].astype(np.int64), n_groups)
     return _stats_of_runs(v, bounds, unknown)
 
 
@@ -242,7 +242,7 @@ def _sorted_quantile(v: I64, start: I64, count: I64, q: float) -> F64:
     i[top] = count[top] - 1
     a, b = v[start + i], v[start + j]
     diff = b - a
-    out = a + diff * gamma
+    out: F64 = a + diff * gamma
     upper = gamma >= 0.5
     out[upper] = (b - diff * (1 - gamma))[upper]
     return out
