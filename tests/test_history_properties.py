@@ -254,3 +254,27 @@ def test_sorted_quantile_matches_numpy_for_every_small_run_length() -> None:
         run = np.sort(rng.integers(0, 10**9, n))
         got = _sorted_quantile(run, np.array([0]), np.array([n]), 0.9)
         assert got[0] == np.quantile(run, 0.9), n
+
+
+@given(deal_events(max_deals=40), st.sampled_from([2, 300]))
+def test_low_byte_unpacking_matches_a_plain_sort(
+    case: tuple[Pipeline, Records], owners: int
+) -> None:
+    """Code, owner and open-stage code read off the key's low byte (the fast path)
+    equal the columns sorted by a plain lexsort; 300 owners force the wide path."""
+    from salesfunnel import _engine as eng
+
+    pipeline, records = case
+    for i, r in enumerate(records):
+        r["owner"] = f"o{i % owners}"  # > 32 distinct owners no longer fit the low byte
+    log = build(pipeline, records)
+    ev = eng.sorted_events(log, log.code)
+    assert log.owner is not None
+    order = np.lexsort((log.owner, log.code, log._lo, log.deal))
+    assert ev.code.tolist() == log.code[order].tolist()
+    assert ev.owner is not None
+    assert ev.owner.tolist() == log.owner[order].tolist()
+    k = pipeline.n_stages
+    expected_open = np.where(log.code[order] < k, log.code[order], -1)
+    assert ev.open_codes(k).tolist() == expected_open.tolist()
+    assert ev.last("code").tolist() == log.code[order][ev.ends].tolist()
