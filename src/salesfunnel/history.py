@@ -575,9 +575,10 @@ def _closed(
                 log._ids_of(deal_codes[positions]),
                 None if amounts is None else amounts[positions],
             )
-    # Won and lost per group from one bincount of (group, won).
-    outcome = np.bincount(group * 2 + won, minlength=2 * n_groups).reshape(n_groups, 2)
-    n_won, n_lost = outcome[:, 1], outcome[:, 0]
+    n_closed = np.bincount(group, minlength=n_groups)
+    # In cumulative mode the funnel's last stage counts exactly the won deals.
+    n_won = counts[:, k] if reach is not None else np.bincount(group[won], minlength=n_groups)
+    n_lost = n_closed - n_won
     cycle = close_lo[idx]
     cycle -= ev.first("lo")[idx]
     cycle_known = None if all_known else (ev.first("known") & ev.last("known"))[idx]
