@@ -203,3 +203,78 @@ def test_a_reordered_pipeline_object_gives_the_same_answers(case: tuple[Pipeline
     if pipeline.frozen is None:
         wider = Pipeline(list(pipeline.stages), won="Won", lost="Lost", frozen="Frozen")
         assert closed_funnel(log, wider).to_json() == closed_funnel(log).to_json()
+
+
+def _runs_and_reference(
+    runs: list[list[int]],
+) -> tuple[np.ndarray, np.ndarray, list[tuple[float, float, float] | None]]:
+    values = np.concatenate([np.sort(np.array(r, np.int64)) for r in runs])
+    bounds = np.zeros(len(runs) + 1, np.int64)
+    np.cumsum([len(r) for r in runs], out=bounds[1:])
+    ref: list[tuple[float, float, float] | None] = []
+    for r in runs:
+        seg = np.sort(np.array(r, np.int64))
+        ref.append(
+            None
+            if not r
+            else (float(seg.sum()) / len(r), float(np.median(seg)), float(np.quantile(seg, 0.9)))
+        )
+    return values, bounds, ref
+
+
+@given(
+    st.lists(
+        st.lists(st.integers(min_value=0, max_value=2**40), max_size=40), min_size=1, max_size=6
+    )
+)
+def test_run_statistics_are_exactly_numpys(runs: list[list[int]]) -> None:
+    """The all-runs-at-once mean, median and p90 equal numpy's per-run results bit for bit."""
+    from salesfunnel.history import DAY, _stats_of_runs
+
+    values, bounds, ref = _runs_and_reference(runs)
+    got = _stats_of_runs(values, bounds, np.zeros(len(runs), np.int64))
+    for stats, expected in zip(got, ref, strict=True):
+        if expected is None:
+            assert stats.count == 0
+            assert np.isnan(stats.median_days)
+            continue
+        mean, median, p90 = expected
+        assert (stats.mean_days, stats.median_days, stats.p90_days) == (
+            mean / DAY,
+            median / DAY,
+            p90 / DAY,
+        )
+
+
+def test_sorted_quantile_matches_numpy_for_every_small_run_length() -> None:
+    from salesfunnel.history import _sorted_quantile
+
+    rng = np.random.default_rng(7)
+    for n in range(1, 400):
+        run = np.sort(rng.integers(0, 10**9, n))
+        got = _sorted_quantile(run, np.array([0]), np.array([n]), 0.9)
+        assert got[0] == np.quantile(run, 0.9), n
+
+
+@given(deal_events(max_deals=40), st.sampled_from([2, 300]))
+def test_low_byte_unpacking_matches_a_plain_sort(
+    case: tuple[Pipeline, Records], owners: int
+) -> None:
+    """Code, owner and open-stage code read off the key's low byte (the fast path)
+    equal the columns sorted by a plain lexsort; 300 owners force the wide path."""
+    from salesfunnel import _engine as eng
+
+    pipeline, records = case
+    for i, r in enumerate(records):
+        r["owner"] = f"o{i % owners}"  # > 32 distinct owners no longer fit the low byte
+    log = build(pipeline, records)
+    ev = eng.sorted_events(log, log.code)
+    assert log.owner is not None
+    order = np.lexsort((log.owner, log.code, log._lo, log.deal))
+    assert ev.code.tolist() == log.code[order].tolist()
+    assert ev.owner is not None
+    assert ev.owner.tolist() == log.owner[order].tolist()
+    k = pipeline.n_stages
+    expected_open = np.where(log.code[order] < k, log.code[order], -1)
+    assert ev.open_codes(k).tolist() == expected_open.tolist()
+    assert ev.last("code").tolist() == log.code[order][ev.ends].tolist()

@@ -94,6 +94,17 @@ class Events:
     def _unpack(self, key: I64, name: str) -> np.ndarray:
         # In-place operations on one fresh array: each field costs two or three passes.
         n_time, n_codes, n_und, n_owner, base = self._layout
+        low = n_und + n_owner
+        if name in ("owner", "code") and low + n_codes <= 8:
+            # The field lies in the key's low byte: one narrowing cast reads the
+            # 8-byte keys once, and the masking runs on 1-byte values.
+            byte = key.astype(np.uint8)
+            if name == "owner":
+                byte &= (1 << n_owner) - 1
+                return byte.astype(np.int32)
+            byte >>= low
+            byte &= (1 << n_codes) - 1  # the time field's lowest bits sit above
+            return byte.view(np.int8)  # label codes are int8 to begin with
         if name == "owner":
             return (key & ((1 << n_owner) - 1)).astype(np.int32)
         if name == "known":
@@ -101,7 +112,6 @@ class Events:
                 return np.ones(len(key), dtype=bool)
             known: B = (key & (1 << n_owner)) == 0
             return known
-        low = n_und + n_owner
         if name == "code":
             field = key >> low if low else key.copy()
             field &= (1 << n_codes) - 1
@@ -164,7 +174,7 @@ class Events:
         """Per sorted event, its code if an open stage, else -1 (cached).
 
         When code, undated flag and owner fit in the key's low byte, one cast
-        to uint8 and a 256-entry lookup table replace the unpacking passes.
+        to uint8 and a few in-place passes on bytes replace the unpacking.
         """
         slot = f"open:{n_stages}"
         cached = self._at_cache.get(slot)
@@ -185,12 +195,16 @@ class Events:
 
     def _open_codes(self, n_stages: int) -> npt.NDArray[np.int8]:
         _, n_codes, n_und, n_owner, _ = self._layout
-        lut = np.full(256, -1, dtype=np.int8)
-        values = np.arange(256)
-        code_of = (values >> (n_und + n_owner)) & ((1 << n_codes) - 1)
-        lut[code_of < n_stages] = code_of[code_of < n_stages].astype(np.int8)
         if self._key is not None and n_codes + n_und + n_owner <= 8:
-            return lut[self._key.astype(np.uint8)]
+            # Arithmetic on the key's low byte, in place on 1-byte values: a
+            # 256-entry lookup table would first widen every index to 8 bytes.
+            byte = self._key.astype(np.uint8)
+            byte >>= n_und + n_owner
+            byte &= (1 << n_codes) - 1
+            byte += 1  # open stage c -> c + 1 (at most n_stages); outcomes above
+            byte *= byte <= n_stages  # outcomes -> 0
+            byte -= 1  # back to c; 0 wraps to 255, which reads as -1 in int8
+            return byte.view(np.int8)
         small = np.full(max(1 << n_codes, n_stages), -1, dtype=np.int8)
         small[:n_stages] = np.arange(n_stages, dtype=np.int8)
         return small[self.code]
@@ -365,7 +379,7 @@ def sorted_events(
     starts = np.flatnonzero(flag)
     del flag
     ends = np.empty_like(starts)
-    ends[:-1] = starts[1:] - 1
+    np.subtract(starts[1:], 1, out=ends[:-1])  # no temporary column
     ends[-1] = n - 1
     return Events(sorted_key, layout, cols, s_amt, starts, ends, unknown, unknown_by_owner)
 
