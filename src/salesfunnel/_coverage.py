@@ -466,18 +466,23 @@ def _banded(
     """
     n = len(owner)
     count = len(edges)
-    top = boxes[owner, 1].astype(np.float64)
+    # y of every edge relative to its box, one array per sub-column, (column, edge) order.
+    # Arrays of this size, not one (column, edge, sub-column) block and (pixel,
+    # sub-column) gathers: large temporaries cost fresh pages on every render.
+    top = np.repeat(boxes[owner, 1].astype(np.float64), count)
     nrows = boxes[owner, 3] - boxes[owner, 1]
-    # y of every edge relative to the box: one row of SUB sub-columns per (column, edge)
-    ys = np.stack([e.reshape(n, SUB) for e in edges], axis=1)
-    ys -= top[:, None, None]
-    np.clip(ys, 0.0, nrows.astype(np.float64)[:, None, None], out=ys)
-    flat = ys.reshape(n * count, SUB)
-    low = flat[:, 0].copy()
-    high = flat[:, 0].copy()
-    for j in range(1, SUB):  # min and max over the sub-columns, without a tiny-axis reduce
-        np.minimum(low, flat[:, j], out=low)
-        np.maximum(high, flat[:, j], out=high)
+    floor_of = np.repeat(nrows.astype(np.float64), count)
+    subs = []
+    for j in range(SUB):
+        y = np.stack([e[j::SUB] for e in edges], axis=1).ravel()
+        y -= top
+        np.clip(y, 0.0, floor_of, out=y)
+        subs.append(y)
+    low = subs[0].copy()
+    high = subs[0].copy()
+    for y in subs[1:]:
+        np.minimum(low, y, out=low)
+        np.maximum(high, y, out=high)
     # band of edge e: rows floor(min y) .. ceil(max y) - 1, pushed below the band above it
     lo = np.floor(low).astype(np.intp).reshape(n, count)
     hi = np.ceil(high).astype(np.intp).reshape(n, count)
@@ -490,23 +495,24 @@ def _banded(
     band = np.repeat(np.arange(n * count, dtype=np.intp), size)
     within = np.arange(len(band), dtype=np.intp) - np.repeat(np.cumsum(size) - size, size)
     row = start.ravel()[band] + within
-    below = (row + 1).astype(np.float64)[:, None]
-    edge = band % count
+    below = (row + 1).astype(np.float64)
+    odd = band & 1  # count is even: band parity is edge parity (0 entering, 1 leaving)
 
     def passed(rows_below: FloatArray, which: npt.NDArray[np.intp]) -> FloatArray:
         """Sum over the sub-columns of the part of edge ``which`` above each row's bottom."""
-        part = rows_below - flat[which]
-        np.clip(part, 0.0, 1.0, out=part)
-        total: FloatArray = part[:, 0].copy()
-        for j in range(1, SUB):
-            total += part[:, j]
+        total = np.zeros(len(which))
+        for y in subs:
+            part = rows_below - y[which]
+            np.clip(part, 0.0, 1.0, out=part)
+            total += part
         return total
 
     # In band e every edge above e is passed (+1 after an entering edge, -1 after a
     # leaving one, so the edges above add up to e % 2) and edge e is crossing; an edge
     # below e counts too in the rows where its own band has begun (thin shapes).
-    sign = 1.0 - 2.0 * (edge % 2)
-    cov = (edge % 2) * float(SUB) + sign * passed(below, band)
+    sign = 1.0 - 2.0 * odd
+    cov = odd * float(SUB) + sign * passed(below, band)
+    edge = band % count
     flat_lo = lo.ravel()
     for d in range(1, count):
         later = band + d
@@ -532,7 +538,7 @@ def _banded(
     gap_len[:, count] = nrows - hi[:, -1]
     pixel_at = (gap_at[:, :count] + 1).ravel()[band] + within
     values = np.empty(int(runs.sum()), dtype=np.uint8)
-    lengths = np.ones(len(values), dtype=np.intp)
+    lengths = np.ones(len(values), dtype=np.int32)
     values[gap_at] = np.resize(np.array([0, 255], dtype=np.uint8), count + 1)
     lengths[gap_at] = gap_len
     values[pixel_at] = cov.astype(np.uint8)
