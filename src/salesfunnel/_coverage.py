@@ -221,13 +221,13 @@ def rect(shape: Rect, s: float, size: tuple[int, int]) -> Patch | None:
 
 # -- many shapes at once -------------------------------------------------------------
 # The raster backend's fast path: the coverage of every shape of a chart in one
-# set of numpy passes, instead of a dozen small passes per shape. Each shape's
-# patch is a column-major block of one flat buffer (its columns one after the
-# other, each ``rows + 2`` long), so the scattered weights of all shapes take
-# one ``bincount`` and the running sums down every column take one ``cumsum``:
-# the weights of each column sum to zero, so the sum restarts at every column.
-# The formulas are those of the one-shape functions above, element by element;
-# tests check the two against each other.
+# set of numpy passes, instead of a dozen small passes per shape, and only where
+# it is fractional. The spans per sub-column come from the formulas of the
+# one-shape functions above, element by element. Coverage is then computed only
+# in the few rows each edge crosses (see :func:`_banded`); the rows between are
+# runs of 255 (inside a span) or 0, written with one ``np.repeat``. Each shape's
+# mask is a column-major block of one flat uint8 buffer. Tests check the result
+# against the one-shape path.
 
 Box = tuple[int, int, int, int]
 
@@ -262,8 +262,8 @@ class Batch:
         self._lines: list[tuple[int, list[tuple[float, float]]]] = []
         self._rects: list[tuple[int, Rect]] = []
         self._sides: list[tuple[int, Side]] = []
-        self._levels: npt.NDArray[np.uint8] | None = None
-        self._offsets: list[int] = []
+        self._buffers: list[npt.NDArray[np.uint8]] = []
+        self._where: dict[int, tuple[int, int]] = {}
 
     def _box(self, bounds: tuple[float, float, float, float]) -> int | None:
         box = _grid(bounds, self.s, self.size)
@@ -324,18 +324,15 @@ class Batch:
         return owner, local // SUB, xs
 
     def run(self) -> None:
-        """Compute every request's coverage: one bincount and one cumsum in all."""
+        """Compute every request's coverage, only near the edges (see :func:`_banded`)."""
         s = self.s
         count = len(self.boxes)
+        self._buffers = []
+        self._where = {}
         if not count:
-            self._levels = np.zeros(0, dtype=np.uint8)
             return
         boxes = np.array(self.boxes, dtype=np.intp)
-        ncols = boxes[:, 2] - boxes[:, 0]
-        nrows = boxes[:, 3] - boxes[:, 1]
-        seg = ncols * (nrows + 2)
-        offsets = np.cumsum(seg) - seg
-        self._offsets = offsets.tolist()
+        # one-span shapes: (owner, column, top, bottom) per sub-column
         owners: list[npt.NDArray[np.intp]] = []
         columns: list[npt.NDArray[np.intp]] = []
         tops: list[FloatArray] = []
@@ -347,7 +344,7 @@ class Batch:
             owners.append(owner)
             columns.append(col)
             tops.append(t)
-            bottoms.append(b)
+            bottoms.append(np.maximum(b, t))
 
         def params(items: list[tuple[int, Ellipse]], owner: npt.NDArray[np.intp]) -> FloatArray:
             table = np.zeros((count, 5))
@@ -364,20 +361,13 @@ class Batch:
             front = np.zeros(count, dtype=bool)
             front[[k for k, e in self._fills if e.front]] = True
             emit(owner, col, np.where(front[owner], cy, cy - h), cy + h)
-        if self._rings:
-            ids = [k for k, _ in self._rings]
-            owner, col, xs = self._columns(ids)
-            cx, cy, rx, ry, w = params(self._rings, owner)
+        fronts = [(k, e) for k, e in self._rings if e.front]
+        if fronts:
+            owner, col, xs = self._columns([k for k, _ in fronts])
+            cx, cy, rx, ry, w = params(fronts, owner)
             outer = _batch_half_heights(xs, cx, rx + w, ry + w)
             inner = _batch_half_heights(xs, cx, rx - w, ry - w)
-            front = np.zeros(count, dtype=bool)
-            front[[k for k, e in self._rings if e.front]] = True
-            fr = front[owner]
-            # front half: one span; whole ellipse: the upper and the lower span
-            lower = np.where(fr, np.where(inner > 0, cy + inner, cy), cy + inner)
-            emit(owner, col, lower, cy + outer)
-            back = ~fr
-            emit(owner[back], col[back], (cy - outer)[back], (cy - inner)[back])
+            emit(owner, col, np.where(inner > 0, cy + inner, cy), cy + outer)
         if self._lines:
             ids = [k for k, _ in self._lines]
             owner, col, xs = self._columns(ids)
@@ -417,36 +407,147 @@ class Batch:
             cx, y0, r0, b0, y1, r1, b1, sx = table[owner].T
             t, b = _side_spans(np.abs(xs / s - cx), y0, r0, b0, y1, r1, b1, sx)
             emit(owner, col, t * s, b * s)
+        if owners:
+            self._add_buffer(
+                boxes,
+                np.concatenate(owners),
+                np.concatenate(columns),
+                [np.concatenate(tops), np.concatenate(bottoms)],
+            )
+        backs = [(k, e) for k, e in self._rings if not e.front]
+        if backs:
+            # a whole rim: the upper and the lower span, i.e. four edges per sub-column
+            owner, col, xs = self._columns([k for k, _ in backs])
+            cx, cy, rx, ry, w = params(backs, owner)
+            outer = _batch_half_heights(xs, cx, rx + w, ry + w)
+            inner = _batch_half_heights(xs, cx, rx - w, ry - w)
+            t_out = cy - outer
+            t_in = np.maximum(cy - inner, t_out)
+            self._add_buffer(boxes, owner, col, [t_out, t_in, cy + inner, cy + outer])
 
-        owner = np.concatenate(owners)
-        col = np.concatenate(columns)
-        top = np.concatenate(tops)
-        bottom = np.maximum(np.concatenate(bottoms), top)
-        base = offsets[owner] + col * (nrows[owner] + 2)
-        rows = nrows[owner].astype(np.float64)
-        y0 = boxes[owner, 1].astype(np.float64)
-        ys = np.concatenate([bottom - y0, top - y0])
-        np.clip(ys, 0.0, np.concatenate([rows, rows]), out=ys)
-        fy = np.floor(ys)
-        frac = ys - fy
-        index = np.concatenate([base, base]) + fy.astype(np.intp)
-        n = len(owner)
-        sign = np.repeat(np.array([1.0 / SUB, -1.0 / SUB]), n)
-        weights = np.concatenate([sign * (frac - 1.0), -sign * frac])
-        total = int(seg.sum())
-        acc = np.bincount(np.concatenate([index, index + 1]), weights, minlength=total)
-        cov: FloatArray = np.cumsum(acc[:total])
-        # +0.5 then truncation rounds; running sums can stray a hair outside [0, 1].
-        cov *= 255.0
-        cov += 0.5
-        np.clip(cov, 0.0, 255.0, out=cov)
-        self._levels = cov.astype(np.uint8)
+    def _add_buffer(
+        self,
+        boxes: npt.NDArray[np.intp],
+        owner: npt.NDArray[np.intp],
+        col: npt.NDArray[np.intp],
+        edges: list[FloatArray],
+    ) -> None:
+        levels, first, offsets = _banded(boxes, owner[::SUB], edges)
+        index = len(self._buffers)
+        self._buffers.append(levels)
+        for k, off in zip(first.tolist(), offsets.tolist(), strict=True):
+            self._where[k] = (index, off)
 
     def mask(self, k: int) -> tuple[Box, npt.NDArray[np.uint8]]:
         """Request ``k``'s box and coverage levels (rows x columns, uint8)."""
-        assert self._levels is not None, "run() first"
+        index, off = self._where[k]
         x0, y0, x1, y1 = self.boxes[k]
         rows, cols = y1 - y0, x1 - x0
-        off = self._offsets[k]
-        block = self._levels[off : off + cols * (rows + 2)].reshape(cols, rows + 2)
-        return self.boxes[k], np.ascontiguousarray(block[:, :rows].T)
+        block = self._buffers[index][off : off + cols * rows].reshape(cols, rows)
+        return self.boxes[k], np.ascontiguousarray(block.T)
+
+
+def _banded(
+    boxes: npt.NDArray[np.intp], owner: npt.NDArray[np.intp], edges: list[FloatArray]
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """uint8 coverage levels of pixel columns, computed only near the edges.
+
+    ``owner`` names the request of each pixel column (a request's columns are
+    consecutive, left to right); ``edges`` are E arrays with the y of each edge at
+    every sub-column (``SUB`` per pixel column), sorted down each sub-column and
+    alternately entering and leaving the shape (one span: top, bottom; a rim:
+    four). Coverage of row r is ``sum_e (+-1) mean_j clip(r + 1 - y_ej, 0, 1)``,
+    the same as :func:`_accumulate`'s running sum. It is fractional only in the
+    rows an edge crosses in some sub-column (its *band*); between bands it is 1
+    inside a span and 0 outside, so those rows are runs of 255 or 0 and only the
+    band pixels are computed. Returns the levels column-major (each column
+    ``rows`` long, a request's columns one after the other), the requests in
+    order and the offset of each one's block.
+    """
+    n = len(owner)
+    count = len(edges)
+    # y of every edge relative to its box, one array per sub-column, (column, edge) order.
+    # Arrays of this size, not one (column, edge, sub-column) block and (pixel,
+    # sub-column) gathers: large temporaries cost fresh pages on every render.
+    top = np.repeat(boxes[owner, 1].astype(np.float64), count)
+    nrows = boxes[owner, 3] - boxes[owner, 1]
+    floor_of = np.repeat(nrows.astype(np.float64), count)
+    subs = []
+    for j in range(SUB):
+        y = np.stack([e[j::SUB] for e in edges], axis=1).ravel()
+        y -= top
+        np.clip(y, 0.0, floor_of, out=y)
+        subs.append(y)
+    low = subs[0].copy()
+    high = subs[0].copy()
+    for y in subs[1:]:
+        np.minimum(low, y, out=low)
+        np.maximum(high, y, out=high)
+    # band of edge e: rows floor(min y) .. ceil(max y) - 1, pushed below the band above it
+    lo = np.floor(low).astype(np.intp).reshape(n, count)
+    hi = np.ceil(high).astype(np.intp).reshape(n, count)
+    np.maximum.accumulate(hi, axis=1, out=hi)
+    above = np.zeros_like(hi)
+    above[:, 1:] = hi[:, :-1]
+    start = np.maximum(lo, above)
+    size = (hi - start).ravel()
+    # every band pixel: its band (column * count + edge) and row
+    # (int32 indices and in-place updates: fewer fresh pages per render)
+    band = np.repeat(np.arange(n * count, dtype=np.int32), size)
+    within = np.arange(len(band), dtype=np.int32)
+    within -= np.repeat((np.cumsum(size) - size).astype(np.int32), size)
+    row = start.ravel().astype(np.int32)[band]
+    row += within
+    below = row + 1.0
+    odd = (band & 1).astype(bool)  # count is even: band parity is edge parity (odd: leaving)
+
+    def passed(rows_below: FloatArray, which: npt.NDArray[np.int32]) -> FloatArray:
+        """Sum over the sub-columns of the part of edge ``which`` above each row's bottom."""
+        total = np.zeros(len(which))
+        for y in subs:
+            part = rows_below - y[which]
+            np.clip(part, 0.0, 1.0, out=part)
+            total += part
+        return total
+
+    # In band e every edge above e is passed (+1 after an entering edge, -1 after a
+    # leaving one, so the edges above add up to e % 2) and edge e is crossing; an edge
+    # below e counts too in the rows where its own band has begun (thin shapes).
+    cov = passed(below, band)
+    np.subtract(float(SUB), cov, out=cov, where=odd)  # after a leaving edge: 1 - its part
+    edge = band % count
+    flat_lo = lo.ravel()
+    for d in range(1, count):
+        later = band + d
+        begun = row >= flat_lo[np.minimum(later, n * count - 1)]
+        hit = np.flatnonzero(begun & (edge + d < count))
+        if len(hit):
+            # edges alternate (entering, leaving, ...): edge e + d enters iff e + d is even
+            sign = 1.0 - 2.0 * ((edge[hit] + d) % 2)
+            cov[hit] += sign * passed(below[hit], later[hit])
+    cov *= 255.0 / SUB
+    cov += 0.5  # +0.5 then truncation rounds
+    np.clip(cov, 0.0, 255.0, out=cov)
+    # runs down each column: gap 0, band 0 pixels, gap 1, band 1 pixels, ..., gap E;
+    # gap e lies between the bands, at 255 after an entering edge and 0 after a leaving one
+    per_column = size.reshape(n, count)
+    runs = per_column.sum(axis=1) + count + 1
+    run0 = np.cumsum(runs) - runs
+    before = np.cumsum(per_column, axis=1) - per_column  # band pixels above band e
+    gap_at = np.empty((n, count + 1), dtype=np.intp)
+    gap_at[:, :count] = run0[:, None] + np.arange(count) + before
+    gap_at[:, count] = run0 + runs - 1
+    gap_len = np.empty((n, count + 1), dtype=np.intp)
+    gap_len[:, :count] = start - above
+    gap_len[:, count] = nrows - hi[:, -1]
+    pixel_at = (gap_at[:, :count] + 1).ravel()[band] + within
+    values = np.empty(int(runs.sum()), dtype=np.uint8)
+    lengths = np.ones(len(values), dtype=np.int32)
+    values[gap_at] = np.resize(np.array([0, 255], dtype=np.uint8), count + 1)
+    lengths[gap_at] = gap_len
+    values[pixel_at] = cov.astype(np.uint8)
+    levels: npt.NDArray[np.uint8] = np.repeat(values, lengths)
+    # each request's first column and the offset of its block
+    first = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1]]))
+    col_offsets = np.cumsum(nrows) - nrows
+    return levels, owner[first], col_offsets[first]

@@ -8,8 +8,6 @@ are NaN in the rows, ``None`` in records and JSON and an em dash in text.
 
 from __future__ import annotations
 
-import html
-import json
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -91,6 +89,8 @@ class ResultTable:
 
     def to_json(self, *, indent: int | None = None) -> str:
         """The records as strict JSON text (no NaN)."""
+        import json  # here, not at import: drawing a chart never needs it
+
         payload = {"table": self.name, "rows": self.to_records()}
         return json.dumps(payload, indent=indent, ensure_ascii=False, allow_nan=False)
 
@@ -135,6 +135,8 @@ class ResultTable:
         return f"ResultTable(name={self.name!r}, columns={self.columns!r}, rows={len(self.rows)})"
 
     def _repr_html_(self) -> str:
+        import html  # here, not at import: drawing a chart never needs it
+
         head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
         body = "".join(
             "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"

@@ -10,7 +10,6 @@ pixels from anything drawn.
 
 from __future__ import annotations
 
-import html
 import math
 import urllib.parse
 from collections.abc import Callable, Hashable
@@ -161,6 +160,8 @@ def image_map(
     >>> 'href="?f=Ann%20%26%20Bo&amp;s=0"' in chart.image_map("m", href="?f={funnel}&s={stage}")
     True
     """
+    import html  # here, not at import: drawing a chart never needs it
+
     areas = []
     for r in sorted(regions, key=lambda r: (_PART_ORDER.get(r.part, 3), r.id)):
         coords = ",".join(f"{round(x)},{round(y)}" for x, y in r.polygon)

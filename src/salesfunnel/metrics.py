@@ -13,8 +13,6 @@ Rules shared by every function here:
 
 from __future__ import annotations
 
-import html
-import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -206,6 +204,8 @@ class MetricsTable:
 
     def to_json(self, *, indent: int | None = None) -> str:
         """The records as JSON text (strict JSON: no NaN)."""
+        import json  # here, not at import: drawing a chart never needs it
+
         payload = {"funnel": self.funnel_name, "stages": self.to_records()}
         return json.dumps(payload, indent=indent, ensure_ascii=False, allow_nan=False)
 
@@ -262,6 +262,8 @@ class MetricsTable:
         return f"MetricsTable(funnel_name={self.funnel_name!r}, stages={len(self.rows)})"
 
     def _repr_html_(self) -> str:
+        import html  # here, not at import: drawing a chart never needs it
+
         head = "".join(f"<th>{html.escape(c)}</th>" for c in _COLUMNS if c)
         body = "".join(
             "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row[:-1]) + "</tr>"
