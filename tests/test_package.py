@@ -1,0 +1,44 @@
+"""The package surface: every public name resolves, lazily or not, and nothing else is there."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import salesfunnel
+
+
+def test_every_public_name_resolves() -> None:
+    for name in salesfunnel.__all__:
+        assert getattr(salesfunnel, name) is not None, name
+    assert sorted(set(salesfunnel.__all__)) == sorted(salesfunnel.__all__)  # no duplicates
+
+
+def test_unknown_attribute_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no_such_name"):
+        _ = salesfunnel.no_such_name  # type: ignore[attr-defined]
+
+
+def test_star_import_and_lazy_names_match_their_modules() -> None:
+    code = (
+        "from salesfunnel import *\n"
+        "import salesfunnel.history as h, salesfunnel.comparison as c\n"
+        "assert closed_funnel is h.closed_funnel and compare is c.compare\n"
+        "import sys; print('salesfunnel.report' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # a star import resolves every lazy name, the report module included
+    assert out.stdout.strip() == "True"
+
+
+def test_drawing_a_chart_does_not_import_deal_history() -> None:
+    code = (
+        "import sys, salesfunnel\n"
+        "salesfunnel.FunnelChart(salesfunnel.Funnel.from_counts({'a': 2, 'b': 1})).to_png()\n"
+        "print(sorted(m for m in ('salesfunnel.history', 'salesfunnel.report', "
+        "'salesfunnel.deallog') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
