@@ -13,7 +13,6 @@ import csv
 import datetime as dt
 import math
 import os
-import re
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -145,18 +144,47 @@ def _convert_dates(
                 raise CliError(msg) from None
 
 
-_ROW = re.compile(r"^row (\d+)\b")
+def _in_file(
+    exc: FunnelDataError,
+    path: str,
+    rows: list[dict[str | None, Any]],
+    numbers: list[int],
+    pipe: Pipeline,
+    label_column: str | None,
+    deal_column: str,
+) -> CliError:
+    """A DealLog error about in-memory row ``exc.index``, restated with the file's row numbers.
+
+    The library's notes speak Python (``pass drop_unknown=True``) and count
+    in-memory rows from 0, so the two that can arise here are said again in
+    the command line's terms.
+    """
+    if exc.index is None:
+        return CliError(f"{path}: {exc}")
+    where = f"{path}, row {numbers[exc.index]}"
+    if exc.column is not None:
+        where += f", column {exc.column!r}"
+    note = ""
+    if exc.column == label_column and isinstance(exc.value, str) and exc.value not in pipe:
+        note = " (use --drop-unknown to drop such rows)"
+    elif exc.column == deal_column and isinstance(exc.value, str) and exc.value:
+        # A deal id that an earlier row already holds: the wide form's duplicate.
+        first = next(
+            (
+                n
+                for row, n in zip(rows[: exc.index], numbers[: exc.index], strict=True)
+                if _cell(row, deal_column) == exc.value
+            ),
+            None,
+        )
+        if first is not None:
+            note = f" (first seen at row {first})"
+    return CliError(f"{where}: {exc.detail}{note}")
 
 
-def _in_file(exc: FunnelDataError, path: str, numbers: list[int]) -> CliError:
-    """A DealLog error about in-memory row i, restated with the file and its row number."""
-    text = str(exc).replace(
-        "(pass drop_unknown=True to drop such rows)", "(use --drop-unknown to drop such rows)"
-    )
-    m = _ROW.match(text)
-    if m and int(m.group(1)) < len(numbers):
-        text = f"row {numbers[int(m.group(1))]}" + text[m.end() :]
-    return CliError(f"{path}, {text}")
+def _cell(row: dict[str | None, Any], column: str) -> str:
+    value = row.get(column)
+    return value.strip() if isinstance(value, str) else ""
 
 
 def _pipeline(args: argparse.Namespace) -> Pipeline:
@@ -236,7 +264,9 @@ def load_log(args: argparse.Namespace, progress: Progress) -> DealLog:
                 drop_unknown=args.drop_unknown,
             )
         except FunnelDataError as exc:
-            raise _in_file(exc, path, numbers) from None
+            raise _in_file(
+                exc, path, rows, numbers, pipe, args.outcome_column, args.deal_column
+            ) from None
     for col, what, option in (
         (args.deal_column, "deal id", "--deal-column"),
         (args.stage_column, "stage", "--stage-column"),
@@ -263,7 +293,9 @@ def load_log(args: argparse.Namespace, progress: Progress) -> DealLog:
             drop_unknown=args.drop_unknown,
         )
     except FunnelDataError as exc:
-        raise _in_file(exc, path, numbers) from None
+        raise _in_file(
+            exc, path, rows, numbers, pipe, args.stage_column, args.deal_column
+        ) from None
 
 
 def _instant(text: str | None, option: str, fmt: str | None) -> str | None:

@@ -7,11 +7,13 @@ values. Timestamps have one-second resolution (``datetime64[s]``).
 
 Every constructor validates at the boundary and raises
 :class:`~salesfunnel.FunnelDataError` naming the row (``row i``, 0-based, for
-in-memory data; ``line n``, 1-based with the header as line 1, for CSV files)
-and the column: unknown labels (unless ``drop_unknown=True``, which drops those
-rows and records how many in :attr:`DealLog.dropped`), missing or unparsable
-timestamps, missing deal ids, negative or non-numeric amounts and, in the wide
-form, duplicate deal ids. Nothing is dropped silently.
+in-memory data; ``line n``, 1-based with the header as line 1, for CSV
+files) and the column, in the message and as the error's ``source``,
+``index``, ``line``, ``column`` and ``value`` attributes (see
+:mod:`salesfunnel.errors`): unknown labels (unless ``drop_unknown=True``, which
+drops those rows and records how many in :attr:`DealLog.dropped`), missing or
+unparsable timestamps, missing deal ids, negative or non-numeric amounts and,
+in the wide form, duplicate deal ids. Nothing is dropped silently.
 
 Only the wide form (:meth:`DealLog.from_wide`) can produce events without a
 time: a stage reached whose date cell is blank. Such an event still counts as
@@ -26,14 +28,14 @@ import datetime as dt
 import itertools
 import math
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from .errors import FunnelDataError
+from .errors import NO_VALUE, FunnelDataError
 from .pipeline import Pipeline
 
 if TYPE_CHECKING:
@@ -50,15 +52,87 @@ I64 = npt.NDArray[np.int64]
 _MIN = np.iinfo(np.int64).min
 _MAX = np.iinfo(np.int64).max
 
-Where = Callable[[int], str]
+
+class _Rows:
+    """Where record ``k`` of a column sits, for messages and error attributes.
+
+    In memory a record is ``row i`` (0-based); read from a file it is ``line n``
+    of the file (header = line 1, as :mod:`csv` counts). ``taken(keep)``
+    follows a selection, so record ``k`` of the selection is reported as the
+    input row it came from.
+    """
+
+    __slots__ = ("_lines", "_map", "source")
+
+    def __init__(
+        self,
+        source: str | None = None,
+        lines: Sequence[int] | None = None,
+        _map: npt.NDArray[np.int64] | None = None,
+    ) -> None:
+        self.source = source
+        self._lines = lines
+        self._map = _map
+
+    def taken(self, index: npt.NDArray[np.int64]) -> _Rows:
+        mapped = index if self._map is None else self._map[index]
+        return _Rows(self.source, self._lines, mapped)
+
+    def index(self, k: int) -> int:
+        return k if self._map is None else int(self._map[k])
+
+    def text(self, k: int) -> str:
+        # The file is the caller's own argument: the message names the line, the
+        # error's ``source`` attribute the file.
+        i = self.index(k)
+        return f"row {i}" if self._lines is None else f"line {self._lines[i]}"
+
+    def error(
+        self,
+        k: int,
+        detail: str,
+        *,
+        column: str | None = None,
+        value: object = NO_VALUE,
+        note: str | None = None,
+    ) -> FunnelDataError:
+        """``<where>[, column 'c']: <detail>[ (<note>)]``, the location also as attributes.
+
+        ``note`` speaks in this module's terms (``pass drop_unknown=True``,
+        another record's ``row i``), so it stays out of ``detail``: a caller
+        that numbers rows its own way, like the command line, gives its own.
+        """
+        i = self.index(k)
+        where = self.text(k) if column is None else f"{self.text(k)}, column {column!r}"
+        tail = "" if note is None else f" ({note})"
+        return FunnelDataError(
+            f"{where}: {detail}{tail}",
+            source=self.source,
+            index=i,
+            line=None if self._lines is None else self._lines[i],
+            column=column,
+            value=value,
+            detail=detail,
+        )
 
 
-def _row(i: int) -> str:
-    return f"row {i}"
+_IN_MEMORY = _Rows()
+_DROP_NOTE = "pass drop_unknown=True to drop such rows"
 
 
-def _line(offset: int) -> Where:
-    return lambda i: f"line {i + offset}"
+def _read_csv(
+    path: str | os.PathLike[str], delimiter: str, encoding: str
+) -> tuple[list[str], list[dict[str, Any]], list[int]]:
+    """Header, rows and each row's line in the file (header = line 1; blank lines count)."""
+    with open(path, newline="", encoding=encoding) as fh:
+        reader = csv.DictReader(fh, delimiter=delimiter)
+        header = list(reader.fieldnames or [])
+        rows: list[dict[str, Any]] = []
+        lines: list[int] = []
+        for row in reader:
+            rows.append(row)
+            lines.append(reader.line_num)
+    return header, rows, lines
 
 
 def _is_blank(value: object) -> bool:
@@ -108,7 +182,7 @@ def _one_time(value: object) -> np.datetime64 | None:
 
 
 def _times(
-    values: object, column: str, where: Where, *, allow_blank: bool = False
+    values: object, column: str, where: _Rows, *, allow_blank: bool = False
 ) -> npt.NDArray[np.datetime64]:
     """Timestamps as ``datetime64[s]``; blanks become NaT only if allowed."""
     arr = np.asarray(values)
@@ -121,21 +195,21 @@ def _times(
             try:
                 t = _one_time(v)
             except ValueError as exc:
-                msg = f"{where(i)}, column {column!r}: unparsable timestamp ({exc})"
-                raise FunnelDataError(msg) from None
+                detail = f"unparsable timestamp ({exc})"
+                raise where.error(i, detail, column=column, value=v) from None
             out[i] = np.datetime64("NaT") if t is None else t
     # NaT is the smallest int64: one min() (a fast reduction) rules it out.
     if not allow_blank and out.size and out.view(np.int64).min() == _MIN:
         missing = np.flatnonzero(np.isnat(out))
         if missing.size:
             i = int(missing[0])
-            msg = f"{where(i)}, column {column!r}: missing timestamp (got {arr[i]!r})"
-            raise FunnelDataError(msg)
+            detail = f"missing timestamp (got {arr[i]!r})"
+            raise where.error(i, detail, column=column, value=arr[i])
     return out
 
 
 # -- other columns ----------------------------------------------------------------
-def _dense_ids(values: object, column: str, where: Where) -> tuple[I64, np.ndarray | None, int]:
+def _dense_ids(values: object, column: str, where: _Rows) -> tuple[I64, np.ndarray | None, int]:
     """Integer deal codes per row, plus how to map codes back to ids.
 
     Returns ``(keys, table, offset)``: the deal code of a key is ``key -
@@ -157,8 +231,7 @@ def _dense_ids(values: object, column: str, where: Where) -> tuple[I64, np.ndarr
     obj = arr.astype(object)
     for i, v in enumerate(obj):
         if _is_blank(v):
-            msg = f"{where(i)}, column {column!r}: missing deal id (got {v!r})"
-            raise FunnelDataError(msg)
+            raise where.error(i, f"missing deal id (got {v!r})", column=column, value=v)
         if isinstance(v, float) and v.is_integer():
             obj[i] = int(v)
     if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in obj):
@@ -169,7 +242,7 @@ def _dense_ids(values: object, column: str, where: Where) -> tuple[I64, np.ndarr
 
 
 def _label_codes(
-    values: object, pipeline: Pipeline, column: str, where: Where, drop_unknown: bool
+    values: object, pipeline: Pipeline, column: str, where: _Rows, drop_unknown: bool
 ) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_]]:
     """Pipeline codes per row and the mask of rows to keep."""
     arr = np.asarray(values)
@@ -183,11 +256,11 @@ def _label_codes(
         keep = ~bad
         if bad.any() and not drop_unknown:
             i = int(np.flatnonzero(bad)[0])
-            msg = (
-                f"{where(i)}, column {column!r}: label code {int(arr[i])} is outside "
-                f"0..{n_labels - 1} of {list(pipeline.labels)!r}"
+            detail = (
+                f"label code {int(arr[i])} is outside 0..{n_labels - 1} of "
+                f"{list(pipeline.labels)!r}"
             )
-            raise FunnelDataError(msg)
+            raise where.error(i, detail, column=column, value=int(arr[i]))
         if keep.all():
             return arr.astype(np.int8, copy=False), keep
         return np.where(keep, arr, 0).astype(np.int8), keep
@@ -199,11 +272,10 @@ def _label_codes(
     keep = codes >= 0
     if not keep.all() and not drop_unknown:
         i = int(np.flatnonzero(~keep)[0])
-        msg = (
-            f"{where(i)}, column {column!r}: unknown label {str(text[i])!r}; the pipeline's "
-            f"labels are {list(pipeline.labels)!r} (pass drop_unknown=True to drop such rows)"
+        detail = (
+            f"unknown label {str(text[i])!r}; the pipeline's labels are {list(pipeline.labels)!r}"
         )
-        raise FunnelDataError(msg)
+        raise where.error(i, detail, column=column, value=str(text[i]), note=_DROP_NOTE)
     return np.where(keep, codes, 0).astype(np.int8), keep
 
 
@@ -241,7 +313,7 @@ def _owner_codes(values: object) -> tuple[npt.NDArray[np.integer], tuple[str, ..
     return inverse.astype(np.int32).reshape(-1), tuple(str(u) for u in uniq)
 
 
-def _amounts(values: object, column: str, where: Where) -> npt.NDArray[np.float64]:
+def _amounts(values: object, column: str, where: _Rows) -> npt.NDArray[np.float64]:
     arr = np.asarray(values)
     if arr.dtype.kind in "iuf":
         out = arr.astype(np.float64)
@@ -254,13 +326,13 @@ def _amounts(values: object, column: str, where: Where) -> npt.NDArray[np.float6
             try:
                 out[i] = float(v.replace(",", "") if isinstance(v, str) else v)
             except (TypeError, ValueError):
-                msg = f"{where(i)}, column {column!r}: amount is not a number (got {v!r})"
-                raise FunnelDataError(msg) from None
+                detail = f"amount is not a number (got {v!r})"
+                raise where.error(i, detail, column=column, value=v) from None
     bad = np.flatnonzero(np.isinf(out) | (out < 0))
     if bad.size:
         i = int(bad[0])
-        msg = f"{where(i)}, column {column!r}: amount must be finite and >= 0 (got {arr[i]!r})"
-        raise FunnelDataError(msg)
+        detail = f"amount must be finite and >= 0 (got {arr[i]!r})"
+        raise where.error(i, detail, column=column, value=arr[i])
     return out
 
 
@@ -269,7 +341,7 @@ def _column(columns: Mapping[str, Any], name: str, role: str) -> Any:
         return columns[name]
     except KeyError:
         msg = f"no column {name!r} for the {role} (columns are {list(columns)!r})"
-        raise FunnelDataError(msg) from None
+        raise FunnelDataError(msg, column=name) from None
 
 
 def _freeze(arr: np.ndarray) -> np.ndarray:
@@ -343,12 +415,12 @@ class DealLog:
         for name in ("code", "time"):
             if len(getattr(self, name)) != n:
                 msg = f"column {name!r} has {len(getattr(self, name))} rows, expected {n}"
-                raise FunnelDataError(msg)
+                raise FunnelDataError(msg, column=name)
         for name in ("owner", "amount"):
             col = getattr(self, name)
             if col is not None and len(col) != n:
                 msg = f"column {name!r} has {len(col)} rows, expected {n}"
-                raise FunnelDataError(msg)
+                raise FunnelDataError(msg, column=name)
         if len(self._lo) != n:
             secs = self.time.view(np.int64)
             if np.isnat(self.time).any():
@@ -431,12 +503,12 @@ class DealLog:
         owner: object | None,
         amount: object | None,
         names: tuple[str, str, str, str | None, str | None],
-        where: Where,
+        where: _Rows,
         drop_unknown: bool,
     ) -> DealLog:
         if not isinstance(pipeline, Pipeline):
             msg = f"pipeline must be a Pipeline (got {type(pipeline).__name__})"
-            raise FunnelDataError(msg)
+            raise FunnelDataError(msg, column="pipeline", value=pipeline)
         deal_name, stage_name, time_name, _, amount_name = names
         codes, keep = _label_codes(label, pipeline, stage_name, where, drop_unknown)
         dropped = int(keep.size - np.count_nonzero(keep))
@@ -448,7 +520,7 @@ class DealLog:
             arr = np.asarray(values)
             return arr[index]
 
-        row_of: Where = where if index is None else (lambda i: where(int(index[i])))
+        row_of = where if index is None else where.taken(index)
         deal_codes, table, offset = _dense_ids(take(deal), deal_name, row_of)
         times = _times(take(time), time_name, row_of)
         owner_codes, owners = (None, ()) if owner is None else _owner_codes(take(owner))
@@ -525,7 +597,7 @@ class DealLog:
         n = {name: len(col) for name, col in columns.items()}
         if len(set(n.values())) > 1:
             msg = f"columns must have equal lengths (got {n!r})"
-            raise FunnelDataError(msg)
+            raise FunnelDataError(msg, value=n)
         return cls._build(
             pipeline,
             _column(columns, deal, "deal id"),
@@ -534,7 +606,7 @@ class DealLog:
             None if owner is None else _column(columns, owner, "owner"),
             None if amount is None else _column(columns, amount, "amount"),
             (deal, stage, time, owner, amount),
-            _row,
+            _IN_MEMORY,
             drop_unknown,
         )
 
@@ -568,7 +640,7 @@ class DealLog:
             None if owner is None else np.array(columns[owner], dtype=object),
             None if amount is None else np.array(columns[amount], dtype=object),
             (deal, stage, time, owner, amount),
-            _row,
+            _IN_MEMORY,
             drop_unknown,
         )
 
@@ -593,18 +665,21 @@ class DealLog:
         line (the header is line 1). Other parameters are as for
         :meth:`from_columns`.
         """
+        source = os.fspath(path)
         with open(path, newline="", encoding=encoding) as fh:
             reader = csv.DictReader(fh, delimiter=delimiter)
             header = reader.fieldnames or []
             wanted = [c for c in (deal, stage, time, owner, amount) if c is not None]
             for c in wanted:
                 if c not in header:
-                    msg = f"{os.fspath(path)}: no column {c!r} (header is {header!r})"
-                    raise FunnelDataError(msg)
+                    msg = f"{source}: no column {c!r} (header is {header!r})"
+                    raise FunnelDataError(msg, source=source, line=1, column=c)
             columns: dict[str, list[str]] = {c: [] for c in wanted}
+            lines: list[int] = []  # csv counts blank lines and quoted line breaks
             for row in reader:
                 for c in wanted:
                     columns[c].append(row[c] or "")
+                lines.append(reader.line_num)
         return cls._build(
             pipeline,
             np.array(columns[deal], dtype=object),
@@ -613,7 +688,7 @@ class DealLog:
             None if owner is None else np.array(columns[owner], dtype=object),
             None if amount is None else np.array(columns[amount], dtype=object),
             (deal, stage, time, owner, amount),
-            _line(2),
+            _Rows(source, lines),
             drop_unknown,
         )
 
@@ -638,7 +713,7 @@ class DealLog:
         missing = [c for c in wanted if c not in frame.columns]
         if missing:
             msg = f"no column {missing[0]!r} in the DataFrame (columns are {list(frame.columns)!r})"
-            raise FunnelDataError(msg)
+            raise FunnelDataError(msg, column=missing[0])
         columns = {c: frame[c].to_numpy() for c in wanted}
         return cls.from_columns(
             columns,
@@ -669,7 +744,7 @@ class DealLog:
         missing = [c for c in wanted if c not in frame.columns]
         if missing:
             msg = f"no column {missing[0]!r} in the DataFrame (columns are {frame.columns!r})"
-            raise FunnelDataError(msg)
+            raise FunnelDataError(msg, column=missing[0])
         columns = {c: frame.get_column(c).to_numpy() for c in wanted}
         return cls.from_columns(
             columns,
@@ -701,7 +776,7 @@ class DealLog:
         missing = [c for c in wanted if c not in names]
         if missing:
             msg = f"no column {missing[0]!r} in the Arrow table (columns are {names!r})"
-            raise FunnelDataError(msg)
+            raise FunnelDataError(msg, column=missing[0])
         columns = {c: table.column(c).to_numpy(zero_copy_only=False) for c in wanted}
         return cls.from_columns(
             columns,
@@ -783,22 +858,21 @@ class DealLog:
         """
         if not isinstance(pipeline, Pipeline):
             msg = f"pipeline must be a Pipeline (got {type(pipeline).__name__})"
-            raise FunnelDataError(msg)
+            raise FunnelDataError(msg, column="pipeline", value=pipeline)
         for label in stage_dates:
             if label not in pipeline:
                 msg = (
                     f"stage_dates names {label!r}, which is not a pipeline label "
                     f"{list(pipeline.labels)!r}"
                 )
-                raise FunnelDataError(msg)
-        where: Where
+                raise FunnelDataError(msg, column="stage_dates", value=label)
+        rows: Sequence[Mapping[str, Any]]
         if isinstance(source, (str, os.PathLike)):
-            with open(source, newline="", encoding=encoding) as fh:
-                rows: Sequence[Mapping[str, Any]] = list(csv.DictReader(fh, delimiter=delimiter))
-            where = _line(2)
+            _, rows, lines = _read_csv(source, delimiter, encoding)
+            where = _Rows(os.fspath(source), lines)
         else:
             rows = list(source)
-            where = _row
+            where = _IN_MEMORY
         date_cols = sorted(((pipeline.code(lab), col) for lab, col in stage_dates.items()))
         n_stages = pipeline.n_stages
         ev_deal: list[object] = []
@@ -813,16 +887,15 @@ class DealLog:
 
         def cell(row: Mapping[str, Any], col: str, i: int) -> Any:
             if col not in row:
-                msg = f"{where(i)}: no column {col!r} (columns are {list(row)!r})"
-                raise FunnelDataError(msg)
+                raise where.error(i, f"no such column (columns are {list(row)!r})", column=col)
             return row[col]
 
         def parse(value: object, col: str, i: int) -> np.datetime64 | None:
             try:
                 return _one_time(value)
             except ValueError as exc:
-                msg = f"{where(i)}, column {col!r}: unparsable timestamp ({exc})"
-                raise FunnelDataError(msg) from None
+                detail = f"unparsable timestamp ({exc})"
+                raise where.error(i, detail, column=col, value=value) from None
 
         for i, row in enumerate(rows):
             status: int | None = None
@@ -834,24 +907,21 @@ class DealLog:
                         if drop_unknown:
                             dropped += 1
                             continue
-                        msg = (
-                            f"{where(i)}, column {outcome!r}: unknown label {label!r}; the "
-                            f"pipeline's labels are {list(pipeline.labels)!r} "
-                            "(pass drop_unknown=True to drop such rows)"
+                        detail = (
+                            f"unknown label {label!r}; the pipeline's labels are "
+                            f"{list(pipeline.labels)!r}"
                         )
-                        raise FunnelDataError(msg)
+                        raise where.error(i, detail, column=outcome, value=label, note=_DROP_NOTE)
                     status = pipeline.code(label)
             key = cell(row, deal, i)
             if _is_blank(key):
-                msg = f"{where(i)}, column {deal!r}: missing deal id (got {key!r})"
-                raise FunnelDataError(msg)
+                raise where.error(i, f"missing deal id (got {key!r})", column=deal, value=key)
             key = key.strip() if isinstance(key, str) else key
             if key in seen:
-                msg = (
-                    f"{where(i)}, column {deal!r}: duplicate deal id {key!r} "
-                    f"(first seen at {where(seen[key])})"
+                note = f"first seen at {where.text(seen[key])}"
+                raise where.error(
+                    i, f"duplicate deal id {key!r}", column=deal, value=key, note=note
                 )
-                raise FunnelDataError(msg)
             seen[key] = i
             events: dict[int, tuple[np.datetime64 | None, str]] = {}
             for code, col in date_cols:
@@ -862,12 +932,11 @@ class DealLog:
                 beyond = [c for c in events if c > status]
                 if beyond:
                     col = events[beyond[0]][1]
-                    msg = (
-                        f"{where(i)}, column {col!r}: the deal is open at "
-                        f"{pipeline.labels[status]!r} but has a date for the later label "
-                        f"{pipeline.labels[beyond[0]]!r}"
+                    detail = (
+                        f"the deal is open at {pipeline.labels[status]!r} but has a date "
+                        f"for the later label {pipeline.labels[beyond[0]]!r}"
                     )
-                    raise FunnelDataError(msg)
+                    raise where.error(i, detail, column=col, value=row[col])
                 events.setdefault(status, (None, ""))
             elif status is not None:
                 t = None
@@ -883,11 +952,12 @@ class DealLog:
             dated = [(c, events[c][0]) for c in order if events[c][0] is not None]
             for (c1, t1), (c2, t2) in itertools.pairwise(dated):
                 if t2 is not None and t1 is not None and t2 < t1:
-                    msg = (
-                        f"{where(i)}, column {events[c2][1]!r}: {pipeline.labels[c2]!r} date "
-                        f"{t2} is before the {pipeline.labels[c1]!r} date {t1}"
+                    detail = (
+                        f"{pipeline.labels[c2]!r} date {t2} is before the "
+                        f"{pipeline.labels[c1]!r} date {t1}"
                     )
-                    raise FunnelDataError(msg)
+                    col = events[c2][1]
+                    raise where.error(i, detail, column=col, value=row[col])
             known = [events[c][0] for c in order]
             secs = [None if t is None else int(t.astype(np.int64)) for t in known]
             lo = _MIN
@@ -912,10 +982,7 @@ class DealLog:
                 ev_owner.append(own)
                 ev_amount.append(amt if j == len(order) - 1 else None)
         # Event rows are not file rows: map an event back to its deal's row for messages.
-        first_row = np.array([seen[k] for k in ev_deal], dtype=np.int64)
-
-        def ev_where(k: int) -> str:
-            return where(int(first_row[k]))
+        ev_where = where.taken(np.array([seen[k] for k in ev_deal], dtype=np.int64))
 
         deal_codes, table, offset = _dense_ids(np.array(ev_deal, dtype=object), deal, ev_where)
         times = np.array(

@@ -23,18 +23,18 @@ from .errors import FunnelDataError
 __all__ = ["Funnel", "Stage"]
 
 
-def _check_real(value: object, what: str, *, allow_none: bool = False) -> float | None:
-    """Return ``value`` as a finite float >= 0, or raise naming ``what``."""
+def _check_real(value: object, what: str, field: str, *, allow_none: bool = False) -> float | None:
+    """Return ``value`` as a finite float >= 0, or raise naming ``what`` (the ``field``)."""
     if value is None and allow_none:
         return None
     # bool is an int subclass, but True as a count is always a caller's mistake.
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         msg = f"{what} must be a finite number >= 0 (got {value!r} of type {type(value).__name__})"
-        raise FunnelDataError(msg)
+        raise FunnelDataError(msg, column=field, value=value)
     number = float(value)
     if not math.isfinite(number) or number < 0:
         msg = f"{what} must be a finite number >= 0 (got {value!r})"
-        raise FunnelDataError(msg)
+        raise FunnelDataError(msg, column=field, value=value)
     return number
 
 
@@ -69,9 +69,11 @@ class Stage:
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
             msg = f"stage name must be a non-empty string (got {self.name!r})"
-            raise FunnelDataError(msg)
-        count = _check_real(self.count, f"count of stage {self.name!r}")
-        amount = _check_real(self.amount, f"amount of stage {self.name!r}", allow_none=True)
+            raise FunnelDataError(msg, column="name", value=self.name)
+        count = _check_real(self.count, f"count of stage {self.name!r}", "count")
+        amount = _check_real(
+            self.amount, f"amount of stage {self.name!r}", "amount", allow_none=True
+        )
         # Normalise to float once, at the boundary (frozen: go through object.__setattr__).
         object.__setattr__(self, "count", count)
         object.__setattr__(self, "amount", amount)
@@ -87,14 +89,14 @@ def _to_stage(item: object, position: int) -> Stage:
         name = item[0]
         if not isinstance(name, str):
             msg = f"stage {position}: name must be a string (got {name!r})"
-            raise FunnelDataError(msg)
+            raise FunnelDataError(msg, index=position, column="name", value=name)
         amount = item[2] if len(item) == 3 else None
         return Stage(name, item[1], amount)
     msg = (
         f"stage {position}: expected a Stage, a (name, count) pair or a "
         f"(name, count, amount) triple (got {item!r})"
     )
-    raise FunnelDataError(msg)
+    raise FunnelDataError(msg, index=position, value=item)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,10 +134,11 @@ class Funnel:
         raw = self.stages
         if isinstance(raw, (str, bytes)) or not isinstance(raw, Iterable):
             msg = f"stages must be a sequence of Stage objects (got {type(raw).__name__})"
-            raise FunnelDataError(msg)
+            raise FunnelDataError(msg, column="stages", value=raw)
         stages = tuple(_to_stage(s, i) for i, s in enumerate(raw))
         if not stages:
-            raise FunnelDataError("a funnel needs at least one stage (got none)")
+            msg = "a funnel needs at least one stage (got none)"
+            raise FunnelDataError(msg, column="stages", value=raw)
         index: dict[str, int] = {}
         for i, stage in enumerate(stages):
             if stage.name in index:
@@ -143,11 +146,11 @@ class Funnel:
                     f"stage names must be unique (got {stage.name!r} at positions "
                     f"{index[stage.name]} and {i})"
                 )
-                raise FunnelDataError(msg)
+                raise FunnelDataError(msg, index=i, column="name", value=stage.name)
             index[stage.name] = i
         if self.name is not None and not isinstance(self.name, str):
             msg = f"funnel name must be a string or None (got {self.name!r})"
-            raise FunnelDataError(msg)
+            raise FunnelDataError(msg, column="name", value=self.name)
         counts = np.array([s.count for s in stages], dtype=np.float64)
         counts.flags.writeable = False
         object.__setattr__(self, "stages", stages)
@@ -184,7 +187,7 @@ class Funnel:
             items: list[object] = list(counts.items())
         elif isinstance(counts, (str, bytes)) or not isinstance(counts, Iterable):
             msg = f"counts must be a mapping or a sequence of pairs (got {type(counts).__name__})"
-            raise FunnelDataError(msg)
+            raise FunnelDataError(msg, column="counts", value=counts)
         else:
             items = list(counts)
         stages = [_to_stage(item, i) for i, item in enumerate(items)]
@@ -193,7 +196,7 @@ class Funnel:
             unknown = [k for k in amounts if k not in known]
             if unknown:
                 msg = f"amounts names stages that are not in the funnel: {unknown!r}"
-                raise FunnelDataError(msg)
+                raise FunnelDataError(msg, column="amounts", value=unknown[0])
             stages = [Stage(s.name, s.count, amounts.get(s.name, s.amount), s.data) for s in stages]
         return cls(tuple(stages), name)
 

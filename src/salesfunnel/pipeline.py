@@ -16,10 +16,10 @@ from .errors import FunnelDataError
 __all__ = ["Pipeline"]
 
 
-def _check_label(value: object, what: str) -> str:
+def _check_label(value: object, what: str, field: str, index: int | None = None) -> str:
     if not isinstance(value, str) or not value.strip():
         msg = f"{what} must be a non-empty string (got {value!r})"
-        raise FunnelDataError(msg)
+        raise FunnelDataError(msg, index=index, column=field, value=value)
     return value
 
 
@@ -62,20 +62,21 @@ class Pipeline:
         raw: object = self.stages
         if isinstance(raw, (str, bytes)) or not isinstance(raw, Iterable):
             msg = f"stages must be a sequence of labels (got {type(raw).__name__})"
-            raise FunnelDataError(msg)
-        stages = tuple(_check_label(s, f"stage {i}") for i, s in enumerate(raw))
+            raise FunnelDataError(msg, column="stages", value=raw)
+        stages = tuple(_check_label(s, f"stage {i}", "stages", i) for i, s in enumerate(raw))
         if not stages:
-            raise FunnelDataError("a pipeline needs at least one open stage (got none)")
-        _check_label(self.won, "won")
-        _check_label(self.lost, "lost")
+            msg = "a pipeline needs at least one open stage (got none)"
+            raise FunnelDataError(msg, column="stages", value=raw)
+        _check_label(self.won, "won", "won")
+        _check_label(self.lost, "lost", "lost")
         if self.frozen is not None:
-            _check_label(self.frozen, "frozen")
+            _check_label(self.frozen, "frozen", "frozen")
         labels = (*stages, self.won, self.lost) + ((self.frozen,) if self.frozen else ())
         codes: dict[str, int] = {}
         for i, label in enumerate(labels):
             if label in codes:
                 msg = f"pipeline labels must be unique (got {label!r} twice)"
-                raise FunnelDataError(msg)
+                raise FunnelDataError(msg, value=label)
             codes[label] = i
         object.__setattr__(self, "stages", stages)
         object.__setattr__(self, "_codes", codes)

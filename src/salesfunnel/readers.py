@@ -14,61 +14,105 @@ import math
 from pathlib import Path
 from typing import Any
 
-from .errors import FunnelDataError
+from .errors import NO_VALUE, FunnelDataError
 from .model import Funnel, Stage
 
 __all__ = ["read_counts"]
 
 
-def _number(text: str, where: str, column: str, *, optional: bool) -> float | None:
+def _error(
+    detail: str,
+    source: str,
+    *,
+    line: int | None = None,
+    index: int | None = None,
+    column: str | None = None,
+    value: object = NO_VALUE,
+    where: str | None = None,
+) -> FunnelDataError:
+    """``<source>[, <where>][, column 'c']: <detail>`` with the location as attributes."""
+    prefix = source if where is None else f"{source}, {where}"
+    if column is not None:
+        prefix += f", column {column!r}"
+    return FunnelDataError(
+        f"{prefix}: {detail}",
+        source=source,
+        line=line,
+        index=index,
+        column=column,
+        value=value,
+        detail=detail,
+    )
+
+
+def _number(
+    text: str, source: str, line: int, index: int, column: str, *, optional: bool
+) -> float | None:
     cleaned = text.strip().replace("_", "")
     if cleaned == "" and optional:
         return None
     try:
         value = float(cleaned)
     except ValueError:
-        msg = f"{where}, column {column!r}: expected a number (got {text!r})"
-        raise FunnelDataError(msg) from None
-    if not math.isfinite(value) or value < 0:
-        msg = f"{where}, column {column!r}: expected a finite number >= 0 (got {text!r})"
-        raise FunnelDataError(msg)
-    return value
+        detail = f"expected a number (got {text!r})"
+    else:
+        if math.isfinite(value) and value >= 0:
+            return value
+        detail = f"expected a finite number >= 0 (got {text!r})"
+    where = f"row {line}"
+    raise _error(detail, source, line=line, index=index, column=column, value=text, where=where)
 
 
 def _from_csv(text: str, source: str, name: str | None) -> Funnel:
     reader = csv.reader(io.StringIO(text))
-    rows = [r for r in reader if any(cell.strip() for cell in r)]
+    # Rows are numbered as a spreadsheet shows them: csv counts blank lines too.
+    rows = [(reader.line_num, r) for r in reader if any(cell.strip() for cell in r)]
     if not rows:
-        msg = f"{source}: the file is empty (expected a header 'stage,count[,amount]')"
-        raise FunnelDataError(msg)
-    header = [h.strip().lower() for h in rows[0]]
+        msg = "the file is empty (expected a header 'stage,count[,amount]')"
+        raise _error(msg, source)
+    header_line, header_row = rows[0]
+    header = [h.strip().lower() for h in header_row]
     for required in ("stage", "count"):
         if required not in header:
-            msg = f"{source}, row 1: missing column {required!r} (header is {rows[0]!r})"
-            raise FunnelDataError(msg)
+            msg = f"missing column {required!r} (header is {header_row!r})"
+            error = _error(msg, source, line=header_line, where=f"row {header_line}")
+            error.column = required  # known, but the message names it in the detail
+            raise error
     i_stage, i_count = header.index("stage"), header.index("count")
     i_amount = header.index("amount") if "amount" in header else None
     if len(rows) == 1:
-        msg = f"{source}: no stages below the header"
-        raise FunnelDataError(msg)
+        raise _error("no stages below the header", source)
     stages = []
     seen: dict[str, int] = {}
-    for line_no, row in enumerate(rows[1:], start=2):
-        where = f"{source}, row {line_no}"
+    for index, (line, row) in enumerate(rows[1:]):
+        where = f"row {line}"
         if len(row) < len(header):
-            msg = f"{where}: expected {len(header)} columns {header!r} (got {len(row)}: {row!r})"
-            raise FunnelDataError(msg)
+            msg = f"expected {len(header)} columns {header!r} (got {len(row)}: {row!r})"
+            raise _error(msg, source, line=line, index=index, value=row, where=where)
         stage = row[i_stage].strip()
-        if not stage:
-            msg = f"{where}, column 'stage': the stage name is empty"
-            raise FunnelDataError(msg)
-        if stage in seen:
-            msg = f"{where}, column 'stage': {stage!r} already appears in row {seen[stage]}"
-            raise FunnelDataError(msg)
-        seen[stage] = line_no
-        count = _number(row[i_count], where, "count", optional=False)
+        problem = (
+            "the stage name is empty"
+            if not stage
+            else f"{stage!r} already appears in row {seen[stage]}"
+            if stage in seen
+            else None
+        )
+        if problem is not None:
+            raise _error(
+                problem,
+                source,
+                line=line,
+                index=index,
+                column="stage",
+                value=row[i_stage],
+                where=where,
+            )
+        seen[stage] = line
+        count = _number(row[i_count], source, line, index, "count", optional=False)
         amount = (
-            None if i_amount is None else _number(row[i_amount], where, "amount", optional=True)
+            None
+            if i_amount is None
+            else _number(row[i_amount], source, line, index, "amount", optional=True)
         )
         stages.append(Stage(stage, count if count is not None else 0.0, amount))
     return Funnel(tuple(stages), name)
@@ -78,8 +122,8 @@ def _from_json(text: str, source: str, name: str | None) -> Funnel:
     try:
         payload: Any = json.loads(text)
     except json.JSONDecodeError as exc:
-        msg = f"{source}, line {exc.lineno}: not valid JSON ({exc.msg})"
-        raise FunnelDataError(msg) from None
+        msg = f"not valid JSON ({exc.msg})"
+        raise _error(msg, source, line=exc.lineno, where=f"line {exc.lineno}") from None
     if isinstance(payload, dict) and "stages" in payload:
         name = payload.get("name", name)
         payload = payload["stages"]
@@ -89,25 +133,30 @@ def _from_json(text: str, source: str, name: str | None) -> Funnel:
         items = payload
     else:
         msg = (
-            f"{source}: expected an object {{stage: count}}, a list of "
+            f"expected an object {{stage: count}}, a list of "
             f"{{'stage', 'count', 'amount'}} objects or {{'stages': [...]}} "
             f"(got {type(payload).__name__})"
         )
-        raise FunnelDataError(msg)
+        raise _error(msg, source, value=payload)
     stages = []
     for i, item in enumerate(items):
-        where = f"{source}, stage {i}"
+        where = f"stage {i}"
         if not isinstance(item, dict) or "stage" not in item or "count" not in item:
-            msg = f"{where}: expected an object with 'stage' and 'count' (got {item!r})"
-            raise FunnelDataError(msg)
+            msg = f"expected an object with 'stage' and 'count' (got {item!r})"
+            raise _error(msg, source, index=i, value=item, where=where)
         try:
             stages.append(Stage(item["stage"], item["count"], item.get("amount")))
         except FunnelDataError as exc:
-            raise FunnelDataError(f"{where}: {exc}") from None
+            # Stage names the field and the value; the reader adds the file and the position.
+            error = _error(str(exc), source, index=i, value=exc.value, where=where)
+            error.column = exc.column
+            raise error from None
     try:
         return Funnel(tuple(stages), name)
     except FunnelDataError as exc:
-        raise FunnelDataError(f"{source}: {exc}") from None
+        error = _error(str(exc), source, index=exc.index, value=exc.value)
+        error.column = exc.column
+        raise error from None
 
 
 def read_counts(path: str | Path, *, name: str | None = None) -> Funnel:
