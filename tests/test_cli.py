@@ -453,6 +453,32 @@ def test_wide_form_errors(tmp_path: Path) -> None:
     )
 
 
+def test_rows_named_in_a_detail_are_file_rows(tmp_path: Path) -> None:
+    # The library counts in-memory rows from 0; the CLI restates both rows in file terms.
+    path = tmp_path / "wide.csv"
+    path.write_text("id,stage,engage\nA,Won,2017-01-02\n\nA,Lost,2017-01-05\n")
+    fails_with(
+        run(
+            "metrics",
+            path,
+            "--wide",
+            "--pipeline",
+            "Prospecting,Engaging",
+            "--deal-column",
+            "id",
+            "--outcome-column",
+            "stage",
+        ),
+        f"{path}, row 4, column 'id': duplicate deal id 'A' (first seen at row 2)",
+    )
+    counts = tmp_path / "counts.csv"
+    counts.write_text("stage,count\n\nCalls,10\nCalls,5\n")
+    fails_with(
+        run("render", counts, "-o", tmp_path / "out.png"),
+        f"{counts}, row 4, column 'stage': 'Calls' already appears in row 3",
+    )
+
+
 needs_maven = pytest.mark.skipif(not MAVEN_CSV.is_file(), reason="Maven data not present")
 
 

@@ -20,8 +20,8 @@ raising code does not know it. Rows are located by one convention:
     header being line 1 and blank lines counted; a CSV record whose quoted
     cell spans several lines is at its last line (what :mod:`csv` reports as
     ``line_num``). Set only when the data came from a file (with ``source``
-    the file). Messages write it as ``line n`` (:meth:`DealLog.from_csv`,
-    JSON) or ``row n`` (:func:`read_counts`, the spreadsheet's word).
+    the file). Messages write it as ``line n`` (:meth:`~salesfunnel.DealLog.from_csv`,
+    JSON) or ``row n`` (:func:`~salesfunnel.read_counts`, the spreadsheet's word).
 
 An error about a data row of a file carries both: ``index`` for the program
 that holds the parsed rows, ``line`` for the person who opens the file.
@@ -56,8 +56,9 @@ class FunnelDataError(SalesFunnelError, ValueError):
     """Input data does not describe a valid funnel, deal log or request.
 
     The message names the argument or field, what was expected and what
-    arrived; the keyword arguments say the same for programs (see the
-    :mod:`salesfunnel.errors` module for the row convention).
+    arrived; the keyword arguments say the same for programs and are kept as
+    attributes of the same names (see :mod:`salesfunnel.errors` for the row
+    convention). The error pickles with its attributes.
 
     Parameters
     ----------
