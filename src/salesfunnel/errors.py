@@ -23,7 +23,7 @@ raising code does not know it. Rows are located by one convention:
     the file). Messages write it as ``line n`` (:meth:`~salesfunnel.DealLog.from_csv`,
     JSON) or ``row n`` (:func:`~salesfunnel.read_counts`, the spreadsheet's word).
 
-An error about a data row of a file carries both: ``index`` for the program
+An error about a data row of a CSV file carries both: ``index`` for the program
 that holds the parsed rows, ``line`` for the person who opens the file.
 """
 
@@ -76,14 +76,16 @@ class FunnelDataError(SalesFunnelError, ValueError):
         ``'count'``, ``'won'``).
     value
         The value that arrived, as it arrived; :data:`NO_VALUE` when the error
-        is not about one value (a missing column, a mismatched length).
+        is not about one value (a missing column, an empty file).
     detail
-        What is wrong, without the location, so that a caller can restate the
-        location its own way; defaults to ``msg``.
+        What is wrong, without the location and without the parenthetical
+        note some messages end with in Python's terms (``pass
+        drop_unknown=True``, another row's ``row i``), so that a caller can
+        restate both its own way; defaults to ``msg``.
 
     Examples
     --------
-    >>> from salesfunnel import DealLog, Pipeline
+    >>> from salesfunnel import DealLog, FunnelDataError, Pipeline
     >>> p = Pipeline(["Call"], won="Won", lost="Lost")
     >>> rows = [{"deal": 1, "stage": "Call", "time": "2024-01-01"},
     ...         {"deal": 1, "stage": "Demo", "time": "2024-01-02"}]

@@ -29,10 +29,15 @@ def _error(
     column: str | None = None,
     value: object = NO_VALUE,
     where: str | None = None,
+    column_in_detail: bool = False,
 ) -> FunnelDataError:
-    """``<source>[, <where>][, column 'c']: <detail>`` with the location as attributes."""
+    """``<source>[, <where>][, column 'c']: <detail>`` with the location as attributes.
+
+    ``column_in_detail``: the detail already names the column (a missing
+    column, a Stage's own message), so the prefix does not repeat it.
+    """
     prefix = source if where is None else f"{source}, {where}"
-    if column is not None:
+    if column is not None and not column_in_detail:
         prefix += f", column {column!r}"
     return FunnelDataError(
         f"{prefix}: {detail}",
@@ -75,9 +80,14 @@ def _from_csv(text: str, source: str, name: str | None) -> Funnel:
     for required in ("stage", "count"):
         if required not in header:
             msg = f"missing column {required!r} (header is {header_row!r})"
-            error = _error(msg, source, line=header_line, where=f"row {header_line}")
-            error.column = required  # known, but the message names it in the detail
-            raise error
+            raise _error(
+                msg,
+                source,
+                line=header_line,
+                column=required,
+                where=f"row {header_line}",
+                column_in_detail=True,
+            )
     i_stage, i_count = header.index("stage"), header.index("count")
     i_amount = header.index("amount") if "amount" in header else None
     if len(rows) == 1:
@@ -90,13 +100,11 @@ def _from_csv(text: str, source: str, name: str | None) -> Funnel:
             msg = f"expected {len(header)} columns {header!r} (got {len(row)}: {row!r})"
             raise _error(msg, source, line=line, index=index, value=row, where=where)
         stage = row[i_stage].strip()
-        problem = (
-            "the stage name is empty"
-            if not stage
-            else f"{stage!r} already appears in row {seen[stage]}"
-            if stage in seen
-            else None
-        )
+        problem = None
+        if not stage:
+            problem = "the stage name is empty"
+        elif stage in seen:
+            problem = f"{stage!r} already appears in row {seen[stage]}"
         if problem is not None:
             raise _error(
                 problem,
@@ -148,15 +156,26 @@ def _from_json(text: str, source: str, name: str | None) -> Funnel:
             stages.append(Stage(item["stage"], item["count"], item.get("amount")))
         except FunnelDataError as exc:
             # Stage names the field and the value; the reader adds the file and the position.
-            error = _error(str(exc), source, index=i, value=exc.value, where=where)
-            error.column = exc.column
-            raise error from None
+            raise _error(
+                str(exc),
+                source,
+                index=i,
+                column=exc.column,
+                value=exc.value,
+                where=where,
+                column_in_detail=True,
+            ) from None
     try:
         return Funnel(tuple(stages), name)
     except FunnelDataError as exc:
-        error = _error(str(exc), source, index=exc.index, value=exc.value)
-        error.column = exc.column
-        raise error from None
+        raise _error(
+            str(exc),
+            source,
+            index=exc.index,
+            column=exc.column,
+            value=exc.value,
+            column_in_detail=True,
+        ) from None
 
 
 def read_counts(path: str | Path, *, name: str | None = None) -> Funnel:
