@@ -461,6 +461,11 @@ def test_read_counts_locates_the_cell(
             id="funnel-name-type",
         ),
         pytest.param(
+            lambda: Funnel.from_counts([("A", 1), ("B", -2)]),
+            at(index=1, column="count", value=-2),
+            id="funnel-pair-count",
+        ),
+        pytest.param(
             lambda: Funnel.from_counts([("A", 1), "B"]),  # type: ignore[list-item]
             at(index=1, value="B"),
             id="funnel-item",

@@ -91,7 +91,13 @@ def _to_stage(item: object, position: int) -> Stage:
             msg = f"stage {position}: name must be a string (got {name!r})"
             raise FunnelDataError(msg, index=position, column="name", value=name)
         amount = item[2] if len(item) == 3 else None
-        return Stage(name, item[1], amount)
+        try:
+            return Stage(name, item[1], amount)
+        except FunnelDataError as exc:
+            # Same message (it names the stage); the position joins the attributes.
+            raise FunnelDataError(
+                str(exc), index=position, column=exc.column, value=exc.value
+            ) from None
     msg = (
         f"stage {position}: expected a Stage, a (name, count) pair or a "
         f"(name, count, amount) triple (got {item!r})"
