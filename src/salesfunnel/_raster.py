@@ -16,13 +16,11 @@ in the same order (the same pixels, fewer numpy calls).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
-from PIL import Image, ImageDraw
+from PIL import Image
 from PIL import _imaging as pil_core  # what Image.frombuffer maps buffers with
 
 from . import _coverage as cov
@@ -30,6 +28,9 @@ from ._paint import Painter
 from ._text import font
 from .geometry import Ellipse, Geometry, Gradient, Line, Rect, Side, Text
 from .style import Color
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 __all__ = ["BatchRasterPainter", "RasterPainter", "render"]
 
@@ -54,7 +55,6 @@ class RasterPainter(Painter):
         self.scale = scale
         self.size = (round(geometry.width * scale), round(geometry.height * scale))
         self.image = Image.new("RGB", self.size, background)
-        self._draw = ImageDraw.Draw(self.image)
 
     def _fill(self, patch: cov.Patch | None, fill: Color | Gradient) -> None:
         if patch is None:
@@ -99,9 +99,13 @@ class RasterPainter(Painter):
             self._fill(cov.rect(shape, self.scale, self.size), shape.fill)
 
     def text(self, shape: Text, region: int | None) -> None:
+        # Imported here: only this simple path uses ImageDraw (the batch path draws
+        # cached glyph masks itself), and a first render need not pay for it.
+        from PIL import ImageDraw
+
         s = self.scale
         anchor = "ms" if shape.anchor == "middle" else "ls"
-        self._draw.text(
+        ImageDraw.Draw(self.image).text(
             (shape.x * s, shape.y * s),
             shape.text,
             fill=shape.color,
@@ -124,20 +128,28 @@ def _text_run(
     return mask, offset
 
 
-@dataclass(frozen=True, slots=True)
+# Plain slotted classes, not dataclasses: creating a dataclass costs about half a
+# millisecond, paid by the first render of every process.
+
+
 class _Batched:
     """A shape whose coverage is request ``request`` of the batch."""
 
-    request: int
-    fill: Color | Gradient
+    __slots__ = ("fill", "request")
+
+    def __init__(self, request: int, fill: Color | Gradient) -> None:
+        self.request = request
+        self.fill = fill
 
 
-@dataclass(frozen=True, slots=True)
 class _Patched:
     """A shape whose coverage was computed on its own (dashed strokes)."""
 
-    patch: cov.Patch | None
-    fill: Color
+    __slots__ = ("fill", "patch")
+
+    def __init__(self, patch: cov.Patch | None, fill: Color) -> None:
+        self.patch = patch
+        self.fill = fill
 
 
 class BatchRasterPainter(RasterPainter):
@@ -156,6 +168,9 @@ class BatchRasterPainter(RasterPainter):
         self._batch = cov.Batch(scale, self.size)
         self._ops: list[_Batched | _Patched | Text] = []
         self._ramp_colors: dict[int, npt.NDArray[np.uint8]] = {}
+        # Pillow's C drawing object, as ImageDraw.Draw makes it for an RGB image
+        # (no blending); ImageDraw.text draws glyph masks with it.
+        self._core_draw = pil_core.draw(self.image.im, 0)
 
     def _queue(self, request: int | None, fill: Color | Gradient) -> None:
         if request is not None:
@@ -195,7 +210,7 @@ class BatchRasterPainter(RasterPainter):
         # What ImageDraw.text does for one line: integer origin, fractional start.
         start = (math.modf(x)[0], math.modf(y)[0])
         mask, offset = _text_run(shape.text, round(shape.size * s, 3), anchor, start)
-        core = self._draw.draw  # Pillow's C drawing object, as ImageDraw.text uses it
+        core = self._core_draw
         core.draw_bitmap((int(x) + offset[0], int(y) + offset[1]), mask, core.draw_ink(shape.color))
 
     def _ramps(self) -> dict[int, npt.NDArray[np.uint8]]:

@@ -10,17 +10,18 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
 from .errors import FunnelDataError
 from .geometry import Geometry, Heights, LabelNote, PercentBasis, Region, WidthMapping, layout
-from .hitmap import Hit, hit_mask, image_map
 from .metrics import MetricsTable, metrics_table
 from .model import Funnel
 from .style import Style
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
     from PIL import Image
+
+    from .hitmap import Hit
 
 __all__ = ["MAX_PIXELS", "FunnelChart"]
 
@@ -333,6 +334,8 @@ class FunnelChart:
         """
         with self._lock:
             if self._mask is None:
+                from .hitmap import hit_mask  # not needed to draw: imported on first use
+
                 mask = hit_mask(self.geometry, self._scale)
                 mask.flags.writeable = False
                 self._mask = mask
@@ -362,6 +365,8 @@ class FunnelChart:
 
         Returns None on the background and outside the canvas.
         """
+        from .hitmap import Hit
+
         rid = int(self.hit_test_many([x], [y])[0])
         if rid < 0:
             return None
@@ -393,6 +398,8 @@ class FunnelChart:
         >>> html.splitlines()[0], html.count("<area")
         ('<map name="f">', 6)
         """
+        from .hitmap import image_map
+
         return image_map(self.regions, name, href)
 
     def alt_text(self) -> str:

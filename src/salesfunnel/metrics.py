@@ -19,14 +19,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
 from ._format import EM_DASH, fmt_number, fmt_percent, json_number
-from ._table import ResultTable
 from .model import Funnel
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
     import pandas
+
+    FloatArray = npt.NDArray[np.float64]
 
 __all__ = [
     "Bottleneck",
@@ -40,8 +41,6 @@ __all__ = [
     "overall_conversion",
     "step_conversion",
 ]
-
-FloatArray = npt.NDArray[np.float64]
 
 
 def _ratio(num: FloatArray, den: FloatArray) -> FloatArray:
@@ -223,6 +222,8 @@ class MetricsTable:
             }
             for r in self.rows
         ]
+        from ._table import ResultTable  # not needed to draw: imported on first use
+
         columns = tuple(records[0])
         rows = tuple(tuple(rec[c] for c in columns) for rec in records)
         frame: pandas.DataFrame = (
