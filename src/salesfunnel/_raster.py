@@ -43,6 +43,13 @@ def _mask(patch: cov.Patch) -> Image.Image:
     return Image.fromarray(levels.astype(np.uint8), "L")
 
 
+def _rgbx(colors: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """RGB colors (n x 3) padded to n x 4, the layout of Pillow's RGB pixels."""
+    out = np.full((len(colors), 4), 255, dtype=np.uint8)
+    out[:, :3] = colors
+    return out
+
+
 def _centres(box: tuple[int, int, int, int]) -> npt.NDArray[np.float64]:
     """Output x of the centre of every pixel column of ``box``."""
     return box[0] + 0.5 + np.arange(box[2] - box[0], dtype=np.float64)
@@ -225,7 +232,7 @@ class BatchRasterPainter(RasterPainter):
             hues = [np.full(len(u), g.hue) for u, (_, g) in zip(us, items, strict=True)]
             colors = items[0][1].style.shade(np.concatenate(hues), np.concatenate(us))
             ends = np.cumsum([len(u) for u in us])[:-1]
-            for (k, _), part in zip(items, np.split(colors, ends), strict=True):
+            for (k, _), part in zip(items, np.split(_rgbx(colors), ends), strict=True):
                 out[k] = part
         return out
 
@@ -243,10 +250,13 @@ class BatchRasterPainter(RasterPainter):
         if isinstance(fill, Gradient):
             colors = self._ramp_colors.get(k)
             if colors is None:
-                colors = fill.colors_at(_centres(box) / self.scale)
-            # One row of ramp colors, stretched down the box by Pillow.
-            row = Image.frombuffer("RGB", (len(colors), 1), colors, "raw", "RGB", 0, 1)
-            self.image.im.paste(row.resize(size, Image.Resampling.NEAREST).im, box, mask)
+                colors = _rgbx(fill.colors_at(_centres(box) / self.scale))
+            # One row of ramp colors, stretched down the box by Pillow (nearest
+            # neighbour), as RasterPainter._paste does through Image wrappers. The
+            # row is mapped as RGBX (Pillow keeps RGB in four bytes a pixel).
+            n = len(colors)
+            row = pil_core.map_buffer(colors, (n, 1), "raw", 0, ("RGBX", 0, 1)).convert("RGB")
+            self.image.im.paste(row.resize(size, 0, (0.0, 0.0, float(n), 1.0)), box, mask)
         else:
             self.image.im.paste(fill, box, mask)
 
