@@ -54,14 +54,17 @@ def test_drawing_a_chart_does_not_import_deal_history() -> None:
     assert _run(code) == "[]"
 
 
-def test_drawing_a_chart_does_not_import_hit_testing_tables_or_image_draw() -> None:
+def test_drawing_a_chart_does_not_import_hit_testing_metrics_tables_or_image_draw() -> None:
     # what a first render needs is imported with the package; these are not
     code = (
         "import sys, salesfunnel\n"
         "salesfunnel.FunnelChart(salesfunnel.Funnel.from_counts({'a': 2, 'b': 1})).to_png()\n"
-        "print(sorted(m for m in ('salesfunnel.hitmap', 'salesfunnel._table', 'PIL.ImageDraw', "
-        "'numpy.typing') if m in sys.modules))\n"
+        "print(sorted(m for m in ('salesfunnel.hitmap', 'salesfunnel.metrics', 'salesfunnel._table', "
+        "'PIL.ImageDraw', 'numpy.typing') if m in sys.modules))\n"
         "assert salesfunnel.Hit.__module__ == 'salesfunnel.hitmap'\n"
         "assert salesfunnel.ResultTable.__module__ == 'salesfunnel._table'\n"
+        "import salesfunnel.metrics as m\n"
+        "assert salesfunnel.step_conversion is m.step_conversion\n"
+        "assert salesfunnel.StageMetrics is m.StageMetrics\n"
     )
     assert _run(code) == "[]"

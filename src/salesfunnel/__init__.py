@@ -2,13 +2,14 @@
 
 This module only re-exports the public API; the code lives in the submodules.
 
-What drawing a chart needs (the model, metrics, style, geometry and
+What drawing a chart needs (the model, style, geometry and
 :class:`FunnelChart`) is imported with the package. The deal-history, survival,
-comparison, planning, receivables and report names, and :class:`Hit` and
-:class:`ResultTable` (hit testing and tables, not drawing), are re-exported
-lazily (:pep:`562` module ``__getattr__``): ``salesfunnel.closed_funnel`` imports
-:mod:`salesfunnel.history` on first use, so a process that only draws charts
-does not pay for them at import. Type checkers see ordinary imports.
+comparison, planning, receivables and report names, and the metric functions
+and records, :class:`Hit` and :class:`ResultTable` (drawing needs none of
+them), are re-exported lazily (:pep:`562` module ``__getattr__``):
+``salesfunnel.closed_funnel`` imports :mod:`salesfunnel.history` on first use,
+so a process that only draws charts does not pay for them at import. Type
+checkers see ordinary imports.
 """
 
 from __future__ import annotations
@@ -19,18 +20,6 @@ from typing import TYPE_CHECKING, Any
 from .chart import MAX_PIXELS, FunnelChart
 from .errors import FunnelDataError, SalesFunnelError
 from .geometry import LabelNote, Region
-from .metrics import (
-    Bottleneck,
-    MetricsTable,
-    StageMetrics,
-    bottleneck,
-    conversion_from_first,
-    drop_off,
-    drop_off_rate,
-    metrics_table,
-    overall_conversion,
-    step_conversion,
-)
 from .model import Funnel, Stage
 from .style import Style
 
@@ -55,6 +44,18 @@ if TYPE_CHECKING:
         time_to_close,
     )
     from .hitmap import Hit
+    from .metrics import (
+        Bottleneck,
+        MetricsTable,
+        StageMetrics,
+        bottleneck,
+        conversion_from_first,
+        drop_off,
+        drop_off_rate,
+        metrics_table,
+        overall_conversion,
+        step_conversion,
+    )
     from .pipeline import Pipeline
     from .planning import (
         LeadsPlan,
@@ -73,6 +74,21 @@ _LAZY = {
     **dict.fromkeys(("Comparison", "GroupStep", "compare", "wilson_interval"), "comparison"),
     **dict.fromkeys(("UNASSIGNED", "DealLog"), "deallog"),
     "Hit": "hitmap",
+    **dict.fromkeys(
+        (
+            "Bottleneck",
+            "MetricsTable",
+            "StageMetrics",
+            "bottleneck",
+            "conversion_from_first",
+            "drop_off",
+            "drop_off_rate",
+            "metrics_table",
+            "overall_conversion",
+            "step_conversion",
+        ),
+        "metrics",
+    ),
     "ResultTable": "_table",
     **dict.fromkeys(
         (

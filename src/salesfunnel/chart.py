@@ -13,7 +13,6 @@ import numpy as np
 
 from .errors import FunnelDataError
 from .geometry import Geometry, Heights, LabelNote, PercentBasis, Region, WidthMapping, layout
-from .metrics import MetricsTable, metrics_table
 from .model import Funnel
 from .style import Style
 
@@ -22,6 +21,7 @@ if TYPE_CHECKING:
     from PIL import Image
 
     from .hitmap import Hit
+    from .metrics import MetricsTable
 
 __all__ = ["MAX_PIXELS", "FunnelChart"]
 
@@ -198,7 +198,7 @@ class FunnelChart:
             min_hit=float(min_hit),
             amount_format=amount_format,
         )
-        self._tables: list[MetricsTable] = [metrics_table(f) for _, f in self._funnels]
+        self._tables: list[MetricsTable] | None = None  # for hit_test, on first use
         self._regions = self._scaled_regions()
         self._mask: npt.NDArray[np.int32] | None = None
         self._lock = threading.Lock()
@@ -380,6 +380,10 @@ class FunnelChart:
             )
         funnel = self._funnels[region.funnel_index][1]
         stage = funnel.stages[region.stage]
+        if self._tables is None:
+            from .metrics import metrics_table  # not needed to draw: imported on first use
+
+            self._tables = [metrics_table(f) for _, f in self._funnels]
         row = self._tables[region.funnel_index][region.stage]
         return Hit(region, region.funnel, region.stage, stage.name, region.part, stage.data, row)
 

@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from ._format import fmt_number, fmt_percent
+from ._rates import conversion_from_first, step_conversion
 from ._text import ELLIPSIS, ascent, clean, fit, line_height, text_width, wrap
-from .metrics import conversion_from_first, step_conversion
 from .model import Funnel
 from .style import Color, Style
 
