@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import salesfunnel
+
+# Child processes import the package under test, not whatever copy is installed.
+_ENV = {**os.environ, "PYTHONPATH": str(Path(salesfunnel.__file__).resolve().parents[1])}
+
+
+def _run(code: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=_ENV
+    )
+    return done.stdout.strip()
 
 
 def test_every_public_name_resolves() -> None:
@@ -28,9 +40,8 @@ def test_star_import_and_lazy_names_match_their_modules() -> None:
         "assert closed_funnel is h.closed_funnel and compare is c.compare\n"
         "import sys; print('salesfunnel.report' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     # a star import resolves every lazy name, the report module included
-    assert out.stdout.strip() == "True"
+    assert _run(code) == "True"
 
 
 def test_drawing_a_chart_does_not_import_deal_history() -> None:
@@ -40,5 +51,20 @@ def test_drawing_a_chart_does_not_import_deal_history() -> None:
         "print(sorted(m for m in ('salesfunnel.history', 'salesfunnel.report', "
         "'salesfunnel.deallog') if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert _run(code) == "[]"
+
+
+def test_drawing_a_chart_does_not_import_hit_testing_metrics_tables_or_image_draw() -> None:
+    # what a first render needs is imported with the package; these are not
+    code = (
+        "import sys, salesfunnel\n"
+        "salesfunnel.FunnelChart(salesfunnel.Funnel.from_counts({'a': 2, 'b': 1})).to_png()\n"
+        "print(sorted(m for m in ('salesfunnel.hitmap', 'salesfunnel.metrics', 'salesfunnel._table', "
+        "'PIL.ImageDraw', 'numpy.typing') if m in sys.modules))\n"
+        "assert salesfunnel.Hit.__module__ == 'salesfunnel.hitmap'\n"
+        "assert salesfunnel.ResultTable.__module__ == 'salesfunnel._table'\n"
+        "import salesfunnel.metrics as m\n"
+        "assert salesfunnel.step_conversion is m.step_conversion\n"
+        "assert salesfunnel.StageMetrics is m.StageMetrics\n"
+    )
+    assert _run(code) == "[]"

@@ -2,12 +2,14 @@
 
 This module only re-exports the public API; the code lives in the submodules.
 
-What drawing a chart needs (the model, metrics, style, geometry and
+What drawing a chart needs (the model, style, geometry and
 :class:`FunnelChart`) is imported with the package. The deal-history, survival,
-comparison, planning, receivables and report names are re-exported lazily
-(:pep:`562` module ``__getattr__``): ``salesfunnel.closed_funnel`` imports
-:mod:`salesfunnel.history` on first use, so a process that only draws charts
-does not pay for them at import. Type checkers see ordinary imports.
+comparison, planning, receivables and report names, and the metric functions
+and records, :class:`Hit` and :class:`ResultTable` (drawing needs none of
+them), are re-exported lazily (:pep:`562` module ``__getattr__``):
+``salesfunnel.closed_funnel`` imports :mod:`salesfunnel.history` on first use,
+so a process that only draws charts does not pay for them at import. Type
+checkers see ordinary imports.
 """
 
 from __future__ import annotations
@@ -15,27 +17,14 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._table import ResultTable
 from .chart import MAX_PIXELS, FunnelChart
 from .errors import FunnelDataError, SalesFunnelError
 from .geometry import LabelNote, Region
-from .hitmap import Hit
-from .metrics import (
-    Bottleneck,
-    MetricsTable,
-    StageMetrics,
-    bottleneck,
-    conversion_from_first,
-    drop_off,
-    drop_off_rate,
-    metrics_table,
-    overall_conversion,
-    step_conversion,
-)
 from .model import Funnel, Stage
 from .style import Style
 
 if TYPE_CHECKING:
+    from ._table import ResultTable
     from .comparison import Comparison, GroupStep, compare, wilson_interval
     from .deallog import UNASSIGNED, DealLog
     from .history import (
@@ -54,6 +43,19 @@ if TYPE_CHECKING:
         stalled_deals,
         time_to_close,
     )
+    from .hitmap import Hit
+    from .metrics import (
+        Bottleneck,
+        MetricsTable,
+        StageMetrics,
+        bottleneck,
+        conversion_from_first,
+        drop_off,
+        drop_off_rate,
+        metrics_table,
+        overall_conversion,
+        step_conversion,
+    )
     from .pipeline import Pipeline
     from .planning import (
         LeadsPlan,
@@ -71,6 +73,23 @@ if TYPE_CHECKING:
 _LAZY = {
     **dict.fromkeys(("Comparison", "GroupStep", "compare", "wilson_interval"), "comparison"),
     **dict.fromkeys(("UNASSIGNED", "DealLog"), "deallog"),
+    "Hit": "hitmap",
+    **dict.fromkeys(
+        (
+            "Bottleneck",
+            "MetricsTable",
+            "StageMetrics",
+            "bottleneck",
+            "conversion_from_first",
+            "drop_off",
+            "drop_off_rate",
+            "metrics_table",
+            "overall_conversion",
+            "step_conversion",
+        ),
+        "metrics",
+    ),
+    "ResultTable": "_table",
     **dict.fromkeys(
         (
             "ActiveFunnel",

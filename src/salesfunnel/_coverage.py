@@ -9,16 +9,19 @@ passes over each shape's bounding box, never a Python loop per pixel line.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
 
 from .geometry import Ellipse, Line, Rect, Side, _side_spans
 
-FloatArray = npt.NDArray[np.float64]
-SUB = 4
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
-Spans = list[tuple[FloatArray, FloatArray]]
+    FloatArray = npt.NDArray[np.float64]
+    Spans = list[tuple[FloatArray, FloatArray]]
+
+SUB = 4
 
 
 class Patch:

@@ -16,13 +16,11 @@ in the same order (the same pixels, fewer numpy calls).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
-from PIL import Image, ImageDraw
+from PIL import Image
 from PIL import _imaging as pil_core  # what Image.frombuffer maps buffers with
 
 from . import _coverage as cov
@@ -30,6 +28,9 @@ from ._paint import Painter
 from ._text import font
 from .geometry import Ellipse, Geometry, Gradient, Line, Rect, Side, Text
 from .style import Color
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 __all__ = ["BatchRasterPainter", "RasterPainter", "render"]
 
@@ -40,6 +41,13 @@ def _mask(patch: cov.Patch) -> Image.Image:
     levels += 0.5
     np.clip(levels, 0.0, 255.0, out=levels)
     return Image.fromarray(levels.astype(np.uint8), "L")
+
+
+def _rgbx(colors: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """RGB colors (n x 3) padded to n x 4, the layout of Pillow's RGB pixels."""
+    out = np.full((len(colors), 4), 255, dtype=np.uint8)
+    out[:, :3] = colors
+    return out
 
 
 def _centres(box: tuple[int, int, int, int]) -> npt.NDArray[np.float64]:
@@ -54,7 +62,6 @@ class RasterPainter(Painter):
         self.scale = scale
         self.size = (round(geometry.width * scale), round(geometry.height * scale))
         self.image = Image.new("RGB", self.size, background)
-        self._draw = ImageDraw.Draw(self.image)
 
     def _fill(self, patch: cov.Patch | None, fill: Color | Gradient) -> None:
         if patch is None:
@@ -99,9 +106,13 @@ class RasterPainter(Painter):
             self._fill(cov.rect(shape, self.scale, self.size), shape.fill)
 
     def text(self, shape: Text, region: int | None) -> None:
+        # Imported here: only this simple path uses ImageDraw (the batch path draws
+        # cached glyph masks itself), and a first render need not pay for it.
+        from PIL import ImageDraw
+
         s = self.scale
         anchor = "ms" if shape.anchor == "middle" else "ls"
-        self._draw.text(
+        ImageDraw.Draw(self.image).text(
             (shape.x * s, shape.y * s),
             shape.text,
             fill=shape.color,
@@ -124,20 +135,28 @@ def _text_run(
     return mask, offset
 
 
-@dataclass(frozen=True, slots=True)
+# Plain slotted classes, not dataclasses: creating a dataclass costs about half a
+# millisecond, paid by the first render of every process.
+
+
 class _Batched:
     """A shape whose coverage is request ``request`` of the batch."""
 
-    request: int
-    fill: Color | Gradient
+    __slots__ = ("fill", "request")
+
+    def __init__(self, request: int, fill: Color | Gradient) -> None:
+        self.request = request
+        self.fill = fill
 
 
-@dataclass(frozen=True, slots=True)
 class _Patched:
     """A shape whose coverage was computed on its own (dashed strokes)."""
 
-    patch: cov.Patch | None
-    fill: Color
+    __slots__ = ("fill", "patch")
+
+    def __init__(self, patch: cov.Patch | None, fill: Color) -> None:
+        self.patch = patch
+        self.fill = fill
 
 
 class BatchRasterPainter(RasterPainter):
@@ -156,6 +175,9 @@ class BatchRasterPainter(RasterPainter):
         self._batch = cov.Batch(scale, self.size)
         self._ops: list[_Batched | _Patched | Text] = []
         self._ramp_colors: dict[int, npt.NDArray[np.uint8]] = {}
+        # Pillow's C drawing object, as ImageDraw.Draw makes it for an RGB image
+        # (no blending); ImageDraw.text draws glyph masks with it.
+        self._core_draw = pil_core.draw(self.image.im, 0)
 
     def _queue(self, request: int | None, fill: Color | Gradient) -> None:
         if request is not None:
@@ -195,7 +217,7 @@ class BatchRasterPainter(RasterPainter):
         # What ImageDraw.text does for one line: integer origin, fractional start.
         start = (math.modf(x)[0], math.modf(y)[0])
         mask, offset = _text_run(shape.text, round(shape.size * s, 3), anchor, start)
-        core = self._draw.draw  # Pillow's C drawing object, as ImageDraw.text uses it
+        core = self._core_draw
         core.draw_bitmap((int(x) + offset[0], int(y) + offset[1]), mask, core.draw_ink(shape.color))
 
     def _ramps(self) -> dict[int, npt.NDArray[np.uint8]]:
@@ -210,7 +232,7 @@ class BatchRasterPainter(RasterPainter):
             hues = [np.full(len(u), g.hue) for u, (_, g) in zip(us, items, strict=True)]
             colors = items[0][1].style.shade(np.concatenate(hues), np.concatenate(us))
             ends = np.cumsum([len(u) for u in us])[:-1]
-            for (k, _), part in zip(items, np.split(colors, ends), strict=True):
+            for (k, _), part in zip(items, np.split(_rgbx(colors), ends), strict=True):
                 out[k] = part
         return out
 
@@ -228,10 +250,13 @@ class BatchRasterPainter(RasterPainter):
         if isinstance(fill, Gradient):
             colors = self._ramp_colors.get(k)
             if colors is None:
-                colors = fill.colors_at(_centres(box) / self.scale)
-            # One row of ramp colors, stretched down the box by Pillow.
-            row = Image.frombuffer("RGB", (len(colors), 1), colors, "raw", "RGB", 0, 1)
-            self.image.im.paste(row.resize(size, Image.Resampling.NEAREST).im, box, mask)
+                colors = _rgbx(fill.colors_at(_centres(box) / self.scale))
+            # One row of ramp colors, stretched down the box by Pillow (nearest
+            # neighbour), as RasterPainter._paste does through Image wrappers. The
+            # row is mapped as RGBX (Pillow keeps RGB in four bytes a pixel).
+            n = len(colors)
+            row = pil_core.map_buffer(colors, (n, 1), "raw", 0, ("RGBX", 0, 1)).convert("RGB")
+            self.image.im.paste(row.resize(size, 0, (0.0, 0.0, float(n), 1.0)), box, mask)
         else:
             self.image.im.paste(fill, box, mask)
 

@@ -10,17 +10,18 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
 from .errors import FunnelDataError
 from .geometry import Geometry, Heights, LabelNote, PercentBasis, Region, WidthMapping, layout
-from .hitmap import Hit, hit_mask, image_map
-from .metrics import MetricsTable, metrics_table
 from .model import Funnel
 from .style import Style
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
     from PIL import Image
+
+    from .hitmap import Hit
+    from .metrics import MetricsTable
 
 __all__ = ["MAX_PIXELS", "FunnelChart"]
 
@@ -197,7 +198,7 @@ class FunnelChart:
             min_hit=float(min_hit),
             amount_format=amount_format,
         )
-        self._tables: list[MetricsTable] = [metrics_table(f) for _, f in self._funnels]
+        self._tables: list[MetricsTable] | None = None  # for hit_test, on first use
         self._regions = self._scaled_regions()
         self._mask: npt.NDArray[np.int32] | None = None
         self._lock = threading.Lock()
@@ -333,6 +334,8 @@ class FunnelChart:
         """
         with self._lock:
             if self._mask is None:
+                from .hitmap import hit_mask  # not needed to draw: imported on first use
+
                 mask = hit_mask(self.geometry, self._scale)
                 mask.flags.writeable = False
                 self._mask = mask
@@ -362,6 +365,8 @@ class FunnelChart:
 
         Returns None on the background and outside the canvas.
         """
+        from .hitmap import Hit
+
         rid = int(self.hit_test_many([x], [y])[0])
         if rid < 0:
             return None
@@ -375,6 +380,10 @@ class FunnelChart:
             )
         funnel = self._funnels[region.funnel_index][1]
         stage = funnel.stages[region.stage]
+        if self._tables is None:
+            from .metrics import metrics_table  # not needed to draw: imported on first use
+
+            self._tables = [metrics_table(f) for _, f in self._funnels]
         row = self._tables[region.funnel_index][region.stage]
         return Hit(region, region.funnel, region.stage, stage.name, region.part, stage.data, row)
 
@@ -393,6 +402,8 @@ class FunnelChart:
         >>> html.splitlines()[0], html.count("<area")
         ('<map name="f">', 6)
         """
+        from .hitmap import image_map
+
         return image_map(self.regions, name, href)
 
     def alt_text(self) -> str:

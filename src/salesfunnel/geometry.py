@@ -30,16 +30,18 @@ import reprlib
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import numpy.typing as npt
 
 from ._format import fmt_number, fmt_percent
+from ._rates import conversion_from_first, step_conversion
 from ._text import ELLIPSIS, ascent, clean, fit, line_height, text_width, wrap
-from .metrics import conversion_from_first, step_conversion
 from .model import Funnel
 from .style import Color, Style
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 __all__ = [
     "Ellipse",
@@ -452,12 +454,25 @@ def _own_exit(r0: float, r1: float, h: float, b0: float) -> float:
     return min(1.0, 2 * q / den)
 
 
-@dataclass(frozen=True, slots=True)
+# The three internal records below are plain slotted classes, not dataclasses:
+# creating a dataclass costs about half a millisecond at import, and these are
+# never compared, hashed, printed or copied.
+
+
 class _StageText:
-    full: tuple[str, ...]  # name / count / percentages
-    two: tuple[str, ...]  # "name: count" / percentages
-    compact: tuple[str, ...]  # one-line forms, longest first
-    tooltip: str
+    __slots__ = ("compact", "full", "tooltip", "two")
+
+    def __init__(
+        self,
+        full: tuple[str, ...],  # name / count / percentages
+        two: tuple[str, ...],  # "name: count" / percentages
+        compact: tuple[str, ...],  # one-line forms, longest first
+        tooltip: str,
+    ) -> None:
+        self.full = full
+        self.two = two
+        self.compact = compact
+        self.tooltip = tooltip
 
 
 def _stage_texts(
@@ -495,18 +510,28 @@ def _luminance(c: Color) -> float:
     return (0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]) / 255.0
 
 
-@dataclass(slots=True)
 class _Pending:
     """An outside label waiting for vertical placement."""
 
-    stage: int
-    want: float  # desired vertical centre
-    anchor: tuple[float, float]
-    texts: _StageText
-    tooltip: str
-    name: str
-    level: int = 0  # 0 full, 1 two lines, 2 one line, 3 hidden
-    forms: list[tuple[list[str], bool]] = field(default_factory=list)  # lines, cut per level
+    __slots__ = ("anchor", "forms", "level", "name", "stage", "texts", "tooltip", "want")
+
+    def __init__(
+        self,
+        stage: int,
+        want: float,  # desired vertical centre
+        anchor: tuple[float, float],
+        texts: _StageText,
+        tooltip: str,
+        name: str,
+    ) -> None:
+        self.stage = stage
+        self.want = want
+        self.anchor = anchor
+        self.texts = texts
+        self.tooltip = tooltip
+        self.name = name
+        self.level = 0  # 0 full, 1 two lines, 2 one line, 3 hidden
+        self.forms: list[tuple[list[str], bool]] = []  # lines, cut per level
 
 
 def layout(
@@ -683,20 +708,26 @@ def layout(
     )
 
 
-@dataclass(frozen=True, slots=True)
 class _Slice:
     """One stage's slice of the cone: top ellipse (y0, r0, b0), bottom ellipse (y1, r1, b1)."""
 
-    cx: float
-    y0: float
-    y1: float
-    r0: float
-    r1: float
-    b0: float
-    b1: float
-    hue: float
-    boosted: bool
-    style: Style = field(repr=False)
+    __slots__ = ("b0", "b1", "boosted", "cx", "hue", "r0", "r1", "style", "y0", "y1")
+
+    def __init__(
+        self,
+        cx: float,
+        y0: float,
+        y1: float,
+        r0: float,
+        r1: float,
+        b0: float,
+        b1: float,
+        hue: float,
+        boosted: bool,
+        style: Style,
+    ) -> None:
+        self.cx, self.y0, self.y1, self.r0, self.r1 = cx, y0, y1, r0, r1
+        self.b0, self.b1, self.hue, self.boosted, self.style = b0, b1, hue, boosted, style
 
     @property
     def gradient(self) -> Gradient:

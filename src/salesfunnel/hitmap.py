@@ -14,16 +14,18 @@ import math
 import urllib.parse
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
 from . import _coverage as cov
 from ._paint import Painter, paint
 from ._text import clean
 from .geometry import Ellipse, Geometry, Line, Rect, Region, Side, Text, _short_repr
 from .metrics import StageMetrics
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 __all__ = ["Hit", "hit_mask", "image_map"]
 

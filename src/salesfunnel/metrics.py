@@ -13,20 +13,21 @@ Rules shared by every function here:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
 from ._format import EM_DASH, fmt_number, fmt_percent, json_number
-from ._table import ResultTable
+from ._rates import _ratio, conversion_from_first, step_conversion
 from .model import Funnel
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
     import pandas
+
+    FloatArray = npt.NDArray[np.float64]
 
 __all__ = [
     "Bottleneck",
@@ -40,51 +41,6 @@ __all__ = [
     "overall_conversion",
     "step_conversion",
 ]
-
-FloatArray = npt.NDArray[np.float64]
-
-
-def _ratio(num: FloatArray, den: FloatArray) -> FloatArray:
-    """num / den with NaN (never inf) where den == 0.
-
-    A quotient that overflows float64 (a denormal denominator) is also undefined.
-    """
-    out = np.full(num.shape, np.nan, dtype=np.float64)
-    with np.errstate(over="ignore"):
-        np.divide(num, den, out=out, where=den != 0)
-    out[np.isinf(out)] = np.nan
-    return out
-
-
-def step_conversion(funnel: Funnel) -> FloatArray:
-    """Share of each stage's previous stage that reached it.
-
-    Returns ``count[i] / count[i-1]``; the first entry is 1.0 (NaN if the first
-    stage is 0); NaN wherever the previous stage is 0.
-
-    Examples
-    --------
-    >>> f = Funnel.from_counts({"Calls": 200, "Meetings": 40, "Paid": 10})
-    >>> step_conversion(f)
-    array([1.  , 0.2 , 0.25])
-    """
-    c = funnel.counts
-    out = np.empty(len(c), dtype=np.float64)
-    out[0] = 1.0 if c[0] > 0 else math.nan
-    out[1:] = _ratio(c[1:], c[:-1])
-    return out
-
-
-def conversion_from_first(funnel: Funnel) -> FloatArray:
-    """Share of the first stage that reached each stage (NaN if the first is 0).
-
-    Examples
-    --------
-    >>> conversion_from_first(Funnel.from_counts({"Calls": 200, "Meetings": 40, "Paid": 10}))
-    array([1.  , 0.2 , 0.05])
-    """
-    c = funnel.counts
-    return _ratio(c, np.full_like(c, c[0]))
 
 
 def overall_conversion(funnel: Funnel) -> float:
@@ -223,6 +179,8 @@ class MetricsTable:
             }
             for r in self.rows
         ]
+        from ._table import ResultTable  # not needed to draw: imported on first use
+
         columns = tuple(records[0])
         rows = tuple(tuple(rec[c] for c in columns) for rec in records)
         frame: pandas.DataFrame = (

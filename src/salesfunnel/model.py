@@ -13,12 +13,14 @@ import math
 import numbers
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
-import numpy.typing as npt
 
 from .errors import FunnelDataError
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 __all__ = ["Funnel", "Stage"]
 

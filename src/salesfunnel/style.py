@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
 
 from .errors import FunnelDataError
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 __all__ = ["Color", "Style"]
 
