@@ -28,7 +28,7 @@ import datetime as dt
 import itertools
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -693,6 +693,38 @@ class DealLog:
         )
 
     @classmethod
+    def _from_table(
+        cls,
+        names: list[str],
+        get: Callable[[str], Any],
+        what: str,
+        pipeline: Pipeline,
+        *,
+        deal: str,
+        stage: str,
+        time: str,
+        owner: str | None,
+        amount: str | None,
+        drop_unknown: bool,
+    ) -> DealLog:
+        """Shared body of the DataFrame/Table constructors: check the columns, then columns."""
+        wanted = [c for c in (deal, stage, time, owner, amount) if c is not None]
+        missing = [c for c in wanted if c not in names]
+        if missing:
+            msg = f"no column {missing[0]!r} in {what} (columns are {names!r})"
+            raise FunnelDataError(msg, column=missing[0])
+        return cls.from_columns(
+            {c: get(c) for c in wanted},
+            pipeline,
+            deal=deal,
+            stage=stage,
+            time=time,
+            owner=owner,
+            amount=amount,
+            drop_unknown=drop_unknown,
+        )
+
+    @classmethod
     def from_pandas(
         cls,
         frame: pandas.DataFrame,
@@ -709,14 +741,10 @@ class DealLog:
 
         Rows are named by position (``row i``), not by the frame's index.
         """
-        wanted = [c for c in (deal, stage, time, owner, amount) if c is not None]
-        missing = [c for c in wanted if c not in frame.columns]
-        if missing:
-            msg = f"no column {missing[0]!r} in the DataFrame (columns are {list(frame.columns)!r})"
-            raise FunnelDataError(msg, column=missing[0])
-        columns = {c: frame[c].to_numpy() for c in wanted}
-        return cls.from_columns(
-            columns,
+        return cls._from_table(
+            list(frame.columns),
+            lambda c: frame[c].to_numpy(),
+            "the DataFrame",
             pipeline,
             deal=deal,
             stage=stage,
@@ -740,14 +768,10 @@ class DealLog:
         drop_unknown: bool = False,
     ) -> DealLog:
         """Build a log from a polars DataFrame (polars is imported by the caller)."""
-        wanted = [c for c in (deal, stage, time, owner, amount) if c is not None]
-        missing = [c for c in wanted if c not in frame.columns]
-        if missing:
-            msg = f"no column {missing[0]!r} in the DataFrame (columns are {frame.columns!r})"
-            raise FunnelDataError(msg, column=missing[0])
-        columns = {c: frame.get_column(c).to_numpy() for c in wanted}
-        return cls.from_columns(
-            columns,
+        return cls._from_table(
+            list(frame.columns),
+            lambda c: frame.get_column(c).to_numpy(),
+            "the DataFrame",
             pipeline,
             deal=deal,
             stage=stage,
@@ -771,15 +795,10 @@ class DealLog:
         drop_unknown: bool = False,
     ) -> DealLog:
         """Build a log from a ``pyarrow.Table`` (pyarrow is imported by the caller)."""
-        wanted = [c for c in (deal, stage, time, owner, amount) if c is not None]
-        names = list(table.column_names)
-        missing = [c for c in wanted if c not in names]
-        if missing:
-            msg = f"no column {missing[0]!r} in the Arrow table (columns are {names!r})"
-            raise FunnelDataError(msg, column=missing[0])
-        columns = {c: table.column(c).to_numpy(zero_copy_only=False) for c in wanted}
-        return cls.from_columns(
-            columns,
+        return cls._from_table(
+            list(table.column_names),
+            lambda c: table.column(c).to_numpy(zero_copy_only=False),
+            "the Arrow table",
             pipeline,
             deal=deal,
             stage=stage,
