@@ -11,14 +11,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ._format import EM_DASH, fmt_number, fmt_percent
 
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["ResultTable"]
+__all__ = ["ResultTable", "TableView"]
 
 Cell = str | int | float | bool | None
 
@@ -146,3 +146,30 @@ class ResultTable:
             f'<table class="salesfunnel-table"><caption>{html.escape(self.name)}</caption>'
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         )
+
+
+class _HasTable(Protocol):
+    @property
+    def table(self) -> ResultTable: ...
+
+
+class TableView:
+    """Mixin for results whose rows live in a :class:`ResultTable` at ``self.table``.
+
+    It supplies the delegating ``to_records``, ``to_pandas`` and the notebook
+    HTML view once, so each result only writes what is its own (``to_json``'s
+    summary fields, ``repr``).
+    """
+
+    __slots__ = ()
+
+    def to_records(self: _HasTable) -> list[dict[str, Cell]]:
+        """One JSON-ready dict per row (``None`` for undefined numbers)."""
+        return self.table.to_records()
+
+    def to_pandas(self: _HasTable) -> pandas.DataFrame:
+        """The rows as a DataFrame (requires the optional ``pandas`` extra)."""
+        return self.table.to_pandas()
+
+    def _repr_html_(self: _HasTable) -> str:
+        return self.table._repr_html_()

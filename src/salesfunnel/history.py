@@ -48,7 +48,7 @@ import numpy.typing as npt
 
 from . import _engine as eng
 from ._format import fmt_number, fmt_percent, json_number
-from ._table import Cell, ResultTable
+from ._table import Cell, ResultTable, TableView
 from .deallog import DealLog, _one_time
 from .errors import FunnelDataError
 from .metrics import conversion_from_first, step_conversion
@@ -305,7 +305,7 @@ def _f(value: Cell) -> float:
 
 # -- closed-deal funnel -----------------------------------------------------------
 @dataclass(frozen=True, slots=True)
-class ClosedFunnel:
+class ClosedFunnel(TableView):
     """The closed-deal funnel of a period, with conversions and durations.
 
     Attributes
@@ -368,10 +368,6 @@ class ClosedFunnel:
             rows.append(row)
         return ResultTable(self.name or "closed deals", cols, tuple(rows))
 
-    def to_records(self) -> list[dict[str, Cell]]:
-        """One JSON-ready dict per funnel stage."""
-        return self.table.to_records()
-
     def to_json(self, *, indent: int | None = None) -> str:
         """Summary, stages and cycle time as strict JSON."""
         payload = {
@@ -388,10 +384,6 @@ class ClosedFunnel:
             "stages": self.to_records(),
         }
         return json.dumps(payload, indent=indent, ensure_ascii=False, allow_nan=False)
-
-    def to_pandas(self) -> Any:
-        """The stage table as a DataFrame (requires pandas)."""
-        return self.table.to_pandas()
 
     def _summary(self) -> str:
         cycle = ""
@@ -747,7 +739,7 @@ def stage_durations(
 
 # -- active-deal funnel -------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
-class ActiveFunnel:
+class ActiveFunnel(TableView):
     """The open deals at a moment, counted at their current stage.
 
     Attributes
@@ -790,10 +782,6 @@ class ActiveFunnel:
         rows = tuple((s.name, int(s.count), s.amount) for s in self.funnel.stages)
         return ResultTable(self.name or "open deals", ("stage", "deals", "amount"), rows)
 
-    def to_records(self) -> list[dict[str, Cell]]:
-        """One JSON-ready dict per stage."""
-        return self.table.to_records()
-
     def to_json(self, *, indent: int | None = None) -> str:
         """Summary and stages as strict JSON."""
         payload = {
@@ -809,15 +797,8 @@ class ActiveFunnel:
         }
         return json.dumps(payload, indent=indent, ensure_ascii=False, allow_nan=False)
 
-    def to_pandas(self) -> Any:
-        """The stage table as a DataFrame (requires pandas)."""
-        return self.table.to_pandas()
-
     def __str__(self) -> str:
         return f"{self.table}\n{self.open_deals} open deals as of {self.as_of or 'the end'}"
-
-    def _repr_html_(self) -> str:
-        return self.table._repr_html_()
 
     def __repr__(self) -> str:
         return (
@@ -941,7 +922,7 @@ def active_funnel(
 
 # -- forecast -------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
-class Forecast:
+class Forecast(TableView):
     """Expected won deals and amount from the deals open at ``as_of``.
 
     ``table`` has one row per open stage: ``stage``, ``open_deals``,
@@ -959,10 +940,6 @@ class Forecast:
     expected_amount: float
     trained_on: int
 
-    def to_records(self) -> list[dict[str, Cell]]:
-        """One JSON-ready dict per stage."""
-        return self.table.to_records()
-
     def to_json(self, *, indent: int | None = None) -> str:
         """Totals and stages as strict JSON."""
         payload = {
@@ -975,13 +952,6 @@ class Forecast:
             "stages": self.to_records(),
         }
         return json.dumps(payload, indent=indent, ensure_ascii=False, allow_nan=False)
-
-    def to_pandas(self) -> Any:
-        """The stage table as a DataFrame (requires pandas)."""
-        return self.table.to_pandas()
-
-    def _repr_html_(self) -> str:
-        return self.table._repr_html_()
 
     def __str__(self) -> str:
         return (
@@ -1254,7 +1224,7 @@ def _with_unknown(curve: SurvivalCurve, unknown: int) -> SurvivalCurve:
 
 # -- monthly volume -------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
-class MonthlyVolume:
+class MonthlyVolume(TableView):
     """Won deals and won amount per calendar month of the win (and owner).
 
     ``table`` columns: ``owner`` (with ``by="owner"``), ``month`` (``YYYY-MM``),
@@ -1267,22 +1237,14 @@ class MonthlyVolume:
     table: ResultTable
     unknown_time_deals: int
 
-    def to_records(self) -> list[dict[str, Cell]]:
-        """One JSON-ready dict per row."""
-        return self.table.to_records()
-
     def to_json(self, *, indent: int | None = None) -> str:
         """The rows as strict JSON."""
-        payload = {"by": self.by, "unknown_time_deals": self.unknown_time_deals}
-        payload["rows"] = self.to_records()  # type: ignore[assignment]
+        payload = {
+            "by": self.by,
+            "unknown_time_deals": self.unknown_time_deals,
+            "rows": self.to_records(),
+        }
         return json.dumps(payload, indent=indent, ensure_ascii=False, allow_nan=False)
-
-    def to_pandas(self) -> Any:
-        """The rows as a DataFrame (requires pandas)."""
-        return self.table.to_pandas()
-
-    def _repr_html_(self) -> str:
-        return self.table._repr_html_()
 
     def __str__(self) -> str:
         return str(self.table)
@@ -1369,7 +1331,7 @@ def monthly_volume(
 
 # -- stalled deals --------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
-class StalledDeals:
+class StalledDeals(TableView):
     """Open deals with no event for longer than their stage's threshold.
 
     ``table`` columns: ``deal``, ``owner``, ``stage``, ``last_event`` (ISO),
@@ -1385,22 +1347,14 @@ class StalledDeals:
         """The stalled deals' ids, in table order."""
         return self.table.column("deal")
 
-    def to_records(self) -> list[dict[str, Cell]]:
-        """One JSON-ready dict per stalled deal."""
-        return self.table.to_records()
-
     def to_json(self, *, indent: int | None = None) -> str:
         """The rows as strict JSON."""
-        payload = {"as_of": self.as_of, "unknown_time_deals": self.unknown_time_deals}
-        payload["rows"] = self.to_records()  # type: ignore[assignment]
+        payload = {
+            "as_of": self.as_of,
+            "unknown_time_deals": self.unknown_time_deals,
+            "rows": self.to_records(),
+        }
         return json.dumps(payload, indent=indent, ensure_ascii=False, allow_nan=False)
-
-    def to_pandas(self) -> Any:
-        """The rows as a DataFrame (requires pandas)."""
-        return self.table.to_pandas()
-
-    def _repr_html_(self) -> str:
-        return self.table._repr_html_()
 
     def __len__(self) -> int:
         return len(self.table)

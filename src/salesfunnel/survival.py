@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from ._format import json_number
-from ._table import ResultTable
+from ._table import ResultTable, TableView
 from .errors import FunnelDataError
 
 __all__ = ["SurvivalCurve", "cumulative_incidence", "kaplan_meier"]
@@ -38,7 +38,7 @@ def _readonly(arr: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class SurvivalCurve:
+class SurvivalCurve(TableView):
     """A step curve ``survival[i]`` from ``time[i]`` until the next row's time.
 
     For Kaplan-Meier, ``survival`` is the probability of no event by ``t``.
@@ -97,10 +97,6 @@ class SurvivalCurve:
         )
         return ResultTable(self.method, cols, rows)
 
-    def to_records(self) -> list[dict[str, Any]]:
-        """One JSON-ready dict per row."""
-        return self.table.to_records()
-
     def to_json(self, *, indent: int | None = None) -> str:
         """The curve, median and counts as strict JSON."""
         import json
@@ -113,13 +109,6 @@ class SurvivalCurve:
             "rows": self.to_records(),
         }
         return json.dumps(payload, indent=indent, allow_nan=False)
-
-    def to_pandas(self) -> Any:
-        """The rows as a pandas DataFrame (requires pandas)."""
-        return self.table.to_pandas()
-
-    def _repr_html_(self) -> str:
-        return self.table._repr_html_()
 
 
 def _check(durations: object, observed: object) -> tuple[F64, npt.NDArray[np.bool_]]:
