@@ -80,6 +80,7 @@ def make_log() -> DealLog:
 
 
 LOG = make_log()
+RECORDS_NO_AMOUNT = [{"deal": deal, "stage": stage, "time": day(d)} for deal, stage, d in EVENTS]
 
 
 def ids(stage_data: object) -> list[int]:
@@ -181,15 +182,84 @@ def test_forecast_historical_and_weighted() -> None:
     assert fc.table.column("probability") == pytest.approx([2 / 3] * 3)
     assert fc.table.column("open_deals") == [1, 0, 1]  # deal 6 at A, deal 1 at C
     assert fc.expected_won == pytest.approx(4 / 3)
-    # Deal 1's amount is not known on d10 (see above): only deal 6's 20 is weighted.
+    # Deal 1's amount is not known on d10 (see above): only deal 6's 20 is weighted,
+    # and the result says one open deal was left out of the sum.
     assert fc.expected_amount == pytest.approx(20 * 2 / 3)
     assert fc.table.column("amount_unknown") == [0, 0, 1]
+    assert fc.amount_unknown == 1
+    # C's only open deal has no amount: unknown, not 0. B has no open deal: 0.
+    assert fc.table.column("amount") == [20.0, 0.0, None]
+    assert fc.table.column("expected_amount") == pytest.approx([20 * 2 / 3, 0.0, None])
+    assert str(fc).endswith("expected amount: 13.33 (1 open deal without an amount)")
+    assert json.loads(fc.to_json())["amount_unknown"] == 1
     fw = forecast(
         LOG, as_of=day(10), method="weighted", probabilities={"A": 0.1, "B": 0.5, "C": 0.9}
     )
     assert fw.expected_won == pytest.approx(1.0)
     assert fw.expected_amount == pytest.approx(20 * 0.1)
     json.loads(fw.to_json())
+
+
+def test_forecast_amount_is_undefined_when_no_open_deal_has_one() -> None:
+    fc = forecast(LOG, as_of=day(4))
+    # On d4: deal 1 open at A (A d4), deal 4 at B (reopened d3), deal 2 at C; their
+    # amounts ride on later events, so none is known. Deal 3 won d4 (the only closed
+    # deal, reached everything): P = 1 at every stage. Deal 5 is frozen, 6 not started.
+    assert fc.table.column("open_deals") == [1, 1, 1]
+    assert fc.table.column("probability") == [1.0, 1.0, 1.0]
+    assert fc.expected_won == 3.0
+    assert math.isnan(fc.expected_amount)
+    assert fc.amount_unknown == 3
+    assert fc.table.column("amount") == [None, None, None]
+    assert fc.table.column("expected_amount") == [None, None, None]
+    payload = json.loads(fc.to_json())
+    assert payload["expected_amount"] is None
+    assert [s["amount"] for s in payload["stages"]] == [None, None, None]
+    assert str(fc).endswith("expected amount: \u2014 (3 open deals without an amount)")
+    assert "expected_amount=nan" in repr(fc)
+    by = forecast(LOG, as_of=day(4), by="owner")
+    # ann: deal 1 open, amount unknown. bob: deals 2 and 4 open, amounts unknown.
+    assert {o: (f.amount_unknown, math.isnan(f.expected_amount)) for o, f in by.items()} == {
+        "ann": (1, True),
+        "bob": (2, True),
+    }
+
+
+def test_forecast_amount_edge_cases() -> None:
+    p = Pipeline(["Call", "Offer"], won="Won", lost="Lost")
+    keys = ("deal", "stage", "time", "amount")
+
+    def log_of(rows: list[tuple[object, ...]], amount: str | None = "amount") -> DealLog:
+        return DealLog.from_records([dict(zip(keys, r)) for r in rows], p, amount=amount)
+
+    # No open deal at all: nothing is expected, and nothing is unknown.
+    closed = log_of([("A", "Call", "2024-01-01", 10), ("A", "Won", "2024-01-02", 10)])
+    fc = forecast(closed, as_of="2024-01-31")
+    assert (fc.expected_won, fc.expected_amount, fc.amount_unknown) == (0.0, 0.0, 0)
+    # No amount column: the amount is undefined, and no amount cell was missing.
+    fc = forecast(DealLog.from_records(RECORDS_NO_AMOUNT, P), as_of=day(10))
+    assert math.isnan(fc.expected_amount)
+    assert fc.amount_unknown == 0
+    assert fc.table.column("amount") == [None, None, None]
+    assert json.loads(fc.to_json())["expected_amount"] is None
+    # A lost after Call: P(Call) = 0/1, Offer never reached: no probability. B's 50 at
+    # Call is known, C at Offer has none; the Offer stage still makes both totals NaN.
+    fc = forecast(
+        log_of(
+            [
+                ("A", "Call", "2024-01-01", None),
+                ("A", "Lost", "2024-01-02", None),
+                ("B", "Call", "2024-01-03", 50),
+                ("C", "Offer", "2024-01-03", None),
+            ]
+        ),
+        as_of="2024-01-31",
+    )
+    assert fc.table.column("probability")[0] == 0.0
+    assert math.isnan(fc.table.column("probability")[1])  # type: ignore[arg-type]
+    assert math.isnan(fc.expected_won)
+    assert math.isnan(fc.expected_amount)
+    assert fc.amount_unknown == 1
 
 
 def test_monthly_volume_and_stalled_deals() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
 import statistics
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -21,6 +22,7 @@ from salesfunnel import (
     Pipeline,
     active_funnel,
     closed_funnel,
+    forecast,
     monthly_volume,
     stage_durations,
     time_to_close,
@@ -154,6 +156,20 @@ def test_active_funnel_now_and_at_a_date(log: DealLog, rows: list[dict[str, str]
     assert snap.unknown_time_deals == 500
     closed_by = sum(1 for r in rows if r["close_date"] and r["close_date"] <= d)
     assert snap.won + snap.lost == closed_by
+
+
+def test_forecast_of_open_deals_without_values(log: DealLog, rows: list[dict[str, str]]) -> None:
+    # The export gives a close_value only to closed deals: every open deal's value is
+    # unknown, so the expected amount is undefined rather than 0.
+    open_rows = [r for r in rows if r["deal_stage"] in ("Prospecting", "Engaging")]
+    assert len(open_rows) == 500 + 1589  # SOURCE.md
+    assert not any(r["close_value"] for r in open_rows)
+    fc = forecast(log)
+    assert fc.amount_unknown == len(open_rows)
+    assert math.isnan(fc.expected_amount)
+    assert fc.table.column("amount") == [None, None]
+    # Every closed deal reached Engaging; Prospecting and Engaging share the win rate.
+    assert fc.expected_won == pytest.approx(len(open_rows) * 4238 / 6711)
 
 
 def test_monthly_volume_per_agent(log: DealLog, rows: list[dict[str, str]]) -> None:

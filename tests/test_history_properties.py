@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 import random
 import statistics
 from collections import defaultdict
@@ -17,7 +18,14 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from salesfunnel import DealLog, Pipeline, active_funnel, closed_funnel, time_to_close
+from salesfunnel import (
+    DealLog,
+    Pipeline,
+    active_funnel,
+    closed_funnel,
+    forecast,
+    time_to_close,
+)
 
 from strategies import BASE_DAY, deal_events
 
@@ -151,6 +159,52 @@ def test_snapshot_plus_closed_and_frozen_is_every_started_deal(
     for j, stage in enumerate(af.funnel.stages):
         expected = {d for d, ev in hist.items() if ev[-1][1] == j}
         assert {str(x) for x in stage.data} == expected
+
+
+@given(
+    deal_events(),
+    st.integers(min_value=-1, max_value=21),
+    st.data(),
+)
+def test_forecast_amount_sums_the_known_amounts_or_is_undefined(
+    case: tuple[Pipeline, Records], t_day: int, data: st.DataObject
+) -> None:
+    pipeline, records = case
+    deals = sorted({str(r["deal"]) for r in records})
+    # One amount per deal on every event (or none at all), so "the deal's amount"
+    # does not depend on which of two simultaneous events comes last.
+    amount: dict[str, int | None] = {
+        d: data.draw(st.none() | st.integers(0, 1000), label=d) for d in deals
+    }
+    prob = data.draw(st.lists(st.sampled_from([0.0, 0.25, 0.5, 1.0]), min_size=9, max_size=9))
+    probabilities = dict(zip(pipeline.stages, prob, strict=False))
+    with_amounts = [{**r, "amount": amount[str(r["deal"])]} for r in records]
+    log = DealLog.from_records(with_amounts, pipeline, owner="owner", amount="amount")
+    as_of = BASE_DAY + dt.timedelta(days=t_day)
+    fc = forecast(log, as_of=as_of, method="weighted", probabilities=probabilities)
+
+    # Reference, one deal at a time: open deals and the known amounts among them.
+    k = pipeline.n_stages
+    hist = histories(pipeline, records, as_of, inclusive=True)
+    open_at = {d: ev[-1][1] for d, ev in hist.items() if ev[-1][1] < k}
+    known: dict[str, int] = {d: a for d in open_at if (a := amount[d]) is not None}
+    per_stage_open = [sum(1 for s in open_at.values() if s == j) for j in range(k)]
+    per_stage_known = [[a for d, a in known.items() if open_at[d] == j] for j in range(k)]
+    assert fc.table.column("open_deals") == per_stage_open
+    assert fc.table.column("amount_unknown") == [
+        n - len(a) for n, a in zip(per_stage_open, per_stage_known, strict=True)
+    ]
+    # A stage whose open deals all lack an amount has none; an empty stage has 0.
+    assert fc.table.column("amount") == [
+        None if n and not a else float(sum(a))
+        for n, a in zip(per_stage_open, per_stage_known, strict=True)
+    ]
+    assert fc.amount_unknown == len(open_at) - len(known)
+    if open_at and not known:
+        assert math.isnan(fc.expected_amount)
+    else:
+        want = sum(prob[open_at[d]] * a for d, a in known.items())
+        assert math.isclose(fc.expected_amount, want, abs_tol=1e-9)
 
 
 @given(deal_events(), MODES)

@@ -406,3 +406,60 @@ def test_wide_form_statuses_with_undated_stages() -> None:
     af = active_funnel(log, as_of="2017-02-15")
     for i, stage in enumerate(af.funnel.stages):
         assert sorted(stages[f"team-active|0|{i}"]["ids"]) == sorted(str(x) for x in stage.data)
+
+
+def _table_after(html: str, caption_start: str) -> list[list[str]]:
+    """Header and body cells of the table whose caption begins with ``caption_start``."""
+    i = html.index(f"<caption>{caption_start}")
+    body = html[i : html.index("</table>", i)]
+    rows = re.findall(r"<tr>(.*?)</tr>", body)
+    return [
+        [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r)]
+        for r in rows
+    ]
+
+
+@pytest.mark.parametrize("c_amount", [80, None])
+def test_forecast_amounts_partly_or_wholly_unknown(c_amount: int | None) -> None:
+    p = Pipeline(["Call", "Offer"], won="Won", lost="Lost")
+    rows = [
+        ("A", "Call", "2024-01-01", None),
+        ("A", "Won", "2024-01-05", 100),
+        ("B", "Call", "2024-01-01", None),
+        ("B", "Lost", "2024-01-03", None),
+        ("C", "Offer", "2024-01-04", c_amount),
+        ("D", "Call", "2024-01-06", None),
+    ]
+    recs = [dict(zip(("deal", "stage", "time", "amount"), r, strict=True)) for r in rows]
+    html = build_report(DealLog.from_records(recs, p, amount="amount"), as_of="2024-01-31")
+    cards = " | ".join(_parse(html).text)
+    # P(won | reached Call) = 1/2 (A won, B lost), P(won | reached Offer) = 1/1.
+    # Open: D at Call (no amount), C at Offer (80 or no amount).
+    table = _table_after(html, "Forecast from the open deals")
+    head, *body = table
+    assert head == [
+        "stage",
+        "open deals",
+        "amount",
+        "amount unknown",
+        "win probability",
+        "expected wins",
+        "expected amount",
+    ]
+    if c_amount is not None:
+        assert body == [
+            ["Call", "1", "\u2014", "1", "50.0%", "0.5", "\u2014"],
+            ["Offer", "1", "80", "0", "100.0%", "1", "80"],
+            ["total", "2", "80", "1", "", "1.5", "80"],
+        ]
+        assert "80 | expected won amount (1 open deal without an amount)" in cards
+    else:
+        assert body == [
+            ["Call", "1", "\u2014", "1", "50.0%", "0.5", "\u2014"],
+            ["Offer", "1", "\u2014", "1", "100.0%", "1", "\u2014"],
+            ["total", "2", "\u2014", "2", "", "1.5", "\u2014"],
+        ]
+        assert "\u2014 | expected won amount (open deals have no amount)" in cards
+    payload = analyze(DealLog.from_records(recs, p, amount="amount"), as_of="2024-01-31").to_dict()
+    assert payload["forecast"]["expected_amount"] == (80.0 if c_amount is not None else None)
+    assert payload["forecast"]["amount_unknown"] == (1 if c_amount is not None else 2)

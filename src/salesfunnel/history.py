@@ -926,10 +926,22 @@ class Forecast(TableView):
     """Expected won deals and amount from the deals open at ``as_of``.
 
     ``table`` has one row per open stage: ``stage``, ``open_deals``,
-    ``amount`` (known amounts), ``amount_unknown`` (open deals without one),
-    ``probability``, ``expected_won`` and ``expected_amount``. A stage with
-    open deals but no probability (no closed deal ever reached it) makes the
-    totals NaN: an honest "cannot say" rather than a silent zero.
+    ``amount`` (sum of the known amounts), ``amount_unknown`` (open deals
+    without one), ``probability``, ``expected_won`` and ``expected_amount``.
+    A stage whose open deals all lack an amount has ``amount`` and
+    ``expected_amount`` ``None`` (unknown, not 0); so has every stage when the
+    log has no amount column.
+
+    ``expected_amount`` sums probability times amount over the open deals
+    with a known amount; ``amount_unknown`` counts the open deals left out of
+    that sum for want of an amount, so a partial sum is visible as such. It
+    is NaN (undefined) when the log has no amount column or when there are
+    open deals and none of them has a known amount; with no open deals it is
+    0. ``amount_unknown`` is 0 when the log has no amount column.
+
+    A stage with open deals but no probability (no closed deal ever reached
+    it) makes both totals NaN: an honest "cannot say" rather than a silent
+    zero.
     """
 
     name: str | None
@@ -938,6 +950,7 @@ class Forecast(TableView):
     table: ResultTable
     expected_won: float
     expected_amount: float
+    amount_unknown: int
     trained_on: int
 
     def to_json(self, *, indent: int | None = None) -> str:
@@ -948,21 +961,25 @@ class Forecast(TableView):
             "method": self.method,
             "expected_won": json_number(self.expected_won),
             "expected_amount": json_number(self.expected_amount),
+            "amount_unknown": self.amount_unknown,
             "trained_on": self.trained_on,
             "stages": self.to_records(),
         }
         return json.dumps(payload, indent=indent, ensure_ascii=False, allow_nan=False)
 
     def __str__(self) -> str:
+        u = self.amount_unknown
+        note = f" ({u} open deal{'' if u == 1 else 's'} without an amount)" if u else ""
         return (
             f"{self.table}\nexpected won: {fmt_number(self.expected_won)}, "
-            f"expected amount: {fmt_number(self.expected_amount)}"
+            f"expected amount: {fmt_number(self.expected_amount)}{note}"
         )
 
     def __repr__(self) -> str:
         return (
             f"Forecast(name={self.name!r}, method={self.method!r}, "
-            f"expected_won={self.expected_won!r}, expected_amount={self.expected_amount!r})"
+            f"expected_won={self.expected_won!r}, expected_amount={self.expected_amount!r}, "
+            f"amount_unknown={self.amount_unknown})"
         )
 
 
@@ -1039,6 +1056,11 @@ def forecast(
     With ``by="owner"`` each owner's open deals are weighted with the team's
     probabilities (per-owner histories are usually too short to learn from).
 
+    The expected amount sums probability times amount over the open deals
+    with a known amount, and the result's ``amount_unknown`` counts the open
+    deals left out for want of one. When no open deal has a known amount (or
+    the log has no amount column) the expected amount is NaN, not 0.
+
     Examples
     --------
     >>> p = Pipeline(["Call", "Offer"], won="Won", lost="Lost")
@@ -1050,6 +1072,17 @@ def forecast(
     >>> fc = forecast(log, as_of="2024-01-31")
     >>> fc.table.column("probability"), fc.expected_won, fc.expected_amount
     ([0.5, 1.0], 1.5, 80.0)
+
+    Without D's amount only C's 40 is weighed; without C's too, nothing is:
+
+    >>> no_d = [dict(r, amount=None) if r["deal"] == "D" else r for r in recs]
+    >>> fc = forecast(DealLog.from_records(no_d, p, amount="amount"), as_of="2024-01-31")
+    >>> fc.expected_amount, fc.amount_unknown
+    (20.0, 1)
+    >>> neither = [dict(r, amount=None) if r["deal"] in ("C", "D") else r for r in recs]
+    >>> fc = forecast(DealLog.from_records(neither, p, amount="amount"), as_of="2024-01-31")
+    >>> fc.expected_amount, fc.amount_unknown
+    (nan, 2)
     """
     names = _groups(log, by)
     snap = _snapshot(log, pipeline, as_of, by)
@@ -1079,29 +1112,30 @@ def forecast(
         "expected_won",
         "expected_amount",
     )
+    has_amount = snap.amount is not None
     for g, name in enumerate(names):
         rows = []
         total_won = 0.0
         total_amount = 0.0
         for j, label in enumerate(snap.pipe.stages):
             n = int(n_open[g, j])
+            missing = int(amt_unknown[g, j])
             pj = float(prob[j])
             exp_won = n * pj if n else 0.0
-            exp_amt = float(amt_sum[g, j]) * pj if n else 0.0
             total_won += exp_won
-            total_amount += exp_amt
-            amount: float | None = float(amt_sum[g, j]) if snap.amount is not None else None
-            rows.append(
-                (
-                    label,
-                    n,
-                    amount,
-                    int(amt_unknown[g, j]),
-                    pj,
-                    exp_won,
-                    exp_amt if amount is not None else None,
-                )
-            )
+            # A stage whose open deals all lack an amount has an unknown amount, not 0.
+            amount: float | None = None
+            exp_amt: float | None = None
+            if has_amount and not (n and missing == n):
+                amount = float(amt_sum[g, j])
+                exp_amt = amount * pj if n else 0.0
+                total_amount += exp_amt
+            rows.append((label, n, amount, missing, pj, exp_won, exp_amt))
+        n_total, n_unknown = int(n_open[g].sum()), int(amt_unknown[g].sum())
+        # NaN without amounts, when every open deal lacks one, or (as expected_won)
+        # when open deals sit at a stage without a probability.
+        undefined = not has_amount or (n_total > 0 and n_unknown == n_total)
+        undefined = undefined or math.isnan(total_won)
         out.append(
             Forecast(
                 name=name,
@@ -1109,7 +1143,8 @@ def forecast(
                 method=method,
                 table=ResultTable(name or "forecast", cols, tuple(rows)),
                 expected_won=total_won,
-                expected_amount=total_amount if snap.amount is not None else math.nan,
+                expected_amount=math.nan if undefined else total_amount,
+                amount_unknown=n_unknown,
                 trained_on=trained,
             )
         )

@@ -639,11 +639,14 @@ def _durations_tables(a: Analysis) -> str:
 
 def _forecast_tables(a: Analysis) -> str:
     fc = a.forecast
+    # The count of open deals without an amount shows how partial an amount sum is.
+    amounts = a.log.amount is not None
     rows = [
         [
             r["stage"],
             _num(r["open_deals"]),
             _num(r.get("amount")),
+            *([_num(r["amount_unknown"])] if amounts else []),
             _pct(r["probability"]),
             _num(r["expected_won"]),
             _num(r.get("expected_amount")),
@@ -655,17 +658,21 @@ def _forecast_tables(a: Analysis) -> str:
             "total",
             _num(a.active.open_deals),
             _num(_total_amount(a.active.funnel)),
+            *([_num(fc.amount_unknown)] if amounts else []),
             "",
             _num(fc.expected_won),
             _num(fc.expected_amount),
         ]
     )
+    unknown_head = ["amount unknown"] if amounts else []
+    heads = ["stage", "open deals", "amount", *unknown_head]
+    heads += ["win probability", "expected wins", "expected amount"]
     out = table(
-        ["stage", "open deals", "amount", "win probability", "expected wins", "expected amount"],
+        heads,
         rows,
         caption=f"Forecast from the open deals (win probability learned from "
-        f"{fmt_number(fc.trained_on)} closed deals)",
-        numeric=[False, True, True, True, True, True],
+        f"{fmt_number(fc.trained_on)} closed deals; amounts sum the known ones)",
+        numeric=[False] + [True] * (len(heads) - 1),
     )
     if a.forecast_by_owner:
         owner_rows = [
@@ -674,14 +681,15 @@ def _forecast_tables(a: Analysis) -> str:
                 _num(a.active_by_owner[o].open_deals),
                 _num(f.expected_won),
                 _num(f.expected_amount),
+                *([_num(f.amount_unknown)] if amounts else []),
             ]
             for o, f in a.forecast_by_owner.items()
         ]
         out += table(
-            ["owner", "open deals", "expected wins", "expected amount"],
+            ["owner", "open deals", "expected wins", "expected amount", *unknown_head],
             owner_rows,
             caption="Forecast per owner (team win probabilities)",
-            numeric=[False, True, True, True],
+            numeric=[False, True, True, True, *([True] * len(unknown_head))],
         )
     return out
 
@@ -857,14 +865,16 @@ def _cards(a: Analysis) -> str:
 
 
 def _expected_amount_card(a: Analysis) -> tuple[str, str]:
-    t = a.forecast.table
-    if "amount_unknown" not in t.columns or a.log.amount is None:
+    fc = a.forecast
+    if a.log.amount is None:
         return EM_DASH, "expected won amount (the log has no amounts)"
-    unknown = sum(int(u) for u in t.column("amount_unknown") if isinstance(u, (int, float)))
-    if a.active.open_deals and unknown >= a.active.open_deals:
+    unknown = fc.amount_unknown
+    if unknown and unknown == a.active.open_deals:
         return EM_DASH, "expected won amount (open deals have no amount)"
-    note = f" ({unknown} open deals without an amount)" if unknown else ""
-    return _num(a.forecast.expected_amount), "expected won amount" + note
+    note = (
+        f" ({unknown} open deal{'' if unknown == 1 else 's'} without an amount)" if unknown else ""
+    )
+    return _num(fc.expected_amount), "expected won amount" + note
 
 
 def _findings(a: Analysis) -> str:
