@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import math
+from fractions import Fraction
 from statistics import NormalDist
 
 import pytest
@@ -93,7 +94,58 @@ def test_small_samples_are_not_ranked() -> None:
     assert not step.significant
     assert step.ci_low is not None  # the interval is still reported
     assert c.weakest("a") is None
+    assert c.strongest("a") is None
+    assert (
+        "a: overall 10.0% (team 19.6%); weakest: not enough data; strongest: not enough data"
+        in (c.summary())
+    )
     json.loads(c.to_json())
+
+
+def test_everyone_at_100_percent_has_no_weakest_or_strongest_step() -> None:
+    # Every step converts 40/40 and 50/50: no step is below or above the rest, and
+    # with no variance the test has no p-value. Not a finding either way.
+    a = Funnel.from_counts({"Calls": 40, "Meetings": 40, "Paid": 40})
+    b = Funnel.from_counts({"Calls": 50, "Meetings": 50, "Paid": 50})
+    c = compare({"a": a, "b": b})
+    assert all(s.ranked and s.difference == 0 and s.p_value is None for s in c.steps)
+    for g in ("a", "b"):
+        assert c.weakest(g) is None
+        assert c.strongest(g) is None
+    assert c.summary().splitlines() == [
+        "a: overall 100.0% (team 100.0%); weakest: none below the rest; "
+        "strongest: none above the rest",
+        "b: overall 100.0% (team 100.0%); weakest: none below the rest; "
+        "strongest: none above the rest",
+    ]
+
+
+def test_exactly_one_step_below_the_rest() -> None:
+    # Calls -> Meetings: A 50/100 against B 80/100; Meetings -> Paid: 100 % for both.
+    a = Funnel.from_counts({"Calls": 100, "Meetings": 50, "Paid": 50})
+    b = Funnel.from_counts({"Calls": 100, "Meetings": 80, "Paid": 80})
+    c = compare({"A": a, "B": b})
+    weak = c.weakest("A")
+    assert weak is not None
+    assert (weak.stage, weak.rate, weak.rest_rate) == ("Meetings", 0.5, 0.8)
+    assert weak.difference == pytest.approx(-0.3)
+    # Pooled 130/200 = 0.65, se = sqrt(0.65 * 0.35 * (1/100 + 1/100)) = 0.067454,
+    # z = -0.3 / 0.067454 = -4.4475, two-sided p = 2 (1 - Phi(4.4475)) = 8.7e-6.
+    z = 0.3 / math.sqrt(0.65 * 0.35 * 0.02)
+    assert weak.p_value == pytest.approx(2 * (1 - NormalDist().cdf(z)), rel=1e-6)
+    assert weak.p_value == pytest.approx(8.7e-6, rel=0.01)
+    assert weak.significant
+    assert c.strongest("A") is None  # the Paid step is level with the rest
+    strong = c.strongest("B")
+    assert strong is not None
+    assert (strong.stage, strong.rate, strong.rest_rate) == ("Meetings", 0.8, 0.5)
+    assert c.weakest("B") is None
+    assert c.summary().splitlines() == [
+        "A: overall 50.0% (team 65.0%); weakest: Meetings 50.0% vs rest 80.0% "
+        "(p=8.7e-06, significant); strongest: none above the rest",
+        "B: overall 80.0% (team 65.0%); weakest: none below the rest; "
+        "strongest: Meetings 80.0% vs rest 50.0% (p=8.7e-06, significant)",
+    ]
 
 
 def test_growth_step_is_not_a_proportion() -> None:
@@ -142,3 +194,51 @@ def test_compare_intervals_contain_estimates(firsts: list[int], data: st.DataObj
         assert s.ci_low <= s.rate <= s.ci_high
         if s.p_value is not None:
             assert 0.0 <= s.p_value <= 1.0
+
+
+@st.composite
+def _team(draw: st.DrawFn) -> dict[str, Funnel]:
+    """2..3 funnels over the same 2..4 stages; steps often at 0 % or 100 %."""
+    n_stages = draw(st.integers(2, 4))
+    out = {}
+    for g in range(draw(st.integers(2, 3))):
+        counts = [draw(st.integers(0, 120))]
+        for _ in range(n_stages - 1):
+            prev = counts[-1]
+            counts.append(draw(st.sampled_from([0, prev]) | st.integers(0, prev)))
+        out[f"g{g}"] = Funnel.from_counts({f"S{i}": c for i, c in enumerate(counts)})
+    return out
+
+
+@given(_team(), st.integers(1, 40))
+def test_weakest_and_strongest_are_below_and_above_the_rest(
+    funnels: dict[str, Funnel], min_n: int
+) -> None:
+    c = compare(funnels, min_n=min_n)
+    for g in funnels:
+        # Reference with exact fractions: rate < rest rate  <=>  x * rest_n < rest_x * n.
+        below, above, gaps = [], [], {}
+        for i in range(1, len(c.stages)):
+            x, n = int(funnels[g].counts[i]), int(funnels[g].counts[i - 1])
+            rest_x = sum(int(f.counts[i]) for h, f in funnels.items() if h != g)
+            rest_n = sum(int(f.counts[i - 1]) for h, f in funnels.items() if h != g)
+            if not (n >= min_n and rest_n >= min_n):
+                continue
+            gap = gaps[i] = Fraction(x, n) - Fraction(rest_x, rest_n)
+            (below if gap < 0 else above if gap > 0 else []).append((gap, i))
+        weak, strong = c.weakest(g), c.strongest(g)
+        if below:
+            assert weak is not None
+            # The most negative gap (floats may order exact ties either way).
+            assert float(gaps[weak.stage_index]) == pytest.approx(float(min(below)[0]), abs=1e-12)
+            assert weak.difference < 0
+            assert weak.p_value is not None
+        else:
+            assert weak is None
+        if above:
+            assert strong is not None
+            assert float(gaps[strong.stage_index]) == pytest.approx(float(max(above)[0]), abs=1e-12)
+            assert strong.difference > 0
+            assert strong.p_value is not None
+        else:
+            assert strong is None

@@ -463,3 +463,32 @@ def test_forecast_amounts_partly_or_wholly_unknown(c_amount: int | None) -> None
     payload = analyze(DealLog.from_records(recs, p, amount="amount"), as_of="2024-01-31").to_dict()
     assert payload["forecast"]["expected_amount"] == (80.0 if c_amount is not None else None)
     assert payload["forecast"]["amount_unknown"] == (1 if c_amount is not None else 2)
+
+
+def test_no_weakest_stage_when_everyone_converts_alike() -> None:
+    # Ann and Bob each win all 30 of their deals (Call -> Won at 100 %), Cy has 3:
+    # Ann's and Bob's step is ranked and level with the rest; Cy's is too small to rank.
+    from salesfunnel._cli import _weakest_lines
+
+    p = Pipeline(["Call"], won="Won", lost="Lost")
+    recs = [
+        {"deal": f"{o}{i}", "stage": stage, "time": f"2024-01-0{day}", "owner": o}
+        for o, n in (("Ann", 30), ("Bob", 30), ("Cy", 3))
+        for i in range(n)
+        for stage, day in (("Call", 1), ("Won", 2))
+    ]
+    a = analyze(DealLog.from_records(recs, p, owner="owner"))
+    assert a.weakest() == {"Ann": None, "Bob": None, "Cy": None}
+    rows = _table_after(build_report(a), "Weakest stage per owner")[1:]
+    assert [r[:4] for r in rows] == [
+        ["Ann", "30", "100.0%", "none below the rest"],
+        ["Bob", "30", "100.0%", "none below the rest"],
+        ["Cy", "3", "100.0%", "not enough data"],
+    ]
+    assert [r[-1] for r in rows] == ["\u2014"] * 3  # no strongest stage either
+    assert _weakest_lines(a) == [
+        "  Ann  no stage below the rest of the team",
+        "  Bob  no stage below the rest of the team",
+        "  Cy   not enough closed deals to rank the stages",
+    ]
+    assert a.to_dict()["weakest_stage"] == {"Ann": None, "Bob": None, "Cy": None}

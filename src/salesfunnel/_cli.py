@@ -430,24 +430,27 @@ def _bottleneck_line(a: Analysis) -> str:
 
 
 def _weakest_lines(a: Analysis) -> list[str]:
+    c = a.comparison
+    if c is None:
+        return []
     lines = []
-    width = max((len(g) for g in a.weakest()), default=0)
-    for g, w in a.weakest().items():
+    width = max((len(g) for g in c.groups), default=0)
+    for g in c.groups:
+        w = c.weakest(g)
         if w is None:
-            lines.append(f"  {g.ljust(width)}  not enough closed deals to rank the stages")
+            ranked = any(s.ranked for s in c.of(g))
+            why = (
+                "no stage below the rest of the team"
+                if ranked
+                else "not enough closed deals to rank the stages"
+            )
+            lines.append(f"  {g.ljust(width)}  {why}")
             continue
-        if not w.difference < 0:
-            lines.append(f"  {g.ljust(width)}  no stage below the rest of the team")
-            continue
-        level = f"{a.comparison.confidence:.0%}" if a.comparison is not None else ""
-        if w.p_value is None:
-            sure = "no difference to test"
-        else:
-            verdict = "significant" if w.significant else "not significant"
-            sure = f"p={w.p_value:.2g}, {verdict} at {level}"
+        p = EM_DASH if w.p_value is None else f"{w.p_value:.2g}"
+        verdict = "significant" if w.significant else "not significant"
         lines.append(
             f"  {g.ljust(width)}  {w.stage}: {fmt_percent(w.rate)} vs rest of team "
-            f"{fmt_percent(w.rest_rate)} ({sure})"
+            f"{fmt_percent(w.rest_rate)} (p={p}, {verdict} at {c.confidence:.0%})"
         )
     return lines
 

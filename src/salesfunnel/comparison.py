@@ -19,8 +19,10 @@ previous stage and ``x`` of them reached this one. The module reports:
       p      = erfc(|z| / sqrt 2)            (two-sided)
 
 * which step is each group's **weakest** and **strongest** relative to the rest
-  of the team (the lowest and highest ``rate - rest_rate``), among steps with
-  enough data.
+  of the team: the ranked step furthest below it (lowest negative
+  ``rate - rest_rate``) and the one furthest above it (highest positive). A
+  group with no ranked step below the rest has no weakest step, one with none
+  above it no strongest step: a step level with the rest is not a finding.
 
 Small samples: a step whose denominator is below ``min_n`` (30 by default) for
 the group or for the rest of the team is *not ranked*: it keeps its rate and
@@ -195,15 +197,31 @@ class Comparison:
     def weakest(self, group: str) -> GroupStep | None:
         """The ranked step where ``group`` falls furthest below the rest of the team.
 
-        Ties go to the earliest stage; ``None`` when no step has enough data.
+        Only a step with ``difference < 0`` qualifies, so the step returned
+        always has a p-value. ``None`` when no ranked step is below the rest
+        (for example when everyone converts at 100 %) or when no step has
+        enough data to be ranked (``any(s.ranked for s in c.of(group))``
+        tells the two apart). Ties go to the earliest stage.
+
+        Examples
+        --------
+        >>> a = Funnel.from_counts({"Calls": 100, "Meetings": 50, "Paid": 50})
+        >>> b = Funnel.from_counts({"Calls": 100, "Meetings": 80, "Paid": 80})
+        >>> c = compare({"A": a, "B": b})
+        >>> c.weakest("A").stage, c.weakest("B"), c.strongest("A")  # Paid: 100 % for both
+        ('Meetings', None, None)
         """
-        ranked = [s for s in self.of(group) if s.ranked]
-        return min(ranked, key=lambda s: s.difference) if ranked else None
+        below = [s for s in self.of(group) if s.ranked and s.difference < 0]
+        return min(below, key=lambda s: s.difference) if below else None
 
     def strongest(self, group: str) -> GroupStep | None:
-        """The ranked step where ``group`` is furthest above the rest of the team."""
-        ranked = [s for s in self.of(group) if s.ranked]
-        return max(ranked, key=lambda s: s.difference) if ranked else None
+        """The ranked step where ``group`` is furthest above the rest of the team.
+
+        The mirror of :meth:`weakest`: only a step with ``difference > 0``
+        qualifies; ``None`` when no ranked step is above the rest.
+        """
+        above = [s for s in self.of(group) if s.ranked and s.difference > 0]
+        return max(above, key=lambda s: s.difference) if above else None
 
     def overall_of(self, group: str) -> GroupStep:
         """The whole-funnel entry (first stage to last) of ``group``."""
@@ -231,18 +249,21 @@ class Comparison:
         for g in self.groups:
             o = self.overall_of(g)
             parts = [f"{g}: overall {fmt_percent(o.rate)} (team {fmt_percent(o.team_rate)})"]
-            for label, s in (("weakest", self.weakest(g)), ("strongest", self.strongest(g))):
+            steps = (
+                ("weakest", "below", self.weakest(g)),
+                ("strongest", "above", self.strongest(g)),
+            )
+            for label, side, s in steps:
                 if s is None:
-                    parts.append(f"{label}: not enough data")
+                    ranked = any(step.ranked for step in self.of(g))
+                    why = f"none {side} the rest" if ranked else "not enough data"
+                    parts.append(f"{label}: {why}")
                     continue
-                sure = (
-                    f"p={s.p_value:.2g}, significant"
-                    if s.significant
-                    else (f"p={s.p_value:.2g}, not significant" if s.p_value is not None else "")
-                )
+                p = "" if s.p_value is None else f"p={s.p_value:.2g}, "
+                verdict = "significant" if s.significant else "not significant"
                 parts.append(
                     f"{label}: {s.stage} {fmt_percent(s.rate)} vs rest "
-                    f"{fmt_percent(s.rest_rate)} ({sure})"
+                    f"{fmt_percent(s.rest_rate)} ({p}{verdict})"
                 )
             lines.append("; ".join(parts))
         return "\n".join(lines)

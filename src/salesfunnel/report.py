@@ -124,7 +124,11 @@ class Analysis:
         return tuple(self.closed_by_owner)
 
     def weakest(self) -> dict[str, GroupStep | None]:
-        """Owner -> the step where the owner falls furthest below the rest of the team."""
+        """Owner -> the step where the owner falls furthest below the rest of the team.
+
+        ``None`` for an owner with no ranked step below the rest (see
+        :meth:`Comparison.weakest <salesfunnel.Comparison.weakest>`).
+        """
         if self.comparison is None:
             return {}
         return {g: self.comparison.weakest(g) for g in self.comparison.groups}
@@ -536,9 +540,9 @@ def _comparison_tables(a: Analysis) -> str:
         w = c.weakest(g)
         s = c.strongest(g)
         if w is None:
-            weak: list[object] = ["not enough data", EM_DASH, EM_DASH, EM_DASH, EM_DASH]
-        elif not w.difference < 0:
-            weak = ["none below the rest", EM_DASH, EM_DASH, EM_DASH, EM_DASH]
+            ranked = any(step.ranked for step in c.of(g))
+            why = "none below the rest" if ranked else "not enough data"
+            weak: list[object] = [why, EM_DASH, EM_DASH, EM_DASH, EM_DASH]
         else:
             verdict = "yes" if w.significant else "no"
             weak = [w.stage, _pct(w.rate), _pct(w.rest_rate), _p_value(w.p_value), verdict]
