@@ -219,26 +219,27 @@ def test_frames_name_a_missing_column(kind: str) -> None:
     assert where(e) == at(column="time")
 
 
-# -- files: line is the file's line (header = 1, blank lines count), index the data row ----
+# -- files: the message begins with the path; line is the file's line (header = 1, blank
+# lines count), index the data row --------------------------------------------------------
 @pytest.mark.parametrize(
     ("text", "expected", "message"),
     [
         pytest.param(
             "deal,stage,time\nD1,Call,2024-01-01\nD1,Demo,2024-01-02\n",
             {"index": 1, "line": 3, "column": "stage", "value": "Demo"},
-            "line 3, column 'stage': unknown label 'Demo'",
+            "{path}, line 3, column 'stage': unknown label 'Demo'",
             id="unknown-label",
         ),
         pytest.param(
             "deal,stage,time\nD1,Call,2024-01-01\n\n\nD1,Won,later\n",
             {"index": 1, "line": 5, "column": "time", "value": "later"},
-            "line 5, column 'time': unparsable timestamp",
+            "{path}, line 5, column 'time': unparsable timestamp",
             id="blank-lines-count",
         ),
         pytest.param(
             'deal,stage,time\n"D\n1",Call,2024-01-01\n,Won,2024-01-02\n',
             {"index": 1, "line": 4, "column": "deal", "value": ""},
-            "line 4, column 'deal': missing deal id",
+            "{path}, line 4, column 'deal': missing deal id",
             id="quoted-line-break",
         ),
         pytest.param(
@@ -257,6 +258,24 @@ def test_from_csv_locates_the_line(
     e = raised(lambda: DealLog.from_csv(path, P))
     assert where(e) == {"source": str(path), **expected}
     assert str(e).startswith(message.format(path=path))
+
+
+def test_from_csv_message_names_the_file_as_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A traceback shows the message, not the attributes: it must say which file.
+    monkeypatch.chdir(tmp_path)
+    Path("deals.csv").write_text(
+        "deal,stage,time,amount\nD1,Call,2024-01-01,10\nD1,Offer,2024-01-02,10\n"
+        "D2,Call,2024-01-03,-5\n",
+        encoding="utf-8",
+    )
+    e = raised(lambda: DealLog.from_csv("deals.csv", P, amount="amount"))
+    assert str(e) == (
+        "deals.csv, line 4, column 'amount': amount must be finite and >= 0 (got '-5')"
+    )
+    assert where(e) == at(source="deals.csv", index=2, line=4, column="amount", value="-5")
+    assert e.detail == "amount must be finite and >= 0 (got '-5')"  # no location in detail
 
 
 WIDE_HEADER = "id,stage,call,offer,close\n"
@@ -315,7 +334,7 @@ def test_from_wide_file_locates_the_line(
     path.write_text(header + body, encoding="utf-8")
     e = raised(lambda: wide(str(path), amount="amount" if "amount" in message else None))
     assert where(e) == {"source": str(path), **expected}
-    assert str(e).startswith(message)
+    assert str(e).startswith(f"{path}, {message}")
 
 
 @pytest.mark.parametrize(("body", "expected", "message"), WIDE)

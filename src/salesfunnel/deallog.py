@@ -7,9 +7,9 @@ values. Timestamps have one-second resolution (``datetime64[s]``).
 
 Every constructor validates at the boundary and raises
 :class:`~salesfunnel.FunnelDataError` naming the row (``row i``, 0-based, for
-in-memory data; ``line n``, 1-based with the header as line 1, for CSV
-files) and the column, in the message and as the error's ``source``,
-``index``, ``line``, ``column`` and ``value`` attributes (see
+in-memory data; the file's path and ``line n``, 1-based with the header as
+line 1, for CSV files) and the column, in the message and as the error's
+``source``, ``index``, ``line``, ``column`` and ``value`` attributes (see
 :mod:`salesfunnel.errors`): unknown labels (unless ``drop_unknown=True``, which
 drops those rows and records how many in :attr:`DealLog.dropped`), missing or
 unparsable timestamps, missing deal ids, negative or non-numeric amounts and,
@@ -82,8 +82,8 @@ class _Rows:
         return k if self._map is None else int(self._map[k])
 
     def text(self, k: int) -> str:
-        # The file is the caller's own argument: the message names the line, the
-        # error's ``source`` attribute the file.
+        """``row i`` or ``line n``, without the file: a note about another line
+        of the same file does not repeat the path."""
         i = self.index(k)
         return f"row {i}" if self._lines is None else f"line {self._lines[i]}"
 
@@ -96,14 +96,18 @@ class _Rows:
         value: object = NO_VALUE,
         note: str | None = None,
     ) -> FunnelDataError:
-        """``<where>[, column 'c']: <detail>[ (<note>)]``, the location also as attributes.
+        """``[<file>, ]<where>[, column 'c']: <detail>[ (<note>)]``, located also by attributes.
 
+        A file's path leads the message, so that a traceback names the file
+        (``deals.csv, line 4, column 'amount': ...``) as well as ``source``.
         ``note`` speaks in this module's terms (``pass drop_unknown=True``,
         another record's ``row i``), so it stays out of ``detail``: a caller
         that numbers rows its own way, like the command line, gives its own.
         """
         i = self.index(k)
         where = self.text(k) if column is None else f"{self.text(k)}, column {column!r}"
+        if self.source is not None:
+            where = f"{self.source}, {where}"
         tail = "" if note is None else f" ({note})"
         return FunnelDataError(
             f"{where}: {detail}{tail}",
@@ -661,8 +665,9 @@ class DealLog:
     ) -> DealLog:
         """Read a long-form CSV file (one event per line, with a header line).
 
-        Uses only the standard library ``csv`` module. Errors name the file
-        line (the header is line 1). Other parameters are as for
+        Uses only the standard library ``csv`` module. Errors begin with the
+        file's path and line (the header is line 1), as in ``deals.csv, line
+        4, column 'amount': ...``. Other parameters are as for
         :meth:`from_columns`.
         """
         source = os.fspath(path)

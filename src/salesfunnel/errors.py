@@ -20,8 +20,9 @@ raising code does not know it. Rows are located by one convention:
     header being line 1 and blank lines counted; a CSV record whose quoted
     cell spans several lines is at its last line (what :mod:`csv` reports as
     ``line_num``). Set only when the data came from a file (with ``source``
-    the file). Messages write it as ``line n`` (:meth:`~salesfunnel.DealLog.from_csv`,
-    JSON) or ``row n`` (:func:`~salesfunnel.read_counts`, the spreadsheet's word).
+    the file). Messages write it after the file's path, as ``deals.csv, line
+    n`` (:meth:`~salesfunnel.DealLog.from_csv`, JSON) or ``counts.csv, row
+    n`` (:func:`~salesfunnel.read_counts`, the spreadsheet's word).
 
 An error about a data row of a CSV file carries both: ``index`` for the program
 that holds the parsed rows, ``line`` for the person who opens the file.
