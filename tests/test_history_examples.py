@@ -229,8 +229,10 @@ def test_forecast_amount_edge_cases() -> None:
     p = Pipeline(["Call", "Offer"], won="Won", lost="Lost")
     keys = ("deal", "stage", "time", "amount")
 
-    def log_of(rows: list[tuple[object, ...]], amount: str | None = "amount") -> DealLog:
-        return DealLog.from_records([dict(zip(keys, r)) for r in rows], p, amount=amount)
+    def log_of(rows: list[tuple[object, ...]]) -> DealLog:
+        return DealLog.from_records(
+            [dict(zip(keys, r, strict=True)) for r in rows], p, amount="amount"
+        )
 
     # No open deal at all: nothing is expected, and nothing is unknown.
     closed = log_of([("A", "Call", "2024-01-01", 10), ("A", "Won", "2024-01-02", 10)])
