@@ -68,3 +68,15 @@ def test_drawing_a_chart_does_not_import_hit_testing_metrics_tables_or_image_dra
         "assert salesfunnel.StageMetrics is m.StageMetrics\n"
     )
     assert _run(code) == "[]"
+
+
+def test_a_first_png_does_not_import_pillows_png_plugin() -> None:
+    # to_png writes the PNG container itself (salesfunnel._png); Pillow's plugin would
+    # bring ImageFile, ImagePalette, logging and fractions into a chart-only process
+    code = (
+        "import sys, salesfunnel\n"
+        "salesfunnel.FunnelChart(salesfunnel.Funnel.from_counts({'a': 2, 'b': 1})).to_png()\n"
+        "print(sorted(m for m in ('PIL.PngImagePlugin', 'PIL.ImageFile', 'PIL.ImagePalette', "
+        "'logging', 'fractions') if m in sys.modules))\n"
+    )
+    assert _run(code) == "[]"

@@ -17,6 +17,7 @@ from PIL import Image
 from render_helpers import GOLDEN, REGEN, stage_pixels
 from salesfunnel import MAX_PIXELS, Funnel, FunnelChart, FunnelDataError, Stage, Style
 from salesfunnel._paint import paint
+from salesfunnel._png import png_bytes
 from salesfunnel._raster import RasterPainter, render
 from salesfunnel.datasets import three_managers
 from salesfunnel.geometry import Ellipse, Layer, Rect, Side
@@ -312,6 +313,31 @@ def test_save_picks_the_format_from_the_suffix(tmp_path: Path) -> None:
         chart.save(tmp_path / "noext")
     with pytest.raises(FunnelDataError, match="unknown"):
         chart.save(tmp_path / "f.nope")
+
+
+def _pillow_png(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_png_bytes_are_pillows() -> None:
+    # to_png writes the PNG container itself around Pillow's encoder (salesfunnel._png)
+    for chart in [*_charts()[:2], FunnelChart(three_managers(), width=500, height=300)]:
+        assert chart.to_png() == _pillow_png(chart.to_image())
+    rng = np.random.default_rng(7)
+    images = [
+        Image.new("RGB", (1, 1)),
+        Image.new("RGB", (17, 5), (10, 200, 30)),
+        # noise compresses badly: several IDAT chunks, and a row wider than the buffer
+        Image.fromarray(rng.integers(0, 256, (300, 400, 3), dtype=np.uint8)),
+        Image.fromarray(rng.integers(0, 256, (6, 20_000, 3), dtype=np.uint8)),
+    ]
+    for image in images:
+        assert png_bytes(image) == _pillow_png(image)
+    assert _pillow_png(images[2]).count(b"IDAT") > 1
+    with pytest.raises(ValueError, match="RGB"):
+        png_bytes(Image.new("L", (4, 4)))
 
 
 def test_notebook_bundle_has_svg_and_png() -> None:

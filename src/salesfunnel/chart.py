@@ -263,12 +263,11 @@ class FunnelChart:
 
     def to_png(self) -> bytes:
         """The chart as PNG bytes (Pillow's default compression; byte-identical across runs)."""
-        buf = io.BytesIO()
-        # Named like a .png file and saved without format=: Pillow then imports only
-        # its PNG plugin, not every common plugin (~20 ms off a fresh process).
-        buf.name = "chart.png"
-        self.to_image().save(buf)
-        return buf.getvalue()
+        # Pillow's encoder in our own PNG container: the bytes of Image.save without
+        # importing Pillow's PNG plugin (~8 ms of a fresh process); see _png.
+        from ._png import png_bytes  # imports Pillow: not needed until an image is drawn
+
+        return png_bytes(self.to_image())
 
     def to_svg(self) -> str:
         """The chart as an SVG document (str).
