@@ -36,11 +36,7 @@ __all__ = ["BatchRasterPainter", "RasterPainter", "render"]
 
 
 def _mask(patch: cov.Patch) -> Image.Image:
-    # +0.5 then truncation rounds; cumulative sums can stray a hair outside [0, 1].
-    levels = patch.cov * 255.0
-    levels += 0.5
-    np.clip(levels, 0.0, 255.0, out=levels)
-    return Image.fromarray(levels.astype(np.uint8), "L")
+    return Image.fromarray(patch.levels, "L")
 
 
 def _rgbx(colors: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
