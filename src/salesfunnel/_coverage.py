@@ -30,7 +30,8 @@ to the area of the shapes.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+import threading
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -50,9 +51,38 @@ Q = 1 << QBITS
 """Edge positions are rounded to ``1/Q`` pixel (a level moves by at most 0.13 of 255)."""
 
 _OFFSETS = (np.arange(SUB, dtype=np.float64) + 0.5) / SUB
-_PARITY = np.resize(np.array([0, 255], dtype=np.uint8), 9)  # level between bands e-1 and e
+_SIGNED_Q = np.array([Q, -Q], dtype=np.float64)  # the step of a top edge, of a bottom edge
 
 Box = tuple[int, int, int, int]
+
+
+class _Scratch(threading.local):
+    """Work arrays of the current thread, kept from one batch to the next.
+
+    A render needs a few MB of temporaries. Fresh memory from the system costs a
+    page fault per 4 KiB, which here costs as much as the arithmetic; arrays
+    kept for the next render are already mapped. Per thread, so that renders on
+    several threads never share one (arrays over ``KEEP`` bytes are not kept).
+    """
+
+    KEEP = 16 << 20
+
+    def __init__(self) -> None:
+        self.arrays: dict[str, npt.NDArray[Any]] = {}
+
+    def take(self, name: str, shape: tuple[int, ...], dtype: type[Any]) -> npt.NDArray[Any]:
+        """An uninitialised array ``shape`` of ``dtype``, the same memory as the last time."""
+        count = math.prod(shape)
+        kept = self.arrays.get(name)
+        if kept is not None and kept.dtype == dtype and kept.size >= count:
+            return kept[:count].reshape(shape)
+        fresh = np.empty(shape, dtype=dtype)
+        if fresh.nbytes <= self.KEEP:
+            self.arrays[name] = fresh.reshape(-1)
+        return fresh
+
+
+_scratch = _Scratch()
 
 
 class Patch:
@@ -94,13 +124,15 @@ def _segment(line: Line, s: float) -> tuple[float, ...] | None:
     return (line.x0 * s, line.y0 * s, dx, dy, line.width * s / 2 * length, length * length)
 
 
-def _half_heights(xs: FloatArray, cx: FloatArray, rx: FloatArray, ry: FloatArray) -> FloatArray:
+def _half_heights(
+    xs: FloatArray, cx: FloatArray, rx: FloatArray, ry: FloatArray, out: FloatArray
+) -> FloatArray:
     """Half the height of ellipses at ``xs`` (0 outside, and where a radius is <= 0).
 
     ``xs`` is (SUB, n); the ellipse parameters are per column (n,).
     """
     ok = (rx > 0) & (ry > 0)
-    q = xs - cx
+    q = np.subtract(xs, cx, out=out)
     with np.errstate(over="ignore"):  # a sub-pixel ellipse: far columns are just outside
         q /= np.where(ok, rx, 1.0)
         q *= q
@@ -201,36 +233,42 @@ class Batch:
     # -- computing ---------------------------------------------------------------
     def run(self) -> None:
         """Compute the coverage of every request."""
-        ids: list[int] = []
-        parts: list[tuple[IntArray, FloatArray, FloatArray]] = []
-        for blocks, spans in (
-            (self._ellipses, _ellipse_spans),
-            (self._segments, _segment_spans),
-            (self._rects, _rect_spans),
-            (self._sides, _side_spans_at),
-        ):
-            if blocks:
-                ids += [k for k, _ in blocks]
-                boxes = np.array([self.boxes[k] for k, _ in blocks], dtype=np.intp)
-                ncols = boxes[:, 2] - boxes[:, 0]
-                # x of every sub-column (SUB, n); the blocks' numbers per column
-                x = np.arange(int(ncols.sum()), dtype=np.float64)
-                x += np.repeat(boxes[:, 0] - (np.cumsum(ncols) - ncols), ncols)
-                xs = x + _OFFSETS[:, None]
-                table = np.array([numbers for _, numbers in blocks], dtype=np.float64)
-                per_column = np.repeat(table, ncols, axis=0).T
-                parts.append((ncols, *spans(per_column, xs, self.s)))
+        kinds = [
+            (blocks, spans)
+            for blocks, spans in (
+                (self._ellipses, _ellipse_spans),
+                (self._segments, _segment_spans),
+                (self._rects, _rect_spans),
+                (self._sides, _side_spans_at),
+            )
+            if blocks
+        ]
         self._blocks = {}
-        if not parts:
+        ids = [k for blocks, _ in kinds for k, _ in blocks]
+        if not ids:
             return
-        ncols = np.concatenate([part[0] for part in parts])
-        tops = np.concatenate([part[1] for part in parts], axis=1)
-        bottoms = np.concatenate([part[2] for part in parts], axis=1)
-        np.maximum(bottoms, tops, out=bottoms)
         boxes = np.array([self.boxes[k] for k in ids], dtype=np.intp)
+        ncols = boxes[:, 2] - boxes[:, 0]
+        first = np.cumsum(ncols) - ncols
+        n = int(ncols.sum())
+        # x of every sub-column, (SUB, n)
+        xs = _scratch.take("xs", (SUB, n), np.float64)
+        np.add(np.arange(n, dtype=np.float64), np.repeat(boxes[:, 0] - first, ncols), out=xs[0])
+        np.add(xs[0], _OFFSETS[:, None], out=xs)
+        # top and bottom edge of every sub-column, kind by kind
+        y = _scratch.take("y", (2, SUB, n), np.float64)
+        done = 0
+        for blocks, spans in kinds:
+            counts = ncols[done : done + len(blocks)]
+            table = np.array([numbers for _, numbers in blocks], dtype=np.float64)
+            per_column = np.repeat(table.T, counts, axis=1)
+            a, b = int(first[done]), int(first[done] + counts.sum())
+            spans(per_column, xs[:, a:b], self.s, y[0, :, a:b], y[1, :, a:b])
+            done += len(blocks)
+        np.maximum(y[1], y[0], out=y[1])
         rows = np.repeat(boxes[:, 3] - boxes[:, 1], ncols)
-        self._levels = _levels(np.repeat(boxes[:, 1], ncols), rows, [tops, bottoms])
-        offsets = (np.cumsum(rows) - rows)[np.cumsum(ncols) - ncols]
+        self._levels = _levels(np.repeat(boxes[:, 1], ncols), rows, y)
+        offsets = (np.cumsum(rows) - rows)[first]
         for k, off in zip(ids, offsets.tolist(), strict=True):
             self._blocks.setdefault(k, []).append(off)
 
@@ -254,41 +292,48 @@ class Batch:
         return Patch(box[0], box[1], levels)
 
 
-def _ellipse_spans(numbers: FloatArray, xs: FloatArray, s: float) -> tuple[FloatArray, FloatArray]:
+def _ellipse_spans(
+    numbers: FloatArray, xs: FloatArray, s: float, top: FloatArray, bottom: FloatArray
+) -> None:
     """Spans of ellipse blocks at ``xs``: see ``_FILL`` and its kin for the four factors."""
     cx, cy, rx_a, ry_a, rx_b, ry_b, a, b, c, d = numbers
-    outer = _half_heights(xs, cx, rx_a, ry_a)
-    inner = _half_heights(xs, cx, rx_b, ry_b)
-    top = a * outer
-    top += b * inner
+    outer = _half_heights(xs, cx, rx_a, ry_a, _scratch.take("outer", xs.shape, np.float64))
+    inner = _half_heights(xs, cx, rx_b, ry_b, _scratch.take("inner", xs.shape, np.float64))
+    np.multiply(a, outer, out=top)
     top += cy
-    bottom = c * outer
-    bottom += d * inner
+    np.multiply(c, outer, out=bottom)
     bottom += cy
-    return top, bottom
+    inner_part = np.multiply(b, inner, out=outer)
+    top += inner_part
+    np.multiply(d, inner, out=inner_part)
+    bottom += inner_part
 
 
-def _rect_spans(numbers: FloatArray, xs: FloatArray, s: float) -> tuple[FloatArray, FloatArray]:
+def _rect_spans(
+    numbers: FloatArray, xs: FloatArray, s: float, top: FloatArray, bottom: FloatArray
+) -> None:
     """Spans of axis-aligned rectangles (x0, y0, x1, y1 per column) at ``xs``."""
     x0, y0, x1, y1 = numbers
     inside = (xs >= x0) & (xs <= x1)
-    return np.broadcast_to(y0, xs.shape), np.where(inside, y1, y0)
+    top[...] = y0
+    np.copyto(bottom, np.where(inside, y1, y0))
 
 
-def _side_spans_at(numbers: FloatArray, xs: FloatArray, s: float) -> tuple[FloatArray, FloatArray]:
+def _side_spans_at(
+    numbers: FloatArray, xs: FloatArray, s: float, top: FloatArray, bottom: FloatArray
+) -> None:
     """Spans of slice sides at ``xs`` (output pixels; the sides' numbers are in layout units)."""
     cx, y0, r0, b0, y1, r1, b1, sx = numbers
-    xs /= s
-    xs -= cx
-    top, bottom = _side_spans(np.abs(xs, out=xs), y0, r0, b0, y1, r1, b1, sx)
-    top *= s
-    bottom *= s
-    return top, bottom
+    ax = xs / s
+    ax -= cx
+    t, b = _side_spans(np.abs(ax, out=ax), y0, r0, b0, y1, r1, b1, sx)
+    np.multiply(t, s, out=top)
+    np.multiply(b, s, out=bottom)
 
 
 def _segment_spans(
-    segments: FloatArray, xs: FloatArray, s: float
-) -> tuple[FloatArray, FloatArray]:
+    segments: FloatArray, xs: FloatArray, s: float, top_out: FloatArray, bottom_out: FloatArray
+) -> None:
     """Top and bottom of stroked segments at ``xs``; ``segments`` per column as :func:`_segment`.
 
     A stroke is where two slabs cross: within half its width of the line
@@ -328,22 +373,18 @@ def _segment_spans(
         mid = np.clip(np.where(vertical, y0, centre), *ends)
         top = np.where(empty, mid, top)
         bottom = np.where(empty, mid, bottom)
-    return top, bottom
+    np.copyto(top_out, top)
+    np.copyto(bottom_out, bottom)
 
 
-def _levels(top: IntArray, rows: IntArray, edges: list[FloatArray]) -> Levels:
+def _levels(top: IntArray, rows: IntArray, y: FloatArray) -> Levels:
     """uint8 coverage of pixel columns, column after column (column ``c`` is ``rows[c]`` long).
 
-    ``top`` is each column's first row; ``edges`` are E arrays (SUB, n) with the y
-    of each edge in every sub-column, sorted down each sub-column and alternately
-    entering and leaving (one span: top, bottom; a rim: four edges). See the
-    module docstring for the method.
+    ``top`` is each column's first row; ``y`` (2, SUB, n) holds the top and the
+    bottom of the span in every sub-column (bottom >= top). It is overwritten.
+    See the module docstring for the method.
     """
-    count = len(edges)
-    n = len(top)
-    if n == 0:
-        return np.zeros(0, dtype=np.uint8)
-    y = np.stack(edges)  # (E, SUB, n)
+    n = y.shape[2]
     y -= top
     np.clip(y, 0.0, rows.astype(np.float64), out=y)
     # fixed point in float64 (every value an exact integer): y * Q rounded, its row
@@ -351,57 +392,56 @@ def _levels(top: IntArray, rows: IntArray, edges: list[FloatArray]) -> Levels:
     y *= Q
     y += 0.5
     np.floor(y, out=y)
-    row = y * (1.0 / Q)
+    row = np.multiply(y, 1.0 / Q, out=_scratch.take("row", y.shape, np.float64))
     np.floor(row, out=row)
-    frac = row * -Q
+    frac = np.multiply(row, -Q, out=_scratch.take("frac", y.shape, np.float64))
     frac += y
-    # band of edge e: rows floor(min y) .. ceil(max y) - 1, pushed below the band above it
-    start = row.min(axis=1).astype(np.intp)  # (E, n)
+    # The band of an edge: rows floor(min y) .. ceil(max y) - 1 over its sub-columns;
+    # the bottom edge's band starts below the top edge's. Each column is laid out as
+    # runs: a gap (all 0), the top band's pixels, a gap (all 255), the bottom band's
+    # pixels, a gap (all 0). A gap is one run, whatever its length.
+    lo = row.min(axis=1).astype(np.intp)  # (2, n)
     y += Q - 1
     y *= 1.0 / Q
     hi = np.floor(y.max(axis=1)).astype(np.intp)
-    np.maximum.accumulate(hi, axis=0, out=hi)
-    np.maximum(start[1:], hi[:-1], out=start[1:])
-    size = hi - start
-    # band pixels are laid out column by column, edge by edge
-    size_ce = size.T.ravel()
-    ends = np.cumsum(size_ce)
-    total = int(ends[-1])
-    band_off = (ends - size_ce).reshape(n, count).T  # (E, n)
-    # An edge at y in a sub-column is a step: Q from row floor(y) down, less frac in
-    # that row; entering edges add it, leaving edges subtract it. A running sum of
-    # the steps down the band pixels gives the coverage. A step may begin one place
-    # past its band: the next band (or column) begins there, and the steps of a
-    # column add up to zero, so the running sum stays exact.
-    index = row.astype(np.intp)
-    index += (band_off - start)[:, None, :]
-    steps = np.bincount(index[0::2].ravel(), minlength=total + 1)
-    steps -= np.bincount(index[1::2].ravel(), minlength=total + 1)
-    frac[1::2] *= -1.0
-    band = np.cumsum(steps[:total]) * float(Q)
-    band -= np.bincount(index.ravel(), frac.ravel(), minlength=total + 1)[:total]
-    band *= 255.0 / (SUB * Q)  # exact: integers times a power of two
-    band += 0.5  # then truncation rounds
-    # runs down each column: gap 0, band 0's pixels, gap 1, ..., gap E
-    per_column = size.sum(axis=0)
-    run_end = np.cumsum(per_column + count + 1)
-    gap_at = np.empty((count + 1, n), dtype=np.intp)
-    gap_at[count] = run_end - 1
-    gap_at[:count] = np.cumsum(size, axis=0) - size
-    gap_at[:count] += run_end - per_column - (count + 1)
-    gap_at[:count] += np.arange(count)[:, None]
-    gap_len = np.empty((count + 1, n), dtype=np.intp)
-    gap_len[0] = start[0]
-    gap_len[1:count] = start[1:] - hi[:-1]
-    gap_len[count] = rows - hi[-1]
-    values = np.empty(int(run_end[-1]), dtype=np.uint8)
-    lengths = np.ones(len(values), dtype=np.intp)
-    values[gap_at] = _PARITY[: count + 1, None]
-    lengths[gap_at] = gap_len
-    pixel_at = np.arange(total, dtype=np.intp)
-    pixel_at += np.repeat((gap_at[:count] + 1 - band_off).T.ravel(), size_ce)
-    values[pixel_at] = band
-    levels: Levels = np.repeat(values, lengths)
+    np.maximum(hi[1], hi[0], out=hi[1])
+    np.maximum(lo[1], hi[0], out=lo[1])
+    size = hi - lo
+    runs = np.empty((3, n), dtype=np.intp)  # where each gap's run is
+    runs[2] = np.cumsum(size[0] + size[1] + 3)
+    runs[2] -= 1
+    runs[0] = runs[2] - 2 - size[0] - size[1]
+    runs[1] = runs[0] + 1 + size[0]
+    gaps = np.empty((3, n), dtype=np.intp)  # their lengths
+    gaps[0] = lo[0]
+    gaps[1] = lo[1] - hi[0]
+    gaps[2] = rows - hi[1]
+    count = int(runs[2, -1]) + 1
+    # An edge at y in a sub-column is a step: Q - frac in row floor(y), Q in every
+    # row below; entering (top) edges add it, leaving (bottom) edges subtract it. A
+    # running sum of the steps down the runs gives the coverage of every band pixel,
+    # and the full or empty level of every gap. A step one row past its band falls
+    # on the gap that follows it, where it belongs.
+    index = _scratch.take("index", y.shape, np.intp)
+    np.copyto(index, row, casting="unsafe")
+    base = runs[:2] + 1 - lo  # the run of row r of band e is base[e] + r
+    # a bottom edge above its band (a thin span) lies in the top band
+    index[1] += np.where(index[1] < lo[1], base[0], base[1])
+    index[0] += base[0]
+    frac[1] *= -1.0  # signed
+    lower = np.subtract(_SIGNED_Q[:, None, None], frac, out=row)
+    steps = _scratch.take("steps", (count + 1,), np.float64)
+    steps.fill(0.0)
+    np.add.at(steps, index.ravel(), lower.ravel())
+    index += 1
+    np.add.at(steps, index.ravel(), frac.ravel())
+    values = np.cumsum(steps[:count], out=steps[:count])
+    values *= 255.0 / (SUB * Q)  # exact: integers times a power of two
+    values += 0.5  # then truncation rounds
+    lengths = _scratch.take("lengths", (count,), np.intp)
+    lengths.fill(1)
+    lengths[runs] = gaps
+    levels: Levels = np.repeat(values.astype(np.uint8), lengths)
     return levels
 
 
