@@ -143,12 +143,15 @@ def _half_heights(
     return q
 
 
-# How an ellipse block's span follows from the half heights h_a (outer) and h_b (inner)
-# of its two ellipses: top = cy + A h_a + B h_b, bottom = cy + C h_a + D h_b.
-_FILL = (-1.0, 0.0, 1.0, 0.0)  # the whole interior
-_FRONT_FILL = (0.0, 0.0, 1.0, 0.0)  # the half below the centre line
-_LOWER_ARC = (0.0, 1.0, 1.0, 0.0)  # a rim line below the centre line
-_UPPER_ARC = (-1.0, 0.0, 0.0, -1.0)  # a rim line above it
+# How the span of an ellipse's interior follows from its half height h at x:
+# top = cy + A h, bottom = cy + C h.
+_FILL = (-1.0, 1.0)  # the whole interior
+_FRONT_FILL = (0.0, 1.0)  # the half below the centre line
+# How the span of a rim line (width 2w) follows from the half heights h_a of the
+# ellipse (rx + w, ry + w) and h_b of (rx - w, ry - w):
+# top = cy + A h_a + B h_b, bottom = cy + C h_a + D h_b.
+_LOWER_ARC = (0.0, 1.0, 1.0, 0.0)  # the line below the centre line
+_UPPER_ARC = (-1.0, 0.0, 0.0, -1.0)  # the line above it
 
 
 class Batch:
@@ -167,7 +170,8 @@ class Batch:
         self.size = size
         self.boxes: list[Box] = []
         # blocks by kind: (request, numbers of the block)
-        self._ellipses: list[tuple[int, tuple[float, ...]]] = []
+        self._fills: list[tuple[int, tuple[float, ...]]] = []
+        self._rims: list[tuple[int, tuple[float, ...]]] = []
         self._segments: list[tuple[int, tuple[float, ...]]] = []
         self._rects: list[tuple[int, tuple[float, ...]]] = []
         self._sides: list[tuple[int, tuple[float, ...]]] = []
@@ -187,8 +191,8 @@ class Batch:
         k = self._box(bounds)
         if k is not None:
             s = self.s
-            numbers = (e.cx * s, e.cy * s, e.rx * s, e.ry * s, 0.0, 0.0)
-            self._ellipses.append((k, numbers + (_FRONT_FILL if e.front else _FILL)))
+            numbers = (e.cx * s, e.cy * s, e.rx * s, e.ry * s)
+            self._fills.append((k, numbers + (_FRONT_FILL if e.front else _FILL)))
         return k
 
     def add_ellipse_stroke(self, e: Ellipse) -> int | None:
@@ -200,9 +204,9 @@ class Batch:
             s, w = self.s, e.width / 2
             numbers = ((e.cx * s, e.cy * s) + tuple(v * s for v in (e.rx + w, e.ry + w)) +
                        tuple(v * s for v in (e.rx - w, e.ry - w)))
-            self._ellipses.append((k, numbers + _LOWER_ARC))
+            self._rims.append((k, numbers + _LOWER_ARC))
             if not e.front:
-                self._ellipses.append((k, numbers + _UPPER_ARC))
+                self._rims.append((k, numbers + _UPPER_ARC))
         return k
 
     def add_line(self, shape: Line) -> int | None:
@@ -236,7 +240,8 @@ class Batch:
         kinds = [
             (blocks, spans)
             for blocks, spans in (
-                (self._ellipses, _ellipse_spans),
+                (self._fills, _fill_spans),
+                (self._rims, _rim_spans),
                 (self._segments, _segment_spans),
                 (self._rects, _rect_spans),
                 (self._sides, _side_spans_at),
@@ -292,10 +297,22 @@ class Batch:
         return Patch(box[0], box[1], levels)
 
 
-def _ellipse_spans(
+def _fill_spans(
     numbers: FloatArray, xs: FloatArray, s: float, top: FloatArray, bottom: FloatArray
 ) -> None:
-    """Spans of ellipse blocks at ``xs``: see ``_FILL`` and its kin for the four factors."""
+    """Spans of ellipse interiors at ``xs``: see ``_FILL`` for the two factors."""
+    cx, cy, rx, ry, a, c = numbers
+    h = _half_heights(xs, cx, rx, ry, _scratch.take("outer", xs.shape, np.float64))
+    np.multiply(a, h, out=top)
+    top += cy
+    np.multiply(c, h, out=bottom)
+    bottom += cy
+
+
+def _rim_spans(
+    numbers: FloatArray, xs: FloatArray, s: float, top: FloatArray, bottom: FloatArray
+) -> None:
+    """Spans of rim lines at ``xs``: see ``_LOWER_ARC`` for the four factors."""
     cx, cy, rx_a, ry_a, rx_b, ry_b, a, b, c, d = numbers
     outer = _half_heights(xs, cx, rx_a, ry_a, _scratch.take("outer", xs.shape, np.float64))
     inner = _half_heights(xs, cx, rx_b, ry_b, _scratch.take("inner", xs.shape, np.float64))
@@ -386,7 +403,8 @@ def _levels(top: IntArray, rows: IntArray, y: FloatArray) -> Levels:
     """
     n = y.shape[2]
     y -= top
-    np.clip(y, 0.0, rows.astype(np.float64), out=y)
+    np.maximum(y, 0.0, out=y)
+    np.minimum(y, rows.astype(np.float64), out=y)
     # fixed point in float64 (every value an exact integer): y * Q rounded, its row
     # floor(y) and the remainder frac; all exact, as Q is a power of two
     y *= Q
@@ -425,9 +443,10 @@ def _levels(top: IntArray, rows: IntArray, y: FloatArray) -> Levels:
     index = _scratch.take("index", y.shape, np.intp)
     np.copyto(index, row, casting="unsafe")
     base = runs[:2] + 1 - lo  # the run of row r of band e is base[e] + r
-    # a bottom edge above its band (a thin span) lies in the top band
-    index[1] += np.where(index[1] < lo[1], base[0], base[1])
-    index[0] += base[0]
+    above = index[1] < lo[1]  # a bottom edge above its band (a thin span): in the top band
+    index += base[:, None, :]
+    if above.any():
+        index[1][above] += np.broadcast_to(base[0] - base[1], above.shape)[above]
     frac[1] *= -1.0  # signed
     lower = np.subtract(_SIGNED_Q[:, None, None], frac, out=row)
     steps = _scratch.take("steps", (count + 1,), np.float64)
