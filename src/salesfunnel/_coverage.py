@@ -51,7 +51,7 @@ Q = 1 << QBITS
 """Edge positions are rounded to ``1/Q`` pixel (a level moves by at most 0.13 of 255)."""
 
 _OFFSETS = (np.arange(SUB, dtype=np.float64) + 0.5) / SUB
-_SIGNED_Q = np.array([Q, -Q], dtype=np.float64)  # the step of a top edge, of a bottom edge
+_STEP = np.array([255.0, -255.0]) / SUB  # the level a sub-column's top edge adds, its bottom edge
 
 Box = tuple[int, int, int, int]
 
@@ -202,8 +202,11 @@ class Batch:
         k = self._box(e.bounds)
         if k is not None:
             s, w = self.s, e.width / 2
-            numbers = ((e.cx * s, e.cy * s) + tuple(v * s for v in (e.rx + w, e.ry + w)) +
-                       tuple(v * s for v in (e.rx - w, e.ry - w)))
+            numbers = (
+                (e.cx * s, e.cy * s)
+                + tuple(v * s for v in (e.rx + w, e.ry + w))
+                + tuple(v * s for v in (e.rx - w, e.ry - w))
+            )
             self._rims.append((k, numbers + _LOWER_ARC))
             if not e.front:
                 self._rims.append((k, numbers + _UPPER_ARC))
@@ -405,13 +408,13 @@ def _levels(top: IntArray, rows: IntArray, y: FloatArray) -> Levels:
     y -= top
     np.maximum(y, 0.0, out=y)
     np.minimum(y, rows.astype(np.float64), out=y)
-    # fixed point in float64 (every value an exact integer): y * Q rounded, its row
-    # floor(y) and the remainder frac; all exact, as Q is a power of two
+    # fixed point in float64 (every value an exact integer): y * Q rounded, then its
+    # row floor(y) and the remainder frac; all exact, as Q is a power of two
     y *= Q
     y += 0.5
     np.floor(y, out=y)
     row = np.multiply(y, 1.0 / Q, out=_scratch.take("row", y.shape, np.float64))
-    np.floor(row, out=row)
+    np.floor(row, out=row)  # (np.divmod is ten times slower)
     frac = np.multiply(row, -Q, out=_scratch.take("frac", y.shape, np.float64))
     frac += y
     # The band of an edge: rows floor(min y) .. ceil(max y) - 1 over its sub-columns;
@@ -419,9 +422,10 @@ def _levels(top: IntArray, rows: IntArray, y: FloatArray) -> Levels:
     # runs: a gap (all 0), the top band's pixels, a gap (all 255), the bottom band's
     # pixels, a gap (all 0). A gap is one run, whatever its length.
     lo = row.min(axis=1).astype(np.intp)  # (2, n)
-    y += Q - 1
-    y *= 1.0 / Q
-    hi = np.floor(y.max(axis=1)).astype(np.intp)
+    top_row = y.max(axis=1)
+    top_row += Q - 1
+    top_row *= 1.0 / Q
+    hi = np.floor(top_row).astype(np.intp)
     np.maximum(hi[1], hi[0], out=hi[1])
     np.maximum(lo[1], hi[0], out=lo[1])
     size = hi - lo
@@ -443,20 +447,20 @@ def _levels(top: IntArray, rows: IntArray, y: FloatArray) -> Levels:
     index = _scratch.take("index", y.shape, np.intp)
     np.copyto(index, row, casting="unsafe")
     base = runs[:2] + 1 - lo  # the run of row r of band e is base[e] + r
-    above = index[1] < lo[1]  # a bottom edge above its band (a thin span): in the top band
-    index += base[:, None, :]
-    if above.any():
-        index[1][above] += np.broadcast_to(base[0] - base[1], above.shape)[above]
-    frac[1] *= -1.0  # signed
-    lower = np.subtract(_SIGNED_Q[:, None, None], frac, out=row)
+    index[0] += base[0]
+    # a bottom edge above its band (a thin span) lies in the top band
+    index[1] += np.where(index[1] < lo[1], base[0], base[1])
+    # in levels of 255 (exact: integers times a power of two), signed by edge
+    frac[0] *= 255.0 / (SUB * Q)
+    frac[1] *= -255.0 / (SUB * Q)
+    lower = np.subtract(_STEP[:, None, None], frac, out=row)
     steps = _scratch.take("steps", (count + 1,), np.float64)
     steps.fill(0.0)
+    steps[0] = 0.5  # carried by the running sum to every value: truncation then rounds
     np.add.at(steps, index.ravel(), lower.ravel())
     index += 1
     np.add.at(steps, index.ravel(), frac.ravel())
     values = np.cumsum(steps[:count], out=steps[:count])
-    values *= 255.0 / (SUB * Q)  # exact: integers times a power of two
-    values += 0.5  # then truncation rounds
     lengths = _scratch.take("lengths", (count,), np.intp)
     lengths.fill(1)
     lengths[runs] = gaps
