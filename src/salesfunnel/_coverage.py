@@ -124,23 +124,29 @@ def _segment(line: Line, s: float) -> tuple[float, ...] | None:
     return (line.x0 * s, line.y0 * s, dx, dy, line.width * s / 2 * length, length * length)
 
 
-def _half_heights(
-    xs: FloatArray, cx: FloatArray, rx: FloatArray, ry: FloatArray, out: FloatArray
-) -> FloatArray:
-    """Half the height of ellipses at ``xs`` (0 outside, and where a radius is <= 0).
+def _ellipse(rx: float, ry: float) -> tuple[float, float]:
+    """The numbers :func:`_half_heights` takes for radii ``rx``, ``ry``: ``ry / rx`` and ``ry``.
 
-    ``xs`` is (SUB, n); the ellipse parameters are per column (n,).
+    An ellipse with no area (a radius <= 0, or so thin that ``ry / rx`` overflows)
+    is (0, 0): half height 0 everywhere.
     """
-    ok = (rx > 0) & (ry > 0)
-    q = np.subtract(xs, cx, out=out)
+    if rx > 0 and ry > 0 and math.isfinite(ry / rx):
+        return ry / rx, ry
+    return 0.0, 0.0
+
+
+def _half_heights(dx: FloatArray, slope: FloatArray, ry: FloatArray, out: FloatArray) -> FloatArray:
+    """Half the height of ellipses at ``dx`` from their centres, 0 outside.
+
+    ``sqrt(ry**2 - (slope * dx)**2)``, where ``slope = ry / rx`` (see :func:`_ellipse`).
+    ``dx`` is (SUB, n); the ellipse's numbers are per column (n,).
+    """
+    h = np.multiply(dx, slope, out=out)
     with np.errstate(over="ignore"):  # a sub-pixel ellipse: far columns are just outside
-        q /= np.where(ok, rx, 1.0)
-        q *= q
-    np.subtract(1.0, q, out=q)
-    np.maximum(q, 0.0, out=q)
-    np.sqrt(q, out=q)
-    q *= np.where(ok, ry, 0.0)
-    return q
+        h *= h
+    np.subtract(ry * ry, h, out=h)
+    np.maximum(h, 0.0, out=h)
+    return np.sqrt(h, out=h)
 
 
 # How the span of an ellipse's interior follows from its half height h at x:
@@ -191,7 +197,7 @@ class Batch:
         k = self._box(bounds)
         if k is not None:
             s = self.s
-            numbers = (e.cx * s, e.cy * s, e.rx * s, e.ry * s)
+            numbers = (e.cx * s, e.cy * s, *_ellipse(e.rx * s, e.ry * s))
             self._fills.append((k, numbers + (_FRONT_FILL if e.front else _FILL)))
         return k
 
@@ -202,11 +208,9 @@ class Batch:
         k = self._box(e.bounds)
         if k is not None:
             s, w = self.s, e.width / 2
-            numbers = (
-                (e.cx * s, e.cy * s)
-                + tuple(v * s for v in (e.rx + w, e.ry + w))
-                + tuple(v * s for v in (e.rx - w, e.ry - w))
-            )
+            outer = _ellipse((e.rx + w) * s, (e.ry + w) * s)
+            inner = _ellipse((e.rx - w) * s, (e.ry - w) * s)
+            numbers = (e.cx * s, e.cy * s, *outer, *inner)
             self._rims.append((k, numbers + _LOWER_ARC))
             if not e.front:
                 self._rims.append((k, numbers + _UPPER_ARC))
@@ -219,7 +223,16 @@ class Batch:
             return None
         k = self._box(shape.bounds)
         if k is not None:
-            self._segments.append((k, segment))
+            x0, y0, dx, dy = segment[:4]
+            if dx == 0 or dy == 0:  # a level or a vertical stroke is a rectangle
+                w = shape.width * self.s / 2
+                x1, y1 = x0 + dx, y0 + dy
+                rect = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+                rect = (rect[0] - w, rect[1], rect[2] + w, rect[3]) if dx == 0 else rect
+                rect = (rect[0], rect[1] - w, rect[2], rect[3] + w) if dy == 0 else rect
+                self._rects.append((k, rect))
+            else:
+                self._segments.append((k, segment))
         return k
 
     def add_rect(self, shape: Rect) -> int | None:
@@ -304,8 +317,9 @@ def _fill_spans(
     numbers: FloatArray, xs: FloatArray, s: float, top: FloatArray, bottom: FloatArray
 ) -> None:
     """Spans of ellipse interiors at ``xs``: see ``_FILL`` for the two factors."""
-    cx, cy, rx, ry, a, c = numbers
-    h = _half_heights(xs, cx, rx, ry, _scratch.take("outer", xs.shape, np.float64))
+    cx, cy, slope, ry, a, c = numbers
+    dx = np.subtract(xs, cx, out=_scratch.take("dx", xs.shape, np.float64))
+    h = _half_heights(dx, slope, ry, out=dx)
     np.multiply(a, h, out=top)
     top += cy
     np.multiply(c, h, out=bottom)
@@ -316,17 +330,18 @@ def _rim_spans(
     numbers: FloatArray, xs: FloatArray, s: float, top: FloatArray, bottom: FloatArray
 ) -> None:
     """Spans of rim lines at ``xs``: see ``_LOWER_ARC`` for the four factors."""
-    cx, cy, rx_a, ry_a, rx_b, ry_b, a, b, c, d = numbers
-    outer = _half_heights(xs, cx, rx_a, ry_a, _scratch.take("outer", xs.shape, np.float64))
-    inner = _half_heights(xs, cx, rx_b, ry_b, _scratch.take("inner", xs.shape, np.float64))
+    cx, cy, slope_a, ry_a, slope_b, ry_b, a, b, c, d = numbers
+    dx = np.subtract(xs, cx, out=_scratch.take("dx", xs.shape, np.float64))
+    outer = _half_heights(dx, slope_a, ry_a, _scratch.take("outer", xs.shape, np.float64))
+    inner = _half_heights(dx, slope_b, ry_b, out=dx)
     np.multiply(a, outer, out=top)
     top += cy
     np.multiply(c, outer, out=bottom)
     bottom += cy
-    inner_part = np.multiply(b, inner, out=outer)
-    top += inner_part
-    np.multiply(d, inner, out=inner_part)
-    bottom += inner_part
+    part = np.multiply(b, inner, out=outer)
+    top += part
+    np.multiply(d, inner, out=part)
+    bottom += part
 
 
 def _rect_spans(
@@ -354,47 +369,33 @@ def _side_spans_at(
 def _segment_spans(
     segments: FloatArray, xs: FloatArray, s: float, top_out: FloatArray, bottom_out: FloatArray
 ) -> None:
-    """Top and bottom of stroked segments at ``xs``; ``segments`` per column as :func:`_segment`.
+    """Top and bottom of slanted strokes at ``xs``; ``segments`` per column as :func:`_segment`.
 
     A stroke is where two slabs cross: within half its width of the line
-    (``|n . (p - p0)| <= w``) and between its ends (``0 <= d . (p - p0) <= |d|^2``).
-    Each slab is an interval of y at a given x; a slab parallel to the y axis
-    (a vertical line, a horizontal one's ends) is all or nothing, tested in x.
-    A sub-column the stroke misses gets an empty span on the segment's centre
-    line, clamped to its ends (so that it does not widen the column's bands).
+    (``|n . (p - p0)| <= w``) and between its ends (``0 <= d . (p - p0) <= |d|^2``);
+    at a given x each slab is an interval of y. (Level and vertical strokes are
+    rectangles: see :meth:`Batch.add_line`.) A sub-column the stroke misses gets an
+    empty span on the segment's centre line, clamped to its ends, so that it does
+    not widen the column's bands.
     """
     x0, y0, dx, dy, hw, length2 = segments
     u = xs - x0
     along = u * dx  # d . (p - p0) without its y part
-    # (a vertical or level stroke divides by zero here; those columns are redone below)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # slab 1: y in y0 + (u dy +- hw) / dx
-        centre = u * (dy / dx)
-        centre += y0
-        half = np.abs(hw / dx)
-        # slab 2: y in y0 + (0 .. length2 - u dx) / dy
-        a = -along / dy
-        b = (length2 - along) / dy
-        top = np.maximum(centre - half, np.minimum(a, b) + y0)
-        bottom = np.minimum(centre + half, np.maximum(a, b) + y0)
-    vertical = dx == 0
-    if vertical.any():
-        inside = np.abs(u * dy) <= hw
-        top = np.where(vertical, np.where(inside, np.minimum(a, b) + y0, np.inf), top)
-        bottom = np.where(vertical, np.where(inside, np.maximum(a, b) + y0, -np.inf), bottom)
-    level = dy == 0
-    if level.any():
-        inside = (along >= 0) & (along <= length2)
-        top = np.where(level, np.where(inside, centre - half, np.inf), top)
-        bottom = np.where(level, np.where(inside, centre + half, -np.inf), bottom)
-    empty = ~(top <= bottom)
+    # slab 1: y in y0 + (u dy +- hw) / dx
+    centre = u * (dy / dx)
+    centre += y0
+    half = np.abs(hw / dx)
+    # slab 2: y in y0 + (0 .. length2 - u dx) / dy
+    a = along / -dy
+    b = (length2 - along) / dy
+    np.maximum(centre - half, np.minimum(a, b) + y0, out=top_out)
+    np.minimum(centre + half, np.maximum(a, b) + y0, out=bottom_out)
+    empty = top_out > bottom_out
     if empty.any():
         ends = np.minimum(y0, y0 + dy), np.maximum(y0, y0 + dy)
-        mid = np.clip(np.where(vertical, y0, centre), *ends)
-        top = np.where(empty, mid, top)
-        bottom = np.where(empty, mid, bottom)
-    np.copyto(top_out, top)
-    np.copyto(bottom_out, bottom)
+        mid = np.clip(centre, *ends, out=centre)
+        np.copyto(top_out, mid, where=empty)
+        np.copyto(bottom_out, mid, where=empty)
 
 
 def _levels(top: IntArray, rows: IntArray, y: FloatArray) -> Levels:
