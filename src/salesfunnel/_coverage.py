@@ -1,30 +1,33 @@
 """Analytic pixel coverage of the geometry's primitives (shared by raster and hit map).
 
 Every filled primitive is, in each pixel column, a vertical span between a top
-edge and a bottom edge (a rim line: two spans, four edges). Coverage is exact
-along y and sampled at ``SUB`` sub-columns along x: a pixel's level is the mean,
-over its sub-columns, of the part of the pixel that lies between the edges.
+edge and a bottom edge (a whole rim line is two such blocks: its upper and its
+lower arc). Coverage is exact along y and sampled at ``SUB`` sub-columns along
+x: a pixel's level is the mean, over its sub-columns, of the part of the pixel
+that lies between the edges, times 255, rounded.
 
 :class:`Batch` computes it for many shapes at once, in a fixed number of numpy
 passes whatever the number of shapes (the raster backend puts a whole chart in
-one batch; the one-shape functions below are batches of one):
+one batch; the one-shape functions at the end are batches of one):
 
-1. the y of every edge at every sub-column, one vectorised formula per kind of
-   shape, rounded to ``1/Q`` of a pixel (fixed point);
+1. the y of both edges at every sub-column, one vectorised formula per kind of
+   shape (:func:`_fill_spans` and its kin), rounded to ``1/Q`` of a pixel;
 2. the *band* of each edge in each pixel column: the rows its sub-columns
-   cross. Only band pixels are fractional; between the bands a column is a run
-   of full coverage (inside a span) or of none;
-3. an edge at ``y`` in one sub-column adds ``Q - frac(y)`` to row ``floor(y)`` and
-   ``frac(y)`` to the row below (entering edges add, leaving edges subtract). A
-   running sum down the band pixels, all columns laid one after another, turns
-   these steps into the coverage of every band pixel. Everything is an integer,
-   so the sums are exact: a pixel's level never depends on which other shapes
-   shared the batch, or on their order;
-4. gaps and band pixels are written as runs (one ``np.repeat``) into one flat
-   buffer holding each shape's box column by column.
+   cross. Only band pixels are fractional. Each column becomes five runs: a gap
+   (level 0), the top band's pixels, a gap (255), the bottom band's pixels, a
+   gap (0), each gap one run whatever its length;
+3. an edge at ``y`` in one sub-column is a step: ``1 - frac(y)`` in row
+   ``floor(y)`` and 1 in every row below, added for a top edge and subtracted
+   for a bottom edge. A running sum of the steps along the runs of all columns
+   gives every band pixel its level, and every gap its 0 or 255. The steps are
+   integers times a power of two, so the sum is exact: a pixel's level never
+   depends on which other shapes shared the batch, or on their order;
+4. one ``np.repeat`` expands the runs into a flat buffer that holds each
+   block's box column by column.
 
-The cost is proportional to the number of pixel columns and band pixels, not
-to the area of the shapes.
+The cost grows with the number of pixel columns and band pixels, not with the
+area of the shapes. Work arrays are kept per thread from one batch to the next
+(:class:`_Scratch`).
 """
 
 from __future__ import annotations
@@ -86,7 +89,10 @@ _scratch = _Scratch()
 
 
 class Patch:
-    """Coverage levels (uint8, 0..255) of a box: ``levels[row, col]`` at pixel (x0 + col, y0 + row)."""
+    """Coverage levels (uint8, 0..255) of a box.
+
+    ``levels[row, col]`` is the level at pixel (x0 + col, y0 + row).
+    """
 
     __slots__ = ("levels", "x0", "y0")
 
