@@ -228,9 +228,9 @@ def main() -> None:
         ref = supersampled_side(s, size)
         assert patch is not None
         x0, y0 = int(s.bounds[0]), int(s.bounds[1])
-        h, w = patch.cov.shape
+        h, w = patch.levels.shape
         ox, oy = patch.x0 - x0, patch.y0 - y0
-        diffs.append(np.abs(patch.cov - ref[oy : oy + h, ox : ox + w]).mean())
+        diffs.append(np.abs(patch.levels / 255 - ref[oy : oy + h, ox : ox + w]).mean())
     print()
     print(f"anti-aliasing of {len(sides)} sides: analytic {analytic:.2f} ms,", end=" ")
     print(f"4x4 supersampled {supersampled:.2f} ms,")

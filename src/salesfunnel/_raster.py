@@ -36,11 +36,7 @@ __all__ = ["BatchRasterPainter", "RasterPainter", "render"]
 
 
 def _mask(patch: cov.Patch) -> Image.Image:
-    # +0.5 then truncation rounds; cumulative sums can stray a hair outside [0, 1].
-    levels = patch.cov * 255.0
-    levels += 0.5
-    np.clip(levels, 0.0, 255.0, out=levels)
-    return Image.fromarray(levels.astype(np.uint8), "L")
+    return Image.fromarray(patch.levels, "L")
 
 
 def _rgbx(colors: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
@@ -221,19 +217,34 @@ class BatchRasterPainter(RasterPainter):
         core.draw_bitmap((int(x) + offset[0], int(y) + offset[1]), mask, core.draw_ink(shape.color))
 
     def _ramps(self) -> dict[int, npt.NDArray[np.uint8]]:
-        """Ramp colors of every batched gradient fill, one shading pass per style."""
+        """Ramp colors of every batched gradient fill: one shading pass per style.
+
+        The same numbers as :meth:`Gradient.colors_at` at each box's column
+        centres, for all gradients at once.
+        """
         by_style: dict[int, list[tuple[int, Gradient]]] = {}
         for op in self._ops:
             if isinstance(op, _Batched) and isinstance(op.fill, Gradient):
                 by_style.setdefault(id(op.fill.style), []).append((op.request, op.fill))
         out: dict[int, npt.NDArray[np.uint8]] = {}
         for items in by_style.values():
-            us = [g.u_at(_centres(self._batch.boxes[k]) / self.scale) for k, g in items]
-            hues = [np.full(len(u), g.hue) for u, (_, g) in zip(us, items, strict=True)]
-            colors = items[0][1].style.shade(np.concatenate(hues), np.concatenate(us))
-            ends = np.cumsum([len(u) for u in us])[:-1]
-            for (k, _), part in zip(items, np.split(_rgbx(colors), ends), strict=True):
-                out[k] = part
+            boxes = np.array([self._batch.boxes[k] for k, _ in items], dtype=np.intp)
+            ncols = boxes[:, 2] - boxes[:, 0]
+            ends = np.cumsum(ncols)
+            # per column: its centre (output pixels), the gradient's x0, span and hue
+            table = np.array([(g.x0, g.x1 - g.x0, g.hue) for _, g in items]).T
+            x0, span, hue = np.repeat(table, ncols, axis=1)
+            xs = np.arange(int(ends[-1]), dtype=np.float64)
+            xs += np.repeat(boxes[:, 0] - (ends - ncols) + 0.5, ncols)
+            xs /= self.scale
+            # u = 2 (x - x0) / span - 1, and 0 across a gradient of no width
+            u = xs - x0
+            u *= 2.0
+            u /= np.where(span > 0, span, np.inf)
+            u -= np.where(span > 0, 1.0, 0.0)
+            colors = _rgbx(items[0][1].style.shade(hue, u))
+            for (k, _), a, b in zip(items, (ends - ncols).tolist(), ends.tolist(), strict=True):
+                out[k] = colors[a:b]
         return out
 
     def _paste_levels(

@@ -189,7 +189,7 @@ class Side:
     def spans(
         self, xs: npt.NDArray[np.float64]
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """Top and bottom y of the side in each column at ``xs`` (top > bottom: empty)."""
+        """Top and bottom y of the side in each column at ``xs`` (bottom == top: empty)."""
         sx, _ = self.start
         return _side_spans(
             np.abs(xs - self.cx), self.y0, self.r0, self.b0, self.y1, self.r1, self.b1, sx
@@ -236,9 +236,9 @@ def _side_spans(
             narrows, y0 + (ax - r0) / np.where(narrows, r1 - r0, 1.0) * (y1 - y0), -np.inf
         )
     bottom = np.where(ax <= r1, bottom_arc, edge)
-    empty = ax > sx
-    top = np.where(empty, 0.0, top)
-    bottom = np.where(empty, 0.0, np.maximum(bottom, top))
+    # beyond the start point the side is empty: a zero span at its top (not at y = 0,
+    # which would stretch the coverage bands of the column over the whole box)
+    bottom = np.where(ax > sx, top, np.maximum(bottom, top))
     return top, bottom
 
 

@@ -77,7 +77,7 @@ class HitPainter(Painter):
             return
         x0, y0, x1, y1 = patch.box
         view = self.mask[y0:y1, x0:x1]
-        view[patch.cov >= 0.5] = region
+        view[patch.levels >= 128] = region  # at least half covered
 
     def ellipse(self, shape: Ellipse, region: int | None) -> None:
         if shape.fill is not None:
