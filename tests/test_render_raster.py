@@ -17,7 +17,7 @@ from PIL import Image
 from render_helpers import GOLDEN, REGEN, stage_pixels
 from salesfunnel import MAX_PIXELS, Funnel, FunnelChart, FunnelDataError, Stage, Style
 from salesfunnel._paint import paint
-from salesfunnel._png import png_bytes
+from salesfunnel._png import png_bytes, write
 from salesfunnel._raster import RasterPainter, render
 from salesfunnel.datasets import three_managers
 from salesfunnel.geometry import Ellipse, Layer, Rect, Side
@@ -330,10 +330,22 @@ def test_png_bytes_are_pillows() -> None:
         Image.fromarray(rng.integers(0, 256, (6, 20_000, 3), dtype=np.uint8)),
     ]
     for image in images:
-        assert png_bytes(image) == _pillow_png(image)
+        assert write(image) == _pillow_png(image)  # the fast path itself, no fallback
     assert _pillow_png(images[2]).count(b"IDAT") > 1
     with pytest.raises(ValueError, match="RGB"):
         png_bytes(Image.new("L", (4, 4)))
+
+
+def test_png_falls_back_to_pillows_writer(monkeypatch: pytest.MonkeyPatch) -> None:
+    # should Pillow's private encoder interface change, charts are still written
+    from salesfunnel import _png
+
+    def changed(image: Image.Image) -> bytes:
+        raise TypeError("zip_encoder() takes different arguments now")
+
+    monkeypatch.setattr(_png, "write", changed)
+    chart = FunnelChart(SIX, width=200, height=150)
+    assert chart.to_png() == _pillow_png(chart.to_image())
 
 
 def test_notebook_bundle_has_svg_and_png() -> None:

@@ -19,7 +19,7 @@ import zlib
 from PIL import Image
 from PIL import _imaging as pil_core  # Pillow's C core: its zlib ("zip") encoder
 
-__all__ = ["png_bytes"]
+__all__ = ["png_bytes", "write"]
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # ImageFile.MAXBLOCK: the smallest buffer Pillow hands its encoders.
@@ -33,6 +33,23 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 
 
 def png_bytes(image: Image.Image) -> bytes:
+    """PNG of an RGB ``image``: :func:`write`, or Pillow's own writer if :func:`write` fails.
+
+    :func:`write` relies on Pillow's private encoder interface (tests check its
+    bytes against Pillow's writer); should a future Pillow change it, the chart
+    is still written, through the public and slower path.
+    """
+    try:
+        return write(image)
+    except (AttributeError, TypeError):  # the private interface changed
+        import io
+
+        buf = io.BytesIO()
+        image.save(buf, format="PNG")
+        return buf.getvalue()
+
+
+def write(image: Image.Image) -> bytes:
     """PNG of an RGB ``image``: the bytes of ``image.save(buf, "PNG")``.
 
     Same encoder (Pillow's "zip" encoder, default compression level and
