@@ -279,7 +279,7 @@ class Batch:
         first = np.cumsum(ncols) - ncols
         n = int(ncols.sum())
         # x of every sub-column, (SUB, n)
-        xs = _scratch.take("xs", (SUB, n), np.float64)
+        xs = _scratch.take("frac", (SUB, n), np.float64)  # (its memory is reused: see _levels)
         np.add(np.arange(n, dtype=np.float64), np.repeat(boxes[:, 0] - first, ncols), out=xs[0])
         np.add(xs[0], _OFFSETS[:, None], out=xs)
         # top and bottom edge of every sub-column, kind by kind
@@ -324,7 +324,7 @@ def _fill_spans(
 ) -> None:
     """Spans of ellipse interiors at ``xs``: see ``_FILL`` for the two factors."""
     cx, cy, slope, ry, a, c = numbers
-    dx = np.subtract(xs, cx, out=_scratch.take("dx", xs.shape, np.float64))
+    dx = np.subtract(xs, cx, out=_scratch.take("row", xs.shape, np.float64))
     h = _half_heights(dx, slope, ry, out=dx)
     np.multiply(a, h, out=top)
     top += cy
@@ -337,7 +337,7 @@ def _rim_spans(
 ) -> None:
     """Spans of rim lines at ``xs``: see ``_LOWER_ARC`` for the four factors."""
     cx, cy, slope_a, ry_a, slope_b, ry_b, a, b, c, d = numbers
-    dx = np.subtract(xs, cx, out=_scratch.take("dx", xs.shape, np.float64))
+    dx = np.subtract(xs, cx, out=_scratch.take("row", xs.shape, np.float64))
     outer = _half_heights(dx, slope_a, ry_a, _scratch.take("outer", xs.shape, np.float64))
     inner = _half_heights(dx, slope_b, ry_b, out=dx)
     np.multiply(a, outer, out=top)
@@ -468,7 +468,7 @@ def _levels(top: IntArray, rows: IntArray, y: FloatArray) -> Levels:
     index += 1
     np.add.at(steps, index.ravel(), frac.ravel())
     values = np.cumsum(steps[:count], out=steps[:count])
-    lengths = _scratch.take("lengths", (count,), np.intp)
+    lengths = _scratch.take("index", (count,), np.intp)  # index is no longer needed
     lengths.fill(1)
     lengths[runs] = gaps
     levels: Levels = np.repeat(values.astype(np.uint8), lengths)
