@@ -19,7 +19,9 @@ from salesfunnel.geometry import Ellipse, Line, Rect
 SUB, Q = cov.SUB, cov.Q
 
 
-def _run(spans: list[list[tuple[float, float]]], rows: list[int], top: list[int]) -> list[list[int]]:
+def _run(
+    spans: list[list[tuple[float, float]]], rows: list[int], top: list[int]
+) -> list[list[int]]:
     """``_levels`` of columns given as SUB (top, bottom) pairs each, split per column."""
     y = np.array([[[t for t, _ in col] for col in spans], [[b for _, b in col] for col in spans]])
     y = np.ascontiguousarray(y.transpose(0, 2, 1), dtype=np.float64)  # (2, SUB, n)
@@ -32,7 +34,9 @@ def _run(spans: list[list[tuple[float, float]]], rows: list[int], top: list[int]
     return out
 
 
-def _reference(spans: list[list[tuple[float, float]]], rows: list[int], top: list[int]) -> list[list[int]]:
+def _reference(
+    spans: list[list[tuple[float, float]]], rows: list[int], top: list[int]
+) -> list[list[int]]:
     """Each pixel from the definition, with the edges on the same 1/Q grid."""
 
     def fixed(y: float, c: int) -> int:
@@ -144,7 +148,8 @@ def test_a_mask_does_not_depend_on_the_rest_of_the_batch(order: list[int], scale
         alone = cov.Batch(scale, size)
         j = _add(alone, SHAPES[i])
         alone.run()
-        assert k is not None and j is not None
+        assert k is not None
+        assert j is not None
         box, levels = together.mask(k)
         assert alone.mask(j)[0] == box
         assert np.array_equal(alone.mask(j)[1], levels)

@@ -463,3 +463,24 @@ def test_hit_masks_from_threads_match_serial() -> None:
         threaded = list(pool.map(lambda c: c.hit_mask(), charts + charts))
     for k, mask in enumerate(threaded):
         assert np.array_equal(mask, serial[k % len(serial)])
+
+
+@settings(max_examples=200)
+@given(
+    h=st.floats(-3.0, 3.0),
+    s=st.floats(0.0, 1.0),
+    v=st.floats(0.0, 1.0),
+)
+def test_hsv_to_rgb_agrees_with_colorsys(h: float, s: float, v: float) -> None:
+    """The vectorised closed form against the standard library's HSV model.
+
+    Both round to the nearest level; they may differ by one level where a
+    channel lands within a rounding error of a half level.
+    """
+    import colorsys
+
+    from salesfunnel.style import hsv_to_rgb
+
+    ours = hsv_to_rgb(np.array([h]), np.array([s]), np.array([v]))[0].astype(int)
+    theirs = [int(c * 255 + 0.5) for c in colorsys.hsv_to_rgb(h % 1.0, s, v)]
+    assert np.abs(ours - theirs).max() <= 1
