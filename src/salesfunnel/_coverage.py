@@ -319,17 +319,23 @@ class Batch:
         return Patch(box[0], box[1], levels)
 
 
+def _around(
+    cy: FloatArray, h: FloatArray, a: FloatArray, c: FloatArray, top: FloatArray, bottom: FloatArray
+) -> None:
+    """top = cy + a h, bottom = cy + c h."""
+    np.multiply(a, h, out=top)
+    top += cy
+    np.multiply(c, h, out=bottom)
+    bottom += cy
+
+
 def _fill_spans(
     numbers: FloatArray, xs: FloatArray, s: float, top: FloatArray, bottom: FloatArray
 ) -> None:
     """Spans of ellipse interiors at ``xs``: see ``_FILL`` for the two factors."""
     cx, cy, slope, ry, a, c = numbers
     dx = np.subtract(xs, cx, out=_scratch.take("row", xs.shape, np.float64))
-    h = _half_heights(dx, slope, ry, out=dx)
-    np.multiply(a, h, out=top)
-    top += cy
-    np.multiply(c, h, out=bottom)
-    bottom += cy
+    _around(cy, _half_heights(dx, slope, ry, out=dx), a, c, top, bottom)
 
 
 def _rim_spans(
@@ -340,10 +346,7 @@ def _rim_spans(
     dx = np.subtract(xs, cx, out=_scratch.take("row", xs.shape, np.float64))
     outer = _half_heights(dx, slope_a, ry_a, _scratch.take("outer", xs.shape, np.float64))
     inner = _half_heights(dx, slope_b, ry_b, out=dx)
-    np.multiply(a, outer, out=top)
-    top += cy
-    np.multiply(c, outer, out=bottom)
-    bottom += cy
+    _around(cy, outer, a, c, top, bottom)
     part = np.multiply(b, inner, out=outer)
     top += part
     np.multiply(d, inner, out=part)
