@@ -251,9 +251,7 @@ class Batch:
     def add_side(self, shape: Side) -> int | None:
         k = self._box(shape.bounds)
         if k is not None:
-            d = shape
-            numbers = (d.cx, d.y0, d.r0, d.b0, d.y1, d.r1, d.b1, d.start[0])
-            self._sides.append((k, numbers))
+            self._sides.append((k, (shape.cx, *shape.span_numbers())))
         return k
 
     # -- computing ---------------------------------------------------------------
@@ -367,10 +365,9 @@ def _side_spans_at(
     numbers: FloatArray, xs: FloatArray, s: float, top: FloatArray, bottom: FloatArray
 ) -> None:
     """Spans of slice sides at ``xs`` (output pixels; the sides' numbers are in layout units)."""
-    cx, y0, r0, b0, y1, r1, b1, sx = numbers
     ax = xs / s
-    ax -= cx
-    t, b = _side_spans(np.abs(ax, out=ax), y0, r0, b0, y1, r1, b1, sx)
+    ax -= numbers[0]
+    t, b = _side_spans(np.abs(ax, out=ax), *numbers[1:])
     np.multiply(t, s, out=top)
     np.multiply(b, s, out=bottom)
 

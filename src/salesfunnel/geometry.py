@@ -190,10 +190,16 @@ class Side:
         self, xs: npt.NDArray[np.float64]
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Top and bottom y of the side in each column at ``xs`` (bottom == top: empty)."""
-        sx, _ = self.start
-        return _side_spans(
-            np.abs(xs - self.cx), self.y0, self.r0, self.b0, self.y1, self.r1, self.b1, sx
-        )
+        return _side_spans(np.abs(xs - self.cx), *self.span_numbers())
+
+    def span_numbers(self) -> tuple[float, ...]:
+        """The numbers :func:`_side_spans` takes for this side (slopes worked out once)."""
+        k0, b0 = _slope(self.r0, self.b0)
+        k1, b1 = _slope(self.r1, self.b1)
+        # the straight edges' slope; it only matters where the side narrows (beyond
+        # r1 a side that widens is empty: past its start point)
+        m = (self.y1 - self.y0) / (self.r1 - self.r0) if self.r0 > self.r1 else 0.0
+        return (self.y0, k0, b0, self.y1, k1, b1, self.r0, self.r1, m, self.start[0])
 
     def polygon(self, count: int = 16) -> tuple[tuple[float, float], ...]:
         sx, sy = self.start
@@ -208,37 +214,51 @@ class Side:
         return tuple((float(x), float(y)) for x, y in pts)
 
 
+def _slope(r: float, b: float) -> tuple[float, float]:
+    """``(b / r, b)`` for an ellipse arc of radii ``r``, ``b``; ``(0, 0)`` if it has no area.
+
+    Its half height at ``ax`` from the centre is ``sqrt(max(b**2 - (b / r * ax)**2, 0))``.
+    """
+    if r > 0 and b > 0 and math.isfinite(b / r):
+        return b / r, b
+    return 0.0, 0.0
+
+
 def _side_spans(
-    ax: npt.NDArray[np.float64],
-    y0: npt.ArrayLike,
-    r0: npt.ArrayLike,
-    b0: npt.ArrayLike,
-    y1: npt.ArrayLike,
-    r1: npt.ArrayLike,
-    b1: npt.ArrayLike,
-    sx: npt.ArrayLike,
+    ax: npt.NDArray[np.float64], *numbers: float | npt.NDArray[np.float64]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """:meth:`Side.spans` at distances ``ax`` from the centre line.
 
-    The side's numbers may be scalars or arrays like ``ax`` (one side per
-    element), so the raster backend can shade many sides in one pass.
+    ``numbers`` are :meth:`Side.span_numbers`, each a scalar or an array like
+    ``ax`` (one side per element), so the raster backend can shade many sides in
+    one pass. The top is the top ellipse's front arc; the bottom is the bottom
+    ellipse's front arc within its radius and the straight edge beyond it.
     """
-    y0, r0, b0, y1, r1, b1, sx = (
-        np.asarray(v, dtype=np.float64) for v in (y0, r0, b0, y1, r1, b1, sx)
-    )
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        q0 = np.where(r0 > 0, np.clip(ax / np.where(r0 > 0, r0, 1.0), 0.0, 1.0), 1.0)
-        top = y0 + b0 * np.sqrt(1.0 - q0 * q0)
-        q1 = np.clip(ax / np.where(r1 > 0, r1, 1.0), 0.0, 1.0)
-        bottom_arc = np.where(r1 > 0, y1 + b1 * np.sqrt(1.0 - q1 * q1), y1)
-        narrows = r0 > r1
-        edge = np.where(
-            narrows, y0 + (ax - r0) / np.where(narrows, r1 - r0, 1.0) * (y1 - y0), -np.inf
-        )
-    bottom = np.where(ax <= r1, bottom_arc, edge)
+    y0, k0, b0, y1, k1, b1, r0, r1, m, sx = numbers
+
+    def arc(
+        y: float | npt.NDArray[np.float64],
+        k: float | npt.NDArray[np.float64],
+        b: float | npt.NDArray[np.float64],
+    ) -> npt.NDArray[np.float64]:
+        h = np.multiply(ax, k)
+        with np.errstate(over="ignore"):
+            h *= h
+        np.subtract(np.multiply(b, b), h, out=h)
+        np.maximum(h, 0.0, out=h)
+        np.sqrt(h, out=h)
+        h += y
+        return h
+
+    top = arc(y0, k0, b0)
+    edge = np.subtract(ax, r0)
+    edge *= m
+    edge += y0
+    bottom = np.where(ax <= r1, arc(y1, k1, b1), edge)
+    np.maximum(bottom, top, out=bottom)
     # beyond the start point the side is empty: a zero span at its top (not at y = 0,
     # which would stretch the coverage bands of the column over the whole box)
-    bottom = np.where(ax > sx, top, np.maximum(bottom, top))
+    np.copyto(bottom, top, where=ax > sx)
     return top, bottom
 
 
