@@ -415,24 +415,21 @@ def _levels(top: IntArray, rows: IntArray, y: FloatArray) -> Levels:
     y -= top
     np.maximum(y, 0.0, out=y)
     np.minimum(y, rows.astype(np.float64), out=y)
-    # fixed point in float64 (every value an exact integer): y * Q rounded, then its
-    # row floor(y) and the remainder frac; all exact, as Q is a power of two
+    # fixed point: y * Q rounded to an integer, then its row floor(y) and the
+    # remainder frac (Q is a power of two: a shift and a mask)
     y *= Q
     y += 0.5
-    np.floor(y, out=y)
-    row = np.multiply(y, 1.0 / Q, out=_scratch.take("row", y.shape, np.float64))
-    np.floor(row, out=row)  # (np.divmod is ten times slower)
-    frac = np.multiply(row, -Q, out=_scratch.take("frac", y.shape, np.float64))
-    frac += y
+    fixed = _scratch.take("index", y.shape, np.intp)
+    np.copyto(fixed, y, casting="unsafe")  # y >= 0: truncation is floor
+    index = np.right_shift(fixed, QBITS, out=_scratch.take("idx", y.shape, np.intp))
     # The band of an edge: rows floor(min y) .. ceil(max y) - 1 over its sub-columns;
     # the bottom edge's band starts below the top edge's. Each column is laid out as
     # runs: a gap (all 0), the top band's pixels, a gap (all 255), the bottom band's
     # pixels, a gap (all 0). A gap is one run, whatever its length.
-    lo = row.min(axis=1).astype(np.intp)  # (2, n)
-    top_row = y.max(axis=1)
-    top_row += Q - 1
-    top_row *= 1.0 / Q
-    hi = np.floor(top_row).astype(np.intp)
+    lo = index.min(axis=1)  # (2, n)
+    hi = fixed.max(axis=1)
+    hi += Q - 1
+    hi >>= QBITS
     np.maximum(hi[1], hi[0], out=hi[1])
     np.maximum(lo[1], hi[0], out=lo[1])
     size = hi - lo
@@ -451,24 +448,24 @@ def _levels(top: IntArray, rows: IntArray, y: FloatArray) -> Levels:
     # running sum of the steps down the runs gives the coverage of every band pixel,
     # and the full or empty level of every gap. A step one row past its band falls
     # on the gap that follows it, where it belongs.
-    index = _scratch.take("index", y.shape, np.intp)
-    np.copyto(index, row, casting="unsafe")
     base = runs[:2] + 1 - lo  # the run of row r of band e is base[e] + r
-    index[0] += base[0]
     # a bottom edge above its band (a thin span) lies in the top band
     index[1] += np.where(index[1] < lo[1], base[0], base[1])
+    index[0] += base[0]
     # in levels of 255 (exact: integers times a power of two), signed by edge
-    frac[0] *= 255.0 / (SUB * Q)
-    frac[1] *= -255.0 / (SUB * Q)
-    lower = np.subtract(_STEP[:, None, None], frac, out=row)
+    frac = np.bitwise_and(fixed, Q - 1, out=fixed)
+    frac_levels = _scratch.take("frac", y.shape, np.float64)
+    np.multiply(frac[0], 255.0 / (SUB * Q), out=frac_levels[0])
+    np.multiply(frac[1], -255.0 / (SUB * Q), out=frac_levels[1])
+    lower = np.subtract(_STEP[:, None, None], frac_levels, out=y)
     steps = _scratch.take("steps", (count + 1,), np.float64)
     steps.fill(0.0)
     steps[0] = 0.5  # carried by the running sum to every value: truncation then rounds
     np.add.at(steps, index.ravel(), lower.ravel())
     index += 1
-    np.add.at(steps, index.ravel(), frac.ravel())
+    np.add.at(steps, index.ravel(), frac_levels.ravel())
     values = np.cumsum(steps[:count], out=steps[:count])
-    lengths = _scratch.take("index", (count,), np.intp)  # index is no longer needed
+    lengths = _scratch.take("index", (count,), np.intp)  # frac is no longer needed
     lengths.fill(1)
     lengths[runs] = gaps
     levels: Levels = np.repeat(values.astype(np.uint8), lengths)
