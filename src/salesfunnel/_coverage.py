@@ -32,6 +32,7 @@ area of the shapes. Work arrays are kept per thread from one batch to the next
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from typing import TYPE_CHECKING, Any
@@ -159,11 +160,6 @@ def _half_heights(dx: FloatArray, slope: FloatArray, ry: FloatArray, out: FloatA
 # top = cy + A h, bottom = cy + C h.
 _FILL = (-1.0, 1.0)  # the whole interior
 _FRONT_FILL = (0.0, 1.0)  # the half below the centre line
-# How the span of a rim line (width 2w) follows from the half heights h_a of the
-# ellipse (rx + w, ry + w) and h_b of (rx - w, ry - w):
-# top = cy + A h_a + B h_b, bottom = cy + C h_a + D h_b.
-_LOWER_ARC = (0.0, 1.0, 1.0, 0.0)  # the line below the centre line
-_UPPER_ARC = (-1.0, 0.0, 0.0, -1.0)  # the line above it
 
 
 class Batch:
@@ -183,7 +179,8 @@ class Batch:
         self.boxes: list[Box] = []
         # blocks by kind: (request, numbers of the block)
         self._fills: list[tuple[int, tuple[float, ...]]] = []
-        self._rims: list[tuple[int, tuple[float, ...]]] = []
+        self._back_rims: list[tuple[int, tuple[float, ...]]] = []  # whole rim lines
+        self._front_rims: list[tuple[int, tuple[float, ...]]] = []  # their lower halves
         self._segments: list[tuple[int, tuple[float, ...]]] = []
         self._rects: list[tuple[int, tuple[float, ...]]] = []
         self._sides: list[tuple[int, tuple[float, ...]]] = []
@@ -217,9 +214,7 @@ class Batch:
             outer = _ellipse((e.rx + w) * s, (e.ry + w) * s)
             inner = _ellipse((e.rx - w) * s, (e.ry - w) * s)
             numbers = (e.cx * s, e.cy * s, *outer, *inner)
-            self._rims.append((k, numbers + _LOWER_ARC))
-            if not e.front:
-                self._rims.append((k, numbers + _UPPER_ARC))
+            (self._front_rims if e.front else self._back_rims).append((k, numbers))
         return k
 
     def add_line(self, shape: Line) -> int | None:
@@ -257,11 +252,16 @@ class Batch:
     # -- computing ---------------------------------------------------------------
     def run(self) -> None:
         """Compute the coverage of every request."""
+        # A rim line is two blocks: its lower arc, and for a whole rim its upper arc.
+        # The lower arcs of whole rims come first and their upper arcs last, so
+        # both arcs of a rim are worked out from one pass (see _rim_spans).
+        backs = self._back_rims
+        uppers = sum(self.boxes[k][2] - self.boxes[k][0] for k, _ in backs)
         kinds = [
             (blocks, spans)
             for blocks, spans in (
                 (self._fills, _fill_spans),
-                (self._rims, _rim_spans),
+                (backs + self._front_rims + backs, functools.partial(_rim_spans, uppers=uppers)),
                 (self._segments, _segment_spans),
                 (self._rects, _rect_spans),
                 (self._sides, _side_spans_at),
@@ -317,38 +317,44 @@ class Batch:
         return Patch(box[0], box[1], levels)
 
 
-def _around(
-    cy: FloatArray, h: FloatArray, a: FloatArray, c: FloatArray, top: FloatArray, bottom: FloatArray
-) -> None:
-    """top = cy + a h, bottom = cy + c h."""
-    np.multiply(a, h, out=top)
-    top += cy
-    np.multiply(c, h, out=bottom)
-    bottom += cy
-
-
 def _fill_spans(
     numbers: FloatArray, xs: FloatArray, s: float, top: FloatArray, bottom: FloatArray
 ) -> None:
     """Spans of ellipse interiors at ``xs``: see ``_FILL`` for the two factors."""
     cx, cy, slope, ry, a, c = numbers
     dx = np.subtract(xs, cx, out=_scratch.take("row", xs.shape, np.float64))
-    _around(cy, _half_heights(dx, slope, ry, out=dx), a, c, top, bottom)
+    h = _half_heights(dx, slope, ry, out=dx)
+    np.multiply(a, h, out=top)
+    top += cy
+    np.multiply(c, h, out=bottom)
+    bottom += cy
 
 
 def _rim_spans(
-    numbers: FloatArray, xs: FloatArray, s: float, top: FloatArray, bottom: FloatArray
+    numbers: FloatArray,
+    xs: FloatArray,
+    s: float,
+    top: FloatArray,
+    bottom: FloatArray,
+    *,
+    uppers: int,
 ) -> None:
-    """Spans of rim lines at ``xs``: see ``_LOWER_ARC`` for the four factors."""
-    cx, cy, slope_a, ry_a, slope_b, ry_b, a, b, c, d = numbers
-    dx = np.subtract(xs, cx, out=_scratch.take("row", xs.shape, np.float64))
-    outer = _half_heights(dx, slope_a, ry_a, _scratch.take("outer", xs.shape, np.float64))
+    """Spans of rim lines at ``xs``: lower arcs, then upper arcs of the first ``uppers`` columns.
+
+    A line ``2w`` wide along an ellipse lies between the ellipses (rx - w, ry - w)
+    and (rx + w, ry + w): below the centre line from ``cy + inner`` to ``cy + outer``,
+    above it from ``cy - outer`` to ``cy - inner`` (half heights of those ellipses).
+    """
+    lower = xs.shape[1] - uppers
+    cx, cy, slope_a, ry_a, slope_b, ry_b = numbers[:, :lower]
+    shape = (SUB, lower)
+    dx = np.subtract(xs[:, :lower], cx, out=_scratch.take("row", shape, np.float64))
+    outer = _half_heights(dx, slope_a, ry_a, _scratch.take("outer", shape, np.float64))
     inner = _half_heights(dx, slope_b, ry_b, out=dx)
-    _around(cy, outer, a, c, top, bottom)
-    part = np.multiply(b, inner, out=outer)
-    top += part
-    np.multiply(d, inner, out=part)
-    bottom += part
+    np.add(cy, inner, out=top[:, :lower])
+    np.add(cy, outer, out=bottom[:, :lower])
+    np.subtract(cy[:uppers], outer[:, :uppers], out=top[:, lower:])
+    np.subtract(cy[:uppers], inner[:, :uppers], out=bottom[:, lower:])
 
 
 def _rect_spans(
