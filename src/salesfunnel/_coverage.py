@@ -112,11 +112,11 @@ def _grid(
     bounds: tuple[float, float, float, float], scale: float, size: tuple[int, int]
 ) -> Box | None:
     """The pixel box (clipped to the canvas) that holds ``bounds`` at ``scale``."""
-    x0, y0, x1, y1 = (v * scale for v in bounds)
-    ix0 = max(0, math.floor(x0))
-    iy0 = max(0, math.floor(y0))
-    ix1 = min(size[0], math.ceil(x1))
-    iy1 = min(size[1], math.ceil(y1))
+    x0, y0, x1, y1 = bounds
+    ix0 = max(0, math.floor(x0 * scale))
+    iy0 = max(0, math.floor(y0 * scale))
+    ix1 = min(size[0], math.ceil(x1 * scale))
+    iy1 = min(size[1], math.ceil(y1 * scale))
     if ix1 <= ix0 or iy1 <= iy0:
         return None
     return ix0, iy0, ix1, iy1
@@ -301,13 +301,14 @@ class Batch:
         """Request ``k``'s box and coverage levels (rows x columns, uint8)."""
         x0, y0, x1, y1 = box = self.boxes[k]
         rows, cols = y1 - y0, x1 - x0
-        first, *more = self._blocks[k]
+        blocks = self._blocks[k]
+        first = blocks[0]
         block = self._levels[first : first + cols * rows].reshape(cols, rows)
-        if more:
+        if len(blocks) > 1:
             # the two arcs of a rim: their spans never overlap, so levels add up
-            # (two levels rounded up may make 256: saturate)
-            other = self._levels[more[0] : more[0] + cols * rows].reshape(cols, rows)
-            block = np.minimum(block + other.astype(np.uint16), 255).astype(np.uint8)
+            # (two levels rounded up may make 256: saturate, in uint8)
+            other = self._levels[blocks[1] : blocks[1] + cols * rows].reshape(cols, rows)
+            block = block + np.minimum(other, 255 - block)
         return box, np.ascontiguousarray(block.T)
 
     def patch(self, k: int | None) -> Patch | None:
