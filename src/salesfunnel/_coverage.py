@@ -246,7 +246,7 @@ class Batch:
     def add_side(self, shape: Side) -> int | None:
         k = self._box(shape.bounds)
         if k is not None:
-            self._sides.append((k, (shape.cx, *shape.span_numbers())))
+            self._sides.append((k, (shape.cx, *shape._span_numbers())))
         return k
 
     # -- computing ---------------------------------------------------------------

@@ -190,9 +190,9 @@ class Side:
         self, xs: npt.NDArray[np.float64]
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Top and bottom y of the side in each column at ``xs`` (bottom == top: empty)."""
-        return _side_spans(np.abs(xs - self.cx), *self.span_numbers())
+        return _side_spans(np.abs(xs - self.cx), *self._span_numbers())
 
-    def span_numbers(self) -> tuple[float, ...]:
+    def _span_numbers(self) -> tuple[float, ...]:
         """The numbers :func:`_side_spans` takes for this side (slopes worked out once)."""
         k0, b0 = _slope(self.r0, self.b0)
         k1, b1 = _slope(self.r1, self.b1)
@@ -229,7 +229,7 @@ def _side_spans(
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """:meth:`Side.spans` at distances ``ax`` from the centre line.
 
-    ``numbers`` are :meth:`Side.span_numbers`, each a scalar or an array like
+    ``numbers`` are :meth:`Side._span_numbers`, each a scalar or an array like
     ``ax`` (one side per element), so the raster backend can shade many sides in
     one pass. The top is the top ellipse's front arc; the bottom is the bottom
     ellipse's front arc within its radius and the straight edge beyond it.
