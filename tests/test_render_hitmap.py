@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from render_helpers import GOLDEN, REGEN, mask_text
-from salesfunnel import Funnel, FunnelChart, Stage, Style
+from salesfunnel import Funnel, FunnelChart, FunnelDataError, Stage, Style
 
 BARE = Style(show_labels=False, show_title=False, show_legend=False)
 TINY = Style(show_labels=False, show_title=False, show_legend=False, margin=1, tilt=0.3)
@@ -201,3 +201,26 @@ def test_hit_and_region_reprs_are_short_and_keep_the_data() -> None:
         if h is not None:
             assert len(repr(h)) <= 140, repr(h)
             assert "\n" not in repr(h)
+
+
+def test_image_map_in_layout_pixels_for_a_sharp_png() -> None:
+    funnels = {
+        "Ann": Funnel.from_counts({"A": 90, "B": 40}),
+        "Bo": Funnel.from_counts({"A": 70, "B": 50}),
+    }
+    plain = FunnelChart(funnels, width=300, height=200)
+    sharp = FunnelChart(funnels, width=300, height=200, scale=2)
+    # scale multiplies pixels, not layout: layout pixels are the scale-1 chart's pixels
+    assert sharp.image_map("m", pixels="layout") == plain.image_map("m")
+    assert sharp.image_map("m") != plain.image_map("m")
+    # output pixels of the sharp PNG are twice the layout's
+    first = sharp.regions[0].polygon[0]
+    assert first == (plain.regions[0].polygon[0][0] * 2, plain.regions[0].polygon[0][1] * 2)
+
+
+def test_image_map_rejects_unknown_pixels() -> None:
+    chart = FunnelChart(Funnel.from_counts({"A": 2, "B": 1}), width=200, height=150)
+    with pytest.raises(
+        FunnelDataError, match=r"pixels must be one of 'output', 'layout' \(got 'css'\)"
+    ):
+        chart.image_map("m", pixels="css")

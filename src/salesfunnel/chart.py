@@ -386,7 +386,13 @@ class FunnelChart:
         row = self._tables[region.funnel_index][region.stage]
         return Hit(region, region.funnel, region.stage, stage.name, region.part, stage.data, row)
 
-    def image_map(self, name: str, href: str | Callable[[Region], str] | None = None) -> str:
+    def image_map(
+        self,
+        name: str,
+        href: str | Callable[[Region], str] | None = None,
+        *,
+        pixels: str = "output",
+    ) -> str:
         """An HTML ``<map name=...>`` with one ``<area shape="poly">`` per region.
 
         Pair it with ``<img usemap="#name">`` showing :meth:`to_png`. ``href``
@@ -395,15 +401,26 @@ class FunnelChart:
         has none, e.g. ``{funnel}`` of a legend entry) or a function of the
         :class:`Region`; alt and title carry the label's text.
 
+        Browsers read area coordinates in the image's CSS pixels. ``pixels``
+        says which: ``"output"`` (default), the PNG's own pixels, for an image
+        shown at its natural size; ``"layout"``, the chart's ``width`` x
+        ``height``, for a PNG drawn at ``scale`` 2 (sharp on high-DPI screens)
+        and shown with ``width``/``height`` set to the layout size.
+
         >>> from salesfunnel import Funnel, FunnelChart
-        >>> chart = FunnelChart(Funnel.from_counts({"A": 2, "B": 1}), width=200, height=150)
-        >>> html = chart.image_map("f")
+        >>> funnel = Funnel.from_counts({"A": 2, "B": 1})
+        >>> html = FunnelChart(funnel, width=200, height=150).image_map("f")
         >>> html.splitlines()[0], html.count("<area")
         ('<map name="f">', 6)
+        >>> sharp = FunnelChart(funnel, width=200, height=150, scale=2)
+        >>> sharp.image_map("f", pixels="layout") == html
+        True
         """
         from .hitmap import image_map
 
-        return image_map(self.regions, name, href)
+        _check_choice(pixels, "pixels", ("output", "layout"))
+        regions = self.regions if pixels == "output" else self.geometry.regions
+        return image_map(regions, name, href)
 
     def alt_text(self) -> str:
         """A text summary of the chart: stages, counts and conversions, for ``alt``/``<desc>``."""

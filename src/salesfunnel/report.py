@@ -461,11 +461,10 @@ class _Charts:
             "amount_format": fmt_compact,
         }
         # The PNG is drawn at twice the size for sharp screens and shown at layout
-        # size; the image map must use layout pixels, so it comes from a scale-1 chart.
+        # size, so the image map is in layout pixels (the geometry's own).
         sharp = FunnelChart(dict(items), scale=2, **opts)
-        plain = FunnelChart(dict(items), **opts)
         name = f"map-{chart_id}"
-        regions = tuple(r for r in plain.regions if r.stage is not None)
+        regions = tuple(r for r in sharp.geometry.regions if r.stage is not None)
         area_map = image_map(regions, name, "#sf-deals")
         png = base64.b64encode(sharp.to_png()).decode("ascii")
         self._register(chart_id, items, title)
@@ -475,7 +474,7 @@ class _Charts:
             f'width="{width}" height="{height}" class="mapped" '
             # Image-map coordinates are in layout pixels: the image must not be resized.
             f'style="width:{width}px;height:{height}px;max-width:none" '
-            f'alt="{escape(plain.alt_text())}">{area_map}</div>'
+            f'alt="{escape(sharp.alt_text())}">{area_map}</div>'
             f"<figcaption>{escape(caption)}</figcaption></figure>"
         )
 
