@@ -23,18 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-COUNTS = {
-    "Calls": 200,
-    "Meetings": 60,
-    "Presentations": 45,
-    "Offers": 30,
-    "Contracts": 14,
-    "Paid": 10,
-}
-FIRST_PNG = (
-    "from salesfunnel import Funnel, FunnelChart\n"
-    f"FunnelChart(Funnel.from_counts({COUNTS!r}), title='x').to_png()"
-)
+from _workload import FIRST_PNG
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -41,14 +41,8 @@ from salesfunnel._raster import _text_run
 from salesfunnel._text import font
 from salesfunnel.geometry import Ellipse, Gradient, Line, Rect, Side, Text
 
-COUNTS = {
-    "Calls": 200,
-    "Meetings": 60,
-    "Presentations": 45,
-    "Offers": 30,
-    "Contracts": 14,
-    "Paid": 10,
-}
+from _workload import COUNTS, FIRST_PNG
+
 FUNNEL = Funnel.from_counts(COUNTS, name="Worked example")
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
@@ -197,8 +191,7 @@ def main() -> None:
         print("pygal not installed: pip install pygal (the 'bench' extra)")
     ours, bare = fresh_process_ms(
         [
-            "from salesfunnel import Funnel, FunnelChart\n"
-            f"FunnelChart(Funnel.from_counts({COUNTS!r}), title='x').to_png()",
+            FIRST_PNG,
             "import numpy, PIL.Image",
         ]
     )

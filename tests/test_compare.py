@@ -242,3 +242,23 @@ def test_weakest_and_strongest_are_below_and_above_the_rest(
             assert strong.p_value is not None
         else:
             assert strong is None
+
+
+def test_ranked_tells_no_finding_from_too_little_data() -> None:
+    # a: 20 calls (under min_n = 30, not ranked); b: 500 calls (ranked)
+    small = compare(
+        {
+            "a": Funnel.from_counts({"Calls": 20, "Paid": 2}),
+            "b": Funnel.from_counts({"Calls": 500, "Paid": 100}),
+        }
+    )
+    assert small.ranked("a") is False
+    # both at 100 % with enough data: ranked, yet no weakest step
+    level = compare(
+        {
+            "a": Funnel.from_counts({"Calls": 40, "Paid": 40}),
+            "b": Funnel.from_counts({"Calls": 50, "Paid": 50}),
+        }
+    )
+    assert level.ranked("a") is True
+    assert level.weakest("a") is None

@@ -438,10 +438,9 @@ def _weakest_lines(a: Analysis) -> list[str]:
     for g in c.groups:
         w = c.weakest(g)
         if w is None:
-            ranked = any(s.ranked for s in c.of(g))
             why = (
                 "no stage below the rest of the team"
-                if ranked
+                if c.ranked(g)
                 else "not enough closed deals to rank the stages"
             )
             lines.append(f"  {g.ljust(width)}  {why}")

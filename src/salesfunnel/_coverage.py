@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .geometry import Ellipse, Line, Rect, Side, _side_spans
+from .geometry import Ellipse, Line, Rect, Side, _half_height, _side_spans, _slope
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -131,31 +131,6 @@ def _segment(line: Line, s: float) -> tuple[float, ...] | None:
     return (line.x0 * s, line.y0 * s, dx, dy, line.width * s / 2 * length, length * length)
 
 
-def _ellipse(rx: float, ry: float) -> tuple[float, float]:
-    """The numbers :func:`_half_heights` takes for radii ``rx``, ``ry``: ``ry / rx`` and ``ry``.
-
-    An ellipse with no area (a radius <= 0, or so thin that ``ry / rx`` overflows)
-    is (0, 0): half height 0 everywhere.
-    """
-    if rx > 0 and ry > 0 and math.isfinite(ry / rx):
-        return ry / rx, ry
-    return 0.0, 0.0
-
-
-def _half_heights(dx: FloatArray, slope: FloatArray, ry: FloatArray, out: FloatArray) -> FloatArray:
-    """Half the height of ellipses at ``dx`` from their centres, 0 outside.
-
-    ``sqrt(ry**2 - (slope * dx)**2)``, where ``slope = ry / rx`` (see :func:`_ellipse`).
-    ``dx`` is (SUB, n); the ellipse's numbers are per column (n,).
-    """
-    h = np.multiply(dx, slope, out=out)
-    with np.errstate(over="ignore"):  # a sub-pixel ellipse: far columns are just outside
-        h *= h
-    np.subtract(ry * ry, h, out=h)
-    np.maximum(h, 0.0, out=h)
-    return np.sqrt(h, out=h)
-
-
 # How the span of an ellipse's interior follows from its half height h at x:
 # top = cy + A h, bottom = cy + C h.
 _FILL = (-1.0, 1.0)  # the whole interior
@@ -200,7 +175,7 @@ class Batch:
         k = self._box(bounds)
         if k is not None:
             s = self.s
-            numbers = (e.cx * s, e.cy * s, *_ellipse(e.rx * s, e.ry * s))
+            numbers = (e.cx * s, e.cy * s, *_slope(e.rx * s, e.ry * s))
             self._fills.append((k, numbers + (_FRONT_FILL if e.front else _FILL)))
         return k
 
@@ -211,8 +186,8 @@ class Batch:
         k = self._box(e.bounds)
         if k is not None:
             s, w = self.s, e.width / 2
-            outer = _ellipse((e.rx + w) * s, (e.ry + w) * s)
-            inner = _ellipse((e.rx - w) * s, (e.ry - w) * s)
+            outer = _slope((e.rx + w) * s, (e.ry + w) * s)
+            inner = _slope((e.rx - w) * s, (e.ry - w) * s)
             numbers = (e.cx * s, e.cy * s, *outer, *inner)
             (self._front_rims if e.front else self._back_rims).append((k, numbers))
         return k
@@ -224,14 +199,13 @@ class Batch:
             return None
         k = self._box(shape.bounds)
         if k is not None:
+            # a vertical or a level stroke is a rectangle
             x0, y0, dx, dy = segment[:4]
-            if dx == 0 or dy == 0:  # a level or a vertical stroke is a rectangle
-                w = shape.width * self.s / 2
-                x1, y1 = x0 + dx, y0 + dy
-                rect = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
-                rect = (rect[0] - w, rect[1], rect[2] + w, rect[3]) if dx == 0 else rect
-                rect = (rect[0], rect[1] - w, rect[2], rect[3] + w) if dy == 0 else rect
-                self._rects.append((k, rect))
+            w = shape.width * self.s / 2
+            if dx == 0:
+                self._rects.append((k, (x0 - w, min(y0, y0 + dy), x0 + w, max(y0, y0 + dy))))
+            elif dy == 0:
+                self._rects.append((k, (min(x0, x0 + dx), y0 - w, max(x0, x0 + dx), y0 + w)))
             else:
                 self._segments.append((k, segment))
         return k
@@ -324,7 +298,7 @@ def _fill_spans(
     """Spans of ellipse interiors at ``xs``: see ``_FILL`` for the two factors."""
     cx, cy, slope, ry, a, c = numbers
     dx = np.subtract(xs, cx, out=_scratch.take("row", xs.shape, np.float64))
-    h = _half_heights(dx, slope, ry, out=dx)
+    h = _half_height(dx, slope, ry, out=dx)
     np.multiply(a, h, out=top)
     top += cy
     np.multiply(c, h, out=bottom)
@@ -350,8 +324,8 @@ def _rim_spans(
     cx, cy, slope_a, ry_a, slope_b, ry_b = numbers[:, :lower]
     shape = (SUB, lower)
     dx = np.subtract(xs[:, :lower], cx, out=_scratch.take("row", shape, np.float64))
-    outer = _half_heights(dx, slope_a, ry_a, _scratch.take("outer", shape, np.float64))
-    inner = _half_heights(dx, slope_b, ry_b, out=dx)
+    outer = _half_height(dx, slope_a, ry_a, _scratch.take("outer", shape, np.float64))
+    inner = _half_height(dx, slope_b, ry_b, out=dx)
     np.add(cy, inner, out=top[:, :lower])
     np.add(cy, outer, out=bottom[:, :lower])
     np.subtract(cy[:uppers], outer[:, :uppers], out=top[:, lower:])

@@ -26,7 +26,7 @@ from PIL import _imaging as pil_core  # what Image.frombuffer maps buffers with
 from . import _coverage as cov
 from ._paint import Painter
 from ._text import font
-from .geometry import Ellipse, Geometry, Gradient, Line, Rect, Side, Text
+from .geometry import Ellipse, Geometry, Gradient, Line, Rect, Side, Text, _across
 from .style import Color
 
 if TYPE_CHECKING:
@@ -237,12 +237,7 @@ class BatchRasterPainter(RasterPainter):
             xs = np.arange(int(ends[-1]), dtype=np.float64)
             xs += np.repeat(boxes[:, 0] - (ends - ncols) + 0.5, ncols)
             xs /= self.scale
-            # u = 2 (x - x0) / span - 1, and 0 across a gradient of no width
-            u = xs - x0
-            u *= 2.0
-            u /= np.where(span > 0, span, np.inf)
-            u -= np.where(span > 0, 1.0, 0.0)
-            colors = _rgbx(items[0][1].style.shade(hue, u))
+            colors = _rgbx(items[0][1].style.shade(hue, _across(xs, x0, span)))
             for (k, _), a, b in zip(items, (ends - ncols).tolist(), ends.tolist(), strict=True):
                 out[k] = colors[a:b]
         return out

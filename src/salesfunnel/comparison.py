@@ -194,14 +194,18 @@ class Comparison:
         """All steps of one group, in stage order."""
         return tuple(s for s in self.steps if s.group == group)
 
+    def ranked(self, group: str) -> bool:
+        """Whether any step of ``group`` has enough data to be ranked (see ``min_n``)."""
+        return any(s.ranked for s in self.of(group))
+
     def weakest(self, group: str) -> GroupStep | None:
         """The ranked step where ``group`` falls furthest below the rest of the team.
 
         Only a step with ``difference < 0`` qualifies, so the step returned
         always has a p-value. ``None`` when no ranked step is below the rest
         (for example when everyone converts at 100 %) or when no step has
-        enough data to be ranked (``any(s.ranked for s in c.of(group))``
-        tells the two apart). Ties go to the earliest stage.
+        enough data to be ranked (:meth:`ranked` tells the two apart). Ties go
+        to the earliest stage.
 
         Examples
         --------
@@ -255,8 +259,7 @@ class Comparison:
             )
             for label, side, s in steps:
                 if s is None:
-                    ranked = any(step.ranked for step in self.of(g))
-                    why = f"none {side} the rest" if ranked else "not enough data"
+                    why = f"none {side} the rest" if self.ranked(g) else "not enough data"
                     parts.append(f"{label}: {why}")
                     continue
                 p = "" if s.p_value is None else f"p={s.p_value:.2g}, "

@@ -96,12 +96,7 @@ class Gradient:
 
     def u_at(self, xs: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """Position across the side (-1 at ``x0``, 1 at ``x1``) at layout x positions."""
-        xs = np.asarray(xs, dtype=np.float64)
-        span = self.x1 - self.x0
-        u: npt.NDArray[np.float64] = (
-            (2.0 * (xs - self.x0) / span - 1.0) if span > 0 else np.zeros_like(xs)
-        )
-        return u
+        return _across(np.asarray(xs, dtype=np.float64), self.x0, self.x1 - self.x0)
 
     def stops(self, count: int = 25) -> list[tuple[float, Color]]:
         """``count`` (offset, color) stops, denser near the edges where the ramp bends.
@@ -215,13 +210,51 @@ class Side:
 
 
 def _slope(r: float, b: float) -> tuple[float, float]:
-    """``(b / r, b)`` for an ellipse arc of radii ``r``, ``b``; ``(0, 0)`` if it has no area.
+    """``(b / r, b)`` for an ellipse of radii ``r``, ``b``: what :func:`_half_height` takes.
 
-    Its half height at ``ax`` from the centre is ``sqrt(max(b**2 - (b / r * ax)**2, 0))``.
+    An ellipse with no area (a radius <= 0, or so thin that ``b / r`` overflows)
+    is ``(0, 0)``: half height 0 everywhere.
     """
     if r > 0 and b > 0 and math.isfinite(b / r):
         return b / r, b
     return 0.0, 0.0
+
+
+def _half_height(
+    dx: npt.NDArray[np.float64],
+    slope: float | npt.NDArray[np.float64],
+    b: float | npt.NDArray[np.float64],
+    out: npt.NDArray[np.float64] | None = None,
+) -> npt.NDArray[np.float64]:
+    """Half the height of an ellipse at ``dx`` from its centre, 0 outside.
+
+    ``sqrt(max(b**2 - (slope * dx)**2, 0))`` with ``(slope, b)`` from
+    :func:`_slope`; the numbers may be arrays like ``dx`` (one ellipse per
+    element). ``out`` may be ``dx`` itself.
+    """
+    h = np.multiply(dx, slope, out=out)
+    with np.errstate(over="ignore"):  # a sub-pixel ellipse: far columns are just outside
+        h *= h
+    np.subtract(np.multiply(b, b), h, out=h)
+    np.maximum(h, 0.0, out=h)
+    return np.sqrt(h, out=h)
+
+
+def _across(
+    xs: npt.NDArray[np.float64],
+    x0: float | npt.NDArray[np.float64],
+    span: float | npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    """Position across a side, ``2 (x - x0) / span - 1``: -1 at ``x0``, 1 at ``x0 + span``.
+
+    0 across a side of no width. The numbers may be arrays like ``xs``.
+    """
+    u = np.subtract(xs, x0)
+    u *= 2.0
+    wide = np.greater(span, 0)
+    u /= np.where(wide, span, np.inf)
+    u -= np.where(wide, 1.0, 0.0)
+    return u
 
 
 def _side_spans(
@@ -241,12 +274,7 @@ def _side_spans(
         k: float | npt.NDArray[np.float64],
         b: float | npt.NDArray[np.float64],
     ) -> npt.NDArray[np.float64]:
-        h = np.multiply(ax, k)
-        with np.errstate(over="ignore"):
-            h *= h
-        np.subtract(np.multiply(b, b), h, out=h)
-        np.maximum(h, 0.0, out=h)
-        np.sqrt(h, out=h)
+        h = _half_height(ax, k, b)
         h += y
         return h
 

@@ -539,8 +539,7 @@ def _comparison_tables(a: Analysis) -> str:
         w = c.weakest(g)
         s = c.strongest(g)
         if w is None:
-            ranked = any(step.ranked for step in c.of(g))
-            why = "none below the rest" if ranked else "not enough data"
+            why = "none below the rest" if c.ranked(g) else "not enough data"
             weak: list[object] = [why, EM_DASH, EM_DASH, EM_DASH, EM_DASH]
         else:
             verdict = "yes" if w.significant else "no"
