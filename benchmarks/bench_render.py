@@ -35,11 +35,11 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from salesfunnel import Funnel, FunnelChart
-from salesfunnel import _coverage as cov
-from salesfunnel._paint import Painter, paint
-from salesfunnel._raster import _text_run
-from salesfunnel._text import font
-from salesfunnel.geometry import Ellipse, Gradient, Line, Rect, Side, Text
+from salesfunnel.render import coverage as cov
+from salesfunnel.render.geometry import Ellipse, Gradient, Line, Rect, Side, Text
+from salesfunnel.render.paint import Painter, paint
+from salesfunnel.render.raster import _text_run
+from salesfunnel.render.text import font
 
 from _workload import COUNTS, FIRST_PNG
 

@@ -10,7 +10,7 @@ import numpy.typing as npt
 
 from salesfunnel import FunnelChart
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
+GOLDEN = Path(__file__).resolve().parent / "render" / "golden"
 REGEN = os.environ.get("SALESFUNNEL_REGEN_GOLDENS") == "1"
 
 

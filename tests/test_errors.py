@@ -18,7 +18,7 @@ import pytest
 
 from salesfunnel import DealLog, Funnel, FunnelDataError, Pipeline, SalesFunnelError, Stage
 from salesfunnel.errors import NO_VALUE
-from salesfunnel.readers import read_counts
+from salesfunnel.funnel.readers import read_counts
 
 P = Pipeline(["Call", "Offer"], won="Won", lost="Lost")
 LABELS = "['Call', 'Offer', 'Won', 'Lost']"

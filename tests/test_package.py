@@ -36,9 +36,9 @@ def test_unknown_attribute_is_an_attribute_error() -> None:
 def test_star_import_and_lazy_names_match_their_modules() -> None:
     code = (
         "from salesfunnel import *\n"
-        "import salesfunnel.history as h, salesfunnel.comparison as c\n"
+        "import salesfunnel.deals.history as h, salesfunnel.funnel.compare as c\n"
         "assert closed_funnel is h.closed_funnel and compare is c.compare\n"
-        "import sys; print('salesfunnel.report' in sys.modules)\n"
+        "import sys; print('salesfunnel.output.report' in sys.modules)\n"
     )
     # a star import resolves every lazy name, the report module included
     assert _run(code) == "True"
@@ -48,8 +48,8 @@ def test_drawing_a_chart_does_not_import_deal_history() -> None:
     code = (
         "import sys, salesfunnel\n"
         "salesfunnel.FunnelChart(salesfunnel.Funnel.from_counts({'a': 2, 'b': 1})).to_png()\n"
-        "print(sorted(m for m in ('salesfunnel.history', 'salesfunnel.report', "
-        "'salesfunnel.deallog') if m in sys.modules))\n"
+        "print(sorted(m for m in ('salesfunnel.deals.history', 'salesfunnel.output.report', "
+        "'salesfunnel.deals.log') if m in sys.modules))\n"
     )
     assert _run(code) == "[]"
 
@@ -59,11 +59,11 @@ def test_drawing_a_chart_does_not_import_hit_testing_metrics_tables_or_image_dra
     code = (
         "import sys, salesfunnel\n"
         "salesfunnel.FunnelChart(salesfunnel.Funnel.from_counts({'a': 2, 'b': 1})).to_png()\n"
-        "print(sorted(m for m in ('salesfunnel.hitmap', 'salesfunnel.metrics', 'salesfunnel._table', "
+        "print(sorted(m for m in ('salesfunnel.render.hitmap', 'salesfunnel.funnel.metrics', 'salesfunnel._table', "
         "'PIL.ImageDraw', 'numpy.typing') if m in sys.modules))\n"
-        "assert salesfunnel.Hit.__module__ == 'salesfunnel.hitmap'\n"
+        "assert salesfunnel.Hit.__module__ == 'salesfunnel.render.hitmap'\n"
         "assert salesfunnel.ResultTable.__module__ == 'salesfunnel._table'\n"
-        "import salesfunnel.metrics as m\n"
+        "import salesfunnel.funnel.metrics as m\n"
         "assert salesfunnel.step_conversion is m.step_conversion\n"
         "assert salesfunnel.StageMetrics is m.StageMetrics\n"
     )
@@ -71,7 +71,7 @@ def test_drawing_a_chart_does_not_import_hit_testing_metrics_tables_or_image_dra
 
 
 def test_a_first_png_does_not_import_pillows_png_plugin() -> None:
-    # to_png writes the PNG container itself (salesfunnel._png); Pillow's plugin would
+    # to_png writes the PNG container itself (salesfunnel.render.png); Pillow's plugin would
     # bring ImageFile, ImagePalette, logging and fractions into a chart-only process
     code = (
         "import sys, salesfunnel\n"

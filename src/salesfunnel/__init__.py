@@ -19,15 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from .chart import MAX_PIXELS, FunnelChart
 from .errors import FunnelDataError, SalesFunnelError
-from .geometry import LabelNote, Region
-from .model import Funnel, Stage
-from .style import Style
+from .funnel.model import Funnel, Stage
+from .render.geometry import LabelNote, Region
+from .render.style import Style
 
 if TYPE_CHECKING:
     from ._table import ResultTable
-    from .comparison import Comparison, GroupStep, compare, wilson_interval
-    from .deallog import UNASSIGNED, DealLog
-    from .history import (
+    from .deals.history import (
         ActiveFunnel,
         ClosedFunnel,
         DurationStats,
@@ -43,8 +41,12 @@ if TYPE_CHECKING:
         stalled_deals,
         time_to_close,
     )
-    from .hitmap import Hit
-    from .metrics import (
+    from .deals.log import UNASSIGNED, DealLog
+    from .deals.pipeline import Pipeline
+    from .deals.receivables import ReceivablesAging, receivables_aging
+    from .deals.survival import SurvivalCurve, cumulative_incidence, kaplan_meier
+    from .funnel.compare import Comparison, GroupStep, compare, wilson_interval
+    from .funnel.metrics import (
         Bottleneck,
         MetricsTable,
         StageMetrics,
@@ -56,8 +58,7 @@ if TYPE_CHECKING:
         overall_conversion,
         step_conversion,
     )
-    from .pipeline import Pipeline
-    from .planning import (
+    from .funnel.planning import (
         LeadsPlan,
         ManagerPlan,
         TeamPlan,
@@ -65,15 +66,14 @@ if TYPE_CHECKING:
         leads_needed,
         managers_needed,
     )
-    from .receivables import ReceivablesAging, receivables_aging
-    from .report import build_report, save_report
-    from .survival import SurvivalCurve, cumulative_incidence, kaplan_meier
+    from .output.report import build_report, save_report
+    from .render.hitmap import Hit
 
 # Lazily re-exported names -> the submodule that defines them.
 _LAZY = {
-    **dict.fromkeys(("Comparison", "GroupStep", "compare", "wilson_interval"), "comparison"),
-    **dict.fromkeys(("UNASSIGNED", "DealLog"), "deallog"),
-    "Hit": "hitmap",
+    **dict.fromkeys(("Comparison", "GroupStep", "compare", "wilson_interval"), "funnel.compare"),
+    **dict.fromkeys(("UNASSIGNED", "DealLog"), "deals.log"),
+    "Hit": "render.hitmap",
     **dict.fromkeys(
         (
             "Bottleneck",
@@ -87,7 +87,7 @@ _LAZY = {
             "overall_conversion",
             "step_conversion",
         ),
-        "metrics",
+        "funnel.metrics",
     ),
     "ResultTable": "_table",
     **dict.fromkeys(
@@ -107,9 +107,9 @@ _LAZY = {
             "stalled_deals",
             "time_to_close",
         ),
-        "history",
+        "deals.history",
     ),
-    "Pipeline": "pipeline",
+    "Pipeline": "deals.pipeline",
     **dict.fromkeys(
         (
             "LeadsPlan",
@@ -119,11 +119,11 @@ _LAZY = {
             "leads_needed",
             "managers_needed",
         ),
-        "planning",
+        "funnel.planning",
     ),
-    **dict.fromkeys(("ReceivablesAging", "receivables_aging"), "receivables"),
-    **dict.fromkeys(("build_report", "save_report"), "report"),
-    **dict.fromkeys(("SurvivalCurve", "cumulative_incidence", "kaplan_meier"), "survival"),
+    **dict.fromkeys(("ReceivablesAging", "receivables_aging"), "deals.receivables"),
+    **dict.fromkeys(("build_report", "save_report"), "output.report"),
+    **dict.fromkeys(("SurvivalCurve", "cumulative_incidence", "kaplan_meier"), "deals.survival"),
 }
 
 

@@ -12,16 +12,24 @@ from typing import IO, TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import FunnelDataError
-from .geometry import Geometry, Heights, LabelNote, PercentBasis, Region, WidthMapping, layout
-from .model import Funnel
-from .style import Style
+from .funnel.model import Funnel
+from .render.geometry import (
+    Geometry,
+    Heights,
+    LabelNote,
+    PercentBasis,
+    Region,
+    WidthMapping,
+    layout,
+)
+from .render.style import Style
 
 if TYPE_CHECKING:
     import numpy.typing as npt
     from PIL import Image
 
-    from .hitmap import Hit
-    from .metrics import MetricsTable
+    from .funnel.metrics import MetricsTable
+    from .render.hitmap import Hit
 
 __all__ = ["MAX_PIXELS", "FunnelChart"]
 
@@ -257,7 +265,7 @@ class FunnelChart:
     # -- outputs -----------------------------------------------------------------
     def to_image(self) -> Image.Image:
         """The chart as a new RGB Pillow image of exactly :attr:`size` pixels."""
-        from ._raster import render
+        from .render.raster import render
 
         return render(self.geometry, self._scale, self._style.background)
 
@@ -265,7 +273,7 @@ class FunnelChart:
         """The chart as PNG bytes (Pillow's default compression; byte-identical across runs)."""
         # Pillow's encoder in our own PNG container: the bytes of Image.save without
         # importing Pillow's PNG plugin (~8 ms of a fresh process); see _png.
-        from ._png import png_bytes  # imports Pillow: not needed until an image is drawn
+        from .render.png import png_bytes  # imports Pillow: not needed until an image is drawn
 
         return png_bytes(self.to_image())
 
@@ -277,7 +285,7 @@ class FunnelChart:
         >>> 'role="img"' in svg and svg.count('data-stage="1"') > 0
         True
         """
-        from . import svg
+        from .render import svg
 
         return svg.render(
             self.geometry,
@@ -333,7 +341,7 @@ class FunnelChart:
         """
         with self._lock:
             if self._mask is None:
-                from .hitmap import hit_mask  # not needed to draw: imported on first use
+                from .render.hitmap import hit_mask  # not needed to draw: imported on first use
 
                 mask = hit_mask(self.geometry, self._scale)
                 mask.flags.writeable = False
@@ -364,7 +372,7 @@ class FunnelChart:
 
         Returns None on the background and outside the canvas.
         """
-        from .hitmap import Hit
+        from .render.hitmap import Hit
 
         rid = int(self.hit_test_many([x], [y])[0])
         if rid < 0:
@@ -380,7 +388,7 @@ class FunnelChart:
         funnel = self._funnels[region.funnel_index][1]
         stage = funnel.stages[region.stage]
         if self._tables is None:
-            from .metrics import metrics_table  # not needed to draw: imported on first use
+            from .funnel.metrics import metrics_table  # not needed to draw: imported on first use
 
             self._tables = [metrics_table(f) for _, f in self._funnels]
         row = self._tables[region.funnel_index][region.stage]
@@ -416,7 +424,7 @@ class FunnelChart:
         >>> sharp.image_map("f", pixels="layout") == html
         True
         """
-        from .hitmap import image_map
+        from .render.hitmap import image_map
 
         _check_choice(pixels, "pixels", ("output", "layout"))
         regions = self.regions if pixels == "output" else self.geometry.regions

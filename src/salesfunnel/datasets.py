@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .errors import FunnelDataError
-from .model import Funnel
+from .funnel.model import Funnel
 
 __all__ = [
     "CRM_OUTCOMES",

@@ -1,0 +1,1 @@
+"""The ``salesfunnel`` command line: argument parsing, loading files, commands."""

@@ -1,0 +1,233 @@
+"""Receivables aging: money customers owe, bucketed by days overdue.
+
+An invoice's outstanding amount at ``as_of`` is its amount minus what was
+paid by then (a payment with a blank date counts as already paid; one dated
+after ``as_of`` does not). Days overdue are ``as_of - due`` in whole days;
+buckets follow the usual aging report: ``current`` (not yet due, or due
+today), ``1-30``, ``31-60``, ``61-90`` and ``90+``. Invoices with nothing
+outstanding are counted as settled, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._table import Cell, ResultTable
+from ..errors import FunnelDataError
+from .log import _is_blank, _one_time
+
+__all__ = ["BUCKETS", "ReceivablesAging", "receivables_aging"]
+
+BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
+"""Aging bucket names, in order."""
+
+
+def _bucket(days: int) -> str:
+    if days <= 0:
+        return BUCKETS[0]
+    if days <= 30:
+        return BUCKETS[1]
+    if days <= 60:
+        return BUCKETS[2]
+    if days <= 90:
+        return BUCKETS[3]
+    return BUCKETS[4]
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivablesAging:
+    """Outstanding receivables at ``as_of``, per bucket and per invoice.
+
+    Attributes
+    ----------
+    as_of
+        The reporting date (ISO).
+    buckets
+        One row per bucket: ``bucket``, ``invoices``, ``outstanding``.
+    invoices
+        One row per invoice with money outstanding: ``key``, ``due``,
+        ``outstanding``, ``days_overdue``, ``bucket``; most overdue first.
+    settled
+        Invoices with nothing outstanding at ``as_of``.
+    """
+
+    as_of: str
+    buckets: ResultTable
+    invoices: ResultTable
+    settled: int
+
+    @property
+    def total(self) -> float:
+        """Total outstanding amount."""
+        return float(sum(float(v or 0) for v in self.buckets.column("outstanding")))
+
+    @property
+    def overdue(self) -> float:
+        """Outstanding amount past its due date."""
+        rows = self.buckets.rows[1:]
+        return float(sum(float(r[2] or 0) for r in rows))
+
+    def to_records(self) -> list[dict[str, Cell]]:
+        """One JSON-ready dict per bucket."""
+        return self.buckets.to_records()
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """Buckets and invoices as strict JSON."""
+        payload = {
+            "as_of": self.as_of,
+            "settled": self.settled,
+            "buckets": self.buckets.to_records(),
+            "invoices": self.invoices.to_records(),
+        }
+        return json.dumps(payload, indent=indent, ensure_ascii=False, allow_nan=False)
+
+    def to_pandas(self) -> Any:
+        """The bucket table as a DataFrame (requires pandas)."""
+        return self.buckets.to_pandas()
+
+    def _repr_html_(self) -> str:
+        return self.buckets._repr_html_()
+
+    def __str__(self) -> str:
+        return str(self.buckets)
+
+    def __repr__(self) -> str:
+        return (
+            f"ReceivablesAging(as_of={self.as_of!r}, total={self.total!r}, "
+            f"overdue={self.overdue!r}, invoices={len(self.invoices)}, settled={self.settled})"
+        )
+
+
+def _money(value: object, where: str, *, blank_is_zero: bool) -> float:
+    if _is_blank(value):
+        if blank_is_zero:
+            return 0.0
+        msg = f"{where}: missing amount"
+        raise FunnelDataError(msg)
+    try:
+        number = float(value.replace(",", "") if isinstance(value, str) else value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        msg = f"{where}: not a number (got {value!r})"
+        raise FunnelDataError(msg) from None
+    if not math.isfinite(number) or number < 0:
+        msg = f"{where}: must be finite and >= 0 (got {value!r})"
+        raise FunnelDataError(msg)
+    return number
+
+
+def receivables_aging(
+    invoices: Iterable[Mapping[str, Any]],
+    as_of: object,
+    *,
+    key: str = "customer",
+    amount: str = "amount",
+    due: str = "due",
+    paid: str | None = "paid",
+    paid_date: str | None = "paid_date",
+) -> ReceivablesAging:
+    """Bucket the amounts still owed at ``as_of`` by days overdue.
+
+    Parameters
+    ----------
+    invoices
+        One mapping per invoice; the column names are parameters. ``key``
+        identifies the invoice (a deal or a customer); ``paid`` and
+        ``paid_date`` are optional (``None`` or a blank cell: nothing paid,
+        or paid at an unknown date that counts as paid).
+    as_of
+        Reporting date (date, datetime or ISO string).
+
+    Raises
+    ------
+    FunnelDataError
+        Naming the row and column of a missing or bad amount or date.
+
+    Examples
+    --------
+    >>> inv = [
+    ...     {"customer": "Acme", "amount": 100, "due": "2024-03-01"},
+    ...     {"customer": "Beta", "amount": 50, "due": "2024-01-15", "paid": 20,
+    ...      "paid_date": "2024-02-01"},
+    ...     {"customer": "Core", "amount": 70, "due": "2024-01-01", "paid": 70},
+    ... ]
+    >>> aging = receivables_aging(inv, "2024-03-01")
+    >>> print(aging)
+    receivables at 2024-03-01
+    bucket   invoices  outstanding
+    -------  --------  -----------
+    current         1          100
+    1-30            0            0
+    31-60           1           30
+    61-90           0            0
+    90+             0            0
+    >>> aging.settled, aging.overdue
+    (1, 30.0)
+    """
+    try:
+        t = _one_time(as_of)
+    except ValueError as exc:
+        msg = f"as_of: unparsable date ({exc})"
+        raise FunnelDataError(msg) from None
+    if t is None:
+        raise FunnelDataError("as_of must be a date (got a blank value)")
+    day = int(t.astype("datetime64[D]").astype(np.int64))
+    as_of_s = int(t.astype(np.int64))
+    per_bucket = {b: [0, 0.0] for b in BUCKETS}
+    rows: list[tuple[Cell, ...]] = []
+    settled = 0
+    for i, inv in enumerate(invoices):
+        where = f"row {i}"
+        ident = inv.get(key)
+        if _is_blank(ident):
+            msg = f"{where}, column {key!r}: missing key"
+            raise FunnelDataError(msg)
+        total = _money(inv.get(amount), f"{where}, column {amount!r}", blank_is_zero=False)
+        try:
+            due_t = _one_time(inv.get(due))
+        except ValueError as exc:
+            msg = f"{where}, column {due!r}: unparsable date ({exc})"
+            raise FunnelDataError(msg) from None
+        if due_t is None:
+            msg = f"{where}, column {due!r}: missing due date"
+            raise FunnelDataError(msg)
+        paid_now = 0.0
+        if paid is not None:
+            value = _money(inv.get(paid), f"{where}, column {paid!r}", blank_is_zero=True)
+            when = None
+            if paid_date is not None:
+                try:
+                    when = _one_time(inv.get(paid_date))
+                except ValueError as exc:
+                    msg = f"{where}, column {paid_date!r}: unparsable date ({exc})"
+                    raise FunnelDataError(msg) from None
+            if when is None or int(when.astype(np.int64)) <= as_of_s:
+                paid_now = value
+        outstanding = total - paid_now
+        if outstanding <= 0:
+            settled += 1
+            continue
+        days = day - int(due_t.astype("datetime64[D]").astype(np.int64))
+        bucket = _bucket(days)
+        per_bucket[bucket][0] += 1
+        per_bucket[bucket][1] += outstanding
+        due_day = str(due_t.astype("datetime64[D]"))
+        rows.append((str(ident), due_day, outstanding, max(days, 0), bucket))
+    rows.sort(key=lambda r: (-int(r[3] or 0), str(r[0])))
+    label = str(t.astype("datetime64[D]"))
+    buckets = ResultTable(
+        f"receivables at {label}",
+        ("bucket", "invoices", "outstanding"),
+        tuple((b, int(per_bucket[b][0]), float(per_bucket[b][1])) for b in BUCKETS),
+    )
+    table = ResultTable(
+        "outstanding invoices",
+        ("key", "due", "outstanding", "days_overdue", "bucket"),
+        tuple(rows),
+    )
+    return ReceivablesAging(label, buckets, table, settled)

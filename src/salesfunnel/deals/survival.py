@@ -1,0 +1,273 @@
+"""Survival estimates on plain arrays: Kaplan-Meier and cumulative incidence.
+
+Conventions, as in the textbooks (e.g. Kleinbaum & Klein, *Survival Analysis*):
+
+* one row per distinct event time, preceded by a row at time 0 that holds the
+  events at exactly 0 and the censorings before the first event time;
+* at a time ``t`` with both events and censorings, the events come first: a
+  subject censored at ``t`` is still at risk at ``t``;
+* ``censored`` on a row counts the censorings from that row's time up to (not
+  including) the next row's time, so ``events.sum() + censored.sum()`` is the
+  number of subjects;
+* the median is the smallest time at which the survival falls to 0.5 or
+  below; it is NaN when the curve never gets there.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from .._format import json_number
+from .._table import ResultTable, TableView
+from ..errors import FunnelDataError
+
+__all__ = ["SurvivalCurve", "cumulative_incidence", "kaplan_meier"]
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+
+
+def _readonly(arr: np.ndarray) -> np.ndarray:
+    arr.flags.writeable = False
+    return arr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SurvivalCurve(TableView):
+    """A step curve ``survival[i]`` from ``time[i]`` until the next row's time.
+
+    For Kaplan-Meier, ``survival`` is the probability of no event by ``t``.
+    For a cumulative incidence (competing risks), it is one minus the
+    probability that *this* kind of event has happened by ``t``; ``competing``
+    counts the other kind's events on each row.
+
+    Attributes
+    ----------
+    method
+        ``"kaplan-meier"`` or ``"aalen-johansen"``.
+    time, at_risk, events, competing, censored, survival, std_error
+        One entry per row (see the module notes). ``std_error`` is Greenwood's
+        for Kaplan-Meier and NaN for cumulative incidence.
+    median
+        Smallest time with ``survival <= 0.5``; NaN if there is none.
+    n
+        Number of subjects.
+    unknown_time
+        Subjects left out because a time was unknown (deal logs only).
+    """
+
+    method: Literal["kaplan-meier", "aalen-johansen"]
+    time: F64
+    at_risk: I64
+    events: I64
+    competing: I64
+    censored: I64
+    survival: F64
+    std_error: F64
+    median: float
+    n: int
+    unknown_time: int = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"SurvivalCurve(method={self.method!r}, n={self.n}, rows={len(self.time)}, "
+            f"median={self.median!r}, unknown_time={self.unknown_time})"
+        )
+
+    @property
+    def table(self) -> ResultTable:
+        """The curve as a table (one row per row of the curve)."""
+        cols = ("time", "at_risk", "events", "competing", "censored", "survival", "std_error")
+        rows = tuple(
+            (
+                float(self.time[i]),
+                int(self.at_risk[i]),
+                int(self.events[i]),
+                int(self.competing[i]),
+                int(self.censored[i]),
+                float(self.survival[i]),
+                float(self.std_error[i]),
+            )
+            for i in range(len(self.time))
+        )
+        return ResultTable(self.method, cols, rows)
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The curve, median and counts as strict JSON."""
+        import json
+
+        payload = {
+            "method": self.method,
+            "n": self.n,
+            "median": json_number(self.median),
+            "unknown_time": self.unknown_time,
+            "rows": self.to_records(),
+        }
+        return json.dumps(payload, indent=indent, allow_nan=False)
+
+
+def _check(durations: object, observed: object) -> tuple[F64, npt.NDArray[np.bool_]]:
+    t = np.asarray(durations, dtype=np.float64).reshape(-1)
+    o = np.asarray(observed).reshape(-1)
+    if t.shape != o.shape:
+        msg = f"durations and observed must have equal lengths (got {t.size} and {o.size})"
+        raise FunnelDataError(msg)
+    bad = np.flatnonzero(~np.isfinite(t) | (t < 0))
+    if bad.size:
+        i = int(bad[0])
+        msg = f"durations must be finite and >= 0 (got {t[i]!r} at position {i})"
+        raise FunnelDataError(msg)
+    if o.dtype != np.bool_:
+        if not np.isin(o, (0, 1)).all():
+            msg = "observed must hold booleans or 0/1"
+            raise FunnelDataError(msg)
+        o = o.astype(bool)
+    return t, o
+
+
+def _rows(t: F64, kind: I64) -> tuple[F64, I64, I64, I64, I64]:
+    """Row times and, per row, at risk, kind-1 events, kind-2 events, censorings.
+
+    ``kind`` is 0 for censored, 1 for the event of interest, 2 for a competing
+    event.
+    """
+    n = t.size
+    event_times = np.unique(t[kind > 0])
+    times = np.concatenate(([0.0], event_times[event_times > 0]))
+    # Rows: each subject belongs to the last row whose time is <= its time.
+    row = np.searchsorted(times, t, side="right") - 1
+    ev1 = np.bincount(row[kind == 1], minlength=times.size)
+    ev2 = np.bincount(row[kind == 2], minlength=times.size)
+    # Events sit exactly at their row time; censorings anywhere in the row's span.
+    cen = np.bincount(row[kind == 0], minlength=times.size)
+    # At risk at a row time: subjects with time >= it. Censored at exactly t count.
+    at_risk = n - np.searchsorted(np.sort(t), times, side="left")
+    return times, at_risk.astype(np.int64), ev1, ev2, cen
+
+
+def _median(times: np.ndarray, survival: np.ndarray) -> float:
+    below = np.flatnonzero(survival <= 0.5)
+    return float(times[below[0]]) if below.size else math.nan
+
+
+def kaplan_meier(durations: object, observed: object) -> SurvivalCurve:
+    """Kaplan-Meier estimate of the survival function.
+
+    Parameters
+    ----------
+    durations
+        Time from start to event or censoring, finite and >= 0 (any unit).
+    observed
+        True where the event happened, False where the subject was censored.
+
+    Returns
+    -------
+    SurvivalCurve
+        Rows at time 0 and at each distinct event time; Greenwood standard
+        errors (NaN once the survival reaches 0).
+
+    Raises
+    ------
+    FunnelDataError
+        Unequal lengths, negative or non-finite durations, non-boolean flags.
+
+    Examples
+    --------
+    Events before censorings at a tie: at t=2 one event and one censoring,
+    so 3 are at risk and the survival drops to 2/3.
+
+    >>> km = kaplan_meier([2, 2, 3, 5], [True, False, True, False])
+    >>> km.time.tolist(), km.at_risk.tolist(), km.survival.round(4).tolist()
+    ([0.0, 2.0, 3.0], [4, 4, 2], [1.0, 0.75, 0.375])
+    >>> km.median
+    3.0
+    """
+    t, o = _check(durations, observed)
+    kind = o.astype(np.int64)
+    times, at_risk, ev, _, cen = _rows(t, kind)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step = np.where(at_risk > 0, 1.0 - ev / np.maximum(at_risk, 1), 1.0)
+        survival = np.cumprod(step)
+        denom = at_risk * (at_risk - ev)
+        term = np.where(denom > 0, ev / np.where(denom > 0, denom, 1), np.inf)
+        term = np.where(ev == 0, 0.0, term)
+        var_sum = np.cumsum(term)
+        se = np.where(np.isfinite(var_sum), survival * np.sqrt(var_sum), np.nan)
+    zeros = np.zeros(times.size, np.int64)
+    return SurvivalCurve(
+        "kaplan-meier",
+        _readonly(times),
+        _readonly(at_risk),
+        _readonly(ev),
+        _readonly(zeros),
+        _readonly(cen),
+        _readonly(survival),
+        _readonly(se),
+        _median(times, survival),
+        int(t.size),
+    )
+
+
+def cumulative_incidence(durations: object, event: object) -> SurvivalCurve:
+    """Aalen-Johansen cumulative incidence of one event kind among competing kinds.
+
+    Parameters
+    ----------
+    durations
+        Time from start to the first event of any kind, or to censoring.
+    event
+        Per subject: 0 censored, 1 the event of interest, 2 a competing
+        event (which ends the subject's risk of the event of interest).
+
+    Returns
+    -------
+    SurvivalCurve
+        ``survival`` is ``1 - CIF(t)``, where
+        ``CIF(t) = sum over row times s <= t of S(s-) * d1(s) / n(s)`` and ``S``
+        is the Kaplan-Meier survival from events of any kind. With no
+        competing events it equals the Kaplan-Meier curve. It levels off at
+        the overall share of subjects that ever have the event, so its median
+        is NaN when that share is below one half.
+
+    Examples
+    --------
+    Four deals: won at 1, lost at 2, won at 3, still open at 4.
+
+    >>> ci = cumulative_incidence([1, 2, 3, 4], [1, 2, 1, 0])
+    >>> (1 - ci.survival).round(4).tolist()
+    [0.0, 0.25, 0.25, 0.5]
+    >>> ci.median
+    3.0
+    """
+    t = np.asarray(durations, dtype=np.float64).reshape(-1)
+    k = np.asarray(event).reshape(-1)
+    if not np.isin(k, (0, 1, 2)).all():
+        msg = "event must hold 0 (censored), 1 (event of interest) or 2 (competing)"
+        raise FunnelDataError(msg)
+    t, _ = _check(t, k > 0)
+    kind = k.astype(np.int64)
+    times, at_risk, ev1, ev2, cen = _rows(t, kind)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        risk = np.maximum(at_risk, 1)
+        step_all = np.where(at_risk > 0, 1.0 - (ev1 + ev2) / risk, 1.0)
+        surv_all = np.cumprod(step_all)
+        before = np.concatenate(([1.0], surv_all[:-1]))
+        cif = np.cumsum(before * np.where(at_risk > 0, ev1 / risk, 0.0))
+    survival = 1.0 - cif
+    return SurvivalCurve(
+        "aalen-johansen",
+        _readonly(times),
+        _readonly(at_risk),
+        _readonly(ev1),
+        _readonly(ev2),
+        _readonly(cen),
+        _readonly(survival),
+        _readonly(np.full(times.size, np.nan)),
+        _median(times, survival),
+        int(t.size),
+    )

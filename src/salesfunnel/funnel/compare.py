@@ -1,0 +1,423 @@
+"""Side-by-side comparison of funnels with the same stages (e.g. one per manager).
+
+For every step (stage ``i`` reached from stage ``i - 1``) and every group, the
+step conversion ``x / n`` is a binomial proportion: ``n`` entities were at the
+previous stage and ``x`` of them reached this one. The module reports:
+
+* the **Wilson score interval** for each proportion (Wilson 1927; Newcombe 1998,
+  "Two-sided confidence intervals for the single proportion", method 3)::
+
+      centre = (p + z^2 / 2n) / (1 + z^2 / n)
+      half   = z / (1 + z^2 / n) * sqrt(p (1 - p) / n + z^2 / 4n^2)
+
+* the **team rate** (all groups pooled) and a **two-proportion z-test** of each
+  group against the *rest of the team* (all other groups pooled), with the
+  pooled standard error::
+
+      p_pool = (x1 + x2) / (n1 + n2)
+      z      = (x1/n1 - x2/n2) / sqrt(p_pool (1 - p_pool) (1/n1 + 1/n2))
+      p      = erfc(|z| / sqrt 2)            (two-sided)
+
+* which step is each group's **weakest** and **strongest** relative to the rest
+  of the team: the ranked step furthest below it (lowest negative
+  ``rate - rest_rate``) and the one furthest above it (highest positive). A
+  group with no ranked step below the rest has no weakest step, one with none
+  above it no strongest step: a step level with the rest is not a finding.
+
+Small samples: a step whose denominator is below ``min_n`` (30 by default) for
+the group or for the rest of the team is *not ranked*: it keeps its rate and
+interval but gets no p-value and never counts as significant. A step where
+``x > n`` (a stage larger than the one before it) is not a proportion: its rate
+is reported, its interval and p-value are ``None``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Any
+
+from .._format import fmt_percent, json_number
+from ..errors import FunnelDataError
+from .model import Funnel
+
+__all__ = [
+    "Comparison",
+    "GroupStep",
+    "compare",
+    "normal_cdf",
+    "two_proportion_test",
+    "wilson_interval",
+]
+
+
+def normal_cdf(x: float) -> float:
+    """Standard normal CDF, ``0.5 * erfc(-x / sqrt(2))``.
+
+    >>> round(normal_cdf(1.959963984540054), 6)
+    0.975
+    """
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+def _z_for(confidence: float) -> float:
+    if not (0.0 < confidence < 1.0):
+        msg = f"confidence must be strictly between 0 and 1 (got {confidence!r})"
+        raise FunnelDataError(msg)
+    return NormalDist().inv_cdf(0.5 + confidence / 2.0)
+
+
+def wilson_interval(
+    successes: float, trials: float, confidence: float = 0.95
+) -> tuple[float, float] | None:
+    """Wilson score interval of the proportion ``successes / trials``.
+
+    Returns ``None`` when ``trials`` is 0 or ``successes > trials`` (no
+    proportion to estimate).
+
+    Examples
+    --------
+    Newcombe (1998), Table I, 81 of 263: 0.2553 to 0.3662.
+
+    >>> lo, hi = wilson_interval(81, 263)
+    >>> round(lo, 4), round(hi, 4)
+    (0.2553, 0.3662)
+    """
+    if trials <= 0 or successes > trials or successes < 0:
+        return None
+    z = _z_for(confidence)
+    p = successes / trials
+    denom = 1.0 + z * z / trials
+    centre = (p + z * z / (2.0 * trials)) / denom
+    half = z / denom * math.sqrt(p * (1.0 - p) / trials + z * z / (4.0 * trials * trials))
+    # Clamp float noise: the exact interval always lies in [0, 1] and contains p.
+    return max(0.0, min(centre - half, p)), min(1.0, max(centre + half, p))
+
+
+def two_proportion_test(x1: float, n1: float, x2: float, n2: float) -> float | None:
+    """Two-sided p-value of the pooled two-proportion z-test.
+
+    ``None`` when a denominator is 0, a numerator exceeds its denominator, or
+    both groups are all-success or all-failure (no variance: no evidence either
+    way).
+
+    Examples
+    --------
+    45 of 100 against 30 of 100: pooled p = 0.375, z = 2.191, p = 0.0285.
+
+    >>> round(two_proportion_test(45, 100, 30, 100), 4)
+    0.0285
+    """
+    if n1 <= 0 or n2 <= 0 or x1 > n1 or x2 > n2 or x1 < 0 or x2 < 0:
+        return None
+    pooled = (x1 + x2) / (n1 + n2)
+    var = pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)
+    if var <= 0.0:
+        return None
+    z = (x1 / n1 - x2 / n2) / math.sqrt(var)
+    return math.erfc(abs(z) / math.sqrt(2.0))
+
+
+@dataclass(frozen=True, slots=True)
+class GroupStep:
+    """One group's conversion at one step, set against the rest of the team.
+
+    ``stage_index`` is the stage reached (>= 1); the step is from
+    ``stage_index - 1``. ``rate`` is NaN when ``trials`` is 0.
+    """
+
+    group: str
+    stage_index: int
+    stage: str
+    successes: float
+    trials: float
+    rate: float
+    ci_low: float | None
+    ci_high: float | None
+    team_rate: float
+    rest_rate: float
+    difference: float
+    p_value: float | None
+    ranked: bool
+    significant: bool
+
+    def to_record(self) -> dict[str, Any]:
+        """A JSON-ready dict (``None`` for undefined numbers)."""
+        return {
+            "group": self.group,
+            "stage_index": self.stage_index,
+            "stage": self.stage,
+            "successes": self.successes,
+            "trials": self.trials,
+            "rate": json_number(self.rate),
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "team_rate": json_number(self.team_rate),
+            "rest_rate": json_number(self.rest_rate),
+            "difference": json_number(self.difference),
+            "p_value": self.p_value,
+            "ranked": self.ranked,
+            "significant": self.significant,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Result of :func:`compare`.
+
+    ``steps`` holds one :class:`GroupStep` per (stage >= 1, group), ordered by
+    stage then by group in input order; ``overall`` one per group for the
+    whole funnel (first stage to last, ``stage_index`` = last index).
+    """
+
+    stages: tuple[str, ...]
+    groups: tuple[str, ...]
+    steps: tuple[GroupStep, ...]
+    overall: tuple[GroupStep, ...]
+    confidence: float
+    min_n: int
+
+    def step(self, group: str, stage: str | int) -> GroupStep:
+        """The entry of ``group`` at ``stage`` (a name or an index >= 1)."""
+        index = stage if isinstance(stage, int) else self.stages.index(stage)
+        for s in self.steps:
+            if s.group == group and s.stage_index == index:
+                return s
+        msg = f"no step for group {group!r} at stage {stage!r}"
+        raise KeyError(msg)
+
+    def of(self, group: str) -> tuple[GroupStep, ...]:
+        """All steps of one group, in stage order."""
+        return tuple(s for s in self.steps if s.group == group)
+
+    def ranked(self, group: str) -> bool:
+        """Whether any step of ``group`` has enough data to be ranked (see ``min_n``)."""
+        return any(s.ranked for s in self.of(group))
+
+    def weakest(self, group: str) -> GroupStep | None:
+        """The ranked step where ``group`` falls furthest below the rest of the team.
+
+        Only a step with ``difference < 0`` qualifies, so the step returned
+        always has a p-value. ``None`` when no ranked step is below the rest
+        (for example when everyone converts at 100 %) or when no step has
+        enough data to be ranked (:meth:`ranked` tells the two apart). Ties go
+        to the earliest stage.
+
+        Examples
+        --------
+        >>> a = Funnel.from_counts({"Calls": 100, "Meetings": 50, "Paid": 50})
+        >>> b = Funnel.from_counts({"Calls": 100, "Meetings": 80, "Paid": 80})
+        >>> c = compare({"A": a, "B": b})
+        >>> c.weakest("A").stage, c.weakest("B"), c.strongest("A")  # Paid: 100 % for both
+        ('Meetings', None, None)
+        """
+        below = [s for s in self.of(group) if s.ranked and s.difference < 0]
+        return min(below, key=lambda s: s.difference) if below else None
+
+    def strongest(self, group: str) -> GroupStep | None:
+        """The ranked step where ``group`` is furthest above the rest of the team.
+
+        The mirror of :meth:`weakest`: only a step with ``difference > 0``
+        qualifies; ``None`` when no ranked step is above the rest.
+        """
+        above = [s for s in self.of(group) if s.ranked and s.difference > 0]
+        return max(above, key=lambda s: s.difference) if above else None
+
+    def overall_of(self, group: str) -> GroupStep:
+        """The whole-funnel entry (first stage to last) of ``group``."""
+        return next(s for s in self.overall if s.group == group)
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One JSON-ready dict per (step, group), then the overall rows."""
+        return [s.to_record() for s in (*self.steps, *self.overall)]
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """Strict JSON (no NaN) of stages, groups and every row."""
+        payload = {
+            "stages": list(self.stages),
+            "groups": list(self.groups),
+            "confidence": self.confidence,
+            "min_n": self.min_n,
+            "steps": [s.to_record() for s in self.steps],
+            "overall": [s.to_record() for s in self.overall],
+        }
+        return json.dumps(payload, indent=indent, ensure_ascii=False, allow_nan=False)
+
+    def summary(self) -> str:
+        """One line per group: overall conversion, weakest and strongest step."""
+        lines = []
+        for g in self.groups:
+            o = self.overall_of(g)
+            parts = [f"{g}: overall {fmt_percent(o.rate)} (team {fmt_percent(o.team_rate)})"]
+            steps = (
+                ("weakest", "below", self.weakest(g)),
+                ("strongest", "above", self.strongest(g)),
+            )
+            for label, side, s in steps:
+                if s is None:
+                    why = f"none {side} the rest" if self.ranked(g) else "not enough data"
+                    parts.append(f"{label}: {why}")
+                    continue
+                p = "" if s.p_value is None else f"p={s.p_value:.2g}, "
+                verdict = "significant" if s.significant else "not significant"
+                parts.append(
+                    f"{label}: {s.stage} {fmt_percent(s.rate)} vs rest "
+                    f"{fmt_percent(s.rest_rate)} ({p}{verdict})"
+                )
+            lines.append("; ".join(parts))
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def __repr__(self) -> str:
+        return (
+            f"Comparison(groups={list(self.groups)!r}, stages={len(self.stages)}, "
+            f"confidence={self.confidence}, min_n={self.min_n})"
+        )
+
+    def _repr_html_(self) -> str:
+        head = "<tr><th>stage</th>" + "".join(f"<th>{html.escape(g)}</th>" for g in self.groups)
+        head += "<th>team</th></tr>"
+        body = []
+        for i in range(1, len(self.stages)):
+            cells = []
+            team = math.nan
+            for g in self.groups:
+                s = self.step(g, i)
+                team = s.team_rate
+                mark = " *" if s.significant else ""
+                cells.append(f"<td>{fmt_percent(s.rate)}{mark}</td>")
+            body.append(
+                f"<tr><td>{html.escape(self.stages[i])}</td>{''.join(cells)}"
+                f"<td>{fmt_percent(team)}</td></tr>"
+            )
+        note = (
+            f"<caption>step conversion; * differs from the rest of the team at "
+            f"{self.confidence:.0%} confidence</caption>"
+        )
+        return f'<table class="salesfunnel-compare">{note}{head}{"".join(body)}</table>'
+
+
+def _entry(
+    group: str,
+    index: int,
+    stage: str,
+    x: float,
+    n: float,
+    team_x: float,
+    team_n: float,
+    confidence: float,
+    min_n: int,
+    alpha: float,
+) -> GroupStep:
+    rest_x, rest_n = team_x - x, team_n - n
+    rate = x / n if n > 0 else math.nan
+    rest_rate = rest_x / rest_n if rest_n > 0 else math.nan
+    team_rate = team_x / team_n if team_n > 0 else math.nan
+    ci = wilson_interval(x, n, confidence)
+    proportion = ci is not None and rest_n > 0 and rest_x <= rest_n
+    ranked = proportion and n >= min_n and rest_n >= min_n
+    p_value = two_proportion_test(x, n, rest_x, rest_n) if ranked else None
+    return GroupStep(
+        group=group,
+        stage_index=index,
+        stage=stage,
+        successes=x,
+        trials=n,
+        rate=rate,
+        ci_low=None if ci is None else ci[0],
+        ci_high=None if ci is None else ci[1],
+        team_rate=team_rate,
+        rest_rate=rest_rate,
+        difference=rate - rest_rate,
+        p_value=p_value,
+        ranked=ranked,
+        significant=p_value is not None and p_value < alpha,
+    )
+
+
+def compare(
+    funnels: Mapping[str, Funnel], *, confidence: float = 0.95, min_n: int = 30
+) -> Comparison:
+    """Compare funnels with identical stage names, step by step, with confidence.
+
+    Parameters
+    ----------
+    funnels
+        Group name -> funnel, e.g. one funnel per manager. At least two groups;
+        every funnel must have the same stage names in the same order.
+    confidence
+        Level of the Wilson intervals; a difference is *significant* when its
+        two-sided p-value is below ``1 - confidence``.
+    min_n
+        Smallest denominator (for the group and for the rest of the team) at
+        which a step is ranked and tested.
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    FunnelDataError
+        Fewer than two groups, mismatched stage names, or bad parameters.
+
+    Examples
+    --------
+    >>> a = Funnel.from_counts({"Calls": 400, "Meetings": 80, "Paid": 40})
+    >>> b = Funnel.from_counts({"Calls": 400, "Meetings": 160, "Paid": 60})
+    >>> c = compare({"A": a, "B": b})
+    >>> c.weakest("A").stage, c.weakest("A").significant
+    ('Meetings', True)
+    >>> round(c.step("A", "Meetings").team_rate, 2)
+    0.3
+    """
+    if not isinstance(funnels, Mapping):
+        msg = f"funnels must be a mapping of group name to Funnel (got {type(funnels).__name__})"
+        raise FunnelDataError(msg)
+    if len(funnels) < 2:
+        msg = f"compare needs at least two funnels (got {len(funnels)})"
+        raise FunnelDataError(msg)
+    if isinstance(min_n, bool) or not isinstance(min_n, int) or min_n < 1:
+        msg = f"min_n must be an integer >= 1 (got {min_n!r})"
+        raise FunnelDataError(msg)
+    alpha = 1.0 - confidence
+    _z_for(confidence)  # validates confidence
+    groups = tuple(funnels)
+    for g, f in funnels.items():
+        if not isinstance(f, Funnel):
+            msg = f"funnels[{g!r}] must be a Funnel (got {type(f).__name__})"
+            raise FunnelDataError(msg)
+    names = funnels[groups[0]].names
+    for g in groups[1:]:
+        if funnels[g].names != names:
+            msg = (
+                f"all funnels must have the same stages in the same order; "
+                f"{groups[0]!r} has {list(names)!r} but {g!r} has {list(funnels[g].names)!r}"
+            )
+            raise FunnelDataError(msg)
+
+    steps: list[GroupStep] = []
+    for i in range(1, len(names)):
+        team_x = sum(float(funnels[g].counts[i]) for g in groups)
+        team_n = sum(float(funnels[g].counts[i - 1]) for g in groups)
+        for g in groups:
+            c = funnels[g].counts
+            steps.append(
+                _entry(g, i, names[i], float(c[i]), float(c[i - 1]), team_x, team_n,
+                       confidence, min_n, alpha)
+            )  # fmt: skip
+    last = len(names) - 1
+    team_x = sum(float(funnels[g].counts[last]) for g in groups)
+    team_n = sum(float(funnels[g].counts[0]) for g in groups)
+    overall = tuple(
+        _entry(g, last, names[last], float(funnels[g].counts[last]), float(funnels[g].counts[0]),
+               team_x, team_n, confidence, min_n, alpha)
+        for g in groups
+    )  # fmt: skip
+    return Comparison(names, groups, tuple(steps), overall, confidence, min_n)

@@ -1,0 +1,300 @@
+"""DealLog constructors, validation at the boundary, wide form, receivables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from salesfunnel import (
+    DealLog,
+    FunnelDataError,
+    Pipeline,
+    active_funnel,
+    closed_funnel,
+    receivables_aging,
+    stage_durations,
+    time_to_close,
+)
+
+P = Pipeline(["Call", "Offer"], won="Won", lost="Lost")
+RECORDS = [
+    {"deal": "A", "stage": "Call", "time": "2024-01-01", "owner": "ann", "amount": None},
+    {"deal": "A", "stage": "Won", "time": "2024-01-05T12:00:00", "owner": "ann", "amount": 10},
+    {"deal": "B", "stage": "Call", "time": "2024-01-02", "owner": "bob", "amount": None},
+    {"deal": "B", "stage": "Offer", "time": "2024-01-03", "owner": "bob", "amount": 7.5},
+]
+
+
+def test_unknown_label_names_row_and_column_or_is_dropped_and_counted() -> None:
+    bad = [*RECORDS, {"deal": "C", "stage": "Demo", "time": "2024-01-04"}]
+    with pytest.raises(FunnelDataError, match=r"row 4, column 'stage': unknown label 'Demo'"):
+        DealLog.from_records(bad, P)
+    log = DealLog.from_records(bad, P, drop_unknown=True)
+    assert log.dropped == 1
+    assert len(log) == 4
+    assert "dropped=1" in repr(log)
+
+
+def test_unparsable_and_missing_timestamps_and_ids() -> None:
+    bad = [*RECORDS[:2], {"deal": "C", "stage": "Call", "time": "31/01/2024"}]
+    with pytest.raises(FunnelDataError, match=r"row 2, column 'time': unparsable timestamp"):
+        DealLog.from_records(bad, P)
+    bad = [*RECORDS[:2], {"deal": "C", "stage": "Call", "time": ""}]
+    with pytest.raises(FunnelDataError, match=r"row 2, column 'time': missing timestamp"):
+        DealLog.from_records(bad, P)
+    bad = [*RECORDS[:2], {"deal": None, "stage": "Call", "time": "2024-01-01"}]
+    with pytest.raises(FunnelDataError, match=r"row 2, column 'deal': missing deal id"):
+        DealLog.from_records(bad, P)
+    bad = [*RECORDS[:1], {"deal": "C", "stage": "Won", "time": "2024-01-03", "amount": "-5"}]
+    with pytest.raises(FunnelDataError, match=r"row 1, column 'amount'"):
+        DealLog.from_records(bad, P, amount="amount")
+
+
+def test_csv_errors_name_the_file_line(tmp_path: Path) -> None:
+    path = tmp_path / "log.csv"
+    path.write_text("deal,stage,time\nA,Call,2024-01-01\nA,Won,not a date\n", encoding="utf-8")
+    with pytest.raises(FunnelDataError, match=r"line 3, column 'time'"):
+        DealLog.from_csv(path, P)
+    path.write_text("id,label,at\nA,Call,2024-01-01\nA,Won,2024-01-04\n", encoding="utf-8")
+    log = DealLog.from_csv(path, P, deal="id", stage="label", time="at")
+    assert closed_funnel(log).won == 1
+    with pytest.raises(FunnelDataError, match="no column 'deal'"):
+        DealLog.from_csv(path, P)
+
+
+def test_columns_accept_integer_codes_and_check_their_range() -> None:
+    cols = {
+        "deal": np.array([5, 5, 9]),
+        "stage": np.array([0, 2, 1]),
+        "time": np.array(["2024-01-01", "2024-01-02", "2024-01-03"], dtype="datetime64[s]"),
+    }
+    log = DealLog.from_columns(cols, P)
+    assert log.deal_ids.tolist() == [5, 9]
+    assert [P.labels[c] for c in log.code] == ["Call", "Won", "Offer"]
+    cols["stage"] = np.array([0, 7, 1])
+    with pytest.raises(FunnelDataError, match=r"row 1, column 'stage': label code 7"):
+        DealLog.from_columns(cols, P)
+    with pytest.raises(FunnelDataError, match="equal lengths"):
+        DealLog.from_columns({**cols, "deal": np.array([1])}, P)
+
+
+def test_time_keeps_second_resolution_and_timezones_become_utc() -> None:
+    tz = dt.timezone(dt.timedelta(hours=3))
+    recs = [
+        {"deal": 1, "stage": "Call", "time": dt.datetime(2024, 1, 1, 3, 0, tzinfo=tz)},
+        {"deal": 1, "stage": "Won", "time": dt.date(2024, 1, 2)},
+    ]
+    log = DealLog.from_records(recs, P)
+    assert str(log.time[0]) == "2024-01-01T00:00:00"
+    assert stage_durations(log).cycle.median_days == 1.0
+
+
+def test_dataframe_constructors_agree_with_records() -> None:
+    ref = closed_funnel(DealLog.from_records(RECORDS, P, owner="owner", amount="amount"))
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(RECORDS)
+    frame["time"] = pd.to_datetime(frame["time"], format="ISO8601")
+    log = DealLog.from_pandas(frame, P, owner="owner", amount="amount")
+    assert closed_funnel(log).to_json() == ref.to_json()
+    pl = pytest.importorskip("polars")
+    log = DealLog.from_polars(pl.from_pandas(frame), P, owner="owner", amount="amount")
+    assert closed_funnel(log).to_json() == ref.to_json()
+    pa = pytest.importorskip("pyarrow")
+    log = DealLog.from_arrow(pa.Table.from_pandas(frame), P, owner="owner", amount="amount")
+    assert closed_funnel(log).to_json() == ref.to_json()
+    assert list(ref.to_pandas().columns)[:2] == ["stage", "deals"]
+
+
+def test_core_import_does_not_import_optional_packages() -> None:
+    code = (
+        "import sys, salesfunnel; "
+        "bad = [m for m in ('pandas', 'polars', 'pyarrow', 'duckdb') if m in sys.modules]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    done = subprocess.run(
+        [sys.executable, "-c", code], env={"PYTHONPATH": src}, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+# -- wide form ------------------------------------------------------------------------
+W = Pipeline(["Lead", "Meeting", "Offer"], won="Won", lost="Lost")
+WIDE = {
+    "deal": "id",
+    "stage_dates": {"Lead": "lead", "Meeting": "meet", "Offer": "offer"},
+    "outcome": "status",
+    "outcome_date": "closed",
+}
+
+
+def wide_row(i: str, lead: str, meet: str, offer: str, status: str, closed: str) -> dict[str, str]:
+    return {"id": i, "lead": lead, "meet": meet, "offer": offer, "status": status, "closed": closed}
+
+
+def test_wide_blank_stage_date_counts_as_reached_with_unknown_time() -> None:
+    rows = [
+        wide_row("1", "2024-01-01", "", "2024-01-05", "Won", "2024-01-09"),
+        wide_row("2", "2024-01-02", "2024-01-04", "", "Lost", "2024-01-06"),
+        wide_row("3", "2024-01-03", "", "", "Meeting", ""),
+    ]
+    log = DealLog.from_wide(rows, W, **WIDE)  # type: ignore[arg-type]
+    classic = closed_funnel(log, mode="classic")
+    # Deal 1 has a blank Meeting cell but a dated Offer: classic mode counts only
+    # what the export records, cumulative mode counts the skipped stage as passed.
+    assert classic.funnel.counts.tolist() == [2, 1, 1, 1]
+    assert closed_funnel(log).funnel.counts.tolist() == [2, 2, 1, 1]
+    # Deal 3 is open at Meeting with no date: reached, time unknown.
+    af = active_funnel(log)
+    assert af.funnel.counts.tolist() == [0, 1, 0]
+    snap = active_funnel(log, as_of="2024-01-10")
+    assert snap.unknown_time_deals == 1
+    assert snap.started == 2
+    # Deal 3's Meeting lies after its 01-03 lead date: before 01-03 it is surely not there.
+    early = active_funnel(log, as_of="2024-01-02T12:00")
+    assert early.unknown_time_deals == 0
+    assert early.funnel.counts.tolist() == [2, 0, 0]
+    ttc = time_to_close(log, as_of="2024-01-10")
+    assert ttc.unknown_time == 1
+
+
+def test_wide_undated_outcome_makes_cycle_time_unknown_but_counts() -> None:
+    rows = [
+        wide_row("1", "2024-01-01", "2024-01-02", "", "Won", ""),
+        wide_row("2", "2024-01-01", "", "", "Lost", "2024-01-03"),
+    ]
+    log = DealLog.from_wide(rows, W, **WIDE)  # type: ignore[arg-type]
+    cf = closed_funnel(log)
+    assert (cf.won, cf.lost) == (1, 1)
+    assert cf.cycle.count == 1
+    assert cf.cycle.unknown == 1
+    assert cf.durations.stage("Meeting").unknown == 1
+    # With a period the undated win cannot be placed: left out and reported.
+    cf = closed_funnel(log, start="2024-01-01", end="2024-02-01")
+    assert (cf.won, cf.lost, cf.unknown_time_deals) == (0, 1, 1)
+
+
+def test_wide_errors_name_rows_and_columns() -> None:
+    rows = [
+        wide_row("1", "2024-01-01", "", "", "Lead", ""),
+        wide_row("1", "2024-01-01", "", "", "Lead", ""),
+    ]
+    with pytest.raises(FunnelDataError, match=r"row 1, column 'id': duplicate deal id '1'.*row 0"):
+        DealLog.from_wide(rows, W, **WIDE)  # type: ignore[arg-type]
+    rows = [wide_row("1", "2024-01-05", "2024-01-02", "", "", "")]
+    with pytest.raises(FunnelDataError, match=r"row 0, column 'meet'.*before"):
+        DealLog.from_wide(rows, W, **WIDE)  # type: ignore[arg-type]
+    rows = [wide_row("1", "2024-01-01", "", "2024-01-03", "Meeting", "")]
+    with pytest.raises(FunnelDataError, match=r"row 0, column 'offer'.*open at 'Meeting'"):
+        DealLog.from_wide(rows, W, **WIDE)  # type: ignore[arg-type]
+    rows = [wide_row("1", "2024-01-01", "", "", "Paused", ""), wide_row("2", "", "", "", "", "")]
+    with pytest.raises(FunnelDataError, match=r"row 0, column 'status': unknown label 'Paused'"):
+        DealLog.from_wide(rows, W, **WIDE)  # type: ignore[arg-type]
+    log = DealLog.from_wide(rows, W, drop_unknown=True, **WIDE)  # type: ignore[arg-type]
+    assert log.dropped == 1
+    # A row with nothing at all sits at the first stage, time unknown.
+    assert active_funnel(log).funnel.counts.tolist() == [1, 0, 0]
+
+
+def test_wide_reads_a_csv_path(tmp_path: Path) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_text(
+        "id,lead,meet,offer,status,closed\n1,2024-01-01,,,Won,2024-01-04\n2,2024-01-01,,,Lost,bad\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(FunnelDataError, match=r"line 3, column 'closed'"):
+        DealLog.from_wide(path, W, **WIDE)  # type: ignore[arg-type]
+
+
+# -- receivables ------------------------------------------------------------------------
+def test_receivables_buckets_at_their_boundaries() -> None:
+    as_of = dt.date(2024, 6, 30)
+    overdue_days = [0, 1, 30, 31, 60, 61, 90, 91, -5]
+    invoices = [
+        {"customer": f"c{d}", "amount": 100 + d, "due": as_of - dt.timedelta(days=d)}
+        for d in overdue_days
+    ]
+    aging = receivables_aging(invoices, as_of)
+    assert aging.buckets.to_records() == [
+        {"bucket": "current", "invoices": 2, "outstanding": 100.0 + 95.0},
+        {"bucket": "1-30", "invoices": 2, "outstanding": 101.0 + 130.0},
+        {"bucket": "31-60", "invoices": 2, "outstanding": 131.0 + 160.0},
+        {"bucket": "61-90", "invoices": 2, "outstanding": 161.0 + 190.0},
+        {"bucket": "90+", "invoices": 1, "outstanding": 191.0},
+    ]
+    assert aging.invoices.column("key")[0] == "c91"
+    json.loads(aging.to_json())
+
+
+def test_receivables_count_only_payments_made_by_as_of() -> None:
+    invoices = [
+        {
+            "customer": "a",
+            "amount": 100,
+            "due": "2024-01-01",
+            "paid": 100,
+            "paid_date": "2024-02-01",
+        },
+        {"customer": "b", "amount": 100, "due": "2024-01-01", "paid": 40, "paid_date": ""},
+        {
+            "customer": "c",
+            "amount": 100,
+            "due": "2024-01-01",
+            "paid": 100,
+            "paid_date": "2024-01-10",
+        },
+    ]
+    aging = receivables_aging(invoices, "2024-01-15")
+    # a: paid after as_of -> 100 outstanding; b: 60; c: settled.
+    assert aging.invoices.column("outstanding") == [100.0, 60.0]
+    assert (aging.settled, aging.total, aging.overdue) == (1, 160.0, 160.0)
+    with pytest.raises(FunnelDataError, match=r"row 0, column 'due'"):
+        receivables_aging([{"customer": "x", "amount": 1, "due": "soon"}], "2024-01-15")
+    with pytest.raises(FunnelDataError, match=r"row 0, column 'amount'"):
+        receivables_aging([{"customer": "x", "amount": -1, "due": "2024-01-01"}], "2024-01-15")
+
+
+def test_big_log_fast_paths_leave_the_callers_arrays_alone() -> None:
+    deal = np.array([10, 10, 12])
+    code = np.array([0, 2, 0], dtype=np.int8)
+    owner = np.array([0, 0, 1], dtype=np.int16)
+    time = np.array(["2024-01-01", "2024-01-03", "2024-01-02"], dtype="datetime64[s]")
+    cols = {"deal": deal, "stage": code, "time": time, "owner": owner}
+    log = DealLog.from_columns(cols, P, owner="owner")
+    assert code.flags.writeable
+    assert owner.flags.writeable
+    assert time.flags.writeable
+    assert not log.code.flags.writeable
+    assert log.owners == ("0", "1")
+    assert log.deal_ids.tolist() == [10, 12]
+    assert log.deal is not deal  # a read-only view of the caller's ids, not a copy
+    assert np.shares_memory(log.deal, deal)
+    assert closed_funnel(log, by="owner")["0"].funnel["Won"].data.tolist() == [10]
+
+
+def test_deals_left_out_for_unknown_times_are_counted_per_owner() -> None:
+    rows = [
+        {**wide_row("1", "2024-01-01", "", "", "Won", ""), "who": "ann"},
+        {**wide_row("2", "", "", "", "Meeting", ""), "who": "bob"},
+        {**wide_row("3", "2024-01-02", "", "", "Lost", "2024-01-05"), "who": "bob"},
+    ]
+    log = DealLog.from_wide(rows, W, owner="who", **WIDE)  # type: ignore[arg-type]
+    team = active_funnel(log, as_of="2024-01-10")
+    per_owner = active_funnel(log, as_of="2024-01-10", by="owner")
+    # Deal 1's win and deal 2's Meeting have no date: neither can be placed at 01-10.
+    assert team.unknown_time_deals == 2
+    assert {o: r.unknown_time_deals for o, r in per_owner.items()} == {"ann": 1, "bob": 1}
+    assert per_owner["bob"].lost == 1
+    closed = closed_funnel(log, start="2024-01-01", by="owner")
+    # Deal 1 won at an unknown time after its 01-01 lead: surely after start, so it counts.
+    assert (closed["ann"].won, closed["ann"].unknown_time_deals) == (1, 0)
+    assert (closed["bob"].lost, closed["bob"].unknown_time_deals) == (1, 0)
+    ttc = time_to_close(log, as_of="2024-01-10", by="owner")
+    assert ttc["ann"].unknown_time == 1  # its undated win may fall after 01-10
+    assert ttc["bob"].unknown_time == 1  # deal 2 cannot be placed
