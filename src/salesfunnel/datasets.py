@@ -114,6 +114,40 @@ def synthetic_crm(
     >>> bool((synthetic_crm(50, seed=1)["timestamp"] == cols["timestamp"]).all())
     True
     """
+    t0, t1 = _check(n_deals, owners, start, end)
+    rng = np.random.default_rng(seed)
+    names = _OWNER_NAMES[:owners]
+    advance = _advance_probabilities(owners)
+    span_s = float((t1 - t0) / np.timedelta64(1, "s"))
+
+    ids: list[str] = []
+    stages: list[str] = []
+    times: list[np.datetime64] = []
+    owner_col: list[str] = []
+    amounts: list[float] = []
+    width = len(str(n_deals))
+    for d in range(n_deals):
+        deal_id = f"D{d + 1:0{width}d}"
+        k = int(rng.integers(owners))
+        amount = float(np.round(rng.lognormal(mean=8.0, sigma=0.7), 2))
+        t = t0 + np.timedelta64(int(rng.uniform(0, span_s)), "s")
+        for label, when in _walk(rng, advance[k], t, t1):
+            ids.append(deal_id)
+            stages.append(label)
+            times.append(when)
+            owner_col.append(names[k])
+            amounts.append(amount)
+    return {
+        "deal_id": np.array(ids),
+        "stage": np.array(stages),
+        "timestamp": np.array(times, dtype="datetime64[s]"),
+        "owner": np.array(owner_col),
+        "amount": np.array(amounts, dtype=np.float64),
+    }
+
+
+def _check(n_deals: int, owners: int, start: str, end: str) -> tuple[np.datetime64, np.datetime64]:
+    """Validate :func:`synthetic_crm`'s arguments; the history's first and last second."""
     if isinstance(n_deals, bool) or not isinstance(n_deals, int) or n_deals < 1:
         msg = f"n_deals must be an integer >= 1 (got {n_deals!r})"
         raise FunnelDataError(msg)
@@ -129,63 +163,51 @@ def synthetic_crm(
     if t1 <= t0:
         msg = f"end must be after start (got start={start!r}, end={end!r})"
         raise FunnelDataError(msg)
+    return t0, t1
 
-    rng = np.random.default_rng(seed)
-    names = _OWNER_NAMES[:owners]
-    n_steps = len(CRM_STAGES)  # the last step is Negotiation -> Won
+
+_N_STEPS = len(CRM_STAGES)  # the last step is Negotiation -> Won
+_MEDIAN_DAYS = np.array([3.0, 6.0, 8.0, 10.0, 12.0])  # time in each stage
+
+
+def _advance_probabilities(owners: int) -> npt.NDArray[np.float64]:
+    """Per owner and stage, the chance of moving on: every owner has one weak step."""
     base = np.array([0.72, 0.66, 0.72, 0.62, 0.66])
     advance = np.tile(base, (owners, 1))
     for k in range(owners):
-        advance[k, k % n_steps] *= 0.6  # every owner has one weak step
+        advance[k, k % _N_STEPS] *= 0.6
         advance[k] *= 1.0 + 0.08 * (k % 3 - 1)
-    advance = np.clip(advance, 0.05, 0.95)
-    median_days = np.array([3.0, 6.0, 8.0, 10.0, 12.0])
-    span_s = float((t1 - t0) / np.timedelta64(1, "s"))
+    clipped: npt.NDArray[np.float64] = np.clip(advance, 0.05, 0.95)
+    return clipped
 
-    ids: list[str] = []
-    stages: list[str] = []
-    times: list[np.datetime64] = []
-    owner_col: list[str] = []
-    amounts: list[float] = []
-    width = len(str(n_deals))
-    for d in range(n_deals):
-        deal_id = f"D{d + 1:0{width}d}"
-        k = int(rng.integers(owners))
-        amount = float(np.round(rng.lognormal(mean=8.0, sigma=0.7), 2))
-        t = t0 + np.timedelta64(int(rng.uniform(0, span_s)), "s")
-        events: list[tuple[str, np.datetime64]] = [(CRM_STAGES[0], t)]
-        s = 0
-        while True:
-            t = t + np.timedelta64(int(rng.lognormal(np.log(median_days[s]), 0.6) * 86400), "s")
-            if t > t1:
-                break  # still open at the end of the history
-            u = rng.random()
-            if u < advance[k, s]:
-                if s == n_steps - 1:
-                    events.append((CRM_OUTCOMES["won"], t))
-                    break
-                jump = 2 if (s < n_steps - 2 and rng.random() < 0.04) else 1  # skipped stage
-                s += jump
-                events.append((CRM_STAGES[s], t))
-            elif s > 1 and rng.random() < 0.05:
-                s -= 1  # the customer asked to go back one step
-                events.append((CRM_STAGES[s], t))
-            elif rng.random() < 0.12:
-                events.append((CRM_OUTCOMES["frozen"], t))
-                break
-            else:
-                events.append((CRM_OUTCOMES["lost"], t))
-                break
-        for label, when in events:
-            ids.append(deal_id)
-            stages.append(label)
-            times.append(when)
-            owner_col.append(names[k])
-            amounts.append(amount)
-    return {
-        "deal_id": np.array(ids),
-        "stage": np.array(stages),
-        "timestamp": np.array(times, dtype="datetime64[s]"),
-        "owner": np.array(owner_col),
-        "amount": np.array(amounts, dtype=np.float64),
-    }
+
+def _walk(
+    rng: np.random.Generator,
+    advance: npt.NDArray[np.float64],
+    t: np.datetime64,
+    t1: np.datetime64,
+) -> list[tuple[str, np.datetime64]]:
+    """One deal's events from its first stage at ``t`` until an outcome or the end ``t1``."""
+    events: list[tuple[str, np.datetime64]] = [(CRM_STAGES[0], t)]
+    s = 0
+    while True:
+        t = t + np.timedelta64(int(rng.lognormal(np.log(_MEDIAN_DAYS[s]), 0.6) * 86400), "s")
+        if t > t1:
+            return events  # still open at the end of the history
+        u = rng.random()
+        if u < advance[s]:
+            if s == _N_STEPS - 1:
+                events.append((CRM_OUTCOMES["won"], t))
+                return events
+            jump = 2 if (s < _N_STEPS - 2 and rng.random() < 0.04) else 1  # skipped stage
+            s += jump
+            events.append((CRM_STAGES[s], t))
+        elif s > 1 and rng.random() < 0.05:
+            s -= 1  # the customer asked to go back one step
+            events.append((CRM_STAGES[s], t))
+        elif rng.random() < 0.12:
+            events.append((CRM_OUTCOMES["frozen"], t))
+            return events
+        else:
+            events.append((CRM_OUTCOMES["lost"], t))
+            return events
