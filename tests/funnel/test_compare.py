@@ -262,3 +262,13 @@ def test_ranked_tells_no_finding_from_too_little_data() -> None:
     )
     assert level.ranked("a") is True
     assert level.weakest("a") is None
+
+
+def test_fractional_counts_are_refused_by_name() -> None:
+    # A two-proportion test counts successes out of trials: 5.5 of 10 is not a count.
+    funnels = {
+        "x": Funnel.from_counts({"A": 10, "B": 5.5}),
+        "y": Funnel.from_counts({"A": 10, "B": 1}),
+    }
+    with pytest.raises(FunnelDataError, match=r"whole-number counts; stage 'B' of 'x' has 5\.5"):
+        compare(funnels)

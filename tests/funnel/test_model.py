@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from salesfunnel import Funnel, FunnelDataError, SalesFunnelError, Stage
+from salesfunnel import Funnel, FunnelDataError, SalesFunnelError, Stage, overall_conversion
 
 from strategies import funnels
 
@@ -114,3 +114,18 @@ def test_invalid_inputs_always_raise_funnel_data_error(values: list[object]) -> 
     else:
         with pytest.raises(FunnelDataError):
             Funnel.from_counts(pairs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("count", [2**53 + 1, np.uint64(2**63 + 5), 10**30])
+def test_integer_counts_a_float_cannot_hold_exactly_are_refused(count: object) -> None:
+    # 10**17 + 1 and 10**17 are one float: the conversion would print 100 % for a real drop.
+    with pytest.raises(FunnelDataError, match=r"count of stage 'A' is above 2\*\*53") as info:
+        Funnel.from_counts({"A": count, "B": 1})
+    assert info.value.column == "count"
+
+
+def test_the_largest_exact_integer_count_is_kept_exactly() -> None:
+    f = Funnel.from_counts({"A": 2**53, "B": 2**53 - 1})
+    assert int(f["A"].count) == 2**53
+    assert int(f["B"].count) == 2**53 - 1
+    assert overall_conversion(f) < 1.0

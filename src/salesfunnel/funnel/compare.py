@@ -393,6 +393,15 @@ def compare(
         if not isinstance(f, Funnel):
             msg = f"funnels[{g!r}] must be a Funnel (got {type(f).__name__})"
             raise FunnelDataError(msg)
+    for g, f in funnels.items():
+        fractional = [s.name for s in f.stages if not float(s.count).is_integer()]
+        if fractional:
+            # The tests and intervals below count successes out of trials.
+            msg = (
+                f"compare needs whole-number counts; stage {fractional[0]!r} of {g!r} has "
+                f"{f[fractional[0]].count!r}"
+            )
+            raise FunnelDataError(msg, column="count", value=f[fractional[0]].count)
     names = funnels[groups[0]].names
     for g in groups[1:]:
         if funnels[g].names != names:

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 __all__ = ["Funnel", "Stage"]
 
 
+_EXACT_INT = 2**53
+
+
 def _check_real(value: object, what: str, field: str, *, allow_none: bool = False) -> float | None:
     """Return ``value`` as a finite float >= 0, or raise naming ``what`` (the ``field``)."""
     if value is None and allow_none:
@@ -73,6 +76,14 @@ class Stage:
             msg = f"stage name must be a non-empty string (got {self.name!r})"
             raise FunnelDataError(msg, column="name", value=self.name)
         count = _check_real(self.count, f"count of stage {self.name!r}", "count")
+        if isinstance(self.count, numbers.Integral) and int(self.count) > _EXACT_INT:
+            # Counts are stored as float: above 2**53 neighbouring integers share one
+            # float, so conversions computed from them would be silently rounded.
+            msg = (
+                f"count of stage {self.name!r} is above 2**53 = {_EXACT_INT:,}, the largest "
+                f"integer a float holds exactly (got {int(self.count)})"
+            )
+            raise FunnelDataError(msg, column="count", value=self.count)
         amount = _check_real(
             self.amount, f"amount of stage {self.name!r}", "amount", allow_none=True
         )
