@@ -85,3 +85,17 @@ def test_forward_application_reaches_target(target: int, step_rates: list[float]
     for i, r in enumerate(step_rates):
         assert plan.needed[i] * r >= plan.needed[i + 1] * (1 - 1e-9)
     assert plan.needed[-1] >= target
+
+
+@pytest.mark.parametrize(("target", "rates"), [(1e308, [0.05]), (1, [1e-200, 1e-200])])
+def test_a_plan_beyond_what_a_float_counts_is_refused_not_overflowed(
+    target: float, rates: list[float]
+) -> None:
+    with pytest.raises(FunnelDataError, match="more entries at stage 'stage 0' than a float"):
+        leads_needed(target, rates)
+
+
+def test_swapped_arguments_are_named() -> None:
+    f = Funnel.from_counts({"Calls": 200, "Paid": 10})
+    with pytest.raises(FunnelDataError, match=r"leads_needed\(target, funnel\)"):
+        leads_needed(f, 10)  # type: ignore[arg-type]

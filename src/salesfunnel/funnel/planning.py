@@ -162,6 +162,12 @@ def leads_needed(
     >>> leads_needed(25, f).needed
     (500, 100, 25)
     """
+    if isinstance(target, Funnel):
+        msg = (
+            "leads_needed takes the target first, then the funnel or rates: "
+            "leads_needed(target, funnel) (got a Funnel as target)"
+        )
+        raise FunnelDataError(msg)
     target = _check_positive(target, "target")
     if isinstance(rates, Funnel):
         step = step_conversion(rates)[1:]
@@ -190,8 +196,18 @@ def leads_needed(
                 )
                 raise FunnelDataError(msg)
     needed = [_ceil(target)]
-    for r in reversed(rate_list):
-        needed.append(_ceil(needed[-1] / r))
+    for i, r in zip(range(len(rate_list), 0, -1), reversed(rate_list), strict=True):
+        try:
+            need = needed[-1] / r
+        except OverflowError:
+            need = math.inf
+        if not math.isfinite(need):
+            msg = (
+                f"the plan needs more entries at stage {stage_names[i - 1]!r} than a float "
+                f"can count (target {target!r}, step rate {r!r})"
+            )
+            raise FunnelDataError(msg, value=target)
+        needed.append(_ceil(need))
     needed.reverse()
     return LeadsPlan(tuple(stage_names), tuple(needed), tuple(rate_list), target)
 
