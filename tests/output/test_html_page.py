@@ -48,8 +48,9 @@ def _page() -> str:
     return page("t", body, stages, deals)
 
 
-def test_escape_drops_control_characters_and_quotes() -> None:
-    assert escape('<script>"x"\x00\x07]]>') == "&lt;script&gt;&quot;x&quot;]]&gt;"
+def test_escape_replaces_control_characters_and_escapes_quotes() -> None:
+    # one rule for every output: a control character becomes U+FFFD (it was dropped here)
+    assert escape('<script>"x"\x00\x07]]>') == "&lt;script&gt;&quot;x&quot;\ufffd\ufffd]]&gt;"
 
 
 def test_json_script_cannot_be_closed_by_data() -> None:
