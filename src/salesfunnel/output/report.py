@@ -315,7 +315,17 @@ def build_report(
         "&lt; end). Undefined rates are shown as \u2014.</p>",
     ]
     records = a.deal_records()
-    deals = {k: records[k] for k in sorted(charts.referenced) if k in records}
+    # Owner and status are shown as text in the deals panel: the one rule applies (ids stay
+    # exact, as they key the data; each is shown alone in its table cell).
+    deals = {
+        k: {
+            **records[k],
+            "owner": clean_text(records[k]["owner"]),
+            "status": clean_text(records[k]["status"]),
+        }
+        for k in sorted(charts.referenced)
+        if k in records
+    }
     return page(title, "".join(parts), charts.stage_deals, deals, css=_REPORT_CSS)
 
 

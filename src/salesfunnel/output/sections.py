@@ -17,6 +17,7 @@ from ..funnel.model import Funnel
 from .html import escape, table
 
 __all__ = [
+    "MAX_MONTHS",
     "active_table",
     "cards",
     "closed_table",
@@ -270,10 +271,22 @@ def _bars_svg(values: Sequence[float], labels: Sequence[str], vmax: float, *, ax
     return "".join(parts)
 
 
-def monthly_section(a: Analysis) -> str:
+MAX_MONTHS = 120
+"""Most months the monthly-volume section draws (ten years of bars).
+
+A log whose wins span more (one typo year, ``0224-05-01`` among rows of 2024,
+spans 1,800 years) shows the busiest window of at most this many months,
+trimmed to its first and last month with a win, and names the months with
+wins left out in a note above the table.
+"""
+
+_Series = dict[str, dict[str, tuple[float, int]]]
+
+
+def _monthly_series(a: Analysis) -> tuple[list[str], _Series, bool]:
+    """The months, (value, won deals) per owner ("team" without owners) and month, and
+    whether the value is the won amount (else the won deal count)."""
     t = a.monthly.table
-    if not t.rows:
-        return '<p class="note">No deal was won in the period.</p>'
     cols = t.columns
     i_month, i_deals, i_amount = (
         cols.index("month"),
@@ -285,7 +298,7 @@ def monthly_section(a: Analysis) -> str:
     )
     measure = i_amount if has_amount else i_deals
     months = sorted({str(r[i_month]) for r in t.rows})
-    series: dict[str, dict[str, tuple[float, int]]] = {}
+    series: _Series = {}
     for r in t.rows:
         who = str(r[0]) if "owner" in cols else "team"
         value = r[measure]
@@ -295,6 +308,49 @@ def monthly_section(a: Analysis) -> str:
             v,
             int(deals) if isinstance(deals, int) else 0,
         )
+    return months, series, has_amount
+
+
+def _busiest_window(months: Sequence[str], deals: Sequence[int], limit: int) -> tuple[int, int]:
+    """``(lo, hi)``: the slice of at most ``limit`` months holding the most won deals
+    (the earliest on ties), trimmed to its first and last month with a win."""
+    if len(months) <= limit:
+        return 0, len(months)
+    sums = [0]
+    for d in deals:
+        sums.append(sums[-1] + d)
+    best = max(range(len(months) - limit + 1), key=lambda k: (sums[k + limit] - sums[k], -k))
+    busy = [k for k in range(best, best + limit) if deals[k]] or [best]
+    return busy[0], busy[-1] + 1
+
+
+def _left_out_note(months: Sequence[str], deals: Sequence[int], lo: int, hi: int) -> str:
+    """A note naming the months with wins outside the drawn window (empty if none)."""
+    if lo == 0 and hi == len(months):
+        return ""
+    out = [
+        (m, d) for k, (m, d) in enumerate(zip(months, deals, strict=True)) if d and not lo <= k < hi
+    ]
+    n = sum(d for _, d in out)
+    named = ", ".join(f"{m} ({d})" for m, d in out[:5])
+    more = f" and {len(out) - 5} more months" if len(out) > 5 else ""
+    text = (
+        f"The wins span {fmt_number(len(months))} months, more than the {MAX_MONTHS} this "
+        f"section draws: it shows {months[lo]} to {months[hi - 1]}. Left out: "
+        f"{fmt_number(n)} won deal{'' if n == 1 else 's'}, in {named}{more}. "
+        "Check these dates for typos."
+    )
+    return f'<p class="note outliers">{escape(text)}</p>'
+
+
+def monthly_section(a: Analysis) -> str:
+    if not a.monthly.table.rows:
+        return '<p class="note">No deal was won in the period.</p>'
+    all_months, series, has_amount = _monthly_series(a)
+    won = [sum(series[o].get(m, (0.0, 0))[1] for o in series) for m in all_months]
+    lo, hi = _busiest_window(all_months, won, MAX_MONTHS)
+    note = _left_out_note(all_months, won, lo, hi)
+    months = all_months[lo:hi]
     owners = [o for o in series if o != "team"]
     team = {
         m: (
@@ -303,7 +359,8 @@ def monthly_section(a: Analysis) -> str:
         )
         for m in months
     }
-    shared = max((v for o in owners for v, _ in series[o].values()), default=0.0)
+    shown = set(months)
+    shared = max((v for o in owners for m, (v, _) in series[o].items() if m in shown), default=0.0)
     what = "won amount" if has_amount else "won deals"
     rows_html = []
 
@@ -334,7 +391,7 @@ def monthly_section(a: Analysis) -> str:
         "the team row has its own. Hover a bar for its value."
     )
     return (
-        f'<table class="volume"><caption>{escape(caption)}</caption><thead>{head}</thead>'
+        f'{note}<table class="volume"><caption>{escape(caption)}</caption><thead>{head}</thead>'
         f"<tbody>{''.join(rows_html)}</tbody></table>"
     )
 
