@@ -189,6 +189,7 @@ class Analysis:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
 
 
+# Over 80 lines only with its docstring (every option documented); the code is 45.
 def analyze(
     log: DealLog,
     pipeline: Pipeline | None = None,
