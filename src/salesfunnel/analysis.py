@@ -59,10 +59,7 @@ def _iso_text(value: Instant) -> str | None:
     except ValueError as exc:
         msg = f"unparsable timestamp {value!r} ({exc})"
         raise FunnelDataError(msg) from None
-    if t is None:
-        return None
-    text = str(t)
-    return text[:-9] if text.endswith("T00:00:00") else text.replace("T", " ")
+    return None if t is None else when_text(str(t))
 
 
 def when_text(text: str | None) -> str:
