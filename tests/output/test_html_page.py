@@ -142,3 +142,12 @@ def test_deals_panel_sorts_by_column_and_marks_the_stage(tmp_path: Path) -> None
         assert pg.locator(".sf-selected").count() == 1
         pg.click("#sf-deals-close")
         assert pg.locator(".sf-selected").count() == 0
+
+
+def test_json_script_keeps_a_lone_surrogate_as_an_escape() -> None:
+    # json.dumps(ensure_ascii=False) kept it raw: the page could not be written as UTF-8
+    block = json_script("x", {"deal\ud800": ["id\udfff"]})
+    block.encode("utf-8")
+    assert "\\ud800" in block
+    inner = block[block.index(">") + 1 : block.rindex("</script>")]
+    assert json.loads(inner) == {"deal\ud800": ["id\udfff"]}
