@@ -11,7 +11,7 @@ import unicodedata
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salesfunnel import Funnel, FunnelChart
@@ -112,3 +112,16 @@ def test_bidi_override_in_a_stage_name_is_closed_in_svg_and_image_map() -> None:
         assert not any(ch in out for ch in BIDI)
         assert "Call\ufffd" in out
     ET.fromstring(svg.encode())  # still one well-formed document
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(any_text.filter(lambda s: s.strip() != ""), min_size=1, max_size=4, unique=True))
+def test_any_stage_names_give_well_formed_svg_and_image_maps(names: list[str]) -> None:
+    funnel = Funnel.from_counts({n: 10 - i for i, n in enumerate(names)}, name=names[0])
+    chart = FunnelChart(funnel, title=names[-1])
+    svg = chart.to_svg()
+    ET.fromstring(svg.encode("utf-8"))  # parses: nothing XML cannot carry is left
+    area_map = chart.image_map(names[0])
+    area_map.encode("utf-8")
+    for out in (svg, area_map):
+        assert not any(_unsafe(ch) for ch in out)
