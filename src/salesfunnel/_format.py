@@ -1,18 +1,100 @@
-"""One number formatter for every text people read (labels, tables, SVG titles).
+"""One number formatter and one escaper per output language, for every text people read.
 
 An undefined value (``None`` or NaN) is shown as an em dash, never as ``nan``.
+
+User text (stage, funnel and owner names, titles, deal ids) reaches people
+through three escapers, all built on one rule, :func:`clean_text`:
+
+* :func:`escape_xml_text` for SVG/XML element content,
+* :func:`escape_xml_attr` for SVG/XML attribute values,
+* :func:`escape_html` for HTML element content and quoted attributes.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from functools import lru_cache
 
 EM_DASH = "\u2014"
+REPLACEMENT = "\ufffd"
+
+# Characters no output may carry as they are: controls (C0 other than tab and line
+# feed, DEL, C1), lone surrogates (UTF-8 cannot encode them: writing the file would
+# fail), the non-characters U+FFFE and U+FFFF (not XML), and the bidi embedding,
+# override and isolate controls, which would reorder the numbers that follow the
+# name (U+202E in a stage name turns "12 deals" into "slaed 21").
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def is_missing(value: float | None) -> bool:
-    """True for ``None`` and NaN."""
-    return value is None or (isinstance(value, float) and math.isnan(value))
+def clean_text(text: object) -> str:
+    """User text as every output shows it: the one rule of the escapers.
+
+    Control characters other than tab and line feed, lone surrogates, U+FFFE,
+    U+FFFF and the bidi embedding, override and isolate controls (U+202A to
+    U+202E, U+2066 to U+2069) become U+FFFD, so that a reader sees where
+    something was, nothing is reordered and every output encodes as UTF-8.
+    Every other character (right-to-left letters included) is kept.
+
+    >>> clean_text("Won\\u202e: 12"), clean_text("a\\x07b\\tc")
+    ('Won\ufffd: 12', 'a\ufffdb\\tc')
+    """
+    raw = str(text)
+    if raw.isprintable():
+        return raw  # every character replaced above is non-printable: the common case
+    return _UNSAFE.sub(REPLACEMENT, raw)
+
+
+@lru_cache(maxsize=4096)
+def escape_xml_text(text: str) -> str:
+    """Escape user text for XML/SVG element content (after :func:`clean_text`).
+
+    >>> escape_xml_text('<script>"x" & \\'y\\' ]]>\\x07')
+    '&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39; ]]&gt;\ufffd'
+    """
+    return (
+        clean_text(text)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#39;")
+    )
+
+
+def escape_xml_attr(text: str) -> str:
+    """Escape user text for a quoted XML/SVG attribute value.
+
+    As :func:`escape_xml_text`, and tab and line feed as character references,
+    which a parser keeps (a raw one is read back as a space).
+
+    >>> escape_xml_attr('a "b"\\n')
+    'a &quot;b&quot;&#10;'
+    """
+    return escape_xml_text(text).replace("\t", "&#9;").replace("\n", "&#10;")
+
+
+def escape_html(text: object) -> str:
+    """Escape user text for HTML element content and quoted attributes.
+
+    >>> escape_html("<b>Ann & 'Bo'</b>\\x00")
+    '&lt;b&gt;Ann &amp; &#x27;Bo&#x27;&lt;/b&gt;\ufffd'
+    """
+    import html  # here, not at import: drawing a chart never needs it
+
+    return html.escape(clean_text(text), quote=True)
+
+
+def json_text(text: str) -> str:
+    """JSON text with every lone surrogate written as a ``\\uXXXX`` escape.
+
+    ``json.dumps(..., ensure_ascii=False)`` keeps a lone surrogate as it is, and
+    UTF-8 cannot encode it; as an escape it is valid JSON and reads back the same.
+    """
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def fmt_percent(rate: float | None, digits: int = 1) -> str:
@@ -62,3 +144,16 @@ def fmt_compact(value: float) -> str:
         if v >= limit:
             return f"{value / limit:.3g}{suffix}"
     return fmt_number(round(value, 2))
+
+
+def fmt_value(value: object) -> str:
+    """A table cell for people: numbers rounded to 2 decimals, undefined -> em dash.
+
+    >>> fmt_value(2.345), fmt_value(None), fmt_value(float("inf")), fmt_value("Won")
+    ('2.35', '\u2014', '\u2014', 'Won')
+    """
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return EM_DASH
+    if isinstance(value, (int, float)):
+        return fmt_number(round(float(value), 2))
+    return str(value)

@@ -13,12 +13,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from ._format import EM_DASH, fmt_number, fmt_percent
+from ._format import EM_DASH, escape_html, fmt_number, fmt_percent
 
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["ResultTable", "TableView"]
+__all__ = ["ResultTable", "TableView", "is_rate_column"]
 
 Cell = str | int | float | bool | None
 
@@ -29,12 +29,19 @@ def _json_cell(value: Cell) -> Cell:
     return value
 
 
-# Columns holding fractions in [0, 1]: shown as percentages in text for people,
-# kept as fractions in rows, records, JSON and pandas.
 _RATE_WORDS = frozenset({"conversion", "rate", "probability", "share"})
 
 
-def _is_rate(column: str) -> bool:
+def is_rate_column(column: str) -> bool:
+    """The one rule for "this column holds a rate": a ``_``-separated word of its name
+    is ``conversion``, ``rate``, ``probability`` or ``share``.
+
+    Rates are fractions in [0, 1]: shown as percentages in text for people,
+    kept as fractions in rows, records, JSON and pandas.
+
+    >>> [is_rate_column(c) for c in ("step_conversion", "win_rate", "deals", "rates")]
+    [True, True, False, False]
+    """
     return not _RATE_WORDS.isdisjoint(column.split("_"))
 
 
@@ -107,7 +114,7 @@ class ResultTable:
         return frame
 
     def _text_rows(self) -> list[tuple[str, ...]]:
-        rates = [_is_rate(c) for c in self.columns]
+        rates = [is_rate_column(c) for c in self.columns]
         return [
             tuple(_text_cell(_json_cell(v), r) for v, r in zip(row, rates, strict=True))
             for row in self.rows
@@ -135,15 +142,13 @@ class ResultTable:
         return f"ResultTable(name={self.name!r}, columns={self.columns!r}, rows={len(self.rows)})"
 
     def _repr_html_(self) -> str:
-        import html  # here, not at import: drawing a chart never needs it
-
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
+        head = "".join(f"<th>{escape_html(c)}</th>" for c in self.columns)
         body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+            "<tr>" + "".join(f"<td>{escape_html(cell)}</td>" for cell in row) + "</tr>"
             for row in self._text_rows()
         )
         return (
-            f'<table class="salesfunnel-table"><caption>{html.escape(self.name)}</caption>'
+            f'<table class="salesfunnel-table"><caption>{escape_html(self.name)}</caption>'
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         )
 

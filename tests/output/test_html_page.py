@@ -48,8 +48,9 @@ def _page() -> str:
     return page("t", body, stages, deals)
 
 
-def test_escape_drops_control_characters_and_quotes() -> None:
-    assert escape('<script>"x"\x00\x07]]>') == "&lt;script&gt;&quot;x&quot;]]&gt;"
+def test_escape_replaces_control_characters_and_escapes_quotes() -> None:
+    # one rule for every output: a control character becomes U+FFFD (it was dropped here)
+    assert escape('<script>"x"\x00\x07]]>') == "&lt;script&gt;&quot;x&quot;\ufffd\ufffd]]&gt;"
 
 
 def test_json_script_cannot_be_closed_by_data() -> None:
@@ -141,3 +142,12 @@ def test_deals_panel_sorts_by_column_and_marks_the_stage(tmp_path: Path) -> None
         assert pg.locator(".sf-selected").count() == 1
         pg.click("#sf-deals-close")
         assert pg.locator(".sf-selected").count() == 0
+
+
+def test_json_script_keeps_a_lone_surrogate_as_an_escape() -> None:
+    # json.dumps(ensure_ascii=False) kept it raw: the page could not be written as UTF-8
+    block = json_script("x", {"deal\ud800": ["id\udfff"]})
+    block.encode("utf-8")
+    assert "\\ud800" in block
+    inner = block[block.index(">") + 1 : block.rindex("</script>")]
+    assert json.loads(inner) == {"deal\ud800": ["id\udfff"]}

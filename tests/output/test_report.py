@@ -17,8 +17,9 @@ import pytest
 from PIL import Image
 
 from salesfunnel import DealLog, FunnelChart, Pipeline, active_funnel, closed_funnel
+from salesfunnel.analysis import analyze
 from salesfunnel.datasets import CRM_STAGES, synthetic_crm
-from salesfunnel.output.report import analyze, build_report, save_report
+from salesfunnel.output.report import build_report, save_report
 
 from browser import browser_page
 
@@ -492,3 +493,77 @@ def test_no_weakest_stage_when_everyone_converts_alike() -> None:
         "  Cy   not enough closed deals to rank the stages",
     ]
     assert a.to_dict()["weakest_stage"] == {"Ann": None, "Bob": None, "Cy": None}
+
+
+# -- hostile input (issue 10) ------------------------------------------------------------
+_TINY = Pipeline(["Call", "Demo"], won="Won", lost="Lost")
+
+
+def _records(owner: str = "Ann", stage: str = "Call") -> list[dict[str, object]]:
+    return [
+        {"deal": "A", "stage": stage, "time": "2024-01-02", "owner": owner, "amount": 10.0},
+        {"deal": "A", "stage": "Won", "time": "2024-01-05", "owner": owner, "amount": 10.0},
+        {"deal": "B", "stage": stage, "time": "2024-02-02", "owner": "Bo", "amount": 5.0},
+    ]
+
+
+def test_lone_surrogate_and_bidi_override_in_names_give_a_utf8_report(tmp_path: Path) -> None:
+    pipe = Pipeline(["Call\ud800", "Demo\u202e"], won="Won", lost="Lost")
+    log = DealLog.from_records(
+        _records(owner="Ann\u202e", stage="Demo\u202e"), pipe, owner="owner", amount="amount"
+    )
+    out = tmp_path / "r.html"
+    save_report(out, log)  # used to raise UnicodeEncodeError on the lone surrogate
+    text = out.read_text(encoding="utf-8")
+    assert not any(ch in text for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    assert "Demo\ufffd" in text
+    assert "Ann\ufffd" in text
+    doc = _Doc()
+    doc.feed(text)
+    assert doc.data  # the embedded JSON still parses
+
+
+def test_dropped_rows_are_shown_in_the_report_and_the_json() -> None:
+    recs = [*_records(), {"deal": "C", "stage": "Typo", "time": "2024-03-01"}]
+    log = DealLog.from_records(recs, _TINY, owner="owner", amount="amount", drop_unknown=True)
+    assert log.dropped == 1
+    a = analyze(log)
+    assert a.to_dict()["dropped_rows"] == 1
+    assert json.loads(a.to_json())["dropped_rows"] == 1
+    assert "1 row of the input with a stage or outcome outside the pipeline were dropped" in (
+        build_report(a)
+    )
+    clean = analyze(DealLog.from_records(_records(), _TINY, owner="owner", amount="amount"))
+    assert clean.to_dict()["dropped_rows"] == 0
+    assert "dropped while loading" not in build_report(clean)
+
+
+def _typo_year_log() -> DealLog:
+    recs: list[dict[str, object]] = []
+    for i in range(200):
+        month = f"2024-{i % 12 + 1:02d}"
+        call, close = (f"{month}-01", f"{month}-15") if i != 1 else ("0224-04-01", "0224-05-01")
+        who = "Ann" if i % 2 else "Bo"
+        for stage, t in (("Call", call), ("Won" if i % 3 else "Lost", close)):
+            recs.append({"deal": f"D{i}", "stage": stage, "time": t, "owner": who, "amount": 1.0})
+    return DealLog.from_records(recs, _TINY, owner="owner", amount="amount")
+
+
+def test_one_typo_year_does_not_blow_up_the_report_and_is_named() -> None:
+    html = build_report(_typo_year_log())
+    # before: 14 MB (one bar per month for 1,800 years, per owner); 0.2 MB without the typo
+    assert len(html) < 400_000
+    note = re.search(r'<p class="note outliers">(.*?)</p>', html)
+    assert note is not None
+    assert "Left out: 1 won deal, in 0224-05 (1)" in note.group(1)
+    assert "it shows 2024-02 to 2024-12" in note.group(1)
+
+
+def test_busiest_window_worked_examples() -> None:
+    from salesfunnel.output.sections import _busiest_window
+
+    months = ["m0", "m1", "m2", "m3", "m4"]
+    assert _busiest_window(months, [1, 0, 0, 5, 3], 5) == (0, 5)  # fits: everything
+    assert _busiest_window(months, [1, 0, 0, 5, 3], 2) == (3, 5)  # sums 1, 0, 5, 8
+    assert _busiest_window(months, [1, 0, 0, 5, 3], 3) == (3, 5)  # m2..m4, trimmed to m3
+    assert _busiest_window(months, [2, 0, 0, 2, 0], 2) == (0, 1)  # tie: the earliest

@@ -193,3 +193,19 @@ def test_funnel_displays_as_a_table() -> None:
     assert "200" in text
     assert "—" in text  # Calls has no amount
     _check_html(funnel)
+
+
+def test_notebook_html_follows_the_one_escape_rule() -> None:
+    # plain html.escape kept NUL, a lone surrogate (the page cannot be encoded) and U+202E
+    hostile = "Call\x00\ud800\u202e <b>"
+    funnel = sf.Funnel.from_counts({hostile: 10, "Won": 4}, name=hostile)
+    views = {
+        "funnel": funnel._repr_html_(),
+        "metrics": sf.metrics_table(funnel)._repr_html_(),
+        "table": sf.ResultTable(hostile, (hostile,), ((hostile,),))._repr_html_(),
+        "comparison": sf.compare({hostile: funnel, "B": funnel})._repr_html_(),
+    }
+    for name, html in views.items():
+        html.encode("utf-8")
+        assert not re.search("[\x00\ud800-\udfff\u202e]", html), name
+        assert "Call\ufffd\ufffd\ufffd &lt;b&gt;" in html, name

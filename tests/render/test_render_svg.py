@@ -121,7 +121,7 @@ def test_user_text_is_escaped_everywhere(name: str) -> None:
 
 def test_escape_replaces_what_xml_cannot_carry() -> None:
     assert escape("\ufffe\uffff\x01") == "\ufffd\ufffd\ufffd"
-    assert escape("tab\there") == "tab here"
+    assert escape("tab\there") == "tab\there"  # kept: XML carries tabs (one rule, _format)
 
 
 def test_gradient_stops_match_the_raster_ramp_within_a_few_levels() -> None:

@@ -24,6 +24,9 @@ import numpy as np
 from .. import __version__
 from .._format import EM_DASH, fmt_compact, fmt_number, fmt_percent
 from .._table import ResultTable
+from ..analysis import Analysis, analyze
+from ..analysis import expected_amount_card as _expected_amount_card
+from ..analysis import period_text as _period_text
 from ..chart import FunnelChart
 from ..datasets import CRM_OUTCOMES, CRM_STAGES, synthetic_crm
 from ..deals.log import DealLog
@@ -32,7 +35,7 @@ from ..errors import FunnelDataError
 from ..funnel.metrics import metrics_table
 from ..funnel.readers import read_counts
 from ..output.html import escape, page
-from ..output.report import Analysis, _expected_amount_card, _period_text, analyze, build_report
+from ..output.report import build_report
 from ..render.style import Style
 
 PROG = "salesfunnel"

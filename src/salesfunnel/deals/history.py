@@ -36,7 +36,6 @@ examples):
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import math
 from collections.abc import Mapping
@@ -46,7 +45,7 @@ from typing import Any, Literal, overload
 import numpy as np
 import numpy.typing as npt
 
-from .._format import fmt_number, fmt_percent, json_number
+from .._format import escape_html, fmt_number, fmt_percent, json_number
 from .._table import Cell, ResultTable, TableView
 from ..errors import FunnelDataError
 from ..funnel.metrics import conversion_from_first, step_conversion
@@ -398,7 +397,7 @@ class ClosedFunnel(TableView):
         return f"{self.table}\n{self._summary()}"
 
     def _repr_html_(self) -> str:
-        return f"{self.table._repr_html_()}<p>{html.escape(self._summary())}</p>"
+        return f"{self.table._repr_html_()}<p>{escape_html(self._summary())}</p>"
 
     def __repr__(self) -> str:
         return (

@@ -33,7 +33,6 @@ is reported, its interval and p-value are ``None``.
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from collections.abc import Mapping
@@ -41,7 +40,7 @@ from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any
 
-from .._format import fmt_percent, json_number
+from .._format import escape_html, fmt_percent, json_number
 from ..errors import FunnelDataError
 from .model import Funnel
 
@@ -281,7 +280,7 @@ class Comparison:
         )
 
     def _repr_html_(self) -> str:
-        head = "<tr><th>stage</th>" + "".join(f"<th>{html.escape(g)}</th>" for g in self.groups)
+        head = "<tr><th>stage</th>" + "".join(f"<th>{escape_html(g)}</th>" for g in self.groups)
         head += "<th>team</th></tr>"
         body = []
         for i in range(1, len(self.stages)):
@@ -293,7 +292,7 @@ class Comparison:
                 mark = " *" if s.significant else ""
                 cells.append(f"<td>{fmt_percent(s.rate)}{mark}</td>")
             body.append(
-                f"<tr><td>{html.escape(self.stages[i])}</td>{''.join(cells)}"
+                f"<tr><td>{escape_html(self.stages[i])}</td>{''.join(cells)}"
                 f"<td>{fmt_percent(team)}</td></tr>"
             )
         note = (

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._format import EM_DASH, fmt_number, fmt_percent, json_number
+from .._format import EM_DASH, escape_html, fmt_number, fmt_percent, json_number
 from .model import Funnel
 from .rates import _ratio, conversion_from_first, step_conversion
 
@@ -220,14 +220,12 @@ class MetricsTable:
         return f"MetricsTable(funnel_name={self.funnel_name!r}, stages={len(self.rows)})"
 
     def _repr_html_(self) -> str:
-        import html  # here, not at import: drawing a chart never needs it
-
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in _COLUMNS if c)
+        head = "".join(f"<th>{escape_html(c)}</th>" for c in _COLUMNS if c)
         body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row[:-1]) + "</tr>"
+            "<tr>" + "".join(f"<td>{escape_html(cell)}</td>" for cell in row[:-1]) + "</tr>"
             for row in self._text_rows()
         )
-        caption = f"<caption>{html.escape(self.funnel_name)}</caption>" if self.funnel_name else ""
+        caption = f"<caption>{escape_html(self.funnel_name)}</caption>" if self.funnel_name else ""
         return (
             f'<table class="salesfunnel-metrics">{caption}'
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

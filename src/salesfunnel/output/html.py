@@ -8,28 +8,22 @@ embedded as JSON; a click, Enter or Space lists them in the deals panel.
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from .._format import escape_html, json_text
+
 __all__ = ["escape", "json_script", "page", "table"]
 
 
-def escape(text: object) -> str:
-    """Escape user text for HTML element content and quoted attributes.
-
-    Control characters other than tab and newline are dropped: they are invalid
-    in HTML and XML and only ever arrive by mistake.
-    """
-    raw = str(text)
-    cleaned = "".join(ch for ch in raw if ch in "\t\n" or (ord(ch) >= 32 and ord(ch) != 127))
-    return html.escape(cleaned, quote=True)
+escape = escape_html
+"""Escape user text for HTML content and quoted attributes (see ``_format.escape_html``)."""
 
 
 def json_script(element_id: str, payload: Any) -> str:
     """A ``<script type="application/json">`` block that no data can break out of."""
-    text = json.dumps(payload, ensure_ascii=False, allow_nan=False, sort_keys=True)
+    text = json_text(json.dumps(payload, ensure_ascii=False, allow_nan=False, sort_keys=True))
     # "</script" or "<!--" inside a string would end or confuse the element.
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return f'<script type="application/json" id="{escape(element_id)}">{text}</script>'

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._format import escape_html
 from ..funnel.metrics import StageMetrics
 from . import coverage as cov
 from .geometry import Ellipse, Geometry, Line, Rect, Region, Side, Text, _short_repr
@@ -162,12 +163,10 @@ def image_map(
     >>> 'href="?f=Ann%20%26%20Bo&amp;s=0"' in chart.image_map("m", href="?f={funnel}&s={stage}")
     True
     """
-    import html  # here, not at import: drawing a chart never needs it
-
     areas = []
     for r in sorted(regions, key=lambda r: (_PART_ORDER.get(r.part, 3), r.id)):
         coords = ",".join(f"{round(x)},{round(y)}" for x, y in r.polygon)
-        text = html.escape(clean(r.text), quote=True)
+        text = escape_html(clean(r.text))
         attrs = [f'shape="poly" coords="{coords}" alt="{text}" title="{text}"']
         attrs.append(f'data-part="{r.part}"')
         if r.funnel_index is not None:
@@ -184,6 +183,6 @@ def image_map(
                     .replace("{part}", _url_part(r.part))
                 )
             )
-            attrs.append(f'href="{html.escape(clean(link), quote=True)}"')
+            attrs.append(f'href="{escape_html(clean(link))}"')
         areas.append(f"<area {' '.join(attrs)}>")
-    return f'<map name="{html.escape(clean(name), quote=True)}">\n' + "\n".join(areas) + "\n</map>"
+    return f'<map name="{escape_html(clean(name))}">\n' + "\n".join(areas) + "\n</map>"

@@ -8,8 +8,9 @@
   same HSV ramp as the raster (denser near the edges, where the ramp bends);
 * one ``<g>`` per layer in paint order; elements of a stage carry
   ``data-funnel``, ``data-stage`` and ``data-part`` and a ``<title>`` tooltip;
-* all user text is escaped (``& < > " '``) after characters XML cannot carry
-  at all (controls, U+FFFE, U+FFFF) were replaced by U+FFFD.
+* all user text goes through :func:`~salesfunnel._format.escape_xml_text`:
+  controls, lone surrogates, U+FFFE, U+FFFF and bidi controls become U+FFFD,
+  then ``& < > " '`` are escaped.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 
+from .._format import escape_xml_text
 from .geometry import Ellipse, Geometry, Gradient, Layer, Line, Rect, Region, Side, Text
 from .paint import Painter, paint
 from .style import Color
-from .text import FONT_FAMILY, clean
+from .text import FONT_FAMILY
 
 __all__ = ["escape", "num", "render"]
 
@@ -38,21 +40,8 @@ def num(value: float, digits: int = 2) -> str:
     return "0" if text in ("-0", "") else text
 
 
-@lru_cache(maxsize=4096)
-def escape(text: str) -> str:
-    """XML-escape user text for element content and attribute values.
-
-    >>> escape('<script>"x" & \\'y\\' ]]>\\x07')
-    '&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39; ]]&gt;\ufffd'
-    """
-    return (
-        clean(text)
-        .replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("'", "&#39;")
-    )
+escape = escape_xml_text
+"""XML-escape user text for element content (:func:`salesfunnel._format.escape_xml_text`)."""
 
 
 @lru_cache(maxsize=1024)
