@@ -347,7 +347,7 @@ def test_every_result_exports_records_json_html_and_pandas() -> None:
         stage_durations(LOG),
         time_to_close(LOG, as_of=day(10)),
         forecast(LOG, as_of=day(10)),
-        monthly_volume(LOG),
+        monthly_volume(LOG, by="owner"),
         stalled_deals(LOG, as_of=day(12), max_days=1),
         receivables_aging([{"customer": "x", "amount": 5, "due": day(1)}], day(12)),
     ]

@@ -283,7 +283,7 @@ def _runs_and_reference(
 )
 def test_run_statistics_are_exactly_numpys(runs: list[list[int]]) -> None:
     """The all-runs-at-once mean, median and p90 equal numpy's per-run results bit for bit."""
-    from salesfunnel.deals.history import DAY, _stats_of_runs
+    from salesfunnel.deals.durations import DAY, _stats_of_runs
 
     values, bounds, ref = _runs_and_reference(runs)
     got = _stats_of_runs(values, bounds, np.zeros(len(runs), np.int64))
@@ -301,7 +301,7 @@ def test_run_statistics_are_exactly_numpys(runs: list[list[int]]) -> None:
 
 
 def test_sorted_quantile_matches_numpy_for_every_small_run_length() -> None:
-    from salesfunnel.deals.history import _sorted_quantile
+    from salesfunnel.deals.durations import _sorted_quantile
 
     rng = np.random.default_rng(7)
     for n in range(1, 400):

@@ -23,21 +23,19 @@ import numpy as np
 
 from .._format import EM_DASH, fmt_compact, fmt_number, fmt_percent
 from ..chart import FunnelChart
-from ..deals.history import (
+from ..deals.active import (
     ActiveFunnel,
-    ClosedFunnel,
     Forecast,
-    Mode,
-    MonthlyVolume,
     StalledDeals,
     active_funnel,
-    closed_funnel,
     forecast,
-    monthly_volume,
     stalled_deals,
 )
+from ..deals.closed import ClosedFunnel, closed_funnel
 from ..deals.log import DealLog, _one_time
 from ..deals.pipeline import Pipeline
+from ..deals.shared import Mode
+from ..deals.volume import MonthlyVolume, monthly_volume
 from ..errors import FunnelDataError
 from ..funnel.compare import Comparison, GroupStep, compare
 from ..funnel.metrics import Bottleneck, bottleneck
@@ -236,15 +234,15 @@ def analyze(
     say = progress or (lambda _text: None)
     pipe = pipeline or log.pipeline
     say("closed-deal funnels")
-    closed = closed_funnel(log, pipe, start, end, mode=mode)
+    closed = closed_funnel(log, pipe, start=start, end=end, mode=mode)
     has_owner = log.owner is not None
     closed_by: dict[str, ClosedFunnel] = (
-        closed_funnel(log, pipe, start, end, by="owner", mode=mode) if has_owner else {}
+        closed_funnel(log, pipe, start=start, end=end, by="owner", mode=mode) if has_owner else {}
     )
     say("active-deal funnels")
-    active = active_funnel(log, pipe, as_of)
+    active = active_funnel(log, pipe, as_of=as_of)
     active_by: dict[str, ActiveFunnel] = (
-        active_funnel(log, pipe, as_of, by="owner") if has_owner else {}
+        active_funnel(log, pipe, as_of=as_of, by="owner") if has_owner else {}
     )
     comparison = None
     if len(closed_by) >= 2:
@@ -253,12 +251,12 @@ def analyze(
             {o: c.funnel for o, c in closed_by.items()}, confidence=confidence, min_n=min_n
         )
     say("forecast")
-    fc = forecast(log, pipe, as_of)
-    fc_by: dict[str, Forecast] = forecast(log, pipe, as_of, by="owner") if has_owner else {}
+    fc = forecast(log, pipe, as_of=as_of)
+    fc_by: dict[str, Forecast] = forecast(log, pipe, as_of=as_of, by="owner") if has_owner else {}
     say("monthly volume")
     monthly = monthly_volume(log, pipe, by="owner" if has_owner else None, start=start, end=end)
     say("stalled deals")
-    stalled = stalled_deals(log, pipe, as_of, max_days=stalled_days)
+    stalled = stalled_deals(log, pipe, as_of=as_of, max_days=stalled_days)
     return Analysis(
         log=log,
         pipeline=pipe,
