@@ -265,7 +265,7 @@ def test_forecast_amount_edge_cases() -> None:
 
 
 def test_monthly_volume_and_stalled_deals() -> None:
-    mv = monthly_volume(LOG)
+    mv = monthly_volume(LOG, by="owner")
     assert mv.to_records() == [
         {
             "owner": "ann",
@@ -398,3 +398,73 @@ def test_many_owners_take_the_unpacking_path_with_the_same_answers() -> None:
         assert a.to_json() == b.to_json()
     assert stage_durations(many).to_json() == stage_durations(plain).to_json()
     assert len(closed_funnel(many, by="owner")) == 40
+
+
+# -- calling convention: options keyword-only, old positional forms deprecated --------
+LEGACY_CALLS = [
+    (closed_funnel, (None, day(2), day(20), "owner", "classic"), "start, end, by, mode"),
+    (stage_durations, (None, day(2), day(20)), "start, end"),
+    (active_funnel, (None, day(6), "owner"), "as_of, by"),
+    (forecast, (None, day(6), "historical", None, "owner"), "as_of, method, probabilities, by"),
+    (time_to_close, (None, day(8), "won"), "as_of, outcome"),
+    (monthly_volume, (None, "owner", day(2), day(20)), "by, start, end"),
+    (stalled_deals, (None, day(20), 3.0), "as_of, max_days"),
+]
+LEGACY_NAMES = {
+    closed_funnel: ("start", "end", "by", "mode"),
+    stage_durations: ("start", "end", "by"),
+    active_funnel: ("as_of", "by"),
+    forecast: ("as_of", "method", "probabilities", "by"),
+    time_to_close: ("as_of", "outcome", "by"),
+    monthly_volume: ("by", "start", "end"),
+    stalled_deals: ("as_of", "max_days"),
+}
+
+
+@pytest.mark.parametrize(
+    ("func", "args", "named"), LEGACY_CALLS, ids=lambda x: getattr(x, "__name__", "")
+)
+def test_positional_options_warn_and_equal_the_keyword_call(
+    func: object, args: tuple[object, ...], named: str
+) -> None:
+    assert callable(func)
+    keywords = dict(zip(LEGACY_NAMES[func], args[1:], strict=False))  # type: ignore[index]
+    with pytest.warns(DeprecationWarning, match=f"passing {named} by position") as caught:
+        old = func(LOG, *args)
+    assert caught[0].filename == __file__  # the warning points at the caller
+    new = func(LOG, args[0], **keywords)
+    assert repr(old) == repr(new)
+    assert json.dumps(_records(old), default=str) == json.dumps(_records(new), default=str)
+
+
+def _records(result: object) -> object:
+    if isinstance(result, dict):
+        return {k: _records(v) for k, v in result.items()}
+    return result.to_json() if hasattr(result, "to_json") else repr(result)
+
+
+def test_keyword_calls_do_not_warn_and_bad_positional_calls_are_type_errors() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        closed_funnel(LOG, None, start=day(2), by="owner")
+        monthly_volume(LOG, by=None)
+    with pytest.raises(TypeError, match="at most 4 positional"):
+        active_funnel(LOG, None, day(6), "owner", "extra")  # type: ignore[misc]
+    with pytest.raises(TypeError, match="multiple values for argument 'as_of'"):
+        active_funnel(LOG, None, day(6), as_of=day(7))  # type: ignore[misc]
+
+
+def test_one_default_for_by_and_a_dict_exactly_for_by_owner() -> None:
+    for func in (closed_funnel, stage_durations, active_funnel, forecast, time_to_close):
+        assert not isinstance(func(LOG), dict)  # type: ignore[operator]
+        per_owner = func(LOG, by="owner")  # type: ignore[operator]
+        assert isinstance(per_owner, dict)
+        assert list(per_owner) == ["ann", "bob"]
+    assert monthly_volume(LOG, by=None).table.columns[0] == "month"
+    assert monthly_volume(LOG, by="owner").table.columns[0] == "owner"
+    with pytest.warns(DeprecationWarning, match="default by='owner' becomes by=None"):
+        assert monthly_volume(LOG).table.columns[0] == "owner"  # one more release
+    no_owner = DealLog.from_records(RECORDS_NO_AMOUNT, P)
+    assert monthly_volume(no_owner).table.columns[0] == "month"  # was an error before
