@@ -468,3 +468,24 @@ def test_one_default_for_by_and_a_dict_exactly_for_by_owner() -> None:
         assert monthly_volume(LOG).table.columns[0] == "owner"  # one more release
     no_owner = DealLog.from_records(RECORDS_NO_AMOUNT, P)
     assert monthly_volume(no_owner).table.columns[0] == "month"  # was an error before
+
+
+def test_the_engine_interface_of_deal_log() -> None:
+    import pickle
+
+    secs = LOG.time.astype(np.int64)
+    lo, hi = LOG.order_bounds
+    assert lo.tolist() == secs.tolist()
+    assert hi.tolist() == secs.tolist()
+    assert not LOG.has_undated
+    assert LOG.ids_of(LOG.deal - LOG.deal_offset).tolist() == [e[0] for e in EVENTS]
+    wide = DealLog.from_wide(
+        [{"id": "A", "status": "B", "a": "2024-01-02", "b": ""}],
+        P,
+        deal="id",
+        stage_dates={"A": "a", "B": "b"},
+        outcome="status",
+    )
+    assert wide.has_undated
+    assert pickle.loads(pickle.dumps(wide)).has_undated  # a field, not array identity
+    assert not pickle.loads(pickle.dumps(LOG)).has_undated

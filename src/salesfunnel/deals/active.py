@@ -169,7 +169,7 @@ def active_funnel(
     key = grp * k + stage
     order = np.argsort(key, kind="stable")
     bounds = segments(key, n_groups * k)
-    ids = log._ids_of(ev.at("deal", ev.starts[o_idx[order]]))
+    ids = log.ids_of(ev.at("deal", ev.starts[o_idx[order]]))
     amounts = None if snap.amount is None else snap.amount[o_idx][order]
 
     def per_group(mask: B) -> I64:
@@ -526,7 +526,7 @@ def stalled_deals(
     idle = (t - last_lo) / DAY
     limit = np.array(limits, dtype=np.float64)[np.where(is_open, last, 0)]
     hit = np.flatnonzero(is_open & known & (idle > limit))
-    ids = log._ids_of(ev.at("deal", ev.starts[hit]))
+    ids = log.ids_of(ev.at("deal", ev.starts[hit]))
     owners = ev.at("owner", ev.ends) if log.owner is not None else None
     order = sorted(range(hit.size), key=lambda i: (-idle[hit[i]], str(ids[i])))
     rows: list[tuple[Cell, ...]] = []

@@ -280,7 +280,7 @@ def _closed(
     for positions, _ in runs:
         if id(positions) not in gathered:
             gathered[id(positions)] = (
-                log._ids_of(deal_codes[positions]),
+                log.ids_of(deal_codes[positions]),
                 None if amounts is None else amounts[positions],
             )
     n_closed = np.bincount(group, minlength=n_groups)

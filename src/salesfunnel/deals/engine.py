@@ -256,7 +256,7 @@ def sorted_events(
     event that may fall on either side is left out and counted in
     ``unknown``.
     """
-    deal, lo, hi = log.deal, log._lo, log._hi
+    deal, (lo, hi), offset = log.deal, log.order_bounds, log.deal_offset
     code: npt.NDArray[np.integer] = codes
     owner, amt = log.owner, (log.amount if amount else None)
     has_undated = log.has_undated
@@ -269,9 +269,9 @@ def sorted_events(
             maybe = ~keep & ((lo <= upto) if inclusive else (lo < upto))
             if maybe.any():
                 bad = np.zeros(log.deal_bound, dtype=bool)
-                bad[deal[maybe] - log._offset] = True
+                bad[deal[maybe] - offset] = True
                 unknown = int(np.count_nonzero(bad))
-                left_out = bad[deal - log._offset]
+                left_out = bad[deal - offset]
                 if owner is not None:
                     # Each left-out deal counts once, for the owner on one of its events.
                     rows = np.flatnonzero(left_out)
@@ -315,8 +315,8 @@ def sorted_events(
         # Pack (deal, time, code, undated, owner) into one int64 and sort that: one
         # integer column sorts far faster than a lexsort, and every field unpacks back.
         # The fields are shifted in place on a single array to keep memory flat.
-        if log._offset:
-            key = np.subtract(deal, log._offset)
+        if offset:
+            key = np.subtract(deal, offset)
             key <<= n_time
         else:
             key = np.left_shift(deal, n_time)
@@ -363,7 +363,7 @@ def sorted_events(
         und = np.zeros(n, bool) if undated is None else undated
         perm = np.lexsort((und, code, lo, deal))
         sorted_key = None
-        s_deal = deal[perm].astype(np.int64) - log._offset
+        s_deal = deal[perm].astype(np.int64) - offset
         cols = {
             "deal": s_deal,
             "code": code[perm].astype(np.int8),
