@@ -489,3 +489,30 @@ def test_the_engine_interface_of_deal_log() -> None:
     assert wide.has_undated
     assert pickle.loads(pickle.dumps(wide)).has_undated  # a field, not array identity
     assert not pickle.loads(pickle.dumps(LOG)).has_undated
+
+
+def test_deal_states_at_a_date_worked_example() -> None:
+    from salesfunnel.deals.status import NOT_STARTED, UNKNOWN, deal_states
+
+    st = deal_states(LOG, None, day(4))
+    # At the end of day 4: 1 back at A, 2 at C, 3 won, 4 at B (reopened), 5 frozen, 6 not yet.
+    assert st.ids.tolist() == [1, 2, 3, 4, 5, 6]
+    assert st.label.tolist() == [0, 2, P.won_code, 1, P.frozen_code, NOT_STARTED]
+    assert [LOG.owners[o] for o in st.owner] == ["ann", "bob", "ann", "bob", "ann", "bob"]
+    # Amounts ride on the last events: only 3's (day 4) and 5's (day 3) are known by
+    # day 4; the others fall back to their last known amount.
+    assert st.amount.tolist() == [100.0, 0.0, 30.0, 50.0, 70.0, 20.0]
+    assert st.first.tolist() == [
+        int(np.datetime64(day(d), "s").astype(np.int64)) for d in (1, 1, 2, 1, 1, 5)
+    ]
+    wide = DealLog.from_wide(
+        [{"id": "A", "status": "B", "a": "2024-01-02", "b": ""}],
+        P,
+        deal="id",
+        stage_dates={"A": "a", "B": "b"},
+        outcome="status",
+    )
+    # B's date is unknown: at day 3 the deal is at A or at B, so its status is unknown.
+    assert deal_states(wide, None, day(3)).label.tolist() == [UNKNOWN]
+    assert deal_states(wide, None, day(1)).label.tolist() == [NOT_STARTED]
+    assert deal_states(wide, None, None).label.tolist() == [1]

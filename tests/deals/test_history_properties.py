@@ -161,6 +161,31 @@ def test_snapshot_plus_closed_and_frozen_is_every_started_deal(
         assert {str(x) for x in stage.data} == expected
 
 
+@given(deal_events(), st.none() | st.integers(min_value=-1, max_value=21))
+def test_deal_states_agree_with_the_reference_and_the_active_funnel(
+    case: tuple[Pipeline, Records], t_day: int | None
+) -> None:
+    from salesfunnel.deals.status import NOT_STARTED, deal_states
+
+    pipeline, records = case
+    log = build(pipeline, records)
+    as_of = None if t_day is None else BASE_DAY + dt.timedelta(days=t_day)
+    st_ = deal_states(log, None, as_of)
+    hist = histories(pipeline, records, as_of, inclusive=True)
+    everything = histories(pipeline, records, None, inclusive=True)
+    for d, ident in enumerate(st_.ids.tolist()):
+        ev = hist.get(str(ident))
+        assert int(st_.label[d]) == (NOT_STARTED if ev is None else ev[-1][1])
+        owner = (ev or everything[str(ident)])[-1][2]
+        assert log.owners[int(st_.owner[d])] == owner
+    af = active_funnel(log, as_of=as_of)
+    assert not isinstance(af, dict)
+    for j, stage in enumerate(af.funnel.stages):
+        at_j = {str(i) for i, c in zip(st_.ids.tolist(), st_.label.tolist(), strict=True) if c == j}
+        assert {str(x) for x in stage.data} == at_j
+    assert af.won == int(np.count_nonzero(st_.label == pipeline.won_code))
+
+
 @given(
     deal_events(),
     st.integers(min_value=-1, max_value=21),
