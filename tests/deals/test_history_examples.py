@@ -516,3 +516,19 @@ def test_deal_states_at_a_date_worked_example() -> None:
     assert deal_states(wide, None, day(3)).label.tolist() == [UNKNOWN]
     assert deal_states(wide, None, day(1)).label.tolist() == [NOT_STARTED]
     assert deal_states(wide, None, None).label.tolist() == [1]
+
+
+def test_a_deal_counts_in_the_period_of_its_final_closing_only() -> None:
+    # Deal 4: A d1, L d2, B d3 (reopened), W d9. Lost on day 2, but that is not
+    # its final closing: the period holding day 2 does not count it.
+    early = closed_funnel(LOG, end=day(3))
+    assert (early.won, early.lost) == (0, 0)  # 2 is lost on day 5, 3 won on day 4
+    assert closed_funnel(LOG, start=day(1), end=day(5)).won == 1  # only 3; 4 is not lost
+    months = [closed_funnel(LOG, start=day(a), end=day(b)) for a, b in ((1, 8), (8, 16))]
+    assert [sorted(ids(m.funnel["A"].data)) for m in months] == [[2, 3], [1, 4]]
+    year = closed_funnel(LOG, start=day(1), end=day(16))
+    assert sum(m.deals for m in months) == year.deals == 4
+    # Monthly volume likewise: 4's win on day 9 is its final one; 1 wins on day 15.
+    won = [sum(monthly_volume(LOG, by=None, start=day(a), end=day(b)).table.column("won_deals"))
+           for a, b in ((1, 8), (8, 16))]  # fmt: skip
+    assert won == [1, 2]

@@ -144,7 +144,9 @@ def active_funnel(
 
     A deal is open at ``as_of`` when its last event at or before ``as_of`` is
     an open stage (not won, lost or frozen). ``as_of=None`` looks after every
-    event, including undated ones.
+    event, including undated ones. ``by=None`` gives one result;
+    ``by="owner"`` a dict of one result per owner of the log (the rule of
+    every analysis, see "Calling convention" in the Deal history docs).
 
     Examples
     --------
@@ -346,7 +348,8 @@ def forecast(
     P(won | reached s) among the deals closed at ``as_of``, with cumulative
     reach: won deals / closed deals that reached s or beyond. ``weighted``:
     the caller's ``probabilities`` (one per open stage, in [0, 1]).
-    With ``by="owner"`` each owner's open deals are weighted with the team's
+    With ``by="owner"`` (a dict of one result per owner, the rule of every
+    analysis) each owner's open deals are weighted with the team's
     probabilities (per-owner histories are usually too short to learn from).
 
     The expected amount sums probability times amount over the open deals
@@ -492,6 +495,8 @@ def stalled_deals(
     threshold; stages missing from the mapping are never reported. A deal
     whose last event is undated cannot be judged and is counted in
     ``unknown_time_deals``. ``as_of`` defaults to the latest dated event.
+    The result is one table of rows with an ``owner`` column: it never
+    becomes a dict (see "Calling convention" in the Deal history docs).
 
     Examples
     --------

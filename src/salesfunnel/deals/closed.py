@@ -226,6 +226,42 @@ def _stage_sets(
     return counts, runs
 
 
+def _funnels(
+    log: DealLog,
+    ev: eng.Events,
+    pipe: Pipeline,
+    idx: I64,
+    counts: I64,
+    runs: list[tuple[I64, I64]],
+    names: list[str | None],
+) -> list[Funnel]:
+    """Per group, the funnel of the closed deals ``idx``: ids and amount total per stage."""
+    deal_codes = ev.first("deal")[idx]
+    amounts = None
+    if ev.amount is not None:
+        amounts = np.nan_to_num(eng.last_amount(ev)[idx], nan=0.0)
+    # Ids and amounts in the order of each distinct positions array, gathered
+    # once: a stage's ids are then a view, not a copy per (owner, stage).
+    gathered: dict[int, tuple[np.ndarray, F64 | None]] = {}
+    for positions, _ in runs:
+        if id(positions) not in gathered:
+            gathered[id(positions)] = (
+                log.ids_of(deal_codes[positions]),
+                None if amounts is None else amounts[positions],
+            )
+    out = []
+    for g, name in enumerate(names):
+        stages = []
+        for j, label in enumerate(pipe.funnel_names):
+            positions, begin = runs[j]
+            ids, amount_of = gathered[id(positions)]
+            a, b = int(begin[g]), int(begin[g] + counts[g, j])
+            amount = None if amount_of is None else float(amount_of[a:b].sum())
+            stages.append(Stage(label, int(counts[g, j]), amount, readonly(ids[a:b])))
+        out.append(Funnel(tuple(stages), name))
+    return out
+
+
 def _closed(
     log: DealLog,
     pipeline: Pipeline | None,
@@ -248,6 +284,10 @@ def _closed(
     closed = last >= pipe.won_code
     if pipe.frozen_code is not None:
         closed &= last != pipe.frozen_code
+    if e is not None:
+        # Periods tile: a deal counts in the period of its final closing, so a deal
+        # with a later event (reopened, frozen or closed again) is not closed here.
+        closed &= ~eng.deals_with_event_from(log, e)[ev.first("deal")]
     n_groups = len(names)
     unknown = left_out_counts(ev, by, n_groups)
     close_lo = ev.last("lo")
@@ -270,19 +310,6 @@ def _closed(
         group = ev.last("owner")[idx]
     reach, masks = _membership(ev, pipe, mode, idx, won)
     counts, runs = _stage_sets(group, n_groups, k + 1, reach, masks)
-    deal_codes = ev.first("deal")[idx]
-    amounts = None
-    if ev.amount is not None:
-        amounts = np.nan_to_num(eng.last_amount(ev)[idx], nan=0.0)
-    # Ids and amounts in the order of each distinct positions array, gathered
-    # once: a stage's ids are then a view, not a copy per (owner, stage).
-    gathered: dict[int, tuple[np.ndarray, F64 | None]] = {}
-    for positions, _ in runs:
-        if id(positions) not in gathered:
-            gathered[id(positions)] = (
-                log.ids_of(deal_codes[positions]),
-                None if amounts is None else amounts[positions],
-            )
     n_closed = np.bincount(group, minlength=n_groups)
     # In cumulative mode the funnel's last stage counts exactly the won deals.
     n_won = counts[:, k] if reach is not None else np.bincount(group[won], minlength=n_groups)
@@ -294,19 +321,13 @@ def _closed(
     dur: list[StageDurations | None] = [None] * n_groups
     if durations:
         dur = list(durations_by_group(ev, pipe, idx, group, cycles, names))
+    funnels = _funnels(log, ev, pipe, idx, counts, runs, names)
     out = []
     for g, name in enumerate(names):
-        stages = []
-        for j, label in enumerate(pipe.funnel_names):
-            positions, begin = runs[j]
-            ids, amount_of = gathered[id(positions)]
-            a, b = int(begin[g]), int(begin[g] + counts[g, j])
-            amount = None if amount_of is None else float(amount_of[a:b].sum())
-            stages.append(Stage(label, int(counts[g, j]), amount, readonly(ids[a:b])))
         w, lo_ = int(n_won[g]), int(n_lost[g])
         out.append(
             ClosedFunnel(
-                funnel=Funnel(tuple(stages), name),
+                funnel=funnels[g],
                 name=name,
                 mode=mode,  # type: ignore[arg-type]
                 start=iso(s),
@@ -366,12 +387,15 @@ def closed_funnel(
         Stages and outcomes to analyse with; default the log's own. A
         different pipeline must know every label the log uses.
     start, end
-        The period ``start <= close time < end`` (either may be ``None``).
-        Each deal's history before ``end`` decides whether it is closed.
+        The period ``start <= t < end`` (either may be ``None``) of each
+        deal's *final* closing, the time of its last event when that event is
+        won or lost: a deal reopened later counts in the period of its later
+        closing (or in none while open), so consecutive periods add up.
     by
-        ``None`` for the team, ``"owner"`` for a dict of one result per owner
-        (every owner of the log, sorted by name; an owner is the one on the
-        deal's last event).
+        ``None`` (default) for one result for the team, ``"owner"`` for a
+        dict of one result per owner (every owner of the log, sorted by
+        name; an owner is the one on the deal's last event). Every analysis
+        follows this rule; see "Calling convention" in the Deal history docs.
     mode
         ``"cumulative"``, ``"classic"`` or ``"strict"`` (see the module notes).
     durations
@@ -434,9 +458,10 @@ def stage_durations(
 ) -> StageDurations | dict[str, StageDurations]:
     """Time in each stage (sum of visits) and cycle time of the deals closed in a period.
 
-    Same population and parameters as :func:`closed_funnel`. Only closed
-    deals have complete durations; for deals still open use
-    :func:`time_to_close`, which counts them as censored.
+    Same population and parameters as :func:`closed_funnel` (a dict by owner
+    exactly when ``by="owner"``). Only closed deals have complete durations;
+    for deals still open use :func:`time_to_close`, which counts them as
+    censored.
 
     Examples
     --------

@@ -276,7 +276,8 @@ def time_to_close(
     Every deal with an event at or before ``as_of`` (default: the latest
     dated event) enters: a deal closed by then contributes its cycle time, one
     still open or frozen is censored at ``as_of`` minus its first event.
-    Times are in days.
+    Times are in days. ``by=None`` gives one curve; ``by="owner"`` a dict of
+    one curve per owner of the log (the rule of every analysis).
 
     ``outcome="any"`` gives the Kaplan-Meier curve of closing. For ``"won"``
     (or ``"lost"``) the other outcome is a *competing event*, not a

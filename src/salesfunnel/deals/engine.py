@@ -384,6 +384,14 @@ def sorted_events(
     return Events(sorted_key, layout, cols, s_amt, starts, ends, unknown, unknown_by_owner)
 
 
+def deals_with_event_from(log: DealLog, t: int) -> B:
+    """Per deal code, whether the deal has an event surely at or after ``t``."""
+    lo, _ = log.order_bounds
+    out = np.zeros(log.deal_bound, dtype=bool)
+    out[log.deal[lo >= t] - log.deal_offset] = True
+    return out
+
+
 def furthest_open(ev: Events, n_stages: int) -> npt.NDArray[np.int8]:
     """Per deal, the highest open-stage code among its events (-1 if none)."""
     return np.maximum.reduceat(ev.open_codes(n_stages), ev.starts)

@@ -1,8 +1,9 @@
 """Won deals and won amount per calendar month of the win.
 
-A deal counts in the month of its final win within the period (a deal won,
-reopened and still open at ``end`` is not won), so the months of one call
-count each deal once.
+A deal counts in the month of its final win, the time of its last event when
+that event is won: a deal won, reopened and still open (or won again later)
+does not count for the earlier win. So every deal counts at most once, in one
+month, whatever the periods asked for: consecutive periods add up.
 """
 
 from __future__ import annotations
@@ -73,9 +74,11 @@ def monthly_volume(
 ) -> MonthlyVolume:
     """Won amount and count per calendar month of the win.
 
-    A deal counts in the month of its final win within the period (a deal
-    won, reopened and still open at ``end`` is not won). Wins with an
-    unknown date are left out and counted in ``unknown_time_deals``.
+    A deal counts in the month of its final win (the time of its last event,
+    when that event is won), if that falls in ``start <= t < end``; a deal
+    won, then reopened, counts for its later win or not at all. Consecutive
+    periods therefore add up. Wins with an unknown date are left out and
+    counted in ``unknown_time_deals``.
 
     ``by=None`` gives one row per month; ``by="owner"`` one row per owner and
     month, with an ``owner`` column (a table of rows never becomes a dict,
@@ -118,6 +121,8 @@ def monthly_volume(
     ev = eng.sorted_events(log, codes, upto=e, inclusive=False, amount=log.amount is not None)
     last = ev.at("code", ev.ends)
     won = last == pipe.won_code
+    if e is not None:
+        won &= ~eng.deals_with_event_from(log, e)[ev.first("deal")]  # its final win only
     known = ev.at("known", ev.ends)
     close = ev.at("lo", ev.ends)
     unknown = ev.unknown + int(np.count_nonzero(won & ~known))
