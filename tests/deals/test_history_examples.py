@@ -532,3 +532,36 @@ def test_a_deal_counts_in_the_period_of_its_final_closing_only() -> None:
     won = [sum(monthly_volume(LOG, by=None, start=day(a), end=day(b)).table.column("won_deals"))
            for a, b in ((1, 8), (8, 16))]  # fmt: skip
     assert won == [1, 2]
+
+
+def _big_log(n_won: int, n_open: int, amount: float) -> DealLog:
+    p = Pipeline(["Call"], won="Won", lost="Lost")
+    recs = [
+        {
+            "deal": i,
+            "stage": "Won" if i < n_won else "Call",
+            "time": day(1 + i % 20),
+            "amount": amount,
+        }
+        for i in range(n_won + n_open)
+    ]
+    return DealLog.from_records(recs, p, amount="amount")
+
+
+def test_amount_totals_near_the_float_limit_are_exact_or_inf_without_warnings() -> None:
+    # pytest turns a RuntimeWarning (an overflow in a numpy sum) into an error here.
+    fits, beyond = _big_log(10, 10, 1e307), _big_log(20, 20, 1e307)
+    assert closed_funnel(fits).funnel["Won"].amount == pytest.approx(1e308, rel=1e-12)
+    assert active_funnel(fits).funnel["Call"].amount == pytest.approx(1e308, rel=1e-12)
+    # 2e308 is beyond the float range: a funnel stage amount must be finite, so unknown.
+    assert closed_funnel(beyond).funnel["Won"].amount is None
+    assert active_funnel(beyond).funnel["Call"].amount is None
+    assert closed_funnel(beyond).funnel["Won"].count == 20  # the data is not refused
+    vol = monthly_volume(beyond, by=None).table
+    assert vol.column("won_amount") == [math.inf]
+    assert json.loads(monthly_volume(beyond, by=None).to_json())["rows"][0]["won_amount"] is None
+    # The stage total (2e308) overflows, but the expected amount (half of it) fits.
+    fc = forecast(beyond, as_of=day(28), method="weighted", probabilities={"Call": 0.5})
+    assert fc.table.column("amount") == [math.inf]
+    assert fc.expected_amount == pytest.approx(1e308, rel=1e-12)
+    assert fc.table.column("expected_amount") == [pytest.approx(1e308, rel=1e-12)]

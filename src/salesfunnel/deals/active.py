@@ -30,6 +30,7 @@ from .shared import (
     By,
     Instant,
     Snapshot,
+    amount_scale,
     as_of_or_latest,
     dumps,
     group_names,
@@ -172,7 +173,12 @@ def active_funnel(
     order = np.argsort(key, kind="stable")
     bounds = segments(key, n_groups * k)
     ids = log.ids_of(ev.at("deal", ev.starts[o_idx[order]]))
-    amounts = None if snap.amount is None else snap.amount[o_idx][order]
+    amounts, scale = None, 1.0
+    if snap.amount is not None:
+        amounts = snap.amount[o_idx][order]
+        scale = amount_scale(amounts)
+        if scale != 1.0:
+            amounts /= scale
 
     def per_group(mask: B) -> I64:
         return np.bincount(snap.group[mask], minlength=n_groups)
@@ -193,7 +199,9 @@ def active_funnel(
                 missing = int(np.isnan(seg).sum())
                 unknown_amount += missing
                 # A stage whose open deals all lack an amount has an unknown amount, not 0.
-                amount = None if seg.size and missing == seg.size else float(np.nansum(seg))
+                amount = None if seg.size and missing == seg.size else float(np.nansum(seg)) * scale
+                if amount is not None and not math.isfinite(amount):
+                    amount = None  # a total beyond the float range; a stage amount must be finite
             stages.append(Stage(label, b - a, amount, readonly(ids[a:b])))
         funnel = Funnel(tuple(stages), name)
         out.append(
@@ -392,10 +400,12 @@ def forecast(
     n_open = np.bincount(key, minlength=n_groups * k).reshape(n_groups, k)
     amt_sum: np.ndarray = np.zeros((n_groups, k))
     amt_unknown = np.zeros((n_groups, k), dtype=np.int64)
+    scale = 1.0
     if snap.amount is not None:
         a = snap.amount[is_open]
         known = ~np.isnan(a)
-        amt_sum = np.bincount(key[known], weights=a[known], minlength=n_groups * k)
+        scale = amount_scale(a)
+        amt_sum = np.bincount(key[known], weights=a[known] / scale, minlength=n_groups * k)
         amt_sum = amt_sum.reshape(n_groups, k)
         amt_unknown = np.bincount(key[~known], minlength=n_groups * k).reshape(n_groups, k)
     out = []
@@ -423,9 +433,11 @@ def forecast(
             amount: float | None = None
             exp_amt: float | None = None
             if has_amount and not (n and missing == n):
-                amount = float(amt_sum[g, j])
-                exp_amt = amount * pj if n else 0.0
-                total_amount += exp_amt
+                # Scaled sums times the scale: inf only where the true total is.
+                scaled = float(amt_sum[g, j])
+                amount = scaled * scale
+                exp_amt = scaled * pj * scale if n else 0.0
+                total_amount += scaled * pj if n else 0.0
             rows.append((label, n, amount, missing, pj, exp_won, exp_amt))
         n_total, n_unknown = int(n_open[g].sum()), int(amt_unknown[g].sum())
         # NaN without amounts, when every open deal lacks one, or (as expected_won)
@@ -439,7 +451,7 @@ def forecast(
                 method=method,
                 table=ResultTable(name or "forecast", cols, tuple(rows)),
                 expected_won=total_won,
-                expected_amount=math.nan if undefined else total_amount,
+                expected_amount=math.nan if undefined else total_amount * scale,
                 amount_unknown=n_unknown,
                 trained_on=trained,
             )

@@ -42,6 +42,7 @@ from .shared import (
     By,
     Instant,
     Mode,
+    amount_scale,
     check_mode,
     dumps,
     group_names,
@@ -237,9 +238,12 @@ def _funnels(
 ) -> list[Funnel]:
     """Per group, the funnel of the closed deals ``idx``: ids and amount total per stage."""
     deal_codes = ev.first("deal")[idx]
-    amounts = None
+    amounts, scale = None, 1.0
     if ev.amount is not None:
         amounts = np.nan_to_num(eng.last_amount(ev)[idx], nan=0.0)
+        scale = amount_scale(amounts)
+        if scale != 1.0:
+            amounts /= scale
     # Ids and amounts in the order of each distinct positions array, gathered
     # once: a stage's ids are then a view, not a copy per (owner, stage).
     gathered: dict[int, tuple[np.ndarray, F64 | None]] = {}
@@ -256,7 +260,9 @@ def _funnels(
             positions, begin = runs[j]
             ids, amount_of = gathered[id(positions)]
             a, b = int(begin[g]), int(begin[g] + counts[g, j])
-            amount = None if amount_of is None else float(amount_of[a:b].sum())
+            amount = None if amount_of is None else float(amount_of[a:b].sum()) * scale
+            if amount is not None and not math.isfinite(amount):
+                amount = None  # a total beyond the float range; a stage amount must be finite
             stages.append(Stage(label, int(counts[g, j]), amount, readonly(ids[a:b])))
         out.append(Funnel(tuple(stages), name))
     return out

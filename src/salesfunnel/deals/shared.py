@@ -36,6 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -216,3 +217,23 @@ def as_of_or_latest(log: DealLog, as_of: Instant) -> Instant:
         return as_of
     latest = latest_time(log)
     return None if latest is None else np.datetime64(latest, "s")
+
+
+def amount_scale(values: F64) -> float:
+    """1.0, or a power of two by which to divide amounts so that no sum of them overflows.
+
+    Amounts near the float limit (about 1.8e308) overflow when summed, with a
+    warning, even where the true total fits. Dividing by a power of two is
+    exact (bar amounts that are negligible next to the largest), so a sum of
+    scaled amounts times the scale is the true total where it fits and
+    ``inf``, silently, where it does not (Python floats do not warn). Logs
+    whose sums cannot come near the limit get 1.0: their results do not
+    change by a bit.
+    """
+    known = values[~np.isnan(values)]
+    if not known.size:
+        return 1.0
+    top = float(np.abs(known).max())
+    if top * known.size < 2.0**1000:
+        return 1.0
+    return math.ldexp(1.0, math.frexp(top)[1] - 1)  # |amount| / scale < 2

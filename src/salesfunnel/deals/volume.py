@@ -19,7 +19,7 @@ from .._table import Cell, ResultTable, TableView
 from . import engine as eng
 from .log import DealLog
 from .pipeline import Pipeline
-from .shared import By, Instant, dumps, group_names, keyword_options, parse_instant
+from .shared import By, Instant, amount_scale, dumps, group_names, keyword_options, parse_instant
 
 __all__ = ["MonthlyVolume", "monthly_volume"]
 
@@ -145,15 +145,17 @@ def monthly_volume(
         count = np.bincount(key, minlength=size)
         total: np.ndarray = np.zeros(size)
         miss = np.zeros(size, dtype=np.int64)
+        scale = 1.0
         if amt is not None:
             ok = ~np.isnan(amt)
-            total = np.bincount(key[ok], weights=amt[ok], minlength=size)
+            scale = amount_scale(amt)  # no overflow in the sums; inf only where the total is
+            total = np.bincount(key[ok], weights=amt[ok] / scale, minlength=size)
             miss = np.bincount(key[~ok], minlength=size)
         for g, name in enumerate(names):
             for m in range(n_m):
                 i = g * n_m + m
                 label = str(np.datetime64(m0 + m, "M"))
-                value: float = float(total[i]) if amt is not None else math.nan
+                value: float = float(total[i]) * scale if amt is not None else math.nan
                 row: tuple[Cell, ...] = (label, int(count[i]), value, int(miss[i]))
                 rows.append(row if by is None else (name, *row))
     cols: tuple[str, ...] = ("month", "won_deals", "won_amount", "amount_unknown")
