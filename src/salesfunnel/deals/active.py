@@ -41,6 +41,7 @@ from .shared import (
     readonly,
     segments,
     snapshot,
+    stage_total,
 )
 
 __all__ = [
@@ -125,6 +126,26 @@ class ActiveFunnel(TableView):
         )
 
 
+def _open_stages(
+    pipe: Pipeline, runs: I64, ids: np.ndarray, amounts: F64 | None, scale: float
+) -> tuple[list[Stage], int]:
+    """One group's open stages (deals ``runs[j]:runs[j + 1]``) and its deals without amount."""
+    stages = []
+    unknown_amount = 0
+    for j, label in enumerate(pipe.stages):
+        a, b = int(runs[j]), int(runs[j + 1])
+        amount = None
+        if amounts is not None:
+            seg = amounts[a:b]
+            missing = int(np.isnan(seg).sum())
+            unknown_amount += missing
+            # A stage whose open deals all lack an amount has an unknown amount, not 0.
+            if not (seg.size and missing == seg.size):
+                amount = stage_total(float(np.nansum(seg)), scale)
+        stages.append(Stage(label, b - a, amount, readonly(ids[a:b])))
+    return stages, unknown_amount
+
+
 @overload
 def active_funnel(
     log: DealLog, pipeline: Pipeline | None = None, *, as_of: Instant = None, by: None = None
@@ -189,20 +210,8 @@ def active_funnel(
     n_frozen = per_group(last == pipe.frozen_code) if pipe.frozen_code is not None else None
     out = []
     for g, name in enumerate(names):
-        stages = []
-        unknown_amount = 0
-        for j, label in enumerate(pipe.stages):
-            a, b = int(bounds[g * k + j]), int(bounds[g * k + j + 1])
-            amount = None
-            if amounts is not None:
-                seg = amounts[a:b]
-                missing = int(np.isnan(seg).sum())
-                unknown_amount += missing
-                # A stage whose open deals all lack an amount has an unknown amount, not 0.
-                amount = None if seg.size and missing == seg.size else float(np.nansum(seg)) * scale
-                if amount is not None and not math.isfinite(amount):
-                    amount = None  # a total beyond the float range; a stage amount must be finite
-            stages.append(Stage(label, b - a, amount, readonly(ids[a:b])))
+        runs = bounds[g * k : (g + 1) * k + 1]
+        stages, unknown_amount = _open_stages(pipe, runs, ids, amounts, scale)
         funnel = Funnel(tuple(stages), name)
         out.append(
             ActiveFunnel(
@@ -320,6 +329,64 @@ def _probabilities(
     return p, int(closed.sum())
 
 
+_FORECAST_COLUMNS = (
+    "stage",
+    "open_deals",
+    "amount",
+    "amount_unknown",
+    "probability",
+    "expected_won",
+    "expected_amount",
+)
+
+
+def _open_amounts(
+    snap: Snapshot, is_open: B, key: I64, shape: tuple[int, int]
+) -> tuple[F64, I64, float]:
+    """Per (group, stage): scaled sum of the open deals' known amounts, deals without one, scale."""
+    size = shape[0] * shape[1]
+    if snap.amount is None:
+        return np.zeros(shape), np.zeros(shape, dtype=np.int64), 1.0
+    a = snap.amount[is_open]
+    known = ~np.isnan(a)
+    scale = amount_scale(a)  # no overflow in the sums; inf only where a total is
+    amt_sum = np.bincount(key[known], weights=a[known] / scale, minlength=size).astype(np.float64)
+    unknown: I64 = np.bincount(key[~known], minlength=size).astype(np.int64)
+    return amt_sum.reshape(shape), unknown.reshape(shape), scale
+
+
+def _forecast_rows(
+    pipe: Pipeline,
+    prob: F64,
+    n_open: I64,
+    amt_sum: F64,
+    amt_unknown: I64,
+    has_amount: bool,
+    scale: float,
+) -> tuple[list[tuple[Cell, ...]], float, float]:
+    """One group's table rows, expected won and expected amount (scaled, see amount_scale)."""
+    rows: list[tuple[Cell, ...]] = []
+    total_won = 0.0
+    total_amount = 0.0
+    for j, label in enumerate(pipe.stages):
+        n = int(n_open[j])
+        missing = int(amt_unknown[j])
+        pj = float(prob[j])
+        exp_won = n * pj if n else 0.0
+        total_won += exp_won
+        # A stage whose open deals all lack an amount has an unknown amount, not 0.
+        amount: float | None = None
+        exp_amt: float | None = None
+        if has_amount and not (n and missing == n):
+            # Scaled sums times the scale: inf only where the true total is.
+            scaled = float(amt_sum[j])
+            amount = scaled * scale
+            exp_amt = scaled * pj * scale if n else 0.0
+            total_amount += scaled * pj if n else 0.0
+        rows.append((label, n, amount, missing, pj, exp_won, exp_amt))
+    return rows, total_won, total_amount
+
+
 @overload
 def forecast(
     log: DealLog,
@@ -393,52 +460,16 @@ def forecast(
     prob, trained = _probabilities(snap, method, probabilities)
     k = snap.pipe.n_stages
     is_open = snap.last < k
-    stage = snap.last[is_open]
-    grp = snap.group[is_open]
     n_groups = len(names)
-    key = grp * k + stage
+    key = snap.group[is_open] * k + snap.last[is_open]
     n_open = np.bincount(key, minlength=n_groups * k).reshape(n_groups, k)
-    amt_sum: np.ndarray = np.zeros((n_groups, k))
-    amt_unknown = np.zeros((n_groups, k), dtype=np.int64)
-    scale = 1.0
-    if snap.amount is not None:
-        a = snap.amount[is_open]
-        known = ~np.isnan(a)
-        scale = amount_scale(a)
-        amt_sum = np.bincount(key[known], weights=a[known] / scale, minlength=n_groups * k)
-        amt_sum = amt_sum.reshape(n_groups, k)
-        amt_unknown = np.bincount(key[~known], minlength=n_groups * k).reshape(n_groups, k)
+    amt_sum, amt_unknown, scale = _open_amounts(snap, is_open, key, (n_groups, k))
     out = []
-    cols = (
-        "stage",
-        "open_deals",
-        "amount",
-        "amount_unknown",
-        "probability",
-        "expected_won",
-        "expected_amount",
-    )
     has_amount = snap.amount is not None
     for g, name in enumerate(names):
-        rows = []
-        total_won = 0.0
-        total_amount = 0.0
-        for j, label in enumerate(snap.pipe.stages):
-            n = int(n_open[g, j])
-            missing = int(amt_unknown[g, j])
-            pj = float(prob[j])
-            exp_won = n * pj if n else 0.0
-            total_won += exp_won
-            # A stage whose open deals all lack an amount has an unknown amount, not 0.
-            amount: float | None = None
-            exp_amt: float | None = None
-            if has_amount and not (n and missing == n):
-                # Scaled sums times the scale: inf only where the true total is.
-                scaled = float(amt_sum[g, j])
-                amount = scaled * scale
-                exp_amt = scaled * pj * scale if n else 0.0
-                total_amount += scaled * pj if n else 0.0
-            rows.append((label, n, amount, missing, pj, exp_won, exp_amt))
+        rows, total_won, total_amount = _forecast_rows(
+            snap.pipe, prob, n_open[g], amt_sum[g], amt_unknown[g], has_amount, scale
+        )
         n_total, n_unknown = int(n_open[g].sum()), int(amt_unknown[g].sum())
         # NaN without amounts, when every open deal lacks one, or (as expected_won)
         # when open deals sit at a stage without a probability.
@@ -449,7 +480,7 @@ def forecast(
                 name=name,
                 as_of=iso(snap.t),
                 method=method,
-                table=ResultTable(name or "forecast", cols, tuple(rows)),
+                table=ResultTable(name or "forecast", _FORECAST_COLUMNS, tuple(rows)),
                 expected_won=total_won,
                 expected_amount=math.nan if undefined else total_amount * scale,
                 amount_unknown=n_unknown,

@@ -53,6 +53,7 @@ from .shared import (
     parse_instant,
     readonly,
     segments,
+    stage_total,
 )
 
 __all__ = ["ClosedFunnel", "closed_funnel", "stage_durations"]
@@ -260,9 +261,7 @@ def _funnels(
             positions, begin = runs[j]
             ids, amount_of = gathered[id(positions)]
             a, b = int(begin[g]), int(begin[g] + counts[g, j])
-            amount = None if amount_of is None else float(amount_of[a:b].sum()) * scale
-            if amount is not None and not math.isfinite(amount):
-                amount = None  # a total beyond the float range; a stage amount must be finite
+            amount = None if amount_of is None else stage_total(float(amount_of[a:b].sum()), scale)
             stages.append(Stage(label, int(counts[g, j]), amount, readonly(ids[a:b])))
         out.append(Funnel(tuple(stages), name))
     return out

@@ -251,6 +251,11 @@ def sorted_events(
 ) -> Events:
     """Events at or before ``upto`` (or strictly before, ``inclusive=False``).
 
+    (Over 80 lines on purpose: the selection, the packing of the key and its
+    sort run in place on a few arrays that are freed as soon as possible, which
+    keeps the peak memory near one int64 column at 1e7 events; helpers would
+    hold their arguments alive.)
+
     An undated event is kept when its ordering bounds put it surely on the
     kept side of ``upto`` and dropped when surely on the other; a deal with an
     event that may fall on either side is left out and counted in

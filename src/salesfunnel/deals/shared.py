@@ -237,3 +237,12 @@ def amount_scale(values: F64) -> float:
     if top * known.size < 2.0**1000:
         return 1.0
     return math.ldexp(1.0, math.frexp(top)[1] - 1)  # |amount| / scale < 2
+
+
+def stage_total(scaled_sum: float, scale: float) -> float | None:
+    """A funnel stage's amount from a sum of scaled amounts (see :func:`amount_scale`).
+
+    ``None`` (unknown) for a total beyond the float range: a stage amount must be finite.
+    """
+    total = scaled_sum * scale
+    return total if math.isfinite(total) else None

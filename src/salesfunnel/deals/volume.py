@@ -19,7 +19,17 @@ from .._table import Cell, ResultTable, TableView
 from . import engine as eng
 from .log import DealLog
 from .pipeline import Pipeline
-from .shared import By, Instant, amount_scale, dumps, group_names, keyword_options, parse_instant
+from .shared import (
+    F64,
+    I64,
+    By,
+    Instant,
+    amount_scale,
+    dumps,
+    group_names,
+    keyword_options,
+    parse_instant,
+)
 
 __all__ = ["MonthlyVolume", "monthly_volume"]
 
@@ -61,6 +71,35 @@ class MonthlyVolume(TableView):
 
     def __repr__(self) -> str:
         return f"MonthlyVolume(by={self.by!r}, rows={len(self.table)})"
+
+
+def _rows(
+    names: list[str | None], per_owner: bool, months: I64, grp: I64, amt: F64 | None
+) -> list[tuple[Cell, ...]]:
+    """Rows per (owner,) month from the first to the last month, zeros included."""
+    rows: list[tuple[Cell, ...]] = []
+    if months.size:
+        m0, m1 = int(months.min()), int(months.max())
+        n_m = m1 - m0 + 1
+        key = grp * n_m + (months - m0)
+        size = len(names) * n_m
+        count = np.bincount(key, minlength=size)
+        total: np.ndarray = np.zeros(size)
+        miss = np.zeros(size, dtype=np.int64)
+        scale = 1.0
+        if amt is not None:
+            ok = ~np.isnan(amt)
+            scale = amount_scale(amt)  # no overflow in the sums; inf only where the total is
+            total = np.bincount(key[ok], weights=amt[ok] / scale, minlength=size)
+            miss = np.bincount(key[~ok], minlength=size)
+        for g, name in enumerate(names):
+            for m in range(n_m):
+                i = g * n_m + m
+                label = str(np.datetime64(m0 + m, "M"))
+                value: float = float(total[i]) * scale if amt is not None else math.nan
+                row: tuple[Cell, ...] = (label, int(count[i]), value, int(miss[i]))
+                rows.append((name, *row) if per_owner else row)
+    return rows
 
 
 @keyword_options("by", "start", "end")
@@ -136,28 +175,7 @@ def monthly_volume(
         assert log.owner is not None
         grp = ev.at("owner", ev.ends)[sel].astype(np.int64)
     amt = eng.last_amount(ev)[sel] if ev.amount is not None else None
-    rows: list[tuple[Cell, ...]] = []
-    if months.size:
-        m0, m1 = int(months.min()), int(months.max())
-        n_m = m1 - m0 + 1
-        key = grp * n_m + (months - m0)
-        size = len(names) * n_m
-        count = np.bincount(key, minlength=size)
-        total: np.ndarray = np.zeros(size)
-        miss = np.zeros(size, dtype=np.int64)
-        scale = 1.0
-        if amt is not None:
-            ok = ~np.isnan(amt)
-            scale = amount_scale(amt)  # no overflow in the sums; inf only where the total is
-            total = np.bincount(key[ok], weights=amt[ok] / scale, minlength=size)
-            miss = np.bincount(key[~ok], minlength=size)
-        for g, name in enumerate(names):
-            for m in range(n_m):
-                i = g * n_m + m
-                label = str(np.datetime64(m0 + m, "M"))
-                value: float = float(total[i]) * scale if amt is not None else math.nan
-                row: tuple[Cell, ...] = (label, int(count[i]), value, int(miss[i]))
-                rows.append(row if by is None else (name, *row))
+    rows = _rows(names, by is not None, months, grp, amt)
     cols: tuple[str, ...] = ("month", "won_deals", "won_amount", "amount_unknown")
     if by is not None:
         cols = ("owner", *cols)
