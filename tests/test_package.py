@@ -36,7 +36,7 @@ def test_unknown_attribute_is_an_attribute_error() -> None:
 def test_star_import_and_lazy_names_match_their_modules() -> None:
     code = (
         "from salesfunnel import *\n"
-        "import salesfunnel.deals.history as h, salesfunnel.funnel.compare as c\n"
+        "import salesfunnel.deals.closed as h, salesfunnel.funnel.compare as c\n"
         "assert closed_funnel is h.closed_funnel and compare is c.compare\n"
         "import sys; print('salesfunnel.output.report' in sys.modules)\n"
     )
@@ -48,7 +48,7 @@ def test_drawing_a_chart_does_not_import_deal_history() -> None:
     code = (
         "import sys, salesfunnel\n"
         "salesfunnel.FunnelChart(salesfunnel.Funnel.from_counts({'a': 2, 'b': 1})).to_png()\n"
-        "print(sorted(m for m in ('salesfunnel.deals.history', 'salesfunnel.output.report', "
+        "print(sorted(m for m in ('salesfunnel.deals.closed', 'salesfunnel.output.report', "
         "'salesfunnel.deals.log') if m in sys.modules))\n"
     )
     assert _run(code) == "[]"

@@ -7,7 +7,7 @@ What drawing a chart needs (the model, style, geometry and
 comparison, planning, receivables and report names, and the metric functions
 and records, :class:`Hit` and :class:`ResultTable` (drawing needs none of
 them), are re-exported lazily (:pep:`562` module ``__getattr__``):
-``salesfunnel.closed_funnel`` imports :mod:`salesfunnel.history` on first use,
+``salesfunnel.closed_funnel`` imports :mod:`salesfunnel.deals.closed` on first use,
 so a process that only draws charts does not pay for them at import. Type
 checkers see ordinary imports.
 """
@@ -25,26 +25,21 @@ from .render.style import Style
 
 if TYPE_CHECKING:
     from ._table import ResultTable
-    from .deals.history import (
+    from .deals.active import (
         ActiveFunnel,
-        ClosedFunnel,
-        DurationStats,
         Forecast,
-        MonthlyVolume,
-        StageDurations,
         StalledDeals,
         active_funnel,
-        closed_funnel,
         forecast,
-        monthly_volume,
-        stage_durations,
         stalled_deals,
-        time_to_close,
     )
+    from .deals.closed import ClosedFunnel, closed_funnel, stage_durations
+    from .deals.durations import DurationStats, StageDurations, time_to_close
     from .deals.log import UNASSIGNED, DealLog
     from .deals.pipeline import Pipeline
     from .deals.receivables import ReceivablesAging, receivables_aging
     from .deals.survival import SurvivalCurve, cumulative_incidence, kaplan_meier
+    from .deals.volume import MonthlyVolume, monthly_volume
     from .funnel.compare import Comparison, GroupStep, compare, wilson_interval
     from .funnel.metrics import (
         Bottleneck,
@@ -91,24 +86,12 @@ _LAZY = {
     ),
     "ResultTable": "_table",
     **dict.fromkeys(
-        (
-            "ActiveFunnel",
-            "ClosedFunnel",
-            "DurationStats",
-            "Forecast",
-            "MonthlyVolume",
-            "StageDurations",
-            "StalledDeals",
-            "active_funnel",
-            "closed_funnel",
-            "forecast",
-            "monthly_volume",
-            "stage_durations",
-            "stalled_deals",
-            "time_to_close",
-        ),
-        "deals.history",
+        ("ActiveFunnel", "Forecast", "StalledDeals", "active_funnel", "forecast", "stalled_deals"),
+        "deals.active",
     ),
+    **dict.fromkeys(("ClosedFunnel", "closed_funnel", "stage_durations"), "deals.closed"),
+    **dict.fromkeys(("DurationStats", "StageDurations", "time_to_close"), "deals.durations"),
+    **dict.fromkeys(("MonthlyVolume", "monthly_volume"), "deals.volume"),
     "Pipeline": "deals.pipeline",
     **dict.fromkeys(
         (

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,21 +20,20 @@ from typing import Any
 import numpy as np
 
 from ._format import EM_DASH, fmt_number, fmt_value
-from .deals.history import (
+from .deals.active import (
     ActiveFunnel,
-    ClosedFunnel,
     Forecast,
-    Mode,
-    MonthlyVolume,
     StalledDeals,
     active_funnel,
-    closed_funnel,
     forecast,
-    monthly_volume,
     stalled_deals,
 )
+from .deals.closed import ClosedFunnel, closed_funnel
 from .deals.log import DealLog, _one_time
 from .deals.pipeline import Pipeline
+from .deals.shared import Mode
+from .deals.status import NOT_STARTED, deal_states
+from .deals.volume import MonthlyVolume, monthly_volume
 from .errors import FunnelDataError
 from .funnel.compare import Comparison, GroupStep, compare
 from .funnel.metrics import Bottleneck, bottleneck
@@ -242,15 +242,15 @@ def analyze(
     say = progress or (lambda _text: None)
     pipe = pipeline or log.pipeline
     say("closed-deal funnels")
-    closed = closed_funnel(log, pipe, start, end, mode=mode)
+    closed = closed_funnel(log, pipe, start=start, end=end, mode=mode)
     has_owner = log.owner is not None
     closed_by: dict[str, ClosedFunnel] = (
-        closed_funnel(log, pipe, start, end, by="owner", mode=mode) if has_owner else {}
+        closed_funnel(log, pipe, start=start, end=end, by="owner", mode=mode) if has_owner else {}
     )
     say("active-deal funnels")
-    active = active_funnel(log, pipe, as_of)
+    active = active_funnel(log, pipe, as_of=as_of)
     active_by: dict[str, ActiveFunnel] = (
-        active_funnel(log, pipe, as_of, by="owner") if has_owner else {}
+        active_funnel(log, pipe, as_of=as_of, by="owner") if has_owner else {}
     )
     comparison = None
     if len(closed_by) >= 2:
@@ -259,12 +259,12 @@ def analyze(
             {o: c.funnel for o, c in closed_by.items()}, confidence=confidence, min_n=min_n
         )
     say("forecast")
-    fc = forecast(log, pipe, as_of)
-    fc_by: dict[str, Forecast] = forecast(log, pipe, as_of, by="owner") if has_owner else {}
+    fc = forecast(log, pipe, as_of=as_of)
+    fc_by: dict[str, Forecast] = forecast(log, pipe, as_of=as_of, by="owner") if has_owner else {}
     say("monthly volume")
     monthly = monthly_volume(log, pipe, by="owner" if has_owner else None, start=start, end=end)
     say("stalled deals")
-    stalled = stalled_deals(log, pipe, as_of, max_days=stalled_days)
+    stalled = stalled_deals(log, pipe, as_of=as_of, max_days=stalled_days)
     return Analysis(
         log=log,
         pipeline=pipe,
@@ -289,99 +289,25 @@ _when = when_text
 
 
 # -- deals behind the stages ------------------------------------------------------------
-def _deal_keys(log: DealLog) -> tuple[np.ndarray, np.ndarray]:
-    """Per event, a dense deal index 0..n-1, and the deal id of each index.
-
-    Uses only the log's public columns: ``deal`` holds either the ids
-    themselves (compact integer ids) or indices into the sorted ``deal_ids``.
-    """
-    uniq, dense = np.unique(np.asarray(log.deal), return_inverse=True)
-    table = log.deal_ids
-    if table.dtype.kind in "iu" and len(table) == len(uniq) and np.array_equal(uniq, table):
-        ids = uniq
-    else:
-        ids = table[uniq]
-    return dense.reshape(-1).astype(np.int64), ids
-
-
 def _deal_records(a: Analysis) -> dict[str, dict[str, Any]]:
     """Deal id (as text) -> owner, amount, first and last event, status at ``as_of``.
 
-    A deal's events are ordered by time, then by pipeline order (the history
-    rules). An undated wide-form event takes the time of the deal's previous
-    dated event in pipeline order: the wide form keeps dates in pipeline order.
+    The status is the deal engine's (:func:`salesfunnel.deals.status.deal_states`);
+    this only turns it into text.
     """
-    log, pipe = a.log, a.pipeline
-    lut = np.array([pipe.code(x) if x in pipe else -1 for x in log.pipeline.labels], np.int64)
-    codes = lut[np.asarray(log.code, dtype=np.int64)]
-    dense, ids = _deal_keys(log)
-    n = len(ids)
-    secs = log.time.view(np.int64)
-    known = ~np.isnat(log.time)
-    lowest = np.iinfo(np.int64).min
-    # Wide-form logs (the only ones with undated events) keep dates in pipeline order.
-    keys = (codes, dense) if log.has_undated else (codes, secs, dense)
-    order = np.lexsort(keys)
-    d_s, c_s, k_s = dense[order], codes[order], known[order]
-    m = len(order)
-    starts = np.flatnonzero(np.r_[True, d_s[1:] != d_s[:-1]]) if m else np.zeros(0, np.int64)
-    group_start = np.repeat(starts, np.diff(np.r_[starts, m]))
-    pos = np.arange(m)
-    dated = np.maximum.accumulate(np.where(k_s, pos, -1)) if m else pos
-    usable = dated >= group_start
-    t_s = np.where(usable, secs[order][np.maximum(dated, 0)], lowest)
-
-    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    last = np.full(n, lowest, dtype=np.int64)
-    np.minimum.at(first, dense[known], secs[known])
-    np.maximum.at(last, dense[known], secs[known])
-    has_time = np.zeros(n, dtype=bool)
-    has_time[dense[known]] = True
-
-    t = None
-    if a.as_of is not None:
-        moment = _one_time(a.as_of)
-        t = None if moment is None else int(moment.astype(np.int64))
-    kept = np.ones(m, dtype=bool) if t is None else t_s <= t
-
-    def last_where(mask: np.ndarray) -> np.ndarray:
-        """Per deal, the sorted position of its last event in ``mask`` (-1 if none)."""
-        out = np.full(n, -1, dtype=np.int64)
-        if m:
-            best = np.maximum.reduceat(np.where(mask, pos, -1), starts)
-            out[d_s[starts]] = np.where(best >= starts, best, -1)
-        return out
-
-    at_end = last_where(kept)
-    anywhere = last_where(np.ones(m, dtype=bool))
-    owner_col = None if log.owner is None else np.asarray(log.owner)[order]
-    amount_col = None if log.amount is None else np.asarray(log.amount)[order]
-    paid = (
-        None
-        if amount_col is None
-        else (last_where(kept & ~np.isnan(amount_col)), last_where(~np.isnan(amount_col)))
-    )
+    st = deal_states(a.log, a.pipeline, a.as_of)
+    labels, n_stages, owners = st.pipeline.labels, st.pipeline.n_stages, a.log.owners
     out: dict[str, dict[str, Any]] = {}
-    for d in range(n):
-        ident = ids[d]
-        key = str(ident.item() if isinstance(ident, np.generic) else ident)
-        p = int(at_end[d])
-        if p >= 0:
-            c = int(c_s[p])
-            status = f"open: {pipe.labels[c]}" if c < pipe.n_stages else pipe.labels[c]
-        else:
-            status = "not started"
-        q = p if p >= 0 else int(anywhere[d])
-        owner = "" if owner_col is None or q < 0 else log.owners[int(owner_col[q])]
-        amount = None
-        if paid is not None and amount_col is not None:
-            r = int(paid[0][d]) if paid[0][d] >= 0 else int(paid[1][d])
-            amount = None if r < 0 else fmt_number(float(amount_col[r]))
-        out[key] = {
-            "owner": owner,
-            "amount": amount,
-            "first": _when(str(np.datetime64(int(first[d]), "s"))) if has_time[d] else EM_DASH,
-            "last": _when(str(np.datetime64(int(last[d]), "s"))) if has_time[d] else EM_DASH,
+    for d, ident in enumerate(st.ids.tolist()):
+        c, o, amount = int(st.label[d]), int(st.owner[d]), float(st.amount[d])
+        status = labels[c] if c >= n_stages else f"open: {labels[c]}"
+        if c < 0:
+            status = "not started" if c == NOT_STARTED else "time unknown"
+        out[str(ident)] = {
+            "owner": owners[o] if o >= 0 else "",
+            "amount": None if math.isnan(amount) else fmt_number(amount),
+            "first": _when(str(np.datetime64(int(st.first[d]), "s"))) if st.dated[d] else EM_DASH,
+            "last": _when(str(np.datetime64(int(st.last[d]), "s"))) if st.dated[d] else EM_DASH,
             "status": status,
         }
     return out

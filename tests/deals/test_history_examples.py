@@ -265,7 +265,7 @@ def test_forecast_amount_edge_cases() -> None:
 
 
 def test_monthly_volume_and_stalled_deals() -> None:
-    mv = monthly_volume(LOG)
+    mv = monthly_volume(LOG, by="owner")
     assert mv.to_records() == [
         {
             "owner": "ann",
@@ -347,7 +347,7 @@ def test_every_result_exports_records_json_html_and_pandas() -> None:
         stage_durations(LOG),
         time_to_close(LOG, as_of=day(10)),
         forecast(LOG, as_of=day(10)),
-        monthly_volume(LOG),
+        monthly_volume(LOG, by="owner"),
         stalled_deals(LOG, as_of=day(12), max_days=1),
         receivables_aging([{"customer": "x", "amount": 5, "due": day(1)}], day(12)),
     ]
@@ -398,3 +398,170 @@ def test_many_owners_take_the_unpacking_path_with_the_same_answers() -> None:
         assert a.to_json() == b.to_json()
     assert stage_durations(many).to_json() == stage_durations(plain).to_json()
     assert len(closed_funnel(many, by="owner")) == 40
+
+
+# -- calling convention: options keyword-only, old positional forms deprecated --------
+LEGACY_CALLS = [
+    (closed_funnel, (None, day(2), day(20), "owner", "classic"), "start, end, by, mode"),
+    (stage_durations, (None, day(2), day(20)), "start, end"),
+    (active_funnel, (None, day(6), "owner"), "as_of, by"),
+    (forecast, (None, day(6), "historical", None, "owner"), "as_of, method, probabilities, by"),
+    (time_to_close, (None, day(8), "won"), "as_of, outcome"),
+    (monthly_volume, (None, "owner", day(2), day(20)), "by, start, end"),
+    (stalled_deals, (None, day(20), 3.0), "as_of, max_days"),
+]
+LEGACY_NAMES = {
+    closed_funnel: ("start", "end", "by", "mode"),
+    stage_durations: ("start", "end", "by"),
+    active_funnel: ("as_of", "by"),
+    forecast: ("as_of", "method", "probabilities", "by"),
+    time_to_close: ("as_of", "outcome", "by"),
+    monthly_volume: ("by", "start", "end"),
+    stalled_deals: ("as_of", "max_days"),
+}
+
+
+@pytest.mark.parametrize(
+    ("func", "args", "named"), LEGACY_CALLS, ids=lambda x: getattr(x, "__name__", "")
+)
+def test_positional_options_warn_and_equal_the_keyword_call(
+    func: object, args: tuple[object, ...], named: str
+) -> None:
+    assert callable(func)
+    keywords = dict(zip(LEGACY_NAMES[func], args[1:], strict=False))  # type: ignore[index]
+    with pytest.warns(DeprecationWarning, match=f"passing {named} by position") as caught:
+        old = func(LOG, *args)
+    assert caught[0].filename == __file__  # the warning points at the caller
+    new = func(LOG, args[0], **keywords)
+    assert repr(old) == repr(new)
+    assert json.dumps(_records(old), default=str) == json.dumps(_records(new), default=str)
+
+
+def _records(result: object) -> object:
+    if isinstance(result, dict):
+        return {k: _records(v) for k, v in result.items()}
+    return result.to_json() if hasattr(result, "to_json") else repr(result)
+
+
+def test_keyword_calls_do_not_warn_and_bad_positional_calls_are_type_errors() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        closed_funnel(LOG, None, start=day(2), by="owner")
+        monthly_volume(LOG, by=None)
+    with pytest.raises(TypeError, match="at most 4 positional"):
+        active_funnel(LOG, None, day(6), "owner", "extra")  # type: ignore[misc]
+    with pytest.raises(TypeError, match="multiple values for argument 'as_of'"):
+        active_funnel(LOG, None, day(6), as_of=day(7))  # type: ignore[misc]
+
+
+def test_one_default_for_by_and_a_dict_exactly_for_by_owner() -> None:
+    for func in (closed_funnel, stage_durations, active_funnel, forecast, time_to_close):
+        assert not isinstance(func(LOG), dict)  # type: ignore[operator]
+        per_owner = func(LOG, by="owner")  # type: ignore[operator]
+        assert isinstance(per_owner, dict)
+        assert list(per_owner) == ["ann", "bob"]
+    assert monthly_volume(LOG, by=None).table.columns[0] == "month"
+    assert monthly_volume(LOG, by="owner").table.columns[0] == "owner"
+    with pytest.warns(DeprecationWarning, match="default by='owner' becomes by=None"):
+        assert monthly_volume(LOG).table.columns[0] == "owner"  # one more release
+    no_owner = DealLog.from_records(RECORDS_NO_AMOUNT, P)
+    assert monthly_volume(no_owner).table.columns[0] == "month"  # was an error before
+
+
+def test_the_engine_interface_of_deal_log() -> None:
+    import pickle
+
+    secs = LOG.time.astype(np.int64)
+    lo, hi = LOG.order_bounds
+    assert lo.tolist() == secs.tolist()
+    assert hi.tolist() == secs.tolist()
+    assert not LOG.has_undated
+    assert LOG.ids_of(LOG.deal - LOG.deal_offset).tolist() == [e[0] for e in EVENTS]
+    wide = DealLog.from_wide(
+        [{"id": "A", "status": "B", "a": "2024-01-02", "b": ""}],
+        P,
+        deal="id",
+        stage_dates={"A": "a", "B": "b"},
+        outcome="status",
+    )
+    assert wide.has_undated
+    assert pickle.loads(pickle.dumps(wide)).has_undated  # a field, not array identity
+    assert not pickle.loads(pickle.dumps(LOG)).has_undated
+
+
+def test_deal_states_at_a_date_worked_example() -> None:
+    from salesfunnel.deals.status import NOT_STARTED, UNKNOWN, deal_states
+
+    st = deal_states(LOG, None, day(4))
+    # At the end of day 4: 1 back at A, 2 at C, 3 won, 4 at B (reopened), 5 frozen, 6 not yet.
+    assert st.ids.tolist() == [1, 2, 3, 4, 5, 6]
+    assert st.label.tolist() == [0, 2, P.won_code, 1, P.frozen_code, NOT_STARTED]
+    assert [LOG.owners[o] for o in st.owner] == ["ann", "bob", "ann", "bob", "ann", "bob"]
+    # Amounts ride on the last events: only 3's (day 4) and 5's (day 3) are known by
+    # day 4; the others fall back to their last known amount.
+    assert st.amount.tolist() == [100.0, 0.0, 30.0, 50.0, 70.0, 20.0]
+    assert st.first.tolist() == [
+        int(np.datetime64(day(d), "s").astype(np.int64)) for d in (1, 1, 2, 1, 1, 5)
+    ]
+    wide = DealLog.from_wide(
+        [{"id": "A", "status": "B", "a": "2024-01-02", "b": ""}],
+        P,
+        deal="id",
+        stage_dates={"A": "a", "B": "b"},
+        outcome="status",
+    )
+    # B's date is unknown: at day 3 the deal is at A or at B, so its status is unknown.
+    assert deal_states(wide, None, day(3)).label.tolist() == [UNKNOWN]
+    assert deal_states(wide, None, day(1)).label.tolist() == [NOT_STARTED]
+    assert deal_states(wide, None, None).label.tolist() == [1]
+
+
+def test_a_deal_counts_in_the_period_of_its_final_closing_only() -> None:
+    # Deal 4: A d1, L d2, B d3 (reopened), W d9. Lost on day 2, but that is not
+    # its final closing: the period holding day 2 does not count it.
+    early = closed_funnel(LOG, end=day(3))
+    assert (early.won, early.lost) == (0, 0)  # 2 is lost on day 5, 3 won on day 4
+    assert closed_funnel(LOG, start=day(1), end=day(5)).won == 1  # only 3; 4 is not lost
+    months = [closed_funnel(LOG, start=day(a), end=day(b)) for a, b in ((1, 8), (8, 16))]
+    assert [sorted(ids(m.funnel["A"].data)) for m in months] == [[2, 3], [1, 4]]
+    year = closed_funnel(LOG, start=day(1), end=day(16))
+    assert sum(m.deals for m in months) == year.deals == 4
+    # Monthly volume likewise: 4's win on day 9 is its final one; 1 wins on day 15.
+    won = [sum(monthly_volume(LOG, by=None, start=day(a), end=day(b)).table.column("won_deals"))
+           for a, b in ((1, 8), (8, 16))]  # fmt: skip
+    assert won == [1, 2]
+
+
+def _big_log(n_won: int, n_open: int, amount: float) -> DealLog:
+    p = Pipeline(["Call"], won="Won", lost="Lost")
+    recs = [
+        {
+            "deal": i,
+            "stage": "Won" if i < n_won else "Call",
+            "time": day(1 + i % 20),
+            "amount": amount,
+        }
+        for i in range(n_won + n_open)
+    ]
+    return DealLog.from_records(recs, p, amount="amount")
+
+
+def test_amount_totals_near_the_float_limit_are_exact_or_inf_without_warnings() -> None:
+    # pytest turns a RuntimeWarning (an overflow in a numpy sum) into an error here.
+    fits, beyond = _big_log(10, 10, 1e307), _big_log(20, 20, 1e307)
+    assert closed_funnel(fits).funnel["Won"].amount == pytest.approx(1e308, rel=1e-12)
+    assert active_funnel(fits).funnel["Call"].amount == pytest.approx(1e308, rel=1e-12)
+    # 2e308 is beyond the float range: a funnel stage amount must be finite, so unknown.
+    assert closed_funnel(beyond).funnel["Won"].amount is None
+    assert active_funnel(beyond).funnel["Call"].amount is None
+    assert closed_funnel(beyond).funnel["Won"].count == 20  # the data is not refused
+    vol = monthly_volume(beyond, by=None).table
+    assert vol.column("won_amount") == [math.inf]
+    assert json.loads(monthly_volume(beyond, by=None).to_json())["rows"][0]["won_amount"] is None
+    # The stage total (2e308) overflows, but the expected amount (half of it) fits.
+    fc = forecast(beyond, as_of=day(28), method="weighted", probabilities={"Call": 0.5})
+    assert fc.table.column("amount") == [math.inf]
+    assert fc.expected_amount == pytest.approx(1e308, rel=1e-12)
+    assert fc.table.column("expected_amount") == [pytest.approx(1e308, rel=1e-12)]

@@ -180,7 +180,7 @@ def test_monthly_volume_per_agent(log: DealLog, rows: list[dict[str, str]]) -> N
             key = (r["sales_agent"], r["close_date"][:7])
             count[key] += 1
             amount[key] += int(r["close_value"])
-    mv = monthly_volume(log)
+    mv = monthly_volume(log, by="owner")
     seen = 0
     for rec in mv.to_records():
         key = (str(rec["owner"]), str(rec["month"]))

@@ -24,6 +24,7 @@ from salesfunnel import (
     active_funnel,
     closed_funnel,
     forecast,
+    monthly_volume,
     time_to_close,
 )
 
@@ -60,8 +61,12 @@ def reference_closed(
     won = lost = 0
     cycles: list[float] = []
     in_stage: list[list[float]] = [[] for _ in range(k)]
+    # A deal counts in the period of its final closing: none with an event from ``end`` on.
+    later = {str(r["deal"]) for r in records if end is not None and r["time"] >= end}  # type: ignore[operator]
     for deal, events in histories(pipeline, records, end, inclusive=False).items():
         last = events[-1][1]
+        if deal in later:
+            continue
         if last not in (pipeline.won_code, pipeline.lost_code):
             continue
         is_won = last == pipeline.won_code
@@ -126,6 +131,38 @@ def test_engine_matches_plain_python_reference(
             assert np.isclose(got.p90_days, np.quantile(values, 0.9))
 
 
+@given(
+    deal_events(),
+    MODES,
+    st.lists(st.integers(min_value=0, max_value=22), min_size=1, max_size=4, unique=True),
+    st.booleans(),
+)
+def test_consecutive_periods_count_each_deal_once_and_add_up(
+    case: tuple[Pipeline, Records], mode: str, cuts: list[int], open_ended: bool
+) -> None:
+    pipeline, records = case
+    log = build(pipeline, records)
+    days: list[dt.datetime | None] = [BASE_DAY + dt.timedelta(days=c) for c in sorted(cuts)]
+    bounds = [None, *days, None] if open_ended else days
+    whole = closed_funnel(log, start=bounds[0], end=bounds[-1], mode=mode)  # type: ignore[arg-type]
+    parts = [
+        closed_funnel(log, start=a, end=b, mode=mode)  # type: ignore[arg-type]
+        for a, b in itertools.pairwise(bounds)
+    ]
+    for j, ids in enumerate(stage_ids(whole)):
+        pieces = [stage_ids(p)[j] for p in parts]
+        assert sum(len(x) for x in pieces) == len(ids)  # no deal twice
+        assert set().union(*pieces) == ids
+    assert sum(p.won for p in parts) == whole.won
+    assert sum(p.lost for p in parts) == whole.lost
+    volume = monthly_volume(log, by=None, start=bounds[0], end=bounds[-1]).table
+    pieces_won = [
+        sum(monthly_volume(log, by=None, start=a, end=b).table.column("won_deals"))  # type: ignore[arg-type]
+        for a, b in itertools.pairwise(bounds)
+    ]
+    assert sum(pieces_won) == sum(volume.column("won_deals")) == whole.won  # type: ignore[arg-type]
+
+
 @given(deal_events())
 def test_cumulative_counts_never_increase_along_the_pipeline(
     case: tuple[Pipeline, Records],
@@ -159,6 +196,31 @@ def test_snapshot_plus_closed_and_frozen_is_every_started_deal(
     for j, stage in enumerate(af.funnel.stages):
         expected = {d for d, ev in hist.items() if ev[-1][1] == j}
         assert {str(x) for x in stage.data} == expected
+
+
+@given(deal_events(), st.none() | st.integers(min_value=-1, max_value=21))
+def test_deal_states_agree_with_the_reference_and_the_active_funnel(
+    case: tuple[Pipeline, Records], t_day: int | None
+) -> None:
+    from salesfunnel.deals.status import NOT_STARTED, deal_states
+
+    pipeline, records = case
+    log = build(pipeline, records)
+    as_of = None if t_day is None else BASE_DAY + dt.timedelta(days=t_day)
+    st_ = deal_states(log, None, as_of)
+    hist = histories(pipeline, records, as_of, inclusive=True)
+    everything = histories(pipeline, records, None, inclusive=True)
+    for d, ident in enumerate(st_.ids.tolist()):
+        ev = hist.get(str(ident))
+        assert int(st_.label[d]) == (NOT_STARTED if ev is None else ev[-1][1])
+        owner = (ev or everything[str(ident)])[-1][2]
+        assert log.owners[int(st_.owner[d])] == owner
+    af = active_funnel(log, as_of=as_of)
+    assert not isinstance(af, dict)
+    for j, stage in enumerate(af.funnel.stages):
+        at_j = {str(i) for i, c in zip(st_.ids.tolist(), st_.label.tolist(), strict=True) if c == j}
+        assert {str(x) for x in stage.data} == at_j
+    assert af.won == int(np.count_nonzero(st_.label == pipeline.won_code))
 
 
 @given(
@@ -283,7 +345,7 @@ def _runs_and_reference(
 )
 def test_run_statistics_are_exactly_numpys(runs: list[list[int]]) -> None:
     """The all-runs-at-once mean, median and p90 equal numpy's per-run results bit for bit."""
-    from salesfunnel.deals.history import DAY, _stats_of_runs
+    from salesfunnel.deals.durations import DAY, _stats_of_runs
 
     values, bounds, ref = _runs_and_reference(runs)
     got = _stats_of_runs(values, bounds, np.zeros(len(runs), np.int64))
@@ -301,7 +363,7 @@ def test_run_statistics_are_exactly_numpys(runs: list[list[int]]) -> None:
 
 
 def test_sorted_quantile_matches_numpy_for_every_small_run_length() -> None:
-    from salesfunnel.deals.history import _sorted_quantile
+    from salesfunnel.deals.durations import _sorted_quantile
 
     rng = np.random.default_rng(7)
     for n in range(1, 400):

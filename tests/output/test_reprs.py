@@ -61,7 +61,7 @@ CASES: dict[str, tuple[Callable[[sf.DealLog], Any], tuple[str, ...]]] = {
         lambda log: sf.forecast(log, as_of="2026-04-01"),
         ("method", "expected_won", "expected_amount"),
     ),
-    "MonthlyVolume": (lambda log: sf.monthly_volume(log), ("rows",)),
+    "MonthlyVolume": (lambda log: sf.monthly_volume(log, by="owner"), ("rows",)),
     "StalledDeals": (lambda log: sf.stalled_deals(log, as_of="2026-04-01"), ("as_of", "deals")),
     "SurvivalCurve": (lambda log: sf.time_to_close(log), ("method", "median")),
     "ReceivablesAging": (

@@ -251,12 +251,17 @@ def sorted_events(
 ) -> Events:
     """Events at or before ``upto`` (or strictly before, ``inclusive=False``).
 
+    (Over 80 lines on purpose: the selection, the packing of the key and its
+    sort run in place on a few arrays that are freed as soon as possible, which
+    keeps the peak memory near one int64 column at 1e7 events; helpers would
+    hold their arguments alive.)
+
     An undated event is kept when its ordering bounds put it surely on the
     kept side of ``upto`` and dropped when surely on the other; a deal with an
     event that may fall on either side is left out and counted in
     ``unknown``.
     """
-    deal, lo, hi = log.deal, log._lo, log._hi
+    deal, (lo, hi), offset = log.deal, log.order_bounds, log.deal_offset
     code: npt.NDArray[np.integer] = codes
     owner, amt = log.owner, (log.amount if amount else None)
     has_undated = log.has_undated
@@ -269,9 +274,9 @@ def sorted_events(
             maybe = ~keep & ((lo <= upto) if inclusive else (lo < upto))
             if maybe.any():
                 bad = np.zeros(log.deal_bound, dtype=bool)
-                bad[deal[maybe] - log._offset] = True
+                bad[deal[maybe] - offset] = True
                 unknown = int(np.count_nonzero(bad))
-                left_out = bad[deal - log._offset]
+                left_out = bad[deal - offset]
                 if owner is not None:
                     # Each left-out deal counts once, for the owner on one of its events.
                     rows = np.flatnonzero(left_out)
@@ -315,8 +320,8 @@ def sorted_events(
         # Pack (deal, time, code, undated, owner) into one int64 and sort that: one
         # integer column sorts far faster than a lexsort, and every field unpacks back.
         # The fields are shifted in place on a single array to keep memory flat.
-        if log._offset:
-            key = np.subtract(deal, log._offset)
+        if offset:
+            key = np.subtract(deal, offset)
             key <<= n_time
         else:
             key = np.left_shift(deal, n_time)
@@ -363,7 +368,7 @@ def sorted_events(
         und = np.zeros(n, bool) if undated is None else undated
         perm = np.lexsort((und, code, lo, deal))
         sorted_key = None
-        s_deal = deal[perm].astype(np.int64) - log._offset
+        s_deal = deal[perm].astype(np.int64) - offset
         cols = {
             "deal": s_deal,
             "code": code[perm].astype(np.int8),
@@ -382,6 +387,14 @@ def sorted_events(
     np.subtract(starts[1:], 1, out=ends[:-1])  # no temporary column
     ends[-1] = n - 1
     return Events(sorted_key, layout, cols, s_amt, starts, ends, unknown, unknown_by_owner)
+
+
+def deals_with_event_from(log: DealLog, t: int) -> B:
+    """Per deal code, whether the deal has an event surely at or after ``t``."""
+    lo, _ = log.order_bounds
+    out = np.zeros(log.deal_bound, dtype=bool)
+    out[log.deal[lo >= t] - log.deal_offset] = True
+    return out
 
 
 def furthest_open(ev: Events, n_stages: int) -> npt.NDArray[np.int8]:

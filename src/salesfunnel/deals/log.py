@@ -412,6 +412,7 @@ class DealLog:
     # (the int64 extremes when there is none).
     _lo: I64 = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
     _hi: I64 = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+    _undated: bool = field(default=False, init=False, repr=False, compare=False)
     _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -435,6 +436,7 @@ class DealLog:
         elif self._lo is not self._hi and not np.isnat(self.time).any():
             object.__setattr__(self, "_hi", self._lo)  # all dated: one array, fast paths
         same_bounds = self._lo is self._hi
+        object.__setattr__(self, "_undated", not same_bounds)
         for name in ("deal", "code", "time", "owner", "amount", "_table", "_lo", "_hi"):
             col = getattr(self, name)
             if col is not None:
@@ -477,18 +479,33 @@ class DealLog:
         """Number of distinct deals."""
         return len(self.deal_ids)
 
-    def _ids_of(self, codes: npt.NDArray[np.integer]) -> np.ndarray:
-        """The deal ids of the deal codes ``codes`` (``deal - _offset``)."""
+    @property
+    def has_undated(self) -> bool:
+        """True when some event has no time (only from the wide form)."""
+        return self._undated
+
+    # -- the analyses' view of the columns (used by the engine) --------------
+    @property
+    def deal_offset(self) -> int:
+        """The deal code of an event is ``deal - deal_offset`` (0 .. ``deal_bound`` - 1)."""
+        return self._offset
+
+    @property
+    def order_bounds(self) -> tuple[I64, I64]:
+        """Per event, the bounds ``(lo, hi)`` in seconds of its place in time.
+
+        Both are the event's time when it is dated; an undated wide-form event
+        lies between its nearest dated neighbours in pipeline order (the int64
+        extremes when there is none).
+        """
+        return self._lo, self._hi
+
+    def ids_of(self, codes: npt.NDArray[np.integer]) -> np.ndarray:
+        """The deal ids of the deal codes ``codes``."""
         if self._table is not None:
             ids: np.ndarray = self._table[codes]
             return ids
         return codes.astype(np.int64, copy=False) + self._offset
-
-    @property
-    def has_undated(self) -> bool:
-        """True when some event has no time (only from the wide form)."""
-        # Logs without undated events share one array for both ordering bounds.
-        return self._lo is not self._hi
 
     def __repr__(self) -> str:
         return (

@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 
 from .._format import EM_DASH, fmt_number, fmt_percent, fmt_value
 from ..analysis import Analysis, expected_amount_card, when_text
-from ..deals.history import ActiveFunnel, ClosedFunnel
+from ..deals.active import ActiveFunnel
+from ..deals.closed import ClosedFunnel
 from ..funnel.model import Funnel
 from .html import escape, table
 

@@ -1,0 +1,483 @@
+"""The closed-deal funnel of a period, and the time in stage of its deals.
+
+Counting rules of the closed-deal funnel (the shared rules are in
+:mod:`salesfunnel.deals.shared`):
+
+* **Reaching a stage** counts once per deal, whatever the number of visits.
+  ``mode`` chooses what "reached" means: ``"cumulative"`` (every stage up to
+  the furthest reached; a won deal reached them all, a lost deal counts up to
+  the furthest open stage it had), ``"classic"`` (only stages with an event of
+  their own) or ``"strict"`` (stages 0, 1, ..., j entered in that order).
+* **Periods tile**: a deal counts in the period ``start <= t < end`` that
+  holds its *final* closing, the time of its last event when that event is
+  won or lost. A deal lost in January, reopened and won in March counts in
+  March only; one reopened and still open (or frozen) counts in no period.
+  So consecutive periods count each deal once and the monthly funnels of a
+  year add up to the year's funnel.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal, overload
+
+import numpy as np
+import numpy.typing as npt
+
+from .._format import escape_html, fmt_number, fmt_percent, json_number
+from .._table import Cell, ResultTable, TableView
+from ..errors import FunnelDataError
+from ..funnel.metrics import conversion_from_first, step_conversion
+from ..funnel.model import Funnel, Stage
+from . import engine as eng
+from .durations import DurationStats, StageDurations, durations_by_group, group_stats
+from .log import DealLog
+from .pipeline import Pipeline
+from .shared import (
+    F64,
+    I64,
+    B,
+    By,
+    Instant,
+    Mode,
+    amount_scale,
+    check_mode,
+    dumps,
+    group_names,
+    iso,
+    keyword_options,
+    left_out_counts,
+    one_or_dict,
+    parse_instant,
+    readonly,
+    segments,
+    stage_total,
+)
+
+__all__ = ["ClosedFunnel", "closed_funnel", "stage_durations"]
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedFunnel(TableView):
+    """The closed-deal funnel of a period, with conversions and durations.
+
+    Attributes
+    ----------
+    funnel
+        A :class:`~salesfunnel.Funnel` of the open stages plus the won
+        outcome; each stage's ``data`` is a read-only numpy array of the ids
+        of the deals counted there (so a chart click decodes to the deals),
+        and its ``amount`` the sum of their known amounts (``None`` without an
+        amount column).
+    name
+        The owner, or ``None`` for the whole team.
+    mode, start, end
+        The counting mode and the period (ISO strings or ``None``).
+    deals, won, lost, win_rate
+        Closed deals in the period, their outcomes and ``won / (won + lost)``
+        (NaN with no closed deal).
+    cycle
+        Cycle time (first event to outcome) of these deals.
+    durations
+        Time in each stage and cycle time of these deals (``None`` when
+        ``durations=False`` was asked for).
+    unknown_time_deals
+        Deals left out because an unknown time made their period uncertain.
+    """
+
+    funnel: Funnel
+    name: str | None
+    mode: Mode
+    start: str | None
+    end: str | None
+    deals: int
+    won: int
+    lost: int
+    win_rate: float
+    cycle: DurationStats
+    durations: StageDurations | None
+    unknown_time_deals: int
+
+    @property
+    def table(self) -> ResultTable:
+        """Per stage: deals, amount, conversions and time in stage."""
+        step = step_conversion(self.funnel)
+        first = conversion_from_first(self.funnel)
+        cols: tuple[str, ...] = ("stage", "deals")
+        cols += ("amount",) if self.funnel.has_amounts else ()
+        cols += ("step_conversion", "conversion_from_first")
+        dur_rows = self.durations.stages.rows if self.durations is not None else ()
+        amounts = self.funnel.has_amounts
+        if dur_rows:
+            cols += ("median_days", "mean_days", "p90_days")
+        rows = []
+        for i, s in enumerate(self.funnel.stages):
+            row: tuple[Cell, ...] = (s.name, int(s.count))
+            row += (s.amount,) if amounts else ()
+            row += (float(step[i]), float(first[i]))
+            if dur_rows:
+                d = dur_rows[i] if i < len(dur_rows) else (None,) * 6
+                row += (d[4], d[3], d[5])
+            rows.append(row)
+        return ResultTable(self.name or "closed deals", cols, tuple(rows))
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """Summary, stages and cycle time as strict JSON."""
+        payload = {
+            "name": self.name,
+            "mode": self.mode,
+            "start": self.start,
+            "end": self.end,
+            "deals": self.deals,
+            "won": self.won,
+            "lost": self.lost,
+            "win_rate": json_number(self.win_rate),
+            "unknown_time_deals": self.unknown_time_deals,
+            "cycle": self.cycle.to_record(),
+            "stages": self.to_records(),
+        }
+        return dumps(payload, indent)
+
+    def _summary(self) -> str:
+        cycle = ""
+        if self.cycle.count:
+            cycle = f", median cycle {fmt_number(round(self.cycle.median_days, 1))} d"
+        return (
+            f"{self.deals} closed deals: {self.won} won, {self.lost} lost, "
+            f"win rate {fmt_percent(self.win_rate)}{cycle}"
+        )
+
+    def __str__(self) -> str:
+        return f"{self.table}\n{self._summary()}"
+
+    def _repr_html_(self) -> str:
+        return f"{self.table._repr_html_()}<p>{escape_html(self._summary())}</p>"
+
+    def __repr__(self) -> str:
+        return (
+            f"ClosedFunnel(name={self.name!r}, mode={self.mode!r}, deals={self.deals}, "
+            f"won={self.won}, lost={self.lost}, win_rate={self.win_rate!r})"
+        )
+
+
+def _membership(
+    ev: eng.Events, pipe: Pipeline, mode: str, idx: I64, won: B
+) -> tuple[npt.NDArray[np.int16] | None, list[B] | None]:
+    """Reach per deal (cumulative) or per-stage membership masks (classic, strict)."""
+    k = pipe.n_stages
+    if mode == "cumulative":
+        # 2-byte reach (stage codes fit easily): the stage-set sort key is 2 bytes too.
+        reach = eng.furthest_open(ev, k)[idx].astype(np.int16)
+        reach[won] = k
+        return reach, None
+    if mode == "classic":
+        bits = eng.entered_bits(ev)[idx]
+        masks = [((bits >> j) & 1).astype(bool) for j in range(k)]
+    else:
+        depth = eng.strict_depth(ev, k)[idx]
+        masks = [depth >= j for j in range(k)]
+        won = won & (depth >= k)
+    return None, [*masks, won]
+
+
+def _stage_sets(
+    group: npt.NDArray[np.integer],
+    n_groups: int,
+    k1: int,
+    reach: npt.NDArray[np.int16] | None,
+    masks: list[B] | None,
+) -> tuple[I64, list[tuple[I64, I64]]]:
+    """Per group, the count and the deal positions of each funnel stage.
+
+    Returns ``(counts, runs)``: ``runs[j]`` is ``(positions, begin)`` and the
+    deals of group ``g`` in stage ``j`` are
+    ``positions[begin[g] : begin[g] + counts[g, j]]``. Stages may share one
+    ``positions`` array (the same object), so a caller gathers ids or amounts
+    once per distinct array and hands out slices (views) of the result.
+    """
+    counts = np.zeros((n_groups, k1), dtype=np.int64)
+    if reach is not None:
+        # Sort by (group, reach descending): the deals of stage j are a prefix
+        # of the group's run, so every stage is a slice of one array.
+        # Slot c = k1 - reach runs 1..k1 + 1 (reach -1 means no open stage).
+        width = k1 + 2
+        small = n_groups * width < 2**15  # numpy radix-sorts 16-bit keys
+        dtype = np.int16 if small else np.int64
+        sort_key = group.astype(dtype) * dtype(width)
+        sort_key += (k1 - reach).astype(dtype)
+        order = np.argsort(sort_key, kind="stable")
+        hist = np.bincount(sort_key, minlength=n_groups * width).reshape(n_groups, width)
+        bounds = np.zeros(n_groups + 1, dtype=np.int64)
+        np.cumsum(hist.sum(axis=1), out=bounds[1:])
+        # Deals reaching stage j or beyond: slots 1 .. k1 - j.
+        within = np.cumsum(hist[:, 1:], axis=1)
+        counts = within[:, k1 - 1 - np.arange(k1)]
+        return counts, [(order, bounds[:-1])] * k1
+    assert masks is not None
+    runs = []
+    for j, mask in enumerate(masks):
+        pos = np.flatnonzero(mask)
+        gj = group[pos]
+        order = np.argsort(gj, kind="stable")
+        pos, gj = pos[order], gj[order]
+        bounds = segments(gj.astype(np.int64), n_groups)
+        counts[:, j] = np.diff(bounds)
+        runs.append((pos, bounds[:-1]))
+    return counts, runs
+
+
+def _funnels(
+    log: DealLog,
+    ev: eng.Events,
+    pipe: Pipeline,
+    idx: I64,
+    counts: I64,
+    runs: list[tuple[I64, I64]],
+    names: list[str | None],
+) -> list[Funnel]:
+    """Per group, the funnel of the closed deals ``idx``: ids and amount total per stage."""
+    deal_codes = ev.first("deal")[idx]
+    amounts, scale = None, 1.0
+    if ev.amount is not None:
+        amounts = np.nan_to_num(eng.last_amount(ev)[idx], nan=0.0)
+        scale = amount_scale(amounts)
+        if scale != 1.0:
+            amounts /= scale
+    # Ids and amounts in the order of each distinct positions array, gathered
+    # once: a stage's ids are then a view, not a copy per (owner, stage).
+    gathered: dict[int, tuple[np.ndarray, F64 | None]] = {}
+    for positions, _ in runs:
+        if id(positions) not in gathered:
+            gathered[id(positions)] = (
+                log.ids_of(deal_codes[positions]),
+                None if amounts is None else amounts[positions],
+            )
+    out = []
+    for g, name in enumerate(names):
+        stages = []
+        for j, label in enumerate(pipe.funnel_names):
+            positions, begin = runs[j]
+            ids, amount_of = gathered[id(positions)]
+            a, b = int(begin[g]), int(begin[g] + counts[g, j])
+            amount = None if amount_of is None else stage_total(float(amount_of[a:b].sum()), scale)
+            stages.append(Stage(label, int(counts[g, j]), amount, readonly(ids[a:b])))
+        out.append(Funnel(tuple(stages), name))
+    return out
+
+
+def _closed(
+    log: DealLog,
+    pipeline: Pipeline | None,
+    start: Instant,
+    end: Instant,
+    by: By,
+    mode: str,
+    durations: bool,
+) -> list[ClosedFunnel]:
+    check_mode(mode)
+    names = group_names(log, by)
+    pipe, codes = eng.label_codes(log, pipeline)
+    s, e = parse_instant(start, "start"), parse_instant(end, "end")
+    if s is not None and e is not None and e < s:
+        msg = f"end must not be before start (got start={start!r}, end={end!r})"
+        raise FunnelDataError(msg)
+    ev = eng.sorted_events(log, codes, upto=e, inclusive=False, amount=log.amount is not None)
+    k = pipe.n_stages
+    last = ev.last("code")
+    closed = last >= pipe.won_code
+    if pipe.frozen_code is not None:
+        closed &= last != pipe.frozen_code
+    if e is not None:
+        # Periods tile: a deal counts in the period of its final closing, so a deal
+        # with a later event (reopened, frozen or closed again) is not closed here.
+        closed &= ~eng.deals_with_event_from(log, e)[ev.first("deal")]
+    n_groups = len(names)
+    unknown = left_out_counts(ev, by, n_groups)
+    close_lo = ev.last("lo")
+    all_known = ev.all_known
+    if s is not None:
+        in_period = close_lo >= s
+        if not all_known:
+            unsure = np.flatnonzero(closed & ~in_period & ~ev.last("known"))
+            if by is None:
+                unknown[0] += unsure.size
+            else:
+                unknown += np.bincount(ev.last("owner")[unsure], minlength=n_groups)
+        closed &= in_period
+    idx = np.flatnonzero(closed)
+    won = last[idx] == pipe.won_code
+    if by is None:
+        group = np.zeros(idx.size, dtype=np.int64)
+    else:
+        assert log.owner is not None
+        group = ev.last("owner")[idx]
+    reach, masks = _membership(ev, pipe, mode, idx, won)
+    counts, runs = _stage_sets(group, n_groups, k + 1, reach, masks)
+    n_closed = np.bincount(group, minlength=n_groups)
+    # In cumulative mode the funnel's last stage counts exactly the won deals.
+    n_won = counts[:, k] if reach is not None else np.bincount(group[won], minlength=n_groups)
+    n_lost = n_closed - n_won
+    cycle = close_lo[idx]
+    cycle -= ev.first("lo")[idx]
+    cycle_known = None if all_known else (ev.first("known") & ev.last("known"))[idx]
+    cycles = group_stats(group, cycle, cycle_known, n_groups)
+    dur: list[StageDurations | None] = [None] * n_groups
+    if durations:
+        dur = list(durations_by_group(ev, pipe, idx, group, cycles, names))
+    funnels = _funnels(log, ev, pipe, idx, counts, runs, names)
+    out = []
+    for g, name in enumerate(names):
+        w, lo_ = int(n_won[g]), int(n_lost[g])
+        out.append(
+            ClosedFunnel(
+                funnel=funnels[g],
+                name=name,
+                mode=mode,  # type: ignore[arg-type]
+                start=iso(s),
+                end=iso(e),
+                deals=w + lo_,
+                won=w,
+                lost=lo_,
+                win_rate=w / (w + lo_) if w + lo_ else math.nan,
+                cycle=cycles[g],
+                durations=dur[g],
+                unknown_time_deals=int(unknown[g]),
+            )
+        )
+    return out
+
+
+@overload
+def closed_funnel(
+    log: DealLog,
+    pipeline: Pipeline | None = None,
+    *,
+    start: Instant = None,
+    end: Instant = None,
+    by: None = None,
+    mode: Mode = "cumulative",
+    durations: bool = True,
+) -> ClosedFunnel: ...
+@overload
+def closed_funnel(
+    log: DealLog,
+    pipeline: Pipeline | None = None,
+    *,
+    start: Instant = None,
+    end: Instant = None,
+    by: Literal["owner"],
+    mode: Mode = "cumulative",
+    durations: bool = True,
+) -> dict[str, ClosedFunnel]: ...
+@keyword_options("start", "end", "by", "mode")
+def closed_funnel(
+    log: DealLog,
+    pipeline: Pipeline | None = None,
+    *,
+    start: Instant = None,
+    end: Instant = None,
+    by: By = None,
+    mode: Mode = "cumulative",
+    durations: bool = True,
+) -> ClosedFunnel | dict[str, ClosedFunnel]:
+    """The funnel of the deals that reached won or lost within a period.
+
+    Parameters
+    ----------
+    log
+        The deal events.
+    pipeline
+        Stages and outcomes to analyse with; default the log's own. A
+        different pipeline must know every label the log uses.
+    start, end
+        The period ``start <= t < end`` (either may be ``None``) of each
+        deal's *final* closing, the time of its last event when that event is
+        won or lost: a deal reopened later counts in the period of its later
+        closing (or in none while open), so consecutive periods add up.
+    by
+        ``None`` (default) for one result for the team, ``"owner"`` for a
+        dict of one result per owner (every owner of the log, sorted by
+        name; an owner is the one on the deal's last event). Every analysis
+        follows this rule; see "Calling convention" in the Deal history docs.
+    mode
+        ``"cumulative"``, ``"classic"`` or ``"strict"`` (see the module notes).
+    durations
+        Also compute the time in each stage (on by default; the cycle time
+        is always computed).
+
+    Returns
+    -------
+    ClosedFunnel or dict of str to ClosedFunnel
+
+    Raises
+    ------
+    FunnelDataError
+        Unknown mode or ``by``, unparsable bounds, ``end`` before ``start``.
+
+    Examples
+    --------
+    >>> p = Pipeline(["Call", "Offer"], won="Won", lost="Lost")
+    >>> rows = [("A", "Call", "2024-01-01"), ("A", "Offer", "2024-01-03"),
+    ...         ("A", "Won", "2024-01-10"), ("B", "Call", "2024-01-02"),
+    ...         ("B", "Lost", "2024-01-04"), ("C", "Call", "2024-01-05")]
+    >>> log = DealLog.from_records([dict(zip(("deal", "stage", "time"), r)) for r in rows], p)
+    >>> cf = closed_funnel(log)
+    >>> cf.funnel.counts, cf.win_rate
+    (array([2., 1., 1.]), 0.5)
+    >>> cf.funnel["Offer"].data.tolist()
+    ['A']
+    >>> cf.cycle.median_days
+    5.5
+    """
+    return one_or_dict(_closed(log, pipeline, start, end, by, mode, durations), by)
+
+
+@overload
+def stage_durations(
+    log: DealLog,
+    pipeline: Pipeline | None = None,
+    *,
+    start: Instant = None,
+    end: Instant = None,
+    by: None = None,
+) -> StageDurations: ...
+@overload
+def stage_durations(
+    log: DealLog,
+    pipeline: Pipeline | None = None,
+    *,
+    start: Instant = None,
+    end: Instant = None,
+    by: Literal["owner"],
+) -> dict[str, StageDurations]: ...
+@keyword_options("start", "end", "by")
+def stage_durations(
+    log: DealLog,
+    pipeline: Pipeline | None = None,
+    *,
+    start: Instant = None,
+    end: Instant = None,
+    by: By = None,
+) -> StageDurations | dict[str, StageDurations]:
+    """Time in each stage (sum of visits) and cycle time of the deals closed in a period.
+
+    Same population and parameters as :func:`closed_funnel` (a dict by owner
+    exactly when ``by="owner"``). Only closed deals have complete durations;
+    for deals still open use :func:`time_to_close`, which counts them as
+    censored.
+
+    Examples
+    --------
+    >>> p = Pipeline(["Call", "Offer"], won="Won", lost="Lost")
+    >>> rows = [("A", "Call", "2024-01-01"), ("A", "Offer", "2024-01-03"),
+    ...         ("A", "Call", "2024-01-04"), ("A", "Offer", "2024-01-05"),
+    ...         ("A", "Won", "2024-01-08")]
+    >>> log = DealLog.from_records([dict(zip(("deal", "stage", "time"), r)) for r in rows], p)
+    >>> d = stage_durations(log)
+    >>> d.stage("Call").median_days, d.stage("Offer").median_days, d.cycle.median_days
+    (3.0, 4.0, 7.0)
+    """
+    results = _closed(log, pipeline, start, end, by, "cumulative", True)
+    out = {r.name or "": r.durations for r in results if r.durations is not None}
+    return out[""] if by is None else out

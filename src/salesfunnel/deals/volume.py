@@ -1,0 +1,182 @@
+"""Won deals and won amount per calendar month of the win.
+
+A deal counts in the month of its final win, the time of its last event when
+that event is won: a deal won, reopened and still open (or won again later)
+does not count for the earlier win. So every deal counts at most once, in one
+month, whatever the periods asked for: consecutive periods add up.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._table import Cell, ResultTable, TableView
+from . import engine as eng
+from .log import DealLog
+from .pipeline import Pipeline
+from .shared import (
+    F64,
+    I64,
+    By,
+    Instant,
+    amount_scale,
+    dumps,
+    group_names,
+    keyword_options,
+    parse_instant,
+)
+
+__all__ = ["MonthlyVolume", "monthly_volume"]
+
+
+class _Default(enum.Enum):
+    """``by`` left out: per owner (with a warning) until the next release, then ``None``."""
+
+    BY = "default"
+
+    def __repr__(self) -> str:
+        return "None"  # the documented default, as the signature shows it
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlyVolume(TableView):
+    """Won deals and won amount per calendar month of the win (and owner).
+
+    ``table`` columns: ``owner`` (with ``by="owner"``), ``month`` (``YYYY-MM``),
+    ``won_deals``, ``won_amount`` (known amounts; NaN without an amount
+    column), ``amount_unknown``. Every month from the first to the last win
+    is listed for every owner, zeros included, so rows line up side by side.
+    """
+
+    by: By
+    table: ResultTable
+    unknown_time_deals: int
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The rows as strict JSON."""
+        payload = {
+            "by": self.by,
+            "unknown_time_deals": self.unknown_time_deals,
+            "rows": self.to_records(),
+        }
+        return dumps(payload, indent)
+
+    def __str__(self) -> str:
+        return str(self.table)
+
+    def __repr__(self) -> str:
+        return f"MonthlyVolume(by={self.by!r}, rows={len(self.table)})"
+
+
+def _rows(
+    names: list[str | None], per_owner: bool, months: I64, grp: I64, amt: F64 | None
+) -> list[tuple[Cell, ...]]:
+    """Rows per (owner,) month from the first to the last month, zeros included."""
+    rows: list[tuple[Cell, ...]] = []
+    if months.size:
+        m0, m1 = int(months.min()), int(months.max())
+        n_m = m1 - m0 + 1
+        key = grp * n_m + (months - m0)
+        size = len(names) * n_m
+        count = np.bincount(key, minlength=size)
+        total: np.ndarray = np.zeros(size)
+        miss = np.zeros(size, dtype=np.int64)
+        scale = 1.0
+        if amt is not None:
+            ok = ~np.isnan(amt)
+            scale = amount_scale(amt)  # no overflow in the sums; inf only where the total is
+            total = np.bincount(key[ok], weights=amt[ok] / scale, minlength=size)
+            miss = np.bincount(key[~ok], minlength=size)
+        for g, name in enumerate(names):
+            for m in range(n_m):
+                i = g * n_m + m
+                label = str(np.datetime64(m0 + m, "M"))
+                value: float = float(total[i]) * scale if amt is not None else math.nan
+                row: tuple[Cell, ...] = (label, int(count[i]), value, int(miss[i]))
+                rows.append((name, *row) if per_owner else row)
+    return rows
+
+
+@keyword_options("by", "start", "end")
+def monthly_volume(
+    log: DealLog,
+    pipeline: Pipeline | None = None,
+    *,
+    start: Instant = None,
+    end: Instant = None,
+    by: By | _Default = _Default.BY,
+) -> MonthlyVolume:
+    """Won amount and count per calendar month of the win.
+
+    A deal counts in the month of its final win (the time of its last event,
+    when that event is won), if that falls in ``start <= t < end``; a deal
+    won, then reopened, counts for its later win or not at all. Consecutive
+    periods therefore add up. Wins with an unknown date are left out and
+    counted in ``unknown_time_deals``.
+
+    ``by=None`` gives one row per month; ``by="owner"`` one row per owner and
+    month, with an ``owner`` column (a table of rows never becomes a dict,
+    see the calling convention in the Deal history docs). Leaving ``by`` out
+    on a log with owners still gives per-owner rows, with a
+    ``DeprecationWarning``: from the next release the default is ``None``, as
+    for every analysis.
+
+    Examples
+    --------
+    >>> p = Pipeline(["Call"], won="Won", lost="Lost")
+    >>> rows = [("A", "Won", "2024-01-10", 100, "Ann"), ("B", "Won", "2024-03-02", 50, "Ann"),
+    ...         ("C", "Won", "2024-01-20", 70, "Bob")]
+    >>> recs = [dict(zip(("deal", "stage", "time", "amount", "owner"), r)) for r in rows]
+    >>> log = DealLog.from_records(recs, p, amount="amount", owner="owner")
+    >>> print(monthly_volume(log, by="owner"))
+    won by month
+    owner  month    won_deals  won_amount  amount_unknown
+    -----  -------  ---------  ----------  --------------
+    Ann    2024-01          1         100               0
+    Ann    2024-02          0           0               0
+    Ann    2024-03          1          50               0
+    Bob    2024-01          1          70               0
+    Bob    2024-02          0           0               0
+    Bob    2024-03          0           0               0
+    """
+    if isinstance(by, _Default):
+        by = None
+        if log.owner is not None:
+            by = "owner"
+            warnings.warn(
+                "monthly_volume(): the default by='owner' becomes by=None in the next "
+                "release; pass by='owner' to keep one row per owner and month",
+                DeprecationWarning,
+                stacklevel=3,  # past keyword_options
+            )
+    names = group_names(log, by)
+    pipe, codes = eng.label_codes(log, pipeline)
+    s, e = parse_instant(start, "start"), parse_instant(end, "end")
+    ev = eng.sorted_events(log, codes, upto=e, inclusive=False, amount=log.amount is not None)
+    last = ev.at("code", ev.ends)
+    won = last == pipe.won_code
+    if e is not None:
+        won &= ~eng.deals_with_event_from(log, e)[ev.first("deal")]  # its final win only
+    known = ev.at("known", ev.ends)
+    close = ev.at("lo", ev.ends)
+    unknown = ev.unknown + int(np.count_nonzero(won & ~known))
+    sel = won & known
+    if s is not None:
+        sel &= close >= s
+    months = close[sel].astype("datetime64[s]").astype("datetime64[M]").astype(np.int64)
+    if by is None:
+        grp = np.zeros(months.size, np.int64)
+    else:
+        assert log.owner is not None
+        grp = ev.at("owner", ev.ends)[sel].astype(np.int64)
+    amt = eng.last_amount(ev)[sel] if ev.amount is not None else None
+    rows = _rows(names, by is not None, months, grp, amt)
+    cols: tuple[str, ...] = ("month", "won_deals", "won_amount", "amount_unknown")
+    if by is not None:
+        cols = ("owner", *cols)
+    return MonthlyVolume(by, ResultTable("won by month", cols, tuple(rows)), unknown)
