@@ -251,7 +251,7 @@ def sorted_events(
 ) -> Events:
     """Events at or before ``upto`` (or strictly before, ``inclusive=False``).
 
-    (Over 80 lines on purpose: the selection, the packing of the key and its
+    (Long: over 80 lines on purpose. The selection, the packing of the key and its
     sort run in place on a few arrays that are freed as soon as possible, which
     keeps the peak memory near one int64 column at 1e7 events; helpers would
     hold their arguments alive.)
