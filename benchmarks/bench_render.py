@@ -36,9 +36,9 @@ from PIL import Image, ImageDraw
 
 from salesfunnel import Funnel, FunnelChart
 from salesfunnel.render import coverage as cov
-from salesfunnel.render.geometry import Ellipse, Gradient, Line, Rect, Side, Text
 from salesfunnel.render.paint import Painter, paint
 from salesfunnel.render.raster import _text_run
+from salesfunnel.render.shapes import Ellipse, Gradient, Line, Rect, Side, Text
 from salesfunnel.render.text import font
 
 from _workload import COUNTS, FIRST_PNG

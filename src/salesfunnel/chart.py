@@ -13,15 +13,9 @@ import numpy as np
 
 from .errors import FunnelDataError
 from .funnel.model import Funnel
-from .render.geometry import (
-    Geometry,
-    Heights,
-    LabelNote,
-    PercentBasis,
-    Region,
-    WidthMapping,
-    layout,
-)
+from .render.labels import PercentBasis
+from .render.layout import Heights, WidthMapping, layout
+from .render.shapes import Geometry, LabelNote, Region
 from .render.style import Style
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salesfunnel.render import coverage as cov
-from salesfunnel.render.geometry import Ellipse, Line, Rect
+from salesfunnel.render.shapes import Ellipse, Line, Rect
 
 SUB, Q = cov.SUB, cov.Q
 

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 
 from salesfunnel import Funnel, FunnelChart, Stage, Style
 from salesfunnel._format import fmt_number
-from salesfunnel.render.geometry import Layer, PercentBasis, Rect, Text, _stage_texts
+from salesfunnel.render.labels import PercentBasis, _stage_texts
+from salesfunnel.render.shapes import Layer, Rect, Text
 from salesfunnel.render.text import FONT_PATH, clean, font, text_width
 
 from strategies import chart_sizes, funnel_sets, related_funnel_sets

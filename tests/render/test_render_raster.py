@@ -17,10 +17,10 @@ from PIL import Image
 from render_helpers import GOLDEN, REGEN, stage_pixels
 from salesfunnel import MAX_PIXELS, Funnel, FunnelChart, FunnelDataError, Stage, Style
 from salesfunnel.datasets import three_managers
-from salesfunnel.render.geometry import Ellipse, Layer, Rect, Side
 from salesfunnel.render.paint import paint
 from salesfunnel.render.png import png_bytes, write
 from salesfunnel.render.raster import RasterPainter, render
+from salesfunnel.render.shapes import Ellipse, Layer, Rect, Side
 
 from strategies import chart_sizes, funnel_sets
 

@@ -42,8 +42,8 @@ from ..errors import FunnelDataError
 from ..funnel.compare import Comparison, GroupStep, compare
 from ..funnel.metrics import Bottleneck, bottleneck
 from ..funnel.model import Funnel
-from ..render.geometry import PercentBasis
 from ..render.hitmap import image_map
+from ..render.labels import PercentBasis
 from ..render.style import Style
 from .html import escape, page, table
 

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .geometry import Ellipse, Line, Rect, Side, _half_height, _side_spans, _slope
+from .shapes import Ellipse, Line, Rect, Side, _half_height, _side_spans, _slope
 
 if TYPE_CHECKING:
     import numpy.typing as npt

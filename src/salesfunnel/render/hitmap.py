@@ -2,7 +2,7 @@
 
 The hit mask is painted from the same geometry, in the same paint loop, with
 the same coverage as the raster image: a pixel belongs to the topmost shape
-that covers at least half of it. Hit areas (:class:`~salesfunnel.geometry.Rect`
+that covers at least half of it. Hit areas (:class:`~salesfunnel.render.shapes.Rect`
 without fill) claim the pixels whose centres they contain and are painted
 first, so they enlarge small targets onto the background without stealing
 pixels from anything drawn.
@@ -20,8 +20,8 @@ import numpy as np
 
 from ..funnel.metrics import StageMetrics
 from . import coverage as cov
-from .geometry import Ellipse, Geometry, Line, Rect, Region, Side, Text, _short_repr
 from .paint import Painter, paint
+from .shapes import Ellipse, Geometry, Line, Rect, Region, Side, Text, _short_repr
 from .text import clean
 
 if TYPE_CHECKING:

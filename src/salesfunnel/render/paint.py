@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from .geometry import Ellipse, Geometry, Layer, Line, Rect, Side, Text
+from .shapes import Ellipse, Geometry, Layer, Line, Rect, Side, Text
 
 __all__ = ["Painter", "paint"]
 

@@ -1,14 +1,14 @@
 """The Pillow backend: analytic coverage masks composited onto an RGB image.
 
 Shapes are painted with ``Image.paste(color, box, mask)``: the coverage patch
-from :mod:`salesfunnel._coverage` is the mask, so edges are anti-aliased and
+from :mod:`salesfunnel.render.coverage` is the mask, so edges are anti-aliased and
 the blending runs in Pillow's C code. The side shading is one row of ramp
 colors stretched over the side's box (one numpy pass and one resize), not a
 line per column.
 
 :class:`RasterPainter` computes each shape's coverage as it comes;
 :class:`BatchRasterPainter`, the one the charts use, queues the shapes and
-computes the coverage of all of them in one :class:`~salesfunnel._coverage.Batch`
+computes the coverage of all of them in one :class:`~salesfunnel.render.coverage.Batch`
 (only near the edges; interiors are runs of full coverage) before compositing
 in the same order (the same pixels, fewer numpy calls).
 """
@@ -24,8 +24,8 @@ from PIL import Image
 from PIL import _imaging as pil_core  # what Image.frombuffer maps buffers with
 
 from . import coverage as cov
-from .geometry import Ellipse, Geometry, Gradient, Line, Rect, Side, Text, _across
 from .paint import Painter
+from .shapes import Ellipse, Geometry, Gradient, Line, Rect, Side, Text, _across
 from .style import Color
 from .text import font
 
@@ -159,7 +159,7 @@ class BatchRasterPainter(RasterPainter):
     """The output painter: :class:`RasterPainter` with coverage computed for all shapes at once.
 
     Shapes are queued in paint order; :meth:`finish` computes every coverage
-    mask in one :class:`~salesfunnel._coverage.Batch` (a few numpy passes for
+    mask in one :class:`~salesfunnel.render.coverage.Batch` (a few numpy passes for
     the whole chart instead of a dozen per shape) and the ramp colors of every
     shaded side in one pass, then composites them and draws the text (glyph
     masks cached) in the same order. Dashed strokes (rare) take the one-shape

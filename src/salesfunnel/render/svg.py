@@ -17,8 +17,8 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 
-from .geometry import Ellipse, Geometry, Gradient, Layer, Line, Rect, Region, Side, Text
 from .paint import Painter, paint
+from .shapes import Ellipse, Geometry, Gradient, Layer, Line, Rect, Region, Side, Text
 from .style import Color
 from .text import FONT_FAMILY, clean
 
