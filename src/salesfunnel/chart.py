@@ -15,7 +15,7 @@ from .errors import FunnelDataError
 from .funnel.model import Funnel
 from .render.labels import PercentBasis
 from .render.layout import Heights, WidthMapping, layout
-from .render.shapes import Geometry, LabelNote, Region
+from .render.shapes import Geometry, LabelNote, Region, output_size
 from .render.style import Style
 
 if TYPE_CHECKING:
@@ -156,7 +156,7 @@ class FunnelChart:
         ):
             msg = f"scale must be a number in (0, 16] (got {scale!r})"
             raise FunnelDataError(msg)
-        out_w, out_h = round(width * scale), round(height * scale)
+        out_w, out_h = output_size(width, height, scale)
         if out_w * out_h > MAX_PIXELS:
             msg = (
                 f"canvas of {out_w} x {out_h} = {out_w * out_h:,} pixels is above the "
@@ -209,7 +209,7 @@ class FunnelChart:
     @property
     def size(self) -> tuple[int, int]:
         """Output size in pixels: (width x scale, height x scale)."""
-        return (round(self._width * self._scale), round(self._height * self._scale))
+        return output_size(self._width, self._height, self._scale)
 
     @property
     def funnels(self) -> tuple[tuple[Hashable, Funnel], ...]:

@@ -21,7 +21,7 @@ import numpy as np
 from ..funnel.metrics import StageMetrics
 from . import coverage as cov
 from .paint import Painter, paint
-from .shapes import Ellipse, Geometry, Line, Rect, Region, Side, Text, _short_repr
+from .shapes import Ellipse, Geometry, Line, Rect, Region, Side, Text, _short_repr, output_size
 from .text import clean
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class HitPainter(Painter):
 
     def __init__(self, geometry: Geometry, scale: float) -> None:
         self.scale = scale
-        self.size = (round(geometry.width * scale), round(geometry.height * scale))
+        self.size = output_size(geometry.width, geometry.height, scale)
         self.mask = np.full((self.size[1], self.size[0]), -1, dtype=np.int32)
         self.stage_targets: list[tuple[int, int, int]] = []
 

@@ -25,7 +25,7 @@ from PIL import _imaging as pil_core  # what Image.frombuffer maps buffers with
 
 from . import coverage as cov
 from .paint import Painter
-from .shapes import Ellipse, Geometry, Gradient, Line, Rect, Side, Text, _across
+from .shapes import Ellipse, Geometry, Gradient, Line, Rect, Side, Text, _across, output_size
 from .style import Color
 from .text import font
 
@@ -52,11 +52,11 @@ def _centres(box: tuple[int, int, int, int]) -> npt.NDArray[np.float64]:
 
 
 class RasterPainter(Painter):
-    """Paints onto ``self.image`` (RGB, ``round(width * scale)`` x ``round(height * scale)``)."""
+    """Paints onto ``self.image`` (RGB, :func:`~salesfunnel.render.shapes.output_size` pixels)."""
 
     def __init__(self, geometry: Geometry, scale: float, background: Color) -> None:
         self.scale = scale
-        self.size = (round(geometry.width * scale), round(geometry.height * scale))
+        self.size = output_size(geometry.width, geometry.height, scale)
         self.image = Image.new("RGB", self.size, background)
 
     def _fill(self, patch: cov.Patch | None, fill: Color | Gradient) -> None:

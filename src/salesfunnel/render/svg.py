@@ -18,7 +18,18 @@ import hashlib
 from functools import lru_cache
 
 from .paint import Painter, paint
-from .shapes import Ellipse, Geometry, Gradient, Layer, Line, Rect, Region, Side, Text
+from .shapes import (
+    Ellipse,
+    Geometry,
+    Gradient,
+    Layer,
+    Line,
+    Rect,
+    Region,
+    Side,
+    Text,
+    output_size,
+)
 from .style import Color
 from .text import FONT_FAMILY, clean
 
@@ -223,7 +234,7 @@ def render(geometry: Geometry, scale: float, background: Color, *, title: str, d
     """The whole SVG document for ``geometry``."""
     painter = SvgPainter(geometry, scale, background)
     paint(geometry, painter)
-    w, h = round(geometry.width * scale), round(geometry.height * scale)
+    w, h = output_size(geometry.width, geometry.height, scale)
     head = _tag(
         "svg",
         {
