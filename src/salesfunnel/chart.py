@@ -302,8 +302,10 @@ class FunnelChart:
     def to_png(self) -> bytes:
         """The chart as PNG bytes (Pillow's default compression; byte-identical across runs)."""
         # Pillow's encoder in our own PNG container: the bytes of Image.save without
-        # importing Pillow's PNG plugin (~8 ms of a fresh process); see _png.
-        from .render.png import png_bytes  # imports Pillow: not needed until an image is drawn
+        # importing Pillow's PNG plugin (~8 ms of a fresh process); see render.pillow_fast.
+        from .render.pillow_fast import (
+            png_bytes,  # imports Pillow: not needed until an image is drawn
+        )
 
         return png_bytes(self.to_image())
 
