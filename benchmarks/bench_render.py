@@ -101,10 +101,11 @@ class NaivePillowPainter(Painter):
         elif shape.fill is not None:
             self.draw.ellipse(box, fill=shape.fill)
         if shape.stroke is not None:
+            w = max(1, round(shape.stroke_width))
             if shape.front:
-                self.draw.arc(box, 0, 180, fill=shape.stroke, width=max(1, round(shape.width)))
+                self.draw.arc(box, 0, 180, fill=shape.stroke, width=w)
             else:
-                self.draw.ellipse(box, outline=shape.stroke, width=max(1, round(shape.width)))
+                self.draw.ellipse(box, outline=shape.stroke, width=w)
 
     def side(self, shape: Side, region: int | None) -> None:
         """One ``line()`` per pixel column, in that column's ramp color."""
@@ -118,12 +119,11 @@ class NaivePillowPainter(Painter):
         self.draw.line(
             (shape.x0, shape.y0, shape.x1, shape.y1),
             fill=shape.color,
-            width=max(1, round(shape.width)),
+            width=max(1, round(shape.stroke_width)),
         )
 
     def rect(self, shape: Rect, region: int | None) -> None:
-        if shape.fill is not None:
-            self.draw.rectangle((shape.x0, shape.y0, shape.x1, shape.y1), fill=shape.fill)
+        self.draw.rectangle((shape.x0, shape.y0, shape.x1, shape.y1), fill=shape.fill)
 
     def text(self, shape: Text, region: int | None) -> None:
         anchor = "ms" if shape.anchor == "middle" else "ls"

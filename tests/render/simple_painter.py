@@ -68,8 +68,7 @@ class RasterPainter(Painter):
         self._fill(cov.line(shape, self.scale, self.size), shape.color)
 
     def rect(self, shape: Rect, region: int | None) -> None:
-        if shape.fill is not None:
-            self._fill(cov.rect(shape, self.scale, self.size), shape.fill)
+        self._fill(cov.rect(shape, self.scale, self.size), shape.fill)
 
     def text(self, shape: Text, region: int | None) -> None:
         s = self.scale

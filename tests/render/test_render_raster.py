@@ -20,7 +20,7 @@ from salesfunnel import MAX_PIXELS, Funnel, FunnelChart, FunnelDataError, Stage,
 from salesfunnel.datasets import three_managers
 from salesfunnel.render.paint import paint
 from salesfunnel.render.pillow_fast import png_bytes, write
-from salesfunnel.render.shapes import Ellipse, Layer, Rect, Side
+from salesfunnel.render.shapes import Ellipse, HitArea, Layer, Side
 
 from strategies import chart_sizes, funnel_sets
 
@@ -449,7 +449,7 @@ def test_switching_a_layer_off_removes_exactly_its_shapes() -> None:
         (Layer.OUTLINE, "show_outline"),
     ]:
         geo = FunnelChart(SIX, width=400, height=300, style=Style(**{flag: False})).geometry
-        drawn = [s for s in geo.shapes_in(layer) if not isinstance(s.primitive, Rect)]
+        drawn = [s for s in geo.shapes_in(layer) if not isinstance(s.primitive, HitArea)]
         assert drawn == []
         # repr leaves out the style carried by gradients, which differs by the flag
         others = [repr(s) for s in full.shapes if s.layer is not layer]

@@ -19,9 +19,9 @@ from typing import Literal
 from .._format import fmt_number, fmt_percent
 from ..funnel.model import Funnel
 from ..funnel.rates import conversion_from_first, step_conversion
-from .shapes import LabelNote, Layer, Line, Rect, Text, _Builder
+from .shapes import HitArea, LabelNote, Layer, Line, Rect, Text, _Builder
 from .style import Color, Style
-from .text import ELLIPSIS, ascent, clean, fit, line_height, text_width, wrap
+from .text import ELLIPSIS, advance, ascent, clean, fit, line_height, wrap
 
 __all__ = ["PercentBasis"]
 
@@ -126,7 +126,7 @@ def _inside_label(
     """
     size = style.label_size
     lh = line_height(size)
-    block_w = max(text_width(s, size) for s in lines)
+    block_w = max(advance(s, size) for s in lines)
     block_h = len(lines) * lh
     room_top, room_bottom = room
     if block_w > max_width or block_h > room_bottom - room_top:
@@ -134,11 +134,11 @@ def _inside_label(
     face = style.face_color(hue)
     color = style.text_color if _luminance(face) > 0.55 else style.light_text_color
     ty0 = (room_top + room_bottom) / 2 - block_h / 2
-    rect = Rect(cx - block_w / 2, ty0, cx + block_w / 2, ty0 + block_h)
+    rect = HitArea(cx - block_w / 2, ty0, cx + block_w / 2, ty0 + block_h)
     rid = b.region(*region, "label", rect.polygon(), tip)
     for li, s in enumerate(lines):
         baseline = ty0 + li * lh + ascent(size)
-        w = text_width(s, size)
+        w = advance(s, size)
         b.add(Layer.LABEL, rid, Text(cx, baseline, s, size, color, "middle", w))
     b.add(Layer.LABEL, rid, rect)
     return True
@@ -170,7 +170,7 @@ def _forms(p: _Pending, size: float, gw: float) -> list[tuple[list[str], bool]]:
             lines += kept
         return lines, cut
 
-    fitting = [c for c in p.texts.compact if text_width(c, size) <= gw]
+    fitting = [c for c in p.texts.compact if advance(c, size) <= gw]
     line = fitting[0] if fitting else fit(p.texts.compact[-1], size, gw)
     one_line = ([line] if line else []), True
     return [wrapped(p.texts.full), wrapped(p.texts.two), one_line, ([], True)]
@@ -236,7 +236,7 @@ def _place_outside(
     lh = line_height(size)
     for p in items:
         p.forms = _forms(p, size, gw)
-    _choose_levels(items, lh, hi - lo, gw < text_width("M\u2026", size))
+    _choose_levels(items, lh, hi - lo, gw < advance("M\u2026", size))
     shown: list[tuple[_Pending, list[str]]] = []
     for p in items:
         lines, cut = p.forms[p.level]
@@ -249,8 +249,8 @@ def _place_outside(
     tops = _stack([(p.want, len(lines) * lh) for p, lines in shown], lo, hi)
     for (p, lines), ty0 in zip(shown, tops, strict=True):
         h = len(lines) * lh
-        widths = [text_width(s, size) for s in lines]
-        rect = Rect(gx - 1, ty0, gx + max(widths) + 1, ty0 + h)
+        widths = [advance(s, size) for s in lines]
+        rect = HitArea(gx - 1, ty0, gx + max(widths) + 1, ty0 + h)
         rid = b.region(key, j, p.stage, "label", rect.polygon(), p.tooltip)
         ax, ay = p.anchor
         if gx - 3 > ax:
@@ -303,7 +303,7 @@ def _legend(
         if shown is None:
             b.notes.append(LabelNote(None, s, name, "hidden", "legend"))
             continue
-        w = sw + 4 + text_width(shown, size)
+        w = sw + 4 + advance(shown, size)
         if rows[-1] and x + w > right:
             rows.append([])
             x = left
@@ -326,7 +326,7 @@ def _legend(
         yt = y_top + r * lh
         for s, shown, w in row:
             hue = style.hue(s, n_max)
-            box = Rect(x, yt, x + w, yt + lh)
+            box = HitArea(x, yt, x + w, yt + lh)
             rid = b.region(None, None, s, "legend", box.polygon(), names[s])
             sy = yt + (lh - sw) / 2
             b.add(Layer.LEGEND, rid, Rect(x, sy, x + sw, sy + sw, style.face_color(hue)))

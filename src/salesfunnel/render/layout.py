@@ -45,9 +45,9 @@ from .labels import (
     _stage_texts,
     _StageText,
 )
-from .shapes import Ellipse, Geometry, Gradient, Layer, Line, Rect, Side, Text, _Builder
+from .shapes import Ellipse, Geometry, Gradient, HitArea, Layer, Line, Side, Text, _Builder
 from .style import Style
-from .text import ascent, clean, fit, line_height, text_width
+from .text import advance, ascent, clean, fit, line_height
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -236,7 +236,7 @@ def _title(
     ts = style.title_size
     shown = fit(title, ts, right - left)
     if shown and top + 2 * line_height(ts) <= bottom:  # leave room for a funnel
-        w = text_width(shown, ts)
+        w = advance(shown, ts)
         b.add(
             Layer.TITLE,
             None,
@@ -252,10 +252,10 @@ def _heading(b: _Builder, fr: _Frame, j: int, key: Hashable, funnel: Funnel) -> 
     label = clean(funnel.name if funnel.name is not None else str(key))
     shown = fit(label, hs, fr.col_w - 8)
     if shown:
-        w = text_width(shown, hs)
+        w = advance(shown, hs)
         hx = fr.left + j * fr.col_w + fr.col_w / 2
         top = fr.top
-        rect = Rect(hx - w / 2, top, hx + w / 2, top + line_height(hs))
+        rect = HitArea(hx - w / 2, top, hx + w / 2, top + line_height(hs))
         rid = b.region(key, j, None, "heading", rect.polygon(), label)
         b.add(
             Layer.TITLE,
@@ -361,7 +361,7 @@ def _stage(
         side_len = min(max(fr.min_hit, 1.0), fr.width, fr.height)
         tx0 = min(max(sl.cx - side_len / 2, 0.0), fr.width - side_len)
         ty0 = min(max(ty - side_len / 2, 0.0), fr.height - side_len)
-        target = Rect(tx0, ty0, tx0 + side_len, ty0 + side_len)
+        target = HitArea(tx0, ty0, tx0 + side_len, ty0 + side_len)
         b.add(Layer.ELLIPSE, b.region(key, j, i, "side", sl.side.polygon(), tip), target)
     if sl.r0 > 0:
         _stage_shapes(b, key, j, i, sl, above, tip, style)
@@ -430,7 +430,9 @@ def _stage_shapes(
         b.add(Layer.ELLIPSE, rid_rim, Ellipse(cx, y0, r0, b0, fill=style.inner_color(sl.hue)))
     if style.show_rims and style.rim_width > 0:
         rim_color = style.stage_rim_color(sl.hue)
-        rim = Ellipse(cx, y0, r0, b0, stroke=rim_color, width=style.rim_width, dashed=sl.boosted)
+        rim = Ellipse(
+            cx, y0, r0, b0, stroke=rim_color, stroke_width=style.rim_width, dashed=sl.boosted
+        )
         b.add(Layer.RIM, rid_rim, rim)
     if style.show_sides:
         b.add(Layer.SIDE, rid_side, side)
@@ -438,7 +440,7 @@ def _stage_shapes(
         b.add(Layer.COVER, rid_side, Ellipse(cx, y1, r1, b1, fill=side.fill, front=True))
     if not (style.show_outline and style.outline_width > 0):
         return
-    color, width = style.outline_color, style.outline_width
+    color, stroke_width = style.outline_color, style.outline_width
     # The edges start where they come out from behind the slice above (or from
     # behind this slice's own rim ellipse).
     t = side.t0
@@ -447,7 +449,10 @@ def _stage_shapes(
     if t < 1.0:
         ex, ey = r0 + (r1 - r0) * t, y0 + (y1 - y0) * t
         for sign in (-1.0, 1.0):
-            edge = Line(cx + sign * ex, ey, cx + sign * r1, y1, color, width, dashed=sl.boosted)
+            x_top, x_bottom = cx + sign * ex, cx + sign * r1
+            edge = Line(x_top, ey, x_bottom, y1, color, stroke_width, dashed=sl.boosted)
             b.add(Layer.OUTLINE, rid_side, edge)
-    arc = Ellipse(cx, y1, r1, b1, stroke=color, width=width, dashed=sl.boosted, front=True)
+    arc = Ellipse(
+        cx, y1, r1, b1, stroke=color, stroke_width=stroke_width, dashed=sl.boosted, front=True
+    )
     b.add(Layer.OUTLINE, rid_side, arc)

@@ -9,7 +9,7 @@ which check the raster backend against it.
 
 from __future__ import annotations
 
-from .shapes import Ellipse, Geometry, Layer, Line, Rect, Side, Text
+from .shapes import Ellipse, Geometry, HitArea, Layer, Line, Rect, Side, Text
 
 __all__ = ["Painter", "paint"]
 
@@ -40,6 +40,9 @@ class Painter:
     def text(self, shape: Text, region: int | None) -> None:
         raise NotImplementedError
 
+    def hit_area(self, shape: HitArea, region: int | None) -> None:
+        """A clickable area that is never drawn: nothing to do for a picture."""
+
     def side(self, shape: Side, region: int | None) -> None:
         raise NotImplementedError
 
@@ -60,6 +63,8 @@ def paint(geometry: Geometry, painter: Painter) -> None:
                 painter.line(prim, region)
             elif isinstance(prim, Rect):
                 painter.rect(prim, region)
+            elif isinstance(prim, HitArea):
+                painter.hit_area(prim, region)
             elif isinstance(prim, Text):
                 painter.text(prim, region)
         painter.end_layer(layer)

@@ -109,8 +109,7 @@ class BatchRasterPainter(Painter):
             self._queue(self._batch.add_line(shape), shape.color)
 
     def rect(self, shape: Rect, region: int | None) -> None:
-        if shape.fill is not None:
-            self._queue(self._batch.add_rect(shape), shape.fill)
+        self._queue(self._batch.add_rect(shape), shape.fill)
 
     def text(self, shape: Text, region: int | None) -> None:
         self._ops.append(shape)

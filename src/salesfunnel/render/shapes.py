@@ -7,13 +7,18 @@ the SVG backend and the hit map paint the same shapes in the same order (see
 is made of:
 
 * the primitives (:class:`Ellipse`, :class:`Side`, :class:`Line`,
-  :class:`Rect`, :class:`Text`), each with its ``bounds``;
+  :class:`Rect`, :class:`Text`, and :class:`HitArea`, a clickable rectangle
+  that is never drawn), each with its ``bounds``;
 * :class:`Shape`, a primitive tagged with its paint :class:`Layer` and its
   :class:`Region` (which funnel, which stage, which part);
 * the small shared math of ellipses and sides (:func:`_slope`,
   :func:`_half_height`, :func:`_across`, :func:`_side_spans`) that the
   coverage engine and the raster backend vectorise;
 * :func:`output_size`, the one rule from layout size and scale to pixels.
+
+Words: ``width`` and ``height`` are the canvas's (layout pixels; the output
+pixels are :func:`output_size`); a stroke's width is ``stroke_width``; how far
+a text runs along its baseline is its ``advance``.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ __all__ = [
     "Ellipse",
     "Geometry",
     "Gradient",
+    "HitArea",
     "LabelNote",
     "Layer",
     "Line",
@@ -52,7 +58,13 @@ Part = Literal["rim", "side", "label", "legend", "heading"]
 
 
 class Layer(str, Enum):
-    """Paint layers, in paint order (the enum's order is the paint order)."""
+    """Paint layers, in paint order (the enum's order is the paint order).
+
+    ``ELLIPSE`` holds each stage's rim ellipse fill and, just before it, the
+    stage's hit target (a :class:`HitArea`, never drawn): painted in the
+    stage's turn, it only claims pixels that nothing painted later covers. The
+    SVG has one group per layer, named by the value.
+    """
 
     ELLIPSE = "ellipse"
     RIM = "rim"
@@ -113,13 +125,13 @@ class Ellipse:
     ry: float
     fill: Fill | None = None
     stroke: Color | None = None
-    width: float = 0.0
+    stroke_width: float = 0.0
     dashed: bool = False
     front: bool = False
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
-        pad = self.width / 2 if self.stroke is not None else 0.0
+        pad = self.stroke_width / 2 if self.stroke is not None else 0.0
         top = self.cy if self.front else self.cy - self.ry
         return (
             self.cx - self.rx - pad,
@@ -279,19 +291,19 @@ def _side_spans(
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    """A straight stroke of ``width`` from (x0, y0) to (x1, y1), butt ends."""
+    """A straight stroke ``stroke_width`` wide from (x0, y0) to (x1, y1), butt ends."""
 
     x0: float
     y0: float
     x1: float
     y1: float
     color: Color
-    width: float = 1.0
+    stroke_width: float = 1.0
     dashed: bool = False
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
-        w = self.width / 2
+        w = self.stroke_width / 2
         return (
             min(self.x0, self.x1) - w,
             min(self.y0, self.y1) - w,
@@ -300,15 +312,14 @@ class Line:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Rect:
-    """An axis-aligned rectangle; ``fill=None`` makes it a hit area only (never drawn)."""
+class _Box:
+    """What an axis-aligned box (``x0``, ``y0``, ``x1``, ``y1``) knows of itself."""
 
+    __slots__ = ()
     x0: float
     y0: float
     x1: float
     y1: float
-    fill: Color | None = None
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -319,8 +330,37 @@ class Rect:
 
 
 @dataclass(frozen=True, slots=True)
+class Rect(_Box):
+    """An axis-aligned filled rectangle (a legend swatch)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    fill: Color
+
+
+@dataclass(frozen=True, slots=True)
+class HitArea(_Box):
+    """A clickable rectangle that is never drawn: a label's box, a stage's hit target.
+
+    The hit map gives it the pixels whose centres it contains (and always the
+    pixel under its centre); the SVG has it as an invisible rectangle that
+    takes clicks; the raster image does not show it.
+    """
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+@dataclass(frozen=True, slots=True)
 class Text:
-    """One line of text; (x, y) is the baseline start (or middle for ``anchor='middle'``)."""
+    """One line of text; (x, y) is the baseline start (or middle for ``anchor='middle'``).
+
+    ``advance`` is how far the text runs along the baseline (its measured width).
+    """
 
     x: float
     y: float
@@ -328,15 +368,15 @@ class Text:
     size: float
     color: Color
     anchor: Literal["start", "middle"] = "start"
-    width: float = 0.0
+    advance: float = 0.0
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
-        x0 = self.x - self.width / 2 if self.anchor == "middle" else self.x
-        return (x0, self.y - ascent(self.size), x0 + self.width, self.y + 0.25 * self.size)
+        x0 = self.x - self.advance / 2 if self.anchor == "middle" else self.x
+        return (x0, self.y - ascent(self.size), x0 + self.advance, self.y + 0.25 * self.size)
 
 
-Primitive = Ellipse | Side | Line | Rect | Text
+Primitive = Ellipse | Side | Line | Rect | HitArea | Text
 
 
 @dataclass(frozen=True, slots=True)
