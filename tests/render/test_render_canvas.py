@@ -1,4 +1,4 @@
-"""The chart object as a whole: one output size for every backend, the stage limit, pickling."""
+"""The chart as a whole: one output size for every backend, hit areas, the stage limit, pickling."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from salesfunnel import Funnel, FunnelChart, FunnelDataError
 from salesfunnel.chart import MAX_STAGES
-from salesfunnel.render.shapes import output_size
+from salesfunnel.render.raster import render
+from salesfunnel.render.shapes import Geometry, HitArea, Layer, output_size
 
 SVG = "{http://www.w3.org/2000/svg}"
 SMALL = Funnel.from_counts({"Calls": 20, "Meetings": 7, "Paid": 2})
@@ -100,3 +101,36 @@ def test_a_pickled_chart_draws_the_same_bytes() -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
         masks = list(pool.map(lambda c: c.hit_mask(), [loaded, loaded]))
     assert all(np.array_equal(m, mask) for m in masks)
+
+
+# -- hit areas: clickable, never drawn ----------------------------------------------------
+
+
+def test_hit_areas_are_invisible_clickable_rects_in_svg_and_absent_from_the_image() -> None:
+    chart = FunnelChart(
+        {"Ann": SMALL, "Bo": Funnel.from_counts({"Calls": 9, "Meetings": 4})}, width=360, height=220
+    )
+    areas = [s for s in chart.geometry.shapes if isinstance(s.primitive, HitArea)]
+    # a target per non-zero stage (5), a label box per stage (5), a heading per funnel (2),
+    # a legend entry per stage position (3)
+    assert len(areas) == 15
+    assert sum(s.layer is Layer.ELLIPSE for s in areas) == 5
+    root = ET.fromstring(chart.to_svg())
+    invisible = {
+        g.get("data-layer"): [r for r in g.iter(SVG + "rect") if r.get("fill-opacity") == "0"]
+        for g in root.iter(SVG + "g")
+    }
+    for layer in Layer:
+        rects = invisible[layer.value]
+        assert len(rects) == sum(s.layer is layer for s in areas)
+        assert all(r.get("pointer-events") == "all" and r.get("data-part") for r in rects)
+    # the raster image is the same without them
+    bare = Geometry(
+        chart.geometry.width,
+        chart.geometry.height,
+        tuple(s for s in chart.geometry.shapes if not isinstance(s.primitive, HitArea)),
+        chart.geometry.regions,
+        chart.geometry.label_notes,
+        chart.geometry.description,
+    )
+    assert render(bare, 1, chart.style.background).tobytes() == chart.to_image().tobytes()
