@@ -36,9 +36,9 @@ from PIL import Image, ImageDraw
 
 from salesfunnel import Funnel, FunnelChart
 from salesfunnel.render import coverage as cov
-from salesfunnel.render.geometry import Ellipse, Gradient, Line, Rect, Side, Text
 from salesfunnel.render.paint import Painter, paint
-from salesfunnel.render.raster import _text_run
+from salesfunnel.render.pillow_fast import clear_glyph_cache
+from salesfunnel.render.shapes import Ellipse, Gradient, Line, Rect, Side, Text
 from salesfunnel.render.text import font
 
 from _workload import COUNTS, FIRST_PNG
@@ -79,8 +79,7 @@ class NaivePillowPainter(Painter):
     """The source's way with plain Pillow calls, reading the same geometry.
 
     ``ellipse()`` for ellipses, one ``line()`` per pixel column for the shaded
-    sides and covers (the inherited :meth:`Painter.side` and a column loop for
-    covers), ``line()`` for strokes, ``text()`` with the same bundled font. No
+    sides and covers, ``line()`` for strokes, ``text()`` with the same bundled font. No
     anti-aliasing of shapes.
     """
 
@@ -102,21 +101,29 @@ class NaivePillowPainter(Painter):
         elif shape.fill is not None:
             self.draw.ellipse(box, fill=shape.fill)
         if shape.stroke is not None:
+            w = max(1, round(shape.stroke_width))
             if shape.front:
-                self.draw.arc(box, 0, 180, fill=shape.stroke, width=max(1, round(shape.width)))
+                self.draw.arc(box, 0, 180, fill=shape.stroke, width=w)
             else:
-                self.draw.ellipse(box, outline=shape.stroke, width=max(1, round(shape.width)))
+                self.draw.ellipse(box, outline=shape.stroke, width=w)
+
+    def side(self, shape: Side, region: int | None) -> None:
+        """One ``line()`` per pixel column, in that column's ramp color."""
+        xs = np.arange(math.floor(shape.cx - shape.r0), math.ceil(shape.cx + shape.r0)) + 0.5
+        top, bottom = shape.spans(xs)
+        for x, t, b, c in zip(xs, top, bottom, shape.fill.colors_at(xs), strict=True):
+            if b > t:
+                self.draw.line((x, t, x, b), fill=(int(c[0]), int(c[1]), int(c[2])))
 
     def line(self, shape: Line, region: int | None) -> None:
         self.draw.line(
             (shape.x0, shape.y0, shape.x1, shape.y1),
             fill=shape.color,
-            width=max(1, round(shape.width)),
+            width=max(1, round(shape.stroke_width)),
         )
 
     def rect(self, shape: Rect, region: int | None) -> None:
-        if shape.fill is not None:
-            self.draw.rectangle((shape.x0, shape.y0, shape.x1, shape.y1), fill=shape.fill)
+        self.draw.rectangle((shape.x0, shape.y0, shape.x1, shape.y1), fill=shape.fill)
 
     def text(self, shape: Text, region: int | None) -> None:
         anchor = "ms" if shape.anchor == "middle" else "ls"
@@ -177,7 +184,7 @@ def main() -> None:
     row("to_png()", png, "Pillow PNG encode alone", encode, "<= 1.3")
 
     def cold_png() -> bytes:
-        _text_run.cache_clear()  # glyph masks are cached across renders: time without them
+        clear_glyph_cache()  # glyph masks are cached across renders: time without them
         return chart.to_png()
 
     png_cold, encode_cold = paired_ms(cold_png, lambda: image.save(io.BytesIO(), format="PNG"))

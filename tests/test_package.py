@@ -71,7 +71,7 @@ def test_drawing_a_chart_does_not_import_hit_testing_metrics_tables_or_image_dra
 
 
 def test_a_first_png_does_not_import_pillows_png_plugin() -> None:
-    # to_png writes the PNG container itself (salesfunnel.render.png); Pillow's plugin would
+    # to_png writes the PNG container itself (salesfunnel.render.pillow_fast); Pillow's plugin would
     # bring ImageFile, ImagePalette, logging and fractions into a chart-only process
     code = (
         "import sys, salesfunnel\n"

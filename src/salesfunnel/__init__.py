@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .chart import MAX_PIXELS, FunnelChart
 from .errors import FunnelDataError, SalesFunnelError
 from .funnel.model import Funnel, Stage
-from .render.geometry import LabelNote, Region
+from .render.shapes import LabelNote, Region
 from .render.style import Style
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salesfunnel.render import coverage as cov
-from salesfunnel.render.geometry import Ellipse, Line, Rect
+from salesfunnel.render.shapes import Ellipse, Line, Rect
 
 SUB, Q = cov.SUB, cov.Q
 
@@ -121,8 +121,8 @@ def test_levels_match_the_definition_pixel_by_pixel(
 
 SHAPES = [
     Ellipse(40.0, 30.0, 25.0, 8.0, fill=(1, 2, 3)),
-    Ellipse(40.0, 30.0, 25.0, 8.0, stroke=(1, 2, 3), width=1.5),
-    Ellipse(50.0, 40.0, 20.0, 6.0, stroke=(1, 2, 3), width=2.0, front=True),
+    Ellipse(40.0, 30.0, 25.0, 8.0, stroke=(1, 2, 3), stroke_width=1.5),
+    Ellipse(50.0, 40.0, 20.0, 6.0, stroke=(1, 2, 3), stroke_width=2.0, front=True),
     Line(10.0, 5.0, 22.0, 50.0, (1, 2, 3), 1.5),
     Line(5.0, 60.0, 70.0, 60.0, (1, 2, 3), 1.0),
     Rect(3.3, 4.7, 30.2, 9.9, fill=(1, 2, 3)),
@@ -159,7 +159,7 @@ def test_a_rim_is_its_two_arcs() -> None:
     # the whole rim line (two blocks, levels added) against its upper and lower
     # halves: every pixel of the rim is in one of them, and the top half only
     # holds the upper arc
-    rim = Ellipse(40.0, 30.0, 25.0, 8.0, stroke=(1, 2, 3), width=2.0)
+    rim = Ellipse(40.0, 30.0, 25.0, 8.0, stroke=(1, 2, 3), stroke_width=2.0)
     patch = cov.ellipse_stroke(rim, 1.0, (90, 80))
     assert patch is not None
     levels = patch.levels.astype(int)

@@ -9,8 +9,9 @@ from hypothesis import given, settings
 
 from salesfunnel import Funnel, FunnelChart, Stage, Style
 from salesfunnel._format import fmt_number
-from salesfunnel.render.geometry import Layer, PercentBasis, Rect, Text, _stage_texts
-from salesfunnel.render.text import FONT_PATH, clean, font, text_width
+from salesfunnel.render.labels import PercentBasis, _stage_texts
+from salesfunnel.render.shapes import HitArea, Layer, Text
+from salesfunnel.render.text import FONT_PATH, advance, clean, font
 
 from strategies import chart_sizes, funnel_sets, related_funnel_sets
 
@@ -21,9 +22,7 @@ def _label_boxes(chart: FunnelChart) -> list[tuple[float, float, float, float]]:
     return [
         s.primitive.bounds
         for s in chart.geometry.shapes
-        if s.layer in (Layer.LABEL, Layer.LEGEND, Layer.TITLE)
-        and isinstance(s.primitive, Rect)
-        and s.primitive.fill is None
+        if s.layer in (Layer.LABEL, Layer.LEGEND, Layer.TITLE) and isinstance(s.primitive, HitArea)
     ]
 
 
@@ -92,9 +91,7 @@ def test_long_names_are_shortened_by_measured_width_and_reported() -> None:
     gutter_right = 400 - chart.style.margin
     for s in chart.geometry.shapes:
         if isinstance(s.primitive, Text) and s.primitive.text in shown:
-            assert (
-                s.primitive.x + text_width(s.primitive.text, s.primitive.size) <= gutter_right + 0.5
-            )
+            assert s.primitive.x + advance(s.primitive.text, s.primitive.size) <= gutter_right + 0.5
 
 
 def test_crowded_labels_are_hidden_and_reported() -> None:

@@ -12,7 +12,7 @@ from PIL import Image
 
 from render_helpers import stage_pixels, uniform_interior
 from salesfunnel import Funnel, FunnelChart, Style
-from salesfunnel.render.geometry import Layer
+from salesfunnel.render.shapes import Layer
 
 from strategies import chart_sizes, funnel_sets, labelled_funnels
 

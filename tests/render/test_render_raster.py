@@ -14,13 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from render.simple_painter import RasterPainter, simple_render
 from render_helpers import GOLDEN, REGEN, stage_pixels
 from salesfunnel import MAX_PIXELS, Funnel, FunnelChart, FunnelDataError, Stage, Style
 from salesfunnel.datasets import three_managers
-from salesfunnel.render.geometry import Ellipse, Layer, Rect, Side
 from salesfunnel.render.paint import paint
-from salesfunnel.render.png import png_bytes, write
-from salesfunnel.render.raster import RasterPainter, render
+from salesfunnel.render.pillow_fast import png_bytes, write
+from salesfunnel.render.shapes import Ellipse, HitArea, Layer, Side
 
 from strategies import chart_sizes, funnel_sets
 
@@ -152,9 +152,9 @@ def test_fast_side_shading_matches_one_line_per_column() -> None:
     for scale in (1, 2):
         chart = FunnelChart(SIX, width=400, height=300, scale=scale)
         fast = np.asarray(chart.to_image()).astype(np.int32)
-        simple = np.asarray(
-            render(chart.geometry, scale, chart.style.background, simple=True)
-        ).astype(np.int32)
+        simple = np.asarray(simple_render(chart.geometry, scale, chart.style.background)).astype(
+            np.int32
+        )
         diff = np.abs(fast - simple)
         # identical in the body; edges differ only by the fast path's horizontal anti-aliasing
         assert diff.mean() < 0.3
@@ -338,7 +338,7 @@ def test_png_bytes_are_pillows() -> None:
 
 def test_png_falls_back_to_pillows_writer(monkeypatch: pytest.MonkeyPatch) -> None:
     # should Pillow's private encoder interface change, charts are still written
-    from salesfunnel.render import png as _png
+    from salesfunnel.render import pillow_fast as _png
 
     def changed(image: Image.Image) -> bytes:
         raise TypeError("zip_encoder() takes different arguments now")
@@ -449,7 +449,7 @@ def test_switching_a_layer_off_removes_exactly_its_shapes() -> None:
         (Layer.OUTLINE, "show_outline"),
     ]:
         geo = FunnelChart(SIX, width=400, height=300, style=Style(**{flag: False})).geometry
-        drawn = [s for s in geo.shapes_in(layer) if not isinstance(s.primitive, Rect)]
+        drawn = [s for s in geo.shapes_in(layer) if not isinstance(s.primitive, HitArea)]
         assert drawn == []
         # repr leaves out the style carried by gradients, which differs by the flag
         others = [repr(s) for s in full.shapes if s.layer is not layer]

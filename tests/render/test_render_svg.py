@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from salesfunnel import Funnel, FunnelChart, Stage
-from salesfunnel.render.geometry import Gradient, Layer, Side
+from salesfunnel.render.shapes import Gradient, Layer, Side
 from salesfunnel.render.svg import GRADIENT_STOPS, escape
 
 SVG = "{http://www.w3.org/2000/svg}"

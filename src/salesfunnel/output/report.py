@@ -23,8 +23,8 @@ from ..deals.log import DealLog
 from ..deals.pipeline import Pipeline
 from ..errors import FunnelDataError
 from ..funnel.model import Funnel
-from ..render.geometry import PercentBasis
 from ..render.hitmap import image_map
+from ..render.labels import PercentBasis
 from ..render.style import Style
 from . import sections
 from .html import escape, page, table

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .geometry import Ellipse, Line, Rect, Side, _half_height, _side_spans, _slope
+from .shapes import Ellipse, Line, Rect, Side, _half_height, _side_spans, _slope
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -126,9 +126,9 @@ def _segment(line: Line, s: float) -> tuple[float, ...] | None:
     """A stroked segment at scale ``s`` as (x0, y0, dx, dy, half width * length, length**2)."""
     dx, dy = (line.x1 - line.x0) * s, (line.y1 - line.y0) * s
     length = math.hypot(dx, dy)
-    if length == 0 or line.width <= 0:
+    if length == 0 or line.stroke_width <= 0:
         return None
-    return (line.x0 * s, line.y0 * s, dx, dy, line.width * s / 2 * length, length * length)
+    return (line.x0 * s, line.y0 * s, dx, dy, line.stroke_width * s / 2 * length, length * length)
 
 
 # How the span of an ellipse's interior follows from its half height h at x:
@@ -180,12 +180,12 @@ class Batch:
         return k
 
     def add_ellipse_stroke(self, e: Ellipse) -> int | None:
-        """The rim line of an ellipse, ``e.width`` wide (undashed: see :func:`ellipse_stroke`)."""
-        if e.width <= 0:
+        """The rim line of an ellipse, ``e.stroke_width`` wide (undashed: see ellipse_stroke)."""
+        if e.stroke_width <= 0:
             return None
         k = self._box(e.bounds)
         if k is not None:
-            s, w = self.s, e.width / 2
+            s, w = self.s, e.stroke_width / 2
             outer = _slope((e.rx + w) * s, (e.ry + w) * s)
             inner = _slope((e.rx - w) * s, (e.ry - w) * s)
             numbers = (e.cx * s, e.cy * s, *outer, *inner)
@@ -201,7 +201,7 @@ class Batch:
         if k is not None:
             # a vertical or a level stroke is a rectangle
             x0, y0, dx, dy = segment[:4]
-            w = shape.width * self.s / 2
+            w = shape.stroke_width * self.s / 2
             if dx == 0:
                 self._rects.append((k, (x0 - w, min(y0, y0 + dy), x0 + w, max(y0, y0 + dy))))
             elif dy == 0:
@@ -486,7 +486,7 @@ def ellipse_fill(e: Ellipse, s: float, size: tuple[int, int]) -> Patch | None:
 def ellipse_stroke(
     e: Ellipse, s: float, size: tuple[int, int], *, dashes: bool = True
 ) -> Patch | None:
-    """Coverage of an ellipse's rim line of width ``e.width`` (dashed if ``e.dashed``)."""
+    """Coverage of an ellipse's rim line of width ``e.stroke_width`` (dashed if ``e.dashed``)."""
     batch = Batch(s, size)
     patch = _one(batch, batch.add_ellipse_stroke(e))
     if patch is not None and e.dashed and dashes:

@@ -2,10 +2,10 @@
 
 The hit mask is painted from the same geometry, in the same paint loop, with
 the same coverage as the raster image: a pixel belongs to the topmost shape
-that covers at least half of it. Hit areas (:class:`~salesfunnel.geometry.Rect`
-without fill) claim the pixels whose centres they contain and are painted
-first, so they enlarge small targets onto the background without stealing
-pixels from anything drawn.
+that covers at least half of it. Hit areas (:class:`~salesfunnel.render.shapes.HitArea`,
+never drawn) claim the pixels whose centres they contain; a stage's target is
+painted before the stage's own shapes, so it enlarges a small stage onto the
+background without stealing pixels from anything drawn after it.
 """
 
 from __future__ import annotations
@@ -21,8 +21,19 @@ import numpy as np
 from .._format import escape_html
 from ..funnel.metrics import StageMetrics
 from . import coverage as cov
-from .geometry import Ellipse, Geometry, Line, Rect, Region, Side, Text, _short_repr
 from .paint import Painter, paint
+from .shapes import (
+    Ellipse,
+    Geometry,
+    HitArea,
+    Line,
+    Rect,
+    Region,
+    Side,
+    Text,
+    _short_repr,
+    output_size,
+)
 from .text import clean
 
 if TYPE_CHECKING:
@@ -69,7 +80,7 @@ class HitPainter(Painter):
 
     def __init__(self, geometry: Geometry, scale: float) -> None:
         self.scale = scale
-        self.size = (round(geometry.width * scale), round(geometry.height * scale))
+        self.size = output_size(geometry.width, geometry.height, scale)
         self.mask = np.full((self.size[1], self.size[0]), -1, dtype=np.int32)
         self.stage_targets: list[tuple[int, int, int]] = []
 
@@ -94,10 +105,10 @@ class HitPainter(Painter):
         self._claim(cov.line(shape, self.scale, self.size, dashes=False), region)
 
     def rect(self, shape: Rect, region: int | None) -> None:
+        self._claim(cov.rect(shape, self.scale, self.size), region)
+
+    def hit_area(self, shape: HitArea, region: int | None) -> None:
         if region is None:
-            return
-        if shape.fill is not None:
-            self._claim(cov.rect(shape, self.scale, self.size), region)
             return
         s = self.scale
         w, h = self.size
@@ -114,7 +125,7 @@ class HitPainter(Painter):
         self.stage_targets.append((region, cx, cy))
 
     def text(self, shape: Text, region: int | None) -> None:
-        """Text is decoded through its label box (a hit-area rect), not its glyphs."""
+        """Text is decoded through its label box (a :class:`HitArea`), not its glyphs."""
 
 
 def hit_mask(geometry: Geometry, scale: float) -> npt.NDArray[np.int32]:

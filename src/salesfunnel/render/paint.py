@@ -1,19 +1,15 @@
 """The one paint loop: layers in order, shapes in order, one backend call per shape.
 
-Backends subclass :class:`Painter` and supply primitives. The only primitive
-with a fallback is :meth:`Painter.side`: the simple way to shade a side, as the
-source did, is one vertical line per pixel column in that column's HSV color.
-The raster backend overrides it with one numpy pass and SVG with a gradient;
-tests check the fast paths against this one.
+Backends subclass :class:`Painter` and supply the primitives. The simple way to
+shade a side, as the source did, is one vertical line per pixel column in that
+column's HSV color; the raster backend does it in one numpy pass and SVG with a
+gradient. The simple way lives with the tests (``tests/render/simple_painter.py``),
+which check the raster backend against it.
 """
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
-
-from .geometry import Ellipse, Geometry, Layer, Line, Rect, Side, Text
+from .shapes import Ellipse, Geometry, HitArea, Layer, Line, Rect, Side, Text
 
 __all__ = ["Painter", "paint"]
 
@@ -44,18 +40,11 @@ class Painter:
     def text(self, shape: Text, region: int | None) -> None:
         raise NotImplementedError
 
+    def hit_area(self, shape: HitArea, region: int | None) -> None:
+        """A clickable area that is never drawn: nothing to do for a picture."""
+
     def side(self, shape: Side, region: int | None) -> None:
-        """Shade a side one vertical line per output pixel column (the simple path)."""
-        s = self.scale
-        first = math.floor((shape.cx - shape.r0) * s)
-        last = math.ceil((shape.cx + shape.r0) * s)
-        xs = (np.arange(first, last, dtype=np.float64) + 0.5) / s
-        top, bottom = shape.spans(xs)
-        colors = shape.fill.colors_at(xs)
-        for x, t, b, c in zip(xs, top, bottom, colors, strict=True):
-            if b > t:
-                color = (int(c[0]), int(c[1]), int(c[2]))
-                self.line(Line(float(x), float(t), float(x), float(b), color, 1.0 / s), region)
+        raise NotImplementedError
 
 
 def paint(geometry: Geometry, painter: Painter) -> None:
@@ -74,6 +63,8 @@ def paint(geometry: Geometry, painter: Painter) -> None:
                 painter.line(prim, region)
             elif isinstance(prim, Rect):
                 painter.rect(prim, region)
+            elif isinstance(prim, HitArea):
+                painter.hit_area(prim, region)
             elif isinstance(prim, Text):
                 painter.text(prim, region)
         painter.end_layer(layer)

@@ -19,8 +19,20 @@ import hashlib
 from functools import lru_cache
 
 from .._format import escape_xml_text
-from .geometry import Ellipse, Geometry, Gradient, Layer, Line, Rect, Region, Side, Text
 from .paint import Painter, paint
+from .shapes import (
+    Ellipse,
+    Geometry,
+    Gradient,
+    HitArea,
+    Layer,
+    Line,
+    Rect,
+    Region,
+    Side,
+    Text,
+    output_size,
+)
 from .style import Color
 from .text import FONT_FAMILY
 
@@ -130,11 +142,11 @@ class SvgPainter(Painter):
             else:
                 attrs = {"cx": num(cx), "cy": num(cy), "fill": fill, "rx": num(rx), "ry": num(ry)}
                 self._emit("ellipse", attrs, region)
-        if shape.stroke is not None and shape.width > 0:
+        if shape.stroke is not None and shape.stroke_width > 0:
             attrs = {
                 "fill": "none",
                 "stroke": _hex(shape.stroke),
-                "stroke-width": num(shape.width * s),
+                "stroke-width": num(shape.stroke_width * s),
             }
             if shape.dashed:
                 attrs["stroke-dasharray"] = f"{num(4 * s)} {num(4 * s)}"
@@ -165,7 +177,7 @@ class SvgPainter(Painter):
         s = self.scale
         attrs = {
             "stroke": _hex(shape.color),
-            "stroke-width": num(shape.width * s),
+            "stroke-width": num(shape.stroke_width * s),
             "x1": num(shape.x0 * s),
             "x2": num(shape.x1 * s),
             "y1": num(shape.y0 * s),
@@ -175,22 +187,22 @@ class SvgPainter(Painter):
             attrs["stroke-dasharray"] = f"{num(4 * s)} {num(4 * s)}"
         self._emit("line", attrs, region, tooltip=False)
 
-    def rect(self, shape: Rect, region: int | None) -> None:
+    def _box(self, shape: Rect | HitArea) -> dict[str, str]:
         s = self.scale
-        attrs = {
+        return {
             "height": num((shape.y1 - shape.y0) * s),
             "width": num((shape.x1 - shape.x0) * s),
             "x": num(shape.x0 * s),
             "y": num(shape.y0 * s),
         }
-        if shape.fill is None:
-            # A hit area: invisible but clickable, as in the raster hit map. (Not
-            # fill="transparent": SVG 1.1 converters do not know that color.)
-            attrs["fill"] = "#000"
-            attrs["fill-opacity"] = "0"
-            attrs["pointer-events"] = "all"
-        else:
-            attrs["fill"] = _hex(shape.fill)
+
+    def rect(self, shape: Rect, region: int | None) -> None:
+        self._emit("rect", {**self._box(shape), "fill": _hex(shape.fill)}, region)
+
+    def hit_area(self, shape: HitArea, region: int | None) -> None:
+        # Invisible but clickable, as in the raster hit map. (Not fill="transparent":
+        # SVG 1.1 converters do not know that color.)
+        attrs = {**self._box(shape), "fill": "#000", "fill-opacity": "0", "pointer-events": "all"}
         self._emit("rect", attrs, region)
 
     def text(self, shape: Text, region: int | None) -> None:
@@ -212,7 +224,7 @@ def render(geometry: Geometry, scale: float, background: Color, *, title: str, d
     """The whole SVG document for ``geometry``."""
     painter = SvgPainter(geometry, scale, background)
     paint(geometry, painter)
-    w, h = round(geometry.width * scale), round(geometry.height * scale)
+    w, h = output_size(geometry.width, geometry.height, scale)
     head = _tag(
         "svg",
         {

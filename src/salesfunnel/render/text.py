@@ -42,8 +42,8 @@ def font(size: float) -> FreeTypeFont:
     return face
 
 
-def text_width(text: str, size: float) -> float:
-    """Advance width of ``text`` at ``size`` pixels."""
+def advance(text: str, size: float) -> float:
+    """Advance of ``text`` at ``size`` pixels: how far it runs along the baseline."""
     if not text:
         return 0.0
     return float(font(_MEASURE_SIZE).getlength(text)) * size / _MEASURE_SIZE
@@ -103,12 +103,12 @@ def fit(text: str, size: float, max_width: float) -> str | None:
     >>> fit("Presentation", 12, 2) is None
     True
     """
-    if text_width(text, size) <= max_width:
+    if advance(text, size) <= max_width:
         return text
     lo, hi = 0, len(text)
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if text_width(text[:mid].rstrip() + ELLIPSIS, size) <= max_width:
+        if advance(text[:mid].rstrip() + ELLIPSIS, size) <= max_width:
             lo = mid
         else:
             hi = mid - 1
@@ -131,7 +131,7 @@ def wrap(text: str, size: float, max_width: float, max_lines: int = 2) -> tuple[
     >>> wrap("100.0% of first", 12, 70, max_lines=1)
     (['100.0% o…'], True)
     """
-    if text_width(text, size) <= max_width:
+    if advance(text, size) <= max_width:
         return [text], False
     sep = " \u00b7 " if " \u00b7 " in text else " "
     words = text.split(sep)
@@ -139,7 +139,7 @@ def wrap(text: str, size: float, max_width: float, max_lines: int = 2) -> tuple[
     current = ""
     for k, word in enumerate(words):
         trial = word if not current else current + sep + word
-        if not current or text_width(trial, size) <= max_width:
+        if not current or advance(trial, size) <= max_width:
             current = trial
             continue
         if len(lines) == max_lines - 1:

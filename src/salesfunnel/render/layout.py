@@ -1,0 +1,458 @@
+"""Layout: funnels + style -> one frozen geometry of tagged shapes.
+
+Every output reads this geometry and nothing else: the raster backend, the SVG
+backend and the hit map paint the same shapes in the same order (see
+:mod:`salesfunnel.render.paint`), so a click decodes to exactly what was drawn.
+The primitives live in :mod:`salesfunnel.render.shapes`, label placement in
+:mod:`salesfunnel.render.labels`.
+
+The picture follows the source's layered drawing. Each stage is a slice of a
+cone (a frustum) stacked under the previous one:
+
+* its **rim ellipse** (top of the slice) is filled with the darker inside of the
+  funnel and stroked with the rim line;
+* its **side** is shaded across its width through the HSV ramp of the style;
+* its **cover** repaints the front half of its bottom ellipse after every side
+  is drawn, so it lies over the next stage's rim ellipse and hides that
+  ellipse's upper rim, as the source's cover lines do;
+* its **outline** strokes the visible silhouette.
+
+Honest encoding: a stage's value sets the width of its own rim ellipse only
+(``linear``: width proportional to the count; ``sqrt``: proportional to its
+square root). Every slice tapers by the same factor, so neighbours never change
+a stage's size. Zero stays zero (nothing is drawn, the label still says 0); an
+optional minimum visible width applies to non-zero stages only and is marked
+(``Ellipse.dashed`` rim).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Hashable, Sequence
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from .._format import fmt_number
+from ..funnel.model import Funnel
+from .labels import (
+    PercentBasis,
+    _inside_label,
+    _legend,
+    _legend_names_agree,
+    _Pending,
+    _place_outside,
+    _stage_texts,
+    _StageText,
+)
+from .shapes import Ellipse, Geometry, Gradient, HitArea, Layer, Line, Side, Text, _Builder
+from .style import Style
+from .text import advance, ascent, clean, fit, line_height
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+__all__ = ["Heights", "WidthMapping", "layout"]
+
+WidthMapping = Literal["linear", "sqrt"]
+Heights = Literal["equal", "value"]
+
+_INVISIBLE = 1e-6  # layout pixels
+
+
+def _edge_exit(r0: float, r1: float, h: float, big_r: float, big_b: float) -> float:
+    """Where the edge from (r0, 0) to (r1, h) leaves the ellipse (0, 0, big_r, big_b).
+
+    Returned as the edge fraction t in [0, 1]; 0 when the edge starts outside.
+    Everything is divided through by the radii first, so tiny radii cannot
+    underflow.
+    """
+    if big_r <= 0 or big_b <= 0 or h <= 0 or r0 >= big_r:
+        return 0.0
+    a, d, hh = r0 / big_r, (r1 - r0) / big_r, h / big_b
+    qa = d * d + hh * hh
+    if not math.isfinite(qa) or qa == 0:
+        return 0.0
+    qb, qc = 2 * a * d, a * a - 1.0
+    t = (-qb + math.sqrt(max(0.0, qb * qb - 4 * qa * qc))) / (2 * qa)
+    return min(1.0, max(0.0, t))
+
+
+def _own_exit(r0: float, r1: float, h: float, b0: float) -> float:
+    """Where a narrowing edge leaves its own top ellipse (closed form of _edge_exit)."""
+    if r0 <= 0 or b0 <= 0 or h <= 0 or r1 >= r0:
+        return 0.0
+    q, hb = (r0 - r1) / r0, h / b0
+    den = q * q + hb * hb
+    if not math.isfinite(den) or den == 0:
+        return 0.0
+    return min(1.0, 2 * q / den)
+
+
+# The internal records below are plain slotted classes, not dataclasses:
+# creating a dataclass costs about half a millisecond at import, and these are
+# never compared, hashed, printed or copied.
+
+
+class _Frame:
+    """The plot area, the options, and the numbers every funnel column shares (layout pixels).
+
+    Columns of ``col_w`` side by side from ``left``; in each, a drawing zone of
+    ``zone_w`` (the rest is the label gutter) with radii up to ``big_r``;
+    slices stacked from ``inner_top`` over ``inner_h``, ellipses ``kr`` times
+    as tall as wide (at most ``b_max``), below headings ending at ``ctop``.
+    """
+
+    __slots__ = (
+        "avail_h",
+        "b_max",
+        "big_r",
+        "bottom",
+        "col_w",
+        "ctop",
+        "fmt_amount",
+        "heading_h",
+        "height",
+        "heights",
+        "inner_h",
+        "inner_top",
+        "k",
+        "kr",
+        "left",
+        "min_hit",
+        "min_visible",
+        "n_max",
+        "pad",
+        "percent",
+        "style",
+        "top",
+        "total_max",
+        "vmax",
+        "width",
+        "width_mapping",
+        "zone_w",
+    )
+    # the options, set by layout() after the numbers
+    width_mapping: WidthMapping
+    heights: Heights
+    percent: PercentBasis
+    min_visible: float
+    min_hit: float
+    fmt_amount: Callable[[float], str]
+
+    def __init__(
+        self,
+        funnels: Sequence[tuple[Hashable, Funnel]],
+        style: Style,
+        canvas: tuple[float, float],
+        area: tuple[float, float, float, float],
+    ) -> None:
+        self.style = style
+        self.width, self.height = canvas
+        left, top, right, bottom = area
+        self.left, self.top, self.bottom = left, top, bottom
+        n_max = self.n_max = max((len(f) for _, f in funnels), default=0)
+        self.vmax = max(float(f.counts.max()) for _, f in funnels)
+        k = self.k = len(funnels)
+        col_w = self.col_w = (right - left) / k
+        gutter = col_w * style.label_gutter if style.show_labels else 0.0
+        zone_w = self.zone_w = col_w - gutter
+        pad = self.pad = max(style.outline_width, style.rim_width) / 2 + 1.0
+        big_r = self.big_r = max(0.0, zone_w / 2 - pad)
+        heading_h = line_height(style.heading_size) + 4 if k > 1 else 0.0
+        if top + 2 * heading_h > bottom:
+            heading_h = 0.0  # no room for headings: the legend and labels still name things
+        self.heading_h = heading_h
+        ctop = self.ctop = top + heading_h
+        avail_h = self.avail_h = max(0.0, bottom - ctop - 2 * pad)
+        b_max = min(style.tilt * big_r, 0.3 * avail_h / (n_max + 0.6)) if big_r > 0 else 0.0
+        self.b_max = b_max
+        self.kr = b_max / big_r if big_r > 0 else 0.0
+        self.inner_top = ctop + pad + b_max
+        self.inner_h = max(0.0, avail_h - 2 * b_max)
+        self.total_max = max(float(f.counts.sum()) for _, f in funnels)
+
+
+def layout(
+    funnels: Sequence[tuple[Hashable, Funnel]],
+    width: float,
+    height: float,
+    *,
+    style: Style | None = None,
+    title: str | None = None,
+    width_mapping: WidthMapping = "linear",
+    heights: Heights = "equal",
+    percent: PercentBasis = "both",
+    min_visible: float = 0.0,
+    min_hit: float = 0.0,
+    amount_format: Callable[[float], str] | None = None,
+) -> Geometry:
+    """Lay out funnels side by side on one shared scale.
+
+    Arguments are checked by :class:`~salesfunnel.FunnelChart`; this function
+    trusts them. See the module docstring for the encoding rules.
+
+    Examples
+    --------
+    >>> from salesfunnel import Funnel
+    >>> g = layout([("A", Funnel.from_counts({"Calls": 200, "Paid": 10}))], 400, 300)
+    >>> [r.part for r in g.regions if r.stage == 1]
+    ['side', 'rim', 'label']
+    >>> g.contains_all()
+    True
+    """
+    style = style or Style()
+    b = _Builder()
+    # A tiny canvas keeps most of itself for the drawing.
+    m = min(style.margin, width / 10, height / 10)
+    top, bottom = m, height - m
+    left, right = m, width - m
+    descriptions: list[str] = []
+    if title:
+        descriptions.append(clean(title) + ".")
+    if title and style.show_title:
+        top = _title(b, clean(title), style, width, (left, top, right, bottom))
+    n_max = max((len(f) for _, f in funnels), default=0)
+    show_legend = style.show_legend if style.show_legend is not None else len(funnels) > 1
+    if show_legend and n_max and _legend_names_agree(funnels):
+        bottom = _legend(b, funnels, n_max, style, (left, top, right, bottom))
+    if not funnels:
+        descriptions.append("Funnel chart with no funnels.")
+        return b.geometry(width, height, descriptions)
+    fr = _Frame(funnels, style, (width, height), (left, top, right, bottom))
+    fr.width_mapping, fr.heights, fr.percent = width_mapping, heights, percent
+    fr.min_visible, fr.min_hit = min_visible, min_hit
+    fr.fmt_amount = amount_format or fmt_number
+    for j, (key, funnel) in enumerate(funnels):
+        descriptions.append(_column(b, fr, j, key, funnel))
+    return b.geometry(width, height, descriptions)
+
+
+def _title(
+    b: _Builder, title: str, style: Style, width: float, area: tuple[float, float, float, float]
+) -> float:
+    """The chart title at the top, if it fits; return the new top of the plot area."""
+    left, top, right, bottom = area
+    ts = style.title_size
+    shown = fit(title, ts, right - left)
+    if shown and top + 2 * line_height(ts) <= bottom:  # leave room for a funnel
+        w = advance(shown, ts)
+        b.add(
+            Layer.TITLE,
+            None,
+            Text(width / 2, top + ascent(ts), shown, ts, style.text_color, "middle", w),
+        )
+        top += line_height(ts) + 6
+    return top
+
+
+def _heading(b: _Builder, fr: _Frame, j: int, key: Hashable, funnel: Funnel) -> None:
+    """Funnel ``j``'s name above its column (charts of several funnels)."""
+    hs = fr.style.heading_size
+    label = clean(funnel.name if funnel.name is not None else str(key))
+    shown = fit(label, hs, fr.col_w - 8)
+    if shown:
+        w = advance(shown, hs)
+        hx = fr.left + j * fr.col_w + fr.col_w / 2
+        top = fr.top
+        rect = HitArea(hx - w / 2, top, hx + w / 2, top + line_height(hs))
+        rid = b.region(key, j, None, "heading", rect.polygon(), label)
+        b.add(
+            Layer.TITLE,
+            rid,
+            Text(hx, top + ascent(hs), shown, hs, fr.style.text_color, "middle", w),
+        )
+        b.add(Layer.TITLE, rid, rect)
+
+
+def _column(b: _Builder, fr: _Frame, j: int, key: Hashable, funnel: Funnel) -> str:
+    """Lay out funnel ``j`` in its column; return its sentence of the description."""
+    x0c = fr.left + j * fr.col_w
+    cx = x0c + fr.zone_w / 2
+    texts = _stage_texts(funnel, fr.percent, fr.fmt_amount)
+    if fr.heading_h > 0:
+        _heading(b, fr, j, key, funnel)
+    description = (
+        (f"{clean(str(key))}: " if fr.k > 1 else "") + "; ".join(t.tooltip for t in texts) + "."
+    )
+    if fr.bottom - fr.ctop < 2 * fr.pad + 2:
+        return description  # no room to draw: the description (alt text) still says everything
+    slices, radii = _slices(fr, funnel, cx)
+    pending: list[_Pending] = []
+    for i in range(len(slices)):
+        waiting = _stage(b, fr, (key, j, i), funnel, slices, texts[i])
+        if waiting is not None:
+            pending.append(waiting)
+    if pending:
+        # Labels start just right of this funnel's own widest slice: a narrower
+        # funnel (on the shared scale) leaves its labels more room.
+        widest = float(radii.max()) if len(funnel) else 0.0
+        gx = min(x0c + fr.zone_w, cx + widest + fr.pad) + 6
+        gw = x0c + fr.col_w - gx - (4 if fr.k > 1 else 0)
+        _place_outside(b, key, j, pending, (gx, gw), (fr.ctop, fr.bottom), fr.style)
+    return description
+
+
+def _slices(fr: _Frame, funnel: Funnel, cx: float) -> tuple[list[_Slice], npt.NDArray[np.float64]]:
+    """Every stage's slice of the cone, and the rim radii (the encoding rules)."""
+    counts = funnel.counts
+    n = len(funnel)
+    style = fr.style
+    # Vertical bands: equal by default; by value with at least 2 px per non-zero stage.
+    if fr.heights == "value" and fr.total_max > 0:
+        nonzero = counts > 0
+        spare = max(0.0, fr.inner_h - 2.0 * fr.n_max)
+        bands = spare * counts / fr.total_max + 2.0 * nonzero
+    else:
+        bands = np.full(n, fr.inner_h / fr.n_max if fr.n_max else 0.0)
+    ys = fr.inner_top + np.concatenate([[0.0], np.cumsum(bands)])
+    # Widths: own value only, on the scale shared by every funnel of the chart.
+    share = counts / fr.vmax if fr.vmax > 0 else np.zeros(n)
+    if fr.width_mapping == "sqrt":
+        share = np.sqrt(share)
+    big_r = fr.big_r
+    radii = big_r * share
+    boosted = (counts > 0) & (radii < fr.min_visible * big_r)
+    radii = np.where(boosted, fr.min_visible * big_r, radii)
+    # Below a millionth of a pixel nothing can show at any scale; such a stage
+    # is still clickable (its hit target) and labelled with its count.
+    radii = np.where(radii < _INVISIBLE, 0.0, radii)
+    kr = fr.kr
+    slices = [
+        _Slice(
+            cx,
+            float(ys[i]),
+            float(ys[i + 1]),
+            float(radii[i]),
+            float(radii[i]) * style.taper,
+            kr * float(radii[i]),
+            kr * (float(radii[i]) * style.taper),
+            style.hue(i, fr.n_max),
+            bool(boosted[i]),
+            style,
+        )
+        for i in range(n)
+    ]
+    return slices, radii
+
+
+def _stage(
+    b: _Builder,
+    fr: _Frame,
+    at: tuple[Hashable, int, int],
+    funnel: Funnel,
+    slices: list[_Slice],
+    texts: _StageText,
+) -> _Pending | None:
+    """Stage ``i`` of funnel ``j`` (``at`` = key, j, i): its hit target, shapes and label.
+
+    Returns its label when that must wait for a place outside the funnel.
+    """
+    key, j, i = at
+    sl = slices[i]
+    style = fr.style
+    tip = texts.tooltip
+    above = slices[i - 1] if i > 0 else None
+    if funnel.counts[i] > 0:
+        # The stage's own hit target, painted first so it only claims pixels
+        # nothing else covers: at least one pixel, or min_hit wide and high.
+        below_b = slices[i + 1].b0 if i + 1 < len(slices) else 0.0
+        ty = (sl.y0 + (above.b1 if above else 0.0) + sl.y1 - below_b) / 2
+        side_len = min(max(fr.min_hit, 1.0), fr.width, fr.height)
+        tx0 = min(max(sl.cx - side_len / 2, 0.0), fr.width - side_len)
+        ty0 = min(max(ty - side_len / 2, 0.0), fr.height - side_len)
+        target = HitArea(tx0, ty0, tx0 + side_len, ty0 + side_len)
+        b.add(Layer.ELLIPSE, b.region(key, j, i, "side", sl.side.polygon(), tip), target)
+    if sl.r0 > 0:
+        _stage_shapes(b, key, j, i, sl, above, tip, style)
+    if not style.show_labels:
+        return None
+    room = (sl.y0 + sl.b0 + 1, sl.y1 - 1)
+    max_width = 2 * sl.r1 * 0.9 - 6
+    if _inside_label(b, at, sl.cx, room, max_width, sl.hue, texts.full, tip, style):
+        return None
+    ym = (sl.y0 + sl.b0 + sl.y1) / 2
+    frac = (ym - sl.y0) / (sl.y1 - sl.y0) if sl.y1 > sl.y0 else 0.0
+    edge_x = sl.cx + sl.r0 + (sl.r1 - sl.r0) * frac + (1.0 if sl.r0 > 0 else 0.0)
+    name = clean(funnel.stages[i].name)
+    return _Pending(i, ym, (edge_x, ym), texts, tip, name)
+
+
+class _Slice:
+    """One stage's slice of the cone: top ellipse (y0, r0, b0), bottom ellipse (y1, r1, b1)."""
+
+    __slots__ = ("b0", "b1", "boosted", "cx", "hue", "r0", "r1", "style", "y0", "y1")
+
+    def __init__(
+        self,
+        cx: float,
+        y0: float,
+        y1: float,
+        r0: float,
+        r1: float,
+        b0: float,
+        b1: float,
+        hue: float,
+        boosted: bool,
+        style: Style,
+    ) -> None:
+        self.cx, self.y0, self.y1, self.r0, self.r1 = cx, y0, y1, r0, r1
+        self.b0, self.b1, self.hue, self.boosted, self.style = b0, b1, hue, boosted, style
+
+    @property
+    def gradient(self) -> Gradient:
+        return Gradient(self.hue, self.cx - self.r0, self.cx + self.r0, self.style)
+
+    @property
+    def side(self) -> Side:
+        t0 = _own_exit(self.r0, self.r1, self.y1 - self.y0, self.b0)
+        return Side(
+            self.cx, self.y0, self.r0, self.b0, self.y1, self.r1, self.b1, self.gradient, t0
+        )
+
+
+def _stage_shapes(
+    b: _Builder,
+    key: Hashable,
+    j: int,
+    i: int,
+    sl: _Slice,
+    above: _Slice | None,
+    tip: str,
+    style: Style,
+) -> None:
+    """The drawn shapes of one stage, each in its layer: the source's layered drawing."""
+    cx, y0, y1, r0, r1, b0, b1 = sl.cx, sl.y0, sl.y1, sl.r0, sl.r1, sl.b0, sl.b1
+    side = sl.side
+    rid_rim = b.region(key, j, i, "rim", Ellipse(cx, y0, r0, b0).polygon(), tip)
+    rid_side = b.region(key, j, i, "side", side.polygon(), tip)
+    if style.show_ellipses:
+        b.add(Layer.ELLIPSE, rid_rim, Ellipse(cx, y0, r0, b0, fill=style.inner_color(sl.hue)))
+    if style.show_rims and style.rim_width > 0:
+        rim_color = style.stage_rim_color(sl.hue)
+        rim = Ellipse(
+            cx, y0, r0, b0, stroke=rim_color, stroke_width=style.rim_width, dashed=sl.boosted
+        )
+        b.add(Layer.RIM, rid_rim, rim)
+    if style.show_sides:
+        b.add(Layer.SIDE, rid_side, side)
+    if style.show_covers:
+        b.add(Layer.COVER, rid_side, Ellipse(cx, y1, r1, b1, fill=side.fill, front=True))
+    if not (style.show_outline and style.outline_width > 0):
+        return
+    color, stroke_width = style.outline_color, style.outline_width
+    # The edges start where they come out from behind the slice above (or from
+    # behind this slice's own rim ellipse).
+    t = side.t0
+    if above is not None:
+        t = max(t, _edge_exit(r0, r1, y1 - y0, above.r1, above.b1))
+    if t < 1.0:
+        ex, ey = r0 + (r1 - r0) * t, y0 + (y1 - y0) * t
+        for sign in (-1.0, 1.0):
+            x_top, x_bottom = cx + sign * ex, cx + sign * r1
+            edge = Line(x_top, ey, x_bottom, y1, color, stroke_width, dashed=sl.boosted)
+            b.add(Layer.OUTLINE, rid_side, edge)
+    arc = Ellipse(
+        cx, y1, r1, b1, stroke=color, stroke_width=stroke_width, dashed=sl.boosted, front=True
+    )
+    b.add(Layer.OUTLINE, rid_side, arc)

@@ -1,0 +1,252 @@
+"""Pillow's private fast paths, in one place, each with a public-API twin.
+
+The renderer calls Pillow's C core (``PIL._imaging``) directly where the public
+wrappers cost more than the work itself:
+
+* **compositing a coverage mask**: a core image mapped straight over the numpy
+  levels (what ``Image.frombuffer`` does) and pasted by the core, without the
+  ``Image`` wrappers (their Python overhead is most of the cost of a small
+  paste); a side's ramp is one row of colors stretched down its box;
+* **text**: glyph masks made by the public ``FreeTypeFont.getmask2`` are cached
+  (:func:`clear_glyph_cache`) and drawn with the core's ``draw_bitmap``, as
+  ``ImageDraw.text`` draws them, without rendering the glyphs again;
+* **PNG**: Pillow's zlib encoder in our own PNG container (:func:`write`):
+  importing Pillow's PNG plugin costs about 8 ms of a fresh process.
+
+:func:`canvas` hands out a :class:`FastCanvas` when the private calls work (a
+probe runs them once on a tiny image and compares the pixels with the public
+path, :func:`fast_paths_available`), and a :class:`Canvas`, public API only,
+otherwise; :func:`png_bytes` falls back to ``Image.save``. Both give the same
+pixels and bytes (tests force the fallback and compare), so a Pillow release
+that changes its internals makes charts slower, never wrong or broken.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import math
+import struct
+import zlib
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PIL import Image
+
+from .text import font
+
+pil_core: Any
+try:
+    from PIL import _imaging as pil_core  # Pillow's C core
+except ImportError:  # pragma: no cover - a Pillow without it: the public path
+    pil_core = None
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from .style import Color
+
+__all__ = [
+    "Canvas",
+    "FastCanvas",
+    "canvas",
+    "clear_glyph_cache",
+    "fast_paths_available",
+    "png_bytes",
+    "write",
+]
+
+Box = tuple[int, int, int, int]
+_CHANGED = (AttributeError, TypeError, ValueError)  # what a changed private interface raises
+
+
+class Canvas:
+    """An RGB image and the operations the raster backend composites with (public API).
+
+    ``levels`` are coverage masks (uint8, the box's height x width, C order);
+    ``colors`` one RGBX color (n x 4 uint8) per column of the box.
+    """
+
+    def __init__(self, image: Image.Image) -> None:
+        self.image = image
+
+    def paste(self, fill: Color, box: Box, levels: npt.NDArray[np.uint8]) -> None:
+        """Composite a solid ``fill`` into ``box`` through ``levels`` (Pillow blends)."""
+        self.image.paste(fill, box, _mask(box, levels))
+
+    def paste_row(
+        self, colors: npt.NDArray[np.uint8], box: Box, levels: npt.NDArray[np.uint8]
+    ) -> None:
+        """Composite one row of ``colors``, stretched down ``box``, through ``levels``."""
+        n = len(colors)
+        row = Image.frombytes("RGB", (n, 1), colors.tobytes(), "raw", "RGBX")
+        stretched = row.resize((n, box[3] - box[1]), Image.Resampling.NEAREST)
+        self.image.paste(stretched, box, _mask(box, levels))
+
+    def text(
+        self, xy: tuple[float, float], text: str, size: float, anchor: str, color: Color
+    ) -> None:
+        """One line of ``text`` at ``xy`` (output pixels), as ``ImageDraw.text`` draws it."""
+        from PIL import ImageDraw  # here: the fast path never needs it
+
+        ImageDraw.Draw(self.image).text(xy, text, fill=color, font=font(size), anchor=anchor)
+
+
+def _mask(box: Box, levels: npt.NDArray[np.uint8]) -> Image.Image:
+    return Image.frombuffer("L", (box[2] - box[0], box[3] - box[1]), levels, "raw", "L", 0, 1)
+
+
+@functools.lru_cache(maxsize=2048)
+def _glyphs(
+    text: str, size: float, anchor: str, start: tuple[float, float]
+) -> tuple[Any, tuple[int, int]]:
+    """The glyph coverage of one line of text and its offset, as ``ImageDraw.text`` makes it.
+
+    Cached: a chart drawn again (or another chart with the same labels at the
+    same sub-pixel position) does not render its text again. The mask is only
+    read afterwards, so threads may share it.
+    """
+    mask, offset = font(size).getmask2(text, "L", anchor=anchor, start=start)
+    return mask, offset
+
+
+def clear_glyph_cache() -> None:
+    """Forget cached glyph masks (a benchmark times a first render with it)."""
+    _glyphs.cache_clear()
+
+
+class FastCanvas(Canvas):
+    """:class:`Canvas` through Pillow's C core: the same pixels, without the wrappers."""
+
+    def __init__(self, image: Image.Image) -> None:
+        super().__init__(image)
+        self._im = image.im
+        # Pillow's C drawing object, as ImageDraw.Draw makes it for an RGB image
+        # (no blending); ImageDraw.text draws glyph masks with it.
+        self._draw = pil_core.draw(self._im, 0)
+
+    def paste(self, fill: Color, box: Box, levels: npt.NDArray[np.uint8]) -> None:
+        self._im.paste(fill, box, _core_mask(box, levels))
+
+    def paste_row(
+        self, colors: npt.NDArray[np.uint8], box: Box, levels: npt.NDArray[np.uint8]
+    ) -> None:
+        # The row is mapped as RGBX (Pillow keeps RGB in four bytes a pixel) and
+        # stretched by nearest neighbour, as Canvas.paste_row does through wrappers.
+        n = len(colors)
+        row = pil_core.map_buffer(colors, (n, 1), "raw", 0, ("RGBX", 0, 1)).convert("RGB")
+        size = (box[2] - box[0], box[3] - box[1])
+        self._im.paste(row.resize(size, 0, (0.0, 0.0, float(n), 1.0)), box, _core_mask(box, levels))
+
+    def text(
+        self, xy: tuple[float, float], text: str, size: float, anchor: str, color: Color
+    ) -> None:
+        x, y = xy
+        # What ImageDraw.text does for one line: integer origin, fractional start.
+        start = (math.modf(x)[0], math.modf(y)[0])
+        mask, offset = _glyphs(text, size, anchor, start)
+        draw = self._draw
+        draw.draw_bitmap((int(x) + offset[0], int(y) + offset[1]), mask, draw.draw_ink(color))
+
+
+def _core_mask(box: Box, levels: npt.NDArray[np.uint8]) -> Any:
+    size = (box[2] - box[0], box[3] - box[1])
+    return pil_core.map_buffer(levels, size, "raw", 0, ("L", 0, 1))
+
+
+@functools.cache
+def fast_paths_available() -> bool:
+    """Whether Pillow's private calls work here and paint what the public ones paint.
+
+    Run once, on first use: both canvases composite a mask and a ramp row into
+    a 3 x 2 image, and the PNG encoder writes it.
+    """
+    if pil_core is None:
+        return False
+    levels = np.array([[0, 128, 255], [255, 64, 1]], dtype=np.uint8)
+    colors = np.array([[10, 20, 30, 255], [40, 50, 60, 255], [70, 80, 90, 255]], np.uint8)
+    public = Canvas(Image.new("RGB", (3, 2), (255, 255, 255)))
+    try:
+        fast = FastCanvas(Image.new("RGB", (3, 2), (255, 255, 255)))
+        for c in (public, fast):
+            c.paste((200, 0, 100), (0, 0, 3, 2), levels)
+            c.paste_row(colors, (0, 0, 3, 2), levels[::-1].copy())
+        fast._draw.draw_ink((0, 0, 0))  # the text path's drawing calls exist
+        if not callable(fast._draw.draw_bitmap):
+            return False
+        write(fast.image)
+    except (*_CHANGED, OSError):
+        return False
+    # (pixel by pixel: tobytes() would import PIL.ImageFile, which a first PNG avoids)
+    pixels = [(x, y) for x in range(3) for y in range(2)]
+    return [public.image.getpixel(p) for p in pixels] == [fast.image.getpixel(p) for p in pixels]
+
+
+def canvas(image: Image.Image) -> Canvas:
+    """The fastest canvas that works with this Pillow over an RGB ``image``."""
+    return FastCanvas(image) if fast_paths_available() else Canvas(image)
+
+
+# -- PNG ------------------------------------------------------------------------------
+# For the only image FunnelChart.to_png writes (RGB, no metadata: no ICC profile,
+# transparency, dpi or text chunks) Pillow's PNG plugin comes down to the PNG
+# signature, an IHDR chunk, one IDAT chunk per encoder buffer and IEND, which
+# write() puts around the same encoder with the same settings and buffer size.
+
+_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# ImageFile.MAXBLOCK: the smallest buffer Pillow hands its encoders.
+_BUFSIZE = 65536
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, type, data, CRC of type and data."""
+    crc = zlib.crc32(data, zlib.crc32(kind))
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    """PNG of an RGB ``image``: :func:`write`, or Pillow's own writer if that cannot run.
+
+    The bytes are those of ``image.save(buf, "PNG")`` either way (tests compare).
+    """
+    if fast_paths_available():
+        try:
+            return write(image)
+        except (AttributeError, TypeError):  # the private interface changed
+            pass
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def write(image: Image.Image) -> bytes:
+    """PNG of an RGB ``image``: the bytes of ``image.save(buf, "PNG")``.
+
+    Same encoder (Pillow's "zip" encoder, default compression level and
+    strategy, adaptive row filters), same buffer size, so the same ``IDAT``
+    chunks as ``PngImagePlugin._save`` writes through ``ImageFile._save``.
+    """
+    if image.mode != "RGB" or image.info:
+        msg = "png_bytes writes plain RGB images only (no metadata)"
+        raise ValueError(msg)
+    width, height = image.size
+    # IHDR: size, 8 bits per channel, color type 2 (RGB), deflate, adaptive filters,
+    # no interlace.
+    out = [_SIGNATURE, _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))]
+    # Arguments as PngImagePlugin passes them: raw mode, then optimize,
+    # compress_level, compress_type and dictionary at their defaults.
+    encoder = pil_core.zip_encoder("RGB", "RGB", False, -1, -1, b"")
+    try:
+        encoder.setimage(image.im, (0, 0, width, height))
+        while True:
+            _, status, data = encoder.encode(max(_BUFSIZE, width * 4))
+            out.append(_chunk(b"IDAT", data))
+            if status:
+                break
+    finally:
+        encoder.cleanup()
+    if status < 0:
+        msg = f"PNG encoder error {status}"
+        raise OSError(msg)
+    out.append(_chunk(b"IEND", b""))
+    return b"".join(out)
