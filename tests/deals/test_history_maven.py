@@ -112,6 +112,12 @@ def test_per_agent_win_rates_and_durations(log: DealLog, rows: list[dict[str, st
         assert result.win_rate == won[agent] / (won[agent] + lost[agent])
         assert result.durations is not None
         assert result.cycle.median_days == statistics.median(spans[agent])
+        # the whole cycle is spent in Engaging (the first dated event)
+        engaging = result.durations.stage("Engaging")
+        assert (engaging.count, engaging.median_days) == (
+            len(spans[agent]),
+            result.cycle.median_days,
+        )
 
 
 def test_per_manager_win_rates_match_source(log: DealLog) -> None:

@@ -92,7 +92,8 @@ def test_small_samples_are_not_ranked() -> None:
     assert not step.ranked
     assert step.p_value is None
     assert not step.significant
-    assert step.ci_low is not None  # the interval is still reported
+    # the interval is still reported: Wilson 95 % for 2 of 20 is 0.0279 to 0.3010
+    assert (step.ci_low, step.ci_high) == pytest.approx((0.02787, 0.30103), abs=1e-5)
     assert c.weakest("a") is None
     assert c.strongest("a") is None
     assert (

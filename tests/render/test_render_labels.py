@@ -77,7 +77,9 @@ def test_percentage_basis_is_named_and_undefined_is_an_em_dash() -> None:
 def test_amounts_go_through_the_formatter() -> None:
     f = Funnel((Stage("Offers", 30, amount=12500.0), Stage("Paid", 10, amount=5000.0)))
     texts = _texts(FunnelChart(f, amount_format=lambda a: f"${a:,.0f}"))
-    assert any("30 \u00b7 $12,500" in t for t in texts)
+    # every amount, and nothing else, through the formatter
+    assert [t for t in texts if "$" in t] == ["30 \u00b7 $12,500", "10 \u00b7 $5,000"]
+    assert "10 \u00b7 5,000" in _texts(FunnelChart(f))  # the default format, for contrast
 
 
 def test_long_names_are_shortened_by_measured_width_and_reported() -> None:

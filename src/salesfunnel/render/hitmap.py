@@ -153,6 +153,30 @@ def _url_part(value: object) -> str:
     return "" if value is None else urllib.parse.quote(str(value), safe="")
 
 
+def _area_coords(region: Region) -> list[tuple[int, int]]:
+    """A region's polygon in whole pixels, as an image map's ``coords`` give it.
+
+    Labels, legend entries and headings are rectangles that claim the pixels
+    whose centres they hold: their corners round to the nearest pixel, which
+    gives those pixels exactly. Rims and sides are drawn with a stroke along
+    their edges, so the mask holds a little more than their geometry: their
+    vertices round away from the middle of the polygon's bounds (down left of
+    it or above it, up right of it or below it), so an area never comes out
+    thinner than its region. Where neighbouring areas then overlap (a pixel at
+    most), the first listed wins, as the one painted on top does in the mask.
+    """
+    polygon = region.polygon
+    if region.part not in ("rim", "side") or not polygon:
+        return [(round(x), round(y)) for x, y in polygon]
+    xs = [x for x, _ in polygon]
+    ys = [y for _, y in polygon]
+    mx, my = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+    return [
+        (math.floor(x) if x < mx else math.ceil(x), math.floor(y) if y < my else math.ceil(y))
+        for x, y in polygon
+    ]
+
+
 _PART_ORDER = {"label": 0, "legend": 0, "heading": 0, "side": 1, "rim": 2}
 
 
@@ -176,7 +200,7 @@ def image_map(
     """
     areas = []
     for r in sorted(regions, key=lambda r: (_PART_ORDER.get(r.part, 3), r.id)):
-        coords = ",".join(f"{round(x)},{round(y)}" for x, y in r.polygon)
+        coords = ",".join(f"{x},{y}" for x, y in _area_coords(r))
         text = escape_html(clean(r.text))
         attrs = [f'shape="poly" coords="{coords}" alt="{text}" title="{text}"']
         attrs.append(f'data-part="{r.part}"')

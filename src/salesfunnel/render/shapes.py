@@ -140,8 +140,12 @@ class Ellipse:
             self.cy + self.ry + pad,
         )
 
-    def polygon(self, count: int = 32) -> tuple[tuple[float, float], ...]:
+    def polygon(self, count: int | None = None) -> tuple[tuple[float, float], ...]:
+        """The outline as a polygon: ``count`` vertices, or by default :func:`_arc`'s."""
         stop = math.pi if self.front else 2 * math.pi
+        if count is None:
+            pts = _arc(self.cx, self.cy, self.rx, self.ry, 0.0, stop)
+            return tuple(pts if self.front else pts[:-1])
         t = np.linspace(0.0, stop, count, endpoint=self.front)
         return tuple(
             (float(self.cx + self.rx * math.cos(a)), float(self.cy + self.ry * math.sin(a)))
@@ -195,17 +199,53 @@ class Side:
         m = (self.y1 - self.y0) / (self.r1 - self.r0) if self.r0 > self.r1 else 0.0
         return (self.y0, k0, b0, self.y1, k1, b1, self.r0, self.r1, m, self.start[0])
 
-    def polygon(self, count: int = 16) -> tuple[tuple[float, float], ...]:
+    def polygon(self, count: int | None = None) -> tuple[tuple[float, float], ...]:
+        """The outline as a polygon: arcs of ``count`` vertices, or by default :func:`_arc`'s."""
         sx, sy = self.start
-        pts: list[tuple[float, float]] = [(self.cx - sx, sy), (self.cx - self.r1, self.y1)]
+        a_start = math.acos(min(1.0, sx / self.r0)) if self.r0 > 0 else 0.0
+        if count is None:
+            # the bottom arc, then back along the top ellipse's front arc from the
+            # right start to the left one (vertices shared with the rim ellipses)
+            pts = [(self.cx - sx, sy)]
+            pts += _arc(self.cx, self.y1, self.r1, self.b1, math.pi, 0.0)
+            pts.append((self.cx + sx, sy))
+            pts += _arc(self.cx, self.y0, self.r0, self.b0, a_start, math.pi - a_start)[1:-1]
+            return tuple(pts)
+        pts = [(self.cx - sx, sy), (self.cx - self.r1, self.y1)]
         for a in np.linspace(math.pi, 0.0, count)[1:-1]:
             pts.append((self.cx + self.r1 * math.cos(a), self.y1 + self.b1 * math.sin(a)))
         pts += [(self.cx + self.r1, self.y1), (self.cx + sx, sy)]
-        # back along the front arc of the top ellipse, from the right start to the left one
-        a_start = math.acos(min(1.0, sx / self.r0)) if self.r0 > 0 else 0.0
         for a in np.linspace(a_start, math.pi - a_start, count)[1:-1]:
             pts.append((self.cx + self.r0 * math.cos(a), self.y0 + self.b0 * math.sin(a)))
         return tuple((float(x), float(y)) for x, y in pts)
+
+
+# How far (layout pixels) a straight edge of a region's polygon may stray inside
+# the elliptic arc it stands for: image-map areas follow the hit mask this closely.
+_CHORD_TOLERANCE = 0.2
+
+
+def _arc(
+    cx: float, cy: float, rx: float, ry: float, a0: float, a1: float
+) -> list[tuple[float, float]]:
+    """Points of an ellipse's arc from angle ``a0`` to ``a1`` (either direction), both ends kept.
+
+    Between the ends, the vertices sit on one grid of angles per ellipse (a
+    multiple of four steps per turn, fine enough that no chord strays more than
+    :data:`_CHORD_TOLERANCE` inside the arc, at least 32 a turn), so two
+    polygons along the same ellipse (a rim and the side below it) share their
+    vertices and leave no gap between them, rounded or not.
+    """
+    r = max(rx, ry, 0.0)
+    # a chord over an angle d strays at most r * d**2 / 8 inside the arc
+    quarter = max(8, math.ceil(math.pi / 2 * math.sqrt(r / (8 * _CHORD_TOLERANCE))))
+    step = math.pi / 2 / quarter
+    lo, hi = min(a0, a1), max(a0, a1)
+    first, last = math.floor(lo / step + 1e-9) + 1, math.ceil(hi / step - 1e-9)
+    angles = [lo, *(k * step for k in range(first, last)), hi]
+    if a0 > a1:
+        angles.reverse()
+    return [(float(cx + rx * math.cos(a)), float(cy + ry * math.sin(a))) for a in angles]
 
 
 def _slope(r: float, b: float) -> tuple[float, float]:
