@@ -67,7 +67,11 @@ def _delimiter(text: str) -> str:
 
 def _encoding(text: str) -> str:
     try:
-        b"".decode(text)  # LookupError for unknown names and for codecs that are not text
+        # LookupError for unknown names and for codecs that are not text (empty input
+        # would skip the lookup).
+        b"a".decode(text)
+    except UnicodeDecodeError:
+        pass  # a known text encoding (utf-16 needs two bytes)
     except LookupError:
         msg = f"unknown text encoding {text!r} (e.g. utf-8, latin-1, cp1252, utf-16)"
         raise argparse.ArgumentTypeError(msg) from None

@@ -71,8 +71,13 @@ def _read_rows(
             for row in reader:
                 rows.append(row)
                 numbers.append(reader.line_num)
-        except csv.Error as exc:  # a cell over csv.field_size_limit() characters
-            raise CliError(f"{path}, row {reader.line_num}: {exc}") from None
+        except csv.Error as exc:
+            detail = str(exc)
+            if "field larger than field limit" in detail:
+                limit = csv.field_size_limit()
+                detail = f"a cell longer than {limit:,} characters (is a quote left open?)"
+            # DictReader updates its line_num after a row succeeds; its reader's is current.
+            raise CliError(f"{path}, row {reader.reader.line_num}: {detail}") from None
     if not rows:
         msg = f"{path}: no data rows below the header"
         raise CliError(msg)
