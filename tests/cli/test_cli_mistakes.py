@@ -70,7 +70,7 @@ LOG_MISTAKES: dict[str, tuple[Maker, str]] = {
     ),
     "latin-1 bytes read as UTF-8": (
         lambda d: [str(_latin(d)), *LOG],
-        "{d}/log.csv: not utf-8 text at byte 22 (set --encoding)",
+        "{d}/log.csv, row 2, byte 22: not utf-8 text (invalid continuation byte; set --encoding)",
     ),
     "a missing file": (
         lambda d: [str(d / "absent.csv"), *LOG],
@@ -237,3 +237,33 @@ def test_good_input_around_the_new_checks_still_loads(
     payload = json.loads(capsys.readouterr().out)
     assert payload["owners"] == sorted(["Ann", long_owner])
     assert (payload["deals"], payload["events"]) == (2, 3)
+
+
+def test_a_late_bad_byte_is_named_by_its_place_in_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Text is decoded in chunks: the byte's place in its chunk is not its place in the file.
+    rows = "".join(f"D{i},Call,2026-01-02\n" for i in range(150_000))
+    data = ("deal,stage,timestamp\n" + rows).encode() + b"D\xe9,Call,2026-01-02\n"
+    path = tmp_path / "log.csv"
+    path.write_bytes(data)
+    assert main(["metrics", str(path), "--pipeline", "Call"]) == 2
+    at = data.index(b"\xe9")
+    assert capsys.readouterr().err == (
+        f"salesfunnel: error: {path}, row 150002, byte {at}: not utf-8 text "
+        "(invalid continuation byte; set --encoding)\n"
+    )
+
+
+def test_a_bad_utf16_unit_is_named_by_byte(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # UTF-16 writes a newline as two bytes: the byte is named, not a row counted wrongly.
+    data = "deal,stage,timestamp\nD1,Call,2026-01-02\n".encode("utf-16") + b"\x00\xd8A\x00"
+    path = tmp_path / "log.csv"
+    path.write_bytes(data)
+    assert main(["metrics", str(path), "--pipeline", "Call", "--encoding", "utf-16"]) == 2
+    assert capsys.readouterr().err == (
+        f"salesfunnel: error: {path}, byte {len(data) - 4}: not utf-16-le text "
+        "(illegal UTF-16 surrogate; set --encoding)\n"
+    )

@@ -10,6 +10,7 @@ corrupt file fails at once, in bounded memory.
 from __future__ import annotations
 
 import argparse
+import codecs
 import csv
 import datetime as dt
 import os
@@ -52,10 +53,48 @@ def _lines(fh: IO[str], path: str, size: int, progress: Progress) -> Iterator[st
         yield line
 
 
+def _undecodable(path: str, encoding: str) -> CliError | None:
+    """Where the first byte ``encoding`` cannot decode is, in file terms.
+
+    A text file decodes in chunks, so a decode error's position is within a
+    chunk; this reads the file again, as bytes, to name the byte offset in the
+    file and (for encodings that write a newline as the one byte ``\\n``) its row.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = newlines = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 16):
+            pending = len(decoder.getstate()[0])  # bytes held back from the last chunk
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                at = offset - pending + exc.start
+                where = f"{path}, byte {at}"
+                if "a\n".encode(encoding).endswith(b"a\n"):  # a BOM may come first
+                    row = 1 + newlines + chunk[: max(at - offset, 0)].count(b"\n")
+                    where = f"{path}, row {row}, byte {at}"
+                return CliError(f"{where}: not {exc.encoding} text ({exc.reason}; set --encoding)")
+            newlines += chunk.count(b"\n")
+            offset += len(chunk)
+    return None
+
+
 def _read_rows(
     path: str, *, delimiter: str, encoding: str, progress: Progress
 ) -> tuple[list[str], list[dict[str | None, Any]], list[int]]:
     """Header, data rows and each row's number in the file (header = row 1)."""
+    try:
+        return _decoded_rows(path, delimiter=delimiter, encoding=encoding, progress=progress)
+    except UnicodeDecodeError:
+        located = _undecodable(path, encoding)
+        if located is None:  # pragma: no cover - the second read decoded what the first did not
+            raise
+        raise located from None
+
+
+def _decoded_rows(
+    path: str, *, delimiter: str, encoding: str, progress: Progress
+) -> tuple[list[str], list[dict[str | None, Any]], list[int]]:
     size = os.path.getsize(path)
     with open(path, newline="", encoding=encoding) as fh:
         reader = csv.DictReader(_lines(fh, path, size, progress), delimiter=delimiter)
