@@ -267,3 +267,17 @@ def test_a_bad_utf16_unit_is_named_by_byte(
         f"salesfunnel: error: {path}, byte {len(data) - 4}: not utf-16-le text "
         "(illegal UTF-16 surrogate; set --encoding)\n"
     )
+
+
+def test_an_argument_that_is_not_text_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A shell passes bytes that are not UTF-8 as lone surrogates (os.fsdecode); the
+    # report cannot write them into its page.
+    log = _write(tmp_path / "log.csv", GOOD)
+    out = tmp_path / "r.html"
+    assert main(["report", str(log), *LOG, "-o", str(out), "--title", "Q1 \udcff"]) == 2
+    assert capsys.readouterr().err == (
+        "salesfunnel: error: '\\udcff' cannot be written as utf-8 (surrogates not allowed; "
+        "is an argument not text?)\n"
+    )

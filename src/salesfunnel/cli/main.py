@@ -68,6 +68,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(str(exc))
     except UnicodeDecodeError as exc:
         _error(f"{_input(args)}: not {exc.encoding} text at byte {exc.start} (set --encoding)")
+    except (
+        UnicodeEncodeError
+    ) as exc:  # e.g. a lone surrogate: bytes of an argument that were not text
+        bad = exc.object[exc.start : exc.end]
+        _error(
+            f"{bad!r} cannot be written as {exc.encoding} ({exc.reason}; is an argument not text?)"
+        )
     except (UnicodeError, csv.Error) as exc:
         _error(f"{_input(args)}: {exc}")
     except BrokenPipeError:
