@@ -281,3 +281,22 @@ def test_an_argument_that_is_not_text_is_one_line(
         "salesfunnel: error: '\\udcff' cannot be written as utf-8 (surrogates not allowed; "
         "is an argument not text?)\n"
     )
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path) -> None:
+    # `salesfunnel metrics ... | head -1`: the JSON of 3,000 owners is megabytes, far
+    # more than a pipe holds, so the write meets the closed pipe whatever the timing.
+    rows = "".join(f"D{i},Call,2026-01-02,O{i}\n" for i in range(3000))
+    log = _write(tmp_path / "log.csv", "deal,stage,timestamp,owner\n" + rows)
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    argv = ["metrics", str(log), "--pipeline", "Call", "--by", "owner", "--json"]
+    with subprocess.Popen(
+        [sys.executable, "-m", "salesfunnel", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    ) as proc:
+        assert proc.stdout is not None
+        proc.stdout.close()
+        _, err = proc.communicate(timeout=300)
+    assert (proc.returncode, err) == (1, b"")
