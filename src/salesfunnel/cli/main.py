@@ -13,6 +13,7 @@ it can be reported and fixed rather than hidden behind a vague line.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import sys
@@ -53,8 +54,9 @@ def _os_error(exc: OSError) -> int:
 def _broken_pipe() -> int:
     # The reader of our output went away (`salesfunnel metrics ... | head`): nothing
     # more to say to anyone. Point stdout at devnull so the exit flush cannot fail.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    # In-process callers may have a stdout without a file descriptor: nothing to redirect.
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 1
 
 
@@ -68,13 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(str(exc))
     except UnicodeDecodeError as exc:
         _error(f"{_input(args)}: not {exc.encoding} text at byte {exc.start} (set --encoding)")
-    except (
-        UnicodeEncodeError
-    ) as exc:  # e.g. a lone surrogate: bytes of an argument that were not text
+    except UnicodeEncodeError as exc:
+        # A lone surrogate: bytes of an argument (or a JSON escape) that were not text.
         bad = exc.object[exc.start : exc.end]
-        _error(
-            f"{bad!r} cannot be written as {exc.encoding} ({exc.reason}; is an argument not text?)"
-        )
+        detail = f"{exc.reason}; is an argument not text?"
+        _error(f"{bad!r} cannot be written as {exc.encoding} ({detail})")
     except (UnicodeError, csv.Error) as exc:
         _error(f"{_input(args)}: {exc}")
     except BrokenPipeError:
