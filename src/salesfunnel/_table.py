@@ -9,7 +9,7 @@ are NaN in the rows, ``None`` in records and JSON and an em dash in text.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -18,7 +18,7 @@ from ._format import EM_DASH, escape_html, fmt_number, fmt_percent
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["ResultTable", "TableView", "is_rate_column"]
+__all__ = ["ResultTable", "TableView", "is_rate_column", "text_table"]
 
 Cell = str | int | float | bool | None
 
@@ -53,6 +53,54 @@ def _text_cell(value: Cell, rate: bool = False) -> str:
     if isinstance(value, (int, float)):
         return fmt_percent(float(value)) if rate else fmt_number(float(value))
     return str(value)
+
+
+def _text_cells(columns: Sequence[str], rows: Sequence[Sequence[Cell]]) -> list[tuple[str, ...]]:
+    rates = [is_rate_column(c) for c in columns]
+    return [
+        tuple(_text_cell(_json_cell(v), r) for v, r in zip(row, rates, strict=True)) for row in rows
+    ]
+
+
+def text_table(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Cell]],
+    *,
+    headings: Mapping[str, str] | None = None,
+) -> str:
+    """Rows as aligned text for people: the one text-table renderer.
+
+    A header line (``headings`` renames columns there), a line of dashes, then
+    one line per row. Rates are percentages, other numbers use ``fmt_number``,
+    undefined values an em dash. A column other than the first is
+    right-aligned when every value in it is a number or ``None``; trailing
+    spaces are cut.
+
+    >>> print(text_table(("stage", "win_rate"), [("Call", 0.5)], headings={"win_rate": "win"}))
+    stage    win
+    -----  -----
+    Call   50.0%
+    """
+    names = headings or {}
+    lines_in: list[Sequence[str]] = [
+        [names.get(c, c) for c in columns],
+        *_text_cells(columns, rows),
+    ]
+    widths = [max(len(r[j]) for r in lines_in) for j in range(len(columns))]
+    numeric = [
+        j > 0 and all(isinstance(r[j], (int, float)) or r[j] is None for r in rows)
+        for j in range(len(columns))
+    ]
+    lines = []
+    for k, row in enumerate(lines_in):
+        cells = [
+            cell.rjust(widths[j]) if numeric[j] else cell.ljust(widths[j])
+            for j, cell in enumerate(row)
+        ]
+        lines.append("  ".join(cells).rstrip())
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,29 +162,10 @@ class ResultTable:
         return frame
 
     def _text_rows(self) -> list[tuple[str, ...]]:
-        rates = [is_rate_column(c) for c in self.columns]
-        return [
-            tuple(_text_cell(_json_cell(v), r) for v, r in zip(row, rates, strict=True))
-            for row in self.rows
-        ]
+        return _text_cells(self.columns, self.rows)
 
     def __str__(self) -> str:
-        rows: list[Sequence[str]] = [self.columns, *self._text_rows()]
-        widths = [max(len(r[j]) for r in rows) for j in range(len(self.columns))]
-        numeric = [
-            j > 0 and all(isinstance(r[j], (int, float)) or r[j] is None for r in self.rows)
-            for j in range(len(self.columns))
-        ]
-        lines = []
-        for k, row in enumerate(rows):
-            cells = [
-                cell.rjust(widths[j]) if numeric[j] else cell.ljust(widths[j])
-                for j, cell in enumerate(row)
-            ]
-            lines.append("  ".join(cells).rstrip())
-            if k == 0:
-                lines.append("  ".join("-" * w for w in widths))
-        return f"{self.name}\n" + "\n".join(lines)
+        return f"{self.name}\n{text_table(self.columns, self.rows)}"
 
     def __repr__(self) -> str:
         return f"ResultTable(name={self.name!r}, columns={self.columns!r}, rows={len(self.rows)})"

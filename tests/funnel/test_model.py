@@ -106,7 +106,11 @@ def test_invalid_inputs_always_raise_funnel_data_error(values: list[object]) -> 
 
     def valid(v: object) -> bool:
         return (
-            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
+            isinstance(v, (int, float))
+            and not isinstance(v, bool)
+            and math.isfinite(v)
+            and v >= 0
+            and not (isinstance(v, int) and v > 2**53)  # a float holds integers exactly to 2**53
         )
 
     if all(valid(v) for v in values):

@@ -469,7 +469,7 @@ def test_forecast_amounts_partly_or_wholly_unknown(c_amount: int | None) -> None
 def test_no_weakest_stage_when_everyone_converts_alike() -> None:
     # Ann and Bob each win all 30 of their deals (Call -> Won at 100 %), Cy has 3:
     # Ann's and Bob's step is ranked and level with the rest; Cy's is too small to rank.
-    from salesfunnel.cli.main import _weakest_lines
+    from salesfunnel.cli.text import weakest_lines as _weakest_lines
 
     p = Pipeline(["Call"], won="Won", lost="Lost")
     recs = [

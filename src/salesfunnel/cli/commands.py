@@ -1,0 +1,286 @@
+"""The four commands: ``demo``, ``render``, ``metrics`` and ``report``.
+
+Each takes the parsed arguments and returns the exit status; a user mistake
+is raised as :class:`~salesfunnel.cli.text.CliError` (or a library error) and
+reported by :func:`salesfunnel.cli.main.main`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .._format import fmt_compact, fmt_number, fmt_percent
+from ..analysis import Analysis, analyze
+from ..chart import FunnelChart
+from ..datasets import CRM_OUTCOMES, CRM_STAGES, synthetic_crm
+from ..deals.log import DealLog
+from ..deals.pipeline import Pipeline
+from ..funnel.metrics import metrics_table
+from ..funnel.model import Funnel
+from ..funnel.readers import read_counts
+from ..output.html import escape, page
+from ..output.report import build_report
+from ..render.style import Style
+from .load import load_log, parse_date
+from .text import (
+    PROG,
+    CliError,
+    Progress,
+    bottleneck_line,
+    dropped_line,
+    echo,
+    metrics_text,
+    weakest_lines,
+)
+
+PROGRESS_MIN_BYTES = 1_000_000
+"""Logs at least this large show progress on stderr (when stderr is a terminal)."""
+
+MAX_COUNTS_BYTES = 16 << 20
+"""The largest counts file ``render`` reads (16 MiB): one short row per stage needs far less."""
+
+
+# -- reading a deal log and analysing it ------------------------------------------------
+def _instant(text: str | None, option: str, fmt: str | None) -> str | None:
+    """A period bound from the command line, as ISO text."""
+    if text is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        pass
+    if fmt:
+        try:
+            return parse_date(text, fmt).isoformat()
+        except ValueError:
+            pass
+    expected = "ISO 8601 like 2026-01-31" + (f" or the format {fmt!r}" if fmt else "")
+    msg = f"{option}: unparsable date {text!r} (expected {expected})"
+    raise CliError(msg)
+
+
+def _analysis(args: argparse.Namespace, progress: Progress) -> tuple[DealLog, Analysis]:
+    fmt = args.date_format
+    start = _instant(args.start, "--start", fmt)
+    end = _instant(args.end, "--end", fmt)
+    as_of = _instant(args.as_of, "--as-of", fmt)
+    if start is not None and end is not None and end < start:
+        msg = f"--end {args.end} is before --start {args.start}"
+        raise CliError(msg)
+    size = os.path.getsize(args.log)
+    progress.enabled = progress.enabled and size >= PROGRESS_MIN_BYTES
+    log = load_log(args, progress)
+    if getattr(args, "by", None) == "owner" and log.owner is None:
+        raise CliError("--by owner needs an owner column (name it with --owner-column)")
+    analysis = analyze(
+        log,
+        start=start,
+        end=end,
+        as_of=as_of,
+        mode=args.mode,
+        progress=lambda step: progress.show(f"computing {step}"),
+    )
+    return log, analysis
+
+
+# -- demo -------------------------------------------------------------------------------
+def _demo_charts(a: Analysis) -> dict[str, FunnelChart]:
+    """The demo's three charts by file stem."""
+    owners = {o: c.funnel for o, c in a.closed_by_owner.items()}
+    open_style: dict[str, Any] = {"percent": "none", "style": Style(label_gutter=0.0)}
+    specs: tuple[tuple[str, Any, int, int, str, dict[str, Any]], ...] = (
+        ("team-closed", a.closed.funnel, 800, 600, "Team: closed deals", {}),
+        ("team-active", a.active.funnel, 800, 600, "Team: open deals", open_style),
+        ("managers-closed", owners, 1200, 520, "Closed deals by manager", {"percent": "previous"}),
+    )
+    return {
+        stem: FunnelChart(
+            data, width=w, height=h, title=title, amount_format=fmt_compact, **options
+        )
+        for stem, data, w, h, title, options in specs
+    }
+
+
+def demo(args: argparse.Namespace) -> int:
+    """Analyse a seeded synthetic CRM history, write charts, report and JSON, print a summary."""
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    start, end = "2026-01-01", "2026-07-01"
+    cols = synthetic_crm(
+        args.deals, owners=args.owners, seed=args.seed, start=start, end="2026-06-30"
+    )
+    pipe = Pipeline(
+        CRM_STAGES,
+        won=CRM_OUTCOMES["won"],
+        lost=CRM_OUTCOMES["lost"],
+        frozen=CRM_OUTCOMES["frozen"],
+    )
+    log = DealLog.from_columns(
+        cols, pipe, deal="deal_id", time="timestamp", owner="owner", amount="amount"
+    )
+    a = analyze(log, start=start, end=end, as_of=end)
+    written: list[Path] = []
+    for stem, chart in _demo_charts(a).items():
+        for suffix in ("png", "svg"):
+            path = out / f"{stem}.{suffix}"
+            chart.save(path)
+            written.append(path)
+    report = out / "report.html"
+    report.write_text(
+        build_report(a, title="salesfunnel demo: synthetic CRM, first half of 2026"),
+        encoding="utf-8",
+    )
+    metrics = out / "metrics.json"
+    metrics.write_text(a.to_json() + "\n", encoding="utf-8")
+    written += [report, metrics]
+
+    cf, fc = a.closed, a.forecast
+    lines = [
+        f"salesfunnel demo: synthetic CRM with {fmt_number(log.n_deals)} deals, "
+        f"{len(a.owners)} managers, {start} to 2026-06-30 (seed {args.seed})",
+        cf._summary(),
+        bottleneck_line(a),
+        "weakest stage per manager:",
+        *weakest_lines(a),
+        f"open deals as of {a.as_of}: {a.active.open_deals}; forecast: "
+        f"{fmt_number(round(fc.expected_won, 1))} expected wins worth "
+        f"{fmt_number(round(fc.expected_amount, 2))}",
+        "wrote:",
+        *(f"  {p}" for p in written),
+    ]
+    echo("\n".join(lines))
+    return 0
+
+
+# -- render -----------------------------------------------------------------------------
+def _read_counts(path: str, title: str | None) -> Funnel:
+    """The counts file, refused when too large to be one, or holding numbers or names no
+    output can carry."""
+    if os.path.isfile(path) and os.path.getsize(path) > MAX_COUNTS_BYTES:
+        msg = f"{path}: {os.path.getsize(path):,} bytes is too large for a counts file "
+        msg += f"(at most {MAX_COUNTS_BYTES:,})"
+        raise CliError(msg)
+    try:
+        funnel = read_counts(path, name=title)
+    except OverflowError as exc:  # an integer beyond float, e.g. 401 digits in JSON
+        raise CliError(f"{path}: a count or amount is too large ({exc})") from None
+    for i, name in enumerate(funnel.names):
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate from a JSON \ud800 escape
+            bad = name[exc.start : exc.end]
+            msg = f"{path}, stage {i}: the name {name!r} holds {bad!r}, which is not text"
+            raise CliError(msg) from None
+    return funnel
+
+
+def render(args: argparse.Namespace) -> int:
+    """Draw a counts file as PNG, SVG or an HTML page with both."""
+    funnel = _read_counts(args.counts, args.title)
+    out = Path(args.output)
+    fmt = (args.format or out.suffix.lstrip(".")).lower()
+    if not fmt:
+        msg = f"-o {args.output}: cannot tell the format (end the name in .png, .svg or .html)"
+        raise CliError(msg)
+    opts: dict[str, Any] = {
+        "width": args.width,
+        "height": args.height,
+        "title": args.title,
+        "scale": args.scale,
+        "percent": args.percent,
+    }
+    if fmt in ("html", "htm"):
+        out.write_text(_render_page(funnel, opts), encoding="utf-8")
+    else:
+        FunnelChart(funnel, **opts).save(out, format=fmt)
+    echo(str(out))
+    return 0
+
+
+def _render_page(funnel: Funnel, opts: dict[str, Any]) -> str:
+    import base64
+
+    from ..render.hitmap import image_map
+
+    title = opts["title"] or funnel.name or "Sales funnel"
+    plain_opts = {**opts, "scale": 1}
+    svg_chart = FunnelChart(funnel, **plain_opts)
+    png_chart = FunnelChart(funnel, **opts)
+    w, h = svg_chart.size
+    png = base64.b64encode(png_chart.to_png()).decode("ascii")
+    regions = tuple(r for r in svg_chart.regions if r.stage is not None)
+    # Without deals behind the counts, a click on a stage jumps to its row of the table.
+    rows = "".join(
+        f'<tr id="stage-{i}"><td>{escape(r.name)}</td><td class="num">{fmt_number(r.count)}</td>'
+        f'<td class="num">{fmt_percent(r.step_conversion)}</td>'
+        f'<td class="num">{fmt_percent(r.conversion_from_first)}</td></tr>'
+        for i, r in enumerate(metrics_table(funnel))
+    )
+    body = (
+        f"<h1>{escape(title)}</h1>"
+        '<div class="grid">'
+        f'<figure data-chart="svg">{svg_chart.to_svg()}<figcaption>SVG</figcaption></figure>'
+        f'<figure data-chart="png"><div style="overflow-x:auto">'
+        f'<img src="data:image/png;base64,{png}" usemap="#funnel-map" width="{w}" height="{h}" '
+        f'style="width:{w}px;height:{h}px;max-width:none" alt="{escape(svg_chart.alt_text())}">'
+        f"{image_map(regions, 'funnel-map', lambda r: f'#stage-{r.stage}')}</div>"
+        "<figcaption>PNG with an HTML image map: hover a stage for its numbers, "
+        "click it for its row below</figcaption></figure></div>"
+        '<table><caption>Stages</caption><thead><tr><th scope="col">stage</th>'
+        '<th scope="col" class="num">count</th><th scope="col" class="num">of previous</th>'
+        f'<th scope="col" class="num">of first</th></tr></thead><tbody>{rows}</tbody></table>'
+    )
+    return page(title, body, {}, {}, css="tr:target td{background:#fff3c4}")
+
+
+# -- metrics and report -------------------------------------------------------------------
+def metrics(args: argparse.Namespace) -> int:
+    """Print the metrics of a deal log as tables or JSON."""
+    progress = Progress(sys.stderr.isatty())
+    try:
+        log, a = _analysis(args, progress)
+    finally:
+        progress.done()
+    by_owner = args.by == "owner"
+    dropped = log.dropped if args.drop_unknown else None
+    if args.json:
+        payload = a.to_dict()
+        if not by_owner:
+            for key in ("by_owner", "comparison", "weakest_stage"):
+                payload.pop(key, None)
+        echo(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False))
+    else:
+        echo(metrics_text(a, by_owner=by_owner, source=args.log, dropped=dropped))
+    return 0
+
+
+def report(args: argparse.Namespace) -> int:
+    """Write the HTML report of a deal log; print its path."""
+    progress = Progress(sys.stderr.isatty())
+    try:
+        log, a = _analysis(args, progress)
+        progress.show("writing the report")
+        html = build_report(a, title=args.title)
+        Path(args.output).write_text(html, encoding="utf-8")
+    finally:
+        progress.done()
+    if args.drop_unknown:
+        echo(f"{PROG}: {dropped_line(log.dropped)}", sys.stderr)
+    echo(args.output)
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "demo": demo,
+    "render": render,
+    "metrics": metrics,
+    "report": report,
+}
+"""Each command's function by the name given on the command line."""
