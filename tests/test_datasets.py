@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from salesfunnel import FunnelDataError
 from salesfunnel.datasets import CRM_OUTCOMES, CRM_STAGES, synthetic_crm

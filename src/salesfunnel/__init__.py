@@ -1,186 +1,129 @@
 """salesfunnel: sales funnels as data, metrics and layered pictures.
 
-This module only re-exports the public API; the code lives in the submodules.
+This module only re-exports the public API; the code lives in the rooms
+(``funnel/``, ``deals/``, ``render/``, ``output/``, ``cli/``: see the architecture
+page of the docs).
 
-What drawing a chart needs (the model, style, geometry and
-:class:`FunnelChart`) is imported with the package. The deal-history, survival,
-comparison, planning, receivables and report names, and the metric functions
-and records, :class:`Hit` and :class:`ResultTable` (drawing needs none of
-them), are re-exported lazily (:pep:`562` module ``__getattr__``):
-``salesfunnel.closed_funnel`` imports :mod:`salesfunnel.deals.closed` on first use,
-so a process that only draws charts does not pay for them at import. Type
-checkers see ordinary imports.
+The public names are written once, as the imports below (``name as name`` marks a
+re-export for type checkers). What drawing a chart needs is imported with the
+package. Every name imported under ``TYPE_CHECKING`` is re-exported lazily
+(:pep:`562` module ``__getattr__``): ``salesfunnel.closed_funnel`` imports
+:mod:`salesfunnel.deals.closed` on first use, so a process that only draws charts
+does not pay for the rest. The lazy table and ``__all__`` are read from these
+imports, so a name added here is exported, documented-checked and lazily loaded
+without a second list.
 """
 
 from __future__ import annotations
 
+import ast
+import functools
 import importlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .chart import MAX_PIXELS, FunnelChart
-from .errors import FunnelDataError, SalesFunnelError
-from .funnel.model import Funnel, Stage
-from .render.shapes import LabelNote, Region
-from .render.style import Style
+from .chart import MAX_PIXELS as MAX_PIXELS, MAX_STAGES as MAX_STAGES, FunnelChart as FunnelChart
+from .errors import FunnelDataError as FunnelDataError, SalesFunnelError as SalesFunnelError
+from .funnel.model import Funnel as Funnel, Stage as Stage
+from .render.shapes import LabelNote as LabelNote, Region as Region
+from .render.style import Style as Style
 
 if TYPE_CHECKING:
-    from ._table import ResultTable
+    from ._table import ResultTable as ResultTable
     from .deals.active import (
-        ActiveFunnel,
-        Forecast,
-        StalledDeals,
-        active_funnel,
-        forecast,
-        stalled_deals,
+        ActiveFunnel as ActiveFunnel,
+        Forecast as Forecast,
+        StalledDeals as StalledDeals,
+        active_funnel as active_funnel,
+        forecast as forecast,
+        stalled_deals as stalled_deals,
     )
-    from .deals.closed import ClosedFunnel, closed_funnel, stage_durations
-    from .deals.durations import DurationStats, StageDurations, time_to_close
-    from .deals.log import UNASSIGNED, DealLog
-    from .deals.pipeline import Pipeline
-    from .deals.receivables import ReceivablesAging, receivables_aging
-    from .deals.survival import SurvivalCurve, cumulative_incidence, kaplan_meier
-    from .deals.volume import MonthlyVolume, monthly_volume
-    from .funnel.compare import Comparison, GroupStep, compare, wilson_interval
+    from .deals.closed import (
+        ClosedFunnel as ClosedFunnel,
+        closed_funnel as closed_funnel,
+        stage_durations as stage_durations,
+    )
+    from .deals.durations import (
+        DurationStats as DurationStats,
+        StageDurations as StageDurations,
+        time_to_close as time_to_close,
+    )
+    from .deals.log import UNASSIGNED as UNASSIGNED, DealLog as DealLog
+    from .deals.pipeline import Pipeline as Pipeline
+    from .deals.receivables import (
+        ReceivablesAging as ReceivablesAging,
+        receivables_aging as receivables_aging,
+    )
+    from .deals.survival import (
+        SurvivalCurve as SurvivalCurve,
+        cumulative_incidence as cumulative_incidence,
+        kaplan_meier as kaplan_meier,
+    )
+    from .deals.volume import MonthlyVolume as MonthlyVolume, monthly_volume as monthly_volume
+    from .funnel.compare import (
+        Comparison as Comparison,
+        GroupStep as GroupStep,
+        compare as compare,
+        wilson_interval as wilson_interval,
+    )
     from .funnel.metrics import (
-        Bottleneck,
-        MetricsTable,
-        StageMetrics,
-        bottleneck,
-        conversion_from_first,
-        drop_off,
-        drop_off_rate,
-        metrics_table,
-        overall_conversion,
-        step_conversion,
+        Bottleneck as Bottleneck,
+        MetricsTable as MetricsTable,
+        StageMetrics as StageMetrics,
+        bottleneck as bottleneck,
+        conversion_from_first as conversion_from_first,
+        drop_off as drop_off,
+        drop_off_rate as drop_off_rate,
+        metrics_table as metrics_table,
+        overall_conversion as overall_conversion,
+        step_conversion as step_conversion,
     )
     from .funnel.planning import (
-        LeadsPlan,
-        ManagerPlan,
-        TeamPlan,
-        feasible_plan,
-        leads_needed,
-        managers_needed,
+        LeadsPlan as LeadsPlan,
+        ManagerPlan as ManagerPlan,
+        TeamPlan as TeamPlan,
+        feasible_plan as feasible_plan,
+        leads_needed as leads_needed,
+        managers_needed as managers_needed,
     )
-    from .output.report import build_report, save_report
-    from .render.hitmap import Hit
+    from .output.report import build_report as build_report, save_report as save_report
+    from .render.hitmap import Hit as Hit
 
-# Lazily re-exported names -> the submodule that defines them.
-_LAZY = {
-    **dict.fromkeys(("Comparison", "GroupStep", "compare", "wilson_interval"), "funnel.compare"),
-    **dict.fromkeys(("UNASSIGNED", "DealLog"), "deals.log"),
-    "Hit": "render.hitmap",
-    **dict.fromkeys(
-        (
-            "Bottleneck",
-            "MetricsTable",
-            "StageMetrics",
-            "bottleneck",
-            "conversion_from_first",
-            "drop_off",
-            "drop_off_rate",
-            "metrics_table",
-            "overall_conversion",
-            "step_conversion",
-        ),
-        "funnel.metrics",
-    ),
-    "ResultTable": "_table",
-    **dict.fromkeys(
-        ("ActiveFunnel", "Forecast", "StalledDeals", "active_funnel", "forecast", "stalled_deals"),
-        "deals.active",
-    ),
-    **dict.fromkeys(("ClosedFunnel", "closed_funnel", "stage_durations"), "deals.closed"),
-    **dict.fromkeys(("DurationStats", "StageDurations", "time_to_close"), "deals.durations"),
-    **dict.fromkeys(("MonthlyVolume", "monthly_volume"), "deals.volume"),
-    "Pipeline": "deals.pipeline",
-    **dict.fromkeys(
-        (
-            "LeadsPlan",
-            "ManagerPlan",
-            "TeamPlan",
-            "feasible_plan",
-            "leads_needed",
-            "managers_needed",
-        ),
-        "funnel.planning",
-    ),
-    **dict.fromkeys(("ReceivablesAging", "receivables_aging"), "deals.receivables"),
-    **dict.fromkeys(("build_report", "save_report"), "output.report"),
-    **dict.fromkeys(("SurvivalCurve", "cumulative_incidence", "kaplan_meier"), "deals.survival"),
-}
+__version__ = "0.1.0"
+
+
+@functools.cache
+def _imports() -> tuple[tuple[str, ...], dict[str, str]]:
+    """Eager names, and lazy name -> submodule, read from this file's own imports.
+
+    Read on first need (a lazy name, ``__all__`` or ``dir()``), not at import: a
+    process that only draws charts never parses it.
+    """
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    eager: list[str] = []
+    lazy: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            eager += [a.asname or a.name for a in node.names]
+        elif isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            for imp in node.body:
+                if isinstance(imp, ast.ImportFrom) and imp.module:
+                    lazy.update(dict.fromkeys((a.asname or a.name for a in imp.names), imp.module))
+    return tuple(eager), lazy
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
+    eager, lazy = _imports()
+    if name == "__all__":
+        value: Any = sorted([*eager, *lazy, "__version__"])
+    elif name in lazy:
+        value = getattr(importlib.import_module(f".{lazy[name]}", __name__), name)
+    else:
         msg = f"module {__name__!r} has no attribute {name!r}"
         raise AttributeError(msg)
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value  # later look-ups skip this function
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
-
-
-__version__ = "0.1.0"
-
-__all__ = [
-    "MAX_PIXELS",
-    "UNASSIGNED",
-    "ActiveFunnel",
-    "Bottleneck",
-    "ClosedFunnel",
-    "Comparison",
-    "DealLog",
-    "DurationStats",
-    "Forecast",
-    "Funnel",
-    "FunnelChart",
-    "FunnelDataError",
-    "GroupStep",
-    "Hit",
-    "LabelNote",
-    "LeadsPlan",
-    "ManagerPlan",
-    "MetricsTable",
-    "MonthlyVolume",
-    "Pipeline",
-    "ReceivablesAging",
-    "Region",
-    "ResultTable",
-    "SalesFunnelError",
-    "Stage",
-    "StageDurations",
-    "StageMetrics",
-    "StalledDeals",
-    "Style",
-    "SurvivalCurve",
-    "TeamPlan",
-    "__version__",
-    "active_funnel",
-    "bottleneck",
-    "build_report",
-    "closed_funnel",
-    "compare",
-    "conversion_from_first",
-    "cumulative_incidence",
-    "drop_off",
-    "drop_off_rate",
-    "feasible_plan",
-    "forecast",
-    "kaplan_meier",
-    "leads_needed",
-    "managers_needed",
-    "metrics_table",
-    "monthly_volume",
-    "overall_conversion",
-    "receivables_aging",
-    "save_report",
-    "stage_durations",
-    "stalled_deals",
-    "step_conversion",
-    "time_to_close",
-    "wilson_interval",
-]
+    return sorted({*globals(), *_imports()[1]})

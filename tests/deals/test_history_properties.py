@@ -15,8 +15,7 @@ import statistics
 from collections import defaultdict
 
 import numpy as np
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from salesfunnel import (
     DealLog,

@@ -6,8 +6,7 @@ from fractions import Fraction
 from statistics import NormalDist
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from salesfunnel import Funnel, FunnelDataError, compare, wilson_interval
 from salesfunnel.datasets import three_managers

@@ -11,8 +11,7 @@ import unicodedata
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from salesfunnel import Funnel, FunnelChart
 from salesfunnel._format import clean_text, escape_html, escape_xml_attr, escape_xml_text

@@ -11,8 +11,7 @@ import io
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from PIL import Image
 
 from salesfunnel import Funnel, FunnelChart, Stage, Style

@@ -10,8 +10,7 @@ between the edges, in exact integers.
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from salesfunnel.render import coverage as cov
 from salesfunnel.render.shapes import Ellipse, Line, Rect

@@ -6,8 +6,7 @@ import io
 import xml.etree.ElementTree as ET
 
 import numpy as np
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from PIL import Image
 
 from render_helpers import stage_pixels, uniform_interior
