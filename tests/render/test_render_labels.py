@@ -299,3 +299,13 @@ def test_every_legend_entry_names_its_position_in_every_funnel(data: object) -> 
         shown = {r.stage for r in chart.regions if r.part == "legend"}
         noted = {n.stage for n in chart.label_notes if n.where == "legend"}
         assert shown | noted == set(range(len(longest)))
+
+
+def test_bidi_controls_in_names_do_not_reach_any_drawn_label() -> None:
+    # U+202E would reverse the numbers after it where a text engine applies bidi; the
+    # PNG's labels follow the same rule as the SVG and HTML (U+FFFD in its place).
+    f = Funnel.from_counts({"Calls\u202e": 200, "Paid\u2066": 10}, name="Team\u202a")
+    drawn = _texts(FunnelChart(f, width=500, height=300))
+    assert any("Calls\ufffd" in t for t in drawn), drawn
+    assert any("Paid\ufffd" in t for t in drawn), drawn
+    assert not any(ch in t for t in drawn for ch in "\u202a\u202e\u2066")

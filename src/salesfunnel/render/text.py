@@ -7,9 +7,12 @@ measures and renders the same on every machine.
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from .._format import clean_text
 
 if TYPE_CHECKING:
     from PIL.ImageFont import FreeTypeFont
@@ -59,36 +62,20 @@ def line_height(size: float) -> float:
     return 1.25 * size
 
 
-def _allowed(ch: str) -> bool:
-    # The characters XML 1.0 can carry at all (no C0 controls, no U+FFFE/U+FFFF).
-    o = ord(ch)
-    return (
-        o in (0x9, 0xA, 0xD)
-        or 0x20 <= o <= 0xD7FF
-        or 0xE000 <= o <= 0xFFFD
-        or 0x10000 <= o <= 0x10FFFF
-    )
-
-
 def clean(text: str) -> str:
-    """Display form of user text: one line, control characters replaced by U+FFFD.
+    """Display form of user text on one line: the shared rule of
+    :func:`salesfunnel._format.clean_text` (controls, lone surrogates and bidi
+    controls become U+FFFD), after line breaks and tabs become spaces.
 
-    >>> clean("a\\nb\\x00c")
-    'a b\ufffdc'
+    >>> clean("a\\nb\\x00c\\u202ed")
+    'a b\ufffdc\ufffdd'
     """
     if text.isprintable():
-        # No controls, separators other than space, surrogates or non-characters:
-        # nothing to replace (the common case, without a loop over characters).
-        return text
-    out = []
-    for ch in text:
-        if ch in "\t\n\r\x0b\x0c":
-            out.append(" ")
-        elif not _allowed(ch) or 0x7F <= ord(ch) <= 0x9F:
-            out.append("\ufffd")
-        else:
-            out.append(ch)
-    return "".join(out)
+        return text  # nothing to replace: the common case, without a pass over characters
+    return clean_text(_LINE_BREAKS.sub(" ", text))
+
+
+_LINE_BREAKS = re.compile("[\t\n\r\x0b\x0c]")
 
 
 def fit(text: str, size: float, max_width: float) -> str | None:
