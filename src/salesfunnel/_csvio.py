@@ -1,0 +1,389 @@
+"""The one CSV reader, and where a record sits for error messages.
+
+:func:`read_csv` reads a header, lets the caller check the columns it needs
+*before* the body is parsed, then reads the body with :meth:`CsvFile.read`.
+Every problem is a :class:`~salesfunnel.FunnelDataError` naming the file, the
+line (header = line 1) and, where there is one, the column and the value:
+
+* bytes that are not valid in the encoding: the line and the byte offset in
+  the *file*; a UTF-8 byte order mark (Excel's "CSV UTF-8") is skipped;
+* a NUL byte (no text CSV holds one): refused where it is met, without
+  reading on;
+* a cell over :data:`FIELD_LIMIT` characters, a physical line over
+  :data:`LINE_LIMIT` characters, a file that ends inside a quoted cell;
+* a row with more cells than the header (an unquoted ``1,200``); a row with
+  fewer cells is read with blank cells;
+* a header naming one column twice.
+
+Lines that hold nothing at all are skipped but counted.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import NO_VALUE, FunnelDataError
+
+__all__ = [
+    "FIELD_LIMIT",
+    "IN_MEMORY",
+    "LINE_LIMIT",
+    "CsvFile",
+    "CsvTable",
+    "Rows",
+    "number",
+    "read_csv",
+    "read_header",
+]
+
+FIELD_LIMIT = 131_072
+"""Longest cell, in characters (the :mod:`csv` module's own default limit)."""
+LINE_LIMIT = 16 * 1024 * 1024
+"""Longest physical line, in characters."""
+_CHUNK = 1 << 16
+
+Progress = Callable[[int, int | None], None]
+"""``progress(bytes_read, total_bytes_or_None)``, called after each chunk read."""
+
+
+class Rows:
+    """Where record ``k`` of a column sits, for messages and error attributes.
+
+    In memory a record is ``row i`` (0-based); read from a file it is ``line n``
+    of the file (header = line 1, as :mod:`csv` counts). ``taken(keep)``
+    follows a selection, so record ``k`` of the selection is reported as the
+    input row it came from.
+    """
+
+    __slots__ = ("_lines", "_map", "source")
+
+    def __init__(
+        self,
+        source: str | None = None,
+        lines: Sequence[int] | None = None,
+        _map: npt.NDArray[np.int64] | None = None,
+    ) -> None:
+        self.source = source
+        self._lines = lines
+        self._map = _map
+
+    def taken(self, index: npt.NDArray[np.int64]) -> Rows:
+        mapped = index if self._map is None else self._map[index]
+        return Rows(self.source, self._lines, mapped)
+
+    def index(self, k: int) -> int:
+        return k if self._map is None else int(self._map[k])
+
+    def text(self, k: int) -> str:
+        """``row i`` or ``line n``, without the file: a note about another line
+        of the same file does not repeat the path."""
+        i = self.index(k)
+        return f"row {i}" if self._lines is None else f"line {self._lines[i]}"
+
+    def error(
+        self,
+        k: int,
+        detail: str,
+        *,
+        column: str | None = None,
+        value: object = NO_VALUE,
+        note: str | None = None,
+    ) -> FunnelDataError:
+        """``[<file>, ]<where>[, column 'c']: <detail>[ (<note>)]``, located also by attributes.
+
+        A file's path leads the message, so that a traceback names the file
+        (``deals.csv, line 4, column 'amount': ...``) as well as ``source``.
+        ``note`` speaks in the library's terms (``pass drop_unknown=True``,
+        another record's ``row i``), so it stays out of ``detail``: a caller
+        that numbers rows its own way, like the command line, gives its own.
+        """
+        i = self.index(k)
+        where = self.text(k) if column is None else f"{self.text(k)}, column {column!r}"
+        if self.source is not None:
+            where = f"{self.source}, {where}"
+        tail = "" if note is None else f" ({note})"
+        return FunnelDataError(
+            f"{where}: {detail}{tail}",
+            source=self.source,
+            index=i,
+            line=None if self._lines is None else self._lines[i],
+            column=column,
+            value=value,
+            detail=detail,
+        )
+
+
+IN_MEMORY = Rows()
+
+_PLAIN = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_GROUPED = {
+    ".": re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?"),
+    ",": re.compile(r"[+-]?\d{1,3}(\.\d{3})+(,\d*)?"),
+}
+_SPECIAL = frozenset(("nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"))
+
+
+def number(text: str, decimal: str = ".") -> float:
+    """A number written as text, with ``decimal`` as the decimal mark.
+
+    Thousands separators (``,`` with ``decimal='.'``, ``.`` with
+    ``decimal=','``) are accepted only in full groups of three digits before
+    the decimal mark (``1,234,567.5``); anything else that holds the other
+    mark (``1,5`` or ``1.234,56`` with ``decimal='.'``) is ``ValueError``,
+    never a guess.
+    """
+    cleaned = text.strip().replace("_", "")
+    if cleaned.lower() in _SPECIAL:
+        return float(cleaned)  # the caller decides about NaN and infinities
+    plain = cleaned
+    if decimal == ",":
+        plain = "" if "." in cleaned else cleaned.replace(",", ".")
+    if _PLAIN.fullmatch(plain):
+        return float(plain)
+    if _GROUPED[decimal].fullmatch(cleaned):
+        sep = "," if decimal == "." else "."
+        return float(cleaned.replace(sep, "").replace(decimal, "."))
+    if decimal == ",":
+        msg = f"not a number with ',' as the decimal mark (got {text!r})"
+    elif "," in cleaned:
+        msg = f"not a number (got {text!r}; pass decimal=',' for a decimal comma)"
+    else:
+        msg = f"not a number (got {text!r})"
+    raise ValueError(msg)
+
+
+@dataclass(frozen=True, slots=True)
+class CsvTable:
+    """The body of a CSV file: the wanted columns as lists of text, and each row's line."""
+
+    source: str
+    header: tuple[str, ...]
+    columns: dict[str, list[str]]
+    lines: list[int]
+
+    @property
+    def rows(self) -> Rows:
+        return Rows(self.source, self.lines)
+
+
+class _Lines:
+    """The physical lines of a file, decoded, with byte offsets kept for errors."""
+
+    def __init__(
+        self, fh: IO[Any], source: str, encoding: str, progress: Progress | None, total: int | None
+    ) -> None:
+        self.fh = fh
+        self.source = source
+        self.progress = progress
+        self.total = total
+        self.read = 0  # bytes (binary files) or characters (text files) read so far
+        self.line = 1  # physical line of the next character
+        self.binary = isinstance(fh.read(0), bytes)
+        try:
+            self.decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        except LookupError:
+            msg = f"{source}: unknown encoding {encoding!r}"
+            raise FunnelDataError(msg, source=source, column="encoding", value=encoding) from None
+        self.bom = codecs.lookup(encoding).name == "utf-8"
+
+    def _error(self, detail: str, value: object = NO_VALUE) -> FunnelDataError:
+        return FunnelDataError(
+            f"{self.source}, line {self.line}: {detail}",
+            source=self.source,
+            line=self.line,
+            value=value,
+            detail=detail,
+        )
+
+    def _decode(self, chunk: bytes, final: bool) -> str:
+        start = self.read - len(chunk)
+        pending = len(self.decoder.getstate()[0])
+        try:
+            return str(self.decoder.decode(chunk, final))
+        except UnicodeDecodeError as exc:
+            offset = start - pending + exc.start
+            bad = exc.object[exc.start : exc.end]
+            # Lines before the bad byte in this chunk: the error's line is the bad byte's.
+            self.line += chunk[: max(exc.start - pending, 0)].count(b"\n")
+            detail = (
+                f"byte {bad!r} at byte offset {offset} of the file is not valid "
+                f"{exc.encoding} ({exc.reason}); pass encoding= (e.g. 'latin-1')"
+            )
+            raise self._error(detail, bad) from None
+
+    def __iter__(self) -> Iterator[str]:
+        tail = ""
+        first = True
+        while True:
+            chunk = self.fh.read(_CHUNK)
+            self.read += len(chunk)
+            if self.progress is not None:
+                self.progress(self.read, self.total)
+            text = self._decode(chunk, not chunk) if self.binary else chunk
+            if first and text:
+                first = False
+                if self.bom and text.startswith("\ufeff"):
+                    text = text[1:]
+            if "\0" in text:
+                self.line += (tail + text[: text.index("\0")]).count("\n")
+                raise self._error("a NUL character: this is not a text CSV file")
+            if not chunk:
+                if tail:
+                    yield tail
+                return
+            parts = (tail + text).splitlines(keepends=True)
+            tail = parts.pop() if parts and not parts[-1].endswith(("\n", "\r")) else ""
+            if len(tail) > LINE_LIMIT:
+                raise self._error(f"a line longer than {LINE_LIMIT:,} characters")
+            for part in parts:
+                yield part
+                self.line += 1
+
+
+class CsvFile:
+    """A CSV file whose header has been read; see :func:`read_header`."""
+
+    def __init__(self, lines: _Lines, header: tuple[str, ...], reader: Any) -> None:
+        self._lines = lines
+        self.header = header
+        self.source = lines.source
+        self._reader = reader
+
+    def require(self, column: str, hint: str = "") -> None:
+        """Raise a located error unless the header names ``column``."""
+        if column not in self.header:
+            detail = f"no column {column!r} (header is {list(self.header)!r}){hint}"
+            raise FunnelDataError(
+                f"{self.source}: {detail}",
+                source=self.source,
+                line=1,
+                column=column,
+                detail=detail,
+            )
+
+    def read(self, wanted: Sequence[str]) -> CsvTable:
+        """The body: the columns ``wanted`` (each must be in the header), as text."""
+        for c in wanted:
+            self.require(c)
+        width = len(self.header)
+        rows: list[list[str]] = []
+        lines: list[int] = []
+        reader = self._reader
+        try:
+            for row in reader:
+                if len(row) != width:
+                    if not row:
+                        continue  # a blank line
+                    if len(row) > width:
+                        raise self._too_many(row, reader.line_num)
+                    row += [""] * (width - len(row))
+                rows.append(row)
+                lines.append(reader.line_num)
+        except csv.Error as exc:
+            raise self._csv_error(exc, reader.line_num) from None
+        index = {h: i for i, h in enumerate(self.header)}
+        columns = {c: [r[index[c]] for r in rows] for c in dict.fromkeys(wanted)}
+        return CsvTable(self.source, self.header, columns, lines)
+
+    def _too_many(self, row: list[str], line: int) -> FunnelDataError:
+        detail = (
+            f"{len(row)} cells in a row under a header of {len(self.header)} "
+            f'(quote a cell that holds the delimiter, such as "1,200")'
+        )
+        return FunnelDataError(
+            f"{self.source}, line {line}: {detail}",
+            source=self.source,
+            line=line,
+            value=row,
+            detail=detail,
+        )
+
+    def _csv_error(self, exc: csv.Error, line: int) -> FunnelDataError:
+        text = str(exc)
+        if "field larger than field limit" in text:
+            detail = f"a cell longer than {FIELD_LIMIT:,} characters"
+        elif "unexpected end of data" in text:
+            detail = "the file ends inside a quoted cell (a missing closing quote?)"
+        else:
+            detail = f"malformed CSV ({text})"
+        return FunnelDataError(
+            f"{self.source}, line {line}: {detail}", source=self.source, line=line, detail=detail
+        )
+
+
+def read_header(
+    fh: IO[Any],
+    name: str,
+    *,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+    progress: Progress | None = None,
+    total: int | None = None,
+) -> CsvFile:
+    """Read the header of an open file; the body follows with :meth:`CsvFile.read`."""
+    if len(delimiter) != 1 or delimiter in '\r\n"':
+        msg = (
+            f"delimiter must be one character other than a quote or line break (got {delimiter!r})"
+        )
+        raise FunnelDataError(msg, column="delimiter", value=delimiter)
+    lines = _Lines(fh, name, encoding, progress, total)
+    csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
+    reader = csv.reader(iter(lines), delimiter=delimiter, strict=True)
+    file = CsvFile(lines, (), reader)
+    try:
+        raw = next(reader, None)
+        while raw is not None and not raw:
+            raw = next(reader, None)
+    except csv.Error as exc:
+        raise file._csv_error(exc, reader.line_num) from None
+    if raw is None or not any(h.strip() for h in raw):
+        detail = "the file is empty (expected a header line naming the columns)"
+        raise FunnelDataError(f"{name}: {detail}", source=name, line=1, detail=detail)
+    header = tuple(h.strip() for h in raw)
+    seen: set[str] = set()
+    for h in header:
+        if h and h in seen:
+            detail = f"the header names column {h!r} twice"
+            raise FunnelDataError(
+                f"{name}, line 1: {detail}", source=name, line=1, column=h, value=h, detail=detail
+            )
+        seen.add(h)
+    file.header = header
+    return file
+
+
+def read_csv(
+    source: str | os.PathLike[str] | IO[Any],
+    wanted: Sequence[str] | Callable[[CsvFile], Sequence[str]],
+    *,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+    progress: Progress | None = None,
+) -> CsvTable:
+    """Read the columns ``wanted`` of a CSV file, checking them against the header first.
+
+    ``wanted`` may be a callable that receives the :class:`CsvFile` (its
+    ``header``, and ``require(column, hint)`` for a message of the caller's
+    own) and returns the columns to read: that is where a caller decides on
+    optional columns before any row is parsed.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        name = os.fspath(source)
+        total = os.path.getsize(name)
+        with open(name, "rb") as fh:
+            file = read_header(
+                fh, name, encoding=encoding, delimiter=delimiter, progress=progress, total=total
+            )
+            return file.read(wanted(file) if callable(wanted) else wanted)
+    name = str(getattr(source, "name", "<file>"))
+    file = read_header(source, name, encoding=encoding, delimiter=delimiter, progress=progress)
+    return file.read(wanted(file) if callable(wanted) else wanted)
