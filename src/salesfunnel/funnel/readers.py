@@ -126,12 +126,38 @@ def _from_csv(text: str, source: str, name: str | None) -> Funnel:
     return Funnel(tuple(stages), name)
 
 
+class _DuplicateKeyError(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads`` keeps the last of two equal keys; a counts file must not."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKeyError(key)
+        out[key] = value
+    return out
+
+
+def _finite(value: Any) -> Any:
+    """An integer too large for a float (a 401-digit count) becomes inf, which Stage refuses."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 1000:
+        return math.inf
+    return value
+
+
 def _from_json(text: str, source: str, name: str | None) -> Funnel:
     try:
-        payload: Any = json.loads(text)
+        payload: Any = json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         msg = f"not valid JSON ({exc.msg})"
         raise _error(msg, source, line=exc.lineno, where=f"line {exc.lineno}") from None
+    except _DuplicateKeyError as exc:
+        msg = f"the key {exc.key!r} appears twice in one object (a stage would be lost)"
+        raise _error(msg, source, column=exc.key, value=exc.key, column_in_detail=True) from None
     if isinstance(payload, dict) and "stages" in payload:
         name = payload.get("name", name)
         payload = payload["stages"]
@@ -153,7 +179,7 @@ def _from_json(text: str, source: str, name: str | None) -> Funnel:
             msg = f"expected an object with 'stage' and 'count' (got {item!r})"
             raise _error(msg, source, index=i, value=item, where=where)
         try:
-            stages.append(Stage(item["stage"], item["count"], item.get("amount")))
+            stages.append(Stage(item["stage"], _finite(item["count"]), _finite(item.get("amount"))))
         except FunnelDataError as exc:
             # Stage names the field and the value; the reader adds the file and the position.
             raise _error(
