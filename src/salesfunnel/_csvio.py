@@ -22,6 +22,9 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
+import itertools
+import operator
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -168,7 +171,7 @@ class CsvTable:
     source: str
     header: tuple[str, ...]
     columns: dict[str, list[str]]
-    lines: list[int]
+    lines: Sequence[int]
 
     @property
     def rows(self) -> Rows:
@@ -220,7 +223,8 @@ class _Lines:
             )
             raise self._error(detail, bad) from None
 
-    def __iter__(self) -> Iterator[str]:
+    def chunks(self) -> Iterator[list[str]]:
+        """The lines of each chunk read, with their line ends (csv keeps them in quoted cells)."""
         tail = ""
         first = True
         while True:
@@ -234,19 +238,25 @@ class _Lines:
                 if self.bom and text.startswith("\ufeff"):
                     text = text[1:]
             if "\0" in text:
-                self.line += (tail + text[: text.index("\0")]).count("\n")
+                self.line += text[: text.index("\0")].count("\n")
                 raise self._error("a NUL character: this is not a text CSV file")
             if not chunk:
                 if tail:
-                    yield tail
+                    yield [tail]
                 return
-            parts = (tail + text).splitlines(keepends=True)
-            tail = parts.pop() if parts and not parts[-1].endswith(("\n", "\r")) else ""
+            # Split as open(newline="") does (\n, \r\n, \r), in C; the last piece waits for
+            # its line end, and so does a closing \r whose \n may open the next chunk.
+            parts = list(io.StringIO(tail + text, newline=""))
+            tail = parts.pop() if parts and parts[-1][-1] not in "\n" else ""
             if len(tail) > LINE_LIMIT:
                 raise self._error(f"a line longer than {LINE_LIMIT:,} characters")
-            for part in parts:
-                yield part
-                self.line += 1
+            self.line += len(parts)
+            yield parts
+
+
+def _breaks(cell: str) -> int:
+    """Line breaks in a cell (\\r\\n, \\n and \\r each count once, as csv counts lines)."""
+    return cell.count("\n") + cell.count("\r") - cell.count("\r\n")
 
 
 class CsvFile:
@@ -274,25 +284,44 @@ class CsvFile:
         """The body: the columns ``wanted`` (each must be in the header), as text."""
         for c in wanted:
             self.require(c)
-        width = len(self.header)
-        rows: list[list[str]] = []
-        lines: list[int] = []
         reader = self._reader
+        first = reader.line_num  # the header's line
         try:
-            for row in reader:
-                if len(row) != width:
-                    if not row:
-                        continue  # a blank line
-                    if len(row) > width:
-                        raise self._too_many(row, reader.line_num)
-                    row += [""] * (width - len(row))
-                rows.append(row)
-                lines.append(reader.line_num)
+            rows = list(reader)  # in C; line numbers follow when each row is one line
         except csv.Error as exc:
             raise self._csv_error(exc, reader.line_num) from None
+        if reader.line_num - first == len(rows):
+            lines: Sequence[int] = range(first + 1, first + 1 + len(rows))
+        else:
+            # A quoted cell spans lines: csv's line count per row is not kept, so count
+            # each row's line breaks (only the rows that hold any).
+            counted, line = [], first
+            for row in rows:
+                line += 1 + sum(_breaks(cell) for cell in row if "\n" in cell or "\r" in cell)
+                counted.append(line)
+            lines = counted
+        width = len(self.header)
+        if any(len(row) != width for row in rows):
+            rows, lines = self._fit(rows, lines, width)
         index = {h: i for i, h in enumerate(self.header)}
-        columns = {c: [r[index[c]] for r in rows] for c in dict.fromkeys(wanted)}
+        columns = {c: list(map(operator.itemgetter(index[c]), rows)) for c in dict.fromkeys(wanted)}
         return CsvTable(self.source, self.header, columns, lines)
+
+    def _fit(
+        self, rows: list[list[str]], lines: Sequence[int], width: int
+    ) -> tuple[list[list[str]], list[int]]:
+        """Drop blank lines, pad short rows with blank cells, refuse long ones."""
+        kept, kept_lines = [], []
+        for row, line in zip(rows, lines, strict=True):
+            if len(row) != width:
+                if not row:
+                    continue
+                if len(row) > width:
+                    raise self._too_many(row, line)
+                row = row + [""] * (width - len(row))
+            kept.append(row)
+            kept_lines.append(line)
+        return kept, kept_lines
 
     def _too_many(self, row: list[str], line: int) -> FunnelDataError:
         detail = (
@@ -337,7 +366,9 @@ def read_header(
         raise FunnelDataError(msg, column="delimiter", value=delimiter)
     lines = _Lines(fh, name, encoding, progress, total)
     csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
-    reader = csv.reader(iter(lines), delimiter=delimiter, strict=True)
+    reader = csv.reader(
+        itertools.chain.from_iterable(lines.chunks()), delimiter=delimiter, strict=True
+    )
     file = CsvFile(lines, (), reader)
     try:
         raw = next(reader, None)

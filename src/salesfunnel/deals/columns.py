@@ -287,9 +287,19 @@ def amounts(
 ) -> npt.NDArray[np.float64]:
     """Amounts as floats, NaN for blanks; text is read with ``decimal`` as the decimal mark."""
     arr = np.asarray(values)
+    out = None
     if arr.dtype.kind in "iuf":
         out = arr.astype(np.float64)
-    else:
+    elif decimal == "." and arr.dtype.kind in "OU":
+        # Fast path: plain numbers; float() refuses '1,5', blanks and non-text, which
+        # the cell-by-cell pass below then reads or reports.
+        try:
+            out = np.array([float(v) for v in arr.tolist() if isinstance(v, str)], np.float64)
+        except ValueError:
+            out = None
+        if out is not None and len(out) != len(arr):
+            out = None
+    if out is None:
         out = np.empty(len(arr), dtype=np.float64)
         for i, v in enumerate(arr.astype(object)):
             if is_blank(v):
