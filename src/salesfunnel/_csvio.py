@@ -307,6 +307,15 @@ class CsvFile:
         columns = {c: list(map(operator.itemgetter(index[c]), rows)) for c in dict.fromkeys(wanted)}
         return CsvTable(self.source, self.header, columns, lines)
 
+    def records(self) -> Iterator[tuple[int, list[str]]]:
+        """The body row by row as ``(line, cells)``, unpadded, for callers with their own rules."""
+        reader = self._reader
+        try:
+            for row in reader:
+                yield reader.line_num, row
+        except csv.Error as exc:
+            raise self._csv_error(exc, reader.line_num) from None
+
     def _fit(
         self, rows: list[list[str]], lines: Sequence[int], width: int
     ) -> tuple[list[list[str]], list[int]]:

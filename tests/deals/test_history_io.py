@@ -475,3 +475,56 @@ def test_from_csv_reads_file_objects_and_date_formats(tmp_path: Path) -> None:
     assert [str(t)[:10] for t in log.time] == ["2024-01-02", "2024-01-05"]
     log2 = DealLog.from_csv(io.BytesIO(text.encode()), P, delimiter=";", date_format="%d/%m/%Y")
     assert log2.time.tolist() == log.time.tolist()
+
+
+def test_csv_lines_count_quoted_line_breaks_and_crlf(tmp_path: Path) -> None:
+    path = tmp_path / "q.csv"
+    body = 'deal,stage,time,note\r\n1,Call,2024-01-01,"two\r\nlines"\r\n\r\n2,Demo,2024-01-02,x\r\n'
+    path.write_bytes(body.encode())
+    with pytest.raises(FunnelDataError, match="unknown label 'Demo'") as info:
+        DealLog.from_csv(path, P)
+    assert info.value.line == 5  # header 1, the quoted cell spans 2-3, a blank line 4
+    # A CRLF split across the reader's 64 KiB chunks still ends one line.
+    pad = "x" * (65536 - len("deal,stage,time,note\r\n") - len("1,Call,2024-01-01,") - 1)
+    path.write_bytes(
+        f"deal,stage,time,note\r\n1,Call,2024-01-01,{pad}\r\n2,Demo,2024-01-02,y\r\n".encode()
+    )
+    with pytest.raises(FunnelDataError, match="unknown label 'Demo'") as info:
+        DealLog.from_csv(path, P)
+    assert info.value.line == 3
+
+
+def test_header_is_checked_before_the_body_and_progress_is_reported(tmp_path: Path) -> None:
+    from salesfunnel._csvio import read_csv
+
+    path = tmp_path / "h.csv"
+    # The bad bytes lie past the first read: the header's verdict comes first.
+    path.write_bytes(b"deal,stage\n" + b"1,Call\n" * 100_000 + b"\xff\0")
+    with pytest.raises(FunnelDataError, match="no column 'time'"):
+        DealLog.from_csv(path, P)
+    path.write_bytes(b"a,b\n" + b"1,2\n" * 50_000)
+    seen: list[tuple[int, int | None]] = []
+    table = read_csv(path, ["b"], progress=lambda done, total: seen.append((done, total)))
+    assert len(table.columns["b"]) == 50_000
+    assert seen[-1] == (path.stat().st_size, path.stat().st_size)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_zone_aware_table_columns_become_utc() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(
+        {
+            "deal": [1, 1],
+            "stage": ["Call", "Won"],
+            "time": pd.to_datetime(["2024-01-02T10:00:00+05:00", "2024-01-03T10:00:00+05:00"]),
+        }
+    )
+    expected = ["2024-01-02T05:00:00", "2024-01-03T05:00:00"]
+    assert [str(t) for t in DealLog.from_pandas(frame, P).time] == expected
+    pa = pytest.importorskip("pyarrow")
+    table = pa.Table.from_pandas(frame)
+    assert [str(t) for t in DealLog.from_arrow(table, P).time] == expected
+    # An aware column is UTC already: tz= (for naive times) leaves it alone.
+    assert [str(t) for t in DealLog.from_arrow(table, P, tz="Asia/Kolkata").time] == expected
+    pl = pytest.importorskip("polars")
+    assert [str(t) for t in DealLog.from_polars(pl.from_arrow(table), P).time] == expected

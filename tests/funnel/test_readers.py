@@ -100,3 +100,14 @@ def test_json_count_too_large_for_a_float_is_a_data_error(tmp_path: Path, text: 
     with pytest.raises(FunnelDataError, match="stage 0: count of stage 'Calls'") as info:
         read_counts(p)
     assert info.value.source == str(p)
+
+
+def test_csv_counts_go_through_the_one_reader(tmp_path: Path) -> None:
+    p = tmp_path / "l.csv"
+    p.write_bytes(b"stage,count\nCalls,200\nCaf\xe9,10\n")
+    with pytest.raises(FunnelDataError, match="byte offset 25 ") as info:
+        read_counts(p)
+    assert info.value.line == 3
+    p.write_text("stage,count,stage\nCalls,200,x\n")
+    with pytest.raises(FunnelDataError, match="names column 'stage' twice"):
+        read_counts(p)
