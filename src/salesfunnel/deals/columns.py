@@ -33,26 +33,26 @@ DROP_NOTE = "pass drop_unknown=True to drop such rows"
 
 COLUMNS_DOC = """\
 deal, stage, time : str
-            Column names of the deal id, the stage label and the event time
-            (defaults ``'deal'``, ``'stage'``, ``'time'``).
-        owner, amount : str, optional
-            Column names of the owner and the amount; without them the log
-            has no owners or amounts.
-        drop_unknown : bool
-            Drop rows whose label is not in the pipeline (their number is kept
-            in :attr:`DealLog.dropped`) instead of raising.
-        tz : str or tzinfo, optional
-            The zone of times written without a UTC offset; they are
-            converted to UTC. Without it, naive times are kept as written and
-            an input mixing naive and offset times is refused (see
-            :doc:`/data-hygiene`).
-        decimal : ``'.'`` or ``','``
-            The decimal mark of amounts written as text. The other mark is
-            accepted only as a thousands separator in full groups of three
-            (``1,234,567.5``); ``1,5`` with ``decimal='.'`` is an error.
-        date_format : str, optional
-            A :func:`~datetime.datetime.strptime` format for text times
-            instead of ISO 8601 (the command line's ``--date-format``)."""
+    Column names of the deal id, the stage label and the event time
+    (defaults ``'deal'``, ``'stage'``, ``'time'``).
+owner, amount : str, optional
+    Column names of the owner and the amount; without them the log
+    has no owners or amounts.
+drop_unknown : bool
+    Drop rows whose label is not in the pipeline (their number is kept
+    in :attr:`DealLog.dropped`) instead of raising.
+tz : str or tzinfo, optional
+    The zone of times written without a UTC offset; they are
+    converted to UTC. Without it, naive times are kept as written and
+    an input mixing naive and offset times is refused (see
+    :doc:`/data-hygiene`).
+decimal : ``'.'`` or ``','``
+    The decimal mark of amounts written as text. The other mark is
+    accepted only as a thousands separator in full groups of three
+    (``1,234,567.5``); ``1,5`` with ``decimal='.'`` is an error.
+date_format : str, optional
+    A :func:`~datetime.datetime.strptime` format for text times
+    instead of ISO 8601 (the command line's ``--date-format``)."""
 
 
 class ColumnOptions(TypedDict, total=False):

@@ -57,10 +57,21 @@ def _freeze(arr: np.ndarray) -> np.ndarray:
     return arr
 
 
-def _columns_doc(func: _F) -> _F:
-    """Put the shared column parameters (written once, in ``COLUMNS_DOC``) into a docstring."""
-    func.__doc__ = (func.__doc__ or "").replace("{columns}", COLUMNS_DOC)
-    return func
+def _columns_doc(data: str) -> Callable[[_F], _F]:
+    """Write a constructor's Parameters section: its data argument, then the shared ones.
+
+    ``data`` is ``"name\\n    description"``; the pipeline and the column
+    parameters (``COLUMNS_DOC``) are written once for every ``from_*``.
+    """
+    pipeline = "pipeline\n    The stages and outcomes the labels must belong to.\n"
+    head = f"Parameters\n----------\n{data}\n{pipeline}"
+    block = "\n        ".join((head + COLUMNS_DOC).splitlines())
+
+    def decorate(func: _F) -> _F:
+        func.__doc__ = (func.__doc__ or "").replace("{parameters}", block)
+        return func
+
+    return decorate
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -261,22 +272,19 @@ class DealLog:
         )
 
     @classmethod
-    @_columns_doc
+    @_columns_doc(
+        "columns\n"
+        "    Equal-length columns. The stage column holds labels, or integer\n"
+        "    codes into ``pipeline.labels`` (the fast path for big logs); the\n"
+        "    time column holds ``datetime64`` values, ``datetime``/``date``\n"
+        "    objects or ISO 8601 strings."
+    )
     def from_columns(
         cls, columns: Mapping[str, Any], pipeline: Pipeline, **options: Unpack[ColumnOptions]
     ) -> DealLog:
         """Build a log from a mapping of column name to sequence or numpy array.
 
-        Parameters
-        ----------
-        columns
-            Equal-length columns. The stage column holds labels, or integer
-            codes into ``pipeline.labels`` (the fast path for big logs); the
-            time column holds ``datetime64`` values, ``datetime``/``date``
-            objects or ISO 8601 strings.
-        pipeline
-            The stages and outcomes the labels must belong to.
-        {columns}
+        {parameters}
 
         Raises
         ------
@@ -311,7 +319,7 @@ class DealLog:
         return cls._build(pipeline, spec, data, IN_MEMORY)
 
     @classmethod
-    @_columns_doc
+    @_columns_doc("records\n    One mapping (a ``dict``, a ``csv.DictReader`` row) per event.")
     def from_records(
         cls,
         records: Iterable[Mapping[str, Any]],
@@ -322,13 +330,7 @@ class DealLog:
 
         A missing key is a blank cell. See the class example.
 
-        Parameters
-        ----------
-        records
-            One mapping (a ``dict``, a ``csv.DictReader`` row) per event.
-        pipeline
-            The stages and outcomes the labels must belong to.
-        {columns}
+        {parameters}
         """
         spec = Columns.of(options)
         rows = list(records)
@@ -340,7 +342,13 @@ class DealLog:
         return cls._build(pipeline, spec, data, IN_MEMORY)
 
     @classmethod
-    @_columns_doc
+    @_columns_doc(
+        "path\n"
+        "    A path, or a binary or text file object.\n"
+        "delimiter, encoding\n"
+        "    The cell delimiter and the file's encoding (UTF-8 by default; a\n"
+        "    byte order mark, as Excel's 'CSV UTF-8' writes, is skipped)."
+    )
     def from_csv(
         cls,
         path: str | os.PathLike[str] | IO[Any],
@@ -357,16 +365,7 @@ class DealLog:
         path and line (the header is line 1), as in ``deals.csv, line 4,
         column 'amount': ...``; see :doc:`/data-hygiene` for what is refused.
 
-        Parameters
-        ----------
-        path
-            A path, or a binary or text file object.
-        pipeline
-            The stages and outcomes the labels must belong to.
-        delimiter, encoding
-            The cell delimiter and the file's encoding (UTF-8 by default; a
-            byte order mark, as Excel's "CSV UTF-8" writes, is skipped).
-        {columns}
+        {parameters}
         """
         spec = Columns.of(options)
         body = read_csv(path, spec.wanted, encoding=encoding, delimiter=delimiter)
@@ -389,7 +388,7 @@ class DealLog:
         return cls._build(pipeline, spec, data, IN_MEMORY, aware=get(spec.time)[1])
 
     @classmethod
-    @_columns_doc
+    @_columns_doc("frame\n    The events, one per row.")
     def from_pandas(
         cls, frame: pandas.DataFrame, pipeline: Pipeline, **options: Unpack[ColumnOptions]
     ) -> DealLog:
@@ -398,13 +397,7 @@ class DealLog:
         Rows are named by position (``row i``), not by the frame's index.
         A zone-aware time column is converted to UTC.
 
-        Parameters
-        ----------
-        frame
-            The events, one per row.
-        pipeline
-            The stages and outcomes the labels must belong to.
-        {columns}
+        {parameters}
         """
         # A zone-aware column arrives as Timestamps with their zone: the parser converts them.
         return cls._from_table(
@@ -416,7 +409,7 @@ class DealLog:
         )
 
     @classmethod
-    @_columns_doc
+    @_columns_doc("frame\n    The events, one per row.")
     def from_polars(
         cls, frame: polars.DataFrame, pipeline: Pipeline, **options: Unpack[ColumnOptions]
     ) -> DealLog:
@@ -424,13 +417,7 @@ class DealLog:
 
         A zone-aware time column is converted to UTC.
 
-        Parameters
-        ----------
-        frame
-            The events, one per row.
-        pipeline
-            The stages and outcomes the labels must belong to.
-        {columns}
+        {parameters}
         """
 
         def get(c: str) -> tuple[Any, bool]:
@@ -440,7 +427,7 @@ class DealLog:
         return cls._from_table(list(frame.columns), get, "the DataFrame", pipeline, options)
 
     @classmethod
-    @_columns_doc
+    @_columns_doc("table\n    The events, one per row.")
     def from_arrow(
         cls, table: pyarrow.Table, pipeline: Pipeline, **options: Unpack[ColumnOptions]
     ) -> DealLog:
@@ -448,13 +435,7 @@ class DealLog:
 
         A zone-aware time column is converted to UTC.
 
-        Parameters
-        ----------
-        table
-            The events, one per row.
-        pipeline
-            The stages and outcomes the labels must belong to.
-        {columns}
+        {parameters}
         """
 
         def get(c: str) -> tuple[Any, bool]:
