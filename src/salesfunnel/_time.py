@@ -112,8 +112,8 @@ class TimeParser:
         if isinstance(value, str):
             text = value.strip()
             value = self._text(text)
-            if ":" not in text:  # a day without a time of day: no zone to mix up
-                value = value.date()
+            if ":" not in text and value.time() == dt.time() and value.tzinfo is None:
+                value = value.date()  # a day without a time of day: no zone to mix up
         elif not isinstance(value, (dt.date, np.datetime64)):
             to_py = getattr(value, "to_pydatetime", None)  # pandas.Timestamp
             if not callable(to_py):

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .._format import EM_DASH, fmt_compact, fmt_number, fmt_percent
+from .._time import one_time as _one_time
 from ..chart import FunnelChart
 from ..deals.history import (
     ActiveFunnel,
@@ -36,7 +37,7 @@ from ..deals.history import (
     monthly_volume,
     stalled_deals,
 )
-from ..deals.log import DealLog, _one_time
+from ..deals.log import DealLog
 from ..deals.pipeline import Pipeline
 from ..errors import FunnelDataError
 from ..funnel.compare import Comparison, GroupStep, compare
