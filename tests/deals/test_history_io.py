@@ -528,3 +528,24 @@ def test_zone_aware_table_columns_become_utc() -> None:
     assert [str(t) for t in DealLog.from_arrow(table, P, tz="Asia/Kolkata").time] == expected
     pl = pytest.importorskip("polars")
     assert [str(t) for t in DealLog.from_polars(pl.from_arrow(table), P).time] == expected
+
+
+def test_wide_csv_takes_the_same_options_as_from_csv(tmp_path: Path) -> None:
+    path = tmp_path / "w.csv"
+    path.write_text("id;call;won;value\nA;02/01/2024;05/01/2024;1.234,5\nB;03/01/2024;;7\n")
+    seen: list[int] = []
+    log = DealLog.from_wide(
+        path,
+        P,
+        deal="id",
+        stage_dates={"Call": "call", "Won": "won"},
+        amount="value",
+        delimiter=";",
+        decimal=",",
+        date_format="%d/%m/%Y",
+        progress=lambda done, _total: seen.append(done),
+    )
+    assert [str(t)[:10] for t in log.time] == ["2024-01-02", "2024-01-05", "2024-01-03"]
+    assert log.amount is not None
+    assert np.nan_to_num(log.amount).tolist() == [0.0, 1234.5, 7.0]
+    assert seen[-1] == path.stat().st_size

@@ -31,7 +31,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from .._csvio import IN_MEMORY, Rows, read_csv
+from .._csvio import IN_MEMORY, Progress, Rows, read_csv
 from .._time import one_time
 from ..errors import FunnelDataError
 from . import columns as _c
@@ -347,7 +347,10 @@ class DealLog:
         "    A path, or a binary or text file object.\n"
         "delimiter, encoding\n"
         "    The cell delimiter and the file's encoding (UTF-8 by default; a\n"
-        "    byte order mark, as Excel's 'CSV UTF-8' writes, is skipped)."
+        "    byte order mark, as Excel's 'CSV UTF-8' writes, is skipped).\n"
+        "progress\n"
+        "    Called as ``progress(bytes_read, total_bytes)`` after each chunk read\n"
+        "    (``total_bytes`` is None for a file object), for a progress line."
     )
     def from_csv(
         cls,
@@ -356,6 +359,7 @@ class DealLog:
         *,
         delimiter: str = ",",
         encoding: str = "utf-8",
+        progress: Progress | None = None,
         **options: Unpack[ColumnOptions],
     ) -> DealLog:
         """Read a long-form CSV file (one event per line, with a header line).
@@ -368,7 +372,9 @@ class DealLog:
         {parameters}
         """
         spec = Columns.of(options)
-        body = read_csv(path, spec.wanted, encoding=encoding, delimiter=delimiter)
+        body = read_csv(
+            path, spec.wanted, encoding=encoding, delimiter=delimiter, progress=progress
+        )
         data = {c: np.array(v, dtype=object) for c, v in body.columns.items()}
         return cls._build(pipeline, spec, data, body.rows)
 
@@ -460,6 +466,7 @@ class DealLog:
         drop_unknown: bool = False,
         delimiter: str = ",",
         encoding: str = "utf-8",
+        progress: Progress | None = None,
         tz: Any = None,
         decimal: str = ".",
         date_format: str | None = None,
@@ -500,7 +507,7 @@ class DealLog:
             Optional columns; the amount is attached to the row's last event.
         drop_unknown
             Drop rows whose ``outcome`` label is unknown instead of raising.
-        delimiter, encoding
+        delimiter, encoding, progress
             For a CSV file, as for :meth:`from_csv`.
         tz, decimal, date_format
             As for :meth:`from_columns`; ``tz`` applies across all the date
@@ -530,6 +537,11 @@ class DealLog:
             date_format=date_format,
         )
         arrays = _wide.events(
-            source, pipeline, spec, stage_dates, outcome, outcome_date, delimiter, encoding
+            source,
+            pipeline,
+            spec,
+            stage_dates,
+            (outcome, outcome_date),
+            {"delimiter": delimiter, "encoding": encoding, "progress": progress},
         )
         return cls(pipeline=pipeline, **arrays)

@@ -57,11 +57,10 @@ class _Row:
 def _rows(
     source: Iterable[Mapping[str, Any]] | str | os.PathLike[str] | IO[Any],
     needed: Sequence[str],
-    delimiter: str,
-    encoding: str,
+    csv_options: Mapping[str, Any],
 ) -> tuple[Sequence[Mapping[str, Any]], Rows]:
     if isinstance(source, (str, os.PathLike)) or hasattr(source, "read"):
-        body = read_csv(source, needed, encoding=encoding, delimiter=delimiter)  # type: ignore[arg-type]
+        body = read_csv(source, needed, **csv_options)  # type: ignore[arg-type]
         names = list(body.columns)
         cells = zip(*body.columns.values(), strict=True)
         return [dict(zip(names, r, strict=True)) for r in cells], body.rows
@@ -135,12 +134,15 @@ def events(
     pipeline: Pipeline,
     spec: Columns,
     stage_dates: Mapping[str, str],
-    outcome: str | None,
-    outcome_date: str | None,
-    delimiter: str,
-    encoding: str,
+    outcome_columns: tuple[str | None, str | None],
+    csv_options: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """The keyword arguments of ``DealLog(...)`` (all but the pipeline) for a wide input."""
+    """The keyword arguments of ``DealLog(...)`` (all but the pipeline) for a wide input.
+
+    ``outcome_columns`` is ``(outcome, outcome_date)``; ``csv_options`` go to
+    :func:`~salesfunnel._csvio.read_csv` when ``source`` is a file.
+    """
+    outcome, outcome_date = outcome_columns
     if not isinstance(pipeline, Pipeline):
         msg = f"pipeline must be a Pipeline (got {type(pipeline).__name__})"
         raise FunnelDataError(msg, column="pipeline", value=pipeline)
@@ -153,7 +155,7 @@ def events(
             raise FunnelDataError(msg, column="stage_dates", value=label)
     needed = [spec.deal, *stage_dates.values(), outcome, outcome_date, spec.owner, spec.amount]
     rows, where = _rows(
-        source, list(dict.fromkeys(c for c in needed if c is not None)), delimiter, encoding
+        source, list(dict.fromkeys(c for c in needed if c is not None)), csv_options
     )
     date_cols = sorted((pipeline.code(lab), col) for lab, col in stage_dates.items())
     parser = spec.parser()  # one parser: all the date columns are one input for the zone rule
