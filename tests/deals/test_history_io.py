@@ -592,3 +592,11 @@ def test_csv_reader_agrees_with_the_csv_module(
     got = [list(r) for r in zip(*table.columns.values(), strict=True)]
     assert got == expected_cells
     assert list(table.lines) == expected_lines
+
+
+def test_integers_too_large_for_a_float_are_located_errors() -> None:
+    for amount in (10**400, "1" + "0" * 400):
+        rec = [{"deal": 1, "stage": "Call", "time": "2024-01-01", "amount": amount}]
+        with pytest.raises(FunnelDataError) as info:
+            DealLog.from_records(rec, P, amount="amount")
+        assert (info.value.index, info.value.column, info.value.value) == (0, "amount", amount)

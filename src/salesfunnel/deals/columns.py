@@ -308,11 +308,11 @@ def amounts(
             try:
                 out[i] = number(v, decimal) if isinstance(v, str) else float(v)
             except (TypeError, ValueError, OverflowError) as exc:
-                detail = (
-                    f"amount is {exc}"
-                    if isinstance(v, str)
-                    else f"amount is not a number (got {v!r})"
-                )
+                detail = f"amount is not a number (got {v!r})"
+                if isinstance(exc, OverflowError):
+                    detail = f"amount is too large for a float (got {v!r})"
+                elif isinstance(v, str):
+                    detail = f"amount is {exc}"
                 raise where.error(i, detail, column=column, value=v) from None
     bad = np.flatnonzero(np.isinf(out) | (out < 0))
     if bad.size:
