@@ -53,6 +53,7 @@ FIELD_LIMIT = 131_072
 LINE_LIMIT = 16 * 1024 * 1024
 """Longest physical line, in characters."""
 _CHUNK = 1 << 16
+_BATCH = 1 << 14  # rows parsed at a time
 
 Progress = Callable[[int, int | None], None]
 """``progress(bytes_read, total_bytes_or_None)``, called after each chunk read."""
@@ -254,6 +255,15 @@ class _Lines:
             yield parts
 
 
+def _counted_lines(rows: list[list[str]], before: int) -> list[int]:
+    """Each row's (last) line when a quoted cell spans lines: csv keeps no count per row."""
+    counted, line = [], before
+    for row in rows:
+        line += 1 + sum(_breaks(cell) for cell in row if "\n" in cell or "\r" in cell)
+        counted.append(line)
+    return counted
+
+
 def _breaks(cell: str) -> int:
     """Line breaks in a cell (\\r\\n, \\n and \\r each count once, as csv counts lines)."""
     return cell.count("\n") + cell.count("\r") - cell.count("\r\n")
@@ -285,27 +295,40 @@ class CsvFile:
         for c in wanted:
             self.require(c)
         reader = self._reader
-        first = reader.line_num  # the header's line
-        try:
-            rows = list(reader)  # in C; line numbers follow when each row is one line
-        except csv.Error as exc:
-            raise self._csv_error(exc, reader.line_num) from None
-        if reader.line_num - first == len(rows):
-            lines: Sequence[int] = range(first + 1, first + 1 + len(rows))
-        else:
-            # A quoted cell spans lines: csv's line count per row is not kept, so count
-            # each row's line breaks (only the rows that hold any).
-            counted, line = [], first
-            for row in rows:
-                line += 1 + sum(_breaks(cell) for cell in row if "\n" in cell or "\r" in cell)
-                counted.append(line)
-            lines = counted
         width = len(self.header)
-        if any(len(row) != width for row in rows):
-            rows, lines = self._fit(rows, lines, width)
         index = {h: i for i, h in enumerate(self.header)}
-        columns = {c: list(map(operator.itemgetter(index[c]), rows)) for c in dict.fromkeys(wanted)}
-        return CsvTable(self.source, self.header, columns, lines)
+        picks = {c: operator.itemgetter(index[c]) for c in dict.fromkeys(wanted)}
+        columns: dict[str, list[str]] = {c: [] for c in picks}
+        lines: list[int] = []
+        first = reader.line_num + 1  # the first body line
+        simple = True  # so far each row is one line: the line numbers are a range
+        while True:
+            # Batches bound the memory: only the wanted cells outlive a batch.
+            start = reader.line_num
+            try:
+                rows = list(itertools.islice(reader, _BATCH))  # parsed in C
+            except csv.Error as exc:
+                raise self._csv_error(exc, reader.line_num) from None
+            if not rows:
+                break
+            if simple and reader.line_num - start != len(rows):
+                simple = False
+                lines = list(range(first, start + 1))
+            if simple:
+                batch_lines: Sequence[int] = range(start + 1, reader.line_num + 1)
+            else:
+                batch_lines = _counted_lines(rows, start)
+            if any(len(row) != width for row in rows):
+                rows, batch_lines = self._fit(rows, batch_lines, width)
+                if simple:
+                    simple = False
+                    lines = list(range(first, start + 1))
+            if not simple:
+                lines.extend(batch_lines)
+            for c, pick in picks.items():
+                columns[c].extend(map(pick, rows))
+        kept: Sequence[int] = range(first, reader.line_num + 1) if simple else lines
+        return CsvTable(self.source, self.header, columns, kept)
 
     def records(self) -> Iterator[tuple[int, list[str]]]:
         """The body row by row as ``(line, cells)``, unpadded, for callers with their own rules."""
