@@ -208,21 +208,37 @@ class _Lines:
             detail=detail,
         )
 
-    def _decode(self, chunk: bytes, final: bool) -> str:
+    def _decode(self, chunk: bytes, final: bool) -> tuple[str, FunnelDataError | None]:
+        """The chunk's text, and the error of a bad byte with the text before it.
+
+        The error waits until the lines before the bad byte have been read, so
+        a header's verdict (a missing column) comes before a bad byte below it.
+        """
         start = self.read - len(chunk)
         pending = len(self.decoder.getstate()[0])
         try:
-            return str(self.decoder.decode(chunk, final))
+            return str(self.decoder.decode(chunk, final)), None
         except UnicodeDecodeError as exc:
             offset = start - pending + exc.start
             bad = exc.object[exc.start : exc.end]
             # Lines before the bad byte in this chunk: the error's line is the bad byte's.
-            self.line += chunk[: max(exc.start - pending, 0)].count(b"\n")
+            line = self.line + chunk[: max(exc.start - pending, 0)].count(b"\n")
             detail = (
                 f"byte {bad!r} at byte offset {offset} of the file is not valid "
                 f"{exc.encoding} ({exc.reason}); pass encoding= (e.g. 'latin-1')"
             )
-            raise self._error(detail, bad) from None
+            error = FunnelDataError(
+                f"{self.source}, line {line}: {detail}",
+                source=self.source,
+                line=line,
+                value=bad,
+                detail=detail,
+            )
+            try:
+                before = bytes(exc.object[: exc.start]).decode(exc.encoding)
+            except UnicodeDecodeError:
+                before = ""
+            return before, error
 
     def chunks(self) -> Iterator[list[str]]:
         """The lines of each chunk read, with their line ends (csv keeps them in quoted cells)."""
@@ -233,7 +249,7 @@ class _Lines:
             self.read += len(chunk)
             if self.progress is not None:
                 self.progress(self.read, self.total)
-            text = self._decode(chunk, not chunk) if self.binary else chunk
+            text, error = self._decode(chunk, not chunk) if self.binary else (chunk, None)
             if first and text:
                 first = False
                 if self.bom and text.startswith("\ufeff"):
@@ -241,6 +257,9 @@ class _Lines:
             if "\0" in text:
                 self.line += text[: text.index("\0")].count("\n")
                 raise self._error("a NUL character: this is not a text CSV file")
+            if error is not None:
+                yield list(io.StringIO(tail + text, newline=""))[:-1]  # whole lines only
+                raise error
             if not chunk:
                 if tail:
                     yield [tail]

@@ -500,8 +500,8 @@ def test_header_is_checked_before_the_body_and_progress_is_reported(tmp_path: Pa
     from salesfunnel._csvio import read_csv
 
     path = tmp_path / "h.csv"
-    # The bad bytes lie past the first read: the header's verdict comes first.
-    path.write_bytes(b"deal,stage\n" + b"1,Call\n" * 100_000 + b"\xff\0")
+    # A missing column is reported before a bad byte below the header.
+    path.write_bytes(b"deal,stage\n" + b"1,Call\n" * 10 + b"\xff\0")
     with pytest.raises(FunnelDataError, match="no column 'time'"):
         DealLog.from_csv(path, P)
     path.write_bytes(b"a,b\n" + b"1,2\n" * 50_000)
