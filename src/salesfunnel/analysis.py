@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ._format import EM_DASH, fmt_number, fmt_value
+from ._time import one_time as _one_time
 from .deals.active import (
     ActiveFunnel,
     Forecast,
@@ -29,7 +30,7 @@ from .deals.active import (
     stalled_deals,
 )
 from .deals.closed import ClosedFunnel, closed_funnel
-from .deals.log import DealLog, _one_time
+from .deals.log import DealLog
 from .deals.pipeline import Pipeline
 from .deals.shared import Mode
 from .deals.status import NOT_STARTED, deal_states

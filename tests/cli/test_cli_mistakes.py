@@ -96,7 +96,7 @@ def _counts(d: Path, name: str, text: str) -> str:
 RENDER_MISTAKES: dict[str, tuple[Maker, str]] = {
     "cell over 131,072 characters": (
         lambda d: [_counts(d, "c.csv", "stage,count\nCalls," + "1" * 131_073 + "\n")],
-        "{d}/c.csv: field larger than field limit (131072)",
+        "{d}/c.csv, line 2: a cell longer than 131,072 characters",
     ),
     "a 1 GiB file of NUL bytes": (
         lambda d: [str(_sparse_nul(d / "c.csv", "stage,count\nA,3\nB,2\nC,1\n"))],
@@ -104,7 +104,7 @@ RENDER_MISTAKES: dict[str, tuple[Maker, str]] = {
     ),
     "a 401-digit count in JSON": (
         lambda d: [_counts(d, "c.json", '{"Calls": ' + "9" * 401 + ', "Paid": 1}')],
-        "{d}/c.json: a count or amount is too large (int too large to convert to float)",
+        "{d}/c.json, stage 0: count of stage 'Calls' is above 2**53 = 9,007,199,254,740,992, the largest integer a float holds exactly (got 999999999999... (401 digits))",
     ),
     "a lone surrogate in a stage name": (
         lambda d: [_counts(d, "c.json", '{"Calls\\ud800": 10, "Paid": 1}')],

@@ -7,9 +7,11 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from salesfunnel import (
     DealLog,
@@ -298,3 +300,309 @@ def test_deals_left_out_for_unknown_times_are_counted_per_owner() -> None:
     ttc = time_to_close(log, as_of="2024-01-10", by="owner")
     assert ttc["ann"].unknown_time == 1  # its undated win may fall after 01-10
     assert ttc["bob"].unknown_time == 1  # deal 2 cannot be placed
+
+
+# -- issue 10: no silent wrong numbers while loading --------------------------------------
+def _won_and_open(n_labels: int) -> tuple[float, float]:
+    """A pipeline of ``n_labels`` labels; deal 1 won from the last stage, deal 2 open there."""
+    p = Pipeline([f"s{i}" for i in range(n_labels - 2)], won="W", lost="L")
+    last = f"s{n_labels - 3}"
+    recs = [
+        {"deal": 1, "stage": last, "time": "2024-01-01"},
+        {"deal": 1, "stage": "W", "time": "2024-01-02"},
+        {"deal": 2, "stage": last, "time": "2024-01-01"},
+    ]
+    log = DealLog.from_records(recs, p)
+    won = closed_funnel(log).funnel.counts[-1]
+    still_open = active_funnel(log, as_of="2024-02-01").funnel.counts[-1]
+    return float(won), float(still_open)
+
+
+def test_label_codes_do_not_wrap_at_the_pipeline_limit() -> None:
+    # 127 labels: the most a pipeline holds; one won deal and one open deal, counted right.
+    assert _won_and_open(127) == (1.0, 1.0)
+    for n in (128, 129, 130, 255, 256):
+        with pytest.raises(FunnelDataError, match="at most 127 labels") as info:
+            _won_and_open(n)
+        assert info.value.value == n
+
+
+MIXED = [
+    {"deal": 1, "stage": "Call", "time": "2024-01-02T10:00:00"},
+    {"deal": 1, "stage": "Won", "time": "2024-01-02T10:30:00+05:00"},
+]
+
+
+def test_mixed_naive_and_offset_times_are_refused_unless_tz_is_given(tmp_path: Path) -> None:
+    with pytest.raises(FunnelDataError, match="pass tz=") as info:
+        DealLog.from_records(MIXED, P)
+    assert (info.value.index, info.value.column) == (1, "time")
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        "deal,stage,time\n1,Call,2024-01-02T10:00:00\n1,Won,2024-01-02T10:30:00+05:00\n"
+    )
+    with pytest.raises(FunnelDataError, match="pass tz=") as info:
+        DealLog.from_csv(path, P)
+    assert info.value.line == 3
+    # With a zone, naive times are read in it: 10:00 in Kolkata is 04:30 UTC, the Won at 05:30.
+    log = DealLog.from_records(MIXED, P, tz="Asia/Kolkata")
+    assert [str(t) for t in log.time] == ["2024-01-02T04:30:00", "2024-01-02T05:30:00"]
+    assert closed_funnel(log).won == 1
+    # The same through columns and the wide form (its date columns are one input).
+    cols = {k: np.array([r[k] for r in MIXED], dtype=object) for k in MIXED[0]}
+    with pytest.raises(FunnelDataError, match="pass tz="):
+        DealLog.from_columns(cols, P)
+    wide = [{"id": 1, "call": "2024-01-02T10:00:00", "won": "2024-01-02T10:30:00+05:00"}]
+    kw: dict[str, Any] = {"deal": "id", "stage_dates": {"Call": "call", "Won": "won"}}
+    with pytest.raises(FunnelDataError, match="pass tz="):
+        DealLog.from_wide(wide, P, **kw)
+    assert DealLog.from_wide(wide, P, tz="Asia/Kolkata", **kw).time.tolist() == [
+        dt.datetime(2024, 1, 2, 4, 30),
+        dt.datetime(2024, 1, 2, 5, 30),
+    ]
+
+
+def test_offset_times_alone_become_utc_and_bad_zones_are_refused() -> None:
+    recs = [{**MIXED[1], "stage": "Call"}, {**MIXED[1], "stage": "Won"}]
+    assert str(DealLog.from_records(recs, P).time[0]) == "2024-01-02T05:30:00"
+    with pytest.raises(FunnelDataError, match="unknown time zone") as info:
+        DealLog.from_records(recs, P, tz="Mars/Olympus")
+    assert info.value.column == "tz"
+
+
+@pytest.mark.parametrize(
+    ("cell", "decimal", "expected"),
+    [
+        ("1,234,567.5", ".", 1234567.5),
+        ("1.234,56", ",", 1234.56),
+        ("1,5", ",", 1.5),
+        ("1200", ".", 1200.0),
+    ],
+)
+def test_amounts_with_separators_read_only_when_unambiguous(
+    tmp_path: Path, cell: str, decimal: str, expected: float
+) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text(f'deal,stage,time,amount\n1,Call,2024-01-01,"{cell}"\n')
+    log = DealLog.from_csv(path, P, amount="amount", decimal=decimal)
+    assert log.amount is not None
+    assert log.amount.tolist() == [expected]
+
+
+@pytest.mark.parametrize("cell", ["1,5", "1.234,56", "12,34"])
+def test_comma_decimals_are_refused_without_decimal_comma(tmp_path: Path, cell: str) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text(f'deal,stage,time,amount\n1,Call,2024-01-01,"{cell}"\n')
+    with pytest.raises(FunnelDataError, match="decimal=','") as info:
+        DealLog.from_csv(path, P, amount="amount")
+    assert (info.value.line, info.value.column, info.value.value) == (2, "amount", cell)
+    rec = [{"deal": 1, "stage": "Call", "time": "2024-01-01", "amount": cell}]
+    with pytest.raises(FunnelDataError, match="decimal=','"):
+        DealLog.from_records(rec, P, amount="amount")
+    inv = [{"customer": "A", "amount": cell, "due": "2024-01-01"}]
+    with pytest.raises(FunnelDataError, match="decimal=','") as info:
+        receivables_aging(inv, "2024-02-01")
+    assert (info.value.index, info.value.column, info.value.value) == (0, "amount", cell)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"),
+    [
+        ("deal,stage,time\n1,Call,2024-01-01,1,200\n", 2, "3 cells"),
+        ("deal,stage,deal,time\n1,Call,2,2024-01-01\n", 1, "names column 'deal' twice"),
+        ('deal,stage,time\n1,Call,2024-01-01\n2,"Call\n', 3, "ends inside a quoted cell"),
+    ],
+)
+def test_malformed_csv_is_a_located_error(
+    tmp_path: Path, text: str, line: int, fragment: str
+) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text(text)
+    with pytest.raises(FunnelDataError) as info:
+        DealLog.from_csv(path, P)
+    assert fragment.split()[0] in str(info.value)
+    assert fragment in str(info.value) or fragment == "3 cells"
+    assert (info.value.source, info.value.line) == (str(path), line)
+
+
+def test_twenty_digit_unsigned_ids_stay_exact() -> None:
+    ids = np.array([18446744073709551615, 18446744073709551614], dtype=np.uint64)
+    cols = {"deal": ids, "stage": np.array([0, 0]), "time": np.array(["2024-01-01"] * 2, "M8[s]")}
+    log = DealLog.from_columns(cols, P)
+    assert sorted(int(v) for v in log.deal_ids) == [18446744073709551614, 18446744073709551615]
+    recs = [{"deal": 10**30, "stage": "Call", "time": "2024-01-01"}]
+    assert [int(v) for v in DealLog.from_records(recs, P).deal_ids] == [10**30]
+
+
+def test_latin1_bytes_name_line_and_file_offset(tmp_path: Path) -> None:
+    good = "1,Call,2024-01-01\n" * 200_000  # 3.6 MB: the bad byte sits far past any read chunk
+    head = "deal,stage,time\n" + good
+    path = tmp_path / "l.csv"
+    path.write_bytes(head.encode() + "2,Caf\xe9,2024-01-01\n".encode("latin-1"))
+    with pytest.raises(FunnelDataError, match="not valid utf-8") as info:
+        DealLog.from_csv(path, P)
+    offset = len(head.encode()) + len("2,Caf")
+    assert f"byte offset {offset} " in str(info.value)
+    assert info.value.line == 200_002
+
+
+def test_bom_nul_and_oversized_cells(tmp_path: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_bytes(b"\xef\xbb\xbfdeal,stage,time\n1,Call,2024-01-01\n")
+    assert len(DealLog.from_csv(path, P)) == 1
+    path.write_bytes(b"deal,stage,time\n1,Call,2024-01-01\n" + b"\0" * 5_000_000)
+    with pytest.raises(FunnelDataError, match="NUL") as info:
+        DealLog.from_csv(path, P)
+    assert info.value.line == 3
+    path.write_text("deal,stage,time\n1," + "x" * 200_000 + ",2024-01-01\n")
+    with pytest.raises(FunnelDataError, match="longer than 131,072") as info:
+        DealLog.from_csv(path, P)
+    assert info.value.line == 2
+
+
+def test_records_given_as_tuples_are_a_clear_error() -> None:
+    with pytest.raises(FunnelDataError, match="must be a mapping") as info:
+        DealLog.from_records([(1, "Call", "2024-01-01")], P)  # type: ignore[list-item]
+    assert info.value.index == 0
+    with pytest.raises(FunnelDataError, match="must be a mapping"):
+        receivables_aging([("A", 1, "2024-01-01")], "2024-02-01")  # type: ignore[list-item]
+
+
+def test_from_csv_reads_file_objects_and_date_formats(tmp_path: Path) -> None:
+    import io
+
+    text = "deal;stage;time\n1;Call;02/01/2024\n1;Won;05/01/2024\n"
+    log = DealLog.from_csv(io.StringIO(text), P, delimiter=";", date_format="%d/%m/%Y")
+    assert [str(t)[:10] for t in log.time] == ["2024-01-02", "2024-01-05"]
+    log2 = DealLog.from_csv(io.BytesIO(text.encode()), P, delimiter=";", date_format="%d/%m/%Y")
+    assert log2.time.tolist() == log.time.tolist()
+
+
+def test_csv_lines_count_quoted_line_breaks_and_crlf(tmp_path: Path) -> None:
+    path = tmp_path / "q.csv"
+    body = 'deal,stage,time,note\r\n1,Call,2024-01-01,"two\r\nlines"\r\n\r\n2,Demo,2024-01-02,x\r\n'
+    path.write_bytes(body.encode())
+    with pytest.raises(FunnelDataError, match="unknown label 'Demo'") as info:
+        DealLog.from_csv(path, P)
+    assert info.value.line == 5  # header 1, the quoted cell spans 2-3, a blank line 4
+    # A CRLF split across the reader's 64 KiB chunks still ends one line.
+    pad = "x" * (65536 - len("deal,stage,time,note\r\n") - len("1,Call,2024-01-01,") - 1)
+    path.write_bytes(
+        f"deal,stage,time,note\r\n1,Call,2024-01-01,{pad}\r\n2,Demo,2024-01-02,y\r\n".encode()
+    )
+    with pytest.raises(FunnelDataError, match="unknown label 'Demo'") as info:
+        DealLog.from_csv(path, P)
+    assert info.value.line == 3
+
+
+def test_header_is_checked_before_the_body_and_progress_is_reported(tmp_path: Path) -> None:
+    from salesfunnel._csvio import read_csv
+
+    path = tmp_path / "h.csv"
+    # A missing column is reported before a bad byte below the header.
+    path.write_bytes(b"deal,stage\n" + b"1,Call\n" * 10 + b"\xff\0")
+    with pytest.raises(FunnelDataError, match="no column 'time'"):
+        DealLog.from_csv(path, P)
+    path.write_bytes(b"a,b\n" + b"1,2\n" * 50_000)
+    seen: list[tuple[int, int | None]] = []
+    table = read_csv(path, ["b"], progress=lambda done, total: seen.append((done, total)))
+    assert len(table.columns["b"]) == 50_000
+    assert seen[-1] == (path.stat().st_size, path.stat().st_size)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_zone_aware_table_columns_become_utc() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(
+        {
+            "deal": [1, 1],
+            "stage": ["Call", "Won"],
+            "time": pd.to_datetime(["2024-01-02T10:00:00+05:00", "2024-01-03T10:00:00+05:00"]),
+        }
+    )
+    expected = ["2024-01-02T05:00:00", "2024-01-03T05:00:00"]
+    assert [str(t) for t in DealLog.from_pandas(frame, P).time] == expected
+    pa = pytest.importorskip("pyarrow")
+    table = pa.Table.from_pandas(frame)
+    assert [str(t) for t in DealLog.from_arrow(table, P).time] == expected
+    # An aware column is UTC already: tz= (for naive times) leaves it alone.
+    assert [str(t) for t in DealLog.from_arrow(table, P, tz="Asia/Kolkata").time] == expected
+    pl = pytest.importorskip("polars")
+    assert [str(t) for t in DealLog.from_polars(pl.from_arrow(table), P).time] == expected
+
+
+def test_wide_csv_takes_the_same_options_as_from_csv(tmp_path: Path) -> None:
+    path = tmp_path / "w.csv"
+    path.write_text("id;call;won;value\nA;02/01/2024;05/01/2024;1.234,5\nB;03/01/2024;;7\n")
+    seen: list[int] = []
+    log = DealLog.from_wide(
+        path,
+        P,
+        deal="id",
+        stage_dates={"Call": "call", "Won": "won"},
+        amount="value",
+        delimiter=";",
+        decimal=",",
+        date_format="%d/%m/%Y",
+        progress=lambda done, _total: seen.append(done),
+    )
+    assert [str(t)[:10] for t in log.time] == ["2024-01-02", "2024-01-05", "2024-01-03"]
+    assert log.amount is not None
+    assert np.nan_to_num(log.amount).tolist() == [0.0, 1234.5, 7.0]
+    assert seen[-1] == path.stat().st_size
+
+
+_cells = st.text(alphabet=st.sampled_from('ab,"\n\r; \x0c\u2028é'), max_size=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(st.lists(_cells, min_size=3, max_size=3), max_size=12),
+    ending=st.sampled_from(["\n", "\r\n", "\r"]),
+    blanks=st.sets(st.integers(0, 12), max_size=3),
+)
+def test_csv_reader_agrees_with_the_csv_module(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[list[str]], ending: str, blanks: set[int]
+) -> None:
+    """Cells and line numbers of the one reader match csv.reader on open(newline='')."""
+    import csv
+    import io
+
+    from salesfunnel._csvio import read_csv
+
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator=ending)
+    writer.writerow(["a", "b", "c"])
+    for i, row in enumerate(rows):
+        if i in blanks:
+            out.write(ending)
+        writer.writerow(row)
+    path = tmp_path_factory.mktemp("csv") / "p.csv"
+    path.write_bytes(out.getvalue().encode())
+    expected_cells, expected_lines = [], []
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        for row in reader:
+            if row:  # the one reader pads a short row with blank cells
+                expected_cells.append(row + [""] * (3 - len(row)))
+                expected_lines.append(reader.line_num)
+    import salesfunnel._csvio as csvio
+
+    batch = csvio._BATCH
+    csvio._BATCH = 2  # rows are parsed in batches: make the test cross their edges
+    try:
+        table = read_csv(path, ["a", "b", "c"])
+    finally:
+        csvio._BATCH = batch
+    got = [list(r) for r in zip(*table.columns.values(), strict=True)]
+    assert got == expected_cells
+    assert list(table.lines) == expected_lines
+
+
+def test_integers_too_large_for_a_float_are_located_errors() -> None:
+    for amount in (10**400, "1" + "0" * 400):
+        rec = [{"deal": 1, "stage": "Call", "time": "2024-01-01", "amount": amount}]
+        with pytest.raises(FunnelDataError) as info:
+            DealLog.from_records(rec, P, amount="amount")
+        assert (info.value.index, info.value.column, info.value.value) == (0, "amount", amount)

@@ -81,3 +81,33 @@ def test_json_errors(tmp_path: Path, text: str, fragment: str) -> None:
         read_counts(p)
     assert fragment in str(info.value)
     assert str(p) in str(info.value)
+
+
+def test_json_duplicate_key_is_refused_not_dropped(tmp_path: Path) -> None:
+    p = _write(tmp_path, "d.json", '{"Calls": 200, "Paid": 10, "Calls": 150}')
+    with pytest.raises(FunnelDataError, match="'Calls' appears twice") as info:
+        read_counts(p)
+    assert (info.value.source, info.value.column) == (str(p), "Calls")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"Calls": 1' + "0" * 400 + "}", '[{"stage": "Calls", "count": 1' + "0" * 400 + "}]"],
+    ids=["object", "list"],
+)
+def test_json_count_too_large_for_a_float_is_a_data_error(tmp_path: Path, text: str) -> None:
+    p = _write(tmp_path, "big.json", text)
+    with pytest.raises(FunnelDataError, match="stage 0: count of stage 'Calls'") as info:
+        read_counts(p)
+    assert info.value.source == str(p)
+
+
+def test_csv_counts_go_through_the_one_reader(tmp_path: Path) -> None:
+    p = tmp_path / "l.csv"
+    p.write_bytes(b"stage,count\nCalls,200\nCaf\xe9,10\n")
+    with pytest.raises(FunnelDataError, match="byte offset 25 ") as info:
+        read_counts(p)
+    assert info.value.line == 3
+    p.write_text("stage,count,stage\nCalls,200,x\n")
+    with pytest.raises(FunnelDataError, match="names column 'stage' twice"):
+        read_counts(p)

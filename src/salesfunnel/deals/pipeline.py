@@ -16,6 +16,10 @@ from ..errors import FunnelDataError
 __all__ = ["Pipeline"]
 
 
+MAX_LABELS = 127
+"""Most labels (open stages and outcomes) a :class:`Pipeline` holds; label codes are int8."""
+
+
 def _check_label(value: object, what: str, field: str, index: int | None = None) -> str:
     if not isinstance(value, str) or not value.strip():
         msg = f"{what} must be a non-empty string (got {value!r})"
@@ -72,6 +76,13 @@ class Pipeline:
         if self.frozen is not None:
             _check_label(self.frozen, "frozen", "frozen")
         labels = (*stages, self.won, self.lost) + ((self.frozen,) if self.frozen else ())
+        if len(labels) > MAX_LABELS:
+            # Label codes are int8 throughout the deal engine: more would wrap silently.
+            msg = (
+                f"a pipeline holds at most {MAX_LABELS} labels, outcomes included "
+                f"(got {len(labels)})"
+            )
+            raise FunnelDataError(msg, column="stages", value=len(labels))
         codes: dict[str, int] = {}
         for i, label in enumerate(labels):
             if label in codes:

@@ -45,9 +45,10 @@ from typing import Any, Literal, Protocol, TypeVar, cast
 import numpy as np
 import numpy.typing as npt
 
+from .._time import one_time as _one_time
 from ..errors import FunnelDataError
 from . import engine as eng
-from .log import DealLog, _one_time
+from .log import DealLog
 from .pipeline import Pipeline
 
 Mode = Literal["cumulative", "classic", "strict"]

@@ -28,15 +28,38 @@ __all__ = ["Funnel", "Stage"]
 _EXACT_INT = 2**53
 
 
-def _check_real(value: object, what: str, field: str, *, allow_none: bool = False) -> float | None:
-    """Return ``value`` as a finite float >= 0, or raise naming ``what`` (the ``field``)."""
+def _shown(value: int) -> str:
+    """An integer for an error message: a 401-digit count is not printed in full."""
+    digits = str(value)
+    return digits if len(digits) <= 24 else f"{digits[:12]}... ({len(digits)} digits)"
+
+
+def _check_real(
+    value: object, what: str, field: str, *, allow_none: bool = False, exact: bool = False
+) -> float | None:
+    """Return ``value`` as a finite float >= 0, or raise naming ``what`` (the ``field``).
+
+    ``exact``: an integer must also be one a float holds exactly (at most 2**53).
+    """
     if value is None and allow_none:
         return None
     # bool is an int subclass, but True as a count is always a caller's mistake.
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         msg = f"{what} must be a finite number >= 0 (got {value!r} of type {type(value).__name__})"
         raise FunnelDataError(msg, column=field, value=value)
-    number = float(value)
+    if isinstance(value, numbers.Integral) and int(value) > _EXACT_INT and exact:
+        # Counts are stored as float: above 2**53 neighbouring integers share one
+        # float, so conversions computed from them would be silently rounded.
+        msg = (
+            f"{what} is above 2**53 = {_EXACT_INT:,}, the largest integer a float "
+            f"holds exactly (got {_shown(int(value))})"
+        )
+        raise FunnelDataError(msg, column=field, value=value)
+    try:
+        number = float(value)
+    except OverflowError:
+        msg = f"{what} is too large for a float (got {_shown(int(value))})"  # type: ignore[call-overload]
+        raise FunnelDataError(msg, column=field, value=value) from None
     if not math.isfinite(number) or number < 0:
         msg = f"{what} must be a finite number >= 0 (got {value!r})"
         raise FunnelDataError(msg, column=field, value=value)
@@ -75,15 +98,7 @@ class Stage:
         if not isinstance(self.name, str) or not self.name.strip():
             msg = f"stage name must be a non-empty string (got {self.name!r})"
             raise FunnelDataError(msg, column="name", value=self.name)
-        count = _check_real(self.count, f"count of stage {self.name!r}", "count")
-        if isinstance(self.count, numbers.Integral) and int(self.count) > _EXACT_INT:
-            # Counts are stored as float: above 2**53 neighbouring integers share one
-            # float, so conversions computed from them would be silently rounded.
-            msg = (
-                f"count of stage {self.name!r} is above 2**53 = {_EXACT_INT:,}, the largest "
-                f"integer a float holds exactly (got {int(self.count)})"
-            )
-            raise FunnelDataError(msg, column="count", value=self.count)
+        count = _check_real(self.count, f"count of stage {self.name!r}", "count", exact=True)
         amount = _check_real(
             self.amount, f"amount of stage {self.name!r}", "amount", allow_none=True
         )

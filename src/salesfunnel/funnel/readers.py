@@ -7,13 +7,12 @@ traceback.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from pathlib import Path
 from typing import Any
 
+from .._csvio import CsvFile, read_header
 from ..errors import NO_VALUE, FunnelDataError
 from .model import Funnel, Stage
 
@@ -68,14 +67,11 @@ def _number(
     raise _error(detail, source, line=line, index=index, column=column, value=text, where=where)
 
 
-def _from_csv(text: str, source: str, name: str | None) -> Funnel:
-    reader = csv.reader(io.StringIO(text))
+def _from_csv(file: CsvFile, name: str | None) -> Funnel:
+    source = file.source
     # Rows are numbered as a spreadsheet shows them: csv counts blank lines too.
-    rows = [(reader.line_num, r) for r in reader if any(cell.strip() for cell in r)]
-    if not rows:
-        msg = "the file is empty (expected a header 'stage,count[,amount]')"
-        raise _error(msg, source)
-    header_line, header_row = rows[0]
+    rows = [(line, r) for line, r in file.records() if any(cell.strip() for cell in r)]
+    header_line, header_row = 1, list(file.header)
     header = [h.strip().lower() for h in header_row]
     for required in ("stage", "count"):
         if required not in header:
@@ -90,11 +86,11 @@ def _from_csv(text: str, source: str, name: str | None) -> Funnel:
             )
     i_stage, i_count = header.index("stage"), header.index("count")
     i_amount = header.index("amount") if "amount" in header else None
-    if len(rows) == 1:
+    if not rows:
         raise _error("no stages below the header", source)
     stages = []
     seen: dict[str, int] = {}
-    for index, (line, row) in enumerate(rows[1:]):
+    for index, (line, row) in enumerate(rows):
         where = f"row {line}"
         if len(row) < len(header):
             msg = f"expected {len(header)} columns {header!r} (got {len(row)}: {row!r})"
@@ -126,12 +122,31 @@ def _from_csv(text: str, source: str, name: str | None) -> Funnel:
     return Funnel(tuple(stages), name)
 
 
+class _DuplicateKeyError(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads`` keeps the last of two equal keys; a counts file must not."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKeyError(key)
+        out[key] = value
+    return out
+
+
 def _from_json(text: str, source: str, name: str | None) -> Funnel:
     try:
-        payload: Any = json.loads(text)
+        payload: Any = json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         msg = f"not valid JSON ({exc.msg})"
         raise _error(msg, source, line=exc.lineno, where=f"line {exc.lineno}") from None
+    except _DuplicateKeyError as exc:
+        msg = f"the key {exc.key!r} appears twice in one object (a stage would be lost)"
+        raise _error(msg, source, column=exc.key, value=exc.key, column_in_detail=True) from None
     if isinstance(payload, dict) and "stages" in payload:
         name = payload.get("name", name)
         payload = payload["stages"]
@@ -204,8 +219,8 @@ def read_counts(path: str | Path, *, name: str | None = None) -> Funnel:
     array([200.,  10.])
     """
     p = Path(path)
-    text = p.read_text(encoding="utf-8-sig")  # tolerate Excel's BOM
     source = str(p)
     if p.suffix.lower() == ".json":
-        return _from_json(text, source, name)
-    return _from_csv(text, source, name)
+        return _from_json(p.read_text(encoding="utf-8-sig"), source, name)  # Excel's BOM
+    with p.open("rb") as fh:
+        return _from_csv(read_header(fh, source), name)

@@ -1,0 +1,471 @@
+"""The one CSV reader, and where a record sits for error messages.
+
+:func:`read_csv` reads a header, lets the caller check the columns it needs
+*before* the body is parsed, then reads the body with :meth:`CsvFile.read`.
+Every problem is a :class:`~salesfunnel.FunnelDataError` naming the file, the
+line (header = line 1) and, where there is one, the column and the value:
+
+* bytes that are not valid in the encoding: the line and the byte offset in
+  the *file*; a UTF-8 byte order mark (Excel's "CSV UTF-8") is skipped;
+* a NUL byte (no text CSV holds one): refused where it is met, without
+  reading on;
+* a cell over :data:`FIELD_LIMIT` characters, a physical line over
+  :data:`LINE_LIMIT` characters, a file that ends inside a quoted cell;
+* a row with more cells than the header (an unquoted ``1,200``); a row with
+  fewer cells is read with blank cells;
+* a header naming one column twice.
+
+Lines that hold nothing at all are skipped but counted.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import itertools
+import operator
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import NO_VALUE, FunnelDataError
+
+__all__ = [
+    "FIELD_LIMIT",
+    "IN_MEMORY",
+    "LINE_LIMIT",
+    "CsvFile",
+    "CsvTable",
+    "Rows",
+    "number",
+    "read_csv",
+    "read_header",
+]
+
+FIELD_LIMIT = 131_072
+"""Longest cell, in characters (the :mod:`csv` module's own default limit)."""
+LINE_LIMIT = 16 * 1024 * 1024
+"""Longest physical line, in characters."""
+_CHUNK = 1 << 16
+_BATCH = 1 << 14  # rows parsed at a time
+
+Progress = Callable[[int, int | None], None]
+"""``progress(bytes_read, total_bytes_or_None)``, called after each chunk read."""
+
+
+class Rows:
+    """Where record ``k`` of a column sits, for messages and error attributes.
+
+    In memory a record is ``row i`` (0-based); read from a file it is ``line n``
+    of the file (header = line 1, as :mod:`csv` counts). ``taken(keep)``
+    follows a selection, so record ``k`` of the selection is reported as the
+    input row it came from.
+    """
+
+    __slots__ = ("_lines", "_map", "source")
+
+    def __init__(
+        self,
+        source: str | None = None,
+        lines: Sequence[int] | None = None,
+        _map: npt.NDArray[np.int64] | None = None,
+    ) -> None:
+        self.source = source
+        self._lines = lines
+        self._map = _map
+
+    def taken(self, index: npt.NDArray[np.int64]) -> Rows:
+        mapped = index if self._map is None else self._map[index]
+        return Rows(self.source, self._lines, mapped)
+
+    def index(self, k: int) -> int:
+        return k if self._map is None else int(self._map[k])
+
+    def text(self, k: int) -> str:
+        """``row i`` or ``line n``, without the file: a note about another line
+        of the same file does not repeat the path."""
+        i = self.index(k)
+        return f"row {i}" if self._lines is None else f"line {self._lines[i]}"
+
+    def error(
+        self,
+        k: int,
+        detail: str,
+        *,
+        column: str | None = None,
+        value: object = NO_VALUE,
+        note: str | None = None,
+    ) -> FunnelDataError:
+        """``[<file>, ]<where>[, column 'c']: <detail>[ (<note>)]``, located also by attributes.
+
+        A file's path leads the message, so that a traceback names the file
+        (``deals.csv, line 4, column 'amount': ...``) as well as ``source``.
+        ``note`` speaks in the library's terms (``pass drop_unknown=True``,
+        another record's ``row i``), so it stays out of ``detail``: a caller
+        that numbers rows its own way, like the command line, gives its own.
+        """
+        i = self.index(k)
+        where = self.text(k) if column is None else f"{self.text(k)}, column {column!r}"
+        if self.source is not None:
+            where = f"{self.source}, {where}"
+        tail = "" if note is None else f" ({note})"
+        return FunnelDataError(
+            f"{where}: {detail}{tail}",
+            source=self.source,
+            index=i,
+            line=None if self._lines is None else self._lines[i],
+            column=column,
+            value=value,
+            detail=detail,
+        )
+
+
+IN_MEMORY = Rows()
+
+_PLAIN = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_GROUPED = {
+    ".": re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?"),
+    ",": re.compile(r"[+-]?\d{1,3}(\.\d{3})+(,\d*)?"),
+}
+_SPECIAL = frozenset(("nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"))
+
+
+def number(text: str, decimal: str = ".") -> float:
+    """A number written as text, with ``decimal`` as the decimal mark.
+
+    Thousands separators (``,`` with ``decimal='.'``, ``.`` with
+    ``decimal=','``) are accepted only in full groups of three digits before
+    the decimal mark (``1,234,567.5``); anything else that holds the other
+    mark (``1,5`` or ``1.234,56`` with ``decimal='.'``) is ``ValueError``,
+    never a guess.
+    """
+    cleaned = text.strip().replace("_", "")
+    if cleaned.lower() in _SPECIAL:
+        return float(cleaned)  # the caller decides about NaN and infinities
+    plain = cleaned
+    if decimal == ",":
+        plain = "" if "." in cleaned else cleaned.replace(",", ".")
+    if _PLAIN.fullmatch(plain):
+        return float(plain)
+    if _GROUPED[decimal].fullmatch(cleaned):
+        sep = "," if decimal == "." else "."
+        return float(cleaned.replace(sep, "").replace(decimal, "."))
+    if decimal == ",":
+        msg = f"not a number with ',' as the decimal mark (got {text!r})"
+    elif "," in cleaned:
+        msg = f"not a number (got {text!r}; pass decimal=',' for a decimal comma)"
+    else:
+        msg = f"not a number (got {text!r})"
+    raise ValueError(msg)
+
+
+@dataclass(frozen=True, slots=True)
+class CsvTable:
+    """The body of a CSV file: the wanted columns as lists of text, and each row's line."""
+
+    source: str
+    header: tuple[str, ...]
+    columns: dict[str, list[str]]
+    lines: Sequence[int]
+
+    @property
+    def rows(self) -> Rows:
+        return Rows(self.source, self.lines)
+
+
+class _Lines:
+    """The physical lines of a file, decoded, with byte offsets kept for errors."""
+
+    def __init__(
+        self, fh: IO[Any], source: str, encoding: str, progress: Progress | None, total: int | None
+    ) -> None:
+        self.fh = fh
+        self.source = source
+        self.progress = progress
+        self.total = total
+        self.read = 0  # bytes (binary files) or characters (text files) read so far
+        self.line = 1  # physical line of the next character
+        self.binary = isinstance(fh.read(0), bytes)
+        try:
+            self.decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        except LookupError:
+            msg = f"{source}: unknown encoding {encoding!r}"
+            raise FunnelDataError(msg, source=source, column="encoding", value=encoding) from None
+        self.bom = codecs.lookup(encoding).name == "utf-8"
+
+    def _error(self, detail: str, value: object = NO_VALUE) -> FunnelDataError:
+        return FunnelDataError(
+            f"{self.source}, line {self.line}: {detail}",
+            source=self.source,
+            line=self.line,
+            value=value,
+            detail=detail,
+        )
+
+    def _decode(self, chunk: bytes, final: bool) -> tuple[str, FunnelDataError | None]:
+        """The chunk's text, and the error of a bad byte with the text before it.
+
+        The error waits until the lines before the bad byte have been read, so
+        a header's verdict (a missing column) comes before a bad byte below it.
+        """
+        start = self.read - len(chunk)
+        pending = len(self.decoder.getstate()[0])
+        try:
+            return str(self.decoder.decode(chunk, final)), None
+        except UnicodeDecodeError as exc:
+            offset = start - pending + exc.start
+            bad = exc.object[exc.start : exc.end]
+            # Lines before the bad byte in this chunk: the error's line is the bad byte's.
+            line = self.line + chunk[: max(exc.start - pending, 0)].count(b"\n")
+            detail = (
+                f"byte {bad!r} at byte offset {offset} of the file is not valid "
+                f"{exc.encoding} ({exc.reason}); pass encoding= (e.g. 'latin-1')"
+            )
+            error = FunnelDataError(
+                f"{self.source}, line {line}: {detail}",
+                source=self.source,
+                line=line,
+                value=bad,
+                detail=detail,
+            )
+            try:
+                before = bytes(exc.object[: exc.start]).decode(exc.encoding)
+            except UnicodeDecodeError:
+                before = ""
+            return before, error
+
+    def chunks(self) -> Iterator[list[str]]:
+        """The lines of each chunk read, with their line ends (csv keeps them in quoted cells)."""
+        tail = ""
+        first = True
+        while True:
+            chunk = self.fh.read(_CHUNK)
+            self.read += len(chunk)
+            if self.progress is not None:
+                self.progress(self.read, self.total)
+            text, error = self._decode(chunk, not chunk) if self.binary else (chunk, None)
+            if first and text:
+                first = False
+                if self.bom and text.startswith("\ufeff"):
+                    text = text[1:]
+            if "\0" in text:
+                self.line += text[: text.index("\0")].count("\n")
+                raise self._error("a NUL character: this is not a text CSV file")
+            if error is not None:
+                yield list(io.StringIO(tail + text, newline=""))[:-1]  # whole lines only
+                raise error
+            if not chunk:
+                if tail:
+                    yield [tail]
+                return
+            # Split as open(newline="") does (\n, \r\n, \r), in C; the last piece waits for
+            # its line end, and so does a closing \r whose \n may open the next chunk.
+            parts = list(io.StringIO(tail + text, newline=""))
+            tail = parts.pop() if parts and parts[-1][-1] not in "\n" else ""
+            if len(tail) > LINE_LIMIT:
+                raise self._error(f"a line longer than {LINE_LIMIT:,} characters")
+            self.line += len(parts)
+            yield parts
+
+
+def _counted_lines(rows: list[list[str]], before: int) -> list[int]:
+    """Each row's (last) line when a quoted cell spans lines: csv keeps no count per row."""
+    counted, line = [], before
+    for row in rows:
+        line += 1 + sum(_breaks(cell) for cell in row if "\n" in cell or "\r" in cell)
+        counted.append(line)
+    return counted
+
+
+def _breaks(cell: str) -> int:
+    """Line breaks in a cell (\\r\\n, \\n and \\r each count once, as csv counts lines)."""
+    return cell.count("\n") + cell.count("\r") - cell.count("\r\n")
+
+
+class CsvFile:
+    """A CSV file whose header has been read; see :func:`read_header`."""
+
+    def __init__(self, lines: _Lines, header: tuple[str, ...], reader: Any) -> None:
+        self._lines = lines
+        self.header = header
+        self.source = lines.source
+        self._reader = reader
+
+    def require(self, column: str, hint: str = "") -> None:
+        """Raise a located error unless the header names ``column``."""
+        if column not in self.header:
+            detail = f"no column {column!r} (header is {list(self.header)!r}){hint}"
+            raise FunnelDataError(
+                f"{self.source}: {detail}",
+                source=self.source,
+                line=1,
+                column=column,
+                detail=detail,
+            )
+
+    def read(self, wanted: Sequence[str]) -> CsvTable:
+        """The body: the columns ``wanted`` (each must be in the header), as text."""
+        for c in wanted:
+            self.require(c)
+        reader = self._reader
+        width = len(self.header)
+        index = {h: i for i, h in enumerate(self.header)}
+        picks = {c: operator.itemgetter(index[c]) for c in dict.fromkeys(wanted)}
+        columns: dict[str, list[str]] = {c: [] for c in picks}
+        lines: list[int] = []
+        first = reader.line_num + 1  # the first body line
+        simple = True  # so far each row is one line: the line numbers are a range
+        while True:
+            # Batches bound the memory: only the wanted cells outlive a batch.
+            start = reader.line_num
+            try:
+                rows = list(itertools.islice(reader, _BATCH))  # parsed in C
+            except csv.Error as exc:
+                raise self._csv_error(exc, reader.line_num) from None
+            if not rows:
+                break
+            if simple and reader.line_num - start != len(rows):
+                simple = False
+                lines = list(range(first, start + 1))
+            if simple:
+                batch_lines: Sequence[int] = range(start + 1, reader.line_num + 1)
+            else:
+                batch_lines = _counted_lines(rows, start)
+            if any(len(row) != width for row in rows):
+                rows, batch_lines = self._fit(rows, batch_lines, width)
+                if simple:
+                    simple = False
+                    lines = list(range(first, start + 1))
+            if not simple:
+                lines.extend(batch_lines)
+            for c, pick in picks.items():
+                columns[c].extend(map(pick, rows))
+        kept: Sequence[int] = range(first, reader.line_num + 1) if simple else lines
+        return CsvTable(self.source, self.header, columns, kept)
+
+    def records(self) -> Iterator[tuple[int, list[str]]]:
+        """The body row by row as ``(line, cells)``, unpadded, for callers with their own rules."""
+        reader = self._reader
+        try:
+            for row in reader:
+                yield reader.line_num, row
+        except csv.Error as exc:
+            raise self._csv_error(exc, reader.line_num) from None
+
+    def _fit(
+        self, rows: list[list[str]], lines: Sequence[int], width: int
+    ) -> tuple[list[list[str]], list[int]]:
+        """Drop blank lines, pad short rows with blank cells, refuse long ones."""
+        kept, kept_lines = [], []
+        for row, line in zip(rows, lines, strict=True):
+            if len(row) != width:
+                if not row:
+                    continue
+                if len(row) > width:
+                    raise self._too_many(row, line)
+                row = row + [""] * (width - len(row))
+            kept.append(row)
+            kept_lines.append(line)
+        return kept, kept_lines
+
+    def _too_many(self, row: list[str], line: int) -> FunnelDataError:
+        detail = (
+            f"{len(row)} cells in a row under a header of {len(self.header)} "
+            f'(quote a cell that holds the delimiter, such as "1,200")'
+        )
+        return FunnelDataError(
+            f"{self.source}, line {line}: {detail}",
+            source=self.source,
+            line=line,
+            value=row,
+            detail=detail,
+        )
+
+    def _csv_error(self, exc: csv.Error, line: int) -> FunnelDataError:
+        text = str(exc)
+        if "field larger than field limit" in text:
+            detail = f"a cell longer than {FIELD_LIMIT:,} characters"
+        elif "unexpected end of data" in text:
+            detail = "the file ends inside a quoted cell (a missing closing quote?)"
+        else:
+            detail = f"malformed CSV ({text})"
+        return FunnelDataError(
+            f"{self.source}, line {line}: {detail}", source=self.source, line=line, detail=detail
+        )
+
+
+def read_header(
+    fh: IO[Any],
+    name: str,
+    *,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+    progress: Progress | None = None,
+    total: int | None = None,
+) -> CsvFile:
+    """Read the header of an open file; the body follows with :meth:`CsvFile.read`."""
+    if len(delimiter) != 1 or delimiter in '\r\n"':
+        msg = (
+            f"delimiter must be one character other than a quote or line break (got {delimiter!r})"
+        )
+        raise FunnelDataError(msg, column="delimiter", value=delimiter)
+    lines = _Lines(fh, name, encoding, progress, total)
+    csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
+    reader = csv.reader(
+        itertools.chain.from_iterable(lines.chunks()), delimiter=delimiter, strict=True
+    )
+    file = CsvFile(lines, (), reader)
+    try:
+        raw = next(reader, None)
+        while raw is not None and not raw:
+            raw = next(reader, None)
+    except csv.Error as exc:
+        raise file._csv_error(exc, reader.line_num) from None
+    if raw is None or not any(h.strip() for h in raw):
+        detail = "the file is empty (expected a header line naming the columns)"
+        raise FunnelDataError(f"{name}: {detail}", source=name, line=1, detail=detail)
+    header = tuple(h.strip() for h in raw)
+    seen: set[str] = set()
+    for h in header:
+        if h and h in seen:
+            detail = f"the header names column {h!r} twice"
+            raise FunnelDataError(
+                f"{name}, line 1: {detail}", source=name, line=1, column=h, value=h, detail=detail
+            )
+        seen.add(h)
+    file.header = header
+    return file
+
+
+def read_csv(
+    source: str | os.PathLike[str] | IO[Any],
+    wanted: Sequence[str] | Callable[[CsvFile], Sequence[str]],
+    *,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+    progress: Progress | None = None,
+) -> CsvTable:
+    """Read the columns ``wanted`` of a CSV file, checking them against the header first.
+
+    ``wanted`` may be a callable that receives the :class:`CsvFile` (its
+    ``header``, and ``require(column, hint)`` for a message of the caller's
+    own) and returns the columns to read: that is where a caller decides on
+    optional columns before any row is parsed.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        name = os.fspath(source)
+        total = os.path.getsize(name)
+        with open(name, "rb") as fh:
+            file = read_header(
+                fh, name, encoding=encoding, delimiter=delimiter, progress=progress, total=total
+            )
+            return file.read(wanted(file) if callable(wanted) else wanted)
+    name = str(getattr(source, "name", "<file>"))
+    file = read_header(source, name, encoding=encoding, delimiter=delimiter, progress=progress)
+    return file.read(wanted(file) if callable(wanted) else wanted)

@@ -1,0 +1,330 @@
+"""One column specification for every ``DealLog.from_*``, and the column converters.
+
+:class:`Columns` names the columns (deal or case id, stage or activity label,
+time, optional owner and amount) and how their cells are read (unknown
+labels, time zone, decimal mark, date format). Every constructor resolves
+its keyword arguments into one :class:`Columns`, validated once; the
+converters below turn one column into the log's arrays and raise errors
+located by a :class:`~salesfunnel._csvio.Rows`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any, TypedDict
+
+import numpy as np
+import numpy.typing as npt
+
+from .._csvio import Rows, number
+from .._time import TimeParser, is_blank, zone
+from ..errors import FunnelDataError
+from .pipeline import Pipeline
+
+__all__ = ["UNASSIGNED", "ColumnOptions", "Columns", "code_dtype"]
+
+UNASSIGNED = "(unassigned)"
+"""Owner name given to events whose owner cell is blank."""
+
+I64 = npt.NDArray[np.int64]
+DROP_NOTE = "pass drop_unknown=True to drop such rows"
+
+COLUMNS_DOC = """\
+deal, stage, time : str
+    Column names of the deal id, the stage label and the event time
+    (defaults ``'deal'``, ``'stage'``, ``'time'``).
+owner, amount : str, optional
+    Column names of the owner and the amount; without them the log
+    has no owners or amounts.
+drop_unknown : bool
+    Drop rows whose label is not in the pipeline (their number is kept
+    in :attr:`DealLog.dropped`) instead of raising.
+tz : str or tzinfo, optional
+    The zone of times written without a UTC offset; they are
+    converted to UTC. Without it, naive times are kept as written and
+    an input mixing naive and offset times is refused (see
+    :doc:`/data-hygiene`).
+decimal : ``'.'`` or ``','``
+    The decimal mark of amounts written as text. The other mark is
+    accepted only as a thousands separator in full groups of three
+    (``1,234,567.5``); ``1,5`` with ``decimal='.'`` is an error.
+date_format : str, optional
+    A :func:`~datetime.datetime.strptime` format for text times
+    instead of ISO 8601 (the command line's ``--date-format``)."""
+
+
+class ColumnOptions(TypedDict, total=False):
+    """The keyword arguments every ``DealLog.from_*`` accepts; see :class:`Columns`."""
+
+    deal: str
+    stage: str
+    time: str
+    owner: str | None
+    amount: str | None
+    drop_unknown: bool
+    tz: Any
+    decimal: str
+    date_format: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """Which columns hold what, and how their cells are read (validated once)."""
+
+    deal: str = "deal"
+    stage: str = "stage"
+    time: str = "time"
+    owner: str | None = None
+    amount: str | None = None
+    drop_unknown: bool = False
+    tz: Any = None
+    decimal: str = "."
+    date_format: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("deal", "stage", "time", "owner", "amount", "date_format"):
+            value = getattr(self, name)
+            optional = name in ("owner", "amount", "date_format")
+            if not (isinstance(value, str) and value) and not (optional and value is None):
+                msg = f"{name} must be a non-empty column name (got {value!r})"
+                raise FunnelDataError(msg, column=name, value=value)
+        if self.decimal not in (".", ","):
+            msg = f"decimal must be '.' or ',' (got {self.decimal!r})"
+            raise FunnelDataError(msg, column="decimal", value=self.decimal)
+        try:
+            zone(self.tz)
+        except ValueError as exc:
+            raise FunnelDataError(str(exc), column="tz", value=self.tz) from None
+
+    @classmethod
+    def of(cls, options: Mapping[str, Any]) -> Columns:
+        """The spec of a constructor's keyword arguments; ``TypeError`` for an unknown one."""
+        known = {f.name for f in fields(cls)}
+        for key in options:
+            if key not in known:
+                msg = f"unexpected keyword argument {key!r} (known: {sorted(known)})"
+                raise TypeError(msg)
+        return cls(**options)
+
+    @property
+    def wanted(self) -> list[str]:
+        """The column names to read, each once, in role order."""
+        names = (self.deal, self.stage, self.time, self.owner, self.amount)
+        return list(dict.fromkeys(c for c in names if c is not None))
+
+    def check(self, available: Sequence[str], what: str) -> None:
+        """Raise naming the first wanted column missing from ``available``."""
+        for c in self.wanted:
+            if c not in available:
+                msg = f"no column {c!r} in {what} (columns are {list(available)!r})"
+                raise FunnelDataError(msg, column=c)
+
+    def parser(self) -> TimeParser:
+        return TimeParser(self.tz, self.date_format)
+
+
+def code_dtype(pipeline: Pipeline) -> type[np.int8]:
+    """The dtype of label codes (the pipeline refuses more labels than it holds)."""
+    return np.int8
+
+
+# -- converters ---------------------------------------------------------------------
+def times(
+    values: object,
+    column: str,
+    where: Rows,
+    parser: TimeParser,
+    *,
+    allow_blank: bool = False,
+    aware: bool = False,
+) -> npt.NDArray[np.datetime64]:
+    """Timestamps as ``datetime64[s]``; blanks become NaT only if allowed."""
+    arr = np.asarray(values)
+    out: npt.NDArray[np.datetime64] | None = None
+    if arr.dtype.kind == "M":
+        out = arr.astype("datetime64[s]", copy=arr.dtype != np.dtype("datetime64[s]"))
+        try:
+            parser.naive_column(out, aware=aware)
+        except ValueError as exc:
+            raise where.error(0, str(exc), column=column) from None
+    elif arr.dtype.kind in "OU":
+        out = parser.texts(arr.tolist())
+    if out is None:
+        obj = arr.astype(object) if arr.dtype.kind in "OUS" else arr
+        out = np.empty(len(obj), dtype="datetime64[s]")
+        for i, v in enumerate(obj):
+            try:
+                t = parser.one(v)
+            except ValueError as exc:
+                detail = f"unparsable timestamp ({exc})"
+                raise where.error(i, detail, column=column, value=v) from None
+            out[i] = np.datetime64("NaT") if t is None else t
+    # NaT is the smallest int64: one min() (a fast reduction) rules it out.
+    if not allow_blank and out.size and out.view(np.int64).min() == np.iinfo(np.int64).min:
+        missing = np.flatnonzero(np.isnat(out))
+        if missing.size:
+            i = int(missing[0])
+            detail = f"missing timestamp (got {arr[i]!r})"
+            raise where.error(i, detail, column=column, value=arr[i])
+    return out
+
+
+def dense_ids(values: object, column: str, where: Rows) -> tuple[I64, np.ndarray | None, int]:
+    """Integer deal codes per row, plus how to map codes back to ids.
+
+    Returns ``(keys, table, offset)``: the deal code of a key is ``key -
+    offset`` and its id ``table[code]``, or the key itself when ``table`` is
+    None. Integer ids in a compact range are kept as they are (no copy, no
+    sort, no table: the cheap path for big logs); other ids are ranked
+    through a sorted table. Integers beyond int64 (20-digit unsigned ids)
+    are kept exact, as Python integers in the table.
+    """
+    arr = np.asarray(values)
+    if arr.dtype.kind == "u" and arr.size and int(arr.max()) > np.iinfo(np.int64).max:
+        arr = arr.astype(object)
+    if arr.dtype.kind in "iu":
+        ids = arr.astype(np.int64, copy=False)
+        if ids.size == 0:
+            return np.zeros(0, np.int64), ids, 0
+        lo, hi = int(ids.min()), int(ids.max())
+        if hi - lo <= 8 * ids.size + 1024:
+            return ids, None, lo
+        table, inverse = np.unique(ids, return_inverse=True)
+        return inverse.astype(np.int64).reshape(-1), table, 0
+    obj = arr.astype(object)
+    for i, v in enumerate(obj):
+        if is_blank(v):
+            raise where.error(i, f"missing deal id (got {v!r})", column=column, value=v)
+        if (isinstance(v, float) and v.is_integer()) or isinstance(v, np.integer):
+            obj[i] = int(v)
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in obj):
+        if all(-(2**63) <= v < 2**63 for v in obj):
+            return dense_ids(obj.astype(np.int64), column, where)
+        table, inverse = np.unique(obj, return_inverse=True)
+        return inverse.astype(np.int64).reshape(-1), table.astype(object), 0
+    strs = np.array([str(v).strip() if isinstance(v, str) else str(v) for v in obj], dtype=str)
+    table, inverse = np.unique(strs, return_inverse=True)
+    return inverse.astype(np.int64).reshape(-1), table.astype(object), 0
+
+
+def label_codes(
+    values: object, pipeline: Pipeline, column: str, where: Rows, drop_unknown: bool
+) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_]]:
+    """Pipeline codes per row and the mask of rows to keep."""
+    arr = np.asarray(values)
+    n_labels = len(pipeline.labels)
+    dtype = code_dtype(pipeline)
+    if arr.dtype.kind in "iu":
+        # Integer labels are codes into pipeline.labels (the fast path for big logs).
+        if arr.size == 0 or (int(arr.min()) >= 0 and int(arr.max()) < n_labels):
+            # Two reductions rule out bad codes without building a mask.
+            return arr.astype(dtype, copy=False), np.ones(arr.size, dtype=bool)
+        bad = (arr < 0) | (arr >= n_labels)
+        keep = ~bad
+        if bad.any() and not drop_unknown:
+            i = int(np.flatnonzero(bad)[0])
+            detail = (
+                f"label code {int(arr[i])} is outside 0..{n_labels - 1} of "
+                f"{list(pipeline.labels)!r}"
+            )
+            raise where.error(i, detail, column=column, value=int(arr[i]))
+        if keep.all():
+            return arr.astype(dtype, copy=False), keep
+        return np.where(keep, arr, 0).astype(dtype), keep
+    text = np.array(["" if is_blank(v) else str(v).strip() for v in arr.astype(object)], dtype=str)
+    uniq, inverse = np.unique(text, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    lut = np.array([pipeline.labels.index(u) if u in pipeline else -1 for u in uniq], np.int16)
+    codes = lut[inverse] if uniq.size else np.zeros(0, np.int16)
+    keep = codes >= 0
+    if not keep.all() and not drop_unknown:
+        i = int(np.flatnonzero(~keep)[0])
+        detail = (
+            f"unknown label {str(text[i])!r}; the pipeline's labels are {list(pipeline.labels)!r}"
+        )
+        raise where.error(i, detail, column=column, value=str(text[i]), note=DROP_NOTE)
+    return np.where(keep, codes, 0).astype(dtype), keep
+
+
+def owner_codes(values: object) -> tuple[npt.NDArray[np.integer], tuple[str, ...]]:
+    arr = np.asarray(values)
+    if arr.dtype.kind in "iu" and arr.size:
+        # Integer owner codes (the fast path for big logs): names are their decimal text,
+        # ordered as numbers, so owner 2 comes before owner 10.
+        lo = int(arr.min())
+        if arr.dtype.itemsize <= 2:
+            # numpy radix-sorts 1- and 2-byte integers: a sort and one comparison
+            # find the distinct codes in a third of the time of a bincount, which
+            # first widens the column to 8-byte integers.
+            s = np.sort(arr)
+            distinct = s[np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1])))]
+            present = np.zeros(int(s[-1]) - lo + 1, dtype=bool)
+            present[distinct.astype(np.int64) - lo] = True
+            del s
+        else:
+            present = np.bincount((arr - lo).astype(np.int64)) > 0
+        if lo == 0 and present.all() and arr.dtype.itemsize <= 4:
+            # Already dense codes 0..m-1: keep the caller's array, no gather.
+            return arr, tuple(str(v) for v in range(len(present)))
+        rank = (np.cumsum(present) - 1).astype(np.int32)
+        names = tuple(str(int(v) + lo) for v in np.flatnonzero(present))
+        return rank[arr - lo], names
+    if arr.dtype.kind == "U":
+        text = np.char.strip(arr)
+        text = np.where(text == "", UNASSIGNED, text)
+    else:
+        text = np.array(
+            [UNASSIGNED if is_blank(v) else str(v).strip() for v in arr.astype(object)], dtype=str
+        )
+    uniq, inverse = np.unique(text, return_inverse=True)
+    return inverse.astype(np.int32).reshape(-1), tuple(str(u) for u in uniq)
+
+
+def amounts(
+    values: object, column: str, where: Rows, decimal: str = "."
+) -> npt.NDArray[np.float64]:
+    """Amounts as floats, NaN for blanks; text is read with ``decimal`` as the decimal mark."""
+    arr = np.asarray(values)
+    out = None
+    if arr.dtype.kind in "iuf":
+        out = arr.astype(np.float64)
+    elif decimal == "." and arr.dtype.kind in "OU":
+        # Fast path: plain numbers; float() refuses '1,5', blanks and non-text, which
+        # the cell-by-cell pass below then reads or reports.
+        try:
+            out = np.array([float(v) for v in arr.tolist() if isinstance(v, str)], np.float64)
+        except ValueError:
+            out = None
+        if out is not None and len(out) != len(arr):
+            out = None
+    if out is None:
+        out = np.empty(len(arr), dtype=np.float64)
+        for i, v in enumerate(arr.astype(object)):
+            if is_blank(v):
+                out[i] = math.nan
+                continue
+            try:
+                out[i] = number(v, decimal) if isinstance(v, str) else float(v)
+            except (TypeError, ValueError, OverflowError) as exc:
+                detail = f"amount is not a number (got {v!r})"
+                if isinstance(exc, OverflowError):
+                    detail = f"amount is too large for a float (got {v!r})"
+                elif isinstance(v, str):
+                    detail = f"amount is {exc}"
+                raise where.error(i, detail, column=column, value=v) from None
+    bad = np.flatnonzero(np.isinf(out) | (out < 0))
+    if bad.size:
+        i = int(bad[0])
+        detail = f"amount must be finite and >= 0 (got {arr[i]!r})"
+        raise where.error(i, detail, column=column, value=arr[i])
+    return out
+
+
+def column(columns: Mapping[str, Any], name: str, role: str) -> Any:
+    try:
+        return columns[name]
+    except KeyError:
+        msg = f"no column {name!r} for the {role} (columns are {list(columns)!r})"
+        raise FunnelDataError(msg, column=name) from None
