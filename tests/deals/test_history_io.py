@@ -606,3 +606,13 @@ def test_integers_too_large_for_a_float_are_located_errors() -> None:
         with pytest.raises(FunnelDataError) as info:
             DealLog.from_records(rec, P, amount="amount")
         assert (info.value.index, info.value.column, info.value.value) == (0, "amount", amount)
+
+
+@pytest.mark.parametrize("flag", [True, np.bool_(False)])
+def test_a_boolean_amount_is_refused_not_read_as_one(flag: object) -> None:
+    pipe = Pipeline(["Call"], won="Won", lost="Lost")
+    rows = [{"deal": "a", "stage": "Call", "time": "2024-01-01", "amount": flag}]
+    with pytest.raises(
+        FunnelDataError, match=r"amount is not a number \(got (True|np\.False_|False)\)"
+    ):
+        DealLog.from_records(rows, pipe, amount="amount")

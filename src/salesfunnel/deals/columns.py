@@ -306,6 +306,8 @@ def amounts(
                 out[i] = math.nan
                 continue
             try:
+                if isinstance(v, (bool, np.bool_)):
+                    raise TypeError  # True as an amount is a mistake, never 1.0
                 out[i] = number(v, decimal) if isinstance(v, str) else float(v)
             except (TypeError, ValueError, OverflowError) as exc:
                 detail = f"amount is not a number (got {v!r})"
