@@ -147,3 +147,30 @@ def test_scale_multiplies_svg_coordinates_not_layout() -> None:
     e1 = next(one.iter(SVG + "ellipse"))
     e2 = next(two.iter(SVG + "ellipse"))
     assert float(e2.get("rx", "0")) == pytest.approx(2 * float(e1.get("rx", "0")), abs=0.02)
+
+
+def test_a_primitive_without_a_painter_method_is_an_error_not_skipped() -> None:
+    import dataclasses
+
+    from salesfunnel.render.paint import Painter, paint
+
+    chart = FunnelChart(Funnel.from_counts({"A": 2, "B": 1}))
+
+    @dataclasses.dataclass(frozen=True)
+    class Star:
+        x: float
+
+    geometry = chart.geometry
+    shape = dataclasses.replace(geometry.shapes[0], primitive=Star(1.0))
+    odd = dataclasses.replace(geometry, shapes=(*geometry.shapes, shape))
+
+    class Quiet(Painter):
+        def ellipse(self, shape: object, region: int | None) -> None: ...
+        def side(self, shape: object, region: int | None) -> None: ...
+        def line(self, shape: object, region: int | None) -> None: ...
+        def rect(self, shape: object, region: int | None) -> None: ...
+        def text(self, shape: object, region: int | None) -> None: ...
+
+    paint(geometry, Quiet())  # every kind the layout makes has a method
+    with pytest.raises(TypeError, match="no Painter method for Star"):
+        paint(odd, Quiet())

@@ -47,6 +47,17 @@ class Painter:
         raise NotImplementedError
 
 
+# Each primitive kind and the Painter method that draws it.
+_METHOD: dict[type, str] = {
+    Ellipse: "ellipse",
+    Side: "side",
+    Line: "line",
+    Rect: "rect",
+    HitArea: "hit_area",
+    Text: "text",
+}
+
+
 def paint(geometry: Geometry, painter: Painter) -> None:
     """Paint every layer of ``geometry`` in order with ``painter``."""
     by_layer: dict[Layer, list[tuple[object, int | None]]] = {layer: [] for layer in Layer}
@@ -55,17 +66,10 @@ def paint(geometry: Geometry, painter: Painter) -> None:
     for layer in Layer:
         painter.begin_layer(layer)
         for prim, region in by_layer[layer]:
-            if isinstance(prim, Ellipse):
-                painter.ellipse(prim, region)
-            elif isinstance(prim, Side):
-                painter.side(prim, region)
-            elif isinstance(prim, Line):
-                painter.line(prim, region)
-            elif isinstance(prim, Rect):
-                painter.rect(prim, region)
-            elif isinstance(prim, HitArea):
-                painter.hit_area(prim, region)
-            elif isinstance(prim, Text):
-                painter.text(prim, region)
+            method = _METHOD.get(type(prim))
+            if method is None:  # a new primitive kind must be painted, not skipped
+                msg = f"no Painter method for {type(prim).__name__} (add it to _METHOD)"
+                raise TypeError(msg)
+            getattr(painter, method)(prim, region)
         painter.end_layer(layer)
     painter.finish()
