@@ -100,7 +100,9 @@ def test_imports_only_rooms_below_and_no_private_names_of_other_rooms(
             problems.append(f"line {line}: imports the package root ({names})")
             continue
         if ROOMS.index(other) > rank:
-            problems.append(f"line {line}: room {room!r} imports {target!r} of room {other!r} above it")
+            problems.append(
+                f"line {line}: room {room!r} imports {target!r} of room {other!r} above it"
+            )
         if other != room:
             private = [n for n in names if n.startswith("_") and n != "__version__"]
             if private:
