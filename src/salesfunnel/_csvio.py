@@ -215,7 +215,8 @@ class _Lines:
         a header's verdict (a missing column) comes before a bad byte below it.
         """
         start = self.read - len(chunk)
-        pending = len(self.decoder.getstate()[0])
+        state = self.decoder.getstate()
+        pending = len(state[0])
         try:
             return str(self.decoder.decode(chunk, final)), None
         except UnicodeDecodeError as exc:
@@ -234,8 +235,10 @@ class _Lines:
                 value=bad,
                 detail=detail,
             )
-            try:
-                before = bytes(exc.object[: exc.start]).decode(exc.encoding)
+            try:  # decoded from the same state, so a byte order mark is dropped as usual
+                fresh = type(self.decoder)()
+                fresh.setstate(state)
+                before = str(fresh.decode(chunk[: max(exc.start - pending, 0)]))
             except UnicodeDecodeError:
                 before = ""
             return before, error

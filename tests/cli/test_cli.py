@@ -323,7 +323,8 @@ def test_metrics_options_for_columns_dates_and_delimiter(tmp_path: Path) -> None
         (
             "deal,stage,timestamp\nD1,Call,2026-01-02\nD1,Offer,2026-13-05\n",
             "{path}, row 3, column 'timestamp': unparsable timestamp (not an ISO 8601 date "
-            "or date-time: '2026-13-05')",
+            "or date-time: '2026-13-05') (for dates in another format, give it with "
+            "--date-format, e.g. '%d.%m.%Y')",
         ),
         (
             "deal,stage,timestamp\nD1,Call,2026-01-02\n\nD1,Demo,2026-01-05\n",
@@ -403,7 +404,8 @@ def test_metrics_usage_errors(good: Path, tmp_path: Path) -> None:
     latin.write_bytes("deal,stage,timestamp\nD\xe9,Call,2026-01-02\n".encode("latin-1"))
     fails_with(
         run("metrics", latin, "--pipeline", "Call"),
-        f"{latin}, row 2, byte 22: not utf-8 text (invalid continuation byte; set --encoding)",
+        f"{latin}, row 2: byte b'\\xe9' at byte offset 22 of the file is not valid utf-8 "
+        "(invalid continuation byte); set --encoding (e.g. latin-1)",
     )
     assert run("metrics", latin, "--pipeline", "Call", "--encoding", "latin-1").returncode == 0
     # argparse's own usage errors are one line too, with a pointer to --help.
@@ -432,7 +434,8 @@ def test_wide_form_errors(tmp_path: Path) -> None:
     fails_with(
         run(*base, "--outcome-date-column", "close"),
         f"{path}, row 3, column 'close': unparsable timestamp (not an ISO 8601 date or "
-        "date-time: '2017-02-31')",
+        "date-time: '2017-02-31') (for dates in another format, give it with --date-format, "
+        "e.g. '%d.%m.%Y')",
     )
     fails_with(
         run(*base, "--outcome-date-column", "closed_on"),

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from salesfunnel.__main__ import main
+from salesfunnel._csvio import LINE_LIMIT
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 GOOD = "deal,stage,timestamp\nD1,Call,2026-01-02\nD1,Won,2026-01-05\nD2,Call,2026-01-03\n"
@@ -45,7 +46,7 @@ LOG_MISTAKES: dict[str, tuple[Maker, str]] = {
     ),
     "NUL bytes after three good rows": (
         lambda d: [str(_sparse_nul(d / "log.csv", GOOD)), *LOG],
-        "{d}/log.csv, row 5: a NUL character at column 1 (a binary file, or UTF-16 text: "
+        "{d}/log.csv, row 5: a NUL character: this is not a text CSV file (UTF-16 text? "
         "set --encoding)",
     ),
     "an unknown encoding": (
@@ -70,7 +71,8 @@ LOG_MISTAKES: dict[str, tuple[Maker, str]] = {
     ),
     "latin-1 bytes read as UTF-8": (
         lambda d: [str(_latin(d)), *LOG],
-        "{d}/log.csv, row 2, byte 22: not utf-8 text (invalid continuation byte; set --encoding)",
+        "{d}/log.csv, row 2: byte b'\\xe9' at byte offset 22 of the file is not valid utf-8 "
+        "(invalid continuation byte); set --encoding (e.g. latin-1)",
     ),
     "a missing file": (
         lambda d: [str(d / "absent.csv"), *LOG],
@@ -211,11 +213,25 @@ def test_no_traceback_and_no_usage_block_in_a_real_process(tmp_path: Path, argv:
 def test_a_long_line_is_refused_as_soon_as_it_is_read(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # 2 MiB of one unquoted cell split by commas: no cell too long, the line is.
-    path = _write(tmp_path / "log.csv", GOOD + "D3," + "x," * (1 << 20) + "\n")
+    # One unquoted line longer than the reader's limit, split by commas so that no cell
+    # is too long: refused while it is read (its unfinished part outgrows the limit),
+    # before the csv module sees it.
+    path = _write(tmp_path / "log.csv", GOOD + "D3," + "x," * (LINE_LIMIT // 2 + (1 << 16)) + "\n")
     assert main(["metrics", str(path), *LOG]) == 2
     assert capsys.readouterr().err == (
-        f"salesfunnel: error: {path}, row 5: a line longer than 1,048,576 characters\n"
+        f"salesfunnel: error: {path}, row 5: a line longer than {LINE_LIMIT:,} characters\n"
+    )
+
+
+def test_a_row_wider_than_the_header_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An unquoted 1,200 is two cells: the old reader dropped the extra cell silently.
+    path = _write(tmp_path / "log.csv", "deal,stage,timestamp,amount\nD1,Call,2026-01-02,1,200\n")
+    assert main(["metrics", str(path), *LOG]) == 2
+    assert capsys.readouterr().err == (
+        f"salesfunnel: error: {path}, row 2: 5 cells in a row under a header of 4 "
+        '(quote a cell that holds the delimiter, such as "1,200")\n'
     )
 
 
@@ -250,23 +266,46 @@ def test_a_late_bad_byte_is_named_by_its_place_in_the_file(
     assert main(["metrics", str(path), "--pipeline", "Call"]) == 2
     at = data.index(b"\xe9")
     assert capsys.readouterr().err == (
-        f"salesfunnel: error: {path}, row 150002, byte {at}: not utf-8 text "
-        "(invalid continuation byte; set --encoding)\n"
+        f"salesfunnel: error: {path}, row 150002: byte b'\\xe9' at byte offset {at} of the "
+        "file is not valid utf-8 (invalid continuation byte); set --encoding (e.g. latin-1)\n"
     )
 
 
 def test_a_bad_utf16_unit_is_named_by_byte(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # UTF-16 writes a newline as two bytes: the byte is named, not a row counted wrongly.
+    # The bad unit is in the first chunk read, after the byte order mark: the header is
+    # still read without the mark (it was taken for part of the column 'deal').
     data = "deal,stage,timestamp\nD1,Call,2026-01-02\n".encode("utf-16") + b"\x00\xd8A\x00"
     path = tmp_path / "log.csv"
     path.write_bytes(data)
     assert main(["metrics", str(path), "--pipeline", "Call", "--encoding", "utf-16"]) == 2
     assert capsys.readouterr().err == (
-        f"salesfunnel: error: {path}, byte {len(data) - 4}: not utf-16-le text "
-        "(illegal UTF-16 surrogate; set --encoding)\n"
+        f"salesfunnel: error: {path}, row 3: byte b'\\x00\\xd8' at byte offset "
+        f"{len(data) - 4} of the file is not valid utf-16-le (illegal UTF-16 surrogate); "
+        "set --encoding (e.g. latin-1)\n"
     )
+
+
+@pytest.mark.parametrize("encoding", [None, "utf-8-sig", "UTF8"])
+def test_a_bad_byte_after_a_utf8_bom_is_named_by_its_place_in_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], encoding: str | None
+) -> None:
+    # Excel's "CSV UTF-8" starts with a BOM; utf-8-sig decoded it away before counting.
+    data = b"\xef\xbb\xbfdeal,stage,timestamp\nD\xe9,Call,2026-01-02\n"
+    path = tmp_path / "log.csv"
+    path.write_bytes(data)
+    given = [] if encoding is None else ["--encoding", encoding]
+    assert main(["metrics", str(path), "--pipeline", "Call", *given]) == 2
+    at = data.index(b"\xe9")
+    assert capsys.readouterr().err == (
+        f"salesfunnel: error: {path}, row 2: byte b'\\xe9' at byte offset "
+        f"{at} of the file is not valid utf-8 (invalid continuation byte); "
+        "set --encoding (e.g. latin-1)\n"
+    )
+    path.write_bytes(data.replace(b"\xe9", b"\xc3\xa9"))
+    assert main(["metrics", str(path), "--pipeline", "Call", "--json", *given]) == 0
+    assert json.loads(capsys.readouterr().out)["deals"] == 1
 
 
 def test_an_argument_that_is_not_text_is_shown_replaced(

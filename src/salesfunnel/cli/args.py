@@ -9,11 +9,13 @@ printing argparse's usage block.
 from __future__ import annotations
 
 import argparse
+import codecs
 import math
 from collections.abc import Callable
 from typing import NoReturn
 
 from .. import __version__
+from .._time import zone
 from .text import PROG, CliError
 
 MAX_DEMO_DEALS = 100_000
@@ -66,6 +68,7 @@ def _delimiter(text: str) -> str:
 
 
 def _encoding(text: str) -> str:
+    """A text encoding Python knows; UTF-8 with a signature is UTF-8 (the reader skips a BOM)."""
     try:
         # LookupError for unknown names and for codecs that are not text (empty input
         # would skip the lookup).
@@ -75,6 +78,17 @@ def _encoding(text: str) -> str:
     except LookupError:
         msg = f"unknown text encoding {text!r} (e.g. utf-8, latin-1, cp1252, utf-16)"
         raise argparse.ArgumentTypeError(msg) from None
+    # The reader skips a UTF-8 byte order mark itself, and names a bad byte by its
+    # offset in the file only when the codec does not strip the mark first.
+    return "utf-8" if codecs.lookup(text).name == "utf-8-sig" else text
+
+
+def _zone(text: str) -> str:
+    """An IANA time zone name (``UTC``, ``Europe/Berlin``), checked here so a typo is one line."""
+    try:
+        zone(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return text
 
 
@@ -122,7 +136,21 @@ def _log_options(p: argparse.ArgumentParser) -> None:
         help="CSV delimiter, \\t for a tab (default: ,)",
     )
     f.add_argument(
-        "--encoding", type=_encoding, default="utf-8-sig", help="file encoding (default: UTF-8)"
+        "--encoding", type=_encoding, default="utf-8", help="file encoding (default: UTF-8)"
+    )
+    f.add_argument(
+        "--tz",
+        type=_zone,
+        default=None,
+        metavar="ZONE",
+        help="zone of times written without a UTC offset, e.g. UTC or Europe/Berlin; "
+        "needed when a file mixes times with and without one (default: none)",
+    )
+    f.add_argument(
+        "--decimal",
+        choices=(".", ","),
+        default=".",
+        help="decimal mark of amounts: . (1234.5) or , (1234,5) (default: .)",
     )
     f.add_argument("--start", default=None, metavar="DATE", help="period start (inclusive)")
     f.add_argument("--end", default=None, metavar="DATE", help="period end (exclusive)")

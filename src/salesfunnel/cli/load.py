@@ -1,206 +1,40 @@
 """Reading the deal log named on the command line (long or wide form).
 
-Every mistake in the file is a :class:`~salesfunnel.cli.text.CliError` naming
-the file, the row (as a spreadsheet shows it: the header is row 1 and blank
-lines count) and the column. A line longer than :data:`LINE_LIMIT` characters
-or holding a NUL character is refused when it is read, so a binary or
-corrupt file fails at once, in bounded memory.
+The library reads the file (:meth:`~salesfunnel.DealLog.from_csv`,
+:meth:`~salesfunnel.DealLog.from_wide`, one CSV reader for both); this module
+maps the options onto it and says its errors again in the command line's
+terms. Every mistake in the file is a :class:`~salesfunnel.cli.text.CliError`
+naming the file, the row (as a spreadsheet shows it: the header is row 1 and
+blank lines count, which is the library's ``line``) and the column, with the
+option that fixes it where there is one.
 """
 
 from __future__ import annotations
 
 import argparse
-import codecs
-import csv
 import datetime as dt
-import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
-import numpy as np
-
-from .._format import fmt_number
+from .._csvio import CsvFile, read_csv, read_header
 from ..deals.log import DealLog
 from ..deals.pipeline import Pipeline
 from ..errors import FunnelDataError
 from .text import CliError, Progress
 
-LINE_LIMIT = 1 << 20
-"""The longest line of a deal log, in characters (1,048,576)."""
-
-
-def _lines(fh: IO[str], path: str, size: int, progress: Progress) -> Iterator[str]:
-    """The file's lines, reporting the share read so far; refuses binary and endless lines."""
-    read = 0
-    number = 0
-    while line := fh.readline(LINE_LIMIT + 1):
-        number += 1
-        nul = line.find("\x00")
-        if nul >= 0:
-            msg = (
-                f"{path}, row {number}: a NUL character at column {nul + 1} "
-                "(a binary file, or UTF-16 text: set --encoding)"
-            )
-            raise CliError(msg)
-        if len(line) > LINE_LIMIT:
-            msg = f"{path}, row {number}: a line longer than {LINE_LIMIT:,} characters"
-            raise CliError(msg)
-        read += len(line)
-        if progress.enabled:
-            share = min(read / size, 1.0) if size else 1.0
-            progress.show(f"reading {path}: {share:.0%}", force=False)
-        yield line
-
-
-def _undecodable(path: str, encoding: str) -> CliError | None:
-    """Where the first byte ``encoding`` cannot decode is, in file terms.
-
-    A text file decodes in chunks, so a decode error's position is within a
-    chunk; this reads the file again, as bytes, to name the byte offset in the
-    file and (for encodings that write a newline as the one byte ``\\n``) its row.
-    """
-    decoder = codecs.getincrementaldecoder(encoding)()
-    offset = newlines = 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 16):
-            pending = len(decoder.getstate()[0])  # bytes held back from the last chunk
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                at = offset - pending + exc.start
-                where = f"{path}, byte {at}"
-                if "a\n".encode(encoding).endswith(b"a\n"):  # a BOM may come first
-                    row = 1 + newlines + chunk[: max(at - offset, 0)].count(b"\n")
-                    where = f"{path}, row {row}, byte {at}"
-                return CliError(f"{where}: not {exc.encoding} text ({exc.reason}; set --encoding)")
-            newlines += chunk.count(b"\n")
-            offset += len(chunk)
-    return None
-
-
-def _read_rows(
-    path: str, *, delimiter: str, encoding: str, progress: Progress
-) -> tuple[list[str], list[dict[str | None, Any]], list[int]]:
-    """Header, data rows and each row's number in the file (header = row 1)."""
-    try:
-        return _decoded_rows(path, delimiter=delimiter, encoding=encoding, progress=progress)
-    except UnicodeDecodeError:
-        located = _undecodable(path, encoding)
-        if located is None:  # pragma: no cover - the second read decoded what the first did not
-            raise
-        raise located from None
-
-
-def _decoded_rows(
-    path: str, *, delimiter: str, encoding: str, progress: Progress
-) -> tuple[list[str], list[dict[str | None, Any]], list[int]]:
-    size = os.path.getsize(path)
-    with open(path, newline="", encoding=encoding) as fh:
-        reader = csv.DictReader(_lines(fh, path, size, progress), delimiter=delimiter)
-        rows: list[dict[str | None, Any]] = []
-        numbers: list[int] = []
-        try:
-            raw = reader.fieldnames
-            if not raw or not any(h.strip() for h in raw):
-                msg = f"{path}: the file is empty (expected a header row naming the columns)"
-                raise CliError(msg)
-            header = [h.strip() for h in raw]
-            reader.fieldnames = header
-            for row in reader:
-                rows.append(row)
-                numbers.append(reader.line_num)
-        except csv.Error as exc:
-            detail = str(exc)
-            if "field larger than field limit" in detail:
-                limit = csv.field_size_limit()
-                detail = f"a cell longer than {limit:,} characters (is a quote left open?)"
-            # DictReader updates its line_num after a row succeeds; its reader's is current.
-            raise CliError(f"{path}, row {reader.reader.line_num}: {detail}") from None
-    if not rows:
-        msg = f"{path}: no data rows below the header"
-        raise CliError(msg)
-    return header, rows, numbers
-
-
-def _require(path: str, header: list[str], column: str, what: str, option: str) -> None:
-    if column not in header:
-        msg = (
-            f"{path}, row 1: missing column {column!r} for the {what} "
-            f"(header is {header!r}; name the column with {option})"
-        )
-        raise CliError(msg)
+# The library's advice in Python terms, said again in the command line's.
+_OPTIONS = (
+    ("pass tz=", "set --tz ZONE"),
+    ("pass decimal=','", "set --decimal ,"),
+    ("pass encoding= (e.g. 'latin-1')", "set --encoding (e.g. latin-1)"),
+    ("header line", "header row"),
+)
 
 
 def parse_date(text: str, fmt: str) -> dt.datetime:
     """``text`` read with the strptime format ``fmt`` (surrounding spaces ignored)."""
     return dt.datetime.strptime(text.strip(), fmt)
-
-
-def _convert_dates(
-    path: str,
-    rows: list[dict[str | None, Any]],
-    numbers: list[int],
-    columns: Sequence[str],
-    fmt: str,
-) -> None:
-    """Parse date cells with ``fmt`` in place (blank cells stay blank)."""
-    for row, n in zip(rows, numbers, strict=True):
-        for col in columns:
-            cell = row.get(col)
-            if cell is None or not str(cell).strip():
-                continue
-            try:
-                row[col] = parse_date(str(cell), fmt)
-            except ValueError:
-                msg = (
-                    f"{path}, row {n}, column {col!r}: {cell!r} does not match "
-                    f"the date format {fmt!r}"
-                )
-                raise CliError(msg) from None
-
-
-def _in_file(
-    exc: FunnelDataError,
-    path: str,
-    rows: list[dict[str | None, Any]],
-    numbers: list[int],
-    pipe: Pipeline,
-    label_column: str | None,
-    deal_column: str,
-) -> CliError:
-    """A DealLog error about in-memory row ``exc.index``, restated with the file's row numbers.
-
-    The library's notes speak Python (``pass drop_unknown=True``) and count
-    in-memory rows from 0, so the two that can arise here are said again in
-    the command line's terms.
-    """
-    if exc.index is None:
-        return CliError(f"{path}: {exc}")
-    where = f"{path}, row {numbers[exc.index]}"
-    if exc.column is not None:
-        where += f", column {exc.column!r}"
-    note = ""
-    if exc.column == label_column and isinstance(exc.value, str) and exc.value not in pipe:
-        note = " (use --drop-unknown to drop such rows)"
-    elif exc.column == deal_column and isinstance(exc.value, str) and exc.value:
-        # A deal id that an earlier row already holds: the wide form's duplicate.
-        first = next(
-            (
-                n
-                for row, n in zip(rows[: exc.index], numbers[: exc.index], strict=True)
-                if _cell(row, deal_column) == exc.value
-            ),
-            None,
-        )
-        if first is not None:
-            note = f" (first seen at row {first})"
-    return CliError(f"{where}: {exc.detail}{note}")
-
-
-def _cell(row: dict[str | None, Any], column: str) -> str:
-    value = row.get(column)
-    return value.strip() if isinstance(value, str) else ""
 
 
 def _pipeline(args: argparse.Namespace) -> Pipeline:
@@ -231,108 +65,202 @@ def _stage_dates(args: argparse.Namespace, pipe: Pipeline) -> dict[str, str]:
     return out
 
 
-def _optional_column(path: str, header: list[str], given: str | None, name: str) -> str | None:
-    """The owner or amount column: as given (it must exist), else ``name`` if the header has it."""
-    if given is None:
-        return name if name in header else None
-    _require(path, header, given, name, f"--{name}-column")
-    return given
-
-
 @dataclass(frozen=True, slots=True)
-class _Table:
-    """A read file: its path, header, data rows and each row's number in the file."""
+class _Roles:
+    """What the command line knows about the columns, to restate an error in its terms."""
 
-    path: str
-    header: list[str]
-    rows: list[dict[str | None, Any]]
-    numbers: list[int]
+    pipeline: Pipeline
+    deal: str
+    labels: str | None  # the column of stage or outcome labels
+    times: Collection[str]
+    date_format: str | None
+
+
+def _located(exc: FunnelDataError) -> str:
+    """The file, row and column as the library's message gives them, in the CLI's words."""
+    source = str(exc.source)
+    text = str(exc)
+    if exc.line is None or not text.startswith(f"{source}, line {exc.line}"):
+        return source
+    if exc.column is not None and text.startswith(
+        f"{source}, line {exc.line}, column {exc.column!r}: "
+    ):
+        return f"{source}, row {exc.line}, column {exc.column!r}"
+    return f"{source}, row {exc.line}"
+
+
+def _detail(exc: FunnelDataError, roles: _Roles) -> str:
+    detail = exc.detail
+    if (
+        roles.date_format is not None
+        and exc.column in roles.times
+        and "does not match the date format" in detail
+    ):
+        return f"{exc.value!r} does not match the date format {roles.date_format!r}"
+    for python, cli in _OPTIONS:
+        detail = detail.replace(python, cli)
+    return detail
+
+
+def _note(exc: FunnelDataError, roles: _Roles, first_seen: Callable[[str], int | None]) -> str:
+    """The command line's parenthetical advice for the error, or ''."""
+    detail = exc.detail
+    if detail.startswith("a NUL character"):
+        return "UTF-16 text? set --encoding"
+    if detail.startswith("a cell longer than"):
+        return "is a quote left open?"
+    if "not an ISO 8601 date" in detail and exc.column in roles.times:
+        return "for dates in another format, give it with --date-format, e.g. '%d.%m.%Y'"
+    if exc.column is not None and exc.column == roles.labels:
+        value = exc.value
+        if isinstance(value, str) and value not in roles.pipeline:
+            return "use --drop-unknown to drop such rows"
+    if exc.column == roles.deal and detail.startswith("duplicate deal id"):
+        first = first_seen(str(exc.value))
+        if first is not None:
+            return f"first seen at row {first}"
+    return ""
+
+
+def _restated(
+    exc: FunnelDataError, path: str, roles: _Roles, first_seen: Callable[[str], int | None]
+) -> CliError:
+    """A library error about the file, said with the file's rows and the CLI's options."""
+    if exc.source is None:
+        return CliError(f"{path}: {exc}")
+    note = _note(exc, roles, first_seen)
+    tail = f" ({note})" if note else ""
+    return CliError(f"{_located(exc)}: {_detail(exc, roles)}{tail}")
+
+
+class _Header:
+    """The file's header, read before the body, for the CLI's own column checks."""
+
+    def __init__(self, path: str, args: argparse.Namespace) -> None:
+        self.path = path
+        with open(path, "rb") as fh:
+            file: CsvFile = read_header(fh, path, encoding=args.encoding, delimiter=args.delimiter)
+        self.header = list(file.header)
 
     def require(self, column: str, what: str, option: str) -> None:
-        _require(self.path, self.header, column, what, option)
+        if column not in self.header:
+            msg = (
+                f"{self.path}, row 1: missing column {column!r} for the {what} "
+                f"(header is {self.header!r}; name the column with {option})"
+            )
+            raise CliError(msg)
 
-    def convert_dates(self, columns: Sequence[str], fmt: str) -> None:
-        _convert_dates(self.path, self.rows, self.numbers, columns, fmt)
+    def optional(self, given: str | None, name: str) -> str | None:
+        """The owner or amount column: as given (it must exist), else ``name`` if present."""
+        if given is None:
+            return name if name in self.header else None
+        self.require(given, name, f"--{name}-column")
+        return given
 
-    def error(self, exc: FunnelDataError, pipe: Pipeline, label: str | None, deal: str) -> CliError:
-        return _in_file(exc, self.path, self.rows, self.numbers, pipe, label, deal)
+
+def _reading(path: str, progress: Progress) -> Callable[[int, int | None], None]:
+    """The loaders' ``progress(done, total)`` callback, shown as the share read."""
+    finished = False
+
+    def show(done: int, total: int | None) -> None:
+        nonlocal finished
+        if not progress.enabled or finished:
+            return
+        share = min(done / total, 1.0) if total else 1.0
+        progress.show(f"reading {path}: {share:.0%}", force=False)
+        if share >= 1.0:
+            finished = True
+            progress.show("building the deal log")
+
+    return show
 
 
 def load_log(args: argparse.Namespace, progress: Progress) -> DealLog:
     """Read the deal log named on the command line, long or wide form."""
     pipe = _pipeline(args)
-    table = _Table(
-        args.log,
-        *_read_rows(args.log, delimiter=args.delimiter, encoding=args.encoding, progress=progress),
-    )
-    owner = _optional_column(table.path, table.header, args.owner_column, "owner")
-    amount = _optional_column(table.path, table.header, args.amount_column, "amount")
-    progress.show(f"building the deal log ({fmt_number(len(table.rows))} rows)")
-    common = {"owner": owner, "amount": amount, "drop_unknown": args.drop_unknown}
-    if args.wide:
-        return _wide(args, pipe, table, common)
-    return _long(args, pipe, table, common)
+    path = str(args.log)
+    try:
+        head = _Header(path, args)
+    except FunnelDataError as exc:
+        raise _restated(exc, path, _Roles(pipe, "", None, (), None), lambda _: None) from None
+    options: dict[str, Any] = {
+        "owner": head.optional(args.owner_column, "owner"),
+        "amount": head.optional(args.amount_column, "amount"),
+        "drop_unknown": args.drop_unknown,
+        "delimiter": args.delimiter,
+        "encoding": args.encoding,
+        "date_format": args.date_format,
+        "decimal": args.decimal,
+        "tz": args.tz,
+        "progress": _reading(path, progress),
+    }
+
+    def first_seen(deal: str) -> int | None:
+        """The row of the first deal ``deal`` (an error path: the file is read again)."""
+        body = read_csv(path, [args.deal_column], encoding=args.encoding, delimiter=args.delimiter)
+        cells = body.columns[args.deal_column]
+        return next((body.lines[i] for i, c in enumerate(cells) if c.strip() == deal), None)
+
+    load, roles = _wide(args, pipe, head) if args.wide else _long(args, pipe, head)
+    try:
+        log = load(options)
+    except FunnelDataError as exc:
+        raise _restated(exc, path, roles, first_seen) from None
+    if len(log) == 0 and log.dropped == 0:
+        raise CliError(f"{path}: no data rows below the header")
+    return log
 
 
-def _wide(
-    args: argparse.Namespace, pipe: Pipeline, table: _Table, common: dict[str, Any]
-) -> DealLog:
-    """The wide form: one row per deal (``common``: owner, amount, drop_unknown)."""
+Loader = Callable[[dict[str, Any]], DealLog]
+
+
+def _wide(args: argparse.Namespace, pipe: Pipeline, head: _Header) -> tuple[Loader, _Roles]:
+    """The wide form: one row per deal."""
     dates = _stage_dates(args, pipe)
     if not dates and args.outcome_column is None:
         raise CliError("--wide needs --stage-date LABEL=COLUMN and/or --outcome-column")
-    table.require(args.deal_column, "deal id", "--deal-column")
+    head.require(args.deal_column, "deal id", "--deal-column")
     for label, col in dates.items():
-        table.require(col, f"date of {label!r}", "--stage-date")
+        head.require(col, f"date of {label!r}", "--stage-date")
     if args.outcome_column is not None:
-        table.require(args.outcome_column, "stage or outcome", "--outcome-column")
+        head.require(args.outcome_column, "stage or outcome", "--outcome-column")
     if args.outcome_date_column is not None:
-        table.require(args.outcome_date_column, "outcome date", "--outcome-date-column")
-    if args.date_format:
-        cols = [*dates.values()]
-        if args.outcome_date_column is not None:
-            cols.append(args.outcome_date_column)
-        table.convert_dates(cols, args.date_format)
-    try:
+        head.require(args.outcome_date_column, "outcome date", "--outcome-date-column")
+
+    def load(options: dict[str, Any]) -> DealLog:
         return DealLog.from_wide(
-            table.rows,  # type: ignore[arg-type]
+            head.path,
             pipe,
             deal=args.deal_column,
             stage_dates=dates,
             outcome=args.outcome_column,
             outcome_date=args.outcome_date_column,
-            **common,
+            **options,
         )
-    except FunnelDataError as exc:
-        raise table.error(exc, pipe, args.outcome_column, args.deal_column) from None
+
+    times = {*dates.values(), args.outcome_date_column} - {None}
+    roles = _Roles(pipe, args.deal_column, args.outcome_column, times, args.date_format)
+    return load, roles
 
 
-def _long(
-    args: argparse.Namespace, pipe: Pipeline, table: _Table, common: dict[str, Any]
-) -> DealLog:
-    """The long form: one event per row (``common``: owner, amount, drop_unknown)."""
+def _long(args: argparse.Namespace, pipe: Pipeline, head: _Header) -> tuple[Loader, _Roles]:
+    """The long form: one event per row."""
     for col, what, option in (
         (args.deal_column, "deal id", "--deal-column"),
         (args.stage_column, "stage", "--stage-column"),
         (args.time_column, "event time", "--time-column"),
     ):
-        table.require(col, what, option)
-    if args.date_format:
-        table.convert_dates([args.time_column], args.date_format)
-    wanted = [args.deal_column, args.stage_column, args.time_column]
-    wanted += [c for c in (common["owner"], common["amount"]) if c is not None]
-    # Object arrays keep cells as plain str, so messages quote '' rather than np.str_('').
-    columns = {
-        c: np.array([row.get(c) for row in table.rows], dtype=object) for c in dict.fromkeys(wanted)
-    }
-    try:
-        return DealLog.from_columns(
-            columns,
+        head.require(col, what, option)
+
+    def load(options: dict[str, Any]) -> DealLog:
+        return DealLog.from_csv(
+            head.path,
             pipe,
             deal=args.deal_column,
             stage=args.stage_column,
             time=args.time_column,
-            **common,
+            **options,
         )
-    except FunnelDataError as exc:
-        raise table.error(exc, pipe, args.stage_column, args.deal_column) from None
+
+    roles = _Roles(pipe, args.deal_column, args.stage_column, {args.time_column}, args.date_format)
+    return load, roles
