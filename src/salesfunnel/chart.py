@@ -300,14 +300,14 @@ class FunnelChart:
         return render(self.geometry, self._scale, self._style.background)
 
     def to_png(self) -> bytes:
-        """The chart as PNG bytes (Pillow's default compression; byte-identical across runs)."""
-        # Pillow's encoder in our own PNG container: the bytes of Image.save without
-        # importing Pillow's PNG plugin (~8 ms of a fresh process); see render.pillow_fast.
-        from .render.pillow_fast import (
-            png_bytes,  # imports Pillow: not needed until an image is drawn
-        )
+        """The chart as PNG bytes (8-bit RGB; the same bytes for the same chart)."""
+        # Our own writer (render.png: numpy + zlib, tuned for flat-colour charts):
+        # smaller than Image.save's PNG in about a third of its time, and without
+        # importing Pillow's PNG plugin (~8 ms of a fresh process).
+        from .render.pillow_fast import pixels  # imports Pillow: not needed until drawn
+        from .render.png import encode
 
-        return png_bytes(self.to_image())
+        return encode(pixels(self.to_image()))
 
     def to_svg(self) -> str:
         """The chart as an SVG document (str).

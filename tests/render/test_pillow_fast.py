@@ -7,8 +7,6 @@ through Pillow's public API only.
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -17,7 +15,7 @@ from PIL import Image
 from salesfunnel import Funnel, FunnelChart, Stage, Style
 from salesfunnel.datasets import three_managers
 from salesfunnel.render import pillow_fast
-from salesfunnel.render.pillow_fast import Canvas, FastCanvas, canvas, png_bytes
+from salesfunnel.render.pillow_fast import Canvas, FastCanvas, canvas
 
 from strategies import chart_sizes, funnel_sets
 
@@ -101,11 +99,26 @@ def test_canvas_operations_agree_pixel_for_pixel() -> None:
     assert (out[0] != 250).any()  # something was drawn
 
 
-def test_png_fallback_is_pillows_writer(public_only: None) -> None:
-    image = Image.fromarray(np.random.default_rng(5).integers(0, 256, (40, 30, 3), dtype=np.uint8))
-    buf = io.BytesIO()
-    image.save(buf, format="PNG")
-    assert png_bytes(image) == buf.getvalue()
+@pytest.mark.parametrize("mode", ["RGB", "RGBA"])
+def test_pixels_fallback_reads_what_the_core_reads(mode: str, public_only: None) -> None:
+    rng = np.random.default_rng(5)
+    image = Image.fromarray(rng.integers(0, 256, (40, 31, len(mode)), dtype=np.uint8), mode)
+    public = pillow_fast.pixels(image)  # np.asarray: the fast paths are off
+    assert np.array_equal(public, np.asarray(image))
+    fast = pillow_fast._core_pixels(image)  # the core's raw encoder, called directly
+    assert fast.shape == (40, 31, len(mode))
+    assert np.array_equal(fast, public)
+    with pytest.raises(ValueError, match="mode 'L'"):
+        pillow_fast.pixels(Image.new("L", (4, 4)))
+
+
+def test_pixels_fall_back_when_the_raw_encoder_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    def changed(image: Image.Image) -> object:
+        raise TypeError("raw_encoder() takes different arguments now")
+
+    image = Image.new("RGB", (3, 2), (1, 2, 3))
+    monkeypatch.setattr(pillow_fast, "_core_pixels", changed)
+    assert np.array_equal(pillow_fast.pixels(image), np.full((2, 3, 3), (1, 2, 3), dtype=np.uint8))
 
 
 def test_a_changed_private_interface_turns_the_fast_paths_off(

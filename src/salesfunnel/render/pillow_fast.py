@@ -10,24 +10,22 @@ wrappers cost more than the work itself:
 * **text**: glyph masks made by the public ``FreeTypeFont.getmask2`` are cached
   (:func:`clear_glyph_cache`) and drawn with the core's ``draw_bitmap``, as
   ``ImageDraw.text`` draws them, without rendering the glyphs again;
-* **PNG**: Pillow's zlib encoder in our own PNG container (:func:`write`):
-  importing Pillow's PNG plugin costs about 8 ms of a fresh process.
+* **pixels** for the PNG writer (:func:`pixels`, :mod:`~salesfunnel.render.png`
+  writes the PNG): Pillow's raw encoder without ``Image.tobytes``, which
+  imports ``PIL.ImageFile`` and ``logging`` (a few ms of a fresh process).
 
 :func:`canvas` hands out a :class:`FastCanvas` when the private calls work (a
 probe runs them once on a tiny image and compares the pixels with the public
 path, :func:`fast_paths_available`), and a :class:`Canvas`, public API only,
-otherwise; :func:`png_bytes` falls back to ``Image.save``. Both give the same
-pixels and bytes (tests force the fallback and compare), so a Pillow release
+otherwise; :func:`pixels` falls back to ``np.asarray``. Both give the same
+pixels (tests force the fallback and compare), so a Pillow release
 that changes its internals makes charts slower, never wrong or broken.
 """
 
 from __future__ import annotations
 
 import functools
-import io
 import math
-import struct
-import zlib
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -52,8 +50,7 @@ __all__ = [
     "canvas",
     "clear_glyph_cache",
     "fast_paths_available",
-    "png_bytes",
-    "write",
+    "pixels",
 ]
 
 Box = tuple[int, int, int, int]
@@ -159,7 +156,7 @@ def fast_paths_available() -> bool:
     """Whether Pillow's private calls work here and paint what the public ones paint.
 
     Run once, on first use: both canvases composite a mask and a ramp row into
-    a 3 x 2 image, and the PNG encoder writes it.
+    a 3 x 2 image, whose pixels the raw encoder then reads.
     """
     if pil_core is None:
         return False
@@ -174,12 +171,17 @@ def fast_paths_available() -> bool:
         fast._draw.draw_ink((0, 0, 0))  # the text path's drawing calls exist
         if not callable(fast._draw.draw_bitmap):
             return False
-        write(fast.image)
-    except (*_CHANGED, OSError):
+        read = _core_pixels(fast.image)
+    except _CHANGED:
         return False
     # (pixel by pixel: tobytes() would import PIL.ImageFile, which a first PNG avoids)
-    pixels = [(x, y) for x in range(3) for y in range(2)]
-    return [public.image.getpixel(p) for p in pixels] == [fast.image.getpixel(p) for p in pixels]
+    xys = [(x, y) for x in range(3) for y in range(2)]
+    expected = [public.image.getpixel(xy) for xy in xys]
+    return (
+        expected
+        == [fast.image.getpixel(xy) for xy in xys]
+        == [tuple(int(v) for v in read[y, x]) for x, y in xys]
+    )
 
 
 def canvas(image: Image.Image) -> Canvas:
@@ -187,66 +189,45 @@ def canvas(image: Image.Image) -> Canvas:
     return FastCanvas(image) if fast_paths_available() else Canvas(image)
 
 
-# -- PNG ------------------------------------------------------------------------------
-# For the only image FunnelChart.to_png writes (RGB, no metadata: no ICC profile,
-# transparency, dpi or text chunks) Pillow's PNG plugin comes down to the PNG
-# signature, an IHDR chunk, one IDAT chunk per encoder buffer and IEND, which
-# write() puts around the same encoder with the same settings and buffer size.
-
-_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# ImageFile.MAXBLOCK: the smallest buffer Pillow hands its encoders.
-_BUFSIZE = 65536
+# -- pixels for the PNG writer ---------------------------------------------------------
+# render.png writes the PNG; it needs the pixels as a numpy array. np.asarray(image)
+# runs Image.tobytes, which imports PIL.ImageFile (and logging) to size its buffer:
+# a few ms of a fresh process that the same encoder through the core avoids.
 
 
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    """One PNG chunk: length, type, data, CRC of type and data."""
-    crc = zlib.crc32(data, zlib.crc32(kind))
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+def pixels(image: Image.Image) -> npt.NDArray[np.uint8]:
+    """The pixels of an RGB or RGBA ``image``: (height, width, channels) uint8, read-only.
 
-
-def png_bytes(image: Image.Image) -> bytes:
-    """PNG of an RGB ``image``: :func:`write`, or Pillow's own writer if that cannot run.
-
-    The bytes are those of ``image.save(buf, "PNG")`` either way (tests compare).
+    Pillow's raw encoder through its core (what ``Image.tobytes`` runs), or
+    ``np.asarray(image)`` if that cannot run: the same array either way.
     """
+    if image.mode not in ("RGB", "RGBA"):
+        msg = f"pixels() reads RGB or RGBA images only (got mode {image.mode!r})"
+        raise ValueError(msg)
     if fast_paths_available():
         try:
-            return write(image)
-        except (AttributeError, TypeError):  # the private interface changed
+            return _core_pixels(image)
+        except _CHANGED:  # the private interface changed
             pass
-    buf = io.BytesIO()
-    image.save(buf, format="PNG")
-    return buf.getvalue()
+    return np.asarray(image)
 
 
-def write(image: Image.Image) -> bytes:
-    """PNG of an RGB ``image``: the bytes of ``image.save(buf, "PNG")``.
-
-    Same encoder (Pillow's "zip" encoder, default compression level and
-    strategy, adaptive row filters), same buffer size, so the same ``IDAT``
-    chunks as ``PngImagePlugin._save`` writes through ``ImageFile._save``.
-    """
-    if image.mode != "RGB" or image.info:
-        msg = "png_bytes writes plain RGB images only (no metadata)"
-        raise ValueError(msg)
+def _core_pixels(image: Image.Image) -> npt.NDArray[np.uint8]:
     width, height = image.size
-    # IHDR: size, 8 bits per channel, color type 2 (RGB), deflate, adaptive filters,
-    # no interlace.
-    out = [_SIGNATURE, _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))]
-    # Arguments as PngImagePlugin passes them: raw mode, then optimize,
-    # compress_level, compress_type and dictionary at their defaults.
-    encoder = pil_core.zip_encoder("RGB", "RGB", False, -1, -1, b"")
+    channels = len(image.mode)
+    encoder = pil_core.raw_encoder(image.mode, image.mode)
+    out = []
     try:
         encoder.setimage(image.im, (0, 0, width, height))
-        while True:
-            _, status, data = encoder.encode(max(_BUFSIZE, width * 4))
-            out.append(_chunk(b"IDAT", data))
+        while True:  # one call when the buffer holds every row
+            _, status, data = encoder.encode(max(width * height * channels, width * 4, 1))
+            out.append(data)
             if status:
                 break
     finally:
         encoder.cleanup()
     if status < 0:
-        msg = f"PNG encoder error {status}"
-        raise OSError(msg)
-    out.append(_chunk(b"IEND", b""))
-    return b"".join(out)
+        msg = f"raw encoder error {status}"
+        raise ValueError(msg)
+    array = np.frombuffer(b"".join(out), dtype=np.uint8)
+    return array.reshape(height, width, channels)
