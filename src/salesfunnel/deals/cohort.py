@@ -290,7 +290,7 @@ def _time_to_won(
     won = win != _NONE
     last = ev.last("code")[idx]
     lost = ~won & (last == pipe.lost_code)
-    kind = np.where(won, 1, np.where(lost, 2, 0))
+    kind = np.where(won, 1, np.where(lost, 2, 0)).astype(np.int64)
     end = np.full(idx.size, 0 if t_cens is None else t_cens, dtype=np.int64)
     end[won] = ev.at("lo", win[won])
     end[lost] = ev.last("lo")[idx][lost]
@@ -299,18 +299,33 @@ def _time_to_won(
         known &= ev.first("known")[idx]
         known[won] &= ev.at("known", win[won])
         known[lost] &= ev.last("known")[idx][lost]
-    days = np.maximum(end - entry, 0) / DAY
-    order = np.argsort(group, kind="stable")
-    bounds = segments(group[order], n_groups)
-    days, kind, known = days[order], kind[order], known[order]
+    seconds = np.maximum(end - entry, 0)
+    unknown = np.bincount(group[~known], minlength=n_groups)
+    group, seconds, kind = group[known], seconds[known], kind[known]
+    # Hand each group's times to the estimator already sorted (one sort of a
+    # packed (group, seconds, kind) key): its searches then run over sorted
+    # data, several times faster than over times in deal order.
+    shift = int(max(int(seconds.max(initial=0)), 1)).bit_length() + 2
+    if shift + int(max(n_groups, 1)).bit_length() <= 62:
+        key = np.left_shift(group, shift)
+        key |= seconds << 2
+        key |= kind
+        key.sort()
+        bounds = np.searchsorted(key, np.arange(n_groups + 1, dtype=np.int64) << shift)
+        kind = key & 3
+        seconds = (key & ((1 << shift) - 1)) >> 2
+    else:  # pragma: no cover - needs spans of billions of years
+        order = np.lexsort((kind, seconds, group))
+        group, seconds, kind = group[order], seconds[order], kind[order]
+        bounds = segments(group, n_groups)
+    days = seconds / DAY
     curves = []
     censored = np.zeros(n_groups, dtype=np.int64)
     for g in range(n_groups):
         a, b = int(bounds[g]), int(bounds[g + 1])
-        ok = known[a:b]
-        curve = cumulative_incidence(days[a:b][ok], kind[a:b][ok])
-        curves.append(dataclasses.replace(curve, unknown_time=int(np.count_nonzero(~ok))))
-        censored[g] = np.count_nonzero(kind[a:b][ok] == 0)
+        curve = cumulative_incidence(days[a:b], kind[a:b])
+        curves.append(dataclasses.replace(curve, unknown_time=int(unknown[g])))
+        censored[g] = np.count_nonzero(kind[a:b] == 0)
     return curves, censored
 
 
