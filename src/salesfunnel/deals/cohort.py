@@ -30,12 +30,10 @@ import numpy as np
 import numpy.typing as npt
 
 from .._format import escape_html, fmt_number, json_number
-from .._table import Cell, ResultTable, TableView
-from ..errors import FunnelDataError
-from ..funnel.metrics import conversion_from_first, step_conversion
+from .._table import ResultTable, TableView
 from ..funnel.model import Funnel
 from . import engine as eng
-from .closed import _funnels, _stage_sets
+from .closed import _funnels, _stage_sets, funnel_table
 from .durations import DurationStats, group_stats
 from .log import DealLog
 from .pipeline import Pipeline
@@ -55,6 +53,7 @@ from .shared import (
     left_out_counts,
     one_or_dict,
     parse_instant,
+    period,
     segments,
 )
 from .survival import SurvivalCurve, cumulative_incidence
@@ -120,21 +119,8 @@ class CohortFunnel(TableView):
     @property
     def table(self) -> ResultTable:
         """Per stage: deals, amount, conversions and the time to first reach it."""
-        step = step_conversion(self.funnel)
-        first = conversion_from_first(self.funnel)
-        amounts = self.funnel.has_amounts
-        cols: tuple[str, ...] = ("stage", "deals")
-        cols += ("amount",) if amounts else ()
-        cols += ("step_conversion", "conversion_from_first")
-        cols += ("median_days", "mean_days", "p90_days")
-        rows = []
-        for i, s in enumerate(self.funnel.stages):
-            t = self.time_to_reach[i]
-            row: tuple[Cell, ...] = (s.name, int(s.count))
-            row += (s.amount,) if amounts else ()
-            row += (float(step[i]), float(first[i]), t.median_days, t.mean_days, t.p90_days)
-            rows.append(row)
-        return ResultTable(self.name or "deals by entry", cols, tuple(rows))
+        times = [(t.median_days, t.mean_days, t.p90_days) for t in self.time_to_reach]
+        return funnel_table(self.funnel, self.name or "deals by entry", times)
 
     def to_json(self, *, indent: int | None = None) -> str:
         """Summary, stages, times to first reach and the time-to-won curve as strict JSON."""
@@ -342,10 +328,7 @@ def _cohort(
     names = group_names(log, by)
     n_groups = len(names)
     pipe, codes = eng.label_codes(log, pipeline)
-    s, e = parse_instant(start, "start"), parse_instant(end, "end")
-    if s is not None and e is not None and e < s:
-        msg = f"end must not be before start (got start={start!r}, end={end!r})"
-        raise FunnelDataError(msg)
+    s, e = period(start, end)
     t = parse_instant(as_of, "as_of")
     ev = eng.sorted_events(log, codes, upto=t, inclusive=True, amount=log.amount is not None)
     owner_of = None if by is None else ev.last("owner").astype(np.int64)

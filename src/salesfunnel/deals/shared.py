@@ -135,6 +135,15 @@ def parse_instant(value: Instant, name: str) -> int | None:
     return int(t.astype(np.int64))
 
 
+def period(start: Instant, end: Instant) -> tuple[int | None, int | None]:
+    """The period's bounds in seconds; ``end`` may not come before ``start``."""
+    s, e = parse_instant(start, "start"), parse_instant(end, "end")
+    if s is not None and e is not None and e < s:
+        msg = f"end must not be before start (got start={start!r}, end={end!r})"
+        raise FunnelDataError(msg)
+    return s, e
+
+
 def iso(seconds: int | None) -> str | None:
     if seconds is None:
         return None
