@@ -58,8 +58,27 @@ from .shared import (
 __all__ = ["ClosedFunnel", "closed_funnel", "stage_durations"]
 
 
+class SummaryView(TableView):
+    """A result shown as its table followed by a one-line summary, as text and as HTML."""
+
+    __slots__ = ()
+
+    @property
+    def table(self) -> ResultTable:
+        raise NotImplementedError
+
+    def _summary(self) -> str:
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return f"{self.table}\n{self._summary()}"
+
+    def _repr_html_(self) -> str:
+        return f"{self.table._repr_html_()}<p>{escape_html(self._summary())}</p>"
+
+
 @dataclass(frozen=True, slots=True)
-class ClosedFunnel(TableView):
+class ClosedFunnel(SummaryView):
     """The closed-deal funnel of a period, with conversions and durations.
 
     Attributes
@@ -131,12 +150,6 @@ class ClosedFunnel(TableView):
             f"{self.deals} closed deals: {self.won} won, {self.lost} lost, "
             f"win rate {fmt_percent(self.win_rate)}{cycle}"
         )
-
-    def __str__(self) -> str:
-        return f"{self.table}\n{self._summary()}"
-
-    def _repr_html_(self) -> str:
-        return f"{self.table._repr_html_()}<p>{escape_html(self._summary())}</p>"
 
     def __repr__(self) -> str:
         return (

@@ -29,11 +29,11 @@ from typing import Literal, overload
 import numpy as np
 import numpy.typing as npt
 
-from .._format import escape_html, fmt_number, json_number
-from .._table import ResultTable, TableView
+from .._format import fmt_number, json_number
+from .._table import ResultTable
 from ..funnel.model import Funnel
 from . import engine as eng
-from .closed import _funnels, _stage_sets, funnel_table
+from .closed import SummaryView, _funnels, _stage_sets, funnel_table
 from .durations import DurationStats, group_stats
 from .log import DealLog
 from .pipeline import Pipeline
@@ -65,7 +65,7 @@ _MIN = np.iinfo(np.int64).min
 
 
 @dataclass(frozen=True, slots=True)
-class CohortFunnel(TableView):
+class CohortFunnel(SummaryView):
     """The deals that entered in a period, counted by the furthest stage reached by ``as_of``.
 
     Attributes
@@ -158,12 +158,6 @@ class CohortFunnel(TableView):
             f"{self.deals} deals entered: {self.won} won, {self.lost} lost, "
             f"{self.open_deals} open, {self.frozen} frozen ({self.censored} censored){won_by}"
         )
-
-    def __str__(self) -> str:
-        return f"{self.table}\n{self._summary()}"
-
-    def _repr_html_(self) -> str:
-        return f"{self.table._repr_html_()}<p>{escape_html(self._summary())}</p>"
 
     def __repr__(self) -> str:
         return (
