@@ -398,7 +398,7 @@ def cohort_funnel(
     by: Literal["owner"],
     mode: Mode = "cumulative",
 ) -> dict[str, CohortFunnel]: ...
-@keyword_options("start", "end", "as_of", "by", "mode")
+@keyword_options()  # new: no positional form to deprecate, options are keyword-only
 def cohort_funnel(
     log: DealLog,
     pipeline: Pipeline | None = None,

@@ -22,8 +22,8 @@ examples):
   ``DeprecationWarning`` naming the keyword). ``pipeline=None`` means the
   log's own; another pipeline must know every label the log uses.
 * **When a dict comes back**: exactly when ``by="owner"`` is passed to an
-  analysis whose result describes one group of deals (closed and active
-  funnels, durations, time to close, forecast): one result per owner of the
+  analysis whose result describes one group of deals (closed, cohort and
+  active funnels, durations, time to close, forecast): one result per owner of the
   log, sorted by name (owners without deals in scope get empty results, so
   rows line up). Results that are already lists of rows (monthly volume,
   stalled deals) never become dicts: ``by="owner"`` adds an ``owner`` column.
