@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         closed_funnel as closed_funnel,
         stage_durations as stage_durations,
     )
+    from .deals.cohort import CohortFunnel as CohortFunnel, cohort_funnel as cohort_funnel
     from .deals.durations import (
         DurationStats as DurationStats,
         StageDurations as StageDurations,

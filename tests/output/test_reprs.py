@@ -52,6 +52,10 @@ CASES: dict[str, tuple[Callable[[sf.DealLog], Any], tuple[str, ...]]] = {
         lambda log: sf.closed_funnel(log, start="2026-01-01", end="2026-04-01"),
         ("deals", "won", "lost", "win_rate"),
     ),
+    "CohortFunnel": (
+        lambda log: sf.cohort_funnel(log, start="2026-01-01", end="2026-04-01"),
+        ("deals", "won", "lost", "open_deals", "censored"),
+    ),
     "ActiveFunnel": (
         lambda log: sf.active_funnel(log, as_of="2026-04-01"),
         ("as_of", "open_deals"),

@@ -19,6 +19,7 @@ Counting rules of the closed-deal funnel (the shared rules are in
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, overload
 
@@ -27,7 +28,6 @@ import numpy.typing as npt
 
 from .._format import escape_html, fmt_number, fmt_percent, json_number
 from .._table import Cell, ResultTable, TableView
-from ..errors import FunnelDataError
 from ..funnel.metrics import conversion_from_first, step_conversion
 from ..funnel.model import Funnel, Stage
 from . import engine as eng
@@ -49,7 +49,7 @@ from .shared import (
     keyword_options,
     left_out_counts,
     one_or_dict,
-    parse_instant,
+    period,
     readonly,
     segments,
     stage_total,
@@ -58,8 +58,27 @@ from .shared import (
 __all__ = ["ClosedFunnel", "closed_funnel", "stage_durations"]
 
 
+class SummaryView(TableView):
+    """A result shown as its table followed by a one-line summary, as text and as HTML."""
+
+    __slots__ = ()
+
+    @property
+    def table(self) -> ResultTable:
+        raise NotImplementedError
+
+    def _summary(self) -> str:
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return f"{self.table}\n{self._summary()}"
+
+    def _repr_html_(self) -> str:
+        return f"{self.table._repr_html_()}<p>{escape_html(self._summary())}</p>"
+
+
 @dataclass(frozen=True, slots=True)
-class ClosedFunnel(TableView):
+class ClosedFunnel(SummaryView):
     """The closed-deal funnel of a period, with conversions and durations.
 
     Attributes
@@ -102,25 +121,9 @@ class ClosedFunnel(TableView):
     @property
     def table(self) -> ResultTable:
         """Per stage: deals, amount, conversions and time in stage."""
-        step = step_conversion(self.funnel)
-        first = conversion_from_first(self.funnel)
-        cols: tuple[str, ...] = ("stage", "deals")
-        cols += ("amount",) if self.funnel.has_amounts else ()
-        cols += ("step_conversion", "conversion_from_first")
         dur_rows = self.durations.stages.rows if self.durations is not None else ()
-        amounts = self.funnel.has_amounts
-        if dur_rows:
-            cols += ("median_days", "mean_days", "p90_days")
-        rows = []
-        for i, s in enumerate(self.funnel.stages):
-            row: tuple[Cell, ...] = (s.name, int(s.count))
-            row += (s.amount,) if amounts else ()
-            row += (float(step[i]), float(first[i]))
-            if dur_rows:
-                d = dur_rows[i] if i < len(dur_rows) else (None,) * 6
-                row += (d[4], d[3], d[5])
-            rows.append(row)
-        return ResultTable(self.name or "closed deals", cols, tuple(rows))
+        times = [(d[4], d[3], d[5]) for d in dur_rows]
+        return funnel_table(self.funnel, self.name or "closed deals", times)
 
     def to_json(self, *, indent: int | None = None) -> str:
         """Summary, stages and cycle time as strict JSON."""
@@ -148,17 +151,38 @@ class ClosedFunnel(TableView):
             f"win rate {fmt_percent(self.win_rate)}{cycle}"
         )
 
-    def __str__(self) -> str:
-        return f"{self.table}\n{self._summary()}"
-
-    def _repr_html_(self) -> str:
-        return f"{self.table._repr_html_()}<p>{escape_html(self._summary())}</p>"
-
     def __repr__(self) -> str:
         return (
             f"ClosedFunnel(name={self.name!r}, mode={self.mode!r}, deals={self.deals}, "
             f"won={self.won}, lost={self.lost}, win_rate={self.win_rate!r})"
         )
+
+
+def funnel_table(
+    funnel: Funnel, title: str, times: Sequence[tuple[Cell, Cell, Cell]]
+) -> ResultTable:
+    """Per stage: deals, amount (with amounts), conversions, then ``times`` if any.
+
+    ``times`` holds one ``(median_days, mean_days, p90_days)`` per stage (a
+    stage beyond it gets blanks), or nothing for no time columns.
+    """
+    step = step_conversion(funnel)
+    first = conversion_from_first(funnel)
+    amounts = funnel.has_amounts
+    cols: tuple[str, ...] = ("stage", "deals")
+    cols += ("amount",) if amounts else ()
+    cols += ("step_conversion", "conversion_from_first")
+    if times:
+        cols += ("median_days", "mean_days", "p90_days")
+    rows = []
+    for i, s in enumerate(funnel.stages):
+        row: tuple[Cell, ...] = (s.name, int(s.count))
+        row += (s.amount,) if amounts else ()
+        row += (float(step[i]), float(first[i]))
+        if times:
+            row += times[i] if i < len(times) else (None, None, None)
+        rows.append(row)
+    return ResultTable(title, cols, tuple(rows))
 
 
 def _membership(
@@ -278,10 +302,7 @@ def _closed(
     check_mode(mode)
     names = group_names(log, by)
     pipe, codes = eng.label_codes(log, pipeline)
-    s, e = parse_instant(start, "start"), parse_instant(end, "end")
-    if s is not None and e is not None and e < s:
-        msg = f"end must not be before start (got start={start!r}, end={end!r})"
-        raise FunnelDataError(msg)
+    s, e = period(start, end)
     ev = eng.sorted_events(log, codes, upto=e, inclusive=False, amount=log.amount is not None)
     k = pipe.n_stages
     last = ev.last("code")

@@ -22,8 +22,8 @@ examples):
   ``DeprecationWarning`` naming the keyword). ``pipeline=None`` means the
   log's own; another pipeline must know every label the log uses.
 * **When a dict comes back**: exactly when ``by="owner"`` is passed to an
-  analysis whose result describes one group of deals (closed and active
-  funnels, durations, time to close, forecast): one result per owner of the
+  analysis whose result describes one group of deals (closed, cohort and
+  active funnels, durations, time to close, forecast): one result per owner of the
   log, sorted by name (owners without deals in scope get empty results, so
   rows line up). Results that are already lists of rows (monthly volume,
   stalled deals) never become dicts: ``by="owner"`` adds an ``owner`` column.
@@ -133,6 +133,15 @@ def parse_instant(value: Instant, name: str) -> int | None:
         msg = f"{name} must be a timestamp or None (got {value!r})"
         raise FunnelDataError(msg)
     return int(t.astype(np.int64))
+
+
+def period(start: Instant, end: Instant) -> tuple[int | None, int | None]:
+    """The period's bounds in seconds; ``end`` may not come before ``start``."""
+    s, e = parse_instant(start, "start"), parse_instant(end, "end")
+    if s is not None and e is not None and e < s:
+        msg = f"end must not be before start (got start={start!r}, end={end!r})"
+        raise FunnelDataError(msg)
+    return s, e
 
 
 def iso(seconds: int | None) -> str | None:

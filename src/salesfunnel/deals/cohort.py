@@ -1,0 +1,462 @@
+"""The cohort funnel: the deals that entered in a period, by the furthest stage reached so far.
+
+Counting rules (the shared rules are in :mod:`salesfunnel.deals.shared`):
+
+* **Cohort**: a deal belongs to the period ``start <= t < end`` that holds its
+  *entry*, the time of its first event. Only events at or before ``as_of``
+  are looked at, so a deal that enters after ``as_of`` is in no cohort yet.
+* **Reaching a stage** is decided as in :func:`~salesfunnel.closed_funnel`
+  (``mode``), over every deal of the cohort, open ones included, with one
+  difference: **the first win counts**. Events after a deal's first win are
+  ignored, so a won deal stays won (and keeps its stages) whatever happens
+  later. Lost and frozen deals count by the stages they reached before.
+* **Time to first reach** a stage runs from the deal's entry to the first
+  event that makes it reach the stage (cumulatively, a stage skipped on the
+  way is reached by the event that jumps past it). Only deals that reached
+  the stage have one.
+* **Time to won with censoring**: an open or frozen deal is censored at
+  ``as_of`` (default: the latest dated event of the log) minus its entry; a
+  lost deal is a competing outcome at its loss, not a censoring (see
+  :func:`~salesfunnel.time_to_close`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Literal, overload
+
+import numpy as np
+import numpy.typing as npt
+
+from .._format import fmt_number, json_number
+from .._table import ResultTable
+from ..funnel.model import Funnel
+from . import engine as eng
+from .closed import SummaryView, _funnels, _stage_sets, funnel_table
+from .durations import DurationStats, group_stats
+from .log import DealLog
+from .pipeline import Pipeline
+from .shared import (
+    DAY,
+    I64,
+    B,
+    By,
+    Instant,
+    Mode,
+    check_mode,
+    dumps,
+    group_names,
+    iso,
+    keyword_options,
+    latest_time,
+    left_out_counts,
+    one_or_dict,
+    parse_instant,
+    period,
+    segments,
+)
+from .survival import SurvivalCurve, cumulative_incidence
+
+__all__ = ["CohortFunnel", "cohort_funnel"]
+
+_NONE = np.iinfo(np.int64).max  # "no such event" in a per-deal position or time
+_MIN = np.iinfo(np.int64).min
+
+
+@dataclass(frozen=True, slots=True)
+class CohortFunnel(SummaryView):
+    """The deals that entered in a period, counted by the furthest stage reached by ``as_of``.
+
+    Attributes
+    ----------
+    funnel
+        A :class:`~salesfunnel.Funnel` of the open stages plus the won
+        outcome; each stage's ``data`` is a read-only array of the ids of the
+        deals counted there and its ``amount`` the sum of their last known
+        amounts (``None`` without an amount column).
+    name
+        The owner, or ``None`` for the whole team.
+    mode, start, end, as_of
+        The counting mode, the entry period and the snapshot time (ISO
+        strings or ``None``).
+    deals
+        Deals that entered in the period (by ``as_of``).
+    open_deals, won, lost, frozen
+        Their state at ``as_of``: won is any deal with a win (the first win
+        counts), the others by the label of their last event.
+    time_to_reach
+        One :class:`~salesfunnel.DurationStats` per funnel stage: the time
+        from entry to first reaching the stage, over the deals that reached
+        it (``unknown`` counts those whose time is unknown).
+    time_to_won
+        The cumulative incidence of winning over time from entry
+        (:func:`~salesfunnel.cumulative_incidence`): open and frozen deals
+        censored at ``as_of``, lost deals a competing outcome.
+    censored
+        Deals censored in ``time_to_won`` (open or frozen at ``as_of``).
+    unknown_time_deals
+        Deals left out because an unknown time made their entry period (or
+        their state at ``as_of``) uncertain.
+    """
+
+    funnel: Funnel
+    name: str | None
+    mode: Mode
+    start: str | None
+    end: str | None
+    as_of: str | None
+    deals: int
+    open_deals: int
+    won: int
+    lost: int
+    frozen: int
+    time_to_reach: tuple[DurationStats, ...]
+    time_to_won: SurvivalCurve
+    censored: int
+    unknown_time_deals: int
+
+    @property
+    def table(self) -> ResultTable:
+        """Per stage: deals, amount, conversions and the time to first reach it."""
+        times = [(t.median_days, t.mean_days, t.p90_days) for t in self.time_to_reach]
+        return funnel_table(self.funnel, self.name or "deals by entry", times)
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """Summary, stages, times to first reach and the time-to-won curve as strict JSON."""
+        names = self.funnel.names
+        payload = {
+            "name": self.name,
+            "mode": self.mode,
+            "start": self.start,
+            "end": self.end,
+            "as_of": self.as_of,
+            "deals": self.deals,
+            "open_deals": self.open_deals,
+            "won": self.won,
+            "lost": self.lost,
+            "frozen": self.frozen,
+            "censored": self.censored,
+            "unknown_time_deals": self.unknown_time_deals,
+            "stages": self.to_records(),
+            "time_to_reach": [
+                {"stage": n, **t.to_record()}
+                for n, t in zip(names, self.time_to_reach, strict=True)
+            ],
+            "time_to_won": {
+                "median_days": json_number(self.time_to_won.median),
+                "unknown_time": self.time_to_won.unknown_time,
+                "rows": self.time_to_won.to_records(),
+            },
+        }
+        return dumps(payload, indent)
+
+    def _summary(self) -> str:
+        median = self.time_to_won.median
+        won_by = "" if median != median else f", half won within {fmt_number(round(median, 1))} d"
+        return (
+            f"{self.deals} deals entered: {self.won} won, {self.lost} lost, "
+            f"{self.open_deals} open, {self.frozen} frozen ({self.censored} censored){won_by}"
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"CohortFunnel(name={self.name!r}, mode={self.mode!r}, deals={self.deals}, "
+            f"won={self.won}, lost={self.lost}, open_deals={self.open_deals}, "
+            f"frozen={self.frozen}, censored={self.censored})"
+        )
+
+
+def _entered(ev: eng.Events, s: int | None, e: int | None) -> tuple[B, B]:
+    """Per deal: surely entered in ``[s, e)``, and maybe (an undated entry straddles a bound)."""
+    entry = ev.first("lo")
+    n = len(ev.starts)
+    if s is None and e is None:
+        return np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
+    if ev.all_known:
+        lower = upper = entry
+    else:
+        # An undated entry lies between its ordering bound (``lo``) and the
+        # deal's first dated event, which comes no earlier.
+        lower = entry
+        dated = np.where(ev.known, ev.lo, _NONE)
+        upper = np.minimum.reduceat(dated, ev.starts)
+    sure = np.ones(n, dtype=bool)
+    out = np.zeros(n, dtype=bool)
+    if s is not None:
+        sure &= lower >= s
+        out |= upper < s
+    if e is not None:
+        sure &= upper < e
+        out |= lower >= e
+    return sure, ~sure & ~out
+
+
+def _first_reach(ev: eng.Events, pipe: Pipeline, mode: str, first_win: I64) -> list[I64]:
+    """Per funnel stage (open stages, then won), each deal's first-reach event position.
+
+    ``_NONE`` where the deal did not reach the stage. Events after a deal's
+    first win are ignored. One ``reduceat`` pass over the events per stage.
+    """
+    k = pipe.n_stages
+    code = ev.code
+    pos = np.arange(len(code), dtype=np.int64)
+    out: list[I64] = []
+    if mode == "cumulative":
+        # Reaching stage j: an event of stage j or beyond, or the win (lost and
+        # frozen reach nothing). The first win reaches every stage, so the
+        # events after it can never be a first reach.
+        reach = np.where(code <= pipe.won_code, code, -1).astype(np.int8)
+        for j in range(k):
+            out.append(np.minimum.reduceat(np.where(reach >= j, pos, _NONE), ev.starts))
+        out.append(first_win)
+        return out
+    deal = ev.group()
+    before_win = pos <= first_win[deal]
+    prev = np.full(len(ev.starts), -1, dtype=np.int64)
+    for j in range(k):
+        cand = (code == j) & before_win
+        if mode == "strict":
+            cand &= pos > prev[deal]  # after the chain's previous link
+        first = np.minimum.reduceat(np.where(cand, pos, _NONE), ev.starts)
+        out.append(first)
+        prev = first
+    won = first_win
+    if mode == "strict":
+        won = np.where(first_win > prev, first_win, _NONE)  # prev = _NONE: chain broken
+    out.append(won)
+    return out
+
+
+def _reached(
+    ev: eng.Events,
+    pipe: Pipeline,
+    mode: str,
+    idx: I64,
+    group: I64,
+    first_win: I64,
+    n_groups: int,
+) -> tuple[list[B], list[list[DurationStats]]]:
+    """Per funnel stage: which cohort deals ``idx`` reached it, and per group their times."""
+    entry = ev.first("lo")[idx]
+    entry_known = None if ev.all_known else ev.first("known")[idx]
+    masks: list[B] = []
+    times: list[list[DurationStats]] = []
+    for first in _first_reach(ev, pipe, mode, first_win):
+        at = first[idx]
+        hit = at != _NONE
+        masks.append(hit)
+        where = at[hit]
+        seconds = ev.at("lo", where) - entry[hit]
+        known = None
+        if entry_known is not None:
+            known = ev.at("known", where) & entry_known[hit]
+        times.append(group_stats(group[hit], seconds, known, n_groups))
+    return masks, times
+
+
+def _time_to_won(
+    ev: eng.Events,
+    pipe: Pipeline,
+    idx: I64,
+    group: I64,
+    first_win: I64,
+    t_cens: int | None,
+    n_groups: int,
+) -> tuple[list[SurvivalCurve], I64]:
+    """Per group, the cumulative incidence of winning and the number of censored deals."""
+    entry = ev.first("lo")[idx]
+    win = first_win[idx]
+    won = win != _NONE
+    last = ev.last("code")[idx]
+    lost = ~won & (last == pipe.lost_code)
+    kind = np.where(won, 1, np.where(lost, 2, 0)).astype(np.int64)
+    end = np.full(idx.size, 0 if t_cens is None else t_cens, dtype=np.int64)
+    end[won] = ev.at("lo", win[won])
+    end[lost] = ev.last("lo")[idx][lost]
+    known = np.ones(idx.size, dtype=bool) if t_cens is not None else kind > 0
+    if not ev.all_known:
+        known &= ev.first("known")[idx]
+        known[won] &= ev.at("known", win[won])
+        known[lost] &= ev.last("known")[idx][lost]
+    seconds = np.maximum(end - entry, 0)
+    unknown = np.bincount(group[~known], minlength=n_groups)
+    group, seconds, kind = group[known], seconds[known], kind[known]
+    # Hand each group's times to the estimator already sorted (one sort of a
+    # packed (group, seconds, kind) key): its searches then run over sorted
+    # data, several times faster than over times in deal order.
+    shift = int(max(int(seconds.max(initial=0)), 1)).bit_length() + 2
+    if shift + int(max(n_groups, 1)).bit_length() <= 62:
+        key = np.left_shift(group, shift)
+        key |= seconds << 2
+        key |= kind
+        key.sort()
+        bounds = np.searchsorted(key, np.arange(n_groups + 1, dtype=np.int64) << shift)
+        kind = key & 3
+        seconds = (key & ((1 << shift) - 1)) >> 2
+    else:  # pragma: no cover - needs spans of billions of years
+        order = np.lexsort((kind, seconds, group))
+        group, seconds, kind = group[order], seconds[order], kind[order]
+        bounds = segments(group, n_groups)
+    days = seconds / DAY
+    curves = []
+    censored = np.zeros(n_groups, dtype=np.int64)
+    for g in range(n_groups):
+        a, b = int(bounds[g]), int(bounds[g + 1])
+        curve = cumulative_incidence(days[a:b], kind[a:b])
+        curves.append(dataclasses.replace(curve, unknown_time=int(unknown[g])))
+        censored[g] = np.count_nonzero(kind[a:b] == 0)
+    return curves, censored
+
+
+def _cohort(
+    log: DealLog,
+    pipeline: Pipeline | None,
+    start: Instant,
+    end: Instant,
+    as_of: Instant,
+    by: By,
+    mode: str,
+) -> list[CohortFunnel]:
+    check_mode(mode)
+    names = group_names(log, by)
+    n_groups = len(names)
+    pipe, codes = eng.label_codes(log, pipeline)
+    s, e = period(start, end)
+    t = parse_instant(as_of, "as_of")
+    ev = eng.sorted_events(log, codes, upto=t, inclusive=True, amount=log.amount is not None)
+    owner_of = None if by is None else ev.last("owner").astype(np.int64)
+    unknown = left_out_counts(ev, by, n_groups)
+    sure, maybe = _entered(ev, s, e)
+    if maybe.any():
+        unknown += np.bincount(
+            np.zeros(int(maybe.sum()), np.int64) if owner_of is None else owner_of[maybe],
+            minlength=n_groups,
+        )
+    idx = np.flatnonzero(sure)
+    group = np.zeros(idx.size, dtype=np.int64) if owner_of is None else owner_of[idx]
+    pos = np.arange(len(ev.code), dtype=np.int64)
+    first_win = np.minimum.reduceat(np.where(ev.code == pipe.won_code, pos, _NONE), ev.starts)
+    del pos
+    masks, times = _reached(ev, pipe, mode, idx, group, first_win, n_groups)
+    k1 = pipe.n_stages + 1
+    reach: npt.NDArray[np.int16] | None = None
+    if mode == "cumulative":  # nested stages: the furthest one says it all
+        reach = (np.sum(masks, axis=0, dtype=np.int16) - 1).astype(np.int16)
+    counts, runs = _stage_sets(group, n_groups, k1, reach, None if reach is not None else masks)
+    funnels = _funnels(log, ev, pipe, idx, counts, runs, names)
+    t_cens = t if t is not None else latest_time(log)
+    curves, censored = _time_to_won(ev, pipe, idx, group, first_win, t_cens, n_groups)
+    # State at as_of: won after any win (the first win counts), else the last label.
+    state = np.where(first_win[idx] != _NONE, pipe.won_code, ev.last("code")[idx])
+    per_state = np.bincount(group * len(pipe.labels) + state, minlength=n_groups * len(pipe.labels))
+    per_state = per_state.reshape(n_groups, len(pipe.labels))
+    out = []
+    for g, name in enumerate(names):
+        frozen = 0 if pipe.frozen_code is None else int(per_state[g, pipe.frozen_code])
+        out.append(
+            CohortFunnel(
+                funnel=funnels[g],
+                name=name,
+                mode=mode,  # type: ignore[arg-type]
+                start=iso(s),
+                end=iso(e),
+                as_of=iso(t),
+                deals=int(per_state[g].sum()),
+                open_deals=int(per_state[g, : pipe.n_stages].sum()),
+                won=int(per_state[g, pipe.won_code]),
+                lost=int(per_state[g, pipe.lost_code]),
+                frozen=frozen,
+                time_to_reach=tuple(times[j][g] for j in range(k1)),
+                time_to_won=curves[g],
+                censored=int(censored[g]),
+                unknown_time_deals=int(unknown[g]),
+            )
+        )
+    return out
+
+
+@overload
+def cohort_funnel(
+    log: DealLog,
+    pipeline: Pipeline | None = None,
+    *,
+    start: Instant = None,
+    end: Instant = None,
+    as_of: Instant = None,
+    by: None = None,
+    mode: Mode = "cumulative",
+) -> CohortFunnel: ...
+@overload
+def cohort_funnel(
+    log: DealLog,
+    pipeline: Pipeline | None = None,
+    *,
+    start: Instant = None,
+    end: Instant = None,
+    as_of: Instant = None,
+    by: Literal["owner"],
+    mode: Mode = "cumulative",
+) -> dict[str, CohortFunnel]: ...
+@keyword_options()  # new: no positional form to deprecate, options are keyword-only
+def cohort_funnel(
+    log: DealLog,
+    pipeline: Pipeline | None = None,
+    *,
+    start: Instant = None,
+    end: Instant = None,
+    as_of: Instant = None,
+    by: By = None,
+    mode: Mode = "cumulative",
+) -> CohortFunnel | dict[str, CohortFunnel]:
+    """The deals that entered in a period, counted by the furthest stage reached by ``as_of``.
+
+    Parameters
+    ----------
+    log
+        The deal events.
+    pipeline
+        Stages and outcomes to analyse with; default the log's own.
+    start, end
+        The period ``start <= t < end`` (either may be ``None``) of each
+        deal's entry, the time of its first event.
+    as_of
+        Look at the events at or before this time (default: every event);
+        open and frozen deals are censored here in ``time_to_won`` (default:
+        at the latest dated event of the log).
+    by
+        ``None`` (default) for one result for the team, ``"owner"`` for a dict
+        of one result per owner of the log (sorted by name; a deal's owner is
+        the one on its last event by ``as_of``).
+    mode
+        ``"cumulative"`` (a won deal reached every stage, another deal every
+        stage up to the furthest open stage it had), ``"classic"`` or
+        ``"strict"``, as in :func:`~salesfunnel.closed_funnel`.
+
+    Returns
+    -------
+    CohortFunnel or dict of str to CohortFunnel
+
+    Raises
+    ------
+    FunnelDataError
+        Unknown mode or ``by``, unparsable times, ``end`` before ``start``.
+
+    Examples
+    --------
+    A won after 9 days, B lost at Call, C still open at Offer; D entered
+    later than the period.
+
+    >>> p = Pipeline(["Call", "Offer"], won="Won", lost="Lost")
+    >>> rows = [("A", "Call", "2024-01-01"), ("A", "Won", "2024-01-10"),
+    ...         ("B", "Call", "2024-01-02"), ("B", "Lost", "2024-01-04"),
+    ...         ("C", "Call", "2024-01-05"), ("C", "Offer", "2024-01-07"),
+    ...         ("D", "Call", "2024-02-01")]
+    >>> log = DealLog.from_records([dict(zip(("deal", "stage", "time"), r)) for r in rows], p)
+    >>> cf = cohort_funnel(log, start="2024-01-01", end="2024-02-01", as_of="2024-01-31")
+    >>> cf.funnel.counts, cf.won, cf.lost, cf.open_deals, cf.censored
+    (array([3., 2., 1.]), 1, 1, 1, 1)
+    >>> cf.time_to_reach[1].median_days    # Offer: A at day 9 (by winning), C at day 2
+    5.5
+    """
+    return one_or_dict(_cohort(log, pipeline, start, end, as_of, by, mode), by)
