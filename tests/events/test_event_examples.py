@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
 
 from salesfunnel import EventLog, FunnelDataError, compare, event_funnel
@@ -203,3 +204,17 @@ def test_a_filter_on_text_that_is_not_a_number_names_the_row() -> None:
     with pytest.raises(FunnelDataError, match=r"row 1, column 'price'.*'x'") as info:
         event_funnel(log, ["A", ("B", {"price": (">", 0)})], window=HOUR)
     assert (info.value.index, info.value.value) == (1, "x")
+
+
+def test_a_chart_click_on_a_step_decodes_to_its_units() -> None:
+    from salesfunnel import FunnelChart
+
+    log = _log(("u", "A", "10:00"), ("u", "B", "10:01"), ("v", "A", "10:00"), ("w", "A", "10:00"))
+    f = event_funnel(log, ["A", "B"], window=HOUR)
+    chart = FunnelChart(f.funnel, width=300, height=200)
+    mask = chart.hit_mask()
+    rid = next(r.id for r in chart.regions if r.stage == 1 and r.part == "side")
+    y, x = np.argwhere(mask == rid)[0]
+    hit = chart.hit_test(x + 0.5, y + 0.5)
+    assert hit is not None
+    assert (hit.stage, hit.data.tolist()) == (1, ["u"])
