@@ -151,3 +151,22 @@ def funnel_counts(
     counts = [sum(1 for r in results.values() if r.reached >= s + 1) for s in range(len(steps))]
     removed = sum(1 for r in results.values() if r.reached == -1)
     return counts, removed, results
+
+
+def open_units(
+    events: Sequence[Event],
+    steps: Sequence[Sequence[str]],
+    window: int,
+    end: int,
+    results: dict[str, UnitResult],
+) -> set[str]:
+    """Units not complete whose latest step-1 event is at most ``W`` before ``end``."""
+    latest: dict[str, int] = {}
+    for unit, name, t, _ in events:
+        if name in steps[0] and t < end:
+            latest[unit] = max(latest.get(unit, t), t)
+    return {
+        u
+        for u, r in results.items()
+        if 1 <= r.reached < len(steps) and u in latest and latest[u] + window >= end
+    }

@@ -8,8 +8,9 @@ import statistics
 import numpy as np
 from hypothesis import given, strategies as st
 
-from events.reference import funnel_counts
+from events.reference import funnel_counts, open_units
 from salesfunnel import EventLog, event_funnel
+from salesfunnel.events import engine
 
 from strategies import event_logs, funnel_steps
 
@@ -91,3 +92,37 @@ def test_breakdown_groups_add_up_to_the_total(events, steps, window, attribution
         assert sum(g.counts[j] for g in f.by.values()) == f.counts[j]
         ids = np.concatenate([g.units[j] for g in f.by.values()])
         assert sorted(ids.tolist()) == sorted(f.units[j].tolist())
+
+
+@given(event_logs(), funnel_steps(overlap=False), windows, st.data())
+def test_period_and_open_units_match_the_reference(events, steps, window, data) -> None:  # type: ignore[no-untyped-def]
+    lo = data.draw(st.integers(min_value=0, max_value=6))
+    hi = data.draw(st.integers(min_value=lo + 1, max_value=14))
+    f = event_funnel(_log(events), [_step(s) for s in steps], window=dt.timedelta(seconds=window),
+                     start=BASE + np.timedelta64(lo, "s"), end=BASE + np.timedelta64(hi, "s"))  # fmt: skip
+    seen = [e for e in events if lo <= e[2] < hi]
+    counts, _, units = funnel_counts(seen, steps, window)
+    assert list(f.counts) == counts
+    still = open_units(seen, steps, window, hi, units)
+    assert list(f.open_counts) == [
+        sum(1 for u in still if units[u].reached == j + 1) for j in range(len(steps))
+    ]
+
+
+@given(event_logs(), funnel_steps(overlap=False), windows)
+def test_the_fast_path_equals_the_general_path(events, steps, window) -> None:  # type: ignore[no-untyped-def]
+    # The vectorised engine is an override of the loop: same units, levels and chain times.
+    rows = sorted(
+        (u, t, j + 1) for u, name, t, _ in events for j, s in enumerate(steps) if name in s
+    )
+    codes = {u: i for i, u in enumerate(sorted({r[0] for r in rows}))}
+    unit = np.array([codes[r[0]] for r in rows], dtype=np.int64)
+    order = np.lexsort((np.array([r[2] for r in rows]), np.array([r[1] for r in rows]), unit))
+    unit = unit[order]
+    t = np.array([r[1] for r in rows], dtype=np.int64)[order]
+    st_ = np.array([r[2] for r in rows], dtype=np.int64)[order]
+    fast = engine.ordered_fast(unit, t, st_, len(steps), float(window))
+    slow = engine.state_machine(unit, t, [(int(s),) for s in st_], len(steps), float(window), False)
+    assert fast.keys.tolist() == slow.keys.tolist()
+    assert fast.reached.tolist() == slow.reached.tolist()
+    assert fast.times.tolist() == slow.times.tolist()
