@@ -138,6 +138,13 @@ def test_first_and_last_touch_attribution() -> None:
     assert {k: v.counts for k, v in first.by.items()} == {"(none)": (1, 0), "ios": (1, 1)}
     assert {k: v.counts for k, v in last.by.items()} == {"(none)": (1, 0), "web": (1, 1)}
     assert first.counts == (2, 1)
+    every = event_funnel(log, ["A", "B"], window=HOUR, breakdown="device", attribution="all_events")
+    # Per value, only that value's events: u's ios A has no ios B, its web B no web A.
+    assert {k: v.counts for k, v in every.by.items()} == {
+        "(none)": (2, 0),
+        "ios": (1, 0),
+        "web": (0, 0),
+    }
 
 
 # -- censoring, results -------------------------------------------------------------

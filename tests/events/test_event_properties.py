@@ -126,3 +126,15 @@ def test_the_fast_path_equals_the_general_path(events, steps, window) -> None:  
     assert fast.keys.tolist() == slow.keys.tolist()
     assert fast.reached.tolist() == slow.reached.tolist()
     assert fast.times.tolist() == slow.times.tolist()
+
+
+@given(event_logs(), funnel_steps(), windows, st.sampled_from(["ordered", "strict"]))
+def test_all_events_breakdown_is_the_funnel_of_each_value(events, steps, window, order) -> None:  # type: ignore[no-untyped-def]
+    f = event_funnel(_log(events), [_step(s) for s in steps], window=dt.timedelta(seconds=window),
+                     order=order, breakdown="device", attribution="all_events")  # fmt: skip
+    values = {e[3]["device"] for e in events}
+    assert set(f.by) == {v or "(none)" for v in values}
+    for v in values:
+        subset = [e for e in events if e[3]["device"] == v]
+        counts, _, _ = funnel_counts(subset, steps, window, order=order)
+        assert list(f.by[v or "(none)"].counts) == counts

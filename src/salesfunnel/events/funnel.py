@@ -35,7 +35,9 @@ edge case), PostHog's being the default semantics. ``W`` is the window.
   and has a value; a unit with none is in the ``"(none)"`` group. The groups
   partition the units, so their counts add up to the total. (PostHog also
   looks at exclusion events, and under ``strict`` at every event; we look at
-  step events only.)
+  step events only.) ``all_events``: the funnel of each value is computed on
+  the events with that value only (events without one form ``"(none)"``), so a
+  unit may count in several groups and the groups need not add up.
 * **Period**: ``start <= t < end``; events outside are not seen, so a chain
   begun before ``start`` does not count. A unit not complete whose latest
   step-1 event (any step event, unordered) is less than ``W`` before ``end``
@@ -73,7 +75,7 @@ from .steps import Step, step_label, step_mask
 __all__ = ["NO_VALUE_GROUP", "EventFunnel", "event_funnel"]
 
 Order = Literal["ordered", "strict", "unordered"]
-Attribution = Literal["first_touch", "last_touch"]
+Attribution = Literal["first_touch", "last_touch", "all_events"]
 I64 = npt.NDArray[np.int64]
 NO_VALUE_GROUP = "(none)"
 """The breakdown group of units without a value."""
@@ -250,8 +252,10 @@ def _check_options(
     if order not in ("ordered", "strict", "unordered"):
         msg = f"order must be 'ordered', 'strict' or 'unordered' (got {order!r})"
         raise FunnelDataError(msg, column="order", value=order)
-    if attribution not in ("first_touch", "last_touch"):
-        msg = f"attribution must be 'first_touch' or 'last_touch' (got {attribution!r})"
+    if attribution not in ("first_touch", "last_touch", "all_events"):
+        msg = (
+            f"attribution must be 'first_touch', 'last_touch' or 'all_events' (got {attribution!r})"
+        )
         raise FunnelDataError(msg, column="attribution", value=attribution)
     if breakdown is not None and breakdown not in log.properties:
         msg = (
@@ -281,10 +285,15 @@ def _exclusions(
     return tuple(out)
 
 
-def _run(log: EventLog, masks: npt.NDArray[np.bool_], req: _Request) -> tuple[eng.Units, I64, I64]:
-    """The engine's per-unit result, and the sorted rows and their matched step (0: none)."""
+def _run(
+    log: EventLog, masks: npt.NDArray[np.bool_], req: _Request, only: npt.NDArray[np.bool_]
+) -> tuple[eng.Units, I64, I64]:
+    """The engine's per-unit result, and the sorted rows and their matched step (0: none).
+
+    Only the events where ``only`` holds are seen (all_events: one breakdown value).
+    """
     t_all = log.time.view(np.int64)
-    keep = np.ones(len(log), dtype=bool)
+    keep = only.copy()
     if req.start is not None:
         keep &= t_all >= req.start
     if req.end is not None:
@@ -447,7 +456,8 @@ def event_funnel(
         and step ``j`` (1-based) are removed from the funnel.
     breakdown, attribution
         A property to group units by, taken from their first
-        (``'first_touch'``) or last (``'last_touch'``) step event with a value.
+        (``'first_touch'``) or last (``'last_touch'``) step event with a value,
+        or (``'all_events'``) a funnel per value on that value's events only.
     start, end
         Only events with ``start <= time < end`` are seen; ``end`` also marks
         the units still inside their window (:attr:`EventFunnel.open_counts`).
@@ -482,7 +492,7 @@ def event_funnel(
         msg = f"end must be after start (got start={start!r}, end={end!r})"
         raise FunnelDataError(msg, column="end", value=end)
     req = _Request(k, window.total_seconds(), order, _exclusions(log, exclusions, k, order), t0, t1)
-    units, rows, st = _run(log, masks, req)
+    units, rows, st = _run(log, masks, req, np.ones(len(log), dtype=bool))
     is_open = _open(log, units, rows, st, req)
     options: dict[str, object] = {
         "order": order,
@@ -493,7 +503,16 @@ def event_funnel(
         "end": None if t1 is None else str(np.datetime64(t1, "s")),
     }
     by: dict[str, EventFunnel] = {}
-    if breakdown is not None:
+    if breakdown is not None and attribution == "all_events":
+        col = log.properties[breakdown]
+        values = np.array([_value_text(v) for v in col.tolist()], dtype=object)
+        values[np.isnan(col) if col.dtype.kind == "f" else col == ""] = NO_VALUE_GROUP
+        for g in sorted(set(values.tolist())):
+            u, r, matched = _run(log, masks, req, values == g)
+            opened = _open(log, u, r, matched, req)
+            sel = np.ones(len(u.keys), dtype=bool)
+            by[g] = _assemble(log, u, opened, sel, labels, options, g)
+    elif breakdown is not None:
         group = _groups(log, units, rows, st, breakdown, attribution)
         for g in sorted(set(group.tolist())):
             by[g] = _assemble(log, units, is_open, group == g, labels, options, g)
