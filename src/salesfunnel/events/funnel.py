@@ -388,7 +388,7 @@ def _assemble(
     log: EventLog,
     units: eng.Units,
     is_open: np.ndarray,
-    sel: npt.NDArray[np.bool_],
+    sel: npt.NDArray[np.bool_] | npt.NDArray[np.intp],
     labels: list[str],
     options: dict[str, object],
     name: str | None,
@@ -510,11 +510,14 @@ def event_funnel(
         for g in sorted(set(values.tolist())):
             u, r, matched = _run(log, masks, req, values == g)
             opened = _open(log, u, r, matched, req)
-            sel = np.ones(len(u.keys), dtype=bool)
-            by[g] = _assemble(log, u, opened, sel, labels, options, g)
+            by[g] = _assemble(log, u, opened, np.arange(len(u.keys)), labels, options, g)
     elif breakdown is not None:
         group = _groups(log, units, rows, st, breakdown, attribution)
-        for g in sorted(set(group.tolist())):
-            by[g] = _assemble(log, units, is_open, group == g, labels, options, g)
-    everyone = np.ones(len(units.keys), dtype=bool)
+        # One sort by group, then each group's units are a slice (not a scan per group).
+        names, inverse = np.unique(group.astype(str), return_inverse=True)
+        by_group = np.argsort(inverse.reshape(-1), kind="stable")
+        cuts = np.cumsum(np.bincount(inverse.reshape(-1), minlength=len(names)))[:-1]
+        for g, members in zip(names.tolist(), np.split(by_group, cuts), strict=True):
+            by[g] = _assemble(log, units, is_open, members, labels, options, g)
+    everyone = np.arange(len(units.keys))
     return _assemble(log, units, is_open, everyone, labels, {**options, "by": by}, None)
