@@ -225,3 +225,18 @@ def test_a_chart_click_on_a_step_decodes_to_its_units() -> None:
     hit = chart.hit_test(x + 0.5, y + 0.5)
     assert hit is not None
     assert (hit.stage, hit.data.tolist()) == (1, ["u"])
+
+
+def test_undefined_rates_are_null_in_json_and_a_dash_in_text() -> None:
+    import json
+
+    log = _log(("u", "A", "10:00"), ("u", "X", "10:01"), ("w", "B", "09:00"))
+    f = event_funnel(log, ["A", "B"], window=HOUR, exclusions=[("X", 1, 2)])
+    assert (f.counts, f.excluded) == ((0, 0), 1)
+    payload = json.loads(f.to_json())
+    assert payload["steps"][0]["step_conversion"] is None
+    assert payload["excluded"] == 1
+    assert "nan" not in str(f).lower()
+    assert "—" in str(f)
+    frame = f.to_pandas()
+    assert list(frame["units"]) == [0, 0]
