@@ -132,3 +132,33 @@ def deal_events(
                 }
             )
     return pipeline, records
+
+
+EVENT_NAMES = ("A", "B", "C", "D")
+
+
+@st.composite
+def event_logs(
+    draw: st.DrawFn, max_units: int = 6, max_events: int = 9, max_second: int = 12
+) -> list[tuple[str, str, int, dict[str, str]]]:
+    """Event tuples ``(unit, name, second, props)``: few names and seconds, so that
+    repeats, equal timestamps and window edges are common. Every name occurs."""
+    out: list[tuple[str, str, int, dict[str, str]]] = []
+    for u in range(draw(st.integers(min_value=1, max_value=max_units))):
+        for _ in range(draw(st.integers(min_value=1, max_value=max_events))):
+            name = draw(st.sampled_from(EVENT_NAMES))
+            second = draw(st.integers(min_value=0, max_value=max_second))
+            device = draw(st.sampled_from(["", "ios", "web"]))
+            out.append((f"u{u}", name, second, {"device": device}))
+    out += [("zz", name, 10_000, {"device": ""}) for name in EVENT_NAMES]
+    return out
+
+
+@st.composite
+def funnel_steps(draw: st.DrawFn, overlap: bool = True) -> list[tuple[str, ...]]:
+    """2 to 4 steps, each one name or (with ``overlap``) a tuple of names."""
+    k = draw(st.integers(min_value=2, max_value=4))
+    if not overlap:
+        return [(n,) for n in draw(st.permutations(EVENT_NAMES))[:k]]
+    names = st.lists(st.sampled_from(EVENT_NAMES), min_size=1, max_size=2, unique=True)
+    return [tuple(draw(names)) for _ in range(k)]

@@ -18,6 +18,7 @@ ROOMS = (
     "funnel",
     "datasets",
     "deals",
+    "events",
     "render",
     "chart",
     "analysis",

@@ -61,6 +61,8 @@ if TYPE_CHECKING:
         kaplan_meier as kaplan_meier,
     )
     from .deals.volume import MonthlyVolume as MonthlyVolume, monthly_volume as monthly_volume
+    from .events.funnel import EventFunnel as EventFunnel, event_funnel as event_funnel
+    from .events.log import EventLog as EventLog
     from .funnel.compare import (
         Comparison as Comparison,
         GroupStep as GroupStep,

@@ -7,6 +7,7 @@ and its ``repr`` must be one short line that names the fields that matter.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -73,6 +74,17 @@ CASES: dict[str, tuple[Callable[[sf.DealLog], Any], tuple[str, ...]]] = {
             [{"customer": "Acme", "amount": 100, "due": "2024-03-01"}], "2024-04-01"
         ),
         ("as_of", "total", "overdue"),
+    ),
+    "EventFunnel": (
+        lambda log: sf.event_funnel(
+            sf.EventLog.from_records(
+                [{"entity": 1, "event": "view", "time": "2024-01-01"}]
+                + [{"entity": 2, "event": e, "time": "2024-01-02"} for e in ("view", "buy")]
+            ),
+            ["view", "buy"],
+            window=dt.timedelta(hours=1),
+        ),
+        ("steps", "counts", "order", "window"),
     ),
     "ResultTable": (
         lambda log: sf.ResultTable("t", ("stage", "days"), (("Call", 1.5), ("Won", math.nan))),

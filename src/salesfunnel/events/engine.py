@@ -1,0 +1,242 @@
+"""The funnel engines: per unit, the furthest step reached and the chain behind it.
+
+Input: events already reduced to what the rules need, sorted by unit then
+time (stable, so equal times keep the log's order): ``unit`` keys, ``t``
+seconds, and per event the step numbers it matches (1-based; ``-s`` for an
+exclusion that watches chains at step ``s - 1``, as PostHog encodes them).
+Output: a :class:`Units` with, per unit, the furthest step (``-1`` when an
+exclusion removed the unit) and the times of the chain that set it.
+
+Three paths compute the same rules (:mod:`salesfunnel.events.funnel` states
+them):
+
+* :func:`ordered_fast`: ``order='ordered'``, no exclusions, each event
+  matching at most one step. Vectorised numpy: one pass per step, no Python
+  loop per unit. Level ``k`` is entered by a step-``k`` event when the latest
+  chain at level ``k - 1`` before it started at most ``W`` earlier; the chain
+  keeps that start (the latest start: the most window left) and a chain
+  already at level ``k`` is not entered twice.
+* :func:`unordered_fast`: ``order='unordered'``; per event taken as a
+  window's first event, the distinct steps done within ``W``.
+* :func:`state_machine`: every other case (``strict``, exclusions, an event
+  matching several steps). A plain loop over each unit's events: the slow,
+  general path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["Units", "ordered_fast", "state_machine", "unordered_fast"]
+
+I64 = npt.NDArray[np.int64]
+B = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, slots=True)
+class Units:
+    """Per unit (sorted keys): furthest step, ``-1`` if excluded; chain times (-1 unset)."""
+
+    keys: I64
+    reached: I64
+    times: I64  # (units, K) seconds of the chain's step events
+
+
+class _Runs(NamedTuple):
+    keys: I64  # the distinct units, in row order
+    begin: I64  # per row, the first row of its unit
+    end: I64  # per row, one past the last row of its unit
+    at: I64  # per row, the position of its unit in ``keys``
+
+
+def _runs(unit: I64) -> _Runs:
+    """The runs of equal unit keys in rows sorted by unit."""
+    n = len(unit)
+    first = np.flatnonzero(np.concatenate(([True], unit[1:] != unit[:-1]))).astype(np.int64)
+    if not n:
+        first = np.zeros(0, dtype=np.int64)
+    sizes = np.diff(np.append(first, n))
+    index = np.repeat(np.arange(len(first), dtype=np.int64), sizes)
+    return _Runs(unit[first], first[index], np.append(first[1:], n)[index], index)
+
+
+def _first_per_unit(mask: B, n_units: int, unit_index: I64) -> I64:
+    """Per unit, the first row where ``mask`` holds (-1 if none)."""
+    rows = np.flatnonzero(mask)
+    out = np.full(n_units, -1, dtype=np.int64)
+    # Reversed assignment: the first row of each unit is written last and wins.
+    out[unit_index[rows[::-1]]] = rows[::-1]
+    return out
+
+
+def ordered_fast(unit: I64, t: I64, step: I64, k: int, window: float) -> Units:
+    """The ordered rules, vectorised; rows sorted by (unit, time, step), one step each."""
+    n = len(unit)
+    keys, begin, _, unit_index = _runs(unit)
+    idx = np.arange(n, dtype=np.int64)
+    start = t.copy()  # start of the chain a row enters (level 1: itself)
+    entered = step == 1
+    # Two step-1 events at one time start one chain (the second is "already reached").
+    same = np.zeros(n, dtype=bool)
+    ones = np.flatnonzero(entered)
+    same[ones[1:]] = (begin[ones[1:]] == begin[ones[:-1]]) & (t[ones[1:]] == t[ones[:-1]])
+    entered &= ~same
+    levels = [entered]
+    parents = [np.full(n, -1, dtype=np.int64)]
+    for level in range(2, k + 1):
+        last = np.maximum.accumulate(np.where(levels[-1], idx, -1)) if n else idx
+        rows = np.flatnonzero(step == level)
+        q = last[rows]
+        ok = q >= begin[rows]  # -1 (no chain yet) is below every begin
+        q = np.where(ok, q, 0)
+        s = start[q]
+        ok &= (t[rows] - s) <= window
+        rows, q, s = rows[ok], q[ok], s[ok]
+        # A chain already at this level (same start, same unit) is not entered again.
+        again = np.zeros(len(rows), dtype=bool)
+        again[1:] = (s[1:] == s[:-1]) & (begin[rows[1:]] == begin[rows[:-1]])
+        rows, q = rows[~again], q[~again]
+        mask = np.zeros(n, dtype=bool)
+        mask[rows] = True
+        start[rows] = start[q]
+        parent = np.full(n, -1, dtype=np.int64)
+        parent[rows] = q
+        levels.append(mask)
+        parents.append(parent)
+    n_units = len(keys)
+    reached = np.zeros(n_units, dtype=np.int64)
+    times = np.full((n_units, k), -1, dtype=np.int64)
+    cur = np.full(n_units, -1, dtype=np.int64)
+    for level in range(k, 0, -1):
+        first = _first_per_unit(levels[level - 1], n_units, unit_index)
+        new = (reached == 0) & (first >= 0)
+        reached[new] = level
+        cur[new] = first[new]
+        on = cur >= 0
+        times[on, level - 1] = t[cur[on]]
+        cur[on] = parents[level - 1][cur[on]]
+    return Units(keys, reached, times)
+
+
+def unordered_fast(unit: I64, t: I64, step: I64, k: int, window: float) -> Units:
+    """The unordered rule, vectorised; rows sorted by (unit, time), one step each.
+
+    A unit's level is the most distinct steps among its events in one window
+    ``[t, t + W]`` (a window that holds events can start at its first one).
+    """
+    n = len(unit)
+    keys, _, unit_end, unit_index = _runs(unit)
+    count = np.zeros(n, dtype=np.int64)
+    idx = np.arange(n, dtype=np.int64)
+    for level in range(1, k + 1):
+        # Next row at or after each row that holds this step.
+        nxt = np.minimum.accumulate(np.where(step == level, idx, n)[::-1])[::-1] if n else idx
+        ok = nxt < unit_end
+        ok[ok] &= (t[nxt[ok]] - t[ok]) <= window
+        count += ok
+    reached = np.zeros(len(keys), dtype=np.int64)
+    if n:
+        np.maximum.at(reached, unit_index, count)
+    return Units(keys, reached, np.full((len(keys), k), -1, dtype=np.int64))
+
+
+class _Chain(NamedTuple):
+    start: int
+    excluded: bool
+    times: tuple[int, ...]
+    events: tuple[int, ...]
+
+
+def _process(
+    entered: list[_Chain | None],
+    best: tuple[int, _Chain | None],
+    t: int,
+    eid: int,
+    steps: Sequence[int],
+    window: float,
+    multi: bool,
+) -> tuple[int, _Chain | None]:
+    """One event through the chains (PostHog's rules; see the module docstring)."""
+    for raw in reversed(steps):
+        s = abs(raw)
+        prev = entered[s - 1]
+        if prev is None or t - prev.start > window:
+            continue
+        cur = entered[s]
+        if cur is not None and cur.start == prev.start:
+            continue  # this chain is at step s already
+        if raw < 0:
+            if not prev.excluded:
+                entered[s - 1] = prev._replace(excluded=True)
+                level, chain = best
+                if level == s - 1 and chain is not None and t - chain.start <= window:
+                    best = (level, chain._replace(excluded=True))
+            continue
+        if multi and eid in prev.events:
+            continue  # one event fills one step of a chain
+        new = _Chain(prev.start, prev.excluded, (*prev.times, t), (*prev.events, eid))
+        if not prev.excluded:
+            entered[s] = new
+        level, chain = best
+        if s > level or (s == level and chain is not None and chain.excluded):
+            best = (s, new)
+    return best
+
+
+def _one_unit(
+    events: list[tuple[int, int, tuple[int, ...]]], k: int, window: float, strict: bool
+) -> tuple[int, tuple[int, ...]]:
+    """Furthest step (-1 if excluded) and chain times of one unit's sorted events."""
+    entered: list[_Chain | None] = [None] * (k + 1)
+    best: tuple[int, _Chain | None] = (0, None)
+    i, n = 0, len(events)
+    while i < n:
+        j = i
+        while j < n and events[j][0] == events[i][0]:
+            j += 1
+        group = events[i:j]
+        entered[0] = _Chain(group[0][0], False, (), ())
+        if all(g[2] == group[0][2] for g in group):
+            for t, eid, steps in group:
+                best = _process(entered, best, t, eid, steps, window, False)
+                if strict:
+                    for level in range(1, k + 1):
+                        if level not in steps:
+                            entered[level] = None
+        else:
+            # Different steps at one time: one event per positive step, in step
+            # order; exclusions and strict resets do not apply to the group.
+            split = sorted(((s, t, eid) for t, eid, st in group for s in st if s > 0))
+            for s, t, eid in sorted(split, key=lambda e: e[0]):
+                best = _process(entered, best, t, eid, (s,), window, True)
+        if entered[k] is not None:
+            break  # the first complete chain ends the search
+        i = j
+    level, chain = best
+    if chain is None:
+        return 0, ()
+    return (-1, ()) if chain.excluded else (level, chain.times)
+
+
+def state_machine(
+    unit: I64, t: I64, steps: list[tuple[int, ...]], k: int, window: float, strict: bool
+) -> Units:
+    """The general path: every rule, one unit at a time (rows sorted by unit, time)."""
+    keys, begin, _, _ = _runs(unit)
+    n_units = len(keys)
+    reached = np.zeros(n_units, dtype=np.int64)
+    times = np.full((n_units, k), -1, dtype=np.int64)
+    bounds = np.append(np.unique(begin), len(unit))
+    tl = t.tolist()
+    for u in range(n_units):
+        lo, hi = int(bounds[u]), int(bounds[u + 1])
+        events = [(tl[r], r, steps[r]) for r in range(lo, hi)]
+        level, chain = _one_unit(events, k, window, strict)
+        reached[u] = level
+        times[u, : len(chain)] = chain
+    return Units(keys, reached, times)

@@ -1,0 +1,137 @@
+"""Funnel steps: which events of an :class:`EventLog` each step matches.
+
+A step is one of
+
+* an event name: ``"view"``;
+* a tuple of names, any of which matches: ``("view", "search")``;
+* a name (or tuple of names) with property filters:
+  ``("purchase", {"price": (">", 100)})``. Each filter is ``(op, value)`` with
+  ``op`` one of ``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``, ``in`` (``value``
+  a collection); every filter must hold. A missing property value never
+  matches, except under ``!=``.
+
+A name that never occurs in the log is an error (a typo would otherwise
+give a silent zero).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .._csvio import IN_MEMORY
+from ..errors import FunnelDataError
+from .log import EventLog
+
+__all__ = ["Step", "step_label", "step_mask"]
+
+Step = str | tuple[Any, ...]
+B = npt.NDArray[np.bool_]
+
+_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def _parts(step: object, what: str) -> tuple[tuple[str, ...], Mapping[str, Any]]:
+    """The names and the filters of a step."""
+    if isinstance(step, str):
+        return (step,), {}
+    if isinstance(step, tuple) and len(step) == 2 and isinstance(step[1], Mapping):
+        names, _ = _parts(step[0], what)
+        return names, step[1]
+    if isinstance(step, tuple) and step and all(isinstance(s, str) for s in step):
+        return tuple(step), {}
+    msg = (
+        f"{what} must be an event name, a tuple of names, or (name, {{property: (op, value)}}) "
+        f"(got {step!r})"
+    )
+    raise FunnelDataError(msg, column="steps", value=step)
+
+
+def step_label(step: Step) -> str:
+    """A step's name for people: ``view``, ``view|search``, ``purchase[price>100]``."""
+    names, filters = _parts(step, "a step")
+    label = "|".join(names)
+    if filters:
+        label += "[" + ",".join(f"{p}{op}{v!r}" for p, (op, v) in filters.items()) + "]"
+    return label
+
+
+def _numbers(
+    values: np.ndarray, column: str, index: npt.NDArray[np.intp]
+) -> npt.NDArray[np.float64]:
+    """Text cells as numbers (NaN for blanks); ``index`` gives each cell's log row."""
+    if values.dtype.kind == "f":
+        return values
+    out = np.full(len(values), np.nan)
+    for k, v in enumerate(values.tolist()):
+        i = int(index[k])
+        if v == "":
+            continue
+        try:
+            out[k] = float(v)
+        except ValueError:
+            detail = f"property is not a number (got {v!r}) but a step compares it with one"
+            raise IN_MEMORY.error(i, detail, column=column, value=v) from None
+    return out
+
+
+def _filter(log: EventLog, prop: str, cond: object, rows: B) -> B:
+    if prop not in log.properties:
+        msg = f"no property {prop!r} in the log (properties are {list(log.properties)!r})"
+        raise FunnelDataError(msg, column=prop)
+    if not (isinstance(cond, tuple) and len(cond) == 2):
+        msg = f"a filter must be (op, value) (got {cond!r} for {prop!r})"
+        raise FunnelDataError(msg, column=prop, value=cond)
+    op, value = cond
+    col = log.properties[prop]
+    if op == "in":
+        if isinstance(value, str) or not isinstance(value, Collection):
+            msg = f"'in' needs a collection of values (got {value!r} for {prop!r})"
+            raise FunnelDataError(msg, column=prop, value=value)
+        if col.dtype.kind == "f":
+            return rows & np.isin(col, np.array([float(v) for v in value]))
+        return rows & np.isin(col, np.array([str(v) for v in value]))
+    if op not in _OPS:
+        msg = f"unknown operator {op!r} for {prop!r} (use one of {[*_OPS, 'in']})"
+        raise FunnelDataError(msg, column=prop, value=op)
+    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if numeric:
+        nums = np.zeros(len(col))
+        sub = np.flatnonzero(rows)
+        nums[sub] = _numbers(col[sub], prop, sub)
+        missing = np.isnan(nums)
+        hit = np.asarray(_OPS[op](nums, float(value)))
+    elif col.dtype.kind == "f":
+        msg = f"property {prop!r} holds numbers; compare it with a number (got {value!r})"
+        raise FunnelDataError(msg, column=prop, value=value)
+    else:
+        missing = col == ""
+        hit = np.asarray(_OPS[op](col, str(value)))
+    out: B = rows & (hit | missing) if op == "!=" else rows & hit & ~missing
+    return out
+
+
+def step_mask(log: EventLog, step: Step, what: str = "a step") -> B:
+    """The events a step matches."""
+    names, filters = _parts(step, what)
+    codes = []
+    for name in names:
+        if name not in log.names:
+            msg = f"{what}: no event {name!r} in the log (event names are {list(log.names)!r})"
+            raise FunnelDataError(msg, column="steps", value=name)
+        codes.append(log.names.index(name))
+    rows: B = np.isin(log.event, np.array(codes, dtype=np.int16))
+    for prop, cond in filters.items():
+        rows = _filter(log, prop, cond, rows)
+    return rows
