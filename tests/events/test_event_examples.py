@@ -238,5 +238,8 @@ def test_undefined_rates_are_null_in_json_and_a_dash_in_text() -> None:
     assert payload["excluded"] == 1
     assert "nan" not in str(f).lower()
     assert "—" in str(f)
+    pytest.importorskip(
+        "pandas"
+    )  # the README's test run has no pandas; CI's integrations step does
     frame = f.to_pandas()
     assert list(frame["units"]) == [0, 0]
