@@ -1,19 +1,34 @@
 """Deal-history benchmark: per-owner closed funnel plus median cycle time.
 
-salesfunnel (numpy) against polars, DuckDB and pandas computing the same numbers
-from the same in-memory columns (deal id int64, label code int8, epoch seconds
-int64, owner code int16) of a seeded synthetic log. Every engine's answer is
-checked to be exactly equal to salesfunnel's before any time is reported.
+salesfunnel against polars, DuckDB, ClickHouse (chdb) and pandas computing the
+same numbers from the same in-memory ``pyarrow.Table`` of a seeded synthetic
+log. Every engine's answer is checked to be exactly equal to salesfunnel's
+before any time is reported. Three shapes of data (``--shape``):
+
+``classic``
+    about 2.2 events per deal, up to four (start, furthest stage, a revisit
+    now and then, outcome), rows shuffled: the shape of the first tables.
+``many``
+    many deals with few events: one to three events per deal (2.19 on
+    average, so 1e7 events = 4.57 million deals), rows sorted by time.
+``long``
+    few deals with many events: 50 to 200 events per deal (125 on average)
+    wandering over the six stages (revisits everywhere), rows sorted by time.
+
+Deal ids are sparse integers, or strings with ``--ids str`` (``"D"`` and the
+integer). Six open stages plus won and lost, 20 owners.
 
 Run::
 
-    PYTHONPATH=src python benchmarks/bench_deals.py            # 1e5, 1e6, 1e7 events
-    PYTHONPATH=src python benchmarks/bench_deals.py --sizes 1e5 --repeat 3
+    PYTHONPATH=src python benchmarks/bench_deals.py                 # classic, 1e5..1e7
+    PYTHONPATH=src python benchmarks/bench_deals.py --shape many --ids str \
+        --sizes 1e6,1e7 --repeat 3 --no-stage-time
 
-Times are medians of ``--repeat`` runs in this process. Peak memory is measured
-in a fresh subprocess per engine and size: the peak resident set (VmHWM, reset
-after the data is generated) minus the resident set before the engine starts,
-so native memory (DuckDB, polars) is counted the same way as numpy's.
+Times are medians of ``--repeat`` rounds in this process; the rounds
+interleave the engines. Peak memory is measured in a fresh subprocess per
+engine and size: the peak resident set (VmHWM, reset after the data is
+generated) minus the resident set before the engine starts, so native memory
+(DuckDB, polars, chdb) is counted the same way as numpy's.
 """
 
 from __future__ import annotations
@@ -30,6 +45,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
@@ -40,19 +57,27 @@ N_OWNERS = 20
 WON, LOST = N_STAGES, N_STAGES + 1
 PIPELINE = Pipeline([f"S{i}" for i in range(N_STAGES)], won="Won", lost="Lost")
 BASE = int(np.datetime64("2024-01-01T00:00:00", "s").astype(np.int64))
+SEED = 20261126
 
 Columns = dict[str, np.ndarray]
 # One owner's answer: counts per funnel stage (6 open + won), won, lost, median cycle days.
 Answer = dict[int, tuple[tuple[int, ...], int, int, float]]
 
 
-def synthetic(n_events: int, seed: int = 20261126) -> Columns:
-    """A seeded log of about ``n_events`` events, ~2.2 events per deal, rows shuffled.
+# -- data -------------------------------------------------------------------------------
+def _concat(parts: list[tuple[np.ndarray, ...]]) -> Columns:
+    return {
+        k: np.concatenate([p[i] for p in parts])
+        for i, k in enumerate(("deal", "code", "t", "owner"))
+    }
+
+
+def classic(n_events: int, rng: np.random.Generator) -> tuple[Columns, bool]:
+    """About 2.2 events per deal, rows shuffled (the first tables' shape).
 
     Each deal starts at stage 0, may jump to a furthest stage (with an earlier
     stage revisited now and then), and 75 % of deals close (40 % of those won).
     """
-    rng = np.random.default_rng(seed)
     n_deals = max(int(n_events / 2.22), 1)
     owner = rng.integers(0, N_OWNERS, n_deals).astype(np.int16)
     start = BASE + rng.integers(0, 2 * 365 * 86_400, n_deals)
@@ -65,42 +90,107 @@ def synthetic(n_events: int, seed: int = 20261126) -> Columns:
     t_back = t_reach + gap()
     t_close = np.maximum(t_reach, np.where(revisit, t_back, t_reach)) + gap()
     ids = rng.permutation(n_deals).astype(np.int64) * 7 + 1_000_000  # sparse, unsorted ids
-    parts = [
-        (ids, np.zeros(n_deals, np.int8), start, owner),
-        (
-            ids[furthest > 0],
-            furthest[furthest > 0].astype(np.int8),
-            t_reach[furthest > 0],
-            owner[furthest > 0],
-        ),
-        (ids[revisit], (furthest[revisit] - 1).astype(np.int8), t_back[revisit], owner[revisit]),
-        (
-            ids[closes],
-            np.where(won, WON, LOST)[closes].astype(np.int8),
-            t_close[closes],
-            owner[closes],
-        ),
-    ]
-    cols = {
-        k: np.concatenate([p[i] for p in parts])
-        for i, k in enumerate(("deal", "code", "t", "owner"))
-    }
-    order = rng.permutation(len(cols["deal"]))
-    return {k: np.ascontiguousarray(v[order]) for k, v in cols.items()}
+    up = furthest > 0
+    outcome = np.where(won, WON, LOST).astype(np.int8)
+    return _concat(
+        [
+            (ids, np.zeros(n_deals, np.int8), start, owner),
+            (ids[up], furthest[up].astype(np.int8), t_reach[up], owner[up]),
+            (
+                ids[revisit],
+                (furthest[revisit] - 1).astype(np.int8),
+                t_back[revisit],
+                owner[revisit],
+            ),
+            (ids[closes], outcome[closes], t_close[closes], owner[closes]),
+        ]
+    ), False
+
+
+def many(n_events: int, rng: np.random.Generator) -> tuple[Columns, bool]:
+    """One to three events per deal (25 %, 31 %, 44 %), rows sorted by time.
+
+    Every deal starts at stage 0. A deal with two events either moves to a
+    further stage (half of them) or closes; one with three moves, then closes.
+    40 % of the closing deals are won.
+    """
+    n_deals = max(int(n_events / 2.19), 1)
+    k = rng.choice(np.array([1, 2, 3]), n_deals, p=[0.25, 0.31, 0.44])
+    owner = rng.integers(0, N_OWNERS, n_deals).astype(np.int16)
+    start = BASE + rng.integers(0, 2 * 365 * 86_400, n_deals)
+    further = (1 + np.minimum(rng.geometric(0.5, n_deals) - 1, N_STAGES - 2)).astype(np.int8)
+    outcome = np.where(rng.random(n_deals) < 0.4, WON, LOST).astype(np.int8)
+    moves = (k == 3) | ((k == 2) & (rng.random(n_deals) < 0.5))
+    t1 = start + rng.exponential(10 * 86_400, n_deals).astype(np.int64) + 1
+    t2 = t1 + rng.exponential(15 * 86_400, n_deals).astype(np.int64) + 1
+    ids = rng.permutation(n_deals).astype(np.int64) * 7 + 1_000_000
+    second = k >= 2
+    code1 = np.where(moves, further, outcome)
+    three = k == 3
+    return _concat(
+        [
+            (ids, np.zeros(n_deals, np.int8), start, owner),
+            (ids[second], code1[second], t1[second], owner[second]),
+            (ids[three], outcome[three], t2[three], owner[three]),
+        ]
+    ), True
+
+
+def long(n_events: int, rng: np.random.Generator) -> tuple[Columns, bool]:
+    """50 to 200 events per deal, rows sorted by time.
+
+    Every deal starts at stage 0; each later event is a stage drawn at random
+    (so stages are revisited many times); 75 % of the deals end with an outcome
+    (40 % of those won), the others are still open.
+    """
+    n_deals = max(n_events // 125, 1)
+    k = rng.integers(50, 201, n_deals)
+    total = int(k.sum())
+    first = np.concatenate([[0], np.cumsum(k)[:-1]])
+    deal = np.repeat(np.arange(n_deals), k)
+    code = rng.integers(0, N_STAGES, total).astype(np.int8)
+    code[first] = 0
+    closes = rng.random(n_deals) < 0.75
+    outcome = np.where(rng.random(n_deals) < 0.4, WON, LOST).astype(np.int8)
+    code[(first + k - 1)[closes]] = outcome[closes]
+    steps = np.cumsum(rng.exponential(2 * 86_400, total).astype(np.int64) + 1)
+    start = BASE + rng.integers(0, 2 * 365 * 86_400, n_deals)
+    t = (start - steps[first])[deal] + steps
+    owner = rng.integers(0, N_OWNERS, n_deals).astype(np.int16)[deal]
+    ids = (rng.permutation(n_deals).astype(np.int64) * 7 + 1_000_000)[deal]
+    return {"deal": ids, "code": code, "t": t, "owner": owner}, True
+
+
+SHAPES: dict[str, Callable[[int, np.random.Generator], tuple[Columns, bool]]] = {
+    "classic": classic,
+    "many": many,
+    "long": long,
+}
+
+
+def synthetic(n_events: int, shape: str = "classic", ids: str = "int") -> pa.Table:
+    """The seeded log as an Arrow table: deal, code (int8), t (int64 s), time, owner (int16).
+
+    ``time`` is ``t`` as ``timestamp[s]`` (what salesfunnel reads); the peers
+    use the integer seconds of ``t``. Both share one buffer.
+    """
+    rng = np.random.default_rng(SEED)
+    cols, by_time = SHAPES[shape](n_events, rng)
+    order = np.argsort(cols["t"], kind="stable") if by_time else rng.permutation(len(cols["t"]))
+    cols = {k: np.ascontiguousarray(v[order]) for k, v in cols.items()}
+    deal: pa.Array = pa.array(cols["deal"])
+    if ids == "str":
+        deal = pc.binary_join_element_wise("D", pc.cast(deal, pa.string()), "")
+    t = pa.array(cols["t"])
+    time_ = pa.Array.from_buffers(pa.timestamp("s"), len(t), t.buffers())
+    return pa.table(
+        {"deal": deal, "code": cols["code"], "t": t, "time": time_, "owner": cols["owner"]}
+    )
 
 
 # -- engines ------------------------------------------------------------------------
-def run_salesfunnel(cols: Columns, durations: bool = False) -> Answer:
-    log = DealLog.from_columns(
-        {
-            "deal": cols["deal"],
-            "stage": cols["code"],
-            "time": cols["t"].view("datetime64[s]"),
-            "owner": cols["owner"],
-        },
-        PIPELINE,
-        owner="owner",
-    )
+def run_salesfunnel(table: pa.Table, durations: bool = False) -> Answer:
+    log = DealLog.from_arrow(table, PIPELINE, stage="code", owner="owner")
     # The same numbers as the peers: time in each stage is not asked for here
     # (the "+ time in stage" row times the full default call).
     result = closed_funnel(log, by="owner", durations=durations)
@@ -111,8 +201,8 @@ def run_salesfunnel(cols: Columns, durations: bool = False) -> Answer:
     return out
 
 
-def run_salesfunnel_full(cols: Columns) -> Answer:
-    return run_salesfunnel(cols, durations=True)
+def run_salesfunnel_full(table: pa.Table) -> Answer:
+    return run_salesfunnel(table, durations=True)
 
 
 def _answer(rows: list[tuple[Any, ...]]) -> Answer:
@@ -125,12 +215,11 @@ def _answer(rows: list[tuple[Any, ...]]) -> Answer:
     return out
 
 
-def run_polars(cols: Columns) -> Answer:
+def run_polars(table: pa.Table) -> Answer:
     import polars as pl
 
-    df = pl.DataFrame(
-        {"deal": cols["deal"], "code": cols["code"], "t": cols["t"], "owner": cols["owner"]}
-    )
+    df = pl.from_arrow(table.select(["deal", "code", "t", "owner"]))
+    assert isinstance(df, pl.DataFrame)
     # Last event = max of (time, code, owner) packed in one key, as salesfunnel orders them.
     key = (pl.col("t") * 8 + pl.col("code").cast(pl.Int64)) * 32 + pl.col("owner").cast(pl.Int64)
     per_deal = (
@@ -167,18 +256,10 @@ def run_polars(cols: Columns) -> Answer:
     return _answer(per_deal.rows())
 
 
-def run_duckdb(cols: Columns) -> Answer:
-    import duckdb
-    import pyarrow as pa
-
-    table = pa.table(
-        {"deal": cols["deal"], "code": cols["code"], "t": cols["t"], "owner": cols["owner"]}
-    )
-    con = duckdb.connect()
-    con.register("ev", table)
-    stages = ", ".join(f"sum((r >= {j})::BIGINT)" for j in range(N_STAGES))
-    rows = con.execute(
-        f"""
+def _sql(median: str, div: Callable[[str, int], str]) -> str:
+    stages = ", ".join(f"sum(CAST(r >= {j} AS BIGINT))" for j in range(N_STAGES))
+    last = f"({div('k', 32)}) % 8"
+    return f"""
         WITH d AS (
             SELECT deal,
                    max((t * 8 + code) * 32 + owner) AS k,
@@ -186,25 +267,39 @@ def run_duckdb(cols: Columns) -> Answer:
                    max(CASE WHEN code < {N_STAGES} THEN code ELSE -1 END) AS reach
             FROM ev GROUP BY deal
         ), c AS (
-            SELECT k % 32 AS owner, (k // 32) % 8 AS last, k // 256 - first AS cycle,
-                   CASE WHEN (k // 32) % 8 = {WON} THEN {N_STAGES} ELSE reach END AS r
-            FROM d WHERE (k // 32) % 8 >= {WON}
+            SELECT k % 32 AS owner, {last} AS last, {div("k", 256)} - first AS cycle,
+                   CASE WHEN {last} = {WON} THEN {N_STAGES} ELSE reach END AS r
+            FROM d WHERE {last} >= {WON}
         )
-        SELECT owner, {stages}, sum((last = {WON})::BIGINT), sum((last = {LOST})::BIGINT),
-               median(cycle)
+        SELECT owner, {stages}, sum(CAST(last = {WON} AS BIGINT)),
+               sum(CAST(last = {LOST} AS BIGINT)), {median}
         FROM c GROUP BY owner ORDER BY owner
         """
-    ).fetchall()
+
+
+def run_duckdb(table: pa.Table) -> Answer:
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("ev", table.select(["deal", "code", "t", "owner"]))
+    rows = con.execute(_sql("median(cycle)", lambda x, d: f"{x} // {d}")).fetchall()
     con.close()
     return _answer(rows)
 
 
-def run_pandas(cols: Columns) -> Answer:
-    import pandas as pd
+def run_chdb(table: pa.Table) -> Answer:
+    import chdb
 
-    df = pd.DataFrame(
-        {"deal": cols["deal"], "code": cols["code"], "t": cols["t"], "owner": cols["owner"]}
-    )
+    # chdb's Python() table function finds ``ev`` among the caller's local variables.
+    ev = table.select(["deal", "code", "t", "owner"])  # noqa: F841
+    # quantileExactInclusive(0.5) interpolates as numpy's median does; median() is approximate.
+    sql = _sql("quantileExactInclusive(0.5)(cycle)", lambda x, d: f"intDiv({x}, {d})")
+    result = chdb.query(sql.replace("FROM ev", "FROM Python(ev)"), "ArrowTable")
+    return _answer([tuple(r.values()) for r in result.to_pylist()])
+
+
+def run_pandas(table: pa.Table) -> Answer:
+    df = table.select(["deal", "code", "t", "owner"]).to_pandas()
     df["k"] = (df["t"] * 8 + df["code"].astype("int64")) * 32 + df["owner"].astype("int64")
     df["oc"] = df["code"].where(df["code"] < N_STAGES, -1)
     d = df.groupby("deal", sort=False).agg(k=("k", "max"), first=("t", "min"), reach=("oc", "max"))
@@ -224,24 +319,23 @@ def run_pandas(cols: Columns) -> Answer:
     return _answer(rows)
 
 
-ENGINES: dict[str, Callable[[Columns], Answer]] = {
+ENGINES: dict[str, Callable[[pa.Table], Answer]] = {
     "salesfunnel": run_salesfunnel,
     "salesfunnel+stage-time": run_salesfunnel_full,
     "polars": run_polars,
     "duckdb": run_duckdb,
+    "chdb": run_chdb,
     "pandas": run_pandas,
 }
 
 
-def available() -> list[str]:
-    names = ["salesfunnel", "salesfunnel+stage-time"]
-    for name in ("polars", "duckdb", "pandas"):
+def available(stage_time: bool = True) -> list[str]:
+    names = ["salesfunnel", *(["salesfunnel+stage-time"] if stage_time else [])]
+    for name in ("polars", "duckdb", "chdb", "pandas"):
         try:
             __import__(name)
-            if name == "duckdb":
-                __import__("pyarrow")
         except ImportError:
-            print(f"({name} not installed: skipped; pip install 'salesfunnel[bench]')")
+            print(f"({name} not installed: skipped; pip install 'salesfunnel[bench]' or {name})")
             continue
         names.append(name)
     return names
@@ -255,26 +349,27 @@ def _status(field: str) -> int:
     raise RuntimeError(field)
 
 
-def child_memory(engine: str, n_events: int) -> None:
-    cols = synthetic(n_events)
+def child_memory(engine: str, n_events: int, shape: str, ids: str) -> None:
+    table = synthetic(n_events, shape, ids)
     gc.collect()
     Path("/proc/self/clear_refs").write_text("5")  # reset the peak (VmHWM) to the current RSS
     before = _status("VmRSS")
-    ENGINES[engine](cols)
+    ENGINES[engine](table)
     print(json.dumps({"peak_bytes": _status("VmHWM") - before}))
 
 
-def peak_memory(engine: str, n_events: int) -> float | None:
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", engine, "--sizes", str(n_events)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def peak_memory(engine: str, n_events: int, shape: str, ids: str) -> float | None:
+    cmd = [sys.executable, __file__, "--child", engine, "--sizes", str(n_events)]
+    cmd += ["--shape", shape, "--ids", ids]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         print(done.stderr[-2000:], file=sys.stderr)
         return None
     return float(json.loads(done.stdout.strip().splitlines()[-1])["peak_bytes"])
+
+
+def uptime() -> str:
+    return "load average " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 # -- main --------------------------------------------------------------------------------
@@ -282,31 +377,39 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1e5,1e6,1e7", help="event counts, comma separated")
     parser.add_argument("--repeat", type=int, default=5, help="runs per engine and size (median)")
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="classic")
+    parser.add_argument("--ids", choices=("int", "str"), default="int")
     parser.add_argument(
         "--no-memory", action="store_true", help="skip the peak-memory subprocesses"
+    )
+    parser.add_argument(
+        "--no-stage-time", action="store_true", help="skip the salesfunnel+stage-time row"
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sizes = [int(float(x)) for x in args.sizes.split(",")]
     if args.child:
-        child_memory(args.child, sizes[0])
+        child_memory(args.child, sizes[0], args.shape, args.ids)
         return 0
-    engines = available()
-    print(f"numpy {np.__version__}; engines: {', '.join(engines)}; median of {args.repeat} rounds")
-    print(f"load average at start: {Path('/proc/loadavg').read_text().split()[:3]}")
+    engines = available(not args.no_stage_time)
+    print(
+        f"numpy {np.__version__}; shape {args.shape}, {args.ids} ids; engines: "
+        f"{', '.join(engines)}; median of {args.repeat} rounds"
+    )
     header = (
         f"{'events':>10} {'deals':>9} {'engine':<24} {'median s':>9} "
         f"{'vs salesfunnel':>15} {'peak MiB':>9}"
     )
-    print(header)
-    print("-" * len(header))
     ok = True
     for n in sizes:
-        cols = synthetic(n)
-        n_deals = len(np.unique(cols["deal"]))
-        reference = ENGINES["salesfunnel"](cols)
+        print(f"{uptime()} at the start of {n:,} events")
+        print(header)
+        print("-" * len(header))
+        table = synthetic(n, args.shape, args.ids)
+        n_deals = len(pc.unique(table.column("deal")))
+        reference = ENGINES["salesfunnel"](table)
         for name in engines[1:]:
-            if ENGINES[name](cols) != reference:
+            if ENGINES[name](table) != reference:
                 ok = False
                 print(f"MISMATCH: {name} disagrees with salesfunnel at {n} events", file=sys.stderr)
         # Rounds interleave the engines, so a busy shared machine slows them alike.
@@ -315,19 +418,21 @@ def main(argv: list[str] | None = None) -> int:
             for name in engines:
                 gc.collect()
                 t0 = time.perf_counter()
-                ENGINES[name](cols)
+                ENGINES[name](table)
                 times[name].append(time.perf_counter() - t0)
         base = statistics.median(times["salesfunnel"])
+        rows = []
         for name in engines:
             seconds = statistics.median(times[name])
-            mem = None if args.no_memory else peak_memory(name, n)
+            mem = None if args.no_memory else peak_memory(name, n, args.shape, args.ids)
             mib = "" if mem is None else f"{mem / 2**20:9.0f}"
-            print(
-                f"{n:>10,} {n_deals:>9,} {name:<24} {seconds:9.3f} "
-                f"{seconds / base:14.2f}x {mib:>9}",
-                flush=True,
+            rows.append(
+                f"{len(table):>10,} {n_deals:>9,} {name:<24} {seconds:9.3f} "
+                f"{seconds / base:14.2f}x {mib:>9}"
             )
-        del cols
+        print("\n".join(rows), flush=True)
+        print(f"{uptime()} at the end of {n:,} events", flush=True)
+        del table
     assert ok, "engines disagree"
     print("all engines agree exactly (per-owner stage counts, won, lost, median cycle days)")
     return 0
