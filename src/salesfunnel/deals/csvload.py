@@ -52,7 +52,8 @@ class TextColumns:
         self.rows = 0
         self.kept = 0
         self.codes: list[np.ndarray] = []
-        self.deals: list[tuple[np.ndarray, np.ndarray]] = []
+        self.deals: list[npt.NDArray[np.int64]] = []  # codes in order of first sight
+        self.deal_ids: dict[str, int] = {}
         self.owners: list[tuple[np.ndarray, np.ndarray]] = []
         self.times: list[npt.NDArray[np.datetime64]] = []
         self.amounts: list[npt.NDArray[np.float64]] = []
@@ -119,7 +120,10 @@ class TextColumns:
                 where.error(i, f"missing deal id (got {v!r})", column=self.spec.deal, value=v),
             )
             return
-        self.deals.append(_c.ranked(stripped))
+        # Codes in order of first sight; the ids themselves are kept once, as the table.
+        seen, first = self.deal_ids, self.deal_ids.setdefault
+        codes = (first(v, len(seen)) for v in stripped)  # len() is taken before the insert
+        self.deals.append(np.fromiter(codes, np.int64, len(stripped)))
 
     def _time(self, values: list[str], where: Rows) -> None:
         column = self.spec.time
@@ -175,8 +179,16 @@ class TextColumns:
                 fields["code"] = np.concatenate(self.codes)
             fields["dropped"] = self.rows
             return fields
-        table, deal = _c.merge_ranked(self.deals, np.int64)
-        self.deals.clear()
+        # Codes in order of first sight -> ranks in the sorted table, as np.unique gives.
+        firsts = list(self.deal_ids)
+        self.deal_ids.clear()
+        order = np.argsort(np.array(firsts, dtype=str), kind="stable")
+        rank = np.empty(len(order), np.int64)
+        rank[order] = np.arange(len(order))
+        deal = _joined(self.deals)
+        np.take(rank, deal, out=deal)
+        table = np.array(firsts, dtype=object)[order]
+        del firsts
         owner: np.ndarray | None = None
         owners: tuple[str, ...] = ()
         if spec.owner is not None:
@@ -184,13 +196,20 @@ class TextColumns:
             owners = tuple(str(u) for u in names)
         return _c.fields_of(
             self.pipeline,
-            np.concatenate(self.codes),
+            _joined(self.codes),
             deal,
-            table.astype(object),
+            table,
             0,
-            np.concatenate(self.times),
+            _joined(self.times),
             owner,
             owners,
-            None if spec.amount is None else np.concatenate(self.amounts),
+            None if spec.amount is None else _joined(self.amounts),
             self.rows - self.kept,
         )
+
+
+def _joined(parts: list[Any]) -> Any:
+    """The batches' arrays as one, letting them go (the peak holds one column twice, not all)."""
+    whole = np.concatenate(parts)
+    parts.clear()
+    return whole
