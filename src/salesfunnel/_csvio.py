@@ -20,6 +20,7 @@ Lines that hold nothing at all are skipped but counted.
 
 from __future__ import annotations
 
+import array
 import codecs
 import contextlib
 import csv
@@ -346,7 +347,7 @@ class CsvFile:
         width = len(self.header)
         index = {h: i for i, h in enumerate(self.header)}
         picks = {c: operator.itemgetter(index[c]) for c in dict.fromkeys(wanted)}
-        lines: list[int] = []
+        lines = array.array("q")  # 8 bytes a row once they are not a range
         first = reader.line_num + 1  # the first body line
         simple = True  # so far each row is one line: the line numbers are a range
         done = 0  # rows yielded so far
@@ -361,7 +362,7 @@ class CsvFile:
                 break
             if simple and reader.line_num - start != len(rows):
                 simple = False
-                lines = list(range(first, start + 1))
+                lines = array.array("q", range(first, start + 1))
             if simple:
                 batch_lines: Sequence[int] = range(start + 1, reader.line_num + 1)
             else:
@@ -370,7 +371,7 @@ class CsvFile:
                 rows, batch_lines = self._fit(rows, batch_lines, width)
                 if simple:
                     simple = False
-                    lines = list(range(first, start + 1))
+                    lines = array.array("q", range(first, start + 1))
             if not simple:
                 lines.extend(batch_lines)
             self.lines = range(first, reader.line_num + 1) if simple else lines
