@@ -754,3 +754,22 @@ def test_the_first_error_of_the_whole_file_wins_over_an_earlier_batch(tmp_path: 
     bad = {5: "D1,Call,2024-01-02,o1,+nan", 19_000: 'D1,Call,2024-01-02,o1,"1,234.5"'}
     with pytest.raises(FunnelDataError, match=r"line 5, column 'amount': amount is not a number"):
         DealLog.from_csv(_batched_file(tmp_path, bad), P, amount="amount")
+
+
+@pytest.mark.parametrize("batch", [1, 2, 3, 16384])
+def test_lines_stay_right_across_batches_after_blank_lines_and_quoted_breaks(batch: int) -> None:
+    """Line 3 is blank and row 2 spans lines 4-5, so the bad time on line 7 is record 3."""
+    from unittest import mock
+
+    from salesfunnel import _csvio
+
+    text = 'deal,stage,time\nA,Call,2024-01-02\n\n"B\nx",Call,2024-01-02\nC,Call,2024-01-02\nD,Call,x\n'
+    with (
+        mock.patch.object(_csvio, "_BATCH", batch),
+        pytest.raises(FunnelDataError, match=r"<file>, line 7, column 'time': unparsable") as err,
+    ):
+        DealLog.from_csv(io.StringIO(text), P)
+    assert (err.value.line, err.value.index) == (7, 3)
+    with mock.patch.object(_csvio, "_BATCH", batch):
+        log = DealLog.from_csv(io.StringIO(text.replace(",x\n", ",2024-01-03\n")), P)
+    assert log.deal_ids.tolist() == ["A", "B\nx", "C", "D"]
