@@ -245,9 +245,7 @@ def _times_each(
     return out
 
 
-def _check_dated(
-    out: npt.NDArray[np.datetime64], arr: np.ndarray, column: str, where: Rows
-) -> None:
+def _check_dated(out: npt.NDArray[np.datetime64], arr: Any, column: str, where: Rows) -> None:
     # NaT is the smallest int64: one min() (a fast reduction) rules it out.
     if out.size and out.view(np.int64).min() == np.iinfo(np.int64).min:
         missing = np.flatnonzero(np.isnat(out))

@@ -121,21 +121,22 @@ class TextColumns:
             )
             return
         # Codes in order of first sight; the ids themselves are kept once, as the table.
+        table, inverse = np.unique(np.array(stripped, dtype=str), return_inverse=True)
         seen, first = self.deal_ids, self.deal_ids.setdefault
-        codes = (first(v, len(seen)) for v in stripped)  # len() is taken before the insert
-        self.deals.append(np.fromiter(codes, np.int64, len(stripped)))
+        codes = (first(v, len(seen)) for v in table.tolist())  # len() comes before the insert
+        self.deals.append(np.fromiter(codes, np.int64, len(table))[inverse.reshape(-1)])
 
     def _time(self, values: list[str], where: Rows) -> None:
         column = self.spec.time
-        obj = np.array(values, dtype=object)
         try:
             out = _c._iso_naive(values, self.parser)
             if out is None:
+                obj = np.array(values, dtype=object)
                 out = _c._times_each(obj, column, where, self.parser)
         except FunnelDataError as exc:
             self._keep(_TIME, exc)
             return
-        self._check(_UNDATED, _c._check_dated, out, obj, column, where)
+        self._check(_UNDATED, _c._check_dated, out, values, column, where)
         self.times.append(out)
 
     def _amount(self, values: list[str], where: Rows) -> None:
