@@ -367,6 +367,14 @@ def label_codes(
             return arr.astype(dtype, copy=False), keep
         return np.where(keep, arr, 0).astype(dtype), keep
     text = np.array(["" if is_blank(v) else str(v).strip() for v in arr.astype(object)], dtype=str)
+    return text_label_codes(text, pipeline, column, where, drop_unknown)
+
+
+def text_label_codes(
+    text: npt.NDArray[np.str_], pipeline: Pipeline, column: str, where: Rows, drop_unknown: bool
+) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_]]:
+    """:func:`label_codes` of labels already stripped (blank ones as ``''``)."""
+    dtype = code_dtype(pipeline)
     uniq, inverse = np.unique(text, return_inverse=True)
     inverse = inverse.reshape(-1)
     lut = np.array([pipeline.labels.index(u) if u in pipeline else -1 for u in uniq], np.int16)

@@ -87,8 +87,10 @@ class TextColumns:
         spec = self.spec
         assert isinstance(self.pipeline, Pipeline)
         try:
-            stage = np.array(cells[spec.stage], dtype=object)
-            codes, keep = _c.label_codes(stage, self.pipeline, spec.stage, where, spec.drop_unknown)
+            stage = np.array([v.strip() for v in cells[spec.stage]], dtype=str)
+            codes, keep = _c.text_label_codes(
+                stage, self.pipeline, spec.stage, where, spec.drop_unknown
+            )
         except FunnelDataError as exc:
             self._keep(_LABEL, exc)
             return
