@@ -20,7 +20,9 @@ Lines that hold nothing at all are skipped but counted.
 
 from __future__ import annotations
 
+import array
 import codecs
+import contextlib
 import csv
 import io
 import itertools
@@ -40,10 +42,12 @@ __all__ = [
     "FIELD_LIMIT",
     "IN_MEMORY",
     "LINE_LIMIT",
+    "CsvBatch",
     "CsvFile",
     "CsvTable",
     "Rows",
     "number",
+    "open_csv",
     "read_csv",
     "read_header",
 ]
@@ -179,6 +183,14 @@ class CsvTable:
         return Rows(self.source, self.lines)
 
 
+@dataclass(frozen=True, slots=True)
+class CsvBatch:
+    """Consecutive rows of a CSV body: the wanted columns as text, and where each row sits."""
+
+    columns: dict[str, list[str]]
+    rows: Rows
+
+
 class _Lines:
     """The physical lines of a file, decoded, with byte offsets kept for errors."""
 
@@ -299,6 +311,7 @@ class CsvFile:
         self.header = header
         self.source = lines.source
         self._reader = reader
+        self.lines: Sequence[int] = range(0)
 
     def require(self, column: str, hint: str = "") -> None:
         """Raise a located error unless the header names ``column``."""
@@ -314,16 +327,30 @@ class CsvFile:
 
     def read(self, wanted: Sequence[str]) -> CsvTable:
         """The body: the columns ``wanted`` (each must be in the header), as text."""
+        columns: dict[str, list[str]] = {c: [] for c in dict.fromkeys(wanted)}
+        for batch in self.batches(wanted):
+            for c, cells in batch.columns.items():
+                columns[c].extend(cells)
+        return CsvTable(self.source, self.header, columns, self.lines)
+
+    def batches(self, wanted: Sequence[str]) -> Iterator[CsvBatch]:
+        """The body in batches of at most 16,384 rows: the columns ``wanted`` as text.
+
+        Each batch's :class:`Rows` locates its records in the whole body, so
+        a caller that converts a batch as soon as it is read (and lets the
+        text go) names the right line. :attr:`lines` holds every row's line
+        once the batches are exhausted.
+        """
         for c in wanted:
             self.require(c)
         reader = self._reader
         width = len(self.header)
         index = {h: i for i, h in enumerate(self.header)}
         picks = {c: operator.itemgetter(index[c]) for c in dict.fromkeys(wanted)}
-        columns: dict[str, list[str]] = {c: [] for c in picks}
-        lines: list[int] = []
+        lines = array.array("q")  # 8 bytes a row once they are not a range
         first = reader.line_num + 1  # the first body line
         simple = True  # so far each row is one line: the line numbers are a range
+        done = 0  # rows yielded so far
         while True:
             # Batches bound the memory: only the wanted cells outlive a batch.
             start = reader.line_num
@@ -335,7 +362,7 @@ class CsvFile:
                 break
             if simple and reader.line_num - start != len(rows):
                 simple = False
-                lines = list(range(first, start + 1))
+                lines = array.array("q", range(first, start + 1))
             if simple:
                 batch_lines: Sequence[int] = range(start + 1, reader.line_num + 1)
             else:
@@ -344,13 +371,17 @@ class CsvFile:
                 rows, batch_lines = self._fit(rows, batch_lines, width)
                 if simple:
                     simple = False
-                    lines = list(range(first, start + 1))
+                    lines = array.array("q", range(first, start + 1))
             if not simple:
                 lines.extend(batch_lines)
-            for c, pick in picks.items():
-                columns[c].extend(map(pick, rows))
-        kept: Sequence[int] = range(first, reader.line_num + 1) if simple else lines
-        return CsvTable(self.source, self.header, columns, kept)
+            self.lines = range(first, reader.line_num + 1) if simple else lines
+            if rows:
+                at = np.arange(done, done + len(rows), dtype=np.int64)
+                cells = {c: list(map(pick, rows)) for c, pick in picks.items()}
+                done += len(rows)
+                del rows
+                yield CsvBatch(cells, Rows(self.source, self.lines, at))
+        self.lines = range(first, reader.line_num + 1) if simple else lines
 
     def records(self) -> Iterator[tuple[int, list[str]]]:
         """The body row by row as ``(line, cells)``, unpadded, for callers with their own rules."""
@@ -446,6 +477,27 @@ def read_header(
     return file
 
 
+@contextlib.contextmanager
+def open_csv(
+    source: str | os.PathLike[str] | IO[Any],
+    *,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+    progress: Progress | None = None,
+) -> Iterator[CsvFile]:
+    """A CSV file (a path, or an open file object left open) whose header has been read."""
+    if isinstance(source, (str, os.PathLike)):
+        name = os.fspath(source)
+        total = os.path.getsize(name)
+        with open(name, "rb") as fh:
+            yield read_header(
+                fh, name, encoding=encoding, delimiter=delimiter, progress=progress, total=total
+            )
+        return
+    name = str(getattr(source, "name", "<file>"))
+    yield read_header(source, name, encoding=encoding, delimiter=delimiter, progress=progress)
+
+
 def read_csv(
     source: str | os.PathLike[str] | IO[Any],
     wanted: Sequence[str] | Callable[[CsvFile], Sequence[str]],
@@ -461,14 +513,5 @@ def read_csv(
     own) and returns the columns to read: that is where a caller decides on
     optional columns before any row is parsed.
     """
-    if isinstance(source, (str, os.PathLike)):
-        name = os.fspath(source)
-        total = os.path.getsize(name)
-        with open(name, "rb") as fh:
-            file = read_header(
-                fh, name, encoding=encoding, delimiter=delimiter, progress=progress, total=total
-            )
-            return file.read(wanted(file) if callable(wanted) else wanted)
-    name = str(getattr(source, "name", "<file>"))
-    file = read_header(source, name, encoding=encoding, delimiter=delimiter, progress=progress)
-    return file.read(wanted(file) if callable(wanted) else wanted)
+    with open_csv(source, encoding=encoding, delimiter=delimiter, progress=progress) as file:
+        return file.read(wanted(file) if callable(wanted) else wanted)

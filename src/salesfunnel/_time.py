@@ -78,6 +78,11 @@ class TimeParser:
         self.date_format = date_format
         self._first: tuple[bool, object] | None = None  # (aware, value) of the first time
 
+    @property
+    def first_aware(self) -> bool | None:
+        """Whether the first time seen had a UTC offset (``None`` before any)."""
+        return None if self._first is None else self._first[0]
+
     def saw(self, aware: bool, value: object) -> None:
         """Record a time's kind; refuse a mix when no zone says what the naive ones mean."""
         if self._first is None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import subprocess
 import sys
@@ -616,3 +618,158 @@ def test_a_boolean_amount_is_refused_not_read_as_one(flag: object) -> None:
         FunnelDataError, match=r"amount is not a number \(got (True|np\.False_|False)\)"
     ):
         DealLog.from_records(rows, pipe, amount="amount")
+
+
+# -- the CSV path converts batch by batch (#10): same log, same errors --------------
+_CELLS = {
+    "deal": ["A", "B", " C ", "10", "", "D1"],
+    "stage": ["Call", "Offer", "Won", "Lost", " Call ", "Demo", ""],
+    "time": [
+        "2024-01-02",
+        "2024-01-02T10:00:00",
+        "20240102T103000",
+        "2024-01-03 09:00:30.5",
+        "2024-01-02T10:00:00+05:00",
+        "2024-01-02T00:00:00Z",
+        "31/01/2024",
+        "",
+    ],
+    "owner": ["ann", " bob", "", "cy"],
+    "amount": ["1", "2.5", "", "1,234.5", "1,5", "+nan", "nan", "inf", "-1", "1_000", "x"],
+}
+
+
+def _outcome(make: Any) -> tuple[Any, ...]:
+    """A log's arrays, or its error's detail, column, value and record index."""
+    try:
+        log = make()
+    except FunnelDataError as exc:
+        return ("error", exc.detail, exc.column, repr(exc.value), exc.index)
+    arrays = [getattr(log, name) for name in ("deal", "code", "time", "owner", "amount")]
+    table = None if log._table is None else log._table.tolist()
+    shown = [None if a is None else (a.dtype.str, a.tobytes()) for a in arrays]  # NaN == NaN
+    return ("log", shown, table, log.owners, log.dropped, log.n_deals)
+
+
+@st.composite
+def _messy_rows(draw: st.DrawFn) -> list[dict[str, str]]:
+    """Rows mostly of good cells, with a few hostile ones per column (or none)."""
+    bad = {c: draw(st.sampled_from([0.0, 0.1, 0.5])) for c in _CELLS}
+    n = draw(st.integers(0, 14))
+    rows = []
+    for _ in range(n):
+        row = {}
+        for c, cells in _CELLS.items():
+            hostile = draw(st.floats(0, 1)) < bad[c]
+            row[c] = draw(st.sampled_from(cells if hostile else cells[:2]))
+        rows.append(row)
+    return rows
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=_messy_rows(),
+    batch=st.sampled_from([1, 2, 3, 5, 16384]),
+    options=st.sampled_from(
+        [
+            {},
+            {"owner": "owner", "amount": "amount"},
+            {"owner": "owner", "amount": "amount", "drop_unknown": True},
+            {"amount": "amount", "tz": "UTC"},
+            {"amount": "amount", "decimal": ","},
+        ]
+    ),
+)
+def test_from_csv_equals_from_records_across_batch_boundaries(
+    rows: list[dict[str, str]], batch: int, options: dict[str, Any]
+) -> None:
+    """Each batch is converted as it is read; the log, or the first error (in
+    the whole-column order: labels, deal ids, times, amounts), is that of one
+    pass over the same rows."""
+    from unittest import mock
+
+    from salesfunnel import _csvio
+
+    text = io.StringIO()
+    writer = csv.DictWriter(text, list(_CELLS), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    with mock.patch.object(_csvio, "_BATCH", batch):
+        got = _outcome(lambda: DealLog.from_csv(io.StringIO(text.getvalue()), P, **options))
+    assert got == _outcome(lambda: DealLog.from_records(rows, P, **options))
+
+
+def _batched_file(tmp_path: Path, bad: dict[int, str], n: int = 20_000) -> Path:
+    """``n`` good rows, with line ``k`` (header = line 1) replaced by ``bad[k]``."""
+    rows = [
+        f"D{i % 997},Call,2024-01-{1 + i % 28:02d}T10:00:00,o{i % 7},{i % 50}.5" for i in range(n)
+    ]
+    for line, row in bad.items():
+        rows[line - 2] = row
+    path = tmp_path / "deals.csv"
+    path.write_text("deal,stage,time,owner,amount\n" + "\n".join(rows) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "detail"),
+    [
+        ("D1,Call,31/01/2024,o1,1", "time", "unparsable timestamp"),
+        ("D1,Call,,o1,1", "time", "missing timestamp"),
+        ("D1,Demo,2024-01-02,o1,1", "stage", "unknown label 'Demo'"),
+        (",Call,2024-01-02,o1,1", "deal", "missing deal id"),
+        ('D1,Call,2024-01-02,o1,"1,5"', "amount", "amount is not a number"),
+        ("D1,Call,2024-01-02,o1,-3", "amount", "amount must be finite and >= 0"),
+        (
+            "D1,Call,2024-01-02T10:00:00+05:00,o1,1",
+            "time",
+            r"unparsable timestamp \(a time with a UTC offset among",
+        ),
+    ],
+)
+def test_a_bad_cell_in_a_later_batch_is_reported_at_its_line(
+    tmp_path: Path, row: str, column: str, detail: str
+) -> None:
+    path = _batched_file(tmp_path, {18_000: row})
+    with pytest.raises(
+        FunnelDataError, match=rf"deals.csv, line 18000, column '{column}': {detail}"
+    ) as err:
+        DealLog.from_csv(path, P, owner="owner", amount="amount")
+    assert (err.value.line, err.value.index, err.value.column) == (18_000, 17_998, column)
+
+
+def test_the_first_error_of_the_whole_file_wins_over_an_earlier_batch(tmp_path: Path) -> None:
+    """Labels are checked before times over the whole column, and a malformed
+    line anywhere comes before any cell: as when the file was read whole."""
+    bad = {5: "D1,Call,31/01/2024,o1,1", 19_000: "D1,Demo,2024-01-02,o1,1"}
+    with pytest.raises(FunnelDataError, match=r"line 19000, column 'stage': unknown label"):
+        DealLog.from_csv(_batched_file(tmp_path, bad), P)
+    bad = {5: "D1,Call,,o1,1", 19_000: "D1,Call,31/01/2024,o1,1"}  # unparsable before blank
+    with pytest.raises(FunnelDataError, match=r"line 19000, column 'time': unparsable"):
+        DealLog.from_csv(_batched_file(tmp_path, bad), P)
+    bad = {5: "D1,Demo,2024-01-02,o1,1", 19_500: "D1,Call,2024-01-02,o1,1,200"}
+    with pytest.raises(FunnelDataError, match=r"line 19500: 6 cells in a row under a header of 5"):
+        DealLog.from_csv(_batched_file(tmp_path, bad), P)
+    # A signed NaN passes float() but not the cell-by-cell reading that "1,234.5" forces.
+    bad = {5: "D1,Call,2024-01-02,o1,+nan", 19_000: 'D1,Call,2024-01-02,o1,"1,234.5"'}
+    with pytest.raises(FunnelDataError, match=r"line 5, column 'amount': amount is not a number"):
+        DealLog.from_csv(_batched_file(tmp_path, bad), P, amount="amount")
+
+
+@pytest.mark.parametrize("batch", [1, 2, 3, 16384])
+def test_lines_stay_right_across_batches_after_blank_lines_and_quoted_breaks(batch: int) -> None:
+    """Line 3 is blank and row 2 spans lines 4-5, so the bad time on line 7 is record 3."""
+    from unittest import mock
+
+    from salesfunnel import _csvio
+
+    text = 'deal,stage,time\nA,Call,2024-01-02\n\n"B\nx",Call,2024-01-02\nC,Call,2024-01-02\nD,Call,x\n'
+    with (
+        mock.patch.object(_csvio, "_BATCH", batch),
+        pytest.raises(FunnelDataError, match=r"<file>, line 7, column 'time': unparsable") as err,
+    ):
+        DealLog.from_csv(io.StringIO(text), P)
+    assert (err.value.line, err.value.index) == (7, 3)
+    with mock.patch.object(_csvio, "_BATCH", batch):
+        log = DealLog.from_csv(io.StringIO(text.replace(",x\n", ",2024-01-03\n")), P)
+    assert log.deal_ids.tolist() == ["A", "B\nx", "C", "D"]

@@ -10,6 +10,7 @@ located by a :class:`~salesfunnel._csvio.Rows`.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -130,6 +131,76 @@ def code_dtype(pipeline: Pipeline) -> type[np.int8]:
     return np.int8
 
 
+def check_pipeline(pipeline: object) -> None:
+    if not isinstance(pipeline, Pipeline):
+        msg = f"pipeline must be a Pipeline (got {type(pipeline).__name__})"
+        raise FunnelDataError(msg, column="pipeline", value=pipeline)
+
+
+def convert(
+    pipeline: Pipeline, spec: Columns, data: Mapping[str, Any], where: Rows, *, aware: bool = False
+) -> dict[str, Any]:
+    """The arrays of a log (``DealLog``'s fields) from ``data``, column name to values.
+
+    The columns are checked in this order, each for its first bad value:
+    labels, deal ids, times, owners, amounts.
+    """
+    check_pipeline(pipeline)
+    codes, keep = label_codes(data[spec.stage], pipeline, spec.stage, where, spec.drop_unknown)
+    dropped = int(keep.size - np.count_nonzero(keep))
+    index = None if dropped == 0 else np.flatnonzero(keep)
+
+    def take(name: str) -> object:
+        values = data[name]
+        return values if index is None else np.asarray(values)[index]
+
+    row_of = where if index is None else where.taken(index)
+    deal_codes, table, offset = dense_ids(take(spec.deal), spec.deal, row_of)
+    out_times = times(take(spec.time), spec.time, row_of, spec.parser(), aware=aware)
+    owner, owners = (None, ()) if spec.owner is None else owner_codes(take(spec.owner))
+    amount = (
+        None
+        if spec.amount is None
+        else amounts(take(spec.amount), spec.amount, row_of, spec.decimal)
+    )
+    if index is not None:
+        codes = codes[index]
+    return fields_of(
+        pipeline, codes, deal_codes, table, offset, out_times, owner, owners, amount, dropped
+    )
+
+
+def fields_of(
+    pipeline: Pipeline,
+    codes: np.ndarray,
+    deal: I64,
+    table: np.ndarray | None,
+    offset: int,
+    out_times: npt.NDArray[np.datetime64],
+    owner: np.ndarray | None,
+    owners: tuple[str, ...],
+    amount: npt.NDArray[np.float64] | None,
+    dropped: int,
+) -> dict[str, Any]:
+    # times() has ruled out NaT: both ordering bounds are the seconds
+    # themselves (one array), which spares DealLog a second NaT scan.
+    secs = out_times.view(np.int64)
+    return {
+        "pipeline": pipeline,
+        "deal": deal,
+        "code": codes,
+        "time": out_times,
+        "owner": owner,
+        "amount": amount,
+        "owners": owners,
+        "dropped": dropped,
+        "_table": table,
+        "_offset": offset,
+        "_lo": secs,
+        "_hi": secs,
+    }
+
+
 # -- converters ---------------------------------------------------------------------
 def times(
     values: object,
@@ -152,23 +223,60 @@ def times(
     elif arr.dtype.kind in "OU":
         out = parser.texts(arr.tolist())
     if out is None:
-        obj = arr.astype(object) if arr.dtype.kind in "OUS" else arr
-        out = np.empty(len(obj), dtype="datetime64[s]")
-        for i, v in enumerate(obj):
-            try:
-                t = parser.one(v)
-            except ValueError as exc:
-                detail = f"unparsable timestamp ({exc})"
-                raise where.error(i, detail, column=column, value=v) from None
-            out[i] = np.datetime64("NaT") if t is None else t
+        out = _times_each(arr, column, where, parser)
+    if not allow_blank:
+        _check_dated(out, arr, column, where)
+    return out
+
+
+def _times_each(
+    arr: np.ndarray, column: str, where: Rows, parser: TimeParser
+) -> npt.NDArray[np.datetime64]:
+    """Each cell through the parser, in order: the first bad one is the error."""
+    obj = arr.astype(object) if arr.dtype.kind in "OUS" else arr
+    out = np.empty(len(obj), dtype="datetime64[s]")
+    for i, v in enumerate(obj):
+        try:
+            t = parser.one(v)
+        except ValueError as exc:
+            detail = f"unparsable timestamp ({exc})"
+            raise where.error(i, detail, column=column, value=v) from None
+        out[i] = np.datetime64("NaT") if t is None else t
+    return out
+
+
+def _check_dated(out: npt.NDArray[np.datetime64], arr: Any, column: str, where: Rows) -> None:
     # NaT is the smallest int64: one min() (a fast reduction) rules it out.
-    if not allow_blank and out.size and out.view(np.int64).min() == np.iinfo(np.int64).min:
+    if out.size and out.view(np.int64).min() == np.iinfo(np.int64).min:
         missing = np.flatnonzero(np.isnat(out))
         if missing.size:
             i = int(missing[0])
             detail = f"missing timestamp (got {arr[i]!r})"
             raise where.error(i, detail, column=column, value=arr[i])
-    return out
+
+
+def _iso_naive(values: list[str], parser: TimeParser) -> npt.NDArray[np.datetime64] | None:
+    """ISO 8601 text without offsets, or ``None``: a batch's fast path.
+
+    Unlike ``parser.texts`` it leaves the parser as the cell-by-cell path
+    would (the first time of day seen is the first cell that has one), and
+    it stands aside once a time with an offset has been seen, so batch after
+    batch gives what one pass over the whole column gives.
+    """
+    fast = parser.date_format is None and parser.tz is None and not parser.first_aware
+    try:
+        parsed = list(map(dt.datetime.fromisoformat, values)) if fast else None
+    except ValueError:
+        parsed = None
+    if parsed is None or any(p.tzinfo is not None for p in parsed):
+        return None
+    if parser.first_aware is None:
+        midnight = dt.time()
+        pairs = zip(values, parsed, strict=True)
+        timed = next((v for v, p in pairs if ":" in v or p.time() != midnight), None)
+        if timed is not None:
+            parser.saw(False, timed)
+    return np.array(parsed, dtype="datetime64[s]")
 
 
 def dense_ids(values: object, column: str, where: Rows) -> tuple[I64, np.ndarray | None, int]:
@@ -209,6 +317,31 @@ def dense_ids(values: object, column: str, where: Rows) -> tuple[I64, np.ndarray
     return inverse.astype(np.int64).reshape(-1), table.astype(object), 0
 
 
+def ranked(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``(table, inverse)`` of stripped text: the distinct values sorted, and each one's rank.
+
+    The rank is in the smallest integer type that holds it, so that a batch's
+    ranks cost little until :func:`merge_ranked` joins the batches.
+    """
+    table, inverse = np.unique(np.array(texts, dtype=str), return_inverse=True)
+    return table, inverse.reshape(-1).astype(np.min_scalar_type(max(len(table) - 1, 0)))
+
+
+def merge_ranked(
+    parts: list[tuple[np.ndarray, np.ndarray]], dtype: type[np.integer]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(table, inverse)`` of the batches of :func:`ranked` taken as one column."""
+    table, place = np.unique(np.concatenate([t for t, _ in parts]), return_inverse=True)
+    place = place.reshape(-1)
+    out = np.empty(sum(len(inv) for _, inv in parts), dtype)
+    at = start = 0
+    for t, inv in parts:
+        out[at : at + len(inv)] = place[start : start + len(t)][inv]
+        at += len(inv)
+        start += len(t)
+    return table, out
+
+
 def label_codes(
     values: object, pipeline: Pipeline, column: str, where: Rows, drop_unknown: bool
 ) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_]]:
@@ -234,6 +367,14 @@ def label_codes(
             return arr.astype(dtype, copy=False), keep
         return np.where(keep, arr, 0).astype(dtype), keep
     text = np.array(["" if is_blank(v) else str(v).strip() for v in arr.astype(object)], dtype=str)
+    return text_label_codes(text, pipeline, column, where, drop_unknown)
+
+
+def text_label_codes(
+    text: npt.NDArray[np.str_], pipeline: Pipeline, column: str, where: Rows, drop_unknown: bool
+) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_]]:
+    """:func:`label_codes` of labels already stripped (blank ones as ``''``)."""
+    dtype = code_dtype(pipeline)
     uniq, inverse = np.unique(text, return_inverse=True)
     inverse = inverse.reshape(-1)
     lut = np.array([pipeline.labels.index(u) if u in pipeline else -1 for u in uniq], np.int16)
@@ -291,37 +432,48 @@ def amounts(
     if arr.dtype.kind in "iuf":
         out = arr.astype(np.float64)
     elif decimal == "." and arr.dtype.kind in "OU":
-        # Fast path: plain numbers; float() refuses '1,5', blanks and non-text, which
-        # the cell-by-cell pass below then reads or reports.
-        try:
-            out = np.array([float(v) for v in arr.tolist() if isinstance(v, str)], np.float64)
-        except ValueError:
-            out = None
-        if out is not None and len(out) != len(arr):
-            out = None
+        out = _plain_floats(arr.tolist())
     if out is None:
         out = np.empty(len(arr), dtype=np.float64)
         for i, v in enumerate(arr.astype(object)):
-            if is_blank(v):
-                out[i] = math.nan
-                continue
-            try:
-                if isinstance(v, (bool, np.bool_)):
-                    raise TypeError  # True as an amount is a mistake, never 1.0
-                out[i] = number(v, decimal) if isinstance(v, str) else float(v)
-            except (TypeError, ValueError, OverflowError) as exc:
-                detail = f"amount is not a number (got {v!r})"
-                if isinstance(exc, OverflowError):
-                    detail = f"amount is too large for a float (got {v!r})"
-                elif isinstance(v, str):
-                    detail = f"amount is {exc}"
-                raise where.error(i, detail, column=column, value=v) from None
+            out[i] = _amount(v, i, column, where, decimal)
+    _check_amounts(out, arr, column, where)
+    return out
+
+
+def _plain_floats(values: list[Any]) -> npt.NDArray[np.float64] | None:
+    """Fast path: plain numbers; ``float()`` refuses '1,5', blanks and non-text, which
+    the cell-by-cell path then reads or reports."""
+    try:
+        out = np.array([float(v) for v in values if isinstance(v, str)], np.float64)
+    except ValueError:
+        return None
+    return out if len(out) == len(values) else None
+
+
+def _amount(v: object, i: int, column: str, where: Rows, decimal: str) -> float:
+    """One cell of the cell-by-cell path (record ``i`` for the error)."""
+    if is_blank(v):
+        return math.nan
+    try:
+        if isinstance(v, (bool, np.bool_)):
+            raise TypeError  # True as an amount is a mistake, never 1.0
+        return number(v, decimal) if isinstance(v, str) else float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError) as exc:
+        detail = f"amount is not a number (got {v!r})"
+        if isinstance(exc, OverflowError):
+            detail = f"amount is too large for a float (got {v!r})"
+        elif isinstance(v, str):
+            detail = f"amount is {exc}"
+        raise where.error(i, detail, column=column, value=v) from None
+
+
+def _check_amounts(out: npt.NDArray[np.float64], arr: Any, column: str, where: Rows) -> None:
     bad = np.flatnonzero(np.isinf(out) | (out < 0))
     if bad.size:
         i = int(bad[0])
         detail = f"amount must be finite and >= 0 (got {arr[i]!r})"
         raise where.error(i, detail, column=column, value=arr[i])
-    return out
 
 
 def column(columns: Mapping[str, Any], name: str, role: str) -> Any:

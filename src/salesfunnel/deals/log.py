@@ -31,10 +31,11 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from .._csvio import IN_MEMORY, Progress, Rows, read_csv
+from .._csvio import IN_MEMORY, Progress, Rows, open_csv
 from ..errors import FunnelDataError
 from . import columns as _c, wide as _wide
 from .columns import COLUMNS_DOC, UNASSIGNED, ColumnOptions, Columns
+from .csvload import TextColumns
 from .pipeline import Pipeline
 
 if TYPE_CHECKING:
@@ -243,47 +244,7 @@ class DealLog:
         aware: bool = False,
     ) -> DealLog:
         """The one body of every long-form constructor: ``data`` maps column name to values."""
-        if not isinstance(pipeline, Pipeline):
-            msg = f"pipeline must be a Pipeline (got {type(pipeline).__name__})"
-            raise FunnelDataError(msg, column="pipeline", value=pipeline)
-        codes, keep = _c.label_codes(
-            data[spec.stage], pipeline, spec.stage, where, spec.drop_unknown
-        )
-        dropped = int(keep.size - np.count_nonzero(keep))
-        index = None if dropped == 0 else np.flatnonzero(keep)
-
-        def take(name: str) -> object:
-            values = data[name]
-            return values if index is None else np.asarray(values)[index]
-
-        row_of = where if index is None else where.taken(index)
-        deal_codes, table, offset = _c.dense_ids(take(spec.deal), spec.deal, row_of)
-        times = _c.times(take(spec.time), spec.time, row_of, spec.parser(), aware=aware)
-        owner_codes, owners = (None, ()) if spec.owner is None else _c.owner_codes(take(spec.owner))
-        amounts = (
-            None
-            if spec.amount is None
-            else _c.amounts(take(spec.amount), spec.amount, row_of, spec.decimal)
-        )
-        if index is not None:
-            codes = codes[index]
-        # times() has ruled out NaT: both ordering bounds are the seconds
-        # themselves (one array), which spares __post_init__ a second NaT scan.
-        secs = times.view(np.int64)
-        return cls(
-            pipeline=pipeline,
-            deal=deal_codes,
-            code=codes,
-            time=times,
-            owner=owner_codes,
-            amount=amounts,
-            owners=owners,
-            dropped=dropped,
-            _table=table,
-            _offset=offset,
-            _lo=secs,
-            _hi=secs,
-        )
+        return cls(**_c.convert(pipeline, spec, data, where, aware=aware))
 
     @classmethod
     @_columns_doc(
@@ -386,11 +347,13 @@ class DealLog:
         {parameters}
         """
         spec = Columns.of(options)
-        body = read_csv(
-            path, spec.wanted, encoding=encoding, delimiter=delimiter, progress=progress
-        )
-        data = {c: np.array(v, dtype=object) for c, v in body.columns.items()}
-        return cls._build(pipeline, spec, data, body.rows)
+        # Each batch is converted as soon as it is read, so the file's cells never
+        # all live as Python strings (#10: memory of the CSV path).
+        loaded = TextColumns(pipeline, spec)
+        with open_csv(path, encoding=encoding, delimiter=delimiter, progress=progress) as file:
+            for batch in file.batches(spec.wanted):
+                loaded.add(batch.columns, batch.rows)
+        return cls(**loaded.finish())
 
     @classmethod
     def _from_table(
