@@ -29,6 +29,7 @@ from salesfunnel import (
 from salesfunnel.datasets import CRM_STAGES, synthetic_crm
 
 from browser import browser_page
+from cli_helpers import run_cli
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 MAVEN = Path(__file__).resolve().parents[3] / "shared" / "data" / "maven-crm-sales-opportunities"
@@ -58,17 +59,7 @@ MAVEN_ARGS = [
 ]
 
 
-def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
-    return subprocess.run(
-        [sys.executable, "-m", "salesfunnel", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=300,
-        check=False,
-    )
+run = run_cli
 
 
 def fails_with(result: subprocess.CompletedProcess[str], message: str, status: int = 2) -> None:

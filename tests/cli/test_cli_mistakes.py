@@ -19,6 +19,8 @@ import pytest
 from salesfunnel.__main__ import main
 from salesfunnel._csvio import LINE_LIMIT
 
+from cli_helpers import run_cli
+
 SRC = Path(__file__).resolve().parents[2] / "src"
 GOOD = "deal,stage,timestamp\nD1,Call,2026-01-02\nD1,Won,2026-01-05\nD2,Call,2026-01-03\n"
 LOG = ["--pipeline", "Call,Offer"]
@@ -174,16 +176,7 @@ def test_each_mistake_is_one_line_and_exit_2(
     assert not (tmp_path / "out.html").exists()  # nothing half-written
 
 
-def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
-    return subprocess.run(
-        [sys.executable, "-m", "salesfunnel", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
+_run = run_cli
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,11 @@ from urllib.parse import parse_qs, quote, urlsplit
 import numpy as np
 import pytest
 
-from render_helpers import check_golden_text, mask_text, uniform_interior
 from salesfunnel import Funnel, FunnelChart, FunnelDataError, Stage, Style
 from salesfunnel.datasets import three_managers
 from salesfunnel.render.shapes import Ellipse, HitArea, Layer, Line, Rect, Side
+
+from render_helpers import check_golden_text, mask_text, uniform_interior
 
 BARE = Style(show_labels=False, show_title=False, show_legend=False)
 SIX = Funnel.from_counts(

@@ -9,10 +9,10 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 from PIL import Image
 
-from render_helpers import stage_pixels, uniform_interior
 from salesfunnel import Funnel, FunnelChart, Style
 from salesfunnel.render.shapes import Layer
 
+from render_helpers import stage_pixels, uniform_interior
 from strategies import chart_sizes, funnel_sets, labelled_funnels
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -15,13 +15,13 @@ from hypothesis import given, settings, strategies as st
 from PIL import Image
 
 from render.simple_painter import RasterPainter, simple_render
-from render_helpers import GOLDEN, check_golden_image, check_golden_text, stage_pixels
 from salesfunnel import MAX_PIXELS, Funnel, FunnelChart, FunnelDataError, Style
 from salesfunnel.datasets import three_managers
 from salesfunnel.render import coverage as cov
 from salesfunnel.render.paint import paint
 from salesfunnel.render.shapes import Ellipse, HitArea, Layer, Side
 
+from render_helpers import GOLDEN, check_golden_image, check_golden_text, stage_pixels
 from strategies import chart_sizes, funnel_sets
 
 SIX = Funnel.from_counts(
