@@ -10,7 +10,6 @@ amount, times for people) are written here once.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 from collections.abc import Callable
@@ -32,7 +31,7 @@ from .deals.active import (
 from .deals.closed import ClosedFunnel, closed_funnel
 from .deals.log import DealLog
 from .deals.pipeline import Pipeline
-from .deals.shared import Mode
+from .deals.shared import Instant, Mode
 from .deals.status import NOT_STARTED, deal_states
 from .deals.volume import MonthlyVolume, monthly_volume
 from .errors import FunnelDataError
@@ -47,8 +46,6 @@ __all__ = [
     "period_text",
     "when_text",
 ]
-
-Instant = str | dt.date | dt.datetime | np.datetime64 | None
 
 
 def _iso_text(value: Instant) -> str | None:
@@ -285,10 +282,6 @@ def analyze(
     )
 
 
-# The name _deal_records uses (it and _deal_keys moved verbatim from output/report.py).
-_when = when_text
-
-
 # -- deals behind the stages ------------------------------------------------------------
 def _deal_records(a: Analysis) -> dict[str, dict[str, Any]]:
     """Deal id (as text) -> owner, amount, first and last event, status at ``as_of``.
@@ -298,6 +291,10 @@ def _deal_records(a: Analysis) -> dict[str, dict[str, Any]]:
     """
     st = deal_states(a.log, a.pipeline, a.as_of)
     labels, n_stages, owners = st.pipeline.labels, st.pipeline.n_stages, a.log.owners
+
+    def day(seconds: int) -> str:
+        return when_text(str(np.datetime64(seconds, "s")))
+
     out: dict[str, dict[str, Any]] = {}
     for d, ident in enumerate(st.ids.tolist()):
         c, o, amount = int(st.label[d]), int(st.owner[d]), float(st.amount[d])
@@ -307,8 +304,8 @@ def _deal_records(a: Analysis) -> dict[str, dict[str, Any]]:
         out[str(ident)] = {
             "owner": owners[o] if o >= 0 else "",
             "amount": None if math.isnan(amount) else fmt_number(amount),
-            "first": _when(str(np.datetime64(int(st.first[d]), "s"))) if st.dated[d] else EM_DASH,
-            "last": _when(str(np.datetime64(int(st.last[d]), "s"))) if st.dated[d] else EM_DASH,
+            "first": day(int(st.first[d])) if st.dated[d] else EM_DASH,
+            "last": day(int(st.last[d])) if st.dated[d] else EM_DASH,
             "status": status,
         }
     return out

@@ -29,9 +29,8 @@ from salesfunnel import (
 from salesfunnel.datasets import CRM_STAGES, synthetic_crm
 
 from browser import browser_page
-from cli_helpers import run_cli
+from cli_helpers import SRC, run_cli
 
-SRC = Path(__file__).resolve().parents[2] / "src"
 MAVEN = Path(__file__).resolve().parents[3] / "shared" / "data" / "maven-crm-sales-opportunities"
 if not MAVEN.is_dir():
     MAVEN = Path("/work/shared/data/maven-crm-sales-opportunities")

@@ -19,9 +19,8 @@ import pytest
 from salesfunnel.__main__ import main
 from salesfunnel._csvio import LINE_LIMIT
 
-from cli_helpers import run_cli
+from cli_helpers import SRC, run_cli
 
-SRC = Path(__file__).resolve().parents[2] / "src"
 GOOD = "deal,stage,timestamp\nD1,Call,2026-01-02\nD1,Won,2026-01-05\nD2,Call,2026-01-03\n"
 LOG = ["--pipeline", "Call,Offer"]
 

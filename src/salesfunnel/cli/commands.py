@@ -167,10 +167,7 @@ def _read_counts(path: str, title: str | None) -> Funnel:
         msg = f"{path}: {os.path.getsize(path):,} bytes is too large for a counts file "
         msg += f"(at most {MAX_COUNTS_BYTES:,})"
         raise CliError(msg)
-    try:
-        funnel = read_counts(path, name=title)
-    except OverflowError as exc:  # an integer beyond float, e.g. 401 digits in JSON
-        raise CliError(f"{path}: a count or amount is too large ({exc})") from None
+    funnel = read_counts(path, name=title)  # a count beyond a float is the model's error
     for i, name in enumerate(funnel.names):
         try:
             name.encode("utf-8")
