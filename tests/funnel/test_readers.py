@@ -111,3 +111,16 @@ def test_csv_counts_go_through_the_one_reader(tmp_path: Path) -> None:
     p.write_text("stage,count,stage\nCalls,200,x\n")
     with pytest.raises(FunnelDataError, match="names column 'stage' twice"):
         read_counts(p)
+
+
+def test_a_csv_count_a_float_cannot_hold_exactly_is_refused_where_it_stands(tmp_path: Path) -> None:
+    # float("9007199254740993") is 9007199254740992.0: the count would change silently.
+    path = tmp_path / "c.csv"
+    path.write_text("stage,count\nCalls,9007199254740993\nPaid,1\n", encoding="utf-8")
+    with pytest.raises(
+        FunnelDataError, match=r"row 2, column 'count': a count above 2\*\*53"
+    ) as info:
+        read_counts(path)
+    assert info.value.line == 2
+    path.write_text("stage,count\nCalls,9007199254740992\nPaid,1\n", encoding="utf-8")
+    assert int(read_counts(path)["Calls"].count) == 2**53

@@ -60,9 +60,14 @@ def _number(
     except ValueError:
         detail = f"expected a number (got {text!r})"
     else:
-        if math.isfinite(value) and value >= 0:
+        if not (math.isfinite(value) and value >= 0):
+            detail = f"expected a finite number >= 0 (got {text!r})"
+        elif column == "count" and cleaned.isdigit() and int(cleaned) > 2**53:
+            # float() rounds 9007199254740993 to ...992 without a word: refuse, as Stage
+            # refuses such an int (a JSON count).
+            detail = f"a count above 2**53 that a float cannot hold exactly (got {text!r})"
+        else:
             return value
-        detail = f"expected a finite number >= 0 (got {text!r})"
     where = f"row {line}"
     raise _error(detail, source, line=line, index=index, column=column, value=text, where=where)
 
