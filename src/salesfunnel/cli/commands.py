@@ -22,6 +22,7 @@ from ..chart import FunnelChart
 from ..datasets import CRM_OUTCOMES, CRM_STAGES, synthetic_crm
 from ..deals.log import DealLog
 from ..deals.pipeline import Pipeline
+from ..deals.status import reopened_deals
 from ..funnel.metrics import metrics_table
 from ..funnel.model import Funnel
 from ..funnel.readers import read_counts
@@ -238,6 +239,18 @@ def _render_page(funnel: Funnel, opts: dict[str, Any]) -> str:
 
 
 # -- metrics and report -------------------------------------------------------------------
+def _say_reopened(log: DealLog) -> None:
+    """One line on stderr when deals have events after an outcome (nothing is reread)."""
+    n = reopened_deals(log)
+    if n:
+        msg = (
+            f"{PROG}: note: {fmt_number(n)} of {fmt_number(log.n_deals)} deals have events "
+            "after an outcome and count as reopened; if the rows are users or sessions "
+            "doing events, use salesfunnel.event_funnel (docs: funnels from event logs)"
+        )
+        echo(msg, sys.stderr)
+
+
 def metrics(args: argparse.Namespace) -> int:
     """Print the metrics of a deal log as tables or JSON."""
     progress = Progress(sys.stderr.isatty())
@@ -245,6 +258,7 @@ def metrics(args: argparse.Namespace) -> int:
         log, a = _analysis(args, progress)
     finally:
         progress.done()
+    _say_reopened(log)
     by_owner = args.by == "owner"
     dropped = log.dropped if args.drop_unknown else None
     if args.json:
@@ -268,6 +282,7 @@ def report(args: argparse.Namespace) -> int:
         Path(args.output).write_text(html, encoding="utf-8")
     finally:
         progress.done()
+    _say_reopened(log)
     if args.drop_unknown:
         echo(f"{PROG}: {dropped_line(log.dropped)}", sys.stderr)
     echo(args.output)

@@ -17,7 +17,7 @@ from .log import DealLog
 from .pipeline import Pipeline
 from .shared import F64, I64, B, Instant, parse_instant
 
-__all__ = ["NOT_STARTED", "UNKNOWN", "DealStates", "deal_states"]
+__all__ = ["NOT_STARTED", "UNKNOWN", "DealStates", "deal_states", "reopened_deals"]
 
 NOT_STARTED = -1
 """Status code of a deal whose events all come after ``as_of``."""
@@ -89,3 +89,24 @@ def _dated_span(log: DealLog, deal_codes: I64) -> tuple[I64, I64, B]:
     dated = np.zeros(bound, dtype=bool)
     dated[code] = True
     return first[deal_codes], last[deal_codes], dated[deal_codes]
+
+
+def reopened_deals(log: DealLog) -> int:
+    """How many deals have an event after their first outcome (won, lost or frozen).
+
+    The deal model reads such an event as the deal reopening. An event log read
+    as deals (users or sessions that keep browsing after a purchase) shows up
+    here first, so the command line says it instead of reinterpreting silently.
+    Events at equal times are ordered by pipeline order, as everywhere. A wide
+    form log (undated events kept in pipeline order) cannot reopen: 0.
+    """
+    if len(log) == 0 or log.has_undated:
+        return 0
+    order = np.lexsort((log.code, log.time, log.deal))
+    deal = log.deal[order]
+    closed = (log.code[order] >= log.pipeline.n_stages).astype(np.int64)
+    before = np.cumsum(closed) - closed  # outcomes before each event, over the whole log
+    first = np.r_[True, deal[1:] != deal[:-1]]
+    # Outcomes before each event within its own deal: subtract the count at the deal's start.
+    own = before - np.maximum.accumulate(np.where(first, before, 0))
+    return int(np.unique(deal[own > 0]).size)
