@@ -67,7 +67,7 @@ def _funnels(data: object) -> list[tuple[Hashable, Funnel]]:
         if len(f) > MAX_STAGES:
             msg = (
                 f"funnel {key!r} has {len(f):,} stages, above the limit of {MAX_STAGES:,} "
-                "(salesfunnel.chart.MAX_STAGES)"
+                "(salesfunnel.MAX_STAGES)"
             )
             raise FunnelDataError(msg)
     return items
@@ -183,7 +183,7 @@ class FunnelChart:
         if out_w * out_h > MAX_PIXELS:
             msg = (
                 f"canvas of {out_w} x {out_h} = {out_w * out_h:,} pixels is above the "
-                f"limit of {MAX_PIXELS:,} (salesfunnel.chart.MAX_PIXELS)"
+                f"limit of {MAX_PIXELS:,} (salesfunnel.MAX_PIXELS)"
             )
             raise FunnelDataError(msg)
         if out_w < 1 or out_h < 1:
