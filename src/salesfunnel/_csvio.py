@@ -313,6 +313,11 @@ class CsvFile:
         self._reader = reader
         self.lines: Sequence[int] = range(0)
 
+    @property
+    def header_lines(self) -> int:
+        """Physical lines read up to the end of the header (blank lines above it included)."""
+        return int(self._reader.line_num)
+
     def require(self, column: str, hint: str = "") -> None:
         """Raise a located error unless the header names ``column``."""
         if column not in self.header:

@@ -26,9 +26,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["TimeParser", "is_blank", "one_time", "zone"]
+__all__ = ["DATE_FORMAT_HINT", "TimeParser", "is_blank", "one_time", "zone"]
 
 _UTC = dt.timezone.utc
+DATE_FORMAT_HINT = "; pass date_format= for another format, e.g. '%d.%m.%Y'"
+"""Ends the ISO 8601 error (the command line says ``--date-format`` in its own words)."""
 
 
 def is_blank(value: object) -> bool:
@@ -107,7 +109,7 @@ class TimeParser:
         try:
             return dt.datetime.fromisoformat(text)
         except ValueError:
-            msg = f"not an ISO 8601 date or date-time: {text!r}"
+            msg = f"not an ISO 8601 date or date-time: {text!r}{DATE_FORMAT_HINT}"
             raise ValueError(msg) from None
 
     def one(self, value: object) -> np.datetime64 | None:

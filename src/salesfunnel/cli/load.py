@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._csvio import CsvFile, read_csv, read_header
+from .._time import DATE_FORMAT_HINT
 from ..deals.log import DealLog
 from ..deals.pipeline import Pipeline
 from ..errors import FunnelDataError
@@ -29,6 +30,7 @@ _OPTIONS = (
     ("pass decimal=','", "set --decimal ,"),
     ("pass encoding= (e.g. 'latin-1')", "set --encoding (e.g. latin-1)"),
     ("header line", "header row"),
+    (DATE_FORMAT_HINT, ""),  # the note names --date-format
 )
 
 

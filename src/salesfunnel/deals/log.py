@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -34,8 +35,9 @@ import numpy.typing as npt
 from .._csvio import IN_MEMORY, Progress, Rows, open_csv
 from ..errors import FunnelDataError
 from . import columns as _c, wide as _wide
+from .arrowcsv import fast_fields, use_arrow
 from .columns import COLUMNS_DOC, UNASSIGNED, ColumnOptions, Columns
-from .csvload import TextColumns
+from .csvload import TextColumns, arrow_fields
 from .pipeline import Pipeline
 
 if TYPE_CHECKING:
@@ -325,7 +327,13 @@ class DealLog:
         "    byte order mark, as Excel's 'CSV UTF-8' writes, is skipped).\n"
         "progress\n"
         "    Called as ``progress(bytes_read, total_bytes)`` after each chunk read\n"
-        "    (``total_bytes`` is None for a file object), for a progress line."
+        "    (``total_bytes`` is None for a file object), for a progress line.\n"
+        "engine : ``'auto'``, ``'python'`` or ``'arrow'``\n"
+        "    The parser: ``'arrow'`` reads a well-formed file with pyarrow (the\n"
+        "    ``arrow`` extra), handing any file it cannot read exactly as the pure\n"
+        "    reader does to that reader; ``'python'`` uses only the standard\n"
+        "    library; ``'auto'`` (default) is ``'arrow'`` when pyarrow is installed.\n"
+        "    Both give the same log and the same errors."
     )
     def from_csv(
         cls,
@@ -335,12 +343,14 @@ class DealLog:
         delimiter: str = ",",
         encoding: str = "utf-8",
         progress: Progress | None = None,
+        engine: str = "auto",
         **options: Unpack[ColumnOptions],
     ) -> DealLog:
         """Read a long-form CSV file (one event per line, with a header line).
 
-        Uses only the standard library ``csv`` module. The header is checked
-        for the columns before any row is read. Errors begin with the file's
+        The header is checked for the columns before any row is read, by
+        either engine (see :mod:`salesfunnel.deals.arrowcsv` for when the
+        pyarrow engine hands a file to the pure reader). Errors begin with the file's
         path and line (the header is line 1), as in ``deals.csv, line 4,
         column 'amount': ...``; see :doc:`/data-hygiene` for what is refused.
 
@@ -349,8 +359,13 @@ class DealLog:
         spec = Columns.of(options)
         # Each batch is converted as soon as it is read, so the file's cells never
         # all live as Python strings (#10: memory of the CSV path).
+        fast = use_arrow(engine, path, encoding, delimiter)
         loaded = TextColumns(pipeline, spec)
         with open_csv(path, encoding=encoding, delimiter=delimiter, progress=progress) as file:
+            read = partial(arrow_fields, file, pipeline, spec, delimiter)
+            fields = fast_fields(file, spec.wanted, fast, progress, read)
+            if fields is not None:
+                return cls(**fields)
             for batch in file.batches(spec.wanted):
                 loaded.add(batch.columns, batch.rows)
         return cls(**loaded.finish())

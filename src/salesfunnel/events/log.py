@@ -31,14 +31,23 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from functools import partial
 from typing import IO, TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 import numpy.typing as npt
 
-from .._csvio import IN_MEMORY, Progress, Rows, read_csv
+from .._csvio import IN_MEMORY, CsvFile, Progress, Rows, open_csv
 from .._time import TimeParser, is_blank
 from ..deals import columns as _c
+from ..deals.arrowcsv import (
+    Unfit,
+    fast_fields,
+    read_body,
+    sorted_text_codes,
+    stripped_dictionary,
+    use_arrow,
+)
 from ..deals.columns import Columns
 from ..errors import FunnelDataError
 
@@ -106,6 +115,51 @@ def _property(values: np.ndarray) -> np.ndarray:
     if values.dtype.kind in "iuf" and values.dtype.kind != "b":
         return values.astype(np.float64)
     return np.array(["" if is_blank(v) else str(v).strip() for v in values.tolist()], dtype=str)
+
+
+def _arrow_fields(file: CsvFile, spec: _Spec, delimiter: str) -> dict[str, Any]:
+    """The log's fields read by pyarrow, as the pure reader gives them, or :class:`Unfit`."""
+    import pyarrow as pa
+
+    if spec.date_format is not None:
+        raise Unfit
+    roles = {
+        spec.entity: pa.string(),
+        spec.event: pa.dictionary(pa.int32(), pa.string()),
+        spec.time: pa.timestamp("s") if spec.tz is None else pa.string(),
+    }
+    roles.update({p: pa.string() for p in spec.properties if p not in roles})
+    if len(roles) != 3 + len(spec.properties):
+        raise Unfit  # one column in two roles
+    table = read_body(file.source, file.header, file.header_lines, roles, delimiter)
+    entity = sorted_text_codes(table.column(spec.entity))
+    names, index = stripped_dictionary(table.column(spec.event))
+    time = table.column(spec.time)
+    if entity is None or "" in names or time.null_count:
+        raise Unfit  # a blank cell: an error, or a row to drop
+    uniq, place = np.unique(np.array(names, dtype=str), return_inverse=True)
+    if len(uniq) > np.iinfo(np.int16).max:
+        raise Unfit
+    if spec.tz is None:
+        times = time.to_numpy().astype("datetime64[s]", copy=False)
+    else:
+        try:
+            obj = np.array(time.to_pylist(), dtype=object)
+            times = _c.times(obj, spec.time, IN_MEMORY, spec.columns.parser())
+        except FunnelDataError:
+            raise Unfit from None
+    props = {
+        p: np.array([v.strip() for v in table.column(p).to_pylist()], dtype=str)
+        for p in spec.properties
+    }
+    return {
+        "entity": entity[0],
+        "event": place.reshape(-1).astype(np.int16)[index],
+        "time": times,
+        "names": tuple(str(n) for n in uniq),
+        "properties": props,
+        "_table": entity[1],
+    }
 
 
 class EventColumnOptions(TypedDict, total=False):
@@ -365,6 +419,7 @@ class EventLog:
         delimiter: str = ",",
         encoding: str = "utf-8",
         progress: Progress | None = None,
+        engine: str = "auto",
         **options: Unpack[EventColumnOptions],
     ) -> EventLog:
         """Read a CSV file with a header line, one event per line.
@@ -373,11 +428,18 @@ class EventLog:
         checked for the columns before any row is read, and errors begin with
         the path and line (``events.csv, line 4, column 'time': ...``). The
         keywords are those of :meth:`from_columns`, plus ``delimiter``,
-        ``encoding`` and ``progress`` as for :meth:`DealLog.from_csv
+        ``encoding``, ``progress`` and ``engine`` (the pyarrow parser or the
+        pure one; same log, same errors) as for :meth:`DealLog.from_csv
         <salesfunnel.DealLog.from_csv>`.
         """
         spec = _Spec.of(options)
-        csv = read_csv(path, spec.wanted, encoding=encoding, delimiter=delimiter, progress=progress)
+        fast = use_arrow(engine, path, encoding, delimiter)
+        with open_csv(path, encoding=encoding, delimiter=delimiter, progress=progress) as file:
+            read = partial(_arrow_fields, file, spec, delimiter)
+            fields = fast_fields(file, spec.wanted, fast, progress, read)
+            if fields is not None:
+                return cls(**fields)
+            csv = file.read(spec.wanted)
         cells = csv.columns
         return cls._build({c: np.array(cells[c], dtype=object) for c in cells}, csv.rows, spec)
 

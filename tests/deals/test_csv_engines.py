@@ -1,0 +1,332 @@
+"""The two CSV engines of ``DealLog.from_csv`` and ``EventLog.from_csv`` agree.
+
+Every file below is read with ``engine="python"`` (the pure reader) and
+``engine="arrow"`` (pyarrow, standing aside where it cannot match the pure
+reader): the logs must be equal field by field, or the errors equal in type,
+message and attributes. ``fast`` says whether pyarrow itself reads the file
+(checked by calling the fast path directly), so the suite shows which cases
+exercise the native parser and which the hand-over.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from salesfunnel import DealLog, EventLog, FunnelDataError, Pipeline
+from salesfunnel._csvio import open_csv
+from salesfunnel.deals.arrowcsv import Unfit
+from salesfunnel.deals.columns import Columns
+from salesfunnel.deals.csvload import arrow_fields
+
+pytest.importorskip("pyarrow")
+
+P = Pipeline(["Call", "Offer"], won="Won", lost="Lost")
+H = "deal,stage,time,owner,amount\n"
+
+# (name, file bytes, keyword arguments, read by pyarrow itself?)
+CASES: list[tuple[str, bytes, dict[str, Any], bool]] = [
+    (
+        "plain",
+        (H + "A,Call,2024-01-01,ann,10\nB,Won,2024-01-02T10:00:00,bob,\n").encode(),
+        {},
+        True,
+    ),
+    (
+        "digit ids",
+        (
+            H + "10,Call,2024-01-01,a,1\n9,Call,2024-01-02,b,2\n100,Won,2024-01-03 08:30,a,\n"
+        ).encode(),
+        {},
+        True,
+    ),
+    ("ids with zeros", (H + "007,Call,2024-01-01,a,1\n7,Call,2024-01-02,b,2\n").encode(), {}, True),
+    ("bom", b"\xef\xbb\xbf" + (H + "A,Call,2024-01-01,ann,1\n").encode(), {}, True),
+    ("crlf", (H + "A,Call,2024-01-01,ann,1\r\nB,Offer,2024-01-02,bob,2\r\n").encode(), {}, True),
+    ("cr only", (H + "A,Call,2024-01-01,ann,1\rB,Offer,2024-01-02,bob,2\r").encode(), {}, True),
+    ("no final newline", (H + "A,Call,2024-01-01,ann,1").encode(), {}, True),
+    (
+        "blank lines",
+        (H + "A,Call,2024-01-01,ann,1\n\n\nB,Call,2024-01-02,bob,2\n").encode(),
+        {},
+        True,
+    ),
+    (
+        "spaces in cells",
+        (H + " A , Call ,2024-01-01, ann ,1\nA,Won,2024-01-02,ann,2\n").encode(),
+        {},
+        True,
+    ),
+    ("blank owner", (H + "A,Call,2024-01-01,,1\nB,Call,2024-01-01,bob,1\n").encode(), {}, True),
+    ("unicode", (H + "Ä,Call,2024-01-01,Zoë,1\nB,Call,2024-01-01,Åsa,1\n").encode(), {}, True),
+    (
+        "extra column",
+        ("x," + H.replace("\n", ",y\n") + "1,A,Call,2024-01-01,ann,1,z\n").encode(),
+        {},
+        True,
+    ),
+    (
+        "drop unknown",
+        (H + "A,Call,2024-01-01,a,1\nA,Demo,2024-01-02,a,1\n").encode(),
+        {"drop_unknown": True},
+        True,
+    ),
+    (
+        "semicolon",
+        (H.replace(",", ";") + "A;Call;2024-01-01;ann;1.5\n").encode(),
+        {"delimiter": ";"},
+        True,
+    ),
+    (
+        "decimal comma",
+        (H.replace(",", ";") + "A;Call;2024-01-01;ann;1.234,5\n").encode(),
+        {"delimiter": ";", "decimal": ","},
+        True,
+    ),
+    ("tz", (H + "A,Call,2024-01-01T10:00:00,a,1\n").encode(), {"tz": "Europe/Berlin"}, True),
+    ("date format", (H + "A,Call,02/01/2024,a,1\n").encode(), {"date_format": "%d/%m/%Y"}, False),
+    ("header only", H.encode(), {}, False),
+    ("empty file", b"", {}, False),
+    ("blank file", b"\n\n", {}, False),
+    ("quoted newline", (H + 'A,Call,2024-01-01,"ann\nlee",1\n').encode(), {}, False),
+    ("quoted delimiter", (H + 'A,Call,2024-01-01,ann,"1,200"\n').encode(), {}, False),
+    ("bad quote", (H + 'A,Call,2024-01-01,"ann"x,1\n').encode(), {}, False),
+    ("open quote", (H + 'A,Call,2024-01-01,"ann,1\n').encode(), {}, False),
+    ("bad date", (H + "A,Call,2024-01-01,a,1\nA,Won,2024-02-30,a,1\n").encode(), {}, False),
+    ("date with zone", (H + "A,Call,2024-01-01T10:00:00+01:00,a,1\n").encode(), {}, False),
+    (
+        "mixed zones",
+        (H + "A,Call,2024-01-01T10:00:00Z,a,1\nA,Won,2024-01-02T10:00:00,a,1\n").encode(),
+        {},
+        False,
+    ),
+    ("blank date", (H + "A,Call,,a,1\n").encode(), {}, False),
+    ("bad number", (H + "A,Call,2024-01-01,a,1.2.3\n").encode(), {}, False),
+    (
+        "decimal comma unasked",
+        (H.replace(",", ";") + "A;Call;2024-01-01;a;1,5\n").encode(),
+        {"delimiter": ";"},
+        False,
+    ),
+    ("negative amount", (H + "A,Call,2024-01-01,a,-1\n").encode(), {}, False),
+    ("nan amount", (H + "A,Call,2024-01-01,a,nan\nB,Call,2024-01-01,a,\n").encode(), {}, False),
+    ("signed nan", (H + "A,Call,2024-01-01,a,+nan\nB,Call,2024-01-01,a,\n").encode(), {}, False),
+    ("unknown label", (H + "A,Call,2024-01-01,a,1\nA,Demo,2024-01-02,a,1\n").encode(), {}, False),
+    ("blank id", (H + "A,Call,2024-01-01,a,1\n ,Call,2024-01-02,a,1\n").encode(), {}, False),
+    ("short row", (H + "A,Call,2024-01-01\nB,Call,2024-01-01,b,1\n").encode(), {}, False),
+    ("long row", (H + "A,Call,2024-01-01,a,1,200\n").encode(), {}, False),
+    ("spaces line", (H + "A,Call,2024-01-01,a,1\n   \n").encode(), {}, False),
+    (
+        "bad utf-8",
+        (H + "A,Call,2024-01-01,a,1\n").encode() + b"B,Call,2024-01-01,\xff,1\n",
+        {},
+        False,
+    ),
+    ("bad utf-8 elsewhere", b"x," + H.encode() + b"\xff,A,Call,2024-01-01,a,1\n", {}, False),
+    ("nul", (H + "A,Call,2024-01-01,a,1\n").encode() + b"B,Call,2024-01-01,\0,1\n", {}, False),
+    (
+        "latin-1",
+        (H + "A,Call,2024-01-01,Zoë,1\n").encode("latin-1"),
+        {"encoding": "latin-1"},
+        False,
+    ),
+    (
+        "long cell",
+        (H + "A,Call,2024-01-01,a,1\nB,Call,2024-01-01," + "x" * 140_000 + ",1\n").encode(),
+        {},
+        False,
+    ),
+    ("missing column", b"deal,stage\n1,Call\n" + b"\xff\0", {}, False),
+    ("column error wins", b"deal,stage,when\n1,Call,2024-01-01\n1,Demo,not a date\n", {}, False),
+    ("duplicate header", b"deal,stage,time,deal\n1,Call,2024-01-01,2\n", {}, False),
+]
+
+
+def _plain(values: np.ndarray) -> tuple[str, list[Any]]:
+    """An array's dtype and values, NaN written out so that equal arrays compare equal."""
+    listed = values.tolist()
+    if values.dtype.kind == "f":
+        listed = [repr(v) for v in listed]
+    return values.dtype.str, listed
+
+
+def _outcome(read: Any) -> Any:
+    try:
+        log = read()
+    except FunnelDataError as exc:
+        attrs = ("source", "index", "line", "column", "value", "detail")
+        return ("error", str(exc), {a: repr(getattr(exc, a, None)) for a in attrs})
+    fields = {}
+    for f in dataclasses.fields(log):
+        value = getattr(log, f.name)
+        if isinstance(value, np.ndarray):
+            value = _plain(value)
+        elif isinstance(value, dict):
+            value = {k: _plain(v) for k, v in value.items()}
+        fields[f.name] = value
+    return ("log", fields)
+
+
+def _deals(path: Path, engine: str, kwargs: dict[str, Any]) -> Any:
+    return _outcome(
+        lambda: DealLog.from_csv(path, P, owner="owner", amount="amount", engine=engine, **kwargs)
+    )
+
+
+@pytest.mark.parametrize(("name", "data", "kwargs", "fast"), CASES, ids=[c[0] for c in CASES])
+def test_both_engines_give_the_same_log_or_error(
+    tmp_path: Path, name: str, data: bytes, kwargs: dict[str, Any], fast: bool
+) -> None:
+    path = tmp_path / f"{name}.csv"
+    path.write_bytes(data)
+    pure = _deals(path, "python", kwargs)
+    assert _deals(path, "arrow", kwargs) == pure
+    assert _deals(path, "auto", kwargs) == pure
+    # Which path read it: pyarrow itself, or the pure reader after a hand-over.
+    spec = Columns.of(
+        {
+            "owner": "owner",
+            "amount": "amount",
+            **{k: v for k, v in kwargs.items() if k not in ("delimiter", "encoding")},
+        }
+    )
+    read_by_arrow = True
+    try:
+        with open_csv(
+            path, delimiter=kwargs.get("delimiter", ","), encoding=kwargs.get("encoding", "utf-8")
+        ) as file:
+            for c in spec.wanted:
+                file.require(c)
+            arrow_fields(file, P, spec, kwargs.get("delimiter", ","))
+    except (Unfit, FunnelDataError):
+        read_by_arrow = False
+    assert read_by_arrow == fast
+
+
+def test_worked_example_of_the_arrow_path(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_bytes(
+        b"deal,stage,time,owner\n10,Call,2024-01-01,bo\n9,Won,2024-01-03,al\n10,Lost,2024-01-02, \n"
+    )
+    log = DealLog.from_csv(path, P, owner="owner", engine="arrow")
+    assert list(log.deal_ids) == ["10", "9"]  # ids stay text, in text order
+    assert log.deal.tolist() == [0, 1, 0]
+    assert log.code.tolist() == [0, 2, 3]
+    assert log.owners == ("(unassigned)", "al", "bo")
+    assert log.owner is not None
+    assert log.owner.tolist() == [2, 1, 0]
+    assert log.time.astype(str).tolist() == [
+        "2024-01-01T00:00:00",
+        "2024-01-03T00:00:00",
+        "2024-01-02T00:00:00",
+    ]
+
+
+def test_the_header_is_checked_before_a_bad_body_on_both_engines(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_bytes(b"deal,stage,when\n1,Call,2024-01-01\n1,Demo,not a date\n" + b"\xff\n")
+    for engine in ("python", "arrow"):
+        with pytest.raises(
+            FunnelDataError, match=r"no column 'time' \(header is \['deal', 'stage', 'when'\]\)"
+        ) as info:
+            DealLog.from_csv(path, P, engine=engine)
+        assert info.value.line == 1
+        with pytest.raises(FunnelDataError, match="no column 'time'"):
+            EventLog.from_csv(path, entity="deal", event="stage", engine=engine)
+
+
+def test_the_iso_date_error_names_date_format(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_bytes(b"deal,stage,time\n1,Call,02/01/2024\n")
+    for engine in ("python", "arrow"):
+        with pytest.raises(
+            FunnelDataError, match=r"line 2, column 'time': .*'02/01/2024'; pass date_format="
+        ):
+            DealLog.from_csv(path, P, engine=engine)
+
+
+def test_engine_is_checked(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_bytes(H.encode())
+    with pytest.raises(
+        FunnelDataError, match=r"engine must be one of \['auto', 'python', 'arrow'\] \(got 'c'\)"
+    ):
+        DealLog.from_csv(path, P, engine="c")
+
+
+@pytest.mark.parametrize(("name", "data", "kwargs", "fast"), CASES, ids=[c[0] for c in CASES])
+def test_event_logs_agree_too(
+    tmp_path: Path, name: str, data: bytes, kwargs: dict[str, Any], fast: bool
+) -> None:
+    del fast
+    options = {
+        k: v for k, v in kwargs.items() if k in ("delimiter", "encoding", "tz", "date_format")
+    }
+    path = tmp_path / f"{name}.csv"
+    path.write_bytes(data)
+
+    def read(engine: str) -> Any:
+        return _outcome(
+            lambda: EventLog.from_csv(
+                path, entity="deal", event="stage", properties=["owner"], engine=engine, **options
+            )
+        )
+
+    assert read("arrow") == read("python")
+
+
+_CELLS = st.sampled_from(
+    [
+        "A",
+        "B",
+        " A",
+        "10",
+        "9",
+        "010",
+        "Call",
+        "Won",
+        "Demo",
+        "",
+        " ",
+        "2024-01-01",
+        "2024-01-02T10:00:00",
+        "2024-01-02T10:00:00Z",
+        "2024-13-01",
+        "1",
+        "1.5",
+        "-1",
+        "nan",
+        "1,5",
+        '"x"',
+        '"',
+        "\r",
+        "é",
+    ]
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.lists(_CELLS, min_size=5, max_size=5) | st.lists(_CELLS, min_size=3, max_size=6),
+        max_size=6,
+    ),
+    end=st.sampled_from(["\n", "\r\n", "\r"]),
+)
+def test_random_files_agree(tmp_path: Path, rows: list[list[str]], end: str) -> None:
+    """Files of awkward cells (quotes, blanks, zones, bad numbers, ragged rows): same outcome."""
+    path = tmp_path / "r.csv"
+    path.write_bytes((H + end.join(",".join(r) for r in rows) + end).encode())
+    assert _deals(path, "arrow", {}) == _deals(path, "python", {})
+    events = [
+        _outcome(lambda e=e: EventLog.from_csv(path, entity="deal", event="stage", engine=e))
+        for e in ("arrow", "python")
+    ]
+    assert events[0] == events[1]
