@@ -104,3 +104,50 @@ def test_incidence_from_sorted_times_equals_that_from_shuffled(
     b = survival.cumulative_incidence(t[order], kind[order])
     assert a.to_records() == b.to_records()
     assert a.median == b.median or (np.isnan(a.median) and np.isnan(b.median))
+
+
+_NONE = np.iinfo(np.int64).max
+
+
+def _first_reach_by_reduceat(ev: eng.Events, pipeline: Pipeline) -> list[np.ndarray]:
+    """The general form: per stage, the least position of an event of that stage or beyond."""
+    pos = np.arange(len(ev.code), dtype=np.int64)
+    reach = np.where(ev.code <= pipeline.won_code, ev.code, -1)
+    return [
+        np.minimum.reduceat(np.where(reach >= j, pos, _NONE), ev.starts)
+        for j in range(pipeline.n_stages)
+    ]
+
+
+@given(deal_events(max_deals=30, max_events=8))
+def test_first_reach_by_running_maximum_equals_the_reduceat_form(
+    case: tuple[Pipeline, Records],
+) -> None:
+    from salesfunnel.deals import cohort
+
+    pipeline, records = case
+    log = DealLog.from_records(records, pipeline, owner="owner")
+    ev = eng.sorted_events(log, log.code)
+    got = cohort._first_reach_cumulative(ev, pipeline)
+    want = _first_reach_by_reduceat(ev, pipeline)
+    assert [g.tolist() for g in got] == [w.tolist() for w in want]
+    pos = np.arange(len(ev.code), dtype=np.int64)
+    won = np.minimum.reduceat(np.where(ev.code == pipeline.won_code, pos, _NONE), ev.starts)
+    assert cohort._first_of(ev, ev.code == pipeline.won_code).tolist() == won.tolist()
+
+
+def test_first_reach_worked_example() -> None:
+    """Deal a: S0, S2, Lost, Won, S1; deal b: Lost only. Positions in sorted order."""
+    from salesfunnel.deals import cohort
+
+    p = Pipeline(["S0", "S1", "S2"], won="Won", lost="Lost")
+    rows = [("a", "S0", 1), ("a", "S2", 2), ("a", "Lost", 3), ("a", "Won", 4), ("a", "S1", 5)]
+    rows.append(("b", "Lost", 1))
+    log = DealLog.from_records(
+        [{"deal": d, "stage": s, "time": f"2024-01-0{t}"} for d, s, t in rows], p
+    )
+    ev = eng.sorted_events(log, log.code)
+    got = [f.tolist() for f in cohort._first_reach_cumulative(ev, p)]
+    # a reaches S0 at 0, S1 and S2 at 1 (the jump to S2); b reaches nothing.
+    assert got == [[0, _NONE], [1, _NONE], [1, _NONE]]
+    assert cohort._first_of(ev, ev.code == p.won_code).tolist() == [3, _NONE]
