@@ -1,9 +1,15 @@
-"""Deal-history benchmark: per-owner closed funnel plus median cycle time.
+"""Deal-history benchmark: per-owner cohort funnel plus median time to won.
 
 salesfunnel against polars, DuckDB, ClickHouse (chdb) and pandas computing the
 same numbers from the same in-memory ``pyarrow.Table`` of a seeded synthetic
 log. Every engine's answer is checked to be exactly equal to salesfunnel's
-before any time is reported. Three shapes of data (``--shape``):
+before any time is reported. The task (``--task``) is issue 11's question by
+default, ``cohort``: per owner, every deal counted by the furthest stage it
+has reached (open ones included, the first win counting), won and lost, and
+the median time from a deal's first event to its first win
+(``cohort_funnel(log, by="owner")``); ``closed`` is the earlier task (closed
+deals by their outcome, median cycle, ``closed_funnel``). Three shapes of
+data (``--shape``):
 
 ``classic``
     about 2.2 events per deal, up to four (start, furthest stage, a revisit
@@ -22,7 +28,7 @@ Run::
 
     PYTHONPATH=src python benchmarks/bench_deals.py                 # classic, 1e5..1e7
     PYTHONPATH=src python benchmarks/bench_deals.py --shape many --ids str \
-        --sizes 1e6,1e7 --repeat 3 --no-stage-time
+        --sizes 1e6,1e7 --repeat 3
 
 Times are medians of ``--repeat`` rounds in this process; the rounds
 interleave the engines. Peak memory is measured in a fresh subprocess per
@@ -50,7 +56,7 @@ import pyarrow.compute as pc
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from salesfunnel import DealLog, Pipeline, closed_funnel
+from salesfunnel import DealLog, Pipeline, closed_funnel, cohort_funnel
 
 N_STAGES = 6
 N_OWNERS = 20
@@ -189,11 +195,32 @@ def synthetic(n_events: int, shape: str = "classic", ids: str = "int") -> pa.Tab
 
 
 # -- engines ------------------------------------------------------------------------
-def run_salesfunnel(table: pa.Table, durations: bool = False) -> Answer:
+# Two tasks (``--task``). Both give, per owner: counts per funnel stage (the six open
+# stages in the max-stage sense, then won), won, lost and a median in days.
+#
+# ``cohort`` (the default, issue 11's question): every deal by the furthest stage it has
+# reached so far, open ones included, the first win counting (``cohort_funnel``); won =
+# deals with a win, lost = the others whose last event is a loss; the median time from a
+# deal's first event to its first win, over the won deals.
+#
+# ``closed`` (the tables before 2026-12-04 evening): closed deals only, by their last
+# outcome; the median cycle (first event to outcome) over won and lost deals.
+
+
+def run_salesfunnel(table: pa.Table) -> Answer:
     log = DealLog.from_arrow(table, PIPELINE, stage="code", owner="owner")
-    # The same numbers as the peers: time in each stage is not asked for here
-    # (the "+ time in stage" row times the full default call).
-    result = closed_funnel(log, by="owner", durations=durations)
+    result = cohort_funnel(log, by="owner")
+    out: Answer = {}
+    for name, cf in result.items():
+        counts = tuple(int(c) for c in cf.funnel.counts)
+        out[int(name)] = (counts, cf.won, cf.lost, cf.time_to_reach[-1].median_days)
+    return out
+
+
+def run_salesfunnel_closed(table: pa.Table) -> Answer:
+    log = DealLog.from_arrow(table, PIPELINE, stage="code", owner="owner")
+    # Time in each stage is not asked for: the peers do not compute it.
+    result = closed_funnel(log, by="owner", durations=False)
     out: Answer = {}
     for name, cf in result.items():
         counts = tuple(int(c) for c in cf.funnel.counts)
@@ -201,12 +228,8 @@ def run_salesfunnel(table: pa.Table, durations: bool = False) -> Answer:
     return out
 
 
-def run_salesfunnel_full(table: pa.Table) -> Answer:
-    return run_salesfunnel(table, durations=True)
-
-
 def _answer(rows: list[tuple[Any, ...]]) -> Answer:
-    """(owner, s0..s5, won, lost, median cycle seconds) rows -> Answer."""
+    """(owner, s0..s5, won, lost, median seconds) rows -> Answer."""
     out: Answer = {}
     for row in rows:
         owner, *counts, won, lost, med = row
@@ -221,6 +244,39 @@ def run_polars(table: pa.Table) -> Answer:
     df = pl.from_arrow(table.select(["deal", "code", "t", "owner"]))
     assert isinstance(df, pl.DataFrame)
     # Last event = max of (time, code, owner) packed in one key, as salesfunnel orders them.
+    key = (pl.col("t") * 8 + pl.col("code").cast(pl.Int64)) * 32 + pl.col("owner").cast(pl.Int64)
+    per_deal = (
+        df.lazy()
+        .group_by("deal")
+        .agg(
+            key.max().alias("k"),
+            pl.col("t").min().alias("first"),
+            # Won (code 6) lies above every open stage: a won deal reaches them all.
+            pl.when(pl.col("code") <= WON).then(pl.col("code")).otherwise(-1).max().alias("r"),
+            pl.col("t").filter(pl.col("code") == WON).min().alias("win"),
+        )
+        .with_columns(
+            (pl.col("k") // 32 % 8).alias("last"),
+            (pl.col("k") % 32).alias("owner"),
+        )
+        .group_by("owner")
+        .agg(
+            *[(pl.col("r") >= j).sum().alias(f"s{j}") for j in range(N_STAGES)],
+            (pl.col("r") == WON).sum().alias("won"),
+            ((pl.col("r") < WON) & (pl.col("last") == LOST)).sum().alias("lost"),
+            (pl.col("win") - pl.col("first")).median().alias("median"),
+        )
+        .sort("owner")
+        .collect()
+    )
+    return _answer(per_deal.rows())
+
+
+def run_polars_closed(table: pa.Table) -> Answer:
+    import polars as pl
+
+    df = pl.from_arrow(table.select(["deal", "code", "t", "owner"]))
+    assert isinstance(df, pl.DataFrame)
     key = (pl.col("t") * 8 + pl.col("code").cast(pl.Int64)) * 32 + pl.col("owner").cast(pl.Int64)
     per_deal = (
         df.lazy()
@@ -257,6 +313,27 @@ def run_polars(table: pa.Table) -> Answer:
 
 
 def _sql(median: str, div: Callable[[str, int], str]) -> str:
+    """The cohort task; ``median`` is an aggregate of ``ttw`` over the won deals."""
+    stages = ", ".join(f"sum(CAST(r >= {j} AS BIGINT))" for j in range(N_STAGES))
+    return f"""
+        WITH d AS (
+            SELECT deal,
+                   max((t * 8 + code) * 32 + owner) AS k,
+                   min(t) AS first,
+                   max(CASE WHEN code <= {WON} THEN code ELSE -1 END) AS r,
+                   min(CASE WHEN code = {WON} THEN t END) AS win
+            FROM ev GROUP BY deal
+        ), c AS (
+            SELECT k % 32 AS owner, ({div("k", 32)}) % 8 AS last, r, win - first AS ttw
+            FROM d
+        )
+        SELECT owner, {stages}, sum(CAST(r = {WON} AS BIGINT)),
+               sum(CAST(r < {WON} AND last = {LOST} AS BIGINT)), {median}
+        FROM c GROUP BY owner ORDER BY owner
+        """
+
+
+def _sql_closed(median: str, div: Callable[[str, int], str]) -> str:
     stages = ", ".join(f"sum(CAST(r >= {j} AS BIGINT))" for j in range(N_STAGES))
     last = f"({div('k', 32)}) % 8"
     return f"""
@@ -277,30 +354,84 @@ def _sql(median: str, div: Callable[[str, int], str]) -> str:
         """
 
 
-def run_duckdb(table: pa.Table) -> Answer:
+def _run_duckdb(table: pa.Table, sql: str) -> Answer:
     import duckdb
 
     con = duckdb.connect()
     con.register("ev", table.select(["deal", "code", "t", "owner"]))
-    rows = con.execute(_sql("median(cycle)", lambda x, d: f"{x} // {d}")).fetchall()
+    rows = con.execute(sql).fetchall()
     con.close()
     return _answer(rows)
 
 
-def run_chdb(table: pa.Table) -> Answer:
+def _floor_div(x: str, d: int) -> str:
+    return f"{x} // {d}"
+
+
+def run_duckdb(table: pa.Table) -> Answer:
+    return _run_duckdb(table, _sql("median(ttw)", _floor_div))  # median skips NULLs
+
+
+def run_duckdb_closed(table: pa.Table) -> Answer:
+    return _run_duckdb(table, _sql_closed("median(cycle)", _floor_div))
+
+
+def _run_chdb(table: pa.Table, sql: str) -> Answer:
     import chdb
 
     # chdb's Python() table function finds ``ev`` among the caller's local variables.
     ev = table.select(["deal", "code", "t", "owner"])  # noqa: F841
-    # quantileExactInclusive(0.5) interpolates as numpy's median does; median() is approximate.
-    sql = _sql("quantileExactInclusive(0.5)(cycle)", lambda x, d: f"intDiv({x}, {d})")
     result = chdb.query(sql.replace("FROM ev", "FROM Python(ev)"), "ArrowTable")
     return _answer([tuple(r.values()) for r in result.to_pylist()])
 
 
-def run_pandas(table: pa.Table) -> Answer:
+def _int_div(x: str, d: int) -> str:
+    return f"intDiv({x}, {d})"
+
+
+def run_chdb(table: pa.Table) -> Answer:
+    # quantileExactInclusive(0.5) interpolates as numpy's median does; median() is
+    # approximate. Like every ClickHouse aggregate it skips NULLs (the deals not won).
+    return _run_chdb(table, _sql("quantileExactInclusive(0.5)(ttw)", _int_div))
+
+
+def run_chdb_closed(table: pa.Table) -> Answer:
+    return _run_chdb(table, _sql_closed("quantileExactInclusive(0.5)(cycle)", _int_div))
+
+
+def _pandas_frame(table: pa.Table) -> Any:
     df = table.select(["deal", "code", "t", "owner"]).to_pandas()
     df["k"] = (df["t"] * 8 + df["code"].astype("int64")) * 32 + df["owner"].astype("int64")
+    return df
+
+
+def run_pandas(table: pa.Table) -> Answer:
+    df = _pandas_frame(table)
+    df["r"] = df["code"].where(df["code"] <= WON, -1)
+    df["win"] = df["t"].where(df["code"] == WON)  # NaN elsewhere, skipped by min
+    d = df.groupby("deal", sort=False).agg(
+        k=("k", "max"), first=("t", "min"), r=("r", "max"), win=("win", "min")
+    )
+    d["last"] = d["k"] // 32 % 8
+    d["owner"] = d["k"] % 32
+    d["ttw"] = d["win"] - d["first"]  # NaN for the deals not won, skipped by median
+    for j in range(N_STAGES):
+        d[f"s{j}"] = d["r"] >= j
+    d["won"] = d["r"] == WON
+    d["lost"] = (d["r"] < WON) & (d["last"] == LOST)
+    return _pandas_answer(d, "ttw")
+
+
+def _pandas_answer(d: Any, median: str) -> Answer:
+    g = d.groupby("owner", sort=True)
+    sums = g[[*(f"s{j}" for j in range(N_STAGES)), "won", "lost"]].sum()
+    med = g[median].median()
+    rows = [(o, *sums.loc[o].tolist(), med.loc[o]) for o in sums.index]
+    return _answer(rows)
+
+
+def run_pandas_closed(table: pa.Table) -> Answer:
+    df = _pandas_frame(table)
     df["oc"] = df["code"].where(df["code"] < N_STAGES, -1)
     d = df.groupby("deal", sort=False).agg(k=("k", "max"), first=("t", "min"), reach=("oc", "max"))
     d["last"] = d["k"] // 32 % 8
@@ -312,25 +443,29 @@ def run_pandas(table: pa.Table) -> Answer:
         d[f"s{j}"] = d["r"] >= j
     d["won"] = d["last"] == WON
     d["lost"] = d["last"] == LOST
-    g = d.groupby("owner", sort=True)
-    sums = g[[*(f"s{j}" for j in range(N_STAGES)), "won", "lost"]].sum()
-    med = g["cycle"].median()
-    rows = [(o, *sums.loc[o].tolist(), med.loc[o]) for o in sums.index]
-    return _answer(rows)
+    return _pandas_answer(d, "cycle")
 
 
-ENGINES: dict[str, Callable[[pa.Table], Answer]] = {
-    "salesfunnel": run_salesfunnel,
-    "salesfunnel+stage-time": run_salesfunnel_full,
-    "polars": run_polars,
-    "duckdb": run_duckdb,
-    "chdb": run_chdb,
-    "pandas": run_pandas,
+TASKS: dict[str, dict[str, Callable[[pa.Table], Answer]]] = {
+    "cohort": {
+        "salesfunnel": run_salesfunnel,
+        "polars": run_polars,
+        "duckdb": run_duckdb,
+        "chdb": run_chdb,
+        "pandas": run_pandas,
+    },
+    "closed": {
+        "salesfunnel": run_salesfunnel_closed,
+        "polars": run_polars_closed,
+        "duckdb": run_duckdb_closed,
+        "chdb": run_chdb_closed,
+        "pandas": run_pandas_closed,
+    },
 }
 
 
-def available(stage_time: bool = True) -> list[str]:
-    names = ["salesfunnel", *(["salesfunnel+stage-time"] if stage_time else [])]
+def available() -> list[str]:
+    names = ["salesfunnel"]
     for name in ("polars", "duckdb", "chdb", "pandas"):
         try:
             __import__(name)
@@ -349,18 +484,18 @@ def _status(field: str) -> int:
     raise RuntimeError(field)
 
 
-def child_memory(engine: str, n_events: int, shape: str, ids: str) -> None:
+def child_memory(engine: str, n_events: int, shape: str, ids: str, task: str) -> None:
     table = synthetic(n_events, shape, ids)
     gc.collect()
     Path("/proc/self/clear_refs").write_text("5")  # reset the peak (VmHWM) to the current RSS
     before = _status("VmRSS")
-    ENGINES[engine](table)
+    TASKS[task][engine](table)
     print(json.dumps({"peak_bytes": _status("VmHWM") - before}))
 
 
-def peak_memory(engine: str, n_events: int, shape: str, ids: str) -> float | None:
+def peak_memory(engine: str, n_events: int, shape: str, ids: str, task: str) -> float | None:
     cmd = [sys.executable, __file__, "--child", engine, "--sizes", str(n_events)]
-    cmd += ["--shape", shape, "--ids", ids]
+    cmd += ["--shape", shape, "--ids", ids, "--task", task]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         print(done.stderr[-2000:], file=sys.stderr)
@@ -382,22 +517,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-memory", action="store_true", help="skip the peak-memory subprocesses"
     )
-    parser.add_argument(
-        "--no-stage-time", action="store_true", help="skip the salesfunnel+stage-time row"
-    )
+    parser.add_argument("--task", choices=sorted(TASKS), default="cohort")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sizes = [int(float(x)) for x in args.sizes.split(",")]
     if args.child:
-        child_memory(args.child, sizes[0], args.shape, args.ids)
+        child_memory(args.child, sizes[0], args.shape, args.ids, args.task)
         return 0
-    engines = available(not args.no_stage_time)
+    engines = available()
+    run = TASKS[args.task]
     print(
-        f"numpy {np.__version__}; shape {args.shape}, {args.ids} ids; engines: "
+        f"numpy {np.__version__}; task {args.task}, shape {args.shape}, {args.ids} ids; engines: "
         f"{', '.join(engines)}; median of {args.repeat} rounds"
     )
     header = (
-        f"{'events':>10} {'deals':>9} {'engine':<24} {'median s':>9} "
+        f"{'events':>10} {'deals':>9} {'engine':<12} {'median s':>9} "
         f"{'vs salesfunnel':>15} {'peak MiB':>9}"
     )
     ok = True
@@ -407,9 +541,9 @@ def main(argv: list[str] | None = None) -> int:
         print("-" * len(header))
         table = synthetic(n, args.shape, args.ids)
         n_deals = len(pc.unique(table.column("deal")))
-        reference = ENGINES["salesfunnel"](table)
+        reference = run["salesfunnel"](table)
         for name in engines[1:]:
-            if ENGINES[name](table) != reference:
+            if run[name](table) != reference:
                 ok = False
                 print(f"MISMATCH: {name} disagrees with salesfunnel at {n} events", file=sys.stderr)
         # Rounds interleave the engines, so a busy shared machine slows them alike.
@@ -418,23 +552,23 @@ def main(argv: list[str] | None = None) -> int:
             for name in engines:
                 gc.collect()
                 t0 = time.perf_counter()
-                ENGINES[name](table)
+                run[name](table)
                 times[name].append(time.perf_counter() - t0)
         base = statistics.median(times["salesfunnel"])
         rows = []
         for name in engines:
             seconds = statistics.median(times[name])
-            mem = None if args.no_memory else peak_memory(name, n, args.shape, args.ids)
+            mem = None if args.no_memory else peak_memory(name, n, args.shape, args.ids, args.task)
             mib = "" if mem is None else f"{mem / 2**20:9.0f}"
             rows.append(
-                f"{len(table):>10,} {n_deals:>9,} {name:<24} {seconds:9.3f} "
+                f"{len(table):>10,} {n_deals:>9,} {name:<12} {seconds:9.3f} "
                 f"{seconds / base:14.2f}x {mib:>9}"
             )
         print("\n".join(rows), flush=True)
         print(f"{uptime()} at the end of {n:,} events", flush=True)
         del table
     assert ok, "engines disagree"
-    print("all engines agree exactly (per-owner stage counts, won, lost, median cycle days)")
+    print("all engines agree exactly (per-owner stage counts, won, lost, median days)")
     return 0
 
 

@@ -200,18 +200,13 @@ def _first_reach(ev: eng.Events, pipe: Pipeline, mode: str, first_win: I64) -> l
     """
     k = pipe.n_stages
     code = ev.code
-    pos = np.arange(len(code), dtype=np.int64)
     out: list[I64] = []
     if mode == "cumulative":
-        # Reaching stage j: an event of stage j or beyond, or the win (lost and
-        # frozen reach nothing). The first win reaches every stage, so the
-        # events after it can never be a first reach.
-        reach = np.where(code <= pipe.won_code, code, -1).astype(np.int8)
-        for j in range(k):
-            out.append(np.minimum.reduceat(np.where(reach >= j, pos, _NONE), ev.starts))
+        out = _first_reach_cumulative(ev, pipe)
         out.append(first_win)
         return out
     deal = ev.group()
+    pos = np.arange(len(code), dtype=np.int64)
     before_win = pos <= first_win[deal]
     prev = np.full(len(ev.starts), -1, dtype=np.int64)
     for j in range(k):
@@ -226,6 +221,54 @@ def _first_reach(ev: eng.Events, pipe: Pipeline, mode: str, first_win: I64) -> l
         won = np.where(first_win > prev, first_win, _NONE)  # prev = _NONE: chain broken
     out.append(won)
     return out
+
+
+def _first_reach_cumulative(ev: eng.Events, pipe: Pipeline) -> list[I64]:
+    """Per open stage j, each deal's first event of stage j or beyond or won (``_NONE`` if none).
+
+    Lost and frozen reach nothing; the first win reaches every stage, so the
+    events after it are never a first reach. A running maximum of (deal,
+    reach + 1) over all the events, which never decreases as the deals come in
+    order, gives each event its deal's reach so far; the first reach of stage
+    j is the event where that passes j. A few passes over 1-byte columns per
+    stage, where a ``minimum.reduceat`` per stage paid a call per deal.
+    """
+    code = ev.code
+    shift = int(pipe.won_code + 1).bit_length()
+    group = ev.group()
+    wide = np.int32 if (len(ev.starts) << shift) < 2**31 else np.int64
+    run = np.left_shift(group, shift, dtype=wide)
+    reach1 = code + np.int8(1)  # 1 + code for the open stages and won
+    reach1[code > pipe.won_code] = 0  # lost and frozen reach nothing
+    run |= reach1
+    del reach1
+    np.maximum.accumulate(run, out=run)
+    run &= (1 << shift) - 1
+    now = run.astype(np.int8)  # the deal's reach + 1 up to this event
+    del run
+    before = np.empty_like(now)  # ... and up to the event before (0 at a deal's start)
+    before[1:] = now[:-1]
+    before[ev.starts] = 0
+    out = []
+    for j in range(pipe.n_stages):
+        hit = now > j
+        hit &= before <= j
+        at = np.flatnonzero(hit)
+        first = np.full(len(ev.starts), _NONE, dtype=np.int64)
+        first[group[at]] = at
+        out.append(first)
+    return out
+
+
+def _first_of(ev: eng.Events, hit: B) -> I64:
+    """Per deal, the position of its first event where ``hit`` is True (``_NONE`` if none)."""
+    at = np.flatnonzero(hit)
+    deal = ev.group()[at]
+    new = np.ones(at.size, dtype=bool)
+    np.not_equal(deal[1:], deal[:-1], out=new[1:])
+    first = np.full(len(ev.starts), _NONE, dtype=np.int64)
+    first[deal[new]] = at[new]
+    return first
 
 
 def _reached(
@@ -335,9 +378,7 @@ def _cohort(
         )
     idx = np.flatnonzero(sure)
     group = np.zeros(idx.size, dtype=np.int64) if owner_of is None else owner_of[idx]
-    pos = np.arange(len(ev.code), dtype=np.int64)
-    first_win = np.minimum.reduceat(np.where(ev.code == pipe.won_code, pos, _NONE), ev.starts)
-    del pos
+    first_win = _first_of(ev, ev.code == pipe.won_code)
     masks, times = _reached(ev, pipe, mode, idx, group, first_win, n_groups)
     k1 = pipe.n_stages + 1
     reach: npt.NDArray[np.int16] | None = None

@@ -90,6 +90,19 @@ def group_stats(
     else:
         unknown = np.bincount(group[~known], minlength=n_groups)
         g, v = group[known], seconds[known]
+    if 0 < n_groups <= 1 << 16 and v.size >= 64 * n_groups:
+        # Few large groups: a stable radix sort by group, then per group a
+        # partition at the positions the statistics read, O(n) where sorting
+        # the values is O(n log n). Only those positions (and the exact integer
+        # sums) are read, so the results are the sorted path's.
+        order = np.argsort(g.astype(np.uint16), kind="stable")
+        v = v[order]
+        bounds = np.zeros(n_groups + 1, dtype=np.int64)
+        np.cumsum(np.bincount(g, minlength=n_groups), out=bounds[1:])
+        for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            if b > a:
+                v[a:b].partition(_read_positions(b - a))
+        return _stats_of_runs(v, bounds, unknown)
     if v.size and int(v.min()) >= 0 and _fits(int(v.max()), n_groups):
         shift = int(max(int(v.max()), 1)).bit_length()
         key = np.left_shift(g, shift, dtype=np.int64)  # widened on the fly, no copy
@@ -114,9 +127,9 @@ def _stats_of_runs(v: I64, bounds: I64, unknown: I64) -> list[DurationStats]:
     m = np.diff(bounds)
     full = np.flatnonzero(m)  # empty runs have no statistics
     a, mf = bounds[:-1][full], m[full]
-    # Median: the middle value, or the mean of the two middle values.
-    lo = a + (mf - 1) // 2
-    hi = lo + (mf % 2 == 0)
+    lo, hi = _median_index(mf)
+    lo += a
+    hi += a
     median = (v[lo].astype(np.float64) + v[hi].astype(np.float64)) / 2.0
     p90 = _sorted_quantile(v, a, mf, 0.9)
     sums = np.add.reduceat(v, a) if full.size else np.zeros(0, np.int64)  # exact integers
@@ -136,6 +149,23 @@ def _sorted_quantile(v: I64, start: I64, count: I64, q: float) -> F64:
     then ``a + (b - a) * g``, or ``b - (b - a) * (1 - g)`` when ``g >= 0.5``), so
     the results are bit-for-bit those of ``np.quantile`` (tested).
     """
+    i, j, gamma = _quantile_index(count, q)
+    a, b = v[start + i], v[start + j]
+    diff = b - a
+    out: F64 = a + diff * gamma
+    upper = gamma >= 0.5
+    out[upper] = (b - diff * (1 - gamma))[upper]
+    return out
+
+
+def _median_index(count: I64) -> tuple[I64, I64]:
+    """Positions of the two middle values of sorted runs of ``count`` values (equal if odd)."""
+    lo = (count - 1) // 2
+    return lo, lo + (count % 2 == 0)
+
+
+def _quantile_index(count: I64, q: float) -> tuple[I64, I64, F64]:
+    """``np.quantile``'s (method "linear") two positions and weight in runs of ``count``."""
     virtual = (count - 1) * q
     prev = np.floor(virtual)
     gamma = virtual - prev
@@ -143,12 +173,15 @@ def _sorted_quantile(v: I64, start: I64, count: I64, q: float) -> F64:
     j = np.minimum(i + 1, count - 1)
     top = virtual >= count - 1  # numpy takes the last value there
     i[top] = count[top] - 1
-    a, b = v[start + i], v[start + j]
-    diff = b - a
-    out: F64 = a + diff * gamma
-    upper = gamma >= 0.5
-    out[upper] = (b - diff * (1 - gamma))[upper]
-    return out
+    return i, j, gamma
+
+
+def _read_positions(count: int) -> list[int]:
+    """The positions of a sorted run that :func:`_stats_of_runs` reads."""
+    m = np.array([count], dtype=np.int64)
+    lo, hi = _median_index(m)
+    i, j, _ = _quantile_index(m, 0.9)
+    return sorted({int(lo[0]), int(hi[0]), int(i[0]), int(j[0])})
 
 
 def _fits(vmax: int, n_groups: int) -> bool:

@@ -359,7 +359,7 @@ def sorted_events(
             perm = np.argsort(key, kind="stable")
             key = key[perm]
             s_amt = amt[perm]
-        else:
+        elif not _is_sorted(key):  # rows grouped by deal and time need no sort
             key.sort()
         sorted_key: I64 | None = key
         s_deal = key >> (n_time + n_codes + n_und + n_owner)
@@ -387,6 +387,11 @@ def sorted_events(
     np.subtract(starts[1:], 1, out=ends[:-1])  # no temporary column
     ends[-1] = n - 1
     return Events(sorted_key, layout, cols, s_amt, starts, ends, unknown, unknown_by_owner)
+
+
+def _is_sorted(key: I64) -> bool:
+    """Whether ``key`` is non-decreasing: one pass, where sorting sorted keys costs a full sort."""
+    return bool(np.greater_equal(key[1:], key[:-1]).all())
 
 
 def deals_with_event_from(log: DealLog, t: int) -> B:

@@ -137,7 +137,13 @@ def _rows(t: F64, kind: I64) -> tuple[F64, I64, I64, I64, I64]:
     event.
     """
     n = t.size
-    event_times = np.unique(t[kind > 0])
+    # The cohort funnel hands its times over sorted: one O(n) check spares two sorts.
+    ordered = bool((t[1:] >= t[:-1]).all())
+    hit = t[kind > 0]
+    if ordered:
+        event_times = hit[np.concatenate(([True], hit[1:] != hit[:-1]))[: hit.size]]
+    else:
+        event_times = np.unique(hit)
     times = np.concatenate(([0.0], event_times[event_times > 0]))
     # Rows: each subject belongs to the last row whose time is <= its time.
     row = np.searchsorted(times, t, side="right") - 1
@@ -146,7 +152,7 @@ def _rows(t: F64, kind: I64) -> tuple[F64, I64, I64, I64, I64]:
     # Events sit exactly at their row time; censorings anywhere in the row's span.
     cen = np.bincount(row[kind == 0], minlength=times.size)
     # At risk at a row time: subjects with time >= it. Censored at exactly t count.
-    at_risk = n - np.searchsorted(np.sort(t), times, side="left")
+    at_risk = n - np.searchsorted(t if ordered else np.sort(t), times, side="left")
     return times, at_risk.astype(np.int64), ev1, ev2, cen
 
 

@@ -1,0 +1,153 @@
+"""The deal engine's fast paths give exactly what the general paths give.
+
+Each fast path is taken only when a cheap check allows it (keys already in
+order, few large groups, times already sorted); these tests run both paths on
+the same random data, with ties, and compare every number.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+from salesfunnel import DealLog, Pipeline, closed_funnel, cohort_funnel
+from salesfunnel.deals import durations, engine as eng, survival
+
+from strategies import deal_events
+
+Records = list[dict[str, object]]
+
+
+def _grouped(pipeline: Pipeline, records: Records) -> Records:
+    """Rows in the engine's own order: by deal, time, label code, owner."""
+    return sorted(
+        records,
+        key=lambda r: (str(r["deal"]), r["time"], pipeline.code(str(r["stage"])), str(r["owner"])),
+    )
+
+
+@given(deal_events(max_deals=30), st.randoms(use_true_random=False))
+def test_rows_already_in_order_skip_the_sort_and_change_nothing(
+    case: tuple[Pipeline, Records], rnd: random.Random
+) -> None:
+    pipeline, records = case
+    grouped = _grouped(pipeline, records)
+    shuffled = list(records)
+    rnd.shuffle(shuffled)
+    seen: list[bool] = []
+    real = eng._is_sorted
+
+    def spy(key: np.ndarray) -> bool:
+        seen.append(real(key))
+        return seen[-1]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(eng, "_is_sorted", spy)
+        a = DealLog.from_records(grouped, pipeline, owner="owner")
+        b = DealLog.from_records(shuffled, pipeline, owner="owner")
+        ea, eb = eng.sorted_events(a, a.code), eng.sorted_events(b, b.code)
+        assert seen[0]  # the fast path was taken for the grouped rows
+        for name in ("deal", "code", "lo", "known", "owner"):
+            assert ea.column(name).tolist() == eb.column(name).tolist()
+        assert ea.starts.tolist() == eb.starts.tolist()
+        assert closed_funnel(a).to_json() == closed_funnel(b).to_json()
+        ca, cb = cohort_funnel(a, by="owner"), cohort_funnel(b, by="owner")
+    assert {k: v.to_json() for k, v in ca.items()} == {k: v.to_json() for k, v in cb.items()}
+
+
+def test_a_worked_example_of_the_order_check() -> None:
+    assert eng._is_sorted(np.array([1, 1, 2, 5], np.int64))
+    assert not eng._is_sorted(np.array([1, 2, 1], np.int64))
+    assert eng._is_sorted(np.zeros(0, np.int64))
+    assert eng._is_sorted(np.ones(1, np.int64))
+
+
+@given(
+    st.integers(min_value=1, max_value=5),
+    st.lists(st.tuples(st.integers(0, 4), st.integers(-3, 40), st.booleans()), max_size=600),
+)
+def test_group_statistics_by_partition_equal_those_by_sorting(
+    n_groups: int, rows: list[tuple[int, int, bool]]
+) -> None:
+    """Few large groups take the partition path; many groups the sorting path."""
+    rows = [(g % n_groups, v, k) for g, v, k in rows]
+    group = np.array([r[0] for r in rows], np.int64)
+    seconds = np.array([r[1] for r in rows], np.int64)
+    known = np.array([r[2] for r in rows], bool)
+    for k in (None, known):
+        fast = durations.group_stats(group, seconds, k, n_groups)
+        # 10**4 groups are too many for the partition path: the same data, sorted.
+        slow = durations.group_stats(group, seconds, k, 10**4)[:n_groups]
+        assert [s.to_record() for s in fast] == [s.to_record() for s in slow]
+
+
+def test_group_statistics_worked_example_on_the_partition_path() -> None:
+    # 64 values in one group: 0..63 days reversed. Median 31.5, mean 31.5, p90 56.7.
+    seconds = np.arange(63, -1, -1, dtype=np.int64) * 86_400
+    (stats,) = durations.group_stats(np.zeros(64, np.int64), seconds, None, 1)
+    assert (stats.count, stats.median_days, stats.mean_days) == (64, 31.5, 31.5)
+    assert stats.p90_days == pytest.approx(56.7)
+
+
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 2)), max_size=80))
+def test_incidence_from_sorted_times_equals_that_from_shuffled(
+    rows: list[tuple[int, int]],
+) -> None:
+    rows = sorted(rows)
+    t = np.array([r[0] for r in rows], np.float64) / 4
+    kind = np.array([r[1] for r in rows], np.int64)
+    order = np.random.default_rng(len(rows)).permutation(len(rows))
+    a = survival.cumulative_incidence(t, kind)
+    b = survival.cumulative_incidence(t[order], kind[order])
+    assert a.to_records() == b.to_records()
+    assert a.median == b.median or (np.isnan(a.median) and np.isnan(b.median))
+
+
+_NONE = np.iinfo(np.int64).max
+
+
+def _first_reach_by_reduceat(ev: eng.Events, pipeline: Pipeline) -> list[np.ndarray]:
+    """The general form: per stage, the least position of an event of that stage or beyond."""
+    pos = np.arange(len(ev.code), dtype=np.int64)
+    reach = np.where(ev.code <= pipeline.won_code, ev.code, -1)
+    return [
+        np.minimum.reduceat(np.where(reach >= j, pos, _NONE), ev.starts)
+        for j in range(pipeline.n_stages)
+    ]
+
+
+@given(deal_events(max_deals=30, max_events=8))
+def test_first_reach_by_running_maximum_equals_the_reduceat_form(
+    case: tuple[Pipeline, Records],
+) -> None:
+    from salesfunnel.deals import cohort
+
+    pipeline, records = case
+    log = DealLog.from_records(records, pipeline, owner="owner")
+    ev = eng.sorted_events(log, log.code)
+    got = cohort._first_reach_cumulative(ev, pipeline)
+    want = _first_reach_by_reduceat(ev, pipeline)
+    assert [g.tolist() for g in got] == [w.tolist() for w in want]
+    pos = np.arange(len(ev.code), dtype=np.int64)
+    won = np.minimum.reduceat(np.where(ev.code == pipeline.won_code, pos, _NONE), ev.starts)
+    assert cohort._first_of(ev, ev.code == pipeline.won_code).tolist() == won.tolist()
+
+
+def test_first_reach_worked_example() -> None:
+    """Deal a: S0, S2, Lost, Won, S1; deal b: Lost only. Positions in sorted order."""
+    from salesfunnel.deals import cohort
+
+    p = Pipeline(["S0", "S1", "S2"], won="Won", lost="Lost")
+    rows = [("a", "S0", 1), ("a", "S2", 2), ("a", "Lost", 3), ("a", "Won", 4), ("a", "S1", 5)]
+    rows.append(("b", "Lost", 1))
+    log = DealLog.from_records(
+        [{"deal": d, "stage": s, "time": f"2024-01-0{t}"} for d, s, t in rows], p
+    )
+    ev = eng.sorted_events(log, log.code)
+    got = [f.tolist() for f in cohort._first_reach_cumulative(ev, p)]
+    # a reaches S0 at 0, S1 and S2 at 1 (the jump to S2); b reaches nothing.
+    assert got == [[0, _NONE], [1, _NONE], [1, _NONE]]
+    assert cohort._first_of(ev, ev.code == p.won_code).tolist() == [3, _NONE]
