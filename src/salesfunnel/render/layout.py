@@ -362,7 +362,7 @@ def _stage(
         tx0 = min(max(sl.cx - side_len / 2, 0.0), fr.width - side_len)
         ty0 = min(max(ty - side_len / 2, 0.0), fr.height - side_len)
         target = HitArea(tx0, ty0, tx0 + side_len, ty0 + side_len)
-        b.add(Layer.ELLIPSE, b.region(key, j, i, "side", sl.side.polygon(), tip), target)
+        b.add(Layer.ELLIPSE, b.region(key, j, i, "side", sl.outline, tip), target)
     if sl.r0 > 0:
         _stage_shapes(b, key, j, i, sl, above, tip, style)
     if not style.show_labels:
@@ -381,7 +381,20 @@ def _stage(
 class _Slice:
     """One stage's slice of the cone: top ellipse (y0, r0, b0), bottom ellipse (y1, r1, b1)."""
 
-    __slots__ = ("b0", "b1", "boosted", "cx", "hue", "r0", "r1", "style", "y0", "y1")
+    __slots__ = (
+        "_outline",
+        "_side",
+        "b0",
+        "b1",
+        "boosted",
+        "cx",
+        "hue",
+        "r0",
+        "r1",
+        "style",
+        "y0",
+        "y1",
+    )
 
     def __init__(
         self,
@@ -398,6 +411,8 @@ class _Slice:
     ) -> None:
         self.cx, self.y0, self.y1, self.r0, self.r1 = cx, y0, y1, r0, r1
         self.b0, self.b1, self.hue, self.boosted, self.style = b0, b1, hue, boosted, style
+        self._side: Side | None = None
+        self._outline: tuple[tuple[float, float], ...] | None = None
 
     @property
     def gradient(self) -> Gradient:
@@ -405,10 +420,20 @@ class _Slice:
 
     @property
     def side(self) -> Side:
-        t0 = _own_exit(self.r0, self.r1, self.y1 - self.y0, self.b0)
-        return Side(
-            self.cx, self.y0, self.r0, self.b0, self.y1, self.r1, self.b1, self.gradient, t0
-        )
+        """The side shape, made once (the hit target and the drawing share it)."""
+        if self._side is None:
+            t0 = _own_exit(self.r0, self.r1, self.y1 - self.y0, self.b0)
+            self._side = Side(
+                self.cx, self.y0, self.r0, self.b0, self.y1, self.r1, self.b1, self.gradient, t0
+            )
+        return self._side
+
+    @property
+    def outline(self) -> tuple[tuple[float, float], ...]:
+        """The side's polygon (its region), worked out once."""
+        if self._outline is None:
+            self._outline = self.side.polygon()
+        return self._outline
 
 
 def _stage_shapes(
@@ -425,7 +450,7 @@ def _stage_shapes(
     cx, y0, y1, r0, r1, b0, b1 = sl.cx, sl.y0, sl.y1, sl.r0, sl.r1, sl.b0, sl.b1
     side = sl.side
     rid_rim = b.region(key, j, i, "rim", Ellipse(cx, y0, r0, b0).polygon(), tip)
-    rid_side = b.region(key, j, i, "side", side.polygon(), tip)
+    rid_side = b.region(key, j, i, "side", sl.outline, tip)
     if style.show_ellipses:
         b.add(Layer.ELLIPSE, rid_rim, Ellipse(cx, y0, r0, b0, fill=style.inner_color(sl.hue)))
     if style.show_rims and style.rim_width > 0:

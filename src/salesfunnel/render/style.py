@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -191,13 +192,11 @@ class Style:
 
     def flat(self, hue: float, saturation: float, value: float) -> Color:
         """One RGB color from HSV components."""
-        rgb = hsv_to_rgb(np.array([hue]), np.array([saturation]), np.array([value]))[0]
-        return (int(rgb[0]), int(rgb[1]), int(rgb[2]))
+        return _flat(hue, saturation, value)
 
     def face_color(self, hue: float) -> Color:
         """Color of a side at its front (``u = 0``), used for swatches and contrast."""
-        rgb = self.shade(hue, [0.0])[0]
-        return (int(rgb[0]), int(rgb[1]), int(rgb[2]))
+        return _face_color(self, hue)
 
     def inner_color(self, hue: float) -> Color:
         """Fill of the rim ellipse: the darker inside of the funnel seen through its top."""
@@ -249,3 +248,18 @@ def hsv_to_rgb(
 
 
 _CHANNELS = np.array([5.0, 3.0, 1.0])
+
+
+# A layout asks for a few colors per stage; numpy on one-element arrays costs
+# microseconds a call, so each color is worked out once (styles are frozen and
+# hashable, colors depend on nothing else).
+@lru_cache(maxsize=1024)
+def _flat(hue: float, saturation: float, value: float) -> Color:
+    rgb = hsv_to_rgb(np.array([hue]), np.array([saturation]), np.array([value]))[0]
+    return (int(rgb[0]), int(rgb[1]), int(rgb[2]))
+
+
+@lru_cache(maxsize=1024)
+def _face_color(style: Style, hue: float) -> Color:
+    rgb = style.shade(hue, [0.0])[0]
+    return (int(rgb[0]), int(rgb[1]), int(rgb[2]))
