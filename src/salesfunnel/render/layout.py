@@ -36,7 +36,6 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from .._format import fmt_number
 from ..funnel.model import Funnel
 from .labels import (
     PercentBasis,
@@ -142,7 +141,7 @@ class _Frame:
     percent: PercentBasis
     min_visible: float
     min_hit: float
-    fmt_amount: Callable[[float], str]
+    fmt_amount: Callable[[float], str] | None
     levels: npt.NDArray[np.float64]  # the distinct non-zero counts, for width_mapping="rank"
 
     def __init__(
@@ -233,7 +232,7 @@ def layout(
         every = np.concatenate([f.counts for _, f in funnels])
         fr.levels = np.unique(every[every > 0])
     fr.min_visible, fr.min_hit = min_visible, min_hit
-    fr.fmt_amount = amount_format or fmt_number
+    fr.fmt_amount = amount_format
     for j, (key, funnel) in enumerate(funnels):
         descriptions.append(_column(b, fr, j, key, funnel))
     return b.geometry(width, height, descriptions)
@@ -307,7 +306,7 @@ def _column(b: _Builder, fr: _Frame, j: int, key: Hashable, funnel: Funnel) -> s
     """Lay out funnel ``j`` in its column; return its sentence of the description."""
     x0c = fr.left + j * fr.col_w
     cx = x0c + fr.zone_w / 2
-    texts = _stage_texts(funnel, fr.percent, fr.fmt_amount)
+    texts = _stage_texts(funnel, fr.percent, fr.fmt_amount, fr.style)
     if fr.heading_h > 0:
         _heading(b, fr, j, key, funnel)
     description = (
