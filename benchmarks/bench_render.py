@@ -13,9 +13,11 @@ Targets (issue 3), for an 800 x 600 six-stage funnel with labels:
   (one ``line()`` per pixel column plus ``ellipse()`` calls, same labels and
   font, no anti-aliasing);
 * ``to_svg()`` at least 2.5x faster than pygal's Funnel SVG of the same data;
-* import + first ``to_png()`` in a fresh process within 1.5x of a bare
+* import + first ``to_png()`` in a fresh process within 1.3x of a bare
   ``import numpy, PIL.Image`` process;
-* ``hit_test_many`` at least 1e6 points per second.
+* ``hit_test_many`` at least 1e6 points per second;
+* the layout of the chart at most 0.3x its ``to_image()``, and of a
+  100-stage funnel at most 1.3x Pillow's PNG encode of its image (issue 11).
 
 Also measured: analytic coverage (what the renderer uses) against 4 x 4
 supersampling of the same side shapes with Pillow, time and difference.
@@ -39,11 +41,12 @@ from PIL import Image, ImageDraw
 
 from salesfunnel import Funnel, FunnelChart
 from salesfunnel.render import coverage as cov
+from salesfunnel.render.layout import layout
 from salesfunnel.render.paint import Painter, paint
 from salesfunnel.render.pillow_fast import clear_glyph_cache, pixels
 from salesfunnel.render.png import encode
 from salesfunnel.render.shapes import Ellipse, Gradient, Line, Rect, Side, Text
-from salesfunnel.render.text import font
+from salesfunnel.render.text import clear_text_cache, font
 
 from _workload import COUNTS, FIRST_PNG
 
@@ -205,13 +208,35 @@ def main() -> None:
         row("to_svg()", ours_svg, "pygal Funnel render()", pygal, "<= 0.4")
     else:
         print("pygal not installed: pip install pygal (the 'bench' extra)")
+
+    # Layout (issue 11): at most 0.3 of to_image(), and linear in the stages.
+    def lay(funnel: Funnel) -> object:
+        return layout([(funnel.name, funnel)], 800.0, 600.0, title="Worked example")
+
+    lay_ms, image_ms = paired_ms(lambda: lay(FUNNEL), chart.to_image)
+    row("layout(), 6 stages", lay_ms, "to_image()", image_ms, "<= 0.3")
+
+    def cold_layout() -> object:
+        clear_text_cache()  # text widths are cached across layouts: time without them
+        return lay(FUNNEL)
+
+    cold_ms, image_ms = paired_ms(cold_layout, chart.to_image)
+    row("layout(), no text cache", cold_ms, "to_image()", image_ms, "(info)")
+    many = Funnel.from_counts({f"Stage {i}": 1000 - 5 * i for i in range(100)})
+    many_image = FunnelChart(many, width=800, height=600, title="Worked example").to_image()
+    lay100, enc100 = paired_ms(
+        lambda: lay(many), lambda: many_image.save(io.BytesIO(), format="PNG"), repeat=15
+    )
+    row("layout(), 100 stages", lay100, "Pillow PNG encode, 100 st.", enc100, "<= 1.3")
+    lay100, ours100 = paired_ms(lambda: lay(many), lambda: encode(pixels(many_image)), repeat=15)
+    row("layout(), 100 stages", lay100, "our PNG writer, 100 st.", ours100, "(info)")
     ours, bare = fresh_process_ms(
         [
             FIRST_PNG,
             "import numpy, PIL.Image",
         ]
     )
-    row("import + first to_png()", ours, "import numpy, PIL.Image", bare, "<= 1.5")
+    row("import + first to_png()", ours, "import numpy, PIL.Image", bare, "<= 1.3")
 
     rng = np.random.default_rng(0)
     xs, ys = rng.uniform(0, 800, 1_000_000), rng.uniform(0, 600, 1_000_000)

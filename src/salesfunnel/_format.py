@@ -97,11 +97,22 @@ def json_text(text: str) -> str:
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def fmt_percent(rate: float | None, digits: int = 1) -> str:
+PERCENT_FLOOR = 1e-4
+"""Rates above zero and below this (0.01 %) print as ``<0.01%``."""
+
+
+def fmt_percent(rate: float | None, digits: int = 1, *, floor: float = PERCENT_FLOOR) -> str:
     """Format a rate in [0, 1] as a percentage; undefined -> em dash.
 
-    >>> fmt_percent(0.05)
-    '5.0%'
+    ``digits`` decimals, and more for a small rate above zero, so that it
+    shows two significant digits instead of rounding to zero (0.00018 is
+    ``0.018%``, never ``0.0%``); a rate above zero and below ``floor`` prints
+    as ``<`` the floor (``floor=0`` turns that off). Zero is ``0.0%``.
+
+    >>> fmt_percent(0.05), fmt_percent(0.00018), fmt_percent(0.00004), fmt_percent(0.0)
+    ('5.0%', '0.018%', '<0.01%', '0.0%')
+    >>> fmt_percent(0.00004, floor=0), fmt_percent(0.00123, digits=0)
+    ('0.0040%', '0.12%')
     >>> fmt_percent(float("nan"))
     '\u2014'
     """
@@ -110,7 +121,14 @@ def fmt_percent(rate: float | None, digits: int = 1) -> str:
     percent = float(rate) * 100.0  # a Python float: overflow gives inf, not a warning
     if not math.isfinite(percent):
         return EM_DASH  # a finite rate beyond 1e306 has no percentage worth printing
-    return f"{percent:.{digits}f}%"
+    if 0 < rate < floor:
+        return f"<{floor * 100:g}%"
+    text = f"{percent:.{digits}f}"
+    if percent > 0 and float(text) == 0:
+        # Two significant digits: the first one sits at 10**floor(log10(percent)).
+        digits = 1 - math.floor(math.log10(percent))
+        text = f"{percent:.{digits}f}"
+    return text + "%"
 
 
 def fmt_number(value: float | None) -> str:
@@ -136,13 +154,29 @@ def json_number(value: float | None) -> float | None:
 def fmt_compact(value: float) -> str:
     """Short amounts for chart labels: 3.64M, 899k, 950.
 
+    Three significant digits; a value that rounds up to the next unit takes
+    it (999,999 is ``1M``, not ``1e+03k``); undefined -> em dash.
+
     >>> fmt_compact(3_641_234.5), fmt_compact(899_528.68), fmt_compact(950.0)
     ('3.64M', '900k', '950')
+    >>> fmt_compact(999_999), fmt_compact(213_434_828), fmt_compact(float("inf"))
+    ('1M', '213M', '—')
     """
+    if not math.isfinite(value):
+        return EM_DASH
     v = abs(value)
-    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+    units = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
+    for k, (limit, suffix) in enumerate(units):
         if v >= limit:
-            return f"{value / limit:.3g}{suffix}"
+            text = f"{value / limit:.3g}"
+            if abs(float(text)) >= 1000:
+                if k == 0:  # beyond the largest unit: whole units, separated
+                    return f"{value / limit:,.0f}{suffix}"
+                limit, suffix = units[k - 1]
+                text = f"{value / limit:.3g}"
+            return text + suffix
+    if round(v, 2) >= 999.5:
+        return f"{value / 1e3:.3g}k"
     return fmt_number(round(value, 2))
 
 

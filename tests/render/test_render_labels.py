@@ -217,7 +217,7 @@ def test_every_label_form_of_the_first_stage_leaves_out_of_previous(
     percent: PercentBasis,
 ) -> None:
     f = Funnel.from_counts({"Calls": 200, "Meetings": 40})
-    first, second = _stage_texts(f, percent, fmt_number)
+    first, second = _stage_texts(f, percent, fmt_number, Style())
     for form in (*first.full, *first.two, *first.compact, first.tooltip):
         assert "of previous" not in form
         assert "\u2014" not in form
@@ -236,7 +236,7 @@ def test_every_label_form_of_the_first_stage_leaves_out_of_previous(
 def test_a_zero_previous_stage_still_shows_an_em_dash() -> None:
     """Undefined (0 -> 0) stays an em dash; only the first stage leaves the part out."""
     f = Funnel.from_counts({"Calls": 0, "Meetings": 0})
-    first, second = _stage_texts(f, "both", fmt_number)
+    first, second = _stage_texts(f, "both", fmt_number, Style())
     assert first.full[2] == "\u2014 of first"
     assert second.full[2] == "\u2014 of first \u00b7 \u2014 of previous"
 

@@ -277,7 +277,7 @@ def test_pixel_limit_is_refused_before_allocation() -> None:
         ({"width": 10}, "width"),
         ({"height": 2.5}, "height"),
         ({"scale": 0}, "scale"),
-        ({"width_mapping": "log"}, "width_mapping"),
+        ({"width_mapping": "cube"}, "width_mapping"),
         ({"heights": "area"}, "heights"),
         ({"percent": "all"}, "percent"),
         ({"min_visible": -0.1}, "min_visible"),

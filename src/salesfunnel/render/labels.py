@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from typing import Literal
 
-from .._format import fmt_number, fmt_percent
+from .._format import fmt_compact, fmt_number, fmt_percent
 from ..funnel.model import Funnel
 from ..funnel.rates import conversion_from_first, step_conversion
 from .shapes import HitArea, LabelNote, Layer, Line, Rect, Text, _Builder
@@ -49,20 +49,32 @@ class _StageText:
 
 
 def _stage_texts(
-    funnel: Funnel, percent: PercentBasis, amount_format: Callable[[float], str]
+    funnel: Funnel,
+    percent: PercentBasis,
+    amount_format: Callable[[float], str] | None,
+    style: Style,
 ) -> list[_StageText]:
     first = conversion_from_first(funnel)
     step = step_conversion(funnel)
+    number = fmt_compact if style.number_format == "compact" else fmt_number
+    amount_text = amount_format or number
+    currency = clean(style.currency)
+    if len(currency) > 1:
+        currency += " "  # a code, not a sign: "EUR 59.1k"
+
+    def rate_text(rate: float) -> str:
+        return fmt_percent(rate, style.percent_digits, floor=style.percent_floor)
+
     out = []
     for i, stage in enumerate(funnel.stages):
         name = clean(stage.name)
-        count = fmt_number(stage.count)
+        count = number(stage.count)
         if stage.amount is not None:
-            count += " \u00b7 " + clean(amount_format(stage.amount))
-        of_first = f"{fmt_percent(first[i])} of first"
+            count += " \u00b7 " + currency + clean(amount_text(stage.amount))
+        of_first = f"{rate_text(first[i])} of first"
         # The first stage has no previous stage: its label leaves that part out
         # (an em dash would read as "undefined", which is for 0 -> 0 steps).
-        of_prev = f"{fmt_percent(step[i])} of previous" if i > 0 else ""
+        of_prev = f"{rate_text(step[i])} of previous" if i > 0 else ""
         pct = {
             "both": f"{of_first} \u00b7 {of_prev}" if of_prev else of_first,
             "first": of_first,

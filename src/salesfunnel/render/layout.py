@@ -19,10 +19,13 @@ cone (a frustum) stacked under the previous one:
 
 Honest encoding: a stage's value sets the width of its own rim ellipse only
 (``linear``: width proportional to the count; ``sqrt``: proportional to its
-square root). Every slice tapers by the same factor, so neighbours never change
-a stage's size. Zero stays zero (nothing is drawn, the label still says 0); an
-optional minimum visible width applies to non-zero stages only and is marked
-(``Ellipse.dashed`` rim).
+square root; ``log``: to ``log(1 + count)``; ``rank``: equal steps, the k-th
+smallest distinct non-zero count of the chart at k / (number of distinct
+non-zero counts)). Every mapping but ``linear`` is stated in a caption under
+the drawing and in the description. Every slice tapers by the same factor, so
+neighbours never change a stage's size. Zero stays zero (nothing is drawn,
+the label still says 0); an optional minimum visible width applies to non-zero
+stages only and is marked (``Ellipse.dashed`` rim).
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from .._format import fmt_number
 from ..funnel.model import Funnel
 from .labels import (
     PercentBasis,
@@ -54,7 +56,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Heights", "WidthMapping", "layout"]
 
-WidthMapping = Literal["linear", "sqrt"]
+WidthMapping = Literal["linear", "sqrt", "log", "rank"]
 Heights = Literal["equal", "value"]
 
 _INVISIBLE = 1e-6  # layout pixels
@@ -119,6 +121,7 @@ class _Frame:
         "k",
         "kr",
         "left",
+        "levels",
         "min_hit",
         "min_visible",
         "n_max",
@@ -138,7 +141,8 @@ class _Frame:
     percent: PercentBasis
     min_visible: float
     min_hit: float
-    fmt_amount: Callable[[float], str]
+    fmt_amount: Callable[[float], str] | None
+    levels: npt.NDArray[np.float64]  # the distinct non-zero counts, for width_mapping="rank"
 
     def __init__(
         self,
@@ -219,13 +223,46 @@ def layout(
     if not funnels:
         descriptions.append("Funnel chart with no funnels.")
         return b.geometry(width, height, descriptions)
+    if width_mapping != "linear":
+        descriptions.append(MAPPING_CAPTIONS[width_mapping] + ".")
+        bottom = _caption(b, MAPPING_CAPTIONS[width_mapping], style, (left, top, right, bottom))
     fr = _Frame(funnels, style, (width, height), (left, top, right, bottom))
     fr.width_mapping, fr.heights, fr.percent = width_mapping, heights, percent
+    if width_mapping == "rank":
+        every = np.concatenate([f.counts for _, f in funnels])
+        fr.levels = np.unique(every[every > 0])
     fr.min_visible, fr.min_hit = min_visible, min_hit
-    fr.fmt_amount = amount_format or fmt_number
+    fr.fmt_amount = amount_format
     for j, (key, funnel) in enumerate(funnels):
         descriptions.append(_column(b, fr, j, key, funnel))
     return b.geometry(width, height, descriptions)
+
+
+MAPPING_CAPTIONS = {
+    "sqrt": "Widths show the square root of each count",
+    "log": "Widths show log(1 + count)",
+    "rank": "Widths show each count's rank, in equal steps",
+}
+"""What a chart says under the drawing when its widths are not proportional to counts."""
+
+
+def _caption(
+    b: _Builder, text: str, style: Style, area: tuple[float, float, float, float]
+) -> float:
+    """A caption line at the bottom of ``area``, if it fits; return the new bottom."""
+    left, top, right, bottom = area
+    size = style.legend_size
+    shown = fit(text, size, right - left)
+    if not shown or bottom - line_height(size) < top + 2 * line_height(size):
+        return bottom  # no room: the description still says it
+    w = advance(shown, size)
+    y = bottom - line_height(size)
+    b.add(
+        Layer.LEGEND,
+        None,
+        Text((left + right) / 2, y + ascent(size), shown, size, style.text_color, "middle", w),
+    )
+    return y - 4
 
 
 def _title(
@@ -269,7 +306,7 @@ def _column(b: _Builder, fr: _Frame, j: int, key: Hashable, funnel: Funnel) -> s
     """Lay out funnel ``j`` in its column; return its sentence of the description."""
     x0c = fr.left + j * fr.col_w
     cx = x0c + fr.zone_w / 2
-    texts = _stage_texts(funnel, fr.percent, fr.fmt_amount)
+    texts = _stage_texts(funnel, fr.percent, fr.fmt_amount, fr.style)
     if fr.heading_h > 0:
         _heading(b, fr, j, key, funnel)
     description = (
@@ -307,9 +344,7 @@ def _slices(fr: _Frame, funnel: Funnel, cx: float) -> tuple[list[_Slice], npt.ND
         bands = np.full(n, fr.inner_h / fr.n_max if fr.n_max else 0.0)
     ys = fr.inner_top + np.concatenate([[0.0], np.cumsum(bands)])
     # Widths: own value only, on the scale shared by every funnel of the chart.
-    share = counts / fr.vmax if fr.vmax > 0 else np.zeros(n)
-    if fr.width_mapping == "sqrt":
-        share = np.sqrt(share)
+    share = _shares(fr, counts)
     big_r = fr.big_r
     radii = big_r * share
     boosted = (counts > 0) & (radii < fr.min_visible * big_r)
@@ -334,6 +369,32 @@ def _slices(fr: _Frame, funnel: Funnel, cx: float) -> tuple[list[_Slice], npt.ND
         for i in range(n)
     ]
     return slices, radii
+
+
+def _shares(fr: _Frame, counts: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Each count's width as a share of the widest possible (the width mapping's rule).
+
+    >>> import numpy as np
+    >>> fr = _Frame.__new__(_Frame)
+    >>> fr.vmax, fr.levels = 1000.0, np.array([10.0, 100.0, 1000.0])
+    >>> counts = np.array([1000.0, 100.0, 10.0, 0.0])
+    >>> for fr.width_mapping in ("linear", "sqrt", "log", "rank"):
+    ...     print(fr.width_mapping, np.round(_shares(fr, counts), 4).tolist())
+    linear [1.0, 0.1, 0.01, 0.0]
+    sqrt [1.0, 0.3162, 0.1, 0.0]
+    log [1.0, 0.6681, 0.3471, 0.0]
+    rank [1.0, 0.6667, 0.3333, 0.0]
+    """
+    if fr.vmax <= 0:
+        return np.zeros(len(counts))
+    if fr.width_mapping == "log":
+        share: npt.NDArray[np.float64] = np.log1p(counts) / math.log1p(fr.vmax)
+        return share
+    if fr.width_mapping == "rank":
+        steps = np.searchsorted(fr.levels, counts) + 1.0
+        return np.where(counts > 0, steps / len(fr.levels), 0.0)
+    share = counts / fr.vmax
+    return np.sqrt(share) if fr.width_mapping == "sqrt" else share
 
 
 def _stage(
@@ -362,7 +423,7 @@ def _stage(
         tx0 = min(max(sl.cx - side_len / 2, 0.0), fr.width - side_len)
         ty0 = min(max(ty - side_len / 2, 0.0), fr.height - side_len)
         target = HitArea(tx0, ty0, tx0 + side_len, ty0 + side_len)
-        b.add(Layer.ELLIPSE, b.region(key, j, i, "side", sl.side.polygon(), tip), target)
+        b.add(Layer.ELLIPSE, b.region(key, j, i, "side", sl.outline, tip), target)
     if sl.r0 > 0:
         _stage_shapes(b, key, j, i, sl, above, tip, style)
     if not style.show_labels:
@@ -381,7 +442,20 @@ def _stage(
 class _Slice:
     """One stage's slice of the cone: top ellipse (y0, r0, b0), bottom ellipse (y1, r1, b1)."""
 
-    __slots__ = ("b0", "b1", "boosted", "cx", "hue", "r0", "r1", "style", "y0", "y1")
+    __slots__ = (
+        "_outline",
+        "_side",
+        "b0",
+        "b1",
+        "boosted",
+        "cx",
+        "hue",
+        "r0",
+        "r1",
+        "style",
+        "y0",
+        "y1",
+    )
 
     def __init__(
         self,
@@ -398,6 +472,8 @@ class _Slice:
     ) -> None:
         self.cx, self.y0, self.y1, self.r0, self.r1 = cx, y0, y1, r0, r1
         self.b0, self.b1, self.hue, self.boosted, self.style = b0, b1, hue, boosted, style
+        self._side: Side | None = None
+        self._outline: tuple[tuple[float, float], ...] | None = None
 
     @property
     def gradient(self) -> Gradient:
@@ -405,10 +481,20 @@ class _Slice:
 
     @property
     def side(self) -> Side:
-        t0 = _own_exit(self.r0, self.r1, self.y1 - self.y0, self.b0)
-        return Side(
-            self.cx, self.y0, self.r0, self.b0, self.y1, self.r1, self.b1, self.gradient, t0
-        )
+        """The side shape, made once (the hit target and the drawing share it)."""
+        if self._side is None:
+            t0 = _own_exit(self.r0, self.r1, self.y1 - self.y0, self.b0)
+            self._side = Side(
+                self.cx, self.y0, self.r0, self.b0, self.y1, self.r1, self.b1, self.gradient, t0
+            )
+        return self._side
+
+    @property
+    def outline(self) -> tuple[tuple[float, float], ...]:
+        """The side's polygon (its region), worked out once."""
+        if self._outline is None:
+            self._outline = self.side.polygon()
+        return self._outline
 
 
 def _stage_shapes(
@@ -425,7 +511,7 @@ def _stage_shapes(
     cx, y0, y1, r0, r1, b0, b1 = sl.cx, sl.y0, sl.y1, sl.r0, sl.r1, sl.b0, sl.b1
     side = sl.side
     rid_rim = b.region(key, j, i, "rim", Ellipse(cx, y0, r0, b0).polygon(), tip)
-    rid_side = b.region(key, j, i, "side", side.polygon(), tip)
+    rid_side = b.region(key, j, i, "side", sl.outline, tip)
     if style.show_ellipses:
         b.add(Layer.ELLIPSE, rid_rim, Ellipse(cx, y0, r0, b0, fill=style.inner_color(sl.hue)))
     if style.show_rims and style.rim_width > 0:

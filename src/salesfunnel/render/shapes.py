@@ -28,6 +28,7 @@ import reprlib
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -242,10 +243,26 @@ def _arc(
     step = math.pi / 2 / quarter
     lo, hi = min(a0, a1), max(a0, a1)
     first, last = math.floor(lo / step + 1e-9) + 1, math.ceil(hi / step - 1e-9)
-    angles = [lo, *(k * step for k in range(first, last)), hi]
+    table = _unit_circle(quarter)
+    if first >= 0 and last <= len(table):
+        grid = table[first:last]
+    else:
+        grid = [(math.cos(k * step), math.sin(k * step)) for k in range(first, last)]
+    trig = [(math.cos(lo), math.sin(lo)), *grid, (math.cos(hi), math.sin(hi))]
     if a0 > a1:
-        angles.reverse()
-    return [(float(cx + rx * math.cos(a)), float(cy + ry * math.sin(a))) for a in angles]
+        trig.reverse()
+    return [(float(cx + rx * c), float(cy + ry * s)) for c, s in trig]
+
+
+@lru_cache(maxsize=256)
+def _unit_circle(quarter: int) -> list[tuple[float, float]]:
+    """``(cos, sin)`` of ``k * step`` for k over one turn and one step (a grid of :func:`_arc`).
+
+    The same angles as computing them in place (the same products ``k * step``),
+    so the same vertices; worked out once per grid instead of once per arc.
+    """
+    step = math.pi / 2 / quarter
+    return [(math.cos(k * step), math.sin(k * step)) for k in range(4 * quarter + 1)]
 
 
 def _slope(r: float, b: float) -> tuple[float, float]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Color", "Style"]
 
+NumberFormat = Literal["full", "compact"]
 Color = tuple[int, int, int]
 """An opaque RGB color, each channel an int in [0, 255]."""
 
@@ -75,6 +77,20 @@ class Style:
     taper
         Bottom width of each slice relative to its top width (in (0, 1]). The
         top width encodes the stage; the taper is the same for every stage.
+    percent_digits
+        Decimals of the percentages in labels (0 to 6). A small rate above
+        zero gets more, to show two significant digits (``0.018%``, never
+        ``0.0%``).
+    percent_floor
+        Rates above zero and below this show as ``<`` the floor (default
+        0.0001: ``<0.01%``); 0 turns that off.
+    number_format
+        ``"full"`` (default: ``213,434,828``) or ``"compact"`` (``213M``):
+        the one format of every count and amount in the picture (an
+        ``amount_format`` given to the chart still formats the amounts).
+    currency
+        Put before every amount (``"$"``: ``$59.1k``; a code such as
+        ``"EUR"`` is followed by a space). Empty by default.
     show_legend
         Draw a legend naming the stage colors: ``None`` (default) draws it for
         several funnels only. A legend entry stands for one stage position in
@@ -127,6 +143,10 @@ class Style:
     show_labels: bool = True
     show_title: bool = True
     show_legend: bool | None = None
+    percent_digits: int = 1
+    percent_floor: float = 1e-4
+    number_format: NumberFormat = "full"
+    currency: str = ""
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -157,6 +177,17 @@ class Style:
             _check_range(getattr(self, name), name, 0.0, 100.0)
         for name in ("label_size", "title_size", "heading_size", "legend_size"):
             _check_range(getattr(self, name), name, 4.0, 200.0)
+        digits = self.percent_digits
+        if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= 6:
+            msg = f"Style.percent_digits must be an int in [0, 6] (got {digits!r})"
+            raise FunnelDataError(msg)
+        _check_range(self.percent_floor, "percent_floor", 0.0, 0.01)
+        if self.number_format not in ("full", "compact"):
+            msg = f"Style.number_format must be 'full' or 'compact' (got {self.number_format!r})"
+            raise FunnelDataError(msg)
+        if not isinstance(self.currency, str) or len(self.currency) > 8:
+            msg = f"Style.currency must be a string of at most 8 characters (got {self.currency!r})"
+            raise FunnelDataError(msg)
 
     # -- colors ----------------------------------------------------------------
     def hue(self, index: int, count: int) -> float:
@@ -191,13 +222,11 @@ class Style:
 
     def flat(self, hue: float, saturation: float, value: float) -> Color:
         """One RGB color from HSV components."""
-        rgb = hsv_to_rgb(np.array([hue]), np.array([saturation]), np.array([value]))[0]
-        return (int(rgb[0]), int(rgb[1]), int(rgb[2]))
+        return _flat(hue, saturation, value)
 
     def face_color(self, hue: float) -> Color:
         """Color of a side at its front (``u = 0``), used for swatches and contrast."""
-        rgb = self.shade(hue, [0.0])[0]
-        return (int(rgb[0]), int(rgb[1]), int(rgb[2]))
+        return _face_color(self, hue)
 
     def inner_color(self, hue: float) -> Color:
         """Fill of the rim ellipse: the darker inside of the funnel seen through its top."""
@@ -249,3 +278,18 @@ def hsv_to_rgb(
 
 
 _CHANNELS = np.array([5.0, 3.0, 1.0])
+
+
+# A layout asks for a few colors per stage; numpy on one-element arrays costs
+# microseconds a call, so each color is worked out once (styles are frozen and
+# hashable, colors depend on nothing else).
+@lru_cache(maxsize=1024)
+def _flat(hue: float, saturation: float, value: float) -> Color:
+    rgb = hsv_to_rgb(np.array([hue]), np.array([saturation]), np.array([value]))[0]
+    return (int(rgb[0]), int(rgb[1]), int(rgb[2]))
+
+
+@lru_cache(maxsize=1024)
+def _face_color(style: Style, hue: float) -> Color:
+    rgb = style.shade(hue, [0.0])[0]
+    return (int(rgb[0]), int(rgb[1]), int(rgb[2]))

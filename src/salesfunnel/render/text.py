@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,7 +50,23 @@ def advance(text: str, size: float) -> float:
     """Advance of ``text`` at ``size`` pixels: how far it runs along the baseline."""
     if not text:
         return 0.0
-    return float(font(_MEASURE_SIZE).getlength(text)) * size / _MEASURE_SIZE
+    return _measured(text) * size / _MEASURE_SIZE
+
+
+def clear_text_cache() -> None:
+    """Forget every measured text width (to time a first layout; results are the same)."""
+    _measured.cache_clear()
+
+
+@lru_cache(maxsize=8192)
+def _measured(text: str) -> float:
+    """Advance of ``text`` on the measuring face, measured once per process.
+
+    Measuring is most of a layout's time (a label is measured in each of its
+    forms while labels are placed); the width depends only on the text and the
+    bundled font, so every thread may share it.
+    """
+    return float(font(_MEASURE_SIZE).getlength(text))
 
 
 def ascent(size: float) -> float:
