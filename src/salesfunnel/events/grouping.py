@@ -134,8 +134,9 @@ def with_unit(log: EventLog, unit: Sequence[str] | str | None) -> EventLog:
         return dataclasses.replace(log, entity=keys, _table=table)
     stacked = np.stack([c for c, _ in coded], axis=1)
     combos, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    plain = [v.tolist() for _, v in coded]  # Python values in the tuples, not numpy scalars
     table = np.empty(len(combos), dtype=object)
-    table[:] = [tuple(v[c] for (_, v), c in zip(coded, row, strict=True)) for row in combos]
+    table[:] = [tuple(p[c] for p, c in zip(plain, row, strict=True)) for row in combos.tolist()]
     return dataclasses.replace(log, entity=inverse.reshape(-1).astype(np.int64), _table=table)
 
 
