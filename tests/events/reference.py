@@ -170,3 +170,56 @@ def open_units(
         for u, r in results.items()
         if 1 <= r.reached < len(steps) and u in latest and latest[u] + window >= end
     }
+
+
+def _renamed(events: Sequence[Event], keep) -> list[Event]:  # type: ignore[no-untyped-def]
+    """Events with those ``keep`` refuses renamed to ``~`` (a name no step holds)."""
+    return [e if keep(e) else (e[0], "~", e[2], e[3]) for e in events]
+
+
+def trend_counts(
+    events: Sequence[Event], steps: Sequence[Sequence[str]], window: int, length: int,
+    order: str = "ordered",
+) -> dict[int, list[int]]:  # fmt: skip
+    """Per period ``t // length`` holding a step-1 event: the funnel in which step 1
+    matches only that period's step-1 events (steps must not share names)."""
+    periods = sorted({t // length for _, name, t, _ in events if name in steps[0]})
+    out = {}
+    for b in periods:
+        seen = _renamed(events, lambda e, b=b: e[1] not in steps[0] or e[2] // length == b)
+        out[b] = funnel_counts(seen, steps, window, order=order)[0]
+    return out
+
+
+def step_n_groups(
+    events: Sequence[Event], steps: Sequence[Sequence[str]], window: int, n: int,
+    order: str = "ordered",
+) -> dict[str, dict[str, int]]:  # fmt: skip
+    """``attribution='step_<n>'`` on the ``device`` property: group -> unit -> level.
+
+    For each value, step ``n`` matches only events with it; a unit takes the value
+    (among its step-``n`` events' values) that takes it furthest, ties to the one
+    seen first (by time, then log order); without a step-``n`` event, ``(none)``.
+    """
+    _, _, plain = funnel_counts(events, steps, window, order=order)
+    firsts: dict[str, list[str]] = defaultdict(list)
+    for unit, name, _, props in sorted(events, key=lambda e: e[2]):  # stable
+        value = props["device"] or "(none)"
+        if name in steps[n - 1] and value not in firsts[unit]:
+            firsts[unit].append(value)
+    per_value = {}
+    for v in {v for vs in firsts.values() for v in vs}:
+        seen = _renamed(
+            events, lambda e, v=v: e[1] not in steps[n - 1] or (e[3]["device"] or "(none)") == v
+        )
+        per_value[v] = funnel_counts(seen, steps, window, order=order)[2]
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    for unit, result in plain.items():
+        if not firsts[unit]:
+            out["(none)"][unit] = result.reached
+            continue
+        level, value = max((per_value[v][unit].reached, -i, v) for i, v in enumerate(firsts[unit]))[
+            ::2
+        ]
+        out[value][unit] = level
+    return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import datetime as dt
 import math
 from collections.abc import Callable
 from typing import NoReturn
@@ -163,6 +164,71 @@ def _log_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _duration(text: str) -> dt.timedelta:
+    """A duration: a number and a unit, ``45s``, ``30m`` (or ``30min``), ``2h``, ``1d``, ``1w``."""
+    units = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+    number = text.strip().rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = text.strip()[len(number) :]
+    try:
+        seconds = float(number) * units[unit]
+    except (ValueError, KeyError):
+        msg = f"expected a duration like 45s, 30m, 2h, 1d or 1w (got {text!r})"
+        raise argparse.ArgumentTypeError(msg) from None
+    if not math.isfinite(seconds) or seconds < 1:
+        raise argparse.ArgumentTypeError(f"expected a duration of at least 1 s (got {text!r})")
+    return dt.timedelta(seconds=seconds)
+
+
+def _period(text: str) -> str | dt.timedelta:
+    """``D``, ``W``, ``M`` or a duration."""
+    return text if text in ("D", "W", "M") else _duration(text)
+
+
+def _events_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("log", help="event log CSV: one event per row")
+    p.add_argument("--steps", required=True, metavar="A,B,C", help="event names in funnel order")
+    p.add_argument(
+        "--window", required=True, type=_duration, help="conversion window: 30m, 2h, 1d, ..."
+    )
+    p.add_argument(
+        "--unit", required=True, metavar="COL[,COL]", help="the unit's column(s): user, session"
+    )
+    p.add_argument("--event-column", default="event", help="event name column (default: event)")
+    p.add_argument("--time-column", default="time", help="event time column (default: time)")
+    p.add_argument(
+        "--order",
+        default="ordered",
+        choices=("ordered", "strict", "unordered", "clickhouse"),
+        help="step order rules (default: ordered, PostHog's)",
+    )
+    p.add_argument(
+        "--mode",
+        action="append",
+        default=[],
+        metavar="MODE",
+        help="a ClickHouse windowFunnel mode with --order clickhouse (repeat for several)",
+    )
+    p.add_argument("--breakdown", default=None, metavar="COL[,COL]", help="group units by")
+    p.add_argument(
+        "--attribution",
+        default="first_touch",
+        help="first_touch (default), last_touch, all_events or step_N",
+    )
+    p.add_argument("--period", type=_period, default=None, help="trend by D, W, M or a duration")
+    p.add_argument("--start", default=None, metavar="DATE", help="first time seen (inclusive)")
+    p.add_argument("--end", default=None, metavar="DATE", help="end of the log (exclusive)")
+    p.add_argument("--delimiter", type=_delimiter, default=",", help="CSV delimiter, \\t for a tab")
+    p.add_argument(
+        "--encoding", type=_encoding, default="utf-8", help="file encoding (default: UTF-8)"
+    )
+    p.add_argument("--tz", type=_zone, default=None, metavar="ZONE", help="zone of naive times")
+    p.add_argument("--date-format", default=None, metavar="FMT", help="strptime format of times")
+    p.add_argument(
+        "--drop-invalid", action="store_true", help="drop rows with a missing or bad cell"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``salesfunnel`` command (commands set ``func`` by name)."""
     parser = _Parser(
@@ -226,4 +292,12 @@ def build_parser() -> argparse.ArgumentParser:
     _log_options(report)
     report.add_argument("-o", "--output", required=True, help="report.html")
     report.add_argument("--title", default="Sales funnel report", help="report title")
+
+    events = sub.add_parser(
+        "events",
+        help="print the funnel of an event log (users or sessions doing events)",
+        description="Ordered, strict, unordered or ClickHouse-style funnel of an event log "
+        "within a conversion window, with breakdown and trend.",
+    )
+    _events_options(events)
     return parser

@@ -1,4 +1,4 @@
-"""The four commands: ``demo``, ``render``, ``metrics`` and ``report``.
+"""The commands: ``demo``, ``render``, ``metrics``, ``report`` (and ``events``, in ``events.py``).
 
 Each takes the parsed arguments and returns the exit status; a user mistake
 is raised as :class:`~salesfunnel.cli.text.CliError` (or a library error) and
@@ -29,6 +29,7 @@ from ..funnel.readers import read_counts
 from ..output.html import escape, page
 from ..output.report import build_report
 from ..render.style import Style
+from .events import events
 from .load import load_log, parse_date
 from .text import (
     PROG,
@@ -294,5 +295,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "render": render,
     "metrics": metrics,
     "report": report,
+    "events": events,
 }
 """Each command's function by the name given on the command line."""

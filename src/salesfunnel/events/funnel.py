@@ -38,7 +38,19 @@ edge case), PostHog's being the default semantics. ``W`` is the window.
   step events only.) ``all_events``: the funnel of each value is computed on
   the events with that value only (events without one form ``"(none)"``), so a
   unit may count in several groups and the groups need not add up.
-* **Period**: ``start <= t < end``; events outside are not seen, so a chain
+  ``step_<n>`` (2.6): step ``n`` only matches events carrying the value, so a
+  chain advances past step ``n`` only with it; each value's funnel is run and
+  a unit goes to the value of its step-``n`` events that takes it furthest
+  (ties: the value seen first), units without a step-``n`` event to
+  ``"(none)"``. The total is the sum of the groups.
+* **Unit, breakdown columns, periods**: see :mod:`salesfunnel.events.grouping`.
+* **Trend** (``period=``, 2.10): per period in which a step-1 event falls,
+  the funnel in which step 1 matches only that period's step-1 events (later
+  steps may fall after the period, inside the window): a unit counts in every
+  period it entered in, with its furthest step from chains begun there.
+* **ClickHouse** (``order="clickhouse"``, ``modes=``): ``windowFunnel``'s
+  levels, rules in :mod:`salesfunnel.events.clickhouse`.
+* **Start and end**: ``start <= t < end``; events outside are not seen, so a chain
   begun before ``start`` does not count. A unit not complete whose latest
   step-1 event (any step event, unordered) is less than ``W`` before ``end``
   may still convert: it is counted at its furthest step and reported in
@@ -53,171 +65,32 @@ plain loop per unit, slower but the same rules.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
-from .._format import escape_html, fmt_percent
-from .._table import Cell, ResultTable, TableView
 from ..deals.shared import Instant, parse_instant
 from ..errors import FunnelDataError
 from ..funnel.model import Funnel, Stage
-from ..funnel.rates import conversion_from_first, step_conversion
-from . import engine as eng
+from . import clickhouse as ch, engine as eng
+from .grouping import (
+    NO_VALUE_GROUP,
+    Period,
+    breakdown_values,
+    columns_of,
+    period_buckets,
+    with_unit,
+)
 from .log import EventLog
+from .result import EventFunnel
 from .steps import Step, step_label, step_mask
 
 __all__ = ["NO_VALUE_GROUP", "EventFunnel", "event_funnel"]
 
-Order = Literal["ordered", "strict", "unordered"]
-Attribution = Literal["first_touch", "last_touch", "all_events"]
+Order = Literal["ordered", "strict", "unordered", "clickhouse"]
 I64 = npt.NDArray[np.int64]
-NO_VALUE_GROUP = "(none)"
-"""The breakdown group of units without a value."""
-
-
-@dataclass(frozen=True, slots=True)
-class EventFunnel(TableView):
-    """An event-log funnel: counts, conversions, times and the units behind each step.
-
-    Attributes
-    ----------
-    funnel
-        A :class:`~salesfunnel.Funnel` of the steps; each stage's ``data`` is a
-        read-only array of the ids of the units counted there (a chart click
-        decodes to them). :class:`~salesfunnel.FunnelChart` and
-        :func:`~salesfunnel.compare` accept it.
-    steps
-        The steps' labels.
-    counts
-        Units that reached each step (cumulative).
-    median_s, mean_s
-        Per step, time from the previous step of the units that reached it,
-        in seconds (``None`` for step 1, for a step nobody reached and for
-        ``unordered``).
-    open_counts
-        Per step, units whose furthest step it is and whose window is still
-        open at ``end`` (right-censored: not failed yet; all 0 without ``end``).
-    excluded
-        Units removed by an exclusion.
-    order, window, attribution, breakdown, start, end, name
-        The options asked for (``start``/``end`` as ISO text); ``name`` is the
-        breakdown value (``None`` for the total).
-    by
-        Breakdown value to the funnel of its units (empty without breakdown).
-    """
-
-    funnel: Funnel
-    steps: tuple[str, ...]
-    counts: tuple[int, ...]
-    median_s: tuple[float | None, ...]
-    mean_s: tuple[float | None, ...]
-    open_counts: tuple[int, ...]
-    excluded: int
-    order: str
-    window: dt.timedelta
-    attribution: str
-    breakdown: str | None = None
-    start: str | None = None
-    end: str | None = None
-    name: str | None = None
-    by: Mapping[str, EventFunnel] = field(default_factory=dict)
-
-    @property
-    def units(self) -> tuple[np.ndarray, ...]:
-        """Per step, the ids of the units counted there (read-only arrays)."""
-        return tuple(s.data for s in self.funnel.stages)
-
-    @property
-    def step_conversion(self) -> tuple[float, ...]:
-        """Per step, the share of the previous step's units that reached it (NaN if none)."""
-        return tuple(float(v) for v in step_conversion(self.funnel))
-
-    @property
-    def overall_conversion(self) -> float:
-        """Last step over first step (NaN when nobody entered)."""
-        c = self.counts
-        return c[-1] / c[0] if c[0] else math.nan
-
-    @property
-    def drop_off(self) -> tuple[int, ...]:
-        """Per step, units of the previous step that did not reach it (0 for step 1)."""
-        c = self.counts
-        return (0, *(c[i - 1] - c[i] for i in range(1, len(c))))
-
-    @property
-    def table(self) -> ResultTable:
-        """Per step: units, conversions, drop-off, still open, time from the previous step."""
-        cols = (
-            "step", "units", "step_conversion", "conversion_from_first", "drop_off",
-            "still_open", "median_s", "mean_s",
-        )  # fmt: skip
-        first = conversion_from_first(self.funnel)
-        step = self.step_conversion
-        rows: list[tuple[Cell, ...]] = []
-        for i, label in enumerate(self.steps):
-            rows.append(
-                (
-                    label,
-                    self.counts[i],
-                    step[i],
-                    float(first[i]),
-                    self.drop_off[i],
-                    self.open_counts[i],
-                    self.median_s[i],
-                    self.mean_s[i],
-                )
-            )
-        return ResultTable(self.name or "event funnel", cols, tuple(rows))
-
-    def _payload(self) -> dict[str, object]:
-        return {
-            "name": self.name,
-            "order": self.order,
-            "window_s": self.window.total_seconds(),
-            "start": self.start,
-            "end": self.end,
-            "breakdown": self.breakdown,
-            "attribution": self.attribution if self.breakdown else None,
-            "excluded": self.excluded,
-            "steps": self.to_records(),
-            "by": {k: v._payload() for k, v in self.by.items()},
-        }
-
-    def to_json(self, *, indent: int | None = None) -> str:
-        """Options, steps and breakdown groups as strict JSON (``null`` for undefined)."""
-        return json.dumps(self._payload(), indent=indent, ensure_ascii=False, allow_nan=False)
-
-    def _summary(self) -> str:
-        text = (
-            f"{self.counts[0]} units entered, {self.counts[-1]} completed "
-            f"({fmt_percent(self.overall_conversion)}); window {self.window}, order {self.order}"
-        )
-        if self.excluded:
-            text += f"; {self.excluded} removed by exclusions"
-        if any(self.open_counts):
-            text += f"; {sum(self.open_counts)} still inside their window at {self.end}"
-        return text
-
-    def __str__(self) -> str:
-        parts = [f"{self.table}\n{self._summary()}"]
-        parts += [str(sub) for sub in self.by.values()]
-        return "\n\n".join(parts)
-
-    def _repr_html_(self) -> str:
-        html = f"{self.table._repr_html_()}<p>{escape_html(self._summary())}</p>"
-        return html + "".join(sub._repr_html_() for sub in self.by.values())
-
-    def __repr__(self) -> str:
-        return (
-            f"EventFunnel(steps={len(self.steps)}, counts={self.counts!r}, order={self.order!r}, "
-            f"window='{self.window}', excluded={self.excluded}, groups={len(self.by)})"
-        )
 
 
 # -- the computation ------------------------------------------------------------------
@@ -230,15 +103,11 @@ class _Request(NamedTuple):
     exclusions: tuple[tuple[npt.NDArray[np.bool_], int, int], ...]
     start: int | None
     end: int | None
+    modes: tuple[str, ...] = ()
 
 
 def _check_options(
-    log: object,
-    steps: object,
-    window: object,
-    order: str,
-    breakdown: object,
-    attribution: str,
+    log: object, steps: object, window: object, order: str, modes: object, attribution: str
 ) -> None:
     if not isinstance(log, EventLog):
         msg = f"log must be an EventLog (got {type(log).__name__})"
@@ -249,20 +118,37 @@ def _check_options(
     if not isinstance(window, dt.timedelta) or window <= dt.timedelta(0):
         msg = f"window must be a positive datetime.timedelta (got {window!r})"
         raise FunnelDataError(msg, column="window", value=window)
-    if order not in ("ordered", "strict", "unordered"):
-        msg = f"order must be 'ordered', 'strict' or 'unordered' (got {order!r})"
+    if order not in ("ordered", "strict", "unordered", "clickhouse"):
+        msg = f"order must be 'ordered', 'strict', 'unordered' or 'clickhouse' (got {order!r})"
         raise FunnelDataError(msg, column="order", value=order)
-    if attribution not in ("first_touch", "last_touch", "all_events"):
+    _check_modes(order, modes)
+    named = attribution in ("first_touch", "last_touch", "all_events")
+    step_n = attribution.startswith("step_") and attribution[5:].isdigit()
+    if not isinstance(attribution, str) or not (named or step_n):
         msg = (
-            f"attribution must be 'first_touch', 'last_touch' or 'all_events' (got {attribution!r})"
+            "attribution must be 'first_touch', 'last_touch', 'all_events' or 'step_<n>' "
+            f"(got {attribution!r})"
         )
         raise FunnelDataError(msg, column="attribution", value=attribution)
-    if breakdown is not None and breakdown not in log.properties:
-        msg = (
-            f"breakdown {breakdown!r} is not a property of the log "
-            f"(properties are {list(log.properties)!r}; name it in properties= when loading)"
-        )
-        raise FunnelDataError(msg, column="breakdown", value=breakdown)
+    if step_n and not 1 <= int(attribution[5:]) <= len(steps):
+        msg = f"attribution {attribution!r}: steps are numbered 1 to {len(steps)}"
+        raise FunnelDataError(msg, column="attribution", value=attribution)
+
+
+def _check_modes(order: str, modes: object) -> None:
+    if isinstance(modes, str) or not isinstance(modes, Sequence):
+        msg = f"modes must be a list of windowFunnel modes (got {modes!r})"
+        raise FunnelDataError(msg, column="modes", value=modes)
+    for mode in modes:
+        if mode not in ch.MODES:
+            msg = f"unknown windowFunnel mode {mode!r} (use some of {list(ch.MODES)!r})"
+            raise FunnelDataError(msg, column="modes", value=mode)
+    if modes and order != "clickhouse":
+        msg = f"modes are ClickHouse windowFunnel's: they need order='clickhouse' (got {order!r})"
+        raise FunnelDataError(msg, column="modes", value=modes)
+    if "allow_reentry" in modes and "strict_order" not in modes:
+        msg = "the mode 'allow_reentry' needs 'strict_order' (as in ClickHouse)"
+        raise FunnelDataError(msg, column="modes", value=modes)
 
 
 def _exclusions(
@@ -279,8 +165,8 @@ def _exclusions(
             )
             raise FunnelDataError(msg, column="exclusions", value=item)
         out.append((step_mask(log, item[0], f"exclusion {n}"), i, j))
-    if out and order == "unordered":
-        msg = "exclusions are not supported with order='unordered' (PostHog refuses them too)"
+    if out and order in ("unordered", "clickhouse"):
+        msg = f"exclusions are not supported with order={order!r} (nor by PostHog, unordered)"
         raise FunnelDataError(msg, column="exclusions", value=exclusions)
     return tuple(out)
 
@@ -304,23 +190,27 @@ def _run(
     for m, _, _ in req.exclusions:
         excl_any |= m
     excl_any &= keep
-    if req.order == "strict":
-        rows = np.flatnonzero(keep)
-    else:
-        rows = np.flatnonzero((n_match > 0) | excl_any)
+    every = req.order == "strict" or (req.order == "clickhouse" and "strict_order" in req.modes)
+    rows = np.flatnonzero(keep) if every else np.flatnonzero((n_match > 0) | excl_any)
     step_of = (np.argmax(masks, axis=0) + 1) * (n_match > 0)
     unit, t = log.entity[rows], t_all[rows]
-    simple = req.order != "strict" and not req.exclusions and bool((n_match <= 1).all())
+    simple = req.order in ("ordered", "unordered") and not req.exclusions
     if req.order == "unordered" and not (n_match <= 1).all():
         msg = "with order='unordered' no event may match two steps (the steps overlap)"
         raise FunnelDataError(msg, column="steps")
-    if simple:
+    if simple and bool((n_match <= 1).all()):
         # By unit, time, then step: a same-time group is taken in step order.
         rows = rows[np.lexsort((step_of[rows], t, unit))]
         unit, t, st = log.entity[rows], t_all[rows], step_of[rows].astype(np.int64)
         run = eng.unordered_fast if req.order == "unordered" else eng.ordered_fast
         return run(unit, t, st, req.k, req.window), rows, st
     rows = rows[np.lexsort((t, unit))]  # stable: equal times keep the log's order
+    if req.order == "clickhouse":
+        matched = [tuple(i + 1 for i, b in enumerate(c) if b) for c in masks[:, rows].T.tolist()]
+        units = ch.window_funnel(
+            log.entity[rows], t_all[rows], matched, req.k, req.window, req.modes
+        )
+        return units, rows, step_of[rows].astype(np.int64)
     steps = [_steps_of(masks[:, r], excl_any[r], req, r) for r in rows.tolist()]
     units = eng.state_machine(
         log.entity[rows], t_all[rows], steps, req.k, req.window, req.order == "strict"
@@ -340,24 +230,17 @@ def _steps_of(
     return tuple(out)
 
 
-def _value_text(v: object) -> str:
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else repr(v)
-    return str(v)
-
-
 def _groups(
-    log: EventLog, units: eng.Units, rows: I64, st: I64, breakdown: str, attribution: str
+    log: EventLog, units: eng.Units, rows: I64, st: I64, values: np.ndarray, attribution: str
 ) -> npt.NDArray[np.object_]:
     """Per unit, its breakdown value (``NO_VALUE_GROUP`` when none)."""
-    col = log.properties[breakdown][rows]
-    missing = np.isnan(col) if col.dtype.kind == "f" else col == ""
-    use = np.flatnonzero((st > 0) & ~missing)
+    col = values[rows]
+    use = np.flatnonzero((st > 0) & (col != ""))
     where = np.searchsorted(units.keys, log.entity[rows[use]])
     if attribution == "first_touch":
         where, use = where[::-1], use[::-1]  # the first row of a unit is written last
     out = np.full(len(units.keys), NO_VALUE_GROUP, dtype=object)
-    out[where] = [_value_text(v) for v in col[use].tolist()]
+    out[where] = col[use].tolist()
     return out
 
 
@@ -384,21 +267,29 @@ def _unique(labels: list[str]) -> list[str]:
     return out
 
 
+class _Parts(NamedTuple):
+    """Everything :func:`_assemble` reads besides the units chosen."""
+
+    log: EventLog
+    labels: list[str]
+    options: dict[str, object]
+
+
 def _assemble(
-    log: EventLog,
+    parts: _Parts,
     units: eng.Units,
     is_open: np.ndarray,
     sel: npt.NDArray[np.bool_] | npt.NDArray[np.intp],
-    labels: list[str],
-    options: dict[str, object],
     name: str | None,
+    **extra: object,
 ) -> EventFunnel:
+    log, labels, options = parts
     reached, keys, times = units.reached[sel], units.keys[sel], units.times[sel]
     k = len(labels)
     stages, opens = [], []
     medians: list[float | None] = [None]
     means: list[float | None] = [None]
-    timed = options["order"] != "unordered"
+    timed = options["order"] in ("ordered", "strict")
     for j in range(k):
         at = reached >= j + 1
         ids = log.ids_of(keys[at])
@@ -419,8 +310,86 @@ def _assemble(
         open_counts=tuple(opens),
         excluded=int((reached == -1).sum()),
         name=name,
-        **options,  # type: ignore[arg-type]
+        **{**options, **extra},  # type: ignore[arg-type]
     )
+
+
+def _by_group(
+    parts: _Parts, units: eng.Units, is_open: np.ndarray, group: npt.NDArray[np.object_]
+) -> dict[str, EventFunnel]:
+    """One funnel per group value of the units (``group[u]`` is unit ``u``'s value)."""
+    # One sort by group, then each group's units are a slice (not a scan per group).
+    names, inverse = np.unique(group.astype(str), return_inverse=True)
+    by_group = np.argsort(inverse.reshape(-1), kind="stable")
+    cuts = np.cumsum(np.bincount(inverse.reshape(-1), minlength=len(names)))[:-1]
+    return {
+        g: _assemble(parts, units, is_open, members, g)
+        for g, members in zip(names.tolist(), np.split(by_group, cuts), strict=True)
+    }
+
+
+def _step_n(
+    parts: _Parts, masks: npt.NDArray[np.bool_], req: _Request, values: np.ndarray, n: int
+) -> tuple[eng.Units, np.ndarray, npt.NDArray[np.object_]]:
+    """``attribution='step_<n>'``: per unit, its level, open flag and value.
+
+    For each value ``v`` the funnel is run with step ``n`` matching only events
+    whose value is ``v``; a unit belongs to the value, among those of its
+    step-``n`` events, that takes it furthest (ties: the value of its earlier
+    step-``n`` event), and units without a step-``n`` event to ``"(none)"``.
+    """
+    log = parts.log
+    everyone = np.ones(len(log), dtype=bool)
+    total, rows, st = _run(log, masks, req, everyone)
+    reached, times = total.reached.copy(), total.times.copy()
+    is_open = _open(log, total, rows, st, req)
+    group = np.full(len(total.keys), NO_VALUE_GROUP, dtype=object)
+    best = np.full(len(total.keys), -2, dtype=np.int64)
+    t_all = log.time.view(np.int64)
+    on_n = rows[st > 0][masks[n - 1, rows[st > 0]]]  # step-n events seen, by unit and time
+    order = np.lexsort((t_all[on_n], log.entity[on_n]))
+    first_seen: dict[tuple[int, str], int] = {}
+    for pos, r in enumerate(on_n[order].tolist()):
+        first_seen.setdefault((int(log.entity[r]), str(values[r]) or NO_VALUE_GROUP), pos)
+    for v in sorted({v for _, v in first_seen}):
+        mask_v = masks.copy()
+        mask_v[n - 1] &= (values == v) if v != NO_VALUE_GROUP else (values == "")
+        u, r, s = _run(log, mask_v, req, everyone)
+        opened = _open(log, u, r, s, req)
+        at = np.searchsorted(total.keys, u.keys)
+        for i, key in enumerate(u.keys.tolist()):
+            seen_at = first_seen.get((key, v))
+            if seen_at is None:
+                continue
+            level = int(u.reached[i])
+            j = int(at[i])
+            if level > best[j] or (level == best[j] and seen_at < first_seen[(key, group[j])]):
+                best[j], group[j] = level, v
+                reached[j], times[j], is_open[j] = level, u.times[i], opened[i]
+    return eng.Units(total.keys, reached, times), is_open, group
+
+
+def _trend(
+    parts: _Parts, masks: npt.NDArray[np.bool_], req: _Request, period: Period
+) -> dict[str, EventFunnel]:
+    """Per period in which some step-1 event falls, the funnel of the chains begun in it."""
+    log = parts.log
+    t_all = log.time.view(np.int64)
+    number, label = period_buckets(t_all, period, req.start)
+    seen = masks[0].copy()
+    if req.start is not None:
+        seen &= t_all >= req.start
+    if req.end is not None:
+        seen &= t_all < req.end
+    out: dict[str, EventFunnel] = {}
+    everyone = np.ones(len(log), dtype=bool)
+    for b in np.unique(number[seen]).tolist():
+        masks_b = masks.copy()
+        masks_b[0] &= number == b
+        u, rows, st = _run(log, masks_b, req, everyone)
+        name = label(b)
+        out[name] = _assemble(parts, u, _open(log, u, rows, st, req), np.arange(len(u.keys)), name)
+    return out
 
 
 def event_funnel(
@@ -429,11 +398,14 @@ def event_funnel(
     *,
     window: dt.timedelta,
     order: Order = "ordered",
+    modes: Sequence[str] = (),
     exclusions: Sequence[tuple[Step, int, int]] = (),
-    breakdown: str | None = None,
-    attribution: Attribution = "first_touch",
+    unit: str | tuple[str, ...] | None = None,
+    breakdown: str | tuple[str, ...] | None = None,
+    attribution: str = "first_touch",
     start: Instant = None,
     end: Instant = None,
+    period: Period | None = None,
 ) -> EventFunnel:
     """The funnel of an event log: how many units went through the steps within ``window``.
 
@@ -450,17 +422,30 @@ def event_funnel(
         The conversion window from each chain's step-1 event, inclusive.
     order
         ``'ordered'`` (other events may come between steps), ``'strict'`` (no
-        other event of the unit may) or ``'unordered'``.
+        other event of the unit may), ``'unordered'``, or ``'clickhouse'``
+        (ClickHouse ``windowFunnel``'s levels, with ``modes``).
+    modes
+        With ``order='clickhouse'``: any of ``'strict_order'``,
+        ``'strict_deduplication'``, ``'strict_increase'``, ``'strict_once'``,
+        ``'allow_reentry'`` (:mod:`salesfunnel.events.clickhouse`).
     exclusions
         ``(step, i, j)``: units that did ``step`` between reaching step ``i``
         and step ``j`` (1-based) are removed from the funnel.
+    unit
+        What is counted: the log's entity column (default), or another
+        column or tuple of columns (``("user", "session")``); see
+        :mod:`salesfunnel.events.grouping`.
     breakdown, attribution
-        A property to group units by, taken from their first
-        (``'first_touch'``) or last (``'last_touch'``) step event with a value,
+        A property (or tuple of properties) to group units by, taken from
+        their first (``'first_touch'``) or last (``'last_touch'``) step event
+        with a value, from the event that filled step ``n`` (``'step_<n>'``),
         or (``'all_events'``) a funnel per value on that value's events only.
     start, end
         Only events with ``start <= time < end`` are seen; ``end`` also marks
         the units still inside their window (:attr:`EventFunnel.open_counts`).
+    period
+        ``'D'``, ``'W'``, ``'M'`` or a ``timedelta``: also the funnel of the
+        chains begun in each period (:attr:`EventFunnel.trend`).
 
     Raises
     ------
@@ -481,7 +466,11 @@ def event_funnel(
     >>> f.counts, f.units[1].tolist(), f.median_s
     ((2, 1), ['a'], (None, 1200.0))
     """
-    _check_options(log, steps, window, order, breakdown, attribution)
+    _check_options(log, steps, window, order, modes, attribution)
+    log = with_unit(log, unit)
+    values = None
+    if breakdown is not None:
+        values = breakdown_values(log, columns_of(breakdown, "breakdown"))
     k = len(steps)
     labels = _unique([step_label(s) for s in steps])
     masks = np.zeros((k, len(log)), dtype=bool)
@@ -491,9 +480,8 @@ def event_funnel(
     if t0 is not None and t1 is not None and t1 <= t0:
         msg = f"end must be after start (got start={start!r}, end={end!r})"
         raise FunnelDataError(msg, column="end", value=end)
-    req = _Request(k, window.total_seconds(), order, _exclusions(log, exclusions, k, order), t0, t1)
-    units, rows, st = _run(log, masks, req, np.ones(len(log), dtype=bool))
-    is_open = _open(log, units, rows, st, req)
+    excl = _exclusions(log, exclusions, k, order)
+    req = _Request(k, window.total_seconds(), order, excl, t0, t1, tuple(modes))
     options: dict[str, object] = {
         "order": order,
         "window": window,
@@ -501,23 +489,34 @@ def event_funnel(
         "breakdown": breakdown,
         "start": None if t0 is None else str(np.datetime64(t0, "s")),
         "end": None if t1 is None else str(np.datetime64(t1, "s")),
+        "modes": tuple(modes),
+        "unit": unit,
     }
+    parts = _Parts(log, labels, options)
+    extra: dict[str, object] = {}
+    if period is not None:
+        if order == "unordered":
+            msg = "period is not supported with order='unordered' (no step 1 to date a chain by)"
+            raise FunnelDataError(msg, column="period", value=period)
+        extra = {"period": _period_text(period), "trend": _trend(parts, masks, req, period)}
     by: dict[str, EventFunnel] = {}
-    if breakdown is not None and attribution == "all_events":
-        col = log.properties[breakdown]
-        values = np.array([_value_text(v) for v in col.tolist()], dtype=object)
-        values[np.isnan(col) if col.dtype.kind == "f" else col == ""] = NO_VALUE_GROUP
-        for g in sorted(set(values.tolist())):
-            u, r, matched = _run(log, masks, req, values == g)
+    if values is not None and attribution.startswith("step_"):
+        units, is_open, group = _step_n(parts, masks, req, values, int(attribution[5:]))
+        by = _by_group(parts, units, is_open, group)
+    else:
+        units, rows, st = _run(log, masks, req, np.ones(len(log), dtype=bool))
+        is_open = _open(log, units, rows, st, req)
+    if values is not None and attribution == "all_events":
+        groups = np.where(values == "", NO_VALUE_GROUP, values)
+        for g in sorted(set(groups.tolist())):
+            u, r, matched = _run(log, masks, req, groups == g)
             opened = _open(log, u, r, matched, req)
-            by[g] = _assemble(log, u, opened, np.arange(len(u.keys)), labels, options, g)
-    elif breakdown is not None:
-        group = _groups(log, units, rows, st, breakdown, attribution)
-        # One sort by group, then each group's units are a slice (not a scan per group).
-        names, inverse = np.unique(group.astype(str), return_inverse=True)
-        by_group = np.argsort(inverse.reshape(-1), kind="stable")
-        cuts = np.cumsum(np.bincount(inverse.reshape(-1), minlength=len(names)))[:-1]
-        for g, members in zip(names.tolist(), np.split(by_group, cuts), strict=True):
-            by[g] = _assemble(log, units, is_open, members, labels, options, g)
+            by[g] = _assemble(parts, u, opened, np.arange(len(u.keys)), g)
+    elif values is not None and not attribution.startswith("step_"):
+        by = _by_group(parts, units, is_open, _groups(log, units, rows, st, values, attribution))
     everyone = np.arange(len(units.keys))
-    return _assemble(log, units, is_open, everyone, labels, {**options, "by": by}, None)
+    return _assemble(parts, units, is_open, everyone, None, by=by, **extra)
+
+
+def _period_text(period: Period) -> str:
+    return str(period) if isinstance(period, str) else f"{period.total_seconds():g}s"

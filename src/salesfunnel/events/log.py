@@ -236,6 +236,8 @@ class EventLog:
         Property name to a numpy array (float64 or text) per event.
     dropped
         Rows dropped as invalid (only with ``drop_invalid=True``).
+    entity_column
+        The name of the entity column it was loaded from.
 
     Examples
     --------
@@ -259,6 +261,7 @@ class EventLog:
     names: tuple[str, ...]
     properties: Mapping[str, np.ndarray] = field(default_factory=dict)
     dropped: int = 0
+    entity_column: str = "entity"
     # An entity's id is ``_table[key]``, or the key itself when there is no table.
     _table: np.ndarray | None = field(default=None, repr=False)
 
@@ -337,6 +340,7 @@ class EventLog:
             names=names,
             properties=props,
             dropped=dropped,
+            entity_column=entity,
             _table=table,
         )
 

@@ -1,0 +1,70 @@
+"""The ``events`` command: the funnel of an event log.
+
+The file is read by :meth:`~salesfunnel.EventLog.from_csv` (the library's one
+CSV reader: errors name the file, the line, the column and the value), and the
+funnel computed by :func:`~salesfunnel.event_funnel`; this module maps the
+options onto them. A name list option (``--steps``, ``--unit``,
+``--breakdown``) is comma-separated.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from ..events.funnel import event_funnel
+from ..events.log import EventLog
+from .text import CliError, echo
+
+__all__ = ["events"]
+
+
+def _names(text: str, option: str) -> tuple[str, ...]:
+    names = tuple(n.strip() for n in text.split(","))
+    if not all(names):
+        msg = f"{option}: empty name in {text!r} (give 'a,b,c')"
+        raise CliError(msg)
+    return names
+
+
+def _load(args: argparse.Namespace, unit: tuple[str, ...], breakdown: tuple[str, ...]) -> EventLog:
+    return EventLog.from_csv(
+        args.log,
+        delimiter=args.delimiter,
+        encoding=args.encoding,
+        entity=unit[0],
+        event=args.event_column,
+        time=args.time_column,
+        properties=list(dict.fromkeys((*unit[1:], *breakdown))),
+        tz=args.tz,
+        date_format=args.date_format,
+        drop_invalid=args.drop_invalid,
+    )
+
+
+def events(args: argparse.Namespace) -> int:
+    """Print the funnel of an event log as tables or JSON."""
+    steps = _names(args.steps, "--steps")
+    unit = _names(args.unit, "--unit")
+    breakdown = _names(args.breakdown, "--breakdown") if args.breakdown else ()
+    log = _load(args, unit, breakdown)
+    f = event_funnel(
+        log,
+        list(steps),
+        window=args.window,
+        order=args.order,
+        modes=tuple(args.mode),
+        unit=unit if len(unit) > 1 else None,
+        breakdown=(breakdown if len(breakdown) > 1 else breakdown[0]) if breakdown else None,
+        attribution=args.attribution,
+        start=args.start,
+        end=args.end,
+        period=args.period,
+    )
+    if args.json:
+        echo(f.to_json(indent=2))
+        return 0
+    head = f"{args.log}: {len(log):,} events"
+    if log.dropped:
+        head += f" ({log.dropped:,} invalid rows dropped)"
+    echo(f"{head}\n\n{f}")
+    return 0

@@ -1,0 +1,173 @@
+"""What an event funnel counts and groups by: the unit, the breakdown value, the period.
+
+* **Unit** (``unit=``): a column or a tuple of columns, each the log's entity
+  column or a property column; a unit is one distinct combination of their
+  values (``("user", "session")`` counts user-session pairs). Its id, in
+  :attr:`EventFunnel.units`, is the value itself for one column and a tuple
+  of values for several. A missing unit value is an error naming the row.
+* **Breakdown value** (``breakdown=``): a property or a tuple of properties.
+  An event's value is its property's text (a whole float without the
+  ``.0``); for several properties the texts joined by ``" / "`` with
+  ``"(none)"`` standing for a missing part. An event has *no* value when
+  every part is missing.
+* **Period** (``period=``): ``"D"`` (calendar days), ``"W"`` (ISO weeks,
+  Monday to Sunday, named by their Monday), ``"M"`` (calendar months) or a
+  ``timedelta`` (buckets of that length from ``start``, or from
+  1970-01-01T00:00:00 without one). Times are the log's (UTC or naive, as
+  loaded), so a day runs from midnight to midnight in that clock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from .._csvio import IN_MEMORY
+from ..errors import FunnelDataError
+from .log import EventLog
+
+__all__ = [
+    "NO_VALUE_GROUP",
+    "Period",
+    "breakdown_values",
+    "columns_of",
+    "period_buckets",
+    "value_text",
+    "with_unit",
+]
+
+NO_VALUE_GROUP = "(none)"
+"""The breakdown group of units without a value."""
+
+Period = str | dt.timedelta
+I64 = npt.NDArray[np.int64]
+_DAY = 86_400
+
+
+def columns_of(spec: object, what: str) -> tuple[str, ...]:
+    """A column name or a non-empty tuple of names, as a tuple."""
+    if isinstance(spec, str) and spec:
+        return (spec,)
+    if isinstance(spec, tuple) and spec and all(isinstance(c, str) and c for c in spec):
+        return spec
+    msg = f"{what} must be a column name or a tuple of column names (got {spec!r})"
+    raise FunnelDataError(msg, column=what, value=spec)
+
+
+def value_text(v: object) -> str:
+    """A property value as the text of its group (``2.0`` is ``'2'``)."""
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    return str(v)
+
+
+def _texts(col: np.ndarray) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.bool_]]:
+    """A property column as texts, and where it is missing."""
+    if col.dtype.kind == "f":
+        missing = np.isnan(col)
+        return np.array([value_text(v) for v in col.tolist()], dtype=str), missing
+    return col.astype(str), col == ""
+
+
+def breakdown_values(log: EventLog, breakdown: tuple[str, ...]) -> npt.NDArray[np.str_]:
+    """Per event, the text of its breakdown value (``""`` when it has none)."""
+    for name in breakdown:
+        if name not in log.properties:
+            msg = (
+                f"breakdown {name!r} is not a property of the log "
+                f"(properties are {list(log.properties)!r}; name it in properties= when loading)"
+            )
+            raise FunnelDataError(msg, column="breakdown", value=name)
+    parts = [_texts(log.properties[name]) for name in breakdown]
+    if len(parts) == 1:
+        text, missing = parts[0]
+        return np.where(missing, "", text)
+    out = np.full(len(log), "", dtype=object)
+    none = np.ones(len(log), dtype=bool)
+    pieces = []
+    for text, missing in parts:
+        pieces.append(np.where(missing, NO_VALUE_GROUP, text).astype(object))
+        none &= missing
+    out = pieces[0]
+    for piece in pieces[1:]:
+        out = out + " / " + piece
+    out[none] = ""
+    return out.astype(str)
+
+
+def _unit_codes(log: EventLog, name: str) -> tuple[I64, np.ndarray]:
+    """Per event, a code of its value in one unit column, and the values by code."""
+    if name == log.entity_column:
+        keys, inverse = np.unique(log.entity, return_inverse=True)
+        return inverse.reshape(-1).astype(np.int64), log.ids_of(keys)
+    if name not in log.properties:
+        msg = (
+            f"unit {name!r} is neither the log's entity column ({log.entity_column!r}) nor "
+            f"a property (properties are {list(log.properties)!r})"
+        )
+        raise FunnelDataError(msg, column="unit", value=name)
+    col = log.properties[name]
+    missing = np.isnan(col) if col.dtype.kind == "f" else col == ""
+    if missing.any():
+        i = int(np.flatnonzero(missing)[0])
+        raise IN_MEMORY.error(i, "missing unit value (got '')", column=name, value="")
+    values, inverse = np.unique(col, return_inverse=True)
+    if col.dtype.kind == "f":
+        values = np.array([int(v) if v.is_integer() else v for v in values.tolist()], object)
+    return inverse.reshape(-1).astype(np.int64), values
+
+
+def with_unit(log: EventLog, unit: Sequence[str] | str | None) -> EventLog:
+    """The log with its entity keys replaced by the unit's (the same log for the default)."""
+    if unit is None:
+        return log
+    names = columns_of(unit, "unit")
+    if names == (log.entity_column,):
+        return log
+    coded = [_unit_codes(log, name) for name in names]
+    if len(coded) == 1:
+        keys, table = coded[0]
+        return dataclasses.replace(log, entity=keys, _table=table)
+    stacked = np.stack([c for c, _ in coded], axis=1)
+    combos, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    plain = [v.tolist() for _, v in coded]  # Python values in the tuples, not numpy scalars
+    table = np.empty(len(combos), dtype=object)
+    table[:] = [tuple(p[c] for p, c in zip(plain, row, strict=True)) for row in combos.tolist()]
+    return dataclasses.replace(log, entity=inverse.reshape(-1).astype(np.int64), _table=table)
+
+
+def _check_period(period: object) -> None:
+    ok = period in ("D", "W", "M") or (
+        isinstance(period, dt.timedelta) and period >= dt.timedelta(seconds=1)
+    )
+    if not ok:
+        msg = f"period must be 'D', 'W', 'M' or a timedelta of at least 1 s (got {period!r})"
+        raise FunnelDataError(msg, column="period", value=period)
+
+
+def period_buckets(t: I64, period: Period, start: int | None) -> tuple[I64, Callable[[int], str]]:
+    """Per time (seconds), its period's number, and the label of a number.
+
+    Labels: ``2024-03-04`` for days and weeks (a week by its Monday),
+    ``2024-03`` for months, ``2024-03-04T06:00:00`` for a ``timedelta``.
+    """
+    _check_period(period)
+    if period == "M":
+        months = t.astype("datetime64[s]").astype("datetime64[M]").astype(np.int64)
+        return months, lambda m: str(np.datetime64(m, "M"))
+    if period == "D":
+        length, origin, unit = _DAY, 0, "D"
+    elif period == "W":
+        length, origin, unit = 7 * _DAY, -3 * _DAY, "D"  # 1969-12-29 was a Monday
+    else:
+        assert isinstance(period, dt.timedelta)
+        length, origin, unit = int(period.total_seconds()), start or 0, "s"
+
+    def label(b: int) -> str:
+        return str(np.datetime64(origin + b * length, "s").astype(f"datetime64[{unit}]"))
+
+    return (t - origin) // length, label
