@@ -162,3 +162,22 @@ def funnel_steps(draw: st.DrawFn, overlap: bool = True) -> list[tuple[str, ...]]
         return [(n,) for n in draw(st.permutations(EVENT_NAMES))[:k]]
     names = st.lists(st.sampled_from(EVENT_NAMES), min_size=1, max_size=2, unique=True)
     return [tuple(draw(names)) for _ in range(k)]
+
+
+@st.composite
+def deal_events_with_columns(
+    draw: st.DrawFn,
+) -> tuple[Pipeline, list[dict[str, object]]]:
+    """:func:`deal_events` plus a ``product`` per deal and a ``region`` per event.
+
+    The product is the same on every event of a deal; the region may change
+    from one event to the next (blank included), as an owner may.
+    """
+    pipeline, records = draw(deal_events())
+    products = {}
+    for r in records:
+        products.setdefault(r["deal"], draw(st.sampled_from(["p1", "p2", "p10"])))
+        r["product"] = products[r["deal"]]
+        r["region"] = draw(st.sampled_from(["EU", "US", ""]))
+        r["amount"] = draw(st.sampled_from([None, 1.0, 2.5, 10.0]))
+    return pipeline, records

@@ -60,6 +60,7 @@ if TYPE_CHECKING:
         cumulative_incidence as cumulative_incidence,
         kaplan_meier as kaplan_meier,
     )
+    from .deals.trend import Trend as Trend, trend as trend
     from .deals.volume import MonthlyVolume as MonthlyVolume, monthly_volume as monthly_volume
     from .events.funnel import EventFunnel as EventFunnel, event_funnel as event_funnel
     from .events.log import EventLog as EventLog

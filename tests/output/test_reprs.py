@@ -68,6 +68,7 @@ CASES: dict[str, tuple[Callable[[sf.DealLog], Any], tuple[str, ...]]] = {
     ),
     "MonthlyVolume": (lambda log: sf.monthly_volume(log, by="owner"), ("rows",)),
     "StalledDeals": (lambda log: sf.stalled_deals(log, as_of="2026-04-01"), ("as_of", "deals")),
+    "Trend": (lambda log: sf.trend(log, period="Q"), ("kind", "period", "rows")),
     "SurvivalCurve": (lambda log: sf.time_to_close(log), ("method", "median")),
     "ReceivablesAging": (
         lambda log: sf.receivables_aging(

@@ -281,7 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Closed-deal funnel, active snapshot, durations and forecast of a deal log.",
     )
     _log_options(metrics)
-    metrics.add_argument("--by", choices=("owner",), default=None, help="also per owner")
+    _breakdown_options(metrics)
     metrics.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
     report = sub.add_parser(
@@ -292,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     _log_options(report)
     report.add_argument("-o", "--output", required=True, help="report.html")
     report.add_argument("--title", default="Sales funnel report", help="report title")
-
+    _breakdown_options(report)
     events = sub.add_parser(
         "events",
         help="print the funnel of an event log (users or sessions doing events)",
@@ -301,3 +301,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _events_options(events)
     return parser
+
+
+def _breakdown_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--by",
+        default=None,
+        metavar="COLUMN[,COLUMN]",
+        help="also per owner, or per value of any column(s) of a long-form log "
+        "(product, region,product...)",
+    )
+    p.add_argument(
+        "--period",
+        default=None,
+        choices=("D", "W", "M", "Q"),
+        help="also the trend of closed deals per day, ISO week, month or quarter",
+    )

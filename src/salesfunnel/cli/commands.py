@@ -17,12 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from .._format import fmt_compact, fmt_number, fmt_percent
-from ..analysis import Analysis, analyze
+from .._table import ResultTable
+from ..analysis import Analysis, analyze, period_text
 from ..chart import FunnelChart
 from ..datasets import CRM_OUTCOMES, CRM_STAGES, synthetic_crm
+from ..deals.closed import closed_funnel
 from ..deals.log import DealLog
 from ..deals.pipeline import Pipeline
 from ..deals.status import reopened_deals
+from ..deals.trend import breakdown_table, trend
 from ..funnel.metrics import metrics_table
 from ..funnel.model import Funnel
 from ..funnel.readers import read_counts
@@ -39,6 +42,7 @@ from .text import (
     dropped_line,
     echo,
     metrics_text,
+    table_text,
     weakest_lines,
 )
 
@@ -78,8 +82,12 @@ def _analysis(args: argparse.Namespace, progress: Progress) -> tuple[DealLog, An
         raise CliError(msg)
     size = os.path.getsize(args.log)
     progress.enabled = progress.enabled and size >= PROGRESS_MIN_BYTES
+    by = _by(args)
+    args.keep = tuple(c for c in (by or ()) if c != "owner")
+    if args.keep and args.wide:
+        raise CliError(f"--by {args.by}: a column other than owner needs the long form")
     log = load_log(args, progress)
-    if getattr(args, "by", None) == "owner" and log.owner is None:
+    if by is not None and "owner" in by and log.owner is None:
         raise CliError("--by owner needs an owner column (name it with --owner-column)")
     analysis = analyze(
         log,
@@ -90,6 +98,36 @@ def _analysis(args: argparse.Namespace, progress: Progress) -> tuple[DealLog, An
         progress=lambda step: progress.show(f"computing {step}"),
     )
     return log, analysis
+
+
+def _by(args: argparse.Namespace) -> list[str] | None:
+    """The ``--by`` names (the owner column's own name means the owner)."""
+    text = getattr(args, "by", None)
+    if text is None:
+        return None
+    names = [c.strip() for c in text.split(",")]
+    if not all(names):
+        raise CliError(f"--by: a blank column name in {text!r}")
+    return ["owner" if c == args.owner_column else c for c in names]
+
+
+def _breakdown(args: argparse.Namespace, a: Analysis) -> tuple[list[ResultTable], dict[str, Any]]:
+    """The tables (and JSON) of ``--by`` a column other than owner, and of ``--period``."""
+    tables: list[ResultTable] = []
+    payload: dict[str, Any] = {}
+    by = _by(args)
+    if by is not None and by != ["owner"]:
+        key: str | list[str] = by[0] if len(by) == 1 else by
+        found = closed_funnel(a.log, a.pipeline, start=a.start, end=a.end, by=key, mode=args.mode)
+        title = f"Closed deals by {', '.join(by)} ({period_text(a)})"
+        tables.append(breakdown_table(found, by, title))
+        payload["breakdown"] = {"by": by, "rows": tables[-1].to_records()}
+    if args.period is not None:
+        by_key = None if by is None else (by[0] if len(by) == 1 else by)
+        t = trend(a.log, a.pipeline, period=args.period, start=a.start, end=a.end, by=by_key)
+        tables.append(t.table)
+        payload["trend"] = json.loads(t.to_json())
+    return tables, payload
 
 
 # -- demo -------------------------------------------------------------------------------
@@ -260,16 +298,19 @@ def metrics(args: argparse.Namespace) -> int:
     finally:
         progress.done()
     _say_reopened(log)
-    by_owner = args.by == "owner"
+    by_owner = "owner" in (_by(args) or ())
     dropped = log.dropped if args.drop_unknown else None
+    tables, extra = _breakdown(args, a)
     if args.json:
         payload = a.to_dict()
         if not by_owner:
             for key in ("by_owner", "comparison", "weakest_stage"):
                 payload.pop(key, None)
+        payload.update(extra)
         echo(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False))
     else:
-        echo(metrics_text(a, by_owner=by_owner, source=args.log, dropped=dropped))
+        text = metrics_text(a, by_owner=by_owner, source=args.log, dropped=dropped)
+        echo("\n\n".join([text, *(f"{t.name}\n{table_text(t)}" for t in tables)]))
     return 0
 
 
@@ -279,7 +320,9 @@ def report(args: argparse.Namespace) -> int:
     try:
         log, a = _analysis(args, progress)
         progress.show("writing the report")
-        html = build_report(a, title=args.title)
+        by = _by(args)
+        key = None if by is None else (by[0] if len(by) == 1 else by)
+        html = build_report(a, title=args.title, by=key, period=args.period)
         Path(args.output).write_text(html, encoding="utf-8")
     finally:
         progress.done()

@@ -195,6 +195,7 @@ def load_log(args: argparse.Namespace, progress: Progress) -> DealLog:
         "decimal": args.decimal,
         "tz": args.tz,
         "progress": _reading(path, progress),
+        **({"keep": args.keep} if getattr(args, "keep", ()) else {}),  # --by a column
     }
 
     def first_seen(deal: str) -> int | None:

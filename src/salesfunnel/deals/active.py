@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -20,6 +20,7 @@ from .._table import Cell, ResultTable, TableView
 from ..errors import FunnelDataError
 from ..funnel.model import Funnel, Stage
 from . import engine as eng
+from .groups import GroupBy, grouping
 from .log import DealLog
 from .pipeline import Pipeline
 from .shared import (
@@ -27,7 +28,6 @@ from .shared import (
     F64,
     I64,
     B,
-    By,
     Instant,
     Snapshot,
     amount_scale,
@@ -37,7 +37,6 @@ from .shared import (
     iso,
     keyword_options,
     left_out_counts,
-    one_or_dict,
     readonly,
     segments,
     snapshot,
@@ -152,16 +151,20 @@ def active_funnel(
 ) -> ActiveFunnel: ...
 @overload
 def active_funnel(
-    log: DealLog, pipeline: Pipeline | None = None, *, as_of: Instant = None, by: Literal["owner"]
-) -> dict[str, ActiveFunnel]: ...
+    log: DealLog,
+    pipeline: Pipeline | None = None,
+    *,
+    as_of: Instant = None,
+    by: str | list[str] | tuple[str, ...],
+) -> dict[Any, ActiveFunnel]: ...
 @keyword_options("as_of", "by")
 def active_funnel(
     log: DealLog,
     pipeline: Pipeline | None = None,
     *,
     as_of: Instant = None,
-    by: By = None,
-) -> ActiveFunnel | dict[str, ActiveFunnel]:
+    by: GroupBy = None,
+) -> ActiveFunnel | dict[Any, ActiveFunnel]:
     """The open deals at ``as_of``, counted at their current stage.
 
     A deal is open at ``as_of`` when its last event at or before ``as_of`` is
@@ -181,8 +184,10 @@ def active_funnel(
     >>> active_funnel(log, as_of="2024-01-10").funnel["Call"].data.tolist()
     ['B']
     """
-    names = group_names(log, by)
-    snap = snapshot(log, pipeline, as_of, by)
+    gb = grouping(log, by)
+    log, by_ = gb.log, gb.by
+    names = group_names(log, by_)
+    snap = snapshot(log, pipeline, as_of, by_)
     pipe, ev, last = snap.pipe, snap.ev, snap.last
     k = pipe.n_stages
     n_groups = len(names)
@@ -204,7 +209,7 @@ def active_funnel(
     def per_group(mask: B) -> I64:
         return np.bincount(snap.group[mask], minlength=n_groups)
 
-    left_out = left_out_counts(ev, by, n_groups)
+    left_out = left_out_counts(ev, by_, n_groups)
     n_won = per_group(last == pipe.won_code)
     n_lost = per_group(last == pipe.lost_code)
     n_frozen = per_group(last == pipe.frozen_code) if pipe.frozen_code is not None else None
@@ -226,7 +231,7 @@ def active_funnel(
                 unknown_time_deals=int(left_out[g]),
             )
         )
-    return one_or_dict(out, by)
+    return gb.result(out)
 
 
 # -- forecast -------------------------------------------------------------------------
@@ -403,20 +408,20 @@ def forecast(
     pipeline: Pipeline | None = None,
     *,
     as_of: Instant = None,
-    by: Literal["owner"],
+    by: str | list[str] | tuple[str, ...],
     method: Method = "historical",
     probabilities: Mapping[str, float] | None = None,
-) -> dict[str, Forecast]: ...
+) -> dict[Any, Forecast]: ...
 @keyword_options("as_of", "method", "probabilities", "by")
 def forecast(
     log: DealLog,
     pipeline: Pipeline | None = None,
     *,
     as_of: Instant = None,
-    by: By = None,
+    by: GroupBy = None,
     method: Method = "historical",
     probabilities: Mapping[str, float] | None = None,
-) -> Forecast | dict[str, Forecast]:
+) -> Forecast | dict[Any, Forecast]:
     """Expected won deals and amount from the open deals at ``as_of``.
 
     ``historical``: the probability of a deal open at stage s is
@@ -455,8 +460,10 @@ def forecast(
     >>> fc.expected_amount, fc.amount_unknown
     (nan, 2)
     """
-    names = group_names(log, by)
-    snap = snapshot(log, pipeline, as_of, by)
+    gb = grouping(log, by)
+    log, by_ = gb.log, gb.by
+    names = group_names(log, by_)
+    snap = snapshot(log, pipeline, as_of, by_)
     prob, trained = _probabilities(snap, method, probabilities)
     k = snap.pipe.n_stages
     is_open = snap.last < k
@@ -487,7 +494,7 @@ def forecast(
                 trained_on=trained,
             )
         )
-    return one_or_dict(out, by)
+    return gb.result(out)
 
 
 # -- stalled deals --------------------------------------------------------------------
@@ -531,6 +538,7 @@ def stalled_deals(
     *,
     as_of: Instant = None,
     max_days: float | Mapping[str, float] = 30.0,
+    by: GroupBy = None,
 ) -> StalledDeals:
     """Open deals at ``as_of`` whose last event is more than ``max_days`` old.
 
@@ -540,6 +548,8 @@ def stalled_deals(
     ``unknown_time_deals``. ``as_of`` defaults to the latest dated event.
     The result is one table of rows with an ``owner`` column: it never
     becomes a dict (see "Calling convention" in the Deal history docs).
+    ``by`` (a kept column, or a list of them) puts those columns in the
+    owner column's place, with each deal's value on its last event.
 
     Examples
     --------
@@ -564,6 +574,8 @@ def stalled_deals(
         if isinstance(v, bool) or not isinstance(v, (int, float)) or math.isnan(v) or v < 0:
             msg = f"max_days for {s!r} must be a number >= 0 (got {v!r})"
             raise FunnelDataError(msg)
+    groups = grouping(log, by if by is not None or log.owner is None else "owner")
+    log = groups.log
     snap = snapshot(log, pipeline, as_of_or_latest(log, as_of), None, amount=False)
     ev, last = snap.ev, snap.last
     is_open = last < k
@@ -580,8 +592,9 @@ def stalled_deals(
     rows: list[tuple[Cell, ...]] = []
     for i in order:
         d = int(hit[i])
-        owner = log.owners[int(owners[d])] if owners is not None else None
+        group = groups.cells(int(owners[d])) if owners is not None else (None,)
         ident = ids[i].item() if isinstance(ids[i], np.generic) else ids[i]
-        rows.append((ident, owner, pipe.stages[int(last[d])], iso(int(last_lo[d])), float(idle[d])))
-    cols = ("deal", "owner", "stage", "last_event", "idle_days")
+        state = (pipe.stages[int(last[d])], iso(int(last_lo[d])), float(idle[d]))
+        rows.append((ident, *group, *state))
+    cols = ("deal", *(groups.columns or ("owner",)), "stage", "last_event", "idle_days")
     return StalledDeals(iso(snap.t), ResultTable("stalled deals", cols, tuple(rows)), unknown)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, overload
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +32,7 @@ from ..funnel.metrics import conversion_from_first, step_conversion
 from ..funnel.model import Funnel, Stage
 from . import engine as eng
 from .durations import DurationStats, StageDurations, durations_by_group, group_stats
+from .groups import GroupBy, grouping
 from .log import DealLog
 from .pipeline import Pipeline
 from .shared import (
@@ -48,7 +49,6 @@ from .shared import (
     iso,
     keyword_options,
     left_out_counts,
-    one_or_dict,
     period,
     readonly,
     segments,
@@ -387,10 +387,10 @@ def closed_funnel(
     *,
     start: Instant = None,
     end: Instant = None,
-    by: Literal["owner"],
+    by: str | list[str] | tuple[str, ...],
     mode: Mode = "cumulative",
     durations: bool = True,
-) -> dict[str, ClosedFunnel]: ...
+) -> dict[Any, ClosedFunnel]: ...
 @keyword_options("start", "end", "by", "mode")
 def closed_funnel(
     log: DealLog,
@@ -398,10 +398,10 @@ def closed_funnel(
     *,
     start: Instant = None,
     end: Instant = None,
-    by: By = None,
+    by: GroupBy = None,
     mode: Mode = "cumulative",
     durations: bool = True,
-) -> ClosedFunnel | dict[str, ClosedFunnel]:
+) -> ClosedFunnel | dict[Any, ClosedFunnel]:
     """The funnel of the deals that reached won or lost within a period.
 
     Parameters
@@ -419,7 +419,9 @@ def closed_funnel(
     by
         ``None`` (default) for one result for the team, ``"owner"`` for a
         dict of one result per owner (every owner of the log, sorted by
-        name; an owner is the one on the deal's last event). Every analysis
+        name; an owner is the one on the deal's last event), a column kept
+        with ``keep=`` for one result per value of it, or a list of those
+        for one result per combination, keyed by tuples. Every analysis
         follows this rule; see "Calling convention" in the Deal history docs.
     mode
         ``"cumulative"``, ``"classic"`` or ``"strict"`` (see the module notes).
@@ -451,7 +453,8 @@ def closed_funnel(
     >>> cf.cycle.median_days
     5.5
     """
-    return one_or_dict(_closed(log, pipeline, start, end, by, mode, durations), by)
+    g = grouping(log, by)
+    return g.result(_closed(g.log, pipeline, start, end, g.by, mode, durations))
 
 
 @overload
@@ -470,8 +473,8 @@ def stage_durations(
     *,
     start: Instant = None,
     end: Instant = None,
-    by: Literal["owner"],
-) -> dict[str, StageDurations]: ...
+    by: str | list[str] | tuple[str, ...],
+) -> dict[Any, StageDurations]: ...
 @keyword_options("start", "end", "by")
 def stage_durations(
     log: DealLog,
@@ -479,12 +482,12 @@ def stage_durations(
     *,
     start: Instant = None,
     end: Instant = None,
-    by: By = None,
-) -> StageDurations | dict[str, StageDurations]:
+    by: GroupBy = None,
+) -> StageDurations | dict[Any, StageDurations]:
     """Time in each stage (sum of visits) and cycle time of the deals closed in a period.
 
     Same population and parameters as :func:`closed_funnel` (a dict by owner
-    exactly when ``by="owner"``). Only closed deals have complete durations;
+    exactly when ``by`` is given). Only closed deals have complete durations;
     for deals still open use :func:`time_to_close`, which counts them as
     censored.
 
@@ -499,6 +502,7 @@ def stage_durations(
     >>> d.stage("Call").median_days, d.stage("Offer").median_days, d.cycle.median_days
     (3.0, 4.0, 7.0)
     """
-    results = _closed(log, pipeline, start, end, by, "cumulative", True)
-    out = {r.name or "": r.durations for r in results if r.durations is not None}
-    return out[""] if by is None else out
+    g = grouping(log, by)
+    results = _closed(g.log, pipeline, start, end, g.by, "cumulative", True)
+    durations = [r.durations for r in results if r.durations is not None]
+    return g.result(durations)

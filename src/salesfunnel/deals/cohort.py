@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Literal, overload
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +35,7 @@ from ..funnel.model import Funnel
 from . import engine as eng
 from .closed import SummaryView, _funnels, _stage_sets, funnel_table
 from .durations import DurationStats, group_stats
+from .groups import GroupBy, grouping
 from .log import DealLog
 from .pipeline import Pipeline
 from .shared import (
@@ -51,7 +52,6 @@ from .shared import (
     keyword_options,
     latest_time,
     left_out_counts,
-    one_or_dict,
     parse_instant,
     period,
     segments,
@@ -436,9 +436,9 @@ def cohort_funnel(
     start: Instant = None,
     end: Instant = None,
     as_of: Instant = None,
-    by: Literal["owner"],
+    by: str | list[str] | tuple[str, ...],
     mode: Mode = "cumulative",
-) -> dict[str, CohortFunnel]: ...
+) -> dict[Any, CohortFunnel]: ...
 @keyword_options()  # new: no positional form to deprecate, options are keyword-only
 def cohort_funnel(
     log: DealLog,
@@ -447,9 +447,9 @@ def cohort_funnel(
     start: Instant = None,
     end: Instant = None,
     as_of: Instant = None,
-    by: By = None,
+    by: GroupBy = None,
     mode: Mode = "cumulative",
-) -> CohortFunnel | dict[str, CohortFunnel]:
+) -> CohortFunnel | dict[Any, CohortFunnel]:
     """The deals that entered in a period, counted by the furthest stage reached by ``as_of``.
 
     Parameters
@@ -468,7 +468,8 @@ def cohort_funnel(
     by
         ``None`` (default) for one result for the team, ``"owner"`` for a dict
         of one result per owner of the log (sorted by name; a deal's owner is
-        the one on its last event by ``as_of``).
+        the one on its last event by ``as_of``), a kept column or a list of
+        them (tuple keys), as in :func:`~salesfunnel.closed_funnel`.
     mode
         ``"cumulative"`` (a won deal reached every stage, another deal every
         stage up to the furthest open stage it had), ``"classic"`` or
@@ -500,4 +501,5 @@ def cohort_funnel(
     >>> cf.time_to_reach[1].median_days    # Offer: A at day 9 (by winning), C at day 2
     5.5
     """
-    return one_or_dict(_cohort(log, pipeline, start, end, as_of, by, mode), by)
+    g = grouping(log, by)
+    return g.result(_cohort(g.log, pipeline, start, end, as_of, g.by, mode))

@@ -53,7 +53,13 @@ decimal : ``'.'`` or ``','``
     (``1,234,567.5``); ``1,5`` with ``decimal='.'`` is an error.
 date_format : str, optional
     A :func:`~datetime.datetime.strptime` format for text times
-    instead of ISO 8601 (the command line's ``--date-format``)."""
+    instead of ISO 8601 (the command line's ``--date-format``).
+keep : str or sequence of str
+    More columns to keep as text (product, region, source...), each
+    stored as integer codes into its sorted distinct values (see
+    :attr:`DealLog.kept`); every deal analysis then takes one of them,
+    or a list of them, as ``by=``. Blank cells read as
+    ``'(unassigned)'``."""
 
 
 class ColumnOptions(TypedDict, total=False):
@@ -68,6 +74,7 @@ class ColumnOptions(TypedDict, total=False):
     tz: Any
     decimal: str
     date_format: str | None
+    keep: str | Sequence[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +90,10 @@ class Columns:
     tz: Any = None
     decimal: str = "."
     date_format: str | None = None
+    keep: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        self._check_keep()
         for name in ("deal", "stage", "time", "owner", "amount", "date_format"):
             value = getattr(self, name)
             optional = name in ("owner", "amount", "date_format")
@@ -99,6 +108,23 @@ class Columns:
         except ValueError as exc:
             raise FunnelDataError(str(exc), column="tz", value=self.tz) from None
 
+    def _check_keep(self) -> None:
+        """``keep`` as a tuple of distinct column names (one name alone is one column)."""
+        keep: object = self.keep
+        if isinstance(keep, str):
+            keep = (keep,)  # a name, not its letters
+        if not isinstance(keep, Sequence) or not all(isinstance(c, str) and c for c in keep):
+            msg = f"keep must be a column name or a sequence of them (got {self.keep!r})"
+            raise FunnelDataError(msg, column="keep", value=self.keep)
+        twice = sorted({c for c in keep if list(keep).count(c) > 1})
+        if twice:
+            msg = f"keep names {twice[0]!r} twice (got {self.keep!r})"
+            raise FunnelDataError(msg, column="keep", value=self.keep)
+        if self.owner is not None and self.owner in keep:
+            msg = f"keep names the owner column {self.owner!r}: by='owner' groups by it already"
+            raise FunnelDataError(msg, column="keep", value=self.keep)
+        object.__setattr__(self, "keep", tuple(keep))
+
     @classmethod
     def of(cls, options: Mapping[str, Any]) -> Columns:
         """The spec of a constructor's keyword arguments; ``TypeError`` for an unknown one."""
@@ -112,7 +138,7 @@ class Columns:
     @property
     def wanted(self) -> list[str]:
         """The column names to read, each once, in role order."""
-        names = (self.deal, self.stage, self.time, self.owner, self.amount)
+        names = (self.deal, self.stage, self.time, self.owner, self.amount, *self.keep)
         return list(dict.fromkeys(c for c in names if c is not None))
 
     def check(self, available: Sequence[str], what: str) -> None:
@@ -165,8 +191,9 @@ def convert(
     )
     if index is not None:
         codes = codes[index]
+    kept = {c: owner_codes(take(c)) for c in spec.keep}
     return fields_of(
-        pipeline, codes, deal_codes, table, offset, out_times, owner, owners, amount, dropped
+        pipeline, codes, deal_codes, table, offset, out_times, owner, owners, amount, dropped, kept
     )
 
 
@@ -181,6 +208,7 @@ def fields_of(
     owners: tuple[str, ...],
     amount: npt.NDArray[np.float64] | None,
     dropped: int,
+    kept: Mapping[str, tuple[np.ndarray, tuple[str, ...]]] | None = None,
 ) -> dict[str, Any]:
     # times() has ruled out NaT: both ordering bounds are the seconds
     # themselves (one array), which spares DealLog a second NaT scan.
@@ -194,6 +222,7 @@ def fields_of(
         "amount": amount,
         "owners": owners,
         "dropped": dropped,
+        "kept": dict(kept or {}),
         "_table": table,
         "_offset": offset,
         "_lo": secs,

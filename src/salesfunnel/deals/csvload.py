@@ -55,6 +55,7 @@ class TextColumns:
         self.deals: list[npt.NDArray[np.int64]] = []  # codes in order of first sight
         self.deal_ids: dict[str, int] = {}
         self.owners: list[tuple[np.ndarray, np.ndarray]] = []
+        self.extra: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {c: [] for c in spec.keep}
         self.times: list[npt.NDArray[np.datetime64]] = []
         self.amounts: list[npt.NDArray[np.float64]] = []
         self.amount_cell: FunnelDataError | None = None  # first cell number() refuses
@@ -109,6 +110,9 @@ class TextColumns:
             self._time(take(spec.time), row_of)
         if spec.owner is not None and not self.errors:
             self.owners.append(_c.ranked([v.strip() or _c.UNASSIGNED for v in take(spec.owner)]))
+        for c, parts in self.extra.items():
+            if not self.errors:
+                parts.append(_c.ranked([v.strip() or _c.UNASSIGNED for v in take(c)]))
         if spec.amount is not None and self._open(_AMOUNT):
             self._amount(take(spec.amount), row_of)
 
@@ -208,7 +212,13 @@ class TextColumns:
             owners,
             None if spec.amount is None else _joined(self.amounts),
             self.rows - self.kept,
+            {c: _kept(parts) for c, parts in self.extra.items()},
         )
+
+
+def _kept(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, tuple[str, ...]]:
+    names, codes = _c.merge_ranked(parts, np.int32)
+    return codes, tuple(str(u) for u in names)
 
 
 def _joined(parts: list[Any]) -> Any:

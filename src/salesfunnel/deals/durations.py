@@ -26,6 +26,7 @@ from .._format import json_number
 from .._table import Cell, ResultTable
 from ..errors import FunnelDataError
 from . import engine as eng
+from .groups import GroupBy, grouping
 from .log import DealLog
 from .pipeline import Pipeline
 from .shared import (
@@ -33,7 +34,6 @@ from .shared import (
     F64,
     I64,
     B,
-    By,
     Instant,
     as_of_or_latest,
     dumps,
@@ -292,18 +292,18 @@ def time_to_close(
     pipeline: Pipeline | None = None,
     *,
     as_of: Instant = None,
-    by: Literal["owner"],
+    by: str | list[str] | tuple[str, ...],
     outcome: Outcome = "any",
-) -> dict[str, SurvivalCurve]: ...
+) -> dict[Any, SurvivalCurve]: ...
 @keyword_options("as_of", "outcome", "by")
 def time_to_close(
     log: DealLog,
     pipeline: Pipeline | None = None,
     *,
     as_of: Instant = None,
-    by: By = None,
+    by: GroupBy = None,
     outcome: Outcome = "any",
-) -> SurvivalCurve | dict[str, SurvivalCurve]:
+) -> SurvivalCurve | dict[Any, SurvivalCurve]:
     """Time from a deal's first event to its outcome, open deals censored at ``as_of``.
 
     Every deal with an event at or before ``as_of`` (default: the latest
@@ -336,9 +336,11 @@ def time_to_close(
     if outcome not in ("any", "won", "lost"):
         msg = f"outcome must be 'any', 'won' or 'lost' (got {outcome!r})"
         raise FunnelDataError(msg)
-    names = group_names(log, by)
+    grp = grouping(log, by)
+    log = grp.log
+    names = group_names(log, grp.by)
     as_of = as_of_or_latest(log, as_of)
-    snap = snapshot(log, pipeline, as_of, by, amount=False)
+    snap = snapshot(log, pipeline, as_of, grp.by, amount=False)
     ev, pipe, last = snap.ev, snap.pipe, snap.last
     won = last == pipe.won_code
     lost = last == pipe.lost_code
@@ -356,7 +358,7 @@ def time_to_close(
     else:
         kind = np.where(lost, 1, np.where(won, 2, 0))
     out: list[SurvivalCurve] = []
-    left_out = left_out_counts(ev, by, len(names))
+    left_out = left_out_counts(ev, grp.by, len(names))
     for g in range(len(names)):
         sel = (snap.group == g) & known
         unknown = int(np.count_nonzero((snap.group == g) & ~known)) + int(left_out[g])
@@ -365,7 +367,7 @@ def time_to_close(
         else:
             curve = cumulative_incidence(dur[sel], kind[sel])
         out.append(_with_unknown(curve, unknown))
-    return out[0] if by is None else {name or "": c for name, c in zip(names, out, strict=True)}
+    return grp.result(out)
 
 
 def _with_unknown(curve: SurvivalCurve, unknown: int) -> SurvivalCurve:

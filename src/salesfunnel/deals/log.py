@@ -24,7 +24,7 @@ deals that affected.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import IO, TYPE_CHECKING, Any, TypeVar
@@ -98,6 +98,11 @@ class DealLog:
         The distinct owner names, sorted.
     dropped
         Rows dropped because of unknown labels (only with ``drop_unknown=True``).
+    kept
+        The columns kept with ``keep=``: name to ``(codes, values)``, per
+        event an index into the column's distinct values, sorted (integer
+        values in numeric order, blank cells as ``'(unassigned)'``). Any
+        of them, or a list of them, is a ``by=`` of the deal analyses.
 
     Examples
     --------
@@ -124,6 +129,7 @@ class DealLog:
     amount: npt.NDArray[np.float64] | None
     owners: tuple[str, ...] = ()
     dropped: int = 0
+    kept: dict[str, tuple[np.ndarray, tuple[str, ...]]] = field(default_factory=dict)
     # Deal code = ``deal - _offset`` (0 .. deal_bound - 1); its id is ``_table[code]``,
     # or ``code + _offset`` when there is no table.
     _table: np.ndarray | None = field(default=None, repr=False)
@@ -147,6 +153,13 @@ class DealLog:
             if col is not None and len(col) != n:
                 msg = f"column {name!r} has {len(col)} rows, expected {n}"
                 raise FunnelDataError(msg, column=name)
+        kept = {}
+        for name, (codes, values) in self.kept.items():
+            if len(codes) != n:
+                msg = f"kept column {name!r} has {len(codes)} rows, expected {n}"
+                raise FunnelDataError(msg, column=name)
+            kept[name] = (_freeze(np.asarray(codes).view()), tuple(values))
+        object.__setattr__(self, "kept", kept)
         if len(self._lo) != n:
             secs = self.time.view(np.int64)
             if np.isnat(self.time).any():
@@ -291,6 +304,7 @@ class DealLog:
             (spec.time, "timestamp"),
             (spec.owner, "owner"),
             (spec.amount, "amount"),
+            *((c, "kept column") for c in spec.keep),
         )
         data = {c: _c.column(columns, c, role) for c, role in roles if c is not None}
         return cls._build(pipeline, spec, data, IN_MEMORY)
@@ -462,6 +476,7 @@ class DealLog:
         tz: Any = None,
         decimal: str = ".",
         date_format: str | None = None,
+        keep: str | Sequence[str] = (),
     ) -> DealLog:
         """Build a log from a one-row-per-deal export.
 
@@ -504,6 +519,9 @@ class DealLog:
         tz, decimal, date_format
             As for :meth:`from_columns`; ``tz`` applies across all the date
             columns, which form one input for the time-zone rule.
+        keep
+            More columns to keep (product, region...), as for
+            :meth:`from_columns`: each of a row's events gets the row's value.
 
         Examples
         --------
@@ -527,6 +545,7 @@ class DealLog:
             tz=tz,
             decimal=decimal,
             date_format=date_format,
+            keep=keep,  # type: ignore[arg-type]  # Columns makes it a tuple
         )
         arrays = _wide.events(
             source,

@@ -21,14 +21,16 @@ examples):
   (the old positional forms still work for one release, with a
   ``DeprecationWarning`` naming the keyword). ``pipeline=None`` means the
   log's own; another pipeline must know every label the log uses.
-* **When a dict comes back**: exactly when ``by="owner"`` is passed to an
-  analysis whose result describes one group of deals (closed, cohort and
-  active funnels, durations, time to close, forecast): one result per owner of the
-  log, sorted by name (owners without deals in scope get empty results, so
-  rows line up). Results that are already lists of rows (monthly volume,
-  stalled deals) never become dicts: ``by="owner"`` adds an ``owner`` column.
-  ``by=None`` (the default) is the whole team. A deal's owner is the owner on
-  its last event in scope.
+* **When a dict comes back**: exactly when ``by`` is given to an analysis
+  whose result describes one group of deals (closed, cohort and active
+  funnels, durations, time to close, forecast): one result per group of the
+  log, sorted (groups without deals in scope get empty results, so rows line
+  up). ``by`` is ``"owner"``, a column kept with ``keep=`` (product, region,
+  ...) or a list of them, whose keys are tuples (see
+  :mod:`salesfunnel.deals.groups`). Results that are already lists of rows
+  (monthly volume, stalled deals) never become dicts: ``by`` adds a column
+  per name. ``by=None`` (the default) is the whole team. A deal's group is
+  the value on its last event in scope.
 """
 
 from __future__ import annotations
@@ -38,9 +40,9 @@ import functools
 import json
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -61,14 +63,6 @@ B = npt.NDArray[np.bool_]
 DAY = float(eng.DAY_S)
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class _Named(Protocol):
-    @property
-    def name(self) -> str | None: ...
-
-
-R = TypeVar("R", bound=_Named)
 
 
 def keyword_options(*legacy: str) -> Callable[[F], F]:
@@ -107,13 +101,6 @@ def keyword_options(*legacy: str) -> Callable[[F], F]:
         return cast(F, call)
 
     return wrap
-
-
-def one_or_dict(results: Sequence[R], by: By) -> R | dict[str, R]:
-    """The documented return rule: one result for ``by=None``, else a dict by owner."""
-    if by is None:
-        return results[0]
-    return {r.name or "": r for r in results}
 
 
 def dumps(payload: dict[str, Any], indent: int | None) -> str:

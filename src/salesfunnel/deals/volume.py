@@ -17,16 +17,15 @@ import numpy as np
 
 from .._table import Cell, ResultTable, TableView
 from . import engine as eng
+from .groups import GroupBy, Grouping, grouping
 from .log import DealLog
 from .pipeline import Pipeline
 from .shared import (
     F64,
     I64,
-    By,
     Instant,
     amount_scale,
     dumps,
-    group_names,
     keyword_options,
     parse_instant,
 )
@@ -53,7 +52,7 @@ class MonthlyVolume(TableView):
     is listed for every owner, zeros included, so rows line up side by side.
     """
 
-    by: By
+    by: GroupBy
     table: ResultTable
     unknown_time_deals: int
 
@@ -73,10 +72,9 @@ class MonthlyVolume(TableView):
         return f"MonthlyVolume(by={self.by!r}, rows={len(self.table)})"
 
 
-def _rows(
-    names: list[str | None], per_owner: bool, months: I64, grp: I64, amt: F64 | None
-) -> list[tuple[Cell, ...]]:
-    """Rows per (owner,) month from the first to the last month, zeros included."""
+def _rows(groups: Grouping, months: I64, grp: I64, amt: F64 | None) -> list[tuple[Cell, ...]]:
+    """Rows per (group,) month from the first to the last month, zeros included."""
+    names = groups.keys
     rows: list[tuple[Cell, ...]] = []
     if months.size:
         m0, m1 = int(months.min()), int(months.max())
@@ -92,13 +90,14 @@ def _rows(
             scale = amount_scale(amt)  # no overflow in the sums; inf only where the total is
             total = np.bincount(key[ok], weights=amt[ok] / scale, minlength=size)
             miss = np.bincount(key[~ok], minlength=size)
-        for g, name in enumerate(names):
+        for g in range(len(names)):
+            head = groups.cells(g) if groups.by is not None else ()
             for m in range(n_m):
                 i = g * n_m + m
                 label = str(np.datetime64(m0 + m, "M"))
                 value: float = float(total[i]) * scale if amt is not None else math.nan
                 row: tuple[Cell, ...] = (label, int(count[i]), value, int(miss[i]))
-                rows.append((name, *row) if per_owner else row)
+                rows.append((*head, *row))
     return rows
 
 
@@ -109,7 +108,7 @@ def monthly_volume(
     *,
     start: Instant = None,
     end: Instant = None,
-    by: By | _Default = _Default.BY,
+    by: GroupBy | _Default = _Default.BY,
 ) -> MonthlyVolume:
     """Won amount and count per calendar month of the win.
 
@@ -121,7 +120,8 @@ def monthly_volume(
 
     ``by=None`` gives one row per month; ``by="owner"`` one row per owner and
     month, with an ``owner`` column (a table of rows never becomes a dict,
-    see the calling convention in the Deal history docs). Leaving ``by`` out
+    see the calling convention in the Deal history docs); a kept column, or
+    a list of them, gives one column per name in the same way. Leaving ``by`` out
     on a log with owners still gives per-owner rows, with a
     ``DeprecationWarning``: from the next release the default is ``None``, as
     for every analysis.
@@ -154,7 +154,8 @@ def monthly_volume(
                 DeprecationWarning,
                 stacklevel=3,  # past keyword_options
             )
-    names = group_names(log, by)
+    groups = grouping(log, by)
+    log = groups.log
     pipe, codes = eng.label_codes(log, pipeline)
     s, e = parse_instant(start, "start"), parse_instant(end, "end")
     ev = eng.sorted_events(log, codes, upto=e, inclusive=False, amount=log.amount is not None)
@@ -169,14 +170,12 @@ def monthly_volume(
     if s is not None:
         sel &= close >= s
     months = close[sel].astype("datetime64[s]").astype("datetime64[M]").astype(np.int64)
-    if by is None:
+    if groups.by is None:
         grp = np.zeros(months.size, np.int64)
     else:
         assert log.owner is not None
         grp = ev.at("owner", ev.ends)[sel].astype(np.int64)
     amt = eng.last_amount(ev)[sel] if ev.amount is not None else None
-    rows = _rows(names, by is not None, months, grp, amt)
-    cols: tuple[str, ...] = ("month", "won_deals", "won_amount", "amount_unknown")
-    if by is not None:
-        cols = ("owner", *cols)
+    rows = _rows(groups, months, grp, amt)
+    cols = (*groups.columns, "month", "won_deals", "won_amount", "amount_unknown")
     return MonthlyVolume(by, ResultTable("won by month", cols, tuple(rows)), unknown)

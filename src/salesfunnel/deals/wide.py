@@ -154,12 +154,14 @@ def events(
             )
             raise FunnelDataError(msg, column="stage_dates", value=label)
     needed = [spec.deal, *stage_dates.values(), outcome, outcome_date, spec.owner, spec.amount]
+    needed += spec.keep
     rows, where = _rows(
         source, list(dict.fromkeys(c for c in needed if c is not None)), csv_options
     )
     date_cols = sorted((pipeline.code(lab), col) for lab, col in stage_dates.items())
     parser = spec.parser()  # one parser: all the date columns are one input for the zone rule
     ev: dict[str, list[Any]] = {k: [] for k in ("deal", "code", "time", "lo", "hi", "own", "amt")}
+    kept: dict[str, list[Any]] = {c: [] for c in spec.keep}  # per event, the row's cell
     seen: dict[object, int] = {}
     dropped = 0
     for i, row in enumerate(rows):
@@ -197,7 +199,11 @@ def events(
                 strict=True,
             ):
                 ev[name].append(value)
-    return _arrays(ev, spec, where, seen, dropped)
+        for column, cells in kept.items():
+            cells += [r.cell(column)] * len(order)
+    arrays = _arrays(ev, spec, where, seen, dropped)
+    arrays["kept"] = {c: _c.owner_codes(np.array(cells, dtype=object)) for c, cells in kept.items()}
+    return arrays
 
 
 def _arrays(

@@ -19,8 +19,11 @@ import numpy as np
 from .._format import clean_text, fmt_compact, fmt_number, fmt_value
 from ..analysis import Analysis, Instant, analyze, period_text
 from ..chart import FunnelChart
+from ..deals.closed import closed_funnel
+from ..deals.groups import GroupBy
 from ..deals.log import DealLog
 from ..deals.pipeline import Pipeline
+from ..deals.trend import Period, breakdown_table, trend
 from ..errors import FunnelDataError
 from ..funnel.model import Funnel
 from ..render.hitmap import image_map
@@ -251,6 +254,8 @@ def build_report(
     as_of: Instant = None,
     title: str = "Sales funnel report",
     owners_per_chart: int = 4,
+    by: GroupBy = None,
+    period: Period | None = None,
 ) -> str:
     """The full HTML report of a deal log, as one self-contained document.
 
@@ -273,6 +278,13 @@ def build_report(
         Page title and heading.
     owners_per_chart
         Owners drawn side by side in one per-owner chart (more make more charts).
+    by
+        Also a table of the closed-deal funnel per value of a column kept
+        with ``keep=`` (or a list of them; ``"owner"`` adds nothing, the
+        owners have their section), as :func:`~salesfunnel.closed_funnel`.
+    period
+        Also the trend of the closed deals per ``"D"``, ``"W"``, ``"M"`` or
+        ``"Q"`` (per group with ``by``), as :func:`~salesfunnel.trend`.
 
     Returns
     -------
@@ -300,6 +312,7 @@ def build_report(
     )
     charts = _Charts()
     parts = [*_team_section(a, charts, title), *_owner_section(a, charts, owners_per_chart)]
+    parts += _breakdown_section(a, by, period)
     parts += [
         '<h2 id="durations">Durations</h2>',
         sections.durations_tables(a),
@@ -313,6 +326,33 @@ def build_report(
         "&lt; end). Undefined rates are shown as \u2014.</p>",
     ]
     return page(title, "".join(parts), charts.stage_deals, _panel_deals(a, charts), css=_REPORT_CSS)
+
+
+def _breakdown_section(a: Analysis, by: GroupBy, period: Period | None) -> list[str]:
+    """The breakdown (``by`` other than owner) and trend (``period``) tables, if asked for."""
+    parts: list[str] = []
+    when = period_text(a)
+    if by is not None and by != "owner":
+        names = [by] if isinstance(by, str) else list(by)
+        found = closed_funnel(
+            a.log, a.pipeline, start=a.start, end=a.end, by=by, mode=a.closed.mode
+        )
+        t = breakdown_table(found, names, "breakdown")
+        parts += [
+            f'<h2 id="breakdown">By {escape(", ".join(names))}</h2>',
+            sections.breakdown_table(t, f"Closed-deal funnel by {', '.join(names)} ({when})"),
+        ]
+    if period is not None:
+        tr = trend(a.log, a.pipeline, period=period, start=a.start, end=a.end, by=by)
+        parts += [
+            f'<h2 id="trend">{escape(tr.table.name.capitalize())}</h2>',
+            sections.breakdown_table(
+                tr.table,
+                f"Closed deals, outcomes and win rate per period ({when})",
+                hide=("start", "end"),
+            ),
+        ]
+    return parts
 
 
 def _panel_deals(a: Analysis, charts: _Charts) -> dict[str, dict[str, Any]]:

@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 from .._format import EM_DASH, fmt_number, fmt_percent, fmt_value
+from .._table import ResultTable, is_rate_column
 from ..analysis import Analysis, expected_amount_card, when_text
 from ..deals.active import ActiveFunnel
 from ..deals.closed import ClosedFunnel
@@ -20,6 +21,7 @@ from .html import escape, table
 __all__ = [
     "MAX_MONTHS",
     "active_table",
+    "breakdown_table",
     "cards",
     "closed_table",
     "comparison_tables",
@@ -478,3 +480,19 @@ def findings(a: Analysis) -> str:
     if not items:
         return ""
     return '<ul class="findings">' + "".join(f"<li>{escape(t)}</li>" for t in items) + "</ul>"
+
+
+def breakdown_table(t: ResultTable, caption: str, hide: Sequence[str] = ()) -> str:
+    """A breakdown or trend table (group columns and periods first, then numbers)."""
+    cols = [c for c in t.columns if c not in hide]
+    index = [t.columns.index(c) for c in cols]
+    numeric = [isinstance(t.rows[0][i], (int, float)) if t.rows else False for i in index]
+    rows = [
+        [
+            (_pct(row[i]) if is_rate_column(c) else fmt_value(row[i])) if n else row[i]
+            for c, i, n in zip(cols, index, numeric, strict=True)
+        ]
+        for row in t.rows
+    ]
+    headers = [c.replace("_", " ") for c in cols]
+    return table(headers, rows, caption=caption, numeric=numeric)

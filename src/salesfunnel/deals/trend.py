@@ -1,0 +1,308 @@
+"""Conversion and volume trends: the closed or cohort funnel of every period.
+
+:func:`trend` cuts ``[start, end)`` into calendar periods (days, ISO weeks
+from Monday, months or quarters; a first or last period cut by ``start`` or
+``end`` is kept short) and runs :func:`~salesfunnel.closed_funnel` (or
+:func:`~salesfunnel.cohort_funnel`) on each, so a row is exactly what that
+analysis gives with the row's ``start`` and ``end``. Closed periods tile: a
+deal counts in the period of its final closing, so the rows of a year add up
+to the year. Cohort periods tile by entry (the first event).
+
+Why one entry point rather than a ``period=`` on each analysis: every
+analysis keeps its one return rule (one result, or a dict exactly when
+``by`` is given), and a trend is one table of periods with absolute counts
+beside the rates, which reads as text, in the report, and as one tidy frame
+(``to_pandas()``); the per-period results stay at hand in :attr:`Trend.results`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from .._table import Cell, ResultTable, TableView
+from ..errors import FunnelDataError
+from ..funnel.metrics import conversion_from_first, step_conversion
+from .closed import ClosedFunnel, _closed
+from .cohort import CohortFunnel, _cohort
+from .groups import GroupBy, grouping
+from .log import DealLog
+from .pipeline import Pipeline
+from .shared import Instant, Mode, dumps, iso, keyword_options, period as bounds_of
+
+__all__ = ["Trend", "breakdown_table", "trend"]
+
+Period = Literal["D", "W", "M", "Q"]
+Kind = Literal["closed", "cohort"]
+MAX_PERIODS = 5000
+"""More periods than this is refused (say, days over fourteen years): pass ``start``/``end``."""
+
+_UNIT = {"D": "day", "W": "week", "M": "month", "Q": "quarter"}
+
+
+@dataclass(frozen=True, slots=True)
+class Trend(TableView):
+    """Per period (and group): deals, outcomes, win rate, won amount; per stage, counts.
+
+    Attributes
+    ----------
+    kind, period
+        ``"closed"`` or ``"cohort"``; ``"D"``, ``"W"``, ``"M"`` or ``"Q"``.
+    by
+        The ``by`` asked for (``None`` for the team).
+    table
+        One row per group and period, oldest first: the group columns (with
+        ``by``), ``period`` (``2024-01``, ``2024-W05``, ``2024-Q1``,
+        ``2024-01-31``), ``start``, ``end`` (ISO), ``deals`` (closed, or
+        entered), ``open_deals`` (cohort only), ``won``, ``lost``,
+        ``win_rate`` (``won / (won + lost)``, NaN without either),
+        ``won_amount`` (known amounts of the won deals; NaN without an
+        amount column) and ``unknown_time_deals``.
+    stages
+        One row per group, period and funnel stage: the group columns,
+        ``period``, ``stage``, ``deals`` (absolute counts), ``step_conversion``
+        and ``conversion_from_first``.
+    results
+        The funnel of each row of :attr:`table`, in the same order.
+    """
+
+    kind: Kind
+    period: Period
+    by: GroupBy
+    table: ResultTable
+    stages: ResultTable
+    results: tuple[ClosedFunnel | CohortFunnel, ...]
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """Both tables as strict JSON."""
+        payload = {
+            "kind": self.kind,
+            "period": self.period,
+            "by": self.by,
+            "rows": self.to_records(),
+            "stages": self.stages.to_records(),
+        }
+        return dumps(payload, indent)
+
+    def __str__(self) -> str:
+        return str(self.table)
+
+    def __repr__(self) -> str:
+        return f"Trend(kind={self.kind!r}, period={self.period!r}, rows={len(self.table)})"
+
+
+def period_bounds(
+    period: str, lo: int, hi: int, *, cut: tuple[bool, bool] = (True, True)
+) -> list[tuple[int, int, str]]:
+    """Calendar periods ``(start, end, label)`` in seconds covering ``lo <= t < hi``.
+
+    With ``cut``, the first period begins at ``lo`` and the last ends at
+    ``hi`` (cut short when they do not fall on a period boundary); without,
+    they are whole calendar periods.
+    """
+    if period not in _UNIT:
+        msg = f"period must be 'D', 'W', 'M' or 'Q' (got {period!r})"
+        raise FunnelDataError(msg, column="period", value=period)
+    if hi <= lo:
+        return []
+    # Periods as integers: day numbers (D, W) or month numbers (M, Q) since 1970.
+    unit = "M" if period in ("M", "Q") else "D"
+    number = int(np.datetime64(lo, "s").astype(f"datetime64[{unit}]").astype(np.int64))
+    if period == "W":
+        number -= (number + 3) % 7  # 1970-01-01 was a Thursday: back to Monday
+    elif period == "Q":
+        number -= number % 3
+    step = {"D": 1, "W": 7, "M": 1, "Q": 3}[period]
+    out: list[tuple[int, int, str]] = []
+    while True:
+        b, e = (_seconds(n, unit) for n in (number, number + step))
+        if b >= hi:
+            return out
+        if len(out) == MAX_PERIODS:
+            msg = (
+                f"more than {MAX_PERIODS} periods of one {_UNIT[period]} from "
+                f"{iso(lo)} to {iso(hi)}; pass start/end or a longer period"
+            )
+            raise FunnelDataError(msg, column="period", value=period)
+        a = max(b, lo) if cut[0] else b
+        out.append((a, min(e, hi) if cut[1] else e, _label(period, number)))
+        number += step
+
+
+def _seconds(number: int, unit: str) -> int:
+    when = np.array([number], np.int64).view(f"datetime64[{unit}]")
+    return int(when.astype("datetime64[s]").view(np.int64)[0])
+
+
+def _label(period: str, number: int) -> str:
+    if period == "M":
+        return str(np.datetime64(number, "M"))
+    if period == "Q":
+        return f"{1970 + number // 12}-Q{number % 12 // 3 + 1}"
+    day = dt.date(1970, 1, 1) + dt.timedelta(days=number)
+    if period == "W":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    return day.isoformat()
+
+
+def _span(log: DealLog, s: int | None, e: int | None) -> tuple[int, int]:
+    """``[start, end)`` in seconds: the dated events' range where a bound is ``None``."""
+    dated = log.time[~np.isnat(log.time)].view(np.int64)
+    if not dated.size and (s is None or e is None):
+        return 0, 0  # nothing dated: no period to cut
+    lo = s if s is not None else int(dated.min())
+    hi = e if e is not None else int(dated.max()) + 1
+    return lo, hi
+
+
+@keyword_options()  # new: options are keyword-only
+def trend(
+    log: DealLog,
+    pipeline: Pipeline | None = None,
+    *,
+    period: Period = "M",
+    start: Instant = None,
+    end: Instant = None,
+    kind: Kind = "closed",
+    as_of: Instant = None,
+    by: GroupBy = None,
+    mode: Mode = "cumulative",
+) -> Trend:
+    """The closed (or cohort) funnel of each calendar period, as one table.
+
+    Parameters
+    ----------
+    log, pipeline
+        The deal events, and the stages and outcomes to analyse them with
+        (default: the log's own).
+    period
+        ``"D"`` (days), ``"W"`` (ISO weeks from Monday), ``"M"`` (months,
+        default) or ``"Q"`` (quarters).
+    start, end
+        The span ``start <= t < end`` to cut (default: from the log's first
+        dated event to its last, inclusive).
+    kind
+        ``"closed"``: each period's deals are those whose final closing falls
+        in it (:func:`~salesfunnel.closed_funnel`); ``"cohort"``: those whose
+        first event does, counted by ``as_of`` (:func:`~salesfunnel.cohort_funnel`).
+    as_of
+        Cohort trends only: look at the events at or before this time.
+    by
+        ``None``, ``"owner"``, a kept column or a list of them: the rows of
+        each group follow one another, with one column per name.
+    mode
+        ``"cumulative"``, ``"classic"`` or ``"strict"``, as for the funnels.
+
+    Returns
+    -------
+    Trend
+
+    Raises
+    ------
+    FunnelDataError
+        An unknown period, kind, mode or ``by``, unparsable times, ``end``
+        before ``start``, ``as_of`` with ``kind="closed"``, or more than
+        :data:`MAX_PERIODS` periods.
+
+    Examples
+    --------
+    A won in January, B lost in February, C won on 1 March:
+
+    >>> p = Pipeline(["Call", "Offer"], won="Won", lost="Lost")
+    >>> events = {"A": [("Call", "2024-01-03"), ("Won", "2024-01-20")],
+    ...           "B": [("Call", "2024-01-05"), ("Lost", "2024-02-02")],
+    ...           "C": [("Call", "2024-02-10"), ("Offer", "2024-02-11"), ("Won", "2024-03-01")]}
+    >>> records = [{"deal": d, "stage": s, "time": t} for d in events for s, t in events[d]]
+    >>> log = DealLog.from_records(records, p)
+    >>> t = trend(log)
+    >>> t.table.column("period"), t.table.column("won"), t.table.column("lost")
+    (['2024-01', '2024-02', '2024-03'], [1, 0, 1], [0, 1, 0])
+    >>> t.stages.column("deals")[:3]    # January's closed funnel: Call, Offer, Won
+    [1, 1, 1]
+    >>> trend(log, period="Q", kind="cohort").table.column("deals")
+    [3]
+    """
+    if kind not in ("closed", "cohort"):
+        msg = f"kind must be 'closed' or 'cohort' (got {kind!r})"
+        raise FunnelDataError(msg, column="kind", value=kind)
+    if kind == "closed" and as_of is not None:
+        msg = "as_of is for kind='cohort' (a closed funnel counts every event of its period)"
+        raise FunnelDataError(msg, column="as_of", value=as_of)
+    g = grouping(log, by)
+    s, e = bounds_of(start, end)
+    # Without a bound the periods are whole: no event lies beyond the log's range.
+    spans = period_bounds(period, *_span(log, s, e), cut=(s is not None, e is not None))
+    results: list[ClosedFunnel | CohortFunnel] = []
+    rows: list[tuple[Cell, ...]] = []
+    stage_rows: list[tuple[Cell, ...]] = []
+    per_period: list[Sequence[ClosedFunnel | CohortFunnel]] = []
+    for a, b, _ in spans:
+        ta, tb = np.datetime64(a, "s"), np.datetime64(b, "s")
+        if kind == "closed":
+            per_period.append(_closed(g.log, pipeline, ta, tb, g.by, mode, False))
+        else:
+            per_period.append(_cohort(g.log, pipeline, ta, tb, as_of, g.by, mode))
+    for k in range(len(g.keys)):
+        head = g.cells(k) if g.by is not None else ()
+        for (a, b, label), found in zip(spans, per_period, strict=True):
+            r = found[k]
+            results.append(r)
+            rows.append((*head, label, iso(a), iso(b), *_summary(r)))
+            step, first = step_conversion(r.funnel), conversion_from_first(r.funnel)
+            for j, stage in enumerate(r.funnel.stages):
+                cells = (stage.name, int(stage.count), float(step[j]), float(first[j]))
+                stage_rows.append((*head, label, *cells))
+    counts = ("deals", "open_deals") if kind == "cohort" else ("deals",)
+    cols = (*g.columns, "period", "start", "end", *counts, "won", "lost", "win_rate")
+    cols += ("won_amount", "unknown_time_deals")
+    stage_cols = (*g.columns, "period", "stage", "deals", "step_conversion")
+    stage_cols += ("conversion_from_first",)
+    title = f"{kind} deals by {_UNIT[period]}"
+    return Trend(
+        kind,
+        period,
+        by,
+        ResultTable(title, cols, tuple(rows)),
+        ResultTable(f"{title}, per stage", stage_cols, tuple(stage_rows)),
+        tuple(results),
+    )
+
+
+def _summary(r: ClosedFunnel | CohortFunnel) -> tuple[Cell, ...]:
+    """deals[, open_deals], won, lost, win_rate, won_amount, unknown_time_deals."""
+    won_stage = r.funnel.stages[-1]
+    amount: Any = math.nan if won_stage.amount is None else won_stage.amount
+    rate = r.won / (r.won + r.lost) if r.won + r.lost else math.nan
+    counts: tuple[Cell, ...] = (r.deals,)
+    if isinstance(r, CohortFunnel):
+        counts += (r.open_deals,)
+    return (*counts, r.won, r.lost, rate, amount, r.unknown_time_deals)
+
+
+def breakdown_table(
+    results: Mapping[Any, ClosedFunnel | CohortFunnel], columns: Sequence[str], title: str
+) -> ResultTable:
+    """One row per group of a ``by=`` dict: the group columns, the outcomes, each stage's count.
+
+    Columns: ``columns`` (the names given as ``by``), ``deals``,
+    [``open_deals``,] ``won``, ``lost``, ``win_rate``, ``won_amount``,
+    ``unknown_time_deals``, then one column of absolute counts per funnel
+    stage, named by the stage.
+    """
+    rows: list[tuple[Cell, ...]] = []
+    stage_names: tuple[str, ...] = ()
+    cohort = False
+    for key, r in results.items():
+        cells = key if isinstance(key, tuple) else (key,)
+        stage_names = tuple(s.name for s in r.funnel.stages)
+        cohort = isinstance(r, CohortFunnel)
+        rows.append((*cells, *_summary(r), *(int(s.count) for s in r.funnel.stages)))
+    counts = ("deals", "open_deals") if cohort else ("deals",)
+    cols = (*columns, *counts, "won", "lost", "win_rate", "won_amount", "unknown_time_deals")
+    return ResultTable(title, (*cols, *stage_names), tuple(rows))
