@@ -293,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("-o", "--output", required=True, help="report.html")
     report.add_argument("--title", default="Sales funnel report", help="report title")
     _breakdown_options(report)
+
     events = sub.add_parser(
         "events",
         help="print the funnel of an event log (users or sessions doing events)",
