@@ -83,8 +83,6 @@ def _analysis(args: argparse.Namespace, progress: Progress) -> tuple[DealLog, An
     progress.enabled = progress.enabled and size >= PROGRESS_MIN_BYTES
     by = _by(args)
     args.keep = tuple(c for c in (by or ()) if c != "owner")
-    if args.keep and args.wide:
-        raise CliError(f"--by {args.by}: a column other than owner needs the long form")
     log = load_log(args, progress)
     if by is not None and "owner" in by and log.owner is None:
         raise CliError("--by owner needs an owner column (name it with --owner-column)")
