@@ -80,3 +80,22 @@ def test_report_gains_breakdown_and_trend_sections_only_when_asked(tmp_path: Pat
     assert '<h2 id="breakdown">By product</h2>' in html
     assert '<h2 id="trend">Closed deals by quarter</h2>' in html
     assert "<td>X</td><td>2024-Q1</td><td class=num>2</td>" in html
+
+
+def test_wide_form_takes_by_a_column_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_text(
+        "id,stage,offer_date,close_date,product\n"
+        "A,Won,2024-01-02,2024-01-20,X\n"
+        "B,Lost,2024-01-03,2024-02-05,Y\n"
+        "C,Won,2024-01-04,2024-02-07,X\n",
+        encoding="utf-8",
+    )
+    argv = ["metrics", str(path), "--wide", "--pipeline", "Call,Offer", "--deal-column", "id"]
+    argv += ["--stage-date", "Offer=offer_date", "--outcome-column", "stage"]
+    argv += ["--outcome-date-column", "close_date", "--by", "product", "--json"]
+    assert main(argv) == 0
+    rows = json.loads(capsys.readouterr().out)["breakdown"]["rows"]
+    assert [(r["product"], r["won"], r["lost"]) for r in rows] == [("X", 2, 0), ("Y", 0, 1)]

@@ -154,8 +154,10 @@ def test_bad_keep_is_refused_at_the_boundary() -> None:
         DealLog.from_columns({k: [v] for k, v in rows[0].items()}, P, keep="product")
     with pytest.raises(FunnelDataError, match="keep names 'x' twice"):
         DealLog.from_records(rows, P, keep=("x", "x"))
-    with pytest.raises(FunnelDataError, match="keep names the owner column"):
+    with pytest.raises(FunnelDataError, match="keep names 'owner', but by='owner' means"):
         DealLog.from_records(rows, P, owner="owner", keep=("owner",))
+    with pytest.raises(FunnelDataError, match=r"keep names 'owner', but .* column 'rep'"):
+        DealLog.from_records(rows, P, owner="rep", keep=("region", "owner"))
     with pytest.raises(FunnelDataError, match="keep must be a column name"):
         DealLog.from_records(rows, P, keep=(1,))  # type: ignore[arg-type]
     with pytest.raises(FunnelDataError, match=r"line 1.*no column 'product'|'product'"):

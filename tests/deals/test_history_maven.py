@@ -26,6 +26,7 @@ from salesfunnel import (
     monthly_volume,
     stage_durations,
     time_to_close,
+    trend,
 )
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "maven-crm-sales-opportunities"
@@ -206,3 +207,37 @@ def test_time_to_close_counts_every_engaged_deal(log: DealLog, rows: list[dict[s
     assert km.unknown_time == 500
     closed = sum(1 for r in engaged if r["close_date"])
     assert int(km.events.sum()) == closed
+
+
+def test_by_product_and_by_quarter_match_a_count_of_the_rows(rows: list[dict[str, str]]) -> None:
+    by_product = DealLog.from_wide(
+        PIPELINE_CSV,
+        P,
+        deal="opportunity_id",
+        stage_dates={"Engaging": "engage_date"},
+        outcome="deal_stage",
+        outcome_date="close_date",
+        owner="sales_agent",
+        amount="close_value",
+        keep=("product",),
+    )
+    # Plain Python: each product's won and lost rows, and the won rows per quarter of closing.
+    won: dict[str, int] = {}
+    lost: dict[str, int] = {}
+    quarters: dict[str, int] = {}
+    for r in rows:
+        if r["deal_stage"] == "Won":
+            won[r["product"]] = won.get(r["product"], 0) + 1
+            year, month = r["close_date"][:4], int(r["close_date"][5:7])
+            q = f"{year}-Q{(month - 1) // 3 + 1}"
+            quarters[q] = quarters.get(q, 0) + 1
+        elif r["deal_stage"] == "Lost":
+            lost[r["product"]] = lost.get(r["product"], 0) + 1
+    closed = closed_funnel(by_product, by="product")
+    assert sorted(closed) == sorted({r["product"] for r in rows})
+    assert {k: c.won for k, c in closed.items() if c.won} == won
+    assert {k: c.lost for k, c in closed.items() if c.lost} == lost
+    per_quarter = trend(by_product, period="Q")
+    periods, won_per = per_quarter.table.column("period"), per_quarter.table.column("won")
+    found = dict(zip(periods, won_per, strict=True))
+    assert {q: n for q, n in found.items() if n} == quarters

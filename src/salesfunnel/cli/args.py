@@ -309,7 +309,7 @@ def _breakdown_options(p: argparse.ArgumentParser) -> None:
         "--by",
         default=None,
         metavar="COLUMN[,COLUMN]",
-        help="also per owner, or per value of any column(s) of a long-form log "
+        help="also per owner, or per value of any column(s) of the log "
         "(product, region,product...)",
     )
     p.add_argument(

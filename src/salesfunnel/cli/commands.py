@@ -84,8 +84,6 @@ def _analysis(args: argparse.Namespace, progress: Progress) -> tuple[DealLog, An
     progress.enabled = progress.enabled and size >= PROGRESS_MIN_BYTES
     by = _by(args)
     args.keep = tuple(c for c in (by or ()) if c != "owner")
-    if args.keep and args.wide:
-        raise CliError(f"--by {args.by}: a column other than owner needs the long form")
     log = load_log(args, progress)
     if by is not None and "owner" in by and log.owner is None:
         raise CliError("--by owner needs an owner column (name it with --owner-column)")
@@ -125,7 +123,10 @@ def _breakdown(args: argparse.Namespace, a: Analysis) -> tuple[list[ResultTable]
     if args.period is not None:
         by_key = None if by is None else (by[0] if len(by) == 1 else by)
         t = trend(a.log, a.pipeline, period=args.period, start=a.start, end=a.end, by=by_key)
-        tables.append(t.table)
+        shown = [j for j, c in enumerate(t.table.columns) if c not in ("start", "end")]
+        rows = tuple(tuple(row[j] for j in shown) for row in t.table.rows)
+        columns = tuple(t.table.columns[j] for j in shown)
+        tables.append(ResultTable(f"{t.table.name.capitalize()} ({period_text(a)})", columns, rows))
         payload["trend"] = json.loads(t.to_json())
     return tables, payload
 

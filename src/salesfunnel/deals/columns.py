@@ -120,8 +120,10 @@ class Columns:
         if twice:
             msg = f"keep names {twice[0]!r} twice (got {self.keep!r})"
             raise FunnelDataError(msg, column="keep", value=self.keep)
-        if self.owner is not None and self.owner in keep:
-            msg = f"keep names the owner column {self.owner!r}: by='owner' groups by it already"
+        if self.owner is not None and (self.owner in keep or "owner" in keep):
+            # by="owner" means the owner column: a kept "owner" could never be reached.
+            name = self.owner if self.owner in keep else "owner"
+            msg = f"keep names {name!r}, but by='owner' means the owner column {self.owner!r}"
             raise FunnelDataError(msg, column="keep", value=self.keep)
         object.__setattr__(self, "keep", tuple(keep))
 

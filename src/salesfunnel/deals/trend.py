@@ -6,7 +6,10 @@ from Monday, months or quarters; a first or last period cut by ``start`` or
 :func:`~salesfunnel.cohort_funnel`) on each, so a row is exactly what that
 analysis gives with the row's ``start`` and ``end``. Closed periods tile: a
 deal counts in the period of its final closing, so the rows of a year add up
-to the year. Cohort periods tile by entry (the first event).
+to the year. Cohort periods tile by entry (the first event). The periods are
+computed in one pass, grouping each deal by its group and the period it
+counts in, which gives exactly what one call per period gives (a property
+test checks it); a wide-form log with undated events takes one call per period.
 
 Why one entry point rather than a ``period=`` on each analysis: every
 analysis keeps its one return rule (one result, or a dict exactly when
@@ -17,6 +20,7 @@ beside the rates, which reads as text, in the report, and as one tidy frame
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
@@ -28,9 +32,10 @@ import numpy as np
 from .._table import Cell, ResultTable, TableView
 from ..errors import FunnelDataError
 from ..funnel.metrics import conversion_from_first, step_conversion
+from ..funnel.model import Funnel
 from .closed import ClosedFunnel, _closed
 from .cohort import CohortFunnel, _cohort
-from .groups import GroupBy, grouping
+from .groups import GroupBy, Grouping, grouping
 from .log import DealLog
 from .pipeline import Pipeline
 from .shared import Instant, Mode, dumps, iso, keyword_options, period as bounds_of
@@ -42,6 +47,7 @@ Kind = Literal["closed", "cohort"]
 MAX_PERIODS = 5000
 """More periods than this is refused (say, days over fourteen years): pass ``start``/``end``."""
 
+_MAX = np.iinfo(np.int64).max
 _UNIT = {"D": "day", "W": "week", "M": "month", "Q": "quarter"}
 
 
@@ -241,13 +247,7 @@ def trend(
     results: list[ClosedFunnel | CohortFunnel] = []
     rows: list[tuple[Cell, ...]] = []
     stage_rows: list[tuple[Cell, ...]] = []
-    per_period: list[Sequence[ClosedFunnel | CohortFunnel]] = []
-    for a, b, _ in spans:
-        ta, tb = np.datetime64(a, "s"), np.datetime64(b, "s")
-        if kind == "closed":
-            per_period.append(_closed(g.log, pipeline, ta, tb, g.by, mode, False))
-        else:
-            per_period.append(_cohort(g.log, pipeline, ta, tb, as_of, g.by, mode))
+    per_period = _per_period(g, pipeline, spans, kind, as_of, mode)
     for k in range(len(g.keys)):
         head = g.cells(k) if g.by is not None else ()
         for (a, b, label), found in zip(spans, per_period, strict=True):
@@ -272,6 +272,59 @@ def trend(
         ResultTable(f"{title}, per stage", stage_cols, tuple(stage_rows)),
         tuple(results),
     )
+
+
+def _per_period(
+    g: Grouping,
+    pipeline: Pipeline | None,
+    spans: list[tuple[int, int, str]],
+    kind: Kind,
+    as_of: Instant,
+    mode: Mode,
+) -> list[Sequence[ClosedFunnel | CohortFunnel]]:
+    """Per period, the results of its groups: one analysis per period, or one in all.
+
+    A deal counts in the period of its final closing (closed) or of its first
+    event (cohort), and every other fact of it is read from its own events,
+    all of which lie before the end of that period (closed) or are cut by
+    ``as_of`` alike (cohort). So one pass over ``[first start, last end)``
+    whose groups are (group, period of the deal) gives what one call per
+    period gives. Undated wide-form events make the left-out counts depend on
+    each bound: such a log takes one call per period.
+    """
+    if not spans:
+        return []
+    bounds = [(np.datetime64(a, "s"), np.datetime64(b, "s")) for a, b, _ in spans]
+    log = g.log
+    if log.has_undated or not len(log):
+        if kind == "closed":
+            return [_closed(log, pipeline, a, b, g.by, mode, False) for a, b in bounds]
+        return [_cohort(log, pipeline, a, b, as_of, g.by, mode) for a, b in bounds]
+    n = len(spans)
+    deal = log.deal - log.deal_offset
+    when = np.full(log.deal_bound, np.iinfo(np.int64).min if kind == "closed" else _MAX)
+    (np.maximum if kind == "closed" else np.minimum).at(when, deal, log.time.view(np.int64))
+    starts = np.array([a for a, _, _ in spans], dtype=np.int64)
+    place = np.clip(np.searchsorted(starts, when, side="right") - 1, 0, n - 1)
+    group = np.zeros(len(log), np.int64) if g.by is None else log.owner.astype(np.int64)  # type: ignore[union-attr]
+    joined = dataclasses.replace(
+        log, owner=group * n + place[deal], owners=tuple(map(str, range(len(g.keys) * n)))
+    )
+    lo, hi = bounds[0][0], bounds[-1][1]
+    if kind == "closed":
+        found: Sequence[Any] = _closed(joined, pipeline, lo, hi, "owner", mode, False)
+    else:
+        found = _cohort(joined, pipeline, lo, hi, as_of, "owner", mode)
+    out: list[Sequence[ClosedFunnel | CohortFunnel]] = []
+    for j, (a, b, _) in enumerate(spans):
+        row: list[ClosedFunnel | CohortFunnel] = []
+        for k in range(len(g.keys)):
+            name = None if g.by is None else log.owners[k]
+            r = found[k * n + j]
+            funnel = Funnel(r.funnel.stages, name)
+            row.append(dataclasses.replace(r, funnel=funnel, name=name, start=iso(a), end=iso(b)))
+        out.append(row)
+    return out
 
 
 def _summary(r: ClosedFunnel | CohortFunnel) -> tuple[Cell, ...]:
