@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given
 
 from salesfunnel import (
     ClosedFunnel,
@@ -21,6 +22,8 @@ from salesfunnel import (
     metrics_table,
 )
 from salesfunnel.datasets import CRM_STAGES, synthetic_crm
+
+from strategies import related_funnel_sets
 
 
 @pytest.fixture(scope="module")
@@ -143,3 +146,15 @@ def test_frame_helpers_refuse_mixed_or_foreign_input(log: DealLog) -> None:
 
 def test_closed_funnel_type_is_public() -> None:
     assert ClosedFunnel.__name__ == "ClosedFunnel"
+
+
+@given(related_funnel_sets())
+def test_one_frame_of_a_dict_holds_every_funnel_in_order(funnels: dict[str, Funnel]) -> None:
+    import salesfunnel as sf
+
+    pytest.importorskip("pandas")
+    frame = sf.to_pandas(funnels)
+    assert len(frame) == sum(len(f) for f in funnels.values())
+    assert frame["group"].tolist() == [k for k, f in funnels.items() for _ in f.stages]
+    assert frame["stage"].tolist() == [s.name for f in funnels.values() for s in f.stages]
+    assert frame["count"].tolist() == [s.count for f in funnels.values() for s in f.stages]
