@@ -94,3 +94,17 @@ def test_report_shows_raw_and_adjusted_p_values(log: DealLog) -> None:
     assert f"Holm-adjusted for the {tests} tests" in html
     plain = sections.comparison_tables(analyze(log, correction="none"))
     assert "adjusted" not in plain
+
+
+def test_command_line_weakest_lines_show_the_adjusted_p_value(log: DealLog) -> None:
+    from salesfunnel.cli.text import weakest_lines
+
+    a = analyze(log)
+    assert a.comparison is not None
+    ranked = [w for w in a.weakest().values() if w is not None]
+    assert ranked
+    lines = weakest_lines(a)
+    for w in ranked:
+        assert any(f"Holm-adjusted p={w.p_adjusted:.2g}" in line for line in lines)
+    plain = weakest_lines(analyze(log, correction="none"))
+    assert not any("adjusted" in line for line in plain)

@@ -124,3 +124,14 @@ def test_unranked_steps_stay_out_of_the_family() -> None:
     assert p1 is not None
     assert p2 is not None
     assert c.step("rep1", 1).p_adjusted == pytest.approx(min(1.0, 2 * min(p1, p2)))
+
+
+def test_without_correction_the_summary_reads_as_before() -> None:
+    a = Funnel.from_counts({"Calls": 100, "Meetings": 50, "Paid": 50})
+    b = Funnel.from_counts({"Calls": 100, "Meetings": 80, "Paid": 80})
+    c = compare({"A": a, "B": b}, correction="none")
+    assert c.summary().splitlines()[0] == (
+        "A: overall 50.0% (team 65.0%); weakest: Meetings 50.0% vs rest 80.0% "
+        "(p=8.7e-06, significant); strongest: none above the rest"
+    )
+    assert json.loads(c.to_json())["correction"] == "none"
