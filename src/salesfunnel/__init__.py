@@ -24,12 +24,20 @@ from typing import TYPE_CHECKING, Any
 
 from .chart import MAX_PIXELS as MAX_PIXELS, MAX_STAGES as MAX_STAGES, FunnelChart as FunnelChart
 from .errors import FunnelDataError as FunnelDataError, SalesFunnelError as SalesFunnelError
-from .funnel.model import Funnel as Funnel, Stage as Stage
+from .funnel.model import (
+    Funnel as Funnel,
+    Stage as Stage,
+    SupportsFunnel as SupportsFunnel,
+)
 from .render.shapes import LabelNote as LabelNote, Region as Region
 from .render.style import Style as Style
 
 if TYPE_CHECKING:
-    from ._table import ResultTable as ResultTable
+    from ._table import (
+        ResultTable as ResultTable,
+        to_pandas as to_pandas,
+        to_polars as to_polars,
+    )
     from .deals.active import (
         ActiveFunnel as ActiveFunnel,
         Forecast as Forecast,
@@ -67,6 +75,7 @@ if TYPE_CHECKING:
     from .funnel.compare import (
         Comparison as Comparison,
         GroupStep as GroupStep,
+        adjust_p_values as adjust_p_values,
         compare as compare,
         wilson_interval as wilson_interval,
     )

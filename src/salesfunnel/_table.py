@@ -1,9 +1,15 @@
-"""A small typed table shared by the deal-history results.
+"""A small typed table shared by every result, and its DataFrame views.
 
-Every result of :mod:`salesfunnel.history` exposes its numbers as one or more
-:class:`ResultTable` objects: plain rows of plain values, with ``to_records()``,
-``to_json()``, ``to_pandas()`` and an HTML view for notebooks. Undefined numbers
-are NaN in the rows, ``None`` in records and JSON and an em dash in text.
+Every result exposes its numbers as a :class:`ResultTable` (its ``table``):
+plain rows of plain values, with ``to_records()``, ``to_json()``,
+``to_pandas()``, ``to_polars()`` and an HTML view for notebooks. Undefined
+numbers are NaN in the rows and in pandas, null in polars, ``None`` in records
+and JSON and an em dash in text.
+
+:func:`to_pandas` and :func:`to_polars` are the one implementation behind every
+``to_pandas()``/``to_polars()``: given one result they give its table, given a
+mapping of results (``closed_funnel(log, by="owner")``) one tidy frame with the
+mapping's key in a ``group`` column first.
 """
 
 from __future__ import annotations
@@ -14,11 +20,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from ._format import EM_DASH, escape_html, fmt_number, fmt_percent
+from .errors import FunnelDataError
 
 if TYPE_CHECKING:
     import pandas
+    import polars
 
-__all__ = ["ResultTable", "TableView", "is_rate_column", "text_table"]
+__all__ = ["ResultTable", "TableView", "is_rate_column", "text_table", "to_pandas", "to_polars"]
 
 Cell = str | int | float | bool | None
 
@@ -161,6 +169,23 @@ class ResultTable:
         )
         return frame
 
+    def to_polars(self) -> polars.DataFrame:
+        """The table as a polars DataFrame (requires the optional ``polars`` extra).
+
+        Undefined numbers are null (polars' missing value), not NaN. A column
+        mixing integers and floats is Float64.
+        """
+        try:
+            import polars as pl
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            msg = "to_polars() needs polars: pip install 'salesfunnel[polars]'"
+            raise ImportError(msg) from exc
+        series = [
+            pl.Series(name, [_json_cell(row[j]) for row in self.rows], strict=False)
+            for j, name in enumerate(self.columns)
+        ]
+        return pl.DataFrame(series)
+
     def _text_rows(self) -> list[tuple[str, ...]]:
         return _text_cells(self.columns, self.rows)
 
@@ -205,5 +230,103 @@ class TableView:
         """The rows as a DataFrame (requires the optional ``pandas`` extra)."""
         return self.table.to_pandas()
 
+    def to_polars(self: _HasTable) -> polars.DataFrame:
+        """The rows as a polars DataFrame (requires the optional ``polars`` extra)."""
+        return self.table.to_polars()
+
     def _repr_html_(self: _HasTable) -> str:
         return self.table._repr_html_()
+
+
+def _table_of(result: object, what: str) -> ResultTable:
+    if isinstance(result, ResultTable):
+        return result
+    table = getattr(result, "table", None)
+    if isinstance(table, ResultTable):
+        return table
+    msg = (
+        f"{what} must be a salesfunnel result (something with a .table, such as a Funnel, "
+        f"ClosedFunnel or Comparison) or a mapping of them, got {type(result).__name__}"
+    )
+    raise FunnelDataError(msg, column=what, value=result)
+
+
+def _combined(results: object, group: str) -> ResultTable:
+    """One table: a result's own, or for a mapping every result's rows under its key."""
+    if not isinstance(results, Mapping):
+        return _table_of(results, "results")
+    if not results:
+        msg = "results is an empty mapping: there is nothing to put in a frame"
+        raise FunnelDataError(msg, column="results")
+    tables = {key: _table_of(r, f"results[{key!r}]") for key, r in results.items()}
+    first_key, first = next(iter(tables.items()))
+    if group in first.columns:
+        msg = (
+            f"the results already have a column {group!r}; name the key column "
+            f"otherwise, e.g. group='key'"
+        )
+        raise FunnelDataError(msg, column="group", value=group)
+    rows: list[tuple[Cell, ...]] = []
+    for key, table in tables.items():
+        if table.columns != first.columns:
+            msg = (
+                f"results[{key!r}] has columns {list(table.columns)!r} but "
+                f"results[{first_key!r}] has {list(first.columns)!r}: one frame needs "
+                "results of one kind"
+            )
+            raise FunnelDataError(msg, column=f"results[{key!r}]")
+        label = key if isinstance(key, (str, int, float, bool)) or key is None else str(key)
+        rows += [(label, *row) for row in table.rows]
+    return ResultTable(first.name, (group, *first.columns), tuple(rows))
+
+
+def to_pandas(results: object, *, group: str = "group") -> pandas.DataFrame:
+    """One tidy pandas DataFrame of a result or of a mapping of results.
+
+    Parameters
+    ----------
+    results
+        A result with a ``table`` (a :class:`~salesfunnel.Funnel`,
+        ``ClosedFunnel``, ``Comparison``, ...), or a mapping of key -> such
+        results of one kind, as ``closed_funnel(log, by="owner")`` returns.
+    group
+        Name of the column that holds the mapping's keys (first column).
+
+    Raises
+    ------
+    FunnelDataError
+        Something that is not a result arrived, an empty mapping, results of
+        different kinds (different columns), or results that already have a
+        column called ``group``.
+
+    Examples
+    --------
+    >>> from salesfunnel import Funnel
+    >>> ann = Funnel.from_counts({"Calls": 200, "Paid": 10})
+    >>> bob = Funnel.from_counts({"Calls": 100, "Paid": 8})
+    >>> to_pandas({"Ann": ann, "Bob": bob})[["group", "stage", "count"]]  # doctest: +SKIP
+      group  stage  count
+    0   Ann  Calls  200.0
+    1   Ann   Paid   10.0
+    2   Bob  Calls  100.0
+    3   Bob   Paid    8.0
+
+    (Skipped as a doctest: pandas is optional; ``tests/funnel/test_compose.py``
+    checks it.)
+    """
+    return _combined(results, group).to_pandas()
+
+
+def to_polars(results: object, *, group: str = "group") -> polars.DataFrame:
+    """One tidy polars DataFrame of a result or of a mapping of results.
+
+    The same rules as :func:`to_pandas`; undefined numbers are null.
+
+    Examples
+    --------
+    >>> from salesfunnel import Funnel
+    >>> f = Funnel.from_counts({"Calls": 200, "Paid": 10})
+    >>> to_polars({"Ann": f}).columns  # doctest: +SKIP
+    ['group', 'stage', 'count', 'amount']
+    """
+    return _combined(results, group).to_polars()

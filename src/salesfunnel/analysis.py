@@ -31,11 +31,11 @@ from .deals.active import (
 from .deals.closed import ClosedFunnel, closed_funnel
 from .deals.log import DealLog
 from .deals.pipeline import Pipeline
-from .deals.shared import Instant, Mode
+from .deals.shared import Instant, Mode, check_log
 from .deals.status import NOT_STARTED, deal_states
 from .deals.volume import MonthlyVolume, monthly_volume
 from .errors import FunnelDataError
-from .funnel.compare import Comparison, GroupStep, compare
+from .funnel.compare import Comparison, Correction, GroupStep, compare
 from .funnel.metrics import Bottleneck, bottleneck
 
 __all__ = [
@@ -93,6 +93,8 @@ class Analysis:
         Open deals idle longer than ``stalled_days``.
     bottleneck
         The team's stage with the lowest step conversion (``None`` if undefined).
+    stalled_days
+        The idle threshold of ``stalled``, in days (tables state it).
     """
 
     log: DealLog
@@ -110,6 +112,7 @@ class Analysis:
     monthly: MonthlyVolume
     stalled: StalledDeals
     bottleneck: Bottleneck | None
+    stalled_days: float = 30.0
 
     @property
     def owners(self) -> tuple[str, ...]:
@@ -196,6 +199,7 @@ def analyze(
     confidence: float = 0.95,
     min_n: int = 30,
     stalled_days: float = 30.0,
+    correction: Correction = "holm",
     progress: Callable[[str], None] | None = None,
 ) -> Analysis:
     """Compute every figure of the report.
@@ -213,8 +217,9 @@ def analyze(
         every event).
     mode
         Counting mode of the closed-deal funnel (see :func:`~salesfunnel.closed_funnel`).
-    confidence, min_n
-        Passed to :func:`~salesfunnel.compare` for the per-owner comparison.
+    confidence, min_n, correction
+        Passed to :func:`~salesfunnel.compare` for the per-owner comparison
+        (``correction``: Holm by default, ``"bh"`` or ``"none"``).
     stalled_days
         Open deals idle for longer than this are listed as stalled.
     progress
@@ -238,6 +243,7 @@ def analyze(
     ('Won', True)
     """
     say = progress or (lambda _text: None)
+    check_log("analyze", log, pipeline)
     pipe = pipeline or log.pipeline
     say("closed-deal funnels")
     closed = closed_funnel(log, pipe, start=start, end=end, mode=mode)
@@ -253,9 +259,7 @@ def analyze(
     comparison = None
     if len(closed_by) >= 2:
         say("comparison")
-        comparison = compare(
-            {o: c.funnel for o, c in closed_by.items()}, confidence=confidence, min_n=min_n
-        )
+        comparison = compare(closed_by, confidence=confidence, min_n=min_n, correction=correction)
     say("forecast")
     fc = forecast(log, pipe, as_of=as_of)
     fc_by: dict[str, Forecast] = forecast(log, pipe, as_of=as_of, by="owner") if has_owner else {}
@@ -279,6 +283,7 @@ def analyze(
         monthly=monthly,
         stalled=stalled,
         bottleneck=bottleneck(closed.funnel),
+        stalled_days=float(stalled_days),
     )
 
 

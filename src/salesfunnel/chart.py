@@ -12,7 +12,7 @@ from typing import IO, TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import FunnelDataError
-from .funnel.model import Funnel
+from .funnel.model import Funnel, SupportsFunnel, as_funnel, as_funnels
 from .render.labels import PercentBasis
 from .render.layout import Heights, WidthMapping, layout
 from .render.shapes import Geometry, LabelNote, Region, output_size
@@ -43,27 +43,26 @@ full-width slice with its own shapes, coverage and hit region): at the limit an
 its slices are about 2 pixels tall, past legibility. (10,000 stages took 20 s and
 5.8 GB before the limit.)"""
 
-FunnelData = Funnel | Mapping[Hashable, Funnel] | Sequence[Funnel]
+FunnelData = SupportsFunnel | Mapping[Hashable, SupportsFunnel] | Sequence[SupportsFunnel]
 
 
 def _funnels(data: object) -> list[tuple[Hashable, Funnel]]:
     items: list[tuple[Hashable, Funnel]]
-    if isinstance(data, Funnel):
-        items = [(data.name, data)]
+    if isinstance(getattr(data, "funnel", None), Funnel):  # a Funnel or a result with one
+        one = as_funnel(data, "data")
+        items = [(one.name, one)]
     elif isinstance(data, Mapping):
-        items = list(data.items())
+        items = list(as_funnels(data, "data").items())
     elif isinstance(data, (list, tuple)):
-        items = list(enumerate(data))
+        items = [(i, as_funnel(f, f"data[{i}]")) for i, f in enumerate(data)]
     else:
         msg = (
-            "data must be a Funnel, a mapping of keys to Funnels or a sequence of Funnels "
+            "data must be a Funnel, a result with a .funnel (ClosedFunnel, ActiveFunnel, "
+            "CohortFunnel, EventFunnel), a mapping of keys to them or a sequence of them "
             f"(got {type(data).__name__})"
         )
         raise FunnelDataError(msg)
     for key, f in items:
-        if not isinstance(f, Funnel):
-            msg = f"every funnel must be a Funnel (got {type(f).__name__} for {key!r})"
-            raise FunnelDataError(msg)
         if len(f) > MAX_STAGES:
             msg = (
                 f"funnel {key!r} has {len(f):,} stages, above the limit of {MAX_STAGES:,} "

@@ -69,7 +69,7 @@ def fails_with(result: subprocess.CompletedProcess[str], message: str, status: i
 
 
 GOOD = (
-    "deal,stage,timestamp,owner,amount\n"
+    "deal,stage,time,owner,amount\n"
     "D1,Call,2026-01-02,Ann,100\n"
     "D1,Offer,2026-01-05,Ann,100\n"
     "D2,Call,2026-01-03,Bob,50\n"
@@ -240,7 +240,7 @@ def test_metrics_json_matches_the_library(good: Path) -> None:
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     p = Pipeline(["Call", "Offer"], won="Won", lost="Lost")
-    log = DealLog.from_csv(good, p, time="timestamp", owner="owner", amount="amount")
+    log = DealLog.from_csv(good, p, owner="owner", amount="amount")
     af = active_funnel(log, as_of="2026-01-06")
     assert [s["deals"] for s in payload["active"]["stages"]] == af.funnel.counts.tolist()
     assert payload["active"]["as_of"] == af.as_of
@@ -306,33 +306,34 @@ def test_metrics_options_for_columns_dates_and_delimiter(tmp_path: Path) -> None
     ("content", "message"),
     [
         (
-            "deal,stage,time\nD1,Call,2026-01-02\n",
-            "{path}, row 1: missing column 'timestamp' for the event time (header is "
-            "['deal', 'stage', 'time']; name the column with --time-column)",
+            # The default is "time", as in Python; the old CLI default is named as it is.
+            "deal,stage,timestamp\nD1,Call,2026-01-02\n",
+            "{path}, row 1: missing column 'time' for the event time (header is "
+            "['deal', 'stage', 'timestamp']; name the column with --time-column)",
         ),
         (
-            "deal,stage,timestamp\nD1,Call,2026-01-02\nD1,Offer,2026-13-05\n",
-            "{path}, row 3, column 'timestamp': unparsable timestamp (not an ISO 8601 date "
+            "deal,stage,time\nD1,Call,2026-01-02\nD1,Offer,2026-13-05\n",
+            "{path}, row 3, column 'time': unparsable timestamp (not an ISO 8601 date "
             "or date-time: '2026-13-05') (for dates in another format, give it with "
             "--date-format, e.g. '%d.%m.%Y')",
         ),
         (
-            "deal,stage,timestamp\nD1,Call,2026-01-02\n\nD1,Demo,2026-01-05\n",
+            "deal,stage,time\nD1,Call,2026-01-02\n\nD1,Demo,2026-01-05\n",
             "{path}, row 4, column 'stage': unknown label 'Demo'; the pipeline's labels are "
             "['Call', 'Offer', 'Won', 'Lost'] (use --drop-unknown to drop such rows)",
         ),
         ("", "{path}: the file is empty (expected a header row naming the columns)"),
-        ("deal,stage,timestamp\n", "{path}: no data rows below the header"),
+        ("deal,stage,time\n", "{path}: no data rows below the header"),
         (
-            "deal,stage,timestamp\nD1,Call,\n",
-            "{path}, row 2, column 'timestamp': missing timestamp (got '')",
+            "deal,stage,time\nD1,Call,\n",
+            "{path}, row 2, column 'time': missing timestamp (got '')",
         ),
         (
-            "deal,stage,timestamp\n,Call,2026-01-02\n",
+            "deal,stage,time\n,Call,2026-01-02\n",
             "{path}, row 2, column 'deal': missing deal id (got '')",
         ),
         (
-            "deal,stage,timestamp,amount\nD1,Call,2026-01-02,much\n",
+            "deal,stage,time,amount\nD1,Call,2026-01-02,much\n",
             "{path}, row 2, column 'amount': amount is not a number (got 'much')",
         ),
     ],
@@ -363,16 +364,15 @@ def test_metrics_usage_errors(good: Path, tmp_path: Path) -> None:
     )
     fails_with(
         run("metrics", good, "--pipeline", "Call,Offer", "--date-format", "%d.%m.%Y"),
-        f"{good}, row 2, column 'timestamp': '2026-01-02' does not match the date format "
-        "'%d.%m.%Y'",
+        f"{good}, row 2, column 'time': '2026-01-02' does not match the date format '%d.%m.%Y'",
     )
     fails_with(
         run("metrics", good, "--pipeline", "Call,Offer", "--owner-column", "rep"),
         f"{good}, row 1: missing column 'rep' for the owner (header is ['deal', 'stage', "
-        "'timestamp', 'owner', 'amount']; name the column with --owner-column)",
+        "'time', 'owner', 'amount']; name the column with --owner-column)",
     )
     no_owner = tmp_path / "no_owner.csv"
-    no_owner.write_text("deal,stage,timestamp\nD1,Call,2026-01-02\n")
+    no_owner.write_text("deal,stage,time\nD1,Call,2026-01-02\n")
     fails_with(
         run("metrics", no_owner, "--pipeline", "Call", "--by", "owner"),
         "--by owner needs an owner column (name it with --owner-column)",
@@ -391,10 +391,10 @@ def test_metrics_usage_errors(good: Path, tmp_path: Path) -> None:
         "--end 2026-01-01 is before --start 2026-02-01",
     )
     latin = tmp_path / "latin.csv"
-    latin.write_bytes("deal,stage,timestamp\nD\xe9,Call,2026-01-02\n".encode("latin-1"))
+    latin.write_bytes("deal,stage,time\nD\xe9,Call,2026-01-02\n".encode("latin-1"))
     fails_with(
         run("metrics", latin, "--pipeline", "Call"),
-        f"{latin}, row 2: byte b'\\xe9' at byte offset 22 of the file is not valid utf-8 "
+        f"{latin}, row 2: byte b'\\xe9' at byte offset 17 of the file is not valid utf-8 "
         "(invalid continuation byte); set --encoding (e.g. latin-1)",
     )
     assert run("metrics", latin, "--pipeline", "Call", "--encoding", "latin-1").returncode == 0
@@ -407,7 +407,7 @@ def test_metrics_usage_errors(good: Path, tmp_path: Path) -> None:
 
 def test_drop_unknown(tmp_path: Path) -> None:
     path = tmp_path / "log.csv"
-    path.write_text("deal,stage,timestamp\nD1,Call,2026-01-02\nD1,Demo,2026-01-05\n")
+    path.write_text("deal,stage,time\nD1,Call,2026-01-02\nD1,Demo,2026-01-05\n")
     result = run("metrics", path, "--pipeline", "Call", "--drop-unknown", "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["events"] == 1
@@ -516,7 +516,7 @@ def test_maven_report(tmp_path: Path) -> None:
 # -- progress ---------------------------------------------------------------------------
 def _big_log(path: Path, rows: int) -> None:
     with path.open("w", encoding="utf-8") as fh:
-        fh.write("deal,stage,timestamp,owner,amount\n")
+        fh.write("deal,stage,time,owner,amount\n")
         for i in range(rows):
             fh.write(
                 f"DEAL-{i:07d},Call,2026-01-{1 + i % 28:02d}T10:00:00,Owner {i % 5},{i % 997}\n"

@@ -21,7 +21,7 @@ from salesfunnel._csvio import LINE_LIMIT
 
 from cli_helpers import SRC, run_cli
 
-GOOD = "deal,stage,timestamp\nD1,Call,2026-01-02\nD1,Won,2026-01-05\nD2,Call,2026-01-03\n"
+GOOD = "deal,stage,time\nD1,Call,2026-01-02\nD1,Won,2026-01-05\nD2,Call,2026-01-03\n"
 LOG = ["--pipeline", "Call,Offer"]
 
 
@@ -72,7 +72,7 @@ LOG_MISTAKES: dict[str, tuple[Maker, str]] = {
     ),
     "latin-1 bytes read as UTF-8": (
         lambda d: [str(_latin(d)), *LOG],
-        "{d}/log.csv, row 2: byte b'\\xe9' at byte offset 22 of the file is not valid utf-8 "
+        "{d}/log.csv, row 2: byte b'\\xe9' at byte offset 17 of the file is not valid utf-8 "
         "(invalid continuation byte); set --encoding (e.g. latin-1)",
     ),
     "a missing file": (
@@ -88,7 +88,7 @@ LOG_MISTAKES: dict[str, tuple[Maker, str]] = {
 
 def _latin(d: Path) -> Path:
     path = d / "log.csv"
-    path.write_bytes("deal,stage,timestamp\nD\xe9,Call,2026-01-02\n".encode("latin-1"))
+    path.write_bytes("deal,stage,time\nD\xe9,Call,2026-01-02\n".encode("latin-1"))
     return path
 
 
@@ -219,7 +219,7 @@ def test_a_row_wider_than_the_header_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # An unquoted 1,200 is two cells: the old reader dropped the extra cell silently.
-    path = _write(tmp_path / "log.csv", "deal,stage,timestamp,amount\nD1,Call,2026-01-02,1,200\n")
+    path = _write(tmp_path / "log.csv", "deal,stage,time,amount\nD1,Call,2026-01-02,1,200\n")
     assert main(["metrics", str(path), *LOG]) == 2
     assert capsys.readouterr().err == (
         f"salesfunnel: error: {path}, row 2: 5 cells in a row under a header of 4 "
@@ -232,11 +232,7 @@ def test_good_input_around_the_new_checks_still_loads(
 ) -> None:
     # A cell of exactly 131,072 characters, a tab delimiter given as \t, UTF-16 with its BOM.
     long_owner = "o" * 131_072
-    text = (
-        GOOD.replace(",", "\t")
-        .replace("\n", "\tAnn\n")
-        .replace("timestamp\tAnn", "timestamp\towner")
-    )
+    text = GOOD.replace(",", "\t").replace("\n", "\tAnn\n").replace("time\tAnn", "time\towner")
     text = text.replace("D2\tCall\t2026-01-03\tAnn", f"D2\tCall\t2026-01-03\t{long_owner}")
     path = tmp_path / "log.tsv"
     path.write_text(text, encoding="utf-16")
@@ -252,7 +248,7 @@ def test_a_late_bad_byte_is_named_by_its_place_in_the_file(
 ) -> None:
     # Text is decoded in chunks: the byte's place in its chunk is not its place in the file.
     rows = "".join(f"D{i},Call,2026-01-02\n" for i in range(150_000))
-    data = ("deal,stage,timestamp\n" + rows).encode() + b"D\xe9,Call,2026-01-02\n"
+    data = ("deal,stage,time\n" + rows).encode() + b"D\xe9,Call,2026-01-02\n"
     path = tmp_path / "log.csv"
     path.write_bytes(data)
     assert main(["metrics", str(path), "--pipeline", "Call"]) == 2
@@ -268,7 +264,7 @@ def test_a_bad_utf16_unit_is_named_by_byte(
 ) -> None:
     # The bad unit is in the first chunk read, after the byte order mark: the header is
     # still read without the mark (it was taken for part of the column 'deal').
-    data = "deal,stage,timestamp\nD1,Call,2026-01-02\n".encode("utf-16") + b"\x00\xd8A\x00"
+    data = "deal,stage,time\nD1,Call,2026-01-02\n".encode("utf-16") + b"\x00\xd8A\x00"
     path = tmp_path / "log.csv"
     path.write_bytes(data)
     assert main(["metrics", str(path), "--pipeline", "Call", "--encoding", "utf-16"]) == 2
@@ -284,7 +280,7 @@ def test_a_bad_byte_after_a_utf8_bom_is_named_by_its_place_in_the_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], encoding: str | None
 ) -> None:
     # Excel's "CSV UTF-8" starts with a BOM; utf-8-sig decoded it away before counting.
-    data = b"\xef\xbb\xbfdeal,stage,timestamp\nD\xe9,Call,2026-01-02\n"
+    data = b"\xef\xbb\xbfdeal,stage,time\nD\xe9,Call,2026-01-02\n"
     path = tmp_path / "log.csv"
     path.write_bytes(data)
     given = [] if encoding is None else ["--encoding", encoding]
@@ -318,7 +314,7 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path) -> Non
     # `salesfunnel metrics ... | head -1`: the JSON of 3,000 owners is megabytes, far
     # more than a pipe holds, so the write meets the closed pipe whatever the timing.
     rows = "".join(f"D{i},Call,2026-01-02,O{i}\n" for i in range(3000))
-    log = _write(tmp_path / "log.csv", "deal,stage,timestamp,owner\n" + rows)
+    log = _write(tmp_path / "log.csv", "deal,stage,time,owner\n" + rows)
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     argv = ["metrics", str(log), "--pipeline", "Call", "--by", "owner", "--json"]
     with subprocess.Popen(

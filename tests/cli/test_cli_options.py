@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from salesfunnel.__main__ import main
 
 MIXED = (
-    "deal,stage,timestamp\n"
+    "deal,stage,time\n"
     "D1,Call,2024-01-02T10:00:00\n"  # no offset: in which zone?
     "D1,Won,2024-01-02T18:30:00+05:00\n"  # 13:30 UTC
     "D2,Call,2024-01-03\n"  # a date alone mixes with either kind
@@ -41,7 +41,7 @@ def test_mixed_time_zones_are_refused_without_tz(
     assert _run(capsys, "metrics", log, "--pipeline", "Call") == (
         2,
         "",
-        f"salesfunnel: error: {log}, row 3, column 'timestamp': unparsable timestamp (a time "
+        f"salesfunnel: error: {log}, row 3, column 'time': unparsable timestamp (a time "
         "with a UTC offset among times without one (first '2024-01-02T10:00:00'); set --tz "
         "ZONE to give the zone of the times without an offset)\n",
     )
@@ -81,7 +81,7 @@ def test_an_unknown_zone_is_a_usage_error(
 
 
 COMMA = (
-    "deal;stage;timestamp;amount\n"
+    "deal;stage;time;amount\n"
     "D1;Call;2026-01-02;1,5\n"
     "D1;Won;2026-01-05;1,5\n"
     "D2;Call;2026-01-03;1.234,56\n"
@@ -154,7 +154,7 @@ def test_the_row_of_an_error_is_its_line_in_the_file(
 ) -> None:
     # Good rows, blank lines and rows whose quoted cell spans two lines, then an unknown
     # label: the row named is the bad row's (last) line, the header being row 1.
-    text = ["deal,stage,timestamp,note"]
+    text = ["deal,stage,time,note"]
     for i, kind in enumerate(lines):
         if kind == "blank":
             text.append("")

@@ -48,7 +48,7 @@ def test_printable_json_is_the_same_json(text: str) -> None:
     assert json.loads(printable(dumped)) == {"owner": text}
 
 
-ESCAPES = "deal,stage,timestamp,owner\n{rows}"
+ESCAPES = "deal,stage,time,owner\n{rows}"
 HOSTILE = "\x1b[2JEve\x1b]0;title\x07"
 
 
@@ -101,7 +101,7 @@ def test_error_lines_are_escaped_too(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 # -- --drop-unknown ------------------------------------------------------------------------
 DROPPING = (
-    "deal,stage,timestamp\n"
+    "deal,stage,time\n"
     "D1,Call,2026-01-02\n"
     "D1,Demo,2026-01-03\n"
     "D1,Won,2026-01-05\n"

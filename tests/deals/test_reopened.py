@@ -64,7 +64,7 @@ def test_matches_a_plain_python_count(rows: list[tuple[str, str, int]]) -> None:
 def test_the_command_line_says_it_in_one_line(tmp_path: Path) -> None:
     path = tmp_path / "log.csv"
     path.write_text(
-        "deal,stage,timestamp\nu1,Call,2024-01-01\nu1,Won,2024-01-02\nu1,Call,2024-01-03\n"
+        "deal,stage,time\nu1,Call,2024-01-01\nu1,Won,2024-01-02\nu1,Call,2024-01-03\n"
         "u2,Call,2024-01-01\n",
         encoding="utf-8",
     )

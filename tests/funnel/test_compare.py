@@ -142,9 +142,10 @@ def test_exactly_one_step_below_the_rest() -> None:
     assert c.weakest("B") is None
     assert c.summary().splitlines() == [
         "A: overall 50.0% (team 65.0%); weakest: Meetings 50.0% vs rest 80.0% "
-        "(p=8.7e-06, significant); strongest: none above the rest",
+        "(p=8.7e-06, Holm-adjusted p=1.7e-05, significant); strongest: none above the rest",
         "B: overall 80.0% (team 65.0%); weakest: none below the rest; "
-        "strongest: Meetings 80.0% vs rest 50.0% (p=8.7e-06, significant)",
+        "strongest: Meetings 80.0% vs rest 50.0% (p=8.7e-06, Holm-adjusted p=1.7e-05, "
+        "significant)",
     ]
 
 

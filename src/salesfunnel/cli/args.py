@@ -103,11 +103,11 @@ def _log_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--drop-unknown", action="store_true", help="drop rows whose label is not in the pipeline"
     )
-    c = p.add_argument_group("columns (long form: deal, stage, timestamp[, owner, amount])")
+    c = p.add_argument_group("columns (long form: deal, stage, time[, owner, amount])")
     c.add_argument("--deal-column", default="deal", help="deal id column (default: deal)")
     c.add_argument("--stage-column", default="stage", help="stage label column (default: stage)")
     c.add_argument(
-        "--time-column", default="timestamp", help="event time column (default: timestamp)"
+        "--time-column", default="time", help="event time column (default: time, as in Python)"
     )
     c.add_argument("--owner-column", default=None, help="owner column (default: owner, if present)")
     c.add_argument(

@@ -166,6 +166,9 @@ def weakest_lines(a: Analysis) -> list[str]:
             lines.append(f"  {name}  {why}")
             continue
         p = EM_DASH if w.p_value is None else f"{w.p_value:.2g}"
+        if w.p_adjusted is not None and c.correction != "none":
+            rule = "Holm" if c.correction == "holm" else "Benjamini-Hochberg"
+            p += f", {rule}-adjusted p={w.p_adjusted:.2g}"
         verdict = "significant" if w.significant else "not significant"
         lines.append(
             f"  {name}  {w.stage}: {fmt_percent(w.rate)} vs rest of team "

@@ -224,9 +224,18 @@ class StageDurations:
         payload = {"name": self.name, "rows": self.to_records()}
         return dumps(payload, indent)
 
+    @property
+    def table(self) -> ResultTable:
+        """The stage rows (:attr:`stages`), as every result names its table."""
+        return self.stages
+
     def to_pandas(self) -> Any:
         """The stage rows as a DataFrame (requires pandas)."""
         return self.stages.to_pandas()
+
+    def to_polars(self) -> Any:
+        """The stage rows as a polars DataFrame (requires polars)."""
+        return self.stages.to_polars()
 
     def _repr_html_(self) -> str:
         return self.stages._repr_html_()

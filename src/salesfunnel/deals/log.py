@@ -460,7 +460,12 @@ class DealLog:
     @classmethod
     def from_wide(  # over 80 lines: most of them are the docstring and its example
         cls,
-        source: Iterable[Mapping[str, Any]] | str | os.PathLike[str] | IO[Any],
+        source: Iterable[Mapping[str, Any]]
+        | pandas.DataFrame
+        | polars.DataFrame
+        | str
+        | os.PathLike[str]
+        | IO[Any],
         pipeline: Pipeline,
         *,
         deal: str,
@@ -499,8 +504,9 @@ class DealLog:
         Parameters
         ----------
         source
-            An iterable of mappings (e.g. ``csv.DictReader`` rows), or the path
-            (or file object) of a CSV file with a header line.
+            An iterable of mappings (e.g. ``csv.DictReader`` rows), a pandas or
+            polars DataFrame (one row per deal), or the path (or file object) of
+            a CSV file with a header line.
         pipeline
             The stages and outcomes.
         deal

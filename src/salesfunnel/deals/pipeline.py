@@ -8,7 +8,7 @@ label, the lost label and, when given, the frozen (on hold) label. A
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..errors import FunnelDataError
@@ -27,7 +27,7 @@ def _check_label(value: object, what: str, field: str, index: int | None = None)
     return value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Pipeline:
     """Ordered open stages plus the won, lost and optional frozen outcome labels.
 
@@ -61,6 +61,21 @@ class Pipeline:
     lost: str = "Lost"
     frozen: str | None = None
     _codes: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __init__(
+        self,
+        stages: Sequence[str],
+        won: str = "Won",
+        lost: str = "Lost",
+        frozen: str | None = None,
+    ) -> None:
+        # Written out so that ``stages`` is typed as any sequence (a list, as the
+        # docs write it, passes mypy --strict) while the attribute stays a tuple.
+        object.__setattr__(self, "stages", stages)
+        object.__setattr__(self, "won", won)
+        object.__setattr__(self, "lost", lost)
+        object.__setattr__(self, "frozen", frozen)
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         raw: object = self.stages

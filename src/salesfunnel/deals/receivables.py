@@ -88,9 +88,18 @@ class ReceivablesAging:
         }
         return json.dumps(payload, indent=indent, ensure_ascii=False, allow_nan=False)
 
+    @property
+    def table(self) -> ResultTable:
+        """The bucket rows (:attr:`buckets`), as every result names its table."""
+        return self.buckets
+
     def to_pandas(self) -> Any:
         """The bucket table as a DataFrame (requires pandas)."""
         return self.buckets.to_pandas()
+
+    def to_polars(self) -> Any:
+        """The bucket table as a polars DataFrame (requires polars)."""
+        return self.buckets.to_polars()
 
     def _repr_html_(self) -> str:
         return self.buckets._repr_html_()

@@ -65,6 +65,23 @@ DAY = float(eng.DAY_S)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def check_log(func: str, log: object, pipeline: object = None) -> None:
+    """Refuse a call whose first arguments are not ``(log[, pipeline])``, naming what arrived.
+
+    Swapped or misplaced arguments otherwise fail deep inside with an
+    ``AttributeError`` about a missing ``pipeline`` attribute.
+    """
+    if not isinstance(log, DealLog):
+        msg = f"{func}() takes a DealLog first: {func}(log, ...) (got {type(log).__name__})"
+        raise FunnelDataError(msg, column="log", value=log)
+    if pipeline is not None and not isinstance(pipeline, Pipeline):
+        msg = (
+            f"{func}()'s second argument is the pipeline: {func}(log, pipeline) "
+            f"(got {type(pipeline).__name__})"
+        )
+        raise FunnelDataError(msg, column="pipeline", value=pipeline)
+
+
 def keyword_options(*legacy: str) -> Callable[[F], F]:
     """Accept the options ``legacy`` by position after ``(log, pipeline)`` for one release.
 
@@ -76,6 +93,8 @@ def keyword_options(*legacy: str) -> Callable[[F], F]:
     def wrap(func: F) -> F:
         @functools.wraps(func)
         def call(*args: Any, **kwargs: Any) -> Any:
+            if args:
+                check_log(func.__name__, args[0], args[1] if len(args) > 1 else None)
             if len(args) > 2:
                 extra = args[2:]
                 if len(extra) > len(legacy):

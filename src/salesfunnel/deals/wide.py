@@ -55,7 +55,7 @@ class _Row:
 
 
 def _rows(
-    source: Iterable[Mapping[str, Any]] | str | os.PathLike[str] | IO[Any],
+    source: Iterable[Mapping[str, Any]] | str | os.PathLike[str] | IO[Any] | Any,
     needed: Sequence[str],
     csv_options: Mapping[str, Any],
 ) -> tuple[Sequence[Mapping[str, Any]], Rows]:
@@ -64,12 +64,32 @@ def _rows(
         names = list(body.columns)
         cells = zip(*body.columns.values(), strict=True)
         return [dict(zip(names, r, strict=True)) for r in cells], body.rows
+    if _is_frame(source):
+        return _frame_rows(source, needed), IN_MEMORY
     rows = list(source)
     for i, r in enumerate(rows):
         if not isinstance(r, Mapping):
             detail = f"a row must be a mapping of column to value (got {type(r).__name__})"
             raise IN_MEMORY.error(i, detail, value=r)
     return rows, IN_MEMORY
+
+
+def _is_frame(source: object) -> bool:
+    """A pandas or polars DataFrame: iterating it would give column names, not rows."""
+    return hasattr(source, "columns") and (hasattr(source, "to_dicts") or hasattr(source, "iloc"))
+
+
+def _frame_rows(frame: Any, needed: Sequence[str]) -> list[dict[str, Any]]:
+    """The rows of a pandas or polars DataFrame as dicts of the ``needed`` columns."""
+    have = [str(c) for c in frame.columns]
+    missing = [c for c in needed if c not in have]
+    if missing:
+        detail = f"the frame has no column {missing[0]!r}; its columns are {have!r}"
+        raise FunnelDataError(detail, column=missing[0])
+    if hasattr(frame, "to_dicts"):  # polars
+        rows: list[dict[str, Any]] = frame.select(list(needed)).to_dicts()
+        return rows
+    return frame[list(needed)].to_dict("records")  # type: ignore[no-any-return]
 
 
 def _row_events(
@@ -130,7 +150,7 @@ def _bounds(known: list[np.datetime64 | None]) -> tuple[list[int], list[int]]:
 
 
 def events(
-    source: Iterable[Mapping[str, Any]] | str | os.PathLike[str] | IO[Any],
+    source: Iterable[Mapping[str, Any]] | str | os.PathLike[str] | IO[Any] | Any,
     pipeline: Pipeline,
     spec: Columns,
     stage_dates: Mapping[str, str],

@@ -20,12 +20,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._format import EM_DASH, escape_html, fmt_number, fmt_percent, json_number
-from .model import Funnel
+from .model import Funnel, SupportsFunnel, as_funnel
 from .rates import _ratio, conversion_from_first, step_conversion
 
 if TYPE_CHECKING:
     import numpy.typing as npt
     import pandas
+    import polars
+
+    from .._table import ResultTable
 
     FloatArray = npt.NDArray[np.float64]
 
@@ -165,28 +168,29 @@ class MetricsTable:
         payload = {"funnel": self.funnel_name, "stages": self.to_records()}
         return json.dumps(payload, indent=indent, ensure_ascii=False, allow_nan=False)
 
+    @property
+    def table(self) -> ResultTable:
+        """The rows as a :class:`~salesfunnel.ResultTable` (undefined rates NaN)."""
+        from .._table import ResultTable  # not needed to draw: imported on first use
+
+        columns = tuple(StageMetrics.__dataclass_fields__)
+        rows = tuple(tuple(getattr(r, c) for c in columns) for r in self.rows)
+        return ResultTable(self.funnel_name or "metrics", columns, rows)
+
     def to_pandas(self) -> pandas.DataFrame:
         """The table as a DataFrame indexed by stage name (needs the ``pandas`` extra).
 
         Undefined rates stay NaN here (pandas' missing value), unlike records.
         """
-        records = [
-            {
-                **r.to_record(),
-                "step_conversion": r.step_conversion,
-                "conversion_from_first": r.conversion_from_first,
-                "drop_off_rate": r.drop_off_rate,
-            }
-            for r in self.rows
-        ]
-        from .._table import ResultTable  # not needed to draw: imported on first use
-
-        columns = tuple(records[0])
-        rows = tuple(tuple(rec[c] for c in columns) for rec in records)
-        frame: pandas.DataFrame = (
-            ResultTable(self.funnel_name or "metrics", columns, rows).to_pandas().set_index("name")
-        )
+        frame: pandas.DataFrame = self.table.to_pandas().set_index("name")
         return frame
+
+    def to_polars(self) -> polars.DataFrame:
+        """The table as a polars DataFrame, ``name`` a column (needs the ``polars`` extra).
+
+        Undefined rates are null (polars' missing value).
+        """
+        return self.table.to_polars()
 
     def _text_rows(self) -> list[tuple[str, ...]]:
         return [
@@ -232,8 +236,13 @@ class MetricsTable:
         )
 
 
-def metrics_table(funnel: Funnel) -> MetricsTable:
+def metrics_table(funnel: SupportsFunnel) -> MetricsTable:
     """Every per-stage metric of ``funnel`` in one table.
+
+    ``funnel`` is a :class:`~salesfunnel.Funnel` or any result that has one
+    (``ClosedFunnel``, ``ActiveFunnel``, ``CohortFunnel``, ``EventFunnel``).
+    For a dict of results, tabulate each: ``{k: metrics_table(v) for k, v in
+    results.items()}``.
 
     Examples
     --------
@@ -247,6 +256,7 @@ def metrics_table(funnel: Funnel) -> MetricsTable:
     >>> t.to_records()[2]["conversion_from_first"]
     0.05
     """
+    funnel = as_funnel(funnel, "metrics_table's funnel")
     step = step_conversion(funnel)
     first = conversion_from_first(funnel)
     lost = drop_off(funnel)

@@ -13,7 +13,7 @@ import math
 import numbers
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
 import numpy as np
 
@@ -21,8 +21,12 @@ from ..errors import FunnelDataError
 
 if TYPE_CHECKING:
     import numpy.typing as npt
+    import pandas
+    import polars
 
-__all__ = ["Funnel", "Stage"]
+    from .._table import ResultTable
+
+__all__ = ["Funnel", "Stage", "SupportsFunnel", "as_funnel", "as_funnels"]
 
 
 _EXACT_INT = 2**53
@@ -133,6 +137,30 @@ def _to_stage(item: object, position: int) -> Stage:
     raise FunnelDataError(msg, index=position, value=item)
 
 
+def _is_series(value: object) -> bool:
+    """A pandas or polars Series (duck-typed: neither library is imported here)."""
+    return hasattr(value, "dtype") and hasattr(value, "to_list") and not hasattr(value, "columns")
+
+
+def _series_items(series: Any) -> list[object]:
+    if not hasattr(series, "index"):  # polars: values only, no labels
+        msg = (
+            "a polars Series has no index to name the stages; use "
+            "Funnel.from_frame(df, stage='stage', count='count') on a frame with both columns"
+        )
+        raise FunnelDataError(msg, column="counts")
+    items: list[object] = []
+    for position, (label, value) in enumerate(series.items()):
+        if not isinstance(label, str):
+            msg = (
+                f"stage {position}: a Series needs the stage names as its index "
+                f"(got index value {label!r}); e.g. df.groupby('stage', sort=False).size()"
+            )
+            raise FunnelDataError(msg, index=position, column="name", value=label)
+        items.append((label, value))
+    return items
+
+
 @dataclass(frozen=True, slots=True)
 class Funnel:
     """An ordered, non-empty sequence of uniquely named stages.
@@ -205,8 +233,11 @@ class Funnel:
         ----------
         counts
             A mapping of stage name to count (insertion order is the funnel
-            order), or a sequence of ``(name, count)`` pairs or
-            ``(name, count, amount)`` triples.
+            order), a pandas Series whose index holds the stage names (as
+            ``df.groupby("stage", sort=False).size()`` gives), or a sequence of
+            ``(name, count)`` pairs or ``(name, count, amount)`` triples. A
+            polars Series has no index to name the stages: use
+            :meth:`from_frame`.
         name
             Optional funnel name.
         amounts
@@ -217,8 +248,10 @@ class Funnel:
         >>> Funnel.from_counts([("Calls", 200), ("Paid", 10)], name="Ann").name
         'Ann'
         """
-        if isinstance(counts, Mapping):
-            items: list[object] = list(counts.items())
+        if _is_series(counts):
+            items: list[object] = _series_items(counts)
+        elif isinstance(counts, Mapping):
+            items = list(counts.items())
         elif isinstance(counts, (str, bytes)) or not isinstance(counts, Iterable):
             msg = f"counts must be a mapping or a sequence of pairs (got {type(counts).__name__})"
             raise FunnelDataError(msg, column="counts", value=counts)
@@ -233,6 +266,70 @@ class Funnel:
                 raise FunnelDataError(msg, column="amounts", value=unknown[0])
             stages = [Stage(s.name, s.count, amounts.get(s.name, s.amount), s.data) for s in stages]
         return cls(tuple(stages), name)
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: Any,
+        *,
+        stage: str | None = None,
+        count: str | Sequence[str],
+        amount: str | Sequence[str] | None = None,
+        by: str | Sequence[str] | None = None,
+        name: str | None = None,
+    ) -> Funnel | dict[str, Funnel]:
+        """Funnels from a pandas or polars DataFrame, long or wide.
+
+        Parameters
+        ----------
+        frame
+            A pandas or polars DataFrame.
+        stage
+            Long form: the column of stage names (one row per stage).
+        count
+            Long form: the column of counts. Wide form: the count columns in
+            funnel order, one per stage, named as the stages.
+        amount
+            Optional amounts: one column (long) or one per count column (wide).
+        by
+            Column(s) naming each row's group: a dict of funnels comes back,
+            keyed (and named) by the group's text (several columns joined
+            with `` / ``). Without ``by``, one :class:`Funnel`.
+        name
+            Name of the one funnel when ``by`` is not given.
+
+        Returns
+        -------
+        Funnel or dict[str, Funnel]
+
+        Raises
+        ------
+        FunnelDataError
+            A missing column (the frame's columns are listed), a bad count
+            (row and column named), a stage twice in one group, or a wide
+            frame of several rows without ``by``.
+
+        Examples
+        --------
+        (Skipped as doctests, pandas being optional; the tests in
+        ``tests/funnel/test_frames.py`` run them.)
+
+        >>> import pandas as pd  # doctest: +SKIP
+        >>> long = pd.DataFrame({"owner": ["Ann", "Ann", "Bob", "Bob"],
+        ...                      "stage": ["Calls", "Paid"] * 2,
+        ...                      "n": [200, 10, 100, 8]})  # doctest: +SKIP
+        >>> {k: f.counts.tolist() for k, f in Funnel.from_frame(
+        ...     long, stage="stage", count="n", by="owner").items()}  # doctest: +SKIP
+        {'Ann': [200.0, 10.0], 'Bob': [100.0, 8.0]}
+        >>> wide = pd.DataFrame({"owner": ["Ann", "Bob"],
+        ...                      "Calls": [200, 100], "Paid": [10, 8]})  # doctest: +SKIP
+        >>> Funnel.from_frame(wide, count=["Calls", "Paid"], by="owner")["Bob"].counts
+        ... # doctest: +SKIP
+        array([100.,   8.])
+        """
+        from .frames import from_frame  # pandas/polars input: not needed to draw
+
+        return from_frame(frame, stage, count, amount, by, name)
 
     # -- sequence protocol -------------------------------------------------
     def __len__(self) -> int:
@@ -300,10 +397,110 @@ class Funnel:
         """True when no stage is larger than the one before it."""
         return not bool(self.non_monotonic.any())
 
+    @property
+    def funnel(self) -> Funnel:
+        """The funnel itself: a :class:`Funnel` is the simplest :class:`SupportsFunnel`."""
+        return self
+
+    @property
+    def table(self) -> ResultTable:
+        """The stages as a :class:`~salesfunnel.ResultTable`: stage, count, amount."""
+        from .._table import ResultTable  # not needed to draw: imported on first use
+
+        rows = tuple((s.name, s.count, s.amount) for s in self.stages)
+        return ResultTable(self.name or "funnel", ("stage", "count", "amount"), rows)
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """The stages as a DataFrame: stage, count, amount (needs pandas)."""
+        return self.table.to_pandas()
+
+    def to_polars(self) -> polars.DataFrame:
+        """The stages as a polars DataFrame: stage, count, amount (needs polars)."""
+        return self.table.to_polars()
+
     def _repr_html_(self) -> str:
         # Notebooks show the stages as a table; repr() stays the dataclass's
         # (a Funnel is a value whose repr rebuilds it).
-        from .._table import ResultTable
+        return self.table._repr_html_()
 
-        rows = tuple((s.name, s.count, s.amount) for s in self.stages)
-        return ResultTable(self.name or "funnel", ("stage", "count", "amount"), rows)._repr_html_()
+
+class SupportsFunnel(Protocol):
+    """Anything that has a funnel: a :class:`Funnel` or a result holding one.
+
+    ``FunnelChart``, ``compare``, ``metrics_table``, ``leads_needed`` and
+    ``feasible_plan`` accept it (or a mapping of it) wherever they take a
+    funnel: :class:`Funnel` itself, ``ClosedFunnel``, ``ActiveFunnel``,
+    ``CohortFunnel`` and ``EventFunnel`` all have a ``funnel`` attribute.
+    """
+
+    @property
+    def funnel(self) -> Funnel: ...
+
+
+_RESULTS = "ClosedFunnel, ActiveFunnel, CohortFunnel or EventFunnel"
+
+
+def as_funnel(value: object, what: str = "funnel") -> Funnel:
+    """The :class:`Funnel` of ``value`` (a funnel, or a result with a ``.funnel``).
+
+    Raises
+    ------
+    FunnelDataError
+        ``value`` has no funnel; the message names ``what``, the type that
+        arrived and what to pass instead.
+
+    Examples
+    --------
+    >>> f = Funnel.from_counts({"Calls": 2, "Paid": 1})
+    >>> as_funnel(f) is f
+    True
+    >>> try:
+    ...     as_funnel({"A": f}, "data")
+    ... except FunnelDataError as e:
+    ...     print(str(e).split("; ")[1])
+    a dict of them goes where a mapping of funnels is taken (FunnelChart, compare, feasible_plan)
+    """
+    # One attribute, not a chain of isinstance checks: any result with a funnel fits.
+    funnel = getattr(value, "funnel", None)
+    if isinstance(funnel, Funnel):
+        return funnel
+    hint = ""
+    if isinstance(value, Mapping):
+        hint = (
+            "; a dict of them goes where a mapping of funnels is taken "
+            "(FunnelChart, compare, feasible_plan)"
+        )
+    elif isinstance(value, (Mapping, Sequence)) and not isinstance(value, (str, bytes)):
+        hint = "; for counts build one first with Funnel.from_counts(...)"
+    msg = (
+        f"{what} must be a Funnel or a result with a .funnel ({_RESULTS}), "
+        f"got {type(value).__name__}{hint}"
+    )
+    raise FunnelDataError(msg, value=value)
+
+
+def as_funnels(value: object, what: str = "funnels") -> dict[Any, Funnel]:
+    """Key -> :class:`Funnel` for a mapping of funnels or of results with a ``.funnel``.
+
+    Insertion order is kept. Raises :class:`FunnelDataError` naming the
+    offending key, or saying a single funnel arrived where a mapping is taken.
+
+    Examples
+    --------
+    >>> f = Funnel.from_counts({"Calls": 2, "Paid": 1})
+    >>> list(as_funnels({"Ann": f, "Bob": f}))
+    ['Ann', 'Bob']
+    """
+    if not isinstance(value, Mapping):
+        if isinstance(getattr(value, "funnel", None), Funnel):
+            msg = (
+                f"{what} must be a mapping of group name to funnel, got one "
+                f"{type(value).__name__}; pass a dict such as closed_funnel(log, by='owner')"
+            )
+        else:
+            msg = (
+                f"{what} must be a mapping of group name to Funnel or to a result with a "
+                f".funnel ({_RESULTS}), got {type(value).__name__}"
+            )
+        raise FunnelDataError(msg, value=value)
+    return {key: as_funnel(item, f"{what}[{key!r}]") for key, item in value.items()}

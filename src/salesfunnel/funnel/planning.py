@@ -24,10 +24,10 @@ import numpy as np
 import numpy.typing as npt
 
 from .._format import fmt_number, fmt_percent, json_number
-from .._table import ResultTable
+from .._table import ResultTable, TableView
 from ..errors import FunnelDataError
 from .metrics import overall_conversion, step_conversion
-from .model import Funnel
+from .model import Funnel, SupportsFunnel, as_funnel, as_funnels
 
 __all__ = [
     "LeadsPlan",
@@ -58,7 +58,7 @@ def _check_positive(value: object, what: str) -> float:
 
 
 @dataclass(frozen=True, slots=True)
-class LeadsPlan:
+class LeadsPlan(TableView):
     """How many entries each stage needs so the last stage reaches ``target``."""
 
     names: tuple[str, ...]
@@ -124,7 +124,7 @@ class LeadsPlan:
 
 def leads_needed(
     target: float,
-    rates: Funnel | Sequence[float] | npt.NDArray[np.float64],
+    rates: SupportsFunnel | Sequence[float] | npt.NDArray[np.float64],
     names: Sequence[str] | None = None,
 ) -> LeadsPlan:
     """Entries each stage needs so the last stage reaches ``target``.
@@ -135,7 +135,8 @@ def leads_needed(
         Wanted count at the last stage (e.g. paid deals this month), > 0.
     rates
         Step conversions from each stage to the next (``k`` rates for ``k + 1``
-        stages), or a :class:`Funnel` whose step conversions are used.
+        stages), or a :class:`Funnel` (or a result with a ``.funnel``, such as
+        ``ClosedFunnel``) whose step conversions are used.
     names
         Stage names when ``rates`` is a plain sequence (default
         ``stage 0 .. stage k``).
@@ -162,16 +163,17 @@ def leads_needed(
     >>> leads_needed(25, f).needed
     (500, 100, 25)
     """
-    if isinstance(target, Funnel):
+    if isinstance(getattr(target, "funnel", None), Funnel):
         msg = (
             "leads_needed takes the target first, then the funnel or rates: "
-            "leads_needed(target, funnel) (got a Funnel as target)"
+            f"leads_needed(target, funnel) (got a {type(target).__name__} as target)"
         )
         raise FunnelDataError(msg)
     target = _check_positive(target, "target")
-    if isinstance(rates, Funnel):
-        step = step_conversion(rates)[1:]
-        stage_names = rates.names
+    if isinstance(getattr(rates, "funnel", None), Funnel):
+        funnel = as_funnel(rates, "rates")
+        step = step_conversion(funnel)[1:]
+        stage_names = funnel.names
         for i, r in enumerate(step, start=1):
             if not (math.isfinite(r) and r > 0):
                 msg = (
@@ -182,8 +184,9 @@ def leads_needed(
                 raise FunnelDataError(msg)
         rate_list = [float(r) for r in step]
     else:
+        plain: Sequence[float] | npt.NDArray[np.float64] = rates  # type: ignore[assignment]
         rate_list = [
-            _check_positive(r, f"rates[{i}] (step into stage {i + 1})") for i, r in enumerate(rates)
+            _check_positive(r, f"rates[{i}] (step into stage {i + 1})") for i, r in enumerate(plain)
         ]
         if names is None:
             stage_names = tuple(f"stage {i}" for i in range(len(rate_list) + 1))
@@ -243,7 +246,7 @@ class ManagerPlan:
 
 
 @dataclass(frozen=True, slots=True)
-class TeamPlan:
+class TeamPlan(TableView):
     """Result of :func:`feasible_plan`: per-manager rows and the team total."""
 
     managers: tuple[ManagerPlan, ...]
@@ -314,7 +317,9 @@ class TeamPlan:
         return self.table._repr_html_()
 
 
-def feasible_plan(funnels: Mapping[str, Funnel], capacity: Mapping[str, float] | float) -> TeamPlan:
+def feasible_plan(
+    funnels: Mapping[str, SupportsFunnel], capacity: Mapping[str, float] | float
+) -> TeamPlan:
     """The plan each manager can achieve from their own funnel and capacity.
 
     A manager who can work ``capacity`` leads per period and converts a share
@@ -326,7 +331,9 @@ def feasible_plan(funnels: Mapping[str, Funnel], capacity: Mapping[str, float] |
     Parameters
     ----------
     funnels
-        Manager -> that manager's funnel over a past period.
+        Manager -> that manager's funnel over a past period (a
+        :class:`Funnel` or a result with a ``.funnel``, as
+        ``closed_funnel(log, by="owner")`` returns).
     capacity
         Leads per period each manager can work: one number for everyone or a
         mapping with an entry for every manager.
@@ -346,7 +353,7 @@ def feasible_plan(funnels: Mapping[str, Funnel], capacity: Mapping[str, float] |
     ([15, 12], 27)
     """
     rows = []
-    for manager, funnel in funnels.items():
+    for manager, funnel in as_funnels(funnels, "feasible_plan's funnels").items():
         if isinstance(capacity, Mapping):
             if manager not in capacity:
                 msg = f"capacity has no entry for manager {manager!r}"

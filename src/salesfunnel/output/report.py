@@ -23,6 +23,7 @@ from ..deals.closed import closed_funnel
 from ..deals.groups import GroupBy
 from ..deals.log import DealLog
 from ..deals.pipeline import Pipeline
+from ..deals.shared import check_log
 from ..deals.trend import Period, breakdown_table, trend
 from ..errors import FunnelDataError
 from ..funnel.model import Funnel
@@ -305,6 +306,8 @@ def build_report(
     if not ok or owners_per_chart < 1:
         msg = f"owners_per_chart must be an int >= 1 (got {owners_per_chart!r})"
         raise FunnelDataError(msg)
+    if not isinstance(log, Analysis):
+        check_log("build_report", log, pipeline)
     a = (
         log
         if isinstance(log, Analysis)
@@ -384,7 +387,13 @@ def save_report(
     as_of: Instant = None,
     title: str = "Sales funnel report",
 ) -> None:
-    """Write :func:`build_report` to ``path`` (UTF-8)."""
+    """Write :func:`build_report` to ``path`` (UTF-8): ``save_report(path, log)``."""
+    if isinstance(path, (DealLog, Analysis)):
+        msg = (
+            f"save_report takes the path first: save_report(path, log) "
+            f"(got a {type(path).__name__} as the path)"
+        )
+        raise FunnelDataError(msg, column="path", value=path)
     text = build_report(log, pipeline, start=start, end=end, as_of=as_of, title=title)
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)

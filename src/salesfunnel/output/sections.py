@@ -15,6 +15,7 @@ from .._table import ResultTable, is_rate_column
 from ..analysis import Analysis, expected_amount_card, when_text
 from ..deals.active import ActiveFunnel
 from ..deals.closed import ClosedFunnel
+from ..funnel.compare import Comparison, GroupStep
 from ..funnel.model import Funnel
 from .html import escape, table
 
@@ -41,6 +42,24 @@ def _pct(value: object) -> str:
 
 def _p_value(p: float | None) -> str:
     return EM_DASH if p is None else f"{p:.2g}"
+
+
+_ADJUSTED = {"holm": "Holm", "bh": "Benjamini-Hochberg"}
+
+
+def _family_note(c: Comparison) -> str:
+    """How the p-values were adjusted for testing every owner at every step."""
+    if c.correction == "none":
+        return ""
+    n = sum(1 for s in c.steps if s.p_value is not None)
+    return f", {_ADJUSTED[c.correction]}-adjusted for the {n} tests"
+
+
+def _p_text(c: Comparison | None, w: GroupStep) -> str:
+    raw = f"p = {_p_value(w.p_value)}"
+    if c is None or c.correction == "none":
+        return raw
+    return f"{raw}, {_ADJUSTED[c.correction]}-adjusted p = {_p_value(w.p_adjusted)}"
 
 
 def closed_table(cf: ClosedFunnel, caption: str) -> str:
@@ -87,9 +106,14 @@ def comparison_tables(a: Analysis) -> str:
         if w is None:
             why = "none below the rest" if c.ranked(g) else "not enough data"
             weak: list[object] = [why, EM_DASH, EM_DASH, EM_DASH, EM_DASH]
+            if c.correction != "none":
+                weak.append(EM_DASH)
         else:
             verdict = "yes" if w.significant else "no"
-            weak = [w.stage, _pct(w.rate), _pct(w.rest_rate), _p_value(w.p_value), verdict]
+            weak = [w.stage, _pct(w.rate), _pct(w.rest_rate), _p_value(w.p_value)]
+            if c.correction != "none":
+                weak.append(_p_value(w.p_adjusted))
+            weak.append(verdict)
         rows.append(
             [
                 g,
@@ -99,6 +123,7 @@ def comparison_tables(a: Analysis) -> str:
                 s.stage if s else EM_DASH,
             ]
         )
+    adjusted = [] if c.correction == "none" else [f"{_ADJUSTED[c.correction]}-adjusted p"]
     summary = table(
         [
             "owner",
@@ -108,13 +133,25 @@ def comparison_tables(a: Analysis) -> str:
             "its conversion",
             "rest of team",
             "p-value",
+            *adjusted,
             f"significant at {level}",
             "strongest stage",
         ],
         rows,
         caption="Weakest stage per owner: the step where the owner falls furthest below "
-        "the rest of the team (two-proportion test)",
-        numeric=[False, True, True, False, True, True, True, False, False],
+        f"the rest of the team (two-proportion test{_family_note(c)})",
+        numeric=[
+            False,
+            True,
+            True,
+            False,
+            True,
+            True,
+            True,
+            *([True] * len(adjusted)),
+            False,
+            False,
+        ],
     )
     # One row per owner (owners outnumber steps in most teams, so the table stays narrow).
     steps = [f"{c.stages[i - 1]} \u2192 {c.stages[i]}" for i in range(1, len(c.stages))]
@@ -131,7 +168,7 @@ def comparison_tables(a: Analysis) -> str:
         ["owner", *steps],
         matrix_rows,
         caption=f"Step conversion per owner (* differs from the rest of the team at {level} "
-        f"confidence; steps with fewer than {c.min_n} deals are not tested)",
+        f"confidence{_family_note(c)}; steps with fewer than {c.min_n} deals are not tested)",
         numeric=[False] + [True] * len(steps),
     )
     return f'<div class="scroll">{summary}{matrix}</div>'
@@ -402,7 +439,9 @@ def monthly_section(a: Analysis) -> str:
 def stalled_table(a: Analysis, limit: int = 25) -> str:
     s = a.stalled
     if not len(s):
-        return '<p class="note">No open deal is idle beyond the threshold.</p>'
+        days = fmt_value(a.stalled_days)
+        return f'<p class="note">No open deal is idle beyond the threshold ({days} days).</p>'
+    threshold = f"no event for more than {fmt_value(a.stalled_days)} days"
     rows = [
         [
             r["deal"],
@@ -417,7 +456,7 @@ def stalled_table(a: Analysis, limit: int = 25) -> str:
     return table(
         ["deal", "owner", "stage", "last event", "idle days"],
         rows,
-        caption=f"Stalled open deals as of {when_text(s.as_of)}{more}",
+        caption=f"Stalled open deals as of {when_text(s.as_of)}: {threshold}{more}",
         numeric=[False, False, False, False, True],
     )
 
@@ -467,7 +506,7 @@ def findings(a: Analysis) -> str:
             continue
         items.append(
             f"{g} is weakest at {w.stage}: {fmt_percent(w.rate)} against "
-            f"{fmt_percent(w.rest_rate)} for the rest of the team (p = {_p_value(w.p_value)}, "
+            f"{fmt_percent(w.rest_rate)} for the rest of the team ({_p_text(a.comparison, w)}, "
             "significant)."
         )
     if quiet and a.comparison is not None:
