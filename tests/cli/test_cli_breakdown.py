@@ -9,7 +9,7 @@ import pytest
 
 from salesfunnel.cli.main import main
 
-CSV = """deal,stage,timestamp,owner,product,region,amount
+CSV = """deal,stage,time,owner,product,region,amount
 A,Call,2024-01-01,Ann,X,EU,10
 A,Won,2024-01-05,Ann,X,EU,10
 B,Call,2024-01-02,Bob,Y,US,
