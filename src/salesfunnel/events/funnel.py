@@ -58,8 +58,10 @@ edge case), PostHog's being the default semantics. ``W`` is the window.
 
 Engines (see :mod:`salesfunnel.events.engine`): ``ordered`` without
 exclusions and with steps that no event matches twice runs vectorised;
-``unordered`` too (its steps must not overlap); every other case runs a
-plain loop per unit, slower but the same rules.
+``unordered`` too (its steps must not overlap); ``strict`` too under the same
+conditions, except for the units with a time holding events of different
+steps; every other case (exclusions, overlapping steps, ``clickhouse``) runs
+a plain loop per unit, slower but the same rules.
 """
 
 from __future__ import annotations
@@ -211,11 +213,24 @@ def _run(
             log.entity[rows], t_all[rows], matched, req.k, req.window, req.modes
         )
         return units, rows, step_of[rows].astype(np.int64)
+    st = step_of[rows].astype(np.int64)
+    if req.order == "strict" and not req.exclusions and bool((n_match <= 1).all()):
+        # Units with a time holding different steps take the loop; the rest the fast path.
+        slow = eng.mixed_units(log.entity[rows], t_all[rows], st)
+        fast = eng.strict_fast(log.entity[rows[~slow]], t_all[rows[~slow]], st[~slow], req.k,
+                               req.window)  # fmt: skip
+        rest = _state_machine(log, masks, excl_any, req, rows[slow])
+        return eng.merge_units(fast, rest), rows, st
+    return _state_machine(log, masks, excl_any, req, rows), rows, st
+
+
+def _state_machine(
+    log: EventLog, masks: npt.NDArray[np.bool_], excl_any: np.ndarray, req: _Request, rows: I64
+) -> eng.Units:
+    """The general path on ``rows`` (sorted by unit, then time)."""
     steps = [_steps_of(masks[:, r], excl_any[r], req, r) for r in rows.tolist()]
-    units = eng.state_machine(
-        log.entity[rows], t_all[rows], steps, req.k, req.window, req.order == "strict"
-    )
-    return units, rows, step_of[rows].astype(np.int64)
+    t = log.time.view(np.int64)[rows]
+    return eng.state_machine(log.entity[rows], t, steps, req.k, req.window, req.order == "strict")
 
 
 def _steps_of(
