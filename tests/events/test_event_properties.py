@@ -183,3 +183,16 @@ def test_a_repeated_middle_step_does_not_break_a_strict_chain() -> None:
     assert f.counts == (2, 2, 1)
     assert f.units[2].tolist() == ["u"]
     assert f.median_s == (None, 1.0, 2.0)
+
+
+@given(st.lists(st.tuples(st.integers(-(2**40), 2**40), st.integers(0, 5), st.integers(0, 3)),
+                max_size=30), st.booleans())  # fmt: skip
+def test_the_one_key_sort_is_lexsort(rows, small) -> None:  # type: ignore[no-untyped-def]
+    # One combined int64 key when the ranges fit, else np.lexsort: the same stable order.
+    from salesfunnel.events.funnel import _sort_order
+
+    unit = np.array([r[0] % 7 if small else r[0] for r in rows], dtype=np.int64)
+    t = np.array([r[1] * (1 if small else 2**40) for r in rows], dtype=np.int64)
+    step = np.array([r[2] for r in rows], dtype=np.int64)
+    assert _sort_order(unit, t, step, 4).tolist() == np.lexsort((step, t, unit)).tolist()
+    assert _sort_order(unit, t).tolist() == np.lexsort((t, unit)).tolist()
