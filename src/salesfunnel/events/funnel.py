@@ -60,8 +60,10 @@ Engines (see :mod:`salesfunnel.events.engine`): ``ordered`` without
 exclusions and with steps that no event matches twice runs vectorised;
 ``unordered`` too (its steps must not overlap); ``strict`` too under the same
 conditions, except for the units with a time holding events of different
-steps; every other case (exclusions, overlapping steps, ``clickhouse``) runs
-a plain loop per unit, slower but the same rules.
+steps; ``clickhouse`` without modes takes the ordered path (it keeps the
+latest start at each level too, so with steps no event matches twice the
+levels are the same); every other case (exclusions, overlapping steps,
+``clickhouse`` modes) runs a plain loop per unit, slower but the same rules.
 """
 
 from __future__ import annotations
@@ -200,7 +202,10 @@ def _run(
     every = req.order == "strict" or (req.order == "clickhouse" and "strict_order" in req.modes)
     rows = np.flatnonzero(keep) if every else np.flatnonzero((n_match > 0) | excl_any)
     unit, t = log.entity[rows], t_all[rows]
-    simple = req.order in ("ordered", "unordered") and not req.exclusions
+    # windowFunnel without modes keeps the latest start at each level, as PostHog's
+    # ordered rule does: with steps no event matches twice, the same levels.
+    plain_ch = req.order == "clickhouse" and not req.modes
+    simple = (req.order in ("ordered", "unordered") or plain_ch) and not req.exclusions
     if req.order == "unordered" and not (n_match <= 1).all():
         msg = "with order='unordered' no event may match two steps (the steps overlap)"
         raise FunnelDataError(msg, column="steps")
