@@ -279,3 +279,25 @@ def test_levels_match_chdb(events, steps, window, modes) -> None:  # type: ignor
     })  # fmt: skip
     ours = levels(log, [s[0] if len(s) == 1 else s for s in steps], window, modes)
     assert ours == _chdb_levels(events, steps, window, modes)
+
+
+@given(event_logs(), funnel_steps(overlap=False), st.integers(min_value=1, max_value=8))
+def test_without_modes_the_vectorised_path_equals_the_loop(events, steps, window) -> None:  # type: ignore[no-untyped-def]
+    # Steps no event matches twice, no modes: event_funnel takes the ordered fast path;
+    # the windowFunnel loop (clickhouse.window_funnel) is the reference.
+    from salesfunnel.events import clickhouse
+
+    rows = sorted((u, t, j + 1) for u, n, t, _ in events for j, s in enumerate(steps) if n in s)
+    codes = {u: i for i, u in enumerate(sorted({r[0] for r in rows}))}
+    unit = np.array([codes[r[0]] for r in rows], dtype=np.int64)
+    t = np.array([r[1] for r in rows], dtype=np.int64)
+    loop = clickhouse.window_funnel(unit, t, [(r[2],) for r in rows], len(steps), window, ())
+    log = EventLog.from_columns({
+        "entity": [e[0] for e in events],
+        "event": [e[1] for e in events],
+        "time": BASE + np.array([e[2] for e in events], dtype="timedelta64[s]"),
+    })  # fmt: skip
+    ours = levels(log, [s[0] for s in steps], window)
+    names = sorted(codes)
+    assert {u: ours[u] for u in names} == {names[int(k)]: int(v) for k, v in
+                                           zip(loop.keys, loop.reached, strict=True)}  # fmt: skip

@@ -138,3 +138,61 @@ def test_all_events_breakdown_is_the_funnel_of_each_value(events, steps, window,
         subset = [e for e in events if e[3]["device"] == v]
         counts, _, _ = funnel_counts(subset, steps, window, order=order)
         assert list(f.by[v or "(none)"].counts) == counts
+
+
+def _strict_rows(events, steps):  # type: ignore[no-untyped-def]
+    """Every event as (unit code, t, step or 0), sorted by unit then time (stable)."""
+    codes = {u: i for i, u in enumerate(sorted({e[0] for e in events}))}
+    rows = [(codes[u], t, next((j + 1 for j, s in enumerate(steps) if n in s), 0))
+            for u, n, t, _ in events]  # fmt: skip
+    rows.sort(key=lambda r: (r[0], r[1]))
+    unit, t, step = (np.array(c, dtype=np.int64) for c in zip(*rows, strict=True))
+    return unit, t, step
+
+
+@given(event_logs(), funnel_steps(overlap=False), windows)
+def test_the_strict_fast_path_equals_the_loop(events, steps, window) -> None:  # type: ignore[no-untyped-def]
+    # The loop (the old path) is the reference: same levels and chain times, unit by
+    # unit, for the units without a time holding different steps; the others are
+    # left to the loop by event_funnel, so the merged result equals the loop too.
+    unit, t, step = _strict_rows(events, steps)
+    slow = engine.mixed_units(unit, t, step)
+    loop = engine.state_machine(unit, t, [(int(s),) if s else () for s in step], len(steps),
+                                float(window), True)  # fmt: skip
+    fast = engine.strict_fast(unit[~slow], t[~slow], step[~slow], len(steps), float(window))
+    clean = ~np.isin(loop.keys, unit[slow])
+    assert fast.keys.tolist() == loop.keys[clean].tolist()
+    assert fast.reached.tolist() == loop.reached[clean].tolist()
+    assert fast.times.tolist() == loop.times[clean].tolist()
+    rest = engine.state_machine(unit[slow], t[slow], [(int(s),) if s else () for s in step[slow]],
+                                len(steps), float(window), True)  # fmt: skip
+    merged = engine.merge_units(fast, rest)
+    assert merged.reached.tolist() == loop.reached.tolist()
+    assert merged.times.tolist() == loop.times.tolist()
+
+
+def test_a_repeated_middle_step_does_not_break_a_strict_chain() -> None:
+    # A@0 B@1 B@2 C@3: the second B cannot enter B again and clears nothing held
+    # (B is its own step), so C continues the chain: PostHog's strict gives 3.
+    # A@0 B@1 X@2 C@3: X clears B, so C has nothing to continue: 2.
+    rows = [("u", "A", 0), ("u", "B", 1), ("u", "B", 2), ("u", "C", 3),
+            ("v", "A", 0), ("v", "B", 1), ("v", "D", 2), ("v", "C", 3)]  # fmt: skip
+    events = [(u, n, t, {"device": ""}) for u, n, t in rows]
+    f = event_funnel(_log(events), ["A", "B", "C"], window=dt.timedelta(seconds=10),
+                     order="strict")  # fmt: skip
+    assert f.counts == (2, 2, 1)
+    assert f.units[2].tolist() == ["u"]
+    assert f.median_s == (None, 1.0, 2.0)
+
+
+@given(st.lists(st.tuples(st.integers(-(2**40), 2**40), st.integers(0, 5), st.integers(0, 3)),
+                max_size=30), st.booleans())  # fmt: skip
+def test_the_one_key_sort_is_lexsort(rows, small) -> None:  # type: ignore[no-untyped-def]
+    # One combined int64 key when the ranges fit, else np.lexsort: the same stable order.
+    from salesfunnel.events.funnel import _sort_order
+
+    unit = np.array([r[0] % 7 if small else r[0] for r in rows], dtype=np.int64)
+    t = np.array([r[1] * (1 if small else 2**40) for r in rows], dtype=np.int64)
+    step = np.array([r[2] for r in rows], dtype=np.int64)
+    assert _sort_order(unit, t, step, 4).tolist() == np.lexsort((step, t, unit)).tolist()
+    assert _sort_order(unit, t).tolist() == np.lexsort((t, unit)).tolist()

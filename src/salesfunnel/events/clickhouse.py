@@ -23,6 +23,10 @@ The rules, written from ClickHouse's documentation and its stateless tests
 * The level is the deepest level held; reaching the last step ends the walk.
   With one step and without ``strict_order``, any match gives level 1.
 
+:func:`window_funnel` is a plain loop per unit; without modes and with steps
+no event matches twice, :func:`~salesfunnel.event_funnel` takes the
+vectorised ordered path instead (the same levels; tested against this loop).
+
 There is no chain behind a level (ClickHouse returns the level only), so an
 ``order="clickhouse"`` funnel has no times between steps.
 """

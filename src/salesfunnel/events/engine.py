@@ -18,9 +18,18 @@ them):
   already at level ``k`` is not entered twice.
 * :func:`unordered_fast`: ``order='unordered'``; per event taken as a
   window's first event, the distinct steps done within ``W``.
-* :func:`state_machine`: every other case (``strict``, exclusions, an event
-  matching several steps). A plain loop over each unit's events: the slow,
-  general path.
+* :func:`strict_fast`: ``order='strict'``, no exclusions, each event
+  matching at most one step, and no time at which a unit has events of
+  different steps (:func:`mixed_units` finds the units that do; they take the
+  general path). Under strict, an event clears every level but its own step's,
+  so a chain is a run of consecutive events with steps 1, 2, 3, ... inside the
+  window; a repeat of step ``s >= 2`` right after step ``s`` changes nothing
+  (it cannot enter ``s`` again and clears no other level held) and is dropped.
+  Vectorised over the sorted rows: no Python loop per unit.
+* :func:`state_machine`: every other case (exclusions, an event matching
+  several steps, strict units with mixed same-time groups). A plain loop over
+  each unit's events: the slow, general path, and the reference the fast paths
+  are tested against.
 """
 
 from __future__ import annotations
@@ -32,7 +41,15 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Units", "ordered_fast", "state_machine", "unordered_fast"]
+__all__ = [
+    "Units",
+    "merge_units",
+    "mixed_units",
+    "ordered_fast",
+    "state_machine",
+    "strict_fast",
+    "unordered_fast",
+]
 
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
@@ -143,6 +160,65 @@ def unordered_fast(unit: I64, t: I64, step: I64, k: int, window: float) -> Units
     if n:
         np.maximum.at(reached, unit_index, count)
     return Units(keys, reached, np.full((len(keys), k), -1, dtype=np.int64))
+
+
+def mixed_units(unit: I64, t: I64, step: I64) -> B:
+    """Per row (sorted by unit, time): its unit has a time holding events of different steps."""
+    n = len(unit)
+    if not n:
+        return np.zeros(0, dtype=bool)
+    same = np.zeros(n, dtype=bool)
+    same[1:] = (unit[1:] == unit[:-1]) & (t[1:] == t[:-1]) & (step[1:] != step[:-1])
+    _, _, _, unit_index = _runs(unit)
+    bad = np.zeros(int(unit_index[-1]) + 1, dtype=bool)
+    bad[unit_index[same]] = True
+    out: B = bad[unit_index]
+    return out
+
+
+def strict_fast(unit: I64, t: I64, step: I64, k: int, window: float) -> Units:
+    """The strict rules, vectorised; every event of the units, sorted by (unit, time).
+
+    ``step`` is 0 for an event matching no step. No unit may hold a time with
+    events of different steps (see :func:`mixed_units`).
+    """
+    first_of_unit = np.ones(len(unit), dtype=bool)
+    first_of_unit[1:] = unit[1:] != unit[:-1]
+    repeat = np.zeros(len(unit), dtype=bool)
+    repeat[1:] = (step[1:] == step[:-1]) & (step[1:] >= 2)
+    keep = first_of_unit | ~repeat
+    unit, t, step = unit[keep], t[keep], step[keep]
+    n = len(unit)
+    keys, _, _, unit_index = _runs(unit)
+    idx = np.arange(n, dtype=np.int64)
+    # A row continues the run of the row before when its step is the next one.
+    cont = np.zeros(n, dtype=bool)
+    cont[1:] = (unit[1:] == unit[:-1]) & (step[1:] >= 2) & (step[1:] == step[:-1] + 1)
+    head = np.maximum.accumulate(np.where(cont, 0, idx)) if n else idx
+    valid = (step >= 1) & (step[head] == 1) & (t - t[head] <= window)
+    level = np.where(valid, step, 0)
+    n_units = len(keys)
+    reached = np.zeros(n_units, dtype=np.int64)
+    if n:
+        np.maximum.at(reached, unit_index, level)
+    # The chain behind a unit's level is the first run that reached it.
+    hit = (level > 0) & (level == reached[unit_index])
+    end = _first_per_unit(hit, n_units, unit_index)
+    times = np.full((n_units, k), -1, dtype=np.int64)
+    for j in range(k):
+        on = (end >= 0) & (reached > j)
+        times[on, j] = t[end[on] - (reached[on] - 1) + j]
+    return Units(keys, reached, times)
+
+
+def merge_units(a: Units, b: Units) -> Units:
+    """Two results on disjoint units as one, by key."""
+    order = np.argsort(np.concatenate((a.keys, b.keys)), kind="stable")
+    return Units(
+        np.concatenate((a.keys, b.keys))[order],
+        np.concatenate((a.reached, b.reached))[order],
+        np.concatenate((a.times, b.times))[order],
+    )
 
 
 class _Chain(NamedTuple):

@@ -58,8 +58,12 @@ edge case), PostHog's being the default semantics. ``W`` is the window.
 
 Engines (see :mod:`salesfunnel.events.engine`): ``ordered`` without
 exclusions and with steps that no event matches twice runs vectorised;
-``unordered`` too (its steps must not overlap); every other case runs a
-plain loop per unit, slower but the same rules.
+``unordered`` too (its steps must not overlap); ``strict`` too under the same
+conditions, except for the units with a time holding events of different
+steps; ``clickhouse`` without modes takes the ordered path (it keeps the
+latest start at each level too, so with steps no event matches twice the
+levels are the same); every other case (exclusions, overlapping steps,
+``clickhouse`` modes) runs a plain loop per unit, slower but the same rules.
 """
 
 from __future__ import annotations
@@ -184,38 +188,75 @@ def _run(
         keep &= t_all >= req.start
     if req.end is not None:
         keep &= t_all < req.end
-    masks = masks & keep
-    n_match = masks.sum(axis=0)
+    if not keep.all():
+        masks = masks & keep
+    n_match = np.zeros(len(log), dtype=np.int8)
+    step_of = np.zeros(len(log), dtype=np.int64)
+    for i in range(req.k - 1, -1, -1):  # the first step an event matches wins
+        n_match += masks[i]
+        step_of[masks[i]] = i + 1
     excl_any = np.zeros(len(log), dtype=bool)
     for m, _, _ in req.exclusions:
         excl_any |= m
     excl_any &= keep
     every = req.order == "strict" or (req.order == "clickhouse" and "strict_order" in req.modes)
     rows = np.flatnonzero(keep) if every else np.flatnonzero((n_match > 0) | excl_any)
-    step_of = (np.argmax(masks, axis=0) + 1) * (n_match > 0)
     unit, t = log.entity[rows], t_all[rows]
-    simple = req.order in ("ordered", "unordered") and not req.exclusions
+    # windowFunnel without modes keeps the latest start at each level, as PostHog's
+    # ordered rule does: with steps no event matches twice, the same levels.
+    plain_ch = req.order == "clickhouse" and not req.modes
+    simple = (req.order in ("ordered", "unordered") or plain_ch) and not req.exclusions
     if req.order == "unordered" and not (n_match <= 1).all():
         msg = "with order='unordered' no event may match two steps (the steps overlap)"
         raise FunnelDataError(msg, column="steps")
     if simple and bool((n_match <= 1).all()):
         # By unit, time, then step: a same-time group is taken in step order.
-        rows = rows[np.lexsort((step_of[rows], t, unit))]
+        rows = rows[_sort_order(unit, t, step_of[rows], req.k + 1)]
         unit, t, st = log.entity[rows], t_all[rows], step_of[rows].astype(np.int64)
         run = eng.unordered_fast if req.order == "unordered" else eng.ordered_fast
         return run(unit, t, st, req.k, req.window), rows, st
-    rows = rows[np.lexsort((t, unit))]  # stable: equal times keep the log's order
+    rows = rows[_sort_order(unit, t)]  # stable: equal times keep the log's order
     if req.order == "clickhouse":
         matched = [tuple(i + 1 for i, b in enumerate(c) if b) for c in masks[:, rows].T.tolist()]
         units = ch.window_funnel(
             log.entity[rows], t_all[rows], matched, req.k, req.window, req.modes
         )
         return units, rows, step_of[rows].astype(np.int64)
+    st = step_of[rows].astype(np.int64)
+    if req.order == "strict" and not req.exclusions and bool((n_match <= 1).all()):
+        # Units with a time holding different steps take the loop; the rest the fast path.
+        slow = eng.mixed_units(log.entity[rows], t_all[rows], st)
+        fast = eng.strict_fast(log.entity[rows[~slow]], t_all[rows[~slow]], st[~slow], req.k,
+                               req.window)  # fmt: skip
+        rest = _state_machine(log, masks, excl_any, req, rows[slow])
+        return eng.merge_units(fast, rest), rows, st
+    return _state_machine(log, masks, excl_any, req, rows), rows, st
+
+
+def _state_machine(
+    log: EventLog, masks: npt.NDArray[np.bool_], excl_any: np.ndarray, req: _Request, rows: I64
+) -> eng.Units:
+    """The general path on ``rows`` (sorted by unit, then time)."""
     steps = [_steps_of(masks[:, r], excl_any[r], req, r) for r in rows.tolist()]
-    units = eng.state_machine(
-        log.entity[rows], t_all[rows], steps, req.k, req.window, req.order == "strict"
-    )
-    return units, rows, step_of[rows].astype(np.int64)
+    t = log.time.view(np.int64)[rows]
+    return eng.state_machine(log.entity[rows], t, steps, req.k, req.window, req.order == "strict")
+
+
+def _sort_order(unit: I64, t: I64, step: I64 | None = None, n_steps: int = 1) -> I64:
+    """The stable order by unit, time (then step): ``np.lexsort`` of the keys, or, when
+    their ranges fit in one int64, a stable argsort of one combined key (much faster,
+    and linear on a log already sorted by unit and time)."""
+    if not len(unit):
+        return np.zeros(0, dtype=np.int64)
+    u0, t0 = int(unit.min()), int(t.min())
+    spans = (int(unit.max()) - u0 + 1, int(t.max()) - t0 + 1, n_steps)
+    if spans[0] * spans[1] * spans[2] >= 2**62:
+        keys = (t, unit) if step is None else (step, t, unit)
+        return np.lexsort(keys).astype(np.int64)
+    key = (unit - u0) * spans[1] + (t - t0)
+    if step is not None:
+        key = key * n_steps + step
+    return np.argsort(key, kind="stable").astype(np.int64)
 
 
 def _steps_of(
