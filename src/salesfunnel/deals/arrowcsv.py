@@ -6,7 +6,9 @@
   standard ``csv`` module), which locates every error;
 * ``"arrow"``: ``pyarrow.csv`` parses the body in C++ on every core, then the
   columns are coded with Arrow kernels (needs the ``arrow`` extra);
-* ``"auto"`` (the default): ``"arrow"`` when pyarrow is installed.
+* ``"auto"`` (the default): ``"arrow"`` for a file of :data:`AUTO_BYTES` or
+  more when pyarrow is installed; a smaller file is read sooner by the pure
+  reader than pyarrow (and the pandas it imports) can be loaded.
 
 Both give the same log and the same errors, by one rule: the fast path only
 ever *stands aside* (:class:`Unfit`), and the pure reader then reads the file
@@ -44,6 +46,7 @@ from ..errors import FunnelDataError
 from .columns import TextCodes
 
 __all__ = [
+    "AUTO_BYTES",
     "ENGINES",
     "Unfit",
     "fast_fields",
@@ -57,6 +60,8 @@ __all__ = [
 ]
 
 ENGINES = ("auto", "python", "arrow")
+AUTO_BYTES = 4 << 20
+"""Smallest file that ``engine="auto"`` gives to pyarrow (4 MiB)."""
 _SCAN = 1 << 24  # bytes checked at a time
 # Characters str.strip() removes at either end (Python's whitespace), as an RE2 class.
 _EDGE_SPACE = r"^[\x09-\x0d\x1c-\x1f\x85\p{Z}]|[\x09-\x0d\x1c-\x1f\x85\p{Z}]$"
@@ -94,7 +99,12 @@ def use_arrow(
     except LookupError:
         return False  # the pure reader names the unknown encoding
     plain = len(delimiter) == 1 and delimiter.isascii() and delimiter not in '\r\n"'
-    return isinstance(source, (str, os.PathLike)) and utf8 and plain
+    if not (isinstance(source, (str, os.PathLike)) and utf8 and plain):
+        return False
+    try:
+        return engine == "arrow" or os.path.getsize(source) >= AUTO_BYTES
+    except OSError:
+        return False  # the pure reader names the missing file
 
 
 def fast_fields(

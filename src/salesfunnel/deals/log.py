@@ -332,7 +332,8 @@ class DealLog:
         "    The parser: ``'arrow'`` reads a well-formed file with pyarrow (the\n"
         "    ``arrow`` extra), handing any file it cannot read exactly as the pure\n"
         "    reader does to that reader; ``'python'`` uses only the standard\n"
-        "    library; ``'auto'`` (default) is ``'arrow'`` when pyarrow is installed.\n"
+        "    library; ``'auto'`` (default) is ``'arrow'`` for a file of 4 MiB or\n"
+        "    more when pyarrow is installed.\n"
         "    Both give the same log and the same errors."
     )
     def from_csv(
