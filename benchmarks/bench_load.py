@@ -5,7 +5,9 @@ Part 1, CSV files: the same file (generated once under ``--dir``, default
 per deal, rows sorted by time, columns ``deal,stage,time,owner`` with integer
 ids, stage labels, ISO times and owner names) read by
 
-* ``salesfunnel.from_csv``: ``DealLog.from_csv`` (the standard ``csv`` module);
+* ``from_csv arrow``: ``DealLog.from_csv(engine="arrow")`` (pyarrow's parser);
+* ``from_csv python``: ``DealLog.from_csv(engine="python")`` (the pure reader,
+  the standard ``csv`` module);
 * ``polars+from_polars``: ``polars.read_csv`` then ``DealLog.from_polars``;
 * ``duckdb.read_csv``: DuckDB's ``read_csv`` materialised as an Arrow table;
 * ``polars.read_csv`` and ``pyarrow.read_csv``: the native readers alone;
@@ -101,7 +103,12 @@ def _log_bytes(log: DealLog) -> int:
 
 
 def read_salesfunnel(path: Path) -> tuple[int, int]:
-    log = DealLog.from_csv(path, PIPELINE, owner="owner")
+    log = DealLog.from_csv(path, PIPELINE, owner="owner", engine="arrow")
+    return len(log), _log_bytes(log)
+
+
+def read_salesfunnel_python(path: Path) -> tuple[int, int]:
+    log = DealLog.from_csv(path, PIPELINE, owner="owner", engine="python")
     return len(log), _log_bytes(log)
 
 
@@ -146,7 +153,8 @@ def read_bare(path: Path) -> tuple[int, int]:
 
 
 READERS: dict[str, Callable[[Path], tuple[int, int]]] = {
-    "salesfunnel.from_csv": read_salesfunnel,
+    "from_csv arrow": read_salesfunnel,
+    "from_csv python": read_salesfunnel_python,
     "polars+from_polars": read_polars_log,
     "duckdb.read_csv": read_duckdb,
     "polars.read_csv": read_polars,
@@ -181,12 +189,12 @@ def run_child(reader: str, path: Path) -> dict[str, Any]:
     return result
 
 
-def csv_table(n: int, folder: Path, repeat: int) -> None:
+def csv_table(n: int, folder: Path, repeat: int, skip: set[str]) -> None:
     path = csv_file(n, folder)
     print(f"{uptime()} at the start of {n:,} rows ({path.stat().st_size / 1e6:.0f} MB)")
-    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in READERS}
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in READERS if name not in skip}
     for _ in range(repeat):
-        for name in READERS:
+        for name in runs:
             runs[name].append(run_child(name, path))
     base = statistics.median(r["seconds"] for r in runs["duckdb.read_csv"])
     bare = statistics.median(r["seconds"] for r in runs["csv.reader pass"])
@@ -248,6 +256,7 @@ def frames_table(n: int, repeat: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1e6,1e7", help="CSV rows, comma separated")
+    parser.add_argument("--skip", default="", help="readers to leave out, comma separated")
     parser.add_argument("--frames", default="", help="events for the frame constructors")
     parser.add_argument("--repeat", type=int, default=3, help="runs per reader (median)")
     parser.add_argument("--dir", default="/tmp", help="where the CSV files are written")
@@ -258,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         child(args.child, Path(args.file))
         return 0
     for n in (int(float(x)) for x in args.sizes.split(",") if x):
-        csv_table(n, Path(args.dir), args.repeat)
+        csv_table(n, Path(args.dir), args.repeat, set(args.skip.split(",")))
     for n in (int(float(x)) for x in args.frames.split(",") if x):
         frames_table(n, args.repeat)
     return 0

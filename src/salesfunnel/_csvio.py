@@ -372,7 +372,7 @@ class CsvFile:
                 batch_lines: Sequence[int] = range(start + 1, reader.line_num + 1)
             else:
                 batch_lines = _counted_lines(rows, start)
-            if any(len(row) != width for row in rows):
+            if set(map(len, rows)) != {width}:  # one C pass, not a generator
                 rows, batch_lines = self._fit(rows, batch_lines, width)
                 if simple:
                     simple = False

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from salesfunnel import DealLog, EventLog, FunnelDataError, Pipeline
 from salesfunnel._csvio import open_csv
-from salesfunnel.deals.arrowcsv import Unfit
+from salesfunnel.deals.arrowcsv import AUTO_BYTES, Unfit, use_arrow
 from salesfunnel.deals.columns import Columns
 from salesfunnel.deals.csvload import arrow_fields
 
@@ -330,3 +330,19 @@ def test_random_files_agree(tmp_path: Path, rows: list[list[str]], end: str) -> 
         for e in ("arrow", "python")
     ]
     assert events[0] == events[1]
+
+
+def test_auto_leaves_small_files_and_file_objects_to_the_pure_reader(tmp_path: Path) -> None:
+    small, big = tmp_path / "small.csv", tmp_path / "big.csv"
+    small.write_bytes(H.encode())
+    big.write_bytes(H.encode() + b"A,Call,2024-01-01,a,1\n" * (AUTO_BYTES // 20))
+    assert not use_arrow("auto", small, "utf-8", ",")
+    assert use_arrow("arrow", small, "utf-8", ",")
+    assert use_arrow("auto", big, "utf-8", ",")
+    assert not use_arrow("python", big, "utf-8", ",")
+    assert not use_arrow("arrow", big, "latin-1", ",")
+    with big.open("rb") as fh:
+        assert not use_arrow("arrow", fh, "utf-8", ",")
+    log = DealLog.from_csv(big, P, owner="owner", amount="amount")
+    assert len(log) == AUTO_BYTES // 20
+    assert list(log.deal_ids) == ["A"]

@@ -6,7 +6,9 @@
   standard ``csv`` module), which locates every error;
 * ``"arrow"``: ``pyarrow.csv`` parses the body in C++ on every core, then the
   columns are coded with Arrow kernels (needs the ``arrow`` extra);
-* ``"auto"`` (the default): ``"arrow"`` when pyarrow is installed.
+* ``"auto"`` (the default): ``"arrow"`` for a file of :data:`AUTO_BYTES` or
+  more when pyarrow is installed; a smaller file is read sooner by the pure
+  reader than pyarrow (and the pandas it imports) can be loaded.
 
 Both give the same log and the same errors, by one rule: the fast path only
 ever *stands aside* (:class:`Unfit`), and the pure reader then reads the file
@@ -39,10 +41,12 @@ from typing import IO, Any
 import numpy as np
 import numpy.typing as npt
 
-from .._csvio import FIELD_LIMIT, CsvFile, Progress
+from .._csvio import FIELD_LIMIT, LINE_LIMIT, CsvFile, Progress
 from ..errors import FunnelDataError
+from .columns import TextCodes
 
 __all__ = [
+    "AUTO_BYTES",
     "ENGINES",
     "Unfit",
     "fast_fields",
@@ -50,10 +54,14 @@ __all__ = [
     "read_body",
     "sorted_text_codes",
     "stripped_dictionary",
+    "text_codes",
+    "text_column",
     "use_arrow",
 ]
 
 ENGINES = ("auto", "python", "arrow")
+AUTO_BYTES = 4 << 20
+"""Smallest file that ``engine="auto"`` gives to pyarrow (4 MiB)."""
 _SCAN = 1 << 24  # bytes checked at a time
 # Characters str.strip() removes at either end (Python's whitespace), as an RE2 class.
 _EDGE_SPACE = r"^[\x09-\x0d\x1c-\x1f\x85\p{Z}]|[\x09-\x0d\x1c-\x1f\x85\p{Z}]$"
@@ -91,7 +99,12 @@ def use_arrow(
     except LookupError:
         return False  # the pure reader names the unknown encoding
     plain = len(delimiter) == 1 and delimiter.isascii() and delimiter not in '\r\n"'
-    return isinstance(source, (str, os.PathLike)) and utf8 and plain
+    if not (isinstance(source, (str, os.PathLike)) and utf8 and plain):
+        return False
+    try:
+        return engine == "arrow" or os.path.getsize(source) >= AUTO_BYTES
+    except OSError:
+        return False  # the pure reader names the missing file
 
 
 def fast_fields(
@@ -134,8 +147,8 @@ def _body_offset(mm: mmap.mmap, lines: int) -> int:
     return at
 
 
-def _check_bytes(mm: mmap.mmap, start: int) -> None:
-    """Stand aside for a quote, a NUL, a byte that is not UTF-8 or an over-long line."""
+def _check_bytes(mm: mmap.mmap, start: int, lines: bool) -> None:
+    """Stand aside for a quote, a NUL, a byte that is not UTF-8 or (``lines``) an over-long line."""
     if mm.find(b'"', start) >= 0 or mm.find(b"\0") >= 0:
         raise Unfit
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -147,6 +160,8 @@ def _check_bytes(mm: mmap.mmap, start: int) -> None:
                 decoder.decode(chunk)
             except UnicodeDecodeError:
                 raise Unfit from None
+        if not lines:
+            continue
         ends = np.flatnonzero(np.frombuffer(chunk, np.uint8) == 10)  # no quotes: a row a line
         if ends.size:
             gaps = np.diff(ends, prepend=last_end - at)
@@ -159,8 +174,22 @@ def _check_bytes(mm: mmap.mmap, start: int) -> None:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         raise Unfit from None
-    if len(mm) - last_end > FIELD_LIMIT:
+    if lines and len(mm) - last_end > FIELD_LIMIT:
         raise Unfit
+
+
+def _long_cell(table: Any) -> bool:
+    """True when a text cell is longer than the pure reader's limit."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for column in table.columns:
+        for chunk in column.chunks:
+            text = chunk.dictionary if pa.types.is_dictionary(chunk.type) else chunk
+            longest = pc.max(pc.binary_length(text)) if pa.types.is_string(text.type) else None
+            if longest is not None and (longest.as_py() or 0) > FIELD_LIMIT:
+                return True
+    return False
 
 
 def read_body(
@@ -187,7 +216,11 @@ def read_body(
             start = _body_offset(mm, header_lines)
             if start >= len(mm):
                 raise Unfit  # header only: the pure reader's empty log
-            _check_bytes(mm, start)
+            # Without quotes a line is a row: its cells bound its length, and only text
+            # cells can be long (pyarrow refuses a long time); other columns need a scan.
+            scan = set(header) != set(types) or len(header) * FIELD_LIMIT > LINE_LIMIT
+            scan = scan or not all(_bounded(t) for t in types.values())
+            _check_bytes(mm, start, scan)
     source = pa.memory_map(name)
     source.seek(start)
     try:
@@ -210,9 +243,18 @@ def read_body(
         raise Unfit from None
     finally:
         source.close()
-    if table.num_rows == 0:
+    if table.num_rows == 0 or (not scan and _long_cell(table)):
         raise Unfit
     return table
+
+
+def _bounded(kind: Any) -> bool:
+    """Text (its length is checked after reading) or a time (pyarrow refuses a long one)."""
+    import pyarrow as pa
+
+    return bool(pa.types.is_string(kind) or pa.types.is_dictionary(kind)) or bool(
+        pa.types.is_timestamp(kind)
+    )
 
 
 def int_array(values: npt.NDArray[np.int64]) -> Any:
@@ -251,19 +293,23 @@ def _digit_ids(column: Any) -> tuple[npt.NDArray[np.int64], np.ndarray] | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    head = column.slice(0, 64)
+    if not pc.all(pc.match_substring_regex(head, "^[0-9]+$")).as_py():
+        return None  # a failing cast costs seconds: look at the first values first
     try:
-        ints = pc.cast(column, pa.int64()).to_numpy()
+        ints = np.array(pc.cast(column, pa.int64()).to_numpy())  # writable
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     if ints.size == 0 or int(ints.min()) < 0 or int(ints.max()) >= 10**17:
         return None
     lo, hi = int(ints.min()), int(ints.max())
-    if hi - lo <= 8 * ints.size + 1024:
-        counts = np.bincount(ints - lo)
-        uniq = np.flatnonzero(counts).astype(np.int64) + lo
-        dense = np.cumsum(counts > 0) - 1
-        inverse = dense[ints - lo]
-        counts = counts[counts > 0]
+    compact = hi - lo <= 8 * ints.size + 1024
+    if compact:  # no sort of the rows: count each value in place
+        ints -= lo
+        counts = np.bincount(ints)
+        uniq = np.flatnonzero(counts)
+        counts = counts[uniq]
+        uniq += lo
     else:
         uniq, inverse, counts = np.unique(ints, return_inverse=True, return_counts=True)
     digits = np.searchsorted(_POW10, uniq, side="right").clip(1)
@@ -271,43 +317,96 @@ def _digit_ids(column: Any) -> tuple[npt.NDArray[np.int64], np.ndarray] | None:
     if written != int((digits * counts).sum()):
         return None  # some id has a sign, a leading zero or spaces: not its number's text
     width = int(digits.max())
-    key = uniq * _POW10[width - digits] * 32 + digits
-    order = np.argsort(key, kind="stable")
+    order = np.argsort(uniq * _POW10[width - digits] * 32 + digits, kind="stable")
     rank = np.empty(len(order), np.int64)
     rank[order] = np.arange(len(order))
     text = pc.cast(int_array(uniq[order]), pa.string()).to_numpy(zero_copy_only=False)
-    return rank[inverse], text
+    if compact:
+        by_value = np.empty(hi - lo + 1, np.int64)
+        by_value[uniq - lo] = rank
+        return by_value[ints], text
+    return rank[inverse.reshape(-1)], text
 
 
-def sorted_text_codes(column: Any) -> tuple[npt.NDArray[np.int64], np.ndarray] | None:
-    """``(codes, table)`` of an Arrow string column, as ``np.unique`` of the stripped text.
+def sorted_text_codes(
+    column: Any, *, blanks: bool = False
+) -> tuple[npt.NDArray[np.int64], np.ndarray] | None:
+    """``(codes, table)`` of an Arrow text column, as ``np.unique`` of the stripped text.
 
     ``table`` holds the distinct stripped values sorted (an object array of
-    ``str``) and ``codes`` each row's place in it. ``None`` when a value is
-    null or blank (the caller reports it).
+    ``str``, in code point order as numpy sorts) and ``codes`` each row's
+    place in it. With ``blanks``, a null or blank cell is ``''``; without,
+    ``None`` is returned for one (the caller reports it), and also for a
+    value holding a NUL (numpy's text arrays drop trailing NULs).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if not isinstance(column, pa.ChunkedArray):
         column = pa.chunked_array([column])
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        column = pc.cast(column, pa.large_string())
     if column.null_count:
-        return None
+        if not blanks:
+            return None
+        column = pc.fill_null(column, "")
     digits = _digit_ids(column)
     if digits is not None:
         return digits
     encoded = column.combine_chunks().dictionary_encode()
     words, index = encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False)
+    if pc.any(pc.match_substring(words, "\0")).as_py():
+        return None
     if pc.any(pc.match_substring_regex(words, _EDGE_SPACE)).as_py():
         # Rare: some values need str.strip(); equal ones after it share a code.
         stripped = np.array(_strip(words.to_pylist()), dtype=object)
         table, place = np.unique(stripped, return_inverse=True)
-        if table.size and table[0] == "":
+        if table.size and table[0] == "" and not blanks:
             return None
         return place.reshape(-1).astype(np.int64)[index], table
-    if pc.any(pc.equal(pc.binary_length(words), 0)).as_py():
+    if not blanks and pc.any(pc.equal(pc.binary_length(words), 0)).as_py():
         return None
     order = pc.sort_indices(words).to_numpy()
     rank = np.empty(len(order), np.int64)
     rank[order] = np.arange(len(order))
     return rank[index], words.take(order).to_numpy(zero_copy_only=False)
+
+
+def text_column(values: Any) -> Any:
+    """``values`` (an Arrow, polars or pandas column) as an Arrow text column, or ``None``.
+
+    ``None`` for a column that is not all text (numbers, mixed objects),
+    which the converters read value by value as before.
+    """
+    import pyarrow as pa
+
+    if hasattr(values, "to_arrow"):  # polars
+        values = values.to_arrow()
+    elif not isinstance(values, (pa.Array, pa.ChunkedArray)):
+        if getattr(values, "dtype", None) is None or values.dtype.kind not in "OU":
+            return None  # pandas' "string" dtype has kind "O" too
+        try:
+            values = pa.array(values, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            return None
+    kind = values.type
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    textual = pa.types.is_string(kind) or pa.types.is_large_string(kind)
+    return values if textual or pa.types.is_string_view(kind) else None
+
+
+def text_codes(values: Any, *, blanks: bool) -> TextCodes | None:
+    """A DataFrame's or Table's text column factorised by Arrow, or ``None``.
+
+    ``None`` without pyarrow, for a column that is not text, and (unless
+    ``blanks``) for one with a blank cell: the converters then read it value
+    by value, and name the bad cell.
+    """
+    if _pyarrow_csv() is None:
+        return None
+    column = text_column(values)
+    if column is None or len(column) == 0:
+        return None  # an empty column has no type to keep: the converters' empty log
+    coded = sorted_text_codes(column, blanks=blanks)
+    return None if coded is None else TextCodes(*coded)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, TypedDict
 
@@ -24,7 +25,7 @@ from .._time import TimeParser, is_blank, zone
 from ..errors import FunnelDataError
 from .pipeline import Pipeline
 
-__all__ = ["UNASSIGNED", "ColumnOptions", "Columns", "code_dtype"]
+__all__ = ["UNASSIGNED", "ColumnOptions", "Columns", "TextCodes", "code_dtype"]
 
 UNASSIGNED = "(unassigned)"
 """Owner name given to events whose owner cell is blank."""
@@ -159,6 +160,33 @@ def code_dtype(pipeline: Pipeline) -> type[np.int8]:
     return np.int8
 
 
+@dataclass(frozen=True, slots=True)
+class TextCodes:
+    """A text column factorised by its source library: row ``i`` holds ``table[codes[i]]``.
+
+    ``table`` is the distinct values, stripped and sorted (an object array of
+    ``str``, ``''`` for a blank cell): what the converters would find with
+    ``np.unique``, found by Arrow kernels instead of a loop over the values.
+    """
+
+    codes: I64
+    table: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def take(self, index: I64) -> TextCodes:
+        return TextCodes(self.codes[index], self.table)
+
+    def compact(self) -> TextCodes:
+        """Only the values some row holds (after rows were dropped), ranks kept in order."""
+        present = np.bincount(self.codes, minlength=len(self.table)) > 0
+        if present.all():
+            return self
+        rank = np.cumsum(present) - 1
+        return TextCodes(rank[self.codes], self.table[present])
+
+
 def check_pipeline(pipeline: object) -> None:
     if not isinstance(pipeline, Pipeline):
         msg = f"pipeline must be a Pipeline (got {type(pipeline).__name__})"
@@ -180,7 +208,9 @@ def convert(
 
     def take(name: str) -> object:
         values = data[name]
-        return values if index is None else np.asarray(values)[index]
+        if index is None:
+            return values
+        return values.take(index) if isinstance(values, TextCodes) else np.asarray(values)[index]
 
     row_of = where if index is None else where.taken(index)
     deal_codes, table, offset = dense_ids(take(spec.deal), spec.deal, row_of)
@@ -307,6 +337,16 @@ def _iso_naive(values: list[str], parser: TimeParser) -> npt.NDArray[np.datetime
         timed = next((v for v, p in pairs if ":" in v or p.time() != midnight), None)
         if timed is not None:
             parser.saw(False, timed)
+    if set(map(len, values)) <= {10, 19}:
+        # Plain dates and date-times (checked above) are read by numpy from the text,
+        # hundreds of times faster than from datetime objects; anything numpy reads
+        # otherwise, or warns about, goes the slow way.
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                return np.array(values, dtype="datetime64[s]")
+        except (ValueError, Warning):
+            pass
     return np.array(parsed, dtype="datetime64[s]")
 
 
@@ -320,7 +360,10 @@ def dense_ids(values: object, column: str, where: Rows) -> tuple[I64, np.ndarray
     through a sorted table. Integers beyond int64 (20-digit unsigned ids)
     are kept exact, as Python integers in the table.
     """
-    arr = np.asarray(values)
+    if isinstance(values, TextCodes) and len(values):  # the source library found the ids
+        coded = values.compact()
+        return coded.codes, coded.table, 0
+    arr = np.zeros(0, dtype=object) if isinstance(values, TextCodes) else np.asarray(values)
     if arr.dtype.kind == "u" and arr.size and int(arr.max()) > np.iinfo(np.int64).max:
         arr = arr.astype(object)
     if arr.dtype.kind in "iu":
@@ -377,6 +420,13 @@ def label_codes(
     values: object, pipeline: Pipeline, column: str, where: Rows, drop_unknown: bool
 ) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_]]:
     """Pipeline codes per row and the mask of rows to keep."""
+    if isinstance(values, TextCodes):
+        lut = np.array([pipeline.labels.index(u) if u in pipeline else -1 for u in values.table])
+        codes = lut.astype(np.int16)[values.codes]
+        table, rows = values.table, values.codes
+        return _kept_labels(
+            codes, lambda i: str(table[rows[i]]), pipeline, column, where, drop_unknown
+        )
     arr = np.asarray(values)
     n_labels = len(pipeline.labels)
     dtype = code_dtype(pipeline)
@@ -405,22 +455,37 @@ def text_label_codes(
     text: npt.NDArray[np.str_], pipeline: Pipeline, column: str, where: Rows, drop_unknown: bool
 ) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_]]:
     """:func:`label_codes` of labels already stripped (blank ones as ``''``)."""
-    dtype = code_dtype(pipeline)
     uniq, inverse = np.unique(text, return_inverse=True)
     inverse = inverse.reshape(-1)
     lut = np.array([pipeline.labels.index(u) if u in pipeline else -1 for u in uniq], np.int16)
     codes = lut[inverse] if uniq.size else np.zeros(0, np.int16)
+    return _kept_labels(codes, lambda i: str(text[i]), pipeline, column, where, drop_unknown)
+
+
+def _kept_labels(
+    codes: npt.NDArray[np.int16],
+    label: Callable[[int], str],
+    pipeline: Pipeline,
+    column: str,
+    where: Rows,
+    drop_unknown: bool,
+) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_]]:
+    """Codes (-1 for an unknown label; ``label(i)`` is row i's) and the rows to keep."""
+    dtype = code_dtype(pipeline)
     keep = codes >= 0
     if not keep.all() and not drop_unknown:
         i = int(np.flatnonzero(~keep)[0])
-        detail = (
-            f"unknown label {str(text[i])!r}; the pipeline's labels are {list(pipeline.labels)!r}"
-        )
-        raise where.error(i, detail, column=column, value=str(text[i]), note=DROP_NOTE)
+        detail = f"unknown label {label(i)!r}; the pipeline's labels are {list(pipeline.labels)!r}"
+        raise where.error(i, detail, column=column, value=label(i), note=DROP_NOTE)
     return np.where(keep, codes, 0).astype(dtype), keep
 
 
 def owner_codes(values: object) -> tuple[npt.NDArray[np.integer], tuple[str, ...]]:
+    if isinstance(values, TextCodes):
+        coded = values.compact()
+        named = np.array([u or UNASSIGNED for u in coded.table.tolist()], dtype=str)
+        uniq, place = np.unique(named, return_inverse=True)
+        return place.reshape(-1).astype(np.int32)[coded.codes], tuple(str(u) for u in uniq)
     arr = np.asarray(values)
     if arr.dtype.kind in "iu" and arr.size:
         # Integer owner codes (the fast path for big logs): names are their decimal text,

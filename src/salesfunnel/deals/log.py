@@ -35,7 +35,7 @@ import numpy.typing as npt
 from .._csvio import IN_MEMORY, Progress, Rows, open_csv
 from ..errors import FunnelDataError
 from . import columns as _c, wide as _wide
-from .arrowcsv import fast_fields, use_arrow
+from .arrowcsv import fast_fields, text_codes, use_arrow
 from .columns import COLUMNS_DOC, UNASSIGNED, ColumnOptions, Columns
 from .csvload import TextColumns, arrow_fields
 from .pipeline import Pipeline
@@ -346,7 +346,8 @@ class DealLog:
         "    The parser: ``'arrow'`` reads a well-formed file with pyarrow (the\n"
         "    ``arrow`` extra), handing any file it cannot read exactly as the pure\n"
         "    reader does to that reader; ``'python'`` uses only the standard\n"
-        "    library; ``'auto'`` (default) is ``'arrow'`` when pyarrow is installed.\n"
+        "    library; ``'auto'`` (default) is ``'arrow'`` for a file of 4 MiB or\n"
+        "    more when pyarrow is installed.\n"
         "    Both give the same log and the same errors."
     )
     def from_csv(
@@ -392,11 +393,25 @@ class DealLog:
         what: str,
         pipeline: Pipeline,
         options: Mapping[str, Any],
+        source: Callable[[str], Any],
     ) -> DealLog:
-        """Shared body of the DataFrame/Table constructors: ``get(c)`` is ``(values, aware)``."""
+        """Shared body of the DataFrame/Table constructors: ``get(c)`` is ``(values, aware)``.
+
+        ``source(c)`` is the library's own column: a text column of ids,
+        labels or owners is factorised by Arrow there (no loop over the
+        values), in the order the converters would give.
+        """
         spec = Columns.of(options)
         spec.check(names, what)
-        data = {c: get(c)[0] for c in spec.wanted}
+        data: dict[str, Any] = {}
+        for c in spec.wanted:
+            coded = None
+            if c in (spec.deal, spec.stage, spec.owner) and c not in (spec.time, spec.amount):
+                # A blank owner is "(unassigned)"; a blank id or label is an error, named
+                # by the converters from the values themselves.
+                blanks = c not in (spec.deal, spec.stage)
+                coded = text_codes(source(c), blanks=blanks)
+            data[c] = get(c)[0] if coded is None else coded
         return cls._build(pipeline, spec, data, IN_MEMORY, aware=get(spec.time)[1])
 
     @classmethod
@@ -418,6 +433,7 @@ class DealLog:
             "the DataFrame",
             pipeline,
             options,
+            frame.__getitem__,
         )
 
     @classmethod
@@ -436,7 +452,9 @@ class DealLog:
             col = frame.get_column(c)
             return col.to_numpy(), getattr(col.dtype, "time_zone", None) is not None
 
-        return cls._from_table(list(frame.columns), get, "the DataFrame", pipeline, options)
+        return cls._from_table(
+            list(frame.columns), get, "the DataFrame", pipeline, options, frame.get_column
+        )
 
     @classmethod
     @_columns_doc("table\n    The events, one per row.")
@@ -455,7 +473,9 @@ class DealLog:
             aware = getattr(col.type, "tz", None) is not None
             return col.to_numpy(zero_copy_only=False), aware
 
-        return cls._from_table(list(table.column_names), get, "the Arrow table", pipeline, options)
+        return cls._from_table(
+            list(table.column_names), get, "the Arrow table", pipeline, options, table.column
+        )
 
     @classmethod
     def from_wide(  # over 80 lines: most of them are the docstring and its example

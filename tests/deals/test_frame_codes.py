@@ -1,0 +1,98 @@
+"""Text columns of DataFrames and Arrow tables are factorised by Arrow, with today's codes.
+
+``from_arrow``, ``from_polars`` and ``from_pandas`` code text ids, labels and
+owners with Arrow kernels (:class:`~salesfunnel.deals.columns.TextCodes`);
+``from_columns`` of plain Python lists still reads them value by value. The
+two must give the same log, or the same error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from salesfunnel import DealLog, FunnelDataError, Pipeline
+from salesfunnel.deals.arrowcsv import sorted_text_codes, text_codes
+
+pa = pytest.importorskip("pyarrow")
+
+P = Pipeline(["Call", "Offer"], won="Won", lost="Lost")
+_IDS = st.sampled_from(
+    ["A", "B", " A", "a", "10", "9", "010", "1", "é", "Z z", "\u3000x", "x\x1c", "", "  "]
+)
+_LABELS = st.sampled_from(["Call", "Offer", "Won", " Lost", "Demo", ""])
+_OWNERS = st.sampled_from(["ann", " ann", "bob", "", " ", "Zoë", None])
+
+
+def _outcome(build: Any) -> Any:
+    try:
+        log = build()
+    except FunnelDataError as exc:
+        return ("error", str(exc), exc.line, exc.column, repr(exc.value))
+    out = {}
+    for f in dataclasses.fields(log):
+        v = getattr(log, f.name)
+        out[f.name] = (v.dtype.str, v.tolist()) if isinstance(v, np.ndarray) else v
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(st.tuples(_IDS, _LABELS, _OWNERS), max_size=12),
+    drop=st.booleans(),
+)
+def test_frames_code_text_as_the_value_by_value_path_does(
+    rows: list[tuple[str, str, str | None]], drop: bool
+) -> None:
+    deal = [r[0] for r in rows]
+    stage = [r[1] for r in rows]
+    owner = [r[2] for r in rows]
+    time = np.array(["2024-01-01"] * len(rows), "datetime64[s]")
+    kwargs: dict[str, Any] = {"owner": "owner", "drop_unknown": drop}
+    plain = {
+        "deal": np.array(deal, dtype=object),
+        "stage": np.array(stage, dtype=object),
+        "time": time,
+        "owner": np.array(owner, dtype=object),
+    }
+    expected = _outcome(lambda: DealLog.from_columns(plain, P, **kwargs))
+    table = pa.table(
+        {
+            "deal": pa.array(deal, pa.string()),
+            "stage": pa.array(stage, pa.string()).dictionary_encode(),
+            "time": pa.array(time),
+            "owner": pa.array(owner, pa.large_string()),
+        }
+    )
+    assert _outcome(lambda: DealLog.from_arrow(table, P, **kwargs)) == expected
+    pl = pytest.importorskip("polars")
+    assert _outcome(lambda: DealLog.from_polars(pl.from_arrow(table), P, **kwargs)) == expected
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(plain)
+    assert _outcome(lambda: DealLog.from_pandas(frame, P, **kwargs)) == expected
+
+
+def test_codes_are_ranks_in_text_order_worked_example() -> None:
+    codes = sorted_text_codes(pa.array(["10", "9", "100", "9", "1"]))
+    assert codes is not None
+    assert codes[0].tolist() == [1, 3, 2, 3, 0]  # text order: "1" < "10" < "100" < "9"
+    assert codes[1].tolist() == ["1", "10", "100", "9"]
+    codes = sorted_text_codes(pa.array(["b ", "a", " b", "B"]))
+    assert codes is not None
+    assert codes[0].tolist() == [2, 1, 2, 0]
+    assert codes[1].tolist() == ["B", "a", "b"]
+    assert sorted_text_codes(pa.array(["a", None])) is None
+    assert sorted_text_codes(pa.array(["a", " "])) is None
+    blank = sorted_text_codes(pa.array(["a", None, " "]), blanks=True)
+    assert blank is not None
+    assert blank[0].tolist() == [1, 0, 0]
+
+
+def test_columns_that_are_not_all_text_are_left_to_the_converters() -> None:
+    assert text_codes(pa.array([1, 2]), blanks=False) is None
+    assert text_codes(np.array([1, "a"], dtype=object), blanks=False) is None
+    assert text_codes(np.array(["a", "b"], dtype=object), blanks=False) is not None
