@@ -158,6 +158,7 @@ def _arrow_fields(file: CsvFile, spec: _Spec, delimiter: str) -> dict[str, Any]:
         "time": times,
         "names": tuple(str(n) for n in uniq),
         "properties": props,
+        "entity_column": spec.entity,
         "_table": entity[1],
     }
 
