@@ -580,3 +580,19 @@ def test_render_html_stage_click_jumps_to_its_row(tmp_path: Path) -> None:
         pg.mouse.click(box["x"] + (x0 + x1) / 2, box["y"] + (y0 + y1) / 2)
         pg.wait_for_function("location.hash === '#stage-2'")
         assert pg.inner_text("tr:target td") == "Offers"
+
+
+def test_metrics_comparison_takes_a_confidence_and_a_correction(good: Path) -> None:
+    base = ("metrics", good, "--pipeline", "Call,Offer", "--json", "--by", "owner")
+    default = json.loads(run(*base).stdout)["comparison"]
+    assert (default["confidence"], default["correction"]) == (0.95, "holm")
+    asked = json.loads(run(*base, "--confidence", "90%", "--correction", "bh").stdout)
+    assert (asked["comparison"]["confidence"], asked["comparison"]["correction"]) == (0.9, "bh")
+    for bad in ("95", "1", "0", "x%"):
+        r = run(*base, "--confidence", bad)
+        assert r.returncode == 2
+        assert "argument --confidence: expected a level between 0 and 1" in r.stderr
+        assert repr(bad) in r.stderr
+    r = run(*base, "--correction", "bonferroni")
+    assert r.returncode == 2
+    assert "invalid choice: 'bonferroni'" in r.stderr

@@ -68,6 +68,22 @@ def _delimiter(text: str) -> str:
     return value
 
 
+def _confidence(text: str) -> float:
+    """A confidence level strictly between 0 and 1 (``0.95``), or a percentage (``95%``)."""
+    percent = text.strip().endswith("%")
+    try:
+        value = float(text.strip().rstrip("%")) / (100 if percent else 1)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < 1:
+        msg = (
+            "expected a level between 0 and 1 such as 0.95, "
+            f"or a percentage such as 95% (got {text!r})"
+        )
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
 def _encoding(text: str) -> str:
     """A text encoding Python knows; UTF-8 with a signature is UTF-8 (the reader skips a BOM)."""
     try:
@@ -282,6 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _log_options(metrics)
     _breakdown_options(metrics)
+    _comparison_options(metrics)
     metrics.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
     report = sub.add_parser(
@@ -293,6 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("-o", "--output", required=True, help="report.html")
     report.add_argument("--title", default="Sales funnel report", help="report title")
     _breakdown_options(report)
+    _comparison_options(report)
 
     events = sub.add_parser(
         "events",
@@ -302,6 +320,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _events_options(events)
     return parser
+
+
+def _comparison_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("comparison of owners")
+    g.add_argument(
+        "--confidence",
+        type=_confidence,
+        default=0.95,
+        metavar="LEVEL",
+        help="confidence level of the owner comparison (default: 0.95)",
+    )
+    g.add_argument(
+        "--correction",
+        choices=("holm", "bh", "none"),
+        default="holm",
+        help="multiple-comparison correction of its p-values: Holm (default), "
+        "Benjamini-Hochberg, or none",
+    )
 
 
 def _breakdown_options(p: argparse.ArgumentParser) -> None:

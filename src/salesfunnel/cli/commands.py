@@ -93,6 +93,8 @@ def _analysis(args: argparse.Namespace, progress: Progress) -> tuple[DealLog, An
         end=end,
         as_of=as_of,
         mode=args.mode,
+        confidence=args.confidence,
+        correction=args.correction,
         progress=lambda step: progress.show(f"computing {step}"),
     )
     return log, analysis
