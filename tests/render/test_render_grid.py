@@ -8,7 +8,7 @@ import pytest
 
 from salesfunnel import Funnel, FunnelChart, FunnelDataError
 from salesfunnel.chart import HiddenLabelsWarning
-from salesfunnel.render.shapes import Ellipse, Layer, Text
+from salesfunnel.render.shapes import Ellipse, Layer, Side, Text
 
 REPS = {
     f"Rep {k}": Funnel.from_counts({"Lead": 100 + 10 * k, "Meeting": 40 + k, "Won": 10 + k})
@@ -96,3 +96,26 @@ def test_no_warning_when_everything_shows() -> None:
 def test_bad_columns_are_refused(columns: object) -> None:
     with pytest.raises(FunnelDataError, match="columns"):
         FunnelChart(REPS, columns=columns)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        {"Calls": 200, "Meetings": 60, "Presentations": 45, "Paid": 10},
+        {"A": 20, "B": 31, "C": 27, "D": 9},
+    ],
+)
+def test_a_single_funnel_sits_in_the_middle_of_the_canvas(counts: dict[str, int]) -> None:
+    chart = FunnelChart(Funnel.from_counts(counts), width=640, height=480)
+    boxes = [
+        s.primitive.bounds
+        for s in chart.geometry.shapes
+        if s.layer is not Layer.TITLE and isinstance(s.primitive, (Text, Side))
+    ]
+    lo, hi = min(b[0] for b in boxes), max(b[2] for b in boxes)
+    # the sides and the label text together: as much room left as right, to the
+    # outline's half width and a pixel (centring counts the outline too)
+    assert lo - 0 == pytest.approx(640 - hi, abs=2.0)
+    assert lo >= 12 - 1e-9
+    assert hi <= 640 - 12 + 1e-9
+    assert chart.geometry.contains_all()

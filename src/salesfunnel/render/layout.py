@@ -130,6 +130,7 @@ class _Frame:
         "pad",
         "percent",
         "several",
+        "shift",
         "style",
         "top",
         "total_max",
@@ -164,6 +165,7 @@ class _Frame:
         n_max = self.n_max = max((len(f) for _, f in funnels), default=0)
         self.vmax = max(float(f.counts.max()) for _, f in funnels)
         k, self.first = grid or (len(funnels), 0)
+        self.shift = 0.0  # moves a lone funnel and its labels to the middle (layout())
         self.k = k
         self.several = len(funnels) > 1
         col_w = self.col_w = (right - left) / k
@@ -257,10 +259,32 @@ def layout(
         fr.levels = levels
         fr.min_visible, fr.min_hit = min_visible, min_hit
         fr.fmt_amount = amount_format
+        if k == 1:
+            fr.shift = _centring(fr, *funnels[0], (left, right))
         for j in range(r * cols, min(k, (r + 1) * cols)):
             key, funnel = funnels[j]
             descriptions.append(_column(b, fr, j, key, funnel))
     return b.geometry(width, height, descriptions)
+
+
+def _centring(fr: _Frame, key: Hashable, funnel: Funnel, span: tuple[float, float]) -> float:
+    """How far right a lone funnel and its labels move to sit in the middle of ``span``.
+
+    The drawing keeps its size (the scale) and its labels their room; the pair
+    is laid out once aside to find how wide it really is, so a funnel whose
+    labels are short (or inside it) does not leave the right of the canvas empty.
+    """
+    probe = _Builder()
+    _column(probe, fr, 0, key, funnel)
+    # The drawing by its widest slice (whatever layers are switched off), the labels
+    # by their text.
+    cx = fr.left + fr.zone_w / 2
+    widest = float(_slices(fr, funnel, cx)[1].max()) + fr.pad
+    extents = [(cx - widest, cx + widest)]
+    extents += [s.primitive.bounds[::2] for s in probe.shapes if isinstance(s.primitive, Text)]
+    lo = min(e[0] for e in extents)
+    hi = max(e[1] for e in extents)
+    return max(0.0, (span[0] + span[1] - lo - hi) / 2)
 
 
 def _heading_text(key: Hashable, funnel: Funnel) -> str:
@@ -333,7 +357,7 @@ def _heading(b: _Builder, fr: _Frame, j: int, key: Hashable, funnel: Funnel) -> 
 
 def _column(b: _Builder, fr: _Frame, j: int, key: Hashable, funnel: Funnel) -> str:
     """Lay out funnel ``j`` in its column; return its sentence of the description."""
-    x0c = fr.left + (j - fr.first) * fr.col_w
+    x0c = fr.left + fr.shift + (j - fr.first) * fr.col_w
     cx = x0c + fr.zone_w / 2
     texts = _stage_texts(funnel, fr.percent, fr.fmt_amount, fr.style)
     if fr.heading_h > 0:
