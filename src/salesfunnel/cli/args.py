@@ -50,22 +50,18 @@ _positive_int = _integer(1)
 
 def _render_options(render: argparse.ArgumentParser) -> None:
     """How render draws: percentages, grouping, delimiter, width mapping, grid."""
-    render.add_argument(
-        "--percent",
-        default="both",
-        choices=("both", "first", "previous", "none"),
-        help="percentages in labels: of first, of previous, both or none",
-    )
+    choices = (
+        ("--percent", ("both", "first", "previous", "none"), "percentages in labels: "
+         "of first, of previous, both or none"),
+        ("--width-mapping", ("linear", "sqrt", "log", "rank"), "stage width: proportional "
+         "to count, its square root, log(1 + count) or rank"),
+    )  # fmt: skip
+    for flag, options, text in choices:
+        render.add_argument(flag, default=options[0], choices=options, help=text)
     render.add_argument(
         "--by", default=None, help="CSV column naming each row's group: one funnel per group"
     )
     render.add_argument("--delimiter", default=",", help="CSV field delimiter (default ',')")
-    render.add_argument(
-        "--width-mapping",
-        default="linear",
-        choices=("linear", "sqrt", "log", "rank"),
-        help="stage width: proportional to count, its square root, log(1 + count) or rank",
-    )
     render.add_argument(
         "--min-visible",
         type=_share,

@@ -129,6 +129,7 @@ class _Frame:
         "n_max",
         "pad",
         "percent",
+        "probing",
         "several",
         "shift",
         "style",
@@ -166,6 +167,7 @@ class _Frame:
         self.vmax = max(float(f.counts.max()) for _, f in funnels)
         k, self.first = grid or (len(funnels), 0)
         self.shift = 0.0  # moves a lone funnel and its labels to the middle (layout())
+        self.probing = False  # True while _centring measures the labels: no shapes
         self.k = k
         self.several = len(funnels) > 1
         col_w = self.col_w = (right - left) / k
@@ -270,12 +272,13 @@ def layout(
 def _centring(fr: _Frame, key: Hashable, funnel: Funnel, span: tuple[float, float]) -> float:
     """How far right a lone funnel and its labels move to sit in the middle of ``span``.
 
-    The drawing keeps its size (the scale) and its labels their room; the pair
-    is laid out once aside to find how wide it really is, so a funnel whose
-    labels are short (or inside it) does not leave the right of the canvas empty.
+    The drawing keeps its size and its labels their room; the labels are laid out
+    once aside to find how far they reach (short or inside labels leave room).
     """
     probe = _Builder()
+    fr.probing = True  # labels only: the slices' shapes do not move the labels
     _column(probe, fr, 0, key, funnel)
+    fr.probing = False
     # The drawing by its widest slice (whatever layers are switched off), the labels
     # by their text.
     cx = fr.left + fr.zone_w / 2
@@ -467,7 +470,7 @@ def _stage(
     style = fr.style
     tip = texts.tooltip
     above = slices[i - 1] if i > 0 else None
-    if funnel.counts[i] > 0:
+    if funnel.counts[i] > 0 and not fr.probing:
         # The stage's own hit target, painted first so it only claims pixels
         # nothing else covers: at least one pixel, or min_hit wide and high.
         below_b = slices[i + 1].b0 if i + 1 < len(slices) else 0.0
@@ -477,7 +480,7 @@ def _stage(
         ty0 = min(max(ty - side_len / 2, 0.0), fr.height - side_len)
         target = HitArea(tx0, ty0, tx0 + side_len, ty0 + side_len)
         b.add(Layer.ELLIPSE, b.region(key, j, i, "side", sl.outline, tip), target)
-    if sl.r0 > 0:
+    if sl.r0 > 0 and not fr.probing:
         _stage_shapes(b, key, j, i, sl, above, tip, style)
     if not style.show_labels:
         return None
