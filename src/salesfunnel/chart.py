@@ -6,6 +6,7 @@ import io
 import math
 import os
 import threading
+import warnings
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from .funnel.metrics import MetricsTable
     from .render.hitmap import Hit
 
-__all__ = ["MAX_PIXELS", "MAX_STAGES", "FunnelChart"]
+__all__ = ["MAX_PIXELS", "MAX_STAGES", "FunnelChart", "HiddenLabelsWarning"]
 
 MAX_PIXELS = 40_000_000
 """Largest output canvas (width x height x scale\u00b2) a chart accepts: 40 megapixels.
@@ -85,6 +86,31 @@ def _check_choice(value: object, name: str, choices: tuple[str, ...]) -> None:
         raise FunnelDataError(msg)
 
 
+def _check_columns(columns: object) -> None:
+    if columns is not None and (
+        isinstance(columns, bool) or not isinstance(columns, int) or columns < 1
+    ):
+        msg = f"columns must be None or an int >= 1 (got {columns!r})"
+        raise FunnelDataError(msg)
+
+
+def _warn_hidden(notes: Sequence[LabelNote]) -> None:
+    """Say, as a warning to whoever made the chart, which labels were hidden."""
+    hidden = [n for n in notes if n.status == "hidden"]
+    if hidden:
+        names = ", ".join(repr(n.name) for n in hidden[:5])
+        more = f" and {len(hidden) - 5} more" if len(hidden) > 5 else ""
+        msg = (
+            f"{len(hidden)} label(s) hidden to stay legible: {names}{more} "
+            "(see FunnelChart.label_notes; a larger canvas or columns= shows them)"
+        )
+        warnings.warn(msg, HiddenLabelsWarning, stacklevel=3)  # the FunnelChart(...) call
+
+
+class HiddenLabelsWarning(UserWarning):
+    """Some labels of a chart were hidden to stay legible (see ``FunnelChart.label_notes``)."""
+
+
 class FunnelChart:
     """A layered funnel picture of one funnel or several side by side.
 
@@ -129,6 +155,18 @@ class FunnelChart:
         the hit area onto the background, never the drawing.
     amount_format
         Formats stage amounts in labels (default: the library's number format).
+    columns
+        Funnels per row: several funnels are laid out in a grid of
+        ``columns`` columns, row after row, all on one shared scale (``None``,
+        the default: all in one row). Thirty reps read best with
+        ``columns=6`` on a tall canvas.
+
+    Warns
+    -----
+    HiddenLabelsWarning
+        When some labels or legend entries had to be hidden to stay legible
+        (:attr:`label_notes` names them): a larger canvas, ``columns=`` or
+        fewer percentages bring them back.
 
     Raises
     ------
@@ -172,6 +210,7 @@ class FunnelChart:
         min_visible: float = 0.0,
         min_hit: float = 0.0,
         amount_format: Callable[[float], str] | None = None,
+        columns: int | None = None,
     ) -> None:
         self._width = _check_size(width, "width")
         self._height = _check_size(height, "height")
@@ -210,6 +249,7 @@ class FunnelChart:
             ):
                 msg = f"{name} must be a number in [0, {hi:g}] (got {value!r})"
                 raise FunnelDataError(msg)
+        _check_columns(columns)
         self._funnels = _funnels(data)
         self._style = style or Style()
         self._scale = scale
@@ -226,7 +266,9 @@ class FunnelChart:
             min_visible=float(min_visible),
             min_hit=float(min_hit),
             amount_format=amount_format,
+            columns=columns,
         )
+        _warn_hidden(self.geometry.label_notes)
         self._tables: list[MetricsTable] | None = None  # for hit_test, on first use
         self._regions = self._scaled_regions()
         self._mask: npt.NDArray[np.int32] | None = None

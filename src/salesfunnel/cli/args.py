@@ -49,6 +49,41 @@ def _integer(low: int, high: int | None = None, unit: str = "") -> Callable[[str
 _positive_int = _integer(1)
 
 
+def _render_options(render: argparse.ArgumentParser) -> None:
+    """How render draws: percentages, grouping, delimiter, width mapping, grid."""
+    choices = (
+        ("--percent", ("both", "first", "previous", "none"), "percentages in labels: "
+         "of first, of previous, both or none"),
+        ("--width-mapping", ("linear", "sqrt", "log", "rank"), "stage width: proportional "
+         "to count, its square root, log(1 + count) or rank"),
+    )  # fmt: skip
+    for flag, options, text in choices:
+        render.add_argument(flag, default=options[0], choices=options, help=text)
+    render.add_argument(
+        "--by", default=None, help="CSV column naming each row's group: one funnel per group"
+    )
+    render.add_argument("--delimiter", default=",", help="CSV field delimiter (default ',')")
+    render.add_argument(
+        "--min-visible",
+        type=_share,
+        default=0.0,
+        help="minimum width of non-zero stages, a share of the widest in [0, 1]",
+    )
+    render.add_argument(
+        "--columns", type=_positive_int, default=None, help="funnels per row (a grid)"
+    )
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1] (got {text!r})") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1] (got {text!r})")
+    return value
+
+
 def _number(text: str) -> float:
     try:
         value = float(text)
@@ -284,12 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--height", type=_positive_int, default=600, help="height in pixels")
     render.add_argument("--title", default=None, help="chart title")
     render.add_argument("--scale", type=_number, default=1.0, help="pixel scale (2 for high-DPI)")
-    render.add_argument(
-        "--percent",
-        default="both",
-        choices=("both", "first", "previous", "none"),
-        help="percentages in labels: of first, of previous, both or none",
-    )
+    _render_options(render)
 
     metrics = sub.add_parser(
         "metrics",

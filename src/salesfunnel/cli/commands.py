@@ -10,12 +10,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
+from .._csvio import number, open_csv
 from .._format import fmt_compact, fmt_number, fmt_percent
 from .._table import ResultTable
 from ..analysis import Analysis, analyze, period_text
@@ -26,6 +28,7 @@ from ..deals.log import DealLog
 from ..deals.pipeline import Pipeline
 from ..deals.status import reopened_deals
 from ..deals.trend import breakdown_table, trend
+from ..errors import FunnelDataError
 from ..funnel.metrics import metrics_table
 from ..funnel.model import Funnel
 from ..funnel.readers import read_counts
@@ -223,25 +226,84 @@ def _read_counts(path: str, title: str | None) -> Funnel:
 
 def render(args: argparse.Namespace) -> int:
     """Draw a counts file as PNG, SVG or an HTML page with both."""
-    funnel = _read_counts(args.counts, args.title)
     out = Path(args.output)
     fmt = (args.format or out.suffix.lstrip(".")).lower()
     if not fmt:
         msg = f"-o {args.output}: cannot tell the format (end the name in .png, .svg or .html)"
         raise CliError(msg)
+    data: Funnel | dict[Hashable, Funnel]
+    if args.by is None and args.delimiter == ",":
+        data = _read_counts(args.counts, args.title)
+    else:
+        data = _read_groups(args.counts, args.by, args.delimiter, args.title)
     opts: dict[str, Any] = {
         "width": args.width,
         "height": args.height,
         "title": args.title,
         "scale": args.scale,
         "percent": args.percent,
+        "width_mapping": args.width_mapping,
+        "min_visible": args.min_visible,
+        "columns": args.columns,
     }
     if fmt in ("html", "htm"):
-        out.write_text(_render_page(funnel, opts), encoding="utf-8")
+        if not isinstance(data, Funnel):
+            raise CliError("--by draws PNG or SVG (-o ending in .png or .svg), not an HTML page")
+        out.write_text(_render_page(data, opts), encoding="utf-8")
     else:
-        FunnelChart(funnel, **opts).save(out, format=fmt)
+        FunnelChart(data, **opts).save(out, format=fmt)
     echo(str(out))
     return 0
+
+
+def _read_groups(
+    path: str, by: str | None, delimiter: str, title: str | None
+) -> Funnel | dict[Hashable, Funnel]:
+    """A counts CSV with any delimiter; with ``by``, one funnel per value of that column
+    (groups and their stages in the order they first appear)."""
+    if path.lower().endswith(".json"):
+        raise CliError(f"{path}: --by and --delimiter read CSV files, not JSON")
+    groups: dict[str, list[tuple[str, float, float | None]]] = {}
+    with open_csv(path, delimiter=delimiter) as file:
+        header = [h.strip().lower() for h in file.header]
+        needed = ["stage", "count"] + ([by.strip().lower()] if by else [])
+        for name in needed:
+            if name not in header:
+                msg = f"{path}, row 1: missing column {name!r} (header is {list(file.header)!r})"
+                raise CliError(msg)
+        at = {name: header.index(name) for name in needed}
+        i_amount = header.index("amount") if "amount" in header else None
+        for line, row in file.records():
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) < len(header):
+                raise CliError(f"{path}, row {line}: expected {len(header)} columns (got {row!r})")
+            key = row[at[by.strip().lower()]].strip() if by else (title or "")
+            amount = None
+            if i_amount is not None and row[i_amount].strip():
+                amount = _cell_number(row[i_amount], path, line, "amount")
+            count = _cell_number(row[at["count"]], path, line, "count")
+            groups.setdefault(key, []).append((row[at["stage"]].strip(), count, amount))
+    if not groups:
+        raise CliError(f"{path}: no stages below the header")
+    funnels: dict[Hashable, Funnel] = {}
+    for key, stages in groups.items():
+        try:
+            funnels[key] = Funnel.from_counts(stages, name=key or None)
+        except FunnelDataError as exc:
+            raise CliError(f"{path}, group {key!r}: {exc}") from None
+    return funnels if by else funnels[next(iter(funnels))]
+
+
+def _cell_number(text: str, path: str, line: int, column: str) -> float:
+    try:
+        value = number(text.strip())
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        msg = f"{path}, row {line}, column {column!r}: expected a number >= 0 (got {text!r})"
+        raise CliError(msg)
+    return value
 
 
 def _render_page(funnel: Funnel, opts: dict[str, Any]) -> str:

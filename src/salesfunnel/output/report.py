@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import os
+import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
@@ -18,7 +19,7 @@ import numpy as np
 
 from .._format import clean_text, fmt_compact, fmt_number, fmt_value
 from ..analysis import Analysis, Instant, analyze, period_text
-from ..chart import FunnelChart
+from ..chart import FunnelChart, HiddenLabelsWarning
 from ..deals.closed import closed_funnel
 from ..deals.groups import GroupBy
 from ..deals.log import DealLog
@@ -85,15 +86,17 @@ class _Charts:
         style: Style | None = None,
     ) -> str:
         """One funnel drawn as inline SVG."""
-        chart = FunnelChart(
-            funnel,
-            width=width,
-            height=height,
-            title=title,
-            percent=percent,
-            style=style,
-            amount_format=fmt_compact,
-        )
+        with warnings.catch_warnings():  # the report's tables carry every hidden number
+            warnings.simplefilter("ignore", HiddenLabelsWarning)
+            chart = FunnelChart(
+                funnel,
+                width=width,
+                height=height,
+                title=title,
+                percent=percent,
+                style=style,
+                amount_format=fmt_compact,
+            )
         self._register(chart_id, [(funnel.name, funnel)], title)
         return (
             f'<figure data-chart="{escape(chart_id)}" data-format="svg">{chart.to_svg()}'
@@ -121,7 +124,9 @@ class _Charts:
         }
         # The PNG is drawn at twice the size for sharp screens and shown at layout
         # size, so the image map is in layout pixels (the geometry's own).
-        sharp = FunnelChart(dict(items), scale=2, **opts)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", HiddenLabelsWarning)
+            sharp = FunnelChart(dict(items), scale=2, **opts)
         name = f"map-{chart_id}"
         regions = tuple(r for r in sharp.geometry.regions if r.stage is not None)
         area_map = image_map(regions, name, "#sf-deals")

@@ -56,7 +56,7 @@ class Hit:
 
     >>> from salesfunnel import Funnel, FunnelChart
     >>> chart = FunnelChart({"Ann": Funnel.from_counts({"Calls": 9, "Paid": 3})})
-    >>> chart.hit_test(200, 450)
+    >>> chart.hit_test(300, 450)
     Hit(funnel='Ann', stage=1, name='Paid', part='side')
     """
 

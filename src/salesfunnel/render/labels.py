@@ -86,6 +86,8 @@ def _stage_texts(
         # One-line forms, longest first: the percentage goes before the name is cut.
         short = f"{name}: {count}"
         compact = (f"{short} ({primary})", short) if primary else (short,)
+        if percent == "both" and of_prev:
+            compact = (f"{short} ({of_first} \u00b7 {of_prev})", *compact)
         two = (short, pct) if pct else (short,)
         out.append(_StageText(full, two, compact, ", ".join(full)))
     return out

@@ -49,7 +49,7 @@ from .labels import (
 )
 from .shapes import Ellipse, Geometry, Gradient, HitArea, Layer, Line, Side, Text, _Builder
 from .style import Style
-from .text import advance, ascent, clean, fit, line_height
+from .text import advance, ascent, clean, fit, line_height, wrap
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -112,8 +112,10 @@ class _Frame:
         "bottom",
         "col_w",
         "ctop",
+        "first",
         "fmt_amount",
         "heading_h",
+        "heading_lines",
         "height",
         "heights",
         "inner_h",
@@ -127,6 +129,9 @@ class _Frame:
         "n_max",
         "pad",
         "percent",
+        "probing",
+        "several",
+        "shift",
         "style",
         "top",
         "total_max",
@@ -150,20 +155,34 @@ class _Frame:
         style: Style,
         canvas: tuple[float, float],
         area: tuple[float, float, float, float],
+        grid: tuple[int, int] | None = None,
     ) -> None:
+        """``grid`` is (columns, index of the row's first funnel) for a row of a grid;
+        by default every funnel side by side in one row."""
         self.style = style
         self.width, self.height = canvas
         left, top, right, bottom = area
         self.left, self.top, self.bottom = left, top, bottom
         n_max = self.n_max = max((len(f) for _, f in funnels), default=0)
         self.vmax = max(float(f.counts.max()) for _, f in funnels)
-        k = self.k = len(funnels)
+        k, self.first = grid or (len(funnels), 0)
+        self.shift = 0.0  # moves a lone funnel and its labels to the middle (layout())
+        self.probing = False  # True while _centring measures the labels: no shapes
+        self.k = k
+        self.several = len(funnels) > 1
         col_w = self.col_w = (right - left) / k
         gutter = col_w * style.label_gutter if style.show_labels else 0.0
         zone_w = self.zone_w = col_w - gutter
         pad = self.pad = max(style.outline_width, style.rim_width) / 2 + 1.0
         big_r = self.big_r = max(0.0, zone_w / 2 - pad)
-        heading_h = line_height(style.heading_size) + 4 if k > 1 else 0.0
+        # A name too long for its column is wrapped onto a second line, not cut.
+        hs = style.heading_size
+        self.heading_lines = 1
+        if self.several and any(
+            advance(_heading_text(key, f), hs) > col_w - 8 for key, f in funnels
+        ):
+            self.heading_lines = 2
+        heading_h = self.heading_lines * line_height(hs) + 4 if self.several else 0.0
         if top + 2 * heading_h > bottom:
             heading_h = 0.0  # no room for headings: the legend and labels still name things
         self.heading_h = heading_h
@@ -190,8 +209,9 @@ def layout(
     min_visible: float = 0.0,
     min_hit: float = 0.0,
     amount_format: Callable[[float], str] | None = None,
+    columns: int | None = None,
 ) -> Geometry:
-    """Lay out funnels side by side on one shared scale.
+    """Lay out funnels side by side on one shared scale (``columns`` per row of a grid).
 
     Arguments are checked by :class:`~salesfunnel.FunnelChart`; this function
     trusts them. See the module docstring for the encoding rules.
@@ -226,16 +246,53 @@ def layout(
     if width_mapping != "linear":
         descriptions.append(MAPPING_CAPTIONS[width_mapping] + ".")
         bottom = _caption(b, MAPPING_CAPTIONS[width_mapping], style, (left, top, right, bottom))
-    fr = _Frame(funnels, style, (width, height), (left, top, right, bottom))
-    fr.width_mapping, fr.heights, fr.percent = width_mapping, heights, percent
+    k = len(funnels)
+    cols = min(columns, k) if columns else k
+    rows = math.ceil(k / cols)
+    levels = np.zeros(0)
     if width_mapping == "rank":
         every = np.concatenate([f.counts for _, f in funnels])
-        fr.levels = np.unique(every[every > 0])
-    fr.min_visible, fr.min_hit = min_visible, min_hit
-    fr.fmt_amount = amount_format
-    for j, (key, funnel) in enumerate(funnels):
-        descriptions.append(_column(b, fr, j, key, funnel))
+        levels = np.unique(every[every > 0])
+    row_h = (bottom - top) / rows
+    for r in range(rows):
+        area = (left, top + r * row_h, right, top + (r + 1) * row_h)
+        fr = _Frame(funnels, style, (width, height), area, (cols, r * cols) if rows > 1 else None)
+        fr.width_mapping, fr.heights, fr.percent = width_mapping, heights, percent
+        fr.levels = levels
+        fr.min_visible, fr.min_hit = min_visible, min_hit
+        fr.fmt_amount = amount_format
+        if k == 1:
+            fr.shift = _centring(fr, *funnels[0], (left, right))
+        for j in range(r * cols, min(k, (r + 1) * cols)):
+            key, funnel = funnels[j]
+            descriptions.append(_column(b, fr, j, key, funnel))
     return b.geometry(width, height, descriptions)
+
+
+def _centring(fr: _Frame, key: Hashable, funnel: Funnel, span: tuple[float, float]) -> float:
+    """How far right a lone funnel and its labels move to sit in the middle of ``span``.
+
+    The drawing keeps its size and its labels their room; the labels are laid out
+    once aside to find how far they reach (short or inside labels leave room).
+    """
+    probe = _Builder()
+    fr.probing = True  # labels only: the slices' shapes do not move the labels
+    _column(probe, fr, 0, key, funnel)
+    fr.probing = False
+    # The drawing by its widest slice (whatever layers are switched off), the labels
+    # by their text.
+    cx = fr.left + fr.zone_w / 2
+    widest = float(_slices(fr, funnel, cx)[1].max()) + fr.pad
+    extents = [(cx - widest, cx + widest)]
+    extents += [s.primitive.bounds[::2] for s in probe.shapes if isinstance(s.primitive, Text)]
+    lo = min(e[0] for e in extents)
+    hi = max(e[1] for e in extents)
+    return max(0.0, (span[0] + span[1] - lo - hi) / 2)
+
+
+def _heading_text(key: Hashable, funnel: Funnel) -> str:
+    """A funnel's name as its heading shows it: its own name, else its key."""
+    return clean(funnel.name if funnel.name is not None else str(key))
 
 
 MAPPING_CAPTIONS = {
@@ -286,31 +343,30 @@ def _title(
 def _heading(b: _Builder, fr: _Frame, j: int, key: Hashable, funnel: Funnel) -> None:
     """Funnel ``j``'s name above its column (charts of several funnels)."""
     hs = fr.style.heading_size
-    label = clean(funnel.name if funnel.name is not None else str(key))
-    shown = fit(label, hs, fr.col_w - 8)
-    if shown:
-        w = advance(shown, hs)
-        hx = fr.left + j * fr.col_w + fr.col_w / 2
+    label = _heading_text(key, funnel)
+    lines, _ = wrap(label, hs, fr.col_w - 8, max_lines=fr.heading_lines)
+    if lines:
+        widths = [advance(line, hs) for line in lines]
+        w, lh = max(widths), line_height(hs)
+        hx = fr.left + (j - fr.first) * fr.col_w + fr.col_w / 2
         top = fr.top
-        rect = HitArea(hx - w / 2, top, hx + w / 2, top + line_height(hs))
+        rect = HitArea(hx - w / 2, top, hx + w / 2, top + len(lines) * lh)
         rid = b.region(key, j, None, "heading", rect.polygon(), label)
-        b.add(
-            Layer.TITLE,
-            rid,
-            Text(hx, top + ascent(hs), shown, hs, fr.style.text_color, "middle", w),
-        )
+        for n, (line, lw) in enumerate(zip(lines, widths, strict=True)):
+            baseline = top + n * lh + ascent(hs)
+            b.add(Layer.TITLE, rid, Text(hx, baseline, line, hs, fr.style.text_color, "middle", lw))
         b.add(Layer.TITLE, rid, rect)
 
 
 def _column(b: _Builder, fr: _Frame, j: int, key: Hashable, funnel: Funnel) -> str:
     """Lay out funnel ``j`` in its column; return its sentence of the description."""
-    x0c = fr.left + j * fr.col_w
+    x0c = fr.left + fr.shift + (j - fr.first) * fr.col_w
     cx = x0c + fr.zone_w / 2
     texts = _stage_texts(funnel, fr.percent, fr.fmt_amount, fr.style)
     if fr.heading_h > 0:
         _heading(b, fr, j, key, funnel)
     description = (
-        (f"{clean(str(key))}: " if fr.k > 1 else "") + "; ".join(t.tooltip for t in texts) + "."
+        (f"{clean(str(key))}: " if fr.several else "") + "; ".join(t.tooltip for t in texts) + "."
     )
     if fr.bottom - fr.ctop < 2 * fr.pad + 2:
         return description  # no room to draw: the description (alt text) still says everything
@@ -325,7 +381,7 @@ def _column(b: _Builder, fr: _Frame, j: int, key: Hashable, funnel: Funnel) -> s
         # funnel (on the shared scale) leaves its labels more room.
         widest = float(radii.max()) if len(funnel) else 0.0
         gx = min(x0c + fr.zone_w, cx + widest + fr.pad) + 6
-        gw = x0c + fr.col_w - gx - (4 if fr.k > 1 else 0)
+        gw = x0c + fr.col_w - gx - (4 if fr.several else 0)
         _place_outside(b, key, j, pending, (gx, gw), (fr.ctop, fr.bottom), fr.style)
     return description
 
@@ -414,7 +470,7 @@ def _stage(
     style = fr.style
     tip = texts.tooltip
     above = slices[i - 1] if i > 0 else None
-    if funnel.counts[i] > 0:
+    if funnel.counts[i] > 0 and not fr.probing:
         # The stage's own hit target, painted first so it only claims pixels
         # nothing else covers: at least one pixel, or min_hit wide and high.
         below_b = slices[i + 1].b0 if i + 1 < len(slices) else 0.0
@@ -424,7 +480,7 @@ def _stage(
         ty0 = min(max(ty - side_len / 2, 0.0), fr.height - side_len)
         target = HitArea(tx0, ty0, tx0 + side_len, ty0 + side_len)
         b.add(Layer.ELLIPSE, b.region(key, j, i, "side", sl.outline, tip), target)
-    if sl.r0 > 0:
+    if sl.r0 > 0 and not fr.probing:
         _stage_shapes(b, key, j, i, sl, above, tip, style)
     if not style.show_labels:
         return None
