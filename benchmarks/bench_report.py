@@ -102,7 +102,7 @@ def main() -> None:
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
-    sizes = [int(float(s)) for s in args.sizes.split(",")]
+    sizes = [int(float(s)) for s in args.sizes.split(",") if s]
     print(f"load average before: {Path('/proc/loadavg').read_text().split()[:3]}")
     head = f"{'file':>22} {'MB':>8} {'build s':>8} {'paint ms':>9} {'load ms':>9} {'click ms':>9}"
     print(head)

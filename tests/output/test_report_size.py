@@ -20,8 +20,11 @@ _record = st.fixed_dictionaries(
     {
         "owner": st.sampled_from(["Ann", "Bob", None]),
         "amount": st.one_of(st.none(), st.integers(0, 10**6), st.sampled_from(["1,930.76"])),
-        "first": st.sampled_from(["2024-01-01", "\u2014"]),
-        "last": st.sampled_from(["2024-02-01", "2024-03-01"]),
+        "first": st.sampled_from(["2024-01-01", "\u2014", "2024-01-01 09:00:00", " x", "a  b "]),
+        "last": st.one_of(
+            st.sampled_from(["2024-02-01 10:00:00", "2024-03-01 10:00:00", "2024-03-01 11:00"]),
+            st.text(alphabet=" ab", max_size=4),
+        ),
         "status": st.sampled_from(["Won", "Lost", "open: Call"]),
     }
 )
@@ -62,6 +65,19 @@ def test_compact_deals_worked_example() -> None:
             "c||1": {"title": "all: Paid", "n": 2},
         }
     }
+
+
+def test_timestamps_are_cut_into_day_and_time_columns() -> None:
+    days = ["2024-01-01", "2024-01-02"]
+    times = ["09:00:00", "10:30:00", "11:00:00"]
+    stamps = [f"{days[k % 2]} {times[k % 3]}" for k in range(12)] + ["\u2014"]
+    deals = {f"d{k}": {"first": t} for k, t in enumerate(stamps)}
+    _, data = compact_deals({"c|0|0": {"title": "x", "ids": list(deals)}}, deals)
+    heads, tails = data["deals"]["first"]["split"]
+    assert heads == {"codes": [0, 1] * 6 + [2], "values": [*days, "\u2014"]}
+    assert tails == {"codes": [0, 1, 2] * 4 + [None], "values": times}
+    back = expand_deals({"stages": {"c|0|0": {"title": "x", "n": 13}}}, data)[1]
+    assert [r["first"] for r in back.values()] == stamps
 
 
 def _owners_log(sizes: dict[str, int]) -> DealLog:
@@ -123,7 +139,13 @@ def test_deals_panel_shows_a_page_of_100_rows_at_a_time(tmp_path: Path) -> None:
         "c1|A|1": {"title": "A: Paid", "ids": ids[:3]},
     }
     deals = {
-        i: {"owner": "Ann", "amount": k, "first": "2026-01-01", "last": "x", "status": "won"}
+        i: {
+            "owner": "Ann",
+            "amount": k,
+            "first": f"2026-01-0{k % 9 + 1} 10:{k % 60:02d}:00",  # stored cut at the space
+            "last": "x",
+            "status": "won",
+        }
         for k, i in enumerate(ids)
     }
     body = (
@@ -150,6 +172,8 @@ def test_deals_panel_shows_a_page_of_100_rows_at_a_time(tmp_path: Path) -> None:
         assert not pg.is_enabled("#sf-deals-prev")
         pg.click("#sf-deals-next")
         assert listed() == ids[100:200]
+        cells = pg.locator("#sf-deals-body tr").first.locator("td").all_inner_texts()
+        assert cells == ["d100", "Ann", "100", "2026-01-02 10:40:00", "x", "won"]
         pg.click("#sf-deals-next")
         assert listed() == ids[200:]
         assert pg.inner_text("#sf-deals-where") == "201\u2013250 of 250"

@@ -23,13 +23,15 @@ escape = escape_html
 """Escape user text for HTML content and quoted attributes (see ``_format.escape_html``)."""
 
 
+def _dumps(payload: Any) -> str:
+    return json.dumps(
+        payload, ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
+    )
+
+
 def json_script(element_id: str, payload: Any) -> str:
     """A ``<script type="application/json">`` block that no data can break out of."""
-    text = json_text(
-        json.dumps(
-            payload, ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
-        )
-    )
+    text = json_text(_dumps(payload))
     # "</script" or "<!--" inside a string would end or confuse the element.
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return f'<script type="application/json" id="{escape(element_id)}">{text}</script>'
@@ -111,8 +113,15 @@ _JS = """
     return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c]; }); }
   function num(n){ return n.toLocaleString('en-US'); }
   // A column is a plain list, or {values, codes} when its values repeat (dictionary-coded).
+  // Or {split: [heads, tails]}: text cut at its first space, each part a column.
   function column(c){
     if(!c || Array.isArray(c)){ return c || []; }
+    if(c.split){
+      var tails = column(c.split[1]);
+      return column(c.split[0]).map(function(h, i){
+        return tails[i] == null ? h : h + ' ' + tails[i];
+      });
+    }
     return c.codes.map(function(k){ return k == null ? null : c.values[k]; });
   }
   function load(){
@@ -262,7 +271,7 @@ _JS = """
 _FIELDS = ("owner", "amount", "first", "last", "status")
 
 
-def _column(values: Sequence[Any]) -> list[Any] | dict[str, list[Any]]:
+def _coded(values: Sequence[Any]) -> Any:
     """A column as a plain list, or dictionary-coded when that is shorter (repeated values)."""
     codes: dict[Any, int] = {}
     coded = [None if v is None else codes.setdefault(v, len(codes)) for v in values]
@@ -271,9 +280,30 @@ def _column(values: Sequence[Any]) -> list[Any] | dict[str, list[Any]]:
     return {"codes": coded, "values": list(codes)}
 
 
-def _decoded(col: list[Any] | dict[str, list[Any]]) -> list[Any]:
+def _column(values: Sequence[Any]) -> Any:
+    """:func:`_coded`, or, when shorter, text split at its first space into two coded columns.
+
+    Timestamps (``2026-05-21 09:34:42``) seldom repeat whole, but their days and
+    their times of day do.
+    """
+    plain = _coded(values)
+    if not any(isinstance(v, str) and " " in v for v in values):
+        return plain
+    if not all(v is None or isinstance(v, str) for v in values):
+        return plain
+    cut = [None if v is None else v.split(" ", 1) for v in values]
+    heads = [None if c is None else c[0] for c in cut]
+    tails = [None if c is None or len(c) == 1 else c[1] for c in cut]
+    split = {"split": [_coded(heads), _coded(tails)]}
+    return split if len(_dumps(split)) < len(_dumps(plain)) else plain
+
+
+def _decoded(col: Any) -> list[Any]:
     if isinstance(col, list):
         return col
+    if "split" in col:
+        heads, tails = (_decoded(c) for c in col["split"])
+        return [h if t is None else f"{h} {t}" for h, t in zip(heads, tails, strict=True)]
     return [None if k is None else col["values"][k] for k in col["codes"]]
 
 
@@ -287,8 +317,10 @@ def compact_deals(
     (``{"deals": {"id": [...], "owner": column, ...}, "rows": {key: [...]}}``):
     a deal's position in the table follows the first stage that lists it, a
     column whose values repeat is dictionary-coded (``{"codes", "values"}``),
-    and each stage's rows are table positions stored as differences from the
-    previous one (the first from 0). Every id is written once, however many
+    text whose parts repeat (days and times) may be cut at its first space into
+    two such columns (``{"split": [heads, tails]}``, a missing tail for text
+    without a space), and each stage's rows are table positions stored as
+    differences from the previous one (the first from 0). Every id is written once, however many
     stages list it. :func:`expand_deals` is the inverse.
 
     >>> index, data = compact_deals(
