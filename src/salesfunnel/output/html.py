@@ -88,6 +88,7 @@ max-height:45vh;overflow:auto;padding:8px 24px;display:none}
 #sf-deals.open{display:block}
 #sf-deals-close{float:right}
 #sf-deals th{cursor:pointer}
+#sf-deals-pager{margin:0 0 4px}
 #sf-deals th[aria-sort=ascending]::after{content:' \\25B2'}
 #sf-deals th[aria-sort=descending]::after{content:' \\25BC'}
 .sf-selected{filter:brightness(1.12) drop-shadow(0 0 3px #1f6feb)}
@@ -161,6 +162,7 @@ _JS = """
     if(to < 0 || to >= current.length){ return; }
     start = to;
     render();
+    panel.scrollTop = 0;  // the new page from its first row (the pager sits above it)
   }
   prev.addEventListener('click', function(){ turn(-1); });
   next.addEventListener('click', function(){ turn(1); });
@@ -410,13 +412,13 @@ def page(
         '<section id="sf-deals" aria-live="polite" aria-label="Deals behind the selected stage">'
         '<button type="button" id="sf-deals-close">Close</button>'
         '<h3 id="sf-deals-title"></h3>'
+        '<p id="sf-deals-pager" hidden><button type="button" id="sf-deals-prev">Previous</button> '
+        '<span id="sf-deals-where"></span> '
+        '<button type="button" id="sf-deals-next">Next</button></p>'
         '<table><thead><tr><th scope="col">deal</th><th scope="col">owner</th>'
         '<th scope="col" class="num">amount</th><th scope="col">first event</th>'
         '<th scope="col">last event</th><th scope="col">status</th></tr></thead>'
-        '<tbody id="sf-deals-body"></tbody></table>'
-        '<p id="sf-deals-pager" hidden><button type="button" id="sf-deals-prev">Previous</button> '
-        '<span id="sf-deals-where"></span> '
-        '<button type="button" id="sf-deals-next">Next</button></p></section>'
+        '<tbody id="sf-deals-body"></tbody></table></section>'
     )
     return (
         "<!DOCTYPE html>\n"
