@@ -27,6 +27,7 @@ from salesfunnel import (
     compare,
 )
 from salesfunnel.datasets import CRM_STAGES, synthetic_crm
+from salesfunnel.output.html import expand_deals
 
 from browser import browser_page
 from cli_helpers import SRC, run_cli
@@ -502,15 +503,17 @@ def test_maven_report(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"{out}\n"
     html = out.read_text(encoding="utf-8")
-    start = html.index('<script type="application/json" id="sf-data">') + len(
-        '<script type="application/json" id="sf-data">'
-    )
-    data = json.loads(html[start : html.index("</script>", start)])
+    blocks = {}
+    for name in ("sf-index", "sf-data"):
+        tag = f'<script type="application/json" id="{name}">'
+        start = html.index(tag) + len(tag)
+        blocks[name] = json.loads(html[start : html.index("</script>", start)])
+    stages = expand_deals(blocks["sf-index"], blocks["sf-data"])[0]
     # 30 agents, 4 per chart: 8 per-owner charts, each stage with its deals.
-    charts = {key.split("|")[0] for key in data["stages"]}
+    charts = {key.split("|")[0] for key in stages}
     assert charts == {"team-closed", "team-active"} | {f"owners-closed-{i}" for i in range(1, 9)}
-    assert len(data["stages"]["team-closed|0|2"]["ids"]) == 4238
-    assert len(data["stages"]["team-active|0|0"]["ids"]) == 500
+    assert len(stages["team-closed|0|2"]["ids"]) == 4238
+    assert len(stages["team-active|0|0"]["ids"]) == 500
 
 
 # -- progress ---------------------------------------------------------------------------

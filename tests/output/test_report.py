@@ -11,6 +11,7 @@ import math
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from PIL import Image
 from salesfunnel import DealLog, FunnelChart, Pipeline, active_funnel, closed_funnel
 from salesfunnel.analysis import analyze
 from salesfunnel.datasets import CRM_STAGES, synthetic_crm
+from salesfunnel.output.html import expand_deals
 from salesfunnel.output.report import build_report, save_report
 
 from browser import browser_page
@@ -55,6 +57,8 @@ class _Doc(HTMLParser):
         self.charts: list[str] = []
         self._chart_stack: list[tuple[str, str | None]] = []
         self._json: list[str] | None = None
+        self._json_id = ""
+        self.blocks: dict[str, Any] = {}
         self.data: dict[str, object] = {}
         self.text: list[str] = []
         self._skip = 0
@@ -74,8 +78,8 @@ class _Doc(HTMLParser):
             self.stage_keys.append(
                 (chart, str(a.get("data-funnel") or ""), str(a["data-stage"]), tag)
             )
-        if tag == "script" and a.get("id") == "sf-data":
-            self._json = []
+        if tag == "script" and a.get("id") in ("sf-index", "sf-data"):
+            self._json, self._json_id = [], str(a["id"])
         if tag in ("script", "style"):
             self._skip += 1
 
@@ -88,8 +92,11 @@ class _Doc(HTMLParser):
         if self._chart_stack and self._chart_stack[-1][0] == tag == "figure":
             self._chart_stack.pop()
         if tag == "script" and self._json is not None:
-            self.data = json.loads("".join(self._json))
+            self.blocks[self._json_id] = json.loads("".join(self._json))
             self._json = None
+            if len(self.blocks) == 2:  # the page's two blocks, read back as the script reads them
+                stages, deals = expand_deals(self.blocks["sf-index"], self.blocks["sf-data"])
+                self.data = {"stages": stages, "deals": deals}
         if tag in ("script", "style"):
             self._skip -= 1
 
@@ -242,6 +249,15 @@ def _listed(pg: object) -> list[str]:
     return ids
 
 
+def _all_listed(pg: Any) -> list[str]:
+    """Every listed deal, page after page (the panel shows 100 rows at a time)."""
+    ids = _listed(pg)
+    while pg.is_visible("#sf-deals-pager") and pg.is_enabled("#sf-deals-next"):
+        pg.click("#sf-deals-next")
+        ids += _listed(pg)
+    return ids
+
+
 def _click(pg: object, selector: str) -> None:
     """A real mouse click at the middle of the first match, scrolled to mid-screen.
 
@@ -280,12 +296,12 @@ def test_click_through_in_chromium(tmp_path: Path, log: DealLog, html: str) -> N
         # SVG: a click on the side of stage 2 of the team's closed-deal funnel.
         _click(pg, '[data-chart="team-closed"] path[data-stage="2"][data-part="side"]')
         assert pg.is_visible("#sf-deals")
-        assert _listed(pg) == [str(x) for x in cf.funnel.stages[2].data]
-        assert f"{int(cf.funnel.stages[2].count)} deals" in pg.inner_text("#sf-deals-title")
+        assert _all_listed(pg) == [str(x) for x in cf.funnel.stages[2].data]
+        assert f"{int(cf.funnel.stages[2].count):,} deals" in pg.inner_text("#sf-deals-title")
 
         # SVG of the active snapshot.
         _click(pg, '[data-chart="team-active"] path[data-stage="1"][data-part="side"]')
-        assert sorted(_listed(pg)) == sorted(str(x) for x in af.funnel.stages[1].data)
+        assert sorted(_all_listed(pg)) == sorted(str(x) for x in af.funnel.stages[1].data)
 
         # PNG through its image map: a real click at pixel coordinates on the image.
         chart = FunnelChart(
@@ -303,7 +319,7 @@ def test_click_through_in_chromium(tmp_path: Path, log: DealLog, html: str) -> N
         assert (box["width"], box["height"]) == (1100, 430)  # shown at layout size
         pg.mouse.click(box["x"] + x, box["y"] + y)
         expected = sorted(str(x) for x in by[owners[1]].funnel.stages[1].data)
-        assert sorted(_listed(pg)) == expected
+        assert sorted(_all_listed(pg)) == expected
         assert owners[1] in pg.inner_text("#sf-deals-title")
 
         # Keyboard: Enter on a focused SVG stage, Space on a focused image-map area.
@@ -312,10 +328,12 @@ def test_click_through_in_chromium(tmp_path: Path, log: DealLog, html: str) -> N
         assert pg.eval_on_selector(focus, "e => e.tagName") == "path"  # the visible side
         pg.focus(focus)
         pg.keyboard.press("Enter")
-        assert _listed(pg) == [str(x) for x in cf.funnel.stages[3].data]
+        assert _all_listed(pg) == [str(x) for x in cf.funnel.stages[3].data]
         pg.focus('[data-chart="owners-closed-1"] area[data-funnel="2"][data-stage="4"]')
         pg.keyboard.press(" ")
-        assert sorted(_listed(pg)) == sorted(str(x) for x in by[owners[2]].funnel.stages[4].data)
+        assert sorted(_all_listed(pg)) == sorted(
+            str(x) for x in by[owners[2]].funnel.stages[4].data
+        )
 
         # The listed rows show the deal's owner and status.
         first = pg.inner_text("#sf-deals-body tr:first-child")

@@ -20,7 +20,7 @@ from .._time import zone
 from .text import PROG, CliError
 
 MAX_DEMO_DEALS = 100_000
-"""The largest ``demo --deals``: about 12 s, 240 MB and an 18 MB report."""
+"""The largest ``demo --deals``: about 12 s, 240 MB and a 7 MB report."""
 
 
 class _Parser(argparse.ArgumentParser):

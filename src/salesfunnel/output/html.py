@@ -3,7 +3,9 @@
 Click-through works on any element that carries ``data-funnel`` and
 ``data-stage`` inside a ``[data-chart]`` block: SVG shapes, and ``<area>``
 elements of an image map. The deals behind every (chart, funnel, stage) are
-embedded as JSON; a click, Enter or Space lists them in the deals panel.
+embedded as compact JSON (each deal once, in columns; see :func:`compact_deals`),
+parsed on the first click; a click, Enter or Space lists them in the deals
+panel, a page of 100 rows at a time.
 """
 
 from __future__ import annotations
@@ -14,16 +16,22 @@ from typing import Any
 
 from .._format import escape_html, json_text
 
-__all__ = ["escape", "json_script", "page", "table"]
+__all__ = ["compact_deals", "escape", "expand_deals", "json_script", "page", "table"]
 
 
 escape = escape_html
 """Escape user text for HTML content and quoted attributes (see ``_format.escape_html``)."""
 
 
+def _dumps(payload: Any) -> str:
+    return json.dumps(
+        payload, ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
+    )
+
+
 def json_script(element_id: str, payload: Any) -> str:
     """A ``<script type="application/json">`` block that no data can break out of."""
-    text = json_text(json.dumps(payload, ensure_ascii=False, allow_nan=False, sort_keys=True))
+    text = json_text(_dumps(payload))
     # "</script" or "<!--" inside a string would end or confuse the element.
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return f'<script type="application/json" id="{escape(element_id)}">{text}</script>'
@@ -78,8 +86,9 @@ th.num,td.num{text-align:right;font-variant-numeric:tabular-nums}
 #sf-deals{position:sticky;bottom:0;background:var(--bg);border-top:2px solid var(--accent);
 max-height:45vh;overflow:auto;padding:8px 24px;display:none}
 #sf-deals.open{display:block}
-#sf-deals button{float:right}
+#sf-deals-close{float:right}
 #sf-deals th{cursor:pointer}
+#sf-deals-pager{margin:0 0 4px}
 #sf-deals th[aria-sort=ascending]::after{content:' \\25B2'}
 #sf-deals th[aria-sort=descending]::after{content:' \\25BC'}
 .sf-selected{filter:brightness(1.12) drop-shadow(0 0 3px #1f6feb)}
@@ -89,21 +98,74 @@ max-height:45vh;overflow:auto;padding:8px 24px;display:none}
 
 _JS = """
 (function(){
-  var data = JSON.parse(document.getElementById('sf-data').textContent);
+  // Titles and counts are read at load (small); the deals and the rows behind each
+  // stage only on the first click, so a report of many deals paints at once.
+  var index = JSON.parse(document.getElementById('sf-index').textContent);
+  var data = null, table = null;
+  var PAGE = 100;
   var panel = document.getElementById('sf-deals');
   var body = document.getElementById('sf-deals-body');
   var title = document.getElementById('sf-deals-title');
+  var pager = document.getElementById('sf-deals-pager');
+  var prev = document.getElementById('sf-deals-prev');
+  var next = document.getElementById('sf-deals-next');
+  var where = document.getElementById('sf-deals-where');
   function esc(s){ return String(s).replace(/[&<>"']/g, function(c){
     return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c]; }); }
+  function num(n){ return n.toLocaleString('en-US'); }
+  // A column is a plain list, or {values, codes} when its values repeat (dictionary-coded).
+  // Or {split: [heads, tails]}: text cut at its first space, each part a column.
+  function column(c){
+    if(!c || Array.isArray(c)){ return c || []; }
+    if(c.split){
+      var tails = column(c.split[1]);
+      return column(c.split[0]).map(function(h, i){
+        return tails[i] == null ? h : h + ' ' + tails[i];
+      });
+    }
+    return c.codes.map(function(k){ return k == null ? null : c.values[k]; });
+  }
+  function load(){
+    if(data){ return; }
+    data = JSON.parse(document.getElementById('sf-data').textContent);
+    var d = data.deals;
+    table = {id: d.id, owner: column(d.owner), amount: column(d.amount), first: column(d.first),
+             last: column(d.last), status: column(d.status)};
+  }
+  // Rows of a stage are positions in the deals table, each stored as the difference
+  // from the one before (small numbers for lists in table order).
+  function rowsOf(key){
+    var out = [], at = 0;
+    (data.rows[key] || []).forEach(function(step){ at += step; out.push(at); });
+    return out;
+  }
   // Rows of the open panel: [id, owner, amount, first, last, status]; sortable by any column.
-  var current = [], sortCol = -1, sortDir = 1;
+  var current = [], sortCol = -1, sortDir = 1, start = 0;
   var heads = panel.querySelectorAll('thead th');
   function rowHtml(r){
     return '<tr data-deal="' + esc(r[0]) + '"><td>' + esc(r[0]) + '</td><td>' + esc(r[1]) +
       '</td><td class="num">' + esc(r[2] == null ? '\u2014' : r[2]) + '</td><td>' + esc(r[3]) +
       '</td><td>' + esc(r[4]) + '</td><td>' + esc(r[5]) + '</td></tr>';
   }
-  function render(){ body.innerHTML = current.map(rowHtml).join(''); }
+  // Only one page of rows is in the document at a time.
+  function render(){
+    var shown = current.slice(start, start + PAGE);
+    body.innerHTML = shown.map(rowHtml).join('');
+    pager.hidden = current.length <= PAGE;
+    where.textContent = current.length ? num(start + 1) + '\u2013' + num(start + shown.length) +
+      ' of ' + num(current.length) : '';
+    prev.disabled = start === 0;
+    next.disabled = start + PAGE >= current.length;
+  }
+  function turn(by){
+    var to = start + by * PAGE;
+    if(to < 0 || to >= current.length){ return; }
+    start = to;
+    render();
+    panel.scrollTop = 0;  // the new page from its first row (the pager sits above it)
+  }
+  prev.addEventListener('click', function(){ turn(-1); });
+  next.addEventListener('click', function(){ turn(1); });
   function cmp(a, b){
     var x = a[sortCol], y = b[sortCol];
     if(x == null && y == null){ return 0; }
@@ -119,6 +181,7 @@ _JS = """
     heads.forEach(function(th, j){
       th.setAttribute('aria-sort', j !== i ? 'none' : (sortDir > 0 ? 'ascending' : 'descending'));
     });
+    start = 0;
     render();
   }
   heads.forEach(function(th, i){
@@ -131,16 +194,17 @@ _JS = """
   });
   function show(chart, funnel, stage){
     var key = chart + '|' + funnel + '|' + stage;
-    var entry = data.stages[key];
+    var entry = index.stages[key];
     if(!entry){ return; }
-    title.textContent = entry.title + ': ' + entry.ids.length + ' deal' +
-      (entry.ids.length === 1 ? '' : 's');
-    current = entry.ids.map(function(id){
-      var d = data.deals[id] || {};
-      return [id, d.owner || '', d.amount == null ? null : d.amount, d.first || '', d.last || '',
-              d.status || ''];
+    load();
+    title.textContent = entry.title + ': ' + num(entry.n) + ' deal' + (entry.n === 1 ? '' : 's');
+    current = rowsOf(key).map(function(k){
+      var amount = table.amount[k];
+      return [table.id[k], table.owner[k] || '', amount == null ? null : amount,
+              table.first[k] || '', table.last[k] || '', table.status[k] || ''];
     });
     sortCol = -1;
+    start = 0;
     heads.forEach(function(th){ th.setAttribute('aria-sort', 'none'); });
     render();
     // Mark the chosen stage in its chart (image-map areas cannot be styled).
@@ -179,15 +243,15 @@ _JS = """
   });
   order.forEach(function(key){
     var el = best[key].el;
-    var entry = data.stages[key];
+    var entry = index.stages[key];
     el.setAttribute('tabindex', '0');
     el.setAttribute('role', 'button');
     if(entry){
-      el.setAttribute('aria-label', entry.title + ': list ' + entry.ids.length + ' deals');
+      el.setAttribute('aria-label', entry.title + ': list ' + num(entry.n) + ' deals');
     }
   });
   // Stages without deals data keep their link's own behaviour (e.g. a jump to a table row).
-  function known(t){ return t && data.stages[t.join('|')]; }
+  function known(t){ return t && index.stages[t.join('|')]; }
   document.addEventListener('click', function(ev){
     var t = target(ev.target);
     if(known(t)){ ev.preventDefault(); show(t[0], t[1], t[2]); }
@@ -205,6 +269,118 @@ _JS = """
   });
 })();
 """
+
+_FIELDS = ("owner", "amount", "first", "last", "status")
+
+
+def _coded(values: Sequence[Any]) -> Any:
+    """A column as a plain list, or dictionary-coded when that is shorter (repeated values)."""
+    codes: dict[Any, int] = {}
+    coded = [None if v is None else codes.setdefault(v, len(codes)) for v in values]
+    if 2 * len(codes) >= len(values):
+        return list(values)
+    return {"codes": coded, "values": list(codes)}
+
+
+def _column(values: Sequence[Any]) -> Any:
+    """:func:`_coded`, or, when shorter, text split at its first space into two coded columns.
+
+    Timestamps (``2026-05-21 09:34:42``) seldom repeat whole, but their days and
+    their times of day do.
+    """
+    plain = _coded(values)
+    if not any(isinstance(v, str) and " " in v for v in values):
+        return plain
+    if not all(v is None or isinstance(v, str) for v in values):
+        return plain
+    cut = [None if v is None else v.split(" ", 1) for v in values]
+    heads = [None if c is None else c[0] for c in cut]
+    tails = [None if c is None or len(c) == 1 else c[1] for c in cut]
+    split = {"split": [_coded(heads), _coded(tails)]}
+    return split if len(_dumps(split)) < len(_dumps(plain)) else plain
+
+
+def _decoded(col: Any) -> list[Any]:
+    if isinstance(col, list):
+        return col
+    if "split" in col:
+        heads, tails = (_decoded(c) for c in col["split"])
+        return [h if t is None else f"{h} {t}" for h, t in zip(heads, tails, strict=True)]
+    return [None if k is None else col["values"][k] for k in col["codes"]]
+
+
+def compact_deals(
+    stage_deals: Mapping[str, Any], deals: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The page's two embedded blocks: ``(index, data)``.
+
+    ``index`` is ``{"stages": {key: {"title", "n"}}}``, read when the page
+    loads. ``data`` holds the deals once each, as columns
+    (``{"deals": {"id": [...], "owner": column, ...}, "rows": {key: [...]}}``):
+    a deal's position in the table follows the first stage that lists it, a
+    column whose values repeat is dictionary-coded (``{"codes", "values"}``),
+    text whose parts repeat (days and times) may be cut at its first space into
+    two such columns (``{"split": [heads, tails]}``, a missing tail for text
+    without a space), and each stage's rows are table positions stored as
+    differences from the previous one (the first from 0). Every id is written once, however many
+    stages list it. :func:`expand_deals` is the inverse.
+
+    >>> index, data = compact_deals(
+    ...     {"c|0|0": {"title": "Calls", "ids": ["a", "b", "c"]},
+    ...      "c|0|1": {"title": "Paid", "ids": ["b", "c"]}},
+    ...     {"a": {"owner": "Ann"}, "b": {"owner": "Ann"}, "c": {"owner": "Ann"}})
+    >>> index["stages"]["c|0|1"], data["rows"]
+    ({'title': 'Paid', 'n': 2}, {'c|0|0': [0, 1, 1], 'c|0|1': [1, 1]})
+    >>> data["deals"]["owner"]
+    {'codes': [0, 0, 0], 'values': ['Ann']}
+    """
+    position: dict[str, int] = {}
+    for entry in stage_deals.values():
+        for i in entry["ids"]:
+            position.setdefault(i, len(position))
+    for i in deals:
+        position.setdefault(i, len(position))
+    ids = list(position)
+    rows: dict[str, list[int]] = {}
+    stages: dict[str, dict[str, Any]] = {}
+    for key, entry in stage_deals.items():
+        at = [position[i] for i in entry["ids"]]
+        rows[key] = [b - a for a, b in zip([0, *at][:-1], at, strict=True)]
+        stages[key] = {"title": entry["title"], "n": len(at)}
+    columns: dict[str, Any] = {"id": ids}
+    for field in _FIELDS:
+        columns[field] = _column([deals.get(i, {}).get(field) for i in ids])
+    return {"stages": stages}, {"deals": columns, "rows": rows}
+
+
+def expand_deals(
+    index: Mapping[str, Any], data: Mapping[str, Any]
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """``(stage_deals, deals)`` back from :func:`compact_deals`'s blocks, as the page reads them.
+
+    Deals that no record described come back without a record, as they went in.
+
+    >>> blocks = compact_deals({"c|0|0": {"title": "Calls", "ids": ["b", "a"]}},
+    ...                        {"a": {"owner": "Ann", "amount": 5}})
+    >>> expand_deals(*blocks)[0]
+    {'c|0|0': {'title': 'Calls', 'ids': ['b', 'a']}}
+    """
+    d = data["deals"]
+    ids: list[str] = d["id"]
+    cols = {f: _decoded(d[f]) for f in _FIELDS}
+    stage_deals: dict[str, dict[str, Any]] = {}
+    for key, entry in index["stages"].items():
+        at, out = 0, []
+        for step in data["rows"][key]:
+            at += step
+            out.append(ids[at])
+        stage_deals[key] = {"title": entry["title"], "ids": out}
+    deals = {
+        i: {f: cols[f][k] for f in _FIELDS}
+        for k, i in enumerate(ids)
+        if any(cols[f][k] is not None for f in _FIELDS)
+    }
+    return stage_deals, deals
 
 
 def page(
@@ -230,11 +406,15 @@ def page(
     css
         Extra style rules appended after the page's own (trusted text).
     """
-    data = json_script("sf-data", {"stages": stage_deals, "deals": deals})
+    index, compact = compact_deals(stage_deals, deals)
+    data = json_script("sf-index", index) + json_script("sf-data", compact)
     panel = (
         '<section id="sf-deals" aria-live="polite" aria-label="Deals behind the selected stage">'
         '<button type="button" id="sf-deals-close">Close</button>'
         '<h3 id="sf-deals-title"></h3>'
+        '<p id="sf-deals-pager" hidden><button type="button" id="sf-deals-prev">Previous</button> '
+        '<span id="sf-deals-where"></span> '
+        '<button type="button" id="sf-deals-next">Next</button></p>'
         '<table><thead><tr><th scope="col">deal</th><th scope="col">owner</th>'
         '<th scope="col" class="num">amount</th><th scope="col">first event</th>'
         '<th scope="col">last event</th><th scope="col">status</th></tr></thead>'

@@ -195,7 +195,7 @@ def _team_section(a: Analysis, charts: _Charts, title: str) -> list[str]:
             a.closed.funnel,
             title="Closed deals",
             caption=f"Deals {period}: the stages they reached. "
-            f"{a.closed.won} won, {a.closed.lost} lost.",
+            f"{fmt_number(a.closed.won)} won, {fmt_number(a.closed.lost)} lost.",
         ),
         charts.svg_figure(
             "team-active",
@@ -215,6 +215,23 @@ def _team_section(a: Analysis, charts: _Charts, title: str) -> list[str]:
     ]
 
 
+def _scale_text(funnels: Mapping[str, Funnel], n_charts: int) -> str:
+    """What the widths of one per-owner chart are relative to (true of every page).
+
+    The renderer scales each chart to its own widest stage, so when the owners
+    are split over several charts the caption names that stage's count: a
+    funnel on one page cannot be compared by width with one on another.
+    """
+    if n_charts == 1:
+        return "all on one shared scale."
+    widest = max((float(f.counts.max()) for f in funnels.values() if len(f)), default=0.0)
+    return (
+        f"the funnels of this chart share one scale (its widest stage: {fmt_number(widest)} "
+        f"deals); each of the {fmt_number(n_charts)} charts has its own, so compare owners "
+        "across charts by the numbers, not the widths."
+    )
+
+
 def _owner_section(a: Analysis, charts: _Charts, owners_per_chart: int) -> list[str]:
     """Per-owner funnels (a few owners per chart), the comparison and open deals per owner."""
     if not a.owners:
@@ -225,13 +242,14 @@ def _owner_section(a: Analysis, charts: _Charts, owners_per_chart: int) -> list[
     chunks = [names[i : i + owners_per_chart] for i in range(0, len(names), owners_per_chart)]
     for n, chunk in enumerate(chunks, start=1):
         label = "Closed deals by owner" + (f" ({n} of {len(chunks)})" if len(chunks) > 1 else "")
+        funnels = {o: a.closed_by_owner[o].funnel for o in chunk}
         parts.append(
             charts.png_figure(
                 f"owners-closed-{n}",
-                {o: a.closed_by_owner[o].funnel for o in chunk},
+                funnels,
                 title=label,
-                caption=f"Deals {period}, one funnel per owner on one shared "
-                "scale; labels show the conversion from the previous stage.",
+                caption=f"Deals {period}, one funnel per owner; {_scale_text(funnels, len(chunks))}"
+                " Labels show the conversion from the previous stage.",
             )
         )
     parts.append('<h3 id="comparison">Comparison</h3>')

@@ -168,7 +168,8 @@ def comparison_tables(a: Analysis) -> str:
         ["owner", *steps],
         matrix_rows,
         caption=f"Step conversion per owner (* differs from the rest of the team at {level} "
-        f"confidence{_family_note(c)}; steps with fewer than {c.min_n} deals are not tested)",
+        f"confidence{_family_note(c)}; steps with fewer than {fmt_number(c.min_n)} deals "
+        "are not tested)",
         numeric=[False] + [True] * len(steps),
     )
     return f'<div class="scroll">{summary}{matrix}</div>'
@@ -372,7 +373,7 @@ def _left_out_note(months: Sequence[str], deals: Sequence[int], lo: int, hi: int
         (m, d) for k, (m, d) in enumerate(zip(months, deals, strict=True)) if d and not lo <= k < hi
     ]
     n = sum(d for _, d in out)
-    named = ", ".join(f"{m} ({d})" for m, d in out[:5])
+    named = ", ".join(f"{m} ({fmt_number(d)})" for m, d in out[:5])
     more = f" and {len(out) - 5} more months" if len(out) > 5 else ""
     text = (
         f"The wins span {fmt_number(len(months))} months, more than the {MAX_MONTHS} this "
@@ -452,7 +453,7 @@ def stalled_table(a: Analysis, limit: int = 25) -> str:
         ]
         for r in s.table.to_records()[:limit]
     ]
-    more = f" (the {limit} longest of {len(s)})" if len(s) > limit else ""
+    more = f" (the {fmt_number(limit)} longest of {fmt_number(len(s))})" if len(s) > limit else ""
     return table(
         ["deal", "owner", "stage", "last event", "idle days"],
         rows,
@@ -466,7 +467,10 @@ def cards(a: Analysis) -> str:
     cycle = cf.durations.cycle.median_days if cf.durations is not None else math.nan
     neck = a.bottleneck
     items = [
-        (fmt_number(cf.deals), f"closed deals ({cf.won} won, {cf.lost} lost)"),
+        (
+            fmt_number(cf.deals),
+            f"closed deals ({fmt_number(cf.won)} won, {fmt_number(cf.lost)} lost)",
+        ),
         (fmt_percent(cf.win_rate), "win rate"),
         (
             EM_DASH if not math.isfinite(cycle) else f"{fmt_number(round(cycle, 1))} d",
@@ -510,7 +514,7 @@ def findings(a: Analysis) -> str:
             "significant)."
         )
     if quiet and a.comparison is not None:
-        names = ", ".join(quiet) if len(quiet) <= 6 else f"{len(quiet)} owners"
+        names = ", ".join(quiet) if len(quiet) <= 6 else f"{fmt_number(len(quiet))} owners"
         level = f"{a.comparison.confidence:.0%}"
         items.append(
             f"No stage is significantly weaker than the rest of the team at {level} "
