@@ -23,6 +23,7 @@ Counting rules (the shared rules are in :mod:`salesfunnel.deals.shared`):
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal, overload
 
@@ -192,19 +193,20 @@ def _entered(ev: eng.Events, s: int | None, e: int | None) -> tuple[B, B]:
     return sure, ~sure & ~out
 
 
-def _first_reach(ev: eng.Events, pipe: Pipeline, mode: str, first_win: I64) -> list[I64]:
+def _first_reach(ev: eng.Events, pipe: Pipeline, mode: str, first_win: I64) -> Iterator[I64]:
     """Per funnel stage (open stages, then won), each deal's first-reach event position.
 
     ``_NONE`` where the deal did not reach the stage. Events after a deal's
-    first win are ignored. One ``reduceat`` pass over the events per stage.
+    first win are ignored. One ``reduceat`` pass over the events per stage
+    (cumulative mode: see :func:`_first_reach_cumulative`).
     """
     k = pipe.n_stages
     code = ev.code
     out: list[I64] = []
     if mode == "cumulative":
-        out = _first_reach_cumulative(ev, pipe)
-        out.append(first_win)
-        return out
+        yield from _first_reach_cumulative(ev, pipe)
+        yield first_win
+        return
     deal = ev.group()
     pos = np.arange(len(code), dtype=np.int64)
     before_win = pos <= first_win[deal]
@@ -220,10 +222,10 @@ def _first_reach(ev: eng.Events, pipe: Pipeline, mode: str, first_win: I64) -> l
     if mode == "strict":
         won = np.where(first_win > prev, first_win, _NONE)  # prev = _NONE: chain broken
     out.append(won)
-    return out
+    yield from out
 
 
-def _first_reach_cumulative(ev: eng.Events, pipe: Pipeline) -> list[I64]:
+def _first_reach_cumulative(ev: eng.Events, pipe: Pipeline) -> Iterator[I64]:
     """Per open stage j, each deal's first event of stage j or beyond or won (``_NONE`` if none).
 
     Lost and frozen reach nothing; the first win reaches every stage, so the
@@ -231,7 +233,8 @@ def _first_reach_cumulative(ev: eng.Events, pipe: Pipeline) -> list[I64]:
     reach + 1) over all the events, which never decreases as the deals come in
     order, gives each event its deal's reach so far; the first reach of stage
     j is the event where that passes j. A few passes over 1-byte columns per
-    stage, where a ``minimum.reduceat`` per stage paid a call per deal.
+    stage, where a ``minimum.reduceat`` per stage paid a call per deal. One
+    stage at a time: a per-deal array each, so the caller holds one at once.
     """
     code = ev.code
     shift = int(pipe.won_code + 1).bit_length()
@@ -249,15 +252,14 @@ def _first_reach_cumulative(ev: eng.Events, pipe: Pipeline) -> list[I64]:
     before = np.empty_like(now)  # ... and up to the event before (0 at a deal's start)
     before[1:] = now[:-1]
     before[ev.starts] = 0
-    out = []
     for j in range(pipe.n_stages):
         hit = now > j
         hit &= before <= j
         at = np.flatnonzero(hit)
+        del hit
         first = np.full(len(ev.starts), _NONE, dtype=np.int64)
         first[group[at]] = at
-        out.append(first)
-    return out
+        yield first
 
 
 def _first_of(ev: eng.Events, hit: B) -> I64:
