@@ -310,12 +310,13 @@ def _time_to_won(
     n_groups: int,
 ) -> tuple[list[SurvivalCurve], I64]:
     """Per group, the cumulative incidence of winning and the number of censored deals."""
-    entry = ev.first("lo")[idx]
+    # In place on few per-deal arrays where it can: at 1e7 events each is 36 MB.
     win = first_win[idx]
     won = win != _NONE
-    last = ev.last("code")[idx]
-    lost = ~won & (last == pipe.lost_code)
-    kind = np.where(won, 1, np.where(lost, 2, 0)).astype(np.int64)
+    lost = ev.last("code")[idx] == pipe.lost_code
+    lost &= ~won
+    kind = won.astype(np.int8)  # 1 won, 2 lost, 0 censored
+    kind[lost] = 2
     end = np.full(idx.size, 0 if t_cens is None else t_cens, dtype=np.int64)
     end[won] = ev.at("lo", win[won])
     end[lost] = ev.last("lo")[idx][lost]
@@ -324,26 +325,34 @@ def _time_to_won(
         known &= ev.first("known")[idx]
         known[won] &= ev.at("known", win[won])
         known[lost] &= ev.last("known")[idx][lost]
-    seconds = np.maximum(end - entry, 0)
+    del win, won, lost
+    end -= ev.first("lo")[idx]
+    seconds = np.maximum(end, 0, out=end)
     unknown = np.bincount(group[~known], minlength=n_groups)
-    group, seconds, kind = group[known], seconds[known], kind[known]
+    if not known.all():
+        group, seconds, kind = group[known], seconds[known], kind[known]
     # Hand each group's times to the estimator already sorted (one sort of a
     # packed (group, seconds, kind) key): its searches then run over sorted
     # data, several times faster than over times in deal order.
     shift = int(max(int(seconds.max(initial=0)), 1)).bit_length() + 2
     if shift + int(max(n_groups, 1)).bit_length() <= 62:
         key = np.left_shift(group, shift)
-        key |= seconds << 2
+        seconds <<= 2  # this function's own array by now
+        key |= seconds
+        del seconds
         key |= kind
         key.sort()
         bounds = np.searchsorted(key, np.arange(n_groups + 1, dtype=np.int64) << shift)
-        kind = key & 3
-        seconds = (key & ((1 << shift) - 1)) >> 2
+        kind = (key & 3).astype(np.int8)
+        key &= (1 << shift) - 1
+        key >>= 2
+        seconds = key
     else:  # pragma: no cover - needs spans of billions of years
         order = np.lexsort((kind, seconds, group))
         group, seconds, kind = group[order], seconds[order], kind[order]
         bounds = segments(group, n_groups)
     days = seconds / DAY
+    del seconds
     curves = []
     censored = np.zeros(n_groups, dtype=np.int64)
     for g in range(n_groups):
@@ -387,6 +396,7 @@ def _cohort(
     if mode == "cumulative":  # nested stages: the furthest one says it all
         reach = (np.sum(masks, axis=0, dtype=np.int16) - 1).astype(np.int16)
     counts, runs = _stage_sets(group, n_groups, k1, reach, None if reach is not None else masks)
+    del masks, reach
     funnels = _funnels(log, ev, pipe, idx, counts, runs, names)
     t_cens = t if t is not None else latest_time(log)
     curves, censored = _time_to_won(ev, pipe, idx, group, first_win, t_cens, n_groups)
