@@ -101,11 +101,14 @@ def ordered_fast(unit: I64, t: I64, step: I64, k: int, window: float) -> Units:
     and finds, by one binary search each, the latest level-``k - 1`` row
     before it: no pass over every event per step.
     """
-    keys, begin, _, unit_index = _runs(unit)
+    # Rows are sorted by unit: rows of one unit have equal keys, no per-row unit runs needed.
+    new_unit = np.ones(len(unit), dtype=bool)
+    new_unit[1:] = unit[1:] != unit[:-1]
+    keys = unit[new_unit]
     ones = np.flatnonzero(step == 1)
     # Two step-1 events at one time start one chain (the second is "already reached").
     again = np.zeros(len(ones), dtype=bool)
-    again[1:] = (begin[ones[1:]] == begin[ones[:-1]]) & (t[ones[1:]] == t[ones[:-1]])
+    again[1:] = (unit[ones[1:]] == unit[ones[:-1]]) & (t[ones[1:]] == t[ones[:-1]])
     rows = ones[~again]
     levels, starts, parents = [rows], [t[rows]], [np.full(len(rows), -1, dtype=np.int64)]
     for level in range(2, k + 1):
@@ -116,11 +119,11 @@ def ordered_fast(unit: I64, t: I64, step: I64, k: int, window: float) -> Units:
         at = np.where(ok, at, 0)
         q = prev[at] if len(prev) else np.zeros(len(rows), dtype=np.int64)
         s = prev_start[at] if len(prev) else q
-        ok &= (q >= begin[rows]) & ((t[rows] - s) <= window)
+        ok &= (unit[q] == unit[rows]) & ((t[rows] - s) <= window)
         rows, q, s = rows[ok], q[ok], s[ok]
         # A chain already at this level (same start, same unit) is not entered again.
         again = np.zeros(len(rows), dtype=bool)
-        again[1:] = (s[1:] == s[:-1]) & (begin[rows[1:]] == begin[rows[:-1]])
+        again[1:] = (s[1:] == s[:-1]) & (unit[rows[1:]] == unit[rows[:-1]])
         levels.append(rows[~again])
         starts.append(s[~again])
         parents.append(q[~again])
@@ -130,10 +133,11 @@ def ordered_fast(unit: I64, t: I64, step: I64, k: int, window: float) -> Units:
     cur = np.full(n_units, -1, dtype=np.int64)
     for level in range(k, 0, -1):
         rows = levels[level - 1]
-        owner = unit_index[rows]
+        owner = unit[rows]
         first = np.ones(len(rows), dtype=bool)
         first[1:] = owner[1:] != owner[:-1]
-        owner, head = owner[first], rows[first]  # per unit at this level, its first row
+        head = rows[first]  # per unit at this level, its first row
+        owner = np.searchsorted(keys, owner[first])
         new = reached[owner] == 0
         reached[owner[new]] = level
         cur[owner[new]] = head[new]
