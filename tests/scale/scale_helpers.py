@@ -18,6 +18,7 @@ from strategies import EVENT_NAMES, event_logs, funnel_steps
 
 pd = pytest.importorskip("pandas")
 BASE = dt.datetime(2024, 1, 1)
+PROPERTIES = ["device", "price"]
 # CI sets this: there a missing engine is a failure, not a skip.
 REQUIRED = os.environ.get("SALESFUNNEL_CLUSTER_TESTS") == "required"
 
@@ -50,6 +51,8 @@ def frames(draw: st.DrawFn, max_units: int = 6) -> Any:
             "event": [r[1] for r in rows],
             "time": [BASE + dt.timedelta(seconds=r[2]) for r in rows],
             "device": [r[3]["device"] for r in rows],
+            # A numeric property with missing values (NaN), for step filters.
+            "price": [float("nan") if r[2] % 5 == 0 else float(r[2] % 7) for r in rows],
         }
     )
 
@@ -59,6 +62,12 @@ def options(draw: st.DrawFn) -> dict[str, Any]:
     """Any combination of event_funnel's options on the frames above."""
     order = draw(st.sampled_from(["ordered", "strict", "unordered"]))
     steps = draw(funnel_steps(overlap=order != "unordered"))
+    if draw(st.booleans()):  # a property filter on one step (numeric or text)
+        i = draw(st.integers(min_value=0, max_value=len(steps) - 1))
+        filters = draw(
+            st.sampled_from([{"price": (">", 2)}, {"price": ("!=", 3)}, {"device": ("==", "ios")}])
+        )
+        steps = [*steps[:i], (steps[i], filters), *steps[i + 1 :]]
     out: dict[str, Any] = {
         "steps": steps,
         "window": dt.timedelta(seconds=draw(st.integers(min_value=1, max_value=8))),
@@ -78,7 +87,7 @@ def options(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def single(frame: Any, opts: dict[str, Any]) -> EventFunnel:
-    log = EventLog.from_pandas(frame, properties=["device"])
+    log = EventLog.from_pandas(frame, properties=PROPERTIES)
     o = dict(opts)
     return event_funnel(log, o.pop("steps"), **o)
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from salesfunnel import FunnelDataError
 
-from scale_helpers import assert_same, frames, need, options, pd, single, split
+from scale_helpers import PROPERTIES, assert_same, frames, need, options, pd, single, split
 
 dd = need("dask.dataframe")
 sfd = pytest.importorskip("salesfunnel.dask")
@@ -31,7 +31,7 @@ def _dask(frame: pd.DataFrame, cuts: list[int]) -> Any:
 
 def _run(ddf: Any, opts: dict[str, Any]) -> Any:
     o = dict(opts)
-    return sfd.event_funnel(ddf, o.pop("steps"), properties=["device"], unit_ids=True, **o)
+    return sfd.event_funnel(ddf, o.pop("steps"), properties=PROPERTIES, unit_ids=True, **o)
 
 
 @CLUSTER

@@ -18,7 +18,7 @@ from salesfunnel.scale.partials import (
     merge_events,
 )
 
-from scale_helpers import assert_same, frames, options, pd, single
+from scale_helpers import PROPERTIES, assert_same, frames, options, pd, single
 
 
 def _opts(o: dict[str, object]) -> FunnelOptions:
@@ -36,10 +36,13 @@ def _by_unit(frame: pd.DataFrame, n: int, salt: int) -> list[pd.DataFrame]:
 def test_merged_partials_equal_the_single_machine_funnel(frame, opts, n, salt) -> None:
     o = _opts(opts)
     parts = [
-        event_partial(EventLog.from_pandas(p, properties=["device"]), o, True)
+        event_partial(EventLog.from_pandas(p, properties=PROPERTIES), o, True)
         for p in _by_unit(frame, n, salt)
     ]
-    assert_same(finish_events(merge_events(parts), o, True, {"device": False}), single(frame, opts))
+    assert_same(
+        finish_events(merge_events(parts), o, True, {"device": False, "price": True}),
+        single(frame, opts),
+    )
 
 
 @given(st.lists(st.integers(0, 50), min_size=1, max_size=30), st.integers(1, 4))

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from scale_helpers import assert_same, frames, need, options, pd, single
+from scale_helpers import PROPERTIES, assert_same, frames, need, options, pd, single
 
 need("pyspark")
 sfs = pytest.importorskip("salesfunnel.spark")
@@ -32,7 +32,7 @@ def _spark(spark: Any, frame: pd.DataFrame, n: int) -> Any:
 def test_event_funnel_equals_single_machine(spark, frame, opts, n) -> None:
     o = dict(opts)
     got = sfs.event_funnel(
-        _spark(spark, frame, n), o.pop("steps"), properties=["device"], unit_ids=True, **o
+        _spark(spark, frame, n), o.pop("steps"), properties=PROPERTIES, unit_ids=True, **o
     )
     assert_same(got, single(frame, opts))
 
