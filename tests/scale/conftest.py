@@ -10,14 +10,16 @@ from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # scale_helpers, next to these tests
-
-from scale_helpers import need, need_java
+# scale_helpers, next to these tests; imported in the fixtures, not here: it skips
+# when pandas is absent, and a skip while loading a conftest is an error.
+sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture(scope="module")
 def dask_client() -> Iterator[Any]:
     """A real LocalCluster: two worker processes, one thread each."""
+    from scale_helpers import need
+
     distributed = need("distributed")
     need("dask.dataframe")
     with (
@@ -32,6 +34,8 @@ def dask_client() -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def spark() -> Iterator[Any]:
     """A real local Spark session (``local[2]``) whose Python workers run this Python."""
+    from scale_helpers import need, need_java
+
     need("pyspark")
     need_java()
     os.environ["PYSPARK_PYTHON"] = sys.executable
