@@ -13,12 +13,14 @@ import pytest
 from hypothesis import strategies as st
 
 from salesfunnel import EventFunnel, EventLog, event_funnel
+from salesfunnel.events.clickhouse import MODES
 
 from strategies import EVENT_NAMES, event_logs, funnel_steps
 
 pd = pytest.importorskip("pandas")
 BASE = dt.datetime(2024, 1, 1)
-PROPERTIES = ["device", "price"]
+PROPERTIES = ["device", "price", "session"]
+SESSIONS = ("s", "s1", "s22")  # of several widths: partitions see text ids of other widths
 # CI sets this: there a missing engine is a failure, not a skip.
 REQUIRED = os.environ.get("SALESFUNNEL_CLUSTER_TESTS") == "required"
 
@@ -53,6 +55,8 @@ def frames(draw: st.DrawFn, max_units: int = 6) -> Any:
             "device": [r[3]["device"] for r in rows],
             # A numeric property with missing values (NaN), for step filters.
             "price": [float("nan") if r[2] % 5 == 0 else float(r[2] % 7) for r in rows],
+            # A unit column of its own (unit="session" or ("entity", "session")).
+            "session": [SESSIONS[r[2] // 5 % 3] for r in rows],
         }
     )
 
@@ -60,7 +64,7 @@ def frames(draw: st.DrawFn, max_units: int = 6) -> Any:
 @st.composite
 def options(draw: st.DrawFn) -> dict[str, Any]:
     """Any combination of event_funnel's options on the frames above."""
-    order = draw(st.sampled_from(["ordered", "strict", "unordered"]))
+    order = draw(st.sampled_from(["ordered", "strict", "unordered", "clickhouse"]))
     steps = draw(funnel_steps(overlap=order != "unordered"))
     if draw(st.booleans()):  # a property filter on one step (numeric or text)
         i = draw(st.integers(min_value=0, max_value=len(steps) - 1))
@@ -73,16 +77,29 @@ def options(draw: st.DrawFn) -> dict[str, Any]:
         "window": dt.timedelta(seconds=draw(st.integers(min_value=1, max_value=8))),
         "order": order,
     }
-    if order != "unordered" and draw(st.booleans()):
+    if order == "clickhouse":
+        modes = draw(st.lists(st.sampled_from(MODES), unique=True, max_size=3))
+        if "allow_reentry" in modes and "strict_order" not in modes:
+            modes.append("strict_order")
+        out["modes"] = modes
+    if order in ("ordered", "strict") and draw(st.booleans()):
         i = draw(st.integers(min_value=1, max_value=len(steps) - 1))
         out["exclusions"] = [(draw(st.sampled_from(EVENT_NAMES)), i, len(steps))]
     if draw(st.booleans()):
-        out["breakdown"] = "device"
-        out["attribution"] = draw(st.sampled_from(["first_touch", "last_touch", "all_events"]))
+        out["unit"] = draw(st.sampled_from(["session", ("entity", "session")]))
+    if draw(st.booleans()):
+        out["breakdown"] = draw(st.sampled_from(["device", ("device", "price")]))
+        touch = ["first_touch", "last_touch", "all_events"]
+        out["attribution"] = draw(
+            st.sampled_from([*touch, *(f"step_{n}" for n in range(1, len(steps) + 1))])
+        )
     if draw(st.booleans()):
         out["start"] = (BASE + dt.timedelta(seconds=draw(st.integers(0, 4)))).isoformat()
     if draw(st.booleans()):
         out["end"] = (BASE + dt.timedelta(seconds=draw(st.integers(6, 13)))).isoformat()
+    if order != "unordered" and draw(st.booleans()):
+        seconds = st.integers(2, 7).map(lambda s: dt.timedelta(seconds=s))
+        out["period"] = draw(st.one_of(st.sampled_from(["D", "W", "M"]), seconds))
     return out
 
 
@@ -98,6 +115,7 @@ def assert_same(got: EventFunnel, want: EventFunnel) -> None:
     assert got.to_json() == want.to_json()
     assert str(got) == str(want)
     pairs = [(got, want), *((got.by[g], want.by[g]) for g in want.by)]
+    pairs += [(got.trend[p], want.trend[p]) for p in want.trend]
     for a, b in pairs:
         for x, y in zip(a.units, b.units, strict=True):
             assert x.dtype == y.dtype

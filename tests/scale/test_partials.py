@@ -16,6 +16,7 @@ from salesfunnel.scale.partials import (
     event_partial,
     finish_events,
     merge_events,
+    unit_columns,
 )
 
 from scale_helpers import PROPERTIES, assert_same, frames, options, pd, single
@@ -26,9 +27,10 @@ def _opts(o: dict[str, object]) -> FunnelOptions:
     return FunnelOptions(o.pop("steps"), **o)  # type: ignore[arg-type]
 
 
-def _by_unit(frame: pd.DataFrame, n: int, salt: int) -> list[pd.DataFrame]:
+def _by_unit(frame: pd.DataFrame, o: FunnelOptions, n: int, salt: int) -> list[pd.DataFrame]:
     """The frame split into ``n`` parts, every unit's events in one part (some parts empty)."""
-    part = frame["entity"].map(lambda u: hash((str(u), salt)) % n)
+    cols = unit_columns(o, "entity")
+    part = frame[cols].apply(lambda row: hash((*map(str, row), salt)) % n, axis=1)
     return [frame[part == p] for p in range(n)]
 
 
@@ -37,10 +39,12 @@ def test_merged_partials_equal_the_single_machine_funnel(frame, opts, n, salt) -
     o = _opts(opts)
     parts = [
         event_partial(EventLog.from_pandas(p, properties=PROPERTIES), o, True)
-        for p in _by_unit(frame, n, salt)
+        for p in _by_unit(frame, o, n, salt)
     ]
     assert_same(
-        finish_events(merge_events(parts), o, True, {"device": False, "price": True}),
+        finish_events(
+            merge_events(parts), o, True, {"device": False, "price": True, "session": False}
+        ),
         single(frame, opts),
     )
 

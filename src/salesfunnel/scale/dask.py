@@ -63,7 +63,8 @@ def event_funnel(
     ----------
     frame
         The events, one row each, in any partitioning: the function shuffles
-        them by unit (``frame.shuffle(on=entity)``).
+        them by unit (``frame.shuffle(on=...)`` on the entity column, or on the
+        ``unit=`` columns).
     steps, window
         As for :func:`salesfunnel.event_funnel`.
     unit_ids
@@ -71,8 +72,9 @@ def event_funnel(
         unit and step: the memory of the result). Without it each stage's
         ``data`` is ``None`` and the result is otherwise the same.
     **options
-        :func:`salesfunnel.event_funnel`'s ``order``, ``exclusions``,
-        ``breakdown``, ``attribution``, ``start``, ``end``, and the column
+        Every option of :func:`salesfunnel.event_funnel` (``order``,
+        ``modes``, ``exclusions``, ``unit``, ``breakdown``, ``attribution``,
+        ``start``, ``end``, ``period``), and the column
         keywords of :meth:`EventLog.from_pandas <salesfunnel.EventLog.from_pandas>`
         (``entity``, ``event``, ``time``, ``properties``, ``tz``,
         ``date_format``, ``drop_invalid``).
@@ -86,12 +88,13 @@ def event_funnel(
     dask: Any = importlib.import_module("dask")  # the optional extra, imported on use
     opts, columns = pt.split_options(steps, window, options)
     props = numeric_properties(frame, columns)
-    pt.check_options(opts, props)
-    shuffled = frame.shuffle(on=columns.get("entity", "entity"))
+    entity = columns.get("entity", "entity")
+    pt.check_options(opts, props, entity)
+    shuffled = frame.shuffle(on=pt.unit_columns(opts, entity))
     task = dask.delayed(_partial)
     parts = [task(p, opts, unit_ids, columns) for p in shuffled.to_delayed()]
     merge = dask.delayed(pt.merge_events)
     while len(parts) > 1:
         parts = [merge(parts[i : i + 8]) for i in range(0, len(parts), 8)]
     (merged,) = dask.compute(parts[0])
-    return pt.finish_events(merged, opts, unit_ids, props)
+    return pt.finish_events(merged, opts, unit_ids, props, entity)

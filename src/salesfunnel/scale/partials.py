@@ -5,8 +5,10 @@ so the single-machine engine (:func:`salesfunnel.events.units.unit_steps`, the
 code behind :func:`~salesfunnel.event_funnel`) runs on it unchanged. What a
 partition returns, and how partials merge exactly:
 
-* counts, still-open counts and exclusions per step and per breakdown group:
-  sums;
+* counts, still-open counts and exclusions per step, per breakdown group and
+  per period of a trend (``period=``): sums, group by group and period by
+  period (a unit's events are all in one partition, so its group, its
+  periods and its furthest step there are those of the whole log);
 * the time from the previous step: the exact multiset of per-unit times, kept
   as a histogram ``{seconds: units}``. A time is a whole number of seconds in
   ``[0, window]``, so the histogram has at most ``window + 1`` bins whatever
@@ -30,12 +32,13 @@ from typing import Any
 
 import numpy as np
 
-from ..deals.shared import Instant, parse_instant
+from ..deals.shared import Instant
 from ..errors import FunnelDataError
-from ..events.funnel import Attribution, EventFunnel, Order
+from ..events.funnel import EventFunnel
+from ..events.grouping import Period, columns_of
 from ..events.log import EventColumnOptions, EventLog
 from ..events.steps import Step
-from ..events.units import FunnelOptions, UnitSteps, unit_steps
+from ..events.units import FunnelOptions, Order, UnitResults, UnitSteps, unit_steps
 from ..funnel.model import Funnel, Stage
 
 __all__ = [
@@ -47,6 +50,7 @@ __all__ = [
     "merge_events",
     "split_options",
     "step_names",
+    "unit_columns",
 ]
 
 
@@ -54,11 +58,14 @@ class ScaleOptions(EventColumnOptions, total=False):
     """The adapters' keywords: the loaders' column keywords and the funnel's options."""
 
     order: Order
+    modes: Sequence[str]
     exclusions: Sequence[tuple[Step, int, int]]
-    breakdown: str | None
-    attribution: Attribution
+    unit: str | tuple[str, ...] | None
+    breakdown: str | tuple[str, ...] | None
+    attribution: str
     start: Instant
     end: Instant
+    period: Period | None
 
 
 def split_options(
@@ -83,9 +90,9 @@ class FunnelPartial:
     ids: tuple[np.ndarray, ...] | None
 
     @classmethod
-    def of(cls, units: UnitSteps, sel: np.ndarray, k: int, unit_ids: bool) -> FunnelPartial:
-        """The parts of the units ``sel`` (indices or a mask into ``units``)."""
-        reached, times, is_open = units.reached[sel], units.times[sel], units.is_open[sel]
+    def of(cls, units: UnitSteps, k: int, unit_ids: bool) -> FunnelPartial:
+        """The parts of ``units``."""
+        reached, times, is_open = units.reached, units.times, units.is_open
         counts, opens, hists, ids = [], [], [], []
         for j in range(k):
             at = reached >= j + 1
@@ -97,7 +104,7 @@ class FunnelPartial:
                 hist.update(dict(zip(values.tolist(), n.tolist(), strict=True)))
             hists.append(hist)
             if unit_ids:
-                ids.append(units.ids[sel][at])
+                ids.append(units.ids[at])
         excluded = int((reached == -1).sum())
         return cls(
             tuple(counts), tuple(opens), excluded, tuple(hists), tuple(ids) if unit_ids else None
@@ -118,10 +125,11 @@ class FunnelPartial:
 
 @dataclass(frozen=True, slots=True)
 class EventPartial:
-    """A partition's partial event funnel: the total, the breakdown groups, the names seen."""
+    """A partition's partial event funnel: the total, breakdown groups, periods, names seen."""
 
     total: FunnelPartial
     by: Mapping[str, FunnelPartial] = field(default_factory=dict)
+    trend: Mapping[tuple[int, str], FunnelPartial] = field(default_factory=dict)
     names: frozenset[str] = frozenset()
     id_dtype: str = "int64"
 
@@ -161,18 +169,31 @@ def event_partial(log: EventLog, opts: FunnelOptions, unit_ids: bool) -> EventPa
     seen = frozenset(log.names)
     log = _with_names(log, (n for _, n in step_names(opts)))
     k = len(opts.steps)
-    _, results = unit_steps(log, opts)
-    everyone = results.pop(None)
-    by: dict[str, FunnelPartial] = {}
-    if results:  # all_events: one engine run per breakdown value
-        for g, units in results.items():
-            by[str(g)] = FunnelPartial.of(units, np.arange(len(units.ids)), k, unit_ids)
-    elif everyone.group is not None:
-        group = everyone.group.astype(str)
-        for g in np.unique(group).tolist():
-            by[g] = FunnelPartial.of(everyone, group == g, k, unit_ids)
-    total = FunnelPartial.of(everyone, np.arange(len(everyone.ids)), k, unit_ids)
-    return EventPartial(total, by, seen, str(everyone.ids.dtype))
+    res = unit_steps(log, opts)
+    return EventPartial(
+        FunnelPartial.of(res.total, k, unit_ids),
+        {g: FunnelPartial.of(u, k, unit_ids) for g, u in res.by.items()},
+        {b: FunnelPartial.of(u, k, unit_ids) for b, u in res.trend.items()},
+        seen,
+        str(res.total.ids.dtype),
+    )
+
+
+def _merge_dtype(a: str, b: str) -> str:
+    """The ids' dtype of two partitions: text of the longer width, else the same, else object."""
+    da, db = np.dtype(a), np.dtype(b)
+    if da.kind == db.kind == "U":
+        return str(np.promote_types(da, db))
+    return a if da == db else "object"
+
+
+def _union(
+    a: Mapping[Any, FunnelPartial], b: Mapping[Any, FunnelPartial]
+) -> dict[Any, FunnelPartial]:
+    out = dict(a)
+    for g, f in b.items():
+        out[g] = out[g] + f if g in out else f
+    return out
 
 
 def merge_events(parts: Iterable[EventPartial | None]) -> EventPartial | None:
@@ -184,11 +205,13 @@ def merge_events(parts: Iterable[EventPartial | None]) -> EventPartial | None:
         if out is None:
             out = p
             continue
-        by = dict(out.by)
-        for g, f in p.by.items():
-            by[g] = by[g] + f if g in by else f
-        dtype = out.id_dtype if out.id_dtype == p.id_dtype else "object"
-        out = EventPartial(out.total + p.total, by, out.names | p.names, dtype)
+        out = EventPartial(
+            out.total + p.total,
+            _union(out.by, p.by),
+            _union(out.trend, p.trend),
+            out.names | p.names,
+            _merge_dtype(out.id_dtype, p.id_dtype),
+        )
     return out
 
 
@@ -203,13 +226,14 @@ def _median(hist: Counter[int]) -> float:
 
 
 def _funnel(
-    part: FunnelPartial, labels: Sequence[str], opts: FunnelOptions, dtype: str, name: str | None
+    part: FunnelPartial, res: UnitResults, dtype: str, name: str | None, **extra: object
 ) -> EventFunnel:
+    """The funnel of a merged partial, as :func:`salesfunnel.events.funnel._assemble` builds it."""
     stages: list[Stage] = []
     medians: list[float | None] = [None]
     means: list[float | None] = [None]
-    timed = opts.order != "unordered"
-    for j, label in enumerate(labels):
+    timed = res.options["order"] in ("ordered", "strict")
+    for j, label in enumerate(res.labels):
         ids = None
         if part.ids is not None:
             ids = np.sort(part.ids[j].astype(dtype))
@@ -221,27 +245,21 @@ def _funnel(
             medians.append(_median(hist) if timed and n else None)
             total = sum(v * c for v, c in hist.items())
             means.append(float(np.float64(total) / n) if timed and n else None)
-    t0, t1 = parse_instant(opts.start, "start"), parse_instant(opts.end, "end")
     return EventFunnel(
         funnel=Funnel(tuple(stages), name=name),
-        steps=tuple(labels),
+        steps=tuple(res.labels),
         counts=part.counts,
         median_s=tuple(medians),
         mean_s=tuple(means),
         open_counts=part.open_counts,
         excluded=part.excluded,
-        order=opts.order,
-        window=opts.window,
-        attribution=opts.attribution,
-        breakdown=opts.breakdown,
-        start=None if t0 is None else str(np.datetime64(t0, "s")),
-        end=None if t1 is None else str(np.datetime64(t1, "s")),
         name=name,
+        **{**res.options, **extra},  # type: ignore[arg-type]
     )
 
 
-def probe_log(properties: Mapping[str, bool], names: Iterable[str]) -> EventLog:
-    """An empty log with these properties (``True``: numeric) and event names."""
+def probe_log(properties: Mapping[str, bool], names: Iterable[str], entity: str) -> EventLog:
+    """An empty log with these properties (``True``: numeric), event names and entity column."""
     props = {p: np.zeros(0, np.float64 if num else str) for p, num in properties.items()}
     return EventLog(
         entity=np.zeros(0, np.int64),
@@ -249,11 +267,16 @@ def probe_log(properties: Mapping[str, bool], names: Iterable[str]) -> EventLog:
         time=np.zeros(0, "datetime64[s]"),
         names=tuple(sorted(set(names))),
         properties=props,
+        entity_column=entity,
     )
 
 
 def finish_events(
-    merged: EventPartial | None, opts: FunnelOptions, unit_ids: bool, properties: Mapping[str, bool]
+    merged: EventPartial | None,
+    opts: FunnelOptions,
+    unit_ids: bool,
+    properties: Mapping[str, bool],
+    entity: str = "entity",
 ) -> EventFunnel:
     """The :class:`~salesfunnel.EventFunnel` of the merged partial, as on one machine."""
     names = merged.names if merged is not None else frozenset()
@@ -261,26 +284,24 @@ def finish_events(
         if name not in names:
             msg = f"{what}: no event {name!r} in the log (event names are {sorted(names)!r})"
             raise FunnelDataError(msg, column="steps", value=name)
-    labels, _ = unit_steps(probe_log(properties, names), opts)
-    if merged is None:  # no events at all: the funnel of the empty log
-        empty = FunnelPartial.of(
-            UnitSteps(
-                np.zeros(0, np.int64),
-                np.zeros(0, np.int64),
-                np.zeros((0, len(labels)), np.int64),
-                np.zeros(0, bool),
-                None,
-            ),
-            np.zeros(0, np.intp),
-            len(labels),
-            unit_ids,
-        )
-        merged = EventPartial(empty)
-    by = {g: _funnel(merged.by[g], labels, opts, merged.id_dtype, g) for g in sorted(merged.by)}
-    out = _funnel(merged.total, labels, opts, merged.id_dtype, None)
-    return dataclasses.replace(out, by=by)
+    # The probe gives the labels and the options as results show them (no events: no units).
+    res = unit_steps(probe_log(properties, names, entity), opts)
+    if merged is None:  # pragma: no cover - a log without events names no step, raised above
+        merged = EventPartial(FunnelPartial.of(res.total, len(res.labels), unit_ids))
+    dtype = merged.id_dtype
+    by = {g: _funnel(merged.by[g], res, dtype, g) for g in sorted(merged.by)}
+    extra: dict[str, object] = {}
+    if res.period is not None:
+        trend = {b[1]: _funnel(merged.trend[b], res, dtype, b[1]) for b in sorted(merged.trend)}
+        extra = {"period": res.period, "trend": trend}
+    return _funnel(merged.total, res, dtype, None, by=by, **extra)
 
 
-def check_options(opts: FunnelOptions, properties: Mapping[str, bool]) -> None:
+def unit_columns(opts: FunnelOptions, entity: str) -> list[str]:
+    """The columns a cluster partitions by: every event of a unit lands in one partition."""
+    return [entity] if opts.unit is None else list(columns_of(opts.unit, "unit"))
+
+
+def check_options(opts: FunnelOptions, properties: Mapping[str, bool], entity: str) -> None:
     """Raise what :func:`~salesfunnel.event_funnel` raises for bad options, before any work."""
-    unit_steps(probe_log(properties, (n for _, n in step_names(opts))), opts)
+    unit_steps(probe_log(properties, (n for _, n in step_names(opts)), entity), opts)

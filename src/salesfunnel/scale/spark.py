@@ -77,13 +77,14 @@ def event_funnel(
     columns are read as :meth:`EventLog.from_arrow <salesfunnel.EventLog.from_arrow>`
     reads a table (Spark's ``TIMESTAMP`` is zone-aware and read as UTC;
     ``TIMESTAMP_NTZ`` is read as it stands). The events are repartitioned by
-    unit (``frame.repartition(entity)``, ``spark.sql.shuffle.partitions``
-    partitions).
+    unit (``frame.repartition(...)`` on the entity or the ``unit=`` columns,
+    into ``spark.sql.shuffle.partitions`` partitions).
     """
     opts, columns = pt.split_options(steps, window, options)
     props = _numeric(frame, columns)
-    pt.check_options(opts, props)
-    shuffled = frame.repartition(columns.get("entity", "entity"))
+    entity = columns.get("entity", "entity")
+    pt.check_options(opts, props, entity)
+    shuffled = frame.repartition(*pt.unit_columns(opts, entity))
     rows = shuffled.mapInArrow(_task(opts, unit_ids, columns), "partial binary").collect()
     merged = pt.merge_events(pickle.loads(r["partial"]) for r in rows)
-    return pt.finish_events(merged, opts, unit_ids, props)
+    return pt.finish_events(merged, opts, unit_ids, props, entity)
