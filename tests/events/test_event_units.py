@@ -53,3 +53,23 @@ def test_units_of_two_columns_keep_tuple_ids(attribution: str) -> None:
     res = unit_steps(_log(), opts)
     assert res.total.ids.tolist() == [("u", "a"), ("v", "b")]
     assert res.by["pro"].reached.tolist() == [2]
+
+
+def test_a_first_touch_tie_does_not_depend_on_other_units() -> None:
+    # x: A (web) and B (ios) at one time; B is step 1, A step 3 only (price 3). y's A
+    # (price 5) matches steps 2 and 3, which sends the whole log down the loop path.
+    # Ties go by step on both paths: x is "ios". Before, with y present, "web" (row order).
+    def rows(*units: str) -> list[dict[str, object]]:
+        at = "2024-01-01T10:00:00"
+        every = {
+            "x": [("A", "web", 3.0), ("B", "ios", 3.0)],
+            "y": [("A", "web", 5.0)],
+        }
+        return [{"user": u, "event": e, "time": at, "device": d, "price": p}
+                for u in units for e, d, p in every[u]]  # fmt: skip
+
+    steps = ["B", ("A", {"price": ("!=", 3)}), "A"]
+    for units in (("x",), ("x", "y")):
+        log = EventLog.from_records(rows(*units), entity="user", properties=["device", "price"])
+        f = event_funnel(log, steps, window=MINUTE, breakdown="device")
+        assert f.by["ios"].units[0].tolist() == ["x"], units

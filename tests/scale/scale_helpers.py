@@ -61,10 +61,24 @@ def frames(draw: st.DrawFn, max_units: int = 6) -> Any:
     )
 
 
+FOCUS = ("clickhouse", "unit", "breakdown", "step_n", "period")
+"""The later options, each of which a test can ask to be always drawn."""
+
+
 @st.composite
-def options(draw: st.DrawFn) -> dict[str, Any]:
-    """Any combination of event_funnel's options on the frames above."""
-    order = draw(st.sampled_from(["ordered", "strict", "unordered", "clickhouse"]))
+def options(draw: st.DrawFn, focus: str | None = None) -> dict[str, Any]:
+    """Any combination of event_funnel's options on the frames above; ``focus`` (one of
+    :data:`FOCUS`) is always drawn, the rest at random."""
+
+    def coin(name: str) -> bool:
+        return focus == name or draw(st.booleans())
+
+    orders = ["ordered", "strict", "unordered", "clickhouse"]
+    if focus == "clickhouse":
+        orders = ["clickhouse"]
+    elif focus == "period":
+        orders = ["ordered", "strict", "clickhouse"]
+    order = draw(st.sampled_from(orders))
     steps = draw(funnel_steps(overlap=order != "unordered"))
     if draw(st.booleans()):  # a property filter on one step (numeric or text)
         i = draw(st.integers(min_value=0, max_value=len(steps) - 1))
@@ -85,11 +99,12 @@ def options(draw: st.DrawFn) -> dict[str, Any]:
     if order in ("ordered", "strict") and draw(st.booleans()):
         i = draw(st.integers(min_value=1, max_value=len(steps) - 1))
         out["exclusions"] = [(draw(st.sampled_from(EVENT_NAMES)), i, len(steps))]
-    if draw(st.booleans()):
+    if coin("unit"):
         out["unit"] = draw(st.sampled_from(["session", ("entity", "session")]))
-    if draw(st.booleans()):
-        out["breakdown"] = draw(st.sampled_from(["device", ("device", "price")]))
-        touch = ["first_touch", "last_touch", "all_events"]
+    if coin("breakdown") or focus == "step_n":
+        two = ("device", "price")
+        out["breakdown"] = draw(st.sampled_from([two] if focus == "breakdown" else ["device", two]))
+        touch = [] if focus == "step_n" else ["first_touch", "last_touch", "all_events"]
         out["attribution"] = draw(
             st.sampled_from([*touch, *(f"step_{n}" for n in range(1, len(steps) + 1))])
         )
@@ -97,7 +112,7 @@ def options(draw: st.DrawFn) -> dict[str, Any]:
         out["start"] = (BASE + dt.timedelta(seconds=draw(st.integers(0, 4)))).isoformat()
     if draw(st.booleans()):
         out["end"] = (BASE + dt.timedelta(seconds=draw(st.integers(6, 13)))).isoformat()
-    if order != "unordered" and draw(st.booleans()):
+    if order != "unordered" and coin("period"):
         seconds = st.integers(2, 7).map(lambda s: dt.timedelta(seconds=s))
         out["period"] = draw(st.one_of(st.sampled_from(["D", "W", "M"]), seconds))
     return out

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from salesfunnel import FunnelDataError
 
-from scale_helpers import PROPERTIES, assert_same, frames, need, options, pd, single, split
+from scale_helpers import FOCUS, PROPERTIES, assert_same, frames, need, options, pd, single, split
 
 dd = need("dask.dataframe")
 sfd = pytest.importorskip("salesfunnel.dask")
@@ -37,6 +37,18 @@ def _run(ddf: Any, opts: dict[str, Any]) -> Any:
 @CLUSTER
 @given(frames(), options(), st.lists(st.integers(0, 80), max_size=4))
 def test_event_funnel_equals_single_machine(dask_client, frame, opts, cuts) -> None:
+    assert_same(_run(_dask(frame, cuts), opts), single(frame, opts))
+
+
+EACH = settings(CLUSTER, max_examples=6)
+
+
+@pytest.mark.parametrize("focus", FOCUS)
+@EACH
+@given(data=st.data())
+def test_each_later_option_equals_single_machine(dask_client, focus, data) -> None:
+    frame, opts = data.draw(frames()), data.draw(options(focus))
+    cuts = data.draw(st.lists(st.integers(0, 80), max_size=4))
     assert_same(_run(_dask(frame, cuts), opts), single(frame, opts))
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from scale_helpers import PROPERTIES, assert_same, frames, need, options, pd, single
+from scale_helpers import FOCUS, PROPERTIES, assert_same, frames, need, options, pd, single
 
 need("pyspark")
 sfs = pytest.importorskip("salesfunnel.spark")
@@ -33,6 +33,25 @@ def test_event_funnel_equals_single_machine(spark, frame, opts, n) -> None:
     o = dict(opts)
     got = sfs.event_funnel(
         _spark(spark, frame, n), o.pop("steps"), properties=PROPERTIES, unit_ids=True, **o
+    )
+    assert_same(got, single(frame, opts))
+
+
+EACH = settings(CLUSTER, max_examples=4)
+
+
+@pytest.mark.parametrize("focus", FOCUS)
+@EACH
+@given(data=st.data())
+def test_each_later_option_equals_single_machine(spark, focus, data) -> None:
+    frame, opts = data.draw(frames()), data.draw(options(focus))
+    o = dict(opts)
+    got = sfs.event_funnel(
+        _spark(spark, frame, data.draw(st.integers(1, 4))),
+        o.pop("steps"),
+        properties=PROPERTIES,
+        unit_ids=True,
+        **o,
     )
     assert_same(got, single(frame, opts))
 

@@ -275,6 +275,10 @@ def _groups(
     """Per unit, its breakdown value (``NO_VALUE_GROUP`` when none)."""
     col = values[rows]
     use = np.flatnonzero((st > 0) & (col != ""))
+    # By unit, time, then step (stable): the order of the vectorised path, which the loop
+    # (by unit and time) takes too, so a tie does not depend on the path other units chose.
+    t = log.time.view(np.int64)[rows[use]]
+    use = use[np.lexsort((st[use], t, log.entity[rows[use]]))]
     where = np.searchsorted(units.keys, log.entity[rows[use]])
     if attribution == "first_touch":
         where, use = where[::-1], use[::-1]  # the first row of a unit is written last
@@ -323,8 +327,9 @@ def _step_n(
     group = np.full(len(total.keys), NO_VALUE_GROUP, dtype=object)
     best = np.full(len(total.keys), -2, dtype=np.int64)
     t_all = log.time.view(np.int64)
-    on_n = rows[st > 0][masks[n - 1, rows[st > 0]]]  # step-n events seen, by unit and time
-    order = np.lexsort((t_all[on_n], log.entity[on_n]))
+    seen_n = masks[n - 1, rows[st > 0]]
+    on_n = rows[st > 0][seen_n]  # step-n events seen, by unit, time and step (as in _groups)
+    order = np.lexsort((st[st > 0][seen_n], t_all[on_n], log.entity[on_n]))
     first_seen: dict[tuple[int, str], int] = {}
     for pos, r in enumerate(on_n[order].tolist()):
         first_seen.setdefault((int(log.entity[r]), str(values[r]) or NO_VALUE_GROUP), pos)
