@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import itertools
 import os
 import shutil
@@ -27,8 +28,8 @@ REQUIRED = os.environ.get("SALESFUNNEL_CLUSTER_TESTS") == "required"
 
 def need(module: str) -> Any:
     """Import an optional engine, or skip (fail where REQUIRED)."""
-    if REQUIRED:
-        return __import__(module)
+    if REQUIRED:  # import_module: __import__("dask.dataframe") would return dask itself
+        return importlib.import_module(module)
     return pytest.importorskip(module)
 
 
