@@ -70,273 +70,33 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Literal, NamedTuple
 
 import numpy as np
-import numpy.typing as npt
 
-from ..deals.shared import Instant, parse_instant
-from ..errors import FunnelDataError
+from ..deals.shared import Instant
 from ..funnel.model import Funnel, Stage
-from . import clickhouse as ch, engine as eng
-from .grouping import (
-    NO_VALUE_GROUP,
-    Period,
-    breakdown_values,
-    columns_of,
-    period_buckets,
-    with_unit,
-)
+from .grouping import NO_VALUE_GROUP, Period
 from .log import EventLog
 from .result import EventFunnel
-from .steps import Step, step_label, step_mask
+from .steps import Step
+from .units import FunnelOptions, Order, UnitResults, UnitSteps, unit_steps
 
 __all__ = ["NO_VALUE_GROUP", "EventFunnel", "event_funnel"]
 
-Order = Literal["ordered", "strict", "unordered", "clickhouse"]
-I64 = npt.NDArray[np.int64]
 
-
-# -- the computation ------------------------------------------------------------------
-class _Request(NamedTuple):
-    """What the engines need: steps, window (s), order, exclusion masks, period (s)."""
-
-    k: int
-    window: float
-    order: Order
-    exclusions: tuple[tuple[npt.NDArray[np.bool_], int, int], ...]
-    start: int | None
-    end: int | None
-    modes: tuple[str, ...] = ()
-
-
-def _check_options(
-    log: object, steps: object, window: object, order: str, modes: object, attribution: str
-) -> None:
-    if not isinstance(log, EventLog):
-        msg = f"log must be an EventLog (got {type(log).__name__})"
-        raise FunnelDataError(msg, column="log", value=log)
-    if isinstance(steps, (str, bytes)) or not isinstance(steps, Sequence) or not steps:
-        msg = f"steps must be a non-empty list of steps (got {steps!r})"
-        raise FunnelDataError(msg, column="steps", value=steps)
-    if not isinstance(window, dt.timedelta) or window <= dt.timedelta(0):
-        msg = f"window must be a positive datetime.timedelta (got {window!r})"
-        raise FunnelDataError(msg, column="window", value=window)
-    if order not in ("ordered", "strict", "unordered", "clickhouse"):
-        msg = f"order must be 'ordered', 'strict', 'unordered' or 'clickhouse' (got {order!r})"
-        raise FunnelDataError(msg, column="order", value=order)
-    _check_modes(order, modes)
-    named = attribution in ("first_touch", "last_touch", "all_events")
-    step_n = attribution.startswith("step_") and attribution[5:].isdigit()
-    if not isinstance(attribution, str) or not (named or step_n):
-        msg = (
-            "attribution must be 'first_touch', 'last_touch', 'all_events' or 'step_<n>' "
-            f"(got {attribution!r})"
-        )
-        raise FunnelDataError(msg, column="attribution", value=attribution)
-    if step_n and not 1 <= int(attribution[5:]) <= len(steps):
-        msg = f"attribution {attribution!r}: steps are numbered 1 to {len(steps)}"
-        raise FunnelDataError(msg, column="attribution", value=attribution)
-
-
-def _check_modes(order: str, modes: object) -> None:
-    if isinstance(modes, str) or not isinstance(modes, Sequence):
-        msg = f"modes must be a list of windowFunnel modes (got {modes!r})"
-        raise FunnelDataError(msg, column="modes", value=modes)
-    for mode in modes:
-        if mode not in ch.MODES:
-            msg = f"unknown windowFunnel mode {mode!r} (use some of {list(ch.MODES)!r})"
-            raise FunnelDataError(msg, column="modes", value=mode)
-    if modes and order != "clickhouse":
-        msg = f"modes are ClickHouse windowFunnel's: they need order='clickhouse' (got {order!r})"
-        raise FunnelDataError(msg, column="modes", value=modes)
-    if "allow_reentry" in modes and "strict_order" not in modes:
-        msg = "the mode 'allow_reentry' needs 'strict_order' (as in ClickHouse)"
-        raise FunnelDataError(msg, column="modes", value=modes)
-
-
-def _exclusions(
-    log: EventLog, exclusions: Sequence[tuple[Step, int, int]], k: int, order: str
-) -> tuple[tuple[npt.NDArray[np.bool_], int, int], ...]:
-    out = []
-    for n, item in enumerate(exclusions):
-        ok = isinstance(item, tuple) and len(item) == 3
-        i, j = (item[1], item[2]) if ok else (0, 0)
-        if not ok or not all(isinstance(v, int) for v in (i, j)) or not 1 <= i < j <= k:
-            msg = (
-                f"exclusion {n} must be (step, i, j) with 1 <= i < j <= {k}, steps numbered "
-                f"from 1 (got {item!r})"
-            )
-            raise FunnelDataError(msg, column="exclusions", value=item)
-        out.append((step_mask(log, item[0], f"exclusion {n}"), i, j))
-    if out and order in ("unordered", "clickhouse"):
-        msg = f"exclusions are not supported with order={order!r} (nor by PostHog, unordered)"
-        raise FunnelDataError(msg, column="exclusions", value=exclusions)
-    return tuple(out)
-
-
-def _run(
-    log: EventLog, masks: npt.NDArray[np.bool_], req: _Request, only: npt.NDArray[np.bool_]
-) -> tuple[eng.Units, I64, I64]:
-    """The engine's per-unit result, and the sorted rows and their matched step (0: none).
-
-    Only the events where ``only`` holds are seen (all_events: one breakdown value).
-    """
-    t_all = log.time.view(np.int64)
-    keep = only.copy()
-    if req.start is not None:
-        keep &= t_all >= req.start
-    if req.end is not None:
-        keep &= t_all < req.end
-    if not keep.all():
-        masks = masks & keep
-    n_match = np.zeros(len(log), dtype=np.int8)
-    step_of = np.zeros(len(log), dtype=np.int64)
-    for i in range(req.k - 1, -1, -1):  # the first step an event matches wins
-        n_match += masks[i]
-        step_of[masks[i]] = i + 1
-    excl_any = np.zeros(len(log), dtype=bool)
-    for m, _, _ in req.exclusions:
-        excl_any |= m
-    excl_any &= keep
-    every = req.order == "strict" or (req.order == "clickhouse" and "strict_order" in req.modes)
-    rows = np.flatnonzero(keep) if every else np.flatnonzero((n_match > 0) | excl_any)
-    unit, t = log.entity[rows], t_all[rows]
-    # windowFunnel without modes keeps the latest start at each level, as PostHog's
-    # ordered rule does: with steps no event matches twice, the same levels.
-    plain_ch = req.order == "clickhouse" and not req.modes
-    simple = (req.order in ("ordered", "unordered") or plain_ch) and not req.exclusions
-    if req.order == "unordered" and not (n_match <= 1).all():
-        msg = "with order='unordered' no event may match two steps (the steps overlap)"
-        raise FunnelDataError(msg, column="steps")
-    if simple and bool((n_match <= 1).all()):
-        # By unit, time, then step: a same-time group is taken in step order.
-        rows = rows[_sort_order(unit, t, step_of[rows], req.k + 1)]
-        unit, t, st = log.entity[rows], t_all[rows], step_of[rows].astype(np.int64)
-        run = eng.unordered_fast if req.order == "unordered" else eng.ordered_fast
-        return run(unit, t, st, req.k, req.window), rows, st
-    rows = rows[_sort_order(unit, t)]  # stable: equal times keep the log's order
-    if req.order == "clickhouse":
-        matched = [tuple(i + 1 for i, b in enumerate(c) if b) for c in masks[:, rows].T.tolist()]
-        units = ch.window_funnel(
-            log.entity[rows], t_all[rows], matched, req.k, req.window, req.modes
-        )
-        return units, rows, step_of[rows].astype(np.int64)
-    st = step_of[rows].astype(np.int64)
-    if req.order == "strict" and not req.exclusions and bool((n_match <= 1).all()):
-        # Units with a time holding different steps take the loop; the rest the fast path.
-        slow = eng.mixed_units(log.entity[rows], t_all[rows], st)
-        fast = eng.strict_fast(log.entity[rows[~slow]], t_all[rows[~slow]], st[~slow], req.k,
-                               req.window)  # fmt: skip
-        rest = _state_machine(log, masks, excl_any, req, rows[slow])
-        return eng.merge_units(fast, rest), rows, st
-    return _state_machine(log, masks, excl_any, req, rows), rows, st
-
-
-def _state_machine(
-    log: EventLog, masks: npt.NDArray[np.bool_], excl_any: np.ndarray, req: _Request, rows: I64
-) -> eng.Units:
-    """The general path on ``rows`` (sorted by unit, then time)."""
-    steps = [_steps_of(masks[:, r], excl_any[r], req, r) for r in rows.tolist()]
-    t = log.time.view(np.int64)[rows]
-    return eng.state_machine(log.entity[rows], t, steps, req.k, req.window, req.order == "strict")
-
-
-def _sort_order(unit: I64, t: I64, step: I64 | None = None, n_steps: int = 1) -> I64:
-    """The stable order by unit, time (then step): ``np.lexsort`` of the keys, or, when
-    their ranges fit in one int64, a stable argsort of one combined key (much faster,
-    and linear on a log already sorted by unit and time)."""
-    if not len(unit):
-        return np.zeros(0, dtype=np.int64)
-    u0, t0 = int(unit.min()), int(t.min())
-    spans = (int(unit.max()) - u0 + 1, int(t.max()) - t0 + 1, n_steps)
-    if spans[0] * spans[1] * spans[2] >= 2**62:
-        keys = (t, unit) if step is None else (step, t, unit)
-        return np.lexsort(keys).astype(np.int64)
-    key = (unit - u0) * spans[1] + (t - t0)
-    if step is not None:
-        key = key * n_steps + step
-    return np.argsort(key, kind="stable").astype(np.int64)
-
-
-def _steps_of(
-    column: npt.NDArray[np.bool_], excluded: bool, req: _Request, row: int
-) -> tuple[int, ...]:
-    """An event's steps in PostHog's encoding: matched steps, then ``-s`` per exclusion."""
-    out = [s + 1 for s in np.flatnonzero(column).tolist()]
-    if excluded:
-        for m, i, j in req.exclusions:
-            if m[row]:
-                out += [-s for s in range(i + 1, j + 1)]
-    return tuple(out)
-
-
-def _groups(
-    log: EventLog, units: eng.Units, rows: I64, st: I64, values: np.ndarray, attribution: str
-) -> npt.NDArray[np.object_]:
-    """Per unit, its breakdown value (``NO_VALUE_GROUP`` when none)."""
-    col = values[rows]
-    use = np.flatnonzero((st > 0) & (col != ""))
-    where = np.searchsorted(units.keys, log.entity[rows[use]])
-    if attribution == "first_touch":
-        where, use = where[::-1], use[::-1]  # the first row of a unit is written last
-    out = np.full(len(units.keys), NO_VALUE_GROUP, dtype=object)
-    out[where] = col[use].tolist()
-    return out
-
-
-def _open(log: EventLog, units: eng.Units, rows: I64, st: I64, req: _Request) -> np.ndarray:
-    """Per unit: not complete, and its latest entry is less than ``W`` before ``end``."""
-    if req.end is None:
-        return np.zeros(len(units.keys), dtype=bool)
-    entry = st > 0 if req.order == "unordered" else st == 1
-    latest = np.full(len(units.keys), np.iinfo(np.int64).min // 2, dtype=np.int64)
-    where = np.searchsorted(units.keys, log.entity[rows[entry]])
-    np.maximum.at(latest, where, log.time.view(np.int64)[rows[entry]])
-    reached = units.reached
-    return (reached >= 1) & (reached < req.k) & (latest + req.window >= req.end)
-
-
-def _unique(labels: list[str]) -> list[str]:
-    out: list[str] = []
-    for label in labels:
-        name, n = label, 1
-        while name in out:
-            n += 1
-            name = f"{label} ({n})"
-        out.append(name)
-    return out
-
-
-class _Parts(NamedTuple):
-    """Everything :func:`_assemble` reads besides the units chosen."""
-
-    log: EventLog
-    labels: list[str]
-    options: dict[str, object]
-
-
-def _assemble(
-    parts: _Parts,
-    units: eng.Units,
-    is_open: np.ndarray,
-    sel: npt.NDArray[np.bool_] | npt.NDArray[np.intp],
-    name: str | None,
-    **extra: object,
-) -> EventFunnel:
-    log, labels, options = parts
-    reached, keys, times = units.reached[sel], units.keys[sel], units.times[sel]
-    k = len(labels)
+def _assemble(res: UnitResults, units: UnitSteps, name: str | None, **extra: object) -> EventFunnel:
+    """The funnel of ``units``: per step the units there, open counts, times between steps."""
+    reached, ids, times, is_open = units.reached, units.ids, units.times, units.is_open
     stages, opens = [], []
     medians: list[float | None] = [None]
     means: list[float | None] = [None]
-    timed = options["order"] in ("ordered", "strict")
-    for j in range(k):
+    timed = res.options["order"] in ("ordered", "strict")
+    for j, label in enumerate(res.labels):
         at = reached >= j + 1
-        ids = log.ids_of(keys[at])
-        ids.flags.writeable = False
-        stages.append(Stage(labels[j], int(at.sum()), data=ids))
-        opens.append(int((is_open[sel] & (reached == j + 1)).sum()))
+        here = ids[at]
+        here.flags.writeable = False
+        stages.append(Stage(label, int(at.sum()), data=here))
+        opens.append(int((is_open & (reached == j + 1)).sum()))
         if j:
             d = (times[at, j] - times[at, j - 1]).astype(np.float64)
             ok = timed and d.size > 0
@@ -344,93 +104,15 @@ def _assemble(
             means.append(float(d.mean()) if ok else None)
     return EventFunnel(
         funnel=Funnel(tuple(stages), name=name),
-        steps=tuple(labels),
+        steps=tuple(res.labels),
         counts=tuple(int(s.count) for s in stages),
         median_s=tuple(medians),
         mean_s=tuple(means),
         open_counts=tuple(opens),
         excluded=int((reached == -1).sum()),
         name=name,
-        **{**options, **extra},  # type: ignore[arg-type]
+        **{**res.options, **extra},  # type: ignore[arg-type]
     )
-
-
-def _by_group(
-    parts: _Parts, units: eng.Units, is_open: np.ndarray, group: npt.NDArray[np.object_]
-) -> dict[str, EventFunnel]:
-    """One funnel per group value of the units (``group[u]`` is unit ``u``'s value)."""
-    # One sort by group, then each group's units are a slice (not a scan per group).
-    names, inverse = np.unique(group.astype(str), return_inverse=True)
-    by_group = np.argsort(inverse.reshape(-1), kind="stable")
-    cuts = np.cumsum(np.bincount(inverse.reshape(-1), minlength=len(names)))[:-1]
-    return {
-        g: _assemble(parts, units, is_open, members, g)
-        for g, members in zip(names.tolist(), np.split(by_group, cuts), strict=True)
-    }
-
-
-def _step_n(
-    parts: _Parts, masks: npt.NDArray[np.bool_], req: _Request, values: np.ndarray, n: int
-) -> tuple[eng.Units, np.ndarray, npt.NDArray[np.object_]]:
-    """``attribution='step_<n>'``: per unit, its level, open flag and value.
-
-    For each value ``v`` the funnel is run with step ``n`` matching only events
-    whose value is ``v``; a unit belongs to the value, among those of its
-    step-``n`` events, that takes it furthest (ties: the value of its earlier
-    step-``n`` event), and units without a step-``n`` event to ``"(none)"``.
-    """
-    log = parts.log
-    everyone = np.ones(len(log), dtype=bool)
-    total, rows, st = _run(log, masks, req, everyone)
-    reached, times = total.reached.copy(), total.times.copy()
-    is_open = _open(log, total, rows, st, req)
-    group = np.full(len(total.keys), NO_VALUE_GROUP, dtype=object)
-    best = np.full(len(total.keys), -2, dtype=np.int64)
-    t_all = log.time.view(np.int64)
-    on_n = rows[st > 0][masks[n - 1, rows[st > 0]]]  # step-n events seen, by unit and time
-    order = np.lexsort((t_all[on_n], log.entity[on_n]))
-    first_seen: dict[tuple[int, str], int] = {}
-    for pos, r in enumerate(on_n[order].tolist()):
-        first_seen.setdefault((int(log.entity[r]), str(values[r]) or NO_VALUE_GROUP), pos)
-    for v in sorted({v for _, v in first_seen}):
-        mask_v = masks.copy()
-        mask_v[n - 1] &= (values == v) if v != NO_VALUE_GROUP else (values == "")
-        u, r, s = _run(log, mask_v, req, everyone)
-        opened = _open(log, u, r, s, req)
-        at = np.searchsorted(total.keys, u.keys)
-        for i, key in enumerate(u.keys.tolist()):
-            seen_at = first_seen.get((key, v))
-            if seen_at is None:
-                continue
-            level = int(u.reached[i])
-            j = int(at[i])
-            if level > best[j] or (level == best[j] and seen_at < first_seen[(key, group[j])]):
-                best[j], group[j] = level, v
-                reached[j], times[j], is_open[j] = level, u.times[i], opened[i]
-    return eng.Units(total.keys, reached, times), is_open, group
-
-
-def _trend(
-    parts: _Parts, masks: npt.NDArray[np.bool_], req: _Request, period: Period
-) -> dict[str, EventFunnel]:
-    """Per period in which some step-1 event falls, the funnel of the chains begun in it."""
-    log = parts.log
-    t_all = log.time.view(np.int64)
-    number, label = period_buckets(t_all, period, req.start)
-    seen = masks[0].copy()
-    if req.start is not None:
-        seen &= t_all >= req.start
-    if req.end is not None:
-        seen &= t_all < req.end
-    out: dict[str, EventFunnel] = {}
-    everyone = np.ones(len(log), dtype=bool)
-    for b in np.unique(number[seen]).tolist():
-        masks_b = masks.copy()
-        masks_b[0] &= number == b
-        u, rows, st = _run(log, masks_b, req, everyone)
-        name = label(b)
-        out[name] = _assemble(parts, u, _open(log, u, rows, st, req), np.arange(len(u.keys)), name)
-    return out
 
 
 def event_funnel(
@@ -507,57 +189,10 @@ def event_funnel(
     >>> f.counts, f.units[1].tolist(), f.median_s
     ((2, 1), ['a'], (None, 1200.0))
     """
-    _check_options(log, steps, window, order, modes, attribution)
-    log = with_unit(log, unit)
-    values = None
-    if breakdown is not None:
-        values = breakdown_values(log, columns_of(breakdown, "breakdown"))
-    k = len(steps)
-    labels = _unique([step_label(s) for s in steps])
-    masks = np.zeros((k, len(log)), dtype=bool)
-    for i, s in enumerate(steps):
-        masks[i] = step_mask(log, s, f"step {i + 1}")
-    t0, t1 = parse_instant(start, "start"), parse_instant(end, "end")
-    if t0 is not None and t1 is not None and t1 <= t0:
-        msg = f"end must be after start (got start={start!r}, end={end!r})"
-        raise FunnelDataError(msg, column="end", value=end)
-    excl = _exclusions(log, exclusions, k, order)
-    req = _Request(k, window.total_seconds(), order, excl, t0, t1, tuple(modes))
-    options: dict[str, object] = {
-        "order": order,
-        "window": window,
-        "attribution": attribution,
-        "breakdown": breakdown,
-        "start": None if t0 is None else str(np.datetime64(t0, "s")),
-        "end": None if t1 is None else str(np.datetime64(t1, "s")),
-        "modes": tuple(modes),
-        "unit": unit,
-    }
-    parts = _Parts(log, labels, options)
-    extra: dict[str, object] = {}
-    if period is not None:
-        if order == "unordered":
-            msg = "period is not supported with order='unordered' (no step 1 to date a chain by)"
-            raise FunnelDataError(msg, column="period", value=period)
-        extra = {"period": _period_text(period), "trend": _trend(parts, masks, req, period)}
-    by: dict[str, EventFunnel] = {}
-    if values is not None and attribution.startswith("step_"):
-        units, is_open, group = _step_n(parts, masks, req, values, int(attribution[5:]))
-        by = _by_group(parts, units, is_open, group)
-    else:
-        units, rows, st = _run(log, masks, req, np.ones(len(log), dtype=bool))
-        is_open = _open(log, units, rows, st, req)
-    if values is not None and attribution == "all_events":
-        groups = np.where(values == "", NO_VALUE_GROUP, values)
-        for g in sorted(set(groups.tolist())):
-            u, r, matched = _run(log, masks, req, groups == g)
-            opened = _open(log, u, r, matched, req)
-            by[g] = _assemble(parts, u, opened, np.arange(len(u.keys)), g)
-    elif values is not None and not attribution.startswith("step_"):
-        by = _by_group(parts, units, is_open, _groups(log, units, rows, st, values, attribution))
-    everyone = np.arange(len(units.keys))
-    return _assemble(parts, units, is_open, everyone, None, by=by, **extra)
-
-
-def _period_text(period: Period) -> str:
-    return str(period) if isinstance(period, str) else f"{period.total_seconds():g}s"
+    opts = FunnelOptions(steps, window, order, modes, exclusions, unit, breakdown, attribution,
+                         start, end, period)  # fmt: skip
+    res = unit_steps(log, opts)
+    trend = {label: _assemble(res, u, label) for (_, label), u in res.trend.items()}
+    by = {g: _assemble(res, u, g) for g, u in res.by.items()}
+    extra: dict[str, object] = {"period": res.period, "trend": trend} if res.period else {}
+    return _assemble(res, res.total, None, by=by, **extra)
