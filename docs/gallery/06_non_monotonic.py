@@ -1,7 +1,10 @@
 """A non-monotonic funnel.
 
-Input order is kept: stages larger than the one before them widen the funnel
-instead of being reordered or clipped, and their conversion shows above 100 %.
+Input order is kept: stages larger than the one before them are drawn wider,
+not reordered or clipped, and their conversion shows above 100 %. Counts that
+grow along the funnel are not a narrowing funnel, so the chart draws each
+stage as a flat centred bar (``shape="bars"``, chosen by default here) rather
+than slices of a cone stacked as bowls.
 """
 
 from salesfunnel import Funnel, FunnelChart

@@ -3,7 +3,9 @@
 The open deals of the same synthetic history on 1 April 2026, counted at
 their current stage: the input of the sales forecast. A snapshot need not
 narrow from stage to stage, and a share "of first" means nothing here, so the
-labels show counts and amounts only (``percent="none"``).
+labels show counts and amounts only (``percent="none"``). A snapshot is drawn
+as centred bars (``shape="bars"``, the default for an ``ActiveFunnel`` or
+counts that grow), not as a funnel.
 """
 
 from salesfunnel import DealLog, FunnelChart, Pipeline, active_funnel
@@ -20,7 +22,7 @@ log = DealLog.from_columns(
 )
 snapshot = active_funnel(log, as_of="2026-04-01")
 chart = FunnelChart(
-    snapshot.funnel,
+    snapshot,
     width=600,
     height=420,
     percent="none",

@@ -5,17 +5,19 @@ from __future__ import annotations
 import io
 import math
 import os
+import sys
 import threading
 import warnings
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence, ValuesView
 from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._format import fmt_number
 from .errors import FunnelDataError
 from .funnel.model import Funnel, SupportsFunnel, as_funnel, as_funnels
 from .render.labels import PercentBasis
-from .render.layout import Heights, WidthMapping, layout
+from .render.layout import Heights, Shape, WidthMapping, layout
 from .render.shapes import Geometry, LabelNote, Region, output_size
 from .render.style import Style
 
@@ -80,6 +82,27 @@ def _check_size(value: object, name: str) -> int:
     return value
 
 
+def _check_canvas(width: int, height: int, scale: float) -> None:
+    if (
+        isinstance(scale, bool)
+        or not isinstance(scale, (int, float))
+        or not math.isfinite(scale)
+        or not 0 < scale <= 16
+    ):
+        msg = f"scale must be a number in (0, 16] (got {scale!r})"
+        raise FunnelDataError(msg)
+    out_w, out_h = output_size(width, height, scale)
+    if out_w * out_h > MAX_PIXELS:
+        msg = (
+            f"canvas of {out_w} x {out_h} = {out_w * out_h:,} pixels is above the "
+            f"limit of {MAX_PIXELS:,} (salesfunnel.MAX_PIXELS)"
+        )
+        raise FunnelDataError(msg)
+    if out_w < 1 or out_h < 1:
+        msg = f"scale {scale!r} leaves no pixels"
+        raise FunnelDataError(msg)
+
+
 def _check_choice(value: object, name: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
         msg = f"{name} must be one of {', '.join(map(repr, choices))} (got {value!r})"
@@ -92,6 +115,49 @@ def _check_columns(columns: object) -> None:
     ):
         msg = f"columns must be None or an int >= 1 (got {columns!r})"
         raise FunnelDataError(msg)
+
+
+def _check_scale_to(
+    scale_to: object, funnels: Sequence[tuple[Hashable, Funnel]], mapping: str
+) -> None:
+    if scale_to is None:
+        return
+    if (
+        isinstance(scale_to, bool)
+        or not isinstance(scale_to, (int, float))
+        or not math.isfinite(scale_to)
+        or scale_to <= 0
+    ):
+        msg = f"scale_to must be None or a finite number > 0 (got {scale_to!r})"
+        raise FunnelDataError(msg)
+    if mapping == "rank":
+        msg = "scale_to does not apply to width_mapping='rank' (ranks are the chart's own)"
+        raise FunnelDataError(msg)
+    for key, f in funnels:
+        top = float(f.counts.max()) if len(f) else 0.0
+        if top > scale_to:
+            msg = (
+                f"scale_to must be at least the chart's largest count (got {scale_to!r}; "
+                f"funnel {key!r} has a stage of {fmt_number(top)})"
+            )
+            raise FunnelDataError(msg)
+
+
+def _default_shape(data: object, funnels: Sequence[tuple[Hashable, Funnel]]) -> Shape:
+    """Bars for a snapshot or for counts that grow along a funnel; else a funnel."""
+    # An ActiveFunnel can only arrive if its module was imported: no import here.
+    active = sys.modules.get("salesfunnel.deals.active")
+    items = data.values() if isinstance(data, Mapping) else data
+    items = items if isinstance(items, (list, tuple, ValuesView)) else [items]
+    if active is not None and any(isinstance(v, active.ActiveFunnel) for v in items):
+        return "bars"
+    for _, f in funnels:
+        c = f.counts
+        # the smallest non-zero count so far: a later stage above it grows
+        lowest = np.minimum.accumulate(np.where(c > 0, c, np.inf))
+        if len(c) > 1 and bool(np.any(c[1:] > lowest[:-1])):
+            return "bars"
+    return "funnel"
 
 
 def _warn_hidden(notes: Sequence[LabelNote]) -> None:
@@ -159,7 +225,24 @@ class FunnelChart:
         Funnels per row: several funnels are laid out in a grid of
         ``columns`` columns, row after row, all on one shared scale (``None``,
         the default: all in one row). Thirty reps read best with
-        ``columns=6`` on a tall canvas.
+        ``columns=6`` on a tall canvas. Fewer funnels than ``columns`` leave
+        the row's last cells empty: cells keep their width, so charts of the
+        same ``columns`` (and ``scale_to``) compare by width.
+    scale_to
+        The count drawn at the widest possible stage (``None``, the default:
+        the chart's largest count). Give several charts the same ``scale_to``
+        (their largest count overall) and their widths compare across charts:
+        one shared scale over pages of small multiples. It must be a finite
+        number at least the chart's largest count; not with ``"rank"`` widths
+        (ranks are the chart's own).
+    shape
+        ``"funnel"``: each stage a slice of a cone under the one before;
+        ``"bars"``: each stage a flat bar centred under the one before, apart
+        from it (no taper, no ellipses), for counts that are not a narrowing
+        funnel. ``None`` (the default) chooses bars for an open-deal snapshot
+        (:class:`~salesfunnel.ActiveFunnel`, or a mapping or sequence holding
+        one) and for any funnel in which a stage is larger than an earlier
+        non-zero stage; a funnel otherwise. The chosen form is :attr:`shape`.
 
     Warns
     -----
@@ -211,27 +294,12 @@ class FunnelChart:
         min_hit: float = 0.0,
         amount_format: Callable[[float], str] | None = None,
         columns: int | None = None,
+        scale_to: float | None = None,
+        shape: Shape | None = None,
     ) -> None:
         self._width = _check_size(width, "width")
         self._height = _check_size(height, "height")
-        if (
-            isinstance(scale, bool)
-            or not isinstance(scale, (int, float))
-            or not math.isfinite(scale)
-            or not 0 < scale <= 16
-        ):
-            msg = f"scale must be a number in (0, 16] (got {scale!r})"
-            raise FunnelDataError(msg)
-        out_w, out_h = output_size(width, height, scale)
-        if out_w * out_h > MAX_PIXELS:
-            msg = (
-                f"canvas of {out_w} x {out_h} = {out_w * out_h:,} pixels is above the "
-                f"limit of {MAX_PIXELS:,} (salesfunnel.MAX_PIXELS)"
-            )
-            raise FunnelDataError(msg)
-        if out_w < 1 or out_h < 1:
-            msg = f"scale {scale!r} leaves no pixels"
-            raise FunnelDataError(msg)
+        _check_canvas(width, height, scale)
         if style is not None and not isinstance(style, Style):
             msg = f"style must be a Style or None (got {type(style).__name__})"
             raise FunnelDataError(msg)
@@ -251,6 +319,11 @@ class FunnelChart:
                 raise FunnelDataError(msg)
         _check_columns(columns)
         self._funnels = _funnels(data)
+        _check_scale_to(scale_to, self._funnels, width_mapping)
+        if shape is None:
+            shape = _default_shape(data, self._funnels)
+        _check_choice(shape, "shape", ("funnel", "bars"))
+        self._shape: Shape = shape
         self._style = style or Style()
         self._scale = scale
         self._title = title
@@ -267,6 +340,8 @@ class FunnelChart:
             min_hit=float(min_hit),
             amount_format=amount_format,
             columns=columns,
+            scale_to=None if scale_to is None else float(scale_to),
+            shape=shape,
         )
         _warn_hidden(self.geometry.label_notes)
         self._tables: list[MetricsTable] | None = None  # for hit_test, on first use
@@ -292,6 +367,11 @@ class FunnelChart:
     def size(self) -> tuple[int, int]:
         """Output size in pixels: (width x scale, height x scale)."""
         return output_size(self._width, self._height, self._scale)
+
+    @property
+    def shape(self) -> Shape:
+        """The form drawn: ``"funnel"`` or ``"bars"`` (see the ``shape`` parameter)."""
+        return self._shape
 
     @property
     def funnels(self) -> tuple[tuple[Hashable, Funnel], ...]:

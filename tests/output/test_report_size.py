@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from hypothesis import given, strategies as st
 
 from salesfunnel import DealLog, Pipeline, build_report
@@ -101,16 +102,40 @@ def _captions(html: str) -> list[str]:
     return [str(c) for c in found]
 
 
-def test_owner_charts_say_which_scale_their_widths_use() -> None:
-    # Page 1 holds Ann..Dan (widest stage 4 deals), page 2 Eve (6 deals): two scales,
-    # so Eve's funnel is not comparable by width with Dan's; each caption says so.
+def _first_rim_widths(html: str) -> list[dict[int, float]]:
+    """Per owner chart: each funnel's first-stage rim width, read from its image map."""
+    pages = html.split('data-chart="owners-closed-')[1:]
+    widths = []
+    for chart in pages:
+        areas = re.findall(
+            r'<area shape="poly" coords="([^"]+)"[^>]*data-part="rim" data-funnel="(\d+)" '
+            r'data-stage="0"',
+            chart.split("</figure>")[0],
+        )
+        found = {}
+        for coords, j in areas:
+            xs = [float(v) for v in coords.split(",")[::2]]
+            found[int(j)] = max(xs) - min(xs)
+        widths.append(found)
+    return widths
+
+
+def test_owner_charts_share_one_scale_across_pages() -> None:
+    # Page 1 holds Ann..Dan (widest stage 4 deals), page 2 Eve (6 deals). Both pages are
+    # drawn against Eve's 6, so Dan (4 deals, page 1) is 4/6 as wide as Eve (page 2);
+    # each page used to have its own scale and drew Dan exactly as wide as Eve.
     log = _owners_log({"Ann": 1, "Bob": 2, "Cid": 3, "Dan": 4, "Eve": 6})
-    first, second = _captions(build_report(log, owners_per_chart=4))
-    assert "this chart share one scale (its widest stage: 4 deals)" in first
-    assert "this chart share one scale (its widest stage: 6 deals)" in second
+    html = build_report(log, owners_per_chart=4)
+    first, second = _captions(html)
     for c in (first, second):
-        assert "each of the 2 charts has its own" in c
-        assert "on one shared scale" not in c
+        assert "all 2 charts on one shared scale" in c
+        assert "6 deals, is drawn full width" in c
+        assert "its own" not in c
+    page_1, page_2 = _first_rim_widths(html)
+    dan, eve = page_1[3], page_2[0]
+    # image-map areas are whole pixels, grown outwards: a pixel or two of slack
+    assert dan == pytest.approx(eve * 4 / 6, abs=3)
+    assert page_1[1] == pytest.approx(eve * 2 / 6, abs=3)  # Bob
     (alone,) = _captions(build_report(log, owners_per_chart=5))
     assert "all on one shared scale." in alone
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from typing import Literal
 from urllib.parse import parse_qs, quote, urlsplit
 
 import numpy as np
@@ -22,16 +23,19 @@ TINY = Style(show_labels=False, show_title=False, show_legend=False, margin=1, t
 
 
 @pytest.mark.parametrize(
-    ("name", "counts"),
+    ("name", "counts", "shape"),
     [
-        ("three", {"A": 100, "B": 60, "C": 20}),
-        ("zero", {"A": 100, "B": 0, "C": 40}),
-        ("grows", {"A": 30, "B": 100, "C": 10}),
+        ("three", {"A": 100, "B": 60, "C": 20}, None),
+        ("zero", {"A": 100, "B": 0, "C": 40}, None),
+        ("grows", {"A": 30, "B": 100, "C": 10}, "funnel"),
+        ("bars", {"A": 30, "B": 100, "C": 10}, None),  # growing counts: bars by default
     ],
 )
-def test_small_hit_mask_text_goldens(name: str, counts: dict[str, int]) -> None:
+def test_small_hit_mask_text_goldens(
+    name: str, counts: dict[str, int], shape: Literal["funnel", "bars"] | None
+) -> None:
     """One character per pixel; regenerate with SALESFUNNEL_REGEN_GOLDENS=1 and review the diff."""
-    chart = FunnelChart(Funnel.from_counts(counts), width=40, height=24, style=TINY)
+    chart = FunnelChart(Funnel.from_counts(counts), width=40, height=24, style=TINY, shape=shape)
     check_golden_text(mask_text(chart), f"hitmask-{name}")
 
 

@@ -10,6 +10,7 @@ from hypothesis import given, settings, strategies as st
 from PIL import Image
 
 from salesfunnel import Funnel, FunnelChart, Style
+from salesfunnel.render.layout import Shape
 from salesfunnel.render.shapes import Layer
 
 from render_helpers import stage_pixels, uniform_interior
@@ -17,6 +18,7 @@ from strategies import chart_sizes, funnel_sets, labelled_funnels
 
 SVG = "{http://www.w3.org/2000/svg}"
 LAYERS = [layer.value for layer in Layer]
+SHAPES = st.sampled_from([None, "funnel", "bars"])  # None: the form chosen for the data
 
 
 def _as_list(data: object) -> list[Funnel]:
@@ -54,9 +56,11 @@ def test_any_funnel_set_renders_to_every_output(
 
 
 @settings(max_examples=40)
-@given(data=funnel_sets(), size=chart_sizes)
-def test_every_nonzero_stage_owns_a_hit_pixel(data: object, size: tuple[int, int]) -> None:
-    chart = FunnelChart(data, width=size[0], height=size[1])  # type: ignore[arg-type]
+@given(data=funnel_sets(), size=chart_sizes, shape=SHAPES)
+def test_every_nonzero_stage_owns_a_hit_pixel(
+    data: object, size: tuple[int, int], shape: Shape | None
+) -> None:
+    chart = FunnelChart(data, width=size[0], height=size[1], shape=shape)  # type: ignore[arg-type]
     owned = stage_pixels(chart)
     for j, funnel in enumerate(_as_list(data)):
         for i, stage in enumerate(funnel.stages):
@@ -97,9 +101,11 @@ FLAT = Style(
 
 
 @settings(max_examples=30)
-@given(funnel=labelled_funnels(max_stages=10), size=chart_sizes)
-def test_hit_mask_agrees_with_the_image(funnel: Funnel, size: tuple[int, int]) -> None:
-    chart = FunnelChart(funnel, width=size[0], height=size[1], style=FLAT)
+@given(funnel=labelled_funnels(max_stages=10), size=chart_sizes, shape=SHAPES)
+def test_hit_mask_agrees_with_the_image(
+    funnel: Funnel, size: tuple[int, int], shape: Shape | None
+) -> None:
+    chart = FunnelChart(funnel, width=size[0], height=size[1], style=FLAT, shape=shape)
     pixels = np.asarray(chart.to_image()).astype(np.int32)
     mask = chart.hit_mask()
     for i in range(len(funnel)):

@@ -375,6 +375,13 @@ GOLDEN_CASES = {
         width=240,
         height=180,
         style=BARE,
+        shape="funnel",
+    ),
+    "bars": lambda: FunnelChart(
+        Funnel.from_counts({"Lead": 20, "Qualified": 31, "Meeting": 27, "Won": 9}),
+        width=240,
+        height=180,
+        percent="none",
     ),
     "managers": lambda: FunnelChart(
         {

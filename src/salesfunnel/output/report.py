@@ -112,10 +112,19 @@ class _Charts:
         caption: str,
         width: int = 1100,
         height: int = 430,
+        scale_to: float | None = None,
+        columns: int | None = None,
     ) -> str:
-        """Several funnels side by side as a PNG with an HTML image map."""
+        """Several funnels side by side as a PNG with an HTML image map.
+
+        ``scale_to`` (the largest count over every chart of a series) and
+        ``columns`` (the most funnels of any chart) put the charts on one shared
+        scale: the same count is as wide on every chart.
+        """
         items = list(funnels.items())
         opts: dict[str, Any] = {
+            "scale_to": scale_to,
+            "columns": columns,
             "width": width,
             "height": height,
             "title": title,
@@ -215,20 +224,18 @@ def _team_section(a: Analysis, charts: _Charts, title: str) -> list[str]:
     ]
 
 
-def _scale_text(funnels: Mapping[str, Funnel], n_charts: int) -> str:
-    """What the widths of one per-owner chart are relative to (true of every page).
+def _scale_text(widest: float, n_charts: int) -> str:
+    """What the widths of the per-owner charts are relative to (true of every page).
 
-    The renderer scales each chart to its own widest stage, so when the owners
-    are split over several charts the caption names that stage's count: a
-    funnel on one page cannot be compared by width with one on another.
+    Every chart of the series is drawn with ``scale_to`` = the widest stage of
+    all owners, so widths compare across charts as well as within one.
     """
     if n_charts == 1:
         return "all on one shared scale."
-    widest = max((float(f.counts.max()) for f in funnels.values() if len(f)), default=0.0)
     return (
-        f"the funnels of this chart share one scale (its widest stage: {fmt_number(widest)} "
-        f"deals); each of the {fmt_number(n_charts)} charts has its own, so compare owners "
-        "across charts by the numbers, not the widths."
+        f"all {fmt_number(n_charts)} charts on one shared scale (the widest stage of any "
+        f"owner, {fmt_number(widest)} deals, is drawn full width), so widths compare "
+        "across charts."
     )
 
 
@@ -240,6 +247,10 @@ def _owner_section(a: Analysis, charts: _Charts, owners_per_chart: int) -> list[
     parts = ['<h2 id="owners">Per owner</h2>']
     names = list(a.owners)
     chunks = [names[i : i + owners_per_chart] for i in range(0, len(names), owners_per_chart)]
+    widest = max(
+        (float(cf.funnel.counts.max()) for cf in a.closed_by_owner.values() if len(cf.funnel)),
+        default=0.0,
+    )
     for n, chunk in enumerate(chunks, start=1):
         label = "Closed deals by owner" + (f" ({n} of {len(chunks)})" if len(chunks) > 1 else "")
         funnels = {o: a.closed_by_owner[o].funnel for o in chunk}
@@ -248,8 +259,10 @@ def _owner_section(a: Analysis, charts: _Charts, owners_per_chart: int) -> list[
                 f"owners-closed-{n}",
                 funnels,
                 title=label,
-                caption=f"Deals {period}, one funnel per owner; {_scale_text(funnels, len(chunks))}"
+                caption=f"Deals {period}, one funnel per owner; {_scale_text(widest, len(chunks))}"
                 " Labels show the conversion from the previous stage.",
+                scale_to=widest if widest > 0 else None,
+                columns=owners_per_chart if len(chunks) > 1 else None,
             )
         )
     parts.append('<h3 id="comparison">Comparison</h3>')

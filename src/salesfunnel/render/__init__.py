@@ -2,7 +2,7 @@
 (anti-aliased raster, SVG, hit maps, PNG bytes).
 
 The flow, module by module: :mod:`~salesfunnel.render.layout` (with
-:mod:`~salesfunnel.render.labels`) turns funnels and a
+:mod:`~salesfunnel.render.labels` and :mod:`~salesfunnel.render.slices`) turns funnels and a
 :mod:`~salesfunnel.render.style` into a :class:`~salesfunnel.render.shapes.Geometry`
 of tagged :mod:`~salesfunnel.render.shapes`; :mod:`~salesfunnel.render.paint`
 walks it layer by layer for each backend: :mod:`~salesfunnel.render.raster`

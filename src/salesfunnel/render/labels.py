@@ -360,3 +360,40 @@ def _legend(
             b.add(Layer.LEGEND, rid, box)
             x += w + 14
     return y_top - 6
+
+
+def _caption(
+    b: _Builder, text: str, style: Style, area: tuple[float, float, float, float]
+) -> float:
+    """A caption line at the bottom of ``area``, if it fits; return the new bottom."""
+    left, top, right, bottom = area
+    size = style.legend_size
+    shown = fit(text, size, right - left)
+    if not shown or bottom - line_height(size) < top + 2 * line_height(size):
+        return bottom  # no room: the description still says it
+    w = advance(shown, size)
+    y = bottom - line_height(size)
+    b.add(
+        Layer.LEGEND,
+        None,
+        Text((left + right) / 2, y + ascent(size), shown, size, style.text_color, "middle", w),
+    )
+    return y - 4
+
+
+def _title(
+    b: _Builder, title: str, style: Style, width: float, area: tuple[float, float, float, float]
+) -> float:
+    """The chart title at the top, if it fits; return the new top of the plot area."""
+    left, top, right, bottom = area
+    ts = style.title_size
+    shown = fit(title, ts, right - left)
+    if shown and top + 2 * line_height(ts) <= bottom:  # leave room for a funnel
+        w = advance(shown, ts)
+        b.add(
+            Layer.TITLE,
+            None,
+            Text(width / 2, top + ascent(ts), shown, ts, style.text_color, "middle", w),
+        )
+        top += line_height(ts) + 6
+    return top

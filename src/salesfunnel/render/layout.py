@@ -39,6 +39,7 @@ import numpy as np
 from ..funnel.model import Funnel
 from .labels import (
     PercentBasis,
+    _caption,
     _inside_label,
     _legend,
     _legend_names_agree,
@@ -46,50 +47,23 @@ from .labels import (
     _place_outside,
     _stage_texts,
     _StageText,
+    _title,
 )
-from .shapes import Ellipse, Geometry, Gradient, HitArea, Layer, Line, Side, Text, _Builder
+from .shapes import Geometry, HitArea, Layer, Text, _Builder
+from .slices import _bar_shapes, _Slice, _stage_shapes
 from .style import Style
-from .text import advance, ascent, clean, fit, line_height, wrap
+from .text import advance, ascent, clean, line_height, wrap
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-__all__ = ["Heights", "WidthMapping", "layout"]
+__all__ = ["Heights", "Shape", "WidthMapping", "layout"]
 
 WidthMapping = Literal["linear", "sqrt", "log", "rank"]
 Heights = Literal["equal", "value"]
+Shape = Literal["funnel", "bars"]
 
 _INVISIBLE = 1e-6  # layout pixels
-
-
-def _edge_exit(r0: float, r1: float, h: float, big_r: float, big_b: float) -> float:
-    """Where the edge from (r0, 0) to (r1, h) leaves the ellipse (0, 0, big_r, big_b).
-
-    Returned as the edge fraction t in [0, 1]; 0 when the edge starts outside.
-    Everything is divided through by the radii first, so tiny radii cannot
-    underflow.
-    """
-    if big_r <= 0 or big_b <= 0 or h <= 0 or r0 >= big_r:
-        return 0.0
-    a, d, hh = r0 / big_r, (r1 - r0) / big_r, h / big_b
-    qa = d * d + hh * hh
-    if not math.isfinite(qa) or qa == 0:
-        return 0.0
-    qb, qc = 2 * a * d, a * a - 1.0
-    t = (-qb + math.sqrt(max(0.0, qb * qb - 4 * qa * qc))) / (2 * qa)
-    return min(1.0, max(0.0, t))
-
-
-def _own_exit(r0: float, r1: float, h: float, b0: float) -> float:
-    """Where a narrowing edge leaves its own top ellipse (closed form of _edge_exit)."""
-    if r0 <= 0 or b0 <= 0 or h <= 0 or r1 >= r0:
-        return 0.0
-    q, hb = (r0 - r1) / r0, h / b0
-    den = q * q + hb * hb
-    if not math.isfinite(den) or den == 0:
-        return 0.0
-    return min(1.0, 2 * q / den)
-
 
 # The internal records below are plain slotted classes, not dataclasses:
 # creating a dataclass costs about half a millisecond at import, and these are
@@ -108,6 +82,7 @@ class _Frame:
     __slots__ = (
         "avail_h",
         "b_max",
+        "bars",
         "big_r",
         "bottom",
         "col_w",
@@ -169,7 +144,7 @@ class _Frame:
         self.shift = 0.0  # moves a lone funnel and its labels to the middle (layout())
         self.probing = False  # True while _centring measures the labels: no shapes
         self.k = k
-        self.several = len(funnels) > 1
+        self.several = len(funnels) > 1 or k > 1  # a lone funnel in a grid cell is named too
         col_w = self.col_w = (right - left) / k
         gutter = col_w * style.label_gutter if style.show_labels else 0.0
         zone_w = self.zone_w = col_w - gutter
@@ -194,6 +169,14 @@ class _Frame:
         self.inner_top = ctop + pad + b_max
         self.inner_h = max(0.0, avail_h - 2 * b_max)
         self.total_max = max(float(f.counts.sum()) for _, f in funnels)
+        self.bars = False
+
+    def flatten(self) -> None:
+        """Bars instead of slices of a cone: no ellipses, so no room kept for them."""
+        self.bars = True
+        self.kr = self.b_max = 0.0
+        self.inner_top = self.ctop + self.pad
+        self.inner_h = self.avail_h
 
 
 def layout(
@@ -210,8 +193,14 @@ def layout(
     min_hit: float = 0.0,
     amount_format: Callable[[float], str] | None = None,
     columns: int | None = None,
+    scale_to: float | None = None,
+    shape: Shape = "funnel",
 ) -> Geometry:
     """Lay out funnels side by side on one shared scale (``columns`` per row of a grid).
+
+    The scale's widest stage is the largest count, or ``scale_to`` when given
+    (never below the largest count), so several charts can share one scale.
+    ``shape="bars"`` draws each stage as a flat centred bar, apart from the next.
 
     Arguments are checked by :class:`~salesfunnel.FunnelChart`; this function
     trusts them. See the module docstring for the encoding rules.
@@ -247,7 +236,9 @@ def layout(
         descriptions.append(MAPPING_CAPTIONS[width_mapping] + ".")
         bottom = _caption(b, MAPPING_CAPTIONS[width_mapping], style, (left, top, right, bottom))
     k = len(funnels)
-    cols = min(columns, k) if columns else k
+    # ``columns`` cells per row even when fewer funnels fill them: a grid's cells keep
+    # their width (a page of one owner matches the pages of four).
+    cols = columns or k
     rows = math.ceil(k / cols)
     levels = np.zeros(0)
     if width_mapping == "rank":
@@ -256,12 +247,16 @@ def layout(
     row_h = (bottom - top) / rows
     for r in range(rows):
         area = (left, top + r * row_h, right, top + (r + 1) * row_h)
-        fr = _Frame(funnels, style, (width, height), area, (cols, r * cols) if rows > 1 else None)
+        fr = _Frame(funnels, style, (width, height), area, (cols, r * cols))
         fr.width_mapping, fr.heights, fr.percent = width_mapping, heights, percent
         fr.levels = levels
+        if scale_to is not None:
+            fr.vmax = max(fr.vmax, scale_to)
+        if shape == "bars":
+            fr.flatten()
         fr.min_visible, fr.min_hit = min_visible, min_hit
         fr.fmt_amount = amount_format
-        if k == 1:
+        if k == cols == 1:
             fr.shift = _centring(fr, *funnels[0], (left, right))
         for j in range(r * cols, min(k, (r + 1) * cols)):
             key, funnel = funnels[j]
@@ -301,43 +296,6 @@ MAPPING_CAPTIONS = {
     "rank": "Widths show each count's rank, in equal steps",
 }
 """What a chart says under the drawing when its widths are not proportional to counts."""
-
-
-def _caption(
-    b: _Builder, text: str, style: Style, area: tuple[float, float, float, float]
-) -> float:
-    """A caption line at the bottom of ``area``, if it fits; return the new bottom."""
-    left, top, right, bottom = area
-    size = style.legend_size
-    shown = fit(text, size, right - left)
-    if not shown or bottom - line_height(size) < top + 2 * line_height(size):
-        return bottom  # no room: the description still says it
-    w = advance(shown, size)
-    y = bottom - line_height(size)
-    b.add(
-        Layer.LEGEND,
-        None,
-        Text((left + right) / 2, y + ascent(size), shown, size, style.text_color, "middle", w),
-    )
-    return y - 4
-
-
-def _title(
-    b: _Builder, title: str, style: Style, width: float, area: tuple[float, float, float, float]
-) -> float:
-    """The chart title at the top, if it fits; return the new top of the plot area."""
-    left, top, right, bottom = area
-    ts = style.title_size
-    shown = fit(title, ts, right - left)
-    if shown and top + 2 * line_height(ts) <= bottom:  # leave room for a funnel
-        w = advance(shown, ts)
-        b.add(
-            Layer.TITLE,
-            None,
-            Text(width / 2, top + ascent(ts), shown, ts, style.text_color, "middle", w),
-        )
-        top += line_height(ts) + 6
-    return top
 
 
 def _heading(b: _Builder, fr: _Frame, j: int, key: Hashable, funnel: Funnel) -> None:
@@ -399,6 +357,9 @@ def _slices(fr: _Frame, funnel: Funnel, cx: float) -> tuple[list[_Slice], npt.ND
     else:
         bands = np.full(n, fr.inner_h / fr.n_max if fr.n_max else 0.0)
     ys = fr.inner_top + np.concatenate([[0.0], np.cumsum(bands)])
+    # Bars stand apart: a gap of a quarter of the band (at most 8 px) under each.
+    gaps = np.minimum(bands / 4, 8.0) if fr.bars else np.zeros(n)
+    taper = 1.0 if fr.bars else style.taper
     # Widths: own value only, on the scale shared by every funnel of the chart.
     share = _shares(fr, counts)
     big_r = fr.big_r
@@ -413,14 +374,15 @@ def _slices(fr: _Frame, funnel: Funnel, cx: float) -> tuple[list[_Slice], npt.ND
         _Slice(
             cx,
             float(ys[i]),
-            float(ys[i + 1]),
+            float(ys[i + 1] - gaps[i]),
             float(radii[i]),
-            float(radii[i]) * style.taper,
+            float(radii[i]) * taper,
             kr * float(radii[i]),
-            kr * (float(radii[i]) * style.taper),
+            kr * (float(radii[i]) * taper),
             style.hue(i, fr.n_max),
             bool(boosted[i]),
             style,
+            fr.bars,
         )
         for i in range(n)
     ]
@@ -481,7 +443,10 @@ def _stage(
         target = HitArea(tx0, ty0, tx0 + side_len, ty0 + side_len)
         b.add(Layer.ELLIPSE, b.region(key, j, i, "side", sl.outline, tip), target)
     if sl.r0 > 0 and not fr.probing:
-        _stage_shapes(b, key, j, i, sl, above, tip, style)
+        if sl.bar:
+            _bar_shapes(b, key, j, i, sl, tip, style)
+        else:
+            _stage_shapes(b, key, j, i, sl, above, tip, style)
     if not style.show_labels:
         return None
     room = (sl.y0 + sl.b0 + 1, sl.y1 - 1)
@@ -493,108 +458,3 @@ def _stage(
     edge_x = sl.cx + sl.r0 + (sl.r1 - sl.r0) * frac + (1.0 if sl.r0 > 0 else 0.0)
     name = clean(funnel.stages[i].name)
     return _Pending(i, ym, (edge_x, ym), texts, tip, name)
-
-
-class _Slice:
-    """One stage's slice of the cone: top ellipse (y0, r0, b0), bottom ellipse (y1, r1, b1)."""
-
-    __slots__ = (
-        "_outline",
-        "_side",
-        "b0",
-        "b1",
-        "boosted",
-        "cx",
-        "hue",
-        "r0",
-        "r1",
-        "style",
-        "y0",
-        "y1",
-    )
-
-    def __init__(
-        self,
-        cx: float,
-        y0: float,
-        y1: float,
-        r0: float,
-        r1: float,
-        b0: float,
-        b1: float,
-        hue: float,
-        boosted: bool,
-        style: Style,
-    ) -> None:
-        self.cx, self.y0, self.y1, self.r0, self.r1 = cx, y0, y1, r0, r1
-        self.b0, self.b1, self.hue, self.boosted, self.style = b0, b1, hue, boosted, style
-        self._side: Side | None = None
-        self._outline: tuple[tuple[float, float], ...] | None = None
-
-    @property
-    def gradient(self) -> Gradient:
-        return Gradient(self.hue, self.cx - self.r0, self.cx + self.r0, self.style)
-
-    @property
-    def side(self) -> Side:
-        """The side shape, made once (the hit target and the drawing share it)."""
-        if self._side is None:
-            t0 = _own_exit(self.r0, self.r1, self.y1 - self.y0, self.b0)
-            self._side = Side(
-                self.cx, self.y0, self.r0, self.b0, self.y1, self.r1, self.b1, self.gradient, t0
-            )
-        return self._side
-
-    @property
-    def outline(self) -> tuple[tuple[float, float], ...]:
-        """The side's polygon (its region), worked out once."""
-        if self._outline is None:
-            self._outline = self.side.polygon()
-        return self._outline
-
-
-def _stage_shapes(
-    b: _Builder,
-    key: Hashable,
-    j: int,
-    i: int,
-    sl: _Slice,
-    above: _Slice | None,
-    tip: str,
-    style: Style,
-) -> None:
-    """The drawn shapes of one stage, each in its layer: the source's layered drawing."""
-    cx, y0, y1, r0, r1, b0, b1 = sl.cx, sl.y0, sl.y1, sl.r0, sl.r1, sl.b0, sl.b1
-    side = sl.side
-    rid_rim = b.region(key, j, i, "rim", Ellipse(cx, y0, r0, b0).polygon(), tip)
-    rid_side = b.region(key, j, i, "side", sl.outline, tip)
-    if style.show_ellipses:
-        b.add(Layer.ELLIPSE, rid_rim, Ellipse(cx, y0, r0, b0, fill=style.inner_color(sl.hue)))
-    if style.show_rims and style.rim_width > 0:
-        rim_color = style.stage_rim_color(sl.hue)
-        rim = Ellipse(
-            cx, y0, r0, b0, stroke=rim_color, stroke_width=style.rim_width, dashed=sl.boosted
-        )
-        b.add(Layer.RIM, rid_rim, rim)
-    if style.show_sides:
-        b.add(Layer.SIDE, rid_side, side)
-    if style.show_covers:
-        b.add(Layer.COVER, rid_side, Ellipse(cx, y1, r1, b1, fill=side.fill, front=True))
-    if not (style.show_outline and style.outline_width > 0):
-        return
-    color, stroke_width = style.outline_color, style.outline_width
-    # The edges start where they come out from behind the slice above (or from
-    # behind this slice's own rim ellipse).
-    t = side.t0
-    if above is not None:
-        t = max(t, _edge_exit(r0, r1, y1 - y0, above.r1, above.b1))
-    if t < 1.0:
-        ex, ey = r0 + (r1 - r0) * t, y0 + (y1 - y0) * t
-        for sign in (-1.0, 1.0):
-            x_top, x_bottom = cx + sign * ex, cx + sign * r1
-            edge = Line(x_top, ey, x_bottom, y1, color, stroke_width, dashed=sl.boosted)
-            b.add(Layer.OUTLINE, rid_side, edge)
-    arc = Ellipse(
-        cx, y1, r1, b1, stroke=color, stroke_width=stroke_width, dashed=sl.boosted, front=True
-    )
-    b.add(Layer.OUTLINE, rid_side, arc)
