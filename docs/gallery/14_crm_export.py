@@ -12,6 +12,7 @@ shape stands in, and every title says so.
 """
 
 import csv
+import datetime as dt
 import random
 from pathlib import Path
 
@@ -22,30 +23,30 @@ PRODUCTS = ("GTX Basic", "MG Special", "GTXPro", "MG Advanced", "GTX Plus Basic"
 
 
 def synthetic_export(deals: int = 3000, seed: int = 13) -> list[dict[str, str]]:
-    """Rows shaped like sales_pipeline.csv: 30 agents, 6 products, 2017 dates."""
+    """Rows shaped like sales_pipeline.csv: 30 agents of varied reach, 6 products."""
     rng = random.Random(seed)
+    agents = [f"Agent {k:02d}" for k in range(1, 31)]
+    reach = [rng.uniform(0.4, 2.0) for _ in agents]  # some agents handle more deals
     rows = []
     for k in range(deals):
-        engage = 60 + rng.randrange(300)  # day of 2017 the deal entered Engaging
-        closes = engage + 5 + rng.randrange(90)
+        engage = rng.randrange(-70, 360)  # days after 2017-01-01, as in the export
+        closes = max(engage + 5 + rng.randrange(90), 59)  # closes begin in March 2017
         stage = "Engaging" if closes > 364 else rng.choice(["Won", "Won", "Lost"])
         rows.append(
             {
                 "opportunity_id": f"S{k:05d}",
-                "sales_agent": f"Agent {rng.randrange(30) + 1:02d}",
+                "sales_agent": rng.choices(agents, weights=reach)[0],
                 "product": rng.choice(PRODUCTS),
                 "deal_stage": stage,
-                "engage_date": f"2017-{_month_day(engage)}",
-                "close_date": "" if stage == "Engaging" else f"2017-{_month_day(closes)}",
+                "engage_date": _day(engage),
+                "close_date": "" if stage == "Engaging" else _day(closes),
             }
         )
     return rows
 
 
-def _month_day(day: int) -> str:
-    import datetime as dt
-
-    return (dt.date(2017, 1, 1) + dt.timedelta(days=day)).strftime("%m-%d")
+def _day(offset: int) -> str:
+    return (dt.date(2017, 1, 1) + dt.timedelta(days=offset)).isoformat()
 
 
 if (EXPORT / "sales_pipeline.csv").exists():
