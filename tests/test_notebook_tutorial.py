@@ -9,6 +9,7 @@ where they must fall back to synthetic data and say so in every title.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import runpy
 import shutil
@@ -17,7 +18,16 @@ from typing import Any
 
 import pytest
 
-from salesfunnel import DealLog, Pipeline, Style, closed_funnel, compare, trend
+from salesfunnel import (
+    DealLog,
+    EventLog,
+    Pipeline,
+    Style,
+    closed_funnel,
+    compare,
+    event_funnel,
+    trend,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = (ROOT / "docs" / "howto-notebook.rst").read_text(encoding="utf-8")
@@ -25,10 +35,12 @@ GALLERY = ROOT / "docs" / "gallery"
 DATA = ROOT.parent / "shared" / "data"
 MAVEN = DATA / "maven-crm-sales-opportunities" / "sales_pipeline.csv"
 ADS = DATA / "fb-ad-conversion-funnel" / "KAG_conversion_data.csv"
+SHOP = DATA / "rees46-ecommerce-events-sample" / "2019-Oct-sample.csv"
 AD_STAGES = ["Impressions", "Clicks", "Total_Conversion", "Approved_Conversion"]
 
 needs_exports = pytest.mark.skipif(
-    not (MAVEN.exists() and ADS.exists()), reason="the exports in ../shared/data are not here"
+    not (MAVEN.exists() and ADS.exists() and SHOP.exists()),
+    reason="the exports in ../shared/data are not here",
 )
 
 
@@ -176,6 +188,53 @@ def test_ad_funnel_numbers_match_pandas_and_the_text() -> None:
     assert Style().percent_floor == 0.0001
     assert "(0.01 %) read ``<0.01%``" in text
     assert f"The click rate is {totals.iloc[1] / totals.iloc[0]:.3%}".replace("%", " %") in text
+
+
+@needs_exports
+def test_event_funnel_matches_pandas_and_the_text() -> None:
+    pd = pytest.importorskip("pandas")
+    events = pd.read_csv(SHOP)
+    events["t"] = pd.to_datetime(events.event_time.str.removesuffix(" UTC"))
+    first = events.pivot_table(
+        index="user_session", columns="event_type", values="t", aggfunc="min"
+    )
+    # Ordered steps, independently: the first view, a cart at or after it, a purchase at or
+    # after that cart. The sample spans 17 minutes, so the one-hour window never binds.
+    span = events.t.max() - events.t.min()
+    assert span < pd.Timedelta(hours=1)
+    viewed = first.view.notna()
+    carts = events[events.event_type == "cart"].merge(
+        first.view.rename("view_t"), left_on="user_session", right_index=True
+    )
+    cart_t = carts[carts.t >= carts.view_t].groupby("user_session").t.min()
+    buys = events[events.event_type == "purchase"].merge(
+        cart_t.rename("cart_t"), left_on="user_session", right_index=True
+    )
+    through_cart = buys[buys.t >= buys.cart_t].user_session.nunique()
+    bought = events[events.event_type == "purchase"].user_session.nunique()
+    assert (int(viewed.sum()), len(cart_t), through_cart, bought) == (372, 3, 2, 9)
+
+    shop = EventLog.from_pandas(
+        events.drop(columns="event_time").rename(columns={"t": "event_time"}),
+        entity="user_session",
+        event="event_type",
+        time="event_time",
+    )
+    hour = dt.timedelta(hours=1)
+    assert event_funnel(shop, ["view", "cart", "purchase"], window=hour).counts == (372, 3, 2)
+    assert event_funnel(shop, ["view", "purchase"], window=hour).counts == (372, 9)
+    no_cart = bought - len(
+        set(events[events.event_type == "cart"].user_session)
+        & set(events[events.event_type == "purchase"].user_session)
+    )
+    text = _prose(PAGE)
+    assert f"{len(events):,} events" in text
+    assert f"(about {span.seconds // 60} minutes)" in text
+    assert (
+        f"Of {int(viewed.sum())} sessions, {bought} bought something, but only {through_cart}"
+        in text
+    )
+    assert f"{no_cart} of the {bought} buying sessions have no cart event" in text
 
 
 def _run(script: Path) -> dict[str, Any]:
