@@ -289,3 +289,36 @@ def _copy_of(name: str, tmp_path: Path) -> Path:
     folder = tmp_path / "repo" / "docs" / "gallery"
     folder.mkdir(parents=True, exist_ok=True)
     return Path(shutil.copy(GALLERY / name, folder / name))
+
+
+def test_page_skips_cleanly_without_the_exports(tmp_path: Path) -> None:
+    # From tmp_path, "../shared/data" does not exist: the page must skip, not fail.
+    import subprocess
+    import sys
+
+    page = ROOT / "docs" / "howto-notebook.rst"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-rs",
+            "-c",
+            str(ROOT / "pyproject.toml"),
+            "--rootdir",
+            str(tmp_path),
+            str(page),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout
+    assert "1 skipped" in result.stdout
+    assert "the exports in ../shared/data are not here" in result.stdout or (
+        "pandas" in result.stdout
+    )
