@@ -19,6 +19,9 @@ ROOMS = (
     "datasets",
     "deals",
     "events",
+    "scale",  # the partition function and mergeable partials of the cluster adapters
+    "dask",  # salesfunnel.dask and salesfunnel.spark: thin public entry points
+    "spark",
     "render",
     "chart",
     "analysis",
