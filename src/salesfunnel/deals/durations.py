@@ -25,7 +25,6 @@ import numpy.typing as npt
 from .._format import json_number
 from .._table import Cell, ResultTable
 from ..errors import FunnelDataError
-from . import engine as eng
 from .groups import GroupBy, grouping
 from .log import DealLog
 from .pipeline import Pipeline
@@ -249,22 +248,18 @@ def _f(value: Cell) -> float:
 
 
 def durations_by_group(
-    ev: eng.Events,
+    stage_times: list[tuple[I64, I64, B]],
     pipe: Pipeline,
-    closed_idx: I64,
-    group_of_closed: I64,
     cycles: list[DurationStats],
     names: list[str | None],
 ) -> list[StageDurations]:
+    """Per group, the time in each open stage: ``stage_times`` holds, per open stage,
+    the group, summed visit time (s) and known flag of each deal that visited it."""
     n_groups = len(names)
-    chosen = np.zeros(len(ev.starts), dtype=bool)
-    chosen[closed_idx] = True
-    group_of_deal = np.zeros(len(ev.starts), dtype=np.int64)
-    group_of_deal[closed_idx] = group_of_closed
     per_stage = []
-    for groups, totals, known in eng.stage_times(ev, chosen, pipe.n_stages):
+    for groups, totals, known in stage_times:
         all_known = bool(known.all())
-        stats = group_stats(group_of_deal[groups], totals, None if all_known else known, n_groups)
+        stats = group_stats(groups, totals, None if all_known else known, n_groups)
         per_stage.append(stats)
     out = []
     for g, name in enumerate(names):
