@@ -6,11 +6,15 @@ partial results reach the client.
 
 from __future__ import annotations
 
-from .scale.deals_dask import closed_funnel as closed_funnel, stage_durations as stage_durations
+from .scale.deals_dask import (
+    closed_funnel as closed_funnel,
+    stage_durations as stage_durations,
+    time_to_close as time_to_close,
+)
 
-__all__ = ["closed_funnel", "event_funnel", "stage_durations"]
+__all__ = ["closed_funnel", "event_funnel", "stage_durations", "time_to_close"]
 
 try:  # until events/units.py is ported to the new events engine, the event side cannot load
     from .scale.dask import event_funnel as event_funnel
 except ImportError:  # pragma: no cover - remove with the port
-    __all__ = ["closed_funnel", "stage_durations"]
+    __all__ = ["closed_funnel", "stage_durations", "time_to_close"]

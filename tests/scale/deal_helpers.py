@@ -87,3 +87,32 @@ def split(frame: Any, cuts: list[int]) -> list[Any]:
     """The frame's rows cut at ``cuts`` (deals split across pieces; empty pieces kept)."""
     bounds = [0, *sorted(min(c, len(frame)) for c in cuts), len(frame)]
     return [frame.iloc[a:b] for a, b in itertools.pairwise(bounds)]
+
+
+@st.composite
+def time_options(draw: st.DrawFn) -> dict[str, Any]:
+    """Any combination of time_to_close's options on the frames above."""
+    out: dict[str, Any] = {
+        "by": draw(st.sampled_from([None, "owner", "product"])),
+        "outcome": draw(st.sampled_from(["any", "won", "lost"])),
+    }
+    if draw(st.booleans()):
+        out["as_of"] = f"2024-01-{draw(st.integers(1, 25)):02d}"
+    return out
+
+
+def assert_same_curves(got: Any, want: Any) -> None:
+    """Equal survival curves (arrays bit for bit), one or a dict of them."""
+    if isinstance(want, dict):
+        assert list(got) == list(want)
+        for k in want:
+            assert_same_curves(got[k], want[k])
+        return
+    assert got.to_json() == want.to_json()
+    for name in ("time", "at_risk", "events", "competing", "censored", "survival", "std_error"):
+        a, b = getattr(got, name), getattr(want, name)
+        assert a.dtype == b.dtype
+        assert a.tobytes() == b.tobytes()
+    assert repr((got.median, got.n, got.unknown_time)) == repr(
+        (want.median, want.n, want.unknown_time)
+    )

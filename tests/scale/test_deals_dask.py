@@ -8,10 +8,20 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from salesfunnel import DealLog, FunnelDataError, Pipeline, stage_durations
+from salesfunnel import DealLog, FunnelDataError, Pipeline, stage_durations, time_to_close
 from salesfunnel.scale import deals_dask
 
-from deal_helpers import COLUMNS, assert_same, closed_options, deal_frames, pd, single, split
+from deal_helpers import (
+    COLUMNS,
+    assert_same,
+    assert_same_curves,
+    closed_options,
+    deal_frames,
+    pd,
+    single,
+    split,
+    time_options,
+)
 from scale_helpers import need
 
 dd = need("dask.dataframe")
@@ -36,6 +46,15 @@ def test_closed_funnel_equals_single_machine(dask_client, data, opts, cuts) -> N
     pipeline, frame = data
     got = deals_dask.closed_funnel(_dask(frame, cuts), pipeline, **opts, **COLUMNS)
     assert_same(got, single(pipeline, frame, opts))
+
+
+@CLUSTER
+@given(deal_frames(), time_options(), st.lists(st.integers(0, 80), max_size=4))
+def test_time_to_close_equals_single_machine(dask_client, data, opts, cuts) -> None:
+    pipeline, frame = data
+    got = deals_dask.time_to_close(_dask(frame, cuts), pipeline, **opts, **COLUMNS)
+    log = DealLog.from_pandas(frame, pipeline, **COLUMNS)
+    assert_same_curves(got, time_to_close(log, pipeline, **opts))
 
 
 def test_worked_example_on_three_partitions(dask_client) -> None:

@@ -8,10 +8,20 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from salesfunnel import DealLog, FunnelDataError, Pipeline, stage_durations
+from salesfunnel import DealLog, FunnelDataError, Pipeline, stage_durations, time_to_close
 from salesfunnel.scale import deal_partials as dp
 
-from deal_helpers import COLUMNS, assert_same, by_deal, closed_options, deal_frames, pd, single
+from deal_helpers import (
+    COLUMNS,
+    assert_same,
+    assert_same_curves,
+    by_deal,
+    closed_options,
+    deal_frames,
+    pd,
+    single,
+    time_options,
+)
 
 
 def _merged(pipeline: Pipeline, frame: pd.DataFrame, opts: dict, parts: list) -> object:
@@ -57,6 +67,19 @@ def test_stage_durations_merge_to_the_single_machine_result(data, opts, n, salt)
     for k, d in items:
         w = want[k] if isinstance(want, dict) else want
         assert d.to_json() == w.to_json()
+
+
+@settings(max_examples=100, deadline=None)
+@given(deal_frames(), time_options(), st.integers(1, 5), st.integers(0, 99))
+def test_time_to_close_merges_to_the_single_machine_result(data, opts, n, salt) -> None:
+    pipeline, frame = data
+    as_of, by, outcome = opts.get("as_of"), opts["by"], opts["outcome"]
+    parts = [DealLog.from_pandas(p, pipeline, **COLUMNS) for p in by_deal(frame, n, salt)]
+    merged = dp.merge_times(dp.times_partial(log, pipeline, as_of, by) for log in parts)
+    empty = DealLog.from_pandas(frame.iloc[:0], pipeline, **COLUMNS)
+    got = dp.finish_times(merged, empty, pipeline, as_of, by, outcome)
+    want = time_to_close(DealLog.from_pandas(frame, pipeline, **COLUMNS), pipeline, **opts)
+    assert_same_curves(got, want)
 
 
 def test_amount_sums_keep_the_single_machine_order() -> None:

@@ -7,10 +7,19 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from salesfunnel import DealLog, Pipeline, stage_durations
+from salesfunnel import DealLog, Pipeline, stage_durations, time_to_close
 from salesfunnel.scale import deals_spark
 
-from deal_helpers import COLUMNS, assert_same, closed_options, deal_frames, pd, single
+from deal_helpers import (
+    COLUMNS,
+    assert_same,
+    assert_same_curves,
+    closed_options,
+    deal_frames,
+    pd,
+    single,
+    time_options,
+)
 
 CLUSTER = settings(
     max_examples=15,
@@ -30,6 +39,15 @@ def test_closed_funnel_equals_single_machine(spark, data, opts, n) -> None:
     pipeline, frame = data
     got = deals_spark.closed_funnel(_spark(spark, frame, n), pipeline, **opts, **COLUMNS)
     assert_same(got, single(pipeline, frame, opts))
+
+
+@CLUSTER
+@given(deal_frames(), time_options(), st.integers(1, 4))
+def test_time_to_close_equals_single_machine(spark, data, opts, n) -> None:
+    pipeline, frame = data
+    got = deals_spark.time_to_close(_spark(spark, frame, n), pipeline, **opts, **COLUMNS)
+    log = DealLog.from_pandas(frame, pipeline, **COLUMNS)
+    assert_same_curves(got, time_to_close(log, pipeline, **opts))
 
 
 def test_stage_durations_by_owner(spark) -> None:

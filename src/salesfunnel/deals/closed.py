@@ -39,7 +39,6 @@ from .shared import (
     F64,
     I64,
     B,
-    By,
     Instant,
     Mode,
     amount_scale,
@@ -311,16 +310,9 @@ def closed_funnels(deals: ClosedDeals) -> list[ClosedFunnel]:
     return out
 
 
-def _closed(
-    log: DealLog,
-    pipeline: Pipeline | None,
-    start: Instant,
-    end: Instant,
-    by: By,
-    mode: str,
-    durations: bool,
-) -> list[ClosedFunnel]:
-    return closed_funnels(closed_deals(log, pipeline, start, end, by, mode, durations))
+def _closed(log: DealLog, pipeline: Pipeline | None, *options: Any) -> list[ClosedFunnel]:
+    """:func:`closed_deals` (``start, end, by, mode, durations``), then :func:`closed_funnels`."""
+    return closed_funnels(closed_deals(log, pipeline, *options))
 
 
 @overload

@@ -23,11 +23,12 @@ import numpy as np
 import numpy.typing as npt
 
 from . import engine as eng
+from .durations import DealTimes
 from .log import DealLog
 from .pipeline import Pipeline
 from .shared import F64, I64, B, By, Instant, check_mode, group_names, left_out_counts, period
 
-__all__ = ["ClosedDeals", "StageTimes", "closed_deals", "concat_closed"]
+__all__ = ["ClosedDeals", "StageTimes", "closed_deals", "concat_closed", "concat_times"]
 
 StageTimes = tuple[I64, I64, B]
 """Per open stage: positions (into the closed deals) of the deals that visited it,
@@ -181,19 +182,7 @@ def concat_closed(parts: Sequence[ClosedDeals]) -> ClosedDeals:
     log), so finishing the result equals finishing the whole log's.
     """
     first = parts[0]
-    if first.names == [None]:
-        names: list[str | None] = [None]
-    else:
-        names = [*sorted({str(n) for p in parts for n in p.names})]
-    where = {n: i for i, n in enumerate(names)}
-    unknown = np.zeros(len(names), dtype=np.int64)
-    groups = []
-    for p in parts:
-        recode = np.array([where[n] for n in p.names], dtype=np.int64)
-        np.add.at(unknown, recode, p.unknown)
-        groups.append(recode[p.group] if len(p.names) else p.group)
-    ids = np.concatenate([p.ids for p in parts])
-    order = np.argsort(ids, kind="stable")
+    names, unknown, groups, ids, order = _regrouped(parts, [p.unknown for p in parts])
     inverse = np.empty_like(order)
     inverse[order] = np.arange(order.size)
     offsets = np.cumsum([0, *(p.ids.size for p in parts)])
@@ -237,4 +226,40 @@ def concat_closed(parts: Sequence[ClosedDeals]) -> ClosedDeals:
         cycle=_cat([p.cycle for p in parts], order),
         cycle_known=cycle_known,
         stage_times=stage_times,
+    )
+
+
+def _regrouped(
+    parts: Sequence[ClosedDeals | DealTimes], counts: Sequence[I64]
+) -> tuple[list[str | None], I64, list[I64], np.ndarray, I64]:
+    """The union of the parts' groups (sorted), ``counts`` per group summed over the
+    parts, each part's deal groups recoded into the union, the ids, and their order."""
+    names: list[str | None] = [None]
+    if parts[0].names != [None]:
+        names = [*sorted({str(n) for p in parts for n in p.names})]
+    where = {n: i for i, n in enumerate(names)}
+    total = np.zeros(len(names), dtype=np.int64)
+    groups = []
+    for p, c in zip(parts, counts, strict=True):
+        recode = np.array([where[n] for n in p.names], dtype=np.int64)
+        np.add.at(total, recode, c)
+        groups.append(recode[p.group])
+    ids = np.concatenate([p.ids for p in parts])
+    return names, total, groups, ids, np.argsort(ids, kind="stable")
+
+
+def concat_times(parts: Sequence[DealTimes]) -> DealTimes:
+    """The :class:`~salesfunnel.deals.durations.DealTimes` of the union of logs of
+    disjoint deals (at least one part), in deal-id order with the union of groups."""
+    names, left_out, groups, ids, order = _regrouped(parts, [p.left_out for p in parts])
+    return DealTimes(
+        names=names,
+        left_out=left_out,
+        ids=ids[order],
+        group=_cat(groups, order),
+        first=_cat([p.first for p in parts], order),
+        close=_cat([p.close for p in parts], order),
+        won=_cat([p.won for p in parts], order),
+        lost=_cat([p.lost for p in parts], order),
+        known=_cat([p.known for p in parts], order),
     )

@@ -13,6 +13,11 @@ sums in, and the second half of :func:`~salesfunnel.closed_funnel`
 equal the single machine's bit for bit, at the memory cost of one row per
 *closed deal of the period* on the client (not one per event).
 
+:func:`~salesfunnel.time_to_close` works the same way with one row per deal
+(:func:`salesfunnel.deals.durations.deal_times`): its first event, outcome and
+outcome time. Without ``as_of`` each partition also reports its latest event,
+and open deals are censored at the latest of them, as on one machine.
+
 A partition with no events returns ``None`` and merges as nothing.
 """
 
@@ -23,15 +28,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..deals.closed import ClosedFunnel, closed_funnels
-from ..deals.durations import StageDurations
+from ..deals.durations import DealTimes, Outcome, StageDurations, deal_times, survival_curves
 from ..deals.groups import grouping
 from ..deals.log import DealLog
-from ..deals.perdeal import ClosedDeals, closed_deals, concat_closed
+from ..deals.perdeal import ClosedDeals, closed_deals, concat_closed, concat_times
 from ..deals.pipeline import Pipeline
-from ..deals.shared import Instant, Mode
+from ..deals.shared import Instant, Mode, latest_time, parse_instant
+from ..deals.survival import SurvivalCurve
 from ..errors import FunnelDataError
 
-__all__ = ["ClosedQuery", "closed_partial", "finish_closed", "finish_durations", "merge_closed"]
+__all__ = [
+    "ClosedQuery",
+    "TimesPartial",
+    "closed_partial",
+    "finish_closed",
+    "finish_durations",
+    "finish_times",
+    "merge_closed",
+    "merge_times",
+    "times_partial",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,3 +124,54 @@ def finish_durations(
 def _durations(result: ClosedFunnel) -> StageDurations:
     assert result.durations is not None  # the query asked for them
     return result.durations
+
+
+TimesPartial = tuple[DealTimes, "int | None"]
+"""A partition's per-deal times and its latest event (seconds; ``None`` without one)."""
+
+
+def times_partial(
+    log: DealLog, pipeline: Pipeline, as_of: Instant, by: str | None
+) -> TimesPartial | None:
+    """The per-deal times of one partition at ``as_of`` (all its events when ``None``)."""
+    if not len(log):
+        return None
+    g = grouping(log, by)
+    return deal_times(g.log, pipeline, as_of, g.by), latest_time(log)
+
+
+def merge_times(parts: Iterable[TimesPartial | None]) -> TimesPartial | None:
+    """The per-deal times of the union of partitions (``None`` when all were empty)."""
+    got = [p for p in parts if p is not None]
+    if not got:
+        return None
+    latest = [t for _, t in got if t is not None]
+    return concat_times([d for d, _ in got]), max(latest) if latest else None
+
+
+def finish_times(
+    merged: TimesPartial | None,
+    empty: DealLog,
+    pipeline: Pipeline,
+    as_of: Instant,
+    by: str | None,
+    outcome: Outcome,
+) -> SurvivalCurve | dict[Any, SurvivalCurve]:
+    """The result :func:`~salesfunnel.time_to_close` gives on the whole log."""
+    if outcome not in ("any", "won", "lost"):
+        msg = f"outcome must be 'any', 'won' or 'lost' (got {outcome!r})"
+        raise FunnelDataError(msg)
+    if by is not None and not isinstance(by, str):
+        msg = f"on a cluster, by must be None or one column name (got {by!r})"
+        raise FunnelDataError(msg, column="by", value=by)
+    t = parse_instant(as_of, "as_of")
+    if merged is None:
+        g = grouping(empty, by)
+        times = deal_times(g.log, pipeline, as_of, g.by)
+    else:
+        times, latest = merged
+        t = latest if as_of is None else t
+    curves = survival_curves(times, t, outcome)
+    if by is None:
+        return curves[0]
+    return dict(zip(times.names, curves, strict=True))

@@ -7,15 +7,18 @@ the workers: they are concatenated on the workers in a tree of merge tasks
 
 from __future__ import annotations
 
+import functools
 import importlib
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..deals.closed import ClosedFunnel
-from ..deals.durations import StageDurations
+from ..deals.durations import Outcome, StageDurations
 from ..deals.log import DealLog
 from ..deals.perdeal import ClosedDeals
 from ..deals.pipeline import Pipeline
 from ..deals.shared import Instant, Mode
+from ..deals.survival import SurvivalCurve
 from . import deal_partials as dp
 
 if TYPE_CHECKING:
@@ -25,26 +28,38 @@ if TYPE_CHECKING:
 
     from ..deals.columns import ColumnOptions
 
-__all__ = ["closed_funnel", "stage_durations"]
+__all__ = ["closed_funnel", "stage_durations", "time_to_close"]
+
+Job = Callable[[DealLog], Any]
+Merge = Callable[[Iterable[Any]], Any]
 
 
-def _partial(frame: pandas.DataFrame, query: dp.ClosedQuery) -> ClosedDeals | None:
+def _partial(frame: pandas.DataFrame, pipeline: Pipeline, columns: dict[str, Any], job: Job) -> Any:
     """The partition function on one pandas partition (runs on a worker)."""
     if not len(frame):
         return None
-    return dp.closed_partial(DealLog.from_pandas(frame, query.pipeline, **query.columns), query)
+    return job(DealLog.from_pandas(frame, pipeline, **columns))
+
+
+def _run(
+    frame: dd.DataFrame, pipeline: Pipeline, columns: dict[str, Any], job: Job, merge: Merge
+) -> Any:
+    """``merge`` of ``job`` on every partition of the frame shuffled by deal."""
+    dask: Any = importlib.import_module("dask")  # the optional extra, imported on use
+    shuffled = frame.shuffle(on=columns.get("deal", "deal"))
+    task = dask.delayed(_partial)
+    parts = [task(p, pipeline, columns, job) for p in shuffled.to_delayed()]
+    merging = dask.delayed(merge)
+    while len(parts) > 1:
+        parts = [merging(parts[i : i + 8]) for i in range(0, len(parts), 8)]
+    (merged,) = dask.compute(parts[0])
+    return merged
 
 
 def _merged(frame: dd.DataFrame, query: dp.ClosedQuery) -> ClosedDeals | None:
-    dask: Any = importlib.import_module("dask")  # the optional extra, imported on use
-    shuffled = frame.shuffle(on=query.deal_column)
-    task = dask.delayed(_partial)
-    parts = [task(p, query) for p in shuffled.to_delayed()]
-    merge = dask.delayed(dp.merge_closed)
-    while len(parts) > 1:
-        parts = [merge(parts[i : i + 8]) for i in range(0, len(parts), 8)]
-    (merged,) = dask.compute(parts[0])
-    return merged  # type: ignore[no-any-return]
+    job = functools.partial(dp.closed_partial, query=query)
+    merged: ClosedDeals | None = _run(frame, query.pipeline, query.columns, job, dp.merge_closed)
+    return merged
 
 
 def closed_funnel(
@@ -107,3 +122,26 @@ def stage_durations(
     empty = DealLog.from_pandas(frame._meta, pipeline, **columns)
     dp.finish_durations(None, empty, query)  # a bad option raises here, before any work
     return dp.finish_durations(_merged(frame, query), empty, query)
+
+
+def time_to_close(
+    frame: dd.DataFrame,
+    pipeline: Pipeline,
+    *,
+    as_of: Instant = None,
+    by: str | None = None,
+    outcome: Outcome = "any",
+    **columns: Unpack[ColumnOptions],
+) -> SurvivalCurve | dict[Any, SurvivalCurve]:
+    """:func:`salesfunnel.time_to_close` of a Dask DataFrame, equal to the single-machine result.
+
+    The other arguments are those of :func:`salesfunnel.dask.closed_funnel`.
+    Each partition reduces its deals to one row each (first event, outcome and
+    its time); without ``as_of`` open deals are censored at the latest event
+    of all partitions.
+    """
+    empty = DealLog.from_pandas(frame._meta, pipeline, **columns)
+    dp.finish_times(None, empty, pipeline, as_of, by, outcome)  # bad options raise before work
+    job = functools.partial(dp.times_partial, pipeline=pipeline, as_of=as_of, by=by)
+    merged = _run(frame, pipeline, dict(columns), job, dp.merge_times)
+    return dp.finish_times(merged, empty, pipeline, as_of, by, outcome)

@@ -7,16 +7,18 @@ Each task returns one row holding its pickled partial (see
 
 from __future__ import annotations
 
+import functools
 import pickle
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..deals.closed import ClosedFunnel
-from ..deals.durations import StageDurations
+from ..deals.durations import Outcome, StageDurations
 from ..deals.log import DealLog
 from ..deals.perdeal import ClosedDeals
 from ..deals.pipeline import Pipeline
 from ..deals.shared import Instant, Mode
+from ..deals.survival import SurvivalCurve
 from . import deal_partials as dp
 
 if TYPE_CHECKING:
@@ -26,12 +28,13 @@ if TYPE_CHECKING:
 
     from ..deals.columns import ColumnOptions
 
-__all__ = ["closed_funnel", "stage_durations"]
+__all__ = ["closed_funnel", "stage_durations", "time_to_close"]
 
 Batches = Iterator["pyarrow.RecordBatch"]
+Job = Callable[[DealLog], Any]
 
 
-def _task(query: dp.ClosedQuery) -> Callable[[Batches], Batches]:
+def _task(pipeline: Pipeline, columns: dict[str, Any], job: Job) -> Callable[[Batches], Batches]:
     """The function ``mapInArrow`` runs on each partition: one row, the pickled partial."""
 
     def run(batches: Batches) -> Batches:
@@ -40,18 +43,24 @@ def _task(query: dp.ClosedQuery) -> Callable[[Batches], Batches]:
         got = [b for b in batches if b.num_rows]
         part = None
         if got:
-            table = pa.Table.from_batches(got)
-            log = DealLog.from_arrow(table, query.pipeline, **query.columns)
-            part = dp.closed_partial(log, query)
+            part = job(DealLog.from_arrow(pa.Table.from_batches(got), pipeline, **columns))
         yield pa.RecordBatch.from_pydict({"partial": [pickle.dumps(part)]})
 
     return run
 
 
+def _run(
+    frame: pyspark.sql.DataFrame, pipeline: Pipeline, columns: dict[str, Any], job: Job
+) -> list[Any]:
+    """``job``'s partial of every partition of the frame repartitioned by deal."""
+    shuffled = frame.repartition(columns.get("deal", "deal"))
+    rows = shuffled.mapInArrow(_task(pipeline, columns, job), "partial binary").collect()
+    return [pickle.loads(r["partial"]) for r in rows]
+
+
 def _merged(frame: pyspark.sql.DataFrame, query: dp.ClosedQuery) -> ClosedDeals | None:
-    shuffled = frame.repartition(query.deal_column)
-    rows = shuffled.mapInArrow(_task(query), "partial binary").collect()
-    return dp.merge_closed(pickle.loads(r["partial"]) for r in rows)
+    job = functools.partial(dp.closed_partial, query=query)
+    return dp.merge_closed(_run(frame, query.pipeline, query.columns, job))
 
 
 def closed_funnel(
@@ -98,3 +107,23 @@ def stage_durations(
     empty = DealLog.from_arrow(frame.limit(0).toArrow(), pipeline, **columns)
     dp.finish_durations(None, empty, query)  # a bad option raises here, before any work
     return dp.finish_durations(_merged(frame, query), empty, query)
+
+
+def time_to_close(
+    frame: pyspark.sql.DataFrame,
+    pipeline: Pipeline,
+    *,
+    as_of: Instant = None,
+    by: str | None = None,
+    outcome: Outcome = "any",
+    **columns: Unpack[ColumnOptions],
+) -> SurvivalCurve | dict[Any, SurvivalCurve]:
+    """:func:`salesfunnel.time_to_close` of a Spark DataFrame, equal to the single-machine result.
+
+    As :func:`salesfunnel.dask.time_to_close`, on Spark.
+    """
+    empty = DealLog.from_arrow(frame.limit(0).toArrow(), pipeline, **columns)
+    dp.finish_times(None, empty, pipeline, as_of, by, outcome)  # bad options raise before work
+    job = functools.partial(dp.times_partial, pipeline=pipeline, as_of=as_of, by=by)
+    merged = dp.merge_times(_run(frame, pipeline, dict(columns), job))
+    return dp.finish_times(merged, empty, pipeline, as_of, by, outcome)
