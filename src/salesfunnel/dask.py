@@ -7,5 +7,10 @@ partial results reach the client.
 from __future__ import annotations
 
 from .scale.dask import event_funnel as event_funnel
+from .scale.deals_dask import (
+    closed_funnel as closed_funnel,
+    stage_durations as stage_durations,
+    time_to_close as time_to_close,
+)
 
-__all__ = ["event_funnel"]
+__all__ = ["closed_funnel", "event_funnel", "stage_durations", "time_to_close"]

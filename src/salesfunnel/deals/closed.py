@@ -30,26 +30,21 @@ from .._format import escape_html, fmt_number, fmt_percent, json_number
 from .._table import Cell, ResultTable, TableView
 from ..funnel.metrics import conversion_from_first, step_conversion
 from ..funnel.model import Funnel, Stage
-from . import engine as eng
 from .durations import DurationStats, StageDurations, durations_by_group, group_stats
 from .groups import GroupBy, grouping
 from .log import DealLog
+from .perdeal import ClosedDeals, closed_deals
 from .pipeline import Pipeline
 from .shared import (
     F64,
     I64,
     B,
-    By,
     Instant,
     Mode,
     amount_scale,
-    check_mode,
     dumps,
-    group_names,
     iso,
     keyword_options,
-    left_out_counts,
-    period,
     readonly,
     segments,
     stage_total,
@@ -185,26 +180,6 @@ def funnel_table(
     return ResultTable(title, cols, tuple(rows))
 
 
-def _membership(
-    ev: eng.Events, pipe: Pipeline, mode: str, idx: I64, won: B
-) -> tuple[npt.NDArray[np.int16] | None, list[B] | None]:
-    """Reach per deal (cumulative) or per-stage membership masks (classic, strict)."""
-    k = pipe.n_stages
-    if mode == "cumulative":
-        # 2-byte reach (stage codes fit easily): the stage-set sort key is 2 bytes too.
-        reach = eng.furthest_open(ev, k)[idx].astype(np.int16)
-        reach[won] = k
-        return reach, None
-    if mode == "classic":
-        bits = eng.entered_bits(ev)[idx]
-        masks = [((bits >> j) & 1).astype(bool) for j in range(k)]
-    else:
-        depth = eng.strict_depth(ev, k)[idx]
-        masks = [depth >= j for j in range(k)]
-        won = won & (depth >= k)
-    return None, [*masks, won]
-
-
 def _stage_sets(
     group: npt.NDArray[np.integer],
     n_groups: int,
@@ -252,29 +227,29 @@ def _stage_sets(
 
 
 def _funnels(
-    log: DealLog,
-    ev: eng.Events,
+    ids: np.ndarray,
+    amounts: F64 | None,
     pipe: Pipeline,
-    idx: I64,
+    names: list[str | None],
     counts: I64,
     runs: list[tuple[I64, I64]],
-    names: list[str | None],
 ) -> list[Funnel]:
-    """Per group, the funnel of the closed deals ``idx``: ids and amount total per stage."""
-    deal_codes = ev.first("deal")[idx]
-    amounts, scale = None, 1.0
-    if ev.amount is not None:
-        amounts = np.nan_to_num(eng.last_amount(ev)[idx], nan=0.0)
+    """Per group, the funnel of deals ``ids`` (``amounts``: their last known amount, or 0).
+
+    ``counts`` and ``runs`` are :func:`_stage_sets`'s, by position in ``ids``.
+    """
+    scale = 1.0
+    if amounts is not None:
         scale = amount_scale(amounts)
         if scale != 1.0:
-            amounts /= scale
+            amounts = amounts / scale
     # Ids and amounts in the order of each distinct positions array, gathered
     # once: a stage's ids are then a view, not a copy per (owner, stage).
     gathered: dict[int, tuple[np.ndarray, F64 | None]] = {}
     for positions, _ in runs:
         if id(positions) not in gathered:
             gathered[id(positions)] = (
-                log.ids_of(deal_codes[positions]),
+                ids[positions],
                 None if amounts is None else amounts[positions],
             )
     out = []
@@ -282,71 +257,37 @@ def _funnels(
         stages = []
         for j, label in enumerate(pipe.funnel_names):
             positions, begin = runs[j]
-            ids, amount_of = gathered[id(positions)]
+            ids_of, amount_of = gathered[id(positions)]
             a, b = int(begin[g]), int(begin[g] + counts[g, j])
             amount = None if amount_of is None else stage_total(float(amount_of[a:b].sum()), scale)
-            stages.append(Stage(label, int(counts[g, j]), amount, readonly(ids[a:b])))
+            stages.append(Stage(label, int(counts[g, j]), amount, readonly(ids_of[a:b])))
         out.append(Funnel(tuple(stages), name))
     return out
 
 
-def _closed(
-    log: DealLog,
-    pipeline: Pipeline | None,
-    start: Instant,
-    end: Instant,
-    by: By,
-    mode: str,
-    durations: bool,
-) -> list[ClosedFunnel]:
-    check_mode(mode)
-    names = group_names(log, by)
-    pipe, codes = eng.label_codes(log, pipeline)
-    s, e = period(start, end)
-    ev = eng.sorted_events(log, codes, upto=e, inclusive=False, amount=log.amount is not None)
+def closed_funnels(deals: ClosedDeals) -> list[ClosedFunnel]:
+    """One :class:`ClosedFunnel` per group of the per-deal results ``deals``.
+
+    :func:`closed_funnel` is :func:`~salesfunnel.deals.perdeal.closed_deals`
+    then this; the cluster adapters call it on the merged per-deal results.
+    """
+    pipe, group, names = deals.pipeline, deals.group, deals.names
     k = pipe.n_stages
-    last = ev.last("code")
-    closed = last >= pipe.won_code
-    if pipe.frozen_code is not None:
-        closed &= last != pipe.frozen_code
-    if e is not None:
-        # Periods tile: a deal counts in the period of its final closing, so a deal
-        # with a later event (reopened, frozen or closed again) is not closed here.
-        closed &= ~eng.deals_with_event_from(log, e)[ev.first("deal")]
     n_groups = len(names)
-    unknown = left_out_counts(ev, by, n_groups)
-    close_lo = ev.last("lo")
-    all_known = ev.all_known
-    if s is not None:
-        in_period = close_lo >= s
-        if not all_known:
-            unsure = np.flatnonzero(closed & ~in_period & ~ev.last("known"))
-            if by is None:
-                unknown[0] += unsure.size
-            else:
-                unknown += np.bincount(ev.last("owner")[unsure], minlength=n_groups)
-        closed &= in_period
-    idx = np.flatnonzero(closed)
-    won = last[idx] == pipe.won_code
-    if by is None:
-        group = np.zeros(idx.size, dtype=np.int64)
-    else:
-        assert log.owner is not None
-        group = ev.last("owner")[idx]
-    reach, masks = _membership(ev, pipe, mode, idx, won)
-    counts, runs = _stage_sets(group, n_groups, k + 1, reach, masks)
+    counts, runs = _stage_sets(group, n_groups, k + 1, deals.reach, deals.masks)
     n_closed = np.bincount(group, minlength=n_groups)
     # In cumulative mode the funnel's last stage counts exactly the won deals.
-    n_won = counts[:, k] if reach is not None else np.bincount(group[won], minlength=n_groups)
+    won = deals.won
+    n_won = counts[:, k] if deals.reach is not None else np.bincount(group[won], minlength=n_groups)
     n_lost = n_closed - n_won
-    cycle = close_lo[idx]
-    cycle -= ev.first("lo")[idx]
-    cycle_known = None if all_known else (ev.first("known") & ev.last("known"))[idx]
-    cycles = group_stats(group, cycle, cycle_known, n_groups)
+    cycles = group_stats(group, deals.cycle, deals.cycle_known, n_groups)
     dur: list[StageDurations | None] = [None] * n_groups
-    if durations:
-        dur = list(durations_by_group(ev, pipe, idx, group, cycles, names))
-    funnels = _funnels(log, ev, pipe, idx, counts, runs, names)
+    if deals.stage_times is not None:
+        times = [
+            (group[pos].astype(np.int64), totals, known) for pos, totals, known in deals.stage_times
+        ]
+        dur = list(durations_by_group(times, pipe, cycles, names))
+    funnels = _funnels(deals.ids, deals.amount, pipe, names, counts, runs)
     out = []
     for g, name in enumerate(names):
         w, lo_ = int(n_won[g]), int(n_lost[g])
@@ -354,19 +295,24 @@ def _closed(
             ClosedFunnel(
                 funnel=funnels[g],
                 name=name,
-                mode=mode,  # type: ignore[arg-type]
-                start=iso(s),
-                end=iso(e),
+                mode=deals.mode,  # type: ignore[arg-type]
+                start=iso(deals.start),
+                end=iso(deals.end),
                 deals=w + lo_,
                 won=w,
                 lost=lo_,
                 win_rate=w / (w + lo_) if w + lo_ else math.nan,
                 cycle=cycles[g],
                 durations=dur[g],
-                unknown_time_deals=int(unknown[g]),
+                unknown_time_deals=int(deals.unknown[g]),
             )
         )
     return out
+
+
+def _closed(log: DealLog, pipeline: Pipeline | None, *options: Any) -> list[ClosedFunnel]:
+    """:func:`closed_deals` (``start, end, by, mode, durations``), then :func:`closed_funnels`."""
+    return closed_funnels(closed_deals(log, pipeline, *options))
 
 
 @overload

@@ -38,6 +38,7 @@ from .closed import SummaryView, _funnels, _stage_sets, funnel_table
 from .durations import DurationStats, group_stats
 from .groups import GroupBy, grouping
 from .log import DealLog
+from .perdeal import ids_and_amounts
 from .pipeline import Pipeline
 from .shared import (
     DAY,
@@ -397,7 +398,7 @@ def _cohort(
         reach = (np.sum(masks, axis=0, dtype=np.int16) - 1).astype(np.int16)
     counts, runs = _stage_sets(group, n_groups, k1, reach, None if reach is not None else masks)
     del masks, reach
-    funnels = _funnels(log, ev, pipe, idx, counts, runs, names)
+    funnels = _funnels(*ids_and_amounts(log, ev, idx), pipe, names, counts, runs)
     t_cens = t if t is not None else latest_time(log)
     curves, censored = _time_to_won(ev, pipe, idx, group, first_win, t_cens, n_groups)
     # State at as_of: won after any win (the first win counts), else the last label.

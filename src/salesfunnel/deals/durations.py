@@ -25,7 +25,6 @@ import numpy.typing as npt
 from .._format import json_number
 from .._table import Cell, ResultTable
 from ..errors import FunnelDataError
-from . import engine as eng
 from .groups import GroupBy, grouping
 from .log import DealLog
 from .pipeline import Pipeline
@@ -34,18 +33,20 @@ from .shared import (
     F64,
     I64,
     B,
+    By,
     Instant,
     as_of_or_latest,
     dumps,
     group_names,
     keyword_options,
     left_out_counts,
+    parse_instant,
     segments,
     snapshot,
 )
 from .survival import SurvivalCurve, cumulative_incidence, kaplan_meier
 
-__all__ = ["DurationStats", "StageDurations", "time_to_close"]
+__all__ = ["DealTimes", "DurationStats", "StageDurations", "deal_times", "time_to_close"]
 
 Outcome = Literal["any", "won", "lost"]
 
@@ -249,22 +250,18 @@ def _f(value: Cell) -> float:
 
 
 def durations_by_group(
-    ev: eng.Events,
+    stage_times: list[tuple[I64, I64, B]],
     pipe: Pipeline,
-    closed_idx: I64,
-    group_of_closed: I64,
     cycles: list[DurationStats],
     names: list[str | None],
 ) -> list[StageDurations]:
+    """Per group, the time in each open stage: ``stage_times`` holds, per open stage,
+    the group, summed visit time (s) and known flag of each deal that visited it."""
     n_groups = len(names)
-    chosen = np.zeros(len(ev.starts), dtype=bool)
-    chosen[closed_idx] = True
-    group_of_deal = np.zeros(len(ev.starts), dtype=np.int64)
-    group_of_deal[closed_idx] = group_of_closed
     per_stage = []
-    for groups, totals, known in eng.stage_times(ev, chosen, pipe.n_stages):
+    for groups, totals, known in stage_times:
         all_known = bool(known.all())
-        stats = group_stats(group_of_deal[groups], totals, None if all_known else known, n_groups)
+        stats = group_stats(groups, totals, None if all_known else known, n_groups)
         per_stage.append(stats)
     out = []
     for g, name in enumerate(names):
@@ -346,20 +343,60 @@ def time_to_close(
         msg = f"outcome must be 'any', 'won' or 'lost' (got {outcome!r})"
         raise FunnelDataError(msg)
     grp = grouping(log, by)
-    log = grp.log
-    names = group_names(log, grp.by)
-    as_of = as_of_or_latest(log, as_of)
-    snap = snapshot(log, pipeline, as_of, grp.by, amount=False)
+    as_of = as_of_or_latest(grp.log, as_of)
+    times = deal_times(grp.log, pipeline, as_of, grp.by)
+    return grp.result(survival_curves(times, parse_instant(as_of, "as_of"), outcome))
+
+
+@dataclass(frozen=True, slots=True)
+class DealTimes:
+    """Per deal with an event at or before the snapshot, sorted by deal id: what
+    :func:`time_to_close` reads. ``close`` is the outcome's time (0 while open);
+    ``known`` is False when a time the deal needs is unknown. ``names`` are the
+    result groups and ``left_out`` their deals left out for an unknown time."""
+
+    names: list[str | None]
+    left_out: I64
+    ids: np.ndarray
+    group: I64
+    first: I64
+    close: I64
+    won: B
+    lost: B
+    known: B
+
+
+def deal_times(log: DealLog, pipeline: Pipeline | None, as_of: Instant, by: By) -> DealTimes:
+    """The :class:`DealTimes` of ``log`` at ``as_of`` (all events when ``None``)."""
+    names = group_names(log, by)
+    snap = snapshot(log, pipeline, as_of, by, amount=False)
     ev, pipe, last = snap.ev, snap.pipe, snap.last
     won = last == pipe.won_code
     lost = last == pipe.lost_code
     closed = won | lost
-    first = ev.at("lo", ev.starts)
-    end = np.where(closed, ev.at("lo", ev.ends), snap.t if snap.t is not None else 0)
     known = ev.at("known", ev.starts) & (~closed | ev.at("known", ev.ends))
-    if snap.t is None:
-        known &= closed  # without a snapshot time an open deal has no censoring time
-    dur = (end - first) / DAY
+    return DealTimes(
+        names=names,
+        left_out=left_out_counts(ev, by, len(names)),
+        ids=log.ids_of(ev.first("deal")),
+        group=snap.group,
+        first=ev.at("lo", ev.starts),
+        close=np.where(closed, ev.at("lo", ev.ends), 0),
+        won=won,
+        lost=lost,
+        known=known,
+    )
+
+
+def survival_curves(times: DealTimes, t: int | None, outcome: Outcome) -> list[SurvivalCurve]:
+    """Per group, the curve of :func:`time_to_close`: open deals censored at ``t`` (seconds)."""
+    won, lost = times.won, times.lost
+    closed = won | lost
+    end = np.where(closed, times.close, t if t is not None else 0)
+    known = times.known
+    if t is None:
+        known = known & closed  # without a snapshot time an open deal has no censoring time
+    dur = (end - times.first) / DAY
     if outcome == "any":
         kind = closed.astype(np.int64)
     elif outcome == "won":
@@ -367,16 +404,15 @@ def time_to_close(
     else:
         kind = np.where(lost, 1, np.where(won, 2, 0))
     out: list[SurvivalCurve] = []
-    left_out = left_out_counts(ev, grp.by, len(names))
-    for g in range(len(names)):
-        sel = (snap.group == g) & known
-        unknown = int(np.count_nonzero((snap.group == g) & ~known)) + int(left_out[g])
+    for g in range(len(times.names)):
+        sel = (times.group == g) & known
+        unknown = int(np.count_nonzero((times.group == g) & ~known)) + int(times.left_out[g])
         if outcome == "any":
             curve = kaplan_meier(dur[sel], kind[sel] == 1)
         else:
             curve = cumulative_incidence(dur[sel], kind[sel])
         out.append(_with_unknown(curve, unknown))
-    return grp.result(out)
+    return out
 
 
 def _with_unknown(curve: SurvivalCurve, unknown: int) -> SurvivalCurve:
