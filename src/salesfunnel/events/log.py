@@ -342,7 +342,7 @@ class EventLog:
             properties=props,
             dropped=dropped,
             entity_column=entity,
-            _table=table,
+            _table=table.to_numpy() if isinstance(table, _c.TextTable) else table,
         )
 
     @classmethod
