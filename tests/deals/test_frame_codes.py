@@ -141,3 +141,70 @@ def test_columns_that_are_not_all_text_are_left_to_the_converters() -> None:
     assert text_codes(pa.array([1, 2]), blanks=False) is None
     assert text_codes(np.array([1, "a"], dtype=object), blanks=False) is None
     assert text_codes(np.array(["a", "b"], dtype=object), blanks=False) is not None
+
+
+def _event_outcome(build: Any) -> Any:
+    try:
+        log = build()
+    except FunnelDataError as exc:
+        return ("error", str(exc), exc.index, exc.column, repr(exc.value))
+    out = {}
+    for f in dataclasses.fields(log):
+        v = getattr(log, f.name)
+        out[f.name] = (v.dtype.str, v.tolist()) if isinstance(v, np.ndarray) else v
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(st.tuples(_IDS, _LABELS, st.booleans()), max_size=12),
+    drop=st.booleans(),
+)
+def test_event_logs_from_frames_code_text_as_the_value_by_value_path_does(
+    rows: list[tuple[str, str, bool]], drop: bool
+) -> None:
+    from salesfunnel import EventLog
+
+    # A blank id or name is an error, or with drop_invalid a dropped row, as is a
+    # missing time (only then: polars shows a missing time in its own unit):
+    # names and ids then lose values.
+    dated = [r[2] or not drop for r in rows]
+    time = np.array(["2024-01-01" if d else "NaT" for d in dated], "datetime64[s]")
+    plain = {
+        "user": np.array([r[0] for r in rows], dtype=object),
+        "name": np.array([r[1] for r in rows], dtype=object),
+        "at": time,
+    }
+    kwargs: dict[str, Any] = {"entity": "user", "event": "name", "time": "at"}
+    kwargs["drop_invalid"] = drop
+    expected = _event_outcome(lambda: EventLog.from_columns(plain, **kwargs))
+    table = pa.table(
+        {
+            "user": pa.array(plain["user"].tolist(), pa.string()),
+            "name": pa.array(plain["name"].tolist(), pa.string()).dictionary_encode(),
+            "at": pa.array(time),
+        }
+    )
+    assert _event_outcome(lambda: EventLog.from_arrow(table, **kwargs)) == expected
+    pl = pytest.importorskip("polars")
+    frame = pl.from_arrow(table)
+    assert _event_outcome(lambda: EventLog.from_polars(frame, **kwargs)) == expected
+    pd = pytest.importorskip("pandas")
+    assert _event_outcome(lambda: EventLog.from_pandas(pd.DataFrame(plain), **kwargs)) == expected
+
+
+def test_event_log_from_arrow_worked_example() -> None:
+    from salesfunnel import EventLog
+
+    table = pa.table(
+        {
+            "user": ["u10", "u9", "u10", "u2"],
+            "name": ["view", "cart", "cart", "view"],
+            "at": pa.array(np.array(["2024-01-01"] * 4, "datetime64[s]")),
+        }
+    )
+    log = EventLog.from_arrow(table, entity="user", event="name", time="at")
+    assert log.names == ("cart", "view")
+    assert log.event.tolist() == [1, 0, 0, 1]
+    assert log.entity.tolist() == [0, 2, 0, 1]  # "u10" < "u2" < "u9" as text
+    assert log.ids_of(log.entity).tolist() == ["u10", "u9", "u10", "u2"]

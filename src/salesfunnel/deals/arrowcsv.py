@@ -288,6 +288,18 @@ def _number_prefix(column: Any) -> str | None:
     return prefix
 
 
+def _many_distinct(column: Any) -> bool:
+    """Whether the first rows hold many distinct values (ids), not a few (labels, owners).
+
+    Ids go the way of numbers (:func:`_digit_ids`, no hash of the text); a
+    column of few values is hashed sooner than its text is parsed.
+    """
+    import pyarrow.compute as pc
+
+    head = column.slice(0, 4096)
+    return 4 * len(pc.unique(head)) > len(head)
+
+
 def _digit_ids(column: Any) -> tuple[npt.NDArray[np.int64], TextTable] | None:
     """Ids written as a common prefix and a plain non-negative integer (``17``, ``D17``).
 
@@ -360,13 +372,15 @@ def sorted_text_codes(
     (numpy's text arrays drop trailing NULs).
     """
     coded = _sorted_codes(column, blanks)
-    if coded is None or lazy or not isinstance(coded[1], TextTable):
-        return coded
-    return coded[0], coded[1].to_numpy()
+    if coded is None:
+        return None
+    codes = coded.codes.astype(np.int64, copy=False)
+    return codes, coded.table if lazy else coded.texts()
 
 
-def _sorted_codes(column: Any, blanks: bool) -> tuple[npt.NDArray[np.int64], Any] | None:
-    """:func:`sorted_text_codes`, the table left in Arrow where it can be."""
+def _sorted_codes(column: Any, blanks: bool) -> TextCodes | None:
+    """:func:`sorted_text_codes` as :class:`TextCodes`: the table left in Arrow where
+    it can be, the codes in the smallest integer type that holds them."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -378,9 +392,9 @@ def _sorted_codes(column: Any, blanks: bool) -> tuple[npt.NDArray[np.int64], Any
         if not blanks:
             return None
         column = pc.fill_null(column, "")
-    digits = _digit_ids(column)
+    digits = _digit_ids(column) if _many_distinct(column) else None
     if digits is not None:
-        return digits
+        return TextCodes(*digits)
     encoded = column.combine_chunks().dictionary_encode()
     words, index = encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False)
     if pc.any(pc.match_substring(words, "\0")).as_py():
@@ -391,13 +405,15 @@ def _sorted_codes(column: Any, blanks: bool) -> tuple[npt.NDArray[np.int64], Any
         table, place = np.unique(stripped, return_inverse=True)
         if table.size and table[0] == "" and not blanks:
             return None
-        return place.reshape(-1).astype(np.int64)[index], table
+        return TextCodes(place.reshape(-1).astype(np.int64)[index], table)
     if not blanks and pc.any(pc.equal(pc.binary_length(words), 0)).as_py():
         return None
     order = pc.sort_indices(words).to_numpy()
-    rank = np.empty(len(order), np.int64)
+    # Ranks in the smallest type that holds them: a column of few values (labels,
+    # owners) then costs a byte or two per row.
+    rank = np.empty(len(order), np.min_scalar_type(max(len(order) - 1, 0)))
     rank[order] = np.arange(len(order))
-    return rank[index], TextTable(words.take(order))
+    return TextCodes(rank[index], TextTable(words.take(order)))
 
 
 def text_column(values: Any) -> Any:
@@ -438,5 +454,7 @@ def text_codes(values: Any, *, blanks: bool, lazy: bool = False) -> TextCodes | 
     column = text_column(values)
     if column is None or len(column) == 0:
         return None  # an empty column has no type to keep: the converters' empty log
-    coded = sorted_text_codes(column, blanks=blanks, lazy=lazy)
-    return None if coded is None else TextCodes(*coded)
+    coded = _sorted_codes(column, blanks)
+    if coded is None or lazy:
+        return coded
+    return TextCodes(coded.codes, coded.texts())
