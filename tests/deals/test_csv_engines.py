@@ -163,7 +163,11 @@ def _outcome(read: Any) -> Any:
         return ("error", str(exc), {a: repr(getattr(exc, a, None)) for a in attrs})
     fields = {}
     for f in dataclasses.fields(log):
+        if f.name == "_cache":
+            continue  # what was read, not what was built
         value = getattr(log, f.name)
+        if f.name == "_table" and isinstance(log, DealLog) and value is not None:
+            value = log.deal_ids  # kept in Arrow or not, the same ids
         if isinstance(value, np.ndarray):
             value = _plain(value)
         elif isinstance(value, dict):

@@ -17,12 +17,16 @@ from hypothesis import given, settings, strategies as st
 
 from salesfunnel import DealLog, FunnelDataError, Pipeline
 from salesfunnel.deals.arrowcsv import sorted_text_codes, text_codes
+from salesfunnel.deals.columns import TextTable
 
 pa = pytest.importorskip("pyarrow")
 
 P = Pipeline(["Call", "Offer"], won="Won", lost="Lost")
 _IDS = st.sampled_from(
-    ["A", "B", " A", "a", "10", "9", "010", "1", "é", "Z z", "\u3000x", "x\x1c", "", "  "]
+    [
+        *["A", "B", " A", "a", "10", "9", "010", "1", "é", "Z z", "\u3000x", "x\x1c", "", "  "],
+        *["D10", "D9", "D010", "D1", "D", "D-1", "D+1", "é9", "é10", " D7", "D 7", "7D"],
+    ]
 )
 _LABELS = st.sampled_from(["Call", "Offer", "Won", " Lost", "Demo", ""])
 _OWNERS = st.sampled_from(["ann", " ann", "bob", "", " ", "Zoë", None])
@@ -35,7 +39,13 @@ def _outcome(build: Any) -> Any:
         return ("error", str(exc), exc.line, exc.column, repr(exc.value))
     out = {}
     for f in dataclasses.fields(log):
+        if f.name == "_cache":
+            continue  # what was read, not what was built
         v = getattr(log, f.name)
+        if f.name == "_table" and v is not None:
+            # Kept in Arrow or not, the table reads as the same ids, also code by code.
+            codes = np.arange(log.deal_bound)
+            v = (log.deal_ids.dtype.str, log.deal_ids.tolist(), log.ids_of(codes).tolist())
         out[f.name] = (v.dtype.str, v.tolist()) if isinstance(v, np.ndarray) else v
     return out
 
@@ -92,7 +102,109 @@ def test_codes_are_ranks_in_text_order_worked_example() -> None:
     assert blank[0].tolist() == [1, 0, 0]
 
 
+def test_prefixed_numbers_are_ranked_as_text_and_kept_in_arrow() -> None:
+    column = pa.array(["D10", "D9", "D100", "D9", "D1"])
+    codes = sorted_text_codes(column, lazy=True)
+    assert codes is not None
+    assert codes[0].tolist() == [1, 3, 2, 3, 0]  # "D1" < "D10" < "D100" < "D9"
+    assert isinstance(codes[1], TextTable)
+    assert codes[1].to_numpy().tolist() == ["D1", "D10", "D100", "D9"]
+    assert codes[1][np.array([3, 0])].tolist() == ["D9", "D1"]
+    eager = sorted_text_codes(column)
+    assert eager is not None
+    assert eager[1].dtype == object
+    assert eager[1].tolist() == ["D1", "D10", "D100", "D9"]
+    # A leading zero, a sign or another prefix: not a number's text, ranked as text.
+    for odd in (["D1", "D01"], ["D1", "D+2"], ["D1", "E2"], ["D1", "D"]):
+        coded = sorted_text_codes(pa.array(odd))
+        assert coded is not None
+        assert coded[1].tolist() == sorted(set(odd))
+
+
+def test_a_log_from_arrow_builds_its_id_strings_only_when_read() -> None:
+    table = pa.table(
+        {
+            "deal": ["D10", "D9", "D10", "x"],
+            "stage": ["Call", "Call", "Won", "Call"],
+            "time": pa.array(np.array(["2024-01-01"] * 4, "datetime64[s]")),
+        }
+    )
+    log = DealLog.from_arrow(table, P)
+    assert isinstance(log._table, TextTable)
+    assert log.deal.tolist() == [0, 1, 0, 2]
+    assert log.ids_of(np.array([2, 0])).tolist() == ["x", "D10"]
+    assert log.deal_ids.tolist() == ["D10", "D9", "x"]
+    assert not log.deal_ids.flags.writeable
+
+
 def test_columns_that_are_not_all_text_are_left_to_the_converters() -> None:
     assert text_codes(pa.array([1, 2]), blanks=False) is None
     assert text_codes(np.array([1, "a"], dtype=object), blanks=False) is None
     assert text_codes(np.array(["a", "b"], dtype=object), blanks=False) is not None
+
+
+def _event_outcome(build: Any) -> Any:
+    try:
+        log = build()
+    except FunnelDataError as exc:
+        return ("error", str(exc), exc.index, exc.column, repr(exc.value))
+    out = {}
+    for f in dataclasses.fields(log):
+        v = getattr(log, f.name)
+        out[f.name] = (v.dtype.str, v.tolist()) if isinstance(v, np.ndarray) else v
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(st.tuples(_IDS, _LABELS, st.booleans()), max_size=12),
+    drop=st.booleans(),
+)
+def test_event_logs_from_frames_code_text_as_the_value_by_value_path_does(
+    rows: list[tuple[str, str, bool]], drop: bool
+) -> None:
+    from salesfunnel import EventLog
+
+    # A blank id or name is an error, or with drop_invalid a dropped row, as is a
+    # missing time (only then: polars shows a missing time in its own unit):
+    # names and ids then lose values.
+    dated = [r[2] or not drop for r in rows]
+    time = np.array(["2024-01-01" if d else "NaT" for d in dated], "datetime64[s]")
+    plain = {
+        "user": np.array([r[0] for r in rows], dtype=object),
+        "name": np.array([r[1] for r in rows], dtype=object),
+        "at": time,
+    }
+    kwargs: dict[str, Any] = {"entity": "user", "event": "name", "time": "at"}
+    kwargs["drop_invalid"] = drop
+    expected = _event_outcome(lambda: EventLog.from_columns(plain, **kwargs))
+    table = pa.table(
+        {
+            "user": pa.array(plain["user"].tolist(), pa.string()),
+            "name": pa.array(plain["name"].tolist(), pa.string()).dictionary_encode(),
+            "at": pa.array(time),
+        }
+    )
+    assert _event_outcome(lambda: EventLog.from_arrow(table, **kwargs)) == expected
+    pl = pytest.importorskip("polars")
+    frame = pl.from_arrow(table)
+    assert _event_outcome(lambda: EventLog.from_polars(frame, **kwargs)) == expected
+    pd = pytest.importorskip("pandas")
+    assert _event_outcome(lambda: EventLog.from_pandas(pd.DataFrame(plain), **kwargs)) == expected
+
+
+def test_event_log_from_arrow_worked_example() -> None:
+    from salesfunnel import EventLog
+
+    table = pa.table(
+        {
+            "user": ["u10", "u9", "u10", "u2"],
+            "name": ["view", "cart", "cart", "view"],
+            "at": pa.array(np.array(["2024-01-01"] * 4, "datetime64[s]")),
+        }
+    )
+    log = EventLog.from_arrow(table, entity="user", event="name", time="at")
+    assert log.names == ("cart", "view")
+    assert log.event.tolist() == [1, 0, 0, 1]
+    assert log.entity.tolist() == [0, 2, 0, 1]  # "u10" < "u2" < "u9" as text
+    assert log.ids_of(log.entity).tolist() == ["u10", "u9", "u10", "u2"]

@@ -43,7 +43,7 @@ import numpy.typing as npt
 
 from .._csvio import FIELD_LIMIT, LINE_LIMIT, CsvFile, Progress
 from ..errors import FunnelDataError
-from .columns import TextCodes
+from .textcodes import TextCodes, TextTable, int_array
 
 __all__ = [
     "AUTO_BYTES",
@@ -257,15 +257,6 @@ def _bounded(kind: Any) -> bool:
     )
 
 
-def int_array(values: npt.NDArray[np.int64]) -> Any:
-    """An int64 numpy array as an Arrow array, without copying (``pa.array`` of numpy
-    would import pandas, a second's start-up for the command line)."""
-    import pyarrow as pa
-
-    values = np.ascontiguousarray(values, dtype=np.int64)
-    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
-
-
 def _strip(values: list[str]) -> list[str]:
     return [v.strip() for v in values]
 
@@ -284,15 +275,50 @@ def stripped_dictionary(column: Any) -> tuple[list[str], npt.NDArray[np.int32]]:
     return values, index.astype(np.int32, copy=False)
 
 
-def _digit_ids(column: Any) -> tuple[npt.NDArray[np.int64], np.ndarray] | None:
-    """Ids written as plain non-negative integers (``0``, ``17``; no sign, no leading zero).
+def _number_prefix(column: Any) -> str | None:
+    """The text before the number of the first id (``'D'`` of ``D17``), or ``None``.
 
-    Their order as text is found from the numbers: pad each to the widest
-    (``7`` -> ``700``) and break ties by length (``7`` < ``70`` < ``700``).
+    ``None`` when the first id does not end in a digit, or when its prefix is
+    one :func:`_digit_ids` must not strip (space that ``str.strip`` removes, a NUL).
+    """
+    first = str(column[0].as_py())
+    prefix = first.rstrip("0123456789")
+    if prefix == first or prefix != prefix.lstrip() or "\0" in prefix:
+        return None
+    return prefix
+
+
+def _many_distinct(column: Any) -> bool:
+    """Whether the first rows hold many distinct values (ids), not a few (labels, owners).
+
+    Ids go the way of numbers (:func:`_digit_ids`, no hash of the text); a
+    column of few values is hashed sooner than its text is parsed.
+    """
+    import pyarrow.compute as pc
+
+    head = column.slice(0, 4096)
+    return 4 * len(pc.unique(head)) > len(head)
+
+
+def _digit_ids(column: Any) -> tuple[npt.NDArray[np.int64], TextTable] | None:
+    """Ids written as a common prefix and a plain non-negative integer (``17``, ``D17``).
+
+    The number has no sign and no leading zero, and the prefix (``''``, or
+    ``'D'``, ``'deal-'``...) is the same for every id. Their order as text is
+    then found from the numbers: pad each to the widest (``7`` -> ``700``)
+    and break ties by length (``7`` < ``70`` < ``700``). The table is left
+    in Arrow, numbers and prefix (a :class:`TextTable`).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    prefix = _number_prefix(column) if len(column) else None
+    if prefix is None:
+        return None
+    if prefix:
+        if not pc.all(pc.starts_with(column, prefix)).as_py():
+            return None
+        column = pc.utf8_slice_codeunits(column, len(prefix))
     head = column.slice(0, 64)
     if not pc.all(pc.match_substring_regex(head, "^[0-9]+$")).as_py():
         return None  # a failing cast costs seconds: look at the first values first
@@ -303,42 +329,58 @@ def _digit_ids(column: Any) -> tuple[npt.NDArray[np.int64], np.ndarray] | None:
     if ints.size == 0 or int(ints.min()) < 0 or int(ints.max()) >= 10**17:
         return None
     lo, hi = int(ints.min()), int(ints.max())
-    compact = hi - lo <= 8 * ints.size + 1024
-    if compact:  # no sort of the rows: count each value in place
-        ints -= lo
-        counts = np.bincount(ints)
-        uniq = np.flatnonzero(counts)
-        counts = counts[uniq]
-        uniq += lo
-    else:
-        uniq, inverse, counts = np.unique(ints, return_inverse=True, return_counts=True)
-    digits = np.searchsorted(_POW10, uniq, side="right").clip(1)
+    # Digits written against digits of the numbers: more means a sign, a leading zero
+    # or a space. A row's number has k + 1 digits or more when it is >= 10**k.
     written = int(pc.sum(pc.binary_length(column)).as_py() or 0)
-    if written != int((digits * counts).sum()):
-        return None  # some id has a sign, a leading zero or spaces: not its number's text
+    needed = ints.size * int(np.searchsorted(_POW10, max(lo, 1), side="right"))
+    for p in _POW10[(max(lo, 1) < _POW10) & (hi >= _POW10)].tolist():
+        needed += int(np.count_nonzero(ints >= p))
+    if written != needed:
+        return None
+    if hi - lo <= 8 * ints.size + 1024:  # no sort of the rows: mark each value in place
+        ints -= lo
+        present = np.zeros(hi - lo + 1, dtype=bool)
+        present[ints] = True
+        uniq = np.flatnonzero(present) + lo
+        inverse = None
+    else:
+        uniq, inverse = np.unique(ints, return_inverse=True)
+    digits = np.searchsorted(_POW10, uniq, side="right").clip(1)
     width = int(digits.max())
+    # Stable: the numbers arrive sorted, so this is nearly a merge of sorted runs.
     order = np.argsort(uniq * _POW10[width - digits] * 32 + digits, kind="stable")
     rank = np.empty(len(order), np.int64)
     rank[order] = np.arange(len(order))
-    text = pc.cast(int_array(uniq[order]), pa.string()).to_numpy(zero_copy_only=False)
-    if compact:
+    table = TextTable(int_array(uniq[order]), prefix)
+    if inverse is None:
         by_value = np.empty(hi - lo + 1, np.int64)
         by_value[uniq - lo] = rank
-        return by_value[ints], text
-    return rank[inverse.reshape(-1)], text
+        return by_value[ints], table
+    return rank[inverse.reshape(-1)], table
 
 
 def sorted_text_codes(
-    column: Any, *, blanks: bool = False
-) -> tuple[npt.NDArray[np.int64], np.ndarray] | None:
+    column: Any, *, blanks: bool = False, lazy: bool = False
+) -> tuple[npt.NDArray[np.int64], Any] | None:
     """``(codes, table)`` of an Arrow text column, as ``np.unique`` of the stripped text.
 
     ``table`` holds the distinct stripped values sorted (an object array of
-    ``str``, in code point order as numpy sorts) and ``codes`` each row's
-    place in it. With ``blanks``, a null or blank cell is ``''``; without,
-    ``None`` is returned for one (the caller reports it), and also for a
-    value holding a NUL (numpy's text arrays drop trailing NULs).
+    ``str``, in code point order as numpy sorts; with ``lazy``, a
+    :class:`TextTable` of them) and ``codes`` each row's place in it. With
+    ``blanks``, a null or blank cell is ``''``; without, ``None`` is returned
+    for one (the caller reports it), and also for a value holding a NUL
+    (numpy's text arrays drop trailing NULs).
     """
+    coded = _sorted_codes(column, blanks)
+    if coded is None:
+        return None
+    codes = coded.codes.astype(np.int64, copy=False)
+    return codes, coded.table if lazy else coded.texts()
+
+
+def _sorted_codes(column: Any, blanks: bool) -> TextCodes | None:
+    """:func:`sorted_text_codes` as :class:`TextCodes`: the table left in Arrow where
+    it can be, the codes in the smallest integer type that holds them."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -350,9 +392,9 @@ def sorted_text_codes(
         if not blanks:
             return None
         column = pc.fill_null(column, "")
-    digits = _digit_ids(column)
+    digits = _digit_ids(column) if _many_distinct(column) else None
     if digits is not None:
-        return digits
+        return TextCodes(*digits)
     encoded = column.combine_chunks().dictionary_encode()
     words, index = encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False)
     if pc.any(pc.match_substring(words, "\0")).as_py():
@@ -363,13 +405,15 @@ def sorted_text_codes(
         table, place = np.unique(stripped, return_inverse=True)
         if table.size and table[0] == "" and not blanks:
             return None
-        return place.reshape(-1).astype(np.int64)[index], table
+        return TextCodes(place.reshape(-1).astype(np.int64)[index], table)
     if not blanks and pc.any(pc.equal(pc.binary_length(words), 0)).as_py():
         return None
     order = pc.sort_indices(words).to_numpy()
-    rank = np.empty(len(order), np.int64)
+    # Ranks in the smallest type that holds them: a column of few values (labels,
+    # owners) then costs a byte or two per row.
+    rank = np.empty(len(order), np.min_scalar_type(max(len(order) - 1, 0)))
     rank[order] = np.arange(len(order))
-    return rank[index], words.take(order).to_numpy(zero_copy_only=False)
+    return TextCodes(rank[index], TextTable(words.take(order)))
 
 
 def text_column(values: Any) -> Any:
@@ -396,8 +440,10 @@ def text_column(values: Any) -> Any:
     return values if textual or pa.types.is_string_view(kind) else None
 
 
-def text_codes(values: Any, *, blanks: bool) -> TextCodes | None:
+def text_codes(values: Any, *, blanks: bool, lazy: bool = False) -> TextCodes | None:
     """A DataFrame's or Table's text column factorised by Arrow, or ``None``.
+
+    With ``lazy``, the table of values may stay in Arrow (a :class:`TextTable`).
 
     ``None`` without pyarrow, for a column that is not text, and (unless
     ``blanks``) for one with a blank cell: the converters then read it value
@@ -408,5 +454,7 @@ def text_codes(values: Any, *, blanks: bool) -> TextCodes | None:
     column = text_column(values)
     if column is None or len(column) == 0:
         return None  # an empty column has no type to keep: the converters' empty log
-    coded = sorted_text_codes(column, blanks=blanks)
-    return None if coded is None else TextCodes(*coded)
+    coded = _sorted_codes(column, blanks)
+    if coded is None or lazy:
+        return coded
+    return TextCodes(coded.codes, coded.texts())

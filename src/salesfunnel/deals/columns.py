@@ -24,8 +24,9 @@ from .._csvio import Rows, number
 from .._time import TimeParser, is_blank, zone
 from ..errors import FunnelDataError
 from .pipeline import Pipeline
+from .textcodes import TextCodes, TextTable
 
-__all__ = ["UNASSIGNED", "ColumnOptions", "Columns", "TextCodes", "code_dtype"]
+__all__ = ["UNASSIGNED", "ColumnOptions", "Columns", "TextCodes", "TextTable", "code_dtype"]
 
 UNASSIGNED = "(unassigned)"
 """Owner name given to events whose owner cell is blank."""
@@ -160,33 +161,6 @@ def code_dtype(pipeline: Pipeline) -> type[np.int8]:
     return np.int8
 
 
-@dataclass(frozen=True, slots=True)
-class TextCodes:
-    """A text column factorised by its source library: row ``i`` holds ``table[codes[i]]``.
-
-    ``table`` is the distinct values, stripped and sorted (an object array of
-    ``str``, ``''`` for a blank cell): what the converters would find with
-    ``np.unique``, found by Arrow kernels instead of a loop over the values.
-    """
-
-    codes: I64
-    table: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.codes)
-
-    def take(self, index: I64) -> TextCodes:
-        return TextCodes(self.codes[index], self.table)
-
-    def compact(self) -> TextCodes:
-        """Only the values some row holds (after rows were dropped), ranks kept in order."""
-        present = np.bincount(self.codes, minlength=len(self.table)) > 0
-        if present.all():
-            return self
-        rank = np.cumsum(present) - 1
-        return TextCodes(rank[self.codes], self.table[present])
-
-
 def check_pipeline(pipeline: object) -> None:
     if not isinstance(pipeline, Pipeline):
         msg = f"pipeline must be a Pipeline (got {type(pipeline).__name__})"
@@ -233,7 +207,7 @@ def fields_of(
     pipeline: Pipeline,
     codes: np.ndarray,
     deal: I64,
-    table: np.ndarray | None,
+    table: np.ndarray | TextTable | None,
     offset: int,
     out_times: npt.NDArray[np.datetime64],
     owner: np.ndarray | None,
@@ -350,7 +324,9 @@ def _iso_naive(values: list[str], parser: TimeParser) -> npt.NDArray[np.datetime
     return np.array(parsed, dtype="datetime64[s]")
 
 
-def dense_ids(values: object, column: str, where: Rows) -> tuple[I64, np.ndarray | None, int]:
+def dense_ids(
+    values: object, column: str, where: Rows
+) -> tuple[I64, np.ndarray | TextTable | None, int]:
     """Integer deal codes per row, plus how to map codes back to ids.
 
     Returns ``(keys, table, offset)``: the deal code of a key is ``key -
@@ -362,7 +338,7 @@ def dense_ids(values: object, column: str, where: Rows) -> tuple[I64, np.ndarray
     """
     if isinstance(values, TextCodes) and len(values):  # the source library found the ids
         coded = values.compact()
-        return coded.codes, coded.table, 0
+        return coded.codes.astype(np.int64, copy=False), coded.table, 0
     arr = np.zeros(0, dtype=object) if isinstance(values, TextCodes) else np.asarray(values)
     if arr.dtype.kind == "u" and arr.size and int(arr.max()) > np.iinfo(np.int64).max:
         arr = arr.astype(object)
@@ -421,9 +397,9 @@ def label_codes(
 ) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_]]:
     """Pipeline codes per row and the mask of rows to keep."""
     if isinstance(values, TextCodes):
-        lut = np.array([pipeline.labels.index(u) if u in pipeline else -1 for u in values.table])
-        codes = lut.astype(np.int16)[values.codes]
-        table, rows = values.table, values.codes
+        table, rows = values.texts(), values.codes
+        lut = np.array([pipeline.labels.index(u) if u in pipeline else -1 for u in table])
+        codes = lut.astype(np.int16)[rows]
         return _kept_labels(
             codes, lambda i: str(table[rows[i]]), pipeline, column, where, drop_unknown
         )
@@ -483,7 +459,7 @@ def _kept_labels(
 def owner_codes(values: object) -> tuple[npt.NDArray[np.integer], tuple[str, ...]]:
     if isinstance(values, TextCodes):
         coded = values.compact()
-        named = np.array([u or UNASSIGNED for u in coded.table.tolist()], dtype=str)
+        named = np.array([u or UNASSIGNED for u in coded.texts().tolist()], dtype=str)
         uniq, place = np.unique(named, return_inverse=True)
         return place.reshape(-1).astype(np.int32)[coded.codes], tuple(str(u) for u in uniq)
     arr = np.asarray(values)

@@ -261,7 +261,7 @@ def arrow_fields(file: CsvFile, pipeline: object, spec: Columns, delimiter: str)
         table = table.take(kept)
         codes = codes[keep]
     del index, keep
-    deal = _arrow.sorted_text_codes(table.column(spec.deal))
+    deal = _arrow.sorted_text_codes(table.column(spec.deal), lazy=True)  # ids read later
     if deal is None:
         raise _arrow.Unfit  # a blank id
     time = table.column(spec.time)

@@ -132,7 +132,8 @@ class DealLog:
     kept: dict[str, tuple[np.ndarray, tuple[str, ...]]] = field(default_factory=dict)
     # Deal code = ``deal - _offset`` (0 .. deal_bound - 1); its id is ``_table[code]``,
     # or ``code + _offset`` when there is no table.
-    _table: np.ndarray | None = field(default=None, repr=False)
+    # A TextTable keeps text ids in Arrow until they are read.
+    _table: np.ndarray | _c.TextTable | None = field(default=None, repr=False)
     _offset: int = field(default=0, repr=False)
     # Ordering bounds in seconds: equal to ``time`` for dated events; for an
     # undated wide-form event, the nearest dated neighbours in pipeline order
@@ -173,7 +174,7 @@ class DealLog:
         object.__setattr__(self, "_undated", not same_bounds)
         for name in ("deal", "code", "time", "owner", "amount", "_table", "_lo", "_hi"):
             col = getattr(self, name)
-            if col is not None:
+            if col is not None and not isinstance(col, _c.TextTable):
                 # A read-only view: the caller's own arrays (kept without copying) stay writable.
                 object.__setattr__(self, name, _freeze(col.view()))
         if same_bounds:
@@ -199,7 +200,9 @@ class DealLog:
     def deal_ids(self) -> np.ndarray:
         """The distinct deal ids, sorted (read-only)."""
         if "ids" not in self._cache:
-            if self._table is not None:
+            if isinstance(self._table, _c.TextTable):
+                ids = _freeze(self._table.to_numpy())  # the Python strings, built once
+            elif self._table is not None:
                 ids = self._table
             else:
                 present = np.bincount(self.deal - self._offset, minlength=self.deal_bound) > 0
@@ -237,7 +240,8 @@ class DealLog:
     def ids_of(self, codes: npt.NDArray[np.integer]) -> np.ndarray:
         """The deal ids of the deal codes ``codes``."""
         if self._table is not None:
-            ids: np.ndarray = self._table[codes]
+            built = self._cache.get("ids", self._table)  # a TextTable's strings, once built
+            ids: np.ndarray = built[codes]
             return ids
         return codes.astype(np.int64, copy=False) + self._offset
 
@@ -410,7 +414,8 @@ class DealLog:
                 # A blank owner is "(unassigned)"; a blank id or label is an error, named
                 # by the converters from the values themselves.
                 blanks = c not in (spec.deal, spec.stage)
-                coded = text_codes(source(c), blanks=blanks)
+                # Ids stay in Arrow until read (deal_ids, ids_of): millions of strings.
+                coded = text_codes(source(c), blanks=blanks, lazy=c == spec.deal)
             data[c] = get(c)[0] if coded is None else coded
         return cls._build(pipeline, spec, data, IN_MEMORY, aware=get(spec.time)[1])
 

@@ -46,9 +46,11 @@ from ..deals.arrowcsv import (
     read_body,
     sorted_text_codes,
     stripped_dictionary,
+    text_codes,
     use_arrow,
 )
 from ..deals.columns import Columns
+from ..deals.textcodes import TextCodes
 from ..errors import FunnelDataError
 
 if TYPE_CHECKING:
@@ -68,10 +70,16 @@ def _freeze(arr: np.ndarray) -> np.ndarray:
     return view
 
 
-def _blank_mask(values: np.ndarray) -> npt.NDArray[np.bool_]:
+def _rows(values: Any, index: I64) -> Any:
+    return values.take(index) if isinstance(values, TextCodes) else values[index]
+
+
+def _blank_mask(values: np.ndarray | TextCodes) -> npt.NDArray[np.bool_]:
     """True where a cell is missing (None, blank text, NaN, NaT)."""
     out: npt.NDArray[np.bool_]
-    if values.dtype.kind in "iub":
+    if isinstance(values, TextCodes):
+        out = np.zeros(len(values), dtype=bool)  # coded without blanks
+    elif values.dtype.kind in "iub":
         out = np.zeros(len(values), dtype=bool)
     elif values.dtype.kind == "f":
         out = np.isnan(values)
@@ -100,10 +108,14 @@ def _bad_times(values: np.ndarray, parser: TimeParser) -> npt.NDArray[np.bool_]:
 
 
 def _event_codes(
-    values: np.ndarray, column: str, where: Rows
+    values: np.ndarray | TextCodes, column: str, where: Rows
 ) -> tuple[npt.NDArray[np.int16], tuple[str, ...]]:
-    text = np.array(["" if is_blank(v) else str(v).strip() for v in values.tolist()], dtype=str)
-    names, inverse = np.unique(text, return_inverse=True)
+    if isinstance(values, TextCodes):
+        coded = values.compact()
+        names, inverse = coded.texts(), coded.codes
+    else:
+        text = [("" if is_blank(v) else str(v).strip()) for v in values.tolist()]
+        names, inverse = np.unique(np.array(text, dtype=str), return_inverse=True)
     if len(names) > np.iinfo(np.int16).max:
         msg = f"column {column!r} holds {len(names)} distinct event names (at most 32767)"
         raise FunnelDataError(msg, column=column)
@@ -307,7 +319,9 @@ class EventLog:
         """The one body of every constructor: ``data`` maps column name to values."""
         entity, event, time = spec.entity, spec.event, spec.time
         parser = spec.columns.parser()
-        arrays = {c: np.asarray(v) for c, v in data.items()}
+        arrays: dict[str, Any] = {
+            c: v if isinstance(v, TextCodes) else np.asarray(v) for c, v in data.items()
+        }
         missing_entity = _blank_mask(arrays[entity])
         missing_event = _blank_mask(arrays[event])
         dropped = 0
@@ -316,7 +330,7 @@ class EventLog:
             dropped = int(np.count_nonzero(bad))
             if dropped:
                 index = np.flatnonzero(~bad)
-                arrays = {c: v[index] for c, v in arrays.items()}
+                arrays = {c: _rows(v, index) for c, v in arrays.items()}
                 where = where.taken(index)
         else:
             for mask, column, what in (
@@ -342,7 +356,7 @@ class EventLog:
             properties=props,
             dropped=dropped,
             entity_column=entity,
-            _table=table,
+            _table=table.to_numpy() if isinstance(table, _c.TextTable) else table,
         )
 
     @classmethod
@@ -450,15 +464,30 @@ class EventLog:
 
     @classmethod
     def _from_table(
-        cls, names: list[str], get: Callable[[str], tuple[Any, bool]], what: str, options: Any
+        cls,
+        names: list[str],
+        get: Callable[[str], tuple[Any, bool]],
+        what: str,
+        options: Any,
+        source: Callable[[str], Any],
     ) -> EventLog:
-        """Shared body of the DataFrame/Table constructors: ``get(c)`` is ``(values, aware)``."""
+        """Shared body of the DataFrame/Table constructors: ``get(c)`` is ``(values, aware)``.
+
+        ``source(c)`` is the library's own column: a text column of ids or
+        event names without blanks is factorised by Arrow there (no loop
+        over the values), in the order the value-by-value path gives.
+        """
         spec = _Spec.of(options)
         for c in spec.wanted:
             if c not in names:
                 msg = f"no column {c!r} in {what} (columns are {names!r})"
                 raise FunnelDataError(msg, column=c)
-        data = {c: get(c)[0] for c in spec.wanted}
+        data: dict[str, Any] = {}
+        for c in spec.wanted:
+            coded = None
+            if c in (spec.entity, spec.event) and c != spec.time and c not in spec.properties:
+                coded = text_codes(source(c), blanks=False)  # a blank: read value by value
+            data[c] = get(c)[0] if coded is None else coded
         return cls._build(data, IN_MEMORY, spec, aware=get(spec.time)[1])
 
     @classmethod
@@ -472,7 +501,11 @@ class EventLog:
         """
         names = [str(c) for c in frame.columns]
         return cls._from_table(
-            names, lambda c: (frame[c].to_numpy(), False), "the DataFrame", options
+            names,
+            lambda c: (frame[c].to_numpy(), False),
+            "the DataFrame",
+            options,
+            frame.__getitem__,
         )
 
     @classmethod
@@ -485,7 +518,7 @@ class EventLog:
             col = frame.get_column(c)
             return col.to_numpy(), getattr(col.dtype, "time_zone", None) is not None
 
-        return cls._from_table(list(frame.columns), get, "the DataFrame", options)
+        return cls._from_table(list(frame.columns), get, "the DataFrame", options, frame.get_column)
 
     @classmethod
     def from_arrow(cls, table: pyarrow.Table, **options: Unpack[EventColumnOptions]) -> EventLog:
@@ -496,4 +529,6 @@ class EventLog:
             aware = getattr(col.type, "tz", None) is not None
             return col.to_numpy(zero_copy_only=False), aware
 
-        return cls._from_table(list(table.column_names), get, "the Arrow table", options)
+        return cls._from_table(
+            list(table.column_names), get, "the Arrow table", options, table.column
+        )
