@@ -107,10 +107,14 @@ def fmt_percent(rate: float | None, digits: int = 1, *, floor: float = PERCENT_F
     ``digits`` decimals, and more for a small rate above zero, so that it
     shows two significant digits instead of rounding to zero (0.00018 is
     ``0.018%``, never ``0.0%``); a rate above zero and below ``floor`` prints
-    as ``<`` the floor (``floor=0`` turns that off). Zero is ``0.0%``.
+    as ``<`` the floor (``floor=0`` turns that off). Zero is ``0.0%``. The
+    same holds next to 100%: a rate short of 1 never prints as ``100.0%``
+    (0.99982 is ``99.982%``; within ``floor`` of 1 it is ``>99.99%``).
 
     >>> fmt_percent(0.05), fmt_percent(0.00018), fmt_percent(0.00004), fmt_percent(0.0)
     ('5.0%', '0.018%', '<0.01%', '0.0%')
+    >>> fmt_percent(0.99982), fmt_percent(0.99999), fmt_percent(1.0), fmt_percent(1.00002)
+    ('99.982%', '>99.99%', '100.0%', '100.0020%')
     >>> fmt_percent(0.00004, floor=0), fmt_percent(0.00123, digits=0)
     ('0.0040%', '0.12%')
     >>> fmt_percent(float("nan"))
@@ -123,10 +127,16 @@ def fmt_percent(rate: float | None, digits: int = 1, *, floor: float = PERCENT_F
         return EM_DASH  # a finite rate beyond 1e306 has no percentage worth printing
     if 0 < rate < floor:
         return f"<{floor * 100:g}%"
+    if 0 < 1 - rate < floor:
+        return f">{100 - floor * 100:g}%"
     text = f"{percent:.{digits}f}"
     if percent > 0 and float(text) == 0:
         # Two significant digits: the first one sits at 10**floor(log10(percent)).
         digits = 1 - math.floor(math.log10(percent))
+        text = f"{percent:.{digits}f}"
+    elif rate != 1 and float(text) == 100:
+        # The same at the other end: 0.99982 is 99.982%, never 100.0%.
+        digits = 1 - math.floor(math.log10(abs(100.0 - percent)))
         text = f"{percent:.{digits}f}"
     return text + "%"
 

@@ -105,3 +105,41 @@ def test_a_bad_cell_names_the_file_line_and_column(tmp_path: Path) -> None:
                       "--drop-invalid")  # fmt: skip
     assert dropped.returncode == 0, dropped.stderr
     assert "(1 invalid rows dropped)" in dropped.stdout.splitlines()[0]
+
+
+def test_output_draws_the_total_funnel(log: Path, tmp_path: Path) -> None:
+    from salesfunnel import FunnelChart
+    from salesfunnel.funnel.model import Funnel, Stage
+
+    # 30 min: u1 goes view -> cart -> purchase, u2's cart is 60 min after its view.
+    hand = Funnel((Stage("view", 2), Stage("cart", 1), Stage("purchase", 1)))
+    expected = FunnelChart(hand, title="events.csv: view -> cart -> purchase")
+    base = ("events", log, "--steps", "view,cart,purchase", "--window", "30m", "--unit", "user")
+    for suffix in ("png", "svg", "html", "json"):
+        out = tmp_path / f"chart.{suffix}"
+        r = run_cli(*base, "-o", out)
+        assert r.returncode == 0, r.stderr
+        assert "2 units entered, 1 completed (50.0%)" in r.stdout  # the tables still print
+        if suffix == "png":
+            assert out.read_bytes() == expected.to_png()
+        elif suffix == "svg":
+            assert out.read_text(encoding="utf-8") == expected.to_svg()
+        elif suffix == "html":
+            page = out.read_text(encoding="utf-8")
+            assert "<h1>events.csv: view -&gt; cart -&gt; purchase</h1>" in page
+            assert page.count('<tr id="stage-') == 3
+            assert "data:image/png;base64," in page
+        else:
+            assert [s["units"] for s in json.loads(out.read_text())["steps"]] == [2, 1, 1]
+
+
+def test_output_with_an_unknown_suffix_is_refused_before_reading(tmp_path: Path) -> None:
+    out = tmp_path / "chart.txt"
+    r = run_cli("events", tmp_path / "missing.csv", "--steps", "view", "--window", "1h",
+                "--unit", "user", "-o", out)  # fmt: skip
+    assert r.returncode == 2
+    assert (
+        r.stderr.strip()
+        == f"salesfunnel: error: -o {out}: end the name in .png, .svg, .html or .json"
+    )
+    assert not out.exists()

@@ -68,6 +68,8 @@ def test_no_rate_above_zero_prints_as_zero(rate: float, digits: int) -> None:
         assert text == f"{0:.{digits}f}%"
     elif rate < 1e-4:
         assert text == "<0.01%"
+    elif 0 < 1 - rate < 1e-4:
+        assert text == ">99.99%"
     else:
         value = float(text.rstrip("%"))
         assert value > 0
@@ -87,3 +89,27 @@ def test_compact_numbers_read_back(value: float) -> None:
     unit = {"": 1.0, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}[m.group(2)]
     back = float(m.group(1).replace(",", "")) * unit
     assert math.isclose(back, value, rel_tol=0.006, abs_tol=0.006)
+
+
+@given(st.floats(0, 0.01, allow_subnormal=False), st.integers(0, 3))
+def test_no_rate_short_of_one_prints_as_a_hundred(gap: float, digits: int) -> None:
+    # The drop rate of the ad funnel's clicks is 1 - 38,165 / 213,434,828 = 99.982 %,
+    # which one decimal would round to a "100.0%" drop that did not happen.
+    rate = 1 - gap
+    text = fmt_percent(rate, digits)
+    if rate == 1:
+        assert text == f"{100:.{digits}f}%"
+    elif 1 - rate < 1e-4:
+        assert text == ">99.99%"
+    else:
+        value = float(text.rstrip("%"))
+        assert value < 100
+        assert abs(value - rate * 100) <= max(0.5 * 10**-digits, 0.05 * (100 - rate * 100))
+
+
+def test_the_ad_funnel_drop_rate_is_not_a_hundred_percent() -> None:
+    from salesfunnel import metrics_table
+
+    text = str(metrics_table(AD))
+    clicks = next(line for line in text.splitlines() if line.startswith("Clicks"))
+    assert clicks.split()[-1] == "99.982%"  # 213,396,663 / 213,434,828

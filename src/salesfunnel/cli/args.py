@@ -278,6 +278,9 @@ def _events_options(p: argparse.ArgumentParser) -> None:
         "--drop-invalid", action="store_true", help="drop rows with a missing or bad cell"
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.add_argument(
+        "-o", "--output", default=None, metavar="FILE", help="also write chart.png|svg|html|json"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

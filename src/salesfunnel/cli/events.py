@@ -4,14 +4,18 @@ The file is read by :meth:`~salesfunnel.EventLog.from_csv` (the library's one
 CSV reader: errors name the file, the line, the column and the value), and the
 funnel computed by :func:`~salesfunnel.event_funnel`; this module maps the
 options onto them. A name list option (``--steps``, ``--unit``,
-``--breakdown``) is comma-separated.
+``--breakdown``) is comma-separated. ``-o`` also writes the funnel
+(:attr:`~salesfunnel.EventFunnel.funnel`, the total) as a chart: PNG, SVG,
+an HTML page with both (as ``render`` writes), or the JSON of ``--json``.
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from ..events.funnel import event_funnel
+from ..chart import FunnelChart
+from ..events.funnel import EventFunnel, event_funnel
 from ..events.log import EventLog
 from .text import CliError, echo
 
@@ -46,6 +50,7 @@ def events(args: argparse.Namespace) -> int:
     steps = _names(args.steps, "--steps")
     unit = _names(args.unit, "--unit")
     breakdown = _names(args.breakdown, "--breakdown") if args.breakdown else ()
+    fmt = _format(args.output) if args.output is not None else ""
     log = _load(args, unit, breakdown)
     f = event_funnel(
         log,
@@ -60,6 +65,8 @@ def events(args: argparse.Namespace) -> int:
         end=args.end,
         period=args.period,
     )
+    if args.output is not None:
+        _write(f, Path(args.output), fmt, f"{Path(args.log).name}: {' -> '.join(steps)}")
     if args.json:
         echo(f.to_json(indent=2))
         return 0
@@ -68,3 +75,25 @@ def events(args: argparse.Namespace) -> int:
         head += f" ({log.dropped:,} invalid rows dropped)"
     echo(f"{head}\n\n{f}")
     return 0
+
+
+def _format(output: str) -> str:
+    """The format ``-o`` asks for, from its suffix (checked before the log is read)."""
+    fmt = Path(output).suffix.lstrip(".").lower()
+    if fmt not in ("png", "svg", "html", "htm", "json"):
+        msg = f"-o {output}: end the name in .png, .svg, .html or .json"
+        raise CliError(msg)
+    return fmt
+
+
+def _write(f: EventFunnel, out: Path, fmt: str, title: str) -> None:
+    """``-o``: the total funnel as a PNG, SVG or HTML chart, or the result as JSON."""
+    if fmt == "json":
+        out.write_text(f.to_json(indent=2) + "\n", encoding="utf-8")
+    elif fmt in ("html", "htm"):
+        from .commands import _render_page  # commands imports this module
+
+        opts: dict[str, object] = {"title": title}
+        out.write_text(_render_page(f.funnel, opts), encoding="utf-8")
+    else:
+        FunnelChart(f.funnel, title=title).save(out, format=fmt)

@@ -23,6 +23,7 @@ Counting rules (the shared rules are in :mod:`salesfunnel.deals.shared`):
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, overload
 
@@ -192,19 +193,20 @@ def _entered(ev: eng.Events, s: int | None, e: int | None) -> tuple[B, B]:
     return sure, ~sure & ~out
 
 
-def _first_reach(ev: eng.Events, pipe: Pipeline, mode: str, first_win: I64) -> list[I64]:
+def _first_reach(ev: eng.Events, pipe: Pipeline, mode: str, first_win: I64) -> Iterator[I64]:
     """Per funnel stage (open stages, then won), each deal's first-reach event position.
 
     ``_NONE`` where the deal did not reach the stage. Events after a deal's
-    first win are ignored. One ``reduceat`` pass over the events per stage.
+    first win are ignored. One ``reduceat`` pass over the events per stage
+    (cumulative mode: see :func:`_first_reach_cumulative`).
     """
     k = pipe.n_stages
     code = ev.code
     out: list[I64] = []
     if mode == "cumulative":
-        out = _first_reach_cumulative(ev, pipe)
-        out.append(first_win)
-        return out
+        yield from _first_reach_cumulative(ev, pipe)
+        yield first_win
+        return
     deal = ev.group()
     pos = np.arange(len(code), dtype=np.int64)
     before_win = pos <= first_win[deal]
@@ -220,10 +222,10 @@ def _first_reach(ev: eng.Events, pipe: Pipeline, mode: str, first_win: I64) -> l
     if mode == "strict":
         won = np.where(first_win > prev, first_win, _NONE)  # prev = _NONE: chain broken
     out.append(won)
-    return out
+    yield from out
 
 
-def _first_reach_cumulative(ev: eng.Events, pipe: Pipeline) -> list[I64]:
+def _first_reach_cumulative(ev: eng.Events, pipe: Pipeline) -> Iterator[I64]:
     """Per open stage j, each deal's first event of stage j or beyond or won (``_NONE`` if none).
 
     Lost and frozen reach nothing; the first win reaches every stage, so the
@@ -231,7 +233,8 @@ def _first_reach_cumulative(ev: eng.Events, pipe: Pipeline) -> list[I64]:
     reach + 1) over all the events, which never decreases as the deals come in
     order, gives each event its deal's reach so far; the first reach of stage
     j is the event where that passes j. A few passes over 1-byte columns per
-    stage, where a ``minimum.reduceat`` per stage paid a call per deal.
+    stage, where a ``minimum.reduceat`` per stage paid a call per deal. One
+    stage at a time: a per-deal array each, so the caller holds one at once.
     """
     code = ev.code
     shift = int(pipe.won_code + 1).bit_length()
@@ -249,15 +252,14 @@ def _first_reach_cumulative(ev: eng.Events, pipe: Pipeline) -> list[I64]:
     before = np.empty_like(now)  # ... and up to the event before (0 at a deal's start)
     before[1:] = now[:-1]
     before[ev.starts] = 0
-    out = []
     for j in range(pipe.n_stages):
         hit = now > j
         hit &= before <= j
         at = np.flatnonzero(hit)
+        del hit
         first = np.full(len(ev.starts), _NONE, dtype=np.int64)
         first[group[at]] = at
-        out.append(first)
-    return out
+        yield first
 
 
 def _first_of(ev: eng.Events, hit: B) -> I64:
@@ -308,12 +310,13 @@ def _time_to_won(
     n_groups: int,
 ) -> tuple[list[SurvivalCurve], I64]:
     """Per group, the cumulative incidence of winning and the number of censored deals."""
-    entry = ev.first("lo")[idx]
+    # In place on few per-deal arrays where it can: at 1e7 events each is 36 MB.
     win = first_win[idx]
     won = win != _NONE
-    last = ev.last("code")[idx]
-    lost = ~won & (last == pipe.lost_code)
-    kind = np.where(won, 1, np.where(lost, 2, 0)).astype(np.int64)
+    lost = ev.last("code")[idx] == pipe.lost_code
+    lost &= ~won
+    kind = won.astype(np.int8)  # 1 won, 2 lost, 0 censored
+    kind[lost] = 2
     end = np.full(idx.size, 0 if t_cens is None else t_cens, dtype=np.int64)
     end[won] = ev.at("lo", win[won])
     end[lost] = ev.last("lo")[idx][lost]
@@ -322,26 +325,34 @@ def _time_to_won(
         known &= ev.first("known")[idx]
         known[won] &= ev.at("known", win[won])
         known[lost] &= ev.last("known")[idx][lost]
-    seconds = np.maximum(end - entry, 0)
+    del win, won, lost
+    end -= ev.first("lo")[idx]
+    seconds = np.maximum(end, 0, out=end)
     unknown = np.bincount(group[~known], minlength=n_groups)
-    group, seconds, kind = group[known], seconds[known], kind[known]
+    if not known.all():
+        group, seconds, kind = group[known], seconds[known], kind[known]
     # Hand each group's times to the estimator already sorted (one sort of a
     # packed (group, seconds, kind) key): its searches then run over sorted
     # data, several times faster than over times in deal order.
     shift = int(max(int(seconds.max(initial=0)), 1)).bit_length() + 2
     if shift + int(max(n_groups, 1)).bit_length() <= 62:
         key = np.left_shift(group, shift)
-        key |= seconds << 2
+        seconds <<= 2  # this function's own array by now
+        key |= seconds
+        del seconds
         key |= kind
         key.sort()
         bounds = np.searchsorted(key, np.arange(n_groups + 1, dtype=np.int64) << shift)
-        kind = key & 3
-        seconds = (key & ((1 << shift) - 1)) >> 2
+        kind = (key & 3).astype(np.int8)
+        key &= (1 << shift) - 1
+        key >>= 2
+        seconds = key
     else:  # pragma: no cover - needs spans of billions of years
         order = np.lexsort((kind, seconds, group))
         group, seconds, kind = group[order], seconds[order], kind[order]
         bounds = segments(group, n_groups)
     days = seconds / DAY
+    del seconds
     curves = []
     censored = np.zeros(n_groups, dtype=np.int64)
     for g in range(n_groups):
@@ -385,6 +396,7 @@ def _cohort(
     if mode == "cumulative":  # nested stages: the furthest one says it all
         reach = (np.sum(masks, axis=0, dtype=np.int16) - 1).astype(np.int16)
     counts, runs = _stage_sets(group, n_groups, k1, reach, None if reach is not None else masks)
+    del masks, reach
     funnels = _funnels(log, ev, pipe, idx, counts, runs, names)
     t_cens = t if t is not None else latest_time(log)
     curves, censored = _time_to_won(ev, pipe, idx, group, first_win, t_cens, n_groups)

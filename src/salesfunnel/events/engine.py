@@ -11,11 +11,13 @@ Three paths compute the same rules (:mod:`salesfunnel.events.funnel` states
 them):
 
 * :func:`ordered_fast`: ``order='ordered'``, no exclusions, each event
-  matching at most one step. Vectorised numpy: one pass per step, no Python
-  loop per unit. Level ``k`` is entered by a step-``k`` event when the latest
-  chain at level ``k - 1`` before it started at most ``W`` earlier; the chain
-  keeps that start (the latest start: the most window left) and a chain
-  already at level ``k`` is not entered twice.
+  matching at most one step. Vectorised numpy: per step, one binary search
+  per step-``k`` event among the rows at level ``k - 1`` (no pass over every
+  event per step), no Python loop per unit. Level ``k`` is entered by a
+  step-``k`` event when the latest chain at level ``k - 1`` before it
+  started at most ``W`` earlier; the chain keeps that start (the latest
+  start: the most window left) and a chain already at level ``k`` is not
+  entered twice.
 * :func:`unordered_fast`: ``order='unordered'``; per event taken as a
   window's first event, the distinct steps done within ``W``.
 * :func:`strict_fast`: ``order='strict'``, no exclusions, each event
@@ -92,51 +94,56 @@ def _first_per_unit(mask: B, n_units: int, unit_index: I64) -> I64:
 
 
 def ordered_fast(unit: I64, t: I64, step: I64, k: int, window: float) -> Units:
-    """The ordered rules, vectorised; rows sorted by (unit, time, step), one step each."""
-    n = len(unit)
-    keys, begin, _, unit_index = _runs(unit)
-    idx = np.arange(n, dtype=np.int64)
-    start = t.copy()  # start of the chain a row enters (level 1: itself)
-    entered = step == 1
+    """The ordered rules, vectorised; rows sorted by (unit, time, step), one step each.
+
+    Each level is kept as the sorted rows that entered it (with their chain's
+    start and parent row), so level ``k`` looks only at the step-``k`` rows
+    and finds, by one binary search each, the latest level-``k - 1`` row
+    before it: no pass over every event per step.
+    """
+    # Rows are sorted by unit: rows of one unit have equal keys, no per-row unit runs needed.
+    new_unit = np.ones(len(unit), dtype=bool)
+    new_unit[1:] = unit[1:] != unit[:-1]
+    keys = unit[new_unit]
+    ones = np.flatnonzero(step == 1)
     # Two step-1 events at one time start one chain (the second is "already reached").
-    same = np.zeros(n, dtype=bool)
-    ones = np.flatnonzero(entered)
-    same[ones[1:]] = (begin[ones[1:]] == begin[ones[:-1]]) & (t[ones[1:]] == t[ones[:-1]])
-    entered &= ~same
-    levels = [entered]
-    parents = [np.full(n, -1, dtype=np.int64)]
+    again = np.zeros(len(ones), dtype=bool)
+    again[1:] = (unit[ones[1:]] == unit[ones[:-1]]) & (t[ones[1:]] == t[ones[:-1]])
+    rows = ones[~again]
+    levels, starts, parents = [rows], [t[rows]], [np.full(len(rows), -1, dtype=np.int64)]
     for level in range(2, k + 1):
-        last = np.maximum.accumulate(np.where(levels[-1], idx, -1)) if n else idx
+        prev, prev_start = levels[-1], starts[-1]
         rows = np.flatnonzero(step == level)
-        q = last[rows]
-        ok = q >= begin[rows]  # -1 (no chain yet) is below every begin
-        q = np.where(ok, q, 0)
-        s = start[q]
-        ok &= (t[rows] - s) <= window
+        at = np.searchsorted(prev, rows) - 1  # the latest chain at level - 1 before
+        ok = at >= 0
+        at = np.where(ok, at, 0)
+        q = prev[at] if len(prev) else np.zeros(len(rows), dtype=np.int64)
+        s = prev_start[at] if len(prev) else q
+        ok &= (unit[q] == unit[rows]) & ((t[rows] - s) <= window)
         rows, q, s = rows[ok], q[ok], s[ok]
         # A chain already at this level (same start, same unit) is not entered again.
         again = np.zeros(len(rows), dtype=bool)
-        again[1:] = (s[1:] == s[:-1]) & (begin[rows[1:]] == begin[rows[:-1]])
-        rows, q = rows[~again], q[~again]
-        mask = np.zeros(n, dtype=bool)
-        mask[rows] = True
-        start[rows] = start[q]
-        parent = np.full(n, -1, dtype=np.int64)
-        parent[rows] = q
-        levels.append(mask)
-        parents.append(parent)
+        again[1:] = (s[1:] == s[:-1]) & (unit[rows[1:]] == unit[rows[:-1]])
+        levels.append(rows[~again])
+        starts.append(s[~again])
+        parents.append(q[~again])
     n_units = len(keys)
     reached = np.zeros(n_units, dtype=np.int64)
     times = np.full((n_units, k), -1, dtype=np.int64)
     cur = np.full(n_units, -1, dtype=np.int64)
     for level in range(k, 0, -1):
-        first = _first_per_unit(levels[level - 1], n_units, unit_index)
-        new = (reached == 0) & (first >= 0)
-        reached[new] = level
-        cur[new] = first[new]
-        on = cur >= 0
+        rows = levels[level - 1]
+        owner = unit[rows]
+        first = np.ones(len(rows), dtype=bool)
+        first[1:] = owner[1:] != owner[:-1]
+        head = rows[first]  # per unit at this level, its first row
+        owner = np.searchsorted(keys, owner[first])
+        new = reached[owner] == 0
+        reached[owner[new]] = level
+        cur[owner[new]] = head[new]
+        on = np.flatnonzero(cur >= 0)
         times[on, level - 1] = t[cur[on]]
-        cur[on] = parents[level - 1][cur[on]]
+        cur[on] = parents[level - 1][np.searchsorted(rows, cur[on])]
     return Units(keys, reached, times)
 
 
