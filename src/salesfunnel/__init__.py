@@ -63,6 +63,7 @@ if TYPE_CHECKING:
         ReceivablesAging as ReceivablesAging,
         receivables_aging as receivables_aging,
     )
+    from .deals.status import LooksLikeEventLogWarning as LooksLikeEventLogWarning
     from .deals.survival import (
         SurvivalCurve as SurvivalCurve,
         cumulative_incidence as cumulative_incidence,
@@ -98,6 +99,10 @@ if TYPE_CHECKING:
         feasible_plan as feasible_plan,
         leads_needed as leads_needed,
         managers_needed as managers_needed,
+    )
+    from .output.events import (
+        build_event_report as build_event_report,
+        save_event_report as save_event_report,
     )
     from .output.report import build_report as build_report, save_report as save_report
     from .render.hitmap import Hit as Hit

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
+import numpy as np
+import pytest
 from hypothesis import given, strategies as st
 
-from salesfunnel import DealLog, Pipeline
+from salesfunnel import DealLog, LooksLikeEventLogWarning, Pipeline, closed_funnel
+from salesfunnel.datasets import CRM_OUTCOMES, CRM_STAGES, synthetic_crm
 from salesfunnel.deals.status import reopened_deals
 
 from cli_helpers import run_cli
+from strategies import deal_events
 
 PIPE = Pipeline(["Call", "Offer"], won="Won", lost="Lost")
 
 
 def _log(*rows: tuple[str, str, str]) -> DealLog:
-    return DealLog.from_records([{"deal": d, "stage": s, "time": t} for d, s, t in rows], PIPE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LooksLikeEventLogWarning)
+        return DealLog.from_records([{"deal": d, "stage": s, "time": t} for d, s, t in rows], PIPE)
 
 
 def test_worked_example() -> None:
@@ -73,5 +80,97 @@ def test_the_command_line_says_it_in_one_line(tmp_path: Path) -> None:
     assert result.stderr.splitlines() == [
         "salesfunnel: note: 1 of 2 deals have events after an outcome and count as reopened; "
         "if the rows are users or sessions doing events, use salesfunnel.event_funnel "
+        "or `salesfunnel events` (docs: funnels from event logs)"
+    ]
+
+
+def _sorted_count(log: DealLog) -> int:
+    """The former count, by a sort: outcomes before each event within its deal."""
+    order = np.lexsort((log.code, log.time, log.deal))
+    deal = log.deal[order]
+    closed = (log.code[order] >= log.pipeline.n_stages).astype(np.int64)
+    before = np.cumsum(closed) - closed
+    first = np.r_[True, deal[1:] != deal[:-1]]
+    own = before - np.maximum.accumulate(np.where(first, before, 0))
+    return int(np.unique(deal[own > 0]).size)
+
+
+@given(deal_events())
+def test_the_one_pass_count_matches_a_sort(case: tuple[Pipeline, list[dict[str, object]]]) -> None:
+    # Equal times and equal outcome events are common here: the tie rules must agree.
+    pipeline, records = case
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LooksLikeEventLogWarning)
+        log = DealLog.from_records(records, pipeline)
+    assert reopened_deals(log) == _sorted_count(log)
+
+
+def test_two_equal_outcome_events_reopen() -> None:
+    assert reopened_deals(_log(("a", "Won", "2024-01-01"), ("a", "Won", "2024-01-01"))) == 1
+
+
+ROWS = "deal,stage,time\nu1,Call,2024-01-01\nu1,Won,2024-01-02\nu1,Call,2024-01-03\n"
+
+
+def test_loading_warns_once_with_the_counts_and_changes_no_number(tmp_path: Path) -> None:
+    # Worked example: u1 is won on the 2nd and has a Call on the 3rd (reopened), u2 and u3
+    # never close: 1 of 3 deals. Any reopened deal warns (the threshold is 1).
+    path = tmp_path / "log.csv"
+    path.write_text(ROWS + "u2,Call,2024-01-01\nu3,Offer,2024-01-02\n", encoding="utf-8")
+    with pytest.warns(LooksLikeEventLogWarning) as caught:
+        log = DealLog.from_csv(path, PIPE)
+    assert [str(w.message) for w in caught] == [
+        "1 of 3 deals have events after an outcome and count as reopened; if the rows are "
+        "users or sessions doing events, use salesfunnel.event_funnel or `salesfunnel events` "
         "(docs: funnels from event logs)"
     ]
+    assert caught[0].filename == __file__  # points at the caller, not inside the library
+    assert issubclass(LooksLikeEventLogWarning, UserWarning)
+    # The numbers are the deal model's, as before: u1 reopened and open at Call, not won.
+    assert closed_funnel(log).funnel.counts[-1] == 0
+
+
+@pytest.mark.parametrize("how", ["records", "columns", "pandas", "polars"])
+def test_every_constructor_warns_exactly_once(how: str) -> None:
+    rows = [
+        {"deal": "u1", "stage": "Call", "time": "2024-01-01"},
+        {"deal": "u1", "stage": "Won", "time": "2024-01-02"},
+        {"deal": "u1", "stage": "Call", "time": "2024-01-03"},
+    ]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if how == "records":
+            DealLog.from_records(rows, PIPE)
+        elif how == "columns":
+            DealLog.from_columns({k: [r[k] for r in rows] for k in rows[0]}, PIPE)
+        elif how == "pandas":
+            import pandas as pd
+
+            DealLog.from_pandas(pd.DataFrame(rows), PIPE)
+        else:
+            import polars as pl
+
+            DealLog.from_polars(pl.DataFrame(rows), PIPE)
+    kinds = [w.category for w in caught if issubclass(w.category, LooksLikeEventLogWarning)]
+    assert kinds == [LooksLikeEventLogWarning]
+
+
+def test_no_warning_without_reopened_deals() -> None:
+    # The same log without u1's Call after the win: nothing to say.
+    rows = [
+        {"deal": "u1", "stage": "Call", "time": "2024-01-01"},
+        {"deal": "u1", "stage": "Won", "time": "2024-01-02"},
+        {"deal": "u2", "stage": "Won", "time": "2024-01-02"},
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LooksLikeEventLogWarning)
+        DealLog.from_records(rows, PIPE)
+
+
+@pytest.mark.parametrize(("n", "seed"), [(300, 3), (1200, 7)])
+def test_the_demo_and_gallery_data_do_not_warn(n: int, seed: int) -> None:
+    cols = synthetic_crm(n, seed=seed)
+    pipe = Pipeline(CRM_STAGES, **CRM_OUTCOMES)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LooksLikeEventLogWarning)
+        DealLog.from_columns(cols, pipe, deal="deal_id", time="timestamp", owner="owner")

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from salesfunnel.output.html import expand_deals
+
 from cli_helpers import run_cli
 
 LOG = (
@@ -127,8 +129,14 @@ def test_output_draws_the_total_funnel(log: Path, tmp_path: Path) -> None:
         elif suffix == "html":
             page = out.read_text(encoding="utf-8")
             assert "<h1>events.csv: view -&gt; cart -&gt; purchase</h1>" in page
-            assert page.count('<tr id="stage-') == 3
-            assert "data:image/png;base64," in page
+            # The event report: the units behind each step, embedded for the click-through.
+            blocks = [
+                json.loads(page[page.index(f'id="{k}">') + len(k) + 6 :].split("</script>")[0])
+                for k in ("sf-index", "sf-data")
+            ]
+            stages = expand_deals(*blocks)[0]
+            listed = [sorted(stages[f"events|0|{s}"]["ids"]) for s in range(3)]
+            assert listed == [["u1", "u2"], ["u1"], ["u1"]]
         else:
             assert [s["units"] for s in json.loads(out.read_text())["steps"]] == [2, 1, 1]
 

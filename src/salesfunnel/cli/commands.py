@@ -13,6 +13,7 @@ import json
 import math
 import os
 import sys
+import warnings
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from ..datasets import CRM_OUTCOMES, CRM_STAGES, synthetic_crm
 from ..deals.closed import closed_funnel
 from ..deals.log import DealLog
 from ..deals.pipeline import Pipeline
-from ..deals.status import reopened_deals
+from ..deals.status import LooksLikeEventLogWarning, event_log_note
 from ..deals.trend import breakdown_table, trend
 from ..errors import FunnelDataError
 from ..funnel.metrics import metrics_table
@@ -87,7 +88,10 @@ def _analysis(args: argparse.Namespace, progress: Progress) -> tuple[DealLog, An
     progress.enabled = progress.enabled and size >= PROGRESS_MIN_BYTES
     by = _by(args)
     args.keep = tuple(c for c in (by or ()) if c != "owner")
-    log = load_log(args, progress)
+    with warnings.catch_warnings():
+        # The warning is said once, as a note line, after the command's work (_say_reopened).
+        warnings.simplefilter("ignore", LooksLikeEventLogWarning)
+        log = load_log(args, progress)
     if by is not None and "owner" in by and log.owner is None:
         raise CliError("--by owner needs an owner column (name it with --owner-column)")
     analysis = analyze(
@@ -345,14 +349,9 @@ def _render_page(funnel: Funnel, opts: dict[str, Any]) -> str:
 # -- metrics and report -------------------------------------------------------------------
 def _say_reopened(log: DealLog) -> None:
     """One line on stderr when deals have events after an outcome (nothing is reread)."""
-    n = reopened_deals(log)
-    if n:
-        msg = (
-            f"{PROG}: note: {fmt_number(n)} of {fmt_number(log.n_deals)} deals have events "
-            "after an outcome and count as reopened; if the rows are users or sessions "
-            "doing events, use salesfunnel.event_funnel (docs: funnels from event logs)"
-        )
-        echo(msg, sys.stderr)
+    note = event_log_note(log)
+    if note is not None:
+        echo(f"{PROG}: note: {note}", sys.stderr)
 
 
 def metrics(args: argparse.Namespace) -> int:

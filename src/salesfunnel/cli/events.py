@@ -17,6 +17,7 @@ from pathlib import Path
 from ..chart import FunnelChart
 from ..events.funnel import EventFunnel, event_funnel
 from ..events.log import EventLog
+from ..output.events import build_event_report
 from .text import CliError, echo
 
 __all__ = ["events"]
@@ -87,13 +88,10 @@ def _format(output: str) -> str:
 
 
 def _write(f: EventFunnel, out: Path, fmt: str, title: str) -> None:
-    """``-o``: the total funnel as a PNG, SVG or HTML chart, or the result as JSON."""
+    """``-o``: the total funnel as a PNG or SVG chart, the event report (HTML) or JSON."""
     if fmt == "json":
         out.write_text(f.to_json(indent=2) + "\n", encoding="utf-8")
-    elif fmt in ("html", "htm"):
-        from .commands import _render_page  # commands imports this module
-
-        opts: dict[str, object] = {"title": title}
-        out.write_text(_render_page(f.funnel, opts), encoding="utf-8")
+    elif fmt in ("html", "htm"):  # the event report: a click on a step lists its units
+        out.write_text(build_event_report(f, title=title), encoding="utf-8")
     else:
         FunnelChart(f.funnel, title=title).save(out, format=fmt)

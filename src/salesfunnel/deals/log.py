@@ -57,6 +57,14 @@ def _freeze(arr: np.ndarray) -> np.ndarray:
     return arr
 
 
+def _checked(log: DealLog) -> DealLog:
+    """``log``, after warning once when it looks like an event log (deals reopened, #12)."""
+    from .status import warn_if_event_log  # status reads DealLog: imported when called
+
+    warn_if_event_log(log)
+    return log
+
+
 def _columns_doc(data: str) -> Callable[[_F], _F]:
     """Write a constructor's Parameters section: its data argument, then the shared ones.
 
@@ -263,7 +271,7 @@ class DealLog:
         aware: bool = False,
     ) -> DealLog:
         """The one body of every long-form constructor: ``data`` maps column name to values."""
-        return cls(**_c.convert(pipeline, spec, data, where, aware=aware))
+        return _checked(cls(**_c.convert(pipeline, spec, data, where, aware=aware)))
 
     @classmethod
     @_columns_doc(
@@ -384,10 +392,10 @@ class DealLog:
             read = partial(arrow_fields, file, pipeline, spec, delimiter)
             fields = fast_fields(file, spec.wanted, fast, progress, read)
             if fields is not None:
-                return cls(**fields)
+                return _checked(cls(**fields))
             for batch in file.batches(spec.wanted):
                 loaded.add(batch.columns, batch.rows)
-        return cls(**loaded.finish())
+        return _checked(cls(**loaded.finish()))
 
     @classmethod
     def _from_table(
@@ -586,4 +594,4 @@ class DealLog:
             (outcome, outcome_date),
             {"delimiter": delimiter, "encoding": encoding, "progress": progress},
         )
-        return cls(pipeline=pipeline, **arrays)
+        return _checked(cls(pipeline=pipeline, **arrays))

@@ -8,16 +8,30 @@ or before ``as_of``; an undated event that may fall on either side of
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
 from dataclasses import dataclass
+from types import FrameType
 
 import numpy as np
 
+from .._format import fmt_number
 from . import engine as eng
 from .log import DealLog
 from .pipeline import Pipeline
 from .shared import F64, I64, B, Instant, parse_instant
 
-__all__ = ["NOT_STARTED", "UNKNOWN", "DealStates", "deal_states", "reopened_deals"]
+__all__ = [
+    "NOT_STARTED",
+    "UNKNOWN",
+    "DealStates",
+    "LooksLikeEventLogWarning",
+    "deal_states",
+    "event_log_note",
+    "reopened_deals",
+    "warn_if_event_log",
+]
 
 NOT_STARTED = -1
 """Status code of a deal whose events all come after ``as_of``."""
@@ -96,17 +110,74 @@ def reopened_deals(log: DealLog) -> int:
 
     The deal model reads such an event as the deal reopening. An event log read
     as deals (users or sessions that keep browsing after a purchase) shows up
-    here first, so the command line says it instead of reinterpreting silently.
-    Events at equal times are ordered by pipeline order, as everywhere. A wide
-    form log (undated events kept in pipeline order) cannot reopen: 0.
+    here first, so loading says it (:class:`LooksLikeEventLogWarning`) instead
+    of reinterpreting silently. Events at equal times are ordered by pipeline
+    order, as everywhere; of two equal outcome events the second follows the
+    first. A wide form log (undated events kept in pipeline order) cannot
+    reopen: 0. One pass over the events, no sort: it runs on every load.
     """
-    if len(log) == 0 or log.has_undated:
-        return 0
-    order = np.lexsort((log.code, log.time, log.deal))
-    deal = log.deal[order]
-    closed = (log.code[order] >= log.pipeline.n_stages).astype(np.int64)
-    before = np.cumsum(closed) - closed  # outcomes before each event, over the whole log
-    first = np.r_[True, deal[1:] != deal[:-1]]
-    # Outcomes before each event within its own deal: subtract the count at the deal's start.
-    own = before - np.maximum.accumulate(np.where(first, before, 0))
-    return int(np.unique(deal[own > 0]).size)
+    return _reopened(log)[0]
+
+
+def _reopened(log: DealLog) -> tuple[int, int]:
+    """``(reopened deals, deals)``, read without filling the log's cache (loading calls it)."""
+    closed = log.code >= log.pipeline.n_stages
+    if log.has_undated or not closed.any():
+        return 0, 0
+    deal = log.deal - log.deal_offset
+    bound = int(deal.max()) + 1
+    secs = log.time.view(np.int64)
+    # Per deal, its first outcome: the earliest time, then the lowest code at that time.
+    first_time = np.full(bound, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_time, deal[closed], secs[closed])
+    at_time = secs == first_time[deal]
+    first_code = np.full(bound, np.iinfo(np.int16).max, dtype=np.int16)
+    outcome_at = closed & at_time
+    np.minimum.at(first_code, deal[outcome_at], log.code[outcome_at])
+    code = first_code[deal]
+    after = (secs > first_time[deal]) | (at_time & (log.code > code))
+    reopened = np.zeros(bound, dtype=bool)
+    reopened[deal[after]] = True
+    reopened |= np.bincount(deal[at_time & (log.code == code)], minlength=bound) > 1
+    return int(np.count_nonzero(reopened)), int(np.count_nonzero(np.bincount(deal)))
+
+
+class LooksLikeEventLogWarning(UserWarning):
+    """A deal log has deals with events after an outcome: perhaps an event log.
+
+    Emitted once by every :class:`DealLog` constructor when at least one deal
+    has an event after its first outcome (:func:`reopened_deals`): such a deal
+    counts as reopened, which is right for a CRM and wrong for users or
+    sessions that keep browsing after a purchase. Nothing is reinterpreted;
+    silence it with :func:`warnings.filterwarnings` when the reopenings are
+    real.
+    """
+
+
+def event_log_note(log: DealLog) -> str | None:
+    """The one line saying that ``log`` looks like an event log, or None."""
+    n, deals = _reopened(log)
+    if n == 0:
+        return None
+    return (
+        f"{fmt_number(n)} of {fmt_number(deals)} deals have events after an outcome "
+        "and count as reopened; if the rows are users or sessions doing events, use "
+        "salesfunnel.event_funnel or `salesfunnel events` (docs: funnels from event logs)"
+    )
+
+
+def warn_if_event_log(log: DealLog) -> None:
+    """Warn (:class:`LooksLikeEventLogWarning`) when ``log`` has reopened deals."""
+    note = event_log_note(log)
+    if note is not None:
+        warnings.warn(note, LooksLikeEventLogWarning, stacklevel=_outside_level())
+
+
+def _outside_level() -> int:
+    """The ``stacklevel`` of the first caller outside salesfunnel (constructors nest)."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    frame: FrameType | None = sys._getframe(1)  # the one way to walk the stack
+    level = 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level

@@ -197,7 +197,7 @@ _JS = """
     var entry = index.stages[key];
     if(!entry){ return; }
     load();
-    title.textContent = entry.title + ': ' + num(entry.n) + ' deal' + (entry.n === 1 ? '' : 's');
+    title.textContent = entry.title + ': ' + num(entry.n) + ' @NOUN@' + (entry.n === 1 ? '' : 's');
     current = rowsOf(key).map(function(k){
       var amount = table.amount[k];
       return [table.id[k], table.owner[k] || '', amount == null ? null : amount,
@@ -247,7 +247,7 @@ _JS = """
     el.setAttribute('tabindex', '0');
     el.setAttribute('role', 'button');
     if(entry){
-      el.setAttribute('aria-label', entry.title + ': list ' + num(entry.n) + ' deals');
+      el.setAttribute('aria-label', entry.title + ': list ' + num(entry.n) + ' @NOUN@s');
     }
   });
   // Stages without deals data keep their link's own behaviour (e.g. a jump to a table row).
@@ -271,6 +271,7 @@ _JS = """
 """
 
 _FIELDS = ("owner", "amount", "first", "last", "status")
+_HEADERS = ("deal", "owner", "amount", "first event", "last event", "status")
 
 
 def _coded(values: Sequence[Any]) -> Any:
@@ -390,6 +391,8 @@ def page(
     deals: Mapping[str, Any],
     *,
     css: str = "",
+    noun: str = "deal",
+    headers: Sequence[str] = _HEADERS,
 ) -> str:
     """A complete HTML document.
 
@@ -405,19 +408,28 @@ def page(
         ``deal id -> {"owner", "amount", "first", "last", "status"}``.
     css
         Extra style rules appended after the page's own (trusted text).
+    noun
+        What the list holds, in its title (``"3 deals"``; trusted text).
+    headers
+        The list's column headers, the first is the id's; the page shows six
+        columns (id, then ``owner``, ``amount``, ``first``, ``last`` and
+        ``status`` of ``deals``): hide the ones beyond ``headers`` with ``css``.
     """
     index, compact = compact_deals(stage_deals, deals)
     data = json_script("sf-index", index) + json_script("sf-data", compact)
+    right = ' class="num"'
+    head = "".join(
+        f'<th scope="col"{right if h == "amount" else ""}>{escape(h)}</th>' for h in headers
+    )
     panel = (
-        '<section id="sf-deals" aria-live="polite" aria-label="Deals behind the selected stage">'
+        '<section id="sf-deals" aria-live="polite" '
+        f'aria-label="{escape(noun.capitalize())}s behind the selected stage">'
         '<button type="button" id="sf-deals-close">Close</button>'
         '<h3 id="sf-deals-title"></h3>'
         '<p id="sf-deals-pager" hidden><button type="button" id="sf-deals-prev">Previous</button> '
         '<span id="sf-deals-where"></span> '
         '<button type="button" id="sf-deals-next">Next</button></p>'
-        '<table><thead><tr><th scope="col">deal</th><th scope="col">owner</th>'
-        '<th scope="col" class="num">amount</th><th scope="col">first event</th>'
-        '<th scope="col">last event</th><th scope="col">status</th></tr></thead>'
+        f"<table><thead><tr>{head}</tr></thead>"
         '<tbody id="sf-deals-body"></tbody></table></section>'
     )
     return (
@@ -425,5 +437,6 @@ def page(
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{_CSS}{css}</style></head>"
-        f"<body><main>{body}</main>{panel}{data}<script>{_JS}</script></body></html>\n"
+        f"<body><main>{body}</main>{panel}{data}<script>{_JS.replace('@NOUN@', noun)}</script>"
+        "</body></html>\n"
     )
