@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 
 from salesfunnel import (
     DealLog,
@@ -199,10 +199,38 @@ def test_by_product_equals_the_filtered_log(data: tuple[Pipeline, Records]) -> N
     assert total == pytest.approx(team.expected_won, nan_ok=True)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bug: the engine orders tied events (one deal, time and stage) by the "
+    "group code, so the amount counted for a deal can depend on the breakdown",
+)
+def test_a_tie_of_two_regions_counts_the_same_amount_by_region_as_alone() -> None:
+    # Found by hypothesis: d2 has two events at one time and stage, US with 1.0 then
+    # EU with 2.5. Alone, its amount is the last row's, 2.5; grouped by region the
+    # engine sorts the tie by region code and counts 1.0 in the group that holds d2.
+    pipeline = Pipeline(["S0"], won="Won", lost="Lost")
+    t = dt.datetime(2024, 1, 1)
+    records = [
+        {"deal": "d1", "stage": "S0", "time": t, "owner": "ann", "region": "EU", "amount": None},
+        {"deal": "d2", "stage": "S0", "time": t, "owner": "ann", "region": "US", "amount": 1.0},
+        {"deal": "d2", "stage": "S0", "time": t, "owner": "ann", "region": "EU", "amount": 2.5},
+    ]
+    log = build(records, pipeline)
+    alone = active_funnel(build(records[1:], pipeline))
+    by = active_funnel(log, by="region")
+    group = next(g for g in by.values() if "d2" in list(g.funnel.stages[0].data or ()))
+    assert group.funnel.amounts.tolist() == alone.funnel.amounts.tolist() == [2.5]
+
+
 @settings(max_examples=60, deadline=None)
 @given(deal_events_with_columns())
 def test_by_region_follows_each_deals_last_event(data: tuple[Pipeline, Records]) -> None:
     pipeline, records = data
+    # Known bug, pinned below: ties (one deal, time and stage) of different regions.
+    tied: dict[object, set[object]] = {}
+    for r in records:
+        tied.setdefault((r["deal"], r["time"], r["stage"]), set()).add(r["region"])
+    assume(all(len(v) == 1 for v in tied.values()))
     log = build(records, pipeline)
     values = log.kept["region"][1]
     order = pipeline.labels.index
