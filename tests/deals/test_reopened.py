@@ -144,11 +144,11 @@ def test_every_constructor_warns_exactly_once(how: str) -> None:
         elif how == "columns":
             DealLog.from_columns({k: [r[k] for r in rows] for k in rows[0]}, PIPE)
         elif how == "pandas":
-            import pandas as pd
+            pd = pytest.importorskip("pandas")
 
             DealLog.from_pandas(pd.DataFrame(rows), PIPE)
         else:
-            import polars as pl
+            pl = pytest.importorskip("polars")
 
             DealLog.from_polars(pl.DataFrame(rows), PIPE)
     kinds = [w.category for w in caught if issubclass(w.category, LooksLikeEventLogWarning)]
