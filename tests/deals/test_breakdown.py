@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 
 from salesfunnel import (
     DealLog,
@@ -199,15 +199,10 @@ def test_by_product_equals_the_filtered_log(data: tuple[Pipeline, Records]) -> N
     assert total == pytest.approx(team.expected_won, nan_ok=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: the engine orders tied events (one deal, time and stage) by the "
-    "group code, so the amount counted for a deal can depend on the breakdown",
-)
 def test_a_tie_of_two_regions_counts_the_same_amount_by_region_as_alone() -> None:
     # Found by hypothesis: d2 has two events at one time and stage, US with 1.0 then
     # EU with 2.5. Alone, its amount is the last row's, 2.5; grouped by region the
-    # engine sorts the tie by region code and counts 1.0 in the group that holds d2.
+    # engine once sorted the tie by region code and counted 1.0 in d2's group.
     pipeline = Pipeline(["S0"], won="Won", lost="Lost")
     t = dt.datetime(2024, 1, 1)
     records = [
@@ -218,7 +213,8 @@ def test_a_tie_of_two_regions_counts_the_same_amount_by_region_as_alone() -> Non
     log = build(records, pipeline)
     alone = active_funnel(build(records[1:], pipeline))
     by = active_funnel(log, by="region")
-    group = next(g for g in by.values() if "d2" in list(g.funnel.stages[0].data or ()))
+    group = by["EU"]  # d2's last row is in EU, as is d1
+    assert list(group.funnel.stages[0].data) == ["d1", "d2"]
     assert group.funnel.amounts.tolist() == alone.funnel.amounts.tolist() == [2.5]
 
 
@@ -226,23 +222,19 @@ def test_a_tie_of_two_regions_counts_the_same_amount_by_region_as_alone() -> Non
 @given(deal_events_with_columns())
 def test_by_region_follows_each_deals_last_event(data: tuple[Pipeline, Records]) -> None:
     pipeline, records = data
-    # Known bug, pinned below: ties (one deal, time and stage) of different regions.
-    tied: dict[object, set[object]] = {}
-    for r in records:
-        tied.setdefault((r["deal"], r["time"], r["stage"]), set()).add(r["region"])
-    assume(all(len(v) == 1 for v in tied.values()))
     log = build(records, pipeline)
     values = log.kept["region"][1]
     order = pipeline.labels.index
-    # Plain Python: the region of a deal's last event by (time, label, region) order.
+    # Plain Python: the region of a deal's last event by (time, label, row) order;
+    # the region itself never breaks a tie.
     last: dict[object, tuple[Any, ...]] = {}
-    for r in records:
+    for row, r in enumerate(records):
         region = r["region"] or "(unassigned)"
-        key = (r["time"], order(str(r["stage"])), values.index(region))
+        key = (r["time"], order(str(r["stage"])), row, values.index(region))
         last[r["deal"]] = max(last.get(r["deal"], key), key)
     by = active_funnel(log, by="region")
     for g, value in enumerate(values):
-        deals = sorted(str(d) for d, k in last.items() if k[2] == g)
+        deals = sorted(str(d) for d, k in last.items() if k[3] == g)
         alone = active_funnel(build([r for r in records if r["deal"] in deals], pipeline))
         assert unnamed(by[value]) == unnamed(alone)
     # The groups of a list partition the deals: their counts add up to the team's.

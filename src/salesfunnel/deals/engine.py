@@ -248,8 +248,14 @@ def sorted_events(
     upto: int | None = None,
     inclusive: bool = True,
     amount: bool = False,
+    _ties_by_row: bool = False,
 ) -> Events:
     """Events at or before ``upto`` (or strictly before, ``inclusive=False``).
+
+    Events of one deal at one time and stage (ties) keep their row order, with
+    or without owners: the owner (or any breakdown code) is carried in the key
+    but never decides the order, so a breakdown counts the same event as the
+    analysis without it.
 
     (Long: over 80 lines on purpose. The selection, the packing of the key and its
     sort run in place on a few arrays that are freed as soon as possible, which
@@ -290,6 +296,9 @@ def sorted_events(
             amt = None if amt is None else amt[keep]
     n = len(deal)
     n_owner = 0 if owner is None else _bits(len(log.owners))
+    # Ties of different owners found after a first sort: sort without the owner,
+    # stably, then put the owner back into the key (see the end of the branch).
+    late_owner, owner = (owner, None) if _ties_by_row else (None, owner)
     if n == 0:
         empty = np.zeros(0, np.int64)
         cols: dict[str, np.ndarray] = {
@@ -331,7 +340,7 @@ def sorted_events(
         else:
             key |= rel
             del rel
-        n_low = n_codes + n_und + n_owner
+        n_low = n_codes + n_und + (0 if owner is None else n_owner)
         if n_low <= 15:
             # Assemble the low fields in a 2-byte array: two passes over the
             # 8-byte key instead of six.
@@ -355,12 +364,24 @@ def sorted_events(
                 key <<= n_owner
                 key |= owner
         s_amt = None
-        if amt is not None:
+        if late_owner is not None:
+            perm = np.argsort(key, kind="stable")
+            key = key[perm]
+            key <<= n_owner
+            key |= late_owner[perm]
+            s_amt = None if amt is None else amt[perm]
+            del perm
+        elif amt is not None:
             perm = np.argsort(key, kind="stable")
             key = key[perm]
             s_amt = amt[perm]
         elif not _is_sorted(key):  # rows grouped by deal and time need no sort
             key.sort()
+        if owner is not None and _owner_decides_a_tie(key, n_owner):
+            del key, s_amt
+            return sorted_events(
+                log, codes, upto=upto, inclusive=inclusive, amount=amount, _ties_by_row=True
+            )
         sorted_key: I64 | None = key
         s_deal = key >> (n_time + n_codes + n_und + n_owner)
         cols = {}  # every column unpacks from the key on demand
@@ -387,6 +408,22 @@ def sorted_events(
     np.subtract(starts[1:], 1, out=ends[:-1])  # no temporary column
     ends[-1] = n - 1
     return Events(sorted_key, layout, cols, s_amt, starts, ends, unknown, unknown_by_owner)
+
+
+def _owner_decides_a_tie(key: I64, n_owner: int, chunk: int = 1 << 20) -> bool:
+    """Whether two neighbouring sorted keys differ in the owner field only.
+
+    Such a pair is a tie (one deal, time, stage) that the sort put in owner
+    order rather than row order. Runs in chunks to keep the temporary small.
+    """
+    below = np.uint64((1 << n_owner) - 1)
+    for i in range(0, len(key) - 1, chunk):
+        b = key[i + 1 : i + 1 + chunk]
+        x = np.bitwise_xor(key[i : i + len(b)], b).view(np.uint64)
+        x -= np.uint64(1)  # 0 (equal keys) wraps to the top and is not counted
+        if bool((x < below).any()):
+            return True
+    return False
 
 
 def _is_sorted(key: I64) -> bool:
