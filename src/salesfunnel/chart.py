@@ -67,8 +67,9 @@ def _funnels(data: object) -> list[tuple[Hashable, Funnel]]:
         raise FunnelDataError(msg)
     for key, f in items:
         if len(f) > MAX_STAGES:
+            which = "the funnel" if len(items) == 1 and key is None else f"funnel {key!r}"
             msg = (
-                f"funnel {key!r} has {len(f):,} stages, above the limit of {MAX_STAGES:,} "
+                f"{which} has {len(f):,} stages, above the limit of {MAX_STAGES:,} "
                 "(salesfunnel.MAX_STAGES)"
             )
             raise FunnelDataError(msg)
@@ -532,6 +533,11 @@ class FunnelChart:
         """
         from .render.hitmap import Hit
 
+        for name, value in (("x", x), ("y", y)):
+            number = isinstance(value, (int, float, np.integer, np.floating))
+            if isinstance(value, bool) or not number:
+                msg = f"hit_test: {name} must be a number of pixels (got {value!r})"
+                raise TypeError(msg)
         rid = int(self.hit_test_many([x], [y])[0])
         if rid < 0:
             return None

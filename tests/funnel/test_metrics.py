@@ -79,8 +79,16 @@ def test_records_and_json_use_null_for_undefined() -> None:
 def test_table_flags_growth_and_escapes_html() -> None:
     t = metrics_table(Funnel.from_counts({"<b>": 5, "x": 7}, name="<script>"))
     assert t[1].non_monotonic
-    assert "grows" in str(t)
+    text = str(t).splitlines()
+    # The flag sits under its own heading (it once had an empty one).
+    assert text[1].split()[-1] == "note"  # text[0] is the title
+    assert text[4].split()[-1] == "grows"
     html = t._repr_html_()
+    assert "<th>note</th>" in html
+    assert "<td>grows</td>" in html
+    plain = metrics_table(Funnel.from_counts({"a": 7, "b": 5}))._repr_html_()
+    assert "note" not in plain
+    assert plain.count("<th>") == plain.count("<td>") // 2
     assert "<script>" not in html
     assert "&lt;b&gt;" in html
 

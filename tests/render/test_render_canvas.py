@@ -65,8 +65,9 @@ def test_a_funnel_at_the_stage_limit_is_drawn() -> None:
 def test_one_stage_above_the_limit_is_refused_naming_count_and_limit(data: str) -> None:
     big = _stages(MAX_STAGES + 1)
     given_data = {"one": big, "list": [SMALL, big], "dict": {"Ann": SMALL, "Bo": big}}[data]
-    key = {"one": "None", "list": "1", "dict": "'Bo'"}[data]
-    msg = f"funnel {key} has {MAX_STAGES + 1:,} stages, above the limit of {MAX_STAGES:,}"
+    # An unnamed single funnel is "the funnel" (the message once said "funnel None").
+    key = {"one": "the funnel", "list": "funnel 1", "dict": "funnel 'Bo'"}[data]
+    msg = f"{key} has {MAX_STAGES + 1:,} stages, above the limit of {MAX_STAGES:,}"
     with pytest.raises(FunnelDataError, match=re.escape(msg)):
         FunnelChart(given_data, width=200, height=150)  # type: ignore[arg-type]
 

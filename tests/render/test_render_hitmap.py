@@ -435,3 +435,14 @@ def test_image_map_areas_decode_like_the_mask_near_edges_only(
     )
     assert 0 < int(wrong.sum()) <= most
     assert mask.size > 300_000
+
+
+@pytest.mark.parametrize("bad", ["1", None, True, [3]])
+def test_hit_test_refuses_a_coordinate_that_is_not_a_number(bad: object) -> None:
+    # "1" once decoded as pixel 1 (numpy converted the text), True as pixel 1.
+    chart = FunnelChart(Funnel.from_counts({"A": 2, "B": 1}), width=200, height=150)
+    with pytest.raises(TypeError, match=r"hit_test: x must be a number of pixels \(got "):
+        chart.hit_test(bad, 60)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"hit_test: y must be"):
+        chart.hit_test(60, bad)  # type: ignore[arg-type]
+    assert chart.hit_test(np.float32(60.0), np.int64(60)) == chart.hit_test(60, 60)

@@ -138,7 +138,7 @@ class StageMetrics:
         }
 
 
-_COLUMNS = ("stage", "count", "amount", "of previous", "of first", "drop-off", "drop rate", "")
+_COLUMNS = ("stage", "count", "amount", "of previous", "of first", "drop-off", "drop rate", "note")
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,10 +224,13 @@ class MetricsTable:
         return f"MetricsTable(funnel_name={self.funnel_name!r}, stages={len(self.rows)})"
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{escape_html(c)}</th>" for c in _COLUMNS if c)
+        rows = self._text_rows()
+        # The note column (a stage larger than the one above) only when a row has one.
+        n = len(_COLUMNS) if any(row[-1] for row in rows) else len(_COLUMNS) - 1
+        head = "".join(f"<th>{escape_html(c)}</th>" for c in _COLUMNS[:n])
         body = "".join(
-            "<tr>" + "".join(f"<td>{escape_html(cell)}</td>" for cell in row[:-1]) + "</tr>"
-            for row in self._text_rows()
+            "<tr>" + "".join(f"<td>{escape_html(cell)}</td>" for cell in row[:n]) + "</tr>"
+            for row in rows
         )
         caption = f"<caption>{escape_html(self.funnel_name)}</caption>" if self.funnel_name else ""
         return (
