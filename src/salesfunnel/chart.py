@@ -68,11 +68,8 @@ def _funnels(data: object) -> list[tuple[Hashable, Funnel]]:
     for key, f in items:
         if len(f) > MAX_STAGES:
             which = "the funnel" if len(items) == 1 and key is None else f"funnel {key!r}"
-            msg = (
-                f"{which} has {len(f):,} stages, above the limit of {MAX_STAGES:,} "
-                "(salesfunnel.MAX_STAGES)"
-            )
-            raise FunnelDataError(msg)
+            limit = f"above the limit of {MAX_STAGES:,} (salesfunnel.MAX_STAGES)"
+            raise FunnelDataError(f"{which} has {len(f):,} stages, {limit}")
     return items
 
 
@@ -531,13 +528,9 @@ class FunnelChart:
 
         Returns None on the background and outside the canvas.
         """
-        from .render.hitmap import Hit
+        from .render.hitmap import Hit, check_point
 
-        for name, value in (("x", x), ("y", y)):
-            number = isinstance(value, (int, float, np.integer, np.floating))
-            if isinstance(value, bool) or not number:
-                msg = f"hit_test: {name} must be a number of pixels (got {value!r})"
-                raise TypeError(msg)
+        check_point(x, y)
         rid = int(self.hit_test_many([x], [y])[0])
         if rid < 0:
             return None

@@ -199,7 +199,7 @@ def demo(args: argparse.Namespace) -> int:
         bottleneck_line(a),
         "weakest stage per manager:",
         *weakest_lines(a),
-        f"open deals as of {a.as_of}: {a.active.open_deals}; forecast: "
+        f"open deals as of {a.as_of}: {fmt_number(a.active.open_deals)}; forecast: "
         f"{fmt_number(round(fc.expected_won, 1))} expected wins worth "
         f"{fmt_number(round(fc.expected_amount, 2))}",
         "wrote:",

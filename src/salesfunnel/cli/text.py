@@ -203,7 +203,8 @@ def metrics_text(a: Analysis, *, by_owner: bool, source: str, dropped: int | Non
         "",
         f"Open deals (as of {a.as_of or 'the latest event'})",
         table_text(af.table),
-        f"{af.open_deals} open deals, {af.won} won, {af.lost} lost, {af.frozen} frozen",
+        f"{fmt_number(af.open_deals)} open deals, {fmt_number(af.won)} won, "
+        f"{fmt_number(af.lost)} lost, {fmt_number(af.frozen)} frozen",
         "",
     ]
     if cf.durations is not None:

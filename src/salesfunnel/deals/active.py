@@ -115,14 +115,12 @@ class ActiveFunnel(TableView):
         return dumps(payload, indent)
 
     def __str__(self) -> str:
-        return f"{self.table}\n{self.open_deals} open deals as of {self.as_of or 'the end'}"
+        n, when = fmt_number(self.open_deals), self.as_of or "the end"
+        return f"{self.table}\n{n} open deals as of {when}"
 
     def __repr__(self) -> str:
-        return (
-            f"ActiveFunnel(name={self.name!r}, as_of={self.as_of!r}, "
-            f"open_deals={self.open_deals}, won={self.won}, lost={self.lost}, "
-            f"frozen={self.frozen})"
-        )
+        fields = ("name", "as_of", "open_deals", "won", "lost", "frozen")
+        return "ActiveFunnel(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in fields) + ")"
 
 
 def _open_stages(

@@ -142,7 +142,8 @@ class ClosedFunnel(SummaryView):
         if self.cycle.count:
             cycle = f", median cycle {fmt_number(round(self.cycle.median_days, 1))} d"
         return (
-            f"{self.deals} closed deals: {self.won} won, {self.lost} lost, "
+            f"{fmt_number(self.deals)} closed deals: {fmt_number(self.won)} won, "
+            f"{fmt_number(self.lost)} lost, "
             f"win rate {fmt_percent(self.win_rate)}{cycle}"
         )
 

@@ -157,8 +157,9 @@ class CohortFunnel(SummaryView):
         median = self.time_to_won.median
         won_by = "" if median != median else f", half won within {fmt_number(round(median, 1))} d"
         return (
-            f"{self.deals} deals entered: {self.won} won, {self.lost} lost, "
-            f"{self.open_deals} open, {self.frozen} frozen ({self.censored} censored){won_by}"
+            f"{fmt_number(self.deals)} deals entered: {fmt_number(self.won)} won, "
+            f"{fmt_number(self.lost)} lost, {fmt_number(self.open_deals)} open, "
+            f"{fmt_number(self.frozen)} frozen ({fmt_number(self.censored)} censored){won_by}"
         )
 
     def __repr__(self) -> str:

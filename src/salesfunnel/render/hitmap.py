@@ -221,3 +221,12 @@ def image_map(
             attrs.append(f'href="{escape_html(clean(link))}"')
         areas.append(f"<area {' '.join(attrs)}>")
     return f'<map name="{escape_html(clean(name))}">\n' + "\n".join(areas) + "\n</map>"
+
+
+def check_point(x: object, y: object) -> None:
+    """Refuse a click coordinate that is not a number (numpy would read the text "1" as 1)."""
+    for name, value in (("x", x), ("y", y)):
+        number = isinstance(value, (int, float, np.integer, np.floating))
+        if isinstance(value, bool) or not number:
+            msg = f"hit_test: {name} must be a number of pixels (got {value!r})"
+            raise TypeError(msg)
