@@ -109,6 +109,13 @@ class TimeParser:
         try:
             return dt.datetime.fromisoformat(text)
         except ValueError:
+            if text.endswith(" UTC") and ":" in text:
+                # "2019-10-01 00:00:00 UTC", as BigQuery and many shop exports write
+                # times: the same as the ISO offset +00:00.
+                try:
+                    return dt.datetime.fromisoformat(text[:-4] + "+00:00")
+                except ValueError:
+                    pass
             msg = f"not an ISO 8601 date or date-time: {text!r}{DATE_FORMAT_HINT}"
             raise ValueError(msg) from None
 

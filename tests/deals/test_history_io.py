@@ -372,6 +372,25 @@ def test_offset_times_alone_become_utc_and_bad_zones_are_refused() -> None:
     assert info.value.column == "tz"
 
 
+@pytest.mark.parametrize("engine", ["python", "arrow"])
+def test_a_utc_suffix_reads_as_offset_zero(tmp_path: Path, engine: str) -> None:
+    # "2019-10-01 00:00:00 UTC" (BigQuery, the REES46 export) means +00:00: the same
+    # instants as the ISO forms with Z and +00:00, and mixing with naive times is refused.
+    pytest.importorskip("pyarrow") if engine == "arrow" else None
+    texts = ["2024-01-02 05:30:00 UTC", "2024-01-02T05:30:00Z", "2024-01-02T07:30:00+02:00"]
+    for text in texts:
+        path = tmp_path / "utc.csv"
+        path.write_text(f"deal,stage,time\n1,Call,{text}\n1,Won,2024-01-03 00:00:00 UTC\n")
+        log = DealLog.from_csv(path, P, engine=engine)  # type: ignore[arg-type]
+        assert [str(t) for t in log.time] == ["2024-01-02T05:30:00", "2024-01-03T00:00:00"]
+    path.write_text("deal,stage,time\n1,Call,2024-01-02 05:30:00 UTC\n1,Won,2024-01-03 00:00:00\n")
+    with pytest.raises(FunnelDataError, match="pass tz="):
+        DealLog.from_csv(path, P, engine=engine)  # type: ignore[arg-type]
+    path.write_text("deal,stage,time\n1,Call,2024-01-02 UTC\n")  # no time of day: not ISO
+    with pytest.raises(FunnelDataError, match="not an ISO 8601"):
+        DealLog.from_csv(path, P, engine=engine)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("cell", "decimal", "expected"),
     [

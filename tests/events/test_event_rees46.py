@@ -52,3 +52,17 @@ def test_session_funnel_matches_pandas() -> None:
     assert two.counts == (372, 9)
     by = event_funnel(log, ["view", "purchase"], window=WINDOW, breakdown="brand")
     assert sum(g.counts[1] for g in by.by.values()) == 9
+
+
+def test_the_raw_export_loads_without_a_date_format() -> None:
+    # Its times end in " UTC"; read as +00:00 they are the times of the format above.
+    plain = EventLog.from_csv(SAMPLE, entity="user_session", event="event_type", time="event_time")
+    given = EventLog.from_csv(
+        SAMPLE,
+        entity="user_session",
+        event="event_type",
+        time="event_time",
+        date_format="%Y-%m-%d %H:%M:%S UTC",
+    )
+    assert plain.time.tolist() == given.time.tolist()
+    assert len(plain) == 1000  # SOURCE.md: a 1,000-event sample
