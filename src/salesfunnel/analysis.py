@@ -333,7 +333,6 @@ def expected_amount_card(a: Analysis) -> tuple[str, str]:
     unknown = fc.amount_unknown
     if unknown and unknown == a.active.open_deals:
         return EM_DASH, "expected won amount (open deals have no amount)"
-    note = (
-        f" ({unknown} open deal{'' if unknown == 1 else 's'} without an amount)" if unknown else ""
-    )
+    plural = "" if unknown == 1 else "s"
+    note = f" ({fmt_number(unknown)} open deal{plural} without an amount)" if unknown else ""
     return fmt_value(fc.expected_amount), "expected won amount" + note

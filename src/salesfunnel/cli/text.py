@@ -214,7 +214,7 @@ def metrics_text(a: Analysis, *, by_owner: bool, source: str, dropped: int | Non
             table_text(cf.durations.stages),
             f"whole cycle: median {fmt_number(round(cy.median_days, 2))} d, "
             f"mean {fmt_number(round(cy.mean_days, 2))} d, "
-            f"p90 {fmt_number(round(cy.p90_days, 2))} d ({cy.count} deals)",
+            f"p90 {fmt_number(round(cy.p90_days, 2))} d ({fmt_number(cy.count)} deals)",
             "",
         ]
     fc = a.forecast

@@ -281,7 +281,7 @@ class Forecast(TableView):
 
     def __str__(self) -> str:
         u = self.amount_unknown
-        note = f" ({u} open deal{'' if u == 1 else 's'} without an amount)" if u else ""
+        note = f" ({fmt_number(u)} open deal{'' if u == 1 else 's'} without an amount)" if u else ""
         return (
             f"{self.table}\nexpected won: {fmt_number(self.expected_won)}, "
             f"expected amount: {fmt_number(self.expected_amount)}{note}"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._format import escape_html, fmt_percent
+from .._format import escape_html, fmt_number, fmt_percent
 from .._table import Cell, ResultTable, TableView
 from ..errors import FunnelDataError
 from ..funnel.model import Funnel
@@ -202,13 +202,13 @@ class EventFunnel(TableView):
 
     def _summary(self) -> str:
         text = (
-            f"{self.counts[0]} units entered, {self.counts[-1]} completed "
+            f"{fmt_number(self.counts[0])} units entered, {fmt_number(self.counts[-1])} completed "
             f"({fmt_percent(self.overall_conversion)}); window {self.window}, order {self.order}"
         )
         if self.excluded:
-            text += f"; {self.excluded} removed by exclusions"
+            text += f"; {fmt_number(self.excluded)} removed by exclusions"
         if any(self.open_counts):
-            text += f"; {sum(self.open_counts)} still inside their window at {self.end}"
+            text += f"; {fmt_number(sum(self.open_counts))} still inside their window at {self.end}"
         return text
 
     def __str__(self) -> str:

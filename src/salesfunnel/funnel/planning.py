@@ -278,7 +278,7 @@ class TeamPlan(TableView):
             "average_amount",
             "achievable_amount",
         )
-        return ResultTable(f"feasible plan: {self.achievable} deals", cols, rows)
+        return ResultTable(f"feasible plan: {fmt_number(self.achievable)} deals", cols, rows)
 
     def to_records(self) -> list[dict[str, Any]]:
         """One JSON-ready dict per manager."""
@@ -302,11 +302,11 @@ class TeamPlan(TableView):
     def __str__(self) -> str:
         lines = [
             f"{m.manager}: {fmt_number(m.capacity)} leads x {fmt_percent(m.overall_conversion)}"
-            f" -> {m.achievable} deals"
+            f" -> {fmt_number(m.achievable)} deals"
             + (f" ({fmt_number(m.achievable_amount)})" if m.achievable_amount is not None else "")
             for m in self.managers
         ]
-        lines.append(f"team: {self.achievable} deals")
+        lines.append(f"team: {fmt_number(self.achievable)} deals")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
