@@ -82,8 +82,9 @@ def test_worked_example_on_three_partitions(dask_client) -> None:
     assert s.as_of == "2024-02-11T00:00:00"  # the latest event of all partitions
     assert s.deal_ids == ["A", "C", "D"]  # idle 39, 37 and 36 days
     log = DealLog.from_pandas(frame, p, **kw)
-    with pytest.warns(DeprecationWarning, match="default by='owner'"):
+    with pytest.warns(DeprecationWarning, match="default by='owner'") as caught:
         got = deals_dask.monthly_volume(ddf, p, **kw)
+    assert caught[0].filename == __file__  # the user's line, as on one machine
     with pytest.warns(DeprecationWarning, match="default by='owner'"):
         assert got.to_json() == monthly_volume(log, p).to_json()
 

@@ -146,8 +146,8 @@ def volume_by(empty: DealLog, by: GroupBy | DefaultBy, start: Instant, end: Inst
     """``by`` as :func:`~salesfunnel.monthly_volume` resolves it (checking the options).
 
     Left out on a frame with an owner column it is ``"owner"``, with the
-    single-machine function's ``DeprecationWarning``, raised at the caller's
-    caller (the user's call of the adapter).
+    single-machine function's ``DeprecationWarning``, raised at the user's
+    call of the adapter (through :func:`volume_on`).
     """
     if not isinstance(by, DefaultBy):
         _one_column(by)
@@ -155,8 +155,8 @@ def volume_by(empty: DealLog, by: GroupBy | DefaultBy, start: Instant, end: Inst
         warnings.simplefilter("always")
         kw = {} if isinstance(by, DefaultBy) else {"by": by}
         resolved = monthly_volume(empty, None, start=start, end=end, **kw).by
-    for w in caught:
-        warnings.warn(w.message, w.category, stacklevel=3)
+    for w in caught:  # at the user's call: past volume_by, volume_on and the adapter
+        warnings.warn(w.message, w.category, stacklevel=4)
     _one_column(resolved)
     return resolved
 
