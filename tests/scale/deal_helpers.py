@@ -52,6 +52,8 @@ def closed_options(draw: st.DrawFn) -> dict[str, Any]:
         out["start"] = f"2024-01-{draw(st.integers(1, 10)):02d}"
     if draw(st.booleans()):
         out["end"] = f"2024-01-{draw(st.integers(8, 22)):02d}"
+    if out.get("end", "9") < out.get("start", ""):  # closed_funnel refuses end < start
+        out["start"], out["end"] = out["end"], out["start"]
     return out
 
 
@@ -193,3 +195,21 @@ def assert_same_result(got: Any, want: Any) -> None:
     if isinstance(want, Forecast):
         assert repr(got.expected_won) == repr(want.expected_won)
         assert repr(got.expected_amount) == repr(want.expected_amount)
+
+
+@st.composite
+def skewed_deal_frames(draw: st.DrawFn) -> tuple[Pipeline, Any]:
+    """:func:`deal_frames`, sometimes with one deal holding most events (skew), its
+    extra rows spread through the frame."""
+    pipeline, frame = draw(deal_frames())
+    if not draw(st.booleans()):
+        return pipeline, frame
+    extra = draw(st.integers(10, 60))
+    first = frame.iloc[0]
+    rows = frame.iloc[[0] * extra].reset_index(drop=True)
+    rows["stage"] = [pipeline.labels[i % len(pipeline.labels)] for i in range(extra)]
+    rows["time"] = [first["time"] + pd.Timedelta(days=i % 17) for i in range(extra)]
+    rows["amount"] = [AMOUNTS[1 + i % (len(AMOUNTS) - 1)] for i in range(extra)]
+    mixed = pd.concat([frame, rows], ignore_index=True)
+    order = draw(st.permutations(range(len(mixed))))
+    return pipeline, mixed.iloc[list(order)].reset_index(drop=True)

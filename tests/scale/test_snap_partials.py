@@ -16,9 +16,9 @@ from deal_helpers import (
     COLUMNS,
     assert_same_result,
     by_deal,
-    deal_frames,
     pd,
     single_of,
+    skewed_deal_frames,
     snap_options,
     with_probabilities,
 )
@@ -57,7 +57,7 @@ def merged(analysis: str, pipeline: Pipeline, frame: Any, opts: dict[str, Any], 
 @settings(max_examples=80, deadline=None)
 @given(data=st.data())
 def test_any_split_by_deal_merges_to_the_single_machine_result(analysis, data) -> None:
-    pipeline, frame = data.draw(deal_frames())
+    pipeline, frame = data.draw(skewed_deal_frames())
     opts = with_probabilities(pipeline, data.draw(snap_options(analysis)))
     n, salt = data.draw(st.integers(1, 5)), data.draw(st.integers(0, 99))
     with warnings.catch_warnings():

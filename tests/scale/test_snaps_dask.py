@@ -16,9 +16,9 @@ from salesfunnel.scale import deals_dask
 from deal_helpers import (
     COLUMNS,
     assert_same_result,
-    deal_frames,
     pd,
     single_of,
+    skewed_deal_frames,
     snap_options,
     split,
     with_probabilities,
@@ -45,7 +45,7 @@ def _dask(frame: pd.DataFrame, cuts: list[int]) -> Any:
 @CLUSTER
 @given(data=st.data())
 def test_equals_single_machine(dask_client, analysis, data) -> None:
-    pipeline, frame = data.draw(deal_frames())
+    pipeline, frame = data.draw(skewed_deal_frames())
     opts = with_probabilities(pipeline, data.draw(snap_options(analysis)))
     cuts = data.draw(st.lists(st.integers(0, 80), max_size=4))
     with warnings.catch_warnings():

@@ -15,9 +15,9 @@ from salesfunnel.scale import deals_spark
 from deal_helpers import (
     COLUMNS,
     assert_same_result,
-    deal_frames,
     pd,
     single_of,
+    skewed_deal_frames,
     snap_options,
     with_probabilities,
 )
@@ -35,7 +35,7 @@ ANALYSES = ["active_funnel", "forecast", "monthly_volume", "stalled_deals"]
 @CLUSTER
 @given(data=st.data())
 def test_equals_single_machine(spark, analysis, data) -> None:
-    pipeline, frame = data.draw(deal_frames())
+    pipeline, frame = data.draw(skewed_deal_frames())
     opts = with_probabilities(pipeline, data.draw(snap_options(analysis)))
     sdf = spark_in_order(spark, frame, data.draw(st.lists(st.integers(0, 80), max_size=3)))
     with warnings.catch_warnings():

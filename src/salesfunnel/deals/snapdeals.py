@@ -125,16 +125,22 @@ class WonDeals:
 
     names: list[str | None]
     unknown: int
-    ids: np.ndarray
+    ids: np.ndarray | DealIds
     group: I64
     month: I64
     amount: F64 | None
 
 
 def won_deals(
-    log: DealLog, pipeline: Pipeline | None, start: Instant, end: Instant, by: By
+    log: DealLog,
+    pipeline: Pipeline | None,
+    start: Instant,
+    end: Instant,
+    by: By,
+    lazy_ids: bool = True,
 ) -> WonDeals:
-    """The deals of ``log`` whose final win falls in ``[start, end)``."""
+    """The deals of ``log`` whose final win falls in ``[start, end)`` (``lazy_ids``: as
+    for :func:`snap_deals`)."""
     names = group_names(log, by)
     pipe, codes = eng.label_codes(log, pipeline)
     s, e = parse_instant(start, "start"), parse_instant(end, "end")
@@ -156,12 +162,13 @@ def won_deals(
         assert log.owner is not None
         grp = ev.at("owner", ev.ends)[sel].astype(np.int64)
     amt = eng.last_amount(ev)[sel] if ev.amount is not None else None
-    ids = log.ids_of(ev.at("deal", ev.starts[np.flatnonzero(sel)]))
-    return WonDeals(names, unknown, ids, grp, months, amt)
+    ids = DealIds(log, ev.at("deal", ev.starts[np.flatnonzero(sel)]))
+    return WonDeals(names, unknown, ids if lazy_ids else ids.all(), grp, months, amt)
 
 
 def concat_won(parts: Sequence[WonDeals]) -> WonDeals:
     """The :class:`WonDeals` of the union of logs of disjoint deals (at least one part)."""
+    parts = [p if isinstance(p.ids, np.ndarray) else replace(p, ids=p.ids.all()) for p in parts]
     zeros = [np.zeros(len(p.names), np.int64) for p in parts]
     names, _, groups, ids, order = _regrouped(parts, zeros)
     amount = None

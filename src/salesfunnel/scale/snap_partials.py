@@ -168,7 +168,7 @@ def won_partial(log: DealLog, query: SnapQuery) -> WonDeals | None:
 
 def _won(log: DealLog, query: SnapQuery) -> WonDeals:
     g = grouping(log, query.by)
-    return won_deals(g.log, query.pipeline, query.start, query.end, g.by)
+    return won_deals(g.log, query.pipeline, query.start, query.end, g.by, lazy_ids=False)
 
 
 def merge_won(parts: Iterable[WonDeals | None]) -> WonDeals | None:
