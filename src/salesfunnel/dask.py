@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from .scale.dask import event_funnel as event_funnel
 from .scale.deals_dask import (
+    active_funnel as active_funnel,
     closed_funnel as closed_funnel,
+    forecast as forecast,
+    monthly_volume as monthly_volume,
     stage_durations as stage_durations,
+    stalled_deals as stalled_deals,
     time_to_close as time_to_close,
 )
 
 __all__ = ["closed_funnel", "event_funnel", "stage_durations", "time_to_close"]
+__all__ += ["active_funnel", "forecast", "monthly_volume", "stalled_deals"]

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
-from salesfunnel import ClosedFunnel, DealLog, Pipeline, closed_funnel
+import salesfunnel
+from salesfunnel import ActiveFunnel, ClosedFunnel, DealLog, Forecast, Pipeline, closed_funnel
 
 from strategies import deal_events_with_columns
 
@@ -51,6 +52,8 @@ def closed_options(draw: st.DrawFn) -> dict[str, Any]:
         out["start"] = f"2024-01-{draw(st.integers(1, 10)):02d}"
     if draw(st.booleans()):
         out["end"] = f"2024-01-{draw(st.integers(8, 22)):02d}"
+    if out.get("end", "9") < out.get("start", ""):  # closed_funnel refuses end < start
+        out["start"], out["end"] = out["end"], out["start"]
     return out
 
 
@@ -116,3 +119,97 @@ def assert_same_curves(got: Any, want: Any) -> None:
     assert repr((got.median, got.n, got.unknown_time)) == repr(
         (want.median, want.n, want.unknown_time)
     )
+
+
+# -- the snapshot analyses and the monthly volume -------------------------------------
+BY = [None, "owner", "product"]
+OMIT = object()
+"""A ``by`` left out (monthly_volume's default)."""
+
+
+@st.composite
+def snap_options(draw: st.DrawFn, analysis: str) -> dict[str, Any]:
+    """Any combination of one analysis' options on the frames above (probabilities of
+    forecast's ``weighted`` method are added by :func:`with_probabilities`)."""
+    out: dict[str, Any] = {}
+    if analysis == "monthly_volume":
+        by = draw(st.sampled_from([*BY, OMIT]))
+        if by is not OMIT:
+            out["by"] = by
+        if draw(st.booleans()):
+            out["start"] = f"2024-01-{draw(st.integers(1, 10)):02d}"
+        if draw(st.booleans()):
+            out["end"] = f"2024-01-{draw(st.integers(8, 22)):02d}"
+        return out
+    if draw(st.booleans()):
+        out["as_of"] = f"2024-01-{draw(st.integers(1, 25)):02d}"
+    if analysis == "stalled_deals":
+        out["by"] = draw(st.sampled_from([*BY, ["owner", "product"]]))
+        out["max_days"] = draw(st.sampled_from([0.0, 1.5, 5, {}, "first"]))
+    else:
+        out["by"] = draw(st.sampled_from(BY))
+    if analysis == "forecast":
+        out["method"] = draw(st.sampled_from(["historical", "weighted"]))
+    return out
+
+
+def with_probabilities(pipeline: Pipeline, opts: dict[str, Any]) -> dict[str, Any]:
+    """``opts`` with forecast probabilities for the weighted method, and a ``max_days``
+    of ``"first"`` made a threshold for the pipeline's first stage only."""
+    out = dict(opts)
+    if out.get("method") == "weighted":
+        n = len(pipeline.stages)
+        out["probabilities"] = {s: (i + 1) / (n + 2) for i, s in enumerate(pipeline.stages)}
+    if out.get("max_days") == "first":
+        out["max_days"] = {pipeline.stages[0]: 2.0}
+    return out
+
+
+def single_of(analysis: str, pipeline: Pipeline, frame: Any, opts: dict[str, Any]) -> Any:
+    """The single-machine ``analysis`` of the frame read with :data:`COLUMNS`."""
+    log = DealLog.from_pandas(frame, pipeline, **COLUMNS)
+    return getattr(salesfunnel, analysis)(log, pipeline, **opts)
+
+
+def assert_same_result(got: Any, want: Any) -> None:
+    """Equal results of any deal analysis: JSON, text, and every number bit for bit."""
+    if isinstance(want, dict):
+        assert isinstance(got, dict)
+        assert list(got) == list(want)
+        for k in want:
+            assert_same_result(got[k], want[k])
+        return
+    assert type(got) is type(want)
+    assert got.to_json() == want.to_json()
+    assert (str(got), repr(got)) == (str(want), repr(want))
+    if isinstance(want, ActiveFunnel):
+        assert got == want
+        for a, b in zip(got.funnel.stages, want.funnel.stages, strict=True):
+            assert repr(a.amount) == repr(b.amount)  # bit for bit, not approximately
+            assert a.data.dtype == b.data.dtype
+            assert a.data.tolist() == b.data.tolist()
+            assert not a.data.flags.writeable
+        return
+    assert repr(got.table) == repr(want.table)
+    assert repr(got.table.rows) == repr(want.table.rows)  # floats bit for bit
+    if isinstance(want, Forecast):
+        assert repr(got.expected_won) == repr(want.expected_won)
+        assert repr(got.expected_amount) == repr(want.expected_amount)
+
+
+@st.composite
+def skewed_deal_frames(draw: st.DrawFn) -> tuple[Pipeline, Any]:
+    """:func:`deal_frames`, sometimes with one deal holding most events (skew), its
+    extra rows spread through the frame."""
+    pipeline, frame = draw(deal_frames())
+    if not draw(st.booleans()):
+        return pipeline, frame
+    extra = draw(st.integers(10, 60))
+    first = frame.iloc[0]
+    rows = frame.iloc[[0] * extra].reset_index(drop=True)
+    rows["stage"] = [pipeline.labels[i % len(pipeline.labels)] for i in range(extra)]
+    rows["time"] = [first["time"] + pd.Timedelta(days=i % 17) for i in range(extra)]
+    rows["amount"] = [AMOUNTS[1 + i % (len(AMOUNTS) - 1)] for i in range(extra)]
+    mixed = pd.concat([frame, rows], ignore_index=True)
+    order = draw(st.permutations(range(len(mixed))))
+    return pipeline, mixed.iloc[list(order)].reset_index(drop=True)

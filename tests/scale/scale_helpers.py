@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib
 import itertools
 import os
@@ -146,3 +147,15 @@ def split(frame: Any, cuts: list[int]) -> list[Any]:
 
 
 __all__ = ["np"]
+
+
+def spark_in_order(spark: Any, frame: Any, cuts: list[int]) -> Any:
+    """A Spark DataFrame whose partitions are the row ranges between ``cuts`` (some
+    empty), so that its row order (partition, then row) is the pandas frame's."""
+    schema = spark.createDataFrame(frame.iloc[:1] if len(frame) else frame).schema
+    bounds = [0, *sorted(min(c, len(frame)) for c in cuts), len(frame)]
+    pieces = [
+        spark.createDataFrame(frame.iloc[a:b], schema=schema).coalesce(1)
+        for a, b in itertools.pairwise(bounds)
+    ]
+    return functools.reduce(lambda a, b: a.union(b), pieces)

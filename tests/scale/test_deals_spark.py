@@ -20,6 +20,7 @@ from deal_helpers import (
     single,
     time_options,
 )
+from scale_helpers import spark_in_order
 
 CLUSTER = settings(
     max_examples=15,
@@ -29,8 +30,12 @@ CLUSTER = settings(
 
 
 def _spark(spark: Any, frame: pd.DataFrame, n: int) -> Any:
-    """A Spark DataFrame of ``frame`` in ``n`` partitions (rows in order, deals split)."""
-    return spark.createDataFrame(frame).coalesce(1).repartition(n)
+    """A Spark DataFrame of ``frame`` in ``n`` partitions (rows in order, deals split).
+
+    Its row order (partition, then row) is the pandas frame's: tied events of a deal
+    follow it (a round-robin ``repartition(n)`` would deal the rows out of order).
+    """
+    return spark_in_order(spark, frame, [len(frame) * i // n for i in range(1, n)])
 
 
 @CLUSTER

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from salesfunnel import EventLog, FunnelDataError
+from salesfunnel import EventFunnel, EventLog, FunnelDataError
 from salesfunnel.events.units import FunnelOptions
 from salesfunnel.scale.partials import (
     _median as median_of,
@@ -18,6 +18,7 @@ from salesfunnel.scale.partials import (
     merge_events,
     unit_columns,
 )
+from salesfunnel.scale.rows import ROW, pandas_in_row_order
 
 from scale_helpers import FOCUS, PROPERTIES, assert_same, frames, options, pd, single
 
@@ -96,13 +97,26 @@ def test_no_events_at_all_is_the_empty_logs_error() -> None:
         finish_events(merge_events([None, None]), o, False, {})
 
 
-@pytest.mark.xfail(strict=True, reason="ties at one time with overlapping steps follow row order")
-def test_the_order_of_rows_does_not_matter() -> None:
+KINDS = {"device": False, "price": True, "session": False}
+
+
+def test_a_partition_puts_its_rows_back_in_row_order() -> None:
     # Steps ('A' or 'D', then 'A'), A and D at one time. Taken in row order, A starts the
-    # chain and D restarts it (reached 1); D then A reaches 2. Spark's repartition does
-    # not keep the rows' order inside a partition, so such logs may differ there: the
-    # known limit of the adapters (docs/cluster.rst) until the engine orders such ties.
+    # chain and D restarts it (reached 1); D then A reaches 2. A shuffle may deliver the
+    # rows reversed (Spark's and Dask's promise no order); the row numbers given before
+    # it put them back, so the partition's result is the single machine's.
     t = [dt.datetime(2024, 1, 1)] * 2
     frame = pd.DataFrame({"entity": ["z", "z"], "event": ["A", "D"], "time": t})
+    frame = frame.assign(device="web", price=1.0, session="s")  # the properties single() reads
     opts = {"steps": [("A", "D"), ("A",)], "window": dt.timedelta(seconds=1)}
-    assert single(frame.iloc[::-1], opts) == single(frame, opts)
+    o = _opts(opts)
+    shuffled = frame.assign(**{ROW: [0, 1]}).iloc[::-1]
+
+    def partition(part: pd.DataFrame) -> EventFunnel:
+        log = EventLog.from_pandas(part, properties=PROPERTIES)
+        return finish_events(event_partial(log, o, True), o, True, KINDS)
+
+    want = single(frame, opts)
+    assert want.counts == (1, 0)  # A then D: D restarts the chain, step 2 not reached
+    assert partition(pandas_in_row_order(shuffled)) == want
+    assert partition(shuffled.drop(columns=ROW)).counts == (1, 1)  # what the fix prevents

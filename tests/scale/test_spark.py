@@ -8,7 +8,17 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from scale_helpers import FOCUS, PROPERTIES, assert_same, frames, need, options, pd, single
+from scale_helpers import (
+    FOCUS,
+    PROPERTIES,
+    assert_same,
+    frames,
+    need,
+    options,
+    pd,
+    single,
+    spark_in_order,
+)
 
 need("pyspark")
 sfs = pytest.importorskip("salesfunnel.spark")
@@ -22,9 +32,10 @@ CLUSTER = settings(
 
 
 def _spark(spark: Any, frame: pd.DataFrame, n: int) -> Any:
-    """A Spark DataFrame of ``n`` input partitions (rows split, units split across them)."""
+    """A Spark DataFrame of ``n`` input partitions (rows split, units split across them),
+    whose row order (partition, then row) is the pandas frame's, as tied events need."""
     utc = frame.assign(time=pd.to_datetime(frame["time"]).dt.tz_localize("UTC"))
-    return spark.createDataFrame(utc).repartition(n)
+    return spark_in_order(spark, utc, [len(frame) * i // n for i in range(1, n)])
 
 
 @CLUSTER

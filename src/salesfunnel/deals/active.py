@@ -29,26 +29,26 @@ from .shared import (
     I64,
     B,
     Instant,
-    Snapshot,
     amount_scale,
     as_of_or_latest,
     dumps,
-    group_names,
     iso,
     keyword_options,
-    left_out_counts,
     readonly,
     segments,
     snapshot,
     stage_total,
 )
+from .snapdeals import SnapDeals, snap_deals
 
 __all__ = [
     "ActiveFunnel",
     "Forecast",
     "StalledDeals",
     "active_funnel",
+    "active_funnels",
     "forecast",
+    "forecasts",
     "stalled_deals",
 ]
 
@@ -183,36 +183,32 @@ def active_funnel(
     ['B']
     """
     gb = grouping(log, by)
-    log, by_ = gb.log, gb.by
-    names = group_names(log, by_)
-    snap = snapshot(log, pipeline, as_of, by_)
-    pipe, ev, last = snap.pipe, snap.ev, snap.last
-    k = pipe.n_stages
-    n_groups = len(names)
-    is_open = last < k
-    o_idx = np.flatnonzero(is_open)
-    stage = last[o_idx]
-    grp = snap.group[o_idx]
-    key = grp * k + stage
+    return gb.result(active_funnels(snap_deals(gb.log, pipeline, as_of, gb.by)))
+
+
+def active_funnels(d: SnapDeals) -> list[ActiveFunnel]:
+    """One :class:`ActiveFunnel` per group of the deals ``d`` (see :func:`active_funnel`)."""
+    pipe, k, n_groups = d.pipe, d.pipe.n_stages, len(d.names)
+    o_idx = np.flatnonzero(d.last < k)
+    key = d.group[o_idx] * k + d.last[o_idx]
     order = np.argsort(key, kind="stable")
     bounds = segments(key, n_groups * k)
-    ids = log.ids_of(ev.at("deal", ev.starts[o_idx[order]]))
+    ids = d.ids[o_idx[order]]
     amounts, scale = None, 1.0
-    if snap.amount is not None:
-        amounts = snap.amount[o_idx][order]
+    if d.amount is not None:
+        amounts = d.amount[o_idx][order]
         scale = amount_scale(amounts)
         if scale != 1.0:
             amounts /= scale
 
     def per_group(mask: B) -> I64:
-        return np.bincount(snap.group[mask], minlength=n_groups)
+        return np.bincount(d.group[mask], minlength=n_groups)
 
-    left_out = left_out_counts(ev, by_, n_groups)
-    n_won = per_group(last == pipe.won_code)
-    n_lost = per_group(last == pipe.lost_code)
-    n_frozen = per_group(last == pipe.frozen_code) if pipe.frozen_code is not None else None
+    n_won = per_group(d.last == pipe.won_code)
+    n_lost = per_group(d.last == pipe.lost_code)
+    n_frozen = per_group(d.last == pipe.frozen_code) if pipe.frozen_code is not None else None
     out = []
-    for g, name in enumerate(names):
+    for g, name in enumerate(d.names):
         runs = bounds[g * k : (g + 1) * k + 1]
         stages, unknown_amount = _open_stages(pipe, runs, ids, amounts, scale)
         funnel = Funnel(tuple(stages), name)
@@ -220,16 +216,16 @@ def active_funnel(
             ActiveFunnel(
                 funnel=funnel,
                 name=name,
-                as_of=iso(snap.t),
+                as_of=iso(d.t),
                 open_deals=int(funnel.counts.sum()),
                 won=int(n_won[g]),
                 lost=int(n_lost[g]),
                 frozen=0 if n_frozen is None else int(n_frozen[g]),
                 amount_unknown=unknown_amount,
-                unknown_time_deals=int(left_out[g]),
+                unknown_time_deals=int(d.unknown[g]),
             )
         )
-    return gb.result(out)
+    return out
 
 
 # -- forecast -------------------------------------------------------------------------
@@ -296,7 +292,7 @@ class Forecast(TableView):
 
 
 def _probabilities(
-    snap: Snapshot, method: str, probabilities: Mapping[str, float] | None
+    snap: SnapDeals, method: str, probabilities: Mapping[str, float] | None
 ) -> tuple[F64, int]:
     pipe, k = snap.pipe, snap.pipe.n_stages
     if method == "weighted":
@@ -325,7 +321,7 @@ def _probabilities(
     last = snap.last
     won = last == pipe.won_code
     closed = won | (last == pipe.lost_code)
-    reach = np.where(won, k, eng.furthest_open(snap.ev, k).astype(np.int64))[closed]
+    reach = np.where(won, k, snap.reach)[closed]
     reached = np.cumsum(np.bincount(reach + 1, minlength=k + 2)[::-1])[::-1][1 : k + 1]
     p = np.full(k, np.nan)
     np.divide(float(won.sum()), reached, out=p, where=reached > 0)
@@ -344,7 +340,7 @@ _FORECAST_COLUMNS = (
 
 
 def _open_amounts(
-    snap: Snapshot, is_open: B, key: I64, shape: tuple[int, int]
+    snap: SnapDeals, is_open: B, key: I64, shape: tuple[int, int]
 ) -> tuple[F64, I64, float]:
     """Per (group, stage): scaled sum of the open deals' known amounts, deals without one, scale."""
     size = shape[0] * shape[1]
@@ -459,19 +455,23 @@ def forecast(
     (nan, 2)
     """
     gb = grouping(log, by)
-    log, by_ = gb.log, gb.by
-    names = group_names(log, by_)
-    snap = snapshot(log, pipeline, as_of, by_)
+    return gb.result(forecasts(snap_deals(gb.log, pipeline, as_of, gb.by), method, probabilities))
+
+
+def forecasts(
+    snap: SnapDeals, method: Method, probabilities: Mapping[str, float] | None
+) -> list[Forecast]:
+    """One :class:`Forecast` per group of the deals ``snap`` (see :func:`forecast`)."""
     prob, trained = _probabilities(snap, method, probabilities)
     k = snap.pipe.n_stages
     is_open = snap.last < k
-    n_groups = len(names)
+    n_groups = len(snap.names)
     key = snap.group[is_open] * k + snap.last[is_open]
     n_open = np.bincount(key, minlength=n_groups * k).reshape(n_groups, k)
     amt_sum, amt_unknown, scale = _open_amounts(snap, is_open, key, (n_groups, k))
     out = []
     has_amount = snap.amount is not None
-    for g, name in enumerate(names):
+    for g, name in enumerate(snap.names):
         rows, total_won, total_amount = _forecast_rows(
             snap.pipe, prob, n_open[g], amt_sum[g], amt_unknown[g], has_amount, scale
         )
@@ -492,7 +492,7 @@ def forecast(
                 trained_on=trained,
             )
         )
-    return gb.result(out)
+    return out
 
 
 # -- stalled deals --------------------------------------------------------------------

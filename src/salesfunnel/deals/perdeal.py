@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -229,8 +230,19 @@ def concat_closed(parts: Sequence[ClosedDeals]) -> ClosedDeals:
     )
 
 
+class _Grouped(Protocol):
+    """Per-deal rows of one part: its group names, each deal's group and id."""
+
+    @property
+    def names(self) -> list[str | None]: ...
+    @property
+    def group(self) -> I64: ...
+    @property
+    def ids(self) -> Any: ...  # an array of ids
+
+
 def _regrouped(
-    parts: Sequence[ClosedDeals | DealTimes], counts: Sequence[I64]
+    parts: Sequence[_Grouped], counts: Sequence[I64]
 ) -> tuple[list[str | None], I64, list[I64], np.ndarray, I64]:
     """The union of the parts' groups (sorted), ``counts`` per group summed over the
     parts, each part's deal groups recoded into the union, the ids, and their order."""

@@ -16,24 +16,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._table import Cell, ResultTable, TableView
-from . import engine as eng
 from .groups import GroupBy, Grouping, grouping
 from .log import DealLog
 from .pipeline import Pipeline
-from .shared import (
-    F64,
-    I64,
-    Instant,
-    amount_scale,
-    dumps,
-    keyword_options,
-    parse_instant,
-)
+from .shared import F64, I64, Instant, amount_scale, dumps, keyword_options
+from .snapdeals import WonDeals, won_deals
 
-__all__ = ["MonthlyVolume", "monthly_volume"]
+__all__ = ["DefaultBy", "MonthlyVolume", "monthly_volume", "volume_of"]
 
 
-class _Default(enum.Enum):
+class DefaultBy(enum.Enum):
     """``by`` left out: per owner (with a warning) until the next release, then ``None``."""
 
     BY = "default"
@@ -108,7 +100,7 @@ def monthly_volume(
     *,
     start: Instant = None,
     end: Instant = None,
-    by: GroupBy | _Default = _Default.BY,
+    by: GroupBy | DefaultBy = DefaultBy.BY,
 ) -> MonthlyVolume:
     """Won amount and count per calendar month of the win.
 
@@ -144,7 +136,7 @@ def monthly_volume(
     Bob    2024-02          0           0               0
     Bob    2024-03          0           0               0
     """
-    if isinstance(by, _Default):
+    if isinstance(by, DefaultBy):
         by = None
         if log.owner is not None:
             by = "owner"
@@ -155,27 +147,11 @@ def monthly_volume(
                 stacklevel=3,  # past keyword_options
             )
     groups = grouping(log, by)
-    log = groups.log
-    pipe, codes = eng.label_codes(log, pipeline)
-    s, e = parse_instant(start, "start"), parse_instant(end, "end")
-    ev = eng.sorted_events(log, codes, upto=e, inclusive=False, amount=log.amount is not None)
-    last = ev.at("code", ev.ends)
-    won = last == pipe.won_code
-    if e is not None:
-        won &= ~eng.deals_with_event_from(log, e)[ev.first("deal")]  # its final win only
-    known = ev.at("known", ev.ends)
-    close = ev.at("lo", ev.ends)
-    unknown = ev.unknown + int(np.count_nonzero(won & ~known))
-    sel = won & known
-    if s is not None:
-        sel &= close >= s
-    months = close[sel].astype("datetime64[s]").astype("datetime64[M]").astype(np.int64)
-    if groups.by is None:
-        grp = np.zeros(months.size, np.int64)
-    else:
-        assert log.owner is not None
-        grp = ev.at("owner", ev.ends)[sel].astype(np.int64)
-    amt = eng.last_amount(ev)[sel] if ev.amount is not None else None
-    rows = _rows(groups, months, grp, amt)
+    return volume_of(groups, won_deals(groups.log, pipeline, start, end, groups.by), by)
+
+
+def volume_of(groups: Grouping, won: WonDeals, by: GroupBy) -> MonthlyVolume:
+    """The :class:`MonthlyVolume` of the won deals ``won`` (their groups are ``groups``)."""
+    rows = _rows(groups, won.month, won.group, won.amount)
     cols = (*groups.columns, "month", "won_deals", "won_amount", "amount_unknown")
-    return MonthlyVolume(by, ResultTable("won by month", cols, tuple(rows)), unknown)
+    return MonthlyVolume(by, ResultTable("won by month", cols, tuple(rows)), won.unknown)

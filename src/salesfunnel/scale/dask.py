@@ -20,6 +20,7 @@ from ..events.steps import Step
 from ..events.units import FunnelOptions
 from . import partials as pt
 from .partials import ScaleOptions
+from .rows import dask_numbered, pandas_in_row_order
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -35,6 +36,7 @@ def _partial(
     """The partition function on one pandas partition (runs on a worker)."""
     if not len(frame):
         return None
+    frame = pandas_in_row_order(frame)
     return pt.event_partial(EventLog.from_pandas(frame, **columns), opts, unit_ids)
 
 
@@ -64,7 +66,8 @@ def event_funnel(
     frame
         The events, one row each, in any partitioning: the function shuffles
         them by unit (``frame.shuffle(on=...)`` on the entity column, or on the
-        ``unit=`` columns).
+        ``unit=`` columns), keeping the frame's row order for tied events
+        (see :mod:`salesfunnel.scale.rows`).
     steps, window
         As for :func:`salesfunnel.event_funnel`.
     unit_ids
@@ -90,7 +93,7 @@ def event_funnel(
     props = numeric_properties(frame, columns)
     entity = columns.get("entity", "entity")
     pt.check_options(opts, props, entity)
-    shuffled = frame.shuffle(on=pt.unit_columns(opts, entity))
+    shuffled = dask_numbered(frame).shuffle(on=pt.unit_columns(opts, entity))
     task = dask.delayed(_partial)
     parts = [task(p, opts, unit_ids, columns) for p in shuffled.to_delayed()]
     merge = dask.delayed(pt.merge_events)

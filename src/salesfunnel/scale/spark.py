@@ -20,6 +20,7 @@ from ..events.steps import Step
 from ..events.units import FunnelOptions
 from . import partials as pt
 from .partials import ScaleOptions
+from .rows import arrow_in_row_order, spark_numbered
 
 if TYPE_CHECKING:
     import pyarrow
@@ -56,7 +57,8 @@ def _task(
         got = [b for b in batches if b.num_rows]
         part = None
         if got:
-            log = EventLog.from_arrow(pa.Table.from_batches(got), **columns)
+            table = arrow_in_row_order(pa.Table.from_batches(got))
+            log = EventLog.from_arrow(table, **columns)
             part = pt.event_partial(log, opts, unit_ids)
         yield pa.RecordBatch.from_pydict({"partial": [pickle.dumps(part)]})
 
@@ -84,7 +86,7 @@ def event_funnel(
     props = _numeric(frame, columns)
     entity = columns.get("entity", "entity")
     pt.check_options(opts, props, entity)
-    shuffled = frame.repartition(*pt.unit_columns(opts, entity))
+    shuffled = spark_numbered(frame).repartition(*pt.unit_columns(opts, entity))
     rows = shuffled.mapInArrow(_task(opts, unit_ids, columns), "partial binary").collect()
     merged = pt.merge_events(pickle.loads(r["partial"]) for r in rows)
     return pt.finish_events(merged, opts, unit_ids, props, entity)
