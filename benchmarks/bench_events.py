@@ -29,13 +29,16 @@ position) and count per device and level, chdb adds ``argMinIf``.
 
 For steps that no event matches twice the three rules give the same counts
 (the latest start is kept at each step, equal times are taken in step order);
-the script checks that they do and says so. Rounds interleave the engines;
-the table shows medians and the ratio to the fastest baseline in the same
-run. ``--memory`` adds each engine's peak memory, measured in a fresh process
-per engine (VmHWM, reset once the data is generated, minus the resident set
-then; the engine's preparation and one run), so native memory counts as
-numpy's does. ``--csv N`` times ``EventLog.from_csv`` of an ``N``-row file
-(user, event, ISO time, device) against ``polars.read_csv`` of it.
+the script checks that they do and says so. Rounds interleave the engines; the
+table shows medians and the ratio to the fastest baseline in the same run, of
+wall time and of CPU time (the process's, all threads: polars, DuckDB and chdb
+use every core, numpy one, so on a loaded machine the wall-time ratio also
+measures how many threads each engine can get scheduled). ``--memory`` adds
+each engine's peak memory, measured in a fresh process per engine (VmHWM,
+reset once the data is generated, minus the resident set then; the engine's
+preparation and one run), so native memory counts as numpy's does. ``--csv N``
+times ``EventLog.from_csv`` of an ``N``-row file (user, event, ISO time,
+device) against ``polars.read_csv`` of it.
 
 Run::
 
@@ -257,18 +260,26 @@ ENGINES: dict[str, Engine] = {
 }
 
 
-def bench(n: int, shape: str, repeat: int, breakdown: bool) -> list[tuple[str, float, Counts]]:
+def bench(
+    n: int, shape: str, repeat: int, breakdown: bool
+) -> list[tuple[str, float, float, Counts]]:
+    """Per engine: median wall seconds, median CPU seconds (all its threads), counts."""
     data = synthetic(n, shape)
     prepared = {name: prep(data) for name, (prep, _) in ENGINES.items()}
     del data
     times: dict[str, list[float]] = {name: [] for name in ENGINES}
+    cpu: dict[str, list[float]] = {name: [] for name in ENGINES}
     counts: dict[str, Counts] = {}
     for _ in range(repeat):
         for name, (_, run) in ENGINES.items():
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             counts[name] = run(prepared[name], breakdown)
             times[name].append(time.perf_counter() - t0)
-    return [(name, statistics.median(times[name]), counts[name]) for name in ENGINES]
+            cpu[name].append(time.process_time() - c0)
+    return [
+        (name, statistics.median(times[name]), statistics.median(cpu[name]), counts[name])
+        for name in ENGINES
+    ]
 
 
 # -- memory: one fresh process per engine ---------------------------------------------
@@ -355,7 +366,7 @@ def main() -> None:
         return
     print(f"load average at start: {_load()}")
     header = f"{'events':>10}  {'shape':5}  {'variant':9}  {'engine':11}  {'median s':>8}  "
-    header += f"{'vs fastest':>10}  {'peak MiB':>8}"
+    header += f"{'vs fastest':>10}  {'cpu s':>7}  {'cpu vs least':>12}  {'peak MiB':>8}"
     print(header)
     print("-" * len(header))
     for size in [s for s in args.sizes.split(",") if float(s) > 0]:
@@ -363,19 +374,20 @@ def main() -> None:
         for shape in args.shapes.split(","):
             for variant in variants:
                 rows = bench(n, shape, args.repeat, variant == "breakdown")
-                fastest = min(s for name, s, _ in rows if name != "salesfunnel")
-                for name, seconds, _ in rows:
+                fastest = min(s for name, s, _, _ in rows if name != "salesfunnel")
+                least = min(c for name, _, c, _ in rows if name != "salesfunnel")
+                for name, seconds, cpu, _ in rows:
                     memory = args.memory and peak_memory(name, n, shape, variant == "breakdown")
                     peak = memory if isinstance(memory, float) else None
                     mib = "" if peak is None else f"{peak / 2**20:.0f}"
                     print(
                         f"{n:>10,}  {shape:5}  {variant:9}  {name:11}  {seconds:8.3f}  "
-                        f"{seconds / fastest:9.2f}x  {mib:>8}"
+                        f"{seconds / fastest:9.2f}x  {cpu:7.3f}  {cpu / least:11.2f}x  {mib:>8}"
                     )
-                agree = all(c == rows[0][2] for _, _, c in rows)
-                print(f"  counts {rows[0][2]}: {'all engines agree' if agree else 'DIFFER'}")
+                agree = all(c == rows[0][3] for _, _, _, c in rows)
+                print(f"  counts {rows[0][3]}: {'all engines agree' if agree else 'DIFFER'}")
                 if not agree:
-                    for name, _, c in rows:
+                    for name, _, _, c in rows:
                         print(f"    {name}: {c}")
                 print(f"  load average: {_load()}")
     if args.csv:

@@ -28,10 +28,13 @@ them):
   window; a repeat of step ``s >= 2`` right after step ``s`` changes nothing
   (it cannot enter ``s`` again and clears no other level held) and is dropped.
   Vectorised over the sorted rows: no Python loop per unit.
-* :func:`state_machine`: every other case (exclusions, an event matching
-  several steps, strict units with mixed same-time groups). A plain loop over
-  each unit's events: the slow, general path, and the reference the fast paths
-  are tested against.
+* :func:`state_machine`: the units the fast paths cannot take (a unit with
+  an exclusion event, an event matching several steps, or under strict a
+  mixed same-time group; :func:`units_with` spreads such a row to its unit),
+  and ``order='clickhouse'`` with modes. A plain loop over each unit's
+  events: the slow, general path, and the reference the fast paths are
+  tested against. Every result depends on a unit's own events only, so the
+  other units of the same funnel still take the fast path.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ __all__ = [
     "ordered_fast",
     "state_machine",
     "strict_fast",
+    "units_with",
     "unordered_fast",
 ]
 
@@ -196,14 +200,19 @@ def unordered_fast(
 
 def mixed_units(unit: I64, t: I64, step: I64) -> B:
     """Per row (sorted by unit, time): its unit has a time holding events of different steps."""
+    same = np.zeros(len(unit), dtype=bool)
+    same[1:] = (unit[1:] == unit[:-1]) & (t[1:] == t[:-1]) & (step[1:] != step[:-1])
+    return units_with(unit, same)
+
+
+def units_with(unit: I64, flag: B) -> B:
+    """Per row (sorted by unit): ``flag`` holds on some row of its unit."""
     n = len(unit)
     if not n:
         return np.zeros(0, dtype=bool)
-    same = np.zeros(n, dtype=bool)
-    same[1:] = (unit[1:] == unit[:-1]) & (t[1:] == t[:-1]) & (step[1:] != step[:-1])
     _, _, _, unit_index = _runs(unit)
     bad = np.zeros(int(unit_index[-1]) + 1, dtype=bool)
-    bad[unit_index[same]] = True
+    bad[unit_index[flag]] = True
     out: B = bad[unit_index]
     return out
 

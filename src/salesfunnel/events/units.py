@@ -223,14 +223,20 @@ def _run(
         )
         return units, rows, step_of[rows].astype(np.int64)
     st64 = step_of[rows].astype(np.int64)
-    if req.order == "strict" and not req.exclusions and bool((n_match <= 1).all()):
-        # Units with a time holding different steps take the loop; the rest the fast path.
-        slow = eng.mixed_units(log.entity[rows], t_all[rows], st64)
-        fast = eng.strict_fast(log.entity[rows[~slow]], t_all[rows[~slow]], st64[~slow], req.k,
-                               req.window)  # fmt: skip
-        rest = _state_machine(log, masks, excl_any, req, rows[slow])
-        return eng.merge_units(fast, rest), rows, st64
-    return _state_machine(log, masks, excl_any, req, rows), rows, st64
+    # Only the units with an exclusion event, an event matching two steps or (strict) a
+    # time holding different steps take the loop; the others a fast path.
+    unit, t = log.entity[rows], t_all[rows]
+    slow = excl_any[rows] | (n_match[rows] > 1)
+    if req.order == "strict":
+        slow |= eng.mixed_units(unit, t, st64)
+    slow = eng.units_with(unit, slow)
+    rest = _state_machine(log, masks, excl_any, req, rows[slow])
+    if req.order == "strict":
+        fast = eng.strict_fast(unit[~slow], t[~slow], st64[~slow], req.k, req.window)
+    else:  # ordered: the fast units' rows are all step events; put ties in step order
+        _, u, tt, s = sort_rows(rows[~slow], unit[~slow], t[~slow], st64[~slow], req.k + 1)
+        fast = eng.ordered_fast(u, tt, s, req.k, req.window)
+    return eng.merge_units(fast, rest), rows, st64
 
 
 def _state_machine(
