@@ -45,6 +45,7 @@ Run::
     PYTHONPATH=src python benchmarks/bench_events.py --sizes 1e6,1e7 --repeat 3
     PYTHONPATH=src python benchmarks/bench_events.py --sizes 1e7 --variant breakdown --memory
     PYTHONPATH=src python benchmarks/bench_events.py --sizes 0 --csv 1e7
+    PYTHONPATH=src python benchmarks/bench_events.py --sizes 3e7 --engines salesfunnel,chdb
 """
 
 from __future__ import annotations
@@ -358,8 +359,11 @@ def main() -> None:
     parser.add_argument("--variant", default="plain", help="plain, breakdown or both")
     parser.add_argument("--memory", action="store_true", help="peak memory per engine")
     parser.add_argument("--csv", default="", help="rows of a CSV file to load (e.g. 1e7)")
+    parser.add_argument("--engines", default=",".join(ENGINES), help="a subset, to save memory")
     parser.add_argument("--child", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    for name in [e for e in ENGINES if e not in args.engines.split(",")]:
+        del ENGINES[name]
     variants = ["plain", "breakdown"] if args.variant == "both" else [args.variant]
     if args.child:
         child_memory(args.child, int(float(args.sizes)), args.shapes, variants[0] == "breakdown")
