@@ -107,3 +107,30 @@ def test_ordered_fast_worked_example() -> None:
     u = engine.ordered_fast(unit, t, step, 3, 10.0)
     assert u.reached.tolist() == [3, 1]
     assert u.times.tolist() == [[5, 12, 14], [1, -1, -1]]
+
+
+def test_only_units_with_an_exclusion_event_take_the_loop() -> None:
+    # Window 100 s, view -> cart -> buy, exclusion "back" between steps 1 and 3.
+    # a: view@0, back@5, cart@10, buy@20: its only chain saw "back" before buying: removed.
+    # b: view@0, cart@10, buy@20 (no exclusion event: the fast path): 3 steps.
+    # c: view@0, cart@10, back@30 (after its chain reached cart but not buy): removed.
+    # d: view@0, view@50, cart@60: 2 steps at 50, 60 (the later start, fast path).
+    import datetime as dt
+
+    from salesfunnel import EventLog, event_funnel
+
+    events = [("a", "view", 0), ("a", "back", 5), ("a", "cart", 10), ("a", "buy", 20),
+              ("b", "view", 0), ("b", "cart", 10), ("b", "buy", 20),
+              ("c", "view", 0), ("c", "cart", 10), ("c", "back", 30),
+              ("d", "view", 0), ("d", "view", 50), ("d", "cart", 60)]  # fmt: skip
+    base = np.datetime64("2024-01-01T00:00:00", "s")
+    log = EventLog.from_columns({
+        "entity": [e[0] for e in events], "event": [e[1] for e in events],
+        "time": base + np.array([e[2] for e in events], dtype="timedelta64[s]"),
+    })  # fmt: skip
+    f = event_funnel(log, ["view", "cart", "buy"], window=dt.timedelta(seconds=100),
+                     exclusions=[("back", 1, 3)])  # fmt: skip
+    assert f.counts == (2, 2, 1)
+    assert f.excluded == 2
+    assert [u.tolist() for u in f.units] == [["b", "d"], ["b", "d"], ["b"]]
+    assert f.median_s == (None, 10.0, 10.0)

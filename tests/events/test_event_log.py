@@ -6,6 +6,7 @@ import io
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from salesfunnel import EventLog, FunnelDataError
 
@@ -99,3 +100,27 @@ def test_time_zones_follow_the_deal_loaders_rule() -> None:
     assert str(EventLog.from_records(aware).time[0]) == "2024-06-01T10:00:00"
     with pytest.raises(FunnelDataError, match="pass tz="):
         EventLog.from_records([*rows, *aware])
+
+
+_CELLS = ["mobile", " mobile ", "desk top", "", " ", "tablet", "ß"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.sampled_from(["view", "buy"]),
+                          st.integers(0, 99), st.sampled_from(_CELLS),
+                          st.sampled_from(_CELLS)), min_size=1, max_size=30))  # fmt: skip
+def test_csv_engines_give_the_same_properties(tmp_path_factory, rows) -> None:  # type: ignore[no-untyped-def]
+    # The arrow path reads properties as dictionaries and strips each distinct text once;
+    # the pure reader strips every cell: the same texts, the same dtype.
+    lines = ["user,name,at,device,city"] + [
+        f"u{u},{n},2024-01-01T10:00:{t % 60:02d},{d},{c}" for u, n, t, d, c in rows
+    ]
+    path = tmp_path_factory.mktemp("csv") / "events.csv"  # a file: the arrow path reads paths
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    kw = {"entity": "user", "event": "name", "time": "at", "properties": ["device", "city"]}
+    logs = [EventLog.from_csv(path, engine=e, **kw) for e in ("arrow", "python")]
+    _same(*logs)
+    for p in ("device", "city"):
+        a, b = (log.properties[p] for log in logs)
+        assert a.tolist() == b.tolist() == [str(r[3 if p == "device" else 4]).strip() for r in rows]
+        assert a.dtype == b.dtype

@@ -189,7 +189,7 @@ def test_a_repeated_middle_step_does_not_break_a_strict_chain() -> None:
                 max_size=30), st.booleans())  # fmt: skip
 def test_the_one_key_sort_is_lexsort(rows, small) -> None:  # type: ignore[no-untyped-def]
     # One combined int64 key when the ranges fit, else np.lexsort: the same stable order.
-    from salesfunnel.events.units import _sort_order
+    from salesfunnel.events.rowsort import sort_order as _sort_order
 
     unit = np.array([r[0] % 7 if small else r[0] for r in rows], dtype=np.int64)
     t = np.array([r[1] * (1 if small else 2**40) for r in rows], dtype=np.int64)

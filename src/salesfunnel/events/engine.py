@@ -28,10 +28,13 @@ them):
   window; a repeat of step ``s >= 2`` right after step ``s`` changes nothing
   (it cannot enter ``s`` again and clears no other level held) and is dropped.
   Vectorised over the sorted rows: no Python loop per unit.
-* :func:`state_machine`: every other case (exclusions, an event matching
-  several steps, strict units with mixed same-time groups). A plain loop over
-  each unit's events: the slow, general path, and the reference the fast paths
-  are tested against.
+* :func:`state_machine`: the units the fast paths cannot take (a unit with
+  an exclusion event, an event matching several steps, or under strict a
+  mixed same-time group; :func:`units_with` spreads such a row to its unit),
+  and ``order='clickhouse'`` with modes. A plain loop over each unit's
+  events: the slow, general path, and the reference the fast paths are
+  tested against. Every result depends on a unit's own events only, so the
+  other units of the same funnel still take the fast path.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ __all__ = [
     "ordered_fast",
     "state_machine",
     "strict_fast",
+    "units_with",
     "unordered_fast",
 ]
 
@@ -93,61 +97,86 @@ def _first_per_unit(mask: B, n_units: int, unit_index: I64) -> I64:
     return out
 
 
-def ordered_fast(unit: I64, t: I64, step: I64, k: int, window: float) -> Units:
+def ordered_fast(unit: I64, t: I64, step: npt.NDArray[np.integer], k: int, window: float) -> Units:
     """The ordered rules, vectorised; rows sorted by (unit, time, step), one step each.
 
-    Each level is kept as the sorted rows that entered it (with their chain's
-    start and parent row), so level ``k`` looks only at the step-``k`` rows
-    and finds, by one binary search each, the latest level-``k - 1`` row
-    before it: no pass over every event per step.
+    Each level is kept as the sorted rows that entered it, with their unit's
+    position, their chain's start and the position of their parent in the
+    level before, so level ``k`` looks only at the step-``k`` rows and finds,
+    by one binary search each, the latest level-``k - 1`` row before it: no
+    pass over every event per step, no search among the unit keys.
     """
-    # Rows are sorted by unit: rows of one unit have equal keys, no per-row unit runs needed.
     new_unit = np.ones(len(unit), dtype=bool)
     new_unit[1:] = unit[1:] != unit[:-1]
     keys = unit[new_unit]
+    uid = np.cumsum(new_unit, dtype=np.int64)
+    uid -= 1  # per row, its unit's position in ``keys``
+    del new_unit
     ones = np.flatnonzero(step == 1)
+    u1, t1 = uid[ones], t[ones]
     # Two step-1 events at one time start one chain (the second is "already reached").
     again = np.zeros(len(ones), dtype=bool)
-    again[1:] = (unit[ones[1:]] == unit[ones[:-1]]) & (t[ones[1:]] == t[ones[:-1]])
-    rows = ones[~again]
-    levels, starts, parents = [rows], [t[rows]], [np.full(len(rows), -1, dtype=np.int64)]
+    again[1:] = (u1[1:] == u1[:-1]) & (t1[1:] == t1[:-1])
+    if again.any():
+        ones, u1, t1 = ones[~again], u1[~again], t1[~again]
+    levels = [_Level(ones, u1, t1, np.zeros(0, dtype=np.int64))]
     for level in range(2, k + 1):
-        prev, prev_start = levels[-1], starts[-1]
+        prev = levels[-1]
         rows = np.flatnonzero(step == level)
-        at = np.searchsorted(prev, rows) - 1  # the latest chain at level - 1 before
+        at = np.searchsorted(prev.rows, rows)
+        at -= 1  # the latest chain at level - 1 before
         ok = at >= 0
-        at = np.where(ok, at, 0)
-        q = prev[at] if len(prev) else np.zeros(len(rows), dtype=np.int64)
-        s = prev_start[at] if len(prev) else q
-        ok &= (unit[q] == unit[rows]) & ((t[rows] - s) <= window)
-        rows, q, s = rows[ok], q[ok], s[ok]
+        at[~ok] = 0
+        u = uid[rows]
+        if len(prev.rows):
+            s = prev.start[at]
+            ok &= prev.unit[at] == u
+            ok &= (t[rows] - s) <= window
+        else:
+            s = np.zeros(len(rows), dtype=np.int64)
+            ok[:] = False
+        rows, u, s, at = rows[ok], u[ok], s[ok], at[ok]
         # A chain already at this level (same start, same unit) is not entered again.
         again = np.zeros(len(rows), dtype=bool)
-        again[1:] = (s[1:] == s[:-1]) & (unit[rows[1:]] == unit[rows[:-1]])
-        levels.append(rows[~again])
-        starts.append(s[~again])
-        parents.append(q[~again])
+        again[1:] = (s[1:] == s[:-1]) & (u[1:] == u[:-1])
+        keep = ~again
+        levels.append(_Level(rows[keep], u[keep], s[keep], at[keep]))
+    return _chains(keys, t, levels, k)
+
+
+class _Level(NamedTuple):
+    rows: I64  # the rows that entered the level, sorted
+    unit: I64  # their unit's position in the keys
+    start: I64  # their chain's start (s)
+    parent: I64  # their parent's position in the level before (empty for level 1)
+
+
+def _chains(keys: I64, t: I64, levels: list[_Level], k: int) -> Units:
+    """Per unit, its furthest level and the times of its first chain at that level."""
     n_units = len(keys)
     reached = np.zeros(n_units, dtype=np.int64)
     times = np.full((n_units, k), -1, dtype=np.int64)
-    cur = np.full(n_units, -1, dtype=np.int64)
+    cur = np.full(n_units, -1, dtype=np.int64)  # per unit, its chain's position in the level
     for level in range(k, 0, -1):
-        rows = levels[level - 1]
-        owner = unit[rows]
-        first = np.ones(len(rows), dtype=bool)
-        first[1:] = owner[1:] != owner[:-1]
-        head = rows[first]  # per unit at this level, its first row
-        owner = np.searchsorted(keys, owner[first])
+        lv = levels[level - 1]
+        first = np.ones(len(lv.unit), dtype=bool)
+        first[1:] = lv.unit[1:] != lv.unit[:-1]
+        head = np.flatnonzero(first)  # per unit at this level, its first entry
+        owner = lv.unit[head]
         new = reached[owner] == 0
         reached[owner[new]] = level
         cur[owner[new]] = head[new]
         on = np.flatnonzero(cur >= 0)
-        times[on, level - 1] = t[cur[on]]
-        cur[on] = parents[level - 1][np.searchsorted(rows, cur[on])]
+        at = cur[on]
+        times[on, level - 1] = t[lv.rows[at]]
+        if level > 1:
+            cur[on] = lv.parent[at]
     return Units(keys, reached, times)
 
 
-def unordered_fast(unit: I64, t: I64, step: I64, k: int, window: float) -> Units:
+def unordered_fast(
+    unit: I64, t: I64, step: npt.NDArray[np.integer], k: int, window: float
+) -> Units:
     """The unordered rule, vectorised; rows sorted by (unit, time), one step each.
 
     A unit's level is the most distinct steps among its events in one window
@@ -171,14 +200,19 @@ def unordered_fast(unit: I64, t: I64, step: I64, k: int, window: float) -> Units
 
 def mixed_units(unit: I64, t: I64, step: I64) -> B:
     """Per row (sorted by unit, time): its unit has a time holding events of different steps."""
+    same = np.zeros(len(unit), dtype=bool)
+    same[1:] = (unit[1:] == unit[:-1]) & (t[1:] == t[:-1]) & (step[1:] != step[:-1])
+    return units_with(unit, same)
+
+
+def units_with(unit: I64, flag: B) -> B:
+    """Per row (sorted by unit): ``flag`` holds on some row of its unit."""
     n = len(unit)
     if not n:
         return np.zeros(0, dtype=bool)
-    same = np.zeros(n, dtype=bool)
-    same[1:] = (unit[1:] == unit[:-1]) & (t[1:] == t[:-1]) & (step[1:] != step[:-1])
     _, _, _, unit_index = _runs(unit)
     bad = np.zeros(int(unit_index[-1]) + 1, dtype=bool)
-    bad[unit_index[same]] = True
+    bad[unit_index[flag]] = True
     out: B = bad[unit_index]
     return out
 

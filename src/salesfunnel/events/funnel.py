@@ -56,14 +56,14 @@ edge case), PostHog's being the default semantics. ``W`` is the window.
   may still convert: it is counted at its furthest step and reported in
   :attr:`EventFunnel.open_counts` (right-censored), not as a failure.
 
-Engines (see :mod:`salesfunnel.events.engine`): ``ordered`` without
-exclusions and with steps that no event matches twice runs vectorised;
-``unordered`` too (its steps must not overlap); ``strict`` too under the same
-conditions, except for the units with a time holding events of different
-steps; ``clickhouse`` without modes takes the ordered path (it keeps the
-latest start at each level too, so with steps no event matches twice the
-levels are the same); every other case (exclusions, overlapping steps,
-``clickhouse`` modes) runs a plain loop per unit, slower but the same rules.
+Engines (see :mod:`salesfunnel.events.engine`): ``ordered`` and ``strict``
+run vectorised, except for the units that hold an exclusion event or an
+event matching two steps (and, under ``strict``, a time holding events of
+different steps): those run a plain loop per unit, slower but the same
+rules. ``unordered`` runs vectorised (its steps must not overlap);
+``clickhouse`` without modes takes the ordered path when no event matches
+two steps (it keeps the latest start at each level too, so the levels are
+the same), and with modes or overlapping steps the loop.
 """
 
 from __future__ import annotations

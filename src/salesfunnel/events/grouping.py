@@ -35,6 +35,7 @@ __all__ = [
     "Period",
     "breakdown_values",
     "columns_of",
+    "factorize",
     "period_buckets",
     "value_text",
     "with_unit",
@@ -46,6 +47,7 @@ NO_VALUE_GROUP = "(none)"
 Period = str | dt.timedelta
 I64 = npt.NDArray[np.int64]
 _DAY = 86_400
+_HASHED_UNIQUE = np.lib.NumpyVersion(np.__version__) >= "2.3.0"  # np.unique(sorted=False)
 
 
 def columns_of(spec: object, what: str) -> tuple[str, ...]:
@@ -69,8 +71,22 @@ def _texts(col: np.ndarray) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.bool_]
     """A property column as texts, and where it is missing."""
     if col.dtype.kind == "f":
         missing = np.isnan(col)
-        return np.array([value_text(v) for v in col.tolist()], dtype=str), missing
-    return col.astype(str), col == ""
+        distinct, inverse = np.unique(col, return_inverse=True)  # each distinct value once
+        texts = np.array([value_text(v) for v in distinct.tolist()], dtype=str)
+        return texts[inverse.reshape(-1)], missing
+    return (col if col.dtype.kind == "U" else col.astype(str)), col == ""
+
+
+def factorize(values: npt.NDArray[np.str_]) -> tuple[npt.NDArray[np.str_], I64]:
+    """The distinct values, sorted, and each value's position among them."""
+    if _HASHED_UNIQUE:  # a hash table, then a sort of the (few) distinct values only
+        found, inverse = np.unique(values, return_inverse=True, sorted=False)
+        order = np.argsort(found, kind="stable")
+        rank = np.empty(len(found), dtype=np.int64)
+        rank[order] = np.arange(len(found), dtype=np.int64)
+        return found[order], rank[inverse.reshape(-1)]
+    names, inverse = np.unique(values, return_inverse=True)
+    return names, inverse.reshape(-1).astype(np.int64)
 
 
 def breakdown_values(log: EventLog, breakdown: tuple[str, ...]) -> npt.NDArray[np.str_]:
@@ -85,7 +101,7 @@ def breakdown_values(log: EventLog, breakdown: tuple[str, ...]) -> npt.NDArray[n
     parts = [_texts(log.properties[name]) for name in breakdown]
     if len(parts) == 1:
         text, missing = parts[0]
-        return np.where(missing, "", text)
+        return np.where(missing, "", text) if missing.any() else text
     out = np.full(len(log), "", dtype=object)
     none = np.ones(len(log), dtype=bool)
     pieces = []

@@ -140,7 +140,9 @@ def _arrow_fields(file: CsvFile, spec: _Spec, delimiter: str) -> dict[str, Any]:
         spec.event: pa.dictionary(pa.int32(), pa.string()),
         spec.time: pa.timestamp("s") if spec.tz is None else pa.string(),
     }
-    roles.update({p: pa.string() for p in spec.properties if p not in roles})
+    # Properties as dictionaries: each distinct text stripped once, not once per row.
+    roles.update({p: pa.dictionary(pa.int32(), pa.string()) for p in spec.properties
+                  if p not in roles})  # fmt: skip
     if len(roles) != 3 + len(spec.properties):
         raise Unfit  # one column in two roles
     table = read_body(file.source, file.header, file.header_lines, roles, delimiter)
@@ -160,10 +162,10 @@ def _arrow_fields(file: CsvFile, spec: _Spec, delimiter: str) -> dict[str, Any]:
             times = _c.times(obj, spec.time, IN_MEMORY, spec.columns.parser())
         except FunnelDataError:
             raise Unfit from None
-    props = {
-        p: np.array([v.strip() for v in table.column(p).to_pylist()], dtype=str)
-        for p in spec.properties
-    }
+    props = {}
+    for p in spec.properties:
+        texts, at = stripped_dictionary(table.column(p))
+        props[p] = np.array(texts, dtype=str)[at]
     return {
         "entity": entity[0],
         "event": place.reshape(-1).astype(np.int16)[index],

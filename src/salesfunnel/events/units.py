@@ -28,16 +28,19 @@ from .grouping import (
     Period,
     breakdown_values,
     columns_of,
+    factorize,
     period_buckets,
     with_unit,
 )
 from .log import EventLog
+from .rowsort import sort_order, sort_rows
 from .steps import Step, step_label, step_mask
 
 __all__ = ["FunnelOptions", "Order", "UnitResults", "UnitSteps", "unit_steps"]
 
 Order = Literal["ordered", "strict", "unordered", "clickhouse"]
 I64 = npt.NDArray[np.int64]
+Steps = npt.NDArray[np.integer]  # per row its step (0: none), int8 or int64
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +178,7 @@ def _exclusions(
 
 def _run(
     log: EventLog, masks: npt.NDArray[np.bool_], req: _Request, only: npt.NDArray[np.bool_]
-) -> tuple[eng.Units, I64, I64]:
+) -> tuple[eng.Units, I64, Steps]:
     """The engine's per-unit result, and the sorted rows and their matched step (0: none).
 
     Only the events where ``only`` holds are seen (all_events: one breakdown value).
@@ -189,16 +192,16 @@ def _run(
     if not keep.all():
         masks = masks & keep
     n_match = np.zeros(len(log), dtype=np.int8)
-    step_of = np.zeros(len(log), dtype=np.int64)
+    step_of = np.zeros(len(log), dtype=np.int8 if req.k < 127 else np.int64)
     for i in range(req.k - 1, -1, -1):  # the first step an event matches wins
         n_match += masks[i]
-        step_of[masks[i]] = i + 1
+        np.putmask(step_of, masks[i], i + 1)
     excl_any = np.zeros(len(log), dtype=bool)
     for m, _, _ in req.exclusions:
         excl_any |= m
     excl_any &= keep
     every = req.order == "strict" or (req.order == "clickhouse" and "strict_order" in req.modes)
-    rows = np.flatnonzero(keep) if every else np.flatnonzero((n_match > 0) | excl_any)
+    rows: I64 = np.flatnonzero(keep) if every else np.flatnonzero((n_match > 0) | excl_any)
     unit, t = log.entity[rows], t_all[rows]
     # windowFunnel without modes keeps the latest start at each level, as PostHog's
     # ordered rule does: with steps no event matches twice, the same levels.
@@ -209,26 +212,31 @@ def _run(
         raise FunnelDataError(msg, column="steps")
     if simple and bool((n_match <= 1).all()):
         # By unit, time, then step: a same-time group is taken in step order.
-        rows = rows[_sort_order(unit, t, step_of[rows], req.k + 1)]
-        unit, t, st = log.entity[rows], t_all[rows], step_of[rows].astype(np.int64)
+        rows, unit, t, st = sort_rows(rows, unit, t, step_of[rows], req.k + 1)
         run = eng.unordered_fast if req.order == "unordered" else eng.ordered_fast
         return run(unit, t, st, req.k, req.window), rows, st
-    rows = rows[_sort_order(unit, t)]  # stable: equal times keep the log's order
+    rows = rows[sort_order(unit, t)]  # stable: equal times keep the log's order
     if req.order == "clickhouse":
         matched = [tuple(i + 1 for i, b in enumerate(c) if b) for c in masks[:, rows].T.tolist()]
         units = ch.window_funnel(
             log.entity[rows], t_all[rows], matched, req.k, req.window, req.modes
         )
         return units, rows, step_of[rows].astype(np.int64)
-    st = step_of[rows].astype(np.int64)
-    if req.order == "strict" and not req.exclusions and bool((n_match <= 1).all()):
-        # Units with a time holding different steps take the loop; the rest the fast path.
-        slow = eng.mixed_units(log.entity[rows], t_all[rows], st)
-        fast = eng.strict_fast(log.entity[rows[~slow]], t_all[rows[~slow]], st[~slow], req.k,
-                               req.window)  # fmt: skip
-        rest = _state_machine(log, masks, excl_any, req, rows[slow])
-        return eng.merge_units(fast, rest), rows, st
-    return _state_machine(log, masks, excl_any, req, rows), rows, st
+    st64 = step_of[rows].astype(np.int64)
+    # Only the units with an exclusion event, an event matching two steps or (strict) a
+    # time holding different steps take the loop; the others a fast path.
+    unit, t = log.entity[rows], t_all[rows]
+    slow = excl_any[rows] | (n_match[rows] > 1)
+    if req.order == "strict":
+        slow |= eng.mixed_units(unit, t, st64)
+    slow = eng.units_with(unit, slow)
+    rest = _state_machine(log, masks, excl_any, req, rows[slow])
+    if req.order == "strict":
+        fast = eng.strict_fast(unit[~slow], t[~slow], st64[~slow], req.k, req.window)
+    else:  # ordered: the fast units' rows are all step events; put ties in step order
+        _, u, tt, s = sort_rows(rows[~slow], unit[~slow], t[~slow], st64[~slow], req.k + 1)
+        fast = eng.ordered_fast(u, tt, s, req.k, req.window)
+    return eng.merge_units(fast, rest), rows, st64
 
 
 def _state_machine(
@@ -238,23 +246,6 @@ def _state_machine(
     steps = [_steps_of(masks[:, r], excl_any[r], req, r) for r in rows.tolist()]
     t = log.time.view(np.int64)[rows]
     return eng.state_machine(log.entity[rows], t, steps, req.k, req.window, req.order == "strict")
-
-
-def _sort_order(unit: I64, t: I64, step: I64 | None = None, n_steps: int = 1) -> I64:
-    """The stable order by unit, time (then step): ``np.lexsort`` of the keys, or, when
-    their ranges fit in one int64, a stable argsort of one combined key (much faster,
-    and linear on a log already sorted by unit and time)."""
-    if not len(unit):
-        return np.zeros(0, dtype=np.int64)
-    u0, t0 = int(unit.min()), int(t.min())
-    spans = (int(unit.max()) - u0 + 1, int(t.max()) - t0 + 1, n_steps)
-    if spans[0] * spans[1] * spans[2] >= 2**62:
-        keys = (t, unit) if step is None else (step, t, unit)
-        return np.lexsort(keys).astype(np.int64)
-    key = (unit - u0) * spans[1] + (t - t0)
-    if step is not None:
-        key = key * n_steps + step
-    return np.argsort(key, kind="stable").astype(np.int64)
 
 
 def _steps_of(
@@ -270,24 +261,32 @@ def _steps_of(
 
 
 def _groups(
-    log: EventLog, units: eng.Units, rows: I64, st: I64, values: np.ndarray, attribution: str
-) -> npt.NDArray[np.object_]:
-    """Per unit, its breakdown value (``NO_VALUE_GROUP`` when none)."""
-    col = values[rows]
-    use = np.flatnonzero((st > 0) & (col != ""))
+    log: EventLog, units: eng.Units, rows: I64, st: Steps, values: np.ndarray, attribution: str
+) -> np.ndarray:
+    """Per unit, its breakdown value (``NO_VALUE_GROUP`` when none), as text."""
+    sel = st > 0
+    sel &= (values != "")[rows]
+    use, s = rows[sel], st[sel]
+    u = log.entity[use]
     # By unit, time, then step (stable): the order of the vectorised path, which the loop
     # (by unit and time) takes too, so a tie does not depend on the path other units chose.
-    t = log.time.view(np.int64)[rows[use]]
-    use = use[np.lexsort((st[use], t, log.entity[rows[use]]))]
-    where = np.searchsorted(units.keys, log.entity[rows[use]])
+    n_steps = int(s.max()) + 1 if len(s) else 1
+    use, u, _, s = sort_rows(use, u, log.time.view(np.int64)[use], s, n_steps)
+    edge = np.ones(len(u), dtype=bool)  # per unit, its first (first_touch) or last row
     if attribution == "first_touch":
-        where, use = where[::-1], use[::-1]  # the first row of a unit is written last
-    out = np.full(len(units.keys), NO_VALUE_GROUP, dtype=object)
-    out[where] = col[use].tolist()
+        edge[1:] = u[1:] != u[:-1]
+    else:
+        edge[:-1] = u[1:] != u[:-1]
+    out = np.full(
+        len(units.keys),
+        NO_VALUE_GROUP,
+        dtype=np.result_type(values.dtype, np.array(NO_VALUE_GROUP).dtype),
+    )
+    out[np.searchsorted(units.keys, u[edge])] = values[use[edge]]
     return out
 
 
-def _open(log: EventLog, units: eng.Units, rows: I64, st: I64, req: _Request) -> np.ndarray:
+def _open(log: EventLog, units: eng.Units, rows: I64, st: Steps, req: _Request) -> np.ndarray:
     """Per unit: not complete, and its latest entry is less than ``W`` before ``end``."""
     if req.end is None:
         return np.zeros(len(units.keys), dtype=bool)
@@ -372,14 +371,14 @@ def _trend(
     return out
 
 
-def _by_group(units: UnitSteps, group: npt.NDArray[np.object_]) -> dict[str, UnitSteps]:
+def _by_group(units: UnitSteps, group: np.ndarray) -> dict[str, UnitSteps]:
     """The units of each group value (``group[u]`` is unit ``u``'s value), by value."""
     if not len(group):  # no units (np.split would still give one empty piece)
         return {}
     # One sort by group, then each group's units are a slice (not a scan per group).
-    names, inverse = np.unique(group.astype(str), return_inverse=True)
-    by_group = np.argsort(inverse.reshape(-1), kind="stable")
-    cuts = np.cumsum(np.bincount(inverse.reshape(-1), minlength=len(names)))[:-1]
+    names, inverse = factorize(group.astype(str))
+    by_group = np.argsort(inverse, kind="stable")
+    cuts = np.cumsum(np.bincount(inverse, minlength=len(names)))[:-1]
     return {
         g: units[members]
         for g, members in zip(names.tolist(), np.split(by_group, cuts), strict=True)
