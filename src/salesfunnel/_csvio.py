@@ -260,7 +260,7 @@ class _Lines:
     def blocks(self) -> Iterator[str]:
         """The text of each chunk read, cut after its last whole line (line ends kept).
 
-        A closing \r waits for the next chunk, whose \n may belong to it. After
+        A closing ``\\r`` waits for the next chunk, whose ``\\n`` may belong to it. After
         a bad byte, the whole lines before it come first (the last one held
         back, as ever), then the error.
         """

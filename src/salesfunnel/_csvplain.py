@@ -65,8 +65,8 @@ class Feed:
             self._lines, self._at = list(io.StringIO(text, newline="")), 0
 
     def text(self, rows: int) -> str:
-        """Unread text of at least ``rows`` lines ended by \n (fewer only before the end,
-        an error or :data:`_AHEAD` characters)."""
+        """Unread text of at least ``rows`` lines ended by ``\\n`` (fewer only at the end
+        of the file, before a read error, or past :data:`_AHEAD` characters)."""
         parts = ["".join(self._lines[self._at :]), self._text]
         self._lines, self._at, self._text = [], 0, ""
         count, size = sum(p.count("\n") for p in parts), sum(map(len, parts))
@@ -151,7 +151,7 @@ def split_plain(
 ) -> tuple[PlainCells, str] | None:
     """The first ``rows`` lines of ``text`` split at the delimiter, as ``csv.reader``
     would split them, and the text after them; ``None`` when csv's rules could
-    make any difference: a quote, a lone \r, a blank line, a line of another
+    make any difference: a quote, a lone ``\\r``, a blank line, a line of another
     width than the header's, a line that may hold a cell over the ``limit``.
 
     The checks are a few numpy passes over the bytes; the cells are then one

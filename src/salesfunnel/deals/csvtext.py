@@ -27,9 +27,7 @@ __all__ = [
     "text_floats",
 ]
 
-_DATE = (0, 1, 2, 3, 5, 6, 8, 9)  # digits of YYYY-MM-DD
-_CLOCK = (11, 12, 14, 15, 17, 18)  # digits of HH:MM:SS after the date and a separator
-_TEN = np.array([1000, 100, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1], np.int64)
+_SLICE = 1 << 16  # cells read at a time from a whole column
 _POWERS = 10 ** np.arange(19, dtype=np.int64)  # 10**0 .. 10**18
 _MULTIPLIERS = np.array(  # odd 64-bit constants (golden ratio, splitmix64, murmur3)
     [0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xFF51AFD7ED558CCD], np.uint64
@@ -42,19 +40,40 @@ def iso_fixed(values: Sequence[str]) -> npt.NDArray[np.datetime64] | None:
     All cells must share one of the two shapes, with ASCII digits and a real
     day and time of day (year 1 or later, hour 0-23, no leap second): then
     ``datetime.fromisoformat`` reads each cell to the same second, and the
-    digits are read here without it. ``None`` for anything else.
+    digits are read here without it. ``None`` for anything else. A long
+    column is read in slices, so that its bytes are never all held at once.
     """
     n = len(values)
-    if not n:
-        return None
     try:
-        width = len(values[0])
+        width = len(values[0]) if n else 0
         if width not in (10, 19) or set(map(len, values)) != {width}:
             return None
-        raw = "".join(values).encode("ascii")
-    except (TypeError, UnicodeEncodeError):  # a cell that is not text, or not ASCII
+    except TypeError:  # a cell that is not text
         return None
-    return iso_matrix(np.frombuffer(raw, np.uint8).reshape(n, width))
+    out = np.empty(n, "datetime64[s]")
+    for at in range(0, n, _SLICE):
+        try:
+            raw = "".join(values[at : at + _SLICE]).encode("ascii")
+        except (TypeError, UnicodeEncodeError):  # not text, or not ASCII
+            return None
+        part = iso_matrix(np.frombuffer(raw, np.uint8).reshape(-1, width))
+        if part is None:
+            return None
+        out[at : at + len(part)] = part
+    return out
+
+
+def _number(cells: npt.NDArray[np.uint8], places: Sequence[int]) -> npt.NDArray[np.int64] | None:
+    """The decimal number written by the digits at ``places`` of each row; ``None`` for a
+    non-digit."""
+    out = np.zeros(len(cells), np.int64)
+    for p in places:
+        digit = cells[:, p] - np.uint8(48)  # a non-digit wraps above 9
+        if (digit > 9).any():
+            return None
+        out *= 10
+        out += digit
+    return out
 
 
 def iso_matrix(cells: npt.NDArray[np.uint8]) -> npt.NDArray[np.datetime64] | None:
@@ -62,9 +81,7 @@ def iso_matrix(cells: npt.NDArray[np.uint8]) -> npt.NDArray[np.datetime64] | Non
     width = cells.shape[1]
     if width not in (10, 19) or not len(cells):
         return None
-    places = _DATE if width == 10 else _DATE + _CLOCK
-    digits = cells[:, places] - np.uint8(48)  # a non-digit wraps above 9
-    if (digits > 9).any() or (cells[:, 4] != 45).any() or (cells[:, 7] != 45).any():
+    if (cells[:, 4] != 45).any() or (cells[:, 7] != 45).any():
         return None
     if width == 19:
         sep = cells[:, 10]
@@ -72,10 +89,9 @@ def iso_matrix(cells: npt.NDArray[np.uint8]) -> npt.NDArray[np.datetime64] | Non
             return None
         if (cells[:, 16] != 58).any():
             return None
-    weighted = digits.astype(np.int64) * _TEN[: len(places)]
-    year = weighted[:, 0:4].sum(axis=1)
-    month = weighted[:, 4:6].sum(axis=1)
-    day = weighted[:, 6:8].sum(axis=1)
+    year, month, day = (_number(cells, p) for p in ((0, 1, 2, 3), (5, 6), (8, 9)))
+    if year is None or month is None or day is None:
+        return None
     if year.min() < 1 or month.min() < 1 or month.max() > 12 or day.min() < 1:
         return None
     first = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
@@ -84,9 +100,9 @@ def iso_matrix(cells: npt.NDArray[np.uint8]) -> npt.NDArray[np.datetime64] | Non
         return None
     seconds = (start.astype(np.int64) + day - 1) * 86400
     if width == 19:
-        hour = weighted[:, 8:10].sum(axis=1)
-        minute = weighted[:, 10:12].sum(axis=1)
-        second = weighted[:, 12:14].sum(axis=1)
+        hour, minute, second = (_number(cells, p) for p in ((11, 12), (14, 15), (17, 18)))
+        if hour is None or minute is None or second is None:
+            return None
         if hour.max() > 23 or minute.max() > 59 or second.max() > 59:
             return None
         seconds += hour * 3600 + minute * 60 + second
