@@ -22,6 +22,7 @@ from .errors import FunnelDataError
 __all__ = ["Feed", "PlainCells", "split_plain"]
 
 _AHEAD = 1 << 23  # characters gathered at most for one batch of the fast split
+_MASKS = np.array([(1 << 8 * k) - 1 for k in range(9)], np.uint64)  # the first k bytes
 
 
 class Feed:
@@ -122,27 +123,49 @@ class PlainCells(Mapping[str, list[str]]):
             self._text = {c: cells[j:stop:width] for c, j in self._places.items()}
         return self._text[name]
 
+    def _cells_at(
+        self, name: str, index: npt.NDArray[np.intp] | None
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        j = self._places[name]
+        begin, end = self._bounds[j] + 1, self._bounds[j + 1]
+        if index is not None:
+            begin, end = begin[index], end[index]
+        return begin, end - begin
+
+    def _room(self, after: int) -> npt.NDArray[np.uint8]:
+        """The bytes with at least ``after`` NUL bytes after them, for a last window."""
+        if self._padded is None or len(self._padded) < len(self._raw) + after:
+            self._padded = np.zeros(len(self._raw) + max(after, 64), np.uint8)
+            self._padded[: len(self._raw)] = self._raw
+        return self._padded
+
+    def column_keys(
+        self, name: str, index: npt.NDArray[np.intp] | None = None
+    ) -> npt.NDArray[np.uint64] | None:
+        """Each cell of a column of short cells as one integer: its bytes, NUL-padded to 8,
+        read little-endian (one unaligned 8-byte load a row); ``None`` for a cell over 8 bytes."""
+        begin, sizes = self._cells_at(name, index)
+        if len(sizes) and int(sizes.max()) > 8:
+            return None
+        room = self._room(8)
+        words = np.ndarray((len(room) - 7,), np.dtype("<u8"), buffer=room, strides=(1,))
+        keys: npt.NDArray[np.uint64] = words[begin] & _MASKS[sizes]
+        return keys
+
     def column_bytes(
         self, name: str, longest: int, index: npt.NDArray[np.intp] | None = None
     ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]] | None:
         """``(cells, sizes)``: the column's UTF-8 bytes, one row each padded with NUL bytes
         (the rows at ``index`` only, if given), and each cell's size; ``None`` when a cell is
         longer than ``longest`` bytes."""
-        j = self._places[name]
-        begin, end = self._bounds[j] + 1, self._bounds[j + 1]
-        if index is not None:
-            begin, end = begin[index], end[index]
-        sizes = end - begin
+        begin, sizes = self._cells_at(name, index)
         wide = int(sizes.max()) if len(sizes) else 0
         if wide > longest:
             return None
-        if self._padded is None or len(self._padded) < len(self._raw) + wide:
-            self._padded = np.zeros(len(self._raw) + longest, np.uint8)
-            self._padded[: len(self._raw)] = self._raw
         # Each cell's bytes as one row of a sliding window: one copy of `wide` bytes a row.
-        cells = np.lib.stride_tricks.sliding_window_view(self._padded, wide)[begin]
-        if len(sizes) and int(sizes.min()) < wide:
-            cells[np.arange(wide) >= sizes[:, None]] = 0
+        cells = np.lib.stride_tricks.sliding_window_view(self._room(longest), wide)[begin]
+        if len(sizes) and int(sizes.min()) < wide:  # NUL past each cell's end
+            np.multiply(cells, np.arange(wide) < sizes[:, None], out=cells, casting="unsafe")
         return cells, sizes
 
 

@@ -118,7 +118,9 @@ def test_text_coder_ranks_as_np_unique(values: list[str]) -> None:
         assert codes.tolist() == want.reshape(-1).tolist()
 
 
-_CELL = st.sampled_from(["a", "b c", "", " ", "é", '"q"', '"a,b"', "x\ry", "1"])
+_CELL = st.sampled_from(
+    ["a", "b c", "", " ", "é", '"q"', '"a,b"', "x\ry", "1", "nine byte", "éééé"]
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -147,6 +149,13 @@ def test_split_cuts_lines_as_csv_reader(
         padded, sizes = got_bytes
         texts = [bytes(r[:k]).decode() for r, k in zip(padded, sizes.tolist(), strict=True)]
         assert texts == columns[j]
+        keys = cells.column_keys(str(j))  # and as 8-byte keys, for cells that short
+        if max(len(c.encode()) for c in columns[j]) <= 8:
+            assert keys is not None
+            distinct, inverse = csvtext.distinct_keys(keys)
+            assert [distinct[k] for k in inverse.tolist()] == columns[j]
+        else:
+            assert keys is None
     assert list(csv.reader(io.StringIO(rest, newline=""))) == parsed[take:]
 
 

@@ -132,11 +132,15 @@ class TextColumns:
             self._time(take, grab, row_of)
         for c, coder in [(spec.owner, self.owners), *self.extra.items()]:
             if c is not None and not self.errors:
-                got = grab(c, 64)
-                if got is None:
-                    coder.add(take(c))
-                else:
+                kept = plain is not None and (index is None or len(index) > 0)
+                keys = plain.column_keys(c, index) if plain is not None and kept else None
+                got = grab(c, 64) if keys is None else None
+                if keys is not None:
+                    coder.add_distinct(*_t.distinct_keys(keys))
+                elif got is not None:
                     coder.add_distinct(*_t.distinct_cells(got[0]))
+                else:
+                    coder.add(take(c))
         if spec.amount is not None and self._open(_AMOUNT):
             self._amount(take(spec.amount), row_of)
 
@@ -291,9 +295,15 @@ def _known_labels(
 ) -> np.ndarray | None:
     """The codes of a batch's labels when the pipeline knows each one, else ``None``."""
     labels, dtype = pipeline.labels, _c.code_dtype(pipeline)
-    got = cells.column_bytes(column, 64) if isinstance(cells, PlainCells) else None
-    if got is not None:
-        texts, inverse = _t.distinct_cells(got[0])
+    texts: list[str] | None = None
+    if isinstance(cells, PlainCells):
+        keys = cells.column_keys(column)
+        got = cells.column_bytes(column, 64) if keys is None else None
+        if keys is not None:
+            texts, inverse = _t.distinct_keys(keys)
+        elif got is not None:
+            texts, inverse = _t.distinct_cells(got[0])
+    if texts is not None:
         known = [labels.index(u.strip()) if u.strip() in pipeline else -1 for u in texts]
         return None if -1 in known else np.array(known, dtype)[inverse]
     values = cells[column]

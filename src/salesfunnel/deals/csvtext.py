@@ -22,6 +22,7 @@ __all__ = [
     "digit_matrix",
     "digit_order",
     "distinct_cells",
+    "distinct_keys",
     "iso_fixed",
     "iso_matrix",
     "text_floats",
@@ -152,13 +153,16 @@ def digit_matrix(
     digits = cells - np.uint8(48)
     if ((digits > 9) & ~pad).any() or ((cells[:, 0] == 48) & (sizes > 1)).any():
         return None
-    wide = cells.shape[1]
-    if int(sizes.min()) == wide:  # one size: a product with the powers of ten
-        numbers: npt.NDArray[np.int64] = digits.astype(np.int64) @ _POWERS[wide - 1 :: -1]
-        return numbers
-    power = sizes[:, None] - 1 - at
-    weights = np.where(pad, 0, _POWERS[np.maximum(power, 0)])
-    numbers = (digits.astype(np.int64) * weights).sum(axis=1)
+    # Digit by digit, each a vector op (an integer matrix product has no fast loop).
+    numbers = np.zeros(len(sizes), np.int64)
+    same = int(sizes.min()) == cells.shape[1]
+    for k in range(cells.shape[1]):
+        if same:
+            numbers *= 10
+            numbers += digits[:, k]
+        else:
+            inside = k < sizes
+            numbers[inside] = numbers[inside] * 10 + digits[inside, k]
     return numbers
 
 
@@ -181,6 +185,12 @@ def distinct_cells(
         )
         texts = [w.decode("utf-8") for w in words.tolist()]
     return texts, inverse.reshape(-1)
+
+
+def distinct_keys(keys: npt.NDArray[np.uint64]) -> tuple[list[str], npt.NDArray[np.intp]]:
+    """:func:`distinct_cells` of cells given as little-endian keys (``PlainCells.column_keys``)."""
+    few, inverse = _unique(keys)
+    return [k.to_bytes(8, "little").rstrip(b"\0").decode("utf-8") for k in few.tolist()], inverse
 
 
 def _unique(keys: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.intp]]:
@@ -213,8 +223,12 @@ def unique_ids(
         return table, inverse.reshape(-1).astype(np.int64, copy=False)
     present = np.zeros(hi - lo + 1, np.bool_)
     present[numbers - lo] = True
-    rank = np.cumsum(present, dtype=np.int64) - 1
-    return np.flatnonzero(present) + lo, rank[numbers - lo]
+    rank = np.cumsum(present, dtype=np.int32 if hi - lo < 2**31 else np.int64) - 1
+    return np.flatnonzero(present) + lo, rank[numbers - lo].astype(np.int64)
+
+
+def _digits(number: int) -> int:
+    return len(str(int(number)))
 
 
 def digit_order(numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
@@ -224,10 +238,10 @@ def digit_order(numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
     right compares the same way, and where two padded numbers tie (``12``,
     ``120``) the shorter text comes first.
     """
+    if not len(numbers) or _digits(numbers.min()) == _digits(numbers.max()):
+        return np.argsort(numbers, kind="stable")  # one length: as text, as numbers
     size = np.searchsorted(_POWERS, numbers, side="right")
     size = np.maximum(size, 1)  # 0 has one digit
-    if len(size) and size.min() == size.max():  # one length: as text, as numbers
-        return np.argsort(numbers, kind="stable")
     padded = numbers * _POWERS[18 - size]
     return np.lexsort((size, padded))
 
