@@ -11,6 +11,8 @@ ids, stage labels, ISO times and owner names) read by
 * ``polars+from_polars``: ``polars.read_csv`` then ``DealLog.from_polars``;
 * ``duckdb.read_csv``: DuckDB's ``read_csv`` materialised as an Arrow table;
 * ``polars.read_csv`` and ``pyarrow.read_csv``: the native readers alone;
+* ``EventLog arrow`` and ``EventLog python``: ``EventLog.from_csv`` of the
+  same file (entity ``deal``, event ``stage``), with either engine;
 * ``csv.reader pass``: a bare ``for row in csv.reader(f)`` over the file, the
   floor for any parser written in Python.
 
@@ -93,8 +95,8 @@ def _log_bytes(log: DealLog) -> int:
     seen: set[int] = set()
     total = 0
     for a in arrays:
-        if a is None:
-            continue
+        if not isinstance(a, np.ndarray):
+            continue  # None, or a TextTable (ids left in Arrow until read)
         base = a if a.base is None else a.base
         if id(base) not in seen and isinstance(base, np.ndarray):
             seen.add(id(base))
@@ -110,6 +112,21 @@ def read_salesfunnel(path: Path) -> tuple[int, int]:
 def read_salesfunnel_python(path: Path) -> tuple[int, int]:
     log = DealLog.from_csv(path, PIPELINE, owner="owner", engine="python")
     return len(log), _log_bytes(log)
+
+
+def _event_bytes(log: EventLog) -> int:
+    arrays = [log.entity, log.event, log.time, log._table]
+    return sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))
+
+
+def read_events_arrow(path: Path) -> tuple[int, int]:
+    log = EventLog.from_csv(path, entity="deal", event="stage", time="time", engine="arrow")
+    return len(log.entity), _event_bytes(log)
+
+
+def read_events_python(path: Path) -> tuple[int, int]:
+    log = EventLog.from_csv(path, entity="deal", event="stage", time="time", engine="python")
+    return len(log.entity), _event_bytes(log)
 
 
 def read_polars_log(path: Path) -> tuple[int, int]:
@@ -155,6 +172,8 @@ def read_bare(path: Path) -> tuple[int, int]:
 READERS: dict[str, Callable[[Path], tuple[int, int]]] = {
     "from_csv arrow": read_salesfunnel,
     "from_csv python": read_salesfunnel_python,
+    "EventLog arrow": read_events_arrow,
+    "EventLog python": read_events_python,
     "polars+from_polars": read_polars_log,
     "duckdb.read_csv": read_duckdb,
     "polars.read_csv": read_polars,

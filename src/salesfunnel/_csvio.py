@@ -29,13 +29,14 @@ import itertools
 import operator
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
 
+from ._csvplain import Feed as _Feed, split_plain
 from .errors import NO_VALUE, FunnelDataError
 
 __all__ = [
@@ -187,7 +188,7 @@ class CsvTable:
 class CsvBatch:
     """Consecutive rows of a CSV body: the wanted columns as text, and where each row sits."""
 
-    columns: dict[str, list[str]]
+    columns: Mapping[str, list[str]]  # a PlainCells for a run of plain lines
     rows: Rows
 
 
@@ -203,6 +204,7 @@ class _Lines:
         self.total = total
         self.read = 0  # bytes (binary files) or characters (text files) read so far
         self.line = 1  # physical line of the next character
+        self.newlines = 0  # \n in the last block
         self.binary = isinstance(fh.read(0), bytes)
         try:
             self.decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
@@ -255,8 +257,13 @@ class _Lines:
                 before = ""
             return before, error
 
-    def chunks(self) -> Iterator[list[str]]:
-        """The lines of each chunk read, with their line ends (csv keeps them in quoted cells)."""
+    def blocks(self) -> Iterator[str]:
+        """The text of each chunk read, cut after its last whole line (line ends kept).
+
+        A closing ``\\r`` waits for the next chunk, whose ``\\n`` may belong to it. After
+        a bad byte, the whole lines before it come first (the last one held
+        back, as ever), then the error.
+        """
         tail = ""
         first = True
         while True:
@@ -273,20 +280,24 @@ class _Lines:
                 self.line += text[: text.index("\0")].count("\n")
                 raise self._error("a NUL character: this is not a text CSV file")
             if error is not None:
-                yield list(io.StringIO(tail + text, newline=""))[:-1]  # whole lines only
+                yield "".join(list(io.StringIO(tail + text, newline=""))[:-1])  # whole lines only
                 raise error
             if not chunk:
                 if tail:
-                    yield [tail]
+                    yield tail
                 return
-            # Split as open(newline="") does (\n, \r\n, \r), in C; the last piece waits for
-            # its line end, and so does a closing \r whose \n may open the next chunk.
-            parts = list(io.StringIO(tail + text, newline=""))
-            tail = parts.pop() if parts and parts[-1][-1] not in "\n" else ""
+            # Line ends as open(newline="") finds them (\n, \r\n, \r); the last piece waits
+            # for its line end, and so does a closing \r whose \n may open the next chunk.
+            whole = tail + text
+            cut = max(whole.rfind("\n"), whole.rfind("\r", 0, len(whole) - 1)) + 1
+            block, tail = whole[:cut], whole[cut:]
             if len(tail) > LINE_LIMIT:
                 raise self._error(f"a line longer than {LINE_LIMIT:,} characters")
-            self.line += len(parts)
-            yield parts
+            self.newlines = block.count("\n")  # for the Feed, which stops at a count of them
+            self.line += self.newlines
+            if "\r" in block:
+                self.line += block.count("\r") - block.count("\r\n")
+            yield block
 
 
 def _counted_lines(rows: list[list[str]], before: int) -> list[int]:
@@ -306,11 +317,13 @@ def _breaks(cell: str) -> int:
 class CsvFile:
     """A CSV file whose header has been read; see :func:`read_header`."""
 
-    def __init__(self, lines: _Lines, header: tuple[str, ...], reader: Any) -> None:
+    def __init__(self, lines: _Lines, header: tuple[str, ...], reader: Any, feed: _Feed) -> None:
         self._lines = lines
         self.header = header
         self.source = lines.source
         self._reader = reader
+        self._feed = feed
+        self._delimiter = str(reader.dialect.delimiter)
         self.lines: Sequence[int] = range(0)
 
     @property
@@ -345,33 +358,61 @@ class CsvFile:
         a caller that converts a batch as soon as it is read (and lets the
         text go) names the right line. :attr:`lines` holds every row's line
         once the batches are exhausted.
+
+        A batch of plain lines (no quotes, each as wide as the header) is cut
+        by :func:`_split`; any other is read by ``csv.reader``, so the rows,
+        their lines and every error are those of one ``csv.reader`` pass.
         """
         for c in wanted:
             self.require(c)
-        reader = self._reader
+        feed = self._feed
         width = len(self.header)
         index = {h: i for i, h in enumerate(self.header)}
-        picks = {c: operator.itemgetter(index[c]) for c in dict.fromkeys(wanted)}
+        places = {c: index[c] for c in dict.fromkeys(wanted)}
         lines = array.array("q")  # 8 bytes a row once they are not a range
-        first = reader.line_num + 1  # the first body line
+        line = self._reader.line_num  # physical lines read so far
+        first = line + 1  # the first body line
         simple = True  # so far each row is one line: the line numbers are a range
         done = 0  # rows yielded so far
         while True:
             # Batches bound the memory: only the wanted cells outlive a batch.
-            start = reader.line_num
+            start = line
+            text = feed.text(_BATCH)
+            split = None
+            if feed.error is None:
+                limit = csv.field_size_limit()
+                split = split_plain(text, _BATCH, width, self._delimiter, places, limit)
+            if split is not None:
+                plain, rest = split
+                feed.unread_text(rest)
+                line += plain.rows
+                batch_lines: Sequence[int] = range(start + 1, line + 1)
+                if not simple:
+                    lines.extend(batch_lines)
+                self.lines = range(first, line + 1) if simple else lines
+                at = np.arange(done, done + plain.rows, dtype=np.int64)
+                done += plain.rows
+                yield CsvBatch(plain, Rows(self.source, self.lines, at))
+                continue
+            text_lines = list(io.StringIO(text, newline=""))
+            del text
+            reader = csv.reader(
+                itertools.chain(text_lines, feed.lines()), delimiter=self._delimiter, strict=True
+            )
             try:
                 rows = list(itertools.islice(reader, _BATCH))  # parsed in C
             except csv.Error as exc:
-                raise self._csv_error(exc, reader.line_num) from None
+                raise self._csv_error(exc, start + reader.line_num) from None
+            if reader.line_num < len(text_lines):
+                feed.unread_lines(text_lines[reader.line_num :])
+            line += reader.line_num
+            del text_lines
             if not rows:
                 break
-            if simple and reader.line_num - start != len(rows):
+            if simple and line - start != len(rows):
                 simple = False
                 lines = array.array("q", range(first, start + 1))
-            if simple:
-                batch_lines: Sequence[int] = range(start + 1, reader.line_num + 1)
-            else:
-                batch_lines = _counted_lines(rows, start)
+            batch_lines = range(start + 1, line + 1) if simple else _counted_lines(rows, start)
             if set(map(len, rows)) != {width}:  # one C pass, not a generator
                 rows, batch_lines = self._fit(rows, batch_lines, width)
                 if simple:
@@ -379,14 +420,15 @@ class CsvFile:
                     lines = array.array("q", range(first, start + 1))
             if not simple:
                 lines.extend(batch_lines)
-            self.lines = range(first, reader.line_num + 1) if simple else lines
+            self.lines = range(first, line + 1) if simple else lines
             if rows:
                 at = np.arange(done, done + len(rows), dtype=np.int64)
+                picks = {c: operator.itemgetter(i) for c, i in places.items()}
                 cells = {c: list(map(pick, rows)) for c, pick in picks.items()}
                 done += len(rows)
                 del rows
                 yield CsvBatch(cells, Rows(self.source, self.lines, at))
-        self.lines = range(first, reader.line_num + 1) if simple else lines
+        self.lines = range(first, line + 1) if simple else lines
 
     def records(self) -> Iterator[tuple[int, list[str]]]:
         """The body row by row as ``(line, cells)``, unpadded, for callers with their own rules."""
@@ -456,10 +498,9 @@ def read_header(
         raise FunnelDataError(msg, column="delimiter", value=delimiter)
     lines = _Lines(fh, name, encoding, progress, total)
     csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
-    reader = csv.reader(
-        itertools.chain.from_iterable(lines.chunks()), delimiter=delimiter, strict=True
-    )
-    file = CsvFile(lines, (), reader)
+    feed = _Feed(lines.blocks(), lambda: lines.newlines)
+    reader = csv.reader(feed.lines(), delimiter=delimiter, strict=True)
+    file = CsvFile(lines, (), reader, feed)
     try:
         raw = next(reader, None)
         while raw is not None and not raw:

@@ -23,6 +23,7 @@ import numpy.typing as npt
 from .._csvio import Rows, number
 from .._time import TimeParser, is_blank, zone
 from ..errors import FunnelDataError
+from .csvtext import digit_ids, digit_order, iso_fixed, unique_ids
 from .pipeline import Pipeline
 from .textcodes import TextCodes, TextTable
 
@@ -256,7 +257,7 @@ def times(
         except ValueError as exc:
             raise where.error(0, str(exc), column=column) from None
     elif arr.dtype.kind in "OU":
-        out = parser.texts(arr.tolist())
+        out = _iso_texts(arr.tolist(), parser)
     if out is None:
         out = _times_each(arr, column, where, parser)
     if not allow_blank:
@@ -299,6 +300,11 @@ def _iso_naive(values: list[str], parser: TimeParser) -> npt.NDArray[np.datetime
     batch gives what one pass over the whole column gives.
     """
     fast = parser.date_format is None and parser.tz is None and not parser.first_aware
+    plain = iso_fixed(values) if fast else None
+    if plain is not None:
+        if parser.first_aware is None and len(values[0]) == 19:
+            parser.saw(False, values[0])  # the first time of day
+        return plain
     try:
         parsed = list(map(dt.datetime.fromisoformat, values)) if fast else None
     except ValueError:
@@ -322,6 +328,33 @@ def _iso_naive(values: list[str], parser: TimeParser) -> npt.NDArray[np.datetime
         except (ValueError, Warning):
             pass
     return np.array(parsed, dtype="datetime64[s]")
+
+
+def _iso_texts(values: list[Any], parser: TimeParser) -> npt.NDArray[np.datetime64] | None:
+    """``parser.texts(values)``, read from the digits when every cell is plain ISO text."""
+    if parser.date_format is None and parser.tz is None and parser.first_aware is None:
+        out = iso_fixed(values)
+        if out is not None:
+            if len(values[0]) == 19:
+                parser.saw(False, values[0])  # the first time of day, as texts() records it
+            return out
+    return parser.texts(values)
+
+
+def _digit_texts(values: list[Any]) -> tuple[I64, np.ndarray, int] | None:
+    """:func:`dense_ids` of text ids that are all plain digits (see ``csvtext.digit_ids``):
+    ranked as text, as ``np.unique`` of the text ranks them; ``None`` for other cells."""
+    if set(map(type, values)) != {str}:
+        return None
+    numbers = digit_ids(values)
+    if numbers is None:
+        return None
+    table, inverse = unique_ids(numbers)
+    order = digit_order(table)
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    ids = np.array(list(map(str, table[order].tolist())), dtype=object)
+    return rank[inverse], ids, 0
 
 
 def dense_ids(
@@ -351,6 +384,10 @@ def dense_ids(
             return ids, None, lo
         table, inverse = np.unique(ids, return_inverse=True)
         return inverse.astype(np.int64).reshape(-1), table, 0
+    if arr.dtype.kind in "OU" and len(arr):
+        digits = _digit_texts(arr.tolist())
+        if digits is not None:
+            return digits
     obj = arr.astype(object)
     for i, v in enumerate(obj):
         if is_blank(v):

@@ -1,0 +1,276 @@
+"""Whole-column conversions of text cells, for the CSV reader's plain batches.
+
+Each function reads a column of ``str`` cells with a few numpy passes (or
+one C-level ``map``) where the cell-by-cell converters of
+:mod:`~salesfunnel.deals.columns` would loop in Python, and returns ``None``
+whenever its narrow shape does not hold: the caller then takes the
+cell-by-cell path, which gives the result, or the located error. A fast
+path therefore never decides anything the slow one would decide otherwise;
+``tests/deals/test_csv_fast.py`` checks each against it on random columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "TextCoder",
+    "digit_ids",
+    "digit_matrix",
+    "digit_order",
+    "distinct_cells",
+    "distinct_keys",
+    "iso_fixed",
+    "iso_matrix",
+    "text_floats",
+]
+
+_SLICE = 1 << 16  # cells read at a time from a whole column
+_POWERS = 10 ** np.arange(19, dtype=np.int64)  # 10**0 .. 10**18
+_MULTIPLIERS = np.array(  # odd 64-bit constants (golden ratio, splitmix64, murmur3)
+    [0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xFF51AFD7ED558CCD], np.uint64
+)
+
+
+def iso_fixed(values: Sequence[str]) -> npt.NDArray[np.datetime64] | None:
+    """``YYYY-MM-DD`` cells, or ``YYYY-MM-DDTHH:MM:SS`` ones (``T`` or a space), as seconds.
+
+    All cells must share one of the two shapes, with ASCII digits and a real
+    day and time of day (year 1 or later, hour 0-23, no leap second): then
+    ``datetime.fromisoformat`` reads each cell to the same second, and the
+    digits are read here without it. ``None`` for anything else. A long
+    column is read in slices, so that its bytes are never all held at once.
+    """
+    n = len(values)
+    try:
+        width = len(values[0]) if n else 0
+        if width not in (10, 19) or set(map(len, values)) != {width}:
+            return None
+    except TypeError:  # a cell that is not text
+        return None
+    out = np.empty(n, "datetime64[s]")
+    for at in range(0, n, _SLICE):
+        try:
+            raw = "".join(values[at : at + _SLICE]).encode("ascii")
+        except (TypeError, UnicodeEncodeError):  # not text, or not ASCII
+            return None
+        part = iso_matrix(np.frombuffer(raw, np.uint8).reshape(-1, width))
+        if part is None:
+            return None
+        out[at : at + len(part)] = part
+    return out
+
+
+def _number(cells: npt.NDArray[np.uint8], places: Sequence[int]) -> npt.NDArray[np.int64] | None:
+    """The decimal number written by the digits at ``places`` of each row; ``None`` for a
+    non-digit."""
+    out = np.zeros(len(cells), np.int64)
+    for p in places:
+        digit = cells[:, p] - np.uint8(48)  # a non-digit wraps above 9
+        if (digit > 9).any():
+            return None
+        out *= 10
+        out += digit
+    return out
+
+
+def iso_matrix(cells: npt.NDArray[np.uint8]) -> npt.NDArray[np.datetime64] | None:
+    """:func:`iso_fixed` of cells given as bytes, one row each, all 10 or all 19 wide."""
+    width = cells.shape[1]
+    if width not in (10, 19) or not len(cells):
+        return None
+    if (cells[:, 4] != 45).any() or (cells[:, 7] != 45).any():
+        return None
+    if width == 19:
+        sep = cells[:, 10]
+        if ((sep != 84) & (sep != 32)).any() or (cells[:, 13] != 58).any():
+            return None
+        if (cells[:, 16] != 58).any():
+            return None
+    year, month, day = (_number(cells, p) for p in ((0, 1, 2, 3), (5, 6), (8, 9)))
+    if year is None or month is None or day is None:
+        return None
+    if year.min() < 1 or month.min() < 1 or month.max() > 12 or day.min() < 1:
+        return None
+    first = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
+    start = first.astype("datetime64[D]")
+    if (day > ((first + 1).astype("datetime64[D]") - start).astype(np.int64)).any():
+        return None
+    seconds = (start.astype(np.int64) + day - 1) * 86400
+    if width == 19:
+        hour, minute, second = (_number(cells, p) for p in ((11, 12), (14, 15), (17, 18)))
+        if hour is None or minute is None or second is None:
+            return None
+        if hour.max() > 23 or minute.max() > 59 or second.max() > 59:
+            return None
+        seconds += hour * 3600 + minute * 60 + second
+    out: npt.NDArray[np.datetime64] = seconds.view("datetime64[s]")
+    return out
+
+
+def text_floats(values: Sequence[str]) -> npt.NDArray[np.float64] | None:
+    """``float()`` of every cell (all ``str``), in one C-level pass; ``None`` if one refuses."""
+    try:
+        return np.fromiter(map(float, values), np.float64, len(values))
+    except ValueError:
+        return None
+
+
+def digit_ids(values: Sequence[str]) -> npt.NDArray[np.int64] | None:
+    """Ids written as 1 to 18 ASCII digits without a leading zero, as their numbers.
+
+    Such a text and its number name each other, so the numbers stand for the
+    ids (order aside: see :func:`digit_order`). ``None`` for any other cell.
+    """
+    n = len(values)
+    try:
+        raw = "".join(values).encode("ascii")
+    except (TypeError, UnicodeEncodeError):
+        return None
+    codes = np.frombuffer(raw, np.uint8)
+    if ((codes - np.uint8(48)) > 9).any():
+        return None
+    sizes = np.fromiter(map(len, values), np.int64, n)
+    if n and (sizes.min() < 1 or sizes.max() > 18):
+        return None
+    starts = np.cumsum(sizes) - sizes
+    if ((codes[starts] == 48) & (sizes > 1)).any():
+        return None  # '007' is not the id '7'
+    return np.fromiter(map(int, values), np.int64, n)
+
+
+def digit_matrix(
+    cells: npt.NDArray[np.uint8], sizes: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64] | None:
+    """:func:`digit_ids` of cells given as bytes, one row each padded with NUL bytes."""
+    if not len(sizes) or sizes.min() < 1 or cells.shape[1] > 18:
+        return None
+    at = np.arange(cells.shape[1])
+    pad = at >= sizes[:, None]
+    digits = cells - np.uint8(48)
+    if ((digits > 9) & ~pad).any() or ((cells[:, 0] == 48) & (sizes > 1)).any():
+        return None
+    # Digit by digit, each a vector op (an integer matrix product has no fast loop).
+    numbers = np.zeros(len(sizes), np.int64)
+    same = int(sizes.min()) == cells.shape[1]
+    for k in range(cells.shape[1]):
+        if same:
+            numbers *= 10
+            numbers += digits[:, k]
+        else:
+            inside = k < sizes
+            numbers[inside] = numbers[inside] * 10 + digits[inside, k]
+    return numbers
+
+
+def distinct_cells(
+    cells: npt.NDArray[np.uint8],
+) -> tuple[list[str], npt.NDArray[np.intp]]:
+    """``(texts, inverse)``: the distinct cells of a column given as padded bytes, decoded,
+    and each row's place among them (ordered by their bytes)."""
+    rows, wide = cells.shape
+    if wide == 0:
+        return [""], np.zeros(rows, np.intp)
+    if wide <= 8:  # as big-endian integers: the same order, a faster sort
+        packed = np.zeros((rows, 8), np.uint8)
+        packed[:, :wide] = cells
+        keys, inverse = _unique(packed.view(">u8").reshape(-1))
+        texts = [k.to_bytes(8, "big").rstrip(b"\0").decode("utf-8") for k in keys.tolist()]
+    else:
+        words, inverse = np.unique(
+            np.ascontiguousarray(cells).view(f"S{wide}").reshape(-1), return_inverse=True
+        )
+        texts = [w.decode("utf-8") for w in words.tolist()]
+    return texts, inverse.reshape(-1)
+
+
+def distinct_keys(keys: npt.NDArray[np.uint64]) -> tuple[list[str], npt.NDArray[np.intp]]:
+    """:func:`distinct_cells` of cells given as little-endian keys (``PlainCells.column_keys``)."""
+    few, inverse = _unique(keys)
+    return [k.to_bytes(8, "little").rstrip(b"\0").decode("utf-8") for k in few.tolist()], inverse
+
+
+def _unique(keys: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.intp]]:
+    """``np.unique(keys, return_inverse=True)``; when the first keys hold every distinct one
+    (few owners, few labels), each key is found by a multiplicative hash into a small
+    table of them, checked against the key, rather than by a sort of all."""
+    few = np.unique(keys[:64])
+    bits = len(few).bit_length() + 2
+    for multiplier in _MULTIPLIERS if len(few) else ():
+        slots = (few * multiplier) >> np.uint64(64 - bits)
+        if len(np.unique(slots)) == len(few):  # no two share a slot
+            table = np.zeros(1 << bits, np.intp)
+            table[slots] = np.arange(len(few))
+            place = table[(keys * multiplier) >> np.uint64(64 - bits)]
+            if (few[place] == keys).all():
+                return few, place
+            break
+    every, inverse = np.unique(keys, return_inverse=True)
+    return every, inverse.reshape(-1)
+
+
+def unique_ids(
+    numbers: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """``np.unique(numbers, return_inverse=True)`` (numbers >= 0); in a compact range
+    (ids counted up, as CRMs give them), by marking the ones present, without a sort."""
+    lo, hi = (int(numbers.min()), int(numbers.max())) if len(numbers) else (0, -1)
+    if hi - lo > 4 * len(numbers) + 1024:
+        table, inverse = np.unique(numbers, return_inverse=True)
+        return table, inverse.reshape(-1).astype(np.int64, copy=False)
+    present = np.zeros(hi - lo + 1, np.bool_)
+    present[numbers - lo] = True
+    rank = np.cumsum(present, dtype=np.int32 if hi - lo < 2**31 else np.int64) - 1
+    return np.flatnonzero(present) + lo, rank[numbers - lo].astype(np.int64)
+
+
+def _digits(number: int) -> int:
+    return len(str(int(number)))
+
+
+def digit_order(numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
+    """The order that sorts the texts of ``numbers`` (>= 0, distinct) as strings.
+
+    Strings compare digit by digit; padding every number to 18 digits on the
+    right compares the same way, and where two padded numbers tie (``12``,
+    ``120``) the shorter text comes first.
+    """
+    if not len(numbers) or _digits(numbers.min()) == _digits(numbers.max()):
+        return np.argsort(numbers, kind="stable")  # one length: as text, as numbers
+    size = np.searchsorted(_POWERS, numbers, side="right")
+    size = np.maximum(size, 1)  # 0 has one digit
+    padded = numbers * _POWERS[18 - size]
+    return np.lexsort((size, padded))
+
+
+class TextCoder:
+    """A text column coded batch by batch: each stripped cell (a blank one as
+    ``blank``) gets a code in order of first sight; :meth:`finish` ranks them."""
+
+    def __init__(self, blank: str) -> None:
+        self.blank = blank
+        self.ids: dict[str, int] = {}
+        self.parts: list[npt.NDArray[np.int32]] = []
+
+    def add(self, values: Sequence[str]) -> None:
+        ids, blank = self.ids, self.blank
+        # Distinct cells only are stripped; len() comes before each insert.
+        lut = {u: ids.setdefault(u.strip() or blank, len(ids)) for u in dict.fromkeys(values)}
+        self.parts.append(np.fromiter(map(lut.__getitem__, values), np.int32, len(values)))
+
+    def add_distinct(self, texts: Sequence[str], inverse: npt.NDArray[np.intp]) -> None:
+        """:meth:`add` of a column given as its distinct cells and each row's place among them."""
+        ids, blank = self.ids, self.blank
+        lut = np.array([ids.setdefault(u.strip() or blank, len(ids)) for u in texts], np.int32)
+        self.parts.append(lut[inverse])
+
+    def finish(self) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.str_]]:
+        """``(codes, table)``: each row's rank in the sorted distinct texts, as ``np.unique``."""
+        table, place = np.unique(np.array(list(self.ids), dtype=str), return_inverse=True)
+        whole = np.concatenate(self.parts) if self.parts else np.zeros(0, np.int32)
+        self.parts.clear()
+        codes: npt.NDArray[np.int32] = place.reshape(-1).astype(np.int32)[whole]
+        return codes, table
