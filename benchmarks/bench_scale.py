@@ -319,6 +319,7 @@ def run_big(sizes: list[int], chunk_size: int, memory_limit: str) -> None:
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             d = big(n, chunk_size, memory_limit, f"{tmp}/events")
+            print(f"    {n:.0e} dask: {d['seconds']:.1f} s, {d['counts']}", flush=True)
             q = on_duckdb(f"{tmp}/events", duck_memory)
         assert q["counts"] == d["counts"], (q["counts"], d["counts"])
         data_mb = n * (8 + 8 + 8) / 2**20  # int64 user, time, one object pointer per event
