@@ -157,3 +157,58 @@ def test_first_reach_worked_example() -> None:
     # a reaches S0 at 0, S1 and S2 at 1 (the jump to S2); b reaches nothing.
     assert got == [[0, _NONE], [1, _NONE], [1, _NONE]]
     assert cohort._first_of(ev, ev.code == p.won_code).tolist() == [3, _NONE]
+
+
+@given(deal_events(max_deals=30), st.booleans(), st.booleans())
+def test_a_cohort_of_every_deal_read_as_a_slice_counts_as_positions_do(
+    case: tuple[Pipeline, Records], period: bool, by_owner: bool
+) -> None:
+    """With no period (or one holding every deal) the cohort deals are a slice, not
+    positions: every per-deal array is read as a view; the result is the same."""
+    from salesfunnel.deals import cohort
+
+    pipeline, records = case
+    log = DealLog.from_records(records, pipeline, owner="owner")
+    options: dict[str, object] = {"by": "owner" if by_owner else None}
+    if period:
+        options.update(start="1900-01-01", end="2200-01-01")
+    fast = cohort_funnel(log, **options)  # type: ignore[call-overload]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cohort, "_WHOLE_AS_SLICE", False)
+        general = cohort_funnel(log, **options)  # type: ignore[call-overload]
+    if not by_owner:
+        fast, general = {"": fast}, {"": general}
+    assert {k: v.to_json() for k, v in fast.items()} == {k: v.to_json() for k, v in general.items()}
+    for k, v in fast.items():
+        for stage_fast, stage_general in zip(
+            v.funnel.stages, general[k].funnel.stages, strict=True
+        ):
+            assert np.array_equal(stage_fast.data, stage_general.data)
+
+
+@given(deal_events(max_deals=30), st.booleans())
+def test_the_latest_time_of_a_fully_dated_log_is_read_without_a_mask(
+    case: tuple[Pipeline, Records], wide: bool
+) -> None:
+    """``shared.latest_time`` skips the NaT mask when every event is dated: the same
+    number as the masked path, for long logs and for wide ones with or without gaps."""
+    from salesfunnel.deals import shared
+
+    pipeline, records = case
+    log = DealLog.from_records(records, pipeline, owner="owner")
+    if wide:  # each deal's first stage dated; every other deal won, at no known time
+        rows = [
+            {
+                "id": str(d),
+                "first": str(log.time[log.deal == d].min())[:10],
+                "status": pipeline.won if i % 2 else pipeline.stages[0],
+            }
+            for i, d in enumerate(np.unique(log.deal))
+        ]
+        stage = pipeline.stages[0]
+        log = DealLog.from_wide(
+            rows, pipeline, deal="id", stage_dates={stage: "first"}, outcome="status"
+        )
+    dated = log.time[~np.isnat(log.time)]
+    expected = int(dated.max().astype(np.int64)) if dated.size else None
+    assert shared.latest_time(log) == expected

@@ -174,3 +174,28 @@ def test_the_demo_and_gallery_data_do_not_warn(n: int, seed: int) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", LooksLikeEventLogWarning)
         DealLog.from_columns(cols, pipe, deal="deal_id", time="timestamp", owner="owner")
+
+
+@given(deal_events(max_deals=25), st.booleans())
+def test_reopened_from_packed_time_and_code_counts_as_the_separate_minimums_do(
+    case: tuple[Pipeline, list[dict[str, object]]], twice: bool
+) -> None:
+    """``shared.reopened_by_key`` (one minimum of packed (time, code) per deal) finds
+    the reopened deals the separate time and code minimums find, ties included."""
+    from salesfunnel.deals import shared, status
+
+    pipeline, records = case
+    if twice:  # exact repeats of events: ties of time and code
+        records = records + records[: len(records) // 2]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", status.LooksLikeEventLogWarning)
+        log = DealLog.from_records(records, pipeline, owner="owner")
+    deal = log.deal - log.deal_offset
+    packed = shared.reopened_by_key(log, deal, int(deal.max()) + 1)
+    assert packed is not None
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(status, "reopened_by_key", lambda *_: None)
+        separate = status._reopened(log)
+    closed = log.code >= pipeline.n_stages
+    if closed.any():
+        assert packed == separate

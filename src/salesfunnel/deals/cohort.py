@@ -64,6 +64,8 @@ __all__ = ["CohortFunnel", "cohort_funnel"]
 
 _NONE = np.iinfo(np.int64).max  # "no such event" in a per-deal position or time
 _MIN = np.iinfo(np.int64).min
+Index = I64 | slice  # cohort deals: positions, or a slice when they are all the deals
+_WHOLE_AS_SLICE = True  # the fast path (tests turn it off to compare)
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +281,7 @@ def _reached(
     ev: eng.Events,
     pipe: Pipeline,
     mode: str,
-    idx: I64,
+    idx: Index,
     group: I64,
     first_win: I64,
     n_groups: int,
@@ -305,7 +307,7 @@ def _reached(
 def _time_to_won(
     ev: eng.Events,
     pipe: Pipeline,
-    idx: I64,
+    idx: Index,
     group: I64,
     first_win: I64,
     t_cens: int | None,
@@ -319,10 +321,10 @@ def _time_to_won(
     lost &= ~won
     kind = won.astype(np.int8)  # 1 won, 2 lost, 0 censored
     kind[lost] = 2
-    end = np.full(idx.size, 0 if t_cens is None else t_cens, dtype=np.int64)
+    end = np.full(win.size, 0 if t_cens is None else t_cens, dtype=np.int64)
     end[won] = ev.at("lo", win[won])
     end[lost] = ev.last("lo")[idx][lost]
-    known = np.ones(idx.size, dtype=bool) if t_cens is not None else kind > 0
+    known = np.ones(win.size, dtype=bool) if t_cens is not None else kind > 0
     if not ev.all_known:
         known &= ev.first("known")[idx]
         known[won] &= ev.at("known", win[won])
@@ -389,8 +391,12 @@ def _cohort(
             np.zeros(int(maybe.sum()), np.int64) if owner_of is None else owner_of[maybe],
             minlength=n_groups,
         )
-    idx = np.flatnonzero(sure)
-    group = np.zeros(idx.size, dtype=np.int64) if owner_of is None else owner_of[idx]
+    # Every deal in the cohort (no period, or one holding them all): a slice, so the
+    # per-deal arrays are read as views, not gathered (none is written through idx).
+    whole = _WHOLE_AS_SLICE and bool(sure.all())
+    idx: Index = slice(None) if whole else np.flatnonzero(sure)
+    n_in = int(np.count_nonzero(sure))
+    group = np.zeros(n_in, dtype=np.int64) if owner_of is None else owner_of[idx]
     first_win = _first_of(ev, ev.code == pipe.won_code)
     masks, times = _reached(ev, pipe, mode, idx, group, first_win, n_groups)
     k1 = pipe.n_stages + 1

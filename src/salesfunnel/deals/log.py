@@ -35,9 +35,10 @@ import numpy.typing as npt
 from .._csvio import IN_MEMORY, Progress, Rows, open_csv
 from ..errors import FunnelDataError
 from . import columns as _c, wide as _wide
-from .arrowcsv import fast_fields, text_codes, use_arrow
+from .arrowcsv import fast_fields, use_arrow
 from .columns import COLUMNS_DOC, UNASSIGNED, ColumnOptions, Columns
 from .csvload import TextColumns, arrow_fields
+from .idcodes import frame_codes
 from .pipeline import Pipeline
 
 if TYPE_CHECKING:
@@ -423,7 +424,7 @@ class DealLog:
                 # by the converters from the values themselves.
                 blanks = c not in (spec.deal, spec.stage)
                 # Ids stay in Arrow until read (deal_ids, ids_of): millions of strings.
-                coded = text_codes(source(c), blanks=blanks, lazy=c == spec.deal)
+                coded = frame_codes(source(c), blanks=blanks, ids=c == spec.deal)
             data[c] = get(c)[0] if coded is None else coded
         return cls._build(pipeline, spec, data, IN_MEMORY, aware=get(spec.time)[1])
 

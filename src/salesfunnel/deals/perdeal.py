@@ -96,8 +96,11 @@ def _stage_times(ev: eng.Events, pipe: Pipeline, idx: I64) -> list[StageTimes]:
     ]
 
 
-def ids_and_amounts(log: DealLog, ev: eng.Events, idx: I64) -> tuple[np.ndarray, F64 | None]:
-    """The ids of the deals ``idx`` of ``ev`` and their last known amounts (0 when none)."""
+def ids_and_amounts(
+    log: DealLog, ev: eng.Events, idx: I64 | slice
+) -> tuple[np.ndarray, F64 | None]:
+    """The ids of the deals ``idx`` (positions or a slice) of ``ev`` and their last
+    known amounts (0 when none)."""
     amount = None
     if ev.amount is not None:
         amount = np.nan_to_num(eng.last_amount(ev)[idx], nan=0.0)

@@ -20,7 +20,7 @@ from .._format import fmt_number
 from . import engine as eng
 from .log import DealLog
 from .pipeline import Pipeline
-from .shared import F64, I64, B, Instant, parse_instant
+from .shared import F64, I64, B, Instant, parse_instant, reopened_by_key
 
 __all__ = [
     "NOT_STARTED",
@@ -126,6 +126,9 @@ def _reopened(log: DealLog) -> tuple[int, int]:
         return 0, 0
     deal = log.deal - log.deal_offset
     bound = int(deal.max()) + 1
+    packed = reopened_by_key(log, deal, bound)  # one minimum over packed (time, code)
+    if packed is not None:
+        return packed
     secs = log.time.view(np.int64)
     # Per deal, its first outcome: the earliest time, then the lowest code at that time.
     first_time = np.full(bound, np.iinfo(np.int64).max, dtype=np.int64)
