@@ -275,19 +275,6 @@ def stripped_dictionary(column: Any) -> tuple[list[str], npt.NDArray[np.int32]]:
     return values, index.astype(np.int32, copy=False)
 
 
-def _number_prefix(column: Any) -> str | None:
-    """The text before the number of the first id (``'D'`` of ``D17``), or ``None``.
-
-    ``None`` when the first id does not end in a digit, or when its prefix is
-    one :func:`_digit_ids` must not strip (space that ``str.strip`` removes, a NUL).
-    """
-    first = str(column[0].as_py())
-    prefix = first.rstrip("0123456789")
-    if prefix == first or prefix != prefix.lstrip() or "\0" in prefix:
-        return None
-    return prefix
-
-
 def _many_distinct(column: Any) -> bool:
     """Whether the first rows hold many distinct values (ids), not a few (labels, owners).
 
@@ -300,63 +287,32 @@ def _many_distinct(column: Any) -> bool:
     return 4 * len(pc.unique(head)) > len(head)
 
 
-def _digit_ids(column: Any) -> tuple[npt.NDArray[np.int64], TextTable] | None:
+def _digit_ids(column: Any) -> TextCodes | None:
     """Ids written as a common prefix and a plain non-negative integer (``17``, ``D17``).
 
-    The number has no sign and no leading zero, and the prefix (``''``, or
-    ``'D'``, ``'deal-'``...) is the same for every id. Their order as text is
-    then found from the numbers: pad each to the widest (``7`` -> ``700``)
-    and break ties by length (``7`` < ``70`` < ``700``). The table is left
-    in Arrow, numbers and prefix (a :class:`TextTable`).
+    Their order as text follows from the numbers (see :mod:`.idcodes`, which
+    also reads them): dense numbers are ranked there without a sort; sparse
+    ones are padded to the widest (``7`` -> ``700``) with ties broken by
+    length (``7`` < ``70`` < ``700``) and sorted. The table is left in Arrow,
+    numbers and prefix (a :class:`TextTable`).
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    from .idcodes import dense_number_codes, number_ids  # idcodes imports this module
 
-    prefix = _number_prefix(column) if len(column) else None
-    if prefix is None:
+    numbers = number_ids(column)
+    if numbers is None:
         return None
-    if prefix:
-        if not pc.all(pc.starts_with(column, prefix)).as_py():
-            return None
-        column = pc.utf8_slice_codeunits(column, len(prefix))
-    head = column.slice(0, 64)
-    if not pc.all(pc.match_substring_regex(head, "^[0-9]+$")).as_py():
-        return None  # a failing cast costs seconds: look at the first values first
-    try:
-        ints = np.array(pc.cast(column, pa.int64()).to_numpy())  # writable
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    if ints.size == 0 or int(ints.min()) < 0 or int(ints.max()) >= 10**17:
-        return None
-    lo, hi = int(ints.min()), int(ints.max())
-    # Digits written against digits of the numbers: more means a sign, a leading zero
-    # or a space. A row's number has k + 1 digits or more when it is >= 10**k.
-    written = int(pc.sum(pc.binary_length(column)).as_py() or 0)
-    needed = ints.size * int(np.searchsorted(_POW10, max(lo, 1), side="right"))
-    for p in _POW10[(max(lo, 1) < _POW10) & (hi >= _POW10)].tolist():
-        needed += int(np.count_nonzero(ints >= p))
-    if written != needed:
-        return None
-    if hi - lo <= 8 * ints.size + 1024:  # no sort of the rows: mark each value in place
-        ints -= lo
-        present = np.zeros(hi - lo + 1, dtype=bool)
-        present[ints] = True
-        uniq = np.flatnonzero(present) + lo
-        inverse = None
-    else:
-        uniq, inverse = np.unique(ints, return_inverse=True)
+    ints, prefix = numbers
+    dense = dense_number_codes(ints, prefix)
+    if dense is not None:
+        return dense
+    uniq, inverse = np.unique(ints, return_inverse=True)
     digits = np.searchsorted(_POW10, uniq, side="right").clip(1)
     width = int(digits.max())
     # Stable: the numbers arrive sorted, so this is nearly a merge of sorted runs.
     order = np.argsort(uniq * _POW10[width - digits] * 32 + digits, kind="stable")
     rank = np.empty(len(order), np.int64)
     rank[order] = np.arange(len(order))
-    table = TextTable(int_array(uniq[order]), prefix)
-    if inverse is None:
-        by_value = np.empty(hi - lo + 1, np.int64)
-        by_value[uniq - lo] = rank
-        return by_value[ints], table
-    return rank[inverse.reshape(-1)], table
+    return TextCodes(rank[inverse.reshape(-1)], TextTable(int_array(uniq[order]), prefix))
 
 
 def sorted_text_codes(
@@ -394,7 +350,7 @@ def _sorted_codes(column: Any, blanks: bool) -> TextCodes | None:
         column = pc.fill_null(column, "")
     digits = _digit_ids(column) if _many_distinct(column) else None
     if digits is not None:
-        return TextCodes(*digits)
+        return digits
     encoded = column.combine_chunks().dictionary_encode()
     words, index = encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False)
     if pc.any(pc.match_substring(words, "\0")).as_py():

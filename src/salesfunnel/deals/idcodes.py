@@ -23,7 +23,7 @@ import numpy.typing as npt
 from .arrowcsv import _pyarrow_csv, text_codes, text_column
 from .textcodes import TextCodes, TextTable, int_array
 
-__all__ = ["frame_codes", "number_id_codes"]
+__all__ = ["dense_number_codes", "frame_codes", "number_id_codes", "number_ids"]
 
 I64 = npt.NDArray[np.int64]
 _MAX_DIGITS = 17  # the widest number kept: 10**17 and 10**18 both fit int64 arithmetic
@@ -52,13 +52,17 @@ def number_id_codes(column: Any) -> TextCodes | None:
     most 17 digits; the table of ids stays in Arrow (a :class:`TextTable` of
     the numbers and the prefix), in the order ``np.unique`` of the text gives.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    numbers = number_ids(column)
+    return None if numbers is None else dense_number_codes(*numbers)
 
-    numbers = _numbers(column, pa, pc)
-    if numbers is None:
-        return None
-    ints, prefix = numbers
+
+def dense_number_codes(ints: I64, prefix: str) -> TextCodes | None:
+    """The ids ``prefix`` + ``ints`` (as :func:`number_ids` gives them) coded by text
+    rank without a sort, or ``None`` when the numbers are sparse (the caller sorts).
+
+    Consumes ``ints`` when it returns codes (its buffer holds them); leaves it
+    as it was when it returns ``None``.
+    """
     lo, hi = int(ints.min()), int(ints.max())
     if hi - lo > 8 * ints.size + 1024:
         return None  # sparse: the general path sorts the numbers
@@ -75,10 +79,16 @@ def number_id_codes(column: Any) -> TextCodes | None:
     return TextCodes(ints, TextTable(int_array(table), prefix))
 
 
-def _numbers(column: Any, pa: Any, pc: Any) -> tuple[I64, str] | None:
-    """``(numbers, prefix)`` of ids written as ``prefix`` + plain number, else ``None``."""
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
+def number_ids(column: Any) -> tuple[I64, str] | None:
+    """``(numbers, prefix)`` of ids written as ``prefix`` + plain number, else ``None``.
+
+    The number has no sign, no leading zero and at most 17 digits; the prefix
+    (``''``, ``'D'``, ``'deal-'``...) is the same for every id and ends in a
+    non-digit, without space or NUL (which ``str.strip`` would treat apart).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     if pa.types.is_string_view(column.type):
         column = pc.cast(column, pa.large_string())
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
