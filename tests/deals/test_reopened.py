@@ -180,9 +180,9 @@ def test_the_demo_and_gallery_data_do_not_warn(n: int, seed: int) -> None:
 def test_reopened_from_packed_time_and_code_counts_as_the_separate_minimums_do(
     case: tuple[Pipeline, list[dict[str, object]]], twice: bool
 ) -> None:
-    """``shared.reopened_by_key`` (one minimum of packed (time, code) per deal) finds
+    """``status.reopened_by_key`` (one minimum of packed (time, code) per deal) finds
     the reopened deals the separate time and code minimums find, ties included."""
-    from salesfunnel.deals import shared, status
+    from salesfunnel.deals import status
 
     pipeline, records = case
     if twice:  # exact repeats of events: ties of time and code
@@ -191,7 +191,7 @@ def test_reopened_from_packed_time_and_code_counts_as_the_separate_minimums_do(
         warnings.simplefilter("ignore", status.LooksLikeEventLogWarning)
         log = DealLog.from_records(records, pipeline, owner="owner")
     deal = log.deal - log.deal_offset
-    packed = shared.reopened_by_key(log, deal, int(deal.max()) + 1)
+    packed = status.reopened_by_key(log, deal, int(deal.max()) + 1)
     assert packed is not None
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(status, "reopened_by_key", lambda *_: None)

@@ -265,32 +265,3 @@ def stage_total(scaled_sum: float, scale: float) -> float | None:
     """
     total = scaled_sum * scale
     return total if math.isfinite(total) else None
-
-
-def reopened_by_key(log: DealLog, deal: I64, bound: int) -> tuple[int, int] | None:
-    """``(reopened deals, deals)`` of a fully dated log, or ``None`` when the times do not pack.
-
-    A deal is reopened when some event follows its first outcome (the earliest
-    time, then the lowest code at that time) or ties it exactly. Packing
-    (time, code) into one int64 makes that one per-deal minimum over the
-    outcomes (``np.minimum.at``), one gather and two comparisons, where the
-    separate time and code took two minimums and three gathers; the loaders
-    run it on every load. ``deal`` is ``log.deal - log.deal_offset``.
-    """
-    secs = log.order_bounds[0]
-    code_bits = max(int(log.code.max(initial=0)).bit_length(), 1)
-    base = int(secs.min())
-    if log.has_undated or (int(secs.max()) - base).bit_length() + code_bits > 62:
-        return None
-    key = np.subtract(secs, base)
-    key <<= code_bits
-    key |= log.code
-    closed = log.code >= log.pipeline.n_stages
-    first = np.full(bound, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first, deal[closed], key[closed])
-    del closed
-    at_first = first[deal]
-    reopened = np.zeros(bound, dtype=bool)
-    reopened[deal[key > at_first]] = True
-    reopened |= np.bincount(deal[key == at_first], minlength=bound) > 1
-    return int(np.count_nonzero(reopened)), int(np.count_nonzero(np.bincount(deal)))
