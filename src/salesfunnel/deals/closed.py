@@ -98,6 +98,10 @@ class ClosedFunnel(SummaryView):
         ``durations=False`` was asked for).
     unknown_time_deals
         Deals left out because an unknown time made their period uncertain.
+    amount_unknown
+        Closed deals without a known amount (no amount on any of their
+        events): counted in every stage they reached, left out of its amount
+        (0 without an amount column).
     """
 
     funnel: Funnel
@@ -112,6 +116,7 @@ class ClosedFunnel(SummaryView):
     cycle: DurationStats
     durations: StageDurations | None
     unknown_time_deals: int
+    amount_unknown: int
 
     @property
     def table(self) -> ResultTable:
@@ -132,6 +137,7 @@ class ClosedFunnel(SummaryView):
             "lost": self.lost,
             "win_rate": json_number(self.win_rate),
             "unknown_time_deals": self.unknown_time_deals,
+            "amount_unknown": self.amount_unknown,
             "cycle": self.cycle.to_record(),
             "stages": self.to_records(),
         }
@@ -144,7 +150,7 @@ class ClosedFunnel(SummaryView):
         return (
             f"{fmt_number(self.deals)} closed deals: {fmt_number(self.won)} won, "
             f"{fmt_number(self.lost)} lost, "
-            f"win rate {fmt_percent(self.win_rate)}{cycle}"
+            f"win rate {fmt_percent(self.win_rate)}{cycle}{no_amount_note(self.amount_unknown)}"
         )
 
     def __repr__(self) -> str:
@@ -152,6 +158,11 @@ class ClosedFunnel(SummaryView):
             f"ClosedFunnel(name={self.name!r}, mode={self.mode!r}, deals={self.deals}, "
             f"won={self.won}, lost={self.lost}, win_rate={self.win_rate!r})"
         )
+
+
+def no_amount_note(n: int) -> str:
+    """``"; 3 deals without an amount"`` for a summary line, or ``""``."""
+    return f"; {fmt_number(n)} deal{'' if n == 1 else 's'} without an amount" if n else ""
 
 
 def funnel_table(
@@ -235,35 +246,51 @@ def _funnels(
     counts: I64,
     runs: list[tuple[I64, I64]],
 ) -> list[Funnel]:
-    """Per group, the funnel of deals ``ids`` (``amounts``: their last known amount, or 0).
+    """Per group, the funnel of deals ``ids`` (``amounts``: their last known amount, or NaN).
 
     ``counts`` and ``runs`` are :func:`_stage_sets`'s, by position in ``ids``.
+    A stage's amount sums its deals' known amounts; it is ``None`` (unknown),
+    not 0, when none of its deals has one.
     """
     scale = 1.0
+    unknown: B | None = None
     if amounts is not None:
+        unknown = np.isnan(amounts)
         scale = amount_scale(amounts)
-        if scale != 1.0:
-            amounts = amounts / scale
+        # Unknown amounts add nothing to a sum (the same bits as summing the known ones).
+        amounts = np.where(unknown, 0.0, amounts if scale == 1.0 else amounts / scale)
     # Ids and amounts in the order of each distinct positions array, gathered
     # once: a stage's ids are then a view, not a copy per (owner, stage).
-    gathered: dict[int, tuple[np.ndarray, F64 | None]] = {}
+    gathered: dict[int, tuple[np.ndarray, F64 | None, B | None]] = {}
     for positions, _ in runs:
         if id(positions) not in gathered:
             gathered[id(positions)] = (
                 ids[positions],
                 None if amounts is None else amounts[positions],
+                None if unknown is None else unknown[positions],
             )
     out = []
     for g, name in enumerate(names):
         stages = []
         for j, label in enumerate(pipe.funnel_names):
             positions, begin = runs[j]
-            ids_of, amount_of = gathered[id(positions)]
+            ids_of, amount_of, unknown_of = gathered[id(positions)]
             a, b = int(begin[g]), int(begin[g] + counts[g, j])
-            amount = None if amount_of is None else stage_total(float(amount_of[a:b].sum()), scale)
+            amount = None
+            if amount_of is not None and unknown_of is not None:
+                none_known = b > a and bool(unknown_of[a:b].all())
+                total = stage_total(float(amount_of[a:b].sum()), scale)
+                amount = None if none_known else total
             stages.append(Stage(label, int(counts[g, j]), amount, readonly(ids_of[a:b])))
         out.append(Funnel(tuple(stages), name))
     return out
+
+
+def amount_unknown(amounts: F64 | None, group: I64, n_groups: int) -> I64:
+    """Per group, the deals without a known amount (NaN); zeros without an amount column."""
+    if amounts is None:
+        return np.zeros(n_groups, np.int64)
+    return np.bincount(group[np.isnan(amounts)], minlength=n_groups)
 
 
 def closed_funnels(deals: ClosedDeals) -> list[ClosedFunnel]:
@@ -289,6 +316,7 @@ def closed_funnels(deals: ClosedDeals) -> list[ClosedFunnel]:
         ]
         dur = list(durations_by_group(times, pipe, cycles, names))
     funnels = _funnels(deals.ids, deals.amount, pipe, names, counts, runs)
+    no_amount = amount_unknown(deals.amount, group, n_groups)
     out = []
     for g, name in enumerate(names):
         w, lo_ = int(n_won[g]), int(n_lost[g])
@@ -306,6 +334,7 @@ def closed_funnels(deals: ClosedDeals) -> list[ClosedFunnel]:
                 cycle=cycles[g],
                 durations=dur[g],
                 unknown_time_deals=int(deals.unknown[g]),
+                amount_unknown=int(no_amount[g]),
             )
         )
     return out

@@ -34,7 +34,7 @@ from .._format import fmt_number, json_number
 from .._table import ResultTable
 from ..funnel.model import Funnel
 from . import engine as eng
-from .closed import SummaryView, _funnels, _stage_sets, funnel_table
+from .closed import SummaryView, _funnels, _stage_sets, amount_unknown, funnel_table, no_amount_note
 from .durations import DurationStats, group_stats
 from .groups import GroupBy, grouping
 from .log import DealLog
@@ -102,6 +102,10 @@ class CohortFunnel(SummaryView):
     unknown_time_deals
         Deals left out because an unknown time made their entry period (or
         their state at ``as_of``) uncertain.
+    amount_unknown
+        Deals of the cohort without a known amount by ``as_of``: counted in
+        every stage they reached, left out of its amount (0 without an amount
+        column).
     """
 
     funnel: Funnel
@@ -119,6 +123,7 @@ class CohortFunnel(SummaryView):
     time_to_won: SurvivalCurve
     censored: int
     unknown_time_deals: int
+    amount_unknown: int
 
     @property
     def table(self) -> ResultTable:
@@ -142,6 +147,7 @@ class CohortFunnel(SummaryView):
             "frozen": self.frozen,
             "censored": self.censored,
             "unknown_time_deals": self.unknown_time_deals,
+            "amount_unknown": self.amount_unknown,
             "stages": self.to_records(),
             "time_to_reach": [
                 {"stage": n, **t.to_record()}
@@ -162,6 +168,7 @@ class CohortFunnel(SummaryView):
             f"{fmt_number(self.deals)} deals entered: {fmt_number(self.won)} won, "
             f"{fmt_number(self.lost)} lost, {fmt_number(self.open_deals)} open, "
             f"{fmt_number(self.frozen)} frozen ({fmt_number(self.censored)} censored){won_by}"
+            f"{no_amount_note(self.amount_unknown)}"
         )
 
     def __repr__(self) -> str:
@@ -405,7 +412,10 @@ def _cohort(
         reach = (np.sum(masks, axis=0, dtype=np.int16) - 1).astype(np.int16)
     counts, runs = _stage_sets(group, n_groups, k1, reach, None if reach is not None else masks)
     del masks, reach
-    funnels = _funnels(*ids_and_amounts(log, ev, idx), pipe, names, counts, runs)
+    ids, amounts = ids_and_amounts(log, ev, idx)
+    funnels = _funnels(ids, amounts, pipe, names, counts, runs)
+    no_amount = amount_unknown(amounts, group, n_groups)
+    del ids, amounts
     t_cens = t if t is not None else latest_time(log)
     curves, censored = _time_to_won(ev, pipe, idx, group, first_win, t_cens, n_groups)
     # State at as_of: won after any win (the first win counts), else the last label.
@@ -432,6 +442,7 @@ def _cohort(
                 time_to_won=curves[g],
                 censored=int(censored[g]),
                 unknown_time_deals=int(unknown[g]),
+                amount_unknown=int(no_amount[g]),
             )
         )
     return out

@@ -45,7 +45,7 @@ class ClosedDeals:
     ``names`` per deal. ``reach`` (cumulative mode) or ``masks`` (one
     membership mask per funnel stage: classic and strict modes) say which
     funnel stages a deal counts in. ``amount`` is the deal's last known amount
-    (0 when none; ``None`` without an amount column). ``stage_times`` is
+    (NaN when none; ``None`` without an amount column). ``stage_times`` is
     ``None`` when durations were not asked for.
     """
 
@@ -100,10 +100,10 @@ def ids_and_amounts(
     log: DealLog, ev: eng.Events, idx: I64 | slice
 ) -> tuple[np.ndarray, F64 | None]:
     """The ids of the deals ``idx`` (positions or a slice) of ``ev`` and their last
-    known amounts (0 when none)."""
+    known amounts (NaN when none)."""
     amount = None
     if ev.amount is not None:
-        amount = np.nan_to_num(eng.last_amount(ev)[idx], nan=0.0)
+        amount = eng.last_amount(ev)[idx]
     return log.ids_of(ev.first("deal")[idx]), amount
 
 
