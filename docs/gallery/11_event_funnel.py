@@ -26,6 +26,9 @@ for s in range(3000):
             t += dt.timedelta(minutes=float(rng.exponential(12)))
             rows.append({"session": f"s{s}", "event": "purchase", "time": t, "device": device})
 
+for row in rows:  # whole seconds, as the library keeps times (no SubsecondTimesWarning)
+    row["time"] = row["time"].replace(microsecond=0)
+
 log = EventLog.from_records(
     rows, entity="session", event="event", time="time", properties=["device"]
 )

@@ -14,19 +14,34 @@ Times are stored as naive ``datetime64[s]`` values. The rule for time zones
 
 ``date_format`` (a :func:`datetime.datetime.strptime` format) replaces ISO 8601
 for text cells.
+
+Fractions of a second are dropped (the time is floored to its second), never
+silently: the parser counts the times that had one, and the loader that owns
+the parser warns once per column with :class:`SubsecondTimesWarning`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import os
+import sys
+import warnings
 import zoneinfo
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DATE_FORMAT_HINT", "TimeParser", "is_blank", "one_time", "zone"]
+__all__ = [
+    "DATE_FORMAT_HINT",
+    "SubsecondTimesWarning",
+    "TimeParser",
+    "is_blank",
+    "one_time",
+    "outside_level",
+    "zone",
+]
 
 _UTC = dt.timezone.utc
 DATE_FORMAT_HINT = "; pass date_format= for another format, e.g. '%d.%m.%Y'"
@@ -64,6 +79,27 @@ def zone(tz: object) -> dt.tzinfo | None:
     raise ValueError(msg)
 
 
+class SubsecondTimesWarning(UserWarning):
+    """Times with a fraction of a second were read; the fractions were dropped.
+
+    Times are kept to the second, so events less than a second apart become
+    equal times, which the analyses order by their tie rules (stage order for
+    deals, step order for event funnels, as PostHog orders equal timestamps),
+    and a conversion window's edge moves by up to a second. Emitted once per
+    time column of a load, with the count and the first such value.
+    """
+
+
+def outside_level() -> int:
+    """The ``stacklevel`` of the first caller outside salesfunnel (constructors nest)."""
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame = sys._getframe(1)  # the one way to walk the stack
+    level = 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1  # type: ignore[assignment]
+    return level
+
+
 class TimeParser:
     """Parses the times of one input and enforces the time-zone rule across them.
 
@@ -73,12 +109,57 @@ class TimeParser:
     from an earlier one while no ``tz`` is given.
     """
 
-    __slots__ = ("_first", "date_format", "tz")
+    __slots__ = ("_first", "date_format", "first_floored", "floored", "tz")
 
     def __init__(self, tz: object = None, date_format: str | None = None) -> None:
         self.tz = zone(tz)
         self.date_format = date_format
         self._first: tuple[bool, object] | None = None  # (aware, value) of the first time
+        self.floored = 0  # times read with a fraction of a second (dropped)
+        self.first_floored: str | None = None
+
+    def _floored(self, count: int, example: object) -> None:
+        """Count ``count`` times that had a fraction; keep the first as the example."""
+        if count and self.first_floored is None:
+            self.first_floored = str(example)
+        self.floored += count
+
+    def seconds(
+        self, parsed: list[dt.datetime], texts: list[str] | None = None
+    ) -> npt.NDArray[np.datetime64]:
+        """Naive ``datetime`` values (parsed from ``texts``) as ``datetime64[s]``,
+        counting the fractions dropped."""
+        lost = [i for i, p in enumerate(parsed) if p.microsecond]
+        if lost:
+            first = parsed[lost[0]] if texts is None else texts[lost[0]]
+            self._floored(len(lost), first)
+        return np.array(parsed, dtype="datetime64[s]")
+
+    def floor_column(self, arr: npt.NDArray[np.datetime64]) -> npt.NDArray[np.datetime64]:
+        """A ``datetime64`` column as ``datetime64[s]`` (a new array), counting the fractions."""
+        out = arr.astype("datetime64[s]")
+        if np.datetime_data(arr.dtype)[0] in ("Y", "M", "W", "D", "h", "m", "s", "generic"):
+            return out
+        # NaT stays NaT; a value with a fraction differs from its floor.
+        lost = out.astype(arr.dtype) != arr
+        lost &= ~np.isnat(arr)
+        n = int(np.count_nonzero(lost))
+        if n:
+            self._floored(n, str(arr[int(np.argmax(lost))]))
+        return out
+
+    def warn_floored(self, column: str | list[str], source: str | None, total: int) -> None:
+        """Warn once (:class:`SubsecondTimesWarning`) if any time had a fraction of a second."""
+        if not self.floored:
+            return
+        named = f"column {column!r}" if isinstance(column, str) else f"columns {column!r}"
+        where = f"{source}, {named}" if source else named
+        msg = (
+            f"{where}: {self.floored:,} of {total:,} times had a fraction of a second "
+            f"(first {self.first_floored!r}), dropped: times are kept to the second, so "
+            "events less than a second apart are taken as simultaneous"
+        )
+        warnings.warn(msg, SubsecondTimesWarning, stacklevel=outside_level())
 
     @property
     def first_aware(self) -> bool | None:
@@ -137,6 +218,8 @@ class TimeParser:
         if isinstance(value, dt.datetime):
             aware = value.tzinfo is not None and value.utcoffset() is not None
             self.saw(aware, raw)
+            if value.microsecond:
+                self._floored(1, raw)
             if aware:
                 value = value.astimezone(_UTC).replace(tzinfo=None)
             elif self.tz is not None:
@@ -150,6 +233,8 @@ class TimeParser:
         assert isinstance(value, np.datetime64)
         self.saw(False, raw)
         converted: np.datetime64 = value.astype("datetime64[s]")
+        if converted.astype(value.dtype) != value:
+            self._floored(1, raw)
         if self.tz is not None:
             return self.one(converted.astype(dt.datetime))
         return converted
@@ -185,7 +270,7 @@ class TimeParser:
         timed = next((v for v in values if ":" in v), None)
         if timed is not None:
             self.saw(False, timed)
-        return np.array(parsed, dtype="datetime64[s]")
+        return self.seconds(parsed, values)
 
 
 def one_time(value: object, tz: object = None) -> np.datetime64 | None:

@@ -13,6 +13,7 @@ import json
 from hypothesis import given, strategies as st
 
 from salesfunnel import DealLog, Pipeline, closed_funnel, cohort_funnel
+
 from strategies import deal_events
 
 PIPE = Pipeline(["Lead", "Qual", "Demo"], won="Won", lost="Lost")
@@ -74,9 +75,7 @@ def test_cohort_funnel_counts_the_deals_without_an_amount() -> None:
 
 
 def test_without_an_amount_column_nothing_is_unknown() -> None:
-    log = DealLog.from_records(
-        [{"deal": d, "stage": s, "time": t} for d, s, t, _, _ in ROWS], PIPE
-    )
+    log = DealLog.from_records([{"deal": d, "stage": s, "time": t} for d, s, t, _, _ in ROWS], PIPE)
     assert closed_funnel(log).amount_unknown == 0
     assert cohort_funnel(log).amount_unknown == 0
     assert all(s.amount is None for s in closed_funnel(log).funnel.stages)

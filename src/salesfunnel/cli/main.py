@@ -17,8 +17,11 @@ import contextlib
 import csv
 import os
 import sys
+import warnings
 from collections.abc import Sequence
+from typing import TextIO
 
+from .._time import SubsecondTimesWarning
 from ..errors import FunnelDataError
 from .args import build_parser
 from .commands import COMMANDS
@@ -61,6 +64,28 @@ def _broken_pipe() -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``salesfunnel`` command line; returns the exit status."""
+    with warnings.catch_warnings():  # restores showwarning on the way out
+        shown = warnings.showwarning
+
+        def show(
+            message: Warning | str,
+            category: type[Warning],
+            filename: str,
+            lineno: int,
+            file: TextIO | None = None,
+            line: str | None = None,
+        ) -> None:
+            # A note about the data (fractions of seconds dropped) as one line, like errors.
+            if issubclass(category, SubsecondTimesWarning):
+                echo(f"{PROG}: note: {one_line(str(message))}", sys.stderr)
+            else:
+                shown(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = None
     try:
         args = build_parser().parse_args(argv)

@@ -251,7 +251,7 @@ def times(
     arr = np.asarray(values)
     out: npt.NDArray[np.datetime64] | None = None
     if arr.dtype.kind == "M":
-        out = arr.astype("datetime64[s]", copy=arr.dtype != np.dtype("datetime64[s]"))
+        out = parser.floor_column(arr)  # a copy: the tz rule below converts in place
         try:
             parser.naive_column(out, aware=aware)
         except ValueError as exc:
@@ -262,6 +262,7 @@ def times(
         out = _times_each(arr, column, where, parser)
     if not allow_blank:
         _check_dated(out, arr, column, where)
+    parser.warn_floored(column, where.source, len(out))
     return out
 
 
@@ -327,7 +328,7 @@ def _iso_naive(values: list[str], parser: TimeParser) -> npt.NDArray[np.datetime
                 return np.array(values, dtype="datetime64[s]")
         except (ValueError, Warning):
             pass
-    return np.array(parsed, dtype="datetime64[s]")
+    return parser.seconds(parsed, values)
 
 
 def _iso_texts(values: list[Any], parser: TimeParser) -> npt.NDArray[np.datetime64] | None:

@@ -396,7 +396,9 @@ class DealLog:
                 return _checked(cls(**fields))
             for batch in file.batches(spec.wanted):
                 loaded.add(batch.columns, batch.rows)
-        return _checked(cls(**loaded.finish()))
+        fields = loaded.finish()
+        loaded.parser.warn_floored(spec.time, file.source, loaded.kept)
+        return _checked(cls(**fields))
 
     @classmethod
     def _from_table(

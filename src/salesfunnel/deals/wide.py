@@ -222,6 +222,8 @@ def events(
         for column, cells in kept.items():
             cells += [r.cell(column)] * len(order)
     arrays = _arrays(ev, spec, where, seen, dropped)
+    dated = [c for _, c in date_cols] + ([outcome_date] if outcome_date else [])
+    parser.warn_floored(dated, where.source, len(ev["time"]))
     arrays["kept"] = {c: _c.owner_codes(np.array(cells, dtype=object)) for c, cells in kept.items()}
     return arrays
 

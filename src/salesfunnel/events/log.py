@@ -9,7 +9,8 @@ as numpy arrays:
 * ``event``: int16 codes into :attr:`EventLog.names`, the sorted distinct event
   names;
 * ``time``: ``datetime64[s]``. One-second resolution, as every loader of the
-  library: the parsers drop fractions of a second, so events less than a second
+  library: the parsers drop fractions of a second (counted, with a
+  :class:`~salesfunnel.SubsecondTimesWarning`), so events less than a second
   apart become *equal timestamps*, which the funnel engine orders by step as
   PostHog does (see :mod:`salesfunnel.events.funnel`). Time zones follow the
   deal loaders' rule (``tz=``, see :doc:`/data-hygiene`);
