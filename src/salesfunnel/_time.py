@@ -79,6 +79,32 @@ def zone(tz: object) -> dt.tzinfo | None:
     raise ValueError(msg)
 
 
+def local_to_utc(value: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    """A naive wall-clock time in ``tz`` as naive UTC; refuses a time the clocks skip
+    or show twice (the hour of a daylight-saving change), as pandas does by default."""
+    early = value.replace(tzinfo=tz, fold=0)
+    late = value.replace(tzinfo=tz, fold=1)
+    utc = early.astimezone(_UTC)
+    if utc.astimezone(tz).replace(tzinfo=None) != value.replace(fold=0):
+        msg = (
+            f"{value.isoformat()} does not exist in {tz} (the clocks skip it); "
+            "write the time with its UTC offset"
+        )
+        raise ValueError(msg)
+    if early.utcoffset() != late.utcoffset():
+        msg = (
+            f"{value.isoformat()} is ambiguous in {tz} (the clocks show it twice); "
+            f"write the time with its UTC offset ({_offset(early)} or {_offset(late)})"
+        )
+        raise ValueError(msg)
+    return utc.replace(tzinfo=None)
+
+
+def _offset(value: dt.datetime) -> str:
+    """``+02:00``: the UTC offset of an aware time, as ISO 8601 writes it."""
+    return value.isoformat(timespec="seconds")[19:]
+
+
 class SubsecondTimesWarning(UserWarning):
     """Times with a fraction of a second were read; the fractions were dropped.
 
@@ -223,7 +249,7 @@ class TimeParser:
             if aware:
                 value = value.astimezone(_UTC).replace(tzinfo=None)
             elif self.tz is not None:
-                value = value.replace(tzinfo=self.tz).astimezone(_UTC).replace(tzinfo=None)
+                value = local_to_utc(value, self.tz)
             return np.datetime64(value.replace(microsecond=0), "s")
         if isinstance(value, dt.date):
             if self.tz is not None:
