@@ -102,6 +102,20 @@ def test_small_samples_are_not_ranked() -> None:
     json.loads(c.to_json())
 
 
+def test_a_growing_stage_is_named_as_the_reason_not_small_samples() -> None:
+    # 3,000 of 1,000 is not a proportion: no test, and the summary says why
+    # (it used to say "not enough data" for 1,000 trials on each side).
+    grows = Funnel.from_counts({"Visits": 1000, "Pageviews": 3000})
+    plain = Funnel.from_counts({"Visits": 1000, "Pageviews": 300})
+    c = compare({"grows": grows, "plain": plain})
+    assert c.step("grows", "Pageviews").p_value is None
+    assert c.step("plain", "Pageviews").p_value is None
+    lines = c.summary().splitlines()
+    assert "weakest: no step to rank (a stage larger than the one before is not a rate)" in lines[0]
+    assert "weakest: no step to rank (the rest of the team has a stage larger" in lines[1]
+    assert "not enough data" not in c.summary()
+
+
 def test_everyone_at_100_percent_has_no_weakest_or_strongest_step() -> None:
     # Every step converts 40/40 and 50/50: no step is below or above the rest, and
     # with no variance the test has no p-value. Not a finding either way.

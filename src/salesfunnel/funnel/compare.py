@@ -303,6 +303,15 @@ class Comparison:
         """Whether any step of ``group`` has enough data to be ranked (see ``min_n``)."""
         return any(s.ranked for s in self.of(group))
 
+    def _unranked(self, group: str) -> str:
+        """Why no step of ``group`` is ranked: small samples, or stages that grow."""
+        steps = self.of(group)
+        if any(s.successes > s.trials for s in steps):
+            return "no step to rank (a stage larger than the one before is not a rate)"
+        if any(s.rest_rate > 1 for s in steps):
+            return "no step to rank (the rest of the team has a stage larger than the one before)"
+        return "not enough data"
+
     def weakest(self, group: str) -> GroupStep | None:
         """The ranked step where ``group`` falls furthest below the rest of the team.
 
@@ -365,7 +374,7 @@ class Comparison:
             )
             for label, side, s in steps:
                 if s is None:
-                    why = f"none {side} the rest" if self.ranked(g) else "not enough data"
+                    why = f"none {side} the rest" if self.ranked(g) else self._unranked(g)
                     parts.append(f"{label}: {why}")
                     continue
                 p = "" if s.p_value is None else f"p={s.p_value:.2g}, "
