@@ -294,7 +294,10 @@ class Funnel:
         by
             Column(s) naming each row's group: a dict of funnels comes back,
             keyed (and named) by the group's text (several columns joined
-            with `` / ``). Without ``by``, one :class:`Funnel`.
+            with `` / ``). Without ``by``, one :class:`Funnel`. Long form:
+            every group has the stages of the whole frame, in the order they
+            first appear in it, and a group with no row for a stage counts 0
+            there (as a SQL ``GROUP BY`` leaves out the stages nobody reached).
         name
             Name of the one funnel when ``by`` is not given.
 
