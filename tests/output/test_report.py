@@ -214,6 +214,25 @@ def test_report_is_deterministic_and_analysis_reusable(log: DealLog, html: str) 
     assert set(payload["weakest_stage"]) == set(a.owners)
 
 
+def test_closed_table_says_how_many_deals_have_no_amount() -> None:
+    # Three closed deals, one without an amount: the caption says the sums are partial.
+    pipe = Pipeline(["Lead", "Demo"])
+    rows = [
+        {"deal": "a", "stage": "Lead", "time": "2024-01-01", "amount": 10.0},
+        {"deal": "a", "stage": "Won", "time": "2024-01-03", "amount": 10.0},
+        {"deal": "b", "stage": "Lead", "time": "2024-01-01", "amount": None},
+        {"deal": "b", "stage": "Lost", "time": "2024-01-02", "amount": None},
+        {"deal": "c", "stage": "Lead", "time": "2024-01-01", "amount": 5.0},
+        {"deal": "c", "stage": "Lost", "time": "2024-01-04", "amount": 5.0},
+    ]
+    report = build_report(DealLog.from_records(rows, pipe, amount="amount"))
+    assert "amounts sum the known ones (1 deal without an amount)" in report
+    full = [r for r in rows if r["deal"] != "b"]
+    assert "without an amount)" not in build_report(
+        DealLog.from_records(full, pipe, amount="amount")
+    )
+
+
 def test_many_owners_are_split_over_charts(tmp_path: Path) -> None:
     log = _log(400, owners=7, seed=5)
     out = tmp_path / "r.html"

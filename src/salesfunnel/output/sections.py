@@ -77,6 +77,12 @@ def closed_table(cf: ClosedFunnel, caption: str) -> str:
     present = [item for item in spec if item[0] in cf.table.columns]
     headers = ["stage", *(h for _, h, _ in present)]
     rows = [[r["stage"], *(f(r[c]) for c, _, f in present)] for r in recs]
+    if cf.amount_unknown and "amount" in cf.table.columns:
+        n = cf.amount_unknown
+        caption += (
+            f"; amounts sum the known ones ({fmt_number(n)} deal{'' if n == 1 else 's'} "
+            "without an amount)"
+        )
     return table(headers, rows, caption=caption, numeric=[False] + [True] * len(present))
 
 
