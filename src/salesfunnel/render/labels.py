@@ -54,8 +54,9 @@ def _stage_texts(
     amount_format: Callable[[float], str] | None,
     style: Style,
 ) -> list[_StageText]:
-    first = conversion_from_first(funnel)
-    step = step_conversion(funnel)
+    # Python floats (the same numbers): formatting numpy scalars costs more
+    first = conversion_from_first(funnel).tolist()
+    step = step_conversion(funnel).tolist()
     number = fmt_compact if style.number_format == "compact" else fmt_number
     amount_text = amount_format or number
     currency = clean(style.currency)
@@ -100,7 +101,18 @@ def _luminance(c: Color) -> float:
 class _Pending:
     """An outside label waiting for vertical placement."""
 
-    __slots__ = ("anchor", "forms", "level", "name", "stage", "texts", "tooltip", "want")
+    __slots__ = (
+        "_forms",
+        "anchor",
+        "gw",
+        "level",
+        "name",
+        "size",
+        "stage",
+        "texts",
+        "tooltip",
+        "want",
+    )
 
     def __init__(
         self,
@@ -118,7 +130,20 @@ class _Pending:
         self.tooltip = tooltip
         self.name = name
         self.level = 0  # 0 full, 1 two lines, 2 one line, 3 hidden
-        self.forms: list[tuple[list[str], bool]] = []  # lines, cut per level
+        self.size = 0.0  # the text size and gutter width its forms are wrapped to
+        self.gw = 0.0
+        self._forms: list[tuple[list[str], bool] | None] = [None, None, None, ([], True)]
+
+    def form(self, level: int) -> tuple[list[str], bool]:
+        """The label's lines at ``level`` and whether they were cut (:func:`_form`).
+
+        Worked out on first use: most labels are shown full, and their shorter
+        forms are never needed.
+        """
+        made = self._forms[level]
+        if made is None:
+            made = self._forms[level] = _form(self, level)
+        return made
 
 
 def _inside_label(
@@ -162,8 +187,10 @@ _GAP = 2.0  # layout pixels between stacked outside labels
 _HIDDEN = 3  # the level of a hidden label
 
 
-def _forms(p: _Pending, size: float, gw: float) -> list[tuple[list[str], bool]]:
-    """A label's lines at each level (full, two lines, one line, hidden), and whether cut."""
+def _form(p: _Pending, level: int) -> tuple[list[str], bool]:
+    """A label's lines at a level (0 full, 1 two lines, 2 one line), wrapped to its
+    gutter (``p.gw`` wide, text of ``p.size``), and whether cut."""
+    size, gw = p.size, p.gw
 
     def wrapped(raw_lines: tuple[str, ...]) -> tuple[list[str], bool]:
         """Wrap each line to the gutter; a number line that would be cut is dropped."""
@@ -184,10 +211,11 @@ def _forms(p: _Pending, size: float, gw: float) -> list[tuple[list[str], bool]]:
             lines += kept
         return lines, cut
 
+    if level < 2:
+        return wrapped(p.texts.full if level == 0 else p.texts.two)
     fitting = [c for c in p.texts.compact if advance(c, size) <= gw]
     line = fitting[0] if fitting else fit(p.texts.compact[-1], size, gw)
-    one_line = ([line] if line else []), True
-    return [wrapped(p.texts.full), wrapped(p.texts.two), one_line, ([], True)]
+    return ([line] if line else []), True
 
 
 def _choose_levels(items: list[_Pending], lh: float, room: float, too_narrow: bool) -> None:
@@ -198,7 +226,7 @@ def _choose_levels(items: list[_Pending], lh: float, room: float, too_narrow: bo
     """
 
     def total(ps: list[_Pending]) -> float:
-        heights = [len(p.forms[p.level][0]) * lh for p in ps if p.level < _HIDDEN]
+        heights = [len(p.form(p.level)[0]) * lh for p in ps if p.level < _HIDDEN]
         return sum(heights) + _GAP * max(0, len(heights) - 1)
 
     if too_narrow:
@@ -249,11 +277,11 @@ def _place_outside(
     size = style.label_size
     lh = line_height(size)
     for p in items:
-        p.forms = _forms(p, size, gw)
+        p.size, p.gw = size, gw
     _choose_levels(items, lh, hi - lo, gw < advance("M\u2026", size))
     shown: list[tuple[_Pending, list[str]]] = []
     for p in items:
-        lines, cut = p.forms[p.level]
+        lines, cut = p.form(p.level)
         if not lines:
             b.notes.append(LabelNote(key, p.stage, p.name, "hidden"))
             continue

@@ -251,7 +251,9 @@ def _arc(
     trig = [(math.cos(lo), math.sin(lo)), *grid, (math.cos(hi), math.sin(hi))]
     if a0 > a1:
         trig.reverse()
-    return [(float(cx + rx * c), float(cy + ry * s)) for c, s in trig]
+    # Python floats first: the same sums and products, without a float() per vertex
+    cx, cy, rx, ry = float(cx), float(cy), float(rx), float(ry)
+    return [(cx + rx * c, cy + ry * s) for c, s in trig]
 
 
 @lru_cache(maxsize=256)
