@@ -86,12 +86,13 @@ def main(argv: list[str] | None = None) -> int:
             wall, cpu, _ = _run(code, tree)
             walls[k].append(wall)
             cpus[k].append(cpu)
-    bare_wall, bare_cpu = statistics.median(walls[0]), statistics.median(cpus[0])
-    print(f"{'process':<44} {'wall ms':>8} {'vs bare':>8} {'CPU ms':>8} {'vs bare':>8}")
-    for (name, _, _), ws, cs in zip(variants, walls, cpus, strict=True):
-        w, c = statistics.median(ws), statistics.median(cs)
-        ratios = f"{w / bare_wall:8.3f} {c * 1e3:8.1f} {c / bare_cpu:8.3f}"
-        print(f"{name[-44:]:<44} {w * 1e3:8.1f} {ratios}")
+    if args.rounds:
+        bare_wall, bare_cpu = statistics.median(walls[0]), statistics.median(cpus[0])
+        print(f"{'process':<44} {'wall ms':>8} {'vs bare':>8} {'CPU ms':>8} {'vs bare':>8}")
+        for (name, _, _), ws, cs in zip(variants, walls, cpus, strict=True):
+            w, c = statistics.median(ws), statistics.median(cs)
+            ratios = f"{w / bare_wall:8.3f} {c * 1e3:8.1f} {c / bare_cpu:8.3f}"
+            print(f"{name[-44:]:<44} {w * 1e3:8.1f} {ratios}")
     if args.layout:
         ratios: list[list[float]] = [[] for _ in args.trees]
         for _ in range(args.layout):

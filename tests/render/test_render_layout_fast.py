@@ -20,8 +20,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from salesfunnel import Funnel, Stage, Style
-from salesfunnel.render import labels as labels_mod, layout as layout_mod, shapes
+from salesfunnel import Funnel, Stage, Style, conversion_from_first, step_conversion
+from salesfunnel.render import curves, labels as labels_mod, layout as layout_mod, shapes
 from salesfunnel.render.layout import layout
 
 from strategies import labelled_funnels
@@ -169,7 +169,7 @@ def test_arc_vertices_are_the_per_vertex_float_of_the_sums(
     got = shapes._arc(*args, *angles)  # type: ignore[arg-type]
     a0, a1 = angles
     r = max(radii[0], radii[1], 0.0)
-    quarter = max(8, math.ceil(math.pi / 2 * math.sqrt(r / (8 * shapes._CHORD_TOLERANCE))))
+    quarter = max(8, math.ceil(math.pi / 2 * math.sqrt(r / (8 * curves._CHORD_TOLERANCE))))
     step = math.pi / 2 / quarter
     lo, hi = min(a0, a1), max(a0, a1)
     first, last = math.floor(lo / step + 1e-9) + 1, math.ceil(hi / step - 1e-9)
@@ -181,3 +181,32 @@ def test_arc_vertices_are_the_per_vertex_float_of_the_sums(
     want = [(float(cx + rx * c), float(cy + ry * s)) for c, s in trig]
     assert got == want
     assert all(type(x) is float and type(y) is float for x, y in got)
+
+
+EXTREME = st.sampled_from([0.0, 1.0, 5e-324, 1e-310, 1e300, 1.7e308, 3.0])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(EXTREME, st.floats(0, 1e12)), min_size=1, max_size=12))
+def test_label_rates_are_the_funnel_rates(counts: list[float]) -> None:
+    """The labels' rates in plain Python are the numbers of the rate functions, NaN for NaN."""
+    funnel = Funnel(tuple(Stage(f"s{i}", c) for i, c in enumerate(counts)))
+    first, step = labels_mod._rates(funnel.counts.tolist())
+    for got, want in ((first, conversion_from_first(funnel)), (step, step_conversion(funnel))):
+        assert len(got) == len(want)
+        for g, w in zip(got, want.tolist(), strict=True):
+            assert type(g) is float
+            assert (math.isnan(g) and math.isnan(w)) or g == w
+
+
+def test_label_rates_worked_example() -> None:
+    first, step = labels_mod._rates([200.0, 60.0, 0.0, 0.0, 5e-324])
+    assert first == [1.0, 0.3, 0.0, 0.0, 5e-324 / 200]
+    assert step[:3] == [1.0, 0.3, 0.0]
+    assert math.isnan(step[3])
+    assert math.isnan(step[4])
+    first, step = labels_mod._rates([0.0, 0.0])
+    assert all(math.isnan(v) for v in first + step)
+    first, step = labels_mod._rates([1e-310, 1e300])  # a quotient that overflows: NaN
+    assert math.isnan(first[1])
+    assert math.isnan(step[1])

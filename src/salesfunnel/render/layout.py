@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from ..funnel.model import Funnel
+from .builder import _Builder
 from .labels import (
     PercentBasis,
     _caption,
@@ -50,7 +51,7 @@ from .labels import (
     _StageText,
     _title,
 )
-from .shapes import Geometry, HitArea, Layer, Text, _Builder
+from .shapes import Geometry, HitArea, Layer, Text
 from .slices import _bar_shapes, _Slice, _stage_shapes
 from .style import Style
 from .text import advance, ascent, clean, line_height, wrap
