@@ -5,7 +5,9 @@
   worked out once for both passes instead of once per pass;
 * an outside label's shorter forms are wrapped only when asked for
   (:meth:`~salesfunnel.render.labels._Pending.form`);
-* ``layout()`` without a style shares one default style.
+* ``layout()`` without a style shares one default style;
+* the centring pass's probe records how far each label line reaches instead
+  of making its shapes (``_Builder(reach=True)``).
 
 Each is compared with the plain way on random funnels and options: whole
 geometries compared with ``==`` (every float exactly), and the slices'
@@ -22,7 +24,9 @@ from hypothesis import given, settings, strategies as st
 
 from salesfunnel import Funnel, Stage, Style, conversion_from_first, step_conversion
 from salesfunnel.render import curves, labels as labels_mod, layout as layout_mod, shapes
+from salesfunnel.render.builder import _Builder
 from salesfunnel.render.layout import layout
+from salesfunnel.render.shapes import Text
 
 from strategies import labelled_funnels
 
@@ -210,3 +214,43 @@ def test_label_rates_worked_example() -> None:
     first, step = labels_mod._rates([1e-310, 1e300])  # a quotient that overflows: NaN
     assert math.isnan(first[1])
     assert math.isnan(step[1])
+
+
+def _frame_of(
+    funnel: Funnel, size: tuple[int, int], options: dict[str, object]
+) -> tuple[layout_mod._Frame, layout_mod._Lone]:
+    """The frame and shared numbers ``layout`` makes for a lone funnel on this canvas."""
+    width, height = float(size[0]), float(size[1])
+    style = Style()
+    area = (8.0, 30.0, width - 8, height - 8)
+    fr = layout_mod._Frame([("key", funnel)], style, (width, height), area, (1, 0))
+    fr.width_mapping = options["width_mapping"]  # type: ignore[assignment]
+    fr.heights = options["heights"]  # type: ignore[assignment]
+    fr.percent = options["percent"]  # type: ignore[assignment]
+    fr.min_visible = options["min_visible"]  # type: ignore[assignment]
+    fr.min_hit, fr.fmt_amount = 0.0, None
+    fr.levels = np.unique(funnel.counts[funnel.counts > 0])
+    if options["shape"] == "bars":
+        fr.flatten()
+    texts = labels_mod._stage_texts(funnel, fr.percent, None, style)
+    return fr, layout_mod._Lone(texts, layout_mod._plan(fr, funnel))
+
+
+@settings(max_examples=80, deadline=None)
+@given(funnel=FUNNELS, size=SIZES, options=OPTIONS)
+def test_the_centring_probe_reaches_as_far_as_the_labels_it_would_draw(
+    funnel: Funnel, size: tuple[int, int], options: dict[str, object]
+) -> None:
+    """The probe records each label line's reach instead of drawing it: the same
+    (left, right) as the bounds of the Text shapes a full probe adds, in order."""
+    fr, lone = _frame_of(funnel, size, options)
+    fast = _Builder(reach=True)
+    full = _Builder()
+    for builder in (fast, full):
+        fr.probing = True
+        layout_mod._column(builder, fr, 0, "key", funnel, lone)
+        fr.probing = False
+    drawn = [s.primitive.bounds[::2] for s in full.shapes if isinstance(s.primitive, Text)]
+    assert fast.reach == drawn
+    assert fast.shapes == []
+    assert fast.regions == []

@@ -10,13 +10,20 @@ __all__: list[str] = []
 
 
 class _Builder:
-    """Shapes, regions and label notes of a geometry under construction."""
+    """Shapes, regions and label notes of a geometry under construction.
 
-    def __init__(self) -> None:
+    A builder made with ``reach=True`` is a probe: the label functions record in
+    :attr:`reach` only how far each line of label text reaches, ``(left, right)``
+    as the line's ``Text.bounds`` would say, and add nothing (the layout's
+    centring of a lone funnel needs no more).
+    """
+
+    def __init__(self, reach: bool = False) -> None:
         self.shapes: list[Shape] = []
         self.regions: list[Region] = []
         self._ids: dict[tuple[int | None, int | None, str], int] = {}
         self.notes: list[LabelNote] = []
+        self.reach: list[tuple[float, float]] | None = [] if reach else None
 
     def region(
         self,

@@ -194,6 +194,12 @@ def _inside_label(
     room_top, room_bottom = room
     if block_w > max_width or block_h > room_bottom - room_top:
         return False
+    if b.reach is not None:  # a probe: how far each line reaches, as Text.bounds says
+        for s in lines:
+            w = advance(s, size)
+            x0 = cx - w / 2
+            b.reach.append((x0, x0 + w))
+        return True
     face = style.face_color(hue)
     color = style.text_color if _luminance(face) > 0.55 else style.light_text_color
     ty0 = (room_top + room_bottom) / 2 - block_h / 2
@@ -303,6 +309,9 @@ def _place_outside(
     for p in items:
         p.size, p.gw = size, gw
     _choose_levels(items, lh, hi - lo, gw < advance("M\u2026", size))
+    if b.reach is not None:  # a probe: how far each line reaches, as Text.bounds says
+        b.reach += [(gx, gx + advance(s, size)) for p in items for s in p.form(p.level)[0]]
+        return
     shown: list[tuple[_Pending, list[str]]] = []
     for p in items:
         lines, cut = p.form(p.level)

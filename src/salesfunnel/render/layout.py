@@ -296,7 +296,7 @@ def _centring(
     The drawing keeps its size and its labels their room; the labels are laid out
     once aside to find how far they reach (short or inside labels leave room).
     """
-    probe = _Builder()
+    probe = _Builder(reach=True)  # records how far the label text reaches, adds nothing
     fr.probing = True  # labels only: the slices' shapes do not move the labels
     _column(probe, fr, 0, key, funnel, lone)
     fr.probing = False
@@ -305,7 +305,7 @@ def _centring(
     cx = fr.left + fr.zone_w / 2
     widest = lone.plan.widest + fr.pad
     extents = [(cx - widest, cx + widest)]
-    extents += [s.primitive.bounds[::2] for s in probe.shapes if isinstance(s.primitive, Text)]
+    extents += probe.reach or []
     lo = min(e[0] for e in extents)
     hi = max(e[1] for e in extents)
     return max(0.0, (span[0] + span[1] - lo - hi) / 2)
