@@ -41,7 +41,7 @@ def _room(module: str) -> str:
 
 def test_the_import_reader_resolves_relative_imports() -> None:
     found = _imports(PACKAGE / "render" / "layout.py")
-    assert ("salesfunnel.render.shapes", "_Builder") in found
+    assert ("salesfunnel.render.builder", "_Builder") in found
     assert ("salesfunnel._format", "fmt_number") in _imports(PACKAGE / "render" / "labels.py")
 
 

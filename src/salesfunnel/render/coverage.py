@@ -39,7 +39,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .shapes import Ellipse, Line, Rect, Side, _half_height, _side_spans, _slope
+from .curves import _half_height, _side_spans, _slope
+from .shapes import Ellipse, Line, Rect, Side
 
 if TYPE_CHECKING:
     import numpy.typing as npt

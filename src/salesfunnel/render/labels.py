@@ -13,13 +13,15 @@ their names.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Hashable, Sequence
+from itertools import pairwise
 from typing import Literal
 
 from .._format import fmt_compact, fmt_number, fmt_percent
 from ..funnel.model import Funnel
-from ..funnel.rates import conversion_from_first, step_conversion
-from .shapes import HitArea, LabelNote, Layer, Line, Rect, Text, _Builder
+from .builder import _Builder
+from .shapes import HitArea, LabelNote, Layer, Line, Rect, Text
 from .style import Color, Style
 from .text import ELLIPSIS, advance, ascent, clean, fit, line_height, wrap
 
@@ -54,8 +56,7 @@ def _stage_texts(
     amount_format: Callable[[float], str] | None,
     style: Style,
 ) -> list[_StageText]:
-    first = conversion_from_first(funnel)
-    step = step_conversion(funnel)
+    first, step = _rates(funnel.counts.tolist())
     number = fmt_compact if style.number_format == "compact" else fmt_number
     amount_text = amount_format or number
     currency = clean(style.currency)
@@ -93,6 +94,30 @@ def _stage_texts(
     return out
 
 
+def _rates(counts: list[float]) -> tuple[list[float], list[float]]:
+    """:func:`~salesfunnel.funnel.rates.conversion_from_first` and
+    :func:`~salesfunnel.funnel.rates.step_conversion` of these counts, as Python floats.
+
+    The same numbers (one IEEE division each, NaN where the denominator is 0 or
+    the quotient overflows), without numpy's cost per call on a few stages; a
+    test compares them on random counts.
+    """
+
+    def ratio(num: float, den: float) -> float:
+        if den == 0:
+            return math.nan
+        q = num / den
+        return math.nan if math.isinf(q) else q
+
+    if not counts:
+        return [], []
+    first = counts[0]
+    of_first = [ratio(c, first) for c in counts]
+    step = [1.0 if first > 0 else math.nan]
+    step += [ratio(b, a) for a, b in pairwise(counts)]
+    return of_first, step
+
+
 def _luminance(c: Color) -> float:
     return (0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]) / 255.0
 
@@ -100,7 +125,18 @@ def _luminance(c: Color) -> float:
 class _Pending:
     """An outside label waiting for vertical placement."""
 
-    __slots__ = ("anchor", "forms", "level", "name", "stage", "texts", "tooltip", "want")
+    __slots__ = (
+        "_forms",
+        "anchor",
+        "gw",
+        "level",
+        "name",
+        "size",
+        "stage",
+        "texts",
+        "tooltip",
+        "want",
+    )
 
     def __init__(
         self,
@@ -118,7 +154,20 @@ class _Pending:
         self.tooltip = tooltip
         self.name = name
         self.level = 0  # 0 full, 1 two lines, 2 one line, 3 hidden
-        self.forms: list[tuple[list[str], bool]] = []  # lines, cut per level
+        self.size = 0.0  # the text size and gutter width its forms are wrapped to
+        self.gw = 0.0
+        self._forms: list[tuple[list[str], bool] | None] = [None, None, None, ([], True)]
+
+    def form(self, level: int) -> tuple[list[str], bool]:
+        """The label's lines at ``level`` and whether they were cut (:func:`_form`).
+
+        Worked out on first use: most labels are shown full, and their shorter
+        forms are never needed.
+        """
+        made = self._forms[level]
+        if made is None:
+            made = self._forms[level] = _form(self, level)
+        return made
 
 
 def _inside_label(
@@ -145,6 +194,12 @@ def _inside_label(
     room_top, room_bottom = room
     if block_w > max_width or block_h > room_bottom - room_top:
         return False
+    if b.reach is not None:  # a probe: how far each line reaches, as Text.bounds says
+        for s in lines:
+            w = advance(s, size)
+            x0 = cx - w / 2
+            b.reach.append((x0, x0 + w))
+        return True
     face = style.face_color(hue)
     color = style.text_color if _luminance(face) > 0.55 else style.light_text_color
     ty0 = (room_top + room_bottom) / 2 - block_h / 2
@@ -162,8 +217,10 @@ _GAP = 2.0  # layout pixels between stacked outside labels
 _HIDDEN = 3  # the level of a hidden label
 
 
-def _forms(p: _Pending, size: float, gw: float) -> list[tuple[list[str], bool]]:
-    """A label's lines at each level (full, two lines, one line, hidden), and whether cut."""
+def _form(p: _Pending, level: int) -> tuple[list[str], bool]:
+    """A label's lines at a level (0 full, 1 two lines, 2 one line), wrapped to its
+    gutter (``p.gw`` wide, text of ``p.size``), and whether cut."""
+    size, gw = p.size, p.gw
 
     def wrapped(raw_lines: tuple[str, ...]) -> tuple[list[str], bool]:
         """Wrap each line to the gutter; a number line that would be cut is dropped."""
@@ -184,10 +241,11 @@ def _forms(p: _Pending, size: float, gw: float) -> list[tuple[list[str], bool]]:
             lines += kept
         return lines, cut
 
+    if level < 2:
+        return wrapped(p.texts.full if level == 0 else p.texts.two)
     fitting = [c for c in p.texts.compact if advance(c, size) <= gw]
     line = fitting[0] if fitting else fit(p.texts.compact[-1], size, gw)
-    one_line = ([line] if line else []), True
-    return [wrapped(p.texts.full), wrapped(p.texts.two), one_line, ([], True)]
+    return ([line] if line else []), True
 
 
 def _choose_levels(items: list[_Pending], lh: float, room: float, too_narrow: bool) -> None:
@@ -198,7 +256,7 @@ def _choose_levels(items: list[_Pending], lh: float, room: float, too_narrow: bo
     """
 
     def total(ps: list[_Pending]) -> float:
-        heights = [len(p.forms[p.level][0]) * lh for p in ps if p.level < _HIDDEN]
+        heights = [len(p.form(p.level)[0]) * lh for p in ps if p.level < _HIDDEN]
         return sum(heights) + _GAP * max(0, len(heights) - 1)
 
     if too_narrow:
@@ -249,11 +307,14 @@ def _place_outside(
     size = style.label_size
     lh = line_height(size)
     for p in items:
-        p.forms = _forms(p, size, gw)
+        p.size, p.gw = size, gw
     _choose_levels(items, lh, hi - lo, gw < advance("M\u2026", size))
+    if b.reach is not None:  # a probe: how far each line reaches, as Text.bounds says
+        b.reach += [(gx, gx + advance(s, size)) for p in items for s in p.form(p.level)[0]]
+        return
     shown: list[tuple[_Pending, list[str]]] = []
     for p in items:
-        lines, cut = p.forms[p.level]
+        lines, cut = p.form(p.level)
         if not lines:
             b.notes.append(LabelNote(key, p.stage, p.name, "hidden"))
             continue

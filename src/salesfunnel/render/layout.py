@@ -32,11 +32,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Hashable, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from ..funnel.model import Funnel
+from .builder import _Builder
 from .labels import (
     PercentBasis,
     _caption,
@@ -49,7 +51,7 @@ from .labels import (
     _StageText,
     _title,
 )
-from .shapes import Geometry, HitArea, Layer, Text, _Builder
+from .shapes import Geometry, HitArea, Layer, Text
 from .slices import _bar_shapes, _Slice, _stage_shapes
 from .style import Style
 from .text import advance, ascent, clean, line_height, wrap
@@ -214,7 +216,7 @@ def layout(
     >>> g.contains_all()
     True
     """
-    style = style or Style()
+    style = style or _default_style()
     b = _Builder()
     # A tiny canvas keeps most of itself for the drawing.
     m = min(style.margin, width / 10, height / 10)
@@ -257,29 +259,53 @@ def layout(
         fr.min_visible, fr.min_hit = min_visible, min_hit
         fr.fmt_amount = amount_format
         if k == cols == 1:
-            fr.shift = _centring(fr, *funnels[0], (left, right))
+            # A lone funnel is laid out twice (once aside to centre it): what does not
+            # depend on where it stands is worked out once for both passes.
+            key, funnel = funnels[0]
+            lone = _Lone(_stage_texts(funnel, percent, amount_format, style), _plan(fr, funnel))
+            fr.shift = _centring(fr, key, funnel, (left, right), lone)
+            descriptions.append(_column(b, fr, 0, key, funnel, lone))
+            continue
         for j in range(r * cols, min(k, (r + 1) * cols)):
             key, funnel = funnels[j]
             descriptions.append(_column(b, fr, j, key, funnel))
     return b.geometry(width, height, descriptions)
 
 
-def _centring(fr: _Frame, key: Hashable, funnel: Funnel, span: tuple[float, float]) -> float:
+@lru_cache(maxsize=1)
+def _default_style() -> Style:
+    """The default style, made once (styles are frozen; making one checks every field)."""
+    return Style()
+
+
+class _Lone:
+    """What both passes over a lone funnel share: its label texts and its slices' numbers."""
+
+    __slots__ = ("plan", "texts")
+
+    def __init__(self, texts: list[_StageText], plan: _Plan) -> None:
+        self.texts = texts
+        self.plan = plan
+
+
+def _centring(
+    fr: _Frame, key: Hashable, funnel: Funnel, span: tuple[float, float], lone: _Lone
+) -> float:
     """How far right a lone funnel and its labels move to sit in the middle of ``span``.
 
     The drawing keeps its size and its labels their room; the labels are laid out
     once aside to find how far they reach (short or inside labels leave room).
     """
-    probe = _Builder()
+    probe = _Builder(reach=True)  # records how far the label text reaches, adds nothing
     fr.probing = True  # labels only: the slices' shapes do not move the labels
-    _column(probe, fr, 0, key, funnel)
+    _column(probe, fr, 0, key, funnel, lone)
     fr.probing = False
     # The drawing by its widest slice (whatever layers are switched off), the labels
     # by their text.
     cx = fr.left + fr.zone_w / 2
-    widest = float(_slices(fr, funnel, cx)[1].max()) + fr.pad
+    widest = lone.plan.widest + fr.pad
     extents = [(cx - widest, cx + widest)]
-    extents += [s.primitive.bounds[::2] for s in probe.shapes if isinstance(s.primitive, Text)]
+    extents += probe.reach or []
     lo = min(e[0] for e in extents)
     hi = max(e[1] for e in extents)
     return max(0.0, (span[0] + span[1] - lo - hi) / 2)
@@ -316,11 +342,19 @@ def _heading(b: _Builder, fr: _Frame, j: int, key: Hashable, funnel: Funnel) -> 
         b.add(Layer.TITLE, rid, rect)
 
 
-def _column(b: _Builder, fr: _Frame, j: int, key: Hashable, funnel: Funnel) -> str:
-    """Lay out funnel ``j`` in its column; return its sentence of the description."""
+def _column(
+    b: _Builder, fr: _Frame, j: int, key: Hashable, funnel: Funnel, lone: _Lone | None = None
+) -> str:
+    """Lay out funnel ``j`` in its column; return its sentence of the description.
+
+    ``lone`` holds the texts and slice numbers of a lone funnel, worked out once.
+    """
     x0c = fr.left + fr.shift + (j - fr.first) * fr.col_w
     cx = x0c + fr.zone_w / 2
-    texts = _stage_texts(funnel, fr.percent, fr.fmt_amount, fr.style)
+    if lone is None:
+        texts, plan = _stage_texts(funnel, fr.percent, fr.fmt_amount, fr.style), None
+    else:
+        texts, plan = lone.texts, lone.plan
     if fr.heading_h > 0:
         _heading(b, fr, j, key, funnel)
     description = (
@@ -328,7 +362,9 @@ def _column(b: _Builder, fr: _Frame, j: int, key: Hashable, funnel: Funnel) -> s
     )
     if fr.bottom - fr.ctop < 2 * fr.pad + 2:
         return description  # no room to draw: the description (alt text) still says everything
-    slices, radii = _slices(fr, funnel, cx)
+    if plan is None:
+        plan = _plan(fr, funnel)
+    slices = _slices(fr, cx, plan)
     pending: list[_Pending] = []
     for i in range(len(slices)):
         waiting = _stage(b, fr, (key, j, i), funnel, slices, texts[i])
@@ -337,15 +373,33 @@ def _column(b: _Builder, fr: _Frame, j: int, key: Hashable, funnel: Funnel) -> s
     if pending:
         # Labels start just right of this funnel's own widest slice: a narrower
         # funnel (on the shared scale) leaves its labels more room.
-        widest = float(radii.max()) if len(funnel) else 0.0
+        widest = plan.widest
         gx = min(x0c + fr.zone_w, cx + widest + fr.pad) + 6
         gw = x0c + fr.col_w - gx - (4 if fr.several else 0)
         _place_outside(b, key, j, pending, (gx, gw), (fr.ctop, fr.bottom), fr.style)
     return description
 
 
-def _slices(fr: _Frame, funnel: Funnel, cx: float) -> tuple[list[_Slice], npt.NDArray[np.float64]]:
-    """Every stage's slice of the cone, and the rim radii (the encoding rules)."""
+class _Plan:
+    """Every stage's slice of the cone but its centre: bands, radii (the encoding rules).
+
+    ``numbers`` holds, per stage, ``(y0, y1, r0, r1, b0, b1, hue, boosted)``;
+    ``widest`` is the largest rim radius (0 for a funnel of no stages).
+    """
+
+    __slots__ = ("numbers", "widest")
+
+    def __init__(
+        self,
+        numbers: list[tuple[float, float, float, float, float, float, float, bool]],
+        widest: float,
+    ) -> None:
+        self.numbers = numbers
+        self.widest = widest
+
+
+def _plan(fr: _Frame, funnel: Funnel) -> _Plan:
+    """The slices' numbers of ``funnel``, which do not depend on where it stands."""
     counts = funnel.counts
     n = len(funnel)
     style = fr.style
@@ -370,23 +424,22 @@ def _slices(fr: _Frame, funnel: Funnel, cx: float) -> tuple[list[_Slice], npt.ND
     # is still clickable (its hit target) and labelled with its count.
     radii = np.where(radii < _INVISIBLE, 0.0, radii)
     kr = fr.kr
-    slices = [
-        _Slice(
-            cx,
-            float(ys[i]),
-            float(ys[i + 1] - gaps[i]),
-            float(radii[i]),
-            float(radii[i]) * taper,
-            kr * float(radii[i]),
-            kr * (float(radii[i]) * taper),
-            style.hue(i, fr.n_max),
-            bool(boosted[i]),
-            style,
-            fr.bars,
-        )
-        for i in range(n)
+    # Python floats, element by element the same numbers as numpy's
+    tops, bottoms, rims = ys[:-1].tolist(), (ys[1:] - gaps).tolist(), radii.tolist()
+    numbers = []
+    for i, (y0, y1, r0, up) in enumerate(zip(tops, bottoms, rims, boosted.tolist(), strict=True)):
+        r1 = r0 * taper
+        numbers.append((y0, y1, r0, r1, kr * r0, kr * r1, style.hue(i, fr.n_max), up))
+    return _Plan(numbers, float(radii.max()) if n else 0.0)
+
+
+def _slices(fr: _Frame, cx: float, plan: _Plan) -> list[_Slice]:
+    """Every stage's slice of the cone, centred on ``cx``."""
+    style, bars = fr.style, fr.bars
+    return [
+        _Slice(cx, y0, y1, r0, r1, b0, b1, hue, up, style, bars)
+        for y0, y1, r0, r1, b0, b1, hue, up in plan.numbers
     ]
-    return slices, radii
 
 
 def _shares(fr: _Frame, counts: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

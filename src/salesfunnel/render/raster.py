@@ -21,9 +21,10 @@ import numpy as np
 from PIL import Image
 
 from . import coverage as cov
+from .curves import _across
 from .paint import Painter
 from .pillow_fast import canvas
-from .shapes import Ellipse, Geometry, Gradient, Line, Rect, Side, Text, _across, output_size
+from .shapes import Ellipse, Geometry, Gradient, Line, Rect, Side, Text, output_size
 from .style import Color
 
 if TYPE_CHECKING:

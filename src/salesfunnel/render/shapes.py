@@ -11,10 +11,12 @@ is made of:
   that is never drawn), each with its ``bounds``;
 * :class:`Shape`, a primitive tagged with its paint :class:`Layer` and its
   :class:`Region` (which funnel, which stage, which part);
-* the small shared math of ellipses and sides (:func:`_slope`,
-  :func:`_half_height`, :func:`_across`, :func:`_side_spans`) that the
-  coverage engine and the raster backend vectorise;
 * :func:`output_size`, the one rule from layout size and scale to pixels.
+
+The records are frozen dataclasses whose methods come from
+:class:`~salesfunnel.render.frozen.Frozen` (no code compiled at import); the
+math of ellipses and sides is in :mod:`~salesfunnel.render.curves`, the
+builder the layout fills in :mod:`~salesfunnel.render.builder`.
 
 Words: ``width`` and ``height`` are the canvas's (layout pixels; the output
 pixels are :func:`output_size`); a stroke's width is ``stroke_width``; how far
@@ -28,16 +30,19 @@ import reprlib
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from .curves import _across, _arc, _side_spans, _slope
+from .frozen import Frozen
 from .style import Color, Style
 from .text import ascent
 
 if TYPE_CHECKING:
     import numpy.typing as npt
+
+_set = object.__setattr__  # fields of frozen records are set once, in __init__
 
 __all__ = [
     "Ellipse",
@@ -81,14 +86,20 @@ class Layer(str, Enum):
 # Coordinates are layout pixels: float, y down, origin at the top-left corner.
 
 
-@dataclass(frozen=True, slots=True)
-class Gradient:
+@dataclass(init=False, repr=False, eq=False, slots=True)
+class Gradient(Frozen):
     """The HSV side shading of one stage: ``u = -1`` at ``x0``, ``u = 1`` at ``x1``."""
 
     hue: float
     x0: float
     x1: float
     style: Style = field(repr=False)
+
+    def __init__(self, hue: float, x0: float, x1: float, style: Style) -> None:
+        _set(self, "hue", hue)
+        _set(self, "x0", x0)
+        _set(self, "x1", x1)
+        _set(self, "style", style)
 
     def colors_at(self, xs: npt.ArrayLike) -> npt.NDArray[np.uint8]:
         """Exact ramp colors (n x 3 uint8) at layout x positions."""
@@ -116,8 +127,8 @@ class Gradient:
 Fill = Color | Gradient
 
 
-@dataclass(frozen=True, slots=True)
-class Ellipse:
+@dataclass(init=False, repr=False, eq=False, slots=True)
+class Ellipse(Frozen):
     """An axis-aligned ellipse, filled and/or stroked; ``front`` keeps the half with y >= cy."""
 
     cx: float
@@ -129,6 +140,28 @@ class Ellipse:
     stroke_width: float = 0.0
     dashed: bool = False
     front: bool = False
+
+    def __init__(
+        self,
+        cx: float,
+        cy: float,
+        rx: float,
+        ry: float,
+        fill: Fill | None = None,
+        stroke: Color | None = None,
+        stroke_width: float = 0.0,
+        dashed: bool = False,
+        front: bool = False,
+    ) -> None:
+        _set(self, "cx", cx)
+        _set(self, "cy", cy)
+        _set(self, "rx", rx)
+        _set(self, "ry", ry)
+        _set(self, "fill", fill)
+        _set(self, "stroke", stroke)
+        _set(self, "stroke_width", stroke_width)
+        _set(self, "dashed", dashed)
+        _set(self, "front", front)
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -154,8 +187,8 @@ class Ellipse:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Side:
+@dataclass(init=False, repr=False, eq=False, slots=True)
+class Side(Frozen):
     """The shaded side of a slice: from the front arc of the top ellipse (``y0``) down to
     the front arc of the bottom ellipse (``y1``), between straight edges.
 
@@ -172,6 +205,28 @@ class Side:
     b1: float
     fill: Gradient
     t0: float = 0.0
+
+    def __init__(
+        self,
+        cx: float,
+        y0: float,
+        r0: float,
+        b0: float,
+        y1: float,
+        r1: float,
+        b1: float,
+        fill: Gradient,
+        t0: float = 0.0,
+    ) -> None:
+        _set(self, "cx", cx)
+        _set(self, "y0", y0)
+        _set(self, "r0", r0)
+        _set(self, "b0", b0)
+        _set(self, "y1", y1)
+        _set(self, "r1", r1)
+        _set(self, "b1", b1)
+        _set(self, "fill", fill)
+        _set(self, "t0", t0)
 
     @property
     def start(self) -> tuple[float, float]:
@@ -221,133 +276,8 @@ class Side:
         return tuple((float(x), float(y)) for x, y in pts)
 
 
-# How far (layout pixels) a straight edge of a region's polygon may stray inside
-# the elliptic arc it stands for: image-map areas follow the hit mask this closely.
-_CHORD_TOLERANCE = 0.2
-
-
-def _arc(
-    cx: float, cy: float, rx: float, ry: float, a0: float, a1: float
-) -> list[tuple[float, float]]:
-    """Points of an ellipse's arc from angle ``a0`` to ``a1`` (either direction), both ends kept.
-
-    Between the ends, the vertices sit on one grid of angles per ellipse (a
-    multiple of four steps per turn, fine enough that no chord strays more than
-    :data:`_CHORD_TOLERANCE` inside the arc, at least 32 a turn), so two
-    polygons along the same ellipse (a rim and the side below it) share their
-    vertices and leave no gap between them, rounded or not.
-    """
-    r = max(rx, ry, 0.0)
-    # a chord over an angle d strays at most r * d**2 / 8 inside the arc
-    quarter = max(8, math.ceil(math.pi / 2 * math.sqrt(r / (8 * _CHORD_TOLERANCE))))
-    step = math.pi / 2 / quarter
-    lo, hi = min(a0, a1), max(a0, a1)
-    first, last = math.floor(lo / step + 1e-9) + 1, math.ceil(hi / step - 1e-9)
-    table = _unit_circle(quarter)
-    if first >= 0 and last <= len(table):
-        grid = table[first:last]
-    else:
-        grid = [(math.cos(k * step), math.sin(k * step)) for k in range(first, last)]
-    trig = [(math.cos(lo), math.sin(lo)), *grid, (math.cos(hi), math.sin(hi))]
-    if a0 > a1:
-        trig.reverse()
-    return [(float(cx + rx * c), float(cy + ry * s)) for c, s in trig]
-
-
-@lru_cache(maxsize=256)
-def _unit_circle(quarter: int) -> list[tuple[float, float]]:
-    """``(cos, sin)`` of ``k * step`` for k over one turn and one step (a grid of :func:`_arc`).
-
-    The same angles as computing them in place (the same products ``k * step``),
-    so the same vertices; worked out once per grid instead of once per arc.
-    """
-    step = math.pi / 2 / quarter
-    return [(math.cos(k * step), math.sin(k * step)) for k in range(4 * quarter + 1)]
-
-
-def _slope(r: float, b: float) -> tuple[float, float]:
-    """``(b / r, b)`` for an ellipse of radii ``r``, ``b``: what :func:`_half_height` takes.
-
-    An ellipse with no area (a radius <= 0, or so thin that ``b / r`` overflows)
-    is ``(0, 0)``: half height 0 everywhere.
-    """
-    if r > 0 and b > 0 and math.isfinite(b / r):
-        return b / r, b
-    return 0.0, 0.0
-
-
-def _half_height(
-    dx: npt.NDArray[np.float64],
-    slope: float | npt.NDArray[np.float64],
-    b: float | npt.NDArray[np.float64],
-    out: npt.NDArray[np.float64] | None = None,
-) -> npt.NDArray[np.float64]:
-    """Half the height of an ellipse at ``dx`` from its centre, 0 outside.
-
-    ``sqrt(max(b**2 - (slope * dx)**2, 0))`` with ``(slope, b)`` from
-    :func:`_slope`; the numbers may be arrays like ``dx`` (one ellipse per
-    element). ``out`` may be ``dx`` itself.
-    """
-    h = np.multiply(dx, slope, out=out)
-    with np.errstate(over="ignore"):  # a sub-pixel ellipse: far columns are just outside
-        h *= h
-    np.subtract(np.multiply(b, b), h, out=h)
-    np.maximum(h, 0.0, out=h)
-    return np.sqrt(h, out=h)
-
-
-def _across(
-    xs: npt.NDArray[np.float64],
-    x0: float | npt.NDArray[np.float64],
-    span: float | npt.NDArray[np.float64],
-) -> npt.NDArray[np.float64]:
-    """Position across a side, ``2 (x - x0) / span - 1``: -1 at ``x0``, 1 at ``x0 + span``.
-
-    0 across a side of no width. The numbers may be arrays like ``xs``.
-    """
-    u = np.subtract(xs, x0)
-    u *= 2.0
-    wide = np.greater(span, 0)
-    u /= np.where(wide, span, np.inf)
-    u -= np.where(wide, 1.0, 0.0)
-    return u
-
-
-def _side_spans(
-    ax: npt.NDArray[np.float64], *numbers: float | npt.NDArray[np.float64]
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """:meth:`Side.spans` at distances ``ax`` from the centre line.
-
-    ``numbers`` are :meth:`Side._span_numbers`, each a scalar or an array like
-    ``ax`` (one side per element), so the raster backend can shade many sides in
-    one pass. The top is the top ellipse's front arc; the bottom is the bottom
-    ellipse's front arc within its radius and the straight edge beyond it.
-    """
-    y0, k0, b0, y1, k1, b1, r0, r1, m, sx = numbers
-
-    def arc(
-        y: float | npt.NDArray[np.float64],
-        k: float | npt.NDArray[np.float64],
-        b: float | npt.NDArray[np.float64],
-    ) -> npt.NDArray[np.float64]:
-        h = _half_height(ax, k, b)
-        h += y
-        return h
-
-    top = arc(y0, k0, b0)
-    edge = np.subtract(ax, r0)
-    edge *= m
-    edge += y0
-    bottom = np.where(ax <= r1, arc(y1, k1, b1), edge)
-    np.maximum(bottom, top, out=bottom)
-    # beyond the start point the side is empty: a zero span at its top (not at y = 0,
-    # which would stretch the coverage bands of the column over the whole box)
-    np.copyto(bottom, top, where=ax > sx)
-    return top, bottom
-
-
-@dataclass(frozen=True, slots=True)
-class Line:
+@dataclass(init=False, repr=False, eq=False, slots=True)
+class Line(Frozen):
     """A straight stroke ``stroke_width`` wide from (x0, y0) to (x1, y1), butt ends."""
 
     x0: float
@@ -357,6 +287,24 @@ class Line:
     color: Color
     stroke_width: float = 1.0
     dashed: bool = False
+
+    def __init__(
+        self,
+        x0: float,
+        y0: float,
+        x1: float,
+        y1: float,
+        color: Color,
+        stroke_width: float = 1.0,
+        dashed: bool = False,
+    ) -> None:
+        _set(self, "x0", x0)
+        _set(self, "y0", y0)
+        _set(self, "x1", x1)
+        _set(self, "y1", y1)
+        _set(self, "color", color)
+        _set(self, "stroke_width", stroke_width)
+        _set(self, "dashed", dashed)
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -369,7 +317,7 @@ class Line:
         )
 
 
-class _Box:
+class _Box(Frozen):
     """What an axis-aligned box (``x0``, ``y0``, ``x1``, ``y1``) knows of itself."""
 
     __slots__ = ()
@@ -386,7 +334,7 @@ class _Box:
         return ((self.x0, self.y0), (self.x1, self.y0), (self.x1, self.y1), (self.x0, self.y1))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(init=False, repr=False, eq=False, slots=True)
 class Rect(_Box):
     """An axis-aligned filled rectangle (a legend swatch)."""
 
@@ -396,8 +344,15 @@ class Rect(_Box):
     y1: float
     fill: Color
 
+    def __init__(self, x0: float, y0: float, x1: float, y1: float, fill: Color) -> None:
+        _set(self, "x0", x0)
+        _set(self, "y0", y0)
+        _set(self, "x1", x1)
+        _set(self, "y1", y1)
+        _set(self, "fill", fill)
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(init=False, repr=False, eq=False, slots=True)
 class HitArea(_Box):
     """A clickable rectangle that is never drawn: a label's box, a stage's hit target.
 
@@ -411,9 +366,15 @@ class HitArea(_Box):
     x1: float
     y1: float
 
+    def __init__(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        _set(self, "x0", x0)
+        _set(self, "y0", y0)
+        _set(self, "x1", x1)
+        _set(self, "y1", y1)
 
-@dataclass(frozen=True, slots=True)
-class Text:
+
+@dataclass(init=False, repr=False, eq=False, slots=True)
+class Text(Frozen):
     """One line of text; (x, y) is the baseline start (or middle for ``anchor='middle'``).
 
     ``advance`` is how far the text runs along the baseline (its measured width).
@@ -427,6 +388,24 @@ class Text:
     anchor: Literal["start", "middle"] = "start"
     advance: float = 0.0
 
+    def __init__(
+        self,
+        x: float,
+        y: float,
+        text: str,
+        size: float,
+        color: Color,
+        anchor: Literal["start", "middle"] = "start",
+        advance: float = 0.0,
+    ) -> None:
+        _set(self, "x", x)
+        _set(self, "y", y)
+        _set(self, "text", text)
+        _set(self, "size", size)
+        _set(self, "color", color)
+        _set(self, "anchor", anchor)
+        _set(self, "advance", advance)
+
     @property
     def bounds(self) -> tuple[float, float, float, float]:
         x0 = self.x - self.advance / 2 if self.anchor == "middle" else self.x
@@ -436,13 +415,18 @@ class Text:
 Primitive = Ellipse | Side | Line | Rect | HitArea | Text
 
 
-@dataclass(frozen=True, slots=True)
-class Shape:
+@dataclass(init=False, repr=False, eq=False, slots=True)
+class Shape(Frozen):
     """A primitive tagged with its paint layer and its region (an index into regions)."""
 
     layer: Layer
     region: int | None
     primitive: Primitive
+
+    def __init__(self, layer: Layer, region: int | None, primitive: Primitive) -> None:
+        _set(self, "layer", layer)
+        _set(self, "region", region)
+        _set(self, "primitive", primitive)
 
 
 _REPR = reprlib.Repr()
@@ -455,8 +439,8 @@ def _short_repr(value: object) -> str:
     return _REPR.repr(value)
 
 
-@dataclass(frozen=True, slots=True)
-class Region:
+@dataclass(init=False, repr=False, eq=False, slots=True)
+class Region(Frozen):
     """A clickable part of the chart.
 
     ``funnel`` is the funnel's key (mapping key, sequence index, or the funnel's
@@ -477,6 +461,26 @@ class Region:
     bounds: tuple[float, float, float, float]
     text: str
 
+    def __init__(
+        self,
+        id: int,
+        funnel: Hashable,
+        funnel_index: int | None,
+        stage: int | None,
+        part: str,
+        polygon: tuple[tuple[float, float], ...],
+        bounds: tuple[float, float, float, float],
+        text: str,
+    ) -> None:
+        _set(self, "id", id)
+        _set(self, "funnel", funnel)
+        _set(self, "funnel_index", funnel_index)
+        _set(self, "stage", stage)
+        _set(self, "part", part)
+        _set(self, "polygon", polygon)
+        _set(self, "bounds", bounds)
+        _set(self, "text", text)
+
     def __repr__(self) -> str:
         return (
             f"Region(id={self.id}, funnel={_short_repr(self.funnel)}, "
@@ -484,8 +488,8 @@ class Region:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class LabelNote:
+@dataclass(init=False, repr=False, eq=False, slots=True)
+class LabelNote(Frozen):
     """A label (or legend entry) that was shortened or hidden to keep the chart legible."""
 
     funnel: Hashable
@@ -494,9 +498,23 @@ class LabelNote:
     status: Literal["shortened", "hidden"]
     where: Literal["label", "legend"] = "label"
 
+    def __init__(
+        self,
+        funnel: Hashable,
+        stage: int,
+        name: str,
+        status: Literal["shortened", "hidden"],
+        where: Literal["label", "legend"] = "label",
+    ) -> None:
+        _set(self, "funnel", funnel)
+        _set(self, "stage", stage)
+        _set(self, "name", name)
+        _set(self, "status", status)
+        _set(self, "where", where)
 
-@dataclass(frozen=True, slots=True)
-class Geometry:
+
+@dataclass(init=False, repr=False, eq=False, slots=True)
+class Geometry(Frozen):
     """The frozen result of :func:`layout`: canvas size, shapes in paint order, regions."""
 
     width: float
@@ -505,6 +523,22 @@ class Geometry:
     regions: tuple[Region, ...]
     label_notes: tuple[LabelNote, ...]
     description: str
+
+    def __init__(
+        self,
+        width: float,
+        height: float,
+        shapes: tuple[Shape, ...],
+        regions: tuple[Region, ...],
+        label_notes: tuple[LabelNote, ...],
+        description: str,
+    ) -> None:
+        _set(self, "width", width)
+        _set(self, "height", height)
+        _set(self, "shapes", shapes)
+        _set(self, "regions", regions)
+        _set(self, "label_notes", label_notes)
+        _set(self, "description", description)
 
     def shapes_in(self, layer: Layer) -> tuple[Shape, ...]:
         """The shapes of one layer, in paint order."""
@@ -530,47 +564,3 @@ def output_size(width: float, height: float, scale: float) -> tuple[int, int]:
     ((600, 450), (50, 25))
     """
     return round(width * scale), round(height * scale)
-
-
-class _Builder:
-    """Shapes, regions and label notes of a geometry under construction."""
-
-    def __init__(self) -> None:
-        self.shapes: list[Shape] = []
-        self.regions: list[Region] = []
-        self._ids: dict[tuple[int | None, int | None, str], int] = {}
-        self.notes: list[LabelNote] = []
-
-    def region(
-        self,
-        funnel: Hashable,
-        funnel_index: int | None,
-        stage: int | None,
-        part: str,
-        polygon: tuple[tuple[float, float], ...],
-        text: str,
-    ) -> int:
-        key = (funnel_index, stage, part)
-        if key in self._ids:
-            return self._ids[key]
-        xs = [p[0] for p in polygon]
-        ys = [p[1] for p in polygon]
-        rid = len(self.regions)
-        bounds = (min(xs), min(ys), max(xs), max(ys))
-        self.regions.append(Region(rid, funnel, funnel_index, stage, part, polygon, bounds, text))
-        self._ids[key] = rid
-        return rid
-
-    def add(self, layer: Layer, region: int | None, primitive: Primitive) -> None:
-        self.shapes.append(Shape(layer, region, primitive))
-
-    def geometry(self, width: float, height: float, descriptions: list[str]) -> Geometry:
-        """The frozen result: what was added, in the order it was added."""
-        return Geometry(
-            width,
-            height,
-            tuple(self.shapes),
-            tuple(self.regions),
-            tuple(self.notes),
-            " ".join(descriptions),
-        )

@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable
 
-from .shapes import Ellipse, Gradient, Layer, Line, Side, _Builder
+from .builder import _Builder
+from .shapes import Ellipse, Gradient, Layer, Line, Side
 from .style import Style
 
 __all__: list[str] = []

@@ -15,9 +15,12 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from ..errors import FunnelDataError
+from .frozen import Frozen
 
 if TYPE_CHECKING:
     import numpy.typing as npt
+
+_set = object.__setattr__
 
 __all__ = ["DISTINCT_HUES", "Color", "Palette", "Style"]
 
@@ -64,8 +67,8 @@ def _check_range(value: object, name: str, lo: float, hi: float) -> None:
         raise FunnelDataError(msg)
 
 
-@dataclass(frozen=True, slots=True)
-class Style:
+@dataclass(init=False, repr=False, eq=False, slots=True)
+class Style(Frozen):
     """Appearance of a :class:`~salesfunnel.FunnelChart`.
 
     Every layer of the drawing can be switched off (``show_*``) and restyled.
@@ -170,6 +173,55 @@ class Style:
     percent_floor: float = 1e-4
     number_format: NumberFormat = "full"
     currency: str = ""
+
+    def __init__(
+        self,
+        background: Color = (255, 255, 255),
+        hues: tuple[float, ...] | None = None,
+        palette: Palette = "distinct",
+        hue_start: float = 0.58,
+        hue_end: float = 0.40,
+        saturation_shadow: float = 0.75,
+        saturation_light: float = 0.45,
+        value_shadow: float = 0.45,
+        value_light: float = 0.97,
+        light: float = -0.4,
+        ambient: float = 0.2,
+        tilt: float = 0.16,
+        taper: float = 0.86,
+        inner_value: float = 0.55,
+        rim_color: Color | None = None,
+        rim_width: float = 1.0,
+        outline_color: Color = (45, 52, 64),
+        outline_width: float = 1.25,
+        text_color: Color = (33, 37, 45),
+        light_text_color: Color = (255, 255, 255),
+        leader_color: Color = (130, 136, 148),
+        label_size: float = 12.0,
+        title_size: float = 18.0,
+        heading_size: float = 14.0,
+        legend_size: float = 12.0,
+        margin: float = 12.0,
+        label_gutter: float = 0.5,
+        show_ellipses: bool = True,
+        show_rims: bool = True,
+        show_sides: bool = True,
+        show_covers: bool = True,
+        show_outline: bool = True,
+        show_labels: bool = True,
+        show_title: bool = True,
+        show_legend: bool | None = None,
+        percent_digits: int = 1,
+        percent_floor: float = 1e-4,
+        number_format: NumberFormat = "full",
+        currency: str = "",
+    ) -> None:
+        # The fields above, in order, with their defaults (written out for type
+        # checkers and the signature; tests/render/test_render_records.py compares).
+        given = locals()
+        for name in self.__match_args__:
+            _set(self, name, given[name])
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         for f in fields(self):
