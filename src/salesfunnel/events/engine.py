@@ -49,6 +49,7 @@ import numpy.typing as npt
 __all__ = [
     "Units",
     "merge_units",
+    "mixed_times",
     "mixed_units",
     "ordered_fast",
     "state_machine",
@@ -97,7 +98,10 @@ def _first_per_unit(mask: B, n_units: int, unit_index: I64) -> I64:
     return out
 
 
-def ordered_fast(unit: I64, t: I64, step: npt.NDArray[np.integer], k: int, window: float) -> Units:
+def ordered_fast(
+    unit: I64, t: I64, step: npt.NDArray[np.integer], k: int, window: float,
+    watch: I64 | None = None,
+) -> Units:  # fmt: skip
     """The ordered rules, vectorised; rows sorted by (unit, time, step), one step each.
 
     Each level is kept as the sorted rows that entered it, with their unit's
@@ -105,6 +109,11 @@ def ordered_fast(unit: I64, t: I64, step: npt.NDArray[np.integer], k: int, windo
     level before, so level ``k`` looks only at the step-``k`` rows and finds,
     by one binary search each, the latest level-``k - 1`` row before it: no
     pass over every event per step, no search among the unit keys.
+
+    ``watch`` (exclusions): per row, bit ``L`` set when the row is an exclusion
+    event watching chains at step ``L`` (PostHog's ``-(L + 1)``), 0 for the
+    others; such rows have step 0 and share their time with no row of another
+    kind (see :func:`mixed_times`). See :func:`_excluded_from` and :func:`_best`.
     """
     new_unit = np.ones(len(unit), dtype=bool)
     new_unit[1:] = unit[1:] != unit[:-1]
@@ -120,6 +129,8 @@ def ordered_fast(unit: I64, t: I64, step: npt.NDArray[np.integer], k: int, windo
     if again.any():
         ones, u1, t1 = ones[~again], u1[~again], t1[~again]
     levels = [_Level(ones, u1, t1, np.zeros(0, dtype=np.int64))]
+    ghosts: list[_Level] = [_Level(*(np.zeros(0, dtype=np.int64),) * 4)]
+    xrows = np.zeros(0, dtype=np.int64) if watch is None else np.flatnonzero(watch)
     for level in range(2, k + 1):
         prev = levels[-1]
         rows = np.flatnonzero(step == level)
@@ -136,12 +147,22 @@ def ordered_fast(unit: I64, t: I64, step: npt.NDArray[np.integer], k: int, windo
             s = np.zeros(len(rows), dtype=np.int64)
             ok[:] = False
         rows, u, s, at = rows[ok], u[ok], s[ok], at[ok]
+        if watch is not None:
+            # A step event after its parent was marked: the chain reaches the level
+            # (the unit's best may be it) but, marked, does not enter it.
+            xs = xrows[(watch[xrows] >> (level - 1)) & 1 == 1]
+            late = _excluded_from(prev, xs, rows, at, uid, t, window)[at] < rows
+            ghosts.append(_Level(rows[late], u[late], s[late], at[late]))
+            if late.any():
+                rows, u, s, at = rows[~late], u[~late], s[~late], at[~late]
         # A chain already at this level (same start, same unit) is not entered again.
         again = np.zeros(len(rows), dtype=bool)
         again[1:] = (s[1:] == s[:-1]) & (u[1:] == u[:-1])
         keep = ~again
         levels.append(_Level(rows[keep], u[keep], s[keep], at[keep]))
-    return _chains(keys, t, levels, k)
+    if watch is None:
+        return _chains(keys, t, levels, k)
+    return _best(keys, uid, t, levels, ghosts, xrows, watch, k, window)
 
 
 class _Level(NamedTuple):
@@ -151,12 +172,40 @@ class _Level(NamedTuple):
     parent: I64  # their parent's position in the level before (empty for level 1)
 
 
+_NEVER = np.iinfo(np.int64).max
+
+
+def _excluded_from(prev: _Level, xs: I64, rows: I64, at: I64, uid: I64, t: I64,
+                   window: float) -> I64:  # fmt: skip
+    """Per chain of ``prev``, the row from which it is marked (``_NEVER``: not marked).
+
+    An exclusion row ``x`` (of ``xs``, sorted) marks the latest chain of
+    ``prev`` before it, when ``x`` is inside that chain's window and the chain
+    has not entered the next level yet: it entered when its first step event
+    ``rows`` (those whose parent is it, ``at``, inside its window) comes
+    before its first such exclusion row.
+    """
+    n = len(prev.rows)
+    marked = np.full(n, _NEVER, dtype=np.int64)
+    if not (n and len(xs)):
+        return marked
+    a = np.searchsorted(prev.rows, xs) - 1
+    ok = a >= 0
+    a[~ok] = 0
+    ok &= prev.unit[a] == uid[xs]
+    ok &= (t[xs] - prev.start[a]) <= window
+    a, x = a[ok], xs[ok]
+    marked[a[::-1]] = x[::-1]  # reversed: the first row per chain is written last
+    entered = np.full(n, _NEVER, dtype=np.int64)
+    entered[at[::-1]] = rows[::-1]
+    marked[entered < marked] = _NEVER
+    return marked
+
+
 def _chains(keys: I64, t: I64, levels: list[_Level], k: int) -> Units:
     """Per unit, its furthest level and the times of its first chain at that level."""
-    n_units = len(keys)
-    reached = np.zeros(n_units, dtype=np.int64)
-    times = np.full((n_units, k), -1, dtype=np.int64)
-    cur = np.full(n_units, -1, dtype=np.int64)  # per unit, its chain's position in the level
+    reached = np.zeros(len(keys), dtype=np.int64)
+    entry = np.full(len(keys), -1, dtype=np.int64)  # per unit, its chain's position in the level
     for level in range(k, 0, -1):
         lv = levels[level - 1]
         first = np.ones(len(lv.unit), dtype=bool)
@@ -165,13 +214,99 @@ def _chains(keys: I64, t: I64, levels: list[_Level], k: int) -> Units:
         owner = lv.unit[head]
         new = reached[owner] == 0
         reached[owner[new]] = level
-        cur[owner[new]] = head[new]
+        entry[owner[new]] = head[new]
+    return _trace(keys, t, levels, k, reached, entry)
+
+
+def _trace(keys: I64, t: I64, levels: list[_Level], k: int, reached: I64, entry: I64) -> Units:
+    """The chain times of each unit's entry ``entry[u]`` at level ``reached[u]``, by parents."""
+    times = np.full((len(keys), k), -1, dtype=np.int64)
+    cur = np.full(len(keys), -1, dtype=np.int64)  # per unit, its chain's position in the level
+    for level in range(k, 0, -1):
+        lv = levels[level - 1]
+        new = np.flatnonzero(reached == level)
+        cur[new] = entry[new]
         on = np.flatnonzero(cur >= 0)
         at = cur[on]
         times[on, level - 1] = t[lv.rows[at]]
         if level > 1:
             cur[on] = lv.parent[at]
     return Units(keys, reached, times)
+
+
+def _walk(pos: I64, unit: I64, marked: I64) -> I64:
+    """Per unit (in order of ``unit``), the chain that ends as its best, -1 if marked.
+
+    ``pos`` are rows of the chains at a unit's furthest level, sorted;
+    ``marked`` the row from which each is marked (``_NEVER``: never). The
+    unit's best is its first chain; a marked best is replaced by the first
+    chain after the marking row (PostHog keeps the first chain at the
+    furthest step unless it was marked). Followed for every unit at once by
+    pointer doubling: ``log2`` of the longest walk numpy passes, no loop per unit.
+    """
+    n = len(pos)
+    nxt = np.searchsorted(pos, marked, side="right")
+    inside = nxt < n
+    inside[inside] = unit[nxt[inside]] == unit[inside]
+    nxt[~inside] = n  # no later chain in the unit: it ends marked
+    good = marked == _NEVER
+    nxt[good] = np.flatnonzero(good)
+    f = np.append(nxt, n)
+    while True:
+        g = f[f]
+        if np.array_equal(g, f):
+            break
+        f = g
+    first = np.ones(n, dtype=bool)
+    first[1:] = unit[1:] != unit[:-1]
+    out = f[:n][first]
+    out[out == n] = -1
+    return out
+
+
+def _best(
+    keys: I64, uid: I64, t: I64, levels: list[_Level], ghosts: list[_Level],
+    xrows: I64, watch: I64, k: int, window: float,
+) -> Units:  # fmt: skip
+    """The ordered result with exclusions (``-1``: the unit's best chain was marked).
+
+    PostHog's best is the first chain to reach the unit's furthest level, those
+    reached by a marked parent (``ghosts``) included; the best is marked by an
+    exclusion row watching that level inside its window (a ghost is marked
+    already) and then replaced by the next chain to reach the level.
+    """
+    reached = np.zeros(len(keys), dtype=np.int64)
+    for level in range(1, k + 1):  # ascending: the furthest level is written last
+        reached[levels[level - 1].unit] = level
+        reached[ghosts[level - 1].unit] = level
+    entry = np.full(len(keys), -1, dtype=np.int64)
+    for level in range(1, k + 1):
+        real, ghost = levels[level - 1], ghosts[level - 1]
+        sel_r = np.flatnonzero(reached[real.unit] == level)
+        sel_g = np.flatnonzero(reached[ghost.unit] == level)
+        if not (len(sel_r) or len(sel_g)):
+            continue
+        pos = np.concatenate((real.rows[sel_r], ghost.rows[sel_g]))
+        idx = np.concatenate((sel_r, np.full(len(sel_g), -1, dtype=np.int64)))
+        start = np.concatenate((real.start[sel_r], ghost.start[sel_g]))
+        if len(sel_g):
+            order = np.argsort(pos, kind="stable")
+            pos, idx, start = pos[order], idx[order], start[order]
+        cu = uid[pos]
+        marked = np.where(idx < 0, pos, _NEVER)
+        xs = xrows[(watch[xrows] >> level) & 1 == 1] if level < k else xrows[:0]
+        if len(xs):
+            j = np.minimum(np.searchsorted(xs, pos), len(xs) - 1)
+            x = xs[j]
+            on = (x > pos) & (uid[x] == cu) & ((t[x] - start) <= window) & (idx >= 0)
+            marked[on] = x[on]
+        end = _walk(pos, cu, marked)
+        first = np.ones(len(cu), dtype=bool)
+        first[1:] = cu[1:] != cu[:-1]
+        owner = cu[first]
+        reached[owner[end < 0]] = -1
+        entry[owner[end >= 0]] = idx[end[end >= 0]]
+    return _trace(keys, t, levels, k, reached, entry)
 
 
 def unordered_fast(
@@ -205,6 +340,22 @@ def mixed_units(unit: I64, t: I64, step: I64) -> B:
     return units_with(unit, same)
 
 
+def mixed_times(unit: I64, t: I64, kind: I64) -> B:
+    """Per row (sorted by unit, time): its unit holds rows of different kinds at its time."""
+    n = len(unit)
+    if not n:
+        return np.zeros(0, dtype=bool)
+    new = np.ones(n, dtype=bool)
+    new[1:] = (unit[1:] != unit[:-1]) | (t[1:] != t[:-1])
+    group = np.cumsum(new) - 1
+    differs = np.zeros(n, dtype=bool)
+    differs[1:] = ~new[1:] & (kind[1:] != kind[:-1])
+    bad = np.zeros(int(group[-1]) + 1, dtype=bool)
+    bad[group[differs]] = True
+    out: B = bad[group]
+    return out
+
+
 def units_with(unit: I64, flag: B) -> B:
     """Per row (sorted by unit): ``flag`` holds on some row of its unit."""
     n = len(unit)
@@ -217,11 +368,14 @@ def units_with(unit: I64, flag: B) -> B:
     return out
 
 
-def strict_fast(unit: I64, t: I64, step: I64, k: int, window: float) -> Units:
+def strict_fast(
+    unit: I64, t: I64, step: I64, k: int, window: float, watch: I64 | None = None
+) -> Units:
     """The strict rules, vectorised; every event of the units, sorted by (unit, time).
 
     ``step`` is 0 for an event matching no step. No unit may hold a time with
-    events of different steps (see :func:`mixed_units`).
+    events of different kinds (see :func:`mixed_units`). ``watch``: as for
+    :func:`ordered_fast` (an exclusion event clears every step too).
     """
     first_of_unit = np.ones(len(unit), dtype=bool)
     first_of_unit[1:] = unit[1:] != unit[:-1]
@@ -244,12 +398,49 @@ def strict_fast(unit: I64, t: I64, step: I64, k: int, window: float) -> Units:
         np.maximum.at(reached, unit_index, level)
     # The chain behind a unit's level is the first run that reached it.
     hit = (level > 0) & (level == reached[unit_index])
-    end = _first_per_unit(hit, n_units, unit_index)
+    if watch is None:
+        end = _first_per_unit(hit, n_units, unit_index)
+    else:
+        end = _strict_best(t, head, level, reached, hit, watch[keep], unit_index, window)
     times = np.full((n_units, k), -1, dtype=np.int64)
     for j in range(k):
         on = (end >= 0) & (reached > j)
         times[on, j] = t[end[on] - (reached[on] - 1) + j]
     return Units(keys, reached, times)
+
+
+def _strict_best(t: I64, head: I64, level: I64, reached: I64, hit: B, watch: I64,
+                 unit_index: I64, window: float) -> I64:  # fmt: skip
+    """Per unit, the row ending the chain behind its level, -1 if none; ``reached`` set to
+    -1 for the units whose best chain was marked.
+
+    Under strict only the run just before an exclusion row holds a step (the
+    exclusion row clears it right after), so the row marks the unit's best when
+    that run is at the unit's furthest level, watched by the row, and both the
+    run and the best started inside the window of the exclusion.
+    """
+    xs = np.flatnonzero(watch)
+    xs = xs[xs > 0]
+    p = xs - 1
+    lv = level[p]
+    on = (unit_index[p] == unit_index[xs]) & (lv > 0) & (lv == reached[unit_index[xs]])
+    on &= ((watch[xs] >> lv) & 1 == 1) & ((t[xs] - t[head[p]]) <= window)
+    xs = xs[on]
+    pos = np.flatnonzero(hit)
+    cu = unit_index[pos]
+    marked = np.full(len(pos), _NEVER, dtype=np.int64)
+    if len(xs):
+        x = xs[np.minimum(np.searchsorted(xs, pos), len(xs) - 1)]
+        on = (x > pos) & (unit_index[x] == cu) & ((t[x] - t[head[pos]]) <= window)
+        marked[on] = x[on]
+    best = _walk(pos, cu, marked)
+    end = np.full(len(reached), -1, dtype=np.int64)
+    first = np.ones(len(cu), dtype=bool)
+    first[1:] = cu[1:] != cu[:-1]
+    owner = cu[first]
+    reached[owner[best < 0]] = -1
+    end[owner[best >= 0]] = pos[best[best >= 0]]
+    return end
 
 
 def merge_units(a: Units, b: Units) -> Units:

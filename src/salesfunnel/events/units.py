@@ -223,20 +223,65 @@ def _run(
         )
         return units, rows, step_of[rows].astype(np.int64)
     st64 = step_of[rows].astype(np.int64)
-    # Only the units with an exclusion event, an event matching two steps or (strict) a
-    # time holding different steps take the loop; the others a fast path.
+    # Only the units with an event matching two steps, with an event that is both a step
+    # and an exclusion event or (strict) a time holding events of different kinds take
+    # the loop; the others a fast path.
     unit, t = log.entity[rows], t_all[rows]
-    slow = excl_any[rows] | (n_match[rows] > 1)
+    slow = n_match[rows] > 1
+    kinds = _exclusion_kinds(req, excl_any[rows], rows)
+    watch = None
+    if kinds is None:  # more than 62 exclusions or steps: every exclusion unit loops
+        slow |= excl_any[rows]
+        kind = st64
+    else:
+        slow |= excl_any[rows] & (n_match[rows] > 0)
+        kind, watch = kinds
+        kind += st64 * (int(kind.max(initial=0)) + 1)
     if req.order == "strict":
-        slow |= eng.mixed_units(unit, t, st64)
+        slow |= eng.mixed_units(unit, t, kind)
+    elif watch is not None:  # an exclusion sharing its time with another kind is ignored
+        watch[eng.mixed_times(unit, t, kind)] = 0
     slow = eng.units_with(unit, slow)
     rest = _state_machine(log, masks, excl_any, req, rows[slow])
+    if watch is not None and not watch[~slow].any():
+        watch = None
     if req.order == "strict":
-        fast = eng.strict_fast(unit[~slow], t[~slow], st64[~slow], req.k, req.window)
-    else:  # ordered: the fast units' rows are all step events; put ties in step order
-        _, u, tt, s = sort_rows(rows[~slow], unit[~slow], t[~slow], st64[~slow], req.k + 1)
-        fast = eng.ordered_fast(u, tt, s, req.k, req.window)
+        w = None if watch is None else watch[~slow]
+        fast = eng.strict_fast(unit[~slow], t[~slow], st64[~slow], req.k, req.window, w)
+    else:  # ordered: put ties in step order
+        r, u, tt, s = sort_rows(rows[~slow], unit[~slow], t[~slow], st64[~slow], req.k + 1)
+        if watch is not None:
+            by_row = np.zeros(len(log), dtype=np.int64)
+            by_row[rows] = watch
+            watch = by_row[r]
+        fast = eng.ordered_fast(u, tt, s, req.k, req.window, watch)
     return eng.merge_units(fast, rest), rows, st64
+
+
+def _exclusion_kinds(
+    req: _Request, excluding: npt.NDArray[np.bool_], rows: I64
+) -> tuple[I64, I64] | None:
+    """Per row of ``rows``: an id of its exclusions as the loop encodes them (0: none;
+    equal ids for equal encodings) and the steps they watch (bit ``s - 1`` for ``-s``)."""
+    if len(req.exclusions) > 62 or req.k > 62:
+        return None
+    kind = np.zeros(len(rows), dtype=np.int64)
+    watch = np.zeros(len(rows), dtype=np.int64)
+    at = np.flatnonzero(excluding)
+    bits = np.zeros(len(at), dtype=np.int64)
+    for e, (m, _, _) in enumerate(req.exclusions):
+        bits |= m[rows[at]].astype(np.int64) << e
+    values, inverse = np.unique(bits, return_inverse=True)
+    ids: dict[tuple[int, ...], int] = {(): 0}
+    kinds, watches = [], []
+    for v in values.tolist():
+        code = tuple(-s for e, (_, i, j) in enumerate(req.exclusions) if v >> e & 1
+                     for s in range(i + 1, j + 1))  # fmt: skip
+        kinds.append(ids.setdefault(code, len(ids)))
+        watches.append(sum(1 << (-s - 1) for s in set(code)))
+    kind[at] = np.array(kinds, dtype=np.int64)[inverse]
+    watch[at] = np.array(watches, dtype=np.int64)[inverse]
+    return kind, watch
 
 
 def _state_machine(
