@@ -106,19 +106,27 @@ def ordered_fast(
 
     Each level is kept as the sorted rows that entered it, with their unit's
     position, their chain's start and the position of their parent in the
-    level before, so level ``k`` looks only at the step-``k`` rows and finds,
-    by one binary search each, the latest level-``k - 1`` row before it: no
-    pass over every event per step, no search among the unit keys.
+    level before. Level ``k`` is entered, per chain at level ``k - 1``, by the
+    first step-``k`` row after it and before the next chain at ``k - 1`` (the
+    later chain, with the later start, takes the rows after it), when that row
+    is in the chain's unit and window: a later row of the same stretch would
+    find the chain at ``k`` already. The chain before each row is read off one
+    running count of the level's rows (a buffer reused level after level, as
+    fresh memory costs as much as the work here): no binary search, no Python
+    loop per unit.
 
     ``watch`` (exclusions): per row, bit ``L`` set when the row is an exclusion
     event watching chains at step ``L`` (PostHog's ``-(L + 1)``), 0 for the
     others; such rows have step 0 and share their time with no row of another
-    kind (see :func:`mixed_times`). See :func:`_excluded_from` and :func:`_best`.
+    kind (see :func:`mixed_times`). See :func:`_marked` and :func:`_best`.
     """
-    new_unit = np.ones(len(unit), dtype=bool)
-    new_unit[1:] = unit[1:] != unit[:-1]
+    n = len(unit)
+    pos_type = np.int32 if n < 2**31 - 1 else np.int64
+    new_unit = np.empty(n, dtype=bool)
+    new_unit[:1] = True
+    np.not_equal(unit[1:], unit[:-1], out=new_unit[1:])
     keys = unit[new_unit]
-    uid = np.cumsum(new_unit, dtype=np.int64)
+    uid = np.cumsum(new_unit, dtype=pos_type)
     uid -= 1  # per row, its unit's position in ``keys``
     del new_unit
     ones = np.flatnonzero(step == 1)
@@ -127,39 +135,39 @@ def ordered_fast(
     again = np.zeros(len(ones), dtype=bool)
     again[1:] = (u1[1:] == u1[:-1]) & (t1[1:] == t1[:-1])
     if again.any():
-        ones, u1, t1 = ones[~again], u1[~again], t1[~again]
+        keep = ~again
+        ones, u1, t1 = ones[keep], u1[keep], t1[keep]
     levels = [_Level(ones, u1, t1, np.zeros(0, dtype=np.int64))]
-    ghosts: list[_Level] = [_Level(*(np.zeros(0, dtype=np.int64),) * 4)]
+    ghosts = [np.zeros(0, dtype=np.int64)]  # per level, the units of marked chains reaching it
     xrows = np.zeros(0, dtype=np.int64) if watch is None else np.flatnonzero(watch)
+    count = np.empty(n, dtype=pos_type)
     for level in range(2, k + 1):
         prev = levels[-1]
         rows = np.flatnonzero(step == level)
-        at = np.searchsorted(prev.rows, rows)
-        at -= 1  # the latest chain at level - 1 before
-        ok = at >= 0
-        at[~ok] = 0
-        u = uid[rows]
-        if len(prev.rows):
-            s = prev.start[at]
-            ok &= prev.unit[at] == u
-            ok &= (t[rows] - s) <= window
-        else:
-            s = np.zeros(len(rows), dtype=np.int64)
-            ok[:] = False
-        rows, u, s, at = rows[ok], u[ok], s[ok], at[ok]
+        count.fill(0)
+        count[prev.rows] = 1
+        np.cumsum(count, out=count)  # per row, the chains at level - 1 up to it
+        at = count[rows]
+        first = np.empty(len(rows), dtype=bool)
+        first[:1] = True
+        np.not_equal(at[1:], at[:-1], out=first[1:])
+        first &= at > 0
+        rows, at = rows[first], at[first]
+        at -= 1  # the latest chain at level - 1 before each row
+        s = prev.start[at]
+        ok = prev.unit[at] == uid[rows]
+        ok &= (t[rows] - s) <= window
+        rows, at, s = rows[ok], at[ok], s[ok]
         if watch is not None:
-            # A step event after its parent was marked: the chain reaches the level
-            # (the unit's best may be it) but, marked, does not enter it.
+            # A marked chain does not enter the level: its step rows after the mark
+            # reach it (the unit's furthest step may be there) but are not kept.
             xs = xrows[(watch[xrows] >> (level - 1)) & 1 == 1]
-            late = _excluded_from(prev, xs, rows, at, uid, t, window)[at] < rows
-            ghosts.append(_Level(rows[late], u[late], s[late], at[late]))
+            marked = _marked(prev, xs, rows, at, count, uid, t, window)
+            ghosts.append(_ghosts(prev, marked, step, level, count, uid, t, window))
+            late = marked[at] < rows
             if late.any():
-                rows, u, s, at = rows[~late], u[~late], s[~late], at[~late]
-        # A chain already at this level (same start, same unit) is not entered again.
-        again = np.zeros(len(rows), dtype=bool)
-        again[1:] = (s[1:] == s[:-1]) & (u[1:] == u[:-1])
-        keep = ~again
-        levels.append(_Level(rows[keep], u[keep], s[keep], at[keep]))
+                rows, at, s = rows[~late], at[~late], s[~late]
+        levels.append(_Level(rows, prev.unit[at], s, at))
     if watch is None:
         return _chains(keys, t, levels, k)
     return _best(keys, uid, t, levels, ghosts, xrows, watch, k, window)
@@ -167,29 +175,29 @@ def ordered_fast(
 
 class _Level(NamedTuple):
     rows: I64  # the rows that entered the level, sorted
-    unit: I64  # their unit's position in the keys
+    unit: npt.NDArray[np.integer]  # their unit's position in the keys
     start: I64  # their chain's start (s)
-    parent: I64  # their parent's position in the level before (empty for level 1)
+    parent: npt.NDArray[np.integer]  # their parent's position in the level before
 
 
 _NEVER = np.iinfo(np.int64).max
 
 
-def _excluded_from(prev: _Level, xs: I64, rows: I64, at: I64, uid: I64, t: I64,
-                   window: float) -> I64:  # fmt: skip
+def _marked(prev: _Level, xs: I64, rows: I64, at: npt.NDArray[np.integer], count: np.ndarray,
+            uid: np.ndarray, t: I64, window: float) -> I64:  # fmt: skip
     """Per chain of ``prev``, the row from which it is marked (``_NEVER``: not marked).
 
     An exclusion row ``x`` (of ``xs``, sorted) marks the latest chain of
-    ``prev`` before it, when ``x`` is inside that chain's window and the chain
-    has not entered the next level yet: it entered when its first step event
-    ``rows`` (those whose parent is it, ``at``, inside its window) comes
-    before its first such exclusion row.
+    ``prev`` before it (``count``: the running count of ``prev``'s rows), when
+    ``x`` is inside that chain's window and the chain has not entered the next
+    level yet: it entered when its first step row (``rows``, parents ``at``)
+    comes before its first such exclusion row.
     """
     n = len(prev.rows)
     marked = np.full(n, _NEVER, dtype=np.int64)
     if not (n and len(xs)):
         return marked
-    a = np.searchsorted(prev.rows, xs) - 1
+    a = count[xs].astype(np.int64) - 1
     ok = a >= 0
     a[~ok] = 0
     ok &= prev.unit[a] == uid[xs]
@@ -197,44 +205,66 @@ def _excluded_from(prev: _Level, xs: I64, rows: I64, at: I64, uid: I64, t: I64,
     a, x = a[ok], xs[ok]
     marked[a[::-1]] = x[::-1]  # reversed: the first row per chain is written last
     entered = np.full(n, _NEVER, dtype=np.int64)
-    entered[at[::-1]] = rows[::-1]
+    entered[at] = rows
     marked[entered < marked] = _NEVER
     return marked
+
+
+def _ghosts(prev: _Level, marked: I64, step: npt.NDArray[np.integer], level: int,
+            count: np.ndarray, uid: np.ndarray, t: I64, window: float) -> I64:  # fmt: skip
+    """The units of the marked chains of ``prev`` with a step-``level`` row after the mark,
+    before the next chain of ``prev``, in their window (it reaches ``level``, marked)."""
+    chain = np.flatnonzero(marked != _NEVER)
+    rows = np.flatnonzero(step == level) if len(chain) else chain
+    if not len(rows):
+        return np.zeros(0, dtype=np.int64)
+    j = np.searchsorted(rows, marked[chain])
+    on = j < len(rows)
+    r = rows[np.minimum(j, len(rows) - 1)]
+    on &= count[r] - 1 == chain
+    on &= uid[r] == prev.unit[chain]
+    on &= (t[r] - prev.start[chain]) <= window
+    return prev.unit[chain[on]].astype(np.int64)
 
 
 def _chains(keys: I64, t: I64, levels: list[_Level], k: int) -> Units:
     """Per unit, its furthest level and the times of its first chain at that level."""
     reached = np.zeros(len(keys), dtype=np.int64)
-    entry = np.full(len(keys), -1, dtype=np.int64)  # per unit, its chain's position in the level
+    ends: list[tuple[np.ndarray, np.ndarray]] = [(keys[:0], keys[:0])] * k
     for level in range(k, 0, -1):
         lv = levels[level - 1]
-        first = np.ones(len(lv.unit), dtype=bool)
-        first[1:] = lv.unit[1:] != lv.unit[:-1]
+        first = np.empty(len(lv.unit), dtype=bool)
+        first[:1] = True
+        np.not_equal(lv.unit[1:], lv.unit[:-1], out=first[1:])
         head = np.flatnonzero(first)  # per unit at this level, its first entry
         owner = lv.unit[head]
         new = reached[owner] == 0
-        reached[owner[new]] = level
-        entry[owner[new]] = head[new]
-    return _trace(keys, t, levels, k, reached, entry)
+        owner, head = owner[new], head[new]
+        reached[owner] = level
+        ends[level - 1] = (owner, head)
+    return _trace(keys, t, levels, reached, ends)
 
 
-def _trace(keys: I64, t: I64, levels: list[_Level], k: int, reached: I64, entry: I64) -> Units:
-    """The chain times of each unit's entry ``entry[u]`` at level ``reached[u]``, by parents."""
-    times = np.full((len(keys), k), -1, dtype=np.int64)
-    cur = np.full(len(keys), -1, dtype=np.int64)  # per unit, its chain's position in the level
+def _trace(keys: I64, t: I64, levels: list[_Level], reached: I64,
+           ends: list[tuple[np.ndarray, np.ndarray]]) -> Units:  # fmt: skip
+    """The chain times of the units ``ends[L - 1][0]``, whose chain ends at level ``L``
+    at position ``ends[L - 1][1]``, by parents; only the units with a chain are visited."""
+    k = len(levels)
+    times = np.full((k, len(keys)), -1, dtype=np.int64)
+    on: np.ndarray = keys[:0]  # the units whose chain is followed, and its position
+    at: np.ndarray = keys[:0]
     for level in range(k, 0, -1):
         lv = levels[level - 1]
-        new = np.flatnonzero(reached == level)
-        cur[new] = entry[new]
-        on = np.flatnonzero(cur >= 0)
-        at = cur[on]
-        times[on, level - 1] = t[lv.rows[at]]
+        units, pos = ends[level - 1]
+        if len(units):
+            on, at = np.concatenate((on, units)), np.concatenate((at, pos))
+        times[level - 1, on] = t[lv.rows[at]]
         if level > 1:
-            cur[on] = lv.parent[at]
-    return Units(keys, reached, times)
+            at = lv.parent[at]
+    return Units(keys, reached, np.ascontiguousarray(times.T))
 
 
-def _walk(pos: I64, unit: I64, marked: I64) -> I64:
+def _walk(pos: I64, unit: npt.NDArray[np.integer], marked: I64) -> I64:
     """Per unit (in order of ``unit``), the chain that ends as its best, -1 if marked.
 
     ``pos`` are rows of the chains at a unit's furthest level, sorted;
@@ -265,48 +295,43 @@ def _walk(pos: I64, unit: I64, marked: I64) -> I64:
 
 
 def _best(
-    keys: I64, uid: I64, t: I64, levels: list[_Level], ghosts: list[_Level],
+    keys: I64, uid: np.ndarray, t: I64, levels: list[_Level], ghosts: list[I64],
     xrows: I64, watch: I64, k: int, window: float,
 ) -> Units:  # fmt: skip
     """The ordered result with exclusions (``-1``: the unit's best chain was marked).
 
-    PostHog's best is the first chain to reach the unit's furthest level, those
-    reached by a marked parent (``ghosts``) included; the best is marked by an
+    PostHog's best is the first chain to reach the unit's furthest level, the
+    marked chains reaching it (``ghosts``) included; the best is marked by an
     exclusion row watching that level inside its window (a ghost is marked
-    already) and then replaced by the next chain to reach the level.
+    already) and then replaced by the next chain to reach the level. A ghost
+    only passes the best on to the next chain, so the walk needs the chains
+    that entered the level only; the ghosts count for the furthest level.
     """
     reached = np.zeros(len(keys), dtype=np.int64)
     for level in range(1, k + 1):  # ascending: the furthest level is written last
         reached[levels[level - 1].unit] = level
-        reached[ghosts[level - 1].unit] = level
+        reached[ghosts[level - 1]] = level
     entry = np.full(len(keys), -1, dtype=np.int64)
     for level in range(1, k + 1):
-        real, ghost = levels[level - 1], ghosts[level - 1]
-        sel_r = np.flatnonzero(reached[real.unit] == level)
-        sel_g = np.flatnonzero(reached[ghost.unit] == level)
-        if not (len(sel_r) or len(sel_g)):
-            continue
-        pos = np.concatenate((real.rows[sel_r], ghost.rows[sel_g]))
-        idx = np.concatenate((sel_r, np.full(len(sel_g), -1, dtype=np.int64)))
-        start = np.concatenate((real.start[sel_r], ghost.start[sel_g]))
-        if len(sel_g):
-            order = np.argsort(pos, kind="stable")
-            pos, idx, start = pos[order], idx[order], start[order]
-        cu = uid[pos]
-        marked = np.where(idx < 0, pos, _NEVER)
+        lv = levels[level - 1]
+        sel = np.flatnonzero(reached[lv.unit] == level)
+        pos, start, cu = lv.rows[sel], lv.start[sel], lv.unit[sel]
+        marked = np.full(len(pos), _NEVER, dtype=np.int64)
         xs = xrows[(watch[xrows] >> level) & 1 == 1] if level < k else xrows[:0]
-        if len(xs):
-            j = np.minimum(np.searchsorted(xs, pos), len(xs) - 1)
-            x = xs[j]
-            on = (x > pos) & (uid[x] == cu) & ((t[x] - start) <= window) & (idx >= 0)
+        if len(xs) and len(pos):
+            x = xs[np.minimum(np.searchsorted(xs, pos), len(xs) - 1)]
+            on = (x > pos) & (uid[x] == cu) & ((t[x] - start) <= window)
             marked[on] = x[on]
         end = _walk(pos, cu, marked)
         first = np.ones(len(cu), dtype=bool)
         first[1:] = cu[1:] != cu[:-1]
         owner = cu[first]
         reached[owner[end < 0]] = -1
-        entry[owner[end >= 0]] = idx[end[end >= 0]]
-    return _trace(keys, t, levels, k, reached, entry)
+        entry[owner[end >= 0]] = sel[end[end >= 0]]
+    # Units whose furthest level only marked chains reached: removed.
+    reached[reached > 0] = np.where(entry[reached > 0] >= 0, reached[reached > 0], -1)
+    units = [np.flatnonzero(reached == level) for level in range(1, k + 1)]
+    return _trace(keys, t, levels, reached, [(u, entry[u]) for u in units])
 
 
 def unordered_fast(
