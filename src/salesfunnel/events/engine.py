@@ -10,27 +10,29 @@ exclusion removed the unit) and the times of the chain that set it.
 Three paths compute the same rules (:mod:`salesfunnel.events.funnel` states
 them):
 
-* :func:`ordered_fast`: ``order='ordered'``, no exclusions, each event
-  matching at most one step. Vectorised numpy: per step, one binary search
-  per step-``k`` event among the rows at level ``k - 1`` (no pass over every
-  event per step), no Python loop per unit. Level ``k`` is entered by a
-  step-``k`` event when the latest chain at level ``k - 1`` before it
-  started at most ``W`` earlier; the chain keeps that start (the latest
-  start: the most window left) and a chain already at level ``k`` is not
-  entered twice.
+* :func:`ordered_fast`: ``order='ordered'``, each event matching at most one
+  step. Vectorised numpy: per step, the first step-``k`` row after each chain
+  at level ``k - 1`` (read off a running count), no Python loop per unit.
+  Level ``k`` is entered by a step-``k`` event when the latest chain at level
+  ``k - 1`` before it started at most ``W`` earlier; the chain keeps that
+  start (the latest start: the most window left) and a chain already at level
+  ``k`` is not entered twice. Exclusion rows (``watch``) mark chains and the
+  unit's best chain as PostHog does (:func:`_marked`, :func:`_best`).
 * :func:`unordered_fast`: ``order='unordered'``; per event taken as a
   window's first event, the distinct steps done within ``W``.
-* :func:`strict_fast`: ``order='strict'``, no exclusions, each event
-  matching at most one step, and no time at which a unit has events of
-  different steps (:func:`mixed_units` finds the units that do; they take the
-  general path). Under strict, an event clears every level but its own step's,
-  so a chain is a run of consecutive events with steps 1, 2, 3, ... inside the
-  window; a repeat of step ``s >= 2`` right after step ``s`` changes nothing
-  (it cannot enter ``s`` again and clears no other level held) and is dropped.
-  Vectorised over the sorted rows: no Python loop per unit.
-* :func:`state_machine`: the units the fast paths cannot take (a unit with
-  an exclusion event, an event matching several steps, or under strict a
-  mixed same-time group; :func:`units_with` spreads such a row to its unit),
+* :func:`strict_fast`: ``order='strict'``, each event matching at most one
+  step, and no time at which a unit has events of different kinds
+  (:func:`mixed_units` finds the units that do; they take the general path).
+  Under strict, an event clears every level but its own step's, so a chain is
+  a run of consecutive events with steps 1, 2, 3, ... inside the window; a
+  repeat of step ``s >= 2`` right after step ``s`` changes nothing (it cannot
+  enter ``s`` again and clears no other level held) and is dropped; an
+  exclusion row can only mark the run just before it. Vectorised over the
+  sorted rows: no Python loop per unit.
+* :func:`state_machine`: the units the fast paths cannot take (an event
+  matching several steps, an event that is both a step and an exclusion
+  event, under strict a same-time group of different kinds, more than 62
+  steps or exclusions; :func:`units_with` spreads such a row to its unit),
   and ``order='clickhouse'`` with modes. A plain loop over each unit's
   events: the slow, general path, and the reference the fast paths are
   tested against. Every result depends on a unit's own events only, so the
@@ -250,7 +252,7 @@ def _trace(keys: I64, t: I64, levels: list[_Level], reached: I64,
     """The chain times of the units ``ends[L - 1][0]``, whose chain ends at level ``L``
     at position ``ends[L - 1][1]``, by parents; only the units with a chain are visited."""
     k = len(levels)
-    times = np.full((k, len(keys)), -1, dtype=np.int64)
+    times = np.full((len(keys), k), -1, dtype=np.int64)
     on: np.ndarray = keys[:0]  # the units whose chain is followed, and its position
     at: np.ndarray = keys[:0]
     for level in range(k, 0, -1):
@@ -258,10 +260,10 @@ def _trace(keys: I64, t: I64, levels: list[_Level], reached: I64,
         units, pos = ends[level - 1]
         if len(units):
             on, at = np.concatenate((on, units)), np.concatenate((at, pos))
-        times[level - 1, on] = t[lv.rows[at]]
+        times[on, level - 1] = t[lv.rows[at]]
         if level > 1:
             at = lv.parent[at]
-    return Units(keys, reached, np.ascontiguousarray(times.T))
+    return Units(keys, reached, times)
 
 
 def _walk(pos: I64, unit: npt.NDArray[np.integer], marked: I64) -> I64:
