@@ -21,6 +21,13 @@ own memory (untimed) and is timed computing the per-step unit counts:
   time and step is numbered when the table is made, untimed);
 * ``chdb``: ClickHouse ``windowFunnel(86400)`` per user, then users per level.
 
+``--variant exclusion`` asks the plain funnel with the exclusion ``("other",
+2, 4)`` (no ``other`` event between cart and purchase: every user of the
+``few`` shape, about half of the ``many`` shape's, hold one), against the
+general path (``engine.state_machine``, the loop per unit that took every
+such unit until session 11) on the same events: the peers have no
+exclusions. The counts and the number of users removed are cross-checked.
+
 ``--variant breakdown`` asks the same funnel per device, each user counted
 under the device of its first step event (``breakdown='device'``,
 ``attribution='first_touch'``; ties of time and step by row): polars and
@@ -75,6 +82,7 @@ SHARES = {"view": 0.5, "cart": 0.2, "checkout": 0.1, "purchase": 0.05, "other": 
 DEVICES = ("desktop", "mobile", "tablet")
 WINDOW_S = 86_400
 PER_USER = {"many": 5, "few": 1000}
+EXCLUSION = ("other", 2, 4)  # --variant exclusion: no "other" between cart and purchase
 Counts = dict[str, list[int]]  # per breakdown value ("" for none), the counts per step
 
 
@@ -123,9 +131,12 @@ def ours_prepare(d: dict[str, np.ndarray]) -> EventLog:
     )  # fmt: skip
 
 
-def ours_run(log: EventLog, breakdown: bool) -> Counts:
+def ours_run(log: EventLog, breakdown: bool | str) -> Counts:
     window = dt.timedelta(seconds=WINDOW_S)
-    if not breakdown:
+    if breakdown == "exclusion":
+        f = event_funnel(log, STEPS, window=window, exclusions=[EXCLUSION])
+        return {"": list(f.counts), "excluded": [f.excluded]}
+    if breakdown in (False, "plain"):
         return {"": list(event_funnel(log, STEPS, window=window).counts)}
     f = event_funnel(log, STEPS, window=window, breakdown="device")
     return {g: list(sub.counts) for g, sub in f.by.items() if any(sub.counts)}
@@ -261,25 +272,46 @@ ENGINES: dict[str, Engine] = {
 }
 
 
-def bench(
-    n: int, shape: str, repeat: int, breakdown: bool
-) -> list[tuple[str, float, float, Counts]]:
+def loop_prepare(d: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, list[tuple[int, ...]]]:
+    """--variant exclusion: the step and exclusion events in PostHog's encoding, by user
+    and time (the log is generated in that order)."""
+    step = step_of(d["code"])
+    keep = (step > 0) | (d["code"] == NAMES.index(EXCLUSION[0]))
+    watch = tuple(-s for s in range(EXCLUSION[1] + 1, EXCLUSION[2] + 1))
+    return d["user"][keep], d["t"][keep], [(s,) if s else watch for s in step[keep].tolist()]
+
+
+def loop_run(prep: tuple[np.ndarray, np.ndarray, list[tuple[int, ...]]], _: object) -> Counts:
+    """The general path (``engine.state_machine``, a loop per unit) on every unit."""
+    from salesfunnel.events import engine
+
+    u = engine.state_machine(*prep, len(STEPS), float(WINDOW_S), False)
+    counts = [int((u.reached >= j + 1).sum()) for j in range(len(STEPS))]
+    return {"": counts, "excluded": [int((u.reached == -1).sum())]}
+
+
+def bench(n: int, shape: str, repeat: int, variant: str) -> list[tuple[str, float, float, Counts]]:
     """Per engine: median wall seconds, median CPU seconds (all its threads), counts."""
     data = synthetic(n, shape)
-    prepared = {name: prep(data) for name, (prep, _) in ENGINES.items()}
+    engines = dict(ENGINES)
+    if variant == "exclusion":  # the peers have no exclusions: the loop instead
+        engines = {"salesfunnel": ENGINES["salesfunnel"], "loop": (loop_prepare, loop_run)}
+    prepared = {name: prep(data) for name, (prep, _) in engines.items()}
     del data
-    times: dict[str, list[float]] = {name: [] for name in ENGINES}
-    cpu: dict[str, list[float]] = {name: [] for name in ENGINES}
+    times: dict[str, list[float]] = {name: [] for name in engines}
+    cpu: dict[str, list[float]] = {name: [] for name in engines}
     counts: dict[str, Counts] = {}
     for _ in range(repeat):
-        for name, (_, run) in ENGINES.items():
+        for name, (_, run) in engines.items():
             t0, c0 = time.perf_counter(), time.process_time()
-            counts[name] = run(prepared[name], breakdown)
+            counts[name] = run(
+                prepared[name], variant if variant == "exclusion" else variant == "breakdown"
+            )
             times[name].append(time.perf_counter() - t0)
             cpu[name].append(time.process_time() - c0)
     return [
         (name, statistics.median(times[name]), statistics.median(cpu[name]), counts[name])
-        for name in ENGINES
+        for name in engines
     ]
 
 
@@ -356,7 +388,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1e6", help="comma-separated event counts")
     parser.add_argument("--shapes", default="many,few")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--variant", default="plain", help="plain, breakdown or both")
+    parser.add_argument("--variant", default="plain", help="plain, breakdown, both or exclusion")
     parser.add_argument("--memory", action="store_true", help="peak memory per engine")
     parser.add_argument("--csv", default="", help="rows of a CSV file to load (e.g. 1e7)")
     parser.add_argument("--engines", default=",".join(ENGINES), help="a subset, to save memory")
@@ -377,7 +409,7 @@ def main() -> None:
         n = int(float(size))
         for shape in args.shapes.split(","):
             for variant in variants:
-                rows = bench(n, shape, args.repeat, variant == "breakdown")
+                rows = bench(n, shape, args.repeat, variant)
                 fastest = min(s for name, s, _, _ in rows if name != "salesfunnel")
                 least = min(c for name, _, c, _ in rows if name != "salesfunnel")
                 for name, seconds, cpu, _ in rows:

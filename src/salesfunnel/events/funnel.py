@@ -57,13 +57,14 @@ edge case), PostHog's being the default semantics. ``W`` is the window.
   :attr:`EventFunnel.open_counts` (right-censored), not as a failure.
 
 Engines (see :mod:`salesfunnel.events.engine`): ``ordered`` and ``strict``
-run vectorised, except for the units that hold an exclusion event or an
-event matching two steps (and, under ``strict``, a time holding events of
-different steps): those run a plain loop per unit, slower but the same
-rules. ``unordered`` runs vectorised (its steps must not overlap);
-``clickhouse`` without modes takes the ordered path when no event matches
-two steps (it keeps the latest start at each level too, so the levels are
-the same), and with modes or overlapping steps the loop.
+run vectorised, exclusions included, except for the units that hold an
+event matching two steps or an event that is both a step and an exclusion
+event (and, under ``strict``, a time holding events of different kinds):
+those run a plain loop per unit, slower but the same rules. ``unordered``
+runs vectorised (its steps must not overlap); ``clickhouse`` without modes
+takes the ordered path when no event matches two steps (it keeps the latest
+start at each level too, so the levels are the same), and with modes or
+overlapping steps the loop.
 """
 
 from __future__ import annotations

@@ -42,46 +42,47 @@ def sort_rows(rows: I64, unit: I64, t: I64, step: npt.NDArray[np.integer], n_ste
     """``rows`` and their unit, time and step, sorted by unit, time, then step (stable).
 
     The arrays are the caller's to give away: when they are already sorted by
-    unit and time they are fixed in place and returned.
+    unit and time they are fixed in place and returned. The check compares
+    neighbours in two boolean buffers (no combined key: fresh memory costs as
+    much as the comparisons here).
     """
     n = len(unit)
     if n < 2:
         return rows, unit, t, step
-    u0, t0 = int(unit.min()), int(t.min())
-    span_t = int(t.max()) - t0 + 1
-    if (int(unit.max()) - u0 + 1) * span_t * n_steps >= 2**62:
-        order = np.lexsort((step, t, unit))
-        return rows[order], unit[order], t[order], step[order]
-    key = unit - u0
-    key *= span_t
-    key += t
-    key -= t0
-    fix = None
-    if not bool(np.less(key[1:], key[:-1]).any()):
-        bad = np.flatnonzero((key[1:] == key[:-1]) & (step[1:] < step[:-1]))
-        if not len(bad):
-            return rows, unit, t, step
-        fix = _tie_groups(key, step, bad)
-    if fix is None:
-        key *= n_steps
-        key += step
-        order = np.argsort(key, kind="stable")
-        return rows[order], unit[order], t[order], step[order]
-    pos, src = fix
-    for a in (rows, unit, t, step):
-        a[pos] = a[src]
-    return rows, unit, t, step
+    same = np.equal(unit[1:], unit[:-1])
+    flag = np.less(unit[1:], unit[:-1])
+    if not flag.any():
+        np.less(t[1:], t[:-1], out=flag)
+        flag &= same
+        if not flag.any():  # sorted by unit and time: fix the ties' step order only
+            same &= np.equal(t[1:], t[:-1], out=flag)
+            np.less(step[1:], step[:-1], out=flag)
+            flag &= same
+            bad = np.flatnonzero(flag)
+            if not len(bad):
+                return rows, unit, t, step
+            fix = _tie_groups(same, step, bad)
+            if fix is not None:
+                pos, src = fix
+                for a in (rows, unit, t, step):
+                    a[pos] = a[src]
+                return rows, unit, t, step
+    del same, flag
+    order = sort_order(unit, t, step, n_steps)
+    return rows[order], unit[order], t[order], step[order]
 
 
-def _tie_groups(key: I64, step: npt.NDArray[np.integer], bad: I64) -> tuple[I64, I64] | None:
-    """Positions of the same-key groups holding ``bad`` (a step above the next one's),
-    and the positions to read them from in step order; ``None`` for very long groups."""
-    lo, hi, last = bad.copy(), bad + 1, len(key) - 1
+def _tie_groups(same: npt.NDArray[np.bool_], step: npt.NDArray[np.integer],
+                bad: I64) -> tuple[I64, I64] | None:  # fmt: skip
+    """Positions of the groups of equal unit and time (``same[i]``: rows ``i`` and
+    ``i + 1`` are in one) holding ``bad`` (a step above the next one's), and the
+    positions to read them from in step order; ``None`` for very long groups."""
+    lo, hi, last = bad.copy(), bad + 1, len(same)
     for _ in range(_MAX_TIE):
         down = lo > 0
-        down[down] = key[lo[down] - 1] == key[lo[down]]
+        down[down] = same[lo[down] - 1]
         up = hi < last
-        up[up] = key[hi[up] + 1] == key[hi[up]]
+        up[up] = same[hi[up]]
         if not (down.any() or up.any()):
             break
         lo[down] -= 1

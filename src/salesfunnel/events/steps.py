@@ -17,7 +17,7 @@ give a silent zero).
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -120,6 +120,22 @@ def _filter(log: EventLog, prop: str, cond: object, rows: B) -> B:
         hit = np.asarray(_OPS[op](col, str(value)))
     out: B = rows & (hit | missing) if op == "!=" else rows & hit & ~missing
     return out
+
+
+def step_tables(log: EventLog, steps: Sequence[Step]) -> tuple[np.ndarray, np.ndarray] | None:
+    """For steps that are event names only: per event code, the first step it matches
+    (0: none) and how many it matches, so that one read of the codes gives both (``None``
+    when a step filters on properties). Names must be in the log (:func:`step_mask`)."""
+    first = np.zeros(max(len(log.names), 1), dtype=np.int8 if len(steps) < 127 else np.int64)
+    count = np.zeros(len(first), dtype=np.int8)
+    for i in range(len(steps) - 1, -1, -1):
+        names, filters = _parts(steps[i], f"step {i + 1}")
+        if filters:
+            return None
+        codes = sorted({log.names.index(name) for name in names})
+        first[codes] = i + 1
+        count[codes] += 1
+    return first, count
 
 
 def step_mask(log: EventLog, step: Step, what: str = "a step") -> B:

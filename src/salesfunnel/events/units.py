@@ -34,7 +34,7 @@ from .grouping import (
 )
 from .log import EventLog
 from .rowsort import sort_order, sort_rows
-from .steps import Step, step_label, step_mask
+from .steps import Step, step_label, step_mask, step_tables
 
 __all__ = ["FunnelOptions", "Order", "UnitResults", "UnitSteps", "unit_steps"]
 
@@ -177,40 +177,57 @@ def _exclusions(
 
 
 def _run(
-    log: EventLog, masks: npt.NDArray[np.bool_], req: _Request, only: npt.NDArray[np.bool_]
+    log: EventLog,
+    masks: npt.NDArray[np.bool_],
+    req: _Request,
+    only: npt.NDArray[np.bool_] | None = None,
+    tables: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[eng.Units, I64, Steps]:
     """The engine's per-unit result, and the sorted rows and their matched step (0: none).
 
-    Only the events where ``only`` holds are seen (all_events: one breakdown value).
+    Only the events where ``only`` holds are seen (all_events: one breakdown value;
+    ``None``: every event). ``tables``: :func:`~.steps.step_tables` of the steps
+    the unchanged ``masks`` hold (a read of the event codes instead of a pass per mask).
     """
     t_all = log.time.view(np.int64)
-    keep = only.copy()
-    if req.start is not None:
-        keep &= t_all >= req.start
-    if req.end is not None:
-        keep &= t_all < req.end
-    if not keep.all():
+    keep = None if only is None else only.copy()
+    for bound, inside in ((req.start, np.greater_equal), (req.end, np.less)):
+        if bound is not None:
+            seen = inside(t_all, bound)
+            keep = seen if keep is None else np.logical_and(keep, seen, out=keep)
+    if keep is not None and not keep.all():
         masks = masks & keep
-    n_match = np.zeros(len(log), dtype=np.int8)
-    step_of = np.zeros(len(log), dtype=np.int8 if req.k < 127 else np.int64)
-    for i in range(req.k - 1, -1, -1):  # the first step an event matches wins
-        n_match += masks[i]
-        np.putmask(step_of, masks[i], i + 1)
+    if tables is not None and keep is None:
+        step_of, n_match = tables[0][log.event], tables[1][log.event]
+    else:
+        n_match = np.zeros(len(log), dtype=np.int8)
+        step_of = np.zeros(len(log), dtype=np.int8 if req.k < 127 else np.int64)
+        for i in range(req.k - 1, -1, -1):  # the first step an event matches wins
+            n_match += masks[i]
+            np.putmask(step_of, masks[i], i + 1)
     excl_any = np.zeros(len(log), dtype=bool)
     for m, _, _ in req.exclusions:
         excl_any |= m
-    excl_any &= keep
+    if req.exclusions and keep is not None:
+        excl_any &= keep
     every = req.order == "strict" or (req.order == "clickhouse" and "strict_order" in req.modes)
-    rows: I64 = np.flatnonzero(keep) if every else np.flatnonzero((n_match > 0) | excl_any)
+    rows: I64
+    if every:
+        rows = np.arange(len(log), dtype=np.int64) if keep is None else np.flatnonzero(keep)
+    elif req.exclusions:
+        rows = np.flatnonzero((n_match > 0) | excl_any)
+    else:
+        rows = np.flatnonzero(step_of)  # a step matched: step_of > 0
+    one_step = int(n_match.max(initial=0)) <= 1
     unit, t = log.entity[rows], t_all[rows]
     # windowFunnel without modes keeps the latest start at each level, as PostHog's
     # ordered rule does: with steps no event matches twice, the same levels.
     plain_ch = req.order == "clickhouse" and not req.modes
     simple = (req.order in ("ordered", "unordered") or plain_ch) and not req.exclusions
-    if req.order == "unordered" and not (n_match <= 1).all():
+    if req.order == "unordered" and not one_step:
         msg = "with order='unordered' no event may match two steps (the steps overlap)"
         raise FunnelDataError(msg, column="steps")
-    if simple and bool((n_match <= 1).all()):
+    if simple and one_step:
         # By unit, time, then step: a same-time group is taken in step order.
         rows, unit, t, st = sort_rows(rows, unit, t, step_of[rows], req.k + 1)
         run = eng.unordered_fast if req.order == "unordered" else eng.ordered_fast
@@ -222,21 +239,75 @@ def _run(
             log.entity[rows], t_all[rows], matched, req.k, req.window, req.modes
         )
         return units, rows, step_of[rows].astype(np.int64)
-    st64 = step_of[rows].astype(np.int64)
-    # Only the units with an exclusion event, an event matching two steps or (strict) a
-    # time holding different steps take the loop; the others a fast path.
+    return _split(log, masks, req, rows, step_of[rows].astype(np.int64), n_match, excl_any)
+
+
+def _split(
+    log: EventLog, masks: npt.NDArray[np.bool_], req: _Request, rows: I64, st64: I64,
+    n_match: npt.NDArray[np.int8], excl_any: npt.NDArray[np.bool_],
+) -> tuple[eng.Units, I64, I64]:  # fmt: skip
+    """``ordered`` and ``strict`` on ``rows`` (sorted by unit and time, steps ``st64``):
+    the fast path for the units it takes, the loop for the others, merged."""
+    t_all = log.time.view(np.int64)
+    # Only the units with an event matching two steps, with an event that is both a step
+    # and an exclusion event or (strict) a time holding events of different kinds take
+    # the loop; the others a fast path.
     unit, t = log.entity[rows], t_all[rows]
-    slow = excl_any[rows] | (n_match[rows] > 1)
+    slow = n_match[rows] > 1
+    kinds = _exclusion_kinds(req, excl_any[rows], rows)
+    watch = None
+    if kinds is None:  # more than 62 exclusions or steps: every exclusion unit loops
+        slow |= excl_any[rows]
+        kind = st64
+    else:
+        slow |= excl_any[rows] & (n_match[rows] > 0)
+        kind, watch = kinds
+        kind += st64 * (int(kind.max(initial=0)) + 1)
     if req.order == "strict":
-        slow |= eng.mixed_units(unit, t, st64)
+        slow |= eng.mixed_units(unit, t, kind)
+    elif watch is not None:  # an exclusion sharing its time with another kind is ignored
+        watch[eng.mixed_times(unit, t, kind)] = 0
     slow = eng.units_with(unit, slow)
     rest = _state_machine(log, masks, excl_any, req, rows[slow])
+    if watch is not None and not watch[~slow].any():
+        watch = None
     if req.order == "strict":
-        fast = eng.strict_fast(unit[~slow], t[~slow], st64[~slow], req.k, req.window)
-    else:  # ordered: the fast units' rows are all step events; put ties in step order
-        _, u, tt, s = sort_rows(rows[~slow], unit[~slow], t[~slow], st64[~slow], req.k + 1)
-        fast = eng.ordered_fast(u, tt, s, req.k, req.window)
+        w = None if watch is None else watch[~slow]
+        fast = eng.strict_fast(unit[~slow], t[~slow], st64[~slow], req.k, req.window, w)
+    else:  # ordered: put ties in step order
+        r, u, tt, s = sort_rows(rows[~slow], unit[~slow], t[~slow], st64[~slow], req.k + 1)
+        if watch is not None:
+            by_row = np.zeros(len(log), dtype=np.int64)
+            by_row[rows] = watch
+            watch = by_row[r]
+        fast = eng.ordered_fast(u, tt, s, req.k, req.window, watch)
     return eng.merge_units(fast, rest), rows, st64
+
+
+def _exclusion_kinds(
+    req: _Request, excluding: npt.NDArray[np.bool_], rows: I64
+) -> tuple[I64, I64] | None:
+    """Per row of ``rows``: an id of its exclusions as the loop encodes them (0: none;
+    equal ids for equal encodings) and the steps they watch (bit ``s - 1`` for ``-s``)."""
+    if len(req.exclusions) > 62 or req.k > 62:
+        return None
+    kind = np.zeros(len(rows), dtype=np.int64)
+    watch = np.zeros(len(rows), dtype=np.int64)
+    at = np.flatnonzero(excluding)
+    bits = np.zeros(len(at), dtype=np.int64)
+    for e, (m, _, _) in enumerate(req.exclusions):
+        bits |= m[rows[at]].astype(np.int64) << e
+    values, inverse = np.unique(bits, return_inverse=True)
+    ids: dict[tuple[int, ...], int] = {(): 0}
+    kinds, watches = [], []
+    for v in values.tolist():
+        code = tuple(-s for e, (_, i, j) in enumerate(req.exclusions) if v >> e & 1
+                     for s in range(i + 1, j + 1))  # fmt: skip
+        kinds.append(ids.setdefault(code, len(ids)))
+        watches.append(sum(1 << (-s - 1) for s in set(code)))
+    kind[at] = np.array(kinds, dtype=np.int64)[inverse]
+    watch[at] = np.array(watches, dtype=np.int64)[inverse]
+    return kind, watch
 
 
 def _state_machine(
@@ -319,8 +390,7 @@ def _step_n(
     step-``n`` events, that takes it furthest (ties: the value of its earlier
     step-``n`` event), and units without a step-``n`` event to ``"(none)"``.
     """
-    everyone = np.ones(len(log), dtype=bool)
-    total, rows, st = _run(log, masks, req, everyone)
+    total, rows, st = _run(log, masks, req)
     reached, times = total.reached.copy(), total.times.copy()
     is_open = _open(log, total, rows, st, req)
     group = np.full(len(total.keys), NO_VALUE_GROUP, dtype=object)
@@ -335,7 +405,7 @@ def _step_n(
     for v in sorted({v for _, v in first_seen}):
         mask_v = masks.copy()
         mask_v[n - 1] &= (values == v) if v != NO_VALUE_GROUP else (values == "")
-        u, r, s = _run(log, mask_v, req, everyone)
+        u, r, s = _run(log, mask_v, req)
         opened = _open(log, u, r, s, req)
         at = np.searchsorted(total.keys, u.keys)
         for i, key in enumerate(u.keys.tolist()):
@@ -362,11 +432,10 @@ def _trend(
     if req.end is not None:
         seen &= t_all < req.end
     out: dict[tuple[int, str], UnitSteps] = {}
-    everyone = np.ones(len(log), dtype=bool)
     for b in np.unique(number[seen]).tolist():
         masks_b = masks.copy()
         masks_b[0] &= number == b
-        u, rows, st = _run(log, masks_b, req, everyone)
+        u, rows, st = _run(log, masks_b, req)
         out[(b, label(b))] = UnitSteps.of(log, u, _open(log, u, rows, st, req))
     return out
 
@@ -434,7 +503,7 @@ def unit_steps(log: EventLog, opts: FunnelOptions) -> UnitResults:
         total = UnitSteps.of(log, units, is_open)
         by = _by_group(total, group)
     else:
-        units, rows, st = _run(log, masks, req, np.ones(len(log), dtype=bool))
+        units, rows, st = _run(log, masks, req, tables=step_tables(log, opts.steps))
         total = UnitSteps.of(log, units, _open(log, units, rows, st, req))
     if values is not None and attribution == "all_events":
         groups = np.where(values == "", NO_VALUE_GROUP, values)
