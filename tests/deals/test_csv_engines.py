@@ -23,6 +23,7 @@ from salesfunnel._csvio import open_csv
 from salesfunnel.deals.arrowcsv import AUTO_BYTES, Unfit, use_arrow
 from salesfunnel.deals.columns import Columns
 from salesfunnel.deals.csvload import arrow_fields
+from salesfunnel.deals.textcodes import TextTable
 
 pytest.importorskip("pyarrow")
 
@@ -168,6 +169,8 @@ def _outcome(read: Any) -> Any:
         value = getattr(log, f.name)
         if f.name == "_table" and isinstance(log, DealLog) and value is not None:
             value = log.deal_ids  # kept in Arrow or not, the same ids
+        if f.name == "_table" and isinstance(value, TextTable):
+            value = value.to_numpy()  # an event log's ids kept in Arrow: the same ids
         if isinstance(value, np.ndarray):
             value = _plain(value)
         elif isinstance(value, dict):
@@ -350,3 +353,58 @@ def test_auto_leaves_small_files_and_file_objects_to_the_pure_reader(tmp_path: P
     log = DealLog.from_csv(big, P, owner="owner", amount="amount")
     assert len(log) == AUTO_BYTES // 20
     assert list(log.deal_ids) == ["A"]
+
+
+# Entity ids as an event log's CSV holds them: plain numbers (dense, sparse, wide) and
+# everything an integer parser might read as one but the pure reader keeps as other text.
+_ID_TEXTS = st.sampled_from(
+    ["0", "00", "007", "-5", "+5", "-0", " 5", "5 ", "0x5", "5.0", "1e3", "1_000", "u1", "٣",
+     "99999999999999999999", "9223372036854775807", "9223372036854775808", "100000000000000000"]
+)  # fmt: skip
+_ENTITY = st.one_of(
+    st.integers(0, 40).map(str),
+    st.integers(0, 10**18).map(str),
+    _ID_TEXTS,
+)
+
+
+def _event_file(path: Path, ids: list[str]) -> None:
+    lines = ["user,name,at,device"] + [
+        f"{u},{'view' if i % 3 else 'buy'},2024-01-01T10:{i % 60:02d}:00,{'ab'[i % 2]}"
+        for i, u in enumerate(ids)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    ids=st.lists(st.tuples(_ENTITY, st.integers(1, 4)), min_size=1, max_size=25),
+    plain=st.booleans(),
+)
+def test_event_entity_ids_agree_with_a_plain_python_reference(
+    tmp_path: Path, ids: list[tuple[str, int]], plain: bool
+) -> None:
+    """The arrow path codes entity ids (numbers first, whatever the first rows look like;
+    each id repeated as in a log sorted by user) as the pure reader does: keys are ranks
+    in ``np.unique`` of the stripped texts, and ``ids_of`` gives those texts back."""
+    cells = [u for u, k in ids for _ in range(k)]
+    if plain:  # only plain numbers: the numbers path of the fast engine reads them
+        cells = [str(int(u)) if u.isdigit() and len(u) < 18 else "1" for u in cells]
+    path = tmp_path / "ids.csv"
+    _event_file(path, cells)
+    kw: dict[str, Any] = {"entity": "user", "event": "name", "time": "at"}
+    logs = [
+        EventLog.from_csv(path, engine=e, properties=["device"], **kw) for e in ("arrow", "python")
+    ]
+    assert _outcome(lambda: logs[0]) == _outcome(lambda: logs[1])
+    if plain:  # read by pyarrow itself (its table of ids left in Arrow), not handed over
+        assert isinstance(logs[0]._table, TextTable)
+    texts = [c.strip() for c in cells]
+    table, rank = np.unique(np.array(texts, dtype=str), return_inverse=True)
+    for log in logs:
+        assert log.entity.tolist() == rank.reshape(-1).tolist()
+        assert log.ids_of(log.entity).tolist() == texts
+        assert log.ids_of(np.arange(len(table))).tolist() == table.tolist()
+        assert log.n_entities == len(table)

@@ -137,7 +137,8 @@ def _body_offset(mm: mmap.mmap, lines: int) -> int:
     """The byte offset after the first ``lines`` physical lines (\\n, \\r\\n or \\r)."""
     at = 0
     for _ in range(lines):
-        n, r = mm.find(b"\n", at), mm.find(b"\r", at)
+        n = mm.find(b"\n", at)
+        r = mm.find(b"\r", at, len(mm) if n < 0 else n)  # not a scan of the whole file
         ends = [e for e in (n, r) if e >= 0]
         if not ends:
             return len(mm)
@@ -316,7 +317,7 @@ def _digit_ids(column: Any) -> TextCodes | None:
 
 
 def sorted_text_codes(
-    column: Any, *, blanks: bool = False, lazy: bool = False
+    column: Any, *, blanks: bool = False, lazy: bool = False, ids: bool = False
 ) -> tuple[npt.NDArray[np.int64], Any] | None:
     """``(codes, table)`` of an Arrow text column, as ``np.unique`` of the stripped text.
 
@@ -325,16 +326,18 @@ def sorted_text_codes(
     :class:`TextTable` of them) and ``codes`` each row's place in it. With
     ``blanks``, a null or blank cell is ``''``; without, ``None`` is returned
     for one (the caller reports it), and also for a value holding a NUL
-    (numpy's text arrays drop trailing NULs).
+    (numpy's text arrays drop trailing NULs). ``ids`` says the column holds
+    ids (an event log's entities): numbers are tried first whatever the first
+    rows look like (a log sorted by user repeats each id a few times).
     """
-    coded = _sorted_codes(column, blanks)
+    coded = _sorted_codes(column, blanks, ids)
     if coded is None:
         return None
     codes = coded.codes.astype(np.int64, copy=False)
     return codes, coded.table if lazy else coded.texts()
 
 
-def _sorted_codes(column: Any, blanks: bool) -> TextCodes | None:
+def _sorted_codes(column: Any, blanks: bool, ids: bool = False) -> TextCodes | None:
     """:func:`sorted_text_codes` as :class:`TextCodes`: the table left in Arrow where
     it can be, the codes in the smallest integer type that holds them."""
     import pyarrow as pa
@@ -348,7 +351,7 @@ def _sorted_codes(column: Any, blanks: bool) -> TextCodes | None:
         if not blanks:
             return None
         column = pc.fill_null(column, "")
-    digits = _digit_ids(column) if _many_distinct(column) else None
+    digits = _digit_ids(column) if ids or _many_distinct(column) else None
     if digits is not None:
         return digits
     encoded = column.combine_chunks().dictionary_encode()

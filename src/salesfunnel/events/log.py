@@ -50,7 +50,7 @@ from ..deals.arrowcsv import (
     use_arrow,
 )
 from ..deals.columns import Columns
-from ..deals.textcodes import TextCodes
+from ..deals.textcodes import TextCodes, TextTable
 from ..errors import FunnelDataError
 
 if TYPE_CHECKING:
@@ -146,7 +146,8 @@ def _arrow_fields(file: CsvFile, spec: _Spec, delimiter: str) -> dict[str, Any]:
     if len(roles) != 3 + len(spec.properties):
         raise Unfit  # one column in two roles
     table = read_body(file.source, file.header, file.header_lines, roles, delimiter)
-    entity = sorted_text_codes(table.column(spec.entity))
+    # The table of ids stays in Arrow (strings built when ids_of reads them).
+    entity = sorted_text_codes(table.column(spec.entity), lazy=True, ids=True)
     names, index = stripped_dictionary(table.column(spec.event))
     time = table.column(spec.time)
     if entity is None or "" in names or time.null_count:
@@ -277,8 +278,9 @@ class EventLog:
     properties: Mapping[str, np.ndarray] = field(default_factory=dict)
     dropped: int = 0
     entity_column: str = "entity"
-    # An entity's id is ``_table[key]``, or the key itself when there is no table.
-    _table: np.ndarray | None = field(default=None, repr=False)
+    # An entity's id is ``_table[key]``, or the key itself when there is no table; the CSV
+    # fast path leaves a table of millions of ids in Arrow (a TextTable) until read.
+    _table: np.ndarray | TextTable | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         n = len(self.entity)
@@ -358,7 +360,7 @@ class EventLog:
             properties=props,
             dropped=dropped,
             entity_column=entity,
-            _table=table.to_numpy() if isinstance(table, _c.TextTable) else table,
+            _table=table.to_numpy() if isinstance(table, TextTable) else table,
         )
 
     @classmethod
