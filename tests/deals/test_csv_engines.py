@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from salesfunnel import DealLog, EventLog, FunnelDataError, Pipeline
 from salesfunnel._csvio import open_csv
+from salesfunnel.deals import arrowcsv
 from salesfunnel.deals.arrowcsv import AUTO_BYTES, Unfit, use_arrow
 from salesfunnel.deals.columns import Columns
 from salesfunnel.deals.csvload import arrow_fields
@@ -177,6 +178,9 @@ def _outcome(read: Any) -> Any:
             value = {k: _plain(v) for k, v in value.items()}
         fields[f.name] = value
     return ("log", fields)
+
+
+_ENGINES = ("arrow", "python")
 
 
 def _deals(path: Path, engine: str, kwargs: dict[str, Any]) -> Any:
@@ -408,3 +412,65 @@ def test_event_entity_ids_agree_with_a_plain_python_reference(
         assert log.ids_of(log.entity).tolist() == texts
         assert log.ids_of(np.arange(len(table))).tolist() == table.tolist()
         assert log.n_entities == len(table)
+
+
+@pytest.mark.parametrize("split", [b"\xc3", b"\xe2\x82"])
+def test_a_character_split_around_an_ascii_chunk_is_not_utf8(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split: bytes
+) -> None:
+    """The fast path checks the bytes chunk by chunk, skipping ASCII chunks: not while a
+    character begun in the chunk before is pending (its end, two chunks on, would
+    otherwise complete it, and pyarrow would read bytes that are not UTF-8)."""
+    monkeypatch.setattr(arrowcsv, "_SCAN", 8)
+    path = tmp_path / "split.csv"
+    head = b"1234567"[: 8 - len(split)] + split
+    path.write_bytes(b"u,e,t\n" + head + b"abcdefgh" + b"\xa9,v,2024-01-01\n")
+    outcomes = [
+        _outcome(lambda e=e: EventLog.from_csv(path, entity="u", event="e", time="t", engine=e))
+        for e in ("arrow", "python")
+    ]
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][0] == "error"
+    assert "is not valid utf-8" in outcomes[0][1]
+    deals = path.with_name("deals.csv")
+    deals.write_bytes(b"deal,stage,time\n" + head + b"abcdefgh" + b"\xa9,Call,2024-01-01\n")
+    read = [_outcome(lambda e=e: DealLog.from_csv(deals, P, engine=e)) for e in ("arrow", "python")]
+    assert read[0] == read[1]
+    assert read[0][0] == "error"
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.one_of(st.integers(0, 120).map(str), _ENTITY),
+            st.sampled_from(["Call", "Offer", "Won", "Lost", " Call", "Demo"]),
+            st.integers(0, 10**6),
+            st.sampled_from(["ann", " bob", "", "Zoë", "c"]),
+        ),
+        min_size=1,
+        max_size=80,
+    )
+)
+def test_files_parsed_in_many_blocks_agree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: list[tuple[str, str, int, str]]
+) -> None:
+    """pyarrow parses a big file in blocks, each a chunk of every column: codes, names,
+    ids and times gathered chunk by chunk must be what the pure reader gives. Blocks
+    of 96 bytes here make a chunk of every few rows."""
+    monkeypatch.setattr(arrowcsv, "_BLOCK", 96)
+    path = tmp_path / "blocks.csv"
+    base = np.datetime64("2024-01-01T00:00:00")
+    lines = [f"{u},{s},{base + np.timedelta64(t, 's')},{o}" for u, s, t, o in rows]
+    path.write_text("deal,stage,time,owner\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    kw: dict[str, Any] = {"entity": "deal", "event": "stage", "properties": ["owner"]}
+    events = [_outcome(lambda e=e: EventLog.from_csv(path, engine=e, **kw)) for e in _ENGINES]
+    assert events[0] == events[1]
+    assert _deals(path, "arrow", {}) == _deals(path, "python", {})
+    if all(u.isdigit() and len(u) < 18 and (u == "0" or u[0] != "0") for u, *_ in rows):
+        log = EventLog.from_csv(path, engine="arrow", **kw)  # read by pyarrow, in chunks
+        assert isinstance(log._table, TextTable)
+        assert log.ids_of(log.entity).tolist() == [u for u, *_ in rows]
+        assert log.properties["owner"].tolist() == [o.strip() for *_, o in rows]
