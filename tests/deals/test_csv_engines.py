@@ -20,9 +20,11 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from salesfunnel import DealLog, EventLog, FunnelDataError, Pipeline
 from salesfunnel._csvio import open_csv
+from salesfunnel.deals import arrowcsv
 from salesfunnel.deals.arrowcsv import AUTO_BYTES, Unfit, use_arrow
 from salesfunnel.deals.columns import Columns
 from salesfunnel.deals.csvload import arrow_fields
+from salesfunnel.deals.textcodes import TextTable
 
 pytest.importorskip("pyarrow")
 
@@ -168,12 +170,17 @@ def _outcome(read: Any) -> Any:
         value = getattr(log, f.name)
         if f.name == "_table" and isinstance(log, DealLog) and value is not None:
             value = log.deal_ids  # kept in Arrow or not, the same ids
+        if f.name == "_table" and isinstance(value, TextTable):
+            value = value.to_numpy()  # an event log's ids kept in Arrow: the same ids
         if isinstance(value, np.ndarray):
             value = _plain(value)
         elif isinstance(value, dict):
             value = {k: _plain(v) for k, v in value.items()}
         fields[f.name] = value
     return ("log", fields)
+
+
+_ENGINES = ("arrow", "python")
 
 
 def _deals(path: Path, engine: str, kwargs: dict[str, Any]) -> Any:
@@ -350,3 +357,120 @@ def test_auto_leaves_small_files_and_file_objects_to_the_pure_reader(tmp_path: P
     log = DealLog.from_csv(big, P, owner="owner", amount="amount")
     assert len(log) == AUTO_BYTES // 20
     assert list(log.deal_ids) == ["A"]
+
+
+# Entity ids as an event log's CSV holds them: plain numbers (dense, sparse, wide) and
+# everything an integer parser might read as one but the pure reader keeps as other text.
+_ID_TEXTS = st.sampled_from(
+    ["0", "00", "007", "-5", "+5", "-0", " 5", "5 ", "0x5", "5.0", "1e3", "1_000", "u1", "٣",
+     "99999999999999999999", "9223372036854775807", "9223372036854775808", "100000000000000000"]
+)  # fmt: skip
+_ENTITY = st.one_of(
+    st.integers(0, 40).map(str),
+    st.integers(0, 10**18).map(str),
+    _ID_TEXTS,
+)
+
+
+def _event_file(path: Path, ids: list[str]) -> None:
+    lines = ["user,name,at,device"] + [
+        f"{u},{'view' if i % 3 else 'buy'},2024-01-01T10:{i % 60:02d}:00,{'ab'[i % 2]}"
+        for i, u in enumerate(ids)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    ids=st.lists(st.tuples(_ENTITY, st.integers(1, 4)), min_size=1, max_size=25),
+    plain=st.booleans(),
+)
+def test_event_entity_ids_agree_with_a_plain_python_reference(
+    tmp_path: Path, ids: list[tuple[str, int]], plain: bool
+) -> None:
+    """The arrow path codes entity ids (numbers first, whatever the first rows look like;
+    each id repeated as in a log sorted by user) as the pure reader does: keys are ranks
+    in ``np.unique`` of the stripped texts, and ``ids_of`` gives those texts back."""
+    cells = [u for u, k in ids for _ in range(k)]
+    if plain:  # only plain numbers: the numbers path of the fast engine reads them
+        cells = [str(int(u)) if u.isdigit() and len(u) < 18 else "1" for u in cells]
+    path = tmp_path / "ids.csv"
+    _event_file(path, cells)
+    kw: dict[str, Any] = {"entity": "user", "event": "name", "time": "at"}
+    logs = [
+        EventLog.from_csv(path, engine=e, properties=["device"], **kw) for e in ("arrow", "python")
+    ]
+    assert _outcome(lambda: logs[0]) == _outcome(lambda: logs[1])
+    if plain:  # read by pyarrow itself (its table of ids left in Arrow), not handed over
+        assert isinstance(logs[0]._table, TextTable)
+    texts = [c.strip() for c in cells]
+    table, rank = np.unique(np.array(texts, dtype=str), return_inverse=True)
+    for log in logs:
+        assert log.entity.tolist() == rank.reshape(-1).tolist()
+        assert log.ids_of(log.entity).tolist() == texts
+        assert log.ids_of(np.arange(len(table))).tolist() == table.tolist()
+        assert log.n_entities == len(table)
+
+
+@pytest.mark.parametrize("split", [b"\xc3", b"\xe2\x82"])
+def test_a_character_split_around_an_ascii_chunk_is_not_utf8(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split: bytes
+) -> None:
+    """The fast path checks the bytes chunk by chunk, skipping ASCII chunks: not while a
+    character begun in the chunk before is pending (its end, two chunks on, would
+    otherwise complete it, and pyarrow would read bytes that are not UTF-8)."""
+    monkeypatch.setattr(arrowcsv, "_SCAN", 8)
+    path = tmp_path / "split.csv"
+    head = b"1234567"[: 8 - len(split)] + split
+    path.write_bytes(b"u,e,t\n" + head + b"abcdefgh" + b"\xa9,v,2024-01-01\n")
+    outcomes = [
+        _outcome(lambda e=e: EventLog.from_csv(path, entity="u", event="e", time="t", engine=e))
+        for e in ("arrow", "python")
+    ]
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][0] == "error"
+    assert "is not valid utf-8" in outcomes[0][1]
+    deals = path.with_name("deals.csv")
+    deals.write_bytes(b"deal,stage,time\n" + head + b"abcdefgh" + b"\xa9,Call,2024-01-01\n")
+    read = [_outcome(lambda e=e: DealLog.from_csv(deals, P, engine=e)) for e in ("arrow", "python")]
+    assert read[0] == read[1]
+    assert read[0][0] == "error"
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.one_of(st.integers(0, 120).map(str), _ENTITY),
+            st.sampled_from(["Call", "Offer", "Won", "Lost", " Call", "Demo"]),
+            st.integers(0, 10**6),
+            st.sampled_from(["ann", " bob", "", "Zoë", "c"]),
+        ),
+        min_size=1,
+        max_size=80,
+    )
+)
+def test_files_parsed_in_many_blocks_agree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: list[tuple[str, str, int, str]]
+) -> None:
+    """pyarrow parses a big file in blocks, each a chunk of every column: codes, names,
+    ids and times gathered chunk by chunk must be what the pure reader gives. Blocks
+    of 96 bytes here make a chunk of every few rows."""
+    monkeypatch.setattr(arrowcsv, "_BLOCK", 96)
+    path = tmp_path / "blocks.csv"
+    base = np.datetime64("2024-01-01T00:00:00")
+    lines = [f"{u},{s},{base + np.timedelta64(t, 's')},{o}" for u, s, t, o in rows]
+    path.write_text("deal,stage,time,owner\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    kw: dict[str, Any] = {"entity": "deal", "event": "stage", "properties": ["owner"]}
+    events = [_outcome(lambda e=e: EventLog.from_csv(path, engine=e, **kw)) for e in _ENGINES]
+    assert events[0] == events[1]
+    assert _deals(path, "arrow", {}) == _deals(path, "python", {})
+    if all(u.isdigit() and len(u) < 18 and (u == "0" or u[0] != "0") for u, *_ in rows):
+        log = EventLog.from_csv(path, engine="arrow", **kw)  # read by pyarrow, in chunks
+        assert isinstance(log._table, TextTable)
+        assert log.ids_of(log.entity).tolist() == [u for u, *_ in rows]
+        assert log.properties["owner"].tolist() == [o.strip() for *_, o in rows]

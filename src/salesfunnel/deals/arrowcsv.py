@@ -49,6 +49,7 @@ __all__ = [
     "AUTO_BYTES",
     "ENGINES",
     "Unfit",
+    "dictionary_lookup",
     "fast_fields",
     "int_array",
     "read_body",
@@ -63,6 +64,7 @@ ENGINES = ("auto", "python", "arrow")
 AUTO_BYTES = 4 << 20
 """Smallest file that ``engine="auto"`` gives to pyarrow (4 MiB)."""
 _SCAN = 1 << 24  # bytes checked at a time
+_BLOCK = 1 << 24  # bytes pyarrow parses at a time (one chunk of each column)
 # Characters str.strip() removes at either end (Python's whitespace), as an RE2 class.
 _EDGE_SPACE = r"^[\x09-\x0d\x1c-\x1f\x85\p{Z}]|[\x09-\x0d\x1c-\x1f\x85\p{Z}]$"
 _POW10 = 10 ** np.arange(19, dtype=np.int64)
@@ -137,7 +139,8 @@ def _body_offset(mm: mmap.mmap, lines: int) -> int:
     """The byte offset after the first ``lines`` physical lines (\\n, \\r\\n or \\r)."""
     at = 0
     for _ in range(lines):
-        n, r = mm.find(b"\n", at), mm.find(b"\r", at)
+        n = mm.find(b"\n", at)
+        r = mm.find(b"\r", at, len(mm) if n < 0 else n)  # not a scan of the whole file
         ends = [e for e in (n, r) if e >= 0]
         if not ends:
             return len(mm)
@@ -153,23 +156,29 @@ def _check_bytes(mm: mmap.mmap, start: int, lines: bool) -> None:
         raise Unfit
     decoder = codecs.getincrementaldecoder("utf-8")()
     last_end = start - 1
-    for at in range(start, len(mm), _SCAN):
-        chunk = mm[at : at + _SCAN]
-        if not chunk.isascii():
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError:
-                raise Unfit from None
-        if not lines:
-            continue
-        ends = np.flatnonzero(np.frombuffer(chunk, np.uint8) == 10)  # no quotes: a row a line
-        if ends.size:
-            gaps = np.diff(ends, prepend=last_end - at)
-            if int(gaps.max()) > FIELD_LIMIT:
+    view = np.frombuffer(mm, np.uint8)  # read in place: no copy of the file
+    chunk = view[:0]
+    try:
+        for at in range(start, len(mm), _SCAN):
+            chunk = view[at : at + _SCAN]
+            # An ASCII chunk is valid text, unless a character begun before it is pending.
+            if int(chunk.max()) > 127 or decoder.getstate()[0]:
+                try:
+                    decoder.decode(mm[at : at + _SCAN])
+                except UnicodeDecodeError:
+                    raise Unfit from None
+            if not lines:
+                continue
+            ends = np.flatnonzero(chunk == 10)  # no quotes: a row a line
+            if ends.size:
+                gaps = np.diff(ends, prepend=last_end - at)
+                if int(gaps.max()) > FIELD_LIMIT:
+                    raise Unfit
+                last_end = at + int(ends[-1])
+            elif at + len(chunk) - last_end > FIELD_LIMIT:
                 raise Unfit
-            last_end = at + int(ends[-1])
-        elif at + len(chunk) - last_end > FIELD_LIMIT:
-            raise Unfit
+    finally:
+        del view, chunk  # the caller closes the map: no view of it may outlive this call
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
@@ -226,7 +235,7 @@ def read_body(
     try:
         table = pacsv.read_csv(
             source,
-            read_options=pacsv.ReadOptions(column_names=list(header), block_size=1 << 24),
+            read_options=pacsv.ReadOptions(column_names=list(header), block_size=_BLOCK),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, quote_char=False, newlines_in_values=False
             ),
@@ -275,6 +284,25 @@ def stripped_dictionary(column: Any) -> tuple[list[str], npt.NDArray[np.int32]]:
     return values, index.astype(np.int32, copy=False)
 
 
+def dictionary_lookup(column: Any, lookup: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+    """Per row of a dictionary-typed column, ``lookup(values)[index]`` (``values`` and
+    ``index`` as :func:`stripped_dictionary` gives them), gathered chunk by chunk into
+    one array: no array of every row's index is made."""
+    import pyarrow as pa
+
+    if not isinstance(column, pa.ChunkedArray):
+        column = pa.chunked_array([column])
+    chunks = column.unify_dictionaries().chunks
+    table = lookup(_strip(chunks[0].dictionary.to_pylist()) if chunks else [])
+    out = np.empty(len(column), table.dtype)
+    at = 0
+    for chunk in chunks:
+        index = chunk.indices.to_numpy(zero_copy_only=False)
+        np.take(table, index, out=out[at : at + len(index)], mode="clip")  # unbuffered
+        at += len(index)
+    return out
+
+
 def _many_distinct(column: Any) -> bool:
     """Whether the first rows hold many distinct values (ids), not a few (labels, owners).
 
@@ -316,7 +344,7 @@ def _digit_ids(column: Any) -> TextCodes | None:
 
 
 def sorted_text_codes(
-    column: Any, *, blanks: bool = False, lazy: bool = False
+    column: Any, *, blanks: bool = False, lazy: bool = False, ids: bool = False
 ) -> tuple[npt.NDArray[np.int64], Any] | None:
     """``(codes, table)`` of an Arrow text column, as ``np.unique`` of the stripped text.
 
@@ -325,16 +353,18 @@ def sorted_text_codes(
     :class:`TextTable` of them) and ``codes`` each row's place in it. With
     ``blanks``, a null or blank cell is ``''``; without, ``None`` is returned
     for one (the caller reports it), and also for a value holding a NUL
-    (numpy's text arrays drop trailing NULs).
+    (numpy's text arrays drop trailing NULs). ``ids`` says the column holds
+    ids (an event log's entities): numbers are tried first whatever the first
+    rows look like (a log sorted by user repeats each id a few times).
     """
-    coded = _sorted_codes(column, blanks)
+    coded = _sorted_codes(column, blanks, ids)
     if coded is None:
         return None
     codes = coded.codes.astype(np.int64, copy=False)
     return codes, coded.table if lazy else coded.texts()
 
 
-def _sorted_codes(column: Any, blanks: bool) -> TextCodes | None:
+def _sorted_codes(column: Any, blanks: bool, ids: bool = False) -> TextCodes | None:
     """:func:`sorted_text_codes` as :class:`TextCodes`: the table left in Arrow where
     it can be, the codes in the smallest integer type that holds them."""
     import pyarrow as pa
@@ -348,7 +378,7 @@ def _sorted_codes(column: Any, blanks: bool) -> TextCodes | None:
         if not blanks:
             return None
         column = pc.fill_null(column, "")
-    digits = _digit_ids(column) if _many_distinct(column) else None
+    digits = _digit_ids(column) if ids or _many_distinct(column) else None
     if digits is not None:
         return digits
     encoded = column.combine_chunks().dictionary_encode()

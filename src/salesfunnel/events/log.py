@@ -43,15 +43,15 @@ from .._time import TimeParser, is_blank
 from ..deals import columns as _c
 from ..deals.arrowcsv import (
     Unfit,
+    dictionary_lookup,
     fast_fields,
     read_body,
     sorted_text_codes,
-    stripped_dictionary,
     text_codes,
     use_arrow,
 )
 from ..deals.columns import Columns
-from ..deals.textcodes import TextCodes
+from ..deals.textcodes import TextCodes, TextTable
 from ..errors import FunnelDataError
 
 if TYPE_CHECKING:
@@ -130,6 +130,10 @@ def _property(values: np.ndarray) -> np.ndarray:
     return np.array(["" if is_blank(v) else str(v).strip() for v in values.tolist()], dtype=str)
 
 
+def _text_array(values: list[str]) -> np.ndarray:
+    return np.array(values, dtype=str)
+
+
 def _arrow_fields(file: CsvFile, spec: _Spec, delimiter: str) -> dict[str, Any]:
     """The log's fields read by pyarrow, as the pure reader gives them, or :class:`Unfit`."""
     import pyarrow as pa
@@ -147,14 +151,21 @@ def _arrow_fields(file: CsvFile, spec: _Spec, delimiter: str) -> dict[str, Any]:
     if len(roles) != 3 + len(spec.properties):
         raise Unfit  # one column in two roles
     table = read_body(file.source, file.header, file.header_lines, roles, delimiter)
-    entity = sorted_text_codes(table.column(spec.entity))
-    names, index = stripped_dictionary(table.column(spec.event))
+    # The table of ids stays in Arrow (strings built when ids_of reads them).
+    entity = sorted_text_codes(table.column(spec.entity), lazy=True, ids=True)
     time = table.column(spec.time)
-    if entity is None or "" in names or time.null_count:
+    if entity is None or time.null_count:
         raise Unfit  # a blank cell: an error, or a row to drop
-    uniq, place = np.unique(np.array(names, dtype=str), return_inverse=True)
-    if len(uniq) > np.iinfo(np.int16).max:
-        raise Unfit
+    names: list[str] = []
+
+    def event_codes(values: list[str]) -> npt.NDArray[np.int16]:
+        uniq, place = np.unique(np.array(values, dtype=str), return_inverse=True)
+        if "" in values or len(uniq) > np.iinfo(np.int16).max:
+            raise Unfit  # a blank event name, or too many names: the pure reader says so
+        names.extend(str(n) for n in uniq)
+        return place.reshape(-1).astype(np.int16)
+
+    event = dictionary_lookup(table.column(spec.event), event_codes)
     if spec.tz is None:
         times = time.to_numpy().astype("datetime64[s]", copy=False)
     else:
@@ -163,15 +174,12 @@ def _arrow_fields(file: CsvFile, spec: _Spec, delimiter: str) -> dict[str, Any]:
             times = _c.times(obj, spec.time, IN_MEMORY, spec.columns.parser())
         except FunnelDataError:
             raise Unfit from None
-    props = {}
-    for p in spec.properties:
-        texts, at = stripped_dictionary(table.column(p))
-        props[p] = np.array(texts, dtype=str)[at]
+    props = {p: dictionary_lookup(table.column(p), _text_array) for p in spec.properties}
     return {
         "entity": entity[0],
-        "event": place.reshape(-1).astype(np.int16)[index],
+        "event": event,
         "time": times,
-        "names": tuple(str(n) for n in uniq),
+        "names": tuple(names),
         "properties": props,
         "entity_column": spec.entity,
         "_table": entity[1],
@@ -278,8 +286,9 @@ class EventLog:
     properties: Mapping[str, np.ndarray] = field(default_factory=dict)
     dropped: int = 0
     entity_column: str = "entity"
-    # An entity's id is ``_table[key]``, or the key itself when there is no table.
-    _table: np.ndarray | None = field(default=None, repr=False)
+    # An entity's id is ``_table[key]``, or the key itself when there is no table; the CSV
+    # fast path leaves a table of millions of ids in Arrow (a TextTable) until read.
+    _table: np.ndarray | TextTable | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         n = len(self.entity)
@@ -359,7 +368,7 @@ class EventLog:
             properties=props,
             dropped=dropped,
             entity_column=entity,
-            _table=table.to_numpy() if isinstance(table, _c.TextTable) else table,
+            _table=table.to_numpy() if isinstance(table, TextTable) else table,
         )
 
     @classmethod

@@ -1,0 +1,79 @@
+"""Before/after: ``EventLog.from_csv`` (or ``DealLog.from_csv``) from two source trees, interleaved.
+
+Reads the same CSV file (``--csv``; write one with ``bench_events.py --write``)
+with the package imported from each given ``src`` directory, one fresh
+process per tree and round, trees alternating round by round so that load on
+a shared machine hits them alike. Each process loads once untimed (imports,
+and the allocator's first touch of fresh pages), then ``--per-process``
+timed loads. Prints the median wall and CPU (process) time per tree and the
+ratio to the first tree; ``--deals`` times ``DealLog.from_csv`` of a file of
+``bench_load.py``'s shape instead.
+
+Run::
+
+    mkdir /tmp/before && git archive <commit> src | tar -x -C /tmp/before
+    python benchmarks/ab_load.py /tmp/before/src src --csv /tmp/events.csv --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+CHILD = """
+import gc, json, sys, time
+sys.path.insert(0, sys.argv[1])
+import salesfunnel
+from salesfunnel import DealLog, EventLog, Pipeline
+assert salesfunnel.__file__.startswith(sys.argv[1]), salesfunnel.__file__
+path, deals = sys.argv[2], sys.argv[4] == "1"
+pipeline = Pipeline([f"S{i}" for i in range(6)], won="Won", lost="Lost")  # bench_deals'
+def load():
+    if deals:
+        return DealLog.from_csv(path, pipeline, owner="owner", engine="arrow")
+    return EventLog.from_csv(path, entity="user", properties=["device"], engine="arrow")
+load()  # warm-up
+out = []
+for _ in range(int(sys.argv[3])):
+    gc.collect()
+    w, c = time.perf_counter(), time.process_time()
+    log = load()
+    out.append((time.perf_counter() - w, time.process_time() - c))
+    del log
+print(json.dumps(out))
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("trees", nargs=2, help="two src directories (before, after)")
+    parser.add_argument("--csv", required=True, help="the file to load")
+    parser.add_argument("--rounds", type=int, default=3, help="fresh processes per tree")
+    parser.add_argument("--per-process", type=int, default=3, help="timed loads per process")
+    parser.add_argument("--deals", action="store_true", help="DealLog.from_csv instead")
+    args = parser.parse_args(argv)
+    trees = [str(Path(t).resolve()) for t in args.trees]
+    print(f"load average at start: {Path('/proc/loadavg').read_text().split()[:3]}")
+    print(f"{'tree':<40} {'wall s':>8} {'cpu s':>8} {'cpu vs first':>13}")
+    times: dict[str, list[tuple[float, float]]] = {t: [] for t in trees}
+    for _ in range(args.rounds):
+        for tree in trees:
+            cmd = [sys.executable, "-c", CHILD, tree, args.csv, str(args.per_process)]
+            cmd.append("1" if args.deals else "0")
+            done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            times[tree] += [tuple(x) for x in json.loads(done.stdout)]
+    base = statistics.median(c for _, c in times[trees[0]])
+    for tree in trees:
+        wall = statistics.median(w for w, _ in times[tree])
+        cpu = statistics.median(c for _, c in times[tree])
+        print(f"{tree[-40:]:<40} {wall:8.3f} {cpu:8.3f} {cpu / base:12.2f}x")
+    print(f"load average at end: {Path('/proc/loadavg').read_text().split()[:3]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
