@@ -12,7 +12,7 @@ ratio to the first tree; ``--deals`` times ``DealLog.from_csv`` of a file of
 Run::
 
     mkdir /tmp/before && git archive <commit> src | tar -x -C /tmp/before
-    python benchmarks/ab_load.py /tmp/before/src src --csv /tmp/events.csv --rounds 3
+    python benchmarks/ab_csvload.py /tmp/before/src src --csv /tmp/events.csv --rounds 3
 """
 
 from __future__ import annotations
