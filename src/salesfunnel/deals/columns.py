@@ -23,7 +23,7 @@ import numpy.typing as npt
 from .._csvio import Rows, number
 from .._time import TimeParser, is_blank, zone
 from ..errors import FunnelDataError
-from .csvtext import digit_ids, digit_order, iso_fixed, unique_ids
+from .csvtext import NumberTable, digit_ids, digit_order, iso_fixed, unique_ids
 from .pipeline import Pipeline
 from .textcodes import TextCodes, TextTable
 
@@ -208,7 +208,7 @@ def fields_of(
     pipeline: Pipeline,
     codes: np.ndarray,
     deal: I64,
-    table: np.ndarray | TextTable | None,
+    table: np.ndarray | TextTable | NumberTable | None,
     offset: int,
     out_times: npt.NDArray[np.datetime64],
     owner: np.ndarray | None,
