@@ -141,10 +141,8 @@ class DealLog:
     owners: tuple[str, ...] = ()
     dropped: int = 0
     kept: dict[str, tuple[np.ndarray, tuple[str, ...]]] = field(default_factory=dict)
-    # Deal code = ``deal - _offset`` (0 .. deal_bound - 1); its id is ``_table[code]``,
-    # or ``code + _offset`` when there is no table.
-    # A TextTable keeps text ids in Arrow until they are read, a NumberTable plain
-    # number ids as numbers.
+    # Deal code = ``deal - _offset`` (0 .. deal_bound - 1); its id is ``_table[code]``, or
+    # ``code + _offset`` without a table. A TextTable or NumberTable makes the ids when read.
     _table: np.ndarray | _c.TextTable | NumberTable | None = field(default=None, repr=False)
     _offset: int = field(default=0, repr=False)
     # Ordering bounds in seconds: equal to ``time`` for dated events; for an
