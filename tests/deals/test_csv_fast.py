@@ -183,6 +183,8 @@ def _outcome(read: Any) -> Any:
         if f.name == "_cache":
             continue
         value = getattr(log, f.name)
+        if f.name == "_table" and isinstance(log, DealLog) and value is not None:
+            value = log.deal_ids  # kept as numbers or as text, the same ids
         if isinstance(value, np.ndarray):
             value = (value.dtype.str, [repr(v) for v in value.tolist()])
         elif isinstance(value, dict):
@@ -417,3 +419,70 @@ def test_a_plain_batch_with_every_row_dropped(
     assert log.owners == ("bob",)
     fast, slow = _both(path, monkeypatch, drop_unknown=True)
     assert fast == slow
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    pool=st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=40, unique=True),
+    head=st.integers(0, 600),
+    tail=st.lists(st.integers(0, 39), max_size=60),
+    many=st.integers(0, 3000),
+)
+def test_hashed_unique_is_np_unique(pool: list[int], head: int, tail: list[int], many: int) -> None:
+    """``csvtext._unique`` (a hash into the distinct keys of the first rows, grown by the
+    keys it misses) is ``np.unique``: values first seen after the first rows, a column
+    of many distinct values (the sort), keys at the extremes of ``uint64``."""
+    late = [pool[i % len(pool)] for i in tail]  # some only here, after `head` rows
+    keys = [pool[0]] * head + late + list(range(many))
+    if not keys:
+        keys = pool
+    arr = np.array(keys, np.uint64)
+    few, place = csvtext._unique(arr)
+    want, inverse = np.unique(arr, return_inverse=True)
+    assert few.tolist() == want.tolist()
+    assert place.tolist() == inverse.reshape(-1).tolist()
+
+
+def test_hashed_unique_worked_example() -> None:
+    # 300 rows of one owner, then two owners the first rows never show.
+    keys = np.array([7] * 300 + [9, 3, 9], np.uint64)
+    few, place = csvtext._unique(keys)
+    assert few.tolist() == [3, 7, 9]
+    assert place.tolist() == [1] * 300 + [2, 0, 2]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.integers(0, 10**17), min_size=1, max_size=30, unique=True),
+    st.lists(st.integers(0, 29), max_size=20),
+)
+def test_a_number_table_reads_as_the_table_of_its_texts(numbers: list[int], at: list[int]) -> None:
+    """``csvtext.NumberTable`` (plain number ids kept as numbers) gives the strings, the
+    codes' ids and subsets that the object array of the ids' texts gives, and a log
+    holding one reads as a log holding that array."""
+    from salesfunnel.deals.columns import fields_of
+
+    values = np.array(sorted(numbers, key=str), np.int64)
+    texts = np.array([str(v) for v in values.tolist()], dtype=object)
+    table = csvtext.NumberTable(values)
+    index = np.array([i % len(values) for i in at], np.int64)
+    assert len(table) == len(texts)
+    assert table.to_numpy().dtype == object
+    assert table.to_numpy().tolist() == texts.tolist()
+    assert table[index].tolist() == texts[index].tolist()
+    assert table.subset(index).to_numpy().tolist() == texts[index].tolist()
+    mask = np.arange(len(values)) % 2 == 0
+    assert table[mask].tolist() == texts[mask].tolist()
+    deal = np.arange(len(values), dtype=np.int64)
+    stamps = np.zeros(len(values), "datetime64[s]")
+    logs = [
+        DealLog(
+            **fields_of(
+                P, np.zeros(len(values), np.int8), deal.copy(), t, 0, stamps, None, (), None, 0
+            )
+        )
+        for t in (table, texts)
+    ]
+    assert logs[0].deal_ids.tolist() == logs[1].deal_ids.tolist() == texts.tolist()
+    assert logs[0].ids_of(index).tolist() == logs[1].ids_of(index).tolist()
+    assert logs[0].deal_ids.flags.writeable is False

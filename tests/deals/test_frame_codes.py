@@ -208,3 +208,37 @@ def test_event_log_from_arrow_worked_example() -> None:
     assert log.event.tolist() == [1, 0, 0, 1]
     assert log.entity.tolist() == [0, 2, 0, 1]  # "u10" < "u2" < "u9" as text
     assert log.ids_of(log.entity).tolist() == ["u10", "u9", "u10", "u2"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    dtype=st.sampled_from(["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64"]),
+    data=st.data(),
+)
+def test_integer_owner_codes_match_plain_python(dtype: str, data: st.DataObject) -> None:
+    """Integer owners (the frames' fast path): names are the distinct numbers in numeric
+    order and each row's code names its own number, at the extremes of every width (an
+    ``int16`` column holding -30000 and 30000 once read 30000 as another owner)."""
+    from salesfunnel.deals.columns import owner_codes
+
+    info = np.iinfo(dtype)
+    lo = max(int(info.min), -(2**40))
+    hi = min(int(info.max), lo + 70_000)  # a range bincount can hold
+    ends = st.sampled_from([lo, hi, lo + 1, hi - 1, (lo + hi) // 2])
+    values = data.draw(st.lists(st.integers(lo, hi) | ends, min_size=1, max_size=20))
+    codes, names = owner_codes(np.array(values, dtype))
+    expected = sorted(set(values))
+    assert names == tuple(str(v) for v in expected)
+    assert [names[c] for c in codes.tolist()] == [str(v) for v in values]
+
+
+def test_integer_owners_far_apart_worked_example() -> None:
+    cols = {
+        "deal": np.array([1, 2, 3]),
+        "stage": np.array([0, 0, 0]),
+        "time": np.array([0, 1, 2], "datetime64[s]"),
+        "owner": np.array([-30000, 30000, 5], np.int16),
+    }
+    log = DealLog.from_columns(cols, P, owner="owner")
+    assert log.owners == ("-30000", "5", "30000")
+    assert [log.owners[c] for c in log.owner] == ["-30000", "30000", "5"]

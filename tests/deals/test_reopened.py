@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import example, given, strategies as st
 
 from salesfunnel import DealLog, LooksLikeEventLogWarning, Pipeline, closed_funnel
 from salesfunnel.datasets import CRM_OUTCOMES, CRM_STAGES, synthetic_crm
@@ -196,6 +196,48 @@ def test_reopened_from_packed_time_and_code_counts_as_the_separate_minimums_do(
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(status, "reopened_by_key", lambda *_: None)
         separate = status._reopened(log)
-    closed = log.code >= pipeline.n_stages
-    if closed.any():
-        assert packed == separate
+    assert packed == separate == _sorted_count(log)
+
+
+def _plain_reopened(deal: list[int], code: list[int], secs: list[int], n_stages: int) -> int:
+    """Plain Python: per deal, events sorted by (time, code); reopened when any event
+    comes after the first outcome in that order (two equal outcomes included)."""
+    events: dict[int, list[tuple[int, int]]] = {}
+    for d, c, t in zip(deal, code, secs, strict=True):
+        events.setdefault(d, []).append((t, c))
+    count = 0
+    for evs in events.values():
+        evs.sort()
+        first = next((i for i, (_, c) in enumerate(evs) if c >= n_stages), None)
+        count += first is not None and first < len(evs) - 1
+    return count
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 3), st.integers(0, 6)), min_size=1, max_size=40
+    ),
+    st.sampled_from([1, 86_400, 10**8, 10**9, 2**40]),
+    st.sampled_from([-(2**40), 0, 1_700_000_000]),
+    st.booleans(),
+)
+@example([(0, 2, 0), (0, 0, 1)], 10**9, 0, True)  # a win, then a call 31 years later
+@example([(0, 2, 1), (0, 2, 1), (1, 3, 0)], 1, 0, True)  # two equal wins reopen
+def test_the_packed_key_of_any_width_matches_plain_python(
+    rows: list[tuple[int, int, int]], step: int, origin: int, packed: bool
+) -> None:
+    """Times one second to 35,000 years apart (the key ``int32`` or ``int64``), or the
+    fallback by ranks of the times (``packed`` off), count as plain Python does."""
+    from salesfunnel.deals import status
+
+    deal = [d * 3 + 1 for d, _, _ in rows]  # sparse ids: codes through a table
+    code = [c for _, c, _ in rows]
+    secs = [origin + t * step for _, _, t in rows]
+    cols = {"deal": np.array(deal), "stage": np.array(code), "time": np.array(secs, "M8[s]")}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LooksLikeEventLogWarning)
+        log = DealLog.from_columns(cols, PIPE)
+    with pytest.MonkeyPatch.context() as mp:
+        if not packed:
+            mp.setattr(status, "reopened_by_key", lambda *_: None)
+        assert reopened_deals(log) == _plain_reopened(deal, code, secs, PIPE.n_stages)

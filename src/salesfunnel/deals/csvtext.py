@@ -12,11 +12,14 @@ path therefore never decides anything the slow one would decide otherwise;
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "NumberTable",
     "TextCoder",
     "digit_ids",
     "digit_matrix",
@@ -25,11 +28,14 @@ __all__ = [
     "distinct_keys",
     "iso_fixed",
     "iso_matrix",
+    "one_width",
     "text_floats",
 ]
 
 _SLICE = 1 << 16  # cells read at a time from a whole column
 _POWERS = 10 ** np.arange(19, dtype=np.int64)  # 10**0 .. 10**18
+_SAMPLE = 256  # keys whose distinct values start the hash table of a few-valued column
+_FEW = 1024  # more distinct keys than this: a sort
 _MULTIPLIERS = np.array(  # odd 64-bit constants (golden ratio, splitmix64, murmur3)
     [0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xFF51AFD7ED558CCD], np.uint64
 )
@@ -194,22 +200,51 @@ def distinct_keys(keys: npt.NDArray[np.uint64]) -> tuple[list[str], npt.NDArray[
 
 
 def _unique(keys: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.intp]]:
-    """``np.unique(keys, return_inverse=True)``; when the first keys hold every distinct one
-    (few owners, few labels), each key is found by a multiplicative hash into a small
-    table of them, checked against the key, rather than by a sort of all."""
-    few = np.unique(keys[:64])
+    """``np.unique(keys, return_inverse=True)``; for a column of few values (labels,
+    owners), each key is found by a multiplicative hash into a small table of the
+    distinct keys, checked against the key, rather than by a sort of all.
+
+    The table starts from the first keys; the keys it misses (an owner first
+    seen further down the batch) are added and the search repeated, so a
+    batch of twenty owners is not sorted whole because one of them is absent
+    from its first rows. Many distinct keys end in the sort.
+    """
+    few = np.unique(keys[:_SAMPLE])
+    for _ in range(3):
+        if len(few) > _FEW:
+            break
+        place = _hashed(few, keys)
+        if place is None:
+            break
+        missed = few[place] != keys
+        count = int(np.count_nonzero(missed))
+        if count == 0:
+            return few, place
+        if count > len(keys) // 8:
+            break
+        few = np.union1d(few, keys[missed])
+    every, inverse = np.unique(keys, return_inverse=True)
+    return every, inverse.reshape(-1)
+
+
+def _hashed(
+    few: npt.NDArray[np.uint64], keys: npt.NDArray[np.uint64]
+) -> npt.NDArray[np.intp] | None:
+    """Each key's slot among ``few`` (distinct, sorted) by a multiplicative hash with no
+    two of ``few`` in one slot, or ``None`` when no multiplier separates them. A key not
+    in ``few`` gets some slot: the caller checks ``few[place] == keys``."""
+    if not len(few):
+        return None
     bits = len(few).bit_length() + 2
-    for multiplier in _MULTIPLIERS if len(few) else ():
-        slots = (few * multiplier) >> np.uint64(64 - bits)
+    shift = np.uint64(64 - bits)
+    for multiplier in _MULTIPLIERS:
+        slots = (few * multiplier) >> shift
         if len(np.unique(slots)) == len(few):  # no two share a slot
             table = np.zeros(1 << bits, np.intp)
             table[slots] = np.arange(len(few))
-            place = table[(keys * multiplier) >> np.uint64(64 - bits)]
-            if (few[place] == keys).all():
-                return few, place
-            break
-    every, inverse = np.unique(keys, return_inverse=True)
-    return every, inverse.reshape(-1)
+            place: npt.NDArray[np.intp] = table[(keys * multiplier) >> shift]
+            return place
+    return None
 
 
 def unique_ids(
@@ -231,6 +266,12 @@ def _digits(number: int) -> int:
     return len(str(int(number)))
 
 
+def one_width(numbers: npt.NDArray[np.int64]) -> bool:
+    """True when ``numbers`` (>= 0) all have one number of digits (or there are none):
+    their texts then sort as the numbers do."""
+    return not len(numbers) or _digits(numbers.min()) == _digits(numbers.max())
+
+
 def digit_order(numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
     """The order that sorts the texts of ``numbers`` (>= 0, distinct) as strings.
 
@@ -238,7 +279,7 @@ def digit_order(numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
     right compares the same way, and where two padded numbers tie (``12``,
     ``120``) the shorter text comes first.
     """
-    if not len(numbers) or _digits(numbers.min()) == _digits(numbers.max()):
+    if one_width(numbers):
         return np.argsort(numbers, kind="stable")  # one length: as text, as numbers
     size = np.searchsorted(_POWERS, numbers, side="right")
     size = np.maximum(size, 1)  # 0 has one digit
@@ -274,3 +315,37 @@ class TextCoder:
         self.parts.clear()
         codes: npt.NDArray[np.int32] = place.reshape(-1).astype(np.int32)[whole]
         return codes, table
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class NumberTable:
+    """Deal ids written as plain numbers (``17``, no sign or leading zero), kept as
+    numbers; their text is made only when read, as a :class:`TextTable`'s is.
+
+    Entry ``k`` is ``str(values[k])``. Needs no pyarrow: the pure CSV reader
+    keeps its table of ids this way, so that millions of ids cost no Python
+    strings until :attr:`DealLog.deal_ids` or :meth:`DealLog.ids_of` reads them.
+    """
+
+    values: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __getitem__(self, index: npt.NDArray[Any]) -> np.ndarray:
+        """The entries at ``index`` (integers, or a mask), as an object array of ``str``."""
+        return _texts(self.values[np.asarray(index)])
+
+    def subset(self, index: npt.NDArray[np.integer]) -> NumberTable:
+        """The table of the entries at ``index``, still numbers."""
+        return NumberTable(self.values[index])
+
+    def to_numpy(self) -> np.ndarray:
+        """Every entry, in order, as an object array of ``str``."""
+        return _texts(self.values)
+
+
+def _texts(numbers: npt.NDArray[np.int64]) -> np.ndarray:
+    out = np.empty(numbers.size, dtype=object)
+    out[:] = list(map(str, numbers.ravel().tolist()))
+    return out.reshape(numbers.shape)

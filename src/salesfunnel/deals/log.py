@@ -38,6 +38,7 @@ from . import columns as _c, wide as _wide
 from .arrowcsv import fast_fields, use_arrow
 from .columns import COLUMNS_DOC, UNASSIGNED, ColumnOptions, Columns
 from .csvload import TextColumns, arrow_fields
+from .csvtext import NumberTable
 from .idcodes import frame_codes
 from .pipeline import Pipeline
 
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
 __all__ = ["UNASSIGNED", "DealLog"]
 
 I64 = npt.NDArray[np.int64]
+_LAZY = (_c.TextTable, NumberTable)  # tables of ids whose strings are built when read
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -139,10 +141,9 @@ class DealLog:
     owners: tuple[str, ...] = ()
     dropped: int = 0
     kept: dict[str, tuple[np.ndarray, tuple[str, ...]]] = field(default_factory=dict)
-    # Deal code = ``deal - _offset`` (0 .. deal_bound - 1); its id is ``_table[code]``,
-    # or ``code + _offset`` when there is no table.
-    # A TextTable keeps text ids in Arrow until they are read.
-    _table: np.ndarray | _c.TextTable | None = field(default=None, repr=False)
+    # Deal code = ``deal - _offset`` (0 .. deal_bound - 1); its id is ``_table[code]``, or
+    # ``code + _offset`` without a table. A TextTable or NumberTable makes the ids when read.
+    _table: np.ndarray | _c.TextTable | NumberTable | None = field(default=None, repr=False)
     _offset: int = field(default=0, repr=False)
     # Ordering bounds in seconds: equal to ``time`` for dated events; for an
     # undated wide-form event, the nearest dated neighbours in pipeline order
@@ -183,7 +184,7 @@ class DealLog:
         object.__setattr__(self, "_undated", not same_bounds)
         for name in ("deal", "code", "time", "owner", "amount", "_table", "_lo", "_hi"):
             col = getattr(self, name)
-            if col is not None and not isinstance(col, _c.TextTable):
+            if col is not None and not isinstance(col, _LAZY):
                 # A read-only view: the caller's own arrays (kept without copying) stay writable.
                 object.__setattr__(self, name, _freeze(col.view()))
         if same_bounds:
@@ -209,7 +210,7 @@ class DealLog:
     def deal_ids(self) -> np.ndarray:
         """The distinct deal ids, sorted (read-only)."""
         if "ids" not in self._cache:
-            if isinstance(self._table, _c.TextTable):
+            if isinstance(self._table, _LAZY):
                 ids = _freeze(self._table.to_numpy())  # the Python strings, built once
             elif self._table is not None:
                 ids = self._table

@@ -116,62 +116,74 @@ def reopened_deals(log: DealLog) -> int:
     first. A wide form log (undated events kept in pipeline order) cannot
     reopen: 0. One pass over the events, no sort: it runs on every load.
     """
-    return _reopened(log)[0]
+    return _reopened(log)
 
 
-def reopened_by_key(log: DealLog, deal: I64, bound: int) -> tuple[int, int] | None:
-    """``(reopened deals, deals)`` of a fully dated log, or ``None`` when the times do not pack.
+def reopened_by_key(log: DealLog, deal: I64, bound: int) -> int | None:
+    """The reopened deals of a fully dated log, or ``None`` when the times do not pack.
 
     A deal is reopened when some event follows its first outcome (the earliest
-    time, then the lowest code at that time) or ties it exactly. Packing
-    (time, code) into one int64 makes that one per-deal minimum over the
-    outcomes (``np.minimum.at``), one gather and two comparisons, where the
-    separate time and code took two minimums and three gathers; the loaders
+    time, then the lowest code at that time) or ties it exactly: when two or
+    more of its events are at or after that outcome (the outcome is one of
+    them). Packing (time, code) into one integer (``int32`` when the times
+    span a few years or less, else ``int64``) makes that one per-deal minimum
+    over the outcomes (``np.minimum.at``), one gather, one comparison and,
+    only when some event follows an outcome, one count per deal; the loaders
     run it on every load. ``deal`` is ``log.deal - log.deal_offset``.
     """
     secs = log.order_bounds[0]
     code_bits = max(int(log.code.max(initial=0)).bit_length(), 1)
     base = int(secs.min())
-    if log.has_undated or (int(secs.max()) - base).bit_length() + code_bits > 62:
+    bits = (int(secs.max()) - base).bit_length() + code_bits
+    if log.has_undated or bits > 62:
         return None
-    key = np.subtract(secs, base)
+    kind = np.int32 if bits <= 30 else np.int64  # every key below the type's maximum
+    key = np.empty(len(secs), kind)
+    np.subtract(secs, base, out=key, casting="unsafe")  # fits: ``bits`` says so
     key <<= code_bits
     key |= log.code
-    closed = log.code >= log.pipeline.n_stages
-    first = np.full(bound, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first, deal[closed], key[closed])
-    del closed
-    at_first = first[deal]
-    reopened = np.zeros(bound, dtype=bool)
-    reopened[deal[key > at_first]] = True
-    reopened |= np.bincount(deal[key == at_first], minlength=bound) > 1
-    return int(np.count_nonzero(reopened)), int(np.count_nonzero(np.bincount(deal)))
+    return _after_first(deal, key, log.code >= log.pipeline.n_stages, bound)
 
 
-def _reopened(log: DealLog) -> tuple[int, int]:
-    """``(reopened deals, deals)``, read without filling the log's cache (loading calls it)."""
+def _after_first(deal: I64, key: np.ndarray, closed: B, bound: int) -> int:
+    """How many deals have two or more events whose ``key`` is at or after the deal's
+    smallest ``key`` among its ``closed`` events."""
+    top = np.iinfo(key.dtype).max
+    first = np.full(bound, top, dtype=key.dtype)
+    outcomes = np.flatnonzero(closed)  # indices and take: faster than two boolean masks
+    np.minimum.at(first, deal.take(outcomes), key.take(outcomes))
+    del outcomes
+    at_or_after = key >= first.take(deal)  # a deal without an outcome has none (keys < top)
+    extra = int(np.count_nonzero(at_or_after)) - int(np.count_nonzero(first != top))
+    if extra == 0:  # each outcome alone at or after itself: nothing reopened
+        return 0
+    return int(np.count_nonzero(np.bincount(deal[at_or_after], minlength=bound) > 1))
+
+
+def _reopened(log: DealLog) -> int:
+    """The reopened deals, read without filling the log's cache (loading calls it)."""
     closed = log.code >= log.pipeline.n_stages
     if log.has_undated or not closed.any():
-        return 0, 0
-    deal = log.deal - log.deal_offset
+        return 0
+    deal = log.deal - log.deal_offset if log.deal_offset else log.deal
     bound = int(deal.max()) + 1
     packed = reopened_by_key(log, deal, bound)  # one minimum over packed (time, code)
     if packed is not None:
         return packed
     secs = log.time.view(np.int64)
-    # Per deal, its first outcome: the earliest time, then the lowest code at that time.
-    first_time = np.full(bound, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first_time, deal[closed], secs[closed])
-    at_time = secs == first_time[deal]
-    first_code = np.full(bound, np.iinfo(np.int16).max, dtype=np.int16)
-    outcome_at = closed & at_time
-    np.minimum.at(first_code, deal[outcome_at], log.code[outcome_at])
-    code = first_code[deal]
-    after = (secs > first_time[deal]) | (at_time & (log.code > code))
-    reopened = np.zeros(bound, dtype=bool)
-    reopened[deal[after]] = True
-    reopened |= np.bincount(deal[at_time & (log.code == code)], minlength=bound) > 1
-    return int(np.count_nonzero(reopened)), int(np.count_nonzero(np.bincount(deal)))
+    # Per deal, its first outcome: the earliest time, then the lowest code at that time;
+    # ranks of (time, code) stand for the packed key.
+    times, time_rank = np.unique(secs, return_inverse=True)
+    key = time_rank.reshape(-1).astype(np.int64) * (int(log.code.max()) + 1) + log.code
+    del times, time_rank
+    return _after_first(deal, key, closed, bound)
+
+
+def _deals(log: DealLog) -> int:
+    """How many deals ``log`` has, without filling its cache."""
+    if not len(log.deal):
+        return 0
+    return int(np.count_nonzero(np.bincount(log.deal - log.deal_offset)))
 
 
 class LooksLikeEventLogWarning(UserWarning):
@@ -188,11 +200,11 @@ class LooksLikeEventLogWarning(UserWarning):
 
 def event_log_note(log: DealLog) -> str | None:
     """The one line saying that ``log`` looks like an event log, or None."""
-    n, deals = _reopened(log)
+    n = _reopened(log)
     if n == 0:
         return None
     return (
-        f"{fmt_number(n)} of {fmt_number(deals)} deals have events after an outcome "
+        f"{fmt_number(n)} of {fmt_number(_deals(log))} deals have events after an outcome "
         "and count as reopened; if the rows are users or sessions doing events, use "
         "salesfunnel.event_funnel or `salesfunnel events` (docs: funnels from event logs)"
     )
