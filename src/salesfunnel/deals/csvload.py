@@ -237,10 +237,14 @@ class TextColumns:
         self._check(_RANGE, _c._check_amounts, out, values, column, where)
         self.amounts.append(out)
 
-    def finish(self) -> dict[str, Any]:
-        """The log's fields; raises the error that one pass over the whole columns would."""
+    def finish(self, source: str | None = None) -> dict[str, Any]:
+        """The log's fields; raises the error that one pass over the whole columns would.
+
+        Warns (``SubsecondTimesWarning``, naming ``source``) if times lost fractions.
+        """
         if self.errors:
             raise self.errors[min(self.errors)]
+        self.parser.warn_floored(self.spec.time, source, self.kept)
         spec = self.spec
         assert isinstance(self.pipeline, Pipeline)
         if self.kept == 0:

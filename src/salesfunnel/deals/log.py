@@ -397,9 +397,7 @@ class DealLog:
                 return _checked(cls(**fields))
             for batch in file.batches(spec.wanted):
                 loaded.add(batch.columns, batch.rows)
-        fields = loaded.finish()
-        loaded.parser.warn_floored(spec.time, file.source, loaded.kept)
-        return _checked(cls(**fields))
+        return _checked(cls(**loaded.finish(file.source)))
 
     @classmethod
     def _from_table(
