@@ -66,6 +66,8 @@ _NONE = np.iinfo(np.int64).max  # "no such event" in a per-deal position or time
 _MIN = np.iinfo(np.int64).min
 Index = I64 | slice  # cohort deals: positions, or a slice when they are all the deals
 _WHOLE_AS_SLICE = True  # the fast path (tests turn it off to compare)
+_CUMULATIVE_AT_ONCE = True  # the fast path of cumulative mode (tests turn it off to compare)
+I8 = npt.NDArray[np.int8]
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +242,25 @@ def _first_reach_cumulative(ev: eng.Events, pipe: Pipeline) -> Iterator[I64]:
     stage, where a ``minimum.reduceat`` per stage paid a call per deal. One
     stage at a time: a per-deal array each, so the caller holds one at once.
     """
+    group = ev.group()
+    now, before = _reach_so_far(ev, pipe)
+    for j in range(pipe.n_stages):
+        hit = now > j
+        hit &= before <= j
+        at = np.flatnonzero(hit)
+        del hit
+        first = np.full(len(ev.starts), _NONE, dtype=np.int64)
+        first[group[at]] = at
+        yield first
+
+
+def _reach_so_far(ev: eng.Events, pipe: Pipeline) -> tuple[I8, I8]:
+    """Per event, its deal's reach + 1 up to it (``now``) and up to the event before.
+
+    Reach + 1 is 0 before any open stage, ``c + 1`` after open stage ``c``,
+    ``won_code + 1`` once won (lost and frozen reach nothing). ``before`` is
+    0 at a deal's first event.
+    """
     code = ev.code
     shift = int(pipe.won_code + 1).bit_length()
     group = ev.group()
@@ -251,19 +272,68 @@ def _first_reach_cumulative(ev: eng.Events, pipe: Pipeline) -> Iterator[I64]:
     del reach1
     np.maximum.accumulate(run, out=run)
     run &= (1 << shift) - 1
-    now = run.astype(np.int8)  # the deal's reach + 1 up to this event
+    now = run.astype(np.int8)
     del run
-    before = np.empty_like(now)  # ... and up to the event before (0 at a deal's start)
+    before = np.empty_like(now)
     before[1:] = now[:-1]
     before[ev.starts] = 0
-    for j in range(pipe.n_stages):
-        hit = now > j
-        hit &= before <= j
-        at = np.flatnonzero(hit)
-        del hit
-        first = np.full(len(ev.starts), _NONE, dtype=np.int64)
-        first[group[at]] = at
-        yield first
+    return now, before
+
+
+def _reached_cumulative(
+    ev: eng.Events,
+    pipe: Pipeline,
+    idx: Index,
+    owner_of: I64 | None,
+    in_cohort: B,
+    n_groups: int,
+) -> tuple[npt.NDArray[np.int16], list[list[DurationStats]]]:
+    """Cumulative mode at once: each cohort deal's reach and, per funnel stage, the times.
+
+    The general path (:func:`_reached`) builds a per-deal array of first-reach
+    positions per stage and regroups each stage's deals by owner. Here the
+    events where a deal's reach grows are taken once: such an event is the
+    first reach of every stage from its deal's reach before it up to its new
+    reach (a jump reaches the stages it skips; a win reaches them all). Those
+    events are put in owner order once (a radix sort of one byte per event for
+    up to 256 owners), and each stage's times are a compress of that order,
+    already grouped. The statistics read only order statistics and exact
+    integer sums, so they are those of the general path (tested).
+    """
+    now, before = _reach_so_far(ev, pipe)
+    reach = now[ev.ends][idx].astype(np.int16)  # the running maximum ends at the deal's reach + 1
+    reach -= 1
+    grow = now > before
+    inc = np.flatnonzero(grow)
+    del grow
+    deal = ev.group()[inc]
+    if not isinstance(idx, slice):
+        keep = in_cohort[deal]
+        inc, deal = inc[keep], deal[keep]
+        del keep
+    lo, hi = before[inc], now[inc]  # the stages lo .. hi - 1 are first reached here
+    del now, before
+    seconds = ev.at("lo", inc)
+    seconds -= ev.first("lo")[deal]
+    known = None
+    if not ev.all_known:
+        known = ev.at("known", inc) & ev.first("known")[deal]
+    del inc
+    g: npt.NDArray[np.integer] = np.zeros(deal.size, np.uint8)
+    if owner_of is not None and n_groups > 1:
+        g = owner_of[deal].astype(np.uint8 if n_groups <= 1 << 8 else np.uint16)
+        order = np.argsort(g, kind="stable")  # a radix sort: linear in the events
+        g, lo, hi, seconds = g[order], lo[order], hi[order], seconds[order]
+        known = None if known is None else known[order]
+        del order
+    del deal
+    times = []
+    for j in range(pipe.n_stages + 1):
+        sel = lo <= j
+        sel &= hi > j
+        k_j = None if known is None else known[sel]
+        times.append(group_stats(g[sel], seconds[sel], k_j, n_groups, grouped=True))
+    return reach, times
 
 
 def _first_of(ev: eng.Events, hit: B) -> I64:
@@ -398,12 +468,17 @@ def _cohort(
     n_in = int(np.count_nonzero(sure))
     group = np.zeros(n_in, dtype=np.int64) if owner_of is None else owner_of[idx]
     first_win = _first_of(ev, ev.code == pipe.won_code)
-    masks, times = _reached(ev, pipe, mode, idx, group, first_win, n_groups)
     k1 = pipe.n_stages + 1
     reach: npt.NDArray[np.int16] | None = None
-    if mode == "cumulative":  # nested stages: the furthest one says it all
-        reach = (np.sum(masks, axis=0, dtype=np.int16) - 1).astype(np.int16)
-    counts, runs = _stage_sets(group, n_groups, k1, reach, None if reach is not None else masks)
+    masks: list[B] | None = None
+    if mode == "cumulative" and _CUMULATIVE_AT_ONCE:
+        reach, times = _reached_cumulative(ev, pipe, idx, owner_of, sure, n_groups)
+    else:
+        masks, times = _reached(ev, pipe, mode, idx, group, first_win, n_groups)
+        if mode == "cumulative":  # nested stages: the furthest one says it all
+            reach = (np.sum(masks, axis=0, dtype=np.int16) - 1).astype(np.int16)
+            masks = None
+    counts, runs = _stage_sets(group, n_groups, k1, reach, masks)
     del masks, reach
     funnels = _funnels(*ids_and_amounts(log, ev, idx), pipe, names, counts, runs)
     t_cens = t if t is not None else latest_time(log)

@@ -77,13 +77,21 @@ class DurationStats:
 
 
 def group_stats(
-    group: npt.NDArray[np.integer], seconds: I64, known: B | None, n_groups: int
+    group: npt.NDArray[np.integer],
+    seconds: I64,
+    known: B | None,
+    n_groups: int,
+    *,
+    grouped: bool = False,
 ) -> list[DurationStats]:
     """Duration statistics per group, computed in whole seconds then turned into days.
 
     One sort of (group, value) serves every group: medians and percentiles are
     read at computed positions of each group's sorted run. ``known=None``
-    means every value is known.
+    means every value is known. ``grouped=True`` says that ``group`` is
+    already non-decreasing (the caller sorted by group once for several
+    calls), so the values need no regrouping; ``seconds`` may then be
+    partitioned in place.
     """
     if known is None:
         unknown = np.zeros(n_groups, dtype=np.int64)
@@ -92,12 +100,14 @@ def group_stats(
         unknown = np.bincount(group[~known], minlength=n_groups)
         g, v = group[known], seconds[known]
     if 0 < n_groups <= 1 << 16 and v.size >= 64 * n_groups:
-        # Few large groups: a stable radix sort by group, then per group a
-        # partition at the positions the statistics read, O(n) where sorting
-        # the values is O(n log n). Only those positions (and the exact integer
-        # sums) are read, so the results are the sorted path's.
-        order = np.argsort(g.astype(np.uint16), kind="stable")
-        v = v[order]
+        # Few large groups: a stable radix sort by group (one pass over bytes
+        # for up to 256 groups), then per group a partition at the positions
+        # the statistics read, O(n) where sorting the values is O(n log n).
+        # Only those positions (and the exact integer sums) are read, so the
+        # results are the sorted path's.
+        if not grouped:
+            narrow = np.uint8 if n_groups <= 1 << 8 else np.uint16
+            v = v[np.argsort(g.astype(narrow), kind="stable")]
         bounds = np.zeros(n_groups + 1, dtype=np.int64)
         np.cumsum(np.bincount(g, minlength=n_groups), out=bounds[1:])
         for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
