@@ -89,11 +89,16 @@ def test_group_statistics_by_partition_equal_those_by_sorting(
         # 10**4 groups are too many for the partition path: the same data, sorted.
         slow = durations.group_stats(group, seconds, k, 10**4)[:n_groups]
         assert [s.to_record() for s in fast] == [s.to_record() for s in slow]
-        # Values handed over already grouped (in any order within a group) skip the regrouping.
-        pre = durations.group_stats(
-            group[order], seconds[order].copy(), None if k is None else k[order], n_groups,
-            grouped=True,
-        )  # fmt: skip
+        # Values handed over already in runs, one per group, in any order within a run.
+        kept = order if k is None else order[k[order]]
+        bounds = np.zeros(n_groups + 1, dtype=np.int64)
+        np.cumsum(np.bincount(group[kept], minlength=n_groups), out=bounds[1:])
+        unknown = (
+            np.zeros(n_groups, np.int64)
+            if k is None
+            else np.bincount(group[~k], minlength=n_groups)
+        )
+        pre = durations.run_stats(seconds[kept], bounds, unknown)
         assert [s.to_record() for s in pre] == [s.to_record() for s in slow]
 
 
@@ -313,3 +318,18 @@ def test_cumulative_reach_at_once_counts_as_the_per_stage_path_does(
             v.funnel.stages, general[k].funnel.stages, strict=True
         ):
             assert np.array_equal(stage_fast.data, stage_general.data)
+
+
+@given(deal_events(max_deals=30))
+def test_forgotten_per_event_arrays_are_rebuilt_the_same(case: tuple[Pipeline, Records]) -> None:
+    """``Events.forget`` drops cached arrays to lower the peak; asked again, they are
+    rebuilt from the key, equal to the first ones."""
+    pipeline, records = case
+    log = DealLog.from_records(records, pipeline, owner="owner")
+    ev = eng.sorted_events(log, log.code)
+    group, code = ev.group().copy(), ev.code.copy()
+    ev.forget("group", "code")
+    assert "group" not in ev._at_cache
+    assert "code" not in ev._cache
+    assert ev.group().tolist() == group.tolist()
+    assert ev.code.tolist() == code.tolist()

@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, overload
 
 import numpy as np
@@ -35,7 +36,7 @@ from .._table import ResultTable
 from ..funnel.model import Funnel
 from . import engine as eng
 from .closed import SummaryView, _funnels, _stage_sets, funnel_table
-from .durations import DurationStats, group_stats
+from .durations import DurationStats, group_stats, run_stats
 from .groups import GroupBy, grouping
 from .log import DealLog
 from .perdeal import ids_and_amounts
@@ -58,7 +59,7 @@ from .shared import (
     period,
     segments,
 )
-from .survival import SurvivalCurve, cumulative_incidence
+from .survival import SurvivalCurve, incidence_of_valid
 
 __all__ = ["CohortFunnel", "cohort_funnel"]
 
@@ -67,7 +68,7 @@ _MIN = np.iinfo(np.int64).min
 Index = I64 | slice  # cohort deals: positions, or a slice when they are all the deals
 _WHOLE_AS_SLICE = True  # the fast path (tests turn it off to compare)
 _CUMULATIVE_AT_ONCE = True  # the fast path of cumulative mode (tests turn it off to compare)
-I8 = npt.NDArray[np.int8]
+Groups = npt.NDArray[np.int32] | I64  # per cohort deal, its result group
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,16 +235,13 @@ def _first_reach(ev: eng.Events, pipe: Pipeline, mode: str, first_win: I64) -> I
 def _first_reach_cumulative(ev: eng.Events, pipe: Pipeline) -> Iterator[I64]:
     """Per open stage j, each deal's first event of stage j or beyond or won (``_NONE`` if none).
 
-    Lost and frozen reach nothing; the first win reaches every stage, so the
-    events after it are never a first reach. A running maximum of (deal,
-    reach + 1) over all the events, which never decreases as the deals come in
-    order, gives each event its deal's reach so far; the first reach of stage
-    j is the event where that passes j. A few passes over 1-byte columns per
-    stage, where a ``minimum.reduceat`` per stage paid a call per deal. One
-    stage at a time: a per-deal array each, so the caller holds one at once.
+    Lost and frozen reach nothing; the first win reaches every stage. The
+    first reach of stage j is the event where the deal's reach so far
+    (:func:`~salesfunnel.deals.engine.reach_so_far`) passes j. One stage at a
+    time: a per-deal array each, so the caller holds one at once.
     """
     group = ev.group()
-    now, before = _reach_so_far(ev, pipe)
+    now, before = eng.reach_so_far(ev, pipe.won_code)
     for j in range(pipe.n_stages):
         hit = now > j
         hit &= before <= j
@@ -254,85 +252,78 @@ def _first_reach_cumulative(ev: eng.Events, pipe: Pipeline) -> Iterator[I64]:
         yield first
 
 
-def _reach_so_far(ev: eng.Events, pipe: Pipeline) -> tuple[I8, I8]:
-    """Per event, its deal's reach + 1 up to it (``now``) and up to the event before.
-
-    Reach + 1 is 0 before any open stage, ``c + 1`` after open stage ``c``,
-    ``won_code + 1`` once won (lost and frozen reach nothing). ``before`` is
-    0 at a deal's first event.
-    """
-    code = ev.code
-    shift = int(pipe.won_code + 1).bit_length()
-    group = ev.group()
-    wide = np.int32 if (len(ev.starts) << shift) < 2**31 else np.int64
-    run = np.left_shift(group, shift, dtype=wide)
-    reach1 = code + np.int8(1)  # 1 + code for the open stages and won
-    reach1[code > pipe.won_code] = 0  # lost and frozen reach nothing
-    run |= reach1
-    del reach1
-    np.maximum.accumulate(run, out=run)
-    run &= (1 << shift) - 1
-    now = run.astype(np.int8)
-    del run
-    before = np.empty_like(now)
-    before[1:] = now[:-1]
-    before[ev.starts] = 0
-    return now, before
-
-
 def _reached_cumulative(
     ev: eng.Events,
     pipe: Pipeline,
     idx: Index,
-    owner_of: I64 | None,
+    owner_of: npt.NDArray[np.int32] | None,
     in_cohort: B,
     n_groups: int,
 ) -> tuple[npt.NDArray[np.int16], list[list[DurationStats]]]:
     """Cumulative mode at once: each cohort deal's reach and, per funnel stage, the times.
 
-    The general path (:func:`_reached`) builds a per-deal array of first-reach
-    positions per stage and regroups each stage's deals by owner. Here the
-    events where a deal's reach grows are taken once: such an event is the
-    first reach of every stage from its deal's reach before it up to its new
-    reach (a jump reaches the stages it skips; a win reaches them all). Those
-    events are put in owner order once (a radix sort of one byte per event for
-    up to 256 owners), and each stage's times are a compress of that order,
-    already grouped. The statistics read only order statistics and exact
-    integer sums, so they are those of the general path (tested).
+    The general path (:func:`_reached`) builds per stage a per-deal array of
+    first-reach positions and regroups the stage's deals by owner. Here the
+    events where a deal's reach grows are taken once: each is the first reach
+    of the stages from the reach before it up to the new one (a jump reaches
+    the stages it skips, a win all). They are put in owner order once (a radix
+    sort of a byte per event, up to 256 owners); each stage's times are then a
+    compress of that order, already grouped. The statistics read only order
+    statistics and exact integer sums: those of the general path (tested).
     """
-    now, before = _reach_so_far(ev, pipe)
+    k1 = pipe.n_stages + 1
+    now, before = eng.reach_so_far(ev, pipe.won_code)
     reach = now[ev.ends][idx].astype(np.int16)  # the running maximum ends at the deal's reach + 1
     reach -= 1
-    grow = now > before
-    inc = np.flatnonzero(grow)
-    del grow
-    deal = ev.group()[inc]
+    grow = now > before  # a mask, not positions: 1 byte per event, not 8
     if not isinstance(idx, slice):
-        keep = in_cohort[deal]
-        inc, deal = inc[keep], deal[keep]
-        del keep
-    lo, hi = before[inc], now[inc]  # the stages lo .. hi - 1 are first reached here
+        grow &= in_cohort[ev.group()]
+    deal = ev.group()[grow].astype(np.intp)  # gathers would widen int32 positions each time
+    # A bit per funnel stage that the event reaches first: lo .. hi - 1.
+    width = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if k1 < 8 * t().itemsize)
+    bits = np.left_shift(width(1), now[grow].view(np.uint8), dtype=width)
+    bits -= np.left_shift(width(1), before[grow].view(np.uint8), dtype=width)
     del now, before
-    seconds = ev.at("lo", inc)
-    seconds -= ev.first("lo")[deal]
+    seconds = ev.at("lo", grow)
+    v = np.empty_like(seconds)  # scratch: entry times here, then the times in owner order
+    seconds -= np.take(ev.first("lo"), deal, out=v, mode="clip")  # "raise" would buffer
     known = None
     if not ev.all_known:
-        known = ev.at("known", inc) & ev.first("known")[deal]
-    del inc
-    g: npt.NDArray[np.integer] = np.zeros(deal.size, np.uint8)
+        known = ev.at("known", grow) & ev.first("known")[deal]
+    del grow
+    runs = np.array([0, deal.size], dtype=np.int64)
     if owner_of is not None and n_groups > 1:
-        g = owner_of[deal].astype(np.uint8 if n_groups <= 1 << 8 else np.uint16)
+        g = owner_of.astype(np.uint8)[deal]
+        del deal
+        runs = np.zeros(n_groups + 1, dtype=np.int64)
+        np.cumsum(np.bincount(g, minlength=n_groups), out=runs[1:])
         order = np.argsort(g, kind="stable")  # a radix sort: linear in the events
-        g, lo, hi, seconds = g[order], lo[order], hi[order], seconds[order]
+        del g
+        np.take(seconds, order, out=v, mode="clip")  # positions are valid: no check
+        seconds, v = v, seconds
+        bits = bits[order]
         known = None if known is None else known[order]
         del order
-    del deal
+    del v
+    flag, sel = np.empty_like(bits), np.empty(bits.size, bool)  # reused: no fresh pages per stage
+    edges = list(pairwise(runs.tolist()))
+
+    def per_run(mask: B) -> I64:
+        return np.array([np.count_nonzero(mask[a:b]) for a, b in edges], dtype=np.int64)
+
     times = []
-    for j in range(pipe.n_stages + 1):
-        sel = lo <= j
-        sel &= hi > j
-        k_j = None if known is None else known[sel]
-        times.append(group_stats(g[sel], seconds[sel], k_j, n_groups, grouped=True))
+    for j in range(k1):
+        np.bitwise_and(bits, width(1 << j), out=flag)
+        np.not_equal(flag, 0, out=sel)
+        counts = per_run(sel)
+        unknown = np.zeros(n_groups, dtype=np.int64)
+        if known is not None:
+            sel &= known
+            unknown = counts - per_run(sel)
+            counts -= unknown
+        bounds = np.zeros(n_groups + 1, dtype=np.int64)
+        np.cumsum(counts, out=bounds[1:])
+        times.append(run_stats(seconds[sel], bounds, unknown))
     return reach, times
 
 
@@ -352,7 +343,7 @@ def _reached(
     pipe: Pipeline,
     mode: str,
     idx: Index,
-    group: I64,
+    group: Groups,
     first_win: I64,
     n_groups: int,
 ) -> tuple[list[B], list[list[DurationStats]]]:
@@ -378,7 +369,7 @@ def _time_to_won(
     ev: eng.Events,
     pipe: Pipeline,
     idx: Index,
-    group: I64,
+    group: Groups,
     first_win: I64,
     t_cens: int | None,
     n_groups: int,
@@ -389,17 +380,21 @@ def _time_to_won(
     won = win != _NONE
     lost = ev.last("code")[idx] == pipe.lost_code
     lost &= ~won
-    kind = won.astype(np.int8)  # 1 won, 2 lost, 0 censored
-    kind[lost] = 2
-    end = np.full(win.size, 0 if t_cens is None else t_cens, dtype=np.int64)
-    end[won] = ev.at("lo", win[won])
-    end[lost] = ev.last("lo")[idx][lost]
-    known = np.ones(win.size, dtype=bool) if t_cens is not None else kind > 0
+    kind = np.left_shift(lost.view(np.int8), 1)  # 1 won, 2 lost, 0 censored
+    kind |= won.view(np.int8)
+    del lost
+    # A won deal ends at its first win, any other at its last event (a lost
+    # deal at its loss): one gather of the key reads both.
+    at = np.where(won, win, ev.ends[idx])
+    del win, won
+    end = ev.at("lo", at)
+    censored = kind == 0
+    np.copyto(end, 0 if t_cens is None else t_cens, where=censored)
+    known = np.ones(end.size, dtype=bool) if t_cens is not None else ~censored
     if not ev.all_known:
         known &= ev.first("known")[idx]
-        known[won] &= ev.at("known", win[won])
-        known[lost] &= ev.last("known")[idx][lost]
-    del win, won, lost
+        known &= ev.at("known", at) | censored  # the ending event's time, if it has one
+    del at, censored
     end -= ev.first("lo")[idx]
     seconds = np.maximum(end, 0, out=end)
     unknown = np.bincount(group[~known], minlength=n_groups)
@@ -410,30 +405,34 @@ def _time_to_won(
     # data, several times faster than over times in deal order.
     shift = int(max(int(seconds.max(initial=0)), 1)).bit_length() + 2
     if shift + int(max(n_groups, 1)).bit_length() <= 62:
-        key = np.left_shift(group, shift)
+        key = np.left_shift(group, shift, dtype=np.int64)
         seconds <<= 2  # this function's own array by now
         key |= seconds
         del seconds
         key |= kind
         key.sort()
         bounds = np.searchsorted(key, np.arange(n_groups + 1, dtype=np.int64) << shift)
-        kind = (key & 3).astype(np.int8)
-        key &= (1 << shift) - 1
-        key >>= 2
-        seconds = key
     else:  # pragma: no cover - needs spans of billions of years
         order = np.lexsort((kind, seconds, group))
         group, seconds, kind = group[order], seconds[order], kind[order]
-        bounds = segments(group, n_groups)
-    days = seconds / DAY
-    del seconds
+        bounds = segments(group.astype(np.int64), n_groups)
+        key = None
     curves = []
     censored = np.zeros(n_groups, dtype=np.int64)
     for g in range(n_groups):
+        # One group's run at a time: no whole-cohort copies of the times and kinds.
         a, b = int(bounds[g]), int(bounds[g + 1])
-        curve = cumulative_incidence(days[a:b], kind[a:b])
+        if key is not None:
+            run = key[a:b]
+            kind_g = (run & 3).astype(np.int8)
+            secs = run & ((1 << shift) - 1)
+            secs >>= 2
+        else:  # pragma: no cover
+            kind_g, secs = kind[a:b], seconds[a:b]
+        # Built here, so valid by construction: the estimator's input checks are skipped.
+        curve = incidence_of_valid(secs / DAY, kind_g)
         curves.append(dataclasses.replace(curve, unknown_time=int(unknown[g])))
-        censored[g] = np.count_nonzero(kind[a:b] == 0)
+        censored[g] = np.count_nonzero(kind_g == 0)
     return curves, censored
 
 
@@ -453,7 +452,7 @@ def _cohort(
     s, e = period(start, end)
     t = parse_instant(as_of, "as_of")
     ev = eng.sorted_events(log, codes, upto=t, inclusive=True, amount=log.amount is not None)
-    owner_of = None if by is None else ev.last("owner").astype(np.int64)
+    owner_of = None if by is None else ev.last("owner")  # int32: no 8-byte copy per deal
     unknown = left_out_counts(ev, by, n_groups)
     sure, maybe = _entered(ev, s, e)
     if maybe.any():
@@ -466,18 +465,19 @@ def _cohort(
     whole = _WHOLE_AS_SLICE and bool(sure.all())
     idx: Index = slice(None) if whole else np.flatnonzero(sure)
     n_in = int(np.count_nonzero(sure))
-    group = np.zeros(n_in, dtype=np.int64) if owner_of is None else owner_of[idx]
+    group: Groups = np.zeros(n_in, dtype=np.int32) if owner_of is None else owner_of[idx]
     first_win = _first_of(ev, ev.code == pipe.won_code)
     k1 = pipe.n_stages + 1
     reach: npt.NDArray[np.int16] | None = None
     masks: list[B] | None = None
-    if mode == "cumulative" and _CUMULATIVE_AT_ONCE:
+    if mode == "cumulative" and _CUMULATIVE_AT_ONCE and k1 < 64 and n_groups <= 1 << 8:
         reach, times = _reached_cumulative(ev, pipe, idx, owner_of, sure, n_groups)
     else:
         masks, times = _reached(ev, pipe, mode, idx, group, first_win, n_groups)
         if mode == "cumulative":  # nested stages: the furthest one says it all
             reach = (np.sum(masks, axis=0, dtype=np.int16) - 1).astype(np.int16)
             masks = None
+    ev.forget("group", "code")  # per-event arrays the rest does not read
     counts, runs = _stage_sets(group, n_groups, k1, reach, masks)
     del masks, reach
     funnels = _funnels(*ids_and_amounts(log, ev, idx), pipe, names, counts, runs)
