@@ -1,12 +1,15 @@
 """Before/after: the deal-history benchmark task from two source trees, interleaved.
 
 Runs ``run_salesfunnel`` of ``bench_deals.py`` (``DealLog.from_arrow`` plus
-``closed_funnel(by="owner", durations=False)``) on the same seeded log (any of
+``cohort_funnel(by="owner")``; ``--task closed``: ``closed_funnel(by="owner",
+durations=False)``) on the same seeded log (any of
 its shapes and id kinds: ``--shape``, ``--ids``) with the
 package imported from each given ``src`` directory, one fresh process per tree
 and round, trees alternating round by round so that load on a shared machine
 hits them alike. Prints the median wall and CPU (process) time per tree and
-the ratio to the first tree. CPU time is the steadier of the two on a busy
+the ratio to the first tree, and the CPU split into user and system time
+(``resource.getrusage``): system time is mostly the page faults of touching
+freshly allocated memory. CPU time is the steadier of the two on a busy
 machine: numpy runs on one core, so it counts the work, not the waiting.
 
 Run::
@@ -29,20 +32,24 @@ HERE = Path(__file__).resolve().parent
 # The child imports salesfunnel from the given tree *before* bench_deals, whose own
 # sys.path entry then no longer matters (the module is already loaded).
 CHILD = """
-import gc, json, sys, time
+import gc, json, resource, sys, time
 sys.path.insert(0, sys.argv[1])
 import salesfunnel
 sys.path.insert(1, sys.argv[2])
 import bench_deals as b
 assert salesfunnel.__file__.startswith(sys.argv[1]), salesfunnel.__file__
 cols = b.synthetic(int(float(sys.argv[3])), sys.argv[5], sys.argv[6])
-b.run_salesfunnel(cols)  # warm-up
+run = b.TASKS[sys.argv[7]]["salesfunnel"]
+run(cols)  # warm-up
 out = []
 for _ in range(int(sys.argv[4])):
     gc.collect()
-    w, c = time.perf_counter(), time.process_time()
-    b.run_salesfunnel(cols)
-    out.append((time.perf_counter() - w, time.process_time() - c))
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    w = time.perf_counter()
+    run(cols)
+    wall = time.perf_counter() - w
+    s = resource.getrusage(resource.RUSAGE_SELF)
+    out.append((wall, s.ru_utime - r.ru_utime, s.ru_stime - r.ru_stime))
 print(json.dumps(out))
 """
 
@@ -55,24 +62,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-process", type=int, default=3, help="timed runs per process")
     parser.add_argument("--shape", choices=("classic", "many", "long"), default="classic")
     parser.add_argument("--ids", choices=("int", "str"), default="int")
+    parser.add_argument("--task", choices=("cohort", "closed"), default="cohort")
     args = parser.parse_args(argv)
     trees = [str(Path(t).resolve()) for t in args.trees]
-    print(f"shape {args.shape}, {args.ids} ids")
+    print(f"task {args.task}, shape {args.shape}, {args.ids} ids")
     print(f"load average at start: {Path('/proc/loadavg').read_text().split()[:3]}")
-    print(f"{'events':>10} {'tree':<40} {'wall s':>8} {'cpu s':>8} {'cpu vs first':>13}")
+    print(
+        f"{'events':>10} {'tree':<40} {'wall s':>8} {'cpu s':>8} {'user s':>8} {'sys s':>8} "
+        f"{'cpu vs first':>13}"
+    )
     for n in (int(float(x)) for x in args.sizes.split(",")):
-        times: dict[str, list[tuple[float, float]]] = {t: [] for t in trees}
+        times: dict[str, list[tuple[float, float, float]]] = {t: [] for t in trees}
         for _ in range(args.rounds):
             for tree in trees:
                 cmd = [sys.executable, "-c", CHILD, tree, str(HERE), str(n), str(args.per_process)]
-                cmd += [args.shape, args.ids]
+                cmd += [args.shape, args.ids, args.task]
                 done = subprocess.run(cmd, capture_output=True, text=True, check=True)
-                times[tree] += [tuple(x) for x in json.loads(done.stdout)]
-        base = statistics.median(c for _, c in times[trees[0]])
+                times[tree] += [(w, u, s) for w, u, s in json.loads(done.stdout)]
+        base = statistics.median(u + s for _, u, s in times[trees[0]])
         for tree in trees:
-            wall = statistics.median(w for w, _ in times[tree])
-            cpu = statistics.median(c for _, c in times[tree])
-            print(f"{n:>10,} {tree[-40:]:<40} {wall:8.3f} {cpu:8.3f} {cpu / base:12.2f}x")
+            wall = statistics.median(w for w, _, _ in times[tree])
+            cpu = statistics.median(u + s for _, u, s in times[tree])
+            user = statistics.median(u for _, u, _ in times[tree])
+            sys_ = statistics.median(s for _, _, s in times[tree])
+            print(
+                f"{n:>10,} {tree[-40:]:<40} {wall:8.3f} {cpu:8.3f} {user:8.3f} {sys_:8.3f} "
+                f"{cpu / base:12.2f}x"
+            )
     print(f"load average at end: {Path('/proc/loadavg').read_text().split()[:3]}")
     return 0
 

@@ -334,3 +334,25 @@ def test_per_owner_results_add_up_to_the_team(
     for j, stats in enumerate(team.time_to_reach):
         assert sum(r.time_to_reach[j].count for r in per.values()) == stats.count
     assert sum(r.time_to_won.n for r in per.values()) == team.time_to_won.n
+
+
+@given(deal_events(), days, days, days)
+def test_time_to_won_is_exactly_the_estimator_on_the_reference_durations(
+    case: tuple[Pipeline, Records], s: int | None, length: int | None, t: int | None
+) -> None:
+    """The cohort builds the curve's input itself (one gather for the ending times,
+    one sort of packed keys, one group at a time) and skips the estimator's checks:
+    every array equals ``cumulative_incidence`` of the reference's (days, kind)."""
+    pipeline, records = case
+    start, as_of = maybe_day(s), maybe_day(t)
+    end = None if length is None else day((s or 0) + abs(length))
+    ref = reference(pipeline, records, start, end, as_of, "cumulative")
+    log = DealLog.from_records(records, pipeline, owner="owner")
+    got = cohort_funnel(log, start=start, end=end, as_of=as_of).time_to_won
+    curve = ref["curve"]
+    assert isinstance(curve, list)
+    want = cumulative_incidence([d for d, _ in curve], [k for _, k in curve])
+    for name in ("time", "at_risk", "events", "competing", "censored", "survival"):
+        assert np.array_equal(getattr(got, name), getattr(want, name)), name
+    assert (got.n, got.unknown_time) == (want.n, 0)
+    assert got.median == want.median or (math.isnan(got.median) and math.isnan(want.median))

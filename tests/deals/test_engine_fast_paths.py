@@ -83,11 +83,23 @@ def test_group_statistics_by_partition_equal_those_by_sorting(
     group = rng.integers(0, n_groups, n)
     seconds = rng.integers(-3, spread, n)
     known = rng.random(n) < 0.9
+    order = np.argsort(group, kind="stable")
     for k in (None, known):
         fast = durations.group_stats(group, seconds, k, n_groups)
         # 10**4 groups are too many for the partition path: the same data, sorted.
         slow = durations.group_stats(group, seconds, k, 10**4)[:n_groups]
         assert [s.to_record() for s in fast] == [s.to_record() for s in slow]
+        # Values handed over already in runs, one per group, in any order within a run.
+        kept = order if k is None else order[k[order]]
+        bounds = np.zeros(n_groups + 1, dtype=np.int64)
+        np.cumsum(np.bincount(group[kept], minlength=n_groups), out=bounds[1:])
+        unknown = (
+            np.zeros(n_groups, np.int64)
+            if k is None
+            else np.bincount(group[~k], minlength=n_groups)
+        )
+        pre = durations.run_stats(seconds[kept], bounds, unknown)
+        assert [s.to_record() for s in pre] == [s.to_record() for s in slow]
 
 
 def test_group_statistics_worked_example_on_the_partition_path() -> None:
@@ -212,3 +224,112 @@ def test_the_latest_time_of_a_fully_dated_log_is_read_without_a_mask(
     dated = log.time[~np.isnat(log.time)]
     expected = int(dated.max().astype(np.int64)) if dated.size else None
     assert shared.latest_time(log) == expected
+
+
+def _random_log(seed: int, n_deals: int, n_owners: int, wide: bool) -> DealLog:
+    """A seeded log big enough for the partition path of the statistics (at least 64
+    values per owner): 3 open stages, won, lost, frozen; days 0 to 14, so ties are
+    common. ``wide``: a one-row-per-deal export with blank dates (undated events)."""
+    import datetime as dt
+
+    from strategies import BASE_DAY
+
+    rng = np.random.default_rng(seed)
+    p = Pipeline(["S0", "S1", "S2"], won="W", lost="L", frozen="F")
+
+    def day() -> str:
+        return str((BASE_DAY + dt.timedelta(days=int(rng.integers(0, 15)))).date())
+
+    if wide:
+        rows = []
+        for d in range(n_deals):
+            status = p.labels[int(rng.integers(len(p.labels)))]
+            top = p.code(status) if status in p.stages else 2  # no dates past an open stage
+            days = np.sort(rng.integers(0, 15, 4))  # dates in pipeline order
+            row = {
+                f"t{j}": str(BASE_DAY.date() + dt.timedelta(days=int(days[j])))
+                if j <= top and rng.random() < 0.8
+                else ""
+                for j in range(3)
+            }
+            closed = status not in p.stages and rng.random() < 0.7
+            row["closed"] = str(BASE_DAY.date() + dt.timedelta(days=int(days[3]))) if closed else ""
+            row |= {"id": f"d{d}", "status": status, "owner": f"o{rng.integers(n_owners)}"}
+            rows.append(row)
+        dates = {s: f"t{j}" for j, s in enumerate(p.stages)}
+        return DealLog.from_wide(
+            rows, p, deal="id", stage_dates=dates, outcome="status", outcome_date="closed",
+            owner="owner",
+        )  # fmt: skip
+    records = [
+        {
+            "deal": f"d{d}",
+            "stage": p.labels[int(rng.integers(len(p.labels)))],
+            "time": day(),
+            "owner": f"o{rng.integers(n_owners)}",  # may change from event to event
+        }
+        for d in range(n_deals)
+        for _ in range(int(rng.integers(1, 6)))
+    ]
+    return DealLog.from_records(records, p, owner="owner")
+
+
+@given(
+    st.integers(min_value=0, max_value=2**32 - 1),
+    st.integers(min_value=1, max_value=400),
+    st.integers(min_value=1, max_value=3),
+    st.booleans(),
+    st.booleans(),
+    st.sampled_from([None, (0, 15, 20), (3, 9, 11), (5, 5, None), (2, None, 6)]),
+)
+def test_cumulative_reach_at_once_counts_as_the_per_stage_path_does(
+    seed: int,
+    n_deals: int,
+    n_owners: int,
+    wide: bool,
+    by_owner: bool,
+    window: tuple[int, int | None, int | None] | None,
+) -> None:
+    """Cumulative mode takes the events where a deal's reach grows once, in owner
+    order; the per-stage path regroups each stage. Same counts, ids, times, curves,
+    on logs large enough for the partition path, with periods, snapshots and
+    undated events (wide logs)."""
+    import datetime as dt
+
+    from salesfunnel.deals import cohort
+
+    from strategies import BASE_DAY
+
+    log = _random_log(seed, n_deals, n_owners, wide)
+    options: dict[str, object] = {"by": "owner" if by_owner else None}
+    if window is not None:
+        s, e, t = (None if d is None else BASE_DAY + dt.timedelta(days=d) for d in window)
+        options.update(start=s, end=e, as_of=t)
+    fast = cohort_funnel(log, **options)  # type: ignore[call-overload]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cohort, "_CUMULATIVE_AT_ONCE", False)
+        general = cohort_funnel(log, **options)  # type: ignore[call-overload]
+    if not by_owner:
+        fast, general = {"": fast}, {"": general}
+    assert {k: v.to_json() for k, v in fast.items()} == {k: v.to_json() for k, v in general.items()}
+    for k, v in fast.items():
+        assert v.time_to_reach == general[k].time_to_reach  # NaN-free compare via records
+        for stage_fast, stage_general in zip(
+            v.funnel.stages, general[k].funnel.stages, strict=True
+        ):
+            assert np.array_equal(stage_fast.data, stage_general.data)
+
+
+@given(deal_events(max_deals=30))
+def test_forgotten_per_event_arrays_are_rebuilt_the_same(case: tuple[Pipeline, Records]) -> None:
+    """``Events.forget`` drops cached arrays to lower the peak; asked again, they are
+    rebuilt from the key, equal to the first ones."""
+    pipeline, records = case
+    log = DealLog.from_records(records, pipeline, owner="owner")
+    ev = eng.sorted_events(log, log.code)
+    group, code = ev.group().copy(), ev.code.copy()
+    ev.forget("group", "code")
+    assert "group" not in ev._at_cache
+    assert "code" not in ev._cache
+    assert ev.group().tolist() == group.tolist()
+    assert ev.code.tolist() == code.tolist()

@@ -286,7 +286,7 @@ def _funnels(
     return out
 
 
-def amount_unknown(amounts: F64 | None, group: I64, n_groups: int) -> I64:
+def amount_unknown(amounts: F64 | None, group: npt.NDArray[np.integer], n_groups: int) -> I64:
     """Per group, the deals without a known amount (NaN); zeros without an amount column."""
     if amounts is None:
         return np.zeros(n_groups, np.int64)

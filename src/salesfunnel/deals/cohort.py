@@ -24,18 +24,16 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
 
-from .._format import fmt_number, json_number
-from .._table import ResultTable
-from ..funnel.model import Funnel
 from . import engine as eng
-from .closed import SummaryView, _funnels, _stage_sets, amount_unknown, funnel_table, no_amount_note
-from .durations import DurationStats, group_stats
+from .closed import _funnels, _stage_sets, amount_unknown
+from .cohortresult import CohortFunnel
+from .durations import DurationStats, group_stats, run_stats
 from .groups import GroupBy, grouping
 from .log import DealLog
 from .perdeal import ids_and_amounts
@@ -48,7 +46,6 @@ from .shared import (
     Instant,
     Mode,
     check_mode,
-    dumps,
     group_names,
     iso,
     keyword_options,
@@ -58,7 +55,7 @@ from .shared import (
     period,
     segments,
 )
-from .survival import SurvivalCurve, cumulative_incidence
+from .survival import SurvivalCurve, incidence_of_valid
 
 __all__ = ["CohortFunnel", "cohort_funnel"]
 
@@ -66,117 +63,8 @@ _NONE = np.iinfo(np.int64).max  # "no such event" in a per-deal position or time
 _MIN = np.iinfo(np.int64).min
 Index = I64 | slice  # cohort deals: positions, or a slice when they are all the deals
 _WHOLE_AS_SLICE = True  # the fast path (tests turn it off to compare)
-
-
-@dataclass(frozen=True, slots=True)
-class CohortFunnel(SummaryView):
-    """The deals that entered in a period, counted by the furthest stage reached by ``as_of``.
-
-    Attributes
-    ----------
-    funnel
-        A :class:`~salesfunnel.Funnel` of the open stages plus the won
-        outcome; each stage's ``data`` is a read-only array of the ids of the
-        deals counted there and its ``amount`` the sum of their last known
-        amounts (``None`` without an amount column).
-    name
-        The owner, or ``None`` for the whole team.
-    mode, start, end, as_of
-        The counting mode, the entry period and the snapshot time (ISO
-        strings or ``None``).
-    deals
-        Deals that entered in the period (by ``as_of``).
-    open_deals, won, lost, frozen
-        Their state at ``as_of``: won is any deal with a win (the first win
-        counts), the others by the label of their last event.
-    time_to_reach
-        One :class:`~salesfunnel.DurationStats` per funnel stage: the time
-        from entry to first reaching the stage, over the deals that reached
-        it (``unknown`` counts those whose time is unknown).
-    time_to_won
-        The cumulative incidence of winning over time from entry
-        (:func:`~salesfunnel.cumulative_incidence`): open and frozen deals
-        censored at ``as_of``, lost deals a competing outcome.
-    censored
-        Deals censored in ``time_to_won`` (open or frozen at ``as_of``).
-    unknown_time_deals
-        Deals left out because an unknown time made their entry period (or
-        their state at ``as_of``) uncertain.
-    amount_unknown
-        Deals of the cohort without a known amount by ``as_of``: counted in
-        every stage they reached, left out of its amount (0 without an amount
-        column).
-    """
-
-    funnel: Funnel
-    name: str | None
-    mode: Mode
-    start: str | None
-    end: str | None
-    as_of: str | None
-    deals: int
-    open_deals: int
-    won: int
-    lost: int
-    frozen: int
-    time_to_reach: tuple[DurationStats, ...]
-    time_to_won: SurvivalCurve
-    censored: int
-    unknown_time_deals: int
-    amount_unknown: int
-
-    @property
-    def table(self) -> ResultTable:
-        """Per stage: deals, amount, conversions and the time to first reach it."""
-        times = [(t.median_days, t.mean_days, t.p90_days) for t in self.time_to_reach]
-        return funnel_table(self.funnel, self.name or "deals by entry", times)
-
-    def to_json(self, *, indent: int | None = None) -> str:
-        """Summary, stages, times to first reach and the time-to-won curve as strict JSON."""
-        names = self.funnel.names
-        payload = {
-            "name": self.name,
-            "mode": self.mode,
-            "start": self.start,
-            "end": self.end,
-            "as_of": self.as_of,
-            "deals": self.deals,
-            "open_deals": self.open_deals,
-            "won": self.won,
-            "lost": self.lost,
-            "frozen": self.frozen,
-            "censored": self.censored,
-            "unknown_time_deals": self.unknown_time_deals,
-            "amount_unknown": self.amount_unknown,
-            "stages": self.to_records(),
-            "time_to_reach": [
-                {"stage": n, **t.to_record()}
-                for n, t in zip(names, self.time_to_reach, strict=True)
-            ],
-            "time_to_won": {
-                "median_days": json_number(self.time_to_won.median),
-                "unknown_time": self.time_to_won.unknown_time,
-                "rows": self.time_to_won.to_records(),
-            },
-        }
-        return dumps(payload, indent)
-
-    def _summary(self) -> str:
-        median = self.time_to_won.median
-        won_by = "" if median != median else f", half won within {fmt_number(round(median, 1))} d"
-        return (
-            f"{fmt_number(self.deals)} deals entered: {fmt_number(self.won)} won, "
-            f"{fmt_number(self.lost)} lost, {fmt_number(self.open_deals)} open, "
-            f"{fmt_number(self.frozen)} frozen ({fmt_number(self.censored)} censored){won_by}"
-            f"{no_amount_note(self.amount_unknown)}"
-        )
-
-    def __repr__(self) -> str:
-        return (
-            f"CohortFunnel(name={self.name!r}, mode={self.mode!r}, deals={self.deals}, "
-            f"won={self.won}, lost={self.lost}, open_deals={self.open_deals}, "
-            f"frozen={self.frozen}, censored={self.censored})"
-        )
+_CUMULATIVE_AT_ONCE = True  # the fast path of cumulative mode (tests turn it off to compare)
+Groups = npt.NDArray[np.int32] | I64  # per cohort deal, its result group
 
 
 def _entered(ev: eng.Events, s: int | None, e: int | None) -> tuple[B, B]:
@@ -239,30 +127,13 @@ def _first_reach(ev: eng.Events, pipe: Pipeline, mode: str, first_win: I64) -> I
 def _first_reach_cumulative(ev: eng.Events, pipe: Pipeline) -> Iterator[I64]:
     """Per open stage j, each deal's first event of stage j or beyond or won (``_NONE`` if none).
 
-    Lost and frozen reach nothing; the first win reaches every stage, so the
-    events after it are never a first reach. A running maximum of (deal,
-    reach + 1) over all the events, which never decreases as the deals come in
-    order, gives each event its deal's reach so far; the first reach of stage
-    j is the event where that passes j. A few passes over 1-byte columns per
-    stage, where a ``minimum.reduceat`` per stage paid a call per deal. One
-    stage at a time: a per-deal array each, so the caller holds one at once.
+    Lost and frozen reach nothing; the first win reaches every stage. The
+    first reach of stage j is the event where the deal's reach so far
+    (:func:`~salesfunnel.deals.engine.reach_so_far`) passes j. One stage at a
+    time: a per-deal array each, so the caller holds one at once.
     """
-    code = ev.code
-    shift = int(pipe.won_code + 1).bit_length()
     group = ev.group()
-    wide = np.int32 if (len(ev.starts) << shift) < 2**31 else np.int64
-    run = np.left_shift(group, shift, dtype=wide)
-    reach1 = code + np.int8(1)  # 1 + code for the open stages and won
-    reach1[code > pipe.won_code] = 0  # lost and frozen reach nothing
-    run |= reach1
-    del reach1
-    np.maximum.accumulate(run, out=run)
-    run &= (1 << shift) - 1
-    now = run.astype(np.int8)  # the deal's reach + 1 up to this event
-    del run
-    before = np.empty_like(now)  # ... and up to the event before (0 at a deal's start)
-    before[1:] = now[:-1]
-    before[ev.starts] = 0
+    now, before = eng.reach_so_far(ev, pipe.won_code)
     for j in range(pipe.n_stages):
         hit = now > j
         hit &= before <= j
@@ -271,6 +142,81 @@ def _first_reach_cumulative(ev: eng.Events, pipe: Pipeline) -> Iterator[I64]:
         first = np.full(len(ev.starts), _NONE, dtype=np.int64)
         first[group[at]] = at
         yield first
+
+
+def _reached_cumulative(
+    ev: eng.Events,
+    pipe: Pipeline,
+    idx: Index,
+    owner_of: npt.NDArray[np.int32] | None,
+    in_cohort: B,
+    n_groups: int,
+) -> tuple[npt.NDArray[np.int16], list[list[DurationStats]]]:
+    """Cumulative mode at once: each cohort deal's reach and, per funnel stage, the times.
+
+    The general path (:func:`_reached`) builds per stage a per-deal array of
+    first-reach positions and regroups the stage's deals by owner. Here the
+    events where a deal's reach grows are taken once: each is the first reach
+    of the stages from the reach before it up to the new one (a jump reaches
+    the stages it skips, a win all). They are put in owner order once (a radix
+    sort of a byte per event, up to 256 owners); each stage's times are then a
+    compress of that order, already grouped. The statistics read only order
+    statistics and exact integer sums: those of the general path (tested).
+    """
+    k1 = pipe.n_stages + 1
+    now, before = eng.reach_so_far(ev, pipe.won_code)
+    reach = now[ev.ends][idx].astype(np.int16)  # the running maximum ends at the deal's reach + 1
+    reach -= 1
+    grow = now > before  # a mask, not positions: 1 byte per event, not 8
+    if not isinstance(idx, slice):
+        grow &= in_cohort[ev.group()]
+    deal = ev.group()[grow].astype(np.intp)  # gathers would widen int32 positions each time
+    # A bit per funnel stage that the event reaches first: lo .. hi - 1.
+    width = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if k1 < 8 * t().itemsize)
+    bits = np.left_shift(width(1), now[grow].view(np.uint8), dtype=width)
+    bits -= np.left_shift(width(1), before[grow].view(np.uint8), dtype=width)
+    del now, before
+    seconds = ev.at("lo", grow)
+    v = np.empty_like(seconds)  # scratch: entry times here, then the times in owner order
+    seconds -= np.take(ev.first("lo"), deal, out=v, mode="clip")  # "raise" would buffer
+    known = None
+    if not ev.all_known:
+        known = ev.at("known", grow) & ev.first("known")[deal]
+    del grow
+    runs = np.array([0, deal.size], dtype=np.int64)
+    if owner_of is not None and n_groups > 1:
+        g = owner_of.astype(np.uint8)[deal]
+        del deal
+        runs = np.zeros(n_groups + 1, dtype=np.int64)
+        np.cumsum(np.bincount(g, minlength=n_groups), out=runs[1:])
+        order = np.argsort(g, kind="stable")  # a radix sort: linear in the events
+        del g
+        np.take(seconds, order, out=v, mode="clip")  # positions are valid: no check
+        seconds, v = v, seconds
+        bits = bits[order]
+        known = None if known is None else known[order]
+        del order
+    del v
+    flag, sel = np.empty_like(bits), np.empty(bits.size, bool)  # reused: no fresh pages per stage
+    edges = list(pairwise(runs.tolist()))
+
+    def per_run(mask: B) -> I64:
+        return np.array([np.count_nonzero(mask[a:b]) for a, b in edges], dtype=np.int64)
+
+    times = []
+    for j in range(k1):
+        np.bitwise_and(bits, width(1 << j), out=flag)
+        np.not_equal(flag, 0, out=sel)
+        counts = per_run(sel)
+        unknown = np.zeros(n_groups, dtype=np.int64)
+        if known is not None:
+            sel &= known
+            unknown = counts - per_run(sel)
+            counts -= unknown
+        bounds = np.zeros(n_groups + 1, dtype=np.int64)
+        np.cumsum(counts, out=bounds[1:])
+        times.append(run_stats(seconds[sel], bounds, unknown))
+    return reach, times
 
 
 def _first_of(ev: eng.Events, hit: B) -> I64:
@@ -289,7 +235,7 @@ def _reached(
     pipe: Pipeline,
     mode: str,
     idx: Index,
-    group: I64,
+    group: Groups,
     first_win: I64,
     n_groups: int,
 ) -> tuple[list[B], list[list[DurationStats]]]:
@@ -315,7 +261,7 @@ def _time_to_won(
     ev: eng.Events,
     pipe: Pipeline,
     idx: Index,
-    group: I64,
+    group: Groups,
     first_win: I64,
     t_cens: int | None,
     n_groups: int,
@@ -326,17 +272,21 @@ def _time_to_won(
     won = win != _NONE
     lost = ev.last("code")[idx] == pipe.lost_code
     lost &= ~won
-    kind = won.astype(np.int8)  # 1 won, 2 lost, 0 censored
-    kind[lost] = 2
-    end = np.full(win.size, 0 if t_cens is None else t_cens, dtype=np.int64)
-    end[won] = ev.at("lo", win[won])
-    end[lost] = ev.last("lo")[idx][lost]
-    known = np.ones(win.size, dtype=bool) if t_cens is not None else kind > 0
+    kind = np.left_shift(lost.view(np.int8), 1)  # 1 won, 2 lost, 0 censored
+    kind |= won.view(np.int8)
+    del lost
+    # A won deal ends at its first win, any other at its last event (a lost
+    # deal at its loss): one gather of the key reads both.
+    at = np.where(won, win, ev.ends[idx])
+    del win, won
+    end = ev.at("lo", at)
+    censored = kind == 0
+    np.copyto(end, 0 if t_cens is None else t_cens, where=censored)
+    known = np.ones(end.size, dtype=bool) if t_cens is not None else ~censored
     if not ev.all_known:
         known &= ev.first("known")[idx]
-        known[won] &= ev.at("known", win[won])
-        known[lost] &= ev.last("known")[idx][lost]
-    del win, won, lost
+        known &= ev.at("known", at) | censored  # the ending event's time, if it has one
+    del at, censored
     end -= ev.first("lo")[idx]
     seconds = np.maximum(end, 0, out=end)
     unknown = np.bincount(group[~known], minlength=n_groups)
@@ -347,30 +297,34 @@ def _time_to_won(
     # data, several times faster than over times in deal order.
     shift = int(max(int(seconds.max(initial=0)), 1)).bit_length() + 2
     if shift + int(max(n_groups, 1)).bit_length() <= 62:
-        key = np.left_shift(group, shift)
+        key = np.left_shift(group, shift, dtype=np.int64)
         seconds <<= 2  # this function's own array by now
         key |= seconds
         del seconds
         key |= kind
         key.sort()
         bounds = np.searchsorted(key, np.arange(n_groups + 1, dtype=np.int64) << shift)
-        kind = (key & 3).astype(np.int8)
-        key &= (1 << shift) - 1
-        key >>= 2
-        seconds = key
     else:  # pragma: no cover - needs spans of billions of years
         order = np.lexsort((kind, seconds, group))
         group, seconds, kind = group[order], seconds[order], kind[order]
-        bounds = segments(group, n_groups)
-    days = seconds / DAY
-    del seconds
+        bounds = segments(group.astype(np.int64), n_groups)
+        key = None
     curves = []
     censored = np.zeros(n_groups, dtype=np.int64)
     for g in range(n_groups):
+        # One group's run at a time: no whole-cohort copies of the times and kinds.
         a, b = int(bounds[g]), int(bounds[g + 1])
-        curve = cumulative_incidence(days[a:b], kind[a:b])
+        if key is not None:
+            run = key[a:b]
+            kind_g = (run & 3).astype(np.int8)
+            secs = run & ((1 << shift) - 1)
+            secs >>= 2
+        else:  # pragma: no cover
+            kind_g, secs = kind[a:b], seconds[a:b]
+        # Built here, so valid by construction: the estimator's input checks are skipped.
+        curve = incidence_of_valid(secs / DAY, kind_g)
         curves.append(dataclasses.replace(curve, unknown_time=int(unknown[g])))
-        censored[g] = np.count_nonzero(kind[a:b] == 0)
+        censored[g] = np.count_nonzero(kind_g == 0)
     return curves, censored
 
 
@@ -390,7 +344,7 @@ def _cohort(
     s, e = period(start, end)
     t = parse_instant(as_of, "as_of")
     ev = eng.sorted_events(log, codes, upto=t, inclusive=True, amount=log.amount is not None)
-    owner_of = None if by is None else ev.last("owner").astype(np.int64)
+    owner_of = None if by is None else ev.last("owner")  # int32: no 8-byte copy per deal
     unknown = left_out_counts(ev, by, n_groups)
     sure, maybe = _entered(ev, s, e)
     if maybe.any():
@@ -403,14 +357,20 @@ def _cohort(
     whole = _WHOLE_AS_SLICE and bool(sure.all())
     idx: Index = slice(None) if whole else np.flatnonzero(sure)
     n_in = int(np.count_nonzero(sure))
-    group = np.zeros(n_in, dtype=np.int64) if owner_of is None else owner_of[idx]
+    group: Groups = np.zeros(n_in, dtype=np.int32) if owner_of is None else owner_of[idx]
     first_win = _first_of(ev, ev.code == pipe.won_code)
-    masks, times = _reached(ev, pipe, mode, idx, group, first_win, n_groups)
     k1 = pipe.n_stages + 1
     reach: npt.NDArray[np.int16] | None = None
-    if mode == "cumulative":  # nested stages: the furthest one says it all
-        reach = (np.sum(masks, axis=0, dtype=np.int16) - 1).astype(np.int16)
-    counts, runs = _stage_sets(group, n_groups, k1, reach, None if reach is not None else masks)
+    masks: list[B] | None = None
+    if mode == "cumulative" and _CUMULATIVE_AT_ONCE and k1 < 64 and n_groups <= 1 << 8:
+        reach, times = _reached_cumulative(ev, pipe, idx, owner_of, sure, n_groups)
+    else:
+        masks, times = _reached(ev, pipe, mode, idx, group, first_win, n_groups)
+        if mode == "cumulative":  # nested stages: the furthest one says it all
+            reach = (np.sum(masks, axis=0, dtype=np.int16) - 1).astype(np.int16)
+            masks = None
+    ev.forget("group", "code")  # per-event arrays the rest does not read
+    counts, runs = _stage_sets(group, n_groups, k1, reach, masks)
     del masks, reach
     ids, amounts = ids_and_amounts(log, ev, idx)
     funnels = _funnels(ids, amounts, pipe, names, counts, runs)

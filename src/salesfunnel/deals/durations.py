@@ -77,7 +77,10 @@ class DurationStats:
 
 
 def group_stats(
-    group: npt.NDArray[np.integer], seconds: I64, known: B | None, n_groups: int
+    group: npt.NDArray[np.integer],
+    seconds: I64,
+    known: B | None,
+    n_groups: int,
 ) -> list[DurationStats]:
     """Duration statistics per group, computed in whole seconds then turned into days.
 
@@ -92,18 +95,16 @@ def group_stats(
         unknown = np.bincount(group[~known], minlength=n_groups)
         g, v = group[known], seconds[known]
     if 0 < n_groups <= 1 << 16 and v.size >= 64 * n_groups:
-        # Few large groups: a stable radix sort by group, then per group a
-        # partition at the positions the statistics read, O(n) where sorting
-        # the values is O(n log n). Only those positions (and the exact integer
-        # sums) are read, so the results are the sorted path's.
-        order = np.argsort(g.astype(np.uint16), kind="stable")
-        v = v[order]
+        # Few large groups: a stable radix sort by group (one pass over bytes
+        # for up to 256 groups), then per group a partition at the positions
+        # the statistics read, O(n) where sorting the values is O(n log n).
+        # Only those positions (and the exact integer sums) are read, so the
+        # results are the sorted path's.
+        narrow = np.uint8 if n_groups <= 1 << 8 else np.uint16
+        v = v[np.argsort(g.astype(narrow), kind="stable")]
         bounds = np.zeros(n_groups + 1, dtype=np.int64)
         np.cumsum(np.bincount(g, minlength=n_groups), out=bounds[1:])
-        for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-            if b > a:
-                v[a:b].partition(_read_positions(b - a))
-        return _stats_of_runs(v, bounds, unknown)
+        return run_stats(v, bounds, unknown)
     if v.size and int(v.min()) >= 0 and _fits(int(v.max()), n_groups):
         shift = int(max(int(v.max()), 1)).bit_length()
         key = np.left_shift(g, shift, dtype=np.int64)  # widened on the fly, no copy
@@ -115,6 +116,18 @@ def group_stats(
         order = np.lexsort((v, g))
         v = v[order]
         bounds = segments(g[order].astype(np.int64), n_groups)
+    return _stats_of_runs(v, bounds, unknown)
+
+
+def run_stats(v: I64, bounds: I64, unknown: I64) -> list[DurationStats]:
+    """:func:`group_stats` of values already in runs, one per group: ``v[bounds[i]:bounds[i + 1]]``.
+
+    Each run is partitioned in place at the positions the statistics read
+    (``v`` is the caller's scratch), so they are those of a sorted run.
+    """
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        if b > a:
+            v[a:b].partition(_read_positions(b - a))
     return _stats_of_runs(v, bounds, unknown)
 
 

@@ -91,8 +91,9 @@ class Events:
         self.unknown = unknown  # deals left out because an undated event straddles the bound
         self.unknown_by_owner = unknown_by_owner  # the same, per owner code
 
-    def _unpack(self, key: I64, name: str) -> np.ndarray:
+    def _unpack(self, key: I64, name: str, fresh: bool = False) -> np.ndarray:
         # In-place operations on one fresh array: each field costs two or three passes.
+        # ``fresh``: ``key`` is the caller's own copy, so a time is unpacked in it.
         n_time, n_codes, n_und, n_owner, base = self._layout
         low = n_und + n_owner
         if name in ("owner", "code") and low + n_codes <= 8:
@@ -117,7 +118,7 @@ class Events:
             field &= (1 << n_codes) - 1
             return field.astype(np.int8)
         if name == "lo":
-            field = key >> (low + n_codes)
+            field = np.right_shift(key, low + n_codes, out=key if fresh else None)
             field &= (1 << n_time) - 1
             if n_und:
                 return np.where(field == 0, _MIN, field + base)
@@ -133,12 +134,21 @@ class Events:
             col = self._cache[name] = self._unpack(self._key, name)
         return col
 
-    def at(self, name: str, index: I64) -> np.ndarray:
-        """The field ``name`` at the sorted positions ``index``."""
+    def at(self, name: str, index: I64 | B) -> np.ndarray:
+        """The field ``name`` at the sorted positions ``index`` (or where a mask is True)."""
         col = self._cache.get(name)
         if col is not None or self._key is None:
             return self.column(name)[index]
-        return self._unpack(self._key[index], name)
+        return self._unpack(self._key[index], name, fresh=True)
+
+    def forget(self, *names: str) -> None:
+        """Drop cached per-event arrays (``"group"``, unpacked columns) a caller is done
+        with, to lower its peak memory; they are rebuilt if asked for again. Columns
+        that cannot be rebuilt (no packed key) stay."""
+        for name in names:
+            self._at_cache.pop(name, None)
+            if self._key is not None:
+                self._cache.pop(name, None)
 
     def _edge(self, name: str, which: str) -> np.ndarray:
         slot = f"{which}:{name}"
@@ -472,6 +482,35 @@ def strict_depth(ev: Events, n_stages: int) -> I64:
         pos = np.where(found, first, pos)
         alive = found
     return depth
+
+
+def reach_so_far(ev: Events, won_code: int) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int8]]:
+    """Per event, its deal's reach + 1 up to it (``now``) and up to the event before.
+
+    Reach + 1 is 0 before any open stage, ``c + 1`` after open stage ``c``,
+    ``won_code + 1`` once won (lost and frozen reach nothing). ``before`` is
+    0 at a deal's first event. A running maximum of (deal, reach + 1) over
+    all the events, which never decreases as the deals come in order: a few
+    passes over narrow columns, where a ``reduceat`` per stage paid a call
+    per deal.
+    """
+    code = ev.code
+    shift = int(won_code + 1).bit_length()
+    group = ev.group()
+    wide = np.int32 if (len(ev.starts) << shift) < 2**31 else np.int64
+    run = np.left_shift(group, shift, dtype=wide)
+    reach1 = code + np.int8(1)  # 1 + code for the open stages and won
+    reach1[code > won_code] = 0  # lost and frozen reach nothing
+    run |= reach1
+    del reach1
+    np.maximum.accumulate(run, out=run)
+    run &= (1 << shift) - 1
+    now = run.astype(np.int8)
+    del run
+    before = np.empty_like(now)
+    before[1:] = now[:-1]
+    before[ev.starts] = 0
+    return now, before
 
 
 def last_amount(ev: Events) -> F64:
