@@ -10,7 +10,6 @@ exercise the native parser and which the hand-over.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from csv_helpers import outcome
 from salesfunnel import DealLog, EventLog, FunnelDataError, Pipeline
 from salesfunnel._csvio import open_csv
 from salesfunnel.deals import arrowcsv
@@ -149,42 +149,11 @@ CASES: list[tuple[str, bytes, dict[str, Any], bool]] = [
 ]
 
 
-def _plain(values: np.ndarray) -> tuple[str, list[Any]]:
-    """An array's dtype and values, NaN written out so that equal arrays compare equal."""
-    listed = values.tolist()
-    if values.dtype.kind == "f":
-        listed = [repr(v) for v in listed]
-    return values.dtype.str, listed
-
-
-def _outcome(read: Any) -> Any:
-    try:
-        log = read()
-    except FunnelDataError as exc:
-        attrs = ("source", "index", "line", "column", "value", "detail")
-        return ("error", str(exc), {a: repr(getattr(exc, a, None)) for a in attrs})
-    fields = {}
-    for f in dataclasses.fields(log):
-        if f.name == "_cache":
-            continue  # what was read, not what was built
-        value = getattr(log, f.name)
-        if f.name == "_table" and isinstance(log, DealLog) and value is not None:
-            value = log.deal_ids  # kept in Arrow or not, the same ids
-        if f.name == "_table" and isinstance(value, TextTable):
-            value = value.to_numpy()  # an event log's ids kept in Arrow: the same ids
-        if isinstance(value, np.ndarray):
-            value = _plain(value)
-        elif isinstance(value, dict):
-            value = {k: _plain(v) for k, v in value.items()}
-        fields[f.name] = value
-    return ("log", fields)
-
-
 _ENGINES = ("arrow", "python")
 
 
 def _deals(path: Path, engine: str, kwargs: dict[str, Any]) -> Any:
-    return _outcome(
+    return outcome(
         lambda: DealLog.from_csv(path, P, owner="owner", amount="amount", engine=engine, **kwargs)
     )
 
@@ -282,7 +251,7 @@ def test_event_logs_agree_too(
     path.write_bytes(data)
 
     def read(engine: str) -> Any:
-        return _outcome(
+        return outcome(
             lambda: EventLog.from_csv(
                 path, entity="deal", event="stage", properties=["owner"], engine=engine, **options
             )
@@ -337,7 +306,7 @@ def test_random_files_agree(tmp_path: Path, rows: list[list[str]], end: str) -> 
     path.write_bytes((H + end.join(",".join(r) for r in rows) + end).encode())
     assert _deals(path, "arrow", {}) == _deals(path, "python", {})
     events = [
-        _outcome(lambda e=e: EventLog.from_csv(path, entity="deal", event="stage", engine=e))
+        outcome(lambda e=e: EventLog.from_csv(path, entity="deal", event="stage", engine=e))
         for e in ("arrow", "python")
     ]
     assert events[0] == events[1]
@@ -402,7 +371,7 @@ def test_event_entity_ids_agree_with_a_plain_python_reference(
     logs = [
         EventLog.from_csv(path, engine=e, properties=["device"], **kw) for e in ("arrow", "python")
     ]
-    assert _outcome(lambda: logs[0]) == _outcome(lambda: logs[1])
+    assert outcome(lambda: logs[0]) == outcome(lambda: logs[1])
     if plain:  # read by pyarrow itself (its table of ids left in Arrow), not handed over
         assert isinstance(logs[0]._table, TextTable)
     texts = [c.strip() for c in cells]
@@ -426,7 +395,7 @@ def test_a_character_split_around_an_ascii_chunk_is_not_utf8(
     head = b"1234567"[: 8 - len(split)] + split
     path.write_bytes(b"u,e,t\n" + head + b"abcdefgh" + b"\xa9,v,2024-01-01\n")
     outcomes = [
-        _outcome(lambda e=e: EventLog.from_csv(path, entity="u", event="e", time="t", engine=e))
+        outcome(lambda e=e: EventLog.from_csv(path, entity="u", event="e", time="t", engine=e))
         for e in ("arrow", "python")
     ]
     assert outcomes[0] == outcomes[1]
@@ -434,7 +403,7 @@ def test_a_character_split_around_an_ascii_chunk_is_not_utf8(
     assert "is not valid utf-8" in outcomes[0][1]
     deals = path.with_name("deals.csv")
     deals.write_bytes(b"deal,stage,time\n" + head + b"abcdefgh" + b"\xa9,Call,2024-01-01\n")
-    read = [_outcome(lambda e=e: DealLog.from_csv(deals, P, engine=e)) for e in ("arrow", "python")]
+    read = [outcome(lambda e=e: DealLog.from_csv(deals, P, engine=e)) for e in ("arrow", "python")]
     assert read[0] == read[1]
     assert read[0][0] == "error"
 
@@ -466,7 +435,7 @@ def test_files_parsed_in_many_blocks_agree(
     lines = [f"{u},{s},{base + np.timedelta64(t, 's')},{o}" for u, s, t, o in rows]
     path.write_text("deal,stage,time,owner\n" + "\n".join(lines) + "\n", encoding="utf-8")
     kw: dict[str, Any] = {"entity": "deal", "event": "stage", "properties": ["owner"]}
-    events = [_outcome(lambda e=e: EventLog.from_csv(path, engine=e, **kw)) for e in _ENGINES]
+    events = [outcome(lambda e=e: EventLog.from_csv(path, engine=e, **kw)) for e in _ENGINES]
     assert events[0] == events[1]
     assert _deals(path, "arrow", {}) == _deals(path, "python", {})
     if all(u.isdigit() and len(u) < 18 and (u == "0" or u[0] != "0") for u, *_ in rows):

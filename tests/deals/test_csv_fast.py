@@ -14,7 +14,6 @@ mixed.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import datetime as dt
 import io
 from pathlib import Path
@@ -24,6 +23,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from csv_helpers import outcome
 from salesfunnel import DealLog, EventLog, FunnelDataError, Pipeline, _csvio, _csvplain
 from salesfunnel.deals import csvload, csvtext
 
@@ -172,30 +172,9 @@ def _slow(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(columns, "iso_fixed", lambda v: None)
 
 
-def _outcome(read: Any) -> Any:
-    try:
-        log = read()
-    except FunnelDataError as exc:
-        attrs = ("source", "index", "line", "column", "value", "detail")
-        return ("error", str(exc), {a: repr(getattr(exc, a, None)) for a in attrs})
-    fields = {}
-    for f in dataclasses.fields(log):
-        if f.name == "_cache":
-            continue
-        value = getattr(log, f.name)
-        if f.name == "_table" and isinstance(log, DealLog) and value is not None:
-            value = log.deal_ids  # kept as numbers or as text, the same ids
-        if isinstance(value, np.ndarray):
-            value = (value.dtype.str, [repr(v) for v in value.tolist()])
-        elif isinstance(value, dict):
-            value = {k: (v.dtype.str, v.tolist()) for k, v in value.items()}
-        fields[f.name] = value
-    return ("log", fields)
-
-
 def _both(path: Path, monkeypatch: pytest.MonkeyPatch, **kwargs: Any) -> tuple[Any, Any]:
     def deals() -> Any:
-        return _outcome(
+        return outcome(
             lambda: DealLog.from_csv(
                 path, P, owner="owner", amount="amount", engine="python", **kwargs
             )
@@ -285,7 +264,7 @@ def test_fast_paths_agree_with_drop_unknown_and_events(
         assert fast == slow
 
         def events() -> Any:
-            return _outcome(
+            return outcome(
                 lambda: EventLog.from_csv(path, entity="deal", event="stage", engine="python")
             )
 

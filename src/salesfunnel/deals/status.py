@@ -8,15 +8,13 @@ or before ``as_of``; an undated event that may fall on either side of
 
 from __future__ import annotations
 
-import os
-import sys
 import warnings
 from dataclasses import dataclass
-from types import FrameType
 
 import numpy as np
 
 from .._format import fmt_number
+from .._time import outside_level
 from . import engine as eng
 from .log import DealLog
 from .pipeline import Pipeline
@@ -214,14 +212,4 @@ def warn_if_event_log(log: DealLog) -> None:
     """Warn (:class:`LooksLikeEventLogWarning`) when ``log`` has reopened deals."""
     note = event_log_note(log)
     if note is not None:
-        warnings.warn(note, LooksLikeEventLogWarning, stacklevel=_outside_level())
-
-
-def _outside_level() -> int:
-    """The ``stacklevel`` of the first caller outside salesfunnel (constructors nest)."""
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-    frame: FrameType | None = sys._getframe(1)  # the one way to walk the stack
-    level = 1
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
-        frame, level = frame.f_back, level + 1
-    return level
+        warnings.warn(note, LooksLikeEventLogWarning, stacklevel=outside_level())
