@@ -9,8 +9,16 @@ Conventions, as in the textbooks (e.g. Kleinbaum & Klein, *Survival Analysis*):
 * ``censored`` on a row counts the censorings from that row's time up to (not
   including) the next row's time, so ``events.sum() + censored.sum()`` is the
   number of subjects;
-* the median is the smallest time at which the survival falls to 0.5 or
-  below; it is NaN when the curve never gets there.
+* the median is where the curve crosses 0.5: the smallest time at which the
+  survival falls below 0.5, except where the curve is flat at exactly 0.5
+  (within ``sqrt(machine epsilon)``, so that ``6/12`` reached through a product
+  of factors still counts): then it is the midpoint of that flat stretch, from
+  its start to the next drop, or to the largest duration when no drop follows.
+  This is the rule of R's ``survival`` package (``quantile.survfit``: "the
+  midpoint of the horizontal segment is returned. This mirrors the standard
+  behavior of the median when data is uncensored") and of SAS ``PROC
+  LIFETEST``: with no censoring the median is the sample median (``np.median``)
+  of the durations. It is NaN when the curve never gets to 0.5.
 """
 
 from __future__ import annotations
@@ -156,9 +164,21 @@ def _rows(t: F64, kind: npt.NDArray[np.integer]) -> tuple[F64, I64, I64, I64, I6
     return times, at_risk.astype(np.int64), ev1, ev2, cen
 
 
-def _median(times: np.ndarray, survival: np.ndarray) -> float:
-    below = np.flatnonzero(survival <= 0.5)
-    return float(times[below[0]]) if below.size else math.nan
+# R's quantile.survfit tolerance: sqrt(.Machine$double.eps).
+_FLAT_TOL = math.sqrt(np.finfo(np.float64).eps)
+
+
+def _median(times: F64, survival: F64, last: float) -> float:
+    """Where the step curve crosses 0.5 (module docstring); ``last``: the largest duration."""
+    reach = np.flatnonzero(survival <= 0.5 + _FLAT_TOL)
+    if not reach.size:
+        return math.nan
+    i = int(reach[0])
+    if abs(float(survival[i]) - 0.5) >= _FLAT_TOL:  # a jump across 0.5
+        return float(times[i])
+    drop = np.flatnonzero(survival[i:] < 0.5 - _FLAT_TOL)  # the end of the flat at 0.5
+    end = float(times[i + int(drop[0])]) if drop.size else last
+    return (float(times[i]) + end) / 2.0
 
 
 def kaplan_meier(durations: object, observed: object) -> SurvivalCurve:
@@ -214,9 +234,13 @@ def kaplan_meier(durations: object, observed: object) -> SurvivalCurve:
         _readonly(cen),
         _readonly(survival),
         _readonly(se),
-        _median(times, survival),
+        _median(times, survival, _largest(t)),
         int(t.size),
     )
+
+
+def _largest(t: F64) -> float:
+    return float(t.max()) if t.size else math.nan
 
 
 def cumulative_incidence(durations: object, event: object) -> SurvivalCurve:
@@ -247,8 +271,8 @@ def cumulative_incidence(durations: object, event: object) -> SurvivalCurve:
     >>> ci = cumulative_incidence([1, 2, 3, 4], [1, 2, 1, 0])
     >>> (1 - ci.survival).round(4).tolist()
     [0.0, 0.25, 0.25, 0.5]
-    >>> ci.median
-    3.0
+    >>> ci.median    # flat at exactly 0.5 from 3 to the last duration, 4: the midpoint
+    3.5
     """
     t = np.asarray(durations, dtype=np.float64).reshape(-1)
     k = np.asarray(event).reshape(-1)
@@ -282,6 +306,6 @@ def incidence_of_valid(t: F64, kind: npt.NDArray[np.integer]) -> SurvivalCurve:
         _readonly(cen),
         _readonly(survival),
         _readonly(np.full(times.size, np.nan)),
-        _median(times, survival),
+        _median(times, survival, _largest(t)),
         int(t.size),
     )
