@@ -168,7 +168,7 @@ def _rows(t: F64, kind: npt.NDArray[np.integer]) -> tuple[F64, I64, I64, I64, I6
 _FLAT_TOL = math.sqrt(np.finfo(np.float64).eps)
 
 
-def _median(times: F64, survival: F64, last: float) -> float:
+def _median(times: np.ndarray, survival: np.ndarray, last: float) -> float:
     """Where the step curve crosses 0.5 (module docstring); ``last``: the largest duration."""
     reach = np.flatnonzero(survival <= 0.5 + _FLAT_TOL)
     if not reach.size:
