@@ -73,6 +73,8 @@ def test_clickhouse_order_with_modes(log: Path) -> None:
     [
         (["--window", "30x"], "argument --window: expected a duration like 45s, 30m"),
         (["--window", "0s"], "argument --window: expected a duration of at least 1 s"),
+        (["--window", "99999999999d"], "argument --window: expected a duration below 999999999 d"),
+        (["--window", "1e400s"], "argument --window: expected a duration below 999999999 d"),
         (["--unit", "usr"], "no column 'usr'"),
         (["--steps", "view,,cart"], "--steps: empty name"),
         (["--steps", "view,crt"], "step 2: no event 'crt' in the log"),

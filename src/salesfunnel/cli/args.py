@@ -225,8 +225,11 @@ def _duration(text: str) -> dt.timedelta:
     except (ValueError, KeyError):
         msg = f"expected a duration like 45s, 30m, 2h, 1d or 1w (got {text!r})"
         raise argparse.ArgumentTypeError(msg) from None
-    if not math.isfinite(seconds) or seconds < 1:
+    if math.isnan(seconds) or seconds < 1:
         raise argparse.ArgumentTypeError(f"expected a duration of at least 1 s (got {text!r})")
+    if seconds >= dt.timedelta.max.total_seconds():
+        msg = f"expected a duration below {dt.timedelta.max.days} days (got {text!r})"
+        raise argparse.ArgumentTypeError(msg)
     return dt.timedelta(seconds=seconds)
 
 
