@@ -28,6 +28,17 @@ def test_every_public_name_resolves() -> None:
     assert sorted(set(salesfunnel.__all__)) == sorted(salesfunnel.__all__)  # no duplicates
 
 
+def test_dir_offers_the_public_names_and_subpackages_only() -> None:
+    """Tab completion shows what the package exports, not the tools its ``__init__`` uses."""
+    import types
+
+    public = set(salesfunnel.__all__) - {"__version__"}
+    shown = {n for n in dir(salesfunnel) if not n.startswith("_")}
+    modules = {n for n in shown if isinstance(getattr(salesfunnel, n), types.ModuleType)}
+    assert shown - modules == public
+    assert not {"Path", "Any", "ast", "functools", "importlib", "annotations"} & shown
+
+
 def test_unknown_attribute_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no_such_name"):
         _ = salesfunnel.no_such_name  # type: ignore[attr-defined]

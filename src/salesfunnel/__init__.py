@@ -144,5 +144,9 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+# This module's own tools: not part of the package, so not offered by dir() or tab completion.
+_OWN = frozenset({"annotations", "ast", "functools", "importlib", "Path", "TYPE_CHECKING", "Any"})
+
+
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_imports()[1]})
+    return sorted({*globals(), *_imports()[1]} - _OWN)
