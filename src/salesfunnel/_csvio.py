@@ -47,6 +47,7 @@ __all__ = [
     "CsvFile",
     "CsvTable",
     "Rows",
+    "delimiter_hint",
     "number",
     "open_csv",
     "read_csv",
@@ -334,6 +335,8 @@ class CsvFile:
     def require(self, column: str, hint: str = "") -> None:
         """Raise a located error unless the header names ``column``."""
         if column not in self.header:
+            if not hint and len(self.header) == 1:
+                hint = delimiter_hint(self.header[0], self._delimiter)
             detail = f"no column {column!r} (header is {list(self.header)!r}){hint}"
             raise FunnelDataError(
                 f"{self.source}: {detail}",
@@ -561,3 +564,11 @@ def read_csv(
     """
     with open_csv(source, encoding=encoding, delimiter=delimiter, progress=progress) as file:
         return file.read(wanted(file) if callable(wanted) else wanted)
+
+
+def delimiter_hint(header: str, delimiter: str) -> str:
+    """A hint when a one-column header holds another common delimiter (a TSV read as CSV)."""
+    for other, name in (("\t", "'\\t'"), (";", "';'"), ("|", "'|'"), (",", "','")):
+        if other != delimiter and other in header:
+            return f"; the header holds {header.count(other)} {name}: pass delimiter={name}"
+    return ""

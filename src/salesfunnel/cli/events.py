@@ -15,9 +15,11 @@ import argparse
 from pathlib import Path
 
 from ..chart import FunnelChart
+from ..errors import FunnelDataError
 from ..events.funnel import EventFunnel, event_funnel
 from ..events.log import EventLog
 from ..output.events import build_event_report
+from .load import in_cli_terms
 from .text import CliError, echo
 
 __all__ = ["events"]
@@ -32,6 +34,13 @@ def _names(text: str, option: str) -> tuple[str, ...]:
 
 
 def _load(args: argparse.Namespace, unit: tuple[str, ...], breakdown: tuple[str, ...]) -> EventLog:
+    try:
+        return _read(args, unit, breakdown)
+    except FunnelDataError as exc:
+        raise CliError(in_cli_terms(str(exc))) from None
+
+
+def _read(args: argparse.Namespace, unit: tuple[str, ...], breakdown: tuple[str, ...]) -> EventLog:
     return EventLog.from_csv(
         args.log,
         delimiter=args.delimiter,

@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-from .._csvio import CsvFile, read_csv, read_header
+from .._csvio import CsvFile, delimiter_hint, read_csv, read_header
 from .._time import DATE_FORMAT_HINT
 from ..deals.log import DealLog
 from ..deals.pipeline import Pipeline
@@ -25,13 +25,22 @@ from ..errors import FunnelDataError
 from .text import CliError, Progress
 
 # The library's advice in Python terms, said again in the command line's.
-_OPTIONS = (
+_CLI_TERMS = (
     ("pass tz=", "set --tz ZONE"),
     ("pass decimal=','", "set --decimal ,"),
     ("pass encoding= (e.g. 'latin-1')", "set --encoding (e.g. latin-1)"),
-    ("header line", "header row"),
-    (DATE_FORMAT_HINT, ""),  # the note names --date-format
+    ("pass delimiter=", "set --delimiter "),
+    ("pass drop_invalid=True to drop such rows", "set --drop-invalid to drop such rows"),
 )
+_OPTIONS = (*_CLI_TERMS, ("header line", "header row"), (DATE_FORMAT_HINT, ""))  # a note names
+# --date-format (see _note)
+
+
+def in_cli_terms(message: str) -> str:
+    """A library error's advice (``pass tz=`` ...) as the command line's options (``set --tz``)."""
+    for python, cli in _CLI_TERMS:
+        message = message.replace(python, cli)
+    return message.replace("pass date_format=", "set --date-format")
 
 
 def parse_date(text: str, fmt: str) -> dt.datetime:
@@ -143,12 +152,16 @@ class _Header:
         with open(path, "rb") as fh:
             file: CsvFile = read_header(fh, path, encoding=args.encoding, delimiter=args.delimiter)
         self.header = list(file.header)
+        self.delimiter = args.delimiter
 
     def require(self, column: str, what: str, option: str) -> None:
         if column not in self.header:
+            hint = f"name the column with {option}"
+            if len(self.header) == 1 and (other := delimiter_hint(self.header[0], self.delimiter)):
+                hint = in_cli_terms(other.removeprefix("; "))
             msg = (
                 f"{self.path}, row 1: missing column {column!r} for the {what} "
-                f"(header is {self.header!r}; name the column with {option})"
+                f"(header is {self.header!r}; {hint})"
             )
             raise CliError(msg)
 
