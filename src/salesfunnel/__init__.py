@@ -107,6 +107,7 @@ if TYPE_CHECKING:
     )
     from .output.report import build_report as build_report, save_report as save_report
     from .render.hitmap import Hit as Hit
+    from .render.text import MissingGlyphsWarning as MissingGlyphsWarning
 
 __version__ = "0.1.0"
 

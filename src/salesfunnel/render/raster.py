@@ -26,6 +26,7 @@ from .paint import Painter
 from .pillow_fast import canvas
 from .shapes import Ellipse, Geometry, Gradient, Line, Rect, Side, Text, output_size
 from .style import Color
+from .text import warn_missing_glyphs
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -176,8 +177,10 @@ class BatchRasterPainter(Painter):
 
 
 def render(geometry: Geometry, scale: float, background: Color) -> Image.Image:
-    """Paint ``geometry`` into a new RGB image."""
+    """Paint ``geometry`` into a new RGB image (warning of text it cannot draw)."""
     from .paint import paint
+
+    warn_missing_glyphs(s.primitive.text for s in geometry.shapes if isinstance(s.primitive, Text))
 
     painter = BatchRasterPainter(geometry, scale, background)
     paint(geometry, painter)

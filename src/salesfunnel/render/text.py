@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import threading
+import warnings
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -162,3 +164,57 @@ def wrap(text: str, size: float, max_width: float, max_lines: int = 2) -> tuple[
         cut = cut or shown != line
         out.append(shown)
     return out, cut
+
+
+class MissingGlyphsWarning(UserWarning):
+    """Text of a chart holds characters the bundled font cannot draw.
+
+    The bundled DejaVu Sans covers Latin, Greek, Cyrillic, Armenian, Georgian,
+    Hebrew, Arabic and many symbols, but not Chinese, Japanese, Korean or
+    emoji. A Pillow image (``to_image``, ``to_png``, the PNG copies of the
+    HTML report) shows such characters as boxes; ``to_svg()`` leaves text to
+    the viewer's fonts, which usually have them (the layout still measures
+    them at the width of DejaVu's box).
+    """
+
+
+# A private-use code point: no glyph in the bundled font, so it draws the box (.notdef).
+_NO_GLYPH = "\U0010fffd"
+
+
+@lru_cache(maxsize=4096)
+def _drawn(ch: str) -> tuple[tuple[int, int], bytes]:
+    mask = font(32).getmask(ch)
+    return mask.size, bytes(mask)
+
+
+def drawable(ch: str) -> bool:
+    """Whether the bundled font has a glyph for the character ``ch`` (else it draws a box).
+
+    >>> drawable("é"), drawable("Ж"), drawable("访"), drawable("🎉")
+    (True, True, False, False)
+    """
+    return ch.isascii() or _drawn(ch) != _drawn(_NO_GLYPH)
+
+
+def warn_missing_glyphs(texts: Iterable[str]) -> None:
+    """Warn (:class:`MissingGlyphsWarning`) if some of ``texts`` cannot be drawn."""
+    missing: dict[str, None] = {}  # in order of appearance
+    lines = 0
+    for text in texts:
+        if text.isascii():
+            continue
+        bad = [ch for ch in text if not drawable(ch)]
+        missing.update(dict.fromkeys(bad))
+        lines += bool(bad)
+    if missing:
+        from .._time import outside_level  # only now: _time imports numpy.typing
+
+        shown = ", ".join(repr(c) for c in list(missing)[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        msg = (
+            f"{lines} line(s) of text hold characters the bundled font (DejaVu Sans) cannot "
+            f"draw: {shown}{more}; the image shows them as boxes (to_svg() leaves text to "
+            "the viewer's fonts, which usually have them)"
+        )
+        warnings.warn(msg, MissingGlyphsWarning, stacklevel=outside_level())
