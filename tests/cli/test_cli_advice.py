@@ -73,3 +73,23 @@ def test_a_missing_column_in_a_well_split_header_gets_no_delimiter_hint(tmp_path
     with pytest.raises(FunnelDataError) as info:
         DealLog.from_csv(path, P)
     assert "delimiter" not in str(info.value)
+
+
+def test_picture_warnings_are_one_line_notes_in_cli_terms(tmp_path: Path) -> None:
+    cjk = tmp_path / "cjk.csv"
+    cjk.write_text("stage,count\n访问,100\n购买,20\n", encoding="utf-8")
+    r = run_cli("render", cjk, "-o", tmp_path / "cjk.png")
+    assert r.returncode == 0
+    assert r.stderr.splitlines() == [
+        "salesfunnel: note: 2 line(s) of text hold characters the bundled font (DejaVu Sans) "
+        "cannot draw: '访', '问', '购', '买'; the image shows them as boxes (an .svg output "
+        "leaves text to the viewer's fonts, which usually have them)"
+    ]
+    many = tmp_path / "many.csv"
+    many.write_text("stage,count\n" + "".join(f"S{i},{1000 - 9 * i}\n" for i in range(100)))
+    r = run_cli("render", many, "-o", tmp_path / "many.png")
+    assert r.returncode == 0
+    [note] = r.stderr.splitlines()
+    assert note.startswith("salesfunnel: note: ")
+    assert "label(s) hidden to stay legible" in note
+    assert note.endswith("(a larger canvas shows them: render's --width, --height or --columns)")

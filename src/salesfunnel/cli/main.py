@@ -22,7 +22,9 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from .._time import SubsecondTimesWarning
+from ..chart import HiddenLabelsWarning
 from ..errors import FunnelDataError
+from ..render.text import MissingGlyphsWarning
 from .args import build_parser
 from .commands import COMMANDS
 from .text import PROG, CliError, echo, one_line
@@ -62,6 +64,14 @@ def _broken_pipe() -> int:
     return 1
 
 
+_NOTES = (SubsecondTimesWarning, MissingGlyphsWarning, HiddenLabelsWarning)
+_NOTE_TERMS = (
+    ("(see FunnelChart.label_notes; a larger canvas or columns= shows them)",
+     "(a larger canvas shows them: render's --width, --height or --columns)"),
+    ("(to_svg() leaves text to", "(an .svg output leaves text to"),
+)  # fmt: skip
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``salesfunnel`` command line; returns the exit status."""
     with warnings.catch_warnings():  # restores showwarning on the way out
@@ -75,9 +85,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             file: TextIO | None = None,
             line: str | None = None,
         ) -> None:
-            # A note about the data (fractions of seconds dropped) as one line, like errors.
-            if issubclass(category, SubsecondTimesWarning):
-                echo(f"{PROG}: note: {one_line(str(message))}", sys.stderr)
+            # A note about the data or the picture as one line, like errors, in the
+            # command line's terms (not a Python warning with a file and line of ours).
+            if issubclass(category, _NOTES):
+                text = one_line(str(message))
+                for python, cli in _NOTE_TERMS:
+                    text = text.replace(python, cli)
+                echo(f"{PROG}: note: {text}", sys.stderr)
             else:
                 shown(message, category, filename, lineno, file, line)
 
