@@ -5,13 +5,17 @@ with the package imported from each given ``src`` directory, one fresh
 process per tree and round, trees alternating round by round so that load on
 a shared machine hits them alike. Each process loads once untimed (imports,
 and the allocator's first touch of fresh pages), then ``--per-process``
-timed loads. Prints the median wall and CPU (process) time per tree and the
-ratio to the first tree; ``--deals`` times ``DealLog.from_csv`` of a file of
-``bench_load.py``'s shape instead.
+timed loads. Prints the median wall time, user and system CPU time (the
+process's, all threads; system time is mostly the kernel faulting in fresh
+pages) per tree and the ratio of user + system to the first tree's, then the
+same for the first load of each process (what a script that loads one file
+pays; not in the medians above); ``--deals`` times ``DealLog.from_csv`` of a
+file of ``bench_load.py``'s shape instead.
 
 Run::
 
     mkdir /tmp/before && git archive <commit> src | tar -x -C /tmp/before
+    PYTHONPATH=src python benchmarks/bench_events.py --sizes 0 --csv 1e7 --write /tmp/events.csv
     python benchmarks/ab_csvload.py /tmp/before/src src --csv /tmp/events.csv --rounds 3
 """
 
@@ -25,7 +29,7 @@ import sys
 from pathlib import Path
 
 CHILD = """
-import gc, json, sys, time
+import gc, json, resource, sys, time
 sys.path.insert(0, sys.argv[1])
 import salesfunnel
 from salesfunnel import DealLog, EventLog, Pipeline
@@ -36,13 +40,16 @@ def load():
     if deals:
         return DealLog.from_csv(path, pipeline, owner="owner", engine="arrow")
     return EventLog.from_csv(path, entity="user", properties=["device"], engine="arrow")
-load()  # warm-up
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime, r.ru_stime
 out = []
-for _ in range(int(sys.argv[3])):
+for _ in range(1 + int(sys.argv[3])):  # the first load: imports, fresh pages
     gc.collect()
-    w, c = time.perf_counter(), time.process_time()
+    (u, s), w = cpu(), time.perf_counter()
     log = load()
-    out.append((time.perf_counter() - w, time.process_time() - c))
+    (u1, s1), w1 = cpu(), time.perf_counter()
+    out.append((w1 - w, u1 - u, s1 - s))
     del log
 print(json.dumps(out))
 """
@@ -58,19 +65,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     trees = [str(Path(t).resolve()) for t in args.trees]
     print(f"load average at start: {Path('/proc/loadavg').read_text().split()[:3]}")
-    print(f"{'tree':<40} {'wall s':>8} {'cpu s':>8} {'cpu vs first':>13}")
-    times: dict[str, list[tuple[float, float]]] = {t: [] for t in trees}
+    times: dict[str, list[list[float]]] = {t: [] for t in trees}
+    firsts: dict[str, list[list[float]]] = {t: [] for t in trees}
     for _ in range(args.rounds):
         for tree in trees:
             cmd = [sys.executable, "-c", CHILD, tree, args.csv, str(args.per_process)]
             cmd.append("1" if args.deals else "0")
             done = subprocess.run(cmd, capture_output=True, text=True, check=True)
-            times[tree] += [tuple(x) for x in json.loads(done.stdout)]
-    base = statistics.median(c for _, c in times[trees[0]])
-    for tree in trees:
-        wall = statistics.median(w for w, _ in times[tree])
-        cpu = statistics.median(c for _, c in times[tree])
-        print(f"{tree[-40:]:<40} {wall:8.3f} {cpu:8.3f} {cpu / base:12.2f}x")
+            first, *rest = json.loads(done.stdout)
+            firsts[tree].append(first)
+            times[tree] += rest
+    for title, runs in (("timed loads", times), ("first load of each process", firsts)):
+        print(title)
+        print(f"  {'tree':<40} {'wall s':>8} {'user s':>8} {'sys s':>8} {'cpu vs first':>13}")
+        base = statistics.median(u + s for _, u, s in runs[trees[0]])
+        for tree in trees:
+            wall, user, system = (statistics.median(x[i] for x in runs[tree]) for i in range(3))
+            cpu = statistics.median(u + s for _, u, s in runs[tree])
+            print(f"  {tree[-40:]:<40} {wall:8.3f} {user:8.3f} {system:8.3f} {cpu / base:12.2f}x")
     print(f"load average at end: {Path('/proc/loadavg').read_text().split()[:3]}")
     return 0
 

@@ -45,13 +45,15 @@ each engine's peak memory, measured in a fresh process per engine (VmHWM,
 reset once the data is generated, minus the resident set then; the engine's
 preparation and one run), so native memory counts as numpy's does. ``--csv N``
 times ``EventLog.from_csv`` of an ``N``-row file (user, event, ISO time,
-device) against ``polars.read_csv`` of it.
+device) against ``polars.read_csv`` of it; with ``--write PATH`` it writes
+that file to ``PATH`` and stops (for ``ab_csvload.py``).
 
 Run::
 
     PYTHONPATH=src python benchmarks/bench_events.py --sizes 1e6,1e7 --repeat 3
     PYTHONPATH=src python benchmarks/bench_events.py --sizes 1e7 --variant breakdown --memory
     PYTHONPATH=src python benchmarks/bench_events.py --sizes 0 --csv 1e7
+    PYTHONPATH=src python benchmarks/bench_events.py --sizes 0 --csv 1e6 --write /tmp/events.csv
     PYTHONPATH=src python benchmarks/bench_events.py --sizes 3e7 --engines salesfunnel,chdb
 """
 
@@ -344,18 +346,24 @@ def peak_memory(engine: str, n: int, shape: str, breakdown: bool) -> float | Non
 
 
 # -- loading a CSV file ------------------------------------------------------------------
-def csv_bench(n: int, repeat: int) -> None:
+def write_csv(n: int, path: Path) -> None:
+    """The ``many``-shape log of ``n`` events as CSV: user, event, ISO time, device."""
     import polars as pl
 
     d = synthetic(n, "many")
+    stamp = d["t"].astype("datetime64[s]").astype("datetime64[ms]")  # polars: no [s]
+    pl.DataFrame({
+        "user": d["user"], "event": np.array(NAMES)[d["code"]], "time": stamp,
+        "device": np.array(DEVICES)[d["dev"]],
+    }).write_csv(path, datetime_format="%Y-%m-%dT%H:%M:%S")  # fmt: skip
+
+
+def csv_bench(n: int, repeat: int) -> None:
+    import polars as pl
+
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "events.csv"
-        stamp = d["t"].astype("datetime64[s]").astype("datetime64[ms]")  # polars: no [s]
-        pl.DataFrame({
-            "user": d["user"], "event": np.array(NAMES)[d["code"]], "time": stamp,
-            "device": np.array(DEVICES)[d["dev"]],
-        }).write_csv(path, datetime_format="%Y-%m-%dT%H:%M:%S")  # fmt: skip
-        del d
+        write_csv(n, path)
         size = path.stat().st_size / 2**20
         readers: dict[str, Callable[[], object]] = {
             "EventLog.from_csv": lambda: EventLog.from_csv(
@@ -398,6 +406,7 @@ def main() -> None:
     parser.add_argument("--variant", default="plain", help="plain, breakdown, both or exclusion")
     parser.add_argument("--memory", action="store_true", help="peak memory per engine")
     parser.add_argument("--csv", default="", help="rows of a CSV file to load (e.g. 1e7)")
+    parser.add_argument("--write", default="", help="with --csv N: write the file here, stop")
     parser.add_argument("--engines", default=",".join(ENGINES), help="a subset, to save memory")
     parser.add_argument("--child", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -406,6 +415,9 @@ def main() -> None:
     variants = ["plain", "breakdown"] if args.variant == "both" else [args.variant]
     if args.child:
         child_memory(args.child, int(float(args.sizes)), args.shapes, variants[0] == "breakdown")
+        return
+    if args.write:
+        write_csv(int(float(args.csv or "1e6")), Path(args.write))
         return
     print(f"load average at start: {_load()}")
     header = f"{'events':>10}  {'shape':5}  {'variant':9}  {'engine':11}  {'median s':>8}  "

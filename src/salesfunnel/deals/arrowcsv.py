@@ -52,6 +52,7 @@ __all__ = [
     "dictionary_lookup",
     "fast_fields",
     "int_array",
+    "numpy_of",
     "read_body",
     "sorted_text_codes",
     "stripped_dictionary",
@@ -266,6 +267,44 @@ def _bounded(kind: Any) -> bool:
     )
 
 
+def _numpy_type(kind: Any) -> np.dtype[Any] | None:
+    """The numpy type of an Arrow integer or zone-less timestamp type, else ``None``."""
+    import pyarrow as pa
+
+    if pa.types.is_integer(kind):
+        return np.dtype(f"{'i' if pa.types.is_signed_integer(kind) else 'u'}{kind.bit_width // 8}")
+    if pa.types.is_timestamp(kind) and kind.tz is None:
+        return np.dtype(f"datetime64[{kind.unit}]")
+    return None
+
+
+def numpy_of(values: Any, *, writable: bool = False) -> np.ndarray:
+    """An Arrow array or chunked array as numpy, as ``values.to_numpy(zero_copy_only=False)``.
+
+    Integers and zone-less timestamps without nulls are read from their
+    buffers (a view of a single chunk, else one copy): ``to_numpy`` imports
+    pandas on first use, a quarter of a second or more of a fresh process
+    (the command line) that no Arrow-to-numpy conversion of the CSV path
+    needs. Anything else goes through ``to_numpy``. With ``writable``, the
+    result is an array of its own (copied once, never twice).
+    """
+    import pyarrow as pa
+
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    kind = _numpy_type(values.type)
+    if kind is None or any(c.null_count for c in chunks):
+        out: np.ndarray = values.to_numpy(zero_copy_only=False)
+        return np.array(out) if writable and not out.flags.writeable else out
+    parts = [
+        np.frombuffer(c.buffers()[1], kind, len(c), c.offset * kind.itemsize)
+        for c in chunks
+        if len(c)
+    ]
+    if len(parts) == 1:
+        return np.array(parts[0]) if writable else parts[0]
+    return np.concatenate(parts) if parts else np.empty(0, kind)
+
+
 def _strip(values: list[str]) -> list[str]:
     return [v.strip() for v in values]
 
@@ -280,7 +319,7 @@ def stripped_dictionary(column: Any) -> tuple[list[str], npt.NDArray[np.int32]]:
     if not chunks:
         return [], np.zeros(0, np.int32)
     values = _strip(chunks[0].dictionary.to_pylist())
-    index = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
+    index = np.concatenate([numpy_of(c.indices) for c in chunks])
     return values, index.astype(np.int32, copy=False)
 
 
@@ -297,7 +336,7 @@ def dictionary_lookup(column: Any, lookup: Callable[[list[str]], np.ndarray]) ->
     out = np.empty(len(column), table.dtype)
     at = 0
     for chunk in chunks:
-        index = chunk.indices.to_numpy(zero_copy_only=False)
+        index = numpy_of(chunk.indices)
         np.take(table, index, out=out[at : at + len(index)], mode="clip")  # unbuffered
         at += len(index)
     return out
@@ -382,7 +421,7 @@ def _sorted_codes(column: Any, blanks: bool, ids: bool = False) -> TextCodes | N
     if digits is not None:
         return digits
     encoded = column.combine_chunks().dictionary_encode()
-    words, index = encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False)
+    words, index = encoded.dictionary, numpy_of(encoded.indices)
     if pc.any(pc.match_substring(words, "\0")).as_py():
         return None
     if pc.any(pc.match_substring_regex(words, _EDGE_SPACE)).as_py():
@@ -394,7 +433,7 @@ def _sorted_codes(column: Any, blanks: bool, ids: bool = False) -> TextCodes | N
         return TextCodes(place.reshape(-1).astype(np.int64)[index], table)
     if not blanks and pc.any(pc.equal(pc.binary_length(words), 0)).as_py():
         return None
-    order = pc.sort_indices(words).to_numpy()
+    order = numpy_of(pc.sort_indices(words))
     # Ranks in the smallest type that holds them: a column of few values (labels,
     # owners) then costs a byte or two per row.
     rank = np.empty(len(order), np.min_scalar_type(max(len(order) - 1, 0)))

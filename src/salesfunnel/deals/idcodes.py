@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .arrowcsv import _pyarrow_csv, text_codes, text_column
+from .arrowcsv import _pyarrow_csv, numpy_of, text_codes, text_column
 from .textcodes import TextCodes, TextTable, int_array
 
 __all__ = ["dense_number_codes", "frame_codes", "number_id_codes", "number_ids"]
@@ -106,7 +106,7 @@ def number_ids(column: Any) -> tuple[I64, str] | None:
     if not pc.all(pc.match_substring_regex(column.slice(0, 64), "^[0-9]+$")).as_py():
         return None  # a failing cast is slow: look at the first values first
     try:
-        ints = np.array(pc.cast(column, pa.int64()).to_numpy())  # writable
+        ints = numpy_of(pc.cast(column, pa.int64()), writable=True)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     lo, hi = int(ints.min()), int(ints.max())

@@ -45,6 +45,7 @@ from ..deals.arrowcsv import (
     Unfit,
     dictionary_lookup,
     fast_fields,
+    numpy_of,
     read_body,
     sorted_text_codes,
     text_codes,
@@ -167,7 +168,7 @@ def _arrow_fields(file: CsvFile, spec: _Spec, delimiter: str) -> dict[str, Any]:
 
     event = dictionary_lookup(table.column(spec.event), event_codes)
     if spec.tz is None:
-        times = time.to_numpy().astype("datetime64[s]", copy=False)
+        times = numpy_of(time).astype("datetime64[s]", copy=False)
     else:
         try:
             obj = np.array(time.to_pylist(), dtype=object)

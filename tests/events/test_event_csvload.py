@@ -1,0 +1,114 @@
+"""The Arrow-to-numpy step of the CSV fast path (``arrowcsv.numpy_of``) and what it spares.
+
+``numpy_of`` reads integers and zone-less timestamps from an Arrow column's
+buffers instead of calling ``to_numpy``, which imports pandas on first use. The
+property compares it with ``to_numpy`` on random chunked columns: several
+chunks, empty ones, none, sliced chunks (an offset into the buffer), nulls
+(then ``to_numpy`` itself), every integer width and two time units.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+pa = pytest.importorskip("pyarrow")
+
+from salesfunnel.deals.arrowcsv import numpy_of  # noqa: E402
+
+_TYPES = {
+    "int8": (-(2**7), 2**7 - 1),
+    "int16": (-(2**15), 2**15 - 1),
+    "int32": (-(2**31), 2**31 - 1),
+    "int64": (-(2**63), 2**63 - 1),
+    "uint8": (0, 2**8 - 1),
+    "uint32": (0, 2**32 - 1),
+    "uint64": (0, 2**64 - 1),
+    "timestamp[s]": (-(10**11), 10**11),
+    "timestamp[ms]": (-(10**14), 10**14),
+}
+
+
+def _arrow_type(name: str) -> object:
+    if name.startswith("timestamp"):
+        return pa.timestamp(name[10:-1])
+    return pa.type_for_alias(name)
+
+
+@st.composite
+def _columns(draw: st.DrawFn) -> object:
+    name = draw(st.sampled_from(sorted(_TYPES)))
+    lo, hi = _TYPES[name]
+    cell = st.integers(lo, hi) | st.sampled_from([lo, hi, 0])
+    nulls = draw(st.booleans())
+    chunks = []
+    cells = st.lists(cell | st.none() if nulls else cell, max_size=9)
+    for values in draw(st.lists(cells, max_size=4)):
+        chunk = pa.array(values, _arrow_type(name))
+        start = draw(st.integers(0, len(values)))
+        stop = draw(st.integers(start, len(values)))
+        chunks.append(chunk.slice(start, stop - start))  # an offset into the buffers
+    column = pa.chunked_array(chunks, _arrow_type(name))
+    return column.chunk(0) if len(chunks) == 1 and draw(st.booleans()) else column
+
+
+@settings(max_examples=300, deadline=None)
+@given(_columns())
+def test_numpy_of_is_to_numpy(column: object) -> None:
+    expected = column.to_numpy(zero_copy_only=False)  # type: ignore[attr-defined]
+    got = numpy_of(column)
+    assert got.dtype == expected.dtype
+    assert got.shape == expected.shape
+    np.testing.assert_array_equal(got, expected)  # NaN and NaT (nulls) equal themselves
+    if expected.dtype.kind == "M":
+        assert got.view(np.int64).tolist() == expected.view(np.int64).tolist()
+    kept = expected.copy()  # ``expected`` may be a view of the column's buffer
+    own = numpy_of(column, writable=True)
+    np.testing.assert_array_equal(own, kept)
+    assert own.flags.writeable
+    assert own.dtype == kept.dtype
+    if own.size:  # an array of its own: writing it leaves the column alone
+        own[...] = own[0]
+        np.testing.assert_array_equal(numpy_of(column), kept)
+
+
+def test_numpy_of_worked_example() -> None:
+    sliced = pa.array([5, 6, 7, 8], pa.int32()).slice(1, 2)
+    column = pa.chunked_array([sliced, pa.array([], pa.int32()), pa.array([9], pa.int32())])
+    out = numpy_of(column)
+    assert (out.dtype, out.tolist()) == (np.dtype(np.int32), [6, 7, 9])
+    times = numpy_of(pa.array([0, 86_400], pa.timestamp("s")))
+    assert times.tolist() == np.array(["1970-01-01", "1970-01-02"], "datetime64[s]").tolist()
+    assert numpy_of(pa.chunked_array([], pa.int64())).tolist() == []
+
+
+_CHILD = """
+import sys
+from salesfunnel import EventLog
+log = EventLog.from_csv(sys.argv[1], entity="u", event="e", time="t", properties=["d"],
+                        engine="arrow")
+print("pandas" in sys.modules)  # ids_of may import it: its strings are built by Arrow
+assert log.ids_of(log.entity).tolist() == ["7", "10", "7"], log
+assert log.time.tolist()[1].isoformat() == "2024-01-01T10:05:00"
+assert log.properties["d"].tolist() == ["web", "app", "web"]
+"""
+
+
+def test_the_arrow_path_does_not_import_pandas(tmp_path: Path) -> None:
+    """A fresh process (the command line) loads a file without importing pandas."""
+    path = tmp_path / "events.csv"
+    text = "u,e,t,d\n7,view,2024-01-01T10:00:00,web\n10,buy,2024-01-01T10:05:00,app\n"
+    path.write_text(text + "7,buy,2024-01-02T00:00:00,web\n")
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    done = subprocess.run(
+        [sys.executable, "-c", f"import sys; sys.path.insert(0, {src!r})\n" + _CHILD, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == "False"
