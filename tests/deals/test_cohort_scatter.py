@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from salesfunnel import DealLog, Pipeline, cohort_funnel
-from salesfunnel.deals import cohort, engine as eng
+from salesfunnel.deals import cohort, cohortscatter, engine as eng
 from salesfunnel.deals.cohortscatter import CohortDeals, cohort_deals
 from salesfunnel.deals.shared import latest_time, parse_instant, period
 
@@ -93,16 +93,29 @@ def _assert_same_deals(fast: CohortDeals, slow: CohortDeals) -> None:
     assert fast.unknown.tolist() == slow.unknown.tolist()
 
 
-@given(logs(), WINDOWS, st.booleans(), st.booleans())
+@given(logs(), WINDOWS, st.booleans(), st.booleans(), st.sampled_from([1, 2, 3, 1 << 18]))
 def test_scatter_per_deal_arrays_equal_the_sorted_paths(
     case: tuple[Pipeline, DealLog, str],
     window: tuple[int | None, int | None, int | None],
     by_owner: bool,
     other_pipeline: bool,
+    chunk: int,
 ) -> None:
     """Every per-deal fact of the cohort (ids, amounts, owner, reach, times to each
     stage, time to won and its kind, state) is the sorted path's, with or without a
-    period and a snapshot, by owner or not, in the log's pipeline or a reordered one."""
+    period and a snapshot, by owner or not, in the log's pipeline or a reordered one,
+    the events scattered in one chunk or in chunks of 1 to 3."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cohortscatter, "_CHUNK", chunk)
+        _compare_deals(case, window, by_owner, other_pipeline)
+
+
+def _compare_deals(
+    case: tuple[Pipeline, DealLog, str],
+    window: tuple[int | None, int | None, int | None],
+    by_owner: bool,
+    other_pipeline: bool,
+) -> None:
     pipeline, log, _ = case
     if other_pipeline:  # the same labels, stages in reverse: codes re-expressed
         pipeline = Pipeline(

@@ -42,6 +42,7 @@ from .pipeline import Pipeline
 from .shared import F64, I64, B
 
 _SPARSE = 16  # deal codes per event beyond which the codes' rank table costs too much
+_CHUNK = 1 << 18  # events per chunk of the scatter pass
 
 
 @dataclass(slots=True)
@@ -65,65 +66,79 @@ def _bits(n: int) -> int:
     return max(int(n).bit_length(), 1)
 
 
-def _compact(dealc: I64, bound: int) -> tuple[I64, int, I64 | None]:
-    """Deal codes renumbered densely (in the same order) when they are sparse.
+def _rank(log: DealLog) -> tuple[np.ndarray | None, int, I64 | None]:
+    """A table renumbering sparse deal codes densely (in the same order).
 
-    Returns the new codes, their number and each new code's old one (``None``
-    when nothing was renumbered).
+    Returns the table (``None`` when the codes are dense enough: at most one
+    per event), the number of deals and each new code's old one.
     """
-    if bound <= dealc.size:
-        return dealc, bound, None
+    bound = log.deal_bound
+    if bound <= len(log):
+        return None, bound, None
     present = np.zeros(bound, dtype=bool)
-    present[dealc] = True
+    for a in range(0, len(log), _CHUNK):
+        present[np.subtract(log.deal[a : a + _CHUNK], log.deal_offset)] = True
     rank = np.cumsum(present, dtype=np.int64 if bound >= 2**31 else np.int32)
     old = np.flatnonzero(present)
     del present
     rank -= 1
-    out = rank[dealc].astype(np.intp)
-    return out, old.size, old
+    return rank, old.size, old
 
 
 def _extremes(
     log: DealLog,
     codes: npt.NDArray[np.int8],
-    dealc: I64,
-    n_deals: int,
+    keep: B | None,
     k: int,
     base: int,
     small: bool,
     bits: tuple[int, int],
-) -> tuple[np.ndarray, I64, I64 | None]:
-    """The scatter reductions over the events (a sink deal ``n_deals`` takes the
-    events after as_of): per slot and deal the earliest relative time (slot-major,
-    so each slot's row is contiguous), per deal the maximum packed (time, code, row)
-    key, and the same over the events with a known amount (``None`` without amounts)."""
+) -> tuple[np.ndarray, I64, I64 | None, I64 | None]:
+    """The scatter reductions over the events, a chunk of events at a time.
+
+    Per slot and deal the earliest relative time (slot-major, so each slot's
+    row is contiguous), per deal the maximum packed (time, code, row) key, and
+    the same over the events with a known amount (``None`` without amounts);
+    then each deal's old code (``None`` when not renumbered). A sink deal past
+    the others takes the events after as_of. Chunks keep every per-event
+    temporary small (no fresh pages to fault in, and in cache).
+    """
     cb, rb = bits
+    rank, n_deals, old = _rank(log)
     stride = n_deals + 1
-    rel = np.subtract(log.order_bounds[0], base)
-    index = np.multiply(np.minimum(codes, k + 1), stride, dtype=np.intp)
-    index += dealc
     tdtype = np.uint32 if small else np.int64
     earliest = np.full((k + 2) * stride, np.iinfo(tdtype).max, dtype=tdtype)
-    np.minimum.at(earliest, index, rel.astype(tdtype) if small else rel)
-    del index
-    rel <<= cb
-    rel |= codes
-    rel <<= rb
-    rel += np.arange(rel.size, dtype=np.int64)
     last = np.full(stride, -1, dtype=np.int64)
-    np.maximum.at(last, dealc, rel)
+    nan = None if log.amount is None else np.isnan(log.amount)
     with_amount = None
-    if log.amount is not None:
-        nan = np.isnan(log.amount)
-        if nan.any():
-            rel[nan] = -1
-            del nan
-            with_amount = np.full(stride, -1, dtype=np.int64)
-            np.maximum.at(with_amount, dealc, rel)
-            with_amount = with_amount[:n_deals]
-        else:
-            with_amount = last[:n_deals]
-    return earliest.reshape(k + 2, stride)[:, :n_deals], last[:n_deals], with_amount
+    if nan is not None and nan.any():
+        with_amount = np.full(stride, -1, dtype=np.int64)
+    for a in range(0, len(log), _CHUNK):
+        b = min(a + _CHUNK, len(log))
+        deal = np.subtract(log.deal[a:b], log.deal_offset, dtype=np.intp)
+        if rank is not None:
+            deal = rank[deal]
+        if keep is not None:
+            deal[~keep[a:b]] = n_deals
+        code = codes[a:b]
+        index = np.multiply(np.minimum(code, k + 1), stride, dtype=np.intp)
+        index += deal
+        key = np.subtract(log.order_bounds[0][a:b], base)
+        np.minimum.at(earliest, index, key.astype(tdtype) if small else key)
+        key <<= cb
+        key |= code
+        key <<= rb
+        key += np.arange(a, b, dtype=np.int64)
+        np.maximum.at(last, deal, key)
+        if with_amount is not None:
+            assert nan is not None
+            key[nan[a:b]] = -1
+            np.maximum.at(with_amount, deal, key)
+    per_slot = earliest.reshape(k + 2, stride)[:, :n_deals]
+    last = last[:n_deals]
+    if nan is not None:
+        with_amount = last if with_amount is None else with_amount[:n_deals]
+    return per_slot, last, with_amount, old
 
 
 def _reach_and_times(
@@ -152,21 +167,24 @@ def _reach_and_times(
     entry_g = entry if order is None else entry[order]
     reach = np.full(n, -1, dtype=np.int16)
     first = np.full(n, none, dtype=per_slot.dtype)
-    hit = np.empty(n, dtype=bool)  # scratch, reused by every stage
+    # Scratch reused by every stage: no fresh pages per stage.
+    hit = np.empty(n, dtype=bool)
+    in_order = first if order is None else np.empty_like(first)
+    seconds, picked = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
     times: list[list[DurationStats]] = []
     for j in range(k1 - 1, -1, -1):
         np.minimum(first, per_slot[j][at], out=first)
         np.not_equal(first, none, out=hit)
         reach += hit  # nested stages: one more for each stage reached
-        in_order = first if order is None else first[order]
         if order is not None:
+            np.take(first, order, out=in_order, mode="clip")  # valid positions: no check
             np.not_equal(in_order, none, out=hit)
         counts = np.array([np.count_nonzero(hit[a:b]) for a, b in edges], dtype=np.int64)
         runs = np.zeros(n_groups + 1, dtype=np.int64)
         np.cumsum(counts, out=runs[1:])
-        seconds = np.subtract(in_order, entry_g)  # garbage where not hit: dropped next
-        times.append(run_stats(seconds[hit].astype(np.int64), runs, np.zeros(n_groups, np.int64)))
-        del seconds, in_order
+        np.subtract(in_order, entry_g, out=seconds)  # exact where hit; the rest is dropped
+        v = np.compress(hit, seconds, out=picked[: int(runs[-1])])
+        times.append(run_stats(v, runs, np.zeros(n_groups, np.int64)))
     times.reverse()
     return reach, times
 
@@ -201,15 +219,10 @@ def cohort_deals(
     rb, cb = _bits(n - 1), _bits(len(pipe.labels) - 1)
     if _bits(span) + cb + rb > 63:  # pragma: no cover - needs spans of centuries
         return None
-    dealc, n_deals, old = _compact(
-        np.subtract(log.deal, log.deal_offset, dtype=np.intp), log.deal_bound
-    )
-    if keep is not None:
-        dealc[~keep] = n_deals  # the sink deal
-    del keep
     small = span < np.iinfo(np.uint32).max
-    per_slot, last, with_amount = _extremes(log, codes, dealc, n_deals, k, base, small, (cb, rb))
-    del dealc
+    per_slot, last, with_amount, old = _extremes(log, codes, keep, k, base, small, (cb, rb))
+    del keep
+    n_deals = last.size
     entry_all = per_slot[0].copy()
     for j in range(1, k + 2):
         np.minimum(entry_all, per_slot[j], out=entry_all)
