@@ -93,20 +93,30 @@ def _assert_same_deals(fast: CohortDeals, slow: CohortDeals) -> None:
     assert fast.unknown.tolist() == slow.unknown.tolist()
 
 
-@given(logs(), WINDOWS, st.booleans(), st.booleans(), st.sampled_from([1, 2, 3, 1 << 18]))
+@given(
+    logs(),
+    WINDOWS,
+    st.booleans(),
+    st.booleans(),
+    st.sampled_from([1, 2, 3, 1 << 18]),
+    st.sampled_from([1, 2, 1 << 8]),
+)
 def test_scatter_per_deal_arrays_equal_the_sorted_paths(
     case: tuple[Pipeline, DealLog, str],
     window: tuple[int | None, int | None, int | None],
     by_owner: bool,
     other_pipeline: bool,
     chunk: int,
+    few_groups: int,
 ) -> None:
     """Every per-deal fact of the cohort (ids, amounts, owner, reach, times to each
     stage, time to won and its kind, state) is the sorted path's, with or without a
     period and a snapshot, by owner or not, in the log's pipeline or a reordered one,
-    the events scattered in one chunk or in chunks of 1 to 3."""
+    the events scattered in one chunk or in chunks of 1 to 3, the stage times in
+    runs per owner (few owners) or by one sort (``_FEW_GROUPS`` lowered)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(cohortscatter, "_CHUNK", chunk)
+        mp.setattr(cohortscatter, "_FEW_GROUPS", few_groups)
         _compare_deals(case, window, by_owner, other_pipeline)
 
 

@@ -36,13 +36,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from .durations import DurationStats, run_stats
+from .durations import DurationStats, group_stats, run_stats
 from .log import DealLog
 from .pipeline import Pipeline
 from .shared import F64, I64, B
 
 _SPARSE = 16  # deal codes per event beyond which the codes' rank table costs too much
 _CHUNK = 1 << 18  # events per chunk of the scatter pass
+_FEW_GROUPS = 1 << 8  # up to this many groups, stage times go in runs (one radix sort)
 
 
 @dataclass(slots=True)
@@ -158,12 +159,13 @@ def _reach_and_times(
     n = entry.size
     bounds = np.array([0, n], dtype=np.int64)
     order = None
-    if n_groups > 1:
-        narrow = np.uint8 if n_groups <= 1 << 8 else np.uint16 if n_groups <= 1 << 16 else np.int64
-        order = np.argsort(group.astype(narrow), kind="stable")
+    few = n_groups <= _FEW_GROUPS
+    if n_groups > 1 and few:
+        order = np.argsort(group.astype(np.uint8), kind="stable")
         bounds = np.zeros(n_groups + 1, dtype=np.int64)
         np.cumsum(np.bincount(group, minlength=n_groups), out=bounds[1:])
     edges = list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
+    edges = edges if few else [(0, n)]
     entry_g = entry if order is None else entry[order]
     reach = np.full(n, -1, dtype=np.int16)
     first = np.full(n, none, dtype=per_slot.dtype)
@@ -180,11 +182,14 @@ def _reach_and_times(
             np.take(first, order, out=in_order, mode="clip")  # valid positions: no check
             np.not_equal(in_order, none, out=hit)
         counts = np.array([np.count_nonzero(hit[a:b]) for a, b in edges], dtype=np.int64)
-        runs = np.zeros(n_groups + 1, dtype=np.int64)
+        runs = np.zeros(len(edges) + 1, dtype=np.int64)
         np.cumsum(counts, out=runs[1:])
         np.subtract(in_order, entry_g, out=seconds)  # exact where hit; the rest is dropped
         v = np.compress(hit, seconds, out=picked[: int(runs[-1])])
-        times.append(run_stats(v, runs, np.zeros(n_groups, np.int64)))
+        if few:
+            times.append(run_stats(v, runs, np.zeros(n_groups, np.int64)))
+        else:  # many small groups: one sort serves them all (see group_stats)
+            times.append(group_stats(group[hit], v, None, n_groups))
     times.reverse()
     return reach, times
 
