@@ -1,0 +1,293 @@
+"""The cohort funnel's per-deal facts without sorting the events (private).
+
+:mod:`salesfunnel.deals.cohort` sorts the events by (deal, time, label code)
+and reads each deal's facts off the sorted columns. In cumulative mode every
+fact it needs is an extreme over a deal's events, so scatter reductions
+(``np.minimum.at`` / ``np.maximum.at`` over the deal codes) give them in
+linear time, with no sort:
+
+* per deal and label code ``c`` (codes past won share one slot), the earliest
+  time of an event with code ``c``. The deal's entry is the minimum of its
+  row; its reach is the highest open stage or won with an event (lost and
+  frozen reach nothing); the first reach of stage ``j`` is the earliest event
+  of stage ``j`` or beyond or won (a jump reaches the stages it skips, the
+  first win every stage; events after the first win come no earlier than it,
+  so they never move a first reach); the first win is the earliest won event.
+* per deal, its last event in the engine's order (time, then label code, then
+  input row): the maximum of one packed ``(time, code, row)`` key. Its row
+  gives the deal's owner (or group) and its label the deal's state, its time
+  the end of a lost or censored deal. Packing the row makes ties at equal
+  times keep row order, as the sorted path does; numpy documents no order for
+  fancy assignment with repeated indices, so that is not used.
+* per deal, the last event with a known amount: the same maximum over the
+  events whose amount is known.
+
+Every per-deal array equals the sorted path's (a property test compares the
+two on random logs). :func:`cohort_deals` returns ``None`` for what it does not
+cover, and the caller takes the sorted path: logs with undated events (wide
+form), empty selections, deal codes far sparser than the events, and keys that
+do not fit in 63 bits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from .durations import DurationStats, group_stats, run_stats
+from .log import DealLog
+from .pipeline import Pipeline
+from .shared import F64, I64, B
+
+_SPARSE = 16  # deal codes per event beyond which the codes' rank table costs too much
+_CHUNK = 1 << 18  # events per chunk of the scatter pass
+_FEW_GROUPS = 1 << 8  # up to this many groups, stage times go in runs (one radix sort)
+
+
+@dataclass(slots=True)
+class CohortDeals:
+    """Per cohort deal (in deal-code order), what the cohort funnel's results are built from."""
+
+    ids: np.ndarray
+    amounts: F64 | None  # last known amount, NaN when none
+    group: npt.NDArray[np.int32] | I64
+    reach: npt.NDArray[np.int16] | None  # furthest funnel stage (-1: none); or ``masks``
+    times: list[list[DurationStats]]  # per funnel stage, per group: time to first reach
+    seconds: I64  # time to won: to the first win, the loss, or the censoring
+    kind: npt.NDArray[np.int8]  # 1 won, 2 lost, 0 censored
+    known: B  # whether ``seconds`` is known
+    state: npt.NDArray[np.integer]  # label code at as_of (won after any win)
+    unknown: I64  # per group, deals left out for an unknown time
+    masks: list[B] | None = None  # per funnel stage, the deals that reached it (not cumulative)
+
+
+def _bits(n: int) -> int:
+    return max(int(n).bit_length(), 1)
+
+
+def _rank(log: DealLog) -> tuple[np.ndarray | None, int, I64 | None]:
+    """A table renumbering sparse deal codes densely (in the same order).
+
+    Returns the table (``None`` when the codes are dense enough: at most one
+    per event), the number of deals and each new code's old one.
+    """
+    bound = log.deal_bound
+    if bound <= len(log):
+        return None, bound, None
+    present = np.zeros(bound, dtype=bool)
+    for a in range(0, len(log), _CHUNK):
+        present[np.subtract(log.deal[a : a + _CHUNK], log.deal_offset)] = True
+    rank = np.cumsum(present, dtype=np.int64 if bound >= 2**31 else np.int32)
+    old = np.flatnonzero(present)
+    del present
+    rank -= 1
+    return rank, old.size, old
+
+
+def _extremes(
+    log: DealLog,
+    codes: npt.NDArray[np.int8],
+    keep: B | None,
+    k: int,
+    base: int,
+    small: bool,
+    bits: tuple[int, int],
+) -> tuple[np.ndarray, I64, I64 | None, I64 | None]:
+    """The scatter reductions over the events, a chunk of events at a time.
+
+    Per slot and deal the earliest relative time (slot-major, so each slot's
+    row is contiguous), per deal the maximum packed (time, code, row) key, and
+    the same over the events with a known amount (``None`` without amounts);
+    then each deal's old code (``None`` when not renumbered). A sink deal past
+    the others takes the events after as_of. Chunks keep every per-event
+    temporary small (no fresh pages to fault in, and in cache).
+    """
+    cb, rb = bits
+    rank, n_deals, old = _rank(log)
+    stride = n_deals + 1
+    tdtype = np.uint32 if small else np.int64
+    earliest = np.full((k + 2) * stride, np.iinfo(tdtype).max, dtype=tdtype)
+    last = np.full(stride, -1, dtype=np.int64)
+    nan = None if log.amount is None else np.isnan(log.amount)
+    with_amount = None
+    if nan is not None and nan.any():
+        with_amount = np.full(stride, -1, dtype=np.int64)
+    for a in range(0, len(log), _CHUNK):
+        b = min(a + _CHUNK, len(log))
+        deal = np.subtract(log.deal[a:b], log.deal_offset, dtype=np.intp)
+        if rank is not None:
+            deal = rank[deal]
+        if keep is not None:
+            deal[~keep[a:b]] = n_deals
+        code = codes[a:b]
+        index = np.multiply(np.minimum(code, k + 1), stride, dtype=np.intp)
+        index += deal
+        key = np.subtract(log.order_bounds[0][a:b], base)
+        np.minimum.at(earliest, index, key.astype(tdtype) if small else key)
+        key <<= cb
+        key |= code
+        key <<= rb
+        key += np.arange(a, b, dtype=np.int64)
+        np.maximum.at(last, deal, key)
+        if with_amount is not None:
+            assert nan is not None
+            key[nan[a:b]] = -1
+            np.maximum.at(with_amount, deal, key)
+    per_slot = earliest.reshape(k + 2, stride)[:, :n_deals]
+    last = last[:n_deals]
+    if nan is not None:
+        with_amount = last if with_amount is None else with_amount[:n_deals]
+    return per_slot, last, with_amount, old
+
+
+def _reach_and_times(
+    per_slot: np.ndarray, at: I64 | slice, entry: np.ndarray, group: np.ndarray, n_groups: int
+) -> tuple[npt.NDArray[np.int16], list[list[DurationStats]]]:
+    """Per cohort deal its reach, and per funnel stage and group the times to first reach.
+
+    The first reach of stage j is the earliest event of a slot j .. k (k: won),
+    so the stages a deal reached are nested: its reach is their number less
+    one. The deals are put in group order once (a stable radix sort of the
+    groups), and each stage's times are then a compress of that order, already
+    in runs. ``entry`` is in ``per_slot``'s (unsigned) type: a time to first
+    reach is then one subtraction, made exact by the widening after it.
+    """
+    k1 = per_slot.shape[0]  # the funnel stages: open ones and won
+    none = np.iinfo(per_slot.dtype).max
+    n = entry.size
+    bounds = np.array([0, n], dtype=np.int64)
+    order = None
+    few = n_groups <= _FEW_GROUPS
+    if n_groups > 1 and few:
+        order = np.argsort(group.astype(np.uint8), kind="stable")
+        bounds = np.zeros(n_groups + 1, dtype=np.int64)
+        np.cumsum(np.bincount(group, minlength=n_groups), out=bounds[1:])
+    edges = list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
+    edges = edges if few else [(0, n)]
+    entry_g = entry if order is None else entry[order]
+    reach = np.full(n, -1, dtype=np.int16)
+    first = np.full(n, none, dtype=per_slot.dtype)
+    # Scratch reused by every stage: no fresh pages per stage.
+    hit = np.empty(n, dtype=bool)
+    in_order = first if order is None else np.empty_like(first)
+    seconds, picked = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    times: list[list[DurationStats]] = []
+    for j in range(k1 - 1, -1, -1):
+        np.minimum(first, per_slot[j][at], out=first)
+        np.not_equal(first, none, out=hit)
+        reach += hit  # nested stages: one more for each stage reached
+        if order is not None:
+            np.take(first, order, out=in_order, mode="clip")  # valid positions: no check
+            np.not_equal(in_order, none, out=hit)
+        counts = np.array([np.count_nonzero(hit[a:b]) for a, b in edges], dtype=np.int64)
+        runs = np.zeros(len(edges) + 1, dtype=np.int64)
+        np.cumsum(counts, out=runs[1:])
+        np.subtract(in_order, entry_g, out=seconds)  # exact where hit; the rest is dropped
+        v = np.compress(hit, seconds, out=picked[: int(runs[-1])])
+        if few:
+            times.append(run_stats(v, runs, np.zeros(n_groups, np.int64)))
+        else:  # many small groups: one sort serves them all (see group_stats)
+            times.append(group_stats(group[hit], v, None, n_groups))
+    times.reverse()
+    return reach, times
+
+
+def cohort_deals(
+    log: DealLog,
+    pipe: Pipeline,
+    codes: npt.NDArray[np.int8],
+    period: tuple[int | None, int | None],
+    t: int | None,
+    t_cens: int | None,
+    by_owner: bool,
+    n_groups: int,
+) -> CohortDeals | None:
+    """The cohort's per-deal facts by scatter reductions, or ``None`` (take the sorted path)."""
+    # Long: one straight line of steps on per-deal arrays, each freed once read;
+    # split into helpers, each would hold its arguments alive and raise the peak.
+    n = len(log)
+    if n == 0 or log.has_undated or log.deal_bound > _SPARSE * n + (1 << 20):
+        return None
+    lo = log.order_bounds[0]  # every event dated: its time
+    keep = None
+    if t is not None:
+        keep = lo <= t
+        if not keep.any():
+            return None  # no event by as_of
+        if keep.all():
+            keep = None
+    base = int(lo.min())
+    span = int(lo.max()) - base
+    k = pipe.n_stages  # won's code; codes past it (lost, frozen) share slot k + 1
+    rb, cb = _bits(n - 1), _bits(len(pipe.labels) - 1)
+    if _bits(span) + cb + rb > 63:  # pragma: no cover - needs spans of centuries
+        return None
+    small = span < np.iinfo(np.uint32).max
+    per_slot, last, with_amount, old = _extremes(log, codes, keep, k, base, small, (cb, rb))
+    del keep
+    n_deals = last.size
+    entry_all = per_slot[0].copy()
+    for j in range(1, k + 2):
+        np.minimum(entry_all, per_slot[j], out=entry_all)
+    present = last >= 0
+    s, e = period
+    if s is not None:
+        present &= entry_all.astype(np.int64) >= s - base
+    if e is not None:
+        present &= entry_all.astype(np.int64) < e - base
+    cohort = np.flatnonzero(present)
+    # Every deal present: per-deal arrays read as views, not gathered.
+    at: I64 | slice = slice(None) if cohort.size == n_deals else cohort
+    del present
+    entry_t = entry_all[at]
+    del entry_all
+    entry = entry_t.astype(np.int64)
+    last = last[at]
+    row = last & ((1 << rb) - 1)
+    last_code = ((last >> rb) & ((1 << cb) - 1)).astype(np.int8)
+    last_time = last >> (rb + cb)
+    del last
+    if by_owner:
+        assert log.owner is not None
+        group = log.owner[row].astype(np.int32)
+    else:
+        group = np.zeros(cohort.size, dtype=np.int32)
+    del row
+    amounts = None
+    if with_amount is not None:
+        assert log.amount is not None
+        where = with_amount[at]
+        amounts = np.full(cohort.size, np.nan)
+        ok = where >= 0
+        amounts[ok] = log.amount[where[ok] & ((1 << rb) - 1)]
+    reach, times = _reach_and_times(per_slot[: k + 1], at, entry_t, group, n_groups)
+    del entry_t
+    win = per_slot[k][at]
+    won = win != np.iinfo(win.dtype).max
+    kind = np.where(won, np.int8(1), np.where(last_code == pipe.lost_code, np.int8(2), np.int8(0)))
+    end = np.where(won, win.astype(np.int64), last_time)
+    del win, last_time
+    censored = kind == 0
+    known = np.ones(cohort.size, dtype=bool)
+    if t_cens is None:  # pragma: no cover - a dated log has a latest time
+        known = ~censored
+        end[censored] = entry[censored]
+    else:
+        end[censored] = t_cens - base
+    end -= entry
+    seconds_won = np.maximum(end, 0, out=end)
+    state = np.where(won, np.int8(k), last_code)
+    return CohortDeals(
+        ids=log.ids_of(cohort if old is None else old[cohort]),
+        amounts=amounts,
+        group=group,
+        reach=reach,
+        times=times,
+        seconds=seconds_won,
+        kind=kind,
+        known=known,
+        state=state,
+        unknown=np.zeros(n_groups, dtype=np.int64),
+    )

@@ -1,0 +1,222 @@
+"""The cohort funnel's scatter path (no sort) gives exactly what the sorted path gives.
+
+:mod:`salesfunnel.deals.cohortscatter` reads each deal's facts with
+``np.minimum.at`` / ``np.maximum.at`` over the deal codes; the sorted path of
+:mod:`salesfunnel.deals.cohort` reads them off events sorted by (deal, time,
+code). Both run here on random logs with ties at equal times, owners changing
+within a deal, deals won twice, events after a win, lost then reopened,
+frozen, unknown and huge amounts, sparse and dense integer ids and text ids,
+periods and snapshots (before everything, in the middle, after everything),
+and every per-deal array and every result must be equal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+from salesfunnel import DealLog, Pipeline, cohort_funnel
+from salesfunnel.deals import cohort, cohortscatter, engine as eng
+from salesfunnel.deals.cohortscatter import CohortDeals, cohort_deals
+from salesfunnel.deals.shared import latest_time, parse_instant, period
+
+from strategies import BASE_DAY, pipelines
+
+AMOUNTS = [None, math.nan, 0.0, 1.0, 2.5, 1e308]
+
+
+@st.composite
+def logs(draw: st.DrawFn) -> tuple[Pipeline, DealLog, str]:
+    """A log of 1..8 deals (one row included), ids of one of three kinds."""
+    pipeline = draw(pipelines(max_stages=5))
+    labels = pipeline.labels
+    # Outcomes drawn often: wins twice, events after a win, lost then reopened.
+    weights = st.sampled_from([*labels, pipeline.won, pipeline.lost])
+    ids = draw(st.sampled_from(["str", "dense", "sparse"]))
+    n_deals = draw(st.integers(min_value=1, max_value=8))
+    records = []
+    for d in range(n_deals):
+        deal: object = {"str": f"d{d}", "dense": d, "sparse": d * 1000 + 5}[ids]
+        for _ in range(draw(st.integers(min_value=1, max_value=6))):
+            records.append(
+                {
+                    "deal": deal,
+                    "stage": draw(weights),
+                    "time": BASE_DAY + dt.timedelta(days=draw(st.integers(0, 9))),
+                    "owner": draw(st.sampled_from(["ann", "bob", "cy"])),
+                    "amount": draw(st.sampled_from(AMOUNTS)),
+                }
+            )
+    records = draw(st.permutations(records))
+    with_amount = draw(st.booleans())
+    if not with_amount:
+        for r in records:
+            del r["amount"]
+    log = DealLog.from_records(
+        records, pipeline, owner="owner", amount="amount" if with_amount else None
+    )
+    return pipeline, log, ids
+
+
+def _day(d: int | None) -> dt.datetime | None:
+    return None if d is None else BASE_DAY + dt.timedelta(days=d)
+
+
+WINDOWS = st.tuples(
+    st.sampled_from([None, 0, 3, 6]),
+    st.sampled_from([None, 4, 8, 20]),
+    st.sampled_from([None, -5, 2, 5, 9, 30]),
+)
+
+
+def _assert_same_deals(fast: CohortDeals, slow: CohortDeals) -> None:
+    assert fast.ids.tolist() == slow.ids.tolist()
+    if slow.amounts is None:
+        assert fast.amounts is None
+    else:
+        assert fast.amounts is not None
+        assert np.array_equal(fast.amounts, slow.amounts, equal_nan=True)
+    assert fast.group.tolist() == slow.group.tolist()
+    assert slow.reach is not None
+    assert fast.reach is not None
+    assert fast.reach.tolist() == slow.reach.tolist()
+    assert fast.times == slow.times
+    assert fast.kind.tolist() == slow.kind.tolist()
+    assert fast.known.tolist() == slow.known.tolist()
+    known = slow.known
+    assert fast.seconds[known].tolist() == slow.seconds[known].tolist()
+    assert fast.state.tolist() == slow.state.tolist()
+    assert fast.unknown.tolist() == slow.unknown.tolist()
+
+
+@given(
+    logs(),
+    WINDOWS,
+    st.booleans(),
+    st.booleans(),
+    st.sampled_from([1, 2, 3, 1 << 18]),
+    st.sampled_from([1, 2, 1 << 8]),
+)
+def test_scatter_per_deal_arrays_equal_the_sorted_paths(
+    case: tuple[Pipeline, DealLog, str],
+    window: tuple[int | None, int | None, int | None],
+    by_owner: bool,
+    other_pipeline: bool,
+    chunk: int,
+    few_groups: int,
+) -> None:
+    """Every per-deal fact of the cohort (ids, amounts, owner, reach, times to each
+    stage, time to won and its kind, state) is the sorted path's, with or without a
+    period and a snapshot, by owner or not, in the log's pipeline or a reordered one,
+    the events scattered in one chunk or in chunks of 1 to 3, the stage times in
+    runs per owner (few owners) or by one sort (``_FEW_GROUPS`` lowered)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cohortscatter, "_CHUNK", chunk)
+        mp.setattr(cohortscatter, "_FEW_GROUPS", few_groups)
+        _compare_deals(case, window, by_owner, other_pipeline)
+
+
+def _compare_deals(
+    case: tuple[Pipeline, DealLog, str],
+    window: tuple[int | None, int | None, int | None],
+    by_owner: bool,
+    other_pipeline: bool,
+) -> None:
+    pipeline, log, _ = case
+    if other_pipeline:  # the same labels, stages in reverse: codes re-expressed
+        pipeline = Pipeline(
+            pipeline.stages[::-1], won=pipeline.won, lost=pipeline.lost, frozen=pipeline.frozen
+        )
+    pipe, codes = eng.label_codes(log, pipeline)
+    a, b = window[0], window[1]
+    if a is not None and b is not None and b < a:
+        a, b = b, a
+    s, e = period(_day(a), _day(b))
+    t = parse_instant(_day(window[2]), "as_of")
+    t_cens = t if t is not None else latest_time(log)
+    n_groups = len(log.owners) if by_owner else 1
+    by = "owner" if by_owner else None
+    fast = cohort_deals(log, pipe, codes, (s, e), t, t_cens, by_owner, n_groups)
+    slow = cohort._sorted_deals(log, pipe, "cumulative", by, n_groups, codes, ((s, e), t, t_cens))
+    if fast is None:  # taken only when no event falls by as_of
+        assert t is not None
+        assert not (log.order_bounds[0] <= t).any()
+        assert slow.ids.size == 0
+        return
+    _assert_same_deals(fast, slow)
+
+
+@given(logs(), WINDOWS, st.booleans())
+def test_scatter_results_equal_the_sorted_paths(
+    case: tuple[Pipeline, DealLog, str],
+    window: tuple[int | None, int | None, int | None],
+    by_owner: bool,
+) -> None:
+    """The whole results (JSON, per-stage ids, curves) through the public call."""
+    _, log, _ = case
+    start, end, as_of = (_day(d) for d in window)
+    if start is not None and end is not None and end < start:
+        start, end = end, start
+    options: dict[str, object] = {"start": start, "end": end, "as_of": as_of}
+    options["by"] = "owner" if by_owner else None
+    fast = cohort_funnel(log, **options)  # type: ignore[call-overload]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cohort, "_SCATTER", False)
+        slow = cohort_funnel(log, **options)  # type: ignore[call-overload]
+    if not by_owner:
+        fast, slow = {"": fast}, {"": slow}
+    assert list(fast) == list(slow)
+    for k, v in fast.items():
+        w = slow[k]
+        assert v.to_json() == w.to_json()
+        assert v.time_to_reach == w.time_to_reach
+        assert v.time_to_won.to_json() == w.time_to_won.to_json()
+        for a, b in zip(v.funnel.stages, w.funnel.stages, strict=True):
+            assert a.data.tolist() == b.data.tolist()
+            assert a.amount == b.amount
+
+
+def test_a_worked_example_through_the_scatter_path() -> None:
+    """By hand: A (owner x, then y at a tie on day 3, a later row) jumps to S1 on day 2,
+    wins on day 3, wins again and is lost after; B enters on day 1, is lost on day 2 and
+    reopened at S0 on day 4; C enters on day 5, after the snapshot."""
+    p = Pipeline(["S0", "S1"], won="W", lost="L")
+    rows = [
+        ("A", "S0", 0, "x"), ("B", "S0", 1, "x"), ("A", "S1", 2, "x"), ("B", "L", 2, "x"),
+        ("A", "W", 3, "x"), ("A", "L", 3, "y"), ("A", "S0", 3, "y"), ("A", "W", 4, "x"),
+        ("B", "S0", 4, "y"), ("C", "S0", 5, "x"),
+    ]  # fmt: skip
+    log = DealLog.from_records(
+        [{"deal": d, "stage": s, "time": _day(t), "owner": o} for d, s, t, o in rows],
+        p,
+        owner="owner",
+    )
+    pipe, codes = eng.label_codes(log, None)
+    t = parse_instant(_day(4), "as_of")
+    got = cohort_deals(log, pipe, codes, (None, None), t, t, True, 2)
+    assert got is not None
+    assert got.ids.tolist() == ["A", "B"]
+    # A's last event by (time, code, row): day 4 W (owner x); B's: day 4 S0 (owner y).
+    assert got.group.tolist() == [0, 1]
+    assert got.reach.tolist() == [2, 0]  # A won (reached S0, S1, W); B only S0
+    assert got.state.tolist() == [2, 0]  # won; B reopened at S0
+    assert got.kind.tolist() == [1, 0]  # B is open again: censored at as_of
+    assert (got.seconds // 86_400).tolist() == [3, 3]
+    s1 = got.times[1]  # S1: A on day 2, by owner x
+    assert (s1[0].count, s1[0].median_days, s1[1].count) == (1, 2.0, 0)
+
+
+def test_undated_events_take_the_sorted_path() -> None:
+    """A wide-form log with a blank date is left to the sorted path (``None``)."""
+    p = Pipeline(["S0", "S1"], won="W", lost="L")
+    rows = [{"id": "a", "t0": "2024-01-01", "t1": "", "status": "S1"}]
+    log = DealLog.from_wide(
+        rows, p, deal="id", stage_dates={"S0": "t0", "S1": "t1"}, outcome="status"
+    )
+    pipe, codes = eng.label_codes(log, None)
+    assert log.has_undated
+    assert cohort_deals(log, pipe, codes, (None, None), None, None, False, 1) is None
