@@ -93,6 +93,32 @@ def test_digit_ids_stand_for_their_texts_and_order_as_text(values: list[str]) ->
     assert [str(v) for v in distinct[order].tolist()] == sorted(set(values))
 
 
+# Numbers around powers of ten (a prefix of one number is another: 12, 120, 1200), up to
+# the 18 digits the readers keep, so that one set mixes several numbers of digits.
+_AROUND_POWERS = st.integers(0, 17).flatmap(
+    lambda k: st.integers(max(10**k - 25, 0), min(10**k + 25, 10**18 - 1))
+) | st.integers(10**18 - 30, 10**18 - 1)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sets(_AROUND_POWERS | st.integers(0, 130), max_size=40))
+def test_text_ranks_rank_numbers_as_their_texts_sort(numbers: set[int]) -> None:
+    """``text_ranks`` (counts, no sort) against Python's sort of the texts and against
+    ``digit_order`` (a sort); empty, one number, ties of prefixes, 18 digits."""
+    values = np.array(sorted(numbers), np.int64)
+    ranks = csvtext.text_ranks(values)
+    by_text = sorted(numbers, key=str)
+    assert ranks.dtype == np.int64
+    assert ranks.tolist() == [by_text.index(v) for v in values.tolist()]
+    assert values[csvtext.digit_order(values)].tolist() == by_text
+
+
+def test_text_ranks_worked_example() -> None:
+    values = np.array([0, 9, 12, 13, 100, 120, 121], np.int64)
+    # As text: '0' < '100' < '12' < '120' < '121' < '13' < '9'.
+    assert csvtext.text_ranks(values).tolist() == [0, 6, 2, 5, 1, 3, 4]
+
+
 def test_digit_ids_refuse_leading_zeros_and_blanks() -> None:
     assert csvtext.digit_ids(["007", "7"]) is None
     assert csvtext.digit_ids(["1", ""]) is None

@@ -11,6 +11,7 @@ path therefore never decides anything the slow one would decide otherwise;
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,7 @@ __all__ = [
     "iso_matrix",
     "one_width",
     "text_floats",
+    "text_ranks",
 ]
 
 _SLICE = 1 << 16  # cells read at a time from a whole column
@@ -285,6 +287,34 @@ def digit_order(numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
     size = np.maximum(size, 1)  # 0 has one digit
     padded = numbers * _POWERS[18 - size]
     return np.lexsort((size, padded))
+
+
+def text_ranks(numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Each of ``numbers`` (distinct, ascending, >= 0, at most 18 digits) by the rank of
+    its text among their texts sorted as strings: :func:`digit_order` inverted, without
+    a sort.
+
+    Numbers of one number of digits keep their order. A number ``v`` of ``d``
+    digits comes after a number ``u`` of ``e < d`` digits when ``u <= v //
+    10**(d - e)`` (``12`` before ``120``: a prefix comes first), and after one
+    of ``e > d`` digits when ``u < v * 10**(e - d)``. Each span of one number of
+    digits is sorted, so each count is a ``searchsorted`` of sorted keys.
+    """
+    n = len(numbers)
+    ranks = np.arange(n, dtype=np.int64)
+    if one_width(numbers):
+        return ranks
+    edges = [0, *np.searchsorted(numbers, _POWERS[1:]).tolist(), n]
+    spans = [(d + 1, a, b) for d, (a, b) in enumerate(itertools.pairwise(edges)) if b > a]
+    for d, a, b in spans:
+        values, out = numbers[a:b], ranks[a:b]
+        out -= a
+        for e, lo, hi in spans:
+            if e > d:
+                out += np.searchsorted(numbers[lo:hi], values * _POWERS[e - d], side="left")
+            elif e < d:
+                out += np.searchsorted(numbers[lo:hi], values // _POWERS[d - e], side="right")
+    return ranks
 
 
 class TextCoder:
