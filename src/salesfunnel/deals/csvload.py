@@ -276,13 +276,9 @@ class TextColumns:
     def _deal_codes(self) -> tuple[npt.NDArray[np.int64], np.ndarray | _t.NumberTable]:
         """Each row's rank among the ids sorted as text (as ``np.unique`` ranks), and the ids."""
         if self.digits:  # the table stays numbers, made text when read (NumberTable)
-            numbers, deal = _t.unique_ids(_joined(self.deals))
-            if _t.one_width(numbers):  # text order is numeric order: the codes are ranks
-                return deal, _t.NumberTable(numbers)
-            rank = _t.text_ranks(numbers)
-            table = np.empty_like(numbers)
-            table[rank] = numbers
-            np.take(rank, deal, out=deal)
+            deal = _joined(self.deals)
+            table = _t.number_text_codes(deal)
+            assert table is not None  # sorted when sparse
             return deal, _t.NumberTable(table)
         # Codes in order of first sight -> ranks in the sorted table, as np.unique gives.
         firsts: Sequence[str] = list(self.deal_ids)

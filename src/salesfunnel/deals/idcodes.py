@@ -8,8 +8,9 @@ follows from the numbers alone: within one number of digits text order is
 numeric order, and a number of ``d`` digits sorts among those of ``e`` digits
 as its first ``e`` digits do (a tie, ``12`` against ``120``, puts the shorter
 first). So the numbers present are marked in a table of their range and
-ranked from counts within each number of digits (:func:`~.csvtext.text_ranks`):
-no hash and no sort of text or of numbers. Anything else returns ``None`` and
+ranked from counts within each number of digits
+(:func:`~.csvtext.number_text_codes`): no hash and no sort of text or of
+numbers. Anything else returns ``None`` and
 takes the general path (:func:`salesfunnel.deals.arrowcsv.text_codes`).
 """
 
@@ -21,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .arrowcsv import _pyarrow_csv, text_codes, text_column
-from .csvtext import text_ranks
+from .csvtext import number_text_codes
 from .textcodes import TextCodes, TextTable, int_array
 
 __all__ = ["dense_number_codes", "frame_codes", "number_id_codes", "number_ids"]
@@ -60,30 +61,11 @@ def dense_number_codes(ints: I64, prefix: str) -> TextCodes | None:
     """The ids ``prefix`` + ``ints`` (as :func:`number_ids` gives them) coded by text
     rank without a sort, or ``None`` when the numbers are sparse (the caller sorts).
 
-    The numbers present are marked in a table of their range, read back in
-    order, and ranked as text (:func:`~.csvtext.text_ranks`: counts in each
-    span of one number of digits, over the distinct numbers only); each row
-    then reads its rank from the table. Consumes ``ints`` when it returns
-    codes (its buffer holds them); leaves it as it was when it returns ``None``.
+    Consumes ``ints`` when it returns codes (its buffer holds them); leaves it
+    as it was when it returns ``None``.
     """
-    lo, hi = int(ints.min()), int(ints.max())
-    if hi - lo > 8 * ints.size + 1024:
-        return None  # sparse: the general path sorts the numbers
-    ints -= lo
-    present = np.zeros(hi - lo + 1, dtype=bool)
-    present[ints] = True
-    slots = np.flatnonzero(present)
-    del present
-    values = slots + lo
-    rank = text_ranks(values)
-    table = np.empty(len(values), np.int64)
-    table[rank] = values
-    del values
-    slot_rank = np.empty(hi - lo + 1, np.int32 if len(slots) < 2**31 else np.int64)
-    slot_rank[slots] = rank  # absent slots stay unset: no row reads them
-    del slots, rank
-    ints[:] = slot_rank[ints]  # int64 codes in the buffer already held, not a new one
-    return TextCodes(ints, TextTable(int_array(table), prefix))
+    table = number_text_codes(ints, sort=False)  # the prefix is common: it orders nothing
+    return None if table is None else TextCodes(ints, TextTable(int_array(table), prefix))
 
 
 def number_ids(column: Any) -> tuple[I64, str] | None:
