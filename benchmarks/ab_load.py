@@ -8,6 +8,9 @@ alike; CPU (process) time, the steadier figure on a busy machine:
   then ``DealLog.from_csv(engine="python")`` of it (the first load of the
   process, as a user's first call); the ratio of the two is issue 11's
   "pure fallback within 1.5x of csv.reader".
+* ``arrow``: DuckDB's ``read_csv`` of the same file (as an Arrow table), then
+  ``DealLog.from_csv(engine="arrow")`` of it; CPU time counts every thread,
+  so the ratio is of work done, not of the wall-clock target (1.5x DuckDB).
 * ``frames``: ``DealLog.from_arrow``, ``from_polars`` and ``from_pandas`` of
   the ``many`` log in memory (``--ids int``: integer ids and label codes;
   ``str``: ``D`` + number ids, stage labels and owner names), each against
@@ -20,6 +23,7 @@ Run::
 
     mkdir /tmp/before && git archive <commit> src | tar -x -C /tmp/before
     python benchmarks/ab_load.py /tmp/before/src src --what csv --sizes 1e6 --rounds 5
+    python benchmarks/ab_load.py /tmp/before/src src --what arrow --sizes 1e6 --rounds 5
     python benchmarks/ab_load.py /tmp/before/src src --what frames --ids int --sizes 1e6
 """
 
@@ -57,6 +61,17 @@ if what == "csv":
     c = cpu()
     b.DealLog.from_csv(path, b.PIPELINE, owner="owner", engine="python")
     out["from_csv python"] = cpu() - c
+elif what == "arrow":
+    import duckdb, pyarrow
+    path = b.csv_file(n, Path("/tmp"))
+    b.DealLog.from_csv(b.csv_file(10_000, Path("/tmp")), b.PIPELINE, owner="owner", engine="arrow")
+    c = cpu()
+    b.read_duckdb(path)
+    out["duckdb.read_csv"] = cpu() - c
+    gc.collect()
+    c = cpu()
+    b.DealLog.from_csv(path, b.PIPELINE, owner="owner", engine="arrow")
+    out["from_csv arrow"] = cpu() - c
 else:
     import polars as pl
     if ids == "int":
@@ -87,13 +102,13 @@ print(json.dumps(out))
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("trees", nargs=2, help="two src directories (before, after)")
-    parser.add_argument("--what", choices=("csv", "frames"), default="csv")
+    parser.add_argument("--what", choices=("csv", "arrow", "frames"), default="csv")
     parser.add_argument("--ids", choices=("int", "str"), default="int", help="for frames")
     parser.add_argument("--sizes", default="1e6", help="rows, comma separated")
     parser.add_argument("--rounds", type=int, default=5, help="fresh processes per tree")
     args = parser.parse_args(argv)
     trees = [str(Path(t).resolve()) for t in args.trees]
-    base_step = "csv.reader" if args.what == "csv" else "compute"
+    base_step = {"csv": "csv.reader", "arrow": "duckdb.read_csv"}.get(args.what, "compute")
     print(f"{args.what}, {args.ids} ids; load average at start: {_load()}")
     print(f"{'rows':>10} {'tree':<32} {'step':<16} {'cpu s':>8} {'vs ' + base_step:>14}")
     for n in (int(float(x)) for x in args.sizes.split(",") if x):

@@ -93,6 +93,58 @@ def test_digit_ids_stand_for_their_texts_and_order_as_text(values: list[str]) ->
     assert [str(v) for v in distinct[order].tolist()] == sorted(set(values))
 
 
+# Numbers around powers of ten (a prefix of one number is another: 12, 120, 1200), up to
+# the 18 digits the readers keep, so that one set mixes several numbers of digits.
+_AROUND_POWERS = st.integers(0, 17).flatmap(
+    lambda k: st.integers(max(10**k - 25, 0), min(10**k + 25, 10**18 - 1))
+) | st.integers(10**18 - 30, 10**18 - 1)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sets(_AROUND_POWERS | st.integers(0, 130), max_size=40))
+def test_text_ranks_rank_numbers_as_their_texts_sort(numbers: set[int]) -> None:
+    """``text_ranks`` (counts, no sort) against Python's sort of the texts and against
+    ``digit_order`` (a sort); empty, one number, ties of prefixes, 18 digits."""
+    values = np.array(sorted(numbers), np.int64)
+    ranks = csvtext.text_ranks(values)
+    by_text = sorted(numbers, key=str)
+    assert ranks.dtype == np.int64
+    assert ranks.tolist() == [by_text.index(v) for v in values.tolist()]
+    assert values[csvtext.digit_order(values)].tolist() == by_text
+
+
+def test_text_ranks_worked_example() -> None:
+    values = np.array([0, 9, 12, 13, 100, 120, 121], np.int64)
+    # As text: '0' < '100' < '12' < '120' < '121' < '13' < '9'.
+    assert csvtext.text_ranks(values).tolist() == [0, 6, 2, 5, 1, 3, 4]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        _ID | st.text("0123456789", min_size=16, max_size=19) | st.sampled_from(["1\0", "0"]),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_digit_matrix_reads_what_digit_ids_reads(values: list[str]) -> None:
+    """The byte-matrix reader of a plain batch's ids (cells padded with NUL bytes to the
+    longest, one width or mixed) against the cell reader: the same numbers or ``None``."""
+    raw = [v.encode() for v in values]
+    width = max(map(len, raw))
+    cells = np.zeros((len(raw), width), np.uint8)
+    for i, r in enumerate(raw):
+        cells[i, : len(r)] = np.frombuffer(r, np.uint8)
+    sizes = np.array(list(map(len, raw)), np.int64)
+    got = csvtext.digit_matrix(cells, sizes)
+    want = csvtext.digit_ids(values)
+    if want is None or width > 18:
+        assert got is None
+    else:
+        assert got is not None
+        assert got.tolist() == want.tolist() == [int(v) for v in values]
+
+
 def test_digit_ids_refuse_leading_zeros_and_blanks() -> None:
     assert csvtext.digit_ids(["007", "7"]) is None
     assert csvtext.digit_ids(["1", ""]) is None
@@ -315,14 +367,29 @@ def test_an_error_after_plain_batches_is_located_as_before(
     assert fast == slow
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.integers(0, 10**6) | st.integers(0, 40), min_size=1, max_size=30))
-def test_unique_ids_is_np_unique(values: list[int]) -> None:
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.integers(0, 10**6) | st.integers(0, 40) | _AROUND_POWERS, max_size=30),
+    st.booleans(),
+)
+def test_number_text_codes_rank_the_ids_as_np_unique_of_their_texts(
+    values: list[int], sort: bool
+) -> None:
+    """Dense and sparse numbers (marked in a table, or sorted), empty and one id, 18
+    digits: codes and table are ``np.unique`` of the texts; without ``sort`` a sparse
+    column is left untouched."""
     numbers = np.array(values, np.int64)
-    table, inverse = csvtext.unique_ids(numbers)
-    want, want_inverse = np.unique(numbers, return_inverse=True)
-    assert table.tolist() == want.tolist()
-    assert inverse.tolist() == want_inverse.reshape(-1).tolist()
+    texts = np.array([str(v) for v in values], dtype=str)
+    want, want_codes = np.unique(texts, return_inverse=True)
+    table = csvtext.number_text_codes(numbers, sort=sort)
+    if table is None:
+        assert not sort
+        assert max(values) - min(values) > 8 * len(values) + 1024
+        assert numbers.tolist() == values
+        return
+    assert [str(v) for v in table.tolist()] == want.tolist()
+    assert numbers.dtype == np.int64
+    assert numbers.tolist() == want_codes.reshape(-1).tolist()
 
 
 @settings(max_examples=200, deadline=None)

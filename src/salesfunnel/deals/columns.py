@@ -23,7 +23,7 @@ import numpy.typing as npt
 from .._csvio import Rows, number
 from .._time import TimeParser, is_blank, zone
 from ..errors import FunnelDataError
-from .csvtext import NumberTable, digit_ids, digit_order, iso_fixed, unique_ids
+from .csvtext import NumberTable, digit_ids, iso_fixed, number_text_codes
 from .pipeline import Pipeline
 from .textcodes import TextCodes, TextTable
 
@@ -350,12 +350,9 @@ def _digit_texts(values: list[Any]) -> tuple[I64, np.ndarray, int] | None:
     numbers = digit_ids(values)
     if numbers is None:
         return None
-    table, inverse = unique_ids(numbers)
-    order = digit_order(table)
-    rank = np.empty(len(order), np.int64)
-    rank[order] = np.arange(len(order))
-    ids = np.array(list(map(str, table[order].tolist())), dtype=object)
-    return rank[inverse], ids, 0
+    table = number_text_codes(numbers)
+    assert table is not None  # sorted when sparse
+    return numbers, np.array(list(map(str, table.tolist())), dtype=object), 0
 
 
 def dense_ids(

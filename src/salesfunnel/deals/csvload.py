@@ -273,20 +273,19 @@ class TextColumns:
             {c: _kept(coder) for c, coder in self.extra.items()},
         )
 
-    def _deal_codes(self) -> tuple[npt.NDArray[np.int64], np.ndarray]:
+    def _deal_codes(self) -> tuple[npt.NDArray[np.int64], np.ndarray | _t.NumberTable]:
         """Each row's rank among the ids sorted as text (as ``np.unique`` ranks), and the ids."""
-        if self.digits:
-            numbers, deal = _t.unique_ids(_joined(self.deals))
-            order = _t.digit_order(numbers)
-            firsts: Sequence[str] = list(map(str, numbers[order].tolist()))
-            ranked = np.array(firsts, dtype=object)
-        else:
-            # Codes in order of first sight -> ranks in the sorted table, as np.unique gives.
-            firsts = list(self.deal_ids)
-            self.deal_ids.clear()
-            order = np.argsort(np.array(firsts, dtype=str), kind="stable")
+        if self.digits:  # the table stays numbers, made text when read (NumberTable)
             deal = _joined(self.deals)
-            ranked = np.array(firsts, dtype=object)[order]
+            table = _t.number_text_codes(deal)
+            assert table is not None  # sorted when sparse
+            return deal, _t.NumberTable(table)
+        # Codes in order of first sight -> ranks in the sorted table, as np.unique gives.
+        firsts: Sequence[str] = list(self.deal_ids)
+        self.deal_ids.clear()
+        order = np.argsort(np.array(firsts, dtype=str), kind="stable")
+        deal = _joined(self.deals)
+        ranked = np.array(firsts, dtype=object)[order]
         del firsts
         rank = np.empty(len(order), np.int64)
         rank[order] = np.arange(len(order))

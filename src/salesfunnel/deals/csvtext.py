@@ -11,6 +11,7 @@ path therefore never decides anything the slow one would decide otherwise;
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,8 +29,10 @@ __all__ = [
     "distinct_keys",
     "iso_fixed",
     "iso_matrix",
+    "number_text_codes",
     "one_width",
     "text_floats",
+    "text_ranks",
 ]
 
 _SLICE = 1 << 16  # cells read at a time from a whole column
@@ -154,21 +157,21 @@ def digit_matrix(
     """:func:`digit_ids` of cells given as bytes, one row each padded with NUL bytes."""
     if not len(sizes) or sizes.min() < 1 or cells.shape[1] > 18:
         return None
-    at = np.arange(cells.shape[1])
-    pad = at >= sizes[:, None]
-    digits = cells - np.uint8(48)
-    if ((digits > 9) & ~pad).any() or ((cells[:, 0] == 48) & (sizes > 1)).any():
+    width = cells.shape[1]
+    same = int(sizes.min()) == width
+    digits = cells - np.uint8(48)  # a non-digit wraps above 9
+    if not same:
+        digits[np.arange(width) >= sizes[:, None]] = 0  # the padding reads as zeros
+    if (digits > 9).any() or ((cells[:, 0] == 48) & (sizes > 1)).any():
         return None
-    # Digit by digit, each a vector op (an integer matrix product has no fast loop).
+    # Digit by digit, each a vector op (an integer matrix product has no fast loop); a
+    # short cell read with its padding is its number times a power of ten.
     numbers = np.zeros(len(sizes), np.int64)
-    same = int(sizes.min()) == cells.shape[1]
-    for k in range(cells.shape[1]):
-        if same:
-            numbers *= 10
-            numbers += digits[:, k]
-        else:
-            inside = k < sizes
-            numbers[inside] = numbers[inside] * 10 + digits[inside, k]
+    for k in range(width):
+        numbers *= 10
+        numbers += digits[:, k]
+    if not same:
+        numbers //= _POWERS[width - sizes]
     return numbers
 
 
@@ -247,19 +250,46 @@ def _hashed(
     return None
 
 
-def unique_ids(
-    numbers: npt.NDArray[np.int64],
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """``np.unique(numbers, return_inverse=True)`` (numbers >= 0); in a compact range
-    (ids counted up, as CRMs give them), by marking the ones present, without a sort."""
-    lo, hi = (int(numbers.min()), int(numbers.max())) if len(numbers) else (0, -1)
-    if hi - lo > 4 * len(numbers) + 1024:
-        table, inverse = np.unique(numbers, return_inverse=True)
-        return table, inverse.reshape(-1).astype(np.int64, copy=False)
+def number_text_codes(
+    numbers: npt.NDArray[np.int64], *, sort: bool = True
+) -> npt.NDArray[np.int64] | None:
+    """Number ids (>= 0, at most 18 digits) coded by the rank of their text, in place.
+
+    Each entry of ``numbers`` becomes its id's rank among the distinct ids
+    sorted as text (as ``np.unique`` of the texts ranks them); returns that
+    table, the distinct numbers in text order. Numbers in a compact range (ids
+    counted up, as CRMs give them) are marked in a table of the range and ranked
+    by :func:`text_ranks`, with no sort; sparse ones are sorted by ``np.unique``
+    first, or, without ``sort``, left as they are and ``None`` returned.
+    """
+    n = len(numbers)
+    lo, hi = (int(numbers.min()), int(numbers.max())) if n else (0, -1)
+    if hi - lo > 8 * n + 1024:
+        if not sort:
+            return None
+        distinct, inverse = np.unique(numbers, return_inverse=True)
+        rank = text_ranks(distinct)
+        numbers[:] = rank[inverse.reshape(-1)]
+        table = np.empty_like(distinct)
+        table[rank] = distinct
+        return table
+    numbers -= lo
     present = np.zeros(hi - lo + 1, np.bool_)
-    present[numbers - lo] = True
-    rank = np.cumsum(present, dtype=np.int32 if hi - lo < 2**31 else np.int64) - 1
-    return np.flatnonzero(present) + lo, rank[numbers - lo].astype(np.int64)
+    present[numbers] = True
+    slots = np.flatnonzero(present)
+    del present
+    values = slots + lo
+    rank = text_ranks(values)
+    table = np.empty_like(values)
+    table[rank] = values
+    del values
+    # Each slot's rank (absent slots are left unset: no row reads them). Fresh pages
+    # cost more than the arithmetic here, so the table is as narrow as the ranks.
+    slot_rank = np.empty(hi - lo + 1, np.int32 if len(slots) < 2**31 else np.int64)
+    slot_rank[slots] = rank
+    del slots, rank
+    numbers[:] = slot_rank[numbers]
+    return table
 
 
 def _digits(number: int) -> int:
@@ -285,6 +315,34 @@ def digit_order(numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
     size = np.maximum(size, 1)  # 0 has one digit
     padded = numbers * _POWERS[18 - size]
     return np.lexsort((size, padded))
+
+
+def text_ranks(numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Each of ``numbers`` (distinct, ascending, >= 0, at most 18 digits) by the rank of
+    its text among their texts sorted as strings: :func:`digit_order` inverted, without
+    a sort.
+
+    Numbers of one number of digits keep their order. A number ``v`` of ``d``
+    digits comes after a number ``u`` of ``e < d`` digits when ``u <= v //
+    10**(d - e)`` (``12`` before ``120``: a prefix comes first), and after one
+    of ``e > d`` digits when ``u < v * 10**(e - d)``. Each span of one number of
+    digits is sorted, so each count is a ``searchsorted`` of sorted keys.
+    """
+    n = len(numbers)
+    ranks = np.arange(n, dtype=np.int64)
+    if one_width(numbers):
+        return ranks
+    edges = [0, *np.searchsorted(numbers, _POWERS[1:]).tolist(), n]
+    spans = [(d + 1, a, b) for d, (a, b) in enumerate(itertools.pairwise(edges)) if b > a]
+    for d, a, b in spans:
+        values, out = numbers[a:b], ranks[a:b]
+        out -= a
+        for e, lo, hi in spans:
+            if e > d:
+                out += np.searchsorted(numbers[lo:hi], values * _POWERS[e - d], side="left")
+            elif e < d:
+                out += np.searchsorted(numbers[lo:hi], values // _POWERS[d - e], side="right")
+    return ranks
 
 
 class TextCoder:

@@ -7,9 +7,10 @@ prefix, then a plain number: no sign, no leading zero, no space) that rank
 follows from the numbers alone: within one number of digits text order is
 numeric order, and a number of ``d`` digits sorts among those of ``e`` digits
 as its first ``e`` digits do (a tie, ``12`` against ``120``, puts the shorter
-first). So the rank of every value comes from one running count over the
-range of the numbers, read at a few computed places per number of digits: no
-hash and no sort of text or of numbers. Anything else returns ``None`` and
+first). So the numbers present are marked in a table of their range and
+ranked from counts within each number of digits
+(:func:`~.csvtext.number_text_codes`): no hash and no sort of text or of
+numbers. Anything else returns ``None`` and
 takes the general path (:func:`salesfunnel.deals.arrowcsv.text_codes`).
 """
 
@@ -21,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .arrowcsv import _pyarrow_csv, numpy_of, text_codes, text_column
+from .csvtext import number_text_codes
 from .textcodes import TextCodes, TextTable, int_array
 
 __all__ = ["dense_number_codes", "frame_codes", "number_id_codes", "number_ids"]
@@ -28,7 +30,6 @@ __all__ = ["dense_number_codes", "frame_codes", "number_id_codes", "number_ids"]
 I64 = npt.NDArray[np.int64]
 _MAX_DIGITS = 17  # the widest number kept: 10**17 and 10**18 both fit int64 arithmetic
 _POWERS = 10 ** np.arange(_MAX_DIGITS + 2, dtype=np.int64)
-_CHUNK = 1 << 20  # numbers ranked at a time where digit counts mix
 
 
 def frame_codes(values: Any, *, blanks: bool, ids: bool) -> TextCodes | None:
@@ -63,20 +64,8 @@ def dense_number_codes(ints: I64, prefix: str) -> TextCodes | None:
     Consumes ``ints`` when it returns codes (its buffer holds them); leaves it
     as it was when it returns ``None``.
     """
-    lo, hi = int(ints.min()), int(ints.max())
-    if hi - lo > 8 * ints.size + 1024:
-        return None  # sparse: the general path sorts the numbers
-    ints -= lo
-    present = np.zeros(hi - lo + 1, dtype=bool)
-    present[ints] = True
-    small = len(ints) < 2**31 - 1
-    rank = _slot_ranks(present, lo, np.int32 if small else np.int64)
-    values = np.flatnonzero(present)
-    table = np.empty(len(values), np.int64)
-    table[rank[values]] = values + lo
-    codes = rank[ints]
-    ints[:] = codes  # int64 codes in the buffer already held, not a new one
-    return TextCodes(ints, TextTable(int_array(table), prefix))
+    table = number_text_codes(ints, sort=False)  # the prefix is common: it orders nothing
+    return None if table is None else TextCodes(ints, TextTable(int_array(table), prefix))
 
 
 def number_ids(column: Any) -> tuple[I64, str] | None:
@@ -122,47 +111,3 @@ def number_ids(column: Any) -> tuple[I64, str] | None:
     if int(pc.sum(pc.binary_length(column)).as_py() or 0) != digits:
         return None
     return ints, prefix
-
-
-def _slot_ranks(present: npt.NDArray[np.bool_], lo: int, kind: type) -> np.ndarray:
-    """Per slot ``x`` (the number ``lo + x``) of ``present``, the text rank of that number.
-
-    The rank of ``v`` is, summed over each number of digits ``e``, how many
-    present numbers ``u`` of ``e`` digits sort before it: ``u < v * 10**(e -
-    d)`` when ``e >= d`` (``d`` the digits of ``v``), ``u <= v // 10**(d - e)``
-    otherwise. ``below[k]`` counts the present slots before slot ``k``.
-    Entries of absent slots are not meaningful.
-    """
-    size = len(present)
-    below: np.ndarray = np.zeros(size + 1, dtype=kind)
-    np.cumsum(present, out=below[1:])
-    spans = _digit_spans(lo, lo + size - 1)
-    if len(spans) == 1:
-        return below[:-1]
-    rank: np.ndarray = np.empty(size, dtype=kind)
-    for d, start, stop in spans:
-        rank[start - lo : stop - lo] = below[start - lo : stop - lo]  # same digits: numeric order
-        rank[start - lo : stop - lo] -= below[start - lo]
-        for first in range(start, stop, _CHUNK):  # bounded temporaries
-            v = np.arange(first, min(first + _CHUNK, stop), dtype=np.int64)
-            out = rank[first - lo : first - lo + len(v)]
-            for e, e_start, e_stop in spans:
-                if e != d:
-                    bound = v * _POWERS[e - d] if e > d else v // _POWERS[d - e] + 1
-                    np.clip(bound, e_start, e_stop, out=bound)
-                    bound -= lo
-                    out += below[bound]
-                    out -= below[e_start - lo]
-    return rank
-
-
-def _digit_spans(lo: int, hi: int) -> list[tuple[int, int, int]]:
-    """``(digits, start, stop)`` of the numbers from ``lo`` to ``hi``, one per number of digits."""
-    spans = []
-    start = lo
-    while start <= hi:
-        d = max(int(np.searchsorted(_POWERS, start, side="right")), 1)
-        stop = min(int(_POWERS[d]), hi + 1)
-        spans.append((d, start, stop))
-        start = stop
-    return spans
