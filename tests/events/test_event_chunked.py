@@ -48,16 +48,16 @@ def _log(events: list[Event], offset: int = 0) -> EventLog:
 
 
 @contextmanager
-def _chunks(size: int | None) -> Iterator[list[bool]]:
-    """Chunks of ``size`` rows (``None``: the chunked path off); yields, per call of
-    the chunked path, whether it took the log."""
+def _chunks(size: int | None, workers: int = 1) -> Iterator[list[bool]]:
+    """Chunks of ``size`` rows on ``workers`` threads (``None``: the chunked path off);
+    yields, per call of the chunked path, whether it took the log."""
     taken: list[bool] = []
     real = chunked.by_chunks
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         if size is None:
             return None
-        out = real(*args, **kwargs, size=size)
+        out = real(*args, **kwargs, size=size, workers=workers)
         taken.append(out is not None)
         return out
 
@@ -72,8 +72,8 @@ def _same(a: UnitSteps, b: UnitSteps) -> None:
     assert a.is_open.tolist() == b.is_open.tolist()
 
 
-def _results(log: EventLog, opts: FunnelOptions, size: int | None) -> UnitResults:
-    with _chunks(size) as taken:
+def _results(log: EventLog, opts: FunnelOptions, size: int | None, workers: int = 1) -> UnitResults:
+    with _chunks(size, workers) as taken:
         res = unit_steps(log, opts)
     assert taken == ([] if size is None else [True])  # the sorted log took the chunked path
     return res
@@ -84,18 +84,18 @@ def _results(log: EventLog, opts: FunnelOptions, size: int | None) -> UnitResult
     event_logs(), funnel_steps(overlap=False), WINDOWS, OFFSETS,
     st.sampled_from(["ordered", "unordered", "clickhouse"]),
     st.sampled_from([None, "first_touch", "last_touch", "all_events"]),
-    st.integers(min_value=1, max_value=5),
+    st.integers(min_value=1, max_value=5), st.sampled_from([1, 3]),
 )  # fmt: skip
-def test_chunks_equal_the_whole_log(
-    events, steps, window, offset, order, attribution, size
-) -> None:  # type: ignore[no-untyped-def]
+def test_chunks_equal_the_whole_log(  # type: ignore[no-untyped-def]
+    events, steps, window, offset, order, attribution, size, workers
+) -> None:
     log = _log(events, offset)
     opts = FunnelOptions(
         [s[0] for s in steps], dt.timedelta(seconds=window), order,
         breakdown=None if attribution is None else "device",
         attribution=attribution or "first_touch",
     )  # fmt: skip
-    got, want = _results(log, opts, size), _results(log, opts, None)
+    got, want = _results(log, opts, size, workers), _results(log, opts, None)
     _same(got.total, want.total)
     assert list(got.by) == list(want.by)
     for g in want.by:
@@ -111,7 +111,7 @@ def test_chunks_equal_the_whole_log(
 def test_units_longer_than_a_chunk(events, steps, window) -> None:  # type: ignore[no-untyped-def]
     log = _log(events)
     opts = FunnelOptions([s[0] for s in steps], dt.timedelta(seconds=window))
-    _same(_results(log, opts, 2).total, _results(log, opts, None).total)
+    _same(_results(log, opts, 2, 2).total, _results(log, opts, None).total)
 
 
 def test_unsorted_units_fall_back_to_the_whole_log() -> None:

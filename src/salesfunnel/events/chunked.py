@@ -22,7 +22,9 @@ key order, so their results are simply concatenated.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import numpy.typing as npt
@@ -30,12 +32,14 @@ import numpy.typing as npt
 from . import engine as eng
 from .rowsort import sort_rows
 
-__all__ = ["CHUNK", "by_chunks"]
+__all__ = ["CHUNK", "WORKERS", "by_chunks"]
 
 I64 = npt.NDArray[np.int64]
 Engine = Callable[[I64, I64, npt.NDArray[np.integer], int, float], eng.Units]
 Extra = Callable[[eng.Units, I64, npt.NDArray[np.integer]], np.ndarray]
 CHUNK = 1 << 18  # rows of the log per chunk (more when a unit is longer)
+WORKERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else
+              (os.cpu_count() or 1), 4)  # fmt: skip
 
 
 def _cut(entity: I64, a: int, size: int) -> int:
@@ -49,9 +53,27 @@ def _cut(entity: I64, a: int, size: int) -> int:
     return b if b >= c else -1
 
 
+def _bounds(entity: I64, size: int) -> list[tuple[int, int]] | None:
+    """The chunks ``[a, b)`` of rows, each ending where a unit ends; ``None`` when the
+    keys ever decrease (a unit could then span two chunks)."""
+    n = len(entity)
+    out: list[tuple[int, int]] = []
+    a = 0
+    while a < n:
+        b = _cut(entity, a, size)
+        if b < 0 or (a and entity[a] <= entity[a - 1]):
+            return None
+        if bool(np.less(entity[a + 1 : b], entity[a : b - 1]).any()):
+            return None
+        out.append((a, b))
+        a = b
+    return out
+
+
 def by_chunks(
     entity: I64, t_all: I64, event: npt.NDArray[np.integer], table: npt.NDArray[np.integer],
     k: int, window: float, run: Engine, extra: Extra | None = None, size: int = 0,
+    workers: int = 0,
 ) -> tuple[eng.Units, np.ndarray | None] | None:  # fmt: skip
     """``run`` on the step rows of a log sorted by unit, chunk by chunk; ``None`` if unsorted.
 
@@ -59,34 +81,32 @@ def by_chunks(
     most one step). ``extra(units, rows, steps)``, if given, is called per
     chunk with the chunk's result and its step rows (log positions) sorted as
     the engine saw them, and returns one value per unit; the values are
-    concatenated in unit order.
+    concatenated in unit order. The chunks are shared among ``workers``
+    threads (default :data:`WORKERS`; numpy releases the GIL in its loops);
+    their results are put together in chunk order, whichever thread ran them.
     """
-    size = size or CHUNK
-    n = len(entity)
-    if not n:
+    bounds = _bounds(entity, size or CHUNK) if len(entity) else None
+    if bounds is None:
         return None
-    parts: list[eng.Units] = []
-    extras: list[np.ndarray] = []
-    a, last = 0, None
-    while a < n:
-        b = _cut(entity, a, size)
-        if b < 0:
-            return None
-        u = entity[a:b]
-        if (last is not None and u[0] <= last) or bool(np.less(u[1:], u[:-1]).any()):
-            return None  # keys not sorted: a unit could span two chunks
-        last = u[-1]
+
+    def one(ab: tuple[int, int]) -> tuple[eng.Units, np.ndarray | None]:
+        a, b = ab
         st = table[event[a:b]]
         rows = np.flatnonzero(st)
-        rows, uu, tt, s = sort_rows(rows + a, u[rows], t_all[a:b][rows], st[rows], k + 1)
+        rows, uu, tt, s = sort_rows(rows + a, entity[a:b][rows], t_all[a:b][rows], st[rows], k + 1)
         units = run(uu, tt, s, k, window)
-        parts.append(units)
-        if extra is not None:
-            extras.append(extra(units, rows, s))
-        a = b
+        return units, (None if extra is None else extra(units, rows, s))
+
+    workers = min(workers or WORKERS, len(bounds))
+    if workers > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            parts = list(pool.map(one, bounds))
+    else:
+        parts = [one(ab) for ab in bounds]
     units = eng.Units(
-        np.concatenate([p.keys for p in parts]),
-        np.concatenate([p.reached for p in parts]),
-        np.concatenate([p.times for p in parts]),
+        np.concatenate([p.keys for p, _ in parts]),
+        np.concatenate([p.reached for p, _ in parts]),
+        np.concatenate([p.times for p, _ in parts]),
     )
-    return units, (None if extra is None else np.concatenate(extras))
+    extras = [e for _, e in parts if e is not None]
+    return units, (np.concatenate(extras) if extra is not None else None)
