@@ -21,7 +21,7 @@ from hypothesis import given, settings, strategies as st
 
 from events.reference import funnel_counts
 from salesfunnel import EventLog, FunnelDataError, event_funnel
-from salesfunnel.events import chunked, units as units_mod
+from salesfunnel.events import chunked, grouping, units as units_mod
 from salesfunnel.events.units import FunnelOptions, UnitResults, UnitSteps, unit_steps
 
 from strategies import EVENT_NAMES, event_logs, funnel_steps
@@ -171,3 +171,21 @@ def test_every_event_name_is_checked_before_the_chunked_path() -> None:
     with _chunks(1) as taken, pytest.raises(FunnelDataError, match="step 2: no event 'nope'"):
         unit_steps(log, opts)
     assert taken == []
+
+
+TEXTS = st.sampled_from(
+    ["", "a", "b", "ab", "a ", "(none)", "é", "Z", *(f"v{i}" for i in range(20))]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(TEXTS, max_size=60), st.integers(min_value=0, max_value=30))
+def test_factorize_equals_a_sort_of_the_texts(texts: list[str], extra: int) -> None:
+    # Few distinct texts are matched one by one (more than 16: the sort); both as np.unique.
+    values = np.array(texts + [f"w{i}" for i in range(extra)] * bool(texts), dtype=str)
+    names, codes = grouping.factorize(values)
+    want, inverse = np.unique(values, return_inverse=True)
+    assert names.dtype == want.dtype
+    assert names.tolist() == want.tolist()
+    assert codes.tolist() == inverse.reshape(-1).tolist()
+    assert [names[c] for c in codes.tolist()] == values.tolist()

@@ -447,7 +447,7 @@ def _by_group(units: UnitSteps, group: np.ndarray) -> dict[str, UnitSteps]:
     if not len(group):  # no units (np.split would still give one empty piece)
         return {}
     # One sort by group, then each group's units are a slice (not a scan per group).
-    names, inverse = factorize(group.astype(str))
+    names, inverse = factorize(group.astype(str, copy=False))
     by_group = np.argsort(inverse, kind="stable")
     cuts = np.cumsum(np.bincount(inverse, minlength=len(names)))[:-1]
     return {
