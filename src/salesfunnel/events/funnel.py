@@ -92,17 +92,18 @@ def _assemble(res: UnitResults, units: UnitSteps, name: str | None, **extra: obj
     medians: list[float | None] = [None]
     means: list[float | None] = [None]
     timed = res.options["order"] in ("ordered", "strict")
+    any_open = bool(is_open.any())
     for j, label in enumerate(res.labels):
-        at = reached >= j + 1
+        at = np.flatnonzero(reached >= j + 1)  # positions: faster to gather by than a mask
         here = ids[at]
         here.flags.writeable = False
-        stages.append(Stage(label, int(at.sum()), data=here))
-        opens.append(int((is_open & (reached == j + 1)).sum()))
+        stages.append(Stage(label, len(at), data=here))
+        opens.append(int((is_open & (reached == j + 1)).sum()) if any_open else 0)
         if j:
-            d = (times[at, j] - times[at, j - 1]).astype(np.float64)
-            ok = timed and d.size > 0
-            medians.append(float(np.median(d)) if ok else None)
-            means.append(float(d.mean()) if ok else None)
+            ok = timed and len(at) > 0
+            d = (times[at, j] - times[at, j - 1]).astype(np.float64) if ok else None
+            medians.append(float(np.median(d)) if d is not None else None)
+            means.append(float(d.mean()) if d is not None else None)
     return EventFunnel(
         funnel=Funnel(tuple(stages), name=name),
         steps=tuple(res.labels),

@@ -47,6 +47,7 @@ NO_VALUE_GROUP = "(none)"
 Period = str | dt.timedelta
 I64 = npt.NDArray[np.int64]
 _DAY = 86_400
+_PEEL = 16  # factorize: texts of up to this many distinct values are matched one by one
 _HASHED_UNIQUE = np.lib.NumpyVersion(np.__version__) >= "2.3.0"  # np.unique(sorted=False)
 
 
@@ -77,8 +78,33 @@ def _texts(col: np.ndarray) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.bool_]
     return (col if col.dtype.kind == "U" else col.astype(str)), col == ""
 
 
+def _peel(values: npt.NDArray[np.str_]) -> tuple[npt.NDArray[np.str_], I64] | None:
+    """:func:`factorize` for texts of at most ``_PEEL`` distinct values: one comparison
+    of every text per value (no sort of the texts); ``None`` when there are more."""
+    codes = np.full(len(values), -1, dtype=np.int64)
+    found: list[str] = []
+    at = 0  # the first text without a code yet
+    while at < len(values):
+        if len(found) == _PEEL:
+            return None
+        np.putmask(codes, values == values[at], len(found))
+        found.append(values[at])
+        left = codes[at:] < 0
+        at = at + int(left.argmax()) if left.any() else len(values)
+    names = np.array(found, dtype=values.dtype)
+    order = np.argsort(names, kind="stable")
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[order] = np.arange(len(names), dtype=np.int64)
+    return names[order], rank[codes]
+
+
 def factorize(values: npt.NDArray[np.str_]) -> tuple[npt.NDArray[np.str_], I64]:
     """The distinct values, sorted, and each value's position among them."""
+    if values.dtype.kind == "U" and len(values) > _PEEL:
+        # A breakdown has few values, and numpy sorts texts (even for unique's hash path).
+        peeled = _peel(values)
+        if peeled is not None:
+            return peeled
     if _HASHED_UNIQUE:  # a hash table, then a sort of the (few) distinct values only
         found, inverse = np.unique(values, return_inverse=True, sorted=False)
         order = np.argsort(found, kind="stable")

@@ -27,7 +27,7 @@ from .._csvio import IN_MEMORY
 from ..errors import FunnelDataError
 from .log import EventLog
 
-__all__ = ["Step", "step_label", "step_mask"]
+__all__ = ["Step", "name_tables", "step_label", "step_mask", "step_tables"]
 
 Step = str | tuple[Any, ...]
 B = npt.NDArray[np.bool_]
@@ -138,15 +138,32 @@ def step_tables(log: EventLog, steps: Sequence[Step]) -> tuple[np.ndarray, np.nd
     return first, count
 
 
-def step_mask(log: EventLog, step: Step, what: str = "a step") -> B:
-    """The events a step matches."""
-    names, filters = _parts(step, what)
+def _codes(log: EventLog, names: tuple[str, ...], what: str) -> list[int]:
     codes = []
     for name in names:
         if name not in log.names:
             msg = f"{what}: no event {name!r} in the log (event names are {list(log.names)!r})"
             raise FunnelDataError(msg, column="steps", value=name)
         codes.append(log.names.index(name))
+    return codes
+
+
+def name_tables(log: EventLog, steps: Sequence[Step]) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`step_tables` when every step is event names only, checked as
+    :func:`step_mask` checks them (the same error for the same step first);
+    ``None`` (nothing raised) from the first step that filters on properties."""
+    for i, step in enumerate(steps):
+        names, filters = _parts(step, f"step {i + 1}")
+        if filters:
+            return None
+        _codes(log, names, f"step {i + 1}")
+    return step_tables(log, steps)
+
+
+def step_mask(log: EventLog, step: Step, what: str = "a step") -> B:
+    """The events a step matches."""
+    names, filters = _parts(step, what)
+    codes = _codes(log, names, what)
     # A table over the event codes, read once per event (faster than np.isin).
     table = np.zeros(max(len(log.names), 1), dtype=bool)
     table[codes] = True

@@ -13,7 +13,7 @@ only (and on the options), which is what makes the partitions independent.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
@@ -23,6 +23,7 @@ import numpy.typing as npt
 from ..deals.shared import Instant, parse_instant
 from ..errors import FunnelDataError
 from . import clickhouse as ch, engine as eng
+from .chunked import by_chunks
 from .grouping import (
     NO_VALUE_GROUP,
     Period,
@@ -34,13 +35,14 @@ from .grouping import (
 )
 from .log import EventLog
 from .rowsort import sort_order, sort_rows
-from .steps import Step, step_label, step_mask, step_tables
+from .steps import Step, name_tables, step_label, step_mask
 
 __all__ = ["FunnelOptions", "Order", "UnitResults", "UnitSteps", "unit_steps"]
 
 Order = Literal["ordered", "strict", "unordered", "clickhouse"]
 I64 = npt.NDArray[np.int64]
 Steps = npt.NDArray[np.integer]  # per row its step (0: none), int8 or int64
+Tables = tuple[np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +183,7 @@ def _run(
     masks: npt.NDArray[np.bool_],
     req: _Request,
     only: npt.NDArray[np.bool_] | None = None,
-    tables: tuple[np.ndarray, np.ndarray] | None = None,
+    tables: Tables | None = None,
 ) -> tuple[eng.Units, I64, Steps]:
     """The engine's per-unit result, and the sorted rows and their matched step (0: none).
 
@@ -336,7 +338,7 @@ def _groups(
 ) -> np.ndarray:
     """Per unit, its breakdown value (``NO_VALUE_GROUP`` when none), as text."""
     sel = st > 0
-    sel &= (values != "")[rows]
+    sel &= values[rows] != ""
     use, s = rows[sel], st[sel]
     u = log.entity[use]
     # By unit, time, then step (stable): the order of the vectorised path, which the loop
@@ -445,13 +447,65 @@ def _by_group(units: UnitSteps, group: np.ndarray) -> dict[str, UnitSteps]:
     if not len(group):  # no units (np.split would still give one empty piece)
         return {}
     # One sort by group, then each group's units are a slice (not a scan per group).
-    names, inverse = factorize(group.astype(str))
+    names, inverse = factorize(group.astype(str, copy=False))
     by_group = np.argsort(inverse, kind="stable")
     cuts = np.cumsum(np.bincount(inverse, minlength=len(names)))[:-1]
     return {
         g: units[members]
         for g, members in zip(names.tolist(), np.split(by_group, cuts), strict=True)
     }
+
+
+def _step_masks(log: EventLog, steps: Sequence[Step]) -> npt.NDArray[np.bool_]:
+    masks = np.zeros((len(steps), len(log)), dtype=bool)
+    for i, s in enumerate(steps):
+        masks[i] = step_mask(log, s, f"step {i + 1}")
+    return masks
+
+
+def _total(
+    log: EventLog, masks: Callable[[], npt.NDArray[np.bool_]], req: _Request,
+    tables: Tables | None, values: np.ndarray | None, attribution: str,
+) -> tuple[UnitSteps, dict[str, UnitSteps]]:  # fmt: skip
+    """The total, and the groups of a breakdown by first_touch, last_touch or step n."""
+    if values is not None and attribution.startswith("step_"):
+        units, is_open, by_n = _step_n(log, masks(), req, values, int(attribution[5:]))
+        total = UnitSteps.of(log, units, is_open)
+        return total, _by_group(total, by_n)
+    touch = values is not None and attribution in ("first_touch", "last_touch")
+    got = _sorted_total(log, req, tables, values if touch else None, attribution)
+    if got is not None:
+        units, group = got
+        total = UnitSteps.of(log, units, np.zeros(len(units.keys), dtype=bool))
+        return total, ({} if group is None else _by_group(total, group))
+    units, rows, st = _run(log, masks(), req, tables=tables)
+    total = UnitSteps.of(log, units, _open(log, units, rows, st, req))
+    if values is None or not touch:
+        return total, {}
+    return total, _by_group(total, _groups(log, units, rows, st, values, attribution))
+
+
+def _sorted_total(
+    log: EventLog, req: _Request, tables: Tables | None, values: np.ndarray | None,
+    attribution: str,
+) -> tuple[eng.Units, np.ndarray | None] | None:  # fmt: skip
+    """:func:`~.chunked.by_chunks` for the funnels it takes (names-only steps no event
+    matches twice, ``ordered``, ``unordered`` or ``clickhouse`` without modes, no
+    exclusions, start or end): the units and (``values``) their group; else ``None``."""
+    plain_ch = req.order == "clickhouse" and not req.modes
+    simple = req.order in ("ordered", "unordered") or plain_ch
+    bounded = req.start is not None or req.end is not None
+    if tables is None or int(tables[1].max()) > 1 or not simple or req.exclusions or bounded:
+        return None
+    run = eng.unordered_fast if req.order == "unordered" else eng.ordered_fast
+    extra = None
+    if values is not None:
+
+        def extra(units: eng.Units, rows: I64, st: npt.NDArray[np.integer]) -> np.ndarray:
+            return _groups(log, units, rows, st, values, attribution)
+
+    t_all = log.time.view(np.int64)
+    return by_chunks(log.entity, t_all, log.event, tables[0], req.k, req.window, run, extra)
 
 
 def _period_text(period: Period) -> str:
@@ -472,9 +526,15 @@ def unit_steps(log: EventLog, opts: FunnelOptions) -> UnitResults:
         values = breakdown_values(log, columns_of(opts.breakdown, "breakdown"))
     k = len(opts.steps)
     labels = _unique([step_label(s) for s in opts.steps])
-    masks = np.zeros((k, len(log)), dtype=bool)
-    for i, s in enumerate(opts.steps):
-        masks[i] = step_mask(log, s, f"step {i + 1}")
+    # Names only: checked now, masks built when a path needs them (not the sorted one).
+    tables = name_tables(log, opts.steps)
+    built = [] if tables is not None else [_step_masks(log, opts.steps)]
+
+    def masks() -> npt.NDArray[np.bool_]:
+        if not built:
+            built.append(_step_masks(log, opts.steps))
+        return built[0]
+
     t0, t1 = parse_instant(opts.start, "start"), parse_instant(opts.end, "end")
     if t0 is not None and t1 is not None and t1 <= t0:
         msg = f"end must be after start (got start={opts.start!r}, end={opts.end!r})"
@@ -496,21 +556,12 @@ def unit_steps(log: EventLog, opts: FunnelOptions) -> UnitResults:
         if order == "unordered":
             msg = "period is not supported with order='unordered' (no step 1 to date a chain by)"
             raise FunnelDataError(msg, column="period", value=period)
-        trend = _trend(log, masks, req, period)
-    by: dict[str, UnitSteps] = {}
-    if values is not None and attribution.startswith("step_"):
-        units, is_open, group = _step_n(log, masks, req, values, int(attribution[5:]))
-        total = UnitSteps.of(log, units, is_open)
-        by = _by_group(total, group)
-    else:
-        units, rows, st = _run(log, masks, req, tables=step_tables(log, opts.steps))
-        total = UnitSteps.of(log, units, _open(log, units, rows, st, req))
+        trend = _trend(log, masks(), req, period)
+    total, by = _total(log, masks, req, tables, values, attribution)
     if values is not None and attribution == "all_events":
         groups = np.where(values == "", NO_VALUE_GROUP, values)
         for g in sorted(set(groups.tolist())):
-            u, r, matched = _run(log, masks, req, groups == g)
+            u, r, matched = _run(log, masks(), req, groups == g)
             by[g] = UnitSteps.of(log, u, _open(log, u, r, matched, req))
-    elif values is not None and not attribution.startswith("step_"):
-        by = _by_group(total, _groups(log, units, rows, st, values, attribution))
     text = None if period is None else _period_text(period)
     return UnitResults(labels, options, total, by, trend, text)
