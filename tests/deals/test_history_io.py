@@ -665,7 +665,7 @@ def _outcome(make: Any) -> tuple[Any, ...]:
     except FunnelDataError as exc:
         return ("error", exc.detail, exc.column, repr(exc.value), exc.index)
     arrays = [getattr(log, name) for name in ("deal", "code", "time", "owner", "amount")]
-    table = None if log._table is None else log._table.tolist()
+    table = log.deal_ids.tolist()  # the table of ids, however the loader keeps it
     shown = [None if a is None else (a.dtype.str, a.tobytes()) for a in arrays]  # NaN == NaN
     return ("log", shown, table, log.owners, log.dropped, log.n_deals)
 
