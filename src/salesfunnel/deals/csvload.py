@@ -391,8 +391,9 @@ def arrow_fields(file: CsvFile, pipeline: object, spec: Columns, delimiter: str)
 
 def _times(column: Any, spec: Columns) -> npt.NDArray[np.datetime64]:
     if spec.tz is None:  # parsed by pyarrow: plain ISO 8601 without offsets
-        out: npt.NDArray[np.datetime64] = column.to_numpy().astype("datetime64[s]", copy=False)
-        return out
+        # numpy_of, not to_numpy: the latter imports pandas (a quarter second of a fresh CLI)
+        out: npt.NDArray[np.datetime64] = _arrow.numpy_of(column)
+        return out.astype("datetime64[s]", copy=False)
     values = np.array(column.to_pylist(), dtype=object)
     try:
         return _c.times(values, spec.time, IN_MEMORY, spec.parser())
