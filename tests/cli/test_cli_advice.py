@@ -57,6 +57,8 @@ def test_metrics_names_the_delimiter_the_header_holds(tmp_path: Path, sep: str, 
 
 @pytest.mark.parametrize("engine", ["arrow", "python"])
 def test_library_names_the_delimiter_the_header_holds(tmp_path: Path, engine: str) -> None:
+    if engine == "arrow":
+        pytest.importorskip("pyarrow")
     path = tmp_path / "deals.tsv"
     path.write_text("deal\tstage\ttime\nD1\tCall\t2024-01-01\n")
     with pytest.raises(FunnelDataError, match=r"the header holds 2 '\\t': pass delimiter='\\t'"):
