@@ -1,4 +1,4 @@
-"""Helpers shared by the command-line tests: run ``python -m salesfunnel`` in a fresh process."""
+"""Helpers shared by the tests that need a fresh process: the command line, or a script."""
 
 from __future__ import annotations
 
@@ -22,3 +22,17 @@ def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedP
         timeout=300,
         check=False,
     )
+
+
+def run_python(code: str, *args: str | Path) -> str:
+    """The standard output of ``python -c code *args`` in a fresh process (which must succeed),
+    with this checkout's package first on the path: for what a new process imports."""
+    done = subprocess.run(
+        [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(SRC)!r})\n" + code,
+         *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )  # fmt: skip
+    return done.stdout.strip()

@@ -335,8 +335,12 @@ class CsvFile:
     def require(self, column: str, hint: str = "") -> None:
         """Raise a located error unless the header names ``column``."""
         if column not in self.header:
-            if not hint and len(self.header) == 1:
-                hint = delimiter_hint(self.header[0], self._delimiter)
+            if (
+                not hint
+                and len(self.header) == 1
+                and (other := delimiter_hint(*self.header, self._delimiter))
+            ):
+                hint = f"; {other}"
             detail = f"no column {column!r} (header is {list(self.header)!r}){hint}"
             raise FunnelDataError(
                 f"{self.source}: {detail}",
@@ -570,5 +574,5 @@ def delimiter_hint(header: str, delimiter: str) -> str:
     """A hint when a one-column header holds another common delimiter (a TSV read as CSV)."""
     for other, name in (("\t", "'\\t'"), (";", "';'"), ("|", "'|'"), (",", "','")):
         if other != delimiter and other in header:
-            return f"; the header holds {header.count(other)} {name}: pass delimiter={name}"
+            return f"the header holds {header.count(other)} {name}: pass delimiter={name}"
     return ""

@@ -8,8 +8,6 @@ and reading the ids of such a log (its text table) both did.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import types
 from pathlib import Path
 
@@ -17,6 +15,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from salesfunnel.deals import textcodes
+
+from cli_helpers import run_python
 
 pa = pytest.importorskip("pyarrow")
 
@@ -39,14 +39,7 @@ def test_an_arrow_read_log_and_its_ids_do_not_import_pandas(tmp_path: Path) -> N
         "deal,stage,time\nD7,Offer,2024-01-01T10:00:00\nD10,Call,2024-01-01T11:00:00\n"
         "D10,Won,2024-01-03T09:00:00\nD9,Offer,2024-01-02T00:00:00\n"
     )
-    src = str(Path(__file__).resolve().parents[2] / "src")
-    done = subprocess.run(
-        [sys.executable, "-c", f"import sys; sys.path.insert(0, {src!r})\n" + _CHILD, str(path)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert done.stdout.strip() == "False"
+    assert run_python(_CHILD, path) == "False"
 
 
 @given(st.lists(st.text(max_size=6), max_size=20), st.sampled_from(["", "D", "deal-", "é "]))

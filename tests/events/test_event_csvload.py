@@ -9,8 +9,6 @@ chunks, empty ones, none, sliced chunks (an offset into the buffer), nulls
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +18,8 @@ from hypothesis import given, settings, strategies as st
 pa = pytest.importorskip("pyarrow")
 
 from salesfunnel.deals.arrowcsv import numpy_of  # noqa: E402
+
+from cli_helpers import run_python  # noqa: E402
 
 _TYPES = {
     "int8": (-(2**7), 2**7 - 1),
@@ -104,11 +104,4 @@ def test_the_arrow_path_does_not_import_pandas(tmp_path: Path) -> None:
     path = tmp_path / "events.csv"
     text = "u,e,t,d\n7,view,2024-01-01T10:00:00,web\n10,buy,2024-01-01T10:05:00,app\n"
     path.write_text(text + "7,buy,2024-01-02T00:00:00,web\n")
-    src = str(Path(__file__).resolve().parents[2] / "src")
-    done = subprocess.run(
-        [sys.executable, "-c", f"import sys; sys.path.insert(0, {src!r})\n" + _CHILD, str(path)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert done.stdout.strip() == "False"
+    assert run_python(_CHILD, path) == "False"

@@ -32,13 +32,13 @@ _CLI_TERMS = (
     ("pass delimiter=", "set --delimiter "),
     ("pass drop_invalid=True to drop such rows", "set --drop-invalid to drop such rows"),
 )
-_OPTIONS = (*_CLI_TERMS, ("header line", "header row"), (DATE_FORMAT_HINT, ""))  # a note names
-# --date-format (see _note)
+# The deal commands' own wording: rows, and the date format named by a note (see _note).
+_OPTIONS = (*_CLI_TERMS, ("header line", "header row"), (DATE_FORMAT_HINT, ""))
 
 
-def in_cli_terms(message: str) -> str:
+def in_cli_terms(message: str, terms: tuple[tuple[str, str], ...] = _CLI_TERMS) -> str:
     """A library error's advice (``pass tz=`` ...) as the command line's options (``set --tz``)."""
-    for python, cli in _CLI_TERMS:
+    for python, cli in terms:
         message = message.replace(python, cli)
     return message.replace("pass date_format=", "set --date-format")
 
@@ -108,9 +108,7 @@ def _detail(exc: FunnelDataError, roles: _Roles) -> str:
         and "does not match the date format" in detail
     ):
         return f"{exc.value!r} does not match the date format {roles.date_format!r}"
-    for python, cli in _OPTIONS:
-        detail = detail.replace(python, cli)
-    return detail
+    return in_cli_terms(detail, _OPTIONS)
 
 
 def _note(exc: FunnelDataError, roles: _Roles, first_seen: Callable[[str], int | None]) -> str:
@@ -158,7 +156,7 @@ class _Header:
         if column not in self.header:
             hint = f"name the column with {option}"
             if len(self.header) == 1 and (other := delimiter_hint(self.header[0], self.delimiter)):
-                hint = in_cli_terms(other.removeprefix("; "))
+                hint = in_cli_terms(other)
             msg = (
                 f"{self.path}, row 1: missing column {column!r} for the {what} "
                 f"(header is {self.header!r}; {hint})"

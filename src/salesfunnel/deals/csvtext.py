@@ -24,7 +24,6 @@ __all__ = [
     "TextCoder",
     "digit_ids",
     "digit_matrix",
-    "digit_order",
     "distinct_cells",
     "distinct_keys",
     "iso_fixed",
@@ -132,7 +131,7 @@ def digit_ids(values: Sequence[str]) -> npt.NDArray[np.int64] | None:
     """Ids written as 1 to 18 ASCII digits without a leading zero, as their numbers.
 
     Such a text and its number name each other, so the numbers stand for the
-    ids (order aside: see :func:`digit_order`). ``None`` for any other cell.
+    ids (order aside: see :func:`text_ranks`). ``None`` for any other cell.
     """
     n = len(values)
     try:
@@ -302,25 +301,9 @@ def one_width(numbers: npt.NDArray[np.int64]) -> bool:
     return not len(numbers) or _digits(numbers.min()) == _digits(numbers.max())
 
 
-def digit_order(numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
-    """The order that sorts the texts of ``numbers`` (>= 0, distinct) as strings.
-
-    Strings compare digit by digit; padding every number to 18 digits on the
-    right compares the same way, and where two padded numbers tie (``12``,
-    ``120``) the shorter text comes first.
-    """
-    if one_width(numbers):
-        return np.argsort(numbers, kind="stable")  # one length: as text, as numbers
-    size = np.searchsorted(_POWERS, numbers, side="right")
-    size = np.maximum(size, 1)  # 0 has one digit
-    padded = numbers * _POWERS[18 - size]
-    return np.lexsort((size, padded))
-
-
 def text_ranks(numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """Each of ``numbers`` (distinct, ascending, >= 0, at most 18 digits) by the rank of
-    its text among their texts sorted as strings: :func:`digit_order` inverted, without
-    a sort.
+    its text among their texts sorted as strings, without a sort.
 
     Numbers of one number of digits keep their order. A number ``v`` of ``d``
     digits comes after a number ``u`` of ``e < d`` digits when ``u <= v //

@@ -168,8 +168,8 @@ def _rows(t: F64, kind: npt.NDArray[np.integer]) -> tuple[F64, I64, I64, I64, I6
 _FLAT_TOL = math.sqrt(np.finfo(np.float64).eps)
 
 
-def _median(times: np.ndarray, survival: np.ndarray, last: float) -> float:
-    """Where the step curve crosses 0.5 (module docstring); ``last``: the largest duration."""
+def _median(times: np.ndarray, survival: np.ndarray, durations: F64) -> float:
+    """Where the step curve crosses 0.5 (module docstring), over these ``durations``."""
     reach = np.flatnonzero(survival <= 0.5 + _FLAT_TOL)
     if not reach.size:
         return math.nan
@@ -177,7 +177,7 @@ def _median(times: np.ndarray, survival: np.ndarray, last: float) -> float:
     if abs(float(survival[i]) - 0.5) >= _FLAT_TOL:  # a jump across 0.5
         return float(times[i])
     drop = np.flatnonzero(survival[i:] < 0.5 - _FLAT_TOL)  # the end of the flat at 0.5
-    end = float(times[i + int(drop[0])]) if drop.size else last
+    end = float(times[i + int(drop[0])]) if drop.size else float(durations.max())
     return (float(times[i]) + end) / 2.0
 
 
@@ -234,13 +234,9 @@ def kaplan_meier(durations: object, observed: object) -> SurvivalCurve:
         _readonly(cen),
         _readonly(survival),
         _readonly(se),
-        _median(times, survival, _largest(t)),
+        _median(times, survival, t),
         int(t.size),
     )
-
-
-def _largest(t: F64) -> float:
-    return float(t.max()) if t.size else math.nan
 
 
 def cumulative_incidence(durations: object, event: object) -> SurvivalCurve:
@@ -306,6 +302,6 @@ def incidence_of_valid(t: F64, kind: npt.NDArray[np.integer]) -> SurvivalCurve:
         _readonly(cen),
         _readonly(survival),
         _readonly(np.full(times.size, np.nan)),
-        _median(times, survival, _largest(t)),
+        _median(times, survival, t),
         int(t.size),
     )
