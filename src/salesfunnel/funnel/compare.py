@@ -62,13 +62,20 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from statistics import NormalDist
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from .._format import escape_html, fmt_percent, json_number
 from .._table import ResultTable
 from ..errors import FunnelDataError
 from .model import Funnel, SupportsFunnel, as_funnels  # noqa: F401 - Funnel: the examples use it
+from .proportions import (
+    Correction,
+    adjust_p_values,
+    confidence_z,
+    normal_cdf,
+    two_proportion_test,
+    wilson_interval,
+)
 
 if TYPE_CHECKING:
     import pandas
@@ -86,118 +93,7 @@ __all__ = [
 ]
 
 
-def normal_cdf(x: float) -> float:
-    """Standard normal CDF, ``0.5 * erfc(-x / sqrt(2))``.
-
-    >>> round(normal_cdf(1.959963984540054), 6)
-    0.975
-    """
-    return 0.5 * math.erfc(-x / math.sqrt(2.0))
-
-
-def _z_for(confidence: float) -> float:
-    if not (0.0 < confidence < 1.0):
-        msg = f"confidence must be strictly between 0 and 1 (got {confidence!r})"
-        raise FunnelDataError(msg)
-    return NormalDist().inv_cdf(0.5 + confidence / 2.0)
-
-
-def wilson_interval(
-    successes: float, trials: float, confidence: float = 0.95
-) -> tuple[float, float] | None:
-    """Wilson score interval of the proportion ``successes / trials``.
-
-    Returns ``None`` when ``trials`` is 0 or ``successes > trials`` (no
-    proportion to estimate).
-
-    Examples
-    --------
-    Newcombe (1998), Table I, 81 of 263: 0.2553 to 0.3662.
-
-    >>> lo, hi = wilson_interval(81, 263)
-    >>> round(lo, 4), round(hi, 4)
-    (0.2553, 0.3662)
-    """
-    if trials <= 0 or successes > trials or successes < 0:
-        return None
-    z = _z_for(confidence)
-    p = successes / trials
-    denom = 1.0 + z * z / trials
-    centre = (p + z * z / (2.0 * trials)) / denom
-    half = z / denom * math.sqrt(p * (1.0 - p) / trials + z * z / (4.0 * trials * trials))
-    # Clamp float noise: the exact interval always lies in [0, 1] and contains p.
-    return max(0.0, min(centre - half, p)), min(1.0, max(centre + half, p))
-
-
-def two_proportion_test(x1: float, n1: float, x2: float, n2: float) -> float | None:
-    """Two-sided p-value of the pooled two-proportion z-test.
-
-    ``None`` when a denominator is 0, a numerator exceeds its denominator, or
-    both groups are all-success or all-failure (no variance: no evidence either
-    way).
-
-    Examples
-    --------
-    45 of 100 against 30 of 100: pooled p = 0.375, z = 2.191, p = 0.0285.
-
-    >>> round(two_proportion_test(45, 100, 30, 100), 4)
-    0.0285
-    """
-    if n1 <= 0 or n2 <= 0 or x1 > n1 or x2 > n2 or x1 < 0 or x2 < 0:
-        return None
-    pooled = (x1 + x2) / (n1 + n2)
-    var = pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)
-    if var <= 0.0:
-        return None
-    z = (x1 / n1 - x2 / n2) / math.sqrt(var)
-    return math.erfc(abs(z) / math.sqrt(2.0))
-
-
-Correction = Literal["holm", "bh", "none"]
-_CORRECTIONS: tuple[Correction, ...] = ("holm", "bh", "none")
 _CORRECTION_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "no"}
-
-
-def adjust_p_values(p_values: Sequence[float], correction: Correction = "holm") -> list[float]:
-    """P-values adjusted for multiple comparisons, in the input order.
-
-    ``correction`` is ``"holm"`` (Holm 1979), ``"bh"`` (Benjamini & Hochberg
-    1995) or ``"none"``; the formulas are in :mod:`salesfunnel.funnel.compare`.
-    An adjusted p-value is never below its raw one and never above 1.
-
-    Examples
-    --------
-    Four tests, p = 0.01, 0.04, 0.03, 0.005. Sorted: 0.005, 0.01, 0.03, 0.04.
-    Holm multiplies by 4, 3, 2, 1 (0.02, 0.03, 0.06, 0.04) and carries the
-    running maximum (0.02, 0.03, 0.06, 0.06); BH by 4/1, 4/2, 4/3, 4/4
-    (0.02, 0.02, 0.04, 0.04) and carries the running minimum from the top:
-
-    >>> p = [0.01, 0.04, 0.03, 0.005]
-    >>> [round(x, 6) for x in adjust_p_values(p, "holm")]
-    [0.03, 0.06, 0.06, 0.02]
-    >>> [round(x, 6) for x in adjust_p_values(p, "bh")]
-    [0.02, 0.04, 0.04, 0.02]
-    """
-    if correction not in _CORRECTIONS:
-        msg = f"correction must be one of {list(_CORRECTIONS)!r} (got {correction!r})"
-        raise FunnelDataError(msg, column="correction", value=correction)
-    m = len(p_values)
-    if correction == "none" or m == 0:
-        return [float(p) for p in p_values]
-    order = sorted(range(m), key=lambda k: p_values[k])  # stable: ties keep input order
-    adjusted = [0.0] * m
-    if correction == "holm":
-        running = 0.0
-        for rank, k in enumerate(order):  # rank j - 1: multiplier m - j + 1 = m - rank
-            running = max(running, min(1.0, (m - rank) * p_values[k]))
-            adjusted[k] = running
-    else:
-        running = 1.0
-        for rank in range(m - 1, -1, -1):
-            k = order[rank]
-            running = min(running, min(1.0, m * p_values[k] / (rank + 1)))
-            adjusted[k] = running
-    return adjusted
 
 
 @dataclass(frozen=True, slots=True)
@@ -513,7 +409,7 @@ def compare(
         msg = f"min_n must be an integer >= 1 (got {min_n!r})"
         raise FunnelDataError(msg)
     alpha = 1.0 - confidence
-    _z_for(confidence)  # validates confidence
+    confidence_z(confidence)  # validates confidence
     adjust_p_values([], correction)  # validates correction
     groups = tuple(funnels)
     for g, f in funnels.items():
