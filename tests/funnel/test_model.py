@@ -1,12 +1,20 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from salesfunnel import Funnel, FunnelDataError, SalesFunnelError, Stage, overall_conversion
+from salesfunnel import (
+    Funnel,
+    FunnelDataError,
+    SalesFunnelError,
+    Stage,
+    metrics_table,
+    overall_conversion,
+)
 
 from strategies import funnels
 
@@ -132,3 +140,47 @@ def test_the_largest_exact_integer_count_is_kept_exactly() -> None:
     assert int(f["A"].count) == 2**53
     assert int(f["B"].count) == 2**53 - 1
     assert overall_conversion(f) < 1.0
+
+
+# -- Decimal counts (what database drivers return for SUM and NUMERIC) and negative zero ------
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Decimal("10"), 10.0),
+        (Decimal("10.50"), 10.5),
+        (Decimal("1E+2"), 100.0),
+        (Decimal(2**53), float(2**53)),
+        (Decimal("-0"), 0.0),
+    ],
+)
+def test_decimal_counts_read_as_their_nearest_float(value: Decimal, expected: float) -> None:
+    f = Funnel.from_counts({"a": value, "b": 0}, amounts={"a": value, "b": Decimal("0.1")})
+    assert f.counts[0] == expected
+    assert f.amounts[0] == expected
+    assert f.amounts[1] == 0.1  # the float nearest to 0.1, as float("0.1") gives
+    assert math.copysign(1.0, f.counts[0]) == 1.0  # never -0.0
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (Decimal("NaN"), "must be a finite number >= 0"),
+        (Decimal("sNaN"), "must be a finite number >= 0"),
+        (Decimal("-Infinity"), "must be a finite number >= 0"),
+        (Decimal("-1"), "must be a finite number >= 0"),
+        (Decimal(2**53 + 1), "above 2\\*\\*53"),
+        (Decimal("9007199254740993.0"), "above 2\\*\\*53"),
+        (Decimal("1E+400"), "above 2\\*\\*53"),
+    ],
+)
+def test_decimal_counts_that_are_not_exact_counts_are_refused(value: Decimal, message: str) -> None:
+    with pytest.raises(FunnelDataError, match=message) as err:
+        Funnel.from_counts({"a": value})
+    assert err.value.value is value  # the caller's own object, not a converted one
+
+
+def test_negative_zero_counts_and_amounts_become_zero() -> None:
+    # A "-0" cell used to stay -0.0 and print as "-0.0%" in the metrics table.
+    f = Funnel.from_counts({"a": 5, "b": -0.0}, amounts={"a": -0.0, "b": 1})
+    assert [math.copysign(1.0, x) for x in (*f.counts, *f.amounts)] == [1.0] * 4
+    assert "-0" not in str(metrics_table(f))

@@ -9,6 +9,7 @@ clipped.
 
 from __future__ import annotations
 
+import decimal
 import math
 import numbers
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -47,6 +48,8 @@ def _check_real(
     """
     if value is None and allow_none:
         return None
+    if isinstance(value, decimal.Decimal):
+        return _decimal(value, what, field, exact=exact)
     # bool is an int subclass, but True as a count is always a caller's mistake.
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         msg = f"{what} must be a finite number >= 0 (got {value!r} of type {type(value).__name__})"
@@ -64,10 +67,28 @@ def _check_real(
     except OverflowError:
         msg = f"{what} is too large for a float (got {_shown(int(value))})"  # type: ignore[call-overload]
         raise FunnelDataError(msg, column=field, value=value) from None
+    return _checked_float(number, value, what, field)
+
+
+def _decimal(value: decimal.Decimal, what: str, field: str, *, exact: bool) -> float:
+    """What a database driver returns for SUM() or NUMERIC: read as its nearest float.
+
+    An integral value obeys the 2**53 rule of ints; NaN and infinities are refused.
+    """
+    if exact and value.is_finite() and value == value.to_integral_value() and value > _EXACT_INT:
+        msg = (
+            f"{what} is above 2**53 = {_EXACT_INT:,}, the largest integer a float "
+            f"holds exactly (got {_shown(int(value))})"
+        )
+        raise FunnelDataError(msg, column=field, value=value)
+    return _checked_float(math.nan if value.is_snan() else float(value), value, what, field)
+
+
+def _checked_float(number: float, value: object, what: str, field: str) -> float:
     if not math.isfinite(number) or number < 0:
         msg = f"{what} must be a finite number >= 0 (got {value!r})"
         raise FunnelDataError(msg, column=field, value=value)
-    return number
+    return number + 0.0  # -0.0 becomes 0.0: a count of "-0" would print as -0.0 %
 
 
 @dataclass(frozen=True, slots=True)
