@@ -10,12 +10,20 @@ A step is one of
   a collection); every filter must hold. A missing property value never
   matches, except under ``!=``.
 
+A filter value that is a number (``int``, ``float``, numpy's numbers,
+``Decimal``, ``Fraction``) compares the property as a number, a text value
+compares it as text; ``in`` takes all numbers or all texts. A NaN, ``None``
+or any other kind of value is refused when the steps are read.
+
 A name that never occurs in the log is an error (a typo would otherwise
 give a silent zero).
 """
 
 from __future__ import annotations
 
+import decimal
+import math
+import numbers
 import operator
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
@@ -43,12 +51,12 @@ _OPS: dict[str, Callable[[Any, Any], Any]] = {
 
 
 def _parts(step: object, what: str) -> tuple[tuple[str, ...], Mapping[str, Any]]:
-    """The names and the filters of a step."""
+    """The names and the filters of a step, each filter checked (numbers as floats)."""
     if isinstance(step, str):
         return (step,), {}
     if isinstance(step, tuple) and len(step) == 2 and isinstance(step[1], Mapping):
         names, _ = _parts(step[0], what)
-        return names, step[1]
+        return names, {prop: _checked(prop, cond, what) for prop, cond in step[1].items()}
     if isinstance(step, tuple) and step and all(isinstance(s, str) for s in step):
         return tuple(step), {}
     msg = (
@@ -58,13 +66,64 @@ def _parts(step: object, what: str) -> tuple[tuple[str, ...], Mapping[str, Any]]
     raise FunnelDataError(msg, column="steps", value=step)
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, (numbers.Real, decimal.Decimal)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def _value(prop: str, value: object, what: str) -> object:
+    """A filter's value: a number as a float, a text or a bool as it is; else refused."""
+    if _is_number(value):
+        number = float(value)  # type: ignore[arg-type]
+        if not math.isnan(number):
+            return number
+    elif isinstance(value, (str, bool, np.bool_)):
+        return value
+    msg = f"{what}: a filter on {prop!r} compares with a number or a text (got {value!r})"
+    raise FunnelDataError(msg, column=prop, value=value)
+
+
+def _checked(prop: object, cond: object, what: str) -> tuple[str, Any]:
+    """``(op, value)`` with its operator known and its value(s) usable, or an error."""
+    if not isinstance(prop, str):
+        msg = f"{what}: a property name must be a text (got {prop!r})"
+        raise FunnelDataError(msg, column="steps", value=prop)
+    if not (isinstance(cond, tuple) and len(cond) == 2):
+        msg = f"a filter must be (op, value), e.g. ('==', 'x') (got {cond!r} for {prop!r})"
+        raise FunnelDataError(msg, column=prop, value=cond)
+    op, value = cond
+    if op == "in":
+        if isinstance(value, str) or not isinstance(value, Collection):
+            msg = f"'in' needs a collection of values (got {value!r} for {prop!r})"
+            raise FunnelDataError(msg, column=prop, value=value)
+        values = tuple(_value(prop, v, what) for v in value)
+        if len({isinstance(v, float) for v in values}) > 1:
+            msg = f"{what}: 'in' on {prop!r} mixes numbers and texts (got {value!r})"
+            raise FunnelDataError(msg, column=prop, value=value)
+        return op, values
+    if op not in _OPS:
+        msg = f"unknown operator {op!r} for {prop!r} (use one of {[*_OPS, 'in']})"
+        raise FunnelDataError(msg, column=prop, value=op)
+    return op, _value(prop, value, what)
+
+
 def step_label(step: Step) -> str:
     """A step's name for people: ``view``, ``view|search``, ``purchase[price>100]``."""
-    names, filters = _parts(step, "a step")
+    names, filters = _parts(step, "a step")  # checked first: a bad filter is an error
     label = "|".join(names)
     if filters:
-        label += "[" + ",".join(f"{p}{op}{v!r}" for p, (op, v) in filters.items()) + "]"
+        given: Mapping[str, tuple[str, Any]] = step[1]  # type: ignore[assignment]
+        shown = (f"{p}{op}{_shown(given[p][1], v)}" for p, (op, v) in filters.items())
+        label += "[" + ",".join(shown) + "]"
     return label
+
+
+def _shown(given: object, value: object) -> str:
+    """The value as the caller wrote it when that reads well (``100``, ``'x'``), else as used."""
+    plain = (int, float, str, bool)
+    items = list(given) if isinstance(given, (list, tuple)) else [given]
+    return repr(given if all(type(g) in plain for g in items) else value)
 
 
 def _numbers(
@@ -86,39 +145,28 @@ def _numbers(
     return out
 
 
-def _filter(log: EventLog, prop: str, cond: object, rows: B) -> B:
+def _filter(log: EventLog, prop: str, cond: tuple[str, Any], rows: B) -> B:
+    """``rows`` where the checked filter ``cond`` holds."""
     if prop not in log.properties:
         msg = f"no property {prop!r} in the log (properties are {list(log.properties)!r})"
         raise FunnelDataError(msg, column=prop)
-    if not (isinstance(cond, tuple) and len(cond) == 2):
-        msg = f"a filter must be (op, value) (got {cond!r} for {prop!r})"
-        raise FunnelDataError(msg, column=prop, value=cond)
     op, value = cond
     col = log.properties[prop]
-    if op == "in":
-        if isinstance(value, str) or not isinstance(value, Collection):
-            msg = f"'in' needs a collection of values (got {value!r} for {prop!r})"
-            raise FunnelDataError(msg, column=prop, value=value)
-        if col.dtype.kind == "f":
-            return rows & np.isin(col, np.array([float(v) for v in value]))
-        return rows & np.isin(col, np.array([str(v) for v in value]))
-    if op not in _OPS:
-        msg = f"unknown operator {op!r} for {prop!r} (use one of {[*_OPS, 'in']})"
-        raise FunnelDataError(msg, column=prop, value=op)
-    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if numeric:
+    values = value if op == "in" else (value,)
+    if values and isinstance(values[0], float):  # numbers: the cells as numbers
         nums = np.zeros(len(col))
         sub = np.flatnonzero(rows)
         nums[sub] = _numbers(col[sub], prop, sub)
         missing = np.isnan(nums)
-        hit = np.asarray(_OPS[op](nums, float(value)))
+        hit = np.isin(nums, np.array(values)) if op == "in" else _OPS[op](nums, value)
     elif col.dtype.kind == "f":
         msg = f"property {prop!r} holds numbers; compare it with a number (got {value!r})"
         raise FunnelDataError(msg, column=prop, value=value)
     else:
         missing = col == ""
-        hit = np.asarray(_OPS[op](col, str(value)))
-    out: B = rows & (hit | missing) if op == "!=" else rows & hit & ~missing
+        texts = [str(v) for v in values]
+        hit = np.isin(col, np.array(texts)) if op == "in" else _OPS[op](col, texts[0])
+    out: B = rows & (np.asarray(hit) | missing) if op == "!=" else rows & np.asarray(hit) & ~missing
     return out
 
 
