@@ -58,10 +58,11 @@ def is_blank(value: object) -> bool:
         return math.isnan(value)
     if isinstance(value, np.datetime64):
         return bool(np.isnat(value))
-    # pandas.NA / NaT and friends compare unequal to themselves or refuse bool().
+    # pandas.NA / NaT and friends compare unequal to themselves or refuse bool(); a
+    # signalling Decimal NaN raises decimal.InvalidOperation, an ArithmeticError.
     try:
         return bool(value != value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, ArithmeticError):
         return True
 
 

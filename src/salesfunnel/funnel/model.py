@@ -9,7 +9,6 @@ clipped.
 
 from __future__ import annotations
 
-import decimal
 import math
 import numbers
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -21,6 +20,8 @@ import numpy as np
 from ..errors import FunnelDataError
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     import numpy.typing as npt
     import pandas
     import polars
@@ -48,8 +49,11 @@ def _check_real(
     """
     if value is None and allow_none:
         return None
-    if isinstance(value, decimal.Decimal):
-        return _decimal(value, what, field, exact=exact)
+    if not isinstance(value, numbers.Real):
+        import decimal  # here, not at the top: a first chart need not load it
+
+        if isinstance(value, decimal.Decimal):
+            return _decimal(value, what, field, exact=exact)
     # bool is an int subclass, but True as a count is always a caller's mistake.
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         msg = f"{what} must be a finite number >= 0 (got {value!r} of type {type(value).__name__})"
@@ -70,7 +74,7 @@ def _check_real(
     return _checked_float(number, value, what, field)
 
 
-def _decimal(value: decimal.Decimal, what: str, field: str, *, exact: bool) -> float:
+def _decimal(value: Decimal, what: str, field: str, *, exact: bool) -> float:
     """What a database driver returns for SUM() or NUMERIC: read as its nearest float.
 
     An integral value obeys the 2**53 rule of ints; NaN and infinities are refused.
