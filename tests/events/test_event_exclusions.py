@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from events.reference import unit_funnel
-from salesfunnel import EventLog, event_funnel
+from salesfunnel import EventLog, FunnelDataError, event_funnel
 from salesfunnel.events import engine
 from salesfunnel.events.units import FunnelOptions, unit_steps
 
@@ -144,3 +144,23 @@ def test_every_unit_with_an_exclusion_takes_the_vectorised_path(
     assert f.excluded == 2
     assert [u.tolist() for u in f.units] == [["b", "d", "e"], ["b", "d"], ["b"]]
     assert f.median_s == (None, 10.0, 10.0)
+
+
+def test_exclusion_step_numbers_are_whole_numbers_of_any_int_type_never_bools() -> None:
+    # True was accepted as step 1 (bool is an int); numpy's integers, which a step number
+    # read from an array is, were refused.
+    rows = [("A", "10:00:00"), ("X", "10:01:00"), ("B", "10:02:00"), ("C", "10:03:00")]
+    log = EventLog.from_records(
+        [{"u": 1, "e": e, "t": f"2024-01-01T{t}"} for e, t in rows], entity="u", event="e", time="t"
+    )
+    window = dt.timedelta(hours=1)
+    # X falls between steps 1 and 2, not between 2 and 3: excluded under (1, 2) only.
+    assert event_funnel(
+        log, ["A", "B", "C"], window=window, exclusions=[("X", np.int64(1), np.int64(2))]
+    ).counts == (0, 0, 0)
+    assert event_funnel(
+        log, ["A", "B", "C"], window=window, exclusions=[("X", np.int32(2), 3)]
+    ).counts == (1, 1, 1)
+    for bad in [("X", True, 2), ("X", 1.0, 2)]:
+        with pytest.raises(FunnelDataError, match="exclusion 0 must be"):
+            event_funnel(log, ["A", "B", "C"], window=window, exclusions=[bad])

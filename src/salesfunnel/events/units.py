@@ -13,6 +13,7 @@ only (and on the options), which is what makes the partitions independent.
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
@@ -165,13 +166,14 @@ def _exclusions(
     for n, item in enumerate(exclusions):
         ok = isinstance(item, tuple) and len(item) == 3
         i, j = (item[1], item[2]) if ok else (0, 0)
-        if not ok or not all(isinstance(v, int) for v in (i, j)) or not 1 <= i < j <= k:
+        whole = all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in (i, j))
+        if not ok or not whole or not 1 <= i < j <= k:
             msg = (
                 f"exclusion {n} must be (step, i, j) with 1 <= i < j <= {k}, steps numbered "
                 f"from 1 (got {item!r})"
             )
             raise FunnelDataError(msg, column="exclusions", value=item)
-        out.append((step_mask(log, item[0], f"exclusion {n}"), i, j))
+        out.append((step_mask(log, item[0], f"exclusion {n}"), int(i), int(j)))
     if out and order in ("unordered", "clickhouse"):
         msg = f"exclusions are not supported with order={order!r} (nor by PostHog, unordered)"
         raise FunnelDataError(msg, column="exclusions", value=exclusions)
