@@ -16,6 +16,7 @@ from typing import Any, Literal, overload
 import numpy as np
 
 from .._format import fmt_number, json_number
+from .._numbers import real_number
 from .._table import Cell, ResultTable, TableView
 from ..errors import FunnelDataError
 from ..funnel.model import Funnel, Stage
@@ -306,12 +307,13 @@ def _probabilities(
         if missing:
             msg = f"probabilities lack the stage {missing[0]!r} (every open stage needs one)"
             raise FunnelDataError(msg)
-        p = np.array([probabilities[s] for s in pipe.stages], dtype=np.float64)
+        # real_number: a bool or a text ("0.5"), which numpy would convert, is None -> NaN.
+        p = np.array([real_number(probabilities[s]) for s in pipe.stages], dtype=np.float64)
         bad = np.flatnonzero(~((p >= 0) & (p <= 1)))
         if bad.size:
-            s = pipe.stages[int(bad[0])]
-            msg = f"probability of {s!r} must be in [0, 1] (got {probabilities[s]!r})"
-            raise FunnelDataError(msg)
+            s, value = pipe.stages[int(bad[0])], probabilities[pipe.stages[int(bad[0])]]
+            msg = f"probability of {s!r} must be a number in [0, 1] (got {value!r})"
+            raise FunnelDataError(msg, column="probabilities", value=value)
         return p, 0
     if method != "historical":
         msg = f"method must be 'historical' or 'weighted' (got {method!r})"

@@ -21,9 +21,7 @@ give a silent zero).
 
 from __future__ import annotations
 
-import decimal
 import math
-import numbers
 import operator
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
@@ -32,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._csvio import IN_MEMORY
+from .._numbers import real_number
 from ..errors import FunnelDataError
 from .log import EventLog
 
@@ -66,16 +65,10 @@ def _parts(step: object, what: str) -> tuple[tuple[str, ...], Mapping[str, Any]]
     raise FunnelDataError(msg, column="steps", value=step)
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, (numbers.Real, decimal.Decimal)) and not isinstance(
-        value, (bool, np.bool_)
-    )
-
-
 def _value(prop: str, value: object, what: str) -> object:
     """A filter's value: a number as a float, a text or a bool as it is; else refused."""
-    if _is_number(value):
-        number = float(value)  # type: ignore[arg-type]
+    number = real_number(value)
+    if number is not None:
         if not math.isnan(number):
             return number
     elif isinstance(value, (str, bool, np.bool_)):

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from numbers import Real
 from statistics import NormalDist
 from typing import Literal
 
+from .._numbers import real_number
 from ..errors import FunnelDataError
 
 __all__ = [
@@ -43,23 +43,20 @@ def normal_cdf(x: float) -> float:
 
 def confidence_z(confidence: float) -> float:
     """The two-sided normal quantile of ``confidence`` (1.96 for 0.95)."""
-    if not (_is_number(confidence) and 0.0 < confidence < 1.0):
+    level = real_number(confidence)
+    if level is None or not 0.0 < level < 1.0:
         msg = f"confidence must be strictly between 0 and 1 (got {confidence!r})"
         raise FunnelDataError(msg, column="confidence", value=confidence)
-    return NormalDist().inv_cdf(0.5 + confidence / 2.0)
-
-
-def _is_number(value: object) -> bool:
-    # bool is an int to Python but never a count here; numpy's scalars are Real.
-    return isinstance(value, Real) and not isinstance(value, bool)
+    return NormalDist().inv_cdf(0.5 + level / 2.0)
 
 
 def _count(name: str, value: float) -> float:
     """``value`` as a float, or a FunnelDataError naming ``name`` and the value."""
-    if not _is_number(value) or not math.isfinite(value) or value < 0:
+    number = real_number(value)
+    if number is None or not math.isfinite(number) or number < 0:
         msg = f"{name} must be a finite number >= 0 (got {value!r})"
         raise FunnelDataError(msg, column=name, value=value)
-    return float(value)
+    return number
 
 
 def wilson_interval(
@@ -128,10 +125,11 @@ def _p_values(p_values: Sequence[float]) -> list[float]:
                 "or pass float('nan') to keep their place"
             )
             raise FunnelDataError(msg, column="p_values", index=k, value=p)
-        if not (_is_number(p) and (math.isnan(p) or 0.0 <= p <= 1.0)):
+        number = real_number(p)
+        if number is None or not (math.isnan(number) or 0.0 <= number <= 1.0):
             msg = f"p-value {k} must be a number from 0 to 1, or NaN for no test (got {p!r})"
             raise FunnelDataError(msg, column="p_values", index=k, value=p)
-        out.append(float(p))
+        out.append(number)
     return out
 
 
