@@ -78,5 +78,5 @@ def test_forecast_probabilities_of_any_number_type(quarter: object) -> None:
 )
 def test_forecast_probabilities_that_are_not_probabilities_are_refused(bad: object) -> None:
     # True was taken as 1.0 and "0.25" as 0.25 (numpy converts both); 10**400 raised OverflowError.
-    with pytest.raises(FunnelDataError, match="probability of 'Call' must be a number in"):
+    with pytest.raises(FunnelDataError, match=r"probability of 'Call' must be in \[0, 1\]"):
         _weighted(bad)

@@ -312,7 +312,7 @@ def _probabilities(
         bad = np.flatnonzero(~((p >= 0) & (p <= 1)))
         if bad.size:
             s, value = pipe.stages[int(bad[0])], probabilities[pipe.stages[int(bad[0])]]
-            msg = f"probability of {s!r} must be a number in [0, 1] (got {value!r})"
+            msg = f"probability of {s!r} must be in [0, 1] (got {value!r})"
             raise FunnelDataError(msg, column="probabilities", value=value)
         return p, 0
     if method != "historical":
