@@ -80,3 +80,13 @@ def test_forecast_probabilities_that_are_not_probabilities_are_refused(bad: obje
     # True was taken as 1.0 and "0.25" as 0.25 (numpy converts both); 10**400 raised OverflowError.
     with pytest.raises(FunnelDataError, match=r"probability of 'Call' must be in \[0, 1\]"):
         _weighted(bad)
+
+
+def test_planning_takes_every_number_type_and_refuses_an_overflow() -> None:
+    from salesfunnel import leads_needed, managers_needed
+
+    # 10 wins at 50 % then 10 %: 10 / 0.1 / 0.5 = 200 leads (Decimal refused before).
+    assert leads_needed(Decimal(10), [Decimal("0.5"), fractions.Fraction(1, 10)]).leads == 200
+    assert managers_needed(np.int64(600), np.float32(250)) == 3
+    with pytest.raises(FunnelDataError, match="leads must be a finite number >= 0"):
+        managers_needed(10**400, 30)  # OverflowError before

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._format import fmt_number, fmt_percent, json_number
+from .._numbers import real_number
 from .._table import ResultTable, TableView
 from ..errors import FunnelDataError
 from .metrics import overall_conversion, step_conversion
@@ -46,14 +47,15 @@ def _ceil(x: float) -> int:
     return int(nearest) if abs(x - nearest) <= _EPS * max(1.0, abs(x)) else math.ceil(x)
 
 
-def _check_positive(value: object, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+def _check_number(value: object, what: str, *, zero: bool = False) -> float:
+    """``value`` as a finite float > 0 (>= 0 with ``zero``), or an error naming ``what``."""
+    number = real_number(value)
+    if number is None:
         msg = f"{what} must be a number (got {value!r})"
-        raise FunnelDataError(msg)
-    number = float(value)
-    if not math.isfinite(number) or number <= 0:
-        msg = f"{what} must be a finite number > 0 (got {value!r})"
-        raise FunnelDataError(msg)
+        raise FunnelDataError(msg, column=what, value=value)
+    if not math.isfinite(number) or number < 0 or (number == 0 and not zero):
+        msg = f"{what} must be a finite number {'>=' if zero else '>'} 0 (got {value!r})"
+        raise FunnelDataError(msg, column=what, value=value)
     return number
 
 
@@ -169,7 +171,7 @@ def leads_needed(
             f"leads_needed(target, funnel) (got a {type(target).__name__} as target)"
         )
         raise FunnelDataError(msg)
-    target = _check_positive(target, "target")
+    target = _check_number(target, "target")
     if isinstance(getattr(rates, "funnel", None), Funnel):
         funnel = as_funnel(rates, "rates")
         step = step_conversion(funnel)[1:]
@@ -186,7 +188,7 @@ def leads_needed(
     else:
         plain: Sequence[float] | npt.NDArray[np.float64] = rates  # type: ignore[assignment]
         rate_list = [
-            _check_positive(r, f"rates[{i}] (step into stage {i + 1})") for i, r in enumerate(plain)
+            _check_number(r, f"rates[{i}] (step into stage {i + 1})") for i, r in enumerate(plain)
         ]
         if names is None:
             stage_names = tuple(f"stage {i}" for i in range(len(rate_list) + 1))
@@ -223,14 +225,9 @@ def managers_needed(leads: float, capacity_per_manager: float) -> int:
     >>> managers_needed(600, 250)
     3
     """
-    if isinstance(leads, bool) or not isinstance(leads, (int, float, np.integer, np.floating)):
-        msg = f"leads must be a number (got {leads!r})"
-        raise FunnelDataError(msg)
-    if not math.isfinite(float(leads)) or leads < 0:
-        msg = f"leads must be a finite number >= 0 (got {leads!r})"
-        raise FunnelDataError(msg)
-    capacity = _check_positive(capacity_per_manager, "capacity_per_manager")
-    return _ceil(float(leads) / capacity)
+    needed = _check_number(leads, "leads", zero=True)
+    capacity = _check_number(capacity_per_manager, "capacity_per_manager")
+    return _ceil(needed / capacity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,9 +355,9 @@ def feasible_plan(
             if manager not in capacity:
                 msg = f"capacity has no entry for manager {manager!r}"
                 raise FunnelDataError(msg)
-            cap = _check_positive(capacity[manager], f"capacity[{manager!r}]")
+            cap = _check_number(capacity[manager], f"capacity[{manager!r}]")
         else:
-            cap = _check_positive(capacity, "capacity")
+            cap = _check_number(capacity, "capacity")
         rate = overall_conversion(funnel)
         if math.isnan(rate):
             msg = (
