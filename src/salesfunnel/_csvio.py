@@ -48,6 +48,7 @@ __all__ = [
     "CsvTable",
     "Rows",
     "delimiter_hint",
+    "header_hint",
     "number",
     "open_csv",
     "read_csv",
@@ -254,9 +255,13 @@ class _Lines:
             bad = exc.object[exc.start : exc.end]
             # Lines before the bad byte in this chunk: the error's line is the bad byte's.
             line = self.line + chunk[: max(exc.start - pending, 0)].count(b"\n")
+            advice = "pass encoding= (e.g. 'latin-1')"
+            if offset == 0 and chunk[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                # Excel's "Unicode text" and some exports: latin-1 would read it as garbage.
+                advice = "the file begins with a UTF-16 byte order mark: pass encoding='utf-16'"
             detail = (
                 f"byte {bad!r} at byte offset {offset} of the file is not valid "
-                f"{exc.encoding} ({exc.reason}); pass encoding= (e.g. 'latin-1')"
+                f"{exc.encoding} ({exc.reason}); {advice}"
             )
             error = FunnelDataError(
                 f"{self.source}, line {line}: {detail}",
@@ -350,11 +355,7 @@ class CsvFile:
     def require(self, column: str, hint: str = "") -> None:
         """Raise a located error unless the header names ``column``."""
         if column not in self.header:
-            if (
-                not hint
-                and len(self.header) == 1
-                and (other := delimiter_hint(*self.header, self._delimiter))
-            ):
+            if not hint and (other := header_hint(self.header, self._delimiter)):
                 hint = f"; {other}"
             detail = f"no column {column!r} (header is {list(self.header)!r}){hint}"
             raise FunnelDataError(
@@ -583,6 +584,19 @@ def read_csv(
     """
     with open_csv(source, encoding=encoding, delimiter=delimiter, progress=progress) as file:
         return file.read(wanted(file) if callable(wanted) else wanted)
+
+
+def header_hint(header: Sequence[str], delimiter: str) -> str:
+    """Why a header may lack a column: a spreadsheet's ``sep=;`` line above it, or a
+    one-column header holding another delimiter (:func:`delimiter_hint`); else ``""``."""
+    if header and header[0].lower().startswith("sep="):
+        first = delimiter.join(header)
+        hint = f"the first line {first!r} is a spreadsheet's delimiter line, not a header"
+        named = "\t" if first.lower() == "sep=" else first[4:]  # a tab was stripped as space
+        if len(named) == 1 and named != delimiter:
+            return f"{hint}: delete it and pass delimiter={named!r}"
+        return f"{hint}: delete it"
+    return delimiter_hint(header[0], delimiter) if len(header) == 1 else ""
 
 
 def delimiter_hint(header: str, delimiter: str) -> str:

@@ -8,6 +8,7 @@ holds another delimiter (a TSV, a semicolon CSV) got no hint at all.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,15 @@ P = Pipeline(["Call", "Offer"], won="Won", lost="Lost")
         ),
         (b"user,event,time\nJos\xe9,a,2024-01-01\n", "set --encoding (e.g. latin-1)"),
         ("user;event;time\nu;a;2024-01-01\n", "the header holds 2 ';': set --delimiter ';'"),
+        (
+            "user,event,time\nu,a,2024-01-01\n".encode("utf-16"),
+            "the file begins with a UTF-16 byte order mark: set --encoding utf-16",
+        ),
+        (
+            "sep=;\nuser;event;time\nu;a;2024-01-01\n",
+            "the first line 'sep=;' is a spreadsheet's delimiter line, not a header: delete it"
+            " and set --delimiter ';'",
+        ),
     ],
 )
 def test_events_command_gives_advice_as_options(
@@ -95,3 +105,32 @@ def test_picture_warnings_are_one_line_notes_in_cli_terms(tmp_path: Path) -> Non
     assert note.startswith("salesfunnel: note: ")
     assert "label(s) hidden to stay legible" in note
     assert note.endswith("(a larger canvas shows them: render's --width, --height or --columns)")
+
+
+@pytest.mark.parametrize("engine", ["python", "arrow"])
+@pytest.mark.parametrize(
+    ("text", "advice"),
+    [
+        (
+            "deal,stage,time\na,Call,2024-01-01\n".encode("utf-16"),
+            "pass encoding='utf-16'",  # latin-1, the usual advice, would read it as garbage
+        ),
+        (
+            "deal,stage,time\na,Call,2024-01-01\n".encode("utf-16-be").join([b"\xfe\xff", b""]),
+            "pass encoding='utf-16'",
+        ),
+        (b"sep=,\ndeal,stage,time\na,Call,2024-01-01\n", "spreadsheet's delimiter line"),
+        (b"sep=\t\ndeal\tstage\ttime\na\tCall\t2024-01-01\n", "delete it and pass delimiter='\\t'"),
+    ],
+)
+def test_library_explains_utf16_files_and_delimiter_lines(
+    tmp_path: Path, engine: str, text: bytes, advice: str
+) -> None:
+    if engine == "arrow":
+        pytest.importorskip("pyarrow")
+    path = tmp_path / "deals.csv"
+    path.write_bytes(text)
+    with pytest.raises(FunnelDataError, match=re.escape(advice)):
+        DealLog.from_csv(path, P, engine=engine)
+    with pytest.raises(FunnelDataError, match=re.escape(advice)):
+        EventLog.from_csv(path, entity="deal", event="stage", time="time", engine=engine)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-from .._csvio import CsvFile, delimiter_hint, read_csv, read_header
+from .._csvio import CsvFile, header_hint, read_csv, read_header
 from .._time import DATE_FORMAT_HINT
 from ..deals.log import DealLog
 from ..deals.pipeline import Pipeline
@@ -29,6 +29,7 @@ _CLI_TERMS = (
     ("pass tz=", "set --tz ZONE"),
     ("pass decimal=','", "set --decimal ,"),
     ("pass encoding= (e.g. 'latin-1')", "set --encoding (e.g. latin-1)"),
+    ("pass encoding='utf-16'", "set --encoding utf-16"),
     ("pass delimiter=", "set --delimiter "),
     ("pass drop_invalid=True to drop such rows", "set --drop-invalid to drop such rows"),
 )
@@ -155,7 +156,7 @@ class _Header:
     def require(self, column: str, what: str, option: str) -> None:
         if column not in self.header:
             hint = f"name the column with {option}"
-            if len(self.header) == 1 and (other := delimiter_hint(self.header[0], self.delimiter)):
+            if other := header_hint(self.header, self.delimiter):
                 hint = in_cli_terms(other)
             msg = (
                 f"{self.path}, row 1: missing column {column!r} for the {what} "
