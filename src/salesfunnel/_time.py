@@ -48,6 +48,21 @@ DATE_FORMAT_HINT = "; pass date_format= for another format, e.g. '%d.%m.%Y'"
 """Ends the ISO 8601 error (the command line says ``--date-format`` in its own words)."""
 
 
+def _unix_hint(value: object) -> str:
+    """For a whole number of 9 to 16 digits: it may be a Unix time, in one of three units
+    that nothing in the value tells apart, so it is never guessed."""
+    text = str(value).strip()
+    if isinstance(value, (bool, np.bool_)) or not (text.isascii() and text.isdigit()):
+        return ""
+    if not 9 <= len(text) <= 16:
+        return ""
+    return (
+        "; a number like this may be a Unix time (seconds, milliseconds or microseconds "
+        "since 1970), which is not guessed: convert it to date-times first, e.g. "
+        "pandas.to_datetime(column, unit='s')"
+    )
+
+
 def is_blank(value: object) -> bool:
     """True for ``None``, blank text, NaN, NaT and pandas' missing markers."""
     if value is None:
@@ -224,7 +239,7 @@ class TimeParser:
                     return dt.datetime.fromisoformat(text[:-4] + "+00:00")
                 except ValueError:
                     pass
-            msg = f"not an ISO 8601 date or date-time: {text!r}{DATE_FORMAT_HINT}"
+            msg = f"not an ISO 8601 date or date-time: {text!r}{_unix_hint(text)}{DATE_FORMAT_HINT}"
             raise ValueError(msg) from None
 
     def one(self, value: object) -> np.datetime64 | None:
@@ -239,7 +254,8 @@ class TimeParser:
         elif not isinstance(value, (dt.date, np.datetime64)):
             to_py = getattr(value, "to_pydatetime", None)  # pandas.Timestamp
             if not callable(to_py):
-                msg = f"not a date or date-time: {value!r} of type {type(value).__name__}"
+                kind = type(value).__name__
+                msg = f"not a date or date-time: {value!r} of type {kind}{_unix_hint(value)}"
                 raise ValueError(msg)
             value = to_py()
         if isinstance(value, dt.datetime):
