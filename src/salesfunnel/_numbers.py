@@ -1,4 +1,8 @@
-"""What counts as a number when a caller passes one: one rule for every argument that takes one.
+"""Numbers from callers and from text: one rule for each.
+
+:func:`real_number`: what counts as a number when a caller passes one, for every
+argument that takes one. :func:`number`: a number written as text (a CSV cell,
+a record's string), with its decimal mark and thousands separators.
 
 A number is an ``int``, a ``float``, any of numpy's integer and floating
 scalars, a ``fractions.Fraction`` (all :class:`numbers.Real`) or a
@@ -15,10 +19,11 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 
 import numpy as np
 
-__all__ = ["real_number"]
+__all__ = ["number", "real_number"]
 
 
 def real_number(value: object) -> float | None:
@@ -43,3 +48,55 @@ def real_number(value: object) -> float | None:
         return float(value)
     except OverflowError:  # an int beyond 1e308
         return math.inf if value > 0 else -math.inf  # type: ignore[operator]
+
+
+_PLAIN = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_GROUPED = {
+    ".": re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?"),
+    ",": re.compile(r"[+-]?\d{1,3}(\.\d{3})+(,\d*)?"),
+}
+# Groups of three set apart by a space (French, Russian, ISO 80000: also no-break and narrow
+# no-break spaces, as spreadsheets export them) or an apostrophe (Swiss), one kind per number.
+_SPACED = {
+    mark: re.compile(
+        rf"[+-]?\d{{1,3}}([ \u00a0\u202f\u2009'\u2019])\d{{3}}(\1\d{{3}})*(\{mark}\d*)?"
+    )
+    for mark in ".,"
+}
+_SPECIAL = frozenset(("nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"))
+
+
+def number(text: str, decimal: str = ".") -> float:
+    """A number written as text, with ``decimal`` as the decimal mark.
+
+    Thousands separators (``,`` with ``decimal='.'``, ``.`` with
+    ``decimal=','``, and with either mark a space, a no-break or narrow
+    no-break space or an apostrophe) are accepted only in full groups of three
+    digits before the decimal mark (``1,234,567.5``, ``1 234 567,5``); anything
+    else that holds the other mark (``1,5`` or ``1.234,56`` with
+    ``decimal='.'``) is ``ValueError``, never a guess.
+
+    >>> number("1 234,5", ","), number("1\u00a0234.5"), number("1'234'567")
+    (1234.5, 1234.5, 1234567.0)
+    """
+    cleaned = text.strip().replace("_", "")
+    if cleaned.lower() in _SPECIAL:
+        return float(cleaned)  # the caller decides about NaN and infinities
+    plain = cleaned
+    if decimal == ",":
+        plain = "" if "." in cleaned else cleaned.replace(",", ".")
+    if _PLAIN.fullmatch(plain):
+        return float(plain)
+    if _GROUPED[decimal].fullmatch(cleaned):
+        sep = "," if decimal == "." else "."
+        return float(cleaned.replace(sep, "").replace(decimal, "."))
+    spaced = _SPACED[decimal].fullmatch(cleaned)
+    if spaced:
+        return float(cleaned.replace(spaced.group(1), "").replace(decimal, "."))
+    if decimal == ",":
+        msg = f"not a number with ',' as the decimal mark (got {text!r})"
+    elif "," in cleaned:
+        msg = f"not a number (got {text!r}; pass decimal=',' for a decimal comma)"
+    else:
+        msg = f"not a number (got {text!r})"
+    raise ValueError(msg)

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from salesfunnel import DealLog, FunnelDataError, Pipeline
-from salesfunnel._csvio import number
+from salesfunnel._numbers import number
 
 P = Pipeline(["Lead", "Meeting"], won="Won", lost="Lost")
 SPACERS = [" ", "\u00a0", "\u202f", "\u2009", "'", "\u2019"]

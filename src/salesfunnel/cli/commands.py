@@ -18,8 +18,9 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
-from .._csvio import number, open_csv
+from .._csvio import open_csv
 from .._format import fmt_compact, fmt_number, fmt_percent
+from .._numbers import number
 from .._table import ResultTable
 from ..analysis import Analysis, analyze, period_text
 from ..chart import FunnelChart

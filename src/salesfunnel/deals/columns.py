@@ -20,7 +20,8 @@ from typing import Any, TypedDict
 import numpy as np
 import numpy.typing as npt
 
-from .._csvio import Rows, number
+from .._csvio import Rows
+from .._numbers import number
 from .._time import TimeParser, is_blank, zone
 from ..errors import FunnelDataError
 from .csvtext import NumberTable, digit_ids, iso_fixed, number_text_codes

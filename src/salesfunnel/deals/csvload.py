@@ -16,7 +16,7 @@ column that a batch alone cannot see:
 * times: an unparsable time (or one that mixes time zones) anywhere comes
   before a blank time;
 * amounts: when one cell anywhere is not a plain number, every cell is read
-  by :func:`~salesfunnel._csvio.number`, which refuses a few cells that
+  by :func:`~salesfunnel._numbers.number`, which refuses a few cells that
   ``float()`` reads (``+nan``); a bad cell comes before a negative or
   infinite amount.
 """

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from .._csvio import IN_MEMORY, number
+from .._csvio import IN_MEMORY
+from .._numbers import number
 from .._table import Cell, ResultTable
 from .._time import is_blank, one_time
 from ..errors import FunnelDataError
