@@ -76,3 +76,11 @@ def test_both_engines_read_a_french_export(tmp_path: Path, engine: str) -> None:
     bad.write_text("deal;stage;time;amount\na;Lead;2024-01-01;12 34,5\n", encoding="utf-8")
     with pytest.raises(FunnelDataError, match="line 2, column 'amount'"):
         DealLog.from_csv(bad, P, amount="amount", decimal=",", delimiter=";", engine=engine)
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_plain_numbers_read_as_python_reads_them(x: float) -> None:
+    text = repr(x)
+    assert number(text) == x
+    if "e" not in text:  # a decimal comma: the same digits
+        assert number(text.replace(".", ","), ",") == x
