@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 EM_DASH = "\u2014"
 REPLACEMENT = "\ufffd"
@@ -24,10 +24,14 @@ REPLACEMENT = "\ufffd"
 # fail), the non-characters U+FFFE and U+FFFF (not XML), and the bidi embedding,
 # override and isolate controls, which would reorder the numbers that follow the
 # name (U+202E in a stage name turns "12 deals" into "slaed 21").
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
-)
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNSAFE = "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
+_SURROGATE = "[\ud800-\udfff]"
+
+
+@cache
+def _pattern(chars: str) -> re.Pattern[str]:
+    """Compiled on first use: a process that draws plain names never compiles them."""
+    return re.compile(chars)
 
 
 def clean_text(text: object) -> str:
@@ -45,7 +49,7 @@ def clean_text(text: object) -> str:
     raw = str(text)
     if raw.isprintable():
         return raw  # every character replaced above is non-printable: the common case
-    return _UNSAFE.sub(REPLACEMENT, raw)
+    return _pattern(_UNSAFE).sub(REPLACEMENT, raw)
 
 
 @lru_cache(maxsize=4096)
@@ -94,7 +98,7 @@ def json_text(text: str) -> str:
     ``json.dumps(..., ensure_ascii=False)`` keeps a lone surrogate as it is, and
     UTF-8 cannot encode it; as an escape it is valid JSON and reads back the same.
     """
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _pattern(_SURROGATE).sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 PERCENT_FLOOR = 1e-4
