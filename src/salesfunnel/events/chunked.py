@@ -133,8 +133,9 @@ def by_chunks(
     def one(ab: tuple[int, int]) -> tuple[eng.Units, np.ndarray | None]:
         a, b = ab
         st = table[event[a:b]]
-        rows = np.flatnonzero(st)
-        rows, uu, tt, s = sort_rows(rows + a, entity[a:b][rows], t_all[a:b][rows], st[rows], k + 1)
+        rows = np.flatnonzero(st != 0)  # a bool mask: numpy's fast nonzero (int8: 4x slower)
+        uu, tt, s = entity[a:b].take(rows), t_all[a:b].take(rows), st.take(rows)
+        rows, uu, tt, s = sort_rows(rows + a, uu, tt, s, k + 1)
         units = run(uu, tt, s, k, window)
         return units, (None if extra is None else extra(units, rows, s))
 
