@@ -203,3 +203,41 @@ atexit.register(call, "exit")
     lines = run_python(code).splitlines()
     assert lines[0].startswith("before [1, 1, 1] ['salesfunnel-chunks")
     assert lines[1] == "exit [1, 1, 1] ['MainThread']"
+
+
+def test_an_interrupt_while_waiting_cancels_the_chunks_not_begun() -> None:
+    # Ctrl-C while the caller waits: the interrupt reaches the caller, the chunks not
+    # begun are dropped (at most one a thread ran), and the pool serves the next call.
+    entity = np.arange(8, dtype=np.int64)
+    t = np.zeros(8, dtype=np.int64)
+    ev = np.ones(8, dtype=np.int16)
+    table = np.array([0, 1], dtype=np.int8)
+    release = threading.Event()
+    ran: list[int] = []
+
+    def held(u: Any, *args: Any) -> engine.Units:
+        ran.append(int(u[0]))
+        release.wait(60)
+        return engine.ordered_fast(u, *args)
+
+    def interrupted(self: Any, timeout: float | None = None) -> Any:
+        raise KeyboardInterrupt
+
+    with mock.patch.object(chunked.Future, "result", interrupted), pytest.raises(KeyboardInterrupt):
+        chunked.by_chunks(entity, t, ev, table, 1, 1.0, held, size=1, workers=2)
+    release.set()
+    # Both threads take a task queued after the eight chunks only once each is done
+    # with what it took before: then every chunk has run or been dropped.
+    both = threading.Barrier(3)
+    pool = chunked._pool(2)
+    waits = [pool.submit(both.wait, 60) for _ in range(2)]
+    both.wait(60)
+    for w in waits:
+        w.result()
+    assert len(ran) <= 2
+    before = len(ran)
+    got = chunked.by_chunks(entity, t, ev, table, 1, 1.0, held, size=1, workers=2)
+    assert chunked._pool(2) is pool
+    assert got is not None
+    assert got[0].reached.tolist() == [1] * 8
+    assert sorted(ran[before:]) == list(range(8))
