@@ -6,15 +6,18 @@ from each given ``src`` directory, one fresh process per tree and round, the
 trees alternating round by round so that load on a shared machine hits them
 alike. Each process builds the log (untimed), then times one call (the first:
 a fresh process's memory, as a user's first call gets it; ``--per-process``
-adds later calls). Prints the median wall time and the median user and system
-CPU time of the call (``resource.getrusage``) per tree, and the ratio of CPU
-time (user + system) to the first tree. System time is mostly page faults on
+adds later calls; ``--peers chdb`` runs those engines of ``bench_events.py``
+once before each timed call, as the benchmark does in its process). Prints
+the median wall time and the median user and system CPU time of the call
+(``resource.getrusage``) per tree, and the ratio of CPU time (user + system)
+to the first tree. System time is mostly page faults on
 freshly allocated arrays, which is why it is shown apart.
 
 Run::
 
     mkdir /tmp/before && git archive <commit> src | tar -x -C /tmp/before
     python benchmarks/ab_events.py /tmp/before/src src --sizes 1e6 --rounds 5 --shape few
+    python benchmarks/ab_events.py /tmp/before/src src --per-process 5 --peers chdb
 """
 
 from __future__ import annotations
@@ -37,9 +40,13 @@ import salesfunnel
 sys.path.insert(1, sys.argv[2])
 import bench_events as b
 assert salesfunnel.__file__.startswith(sys.argv[1]), salesfunnel.__file__
-log = b.ours_prepare(b.synthetic(int(float(sys.argv[3])), sys.argv[5]))
+data = b.synthetic(int(float(sys.argv[3])), sys.argv[5])
+log = b.ours_prepare(data)
+peers = [(b.ENGINES[p][0](data), b.ENGINES[p][1]) for p in sys.argv[7].split(",") if p]
 out = []
 for _ in range(int(sys.argv[4])):
+    for prepared, run in peers:
+        run(prepared, False)
     gc.collect()
     r0, w = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
     counts = b.ours_run(log, sys.argv[6])
@@ -57,17 +64,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-process", type=int, default=1, help="timed calls per process")
     parser.add_argument("--shape", choices=("many", "few"), default="few")
     parser.add_argument("--variant", choices=("plain", "breakdown", "exclusion"), default="plain")
+    parser.add_argument("--peers", default="", help="engines run before each call, e.g. chdb")
     args = parser.parse_args(argv)
     trees = [str(Path(t).resolve()) for t in args.trees]
     with open("/proc/loadavg") as fh:
-        print(f"shape {args.shape}, variant {args.variant}, load {fh.read().split()[0]}")
+        print(f"shape {args.shape}, variant {args.variant}, peers {args.peers or '-'}, "
+              f"load {fh.read().split()[0]}")  # fmt: skip
     for size in args.sizes.split(","):
         runs: dict[str, list[tuple[float, float, float]]] = {t: [] for t in trees}
         counts: dict[str, object] = {}
         for _ in range(args.rounds):
             for tree in trees:
                 cmd = [sys.executable, "-c", CHILD, tree, str(HERE), size,
-                       str(args.per_process), args.shape, args.variant]  # fmt: skip
+                       str(args.per_process), args.shape, args.variant, args.peers]  # fmt: skip
                 done = subprocess.run(cmd, capture_output=True, text=True, check=True)
                 for wall, user, system, c in json.loads(done.stdout.strip().splitlines()[-1]):
                     runs[tree].append((wall, user, system))

@@ -134,3 +134,33 @@ def test_only_units_with_an_exclusion_event_take_the_loop() -> None:
     assert f.excluded == 2
     assert [u.tolist() for u in f.units] == [["b", "d"], ["b", "d"], ["b"]]
     assert f.median_s == (None, 10.0, 10.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(sorted_rows(), st.sampled_from([0.0, 0.25, 0.5, 0.999]))
+def test_ordered_fast_with_a_fractional_window_equals_the_per_step_pass(
+    rows: tuple[I64, I64, I64, int, float], fraction: float
+) -> None:
+    # A window of W + f seconds keeps a step W seconds after its start, not W + 1.
+    unit, t, step, k, window = rows
+    rows = (unit, t, step, k, window + fraction)
+    _same(engine.ordered_fast(*rows), _ordered_per_step(*rows))
+
+
+EDGES = [0, 1, 2**31, 2**53 - 1, 2**53, 2**53 + 1, 2**62, 2**63 - 1]
+DIFFS = st.one_of(
+    st.integers(-(2**63), 2**63 - 1), st.sampled_from(EDGES + [-e for e in EDGES] + [-(2**63)])
+)
+WINDOWS = st.one_of(
+    st.floats(min_value=0.0, max_value=2.0**64, allow_nan=False, exclude_min=True),
+    st.sampled_from([0.5, 1.0, 1.5, 2.0**31, 2.0**53 - 1, 2.0**53 - 0.5, 2.0**53, 2.0**60]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(DIFFS, min_size=1, max_size=20), WINDOWS)
+def test_whole_window_compares_as_the_window(diffs: list[int], window: float) -> None:
+    # Differences of int64 seconds compared with the window as numpy compares them
+    # (as float64), and with whole_window(window): the same booleans, extremes included.
+    d = np.array(diffs, dtype=np.int64)
+    assert ((d <= engine.whole_window(window)) == (d <= window)).all()

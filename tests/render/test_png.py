@@ -14,7 +14,7 @@ from hypothesis import example, given, settings, strategies as st
 from PIL import Image
 
 from salesfunnel import Funnel, FunnelChart, Style
-from salesfunnel.render import pillow_fast
+from salesfunnel.render import pillow_fast, png
 from salesfunnel.render.png import SIGNATURE, encode, filtered
 
 GALLERY = sorted((Path(__file__).resolve().parents[2] / "docs" / "gallery").glob("*.py"))
@@ -190,3 +190,27 @@ def test_to_png_is_the_same_through_the_public_fallback(monkeypatch: pytest.Monk
     fast = chart.to_png()
     monkeypatch.setattr(pillow_fast, "fast_paths_available", lambda: False)
     assert chart.to_png() == fast
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pixels=images(), seed=st.integers(0, 2**32 - 1),
+    flips=st.integers(0, 12), own_background=st.booleans(),
+)  # fmt: skip
+@example(pixels=np.full((1, 1, 3), 7, dtype=np.uint8), seed=0, flips=0, own_background=True)
+@example(pixels=np.full((1, 1, 4), 7, dtype=np.uint8), seed=1, flips=1, own_background=True)
+def test_busy_share_is_the_share_of_pixels_unlike_the_background(
+    pixels: np.ndarray, seed: int, flips: int, own_background: bool
+) -> None:
+    # Some pixels differ from the background in one channel only (any of them), so a
+    # channel left out of the join, or the channels joined by & instead of |, shows.
+    pixels = pixels.copy()
+    height, width, bpp = pixels.shape
+    rng = np.random.default_rng(seed)
+    background = pixels[0, 0].copy() if own_background else rng.integers(0, 256, bpp, np.uint8)
+    for _ in range(flips):
+        y, x, c = rng.integers(0, height), rng.integers(0, width), rng.integers(0, bpp)
+        pixels[y, x] = background
+        pixels[y, x, c] ^= 1 + int(rng.integers(0, 255))
+    plain = sum(tuple(p) != tuple(background) for row in pixels for p in row) / (height * width)
+    assert png._busy_share(pixels.reshape(height, width * bpp), background) == plain

@@ -18,13 +18,23 @@ go through the same :func:`~.rowsort.sort_rows` as the whole log would (by
 time, then step, stable), so each unit sees its events in the same order and
 the result is the same, unit by unit; the chunks' units are disjoint and in
 key order, so their results are simply concatenated.
+
+The chunks are shared by the threads of one pool kept for the life of the
+process (:func:`_pool`): starting threads per call cost more than the work
+on a log of a million events, and each new thread's memory came from a fresh
+malloc arena whose pages the kernel had to fault in again (6,000 faults per
+call of a 1e6-event log once chdb was loaded in the process). The pool is
+made on first use, made anew in a forked child (whose copy has no threads),
+and its idle threads are joined at exit as every ``concurrent.futures``
+pool's are. A log of fewer than :data:`PARALLEL` rows is taken in one thread.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import numpy.typing as npt
@@ -32,14 +42,39 @@ import numpy.typing as npt
 from . import engine as eng
 from .rowsort import sort_rows
 
-__all__ = ["CHUNK", "WORKERS", "by_chunks"]
+__all__ = ["CHUNK", "PARALLEL", "WORKERS", "by_chunks"]
 
 I64 = npt.NDArray[np.int64]
 Engine = Callable[[I64, I64, npt.NDArray[np.integer], int, float], eng.Units]
 Extra = Callable[[eng.Units, I64, npt.NDArray[np.integer]], np.ndarray]
+Part = tuple[eng.Units, np.ndarray | None]  # one chunk's units and extra values
 CHUNK = 1 << 18  # rows of the log per chunk (more when a unit is longer)
 WORKERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else
               (os.cpu_count() or 1), 4)  # fmt: skip
+PARALLEL = 1 << 16  # rows: a shorter log is one chunk, in the calling thread
+_THREAD = "salesfunnel-chunks"
+_pools: dict[int, ThreadPoolExecutor] = {}  # by number of threads
+_lock = threading.Lock()
+
+
+def _forget_pools() -> None:
+    """In a forked child: the parent's pools have no threads here (and the lock may be held)."""
+    global _lock
+    _pools.clear()
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # pragma: no branch - POSIX
+    os.register_at_fork(after_in_child=_forget_pools)
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """The process's pool of ``workers`` threads, made on first use."""
+    with _lock:
+        pool = _pools.get(workers)
+        if pool is None:
+            pool = _pools[workers] = ThreadPoolExecutor(workers, thread_name_prefix=_THREAD)
+        return pool
 
 
 def _cut(entity: I64, a: int, size: int) -> int:
@@ -81,28 +116,30 @@ def by_chunks(
     most one step). ``extra(units, rows, steps)``, if given, is called per
     chunk with the chunk's result and its step rows (log positions) sorted as
     the engine saw them, and returns one value per unit; the values are
-    concatenated in unit order. The chunks are shared among ``workers``
+    concatenated in unit order. The chunks are of ``size`` rows (default:
+    :data:`CHUNK`, or the log shared evenly among the workers when that is
+    less, one chunk below :data:`PARALLEL` rows) and shared among ``workers``
     threads (default :data:`WORKERS`; numpy releases the GIL in its loops);
     their results are put together in chunk order, whichever thread ran them.
     """
-    bounds = _bounds(entity, size or CHUNK) if len(entity) else None
+    n = len(entity)
+    workers = workers or WORKERS
+    if not size:
+        size = n if n < PARALLEL else min(CHUNK, -(-n // workers))
+    bounds = _bounds(entity, size) if n else None
     if bounds is None:
         return None
 
     def one(ab: tuple[int, int]) -> tuple[eng.Units, np.ndarray | None]:
         a, b = ab
         st = table[event[a:b]]
-        rows = np.flatnonzero(st)
-        rows, uu, tt, s = sort_rows(rows + a, entity[a:b][rows], t_all[a:b][rows], st[rows], k + 1)
+        rows = np.flatnonzero(st != 0)  # a bool mask: numpy's fast nonzero (int8: 4x slower)
+        uu, tt, s = entity[a:b].take(rows), t_all[a:b].take(rows), st.take(rows)
+        rows, uu, tt, s = sort_rows(rows + a, uu, tt, s, k + 1)
         units = run(uu, tt, s, k, window)
         return units, (None if extra is None else extra(units, rows, s))
 
-    workers = min(workers or WORKERS, len(bounds))
-    if workers > 1:
-        with ThreadPoolExecutor(workers) as pool:
-            parts = list(pool.map(one, bounds))
-    else:
-        parts = [one(ab) for ab in bounds]
+    parts = _map(one, bounds, min(workers, len(bounds)))
     units = eng.Units(
         np.concatenate([p.keys for p, _ in parts]),
         np.concatenate([p.reached for p, _ in parts]),
@@ -110,3 +147,23 @@ def by_chunks(
     )
     extras = [e for _, e in parts if e is not None]
     return units, (np.concatenate(extras) if extra is not None else None)
+
+
+def _map(one: Callable[[tuple[int, int]], Part], bounds: list[tuple[int, int]],
+         workers: int) -> list[Part]:  # fmt: skip
+    """``one`` of every chunk, in chunk order: on the pool's threads when there are
+    several workers, else (and inside a thread of the pool itself) in this thread."""
+    if workers < 2 or threading.current_thread().name.startswith(_THREAD):
+        return [one(ab) for ab in bounds]
+    pool = _pool(workers)
+    futures: list[Future[Part]] = []
+    try:
+        try:
+            for ab in bounds:
+                futures.append(pool.submit(one, ab))
+        except RuntimeError:  # the interpreter is exiting: the pool takes no more work
+            return [one(ab) for ab in bounds]
+        return [f.result() for f in futures]
+    finally:  # after an error or an interrupt, the chunks not begun are dropped
+        for f in futures:
+            f.cancel()

@@ -122,6 +122,23 @@ def _paeth_predictions(rows: npt.NDArray[np.uint8], bpp: int) -> npt.NDArray[np.
     return predicted
 
 
+def _busy_share(sample: npt.NDArray[np.uint8], background: npt.NDArray[np.uint8]) -> float:
+    """The share of the pixels of ``sample`` (rows of bytes, ``len(background)`` bytes a
+    pixel) that differ from ``background`` in some channel.
+
+    The bytes are compared in one pass and a pixel's channels joined by ``|`` of
+    strided columns: ``.any(axis=2)`` on the pixels, the same booleans, runs
+    numpy's reduction over an axis of three and took 25 times as long (about a
+    millisecond of a first PNG).
+    """
+    bpp = len(background)
+    differs = (sample != np.tile(background, sample.shape[1] // bpp)).reshape(-1, bpp)
+    busy = differs[:, 0].copy()
+    for channel in range(1, bpp):
+        busy |= differs[:, channel]
+    return np.count_nonzero(busy) / len(busy)
+
+
 def _deflated(rows: npt.NDArray[np.uint8], bpp: int) -> bytes:
     """The deflated, filtered rows of a whole image, by the filter chosen for it: none for
     a chart of usual size, else the better of none and Paeth (see the module's notes).
@@ -136,9 +153,7 @@ def _deflated(rows: npt.NDArray[np.uint8], bpp: int) -> bytes:
     sample = np.concatenate([rows[k * height // 8 :][:band] for k in range(8)])
     kinds: tuple[int, ...] = (NONE, PAETH)
     if height * stride <= _SMALL and stride + 1 <= _WINDOW:
-        pixels = sample.reshape(len(sample), -1, bpp)
-        busy = np.count_nonzero((pixels != rows[0, :bpp]).any(axis=2)) / pixels[..., 0].size
-        if busy < _BUSY:
+        if _busy_share(sample, rows[0, :bpp]) < _BUSY:
             kinds = (NONE,)
     else:
         sizes = [len(zlib.compress(filtered(sample, bpp, kind).data, LEVEL)) for kind in kinds]
