@@ -15,9 +15,10 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import example, given, strategies as st
 
 from salesfunnel.deals import cohort
+from salesfunnel.deals.durations import run_stats
 from salesfunnel.deals.survival import SurvivalCurve, incidence_of_parts, incidence_of_valid
 
 DAY = 86_400.0
@@ -81,13 +82,17 @@ def cohorts(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
     return group, secs, kind, known, n_groups
 
 
-@given(cohorts())
+@given(cohorts(), st.sampled_from([1, 2, 3]))
 def test_split_time_to_won_equals_the_full_sort(
-    case: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int],
+    case: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int], workers: int
 ) -> None:
-    """Per group the same curves and censored counts, with 32- and 64-bit keys."""
+    """Per group the same curves and censored counts, with 32- and 64-bit keys, the
+    groups' curves built in one thread or in two or three."""
     group, secs, kind, known, n_groups = case
-    got, got_cens = cohort._time_to_won(group, secs.copy(), kind, known, n_groups)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cohort, "WORKERS", workers)
+        mp.setattr(cohort, "_THREADED", 0)
+        got, got_cens = cohort._time_to_won(group, secs.copy(), kind, known, n_groups)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(cohort, "_SPLIT_SORT", False)
         want, want_cens = cohort._time_to_won(group, secs.copy(), kind, known, n_groups)
@@ -112,3 +117,25 @@ def test_a_worked_example_of_the_split() -> None:
     # CIF: 1/5 at day 1 of those at risk then S(2-) = 4/5, S(3-) = 4/5 * 3/4 = 3/5: +3/5 * 1/2.
     assert (1 - got.survival).round(12).tolist() == [0.0, 0.2, 0.2, 0.5]
     assert got.median == 3.5  # flat at exactly 1/2 from 3 to the largest duration, 4
+
+
+@example([2**32 - 1, 2**32 - 1], [])
+@given(
+    st.lists(st.one_of(st.integers(0, 9), st.integers(2**31, 2**32 - 1)), max_size=30),
+    st.lists(st.integers(0, 30), max_size=4),
+)
+def test_run_stats_of_32_bit_times_are_those_of_64_bit_times(
+    values: list[int], cuts: list[int]
+) -> None:
+    """The scatter path hands times to first reach over in 32 bits; the sums must not wrap
+    (a few values near 2**32 add up past it) and every statistic must be the int64 one's."""
+    n = len(values)
+    bounds = np.array(sorted({0, n, *(min(c, n) for c in cuts)}), dtype=np.int64)
+    unknown = np.zeros(bounds.size - 1, dtype=np.int64)
+    wide = np.array(values, dtype=np.int64)
+    got = run_stats(wide.astype(np.uint32), bounds, unknown)
+    want = run_stats(wide.copy(), bounds, unknown)
+    assert got == want
+    for stats, a, b in zip(got, bounds[:-1], bounds[1:], strict=True):
+        if b > a:
+            assert stats.mean_days == float(sum(values[a:b])) / (b - a) / 86_400

@@ -23,7 +23,9 @@ Counting rules (the shared rules are in :mod:`salesfunnel.deals.shared`):
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 from typing import Any, overload
 
@@ -67,6 +69,10 @@ _WHOLE_AS_SLICE = True  # the fast path (tests turn it off to compare)
 _CUMULATIVE_AT_ONCE = True  # the fast path of cumulative mode (tests turn it off to compare)
 _SCATTER = True  # cumulative mode without sorting, where it applies (tests turn it off to compare)
 _SPLIT_SORT = True  # time to won sorting only the won and lost deals (tests turn it off)
+# Threads for the per-group curves of time to won (1: none); the curves are the same.
+WORKERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else
+              (os.cpu_count() or 1), 4)  # fmt: skip
+_THREADED = 1 << 16  # deals from which the curves are worth threads
 Groups = npt.NDArray[np.int32] | I64  # per cohort deal, its result group
 
 
@@ -381,13 +387,20 @@ def _split_curves(
     key |= kind[hit].astype(dtype)
     bounds, (key,) = in_group_order(group[hit], key)
     cens_bounds, (cens,) = in_group_order(group[~hit], seconds[~hit])
-    curves = []
-    for g in range(n_groups):
-        run = key[int(bounds[g]) : int(bounds[g + 1])]
+
+    def curve(g: int) -> SurvivalCurve:
+        run = key[int(bounds[g]) : int(bounds[g + 1])]  # groups own disjoint runs
         run.sort()
         c = cens[int(cens_bounds[g]) : int(cens_bounds[g + 1])]
         hit_days = np.right_shift(run, dtype(2)) / DAY
-        curves.append(incidence_of_parts(hit_days, run & dtype(3), c / DAY))
+        return incidence_of_parts(hit_days, run & dtype(3), c / DAY)
+
+    workers = min(WORKERS, n_groups)
+    if workers > 1 and key.size + cens.size >= _THREADED:
+        with ThreadPoolExecutor(workers) as pool:  # numpy releases the GIL in its loops
+            curves = list(pool.map(curve, range(n_groups)))
+    else:
+        curves = [curve(g) for g in range(n_groups)]
     return curves, np.diff(cens_bounds)
 
 
