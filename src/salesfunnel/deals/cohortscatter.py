@@ -86,6 +86,11 @@ def _rank(log: DealLog) -> tuple[np.ndarray | None, int, I64 | None]:
     return rank, old.size, old
 
 
+def _codes(at: I64 | slice, n_deals: int) -> I64:
+    """The deal codes of the cohort: ``at``, or every code when it is a slice."""
+    return np.arange(n_deals, dtype=np.int64) if isinstance(at, slice) else at
+
+
 def _extremes(
     log: DealLog,
     codes: npt.NDArray[np.int8],
@@ -151,8 +156,11 @@ def _reach_and_times(
     so the stages a deal reached are nested: its reach is their number less
     one. The deals are put in group order once (a stable radix sort of the
     groups), and each stage's times are then a compress of that order, already
-    in runs. ``entry`` is in ``per_slot``'s (unsigned) type: a time to first
-    reach is then one subtraction, made exact by the widening after it.
+    in runs. ``entry`` is in ``per_slot``'s (unsigned) type, and so are the
+    times: a time to first reach is one subtraction, exact where the stage was
+    reached (the first reach is not before the entry; the wrapped differences
+    elsewhere are dropped), and half the bytes of 64-bit times to compress and
+    partition. The statistics sum in 64 bits (:func:`run_stats`).
     """
     k1 = per_slot.shape[0]  # the funnel stages: open ones and won
     none = np.iinfo(per_slot.dtype).max
@@ -172,7 +180,8 @@ def _reach_and_times(
     # Scratch reused by every stage: no fresh pages per stage.
     hit = np.empty(n, dtype=bool)
     in_order = first if order is None else np.empty_like(first)
-    seconds, picked = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    # In ``per_slot``'s type: where hit the first reach is not before the entry, so exact.
+    seconds, picked = np.empty(n, dtype=per_slot.dtype), np.empty(n, dtype=per_slot.dtype)
     times: list[list[DurationStats]] = []
     for j in range(k1 - 1, -1, -1):
         np.minimum(first, per_slot[j][at], out=first)
@@ -237,9 +246,9 @@ def cohort_deals(
         present &= entry_all.astype(np.int64) >= s - base
     if e is not None:
         present &= entry_all.astype(np.int64) < e - base
-    cohort = np.flatnonzero(present)
+    n_in = int(np.count_nonzero(present))
     # Every deal present: per-deal arrays read as views, not gathered.
-    at: I64 | slice = slice(None) if cohort.size == n_deals else cohort
+    at: I64 | slice = slice(None) if n_in == n_deals else np.flatnonzero(present)
     del present
     entry_t = entry_all[at]
     del entry_all
@@ -253,13 +262,13 @@ def cohort_deals(
         assert log.owner is not None
         group = log.owner[row].astype(np.int32)
     else:
-        group = np.zeros(cohort.size, dtype=np.int32)
+        group = np.zeros(n_in, dtype=np.int32)
     del row
     amounts = None
     if with_amount is not None:
         assert log.amount is not None
         where = with_amount[at]
-        amounts = np.full(cohort.size, np.nan)
+        amounts = np.full(n_in, np.nan)
         ok = where >= 0
         amounts[ok] = log.amount[where[ok] & ((1 << rb) - 1)]
     reach, times = _reach_and_times(per_slot[: k + 1], at, entry_t, group, n_groups)
@@ -267,10 +276,11 @@ def cohort_deals(
     win = per_slot[k][at]
     won = win != np.iinfo(win.dtype).max
     kind = np.where(won, np.int8(1), np.where(last_code == pipe.lost_code, np.int8(2), np.int8(0)))
-    end = np.where(won, win.astype(np.int64), last_time)
+    end = last_time  # in place: the first win where won, else the last event's time
+    np.copyto(end, win, where=won)
     del win, last_time
     censored = kind == 0
-    known = np.ones(cohort.size, dtype=bool)
+    known = np.ones(n_in, dtype=bool)
     if t_cens is None:  # pragma: no cover - a dated log has a latest time
         known = ~censored
         end[censored] = entry[censored]
@@ -280,7 +290,7 @@ def cohort_deals(
     seconds_won = np.maximum(end, 0, out=end)
     state = np.where(won, np.int8(k), last_code)
     return CohortDeals(
-        ids=log.ids_of(cohort if old is None else old[cohort]),
+        ids=log.ids_of(_codes(at, n_deals) if old is None else old[at]),
         amounts=amounts,
         group=group,
         reach=reach,

@@ -146,7 +146,8 @@ def _stats_of_runs(v: I64, bounds: I64, unknown: I64) -> list[DurationStats]:
     hi += a
     median = (v[lo].astype(np.float64) + v[hi].astype(np.float64)) / 2.0
     p90 = _sorted_quantile(v, a, mf, 0.9)
-    sums = np.add.reduceat(v, a) if full.size else np.zeros(0, np.int64)  # exact integers
+    # Exact integer sums, in 64 bits whatever the type of ``v``.
+    sums = np.add.reduceat(v, a, dtype=np.int64) if full.size else np.zeros(0, np.int64)
     out = [DurationStats(0, int(u), math.nan, math.nan, math.nan) for u in unknown]
     for i, g in enumerate(full.tolist()):
         n = int(mf[i])

@@ -24,6 +24,7 @@ Conventions, as in the textbooks (e.g. Kleinbaum & Klein, *Survival Analysis*):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -168,8 +169,8 @@ def _rows(t: F64, kind: npt.NDArray[np.integer]) -> tuple[F64, I64, I64, I64, I6
 _FLAT_TOL = math.sqrt(np.finfo(np.float64).eps)
 
 
-def _median(times: np.ndarray, survival: np.ndarray, durations: F64) -> float:
-    """Where the step curve crosses 0.5 (module docstring), over these ``durations``."""
+def _median(times: np.ndarray, survival: np.ndarray, top: Callable[[], float]) -> float:
+    """Where the step curve crosses 0.5 (module docstring); ``top()``: the largest duration."""
     reach = np.flatnonzero(survival <= 0.5 + _FLAT_TOL)
     if not reach.size:
         return math.nan
@@ -177,7 +178,7 @@ def _median(times: np.ndarray, survival: np.ndarray, durations: F64) -> float:
     if abs(float(survival[i]) - 0.5) >= _FLAT_TOL:  # a jump across 0.5
         return float(times[i])
     drop = np.flatnonzero(survival[i:] < 0.5 - _FLAT_TOL)  # the end of the flat at 0.5
-    end = float(times[i + int(drop[0])]) if drop.size else float(durations.max())
+    end = float(times[i + int(drop[0])]) if drop.size else top()
     return (float(times[i]) + end) / 2.0
 
 
@@ -234,7 +235,7 @@ def kaplan_meier(durations: object, observed: object) -> SurvivalCurve:
         _readonly(cen),
         _readonly(survival),
         _readonly(se),
-        _median(times, survival, t),
+        _median(times, survival, lambda: float(t.max())),
         int(t.size),
     )
 
@@ -286,6 +287,52 @@ def incidence_of_valid(t: F64, kind: npt.NDArray[np.integer]) -> SurvivalCurve:
     three passes over the data, are skipped. Same arithmetic, same result.
     """
     times, at_risk, ev1, ev2, cen = _rows(t, kind)
+    return _incidence(times, at_risk, ev1, ev2, cen, lambda: float(t.max()), int(t.size))
+
+
+def incidence_of_parts(hit: F64, hit_kind: npt.NDArray[np.integer], censored: F64) -> SurvivalCurve:
+    """:func:`incidence_of_valid` of ``hit`` (kinds 1, 2) and ``censored`` (kind 0) together.
+
+    ``hit`` must be in ascending order (ties in any order); ``censored`` in
+    any order. Only the events need sorting: each censoring is put in its row
+    by one search, and the number at risk at a row time is the subjects not
+    before it, hits counted off their sorted run and censorings off a
+    cumulative sum of their rows. The rows are those of :func:`_rows` on the
+    whole sorted set, so the curve is the same, to the bit (tested).
+    """
+    n_hit = hit.size
+    new = np.ones(n_hit, dtype=bool)
+    np.not_equal(hit[1:], hit[:-1], out=new[1:])
+    starts = np.flatnonzero(new)  # per distinct event time, its first hit
+    off = 0 if n_hit and hit[0] == 0 else 1  # row 0 (time 0) holds the hits at 0, if any
+    times = np.empty(starts.size + off)
+    times[0] = 0.0
+    times[off:] = hit[starts]
+    ev1 = np.zeros(times.size, dtype=np.int64)
+    ev2 = np.zeros(times.size, dtype=np.int64)
+    if n_hit:
+        ones = np.add.reduceat(hit_kind == 1, starts, dtype=np.int64)
+        ev1[off:] = ones
+        ev2[off:] = np.diff(starts, append=n_hit) - ones
+    row = np.searchsorted(times, censored, side="right")
+    row -= 1
+    cen = np.bincount(row, minlength=times.size)
+    del row
+    below = np.zeros(times.size, dtype=np.int64)  # subjects before each row's time
+    below[off:] = starts
+    below[1:] += np.cumsum(cen[:-1])
+    at_risk = hit.size + censored.size - below
+
+    def top() -> float:
+        return float(max(hit[-1] if n_hit else 0.0, censored.max(initial=0.0)))
+
+    return _incidence(times, at_risk, ev1, ev2, cen, top, n_hit + censored.size)
+
+
+def _incidence(
+    times: F64, at_risk: I64, ev1: I64, ev2: I64, cen: I64, top: Callable[[], float], n: int
+) -> SurvivalCurve:
+    """The Aalen-Johansen curve of its rows (see :func:`cumulative_incidence`)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         risk = np.maximum(at_risk, 1)
         step_all = np.where(at_risk > 0, 1.0 - (ev1 + ev2) / risk, 1.0)
@@ -302,6 +349,6 @@ def incidence_of_valid(t: F64, kind: npt.NDArray[np.integer]) -> SurvivalCurve:
         _readonly(cen),
         _readonly(survival),
         _readonly(np.full(times.size, np.nan)),
-        _median(times, survival, t),
-        int(t.size),
+        _median(times, survival, top),
+        n,
     )
