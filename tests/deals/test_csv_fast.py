@@ -126,6 +126,36 @@ def test_text_ranks_rank_numbers_as_their_texts_sort(numbers: set[int]) -> None:
     assert values[_digit_order(values)].tolist() == by_text
 
 
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sets(_AROUND_POWERS | st.integers(0, 130), min_size=1, max_size=40),
+    st.integers(0, 3),
+)
+def test_dense_text_ranks_rank_numbers_as_their_texts_sort(numbers: set[int], low: int) -> None:
+    """``dense_text_ranks`` (running counts of the range) against Python's sort of the
+    texts and against ``text_ranks``: one number, ties of prefixes, 0, 18 digits, the
+    range starting below, at or above the smallest number."""
+    values = np.array(sorted(numbers), np.int64)
+    lo = max(int(values[0]) - low, 0)
+    if int(values[-1]) - lo > 10**6:  # a range too wide for a table: slide a window
+        values = values[values - lo <= 10**6]
+    present = np.zeros(int(values[-1]) - lo + 1 + low, np.bool_)
+    present[values - lo] = True
+    ranks = csvtext.dense_text_ranks(present, lo, values)
+    by_text = sorted(values.tolist(), key=str)
+    assert ranks.dtype == np.int64
+    assert ranks.tolist() == [by_text.index(v) for v in values.tolist()]
+    assert ranks.tolist() == csvtext.text_ranks(values).tolist()
+
+
+def test_dense_text_ranks_worked_example() -> None:
+    values = np.array([0, 9, 12, 13, 100, 120, 121], np.int64)
+    present = np.zeros(122, np.bool_)
+    present[values] = True
+    # As text: '0' < '100' < '12' < '120' < '121' < '13' < '9'.
+    assert csvtext.dense_text_ranks(present, 0, values).tolist() == [0, 6, 2, 5, 1, 3, 4]
+
+
 def test_text_ranks_worked_example() -> None:
     values = np.array([0, 9, 12, 13, 100, 120, 121], np.int64)
     # As text: '0' < '100' < '12' < '120' < '121' < '13' < '9'.
