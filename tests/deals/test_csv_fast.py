@@ -437,6 +437,31 @@ def test_number_text_codes_rank_the_ids_as_np_unique_of_their_texts(
 
 @settings(max_examples=200, deadline=None)
 @given(
+    st.integers(0, 1000),
+    st.integers(0, 150),
+    st.lists(st.integers(0, 300) | st.integers(990, 1010), max_size=30),
+)
+def test_number_text_codes_in_slices_and_dense_ranks(
+    start: int, run: int, extra: list[int]
+) -> None:
+    """Rows looked up a few at a time (the slices made tiny), most of the range held
+    (a run of ids counted up: running counts) or not (binary searches), one row, one
+    id repeated: codes and table are ``np.unique`` of the texts."""
+    values = extra + list(range(start + run, start, -1)) + extra[:3]
+    if not values:
+        return
+    numbers = np.array(values, np.int64)
+    want, want_codes = np.unique(np.array([str(v) for v in values]), return_inverse=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(csvtext, "_SLICE", 3)
+        table = csvtext.number_text_codes(numbers)
+    assert table is not None
+    assert [str(v) for v in table.tolist()] == want.tolist()
+    assert numbers.tolist() == want_codes.reshape(-1).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
     st.lists(
         st.sampled_from(["", "a", "ann", " bob", "Zoë", "x" * 9, "x" * 8, "é" * 5, "M1", "M10"]),
         min_size=1,

@@ -107,39 +107,36 @@ def number_ids(column: Any) -> tuple[I64, str] | None:
                 found = [_read_numbers(column.slice(0, half), ints[:half]), second.result()]
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    if any(f is None for f in found):
-        return None
-    # As many bytes written as the numbers have digits: no sign, space or leading zero.
-    digits = sum(f for f in found if f is not None)
-    if int(pc.sum(pc.binary_length(column)).as_py() or 0) != digits:
-        return None
-    return ints, prefix
+    return (ints, prefix) if all(found) else None
 
 
-def _read_numbers(column: Any, out: I64) -> int | None:
-    """Cast the text ``column`` to int64 into ``out``; the digits the numbers have in
-    all, or ``None`` for a number below 0 or of more than 17 digits.
+def _read_numbers(column: Any, out: I64) -> bool:
+    """Cast the text ``column`` to int64 into ``out``, chunk by chunk (no cast of the
+    whole column held at once); false for a number below 0 or of more than 17 digits,
+    or one written with a sign, space or leading zero.
 
     Raises pyarrow's error for a cell that is not an integer.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    cast = pc.cast(column, pa.int64())
-    at, digits = 0, 0
-    for chunk in cast.chunks if isinstance(cast, pa.ChunkedArray) else [cast]:
-        part = out[at : at + len(chunk)]
-        part[:] = numpy_of(chunk)
-        at += len(chunk)
+    at = 0
+    for text in column.chunks if isinstance(column, pa.ChunkedArray) else [column]:
+        part = out[at : at + len(text)]
+        at += len(text)
         if not len(part):
             continue
+        part[:] = numpy_of(pc.cast(text, pa.int64()))
         lo, hi = int(part.min()), int(part.max())
         if lo < 0 or hi >= _POWERS[_MAX_DIGITS]:
-            return None
-        # Every number has at least the digits of the smallest; one more per power reached.
+            return False
+        # As many bytes written as the numbers have digits: no sign, space or leading
+        # zero. Every number has the digits of the smallest; one more per power reached.
         lo = max(lo, 1)
-        digits += len(part) * int(np.searchsorted(_POWERS, lo, side="right"))
+        digits = len(part) * int(np.searchsorted(_POWERS, lo, side="right"))
         digits += sum(
             int(np.count_nonzero(part >= p)) for p in _POWERS[(lo < _POWERS) & (hi >= _POWERS)]
         )
-    return digits
+        if int(pc.sum(pc.binary_length(text)).as_py() or 0) != digits:
+            return False
+    return True
