@@ -10,7 +10,8 @@ process's, all threads; system time is mostly the kernel faulting in fresh
 pages) per tree and the ratio of user + system to the first tree's, then the
 same for the first load of each process (what a script that loads one file
 pays; not in the medians above); ``--deals`` times ``DealLog.from_csv`` of a
-file of ``bench_load.py``'s shape instead.
+file of ``bench_load.py``'s shape instead, and ``--properties ''`` an event
+log without its ``device`` column.
 
 Run::
 
@@ -34,12 +35,12 @@ sys.path.insert(0, sys.argv[1])
 import salesfunnel
 from salesfunnel import DealLog, EventLog, Pipeline
 assert salesfunnel.__file__.startswith(sys.argv[1]), salesfunnel.__file__
-path, deals = sys.argv[2], sys.argv[4] == "1"
+path, deals, props = sys.argv[2], sys.argv[4] == "1", sys.argv[5].split(",") if sys.argv[5] else []
 pipeline = Pipeline([f"S{i}" for i in range(6)], won="Won", lost="Lost")  # bench_deals'
 def load():
     if deals:
         return DealLog.from_csv(path, pipeline, owner="owner", engine="arrow")
-    return EventLog.from_csv(path, entity="user", properties=["device"], engine="arrow")
+    return EventLog.from_csv(path, entity="user", properties=props, engine="arrow")
 def cpu():
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime, r.ru_stime
@@ -62,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="fresh processes per tree")
     parser.add_argument("--per-process", type=int, default=3, help="timed loads per process")
     parser.add_argument("--deals", action="store_true", help="DealLog.from_csv instead")
+    parser.add_argument(
+        "--properties", default="device", help="the event log's property columns ('' for none)"
+    )
     args = parser.parse_args(argv)
     trees = [str(Path(t).resolve()) for t in args.trees]
     print(f"load average at start: {Path('/proc/loadavg').read_text().split()[:3]}")
@@ -70,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(args.rounds):
         for tree in trees:
             cmd = [sys.executable, "-c", CHILD, tree, args.csv, str(args.per_process)]
-            cmd.append("1" if args.deals else "0")
+            cmd += ["1" if args.deals else "0", args.properties]
             done = subprocess.run(cmd, capture_output=True, text=True, check=True)
             first, *rest = json.loads(done.stdout)
             firsts[tree].append(first)

@@ -126,6 +126,36 @@ def test_text_ranks_rank_numbers_as_their_texts_sort(numbers: set[int]) -> None:
     assert values[_digit_order(values)].tolist() == by_text
 
 
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sets(_AROUND_POWERS | st.integers(0, 130), min_size=1, max_size=40),
+    st.integers(0, 3),
+)
+def test_dense_text_ranks_rank_numbers_as_their_texts_sort(numbers: set[int], low: int) -> None:
+    """``dense_text_ranks`` (running counts of the range) against Python's sort of the
+    texts and against ``text_ranks``: one number, ties of prefixes, 0, 18 digits, the
+    range starting below, at or above the smallest number."""
+    values = np.array(sorted(numbers), np.int64)
+    lo = max(int(values[0]) - low, 0)
+    if int(values[-1]) - lo > 10**6:  # a range too wide for a table: slide a window
+        values = values[values - lo <= 10**6]
+    present = np.zeros(int(values[-1]) - lo + 1 + low, np.bool_)
+    present[values - lo] = True
+    ranks = csvtext.dense_text_ranks(present, lo, values)
+    by_text = sorted(values.tolist(), key=str)
+    assert ranks.dtype == np.int64
+    assert ranks.tolist() == [by_text.index(v) for v in values.tolist()]
+    assert ranks.tolist() == csvtext.text_ranks(values).tolist()
+
+
+def test_dense_text_ranks_worked_example() -> None:
+    values = np.array([0, 9, 12, 13, 100, 120, 121], np.int64)
+    present = np.zeros(122, np.bool_)
+    present[values] = True
+    # As text: '0' < '100' < '12' < '120' < '121' < '13' < '9'.
+    assert csvtext.dense_text_ranks(present, 0, values).tolist() == [0, 6, 2, 5, 1, 3, 4]
+
+
 def test_text_ranks_worked_example() -> None:
     values = np.array([0, 9, 12, 13, 100, 120, 121], np.int64)
     # As text: '0' < '100' < '12' < '120' < '121' < '13' < '9'.
@@ -402,6 +432,31 @@ def test_number_text_codes_rank_the_ids_as_np_unique_of_their_texts(
         return
     assert [str(v) for v in table.tolist()] == want.tolist()
     assert numbers.dtype == np.int64
+    assert numbers.tolist() == want_codes.reshape(-1).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(0, 1000),
+    st.integers(0, 150),
+    st.lists(st.integers(0, 300) | st.integers(990, 1010), max_size=30),
+)
+def test_number_text_codes_in_slices_and_dense_ranks(
+    start: int, run: int, extra: list[int]
+) -> None:
+    """Rows looked up a few at a time (the slices made tiny), most of the range held
+    (a run of ids counted up: running counts) or not (binary searches), one row, one
+    id repeated: codes and table are ``np.unique`` of the texts."""
+    values = extra + list(range(start + run, start, -1)) + extra[:3]
+    if not values:
+        return
+    numbers = np.array(values, np.int64)
+    want, want_codes = np.unique(np.array([str(v) for v in values]), return_inverse=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(csvtext, "_SLICE", 3)
+        table = csvtext.number_text_codes(numbers)
+    assert table is not None
+    assert [str(v) for v in table.tolist()] == want.tolist()
     assert numbers.tolist() == want_codes.reshape(-1).tolist()
 
 

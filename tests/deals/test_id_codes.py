@@ -13,8 +13,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from salesfunnel import DealLog, Pipeline
+from salesfunnel.deals import idcodes
 from salesfunnel.deals.arrowcsv import text_codes
-from salesfunnel.deals.idcodes import frame_codes, number_id_codes
+from salesfunnel.deals.idcodes import frame_codes, number_id_codes, number_ids
 
 pa = pytest.importorskip("pyarrow")
 
@@ -68,6 +69,67 @@ def test_number_ids_are_coded_as_the_general_path_codes_them(
     general = text_codes(column, blanks=False, lazy=False)
     assert general is not None
     assert general.codes.tolist() == codes
+
+
+def _numbers_reference(texts: list[str]) -> tuple[list[int], str] | None:
+    """What ``number_ids`` must give, in plain Python: one prefix ending in a non-digit
+    (no leading space, no NUL), then 0 or a number of 1 to 17 digits without a leading
+    zero, sign or space."""
+    prefix = texts[0].rstrip("0123456789")
+    if prefix == texts[0] or prefix != prefix.lstrip() or "\0" in prefix:
+        return None
+    rests = [t[len(prefix) :] for t in texts if t.startswith(prefix)]
+    digits = set("0123456789")
+    plain = [
+        r for r in rests if r == "0" or (r and set(r) <= digits and len(r) <= 17 and r[0] != "0")
+    ]
+    if len(plain) != len(texts):
+        return None
+    return [int(r) for r in plain], prefix
+
+
+_WIDE = ["9" * 17, "1" + "0" * 17, "9" * 18, "1" + "0" * 18, "9" * 20]
+_AWKWARD = st.sampled_from(["0", "00", "007", "+5", "-0", "-3", " 5", "5 ", "1e3", "x", "", "١٢"])
+_AWKWARD |= st.sampled_from(_WIDE)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    cells=st.lists(_NUMBERS.map(str) | _AWKWARD, min_size=1, max_size=40),
+    prefix=st.sampled_from(["", "D", "é-"]),
+    chunks=st.integers(1, 3),
+    split=st.integers(1, 41),
+)
+def test_number_ids_in_halves_agree_with_a_plain_reference(
+    cells: list[str], prefix: str, chunks: int, split: int
+) -> None:
+    """``number_ids`` read in two halves at once (made to split from ``split`` rows on)
+    against plain Python: every canonical id read, anything else (leading zeros, signs,
+    spaces, 18 or more digits, text among numbers) refused; one row, every row the
+    same id, chunks cut anywhere."""
+    texts = [prefix + c for c in cells]
+    cut = np.array_split(np.arange(len(texts)), chunks)
+    column = pa.chunked_array([pa.array([texts[i] for i in part], pa.string()) for part in cut])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(idcodes, "_SPLIT", split)
+        found = number_ids(column)
+    want = _numbers_reference(texts)
+    if want is None:
+        assert found is None
+        return
+    assert found is not None
+    assert found[0].tolist() == want[0]
+    assert found[1] == want[1]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(0, 10**17 - 1), st.integers(1, 9))
+def test_number_ids_of_one_id_repeated(number: int, rows: int) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(idcodes, "_SPLIT", 2)
+        found = number_ids(pa.array([str(number)] * rows))
+    assert found is not None
+    assert found[0].tolist() == [number] * rows
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -363,18 +364,16 @@ def arrow_fields(file: CsvFile, pipeline: object, spec: Columns, delimiter: str)
         table = table.take(kept)
         codes = codes[keep]
     del index, keep
-    deal = _arrow.sorted_text_codes(table.column(spec.deal), lazy=True)  # ids read later
+    # The ids (their table read later) are coded beside the other columns: Arrow's
+    # and numpy's loops release the GIL.
+    with ThreadPoolExecutor(1) as pool:
+        coding = pool.submit(_arrow.sorted_text_codes, table.column(spec.deal), lazy=True)
+        try:
+            times, owner, owners, amount = _other_columns(table, spec)
+        finally:
+            deal = coding.result()
     if deal is None:
         raise _arrow.Unfit  # a blank id
-    time = table.column(spec.time)
-    if time.null_count:
-        raise _arrow.Unfit  # a blank time
-    times = _times(time, spec)
-    owner: np.ndarray | None = None
-    owners: tuple[str, ...] = ()
-    if spec.owner is not None:
-        owner, owners = _owners(table.column(spec.owner))
-    amount = None if spec.amount is None else _amounts(table.column(spec.amount), spec)
     return _c.fields_of(
         pipeline,
         codes.astype(_c.code_dtype(pipeline)),
@@ -387,6 +386,20 @@ def arrow_fields(file: CsvFile, pipeline: object, spec: Columns, delimiter: str)
         amount,
         rows - len(codes),
     )
+
+
+def _other_columns(table: Any, spec: Columns) -> tuple[Any, Any, tuple[str, ...], Any]:
+    """``(times, owner, owners, amount)`` of the fast path's ``table``, or :class:`Unfit`."""
+    time = table.column(spec.time)
+    if time.null_count:
+        raise _arrow.Unfit  # a blank time
+    times = _times(time, spec)
+    owner: np.ndarray | None = None
+    owners: tuple[str, ...] = ()
+    if spec.owner is not None:
+        owner, owners = _owners(table.column(spec.owner))
+    amount = None if spec.amount is None else _amounts(table.column(spec.amount), spec)
+    return times, owner, owners, amount
 
 
 def _times(column: Any, spec: Columns) -> npt.NDArray[np.datetime64]:

@@ -16,6 +16,7 @@ takes the general path (:func:`salesfunnel.deals.arrowcsv.text_codes`).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,7 @@ __all__ = ["dense_number_codes", "frame_codes", "number_id_codes", "number_ids"]
 I64 = npt.NDArray[np.int64]
 _MAX_DIGITS = 17  # the widest number kept: 10**17 and 10**18 both fit int64 arithmetic
 _POWERS = 10 ** np.arange(_MAX_DIGITS + 2, dtype=np.int64)
+_SPLIT = 1 << 20  # ids from this many on are read in two halves at once
 
 
 def frame_codes(values: Any, *, blanks: bool, ids: bool) -> TextCodes | None:
@@ -94,20 +96,47 @@ def number_ids(column: Any) -> tuple[I64, str] | None:
         column = pc.utf8_slice_codeunits(column, len(prefix))
     if not pc.all(pc.match_substring_regex(column.slice(0, 64), "^[0-9]+$")).as_py():
         return None  # a failing cast is slow: look at the first values first
+    ints = np.empty(len(column), np.int64)
+    half = len(column) // 2 if len(column) >= _SPLIT else len(column)
     try:
-        ints = numpy_of(pc.cast(column, pa.int64()), writable=True)
+        if half == len(column):
+            found = [_read_numbers(column, ints)]
+        else:  # two halves at once: the cast and numpy's passes release the GIL
+            with ThreadPoolExecutor(1) as pool:
+                second = pool.submit(_read_numbers, column.slice(half), ints[half:])
+                found = [_read_numbers(column.slice(0, half), ints[:half]), second.result()]
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    lo, hi = int(ints.min()), int(ints.max())
-    if lo < 0 or hi >= _POWERS[_MAX_DIGITS]:
-        return None
-    lo = max(lo, 1)
-    # As many bytes written as the numbers have digits: no sign, space or leading zero.
-    # Every number has at least the digits of the smallest; one more per power reached.
-    digits = ints.size * int(np.searchsorted(_POWERS, lo, side="right"))
-    digits += sum(
-        int(np.count_nonzero(ints >= p)) for p in _POWERS[(lo < _POWERS) & (hi >= _POWERS)]
-    )
-    if int(pc.sum(pc.binary_length(column)).as_py() or 0) != digits:
-        return None
-    return ints, prefix
+    return (ints, prefix) if all(found) else None
+
+
+def _read_numbers(column: Any, out: I64) -> bool:
+    """Cast the text ``column`` to int64 into ``out``, chunk by chunk (no cast of the
+    whole column held at once); false for a number below 0 or of more than 17 digits,
+    or one written with a sign, space or leading zero.
+
+    Raises pyarrow's error for a cell that is not an integer.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    at = 0
+    for text in column.chunks if isinstance(column, pa.ChunkedArray) else [column]:
+        part = out[at : at + len(text)]
+        at += len(text)
+        if not len(part):
+            continue
+        part[:] = numpy_of(pc.cast(text, pa.int64()))
+        lo, hi = int(part.min()), int(part.max())
+        if lo < 0 or hi >= _POWERS[_MAX_DIGITS]:
+            return False
+        # As many bytes written as the numbers have digits: no sign, space or leading
+        # zero. Every number has the digits of the smallest; one more per power reached.
+        lo = max(lo, 1)
+        digits = len(part) * int(np.searchsorted(_POWERS, lo, side="right"))
+        digits += sum(
+            int(np.count_nonzero(part >= p)) for p in _POWERS[(lo < _POWERS) & (hi >= _POWERS)]
+        )
+        if int(pc.sum(pc.binary_length(text)).as_py() or 0) != digits:
+            return False
+    return True

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from functools import partial
 from typing import IO, TYPE_CHECKING, Any, TypedDict
@@ -152,11 +153,25 @@ def _arrow_fields(file: CsvFile, spec: _Spec, delimiter: str) -> dict[str, Any]:
     if len(roles) != 3 + len(spec.properties):
         raise Unfit  # one column in two roles
     table = read_body(file.source, file.header, file.header_lines, roles, delimiter)
-    # The table of ids stays in Arrow (strings built when ids_of reads them).
-    entity = sorted_text_codes(table.column(spec.entity), lazy=True, ids=True)
     time = table.column(spec.time)
-    if entity is None or time.null_count:
+    if time.null_count:
         raise Unfit  # a blank cell: an error, or a row to drop
+    # The ids are coded beside the other columns (Arrow's and numpy's loops release
+    # the GIL); their table stays in Arrow (strings built when ids_of reads them).
+    with ThreadPoolExecutor(1) as pool:
+        coding = pool.submit(sorted_text_codes, table.column(spec.entity), lazy=True, ids=True)
+        try:
+            fields = _other_fields(table, spec)
+        finally:
+            entity = coding.result()
+    if entity is None:
+        raise Unfit  # a blank id: an error, or a row to drop
+    return {"entity": entity[0], **fields, "entity_column": spec.entity, "_table": entity[1]}
+
+
+def _other_fields(table: Any, spec: _Spec) -> dict[str, Any]:
+    """The events, times and properties of the fast path's ``table``, or :class:`Unfit`."""
+    time = table.column(spec.time)
     names: list[str] = []
 
     def event_codes(values: list[str]) -> npt.NDArray[np.int16]:
@@ -176,15 +191,7 @@ def _arrow_fields(file: CsvFile, spec: _Spec, delimiter: str) -> dict[str, Any]:
         except FunnelDataError:
             raise Unfit from None
     props = {p: dictionary_lookup(table.column(p), _text_array) for p in spec.properties}
-    return {
-        "entity": entity[0],
-        "event": event,
-        "time": times,
-        "names": tuple(names),
-        "properties": props,
-        "entity_column": spec.entity,
-        "_table": entity[1],
-    }
+    return {"event": event, "time": times, "names": tuple(names), "properties": props}
 
 
 class EventColumnOptions(TypedDict, total=False):
