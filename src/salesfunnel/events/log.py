@@ -48,10 +48,10 @@ from ..deals.arrowcsv import (
     numpy_of,
     read_body,
     sorted_text_codes,
-    text_codes,
     use_arrow,
 )
 from ..deals.columns import Columns
+from ..deals.framecodes import coded_frame
 from ..deals.textcodes import TextCodes, TextTable
 from ..errors import FunnelDataError
 
@@ -483,6 +483,8 @@ class EventLog:
         what: str,
         options: Any,
         source: Callable[[str], Any],
+        *,
+        objects: bool = False,
     ) -> EventLog:
         """Shared body of the DataFrame/Table constructors: ``get(c)`` is ``(values, aware)``.
 
@@ -495,13 +497,13 @@ class EventLog:
             if c not in names:
                 msg = f"no column {c!r} in {what} (columns are {names!r})"
                 raise FunnelDataError(msg, column=c)
-        data: dict[str, Any] = {}
-        for c in spec.wanted:
-            coded = None
-            if c in (spec.entity, spec.event) and c != spec.time and c not in spec.properties:
-                coded = text_codes(source(c), blanks=False)  # a blank: read value by value
-            data[c] = get(c)[0] if coded is None else coded
-        return cls._build(data, IN_MEMORY, spec, aware=get(spec.time)[1])
+        text = {  # a blank: read value by value
+            c: (False, False)
+            for c in (spec.entity, spec.event)
+            if c != spec.time and c not in spec.properties
+        }
+        data, aware = coded_frame(spec.wanted, spec.time, text, source, get, objects=objects)
+        return cls._build(data, IN_MEMORY, spec, aware=aware)
 
     @classmethod
     def from_pandas(
@@ -519,6 +521,7 @@ class EventLog:
             "the DataFrame",
             options,
             frame.__getitem__,
+            objects=True,
         )
 
     @classmethod

@@ -1,0 +1,142 @@
+"""The text columns of a DataFrame or Table, coded side by side and with their library's help.
+
+The frame constructors (:meth:`DealLog.from_arrow`, ``from_polars``,
+``from_pandas`` and :class:`~salesfunnel.events.log.EventLog`'s) code each
+text column (ids, labels, owners) into :class:`~.textcodes.TextCodes`. Two
+things here make that cheaper without changing a code:
+
+* :func:`code_columns` runs the columns' coding on threads (the Arrow
+  kernels and numpy release the GIL): the deal ids, the longest, on one
+  core while the labels, owners and times are coded on the other. Each
+  column's result is what coding it alone gives; the first column (in the
+  order given) whose coding raises is the one that raises, as one after the
+  other.
+* :func:`object_codes` codes a pandas column of Python strings with few
+  distinct values by :func:`pandas.factorize` (which reads each string's
+  cached hash) and then codes only the distinct strings the usual way, by
+  Arrow (:func:`~.arrowcsv.text_codes`): converting every row to Arrow first
+  costs about twice as much. Whether a column is coded, and into what, depends
+  only on its set of distinct values, so the distinct values alone give the
+  same table and the same codes (tested against the general path).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any, TypeVar
+
+import numpy as np
+
+from .arrowcsv import _pyarrow_csv, text_codes
+from .idcodes import frame_codes
+from .textcodes import TextCodes
+
+__all__ = ["PARALLEL_ROWS", "code_columns", "coded_frame", "column_codes", "object_codes"]
+
+T = TypeVar("T")
+PARALLEL_ROWS = 200_000  # below this, a thread's start costs more than it saves
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+_HEAD = 4096  # rows looked at to tell ids (many values) from labels (few)
+
+
+def code_columns(jobs: Sequence[Callable[[], T]], rows: int) -> list[T]:
+    """Each job's result, in order: on up to two threads for a frame of ``rows`` >=
+    :data:`PARALLEL_ROWS`, else one after the other.
+
+    The first job, in order, that raises raises here (the others still finish).
+    """
+    workers = min(len(jobs), 2, _CORES or 1)
+    if workers < 2 or rows < PARALLEL_ROWS:
+        return [job() for job in jobs]
+    with ThreadPoolExecutor(workers) as pool:
+        futures = [pool.submit(job) for job in jobs]
+        return [future.result() for future in futures]
+
+
+def object_codes(values: Any, *, blanks: bool) -> TextCodes | None:
+    """A pandas column of ``str`` objects with few distinct values, factorised by pandas.
+
+    Returns what :func:`~.arrowcsv.text_codes` of the whole column gives (the
+    table an object array of ``str``), or ``None`` when this way does not
+    apply: not an object column, a value that is not exactly ``str``, many
+    distinct values in the first rows (ids: hashing millions of Python
+    strings is slower than converting them), a missing value where blanks are
+    refused, or a column the general path would leave to the converters. The
+    caller then takes the general path. A missing value (``None``, NaN,
+    ``pd.NA``, ``pd.NaT``: Arrow's nulls) is a blank cell, ``''``.
+    """
+    arr = getattr(values, "to_numpy", lambda: None)()
+    if arr is None or arr.dtype != object or not len(arr) or _pyarrow_csv() is None:
+        return None
+    import pandas as pd
+
+    head = arr[:_HEAD]
+    if 4 * len(pd.unique(head)) > len(head):
+        return None
+    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    distinct = np.asarray(uniques, dtype=object).tolist()
+    if not distinct or not all(type(u) is str for u in distinct):
+        return None  # no text (Arrow's null type), or a number among it: the general path
+    if int(codes.min()) < 0:
+        missing = arr[codes < 0]
+        if not blanks or not all(_null(v) for v in missing.tolist()):
+            return None
+        codes[codes < 0] = len(distinct)
+        distinct.append("")  # Arrow's null, filled with a blank by the general path
+    coded = text_codes(np.array(distinct, dtype=object), blanks=blanks)
+    if coded is None:
+        return None
+    small = np.asarray(coded.codes).astype(np.min_scalar_type(len(distinct) - 1))
+    return TextCodes(small[codes], coded.texts())
+
+
+def _null(value: object) -> bool:
+    """Whether ``pyarrow.array(..., from_pandas=True)`` reads ``value`` as null."""
+    import pandas as pd
+
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return type(value) is float and value != value
+
+
+def column_codes(
+    values: Any, *, blanks: bool, ids: bool = False, objects: bool = False
+) -> TextCodes | None:
+    """A frame's text column coded as :func:`~.idcodes.frame_codes` codes it; with
+    ``objects`` (a pandas frame), labels and owners by :func:`object_codes` first."""
+    if objects and not ids:
+        few = object_codes(values, blanks=blanks)
+        if few is not None:
+            return few
+    return frame_codes(values, blanks=blanks, ids=ids)
+
+
+def coded_frame(
+    wanted: Sequence[str],
+    time: str,
+    text: Mapping[str, tuple[bool, bool]],
+    source: Callable[[str], Any],
+    get: Callable[[str], tuple[Any, bool]],
+    *,
+    objects: bool = False,
+) -> tuple[dict[str, Any], bool]:
+    """The columns ``wanted`` of a frame, and whether its ``time`` column is zone-aware.
+
+    Each column of ``text`` (name to ``(blanks, ids)``) is coded by
+    :func:`column_codes` from ``source(c)``, the frame's own column, where it
+    can be; any other column, or one left uncoded, is ``get(c)[0]``
+    (``get(c)`` is ``(values, aware)``). The text columns and the time
+    column are read side by side (:func:`code_columns`).
+    """
+    jobs: list[Callable[[], Any]] = [
+        partial(column_codes, source(c), blanks=blanks, ids=ids, objects=objects)
+        for c, (blanks, ids) in text.items()
+    ]
+    done: list[Any] = code_columns([*jobs, partial(get, time)], len(source(time)))
+    times = done.pop()
+    coded = dict(zip(text, done, strict=True))
+    data = {c: times[0] if c == time else coded.get(c) for c in wanted}
+    return {c: get(c)[0] if v is None else v for c, v in data.items()}, times[1]
