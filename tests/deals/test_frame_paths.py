@@ -94,6 +94,38 @@ def test_object_codes_worked_example() -> None:
     assert framecodes.object_codes(ids, blanks=False) is None  # many values: ids
 
 
+@settings(max_examples=400, deadline=None)
+@given(data=st.data(), blanks=st.booleans(), index=st.sampled_from(["int8", "uint8", "int32"]))
+def test_dictionary_codes_are_the_codes_of_the_decoded_column(
+    data: st.DataObject, blanks: bool, index: str
+) -> None:
+    """Chunks with dictionaries of their own (unused entries, a null entry, null rows)."""
+    chunks = []
+    for _ in range(data.draw(st.integers(1, 3))):
+        words = data.draw(st.lists(_TEXT | st.none(), min_size=1, max_size=5))
+        rows = data.draw(st.lists(st.integers(-1, len(words) - 1), max_size=12))
+        indices = pa.array([None if r < 0 else r for r in rows], getattr(pa, index)())
+        chunks.append(pa.DictionaryArray.from_arrays(indices, pa.array(words, pa.string())))
+    column = pa.chunked_array(chunks)
+    fast = framecodes.dictionary_codes(column, blanks)
+    general = text_codes(column.cast(pa.string()), blanks=blanks)
+    if fast is None:
+        return  # steps aside (an empty column, a null in one of several dictionaries)
+    assert _codes(fast) == _codes(general)
+    assert fast.dense
+
+
+def test_dictionary_codes_worked_example() -> None:
+    words = pa.array(["b", "unused", " a", "a "])
+    column = pa.DictionaryArray.from_arrays(pa.array([0, 2, None, 3, 0], pa.int8()), words)
+    coded = framecodes.dictionary_codes(column, True)
+    assert coded is not None
+    assert coded.texts().tolist() == ["", "a", "b"]  # "unused" is no row's: not in the table
+    assert np.asarray(coded.codes).tolist() == [2, 1, 0, 1, 2]
+    assert framecodes.dictionary_codes(column, False) is None  # the converters name the blank
+    assert framecodes.dictionary_codes(pa.array(["a"]), True) is None  # not a dictionary
+
+
 def _outcome(build: Any) -> Any:
     try:
         log = build()

@@ -18,6 +18,9 @@ things here make that cheaper without changing a code:
   costs about twice as much. Whether a column is coded, and into what, depends
   only on its set of distinct values, so the distinct values alone give the
   same table and the same codes (tested against the general path).
+* :func:`dictionary_codes` codes a dictionary column (Arrow's, a polars
+  Categorical or Enum) through the dictionary entries its rows use, without
+  decoding every row to text and hashing it again.
 """
 
 from __future__ import annotations
@@ -30,11 +33,18 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .arrowcsv import _pyarrow_csv, text_codes
+from .arrowcsv import _pyarrow_csv, numpy_of, text_codes, text_column
 from .idcodes import frame_codes
-from .textcodes import TextCodes
+from .textcodes import TextCodes, int_array
 
-__all__ = ["PARALLEL_ROWS", "code_columns", "coded_frame", "column_codes", "object_codes"]
+__all__ = [
+    "PARALLEL_ROWS",
+    "code_columns",
+    "coded_frame",
+    "column_codes",
+    "dictionary_codes",
+    "object_codes",
+]
 
 T = TypeVar("T")
 PARALLEL_ROWS = 200_000  # below this, a thread's start costs more than it saves
@@ -107,11 +117,54 @@ def column_codes(
 ) -> TextCodes | None:
     """A frame's text column coded as :func:`~.idcodes.frame_codes` codes it; with
     ``objects`` (a pandas frame), labels and owners by :func:`object_codes` first."""
-    if objects and not ids:
-        few = object_codes(values, blanks=blanks)
+    if not ids:
+        few = object_codes(values, blanks=blanks) if objects else dictionary_codes(values, blanks)
         if few is not None:
             return few
     return frame_codes(values, blanks=blanks, ids=ids)
+
+
+def dictionary_codes(values: Any, blanks: bool) -> TextCodes | None:
+    """A dictionary column (Arrow's, a polars Categorical or Enum) coded through its dictionary.
+
+    Only the dictionary entries some row uses are coded, the usual way
+    (:func:`~.arrowcsv.text_codes`), and each row takes its entry's code:
+    what coding the decoded column gives, without decoding it. A null row is
+    a blank cell (``''``), as the general path fills it. ``None`` when this
+    way does not apply (not a dictionary column, or one the general path
+    would leave to the converters).
+    """
+    column = None if _pyarrow_csv() is None else text_column(values)
+    if column is None or not len(column):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_dictionary(column.type):
+        return None
+    chunks = pa.chunked_array([column] if isinstance(column, pa.Array) else column.chunks)
+    try:
+        chunks = chunks.unify_dictionaries().chunks
+    except pa.ArrowInvalid:  # a null in a dictionary of several
+        return None
+    words = chunks[0].dictionary
+    null = len(words)  # a null row's entry: a blank appended to the dictionary
+    index = np.concatenate(
+        [
+            numpy_of(pc.fill_null(c.indices.cast(pa.int64()), null) if c.null_count else c.indices)
+            for c in chunks
+        ]
+    ).astype(np.intp, copy=False)  # any index type (uint64 too) bincount reads
+    used = np.flatnonzero(np.bincount(index, minlength=null + 1))
+    if used[-1] == null and not blanks:
+        return None  # a blank: the converters name it
+    entries = pa.concat_arrays([words.cast(pa.large_string()), pa.array([""], pa.large_string())])
+    coded = text_codes(entries.take(int_array(used)), blanks=blanks)
+    if coded is None:
+        return None
+    lookup = np.zeros(null + 1, np.min_scalar_type(max(len(used) - 1, 0)))
+    lookup[used] = coded.codes
+    return TextCodes(lookup[index], coded.texts())
 
 
 def coded_frame(
