@@ -18,7 +18,7 @@ alike; CPU (process) time, the steadier figure on a busy machine:
   durations=False)``): issue 11's "at most 0.25x of the compute". Each
   constructor first builds a log of 1,000 rows (imports and first calls),
   then the whole log twice; the second is timed, in CPU time and, as
-  ``... wall``, in wall time (the columns are coded on two threads).
+  ``... wall``, in wall time.
 
 Run::
 

@@ -3,18 +3,17 @@
 :func:`~salesfunnel.deals.framecodes.object_codes` codes a pandas column of
 Python strings by ``pandas.factorize`` and then only its distinct values; it
 must give what Arrow's coding of the whole column gives (the general path),
-or step aside. :func:`~salesfunnel.deals.framecodes.code_columns` codes the
-columns on threads; the logs and errors must be those of ``from_columns``,
-the value-by-value path, for every kind of frame column (pandas objects with
-missing values and numbers among the text, chunked Arrow columns, Arrow
-dictionaries, polars Categorical and Enum columns).
+or step aside; so must :func:`~salesfunnel.deals.framecodes.dictionary_codes`
+for a dictionary column. The logs and errors must be those of
+``from_columns``, the value-by-value path, for every kind of frame column
+(pandas objects with missing values and numbers among the text, chunked
+Arrow columns, Arrow dictionaries, polars Categorical and Enum columns).
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterator
 from functools import partial
 from itertools import pairwise
 from typing import Any
@@ -40,17 +39,6 @@ _TEXT = st.sampled_from(
     ]
 )
 _ODD = st.sampled_from([None, math.nan, pd.NA, pd.NaT, 7, 7.0, np.float64("nan"), b"x"])
-
-
-@contextlib.contextmanager
-def _threads(rows: int) -> Iterator[None]:
-    """Code the columns on threads from ``rows`` rows on (the library's default is more)."""
-    before = framecodes.PARALLEL_ROWS
-    framecodes.PARALLEL_ROWS = rows
-    try:
-        yield
-    finally:
-        framecodes.PARALLEL_ROWS = before
 
 
 def _column(data: st.DataObject, odd: bool) -> list[Any]:
@@ -177,9 +165,7 @@ def _frames(plain: dict[str, Any], chunks: int) -> dict[str, Any]:
 
 @settings(max_examples=150, deadline=None)
 @given(data=st.data(), drop=st.booleans(), chunks=st.integers(1, 3))
-def test_frames_coded_on_threads_give_the_value_by_value_log(
-    data: st.DataObject, drop: bool, chunks: int
-) -> None:
+def test_frames_give_the_value_by_value_log(data: st.DataObject, drop: bool, chunks: int) -> None:
     stage = _column(data, odd=False)
     n = len(stage)
     ids = st.sampled_from(["D10", "D9", "D100", "7", "007", "+7", " x", "é", ""])
@@ -192,10 +178,9 @@ def test_frames_coded_on_threads_give_the_value_by_value_log(
     }
     kwargs: dict[str, Any] = {"owner": "owner", "drop_unknown": drop}
     expected = _outcome(lambda: DealLog.from_columns(plain, P, **kwargs))
-    with _threads(0):
-        for kind, frame in _frames(plain, chunks).items():
-            build = partial(getattr(DealLog, f"from_{kind}"), frame, P, **kwargs)
-            assert _outcome(build) == expected, kind
+    for kind, frame in _frames(plain, chunks).items():
+        build = partial(getattr(DealLog, f"from_{kind}"), frame, P, **kwargs)
+        assert _outcome(build) == expected, kind
 
 
 @settings(max_examples=100, deadline=None)
@@ -217,16 +202,4 @@ def test_event_logs_from_pandas_objects_give_the_value_by_value_log(data: st.Dat
         return log.names, log.event.tolist(), log.ids_of(log.entity).tolist()
 
     expected = outcome(lambda: EventLog.from_columns(plain, **kwargs))
-    with _threads(0):
-        assert outcome(lambda: EventLog.from_pandas(_pandas(plain), **kwargs)) == expected
-
-
-def test_code_columns_keeps_the_order_and_raises_the_first_failure() -> None:
-    def fail(message: str) -> Any:
-        raise ValueError(message)
-
-    jobs = [lambda: 1, lambda: fail("first"), lambda: fail("second"), lambda: 4]
-    for rows in (0, 10**9):
-        assert framecodes.code_columns([lambda: 1, lambda: 2, lambda: 3], rows) == [1, 2, 3]
-        with pytest.raises(ValueError, match="first"):
-            framecodes.code_columns(jobs, rows)
+    assert outcome(lambda: EventLog.from_pandas(_pandas(plain), **kwargs)) == expected

@@ -1,16 +1,12 @@
-"""The text columns of a DataFrame or Table, coded side by side and with their library's help.
+"""The text columns of a DataFrame or Table, coded with their source library's help.
 
 The frame constructors (:meth:`DealLog.from_arrow`, ``from_polars``,
 ``from_pandas`` and :class:`~salesfunnel.events.log.EventLog`'s) code each
-text column (ids, labels, owners) into :class:`~.textcodes.TextCodes`. Two
-things here make that cheaper without changing a code:
+text column (ids, labels, owners) into :class:`~.textcodes.TextCodes`
+(:func:`coded_frame`). Two ways here make that cheaper without changing a
+code, each stepping aside for the general path
+(:func:`~.idcodes.frame_codes`) where it does not apply:
 
-* :func:`code_columns` runs the columns' coding on threads (the Arrow
-  kernels and numpy release the GIL): the deal ids, the longest, on one
-  core while the labels, owners and times are coded on the other. Each
-  column's result is what coding it alone gives; the first column (in the
-  order given) whose coding raises is the one that raises, as one after the
-  other.
 * :func:`object_codes` codes a pandas column of Python strings with few
   distinct values by :func:`pandas.factorize` (which reads each string's
   cached hash) and then codes only the distinct strings the usual way, by
@@ -25,11 +21,8 @@ things here make that cheaper without changing a code:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
@@ -37,33 +30,9 @@ from .arrowcsv import _pyarrow_csv, numpy_of, text_codes, text_column
 from .idcodes import frame_codes
 from .textcodes import TextCodes, int_array
 
-__all__ = [
-    "PARALLEL_ROWS",
-    "code_columns",
-    "coded_frame",
-    "column_codes",
-    "dictionary_codes",
-    "object_codes",
-]
+__all__ = ["coded_frame", "column_codes", "dictionary_codes", "object_codes"]
 
-T = TypeVar("T")
-PARALLEL_ROWS = 200_000  # below this, a thread's start costs more than it saves
-_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 _HEAD = 4096  # rows looked at to tell ids (many values) from labels (few)
-
-
-def code_columns(jobs: Sequence[Callable[[], T]], rows: int) -> list[T]:
-    """Each job's result, in order: on up to two threads for a frame of ``rows`` >=
-    :data:`PARALLEL_ROWS`, else one after the other.
-
-    The first job, in order, that raises raises here (the others still finish).
-    """
-    workers = min(len(jobs), 2, _CORES or 1)
-    if workers < 2 or rows < PARALLEL_ROWS:
-        return [job() for job in jobs]
-    with ThreadPoolExecutor(workers) as pool:
-        futures = [pool.submit(job) for job in jobs]
-        return [future.result() for future in futures]
 
 
 def object_codes(values: Any, *, blanks: bool) -> TextCodes | None:
@@ -181,15 +150,11 @@ def coded_frame(
     Each column of ``text`` (name to ``(blanks, ids)``) is coded by
     :func:`column_codes` from ``source(c)``, the frame's own column, where it
     can be; any other column, or one left uncoded, is ``get(c)[0]``
-    (``get(c)`` is ``(values, aware)``). The text columns and the time
-    column are read side by side (:func:`code_columns`).
+    (``get(c)`` is ``(values, aware)``).
     """
-    jobs: list[Callable[[], Any]] = [
-        partial(column_codes, source(c), blanks=blanks, ids=ids, objects=objects)
+    coded = {
+        c: column_codes(source(c), blanks=blanks, ids=ids, objects=objects)
         for c, (blanks, ids) in text.items()
-    ]
-    done: list[Any] = code_columns([*jobs, partial(get, time)], len(source(time)))
-    times = done.pop()
-    coded = dict(zip(text, done, strict=True))
-    data = {c: times[0] if c == time else coded.get(c) for c in wanted}
-    return {c: get(c)[0] if v is None else v for c, v in data.items()}, times[1]
+    }
+    data = {c: coded.get(c) for c in wanted}
+    return {c: get(c)[0] if v is None else v for c, v in data.items()}, get(time)[1]
