@@ -135,7 +135,8 @@ def _pandas(plain: dict[str, Any]) -> Any:
 
 def _frames(plain: dict[str, Any], chunks: int) -> dict[str, Any]:
     """The same columns as an Arrow table (text in ``chunks`` chunks, labels as a
-    dictionary), a polars frame (labels Categorical, owners Enum) and a pandas one."""
+    dictionary), a polars frame (labels Categorical, owners Enum) and two pandas
+    ones (object columns; categorical labels and owners of pandas' "string")."""
     n = len(plain["time"])
     cut = sorted({0, n, *(n * k // chunks for k in range(1, chunks))})
 
@@ -150,7 +151,8 @@ def _frames(plain: dict[str, Any], chunks: int) -> dict[str, Any]:
             "owner": chunked(plain["owner"].tolist(), pa.large_string()),
         }
     )
-    frames: dict[str, Any] = {"arrow": table, "pandas": _pandas(plain)}
+    typed = _pandas(plain).astype({"stage": "category", "owner": "string"})
+    frames: dict[str, Any] = {"arrow": table, "pandas": _pandas(plain), "pandas typed": typed}
     with contextlib.suppress(ImportError):
         import polars as pl
 
@@ -179,7 +181,7 @@ def test_frames_give_the_value_by_value_log(data: st.DataObject, drop: bool, chu
     kwargs: dict[str, Any] = {"owner": "owner", "drop_unknown": drop}
     expected = _outcome(lambda: DealLog.from_columns(plain, P, **kwargs))
     for kind, frame in _frames(plain, chunks).items():
-        build = partial(getattr(DealLog, f"from_{kind}"), frame, P, **kwargs)
+        build = partial(getattr(DealLog, f"from_{kind.split()[0]}"), frame, P, **kwargs)
         assert _outcome(build) == expected, kind
 
 

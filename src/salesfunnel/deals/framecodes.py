@@ -47,8 +47,10 @@ def object_codes(values: Any, *, blanks: bool) -> TextCodes | None:
     caller then takes the general path. A missing value (``None``, NaN,
     ``pd.NA``, ``pd.NaT``: Arrow's nulls) is a blank cell, ``''``.
     """
-    arr = getattr(values, "to_numpy", lambda: None)()
-    if arr is None or arr.dtype != object or not len(arr) or _pyarrow_csv() is None:
+    if getattr(values, "dtype", None) != np.dtype(object) or _pyarrow_csv() is None:
+        return None  # pandas' "string" and Arrow-backed columns go to Arrow without a copy
+    arr = values.to_numpy() if hasattr(values, "to_numpy") else np.asarray(values)
+    if not len(arr):
         return None
     import pandas as pd
 
@@ -87,10 +89,19 @@ def column_codes(
     """A frame's text column coded as :func:`~.idcodes.frame_codes` codes it; with
     ``objects`` (a pandas frame), labels and owners by :func:`object_codes` first."""
     if not ids:
-        few = object_codes(values, blanks=blanks) if objects else dictionary_codes(values, blanks)
+        few = object_codes(values, blanks=blanks) if objects else None
+        if few is None and _dictionary_typed(values):
+            few = dictionary_codes(values, blanks)
         if few is not None:
             return few
     return frame_codes(values, blanks=blanks, ids=ids)
+
+
+def _dictionary_typed(values: Any) -> bool:
+    """Whether ``values`` is an Arrow dictionary column, a polars Categorical or Enum,
+    or a pandas categorical, read from its type alone (no conversion)."""
+    kind = getattr(values, "type", None) or getattr(values, "dtype", None)
+    return type(kind).__name__ in ("DictionaryType", "Categorical", "Enum", "CategoricalDtype")
 
 
 def dictionary_codes(values: Any, blanks: bool) -> TextCodes | None:
