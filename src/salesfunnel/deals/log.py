@@ -414,7 +414,7 @@ class DealLog:
         """Shared body of the DataFrame/Table constructors: ``get(c)`` is ``(values, aware)``.
 
         ``source(c)`` is the library's own column, whose text columns (ids, labels,
-        owners) are coded side by side by :func:`~.framecodes.column_codes`.
+        owners) are coded by :func:`~.framecodes.column_codes`.
         """
         spec = Columns.of(options)
         spec.check(names, what)

@@ -490,7 +490,9 @@ class EventLog:
 
         ``source(c)`` is the library's own column: a text column of ids or
         event names without blanks is factorised by Arrow there (no loop
-        over the values), in the order the value-by-value path gives.
+        over the values), in the order the value-by-value path gives; with
+        ``objects`` (pandas), event names by pandas first
+        (:func:`~salesfunnel.deals.framecodes.column_codes`).
         """
         spec = _Spec.of(options)
         for c in spec.wanted:
