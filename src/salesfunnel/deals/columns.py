@@ -435,6 +435,8 @@ def label_codes(
     if isinstance(values, TextCodes):
         table, rows = values.texts(), values.codes
         lut = np.array([pipeline.labels.index(u) if u in pipeline else -1 for u in table])
+        if lut.size and int(lut.min()) >= 0:  # every label known: one gather, no mask
+            return lut.astype(code_dtype(pipeline))[rows], np.ones(len(rows), dtype=bool)
         codes = lut.astype(np.int16)[rows]
         return _kept_labels(
             codes, lambda i: str(table[rows[i]]), pipeline, column, where, drop_unknown

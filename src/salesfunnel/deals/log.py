@@ -39,7 +39,7 @@ from .arrowcsv import fast_fields, use_arrow
 from .columns import COLUMNS_DOC, UNASSIGNED, ColumnOptions, Columns
 from .csvload import TextColumns, arrow_fields
 from .csvtext import NumberTable
-from .idcodes import frame_codes
+from .framecodes import coded_frame
 from .pipeline import Pipeline
 
 if TYPE_CHECKING:
@@ -408,26 +408,25 @@ class DealLog:
         pipeline: Pipeline,
         options: Mapping[str, Any],
         source: Callable[[str], Any],
+        *,
+        objects: bool = False,
     ) -> DealLog:
         """Shared body of the DataFrame/Table constructors: ``get(c)`` is ``(values, aware)``.
 
-        ``source(c)`` is the library's own column: a text column of ids,
-        labels or owners is factorised by Arrow there (no loop over the
-        values), in the order the converters would give.
+        ``source(c)`` is the library's own column, whose text columns (ids, labels,
+        owners) are coded by :func:`~.framecodes.column_codes`.
         """
         spec = Columns.of(options)
         spec.check(names, what)
-        data: dict[str, Any] = {}
-        for c in spec.wanted:
-            coded = None
-            if c in (spec.deal, spec.stage, spec.owner) and c not in (spec.time, spec.amount):
-                # A blank owner is "(unassigned)"; a blank id or label is an error, named
-                # by the converters from the values themselves.
-                blanks = c not in (spec.deal, spec.stage)
-                # Ids stay in Arrow until read (deal_ids, ids_of): millions of strings.
-                coded = frame_codes(source(c), blanks=blanks, ids=c == spec.deal)
-            data[c] = get(c)[0] if coded is None else coded
-        return cls._build(pipeline, spec, data, IN_MEMORY, aware=get(spec.time)[1])
+        # A blank owner is "(unassigned)"; a blank id or label is an error, named by the
+        # converters from the values themselves. Ids stay in Arrow until read.
+        text = {
+            c: (c not in (spec.deal, spec.stage), c == spec.deal)
+            for c in (spec.deal, spec.stage, spec.owner)
+            if c is not None and c not in (spec.time, spec.amount)
+        }
+        data, aware = coded_frame(spec.wanted, spec.time, text, source, get, objects=objects)
+        return cls._build(pipeline, spec, data, IN_MEMORY, aware=aware)
 
     @classmethod
     @_columns_doc("frame\n    The events, one per row.")
@@ -449,6 +448,7 @@ class DealLog:
             pipeline,
             options,
             frame.__getitem__,
+            objects=True,
         )
 
     @classmethod

@@ -49,10 +49,10 @@ from ..deals.arrowcsv import (
     numpy_of,
     read_body,
     sorted_text_codes,
-    text_codes,
     use_arrow,
 )
 from ..deals.columns import Columns
+from ..deals.framecodes import coded_frame
 from ..deals.textcodes import TextCodes, TextTable
 from ..errors import FunnelDataError
 
@@ -490,25 +490,29 @@ class EventLog:
         what: str,
         options: Any,
         source: Callable[[str], Any],
+        *,
+        objects: bool = False,
     ) -> EventLog:
         """Shared body of the DataFrame/Table constructors: ``get(c)`` is ``(values, aware)``.
 
         ``source(c)`` is the library's own column: a text column of ids or
         event names without blanks is factorised by Arrow there (no loop
-        over the values), in the order the value-by-value path gives.
+        over the values), in the order the value-by-value path gives; with
+        ``objects`` (pandas), event names by pandas first
+        (:func:`~salesfunnel.deals.framecodes.column_codes`).
         """
         spec = _Spec.of(options)
         for c in spec.wanted:
             if c not in names:
                 msg = f"no column {c!r} in {what} (columns are {names!r})"
                 raise FunnelDataError(msg, column=c)
-        data: dict[str, Any] = {}
-        for c in spec.wanted:
-            coded = None
-            if c in (spec.entity, spec.event) and c != spec.time and c not in spec.properties:
-                coded = text_codes(source(c), blanks=False)  # a blank: read value by value
-            data[c] = get(c)[0] if coded is None else coded
-        return cls._build(data, IN_MEMORY, spec, aware=get(spec.time)[1])
+        text = {  # a blank: read value by value
+            c: (False, False)
+            for c in (spec.entity, spec.event)
+            if c != spec.time and c not in spec.properties
+        }
+        data, aware = coded_frame(spec.wanted, spec.time, text, source, get, objects=objects)
+        return cls._build(data, IN_MEMORY, spec, aware=aware)
 
     @classmethod
     def from_pandas(
@@ -526,6 +530,7 @@ class EventLog:
             "the DataFrame",
             options,
             frame.__getitem__,
+            objects=True,
         )
 
     @classmethod
