@@ -17,11 +17,10 @@ from typing import TYPE_CHECKING, Any, Protocol, overload
 
 import numpy as np
 
+from .._numbers import real_number
 from ..errors import FunnelDataError
 
 if TYPE_CHECKING:
-    from decimal import Decimal
-
     import numpy.typing as npt
     import pandas
     import polars
@@ -45,54 +44,45 @@ def _check_real(
 ) -> float | None:
     """Return ``value`` as a finite float >= 0, or raise naming ``what`` (the ``field``).
 
-    ``exact``: an integer must also be one a float holds exactly (at most 2**53).
+    A number is what :func:`~salesfunnel._numbers.real_number` says (``Decimal``
+    included, ``bool`` not). ``exact``: an integer (or an integral ``Decimal``)
+    must also be one a float holds exactly (at most 2**53).
     """
     if value is None and allow_none:
         return None
-    if not isinstance(value, numbers.Real):
-        import decimal  # here, not at the top: a first chart need not load it
-
-        if isinstance(value, decimal.Decimal):
-            return _decimal(value, what, field, exact=exact)
-    # bool is an int subclass, but True as a count is always a caller's mistake.
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    number = real_number(value)
+    if number is None:
         msg = f"{what} must be a finite number >= 0 (got {value!r} of type {type(value).__name__})"
         raise FunnelDataError(msg, column=field, value=value)
-    if isinstance(value, numbers.Integral) and int(value) > _EXACT_INT and exact:
+    whole = _whole(value)
+    if exact and whole is not None and whole > _EXACT_INT:
         # Counts are stored as float: above 2**53 neighbouring integers share one
         # float, so conversions computed from them would be silently rounded.
         msg = (
             f"{what} is above 2**53 = {_EXACT_INT:,}, the largest integer a float "
-            f"holds exactly (got {_shown(int(value))})"
+            f"holds exactly (got {_shown(whole)})"
         )
         raise FunnelDataError(msg, column=field, value=value)
-    try:
-        number = float(value)
-    except OverflowError:
+    if isinstance(value, numbers.Rational) and math.isinf(number):  # beyond 1e308
         msg = f"{what} is too large for a float (got {_shown(int(value))})"  # type: ignore[call-overload]
-        raise FunnelDataError(msg, column=field, value=value) from None
-    return _checked_float(number, value, what, field)
-
-
-def _decimal(value: Decimal, what: str, field: str, *, exact: bool) -> float:
-    """What a database driver returns for SUM() or NUMERIC: read as its nearest float.
-
-    An integral value obeys the 2**53 rule of ints; NaN and infinities are refused.
-    """
-    if exact and value.is_finite() and value == value.to_integral_value() and value > _EXACT_INT:
-        msg = (
-            f"{what} is above 2**53 = {_EXACT_INT:,}, the largest integer a float "
-            f"holds exactly (got {_shown(int(value))})"
-        )
         raise FunnelDataError(msg, column=field, value=value)
-    return _checked_float(math.nan if value.is_snan() else float(value), value, what, field)
-
-
-def _checked_float(number: float, value: object, what: str, field: str) -> float:
     if not math.isfinite(number) or number < 0:
         msg = f"{what} must be a finite number >= 0 (got {value!r})"
         raise FunnelDataError(msg, column=field, value=value)
     return number + 0.0  # -0.0 becomes 0.0: a count of "-0" would print as -0.0 %
+
+
+def _whole(value: object) -> int | None:
+    """The integer a number stands for exactly (an int, an integral Decimal), else None."""
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return None  # a float or a Fraction: not held to the 2**53 rule
+    import decimal  # here, not at the top: a first chart need not load it
+
+    if isinstance(value, decimal.Decimal) and value.is_finite():
+        return int(value) if value == value.to_integral_value() else None
+    return None
 
 
 @dataclass(frozen=True, slots=True)
