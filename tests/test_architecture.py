@@ -14,7 +14,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "salesfunnel"
 
 # Rooms from the bottom up: a module may import its own room and the rooms listed before it.
 ROOMS = (
-    "floor",  # errors, _numbers, _time, _format, _table, _csvio, _csvplain: shared by all above
+    "floor",  # errors, _numbers, _time(hints), _format, _table, _csvio, _csvplain: shared by all above
     "funnel",
     "datasets",
     "deals",
@@ -29,7 +29,7 @@ ROOMS = (
     "cli",
     "package",  # __init__ and __main__ re-export and start
 )
-FLOOR = {"errors", "_numbers", "_time", "_format", "_table", "_csvio", "_csvplain"}
+FLOOR = {"errors", "_numbers", "_time", "_timehints", "_format", "_table", "_csvio", "_csvplain"}
 MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 80
 

@@ -33,8 +33,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._timehints import DATE_FORMAT_ADVICE, date_format_examples, mismatch_hint, number_hint
+
 __all__ = [
-    "DATE_FORMAT_HINT",
     "SubsecondTimesWarning",
     "TimeParser",
     "is_blank",
@@ -44,23 +45,6 @@ __all__ = [
 ]
 
 _UTC = dt.timezone.utc
-DATE_FORMAT_HINT = "; pass date_format= for another format, e.g. '%d.%m.%Y'"
-"""Ends the ISO 8601 error (the command line says ``--date-format`` in its own words)."""
-
-
-def _unix_hint(value: object) -> str:
-    """For a whole number of 9 to 16 digits: it may be a Unix time, in one of three units
-    that nothing in the value tells apart, so it is never guessed."""
-    text = str(value).strip()
-    if isinstance(value, (bool, np.bool_)) or not (text.isascii() and text.isdigit()):
-        return ""
-    if not 9 <= len(text) <= 16:
-        return ""
-    return (
-        "; a number like this may be a Unix time (seconds, milliseconds or microseconds "
-        "since 1970), which is not guessed: convert it to date-times first, e.g. "
-        "pandas.to_datetime(column, unit='s')"
-    )
 
 
 def is_blank(value: object) -> bool:
@@ -227,7 +211,8 @@ class TimeParser:
             try:
                 return dt.datetime.strptime(text, self.date_format)
             except ValueError:
-                msg = f"does not match the date format {self.date_format!r}: {text!r}"
+                tail = mismatch_hint(text)
+                msg = f"does not match the date format {self.date_format!r}: {text!r}{tail}"
                 raise ValueError(msg) from None
         try:
             return dt.datetime.fromisoformat(text)
@@ -239,7 +224,8 @@ class TimeParser:
                     return dt.datetime.fromisoformat(text[:-4] + "+00:00")
                 except ValueError:
                     pass
-            msg = f"not an ISO 8601 date or date-time: {text!r}{_unix_hint(text)}{DATE_FORMAT_HINT}"
+            advice = f"{number_hint(text)}{DATE_FORMAT_ADVICE}{date_format_examples(text)}"
+            msg = f"not an ISO 8601 date or date-time: {text!r}{advice}"
             raise ValueError(msg) from None
 
     def one(self, value: object) -> np.datetime64 | None:
@@ -255,7 +241,7 @@ class TimeParser:
             to_py = getattr(value, "to_pydatetime", None)  # pandas.Timestamp
             if not callable(to_py):
                 kind = type(value).__name__
-                msg = f"not a date or date-time: {value!r} of type {kind}{_unix_hint(value)}"
+                msg = f"not a date or date-time: {value!r} of type {kind}{number_hint(value)}"
                 raise ValueError(msg)
             value = to_py()
         if isinstance(value, dt.datetime):

@@ -319,6 +319,23 @@ def test_metrics_options_for_columns_dates_and_delimiter(tmp_path: Path) -> None
             "--date-format, e.g. '%d.%m.%Y')",
         ),
         (
+            # A US export: both readings are named, neither is picked.
+            "deal,stage,time\nD1,Call,12/05/2026 10:00 AM\n",
+            "{path}, row 2, column 'time': unparsable timestamp (not an ISO 8601 date or "
+            "date-time: '12/05/2026 10:00 AM') (for dates in another format, give it with "
+            "--date-format, e.g. '%d/%m/%Y %I:%M %p' reads it as 2026-05-12 10:00:00, "
+            "'%m/%d/%Y %I:%M %p' as 2026-12-05 10:00:00; nothing in the value tells which)",
+        ),
+        (
+            # Excel's serial day 46361 is 2026-12-05: 45292 is 2024-01-01, and 1069 days later.
+            "deal,stage,time\nD1,Call,46361\n",
+            "{path}, row 2, column 'time': unparsable timestamp (not an ISO 8601 date or "
+            "date-time: '46361'; a number like this may be a spreadsheet's serial day number "
+            "(46361 would be 2026-12-05), which is not guessed: format the column as dates "
+            "before exporting) (for dates in another format, give it with --date-format, "
+            "e.g. '%d.%m.%Y')",
+        ),
+        (
             "deal,stage,time\nD1,Call,2026-01-02\n\nD1,Demo,2026-01-05\n",
             "{path}, row 4, column 'stage': unknown label 'Demo'; the pipeline's labels are "
             "['Call', 'Offer', 'Won', 'Lost'] (use --drop-unknown to drop such rows)",

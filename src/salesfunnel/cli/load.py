@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._csvio import CsvFile, header_hint, read_csv, read_header
-from .._time import DATE_FORMAT_HINT
+from .._timehints import DATE_FORMAT_ADVICE, date_format_examples, mismatch_hint
 from ..deals.log import DealLog
 from ..deals.pipeline import Pipeline
 from ..errors import FunnelDataError
@@ -34,7 +34,7 @@ _CLI_TERMS = (
     ("pass drop_invalid=True to drop such rows", "set --drop-invalid to drop such rows"),
 )
 # The deal commands' own wording: rows, and the date format named by a note (see _note).
-_OPTIONS = (*_CLI_TERMS, ("header line", "header row"), (DATE_FORMAT_HINT, ""))
+_OPTIONS = (*_CLI_TERMS, ("header line", "header row"))
 
 
 def in_cli_terms(message: str, terms: tuple[tuple[str, str], ...] = _CLI_TERMS) -> str:
@@ -108,7 +108,12 @@ def _detail(exc: FunnelDataError, roles: _Roles) -> str:
         and exc.column in roles.times
         and "does not match the date format" in detail
     ):
-        return f"{exc.value!r} does not match the date format {roles.date_format!r}"
+        value = exc.value
+        hint = mismatch_hint(value) if isinstance(value, str) else ""
+        return f"{value!r} does not match the date format {roles.date_format!r}{hint}"
+    at = detail.find(DATE_FORMAT_ADVICE)
+    if at >= 0:  # said by the note instead (see _note), in the command line's words
+        detail = detail[:at] + (")" if detail.endswith(")") else "")
     return in_cli_terms(detail, _OPTIONS)
 
 
@@ -120,7 +125,8 @@ def _note(exc: FunnelDataError, roles: _Roles, first_seen: Callable[[str], int |
     if detail.startswith("a cell longer than"):
         return "is a quote left open?"
     if "not an ISO 8601 date" in detail and exc.column in roles.times:
-        return "for dates in another format, give it with --date-format, e.g. '%d.%m.%Y'"
+        example = date_format_examples(str(exc.value))
+        return f"for dates in another format, give it with --date-format, e.g. {example}"
     if exc.column is not None and exc.column == roles.labels:
         value = exc.value
         if isinstance(value, str) and value not in roles.pipeline:
