@@ -93,6 +93,10 @@ def test_a_spreadsheet_serial_day_is_named_with_its_date(value: str, day: str) -
         f"may be a spreadsheet's serial day number ({value} would be {day}), which is not guessed"
         in msg
     )
+    # The conversion offered reads the number as the message says.
+    pd = pytest.importorskip("pandas")
+    read = pd.to_datetime(float(value), unit="D", origin="1899-12-30")
+    assert str(read) in (day, f"{day} 00:00:00")
 
 
 @pytest.mark.parametrize("value", ["2024", "123456", "4529.5", "45292.", "4.5e4"])

@@ -115,6 +115,7 @@ def number_hint(value: object) -> str:
         return (
             f"; a number like this may be a spreadsheet's serial day number ({text} would be "
             f"{_shown(day.replace(microsecond=0))}), which is not guessed: format the column "
-            "as dates before exporting"
+            "as dates before exporting, or convert it, e.g. "
+            "pandas.to_datetime(column, unit='D', origin='1899-12-30')"
         )
     return ""

@@ -332,7 +332,8 @@ def test_metrics_options_for_columns_dates_and_delimiter(tmp_path: Path) -> None
             "{path}, row 2, column 'time': unparsable timestamp (not an ISO 8601 date or "
             "date-time: '46361'; a number like this may be a spreadsheet's serial day number "
             "(46361 would be 2026-12-05), which is not guessed: format the column as dates "
-            "before exporting) (for dates in another format, give it with --date-format, "
+            "before exporting, or convert it, e.g. pandas.to_datetime(column, unit='D', "
+            "origin='1899-12-30')) (for dates in another format, give it with --date-format, "
             "e.g. '%d.%m.%Y')",
         ),
         (
