@@ -264,6 +264,49 @@ def test_receivables_count_only_payments_made_by_as_of() -> None:
         receivables_aging([{"customer": "x", "amount": -1, "due": "2024-01-01"}], "2024-01-15")
 
 
+def test_receivables_report_an_overpayment_as_a_credit() -> None:
+    # Hand example: 100 paid on 80 is settled with 20 over; 30 paid on 30 settles with
+    # nothing over; 50 paid on 120 leaves 70 owed, 15 days overdue on 2024-03-01.
+    invoices = [
+        {"customer": "a", "amount": 80, "due": "2024-01-01", "paid": 100},
+        {"customer": "b", "amount": 30, "due": "2024-01-01", "paid": 30},
+        {"customer": "c", "amount": 120, "due": "2024-02-15", "paid": 50},
+    ]
+    aging = receivables_aging(invoices, "2024-03-01")
+    assert (aging.settled, aging.overpaid, aging.credit, aging.total) == (2, 1, 20.0, 70.0)
+    assert aging.invoices.column("days_overdue") == [15]
+    assert json.loads(aging.to_json())["credit"] == 20.0
+    assert str(aging).endswith("paid beyond the amount: 1 invoice, credit 20")
+    # A payment after as_of does not count: no credit yet.
+    later = [{"customer": "a", "amount": 80, "due": "2024-01-01", "paid": 100,
+              "paid_date": "2024-04-01"}]  # fmt: skip
+    assert receivables_aging(later, "2024-03-01").credit == 0.0
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 500), st.integers(0, 500), st.integers(-40, 40), st.booleans()),
+        max_size=12,
+    )
+)
+def test_receivables_balance_owed_less_credit_equals_amounts_less_payments(
+    rows: list[tuple[int, int, int, bool]],
+) -> None:
+    """What is owed less what was paid over = every amount less every payment counted."""
+    as_of = dt.date(2024, 6, 1)
+    invoices = [
+        {"customer": f"c{i}", "amount": amount, "due": as_of - dt.timedelta(days=lag),
+         "paid": paid, "paid_date": as_of + dt.timedelta(days=1) if late else as_of}
+        for i, (amount, paid, lag, late) in enumerate(rows)
+    ]  # fmt: skip
+    aging = receivables_aging(invoices, as_of)
+    counted = sum(p for _, p, _, late in rows if not late)
+    assert aging.total - aging.credit == sum(a for a, *_ in rows) - counted
+    assert aging.overpaid == sum(1 for a, p, _, late in rows if not late and p > a)
+    assert aging.settled + len(aging.invoices) == len(rows)
+
+
 def test_big_log_fast_paths_leave_the_callers_arrays_alone() -> None:
     deal = np.array([10, 10, 12])
     code = np.array([0, 2, 0], dtype=np.int8)

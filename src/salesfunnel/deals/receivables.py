@@ -5,7 +5,10 @@ paid by then (a payment with a blank date counts as already paid; one dated
 after ``as_of`` does not). Days overdue are ``as_of - due`` in whole days;
 buckets follow the usual aging report: ``current`` (not yet due, or due
 today), ``1-30``, ``31-60``, ``61-90`` and ``90+``. Invoices with nothing
-outstanding are counted as settled, never silently dropped.
+outstanding are counted as settled, never silently dropped; an invoice paid
+beyond its amount is settled too, and what was paid over is reported as a
+credit (the customer's money, not a receivable: it is not netted against the
+amounts owed, so :attr:`ReceivablesAging.total` stays the gross amount owed).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .._csvio import IN_MEMORY
+from .._format import fmt_number
 from .._numbers import number
 from .._table import Cell, ResultTable
 from .._time import is_blank, one_time
@@ -56,13 +60,19 @@ class ReceivablesAging:
         One row per invoice with money outstanding: ``key``, ``due``,
         ``outstanding``, ``days_overdue``, ``bucket``; most overdue first.
     settled
-        Invoices with nothing outstanding at ``as_of``.
+        Invoices with nothing outstanding at ``as_of`` (the overpaid ones included).
+    overpaid, credit
+        How many of the settled invoices were paid beyond their amount by
+        ``as_of``, and the sum paid over (owed back to the customers or to be
+        applied to later invoices; not subtracted from :attr:`total`).
     """
 
     as_of: str
     buckets: ResultTable
     invoices: ResultTable
     settled: int
+    overpaid: int = 0
+    credit: float = 0.0
 
     @property
     def total(self) -> float:
@@ -84,6 +94,8 @@ class ReceivablesAging:
         payload = {
             "as_of": self.as_of,
             "settled": self.settled,
+            "overpaid": self.overpaid,
+            "credit": self.credit,
             "buckets": self.buckets.to_records(),
             "invoices": self.invoices.to_records(),
         }
@@ -106,12 +118,19 @@ class ReceivablesAging:
         return self.buckets._repr_html_()
 
     def __str__(self) -> str:
-        return str(self.buckets)
+        if not self.overpaid:
+            return str(self.buckets)
+        n = self.overpaid
+        invoices = f"{fmt_number(n)} invoice{'s' if n != 1 else ''}"
+        return (
+            f"{self.buckets}\npaid beyond the amount: {invoices}, credit {fmt_number(self.credit)}"
+        )
 
     def __repr__(self) -> str:
         return (
             f"ReceivablesAging(as_of={self.as_of!r}, total={self.total!r}, "
-            f"overdue={self.overdue!r}, invoices={len(self.invoices)}, settled={self.settled})"
+            f"overdue={self.overdue!r}, invoices={len(self.invoices)}, settled={self.settled}, "
+            f"overpaid={self.overpaid}, credit={self.credit!r})"
         )
 
 
@@ -196,6 +215,13 @@ def receivables_aging(  # over 80 lines: half of them are the docstring and its 
     90+             0            0
     >>> aging.settled, aging.overdue
     (1, 30.0)
+
+    Paid beyond the amount: settled, and the excess reported as a credit.
+
+    >>> over = receivables_aging([{"customer": "Dex", "amount": 80, "due": "2024-01-01",
+    ...                            "paid": 100}], "2024-03-01")
+    >>> over.settled, over.overpaid, over.credit, over.total
+    (1, 1, 20.0, 0.0)
     """
     if decimal not in (".", ","):
         msg = f"decimal must be '.' or ',' (got {decimal!r})"
@@ -211,7 +237,8 @@ def receivables_aging(  # over 80 lines: half of them are the docstring and its 
     as_of_s = int(t.astype(np.int64))
     per_bucket = {b: [0, 0.0] for b in BUCKETS}
     rows: list[tuple[Cell, ...]] = []
-    settled = 0
+    settled = overpaid = 0
+    credit = 0.0
     for i, inv in enumerate(invoices):
         if not isinstance(inv, Mapping):
             detail = f"an invoice must be a mapping of column to value (got {type(inv).__name__})"
@@ -232,6 +259,9 @@ def receivables_aging(  # over 80 lines: half of them are the docstring and its 
         outstanding = total - paid_now
         if outstanding <= 0:
             settled += 1
+            if outstanding < 0:
+                overpaid += 1
+                credit -= outstanding
             continue
         days = day - int(due_t.astype("datetime64[D]").astype(np.int64))
         bucket = _bucket(days)
@@ -251,4 +281,4 @@ def receivables_aging(  # over 80 lines: half of them are the docstring and its 
         ("key", "due", "outstanding", "days_overdue", "bucket"),
         tuple(rows),
     )
-    return ReceivablesAging(label, buckets, table, settled)
+    return ReceivablesAging(label, buckets, table, settled, overpaid, credit)
