@@ -275,7 +275,14 @@ def _events_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--encoding", type=_encoding, default="utf-8", help="file encoding (default: UTF-8)"
     )
-    p.add_argument("--tz", type=_zone, default=None, metavar="ZONE", help="zone of naive times")
+    p.add_argument(
+        "--tz",
+        type=_zone,
+        default=None,
+        metavar="ZONE",
+        help="zone of naive times (file, --start, --end) and of the calendar of --period "
+        "D, W, M (default: UTC)",
+    )
     p.add_argument("--date-format", default=None, metavar="FMT", help="strptime format of times")
     p.add_argument(
         "--drop-invalid", action="store_true", help="drop rows with a missing or bad cell"

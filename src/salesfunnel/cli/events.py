@@ -74,6 +74,7 @@ def events(args: argparse.Namespace) -> int:
         start=args.start,
         end=args.end,
         period=args.period,
+        tz=args.tz,
     )
     if args.output is not None:
         _write(f, Path(args.output), fmt, f"{Path(args.log).name}: {' -> '.join(steps)}")

@@ -127,11 +127,12 @@ def dumps(payload: dict[str, Any], indent: int | None) -> str:
     return json.dumps(payload, indent=indent, ensure_ascii=False, allow_nan=False)
 
 
-def parse_instant(value: Instant, name: str) -> int | None:
+def parse_instant(value: Instant, name: str, tz: object = None) -> int | None:
+    """``start``/``end`` as UTC seconds (a naive one read in ``tz`` when given)."""
     if value is None:
         return None
     try:
-        t = _one_time(value)
+        t = _one_time(value, tz)
     except ValueError as exc:
         msg = f"{name}: unparsable timestamp ({exc})"
         raise FunnelDataError(msg) from None

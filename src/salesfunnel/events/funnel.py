@@ -48,6 +48,8 @@ edge case), PostHog's being the default semantics. ``W`` is the window.
   the funnel in which step 1 matches only that period's step-1 events (later
   steps may fall after the period, inside the window): a unit counts in every
   period it entered in, with its furthest step from chains begun there.
+  Days, weeks and months are UTC's, or the calendar of ``tz=`` (PostHog and
+  Mixpanel cut trends in the project's zone); see :mod:`salesfunnel._calendar`.
 * **ClickHouse** (``order="clickhouse"``, ``modes=``): ``windowFunnel``'s
   levels, rules in :mod:`salesfunnel.events.clickhouse`.
 * **Start and end**: ``start <= t < end``; events outside are not seen, so a chain
@@ -131,6 +133,7 @@ def event_funnel(
     start: Instant = None,
     end: Instant = None,
     period: Period | None = None,
+    tz: object = None,
 ) -> EventFunnel:
     """The funnel of an event log: how many units went through the steps within ``window``.
 
@@ -171,6 +174,12 @@ def event_funnel(
     period
         ``'D'``, ``'W'``, ``'M'`` or a ``timedelta``: also the funnel of the
         chains begun in each period (:attr:`EventFunnel.trend`).
+    tz
+        The zone whose calendar cuts the days, weeks and months of ``period``
+        (an IANA name such as ``'America/New_York'``, or a ``tzinfo``), as
+        PostHog and Mixpanel cut them in the project's zone; also the zone of
+        a ``start``/``end`` given without a UTC offset. Default: UTC. A
+        ``timedelta`` period is a length of time, the same in every zone.
 
     Raises
     ------
@@ -192,7 +201,7 @@ def event_funnel(
     ((2, 1), ['a'], (None, 1200.0))
     """
     opts = FunnelOptions(steps, window, order, modes, exclusions, unit, breakdown, attribution,
-                         start, end, period)  # fmt: skip
+                         start, end, period, tz)  # fmt: skip
     res = unit_steps(log, opts)
     trend = {label: _assemble(res, u, label) for (_, label), u in res.trend.items()}
     by = {g: _assemble(res, u, g) for g, u in res.by.items()}

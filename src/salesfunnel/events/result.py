@@ -48,9 +48,10 @@ class EventFunnel(TableView):
         open at ``end`` (right-censored: not failed yet; all 0 without ``end``).
     excluded
         Units removed by an exclusion.
-    order, window, attribution, breakdown, start, end, modes, unit, period, name
-        The options asked for (``start``/``end`` as ISO text, ``period`` as
-        ``D``/``W``/``M`` or seconds like ``3600s``); ``name`` is the breakdown
+    order, window, attribution, breakdown, start, end, modes, unit, period, tz, name
+        The options asked for (``start``/``end`` as ISO text in UTC, ``period``
+        as ``D``/``W``/``M`` or seconds like ``3600s``, ``tz`` the zone whose
+        calendar cut the periods, ``None`` for UTC); ``name`` is the breakdown
         value or the period (``None`` for the total).
     by
         Breakdown value to the funnel of its units (empty without breakdown).
@@ -79,6 +80,7 @@ class EventFunnel(TableView):
     unit: str | tuple[str, ...] | None = None
     period: str | None = None
     trend: Mapping[str, EventFunnel] = field(default_factory=dict)
+    tz: str | None = None
 
     @property
     def units(self) -> tuple[np.ndarray, ...]:
@@ -148,6 +150,8 @@ class EventFunnel(TableView):
         if self.period is not None:
             out["period"] = self.period
             out["trend"] = {k: v._payload() for k, v in self.trend.items()}
+        if self.tz is not None:
+            out["tz"] = self.tz
         return out
 
     def _long(self, kind: str, groups: Mapping[str, EventFunnel]) -> ResultTable:

@@ -21,6 +21,8 @@ from typing import Literal, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from .._calendar import local_seconds
+from .._time import zone as zone_of
 from ..deals.shared import Instant, parse_instant
 from ..errors import FunnelDataError
 from . import clickhouse as ch, engine as eng
@@ -61,6 +63,7 @@ class FunnelOptions:
     start: Instant = None
     end: Instant = None
     period: Period | None = None
+    tz: object = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +103,9 @@ class UnitResults:
     by: dict[str, UnitSteps]
     trend: dict[tuple[int, str], UnitSteps]
     period: str | None = None  # the period asked for, as the result shows it
+
+
+Zone = dt.tzinfo | None
 
 
 class _Request(NamedTuple):
@@ -425,11 +431,17 @@ def _step_n(
 
 
 def _trend(
-    log: EventLog, masks: npt.NDArray[np.bool_], req: _Request, period: Period
+    log: EventLog, masks: npt.NDArray[np.bool_], req: _Request, period: Period, zone: Zone
 ) -> dict[tuple[int, str], UnitSteps]:
-    """Per period in which some step-1 event falls, the units of the chains begun in it."""
+    """Per period in which some step-1 event falls, the units of the chains begun in it.
+
+    Days, weeks and months are cut on ``zone``'s calendar (UTC's without one);
+    a ``timedelta`` period is a length of time from ``start``, in any zone.
+    """
     t_all = log.time.view(np.int64)
-    number, label = period_buckets(t_all, period, req.start)
+    calendar = local_seconds(t_all, zone) if isinstance(period, str) else t_all
+    number, label = period_buckets(calendar, period, req.start)
+    del calendar
     seen = masks[0].copy()
     if req.start is not None:
         seen &= t_all >= req.start
@@ -510,6 +522,13 @@ def _sorted_total(
     return by_chunks(log.entity, t_all, log.event, tables[0], req.k, req.window, run, extra)
 
 
+def _zone(tz: object) -> Zone:
+    try:
+        return zone_of(tz)
+    except ValueError as exc:
+        raise FunnelDataError(str(exc), column="tz", value=tz) from None
+
+
 def _period_text(period: Period) -> str:
     return str(period) if isinstance(period, str) else f"{period.total_seconds():g}s"
 
@@ -537,7 +556,8 @@ def unit_steps(log: EventLog, opts: FunnelOptions) -> UnitResults:
             built.append(_step_masks(log, opts.steps))
         return built[0]
 
-    t0, t1 = parse_instant(opts.start, "start"), parse_instant(opts.end, "end")
+    zone = _zone(opts.tz)
+    t0, t1 = parse_instant(opts.start, "start", zone), parse_instant(opts.end, "end", zone)
     if t0 is not None and t1 is not None and t1 <= t0:
         msg = f"end must be after start (got start={opts.start!r}, end={opts.end!r})"
         raise FunnelDataError(msg, column="end", value=opts.end)
@@ -553,12 +573,14 @@ def unit_steps(log: EventLog, opts: FunnelOptions) -> UnitResults:
         "modes": tuple(opts.modes),
         "unit": opts.unit,
     }
+    if zone is not None:
+        options["tz"] = str(zone)
     trend: dict[tuple[int, str], UnitSteps] = {}
     if period is not None:
         if order == "unordered":
             msg = "period is not supported with order='unordered' (no step 1 to date a chain by)"
             raise FunnelDataError(msg, column="period", value=period)
-        trend = _trend(log, masks(), req, period)
+        trend = _trend(log, masks(), req, period, zone)
     total, by = _total(log, masks, req, tables, values, attribution)
     if values is not None and attribution == "all_events":
         groups = np.where(values == "", NO_VALUE_GROUP, values)

@@ -1,0 +1,76 @@
+"""``_calendar.local_seconds``: a zone's wall clock for UTC times, checked per time
+against ``datetime.astimezone`` (the standard library's reading of the IANA rules)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from salesfunnel._calendar import local_seconds
+
+# Whole-hour DST, half-hour DST (Lord Howe), +05:45, -03:30 with DST, +12:45 with DST,
+# DST that pauses for Ramadan (Casablanca), and a zone with no changes.
+ZONES = [
+    "Europe/Berlin",
+    "America/New_York",
+    "Australia/Lord_Howe",
+    "Asia/Kathmandu",
+    "America/St_Johns",
+    "Pacific/Chatham",
+    "Africa/Casablanca",
+    "UTC",
+]
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _reference(t: int, zone: dt.tzinfo) -> int:
+    local = (EPOCH + dt.timedelta(seconds=t)).astimezone(zone).replace(tzinfo=None)
+    return int((local - EPOCH.replace(tzinfo=None)).total_seconds())
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    name=st.sampled_from(ZONES),
+    # A random stretch of time (1900 to 2100), then times in it: around a change of
+    # offset often enough when the stretch is short.
+    start=st.integers(-2_208_988_800, 4_102_444_800),
+    span=st.sampled_from([7_200, 86_400, 40 * 86_400, 400 * 86_400]),
+    offsets=st.lists(st.integers(0, 10**9), min_size=1, max_size=60),
+)
+def test_local_seconds_equal_astimezone_per_time(
+    name: str, start: int, span: int, offsets: list[int]
+) -> None:
+    zone = zoneinfo.ZoneInfo(name)
+    t = np.array([start + o % span for o in offsets], dtype=np.int64)
+    got = local_seconds(t, zone)
+    assert got.tolist() == [_reference(int(x), zone) for x in t]
+
+
+def test_every_second_around_a_change_of_offset() -> None:
+    # Berlin moved from +01:00 to +02:00 at 2024-03-31 01:00:00 UTC and back at
+    # 2024-10-27 01:00:00 UTC; Lord Howe moves by 30 minutes at 15:00 UTC.
+    # St. John's (-03:30) changes at 02:00 local, half past a UTC hour; Kathmandu went
+    # from +05:30 to +05:45 at 1986-01-01 00:00 local, 18:30 UTC.
+    cases = [
+        ("Europe/Berlin", 1_711_846_800),  # 2024-03-31T01:00:00Z
+        ("Europe/Berlin", 1_729_990_800),  # 2024-10-27T01:00:00Z
+        ("Australia/Lord_Howe", 1_712_415_600),  # 2024-04-06T15:00:00Z
+        ("America/St_Johns", 1_710_048_600),  # 2024-03-10T05:30:00Z
+        ("America/St_Johns", 1_730_608_200),  # 2024-11-03T04:30:00Z
+        ("Asia/Kathmandu", 504_901_800),  # 1985-12-31T18:30:00Z
+    ]
+    for name, change in cases:
+        zone = zoneinfo.ZoneInfo(name)
+        t = np.arange(change - 3_700, change + 3_700, dtype=np.int64)
+        assert local_seconds(t, zone).tolist() == [_reference(int(x), zone) for x in t]
+
+
+def test_hand_example_and_no_zone() -> None:
+    t = np.array([1_704_151_800], dtype=np.int64)  # 2024-01-01T23:30:00Z
+    berlin = local_seconds(t, zoneinfo.ZoneInfo("Europe/Berlin"))
+    assert str(berlin.astype("datetime64[s]")[0]) == "2024-01-02T00:30:00"
+    assert local_seconds(t, None).tolist() == t.tolist()
+    assert local_seconds(np.array([], dtype=np.int64), zoneinfo.ZoneInfo("UTC")).size == 0
