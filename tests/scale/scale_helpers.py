@@ -117,12 +117,15 @@ def options(draw: st.DrawFn, focus: str | None = None) -> dict[str, Any]:
     if order != "unordered" and coin("period"):
         seconds = st.integers(2, 7).map(lambda s: dt.timedelta(seconds=s))
         out["period"] = draw(st.one_of(st.sampled_from(["D", "W", "M"]), seconds))
+    if draw(st.booleans()):  # the zone of the naive times, of start/end and of the calendar
+        out["tz"] = draw(st.sampled_from(["Asia/Tokyo", "America/St_Johns"]))
     return out
 
 
 def single(frame: Any, opts: dict[str, Any]) -> EventFunnel:
-    log = EventLog.from_pandas(frame, properties=PROPERTIES)
+    """The single-machine funnel; ``tz`` is the loader's and the funnel's, as in the adapters."""
     o = dict(opts)
+    log = EventLog.from_pandas(frame, properties=PROPERTIES, tz=o.get("tz"))
     return event_funnel(log, o.pop("steps"), **o)
 
 

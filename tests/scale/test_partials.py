@@ -39,7 +39,7 @@ def _by_unit(frame: pd.DataFrame, o: FunnelOptions, n: int, salt: int) -> list[p
 def test_merged_partials_equal_the_single_machine_funnel(frame, opts, n, salt) -> None:
     o = _opts(opts)
     parts = [
-        event_partial(EventLog.from_pandas(p, properties=PROPERTIES), o, True)
+        event_partial(EventLog.from_pandas(p, properties=PROPERTIES, tz=opts.get("tz")), o, True)
         for p in _by_unit(frame, o, n, salt)
     ]
     assert_same(
@@ -56,7 +56,11 @@ def test_each_later_option_merges_exactly(focus, data) -> None:
     frame, opts = data.draw(frames()), data.draw(options(focus))
     o = _opts(opts)
     pieces = _by_unit(frame, o, data.draw(st.integers(1, 5)), data.draw(st.integers(0, 9)))
-    parts = [event_partial(EventLog.from_pandas(p, properties=PROPERTIES), o, True) for p in pieces]
+    tz = opts.get("tz")
+    parts = [
+        event_partial(EventLog.from_pandas(p, properties=PROPERTIES, tz=tz), o, True)
+        for p in pieces
+    ]
     kinds = {"device": False, "price": True, "session": False}
     assert_same(finish_events(merge_events(parts), o, True, kinds), single(frame, opts))
 

@@ -31,11 +31,15 @@ CLUSTER = settings(
 )
 
 
+def _utc(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame's times as UTC instants, as a Spark timestamp column holds them."""
+    return frame.assign(time=pd.to_datetime(frame["time"]).dt.tz_localize("UTC"))
+
+
 def _spark(spark: Any, frame: pd.DataFrame, n: int) -> Any:
     """A Spark DataFrame of ``n`` input partitions (rows split, units split across them),
     whose row order (partition, then row) is the pandas frame's, as tied events need."""
-    utc = frame.assign(time=pd.to_datetime(frame["time"]).dt.tz_localize("UTC"))
-    return spark_in_order(spark, utc, [len(frame) * i // n for i in range(1, n)])
+    return spark_in_order(spark, _utc(frame), [len(frame) * i // n for i in range(1, n)])
 
 
 @CLUSTER
@@ -45,7 +49,7 @@ def test_event_funnel_equals_single_machine(spark, frame, opts, n) -> None:
     got = sfs.event_funnel(
         _spark(spark, frame, n), o.pop("steps"), properties=PROPERTIES, unit_ids=True, **o
     )
-    assert_same(got, single(frame, opts))
+    assert_same(got, single(_utc(frame), opts))
 
 
 EACH = settings(CLUSTER, max_examples=4)
@@ -64,7 +68,7 @@ def test_each_later_option_equals_single_machine(spark, focus, data) -> None:
         unit_ids=True,
         **o,
     )
-    assert_same(got, single(frame, opts))
+    assert_same(got, single(_utc(frame), opts))
 
 
 def test_worked_example(spark) -> None:

@@ -80,7 +80,9 @@ def event_funnel(
         ``start``, ``end``, ``period``), and the column
         keywords of :meth:`EventLog.from_pandas <salesfunnel.EventLog.from_pandas>`
         (``entity``, ``event``, ``time``, ``properties``, ``tz``,
-        ``date_format``, ``drop_invalid``).
+        ``date_format``, ``drop_invalid``). ``tz`` serves both, as the
+        command line's ``--tz`` does: the zone of naive times, and the
+        calendar of ``period`` and zone of a naive ``start``/``end``.
 
     Raises
     ------

@@ -71,11 +71,16 @@ class ScaleOptions(EventColumnOptions, total=False):
 def split_options(
     steps: Sequence[Step], window: dt.timedelta, options: ScaleOptions
 ) -> tuple[FunnelOptions, dict[str, Any]]:
-    """The funnel's options, and the column keywords of the ``EventLog.from_*`` loaders."""
+    """The funnel's options, and the column keywords of the ``EventLog.from_*`` loaders.
+
+    ``tz`` goes to both, as one ``--tz`` does on the command line: the zone of
+    the frame's naive times is also the calendar of the trend's periods and
+    the zone of a naive ``start``/``end`` (``event_funnel(..., tz=)``).
+    """
     funnel: dict[str, Any] = {
         k: v for k, v in options.items() if k in FunnelOptions.__dataclass_fields__
     }
-    columns = {k: v for k, v in options.items() if k not in funnel}
+    columns = {k: v for k, v in options.items() if k not in funnel or k == "tz"}
     return FunnelOptions(steps, window, **funnel), columns
 
 
