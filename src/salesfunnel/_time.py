@@ -38,6 +38,7 @@ from ._timehints import DATE_FORMAT_ADVICE, date_format_examples, mismatch_hint,
 __all__ = [
     "SubsecondTimesWarning",
     "TimeParser",
+    "as_timedelta",
     "is_blank",
     "one_time",
     "outside_level",
@@ -305,3 +306,29 @@ class TimeParser:
 def one_time(value: object, tz: object = None) -> np.datetime64 | None:
     """One timestamp as ``datetime64[s]``; ``None`` for blank; ``ValueError`` if unparsable."""
     return TimeParser(tz).one(value)
+
+
+# Microseconds per unit of a numpy timedelta64 (months and years have no fixed length).
+_MICROS = {"W": 604_800_000_000, "D": 86_400_000_000, "h": 3_600_000_000, "m": 60_000_000,
+           "s": 1_000_000, "ms": 1_000, "us": 1}  # fmt: skip
+_PER_MICRO = {"ns": 1_000, "ps": 1_000_000, "fs": 1_000_000_000, "as": 1_000_000_000_000}
+
+
+def as_timedelta(value: object) -> object:
+    """A ``numpy.timedelta64`` of a fixed unit as a ``datetime.timedelta`` (exact to the
+    microsecond, finer units floored); anything else, or what does not fit, unchanged
+    (the caller's check refuses it by its type)."""
+    if not isinstance(value, np.timedelta64) or np.isnat(value):
+        return value
+    unit, count = np.datetime_data(value.dtype)
+    n = int(value.astype(np.int64)) * count  # exact: Python ints
+    if unit in _MICROS:
+        micros = n * _MICROS[unit]
+    elif unit in _PER_MICRO:
+        micros = n // _PER_MICRO[unit]
+    else:  # months, years, generic: no fixed length
+        return value
+    try:
+        return dt.timedelta(microseconds=micros)
+    except OverflowError:
+        return value

@@ -205,3 +205,52 @@ def test_to_polars_and_to_pandas_give_each_table() -> None:
     assert list(f.to_pandas("trend")["units"]) == [1, 1, 1, 0]
     with pytest.raises(FunnelDataError, match="table must be"):
         f.to_polars("nope")
+
+
+# -- windows given as numpy timedelta64 ----------------------------------------------------
+def test_a_numpy_window_is_read_as_the_same_timedelta() -> None:
+    # B is exactly 30 minutes after A: inside a 30-minute window (inclusive), outside 29.
+    log = _log(("u", "A", "2024-01-01T00:00", {}), ("u", "B", "2024-01-01T00:30", {}))
+    for window, counts in [
+        (np.timedelta64(30, "m"), (1, 1)),
+        (np.timedelta64(29, "m"), (1, 0)),
+        (np.timedelta64(1_800_000_000_000, "ns"), (1, 1)),
+        (np.timedelta64(1, "D").astype("timedelta64[2h]"), (1, 1)),  # 12 units of 2 h
+    ]:
+        f = event_funnel(log, ["A", "B"], window=window)  # type: ignore[arg-type]
+        assert f.counts == counts
+        assert isinstance(f.window, dt.timedelta)
+    assert event_funnel(log, ["A"], window=np.timedelta64(30, "m")).window == dt.timedelta(
+        minutes=30
+    )  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        np.timedelta64(1, "M"),
+        np.timedelta64("NaT"),
+        np.timedelta64(-5, "m"),
+        np.timedelta64(10**18, "W"),
+    ],
+)
+def test_a_numpy_window_without_a_fixed_positive_length_is_refused(window: object) -> None:
+    log = _log(("u", "A", "2024-01-01T00:00", {}))
+    with pytest.raises(FunnelDataError, match="window must be a positive"):
+        event_funnel(log, ["A"], window=window)  # type: ignore[arg-type]
+
+
+@given(
+    n=st.integers(0, 10**12),
+    unit=st.sampled_from(["W", "D", "h", "m", "s", "ms", "us", "ns"]),
+)
+def test_numpy_durations_convert_as_pandas_reads_them(n: int, unit: str) -> None:
+    from salesfunnel._time import as_timedelta
+
+    pd = pytest.importorskip("pandas")
+    try:  # pandas' count of nanoseconds in it, where it fits (about 292 years)
+        nanos = pd.Timedelta(n, unit=unit).value
+    except (OverflowError, ValueError):
+        return
+    expected = dt.timedelta(microseconds=nanos // 1000)  # floored to the microsecond
+    assert as_timedelta(np.timedelta64(n, unit)) == expected

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._calendar import local_seconds
-from .._time import zone as zone_of
+from .._time import as_timedelta, zone as zone_of
 from ..deals.shared import Instant, parse_instant
 from ..errors import FunnelDataError
 from . import clickhouse as ch, engine as eng
@@ -64,6 +64,9 @@ class FunnelOptions:
     end: Instant = None
     period: Period | None = None
     tz: object = None
+
+    def __post_init__(self) -> None:  # a numpy timedelta64 window is read as a timedelta
+        object.__setattr__(self, "window", as_timedelta(self.window))
 
 
 @dataclass(frozen=True, slots=True)
