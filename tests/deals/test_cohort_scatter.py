@@ -220,3 +220,40 @@ def test_undated_events_take_the_sorted_path() -> None:
     pipe, codes = eng.label_codes(log, None)
     assert log.has_undated
     assert cohort_deals(log, pipe, codes, (None, None), None, None, False, 1) is None
+
+
+@given(
+    st.sets(st.integers(0, 3000), min_size=1, max_size=40),
+    st.sampled_from([0, 1, 15, 16, 17, 65_535]),
+    st.sampled_from([1, 3, 1 << 18]),
+    st.randoms(use_true_random=False),
+)
+def test_rank_of_sparse_codes_is_their_place_among_the_present_codes(
+    present: set[int], shift: int, chunk: int, rnd: object
+) -> None:
+    """The bit-set renumbering gives each deal code its place among the codes that
+    occur (a plain sorted-list reference): codes at every bit of a 16-bit word,
+    across words, the first and the last code, one deal, repeated events, chunks."""
+    codes = sorted(present)
+    deal_ids = [c * 5 + shift for c in codes]  # sparse: more codes than events
+    events = deal_ids + deal_ids[: len(deal_ids) // 2]
+    rnd.shuffle(events)  # type: ignore[attr-defined]
+    cols = {
+        "deal": np.array(events, dtype=np.int64),
+        "stage": np.zeros(len(events), dtype=np.int64),
+        "time": np.full(len(events), "2024-01-01", dtype="datetime64[s]"),
+    }
+    log = DealLog.from_columns(cols, Pipeline(["S0"], won="W", lost="L"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cohortscatter, "_CHUNK", chunk)
+        rank, n_deals, old = cohortscatter._rank(log)
+    if log.deal_bound <= len(log):  # dense enough: no renumbering
+        assert rank is None
+        return
+    assert rank is not None
+    assert old is not None
+    assert n_deals == len(codes)
+    code = np.array(events, dtype=np.intp) - log.deal_offset
+    want = [sorted(set(code.tolist())).index(c) for c in code.tolist()]
+    assert rank.of(code).tolist() == want
+    assert (old + log.deal_offset).tolist() == sorted(set(events))
