@@ -31,7 +31,10 @@ do not fit in 63 bits.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,11 +43,15 @@ import numpy.typing as npt
 from .durations import DurationStats, group_stats, run_stats
 from .log import DealLog
 from .pipeline import Pipeline
-from .shared import F64, I64, B
+from .shared import F64, I64, B, compress
 
 _SPARSE = 16  # deal codes per event beyond which the codes' rank table costs too much
 _CHUNK = 1 << 18  # events per chunk of the scatter pass
 _FEW_GROUPS = 1 << 8  # up to this many groups, stage times go in runs (one radix sort)
+# Threads for the stage times (1: none), and the cohort deals from which they pay.
+_STAGE_WORKERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else
+                     (os.cpu_count() or 1), 2)  # fmt: skip
+_THREADED = 1 << 20
 
 
 @dataclass(slots=True)
@@ -183,20 +190,35 @@ def _extremes(
     return per_slot, last, with_amount, old
 
 
+def _first_reaches(per_slot: np.ndarray) -> None:
+    """Turn the slots' rows into the stages' first reaches, in place.
+
+    The first reach of stage j is the earliest event of a slot j .. k (k: won):
+    row j becomes the minimum of rows j .. k. The last row (won) stays.
+    """
+    for j in range(per_slot.shape[0] - 2, -1, -1):
+        np.minimum(per_slot[j], per_slot[j + 1], out=per_slot[j])
+
+
 def _reach_and_times(
     per_slot: np.ndarray, at: I64 | slice, entry: np.ndarray, group: np.ndarray, n_groups: int
 ) -> tuple[npt.NDArray[np.int16], list[list[DurationStats]]]:
     """Per cohort deal its reach, and per funnel stage and group the times to first reach.
 
-    The first reach of stage j is the earliest event of a slot j .. k (k: won),
-    so the stages a deal reached are nested: its reach is their number less
-    one. The deals are put in group order once (a stable radix sort of the
-    groups), and each stage's times are then a compress of that order, already
-    in runs. ``entry`` is in ``per_slot``'s (unsigned) type, and so are the
+    ``per_slot``'s rows are the first reaches (:func:`_first_reaches`), so the
+    stages a deal reached are nested: its reach is their number less one.
+    The deals are put in group order once (a stable radix sort of the groups),
+    and each stage's times are then a compress of that order, already in
+    runs. ``entry`` is in ``per_slot``'s (unsigned) type, and so are the
     times: a time to first reach is one subtraction, exact where the stage was
     reached (the first reach is not before the entry; the wrapped differences
     elsewhere are dropped), and half the bytes of 64-bit times to compress and
     partition. The statistics sum in 64 bits (:func:`run_stats`).
+
+    Once the suffix minima are taken the stages are independent: on a large
+    cohort half of them run on a second thread (numpy releases the GIL in its
+    loops), each thread with its own scratch; each stage's statistics are
+    those of one thread, computed by the same steps.
     """
     k1 = per_slot.shape[0]  # the funnel stages: open ones and won
     none = np.iinfo(per_slot.dtype).max
@@ -210,33 +232,45 @@ def _reach_and_times(
         np.cumsum(np.bincount(group, minlength=n_groups), out=bounds[1:])
     edges = list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
     edges = edges if few else [(0, n)]
+    # Where each deal's row is read, in group order: one gather per stage.
+    idx: I64 | slice = at if order is None else order if isinstance(at, slice) else at[order]
     entry_g = entry if order is None else entry[order]
-    reach = np.full(n, -1, dtype=np.int16)
-    first = np.full(n, none, dtype=per_slot.dtype)
-    # Scratch reused by every stage: no fresh pages per stage.
-    hit = np.empty(n, dtype=bool)
-    in_order = first if order is None else np.empty_like(first)
-    # In ``per_slot``'s type: where hit the first reach is not before the entry, so exact.
-    seconds, picked = np.empty(n, dtype=per_slot.dtype), np.empty(n, dtype=per_slot.dtype)
-    times: list[list[DurationStats]] = []
-    for j in range(k1 - 1, -1, -1):
-        np.minimum(first, per_slot[j][at], out=first)
-        np.not_equal(first, none, out=hit)
-        reach += hit  # nested stages: one more for each stage reached
-        if order is not None:
-            np.take(first, order, out=in_order, mode="clip")  # valid positions: no check
-            np.not_equal(in_order, none, out=hit)
-        counts = np.array([np.count_nonzero(hit[a:b]) for a, b in edges], dtype=np.int64)
-        runs = np.zeros(len(edges) + 1, dtype=np.int64)
-        np.cumsum(counts, out=runs[1:])
-        np.subtract(in_order, entry_g, out=seconds)  # exact where hit; the rest is dropped
-        v = np.compress(hit, seconds, out=picked[: int(runs[-1])])
-        if few:
-            times.append(run_stats(v, runs, np.zeros(n_groups, np.int64)))
-        else:  # many small groups: one sort serves them all (see group_stats)
-            times.append(group_stats(group[hit], v, None, n_groups))
-    times.reverse()
-    return reach, times
+
+    def stages(js: list[int]) -> list[list[DurationStats]]:
+        # Scratch reused by this thread's stages: no fresh pages per stage.
+        hit = np.empty(n, dtype=bool)
+        seconds, picked = np.empty(n, dtype=per_slot.dtype), np.empty(n, dtype=per_slot.dtype)
+        out = []
+        for j in js:
+            if isinstance(idx, slice):  # every deal, in deal order: the row itself
+                np.not_equal(per_slot[j], none, out=hit)
+                np.subtract(per_slot[j], entry_g, out=seconds)
+            else:
+                np.take(per_slot[j], idx, out=seconds, mode="clip")  # valid positions: no check
+                np.not_equal(seconds, none, out=hit)
+                seconds -= entry_g  # exact where hit; the rest is dropped
+            counts = np.array([np.count_nonzero(hit[a:b]) for a, b in edges], dtype=np.int64)
+            runs = np.zeros(len(edges) + 1, dtype=np.int64)
+            np.cumsum(counts, out=runs[1:])
+            v = compress(hit, seconds, picked)
+            if few:
+                out.append(run_stats(v, runs, np.zeros(n_groups, np.int64)))
+            else:  # many small groups: one sort serves them all (see group_stats)
+                out.append(group_stats(group[hit], v, None, n_groups))
+        return out
+
+    mine, theirs = list(range(k1)), []
+    if _STAGE_WORKERS > 1 and n >= _THREADED and k1 > 1:
+        mine, theirs = mine[0::2], mine[1::2]
+    with ThreadPoolExecutor(1) if theirs else contextlib.nullcontext() as pool:
+        other = pool.submit(stages, theirs) if pool is not None else None
+        reach = np.full(per_slot.shape[1], -1, dtype=np.int16)
+        for j in range(k1):  # nested stages: one more for each stage reached
+            reach += per_slot[j] != none
+        times = dict(zip(mine, stages(mine), strict=True))
+        if other is not None:
+            times.update(zip(theirs, other.result(), strict=True))
+    return reach[at], [times[j] for j in range(k1)]
 
 
 def cohort_deals(
@@ -273,9 +307,10 @@ def cohort_deals(
     per_slot, last, with_amount, old = _extremes(log, codes, keep, k, base, small, (cb, rb))
     del keep
     n_deals = last.size
-    entry_all = per_slot[0].copy()
-    for j in range(1, k + 2):
-        np.minimum(entry_all, per_slot[j], out=entry_all)
+    # Each stage's first reach (suffix minima of the slots), then each deal's entry
+    # written over the lost slot's row, which nothing else reads: no new per-deal array.
+    _first_reaches(per_slot[: k + 1])
+    entry_all = np.minimum(per_slot[0], per_slot[k + 1], out=per_slot[k + 1])
     present = last >= 0
     s, e = period
     if s is not None:
@@ -288,27 +323,28 @@ def cohort_deals(
     del present
     entry_t = entry_all[at]
     del entry_all
-    entry = entry_t.astype(np.int64)
-    last = last[at]
-    row = last & ((1 << rb) - 1)
-    last_code = ((last >> rb) & ((1 << cb) - 1)).astype(np.int8)
-    last_time = last >> (rb + cb)
-    del last
-    if by_owner:
-        assert log.owner is not None
-        group = log.owner[row].astype(np.int32)
-    else:
-        group = np.zeros(n_in, dtype=np.int32)
-    del row
     amounts = None
-    if with_amount is not None:
+    if with_amount is not None:  # before ``last`` (maybe the same array) is decoded in place
         assert log.amount is not None
         where = with_amount[at]
         amounts = np.full(n_in, np.nan)
         ok = where >= 0
         amounts[ok] = log.amount[where[ok] & ((1 << rb) - 1)]
+        del where, ok
+    last = last[at]  # this function's own array: decoded in place, one scratch beside it
+    field = np.bitwise_and(last, (1 << rb) - 1)  # the row
+    if by_owner:
+        assert log.owner is not None
+        group = log.owner[field].astype(np.int32, copy=False)
+    else:
+        group = np.zeros(n_in, dtype=np.int32)
+    np.right_shift(last, rb, out=field)
+    field &= (1 << cb) - 1
+    last_code = field.astype(np.int8)
+    del field
+    last_time = np.right_shift(last, rb + cb, out=last)
+    del last
     reach, times = _reach_and_times(per_slot[: k + 1], at, entry_t, group, n_groups)
-    del entry_t
     win = per_slot[k][at]
     won = win != np.iinfo(win.dtype).max
     kind = np.where(won, np.int8(1), np.where(last_code == pipe.lost_code, np.int8(2), np.int8(0)))
@@ -319,10 +355,11 @@ def cohort_deals(
     known = np.ones(n_in, dtype=bool)
     if t_cens is None:  # pragma: no cover - a dated log has a latest time
         known = ~censored
-        end[censored] = entry[censored]
+        end[censored] = entry_t[censored]
     else:
         end[censored] = t_cens - base
-    end -= entry
+    end -= entry_t
+    del entry_t
     seconds_won = np.maximum(end, 0, out=end)
     state = np.where(won, np.int8(k), last_code)
     return CohortDeals(
