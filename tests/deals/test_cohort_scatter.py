@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from salesfunnel import DealLog, Pipeline, cohort_funnel
-from salesfunnel.deals import cohort, cohortscatter, engine as eng
+from salesfunnel.deals import closed, cohort, cohortscatter, engine as eng
 from salesfunnel.deals.cohortscatter import CohortDeals, cohort_deals
 from salesfunnel.deals.shared import latest_time, parse_instant, period
 
@@ -153,6 +153,13 @@ def _compare_deals(
         assert slow.ids.size == 0
         return
     _assert_same_deals(fast, slow)
+    # The stage sets handed on with the deals are those the caller would compute.
+    assert fast.sets is not None
+    assert fast.reach is not None
+    counts, runs = closed._stage_sets(fast.group, n_groups, pipe.n_stages + 1, fast.reach, None)
+    assert fast.sets[0].tolist() == counts.tolist()
+    for (got_pos, got_begin), (pos, begin) in zip(fast.sets[1], runs, strict=True):
+        assert (got_pos.tolist(), got_begin.tolist()) == (pos.tolist(), begin.tolist())
 
 
 @given(logs(), WINDOWS, st.booleans())

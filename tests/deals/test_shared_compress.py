@@ -1,4 +1,4 @@
-"""The chunked ``compress`` of :mod:`salesfunnel.deals.shared` is ``values[mask]``.
+"""The chunked ``compress`` and ``bincount`` of :mod:`salesfunnel.deals.shared` are numpy's.
 
 Random masks and values (empty, one value, all kept, none kept, lengths
 around the chunk size, chunks of 1 to 3 values and the default), with and
@@ -46,3 +46,21 @@ def test_a_worked_example_across_chunks() -> None:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(shared, "COMPRESS_CHUNK", 2)
         assert shared.compress(mask, values).tolist() == [10, 13, 14, 16]
+
+
+@given(
+    st.lists(st.integers(0, 20), max_size=40),
+    st.sampled_from([0, 1, 5, 21, 30]),
+    st.sampled_from([1, 2, 3, 7, 1 << 16]),
+    st.sampled_from(["int64", "int32", "uint8", "int16"]),
+)
+def test_bincount_is_numpys(values: list[int], minlength: int, chunk: int, dtype: str) -> None:
+    """Chunked counts equal ``np.bincount``'s: values past ``minlength`` (the counts
+    grow), empty input, one value, chunks of 1 to 3 values."""
+    x = np.array(values, dtype=dtype)
+    want = np.bincount(x, minlength=minlength)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(shared, "COMPRESS_CHUNK", chunk)
+        got = shared.bincount(x, minlength)
+    assert got.dtype == np.int64
+    assert got.tolist() == want.tolist()

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from .closed import _stage_sets
 from .durations import DurationStats, group_stats, run_stats
 from .log import DealLog
 from .pipeline import Pipeline
@@ -52,6 +53,9 @@ _FEW_GROUPS = 1 << 8  # up to this many groups, stage times go in runs (one radi
 _STAGE_WORKERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else
                      (os.cpu_count() or 1), 2)  # fmt: skip
 _THREADED = 1 << 20
+
+
+StageSets = tuple[I64, list[tuple[I64, I64]]]  # (counts, runs) of closed._stage_sets
 
 
 @dataclass(slots=True)
@@ -69,6 +73,7 @@ class CohortDeals:
     state: npt.NDArray[np.integer]  # label code at as_of (won after any win)
     unknown: I64  # per group, deals left out for an unknown time
     masks: list[B] | None = None  # per funnel stage, the deals that reached it (not cumulative)
+    sets: StageSets | None = None  # the stage sets of ``group`` and ``reach``, when computed
 
 
 def _bits(n: int) -> int:
@@ -202,60 +207,63 @@ def _first_reaches(per_slot: np.ndarray) -> None:
 
 def _reach_and_times(
     per_slot: np.ndarray, at: I64 | slice, entry: np.ndarray, group: np.ndarray, n_groups: int
-) -> tuple[npt.NDArray[np.int16], list[list[DurationStats]]]:
-    """Per cohort deal its reach, and per funnel stage and group the times to first reach.
+) -> tuple[npt.NDArray[np.int16], list[list[DurationStats]], StageSets]:
+    """Per cohort deal its reach; per funnel stage and group the times to first reach;
+    and the deals of each stage and group (:func:`~salesfunnel.deals.closed._stage_sets`).
 
     ``per_slot``'s rows are the first reaches (:func:`_first_reaches`), so the
-    stages a deal reached are nested: its reach is their number less one.
-    The deals are put in group order once (a stable radix sort of the groups),
-    and each stage's times are then a compress of that order, already in
-    runs. ``entry`` is in ``per_slot``'s (unsigned) type, and so are the
-    times: a time to first reach is one subtraction, exact where the stage was
-    reached (the first reach is not before the entry; the wrapped differences
-    elsewhere are dropped), and half the bytes of 64-bit times to compress and
-    partition. The statistics sum in 64 bits (:func:`run_stats`).
+    stages a deal reached are nested: its reach is their number less one. The
+    stage sets put each group's deals in order of reach, furthest first, so
+    the deals of group g that reached stage j are a prefix of g's run: a
+    stage's times are gathered a group's prefix at a time, already in runs,
+    touching only the deals that reached it (up to 256 groups; with more, a
+    compress of the stage's deals and one sort, :func:`group_stats`). The
+    statistics read only order statistics and exact sums, so the order
+    within a group does not matter. ``entry`` is in ``per_slot``'s (unsigned)
+    type, and so are the times: a time to first reach is one subtraction,
+    exact because the first reach is not before the entry, and half the
+    bytes of 64-bit times to partition. The statistics sum in 64 bits
+    (:func:`run_stats`).
 
-    Once the suffix minima are taken the stages are independent: on a large
-    cohort half of them run on a second thread (numpy releases the GIL in its
-    loops), each thread with its own scratch; each stage's statistics are
-    those of one thread, computed by the same steps.
+    The stages are independent: on a large cohort half of them run on a
+    second thread (numpy releases the GIL in its loops), each thread with its
+    own scratch; each stage's statistics are computed by the same steps.
     """
     k1 = per_slot.shape[0]  # the funnel stages: open ones and won
     none = np.iinfo(per_slot.dtype).max
-    n = entry.size
-    bounds = np.array([0, n], dtype=np.int64)
-    order = None
+    reach_all = np.full(per_slot.shape[1], -1, dtype=np.int16)
+    for j in range(k1):  # nested stages: one more for each stage reached
+        reach_all += per_slot[j] != none
+    reach = reach_all[at]
+    del reach_all
+    counts, runs = _stage_sets(group, n_groups, k1, reach, None)
+    order, begin = runs[0]  # every stage shares one order
+    n = reach.size
     few = n_groups <= _FEW_GROUPS
-    if n_groups > 1 and few:
-        order = np.argsort(group.astype(np.uint8), kind="stable")
-        bounds = np.zeros(n_groups + 1, dtype=np.int64)
-        np.cumsum(np.bincount(group, minlength=n_groups), out=bounds[1:])
-    edges = list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
-    edges = edges if few else [(0, n)]
-    # Where each deal's row is read, in group order: one gather per stage.
-    idx: I64 | slice = at if order is None else order if isinstance(at, slice) else at[order]
-    entry_g = entry if order is None else entry[order]
+    rows = entry_o = None
+    if few:  # per deal in the stage sets' order: its row in ``per_slot`` and its entry
+        rows = order if isinstance(at, slice) else at[order]
+        entry_o = entry[order]
 
     def stages(js: list[int]) -> list[list[DurationStats]]:
-        # Scratch reused by this thread's stages: no fresh pages per stage.
-        hit = np.empty(n, dtype=bool)
-        seconds, picked = np.empty(n, dtype=per_slot.dtype), np.empty(n, dtype=per_slot.dtype)
+        buf = np.empty(n, dtype=per_slot.dtype)  # this thread's scratch, reused by its stages
         out = []
         for j in js:
-            if isinstance(idx, slice):  # every deal, in deal order: the row itself
-                np.not_equal(per_slot[j], none, out=hit)
-                np.subtract(per_slot[j], entry_g, out=seconds)
-            else:
-                np.take(per_slot[j], idx, out=seconds, mode="clip")  # valid positions: no check
-                np.not_equal(seconds, none, out=hit)
-                seconds -= entry_g  # exact where hit; the rest is dropped
-            counts = np.array([np.count_nonzero(hit[a:b]) for a, b in edges], dtype=np.int64)
-            runs = np.zeros(len(edges) + 1, dtype=np.int64)
-            np.cumsum(counts, out=runs[1:])
-            v = compress(hit, seconds, picked)
-            if few:
-                out.append(run_stats(v, runs, np.zeros(n_groups, np.int64)))
+            if rows is not None and entry_o is not None:
+                ends = np.zeros(n_groups + 1, dtype=np.int64)
+                np.cumsum(counts[:, j], out=ends[1:])
+                for a, o, m in zip(
+                    begin.tolist(), ends[:-1].tolist(), counts[:, j].tolist(), strict=True
+                ):
+                    part = buf[o : o + m]
+                    np.take(per_slot[j], rows[a : a + m], out=part, mode="clip")  # valid rows
+                    part -= entry_o[a : a + m]
+                v = buf[: int(ends[-1])]
+                out.append(run_stats(v, ends, np.zeros(n_groups, np.int64)))
             else:  # many small groups: one sort serves them all (see group_stats)
+                hit = reach >= j
+                v = compress(hit, per_slot[j][at], buf)
+                v -= entry[hit]
                 out.append(group_stats(group[hit], v, None, n_groups))
         return out
 
@@ -264,13 +272,10 @@ def _reach_and_times(
         mine, theirs = mine[0::2], mine[1::2]
     with ThreadPoolExecutor(1) if theirs else contextlib.nullcontext() as pool:
         other = pool.submit(stages, theirs) if pool is not None else None
-        reach = np.full(per_slot.shape[1], -1, dtype=np.int16)
-        for j in range(k1):  # nested stages: one more for each stage reached
-            reach += per_slot[j] != none
         times = dict(zip(mine, stages(mine), strict=True))
         if other is not None:
             times.update(zip(theirs, other.result(), strict=True))
-    return reach[at], [times[j] for j in range(k1)]
+    return reach, [times[j] for j in range(k1)], (counts, runs)
 
 
 def cohort_deals(
@@ -344,7 +349,7 @@ def cohort_deals(
     del field
     last_time = np.right_shift(last, rb + cb, out=last)
     del last
-    reach, times = _reach_and_times(per_slot[: k + 1], at, entry_t, group, n_groups)
+    reach, times, sets = _reach_and_times(per_slot[: k + 1], at, entry_t, group, n_groups)
     win = per_slot[k][at]
     won = win != np.iinfo(win.dtype).max
     kind = np.where(won, np.int8(1), np.where(last_code == pipe.lost_code, np.int8(2), np.int8(0)))
@@ -373,4 +378,5 @@ def cohort_deals(
         known=known,
         state=state,
         unknown=np.zeros(n_groups, dtype=np.int64),
+        sets=sets,
     )

@@ -289,3 +289,21 @@ def compress(mask: B, values: np.ndarray, out: np.ndarray | None = None) -> np.n
         np.compress(part, values[a : a + COMPRESS_CHUNK], out=out[at : at + m])
         at += m
     return out[:count]
+
+
+def bincount(values: npt.NDArray[np.integer], minlength: int) -> I64:
+    """``np.bincount(values, minlength=minlength)`` of non-negative integers, a chunk at a time.
+
+    ``np.bincount`` first copies its input to 8-byte integers: for millions of
+    group codes (one to four bytes each) that is fresh memory every call. A
+    chunk at a time the copy stays small. The counts are ``np.bincount``'s.
+    """
+    out = np.zeros(minlength, dtype=np.intp)
+    for a in range(0, values.size, COMPRESS_CHUNK):
+        part = np.bincount(values[a : a + COMPRESS_CHUNK], minlength=out.size)
+        if part.size > out.size:
+            part[: out.size] += out
+            out = part
+        else:
+            out += part
+    return out.astype(np.int64, copy=False)
