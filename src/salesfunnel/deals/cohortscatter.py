@@ -366,7 +366,7 @@ def cohort_deals(
     else:
         end[censored] = t_cens - base
     end -= entry_t
-    del entry_t
+    del entry_t, per_slot  # the per-slot table (its last views gone) before the ids are made
     seconds_won = np.maximum(end, 0, out=end)
     state = np.where(won, np.int8(k), last_code)
     return CohortDeals(
