@@ -8,9 +8,9 @@ package imported from each given ``src`` directory, one fresh process per tree
 and round, trees alternating round by round so that load on a shared machine
 hits them alike. Prints the median wall and CPU (process) time per tree and
 the ratio to the first tree, and the CPU split into user and system time
-(``resource.getrusage``): system time is mostly the page faults of touching
-freshly allocated memory. CPU time is the steadier of the two on a busy
-machine: numpy runs on one core, so it counts the work, not the waiting.
+(``resource.getrusage``), and the minor page faults per call: system time is
+mostly the page faults of touching freshly allocated memory. CPU time is the
+steadier of the two on a busy machine: it counts the work, not the waiting.
 
 Run::
 
@@ -49,7 +49,7 @@ for _ in range(int(sys.argv[4])):
     run(cols)
     wall = time.perf_counter() - w
     s = resource.getrusage(resource.RUSAGE_SELF)
-    out.append((wall, s.ru_utime - r.ru_utime, s.ru_stime - r.ru_stime))
+    out.append((wall, s.ru_utime - r.ru_utime, s.ru_stime - r.ru_stime, s.ru_minflt - r.ru_minflt))
 print(json.dumps(out))
 """
 
@@ -69,25 +69,26 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average at start: {Path('/proc/loadavg').read_text().split()[:3]}")
     print(
         f"{'events':>10} {'tree':<40} {'wall s':>8} {'cpu s':>8} {'user s':>8} {'sys s':>8} "
-        f"{'cpu vs first':>13}"
+        f"{'faults':>8} {'cpu vs first':>13}"
     )
     for n in (int(float(x)) for x in args.sizes.split(",")):
-        times: dict[str, list[tuple[float, float, float]]] = {t: [] for t in trees}
+        times: dict[str, list[tuple[float, float, float, int]]] = {t: [] for t in trees}
         for _ in range(args.rounds):
             for tree in trees:
                 cmd = [sys.executable, "-c", CHILD, tree, str(HERE), str(n), str(args.per_process)]
                 cmd += [args.shape, args.ids, args.task]
                 done = subprocess.run(cmd, capture_output=True, text=True, check=True)
-                times[tree] += [(w, u, s) for w, u, s in json.loads(done.stdout)]
-        base = statistics.median(u + s for _, u, s in times[trees[0]])
+                times[tree] += [(w, u, s, f) for w, u, s, f in json.loads(done.stdout)]
+        base = statistics.median(u + s for _, u, s, _ in times[trees[0]])
         for tree in trees:
-            wall = statistics.median(w for w, _, _ in times[tree])
-            cpu = statistics.median(u + s for _, u, s in times[tree])
-            user = statistics.median(u for _, u, _ in times[tree])
-            sys_ = statistics.median(s for _, _, s in times[tree])
+            wall = statistics.median(w for w, _, _, _ in times[tree])
+            cpu = statistics.median(u + s for _, u, s, _ in times[tree])
+            user = statistics.median(u for _, u, _, _ in times[tree])
+            sys_ = statistics.median(s for _, _, s, _ in times[tree])
+            faults = statistics.median(f for _, _, _, f in times[tree])
             print(
                 f"{n:>10,} {tree[-40:]:<40} {wall:8.3f} {cpu:8.3f} {user:8.3f} {sys_:8.3f} "
-                f"{cpu / base:12.2f}x"
+                f"{faults:8.0f} {cpu / base:12.2f}x"
             )
     print(f"load average at end: {Path('/proc/loadavg').read_text().split()[:3]}")
     return 0

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from salesfunnel import DealLog, Pipeline, cohort_funnel
-from salesfunnel.deals import cohort, cohortscatter, engine as eng
+from salesfunnel.deals import closed, cohort, cohortscatter, engine as eng
 from salesfunnel.deals.cohortscatter import CohortDeals, cohort_deals
 from salesfunnel.deals.shared import latest_time, parse_instant, period
 
@@ -100,6 +100,7 @@ def _assert_same_deals(fast: CohortDeals, slow: CohortDeals) -> None:
     st.booleans(),
     st.sampled_from([1, 2, 3, 1 << 18]),
     st.sampled_from([1, 2, 1 << 8]),
+    st.booleans(),
 )
 def test_scatter_per_deal_arrays_equal_the_sorted_paths(
     case: tuple[Pipeline, DealLog, str],
@@ -108,15 +109,19 @@ def test_scatter_per_deal_arrays_equal_the_sorted_paths(
     other_pipeline: bool,
     chunk: int,
     few_groups: int,
+    threaded: bool,
 ) -> None:
     """Every per-deal fact of the cohort (ids, amounts, owner, reach, times to each
     stage, time to won and its kind, state) is the sorted path's, with or without a
     period and a snapshot, by owner or not, in the log's pipeline or a reordered one,
     the events scattered in one chunk or in chunks of 1 to 3, the stage times in
-    runs per owner (few owners) or by one sort (``_FEW_GROUPS`` lowered)."""
+    runs per owner (few owners) or by one sort (``_FEW_GROUPS`` lowered), on one
+    thread or with half the stages on a second (``_THREADED`` lowered)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(cohortscatter, "_CHUNK", chunk)
         mp.setattr(cohortscatter, "_FEW_GROUPS", few_groups)
+        mp.setattr(cohortscatter, "_STAGE_WORKERS", 2 if threaded else 1)
+        mp.setattr(cohortscatter, "_THREADED", 0 if threaded else 1 << 20)
         _compare_deals(case, window, by_owner, other_pipeline)
 
 
@@ -148,6 +153,13 @@ def _compare_deals(
         assert slow.ids.size == 0
         return
     _assert_same_deals(fast, slow)
+    # The stage sets handed on with the deals are those the caller would compute.
+    assert fast.sets is not None
+    assert fast.reach is not None
+    counts, runs = closed._stage_sets(fast.group, n_groups, pipe.n_stages + 1, fast.reach, None)
+    assert fast.sets[0].tolist() == counts.tolist()
+    for (got_pos, got_begin), (pos, begin) in zip(fast.sets[1], runs, strict=True):
+        assert (got_pos.tolist(), got_begin.tolist()) == (pos.tolist(), begin.tolist())
 
 
 @given(logs(), WINDOWS, st.booleans())
@@ -220,3 +232,40 @@ def test_undated_events_take_the_sorted_path() -> None:
     pipe, codes = eng.label_codes(log, None)
     assert log.has_undated
     assert cohort_deals(log, pipe, codes, (None, None), None, None, False, 1) is None
+
+
+@given(
+    st.sets(st.integers(0, 3000), min_size=1, max_size=40),
+    st.sampled_from([0, 1, 15, 16, 17, 65_535]),
+    st.sampled_from([1, 3, 1 << 18]),
+    st.randoms(use_true_random=False),
+)
+def test_rank_of_sparse_codes_is_their_place_among_the_present_codes(
+    present: set[int], shift: int, chunk: int, rnd: object
+) -> None:
+    """The bit-set renumbering gives each deal code its place among the codes that
+    occur (a plain sorted-list reference): codes at every bit of a 16-bit word,
+    across words, the first and the last code, one deal, repeated events, chunks."""
+    codes = sorted(present)
+    deal_ids = [c * 5 + shift for c in codes]  # sparse: more codes than events
+    events = deal_ids + deal_ids[: len(deal_ids) // 2]
+    rnd.shuffle(events)  # type: ignore[attr-defined]
+    cols = {
+        "deal": np.array(events, dtype=np.int64),
+        "stage": np.zeros(len(events), dtype=np.int64),
+        "time": np.full(len(events), "2024-01-01", dtype="datetime64[s]"),
+    }
+    log = DealLog.from_columns(cols, Pipeline(["S0"], won="W", lost="L"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cohortscatter, "_CHUNK", chunk)
+        rank, n_deals, old = cohortscatter._rank(log)
+    if log.deal_bound <= len(log):  # dense enough: no renumbering
+        assert rank is None
+        return
+    assert rank is not None
+    assert old is not None
+    assert n_deals == len(codes)
+    code = np.array(events, dtype=np.intp) - log.deal_offset
+    want = [sorted(set(code.tolist())).index(c) for c in code.tolist()]
+    assert rank.of(code).tolist() == want
+    assert (old + log.deal_offset).tolist() == sorted(set(events))

@@ -1,6 +1,6 @@
 """Time to won with only the won and lost deals sorted gives the curves of the full sort.
 
-:func:`salesfunnel.deals.cohort._split_curves` sorts the events (won, lost)
+:func:`salesfunnel.deals.survival.split_incidence` sorts the events (won, lost)
 of each group and puts each censored deal in its row by a search;
 :func:`salesfunnel.deals.survival.incidence_of_parts` builds the curve from the
 two parts. Both are compared here, array for array and bit for bit, with the
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import example, given, strategies as st
 
-from salesfunnel.deals import cohort
+from salesfunnel.deals import cohort, durations
 from salesfunnel.deals.durations import run_stats
 from salesfunnel.deals.survival import SurvivalCurve, incidence_of_parts, incidence_of_valid
 
@@ -139,3 +139,55 @@ def test_run_stats_of_32_bit_times_are_those_of_64_bit_times(
     for stats, a, b in zip(got, bounds[:-1], bounds[1:], strict=True):
         if b > a:
             assert stats.mean_days == float(sum(values[a:b])) / (b - a) / 86_400
+
+
+@given(
+    st.lists(st.one_of(st.integers(0, 9), st.integers(2**31, 2**32 - 1)), max_size=30),
+    st.lists(st.integers(0, 30), max_size=5),
+    st.sampled_from([0, 1, 256]),
+)
+def test_run_sums_run_by_run_or_at_once_are_the_plain_sums(
+    values: list[int], cuts: list[int], sum_runs: int
+) -> None:
+    """32-bit times summed run by run (no whole 64-bit copy) or by one ``reduceat``
+    (``_SUM_RUNS`` lowered): every mean is the plain Python sum over the run's length,
+    with empty runs, one value, and sums past 2**32."""
+    n = len(values)
+    bounds = np.array(sorted({0, n, *(min(c, n) for c in cuts)}), dtype=np.int64)
+    unknown = np.zeros(bounds.size - 1, dtype=np.int64)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(durations, "_SUM_RUNS", sum_runs)
+        got = run_stats(np.array(values, dtype=np.uint32), bounds, unknown)
+    for stats, a, b in zip(got, bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        assert stats.count == b - a
+        if b > a:
+            assert stats.mean_days == float(sum(values[a:b])) / (b - a) / 86_400
+
+
+@given(cohorts(), st.sampled_from([1, 2, 3]), st.randoms(use_true_random=False))
+def test_curves_of_deals_already_in_group_order_equal_the_full_sort(
+    case: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int], workers: int, rnd: object
+) -> None:
+    """Handed the deals in group order (any order within a group, as the cohort
+    funnel's stage sets give them), each group's run is split and sorted on its own:
+    the same curves and censored counts, on one to three threads, empty groups included."""
+    group, secs, kind, _, n_groups = case
+    known = np.ones(group.size, dtype=bool)
+    shuffled = list(range(group.size))
+    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    perm = np.array(shuffled, dtype=np.int64)
+    order = perm[np.argsort(group[perm], kind="stable")]
+    begin = np.searchsorted(group[order], np.arange(n_groups)).astype(np.int64)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cohort, "WORKERS", workers)
+        mp.setattr(cohort, "_THREADED", 0)
+        got, got_cens = cohort._time_to_won(
+            group, secs.copy(), kind, known, n_groups, (order, begin)
+        )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cohort, "_SPLIT_SORT", False)
+        want, want_cens = cohort._time_to_won(group, secs.copy(), kind, known, n_groups)
+    assert got_cens.tolist() == want_cens.tolist()
+    assert len(got) == len(want) == n_groups
+    for a, b in zip(got, want, strict=True):
+        _assert_same_curve(a, b)

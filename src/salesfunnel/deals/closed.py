@@ -42,6 +42,7 @@ from .shared import (
     Instant,
     Mode,
     amount_scale,
+    bincount,
     dumps,
     iso,
     keyword_options,
@@ -218,7 +219,7 @@ def _stage_sets(
         sort_key = group.astype(dtype) * dtype(width)
         sort_key += (k1 - reach).astype(dtype)
         order = np.argsort(sort_key, kind="stable")
-        hist = np.bincount(sort_key, minlength=n_groups * width).reshape(n_groups, width)
+        hist = bincount(sort_key, n_groups * width).reshape(n_groups, width)
         bounds = np.zeros(n_groups + 1, dtype=np.int64)
         np.cumsum(hist.sum(axis=1), out=bounds[1:])
         # Deals reaching stage j or beyond: slots 1 .. k1 - j.
@@ -303,7 +304,7 @@ def closed_funnels(deals: ClosedDeals) -> list[ClosedFunnel]:
     k = pipe.n_stages
     n_groups = len(names)
     counts, runs = _stage_sets(group, n_groups, k + 1, deals.reach, deals.masks)
-    n_closed = np.bincount(group, minlength=n_groups)
+    n_closed = bincount(group, n_groups)
     # In cumulative mode the funnel's last stage counts exactly the won deals.
     won = deals.won
     n_won = counts[:, k] if deals.reach is not None else np.bincount(group[won], minlength=n_groups)

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -48,6 +48,7 @@ from .shared import (
     By,
     Instant,
     Mode,
+    bincount,
     check_mode,
     group_names,
     iso,
@@ -58,7 +59,7 @@ from .shared import (
     period,
     segments,
 )
-from .survival import SurvivalCurve, incidence_of_parts, incidence_of_valid
+from .survival import SurvivalCurve, incidence_of_valid, split_incidence
 
 __all__ = ["CohortFunnel", "cohort_funnel"]
 
@@ -305,13 +306,19 @@ def _time_to_won(
     kind: npt.NDArray[np.int8],
     known: B,
     n_groups: int,
+    runs: tuple[I64, I64] | None = None,
 ) -> tuple[list[SurvivalCurve], I64]:
-    """Per group, the cumulative incidence of winning and the number of censored deals."""
+    """Per group, the cumulative incidence of winning and the number of censored deals.
+
+    ``runs``: the deals already put in group order, if they are (see
+    :func:`~salesfunnel.deals.survival.split_incidence`).
+    """
     unknown = np.bincount(group[~known], minlength=n_groups)
     if not known.all():
         group, seconds, kind = group[known], seconds[known], kind[known]
+        runs = None  # positions of all the deals: no longer those of the known ones
     if _SPLIT_SORT:
-        split = _split_curves(group, seconds, kind, n_groups)
+        split = split_incidence(group, seconds, kind, n_groups, runs, _per_group)
         if split is not None:
             curves = [
                 dataclasses.replace(c, unknown_time=int(u))
@@ -354,54 +361,16 @@ def _time_to_won(
     return curves, censored
 
 
-def _split_curves(
-    group: Groups, seconds: I64, kind: npt.NDArray[np.int8], n_groups: int
-) -> tuple[list[SurvivalCurve], I64] | None:
-    """Per group, the curve of :func:`_time_to_won` with only the won and lost deals sorted.
+T = TypeVar("T")
 
-    A censored deal only needs its row of the curve (one search among the
-    event times), so the sort is of the events alone: the won and lost deals
-    are put in group order by a radix sort of their group, then each group's
-    run of packed (seconds, kind) keys is sorted in place: 32 bits wide when
-    the durations fit (about twice as fast as 64), and a run at a time, in
-    cache. The censored deals are put in group order the same way. ``None``
-    when the key does not fit in 62 bits.
-    """
-    shift = int(max(int(seconds.max(initial=0)), 1)).bit_length() + 2
-    if shift > 62:  # pragma: no cover - needs spans of billions of years
-        return None
-    dtype = np.uint32 if shift <= 32 else np.int64
-    narrow = np.uint8 if n_groups <= 1 << 8 else np.uint16 if n_groups <= 1 << 16 else np.int64
 
-    def in_group_order(g: Groups, *values: np.ndarray) -> tuple[I64, list[np.ndarray]]:
-        bounds = np.zeros(n_groups + 1, dtype=np.int64)
-        np.cumsum(np.bincount(g, minlength=n_groups), out=bounds[1:])
-        if n_groups == 1:
-            return bounds, list(values)
-        order = np.argsort(g.astype(narrow), kind="stable")  # a radix sort up to 2**16 groups
-        return bounds, [v[order] for v in values]
-
-    hit = kind > 0
-    key = seconds[hit].astype(dtype)  # every value fits: ``shift`` says so
-    key <<= dtype(2)
-    key |= kind[hit].astype(dtype)
-    bounds, (key,) = in_group_order(group[hit], key)
-    cens_bounds, (cens,) = in_group_order(group[~hit], seconds[~hit])
-
-    def curve(g: int) -> SurvivalCurve:
-        run = key[int(bounds[g]) : int(bounds[g + 1])]  # groups own disjoint runs
-        run.sort()
-        c = cens[int(cens_bounds[g]) : int(cens_bounds[g + 1])]
-        hit_days = np.right_shift(run, dtype(2)) / DAY
-        return incidence_of_parts(hit_days, run & dtype(3), c / DAY)
-
+def _per_group(task: Callable[[int], T], n_groups: int, n: int) -> list[T]:
+    """``task(g)`` for every group, on worker threads when ``n`` deals make it worth it."""
     workers = min(WORKERS, n_groups)
-    if workers > 1 and key.size + cens.size >= _THREADED:
+    if workers > 1 and n >= _THREADED:
         with ThreadPoolExecutor(workers) as pool:  # numpy releases the GIL in its loops
-            curves = list(pool.map(curve, range(n_groups)))
-    else:
-        curves = [curve(g) for g in range(n_groups)]
-    return curves, np.diff(cens_bounds)
+            return list(pool.map(task, range(n_groups)))
+    return [task(g) for g in range(n_groups)]
 
 
 def _sorted_deals(
@@ -476,12 +445,13 @@ def _cohort(
     if d is None:
         d = _sorted_deals(log, pipe, mode, by, n_groups, codes, ((s, e), t, t_cens))
     group, k1 = d.group, pipe.n_stages + 1
-    counts, runs = _stage_sets(group, n_groups, k1, d.reach, d.masks)
+    counts, runs = d.sets or _stage_sets(group, n_groups, k1, d.reach, d.masks)
     funnels = _funnels(d.ids, d.amounts, pipe, names, counts, runs)
     no_amount = amount_unknown(d.amounts, group, n_groups)
-    curves, censored = _time_to_won(group, d.seconds, d.kind, d.known, n_groups)
+    order = None if d.sets is None else d.sets[1][0]
+    curves, censored = _time_to_won(group, d.seconds, d.kind, d.known, n_groups, order)
     n_labels = len(pipe.labels)
-    per_state = np.bincount(group * n_labels + d.state, minlength=n_groups * n_labels)
+    per_state = bincount(group * n_labels + d.state, n_groups * n_labels)
     per_state = per_state.reshape(n_groups, n_labels)
     out = []
     for g, name in enumerate(names):

@@ -31,19 +31,31 @@ do not fit in 63 bits.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from .closed import _stage_sets
 from .durations import DurationStats, group_stats, run_stats
 from .log import DealLog
 from .pipeline import Pipeline
-from .shared import F64, I64, B
+from .shared import F64, I64, B, compress
 
 _SPARSE = 16  # deal codes per event beyond which the codes' rank table costs too much
 _CHUNK = 1 << 18  # events per chunk of the scatter pass
 _FEW_GROUPS = 1 << 8  # up to this many groups, stage times go in runs (one radix sort)
+# Threads for the stage times (1: none), and the cohort deals from which they pay.
+_STAGE_WORKERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else
+                     (os.cpu_count() or 1), 2)  # fmt: skip
+_THREADED = 1 << 20
+
+
+StageSets = tuple[I64, list[tuple[I64, I64]]]  # (counts, runs) of closed._stage_sets
 
 
 @dataclass(slots=True)
@@ -61,29 +73,67 @@ class CohortDeals:
     state: npt.NDArray[np.integer]  # label code at as_of (won after any win)
     unknown: I64  # per group, deals left out for an unknown time
     masks: list[B] | None = None  # per funnel stage, the deals that reached it (not cumulative)
+    sets: StageSets | None = None  # the stage sets of ``group`` and ``reach``, when computed
 
 
 def _bits(n: int) -> int:
     return max(int(n).bit_length(), 1)
 
 
-def _rank(log: DealLog) -> tuple[np.ndarray | None, int, I64 | None]:
-    """A table renumbering sparse deal codes densely (in the same order).
+@functools.cache
+def _popcount16() -> npt.NDArray[np.int32]:
+    """The number of set bits of every 16-bit word (a 256 KiB table, built once)."""
+    bits = np.unpackbits(np.arange(1 << 16, dtype="<u2").view(np.uint8))
+    out: npt.NDArray[np.int32] = bits.reshape(1 << 16, 16).sum(axis=1, dtype=np.int32)
+    return out
 
-    Returns the table (``None`` when the codes are dense enough: at most one
-    per event), the number of deals and each new code's old one.
+
+@dataclass(slots=True)
+class _Rank:
+    """Dense renumbering of sparse deal codes, kept as a bit set with running counts.
+
+    Per word of 16 codes, ``table`` holds the number of codes present below
+    the word, shifted left 16 bits, and the word's bits (bit ``c % 16`` says
+    whether code ``c`` occurs). A code's rank is its word's count plus the set
+    bits below its own (a 16-bit table look-up): one gather per code from 8
+    bytes per 16 codes, 16 MiB at 32 million codes, where a table of every
+    code's rank is 128 MiB of fresh memory per call.
+    """
+
+    table: I64
+
+    def of(self, code: npt.NDArray[np.intp]) -> I64:
+        """The ranks of the (present) deal codes ``code``."""
+        entry = self.table[np.right_shift(code, 4)]
+        below = np.left_shift(np.uint16(1), np.bitwise_and(code, 15).astype(np.uint16))
+        below -= np.uint16(1)  # the bits below the code's own
+        below &= entry.astype(np.uint16)  # the low 16 bits: the word
+        entry >>= 16
+        entry += _popcount16()[below]
+        return entry
+
+
+def _rank(log: DealLog) -> tuple[_Rank | None, int, I64 | None]:
+    """A renumbering of sparse deal codes into dense ones (in the same order).
+
+    Returns the renumbering (``None`` when the codes are dense enough: at most
+    one per event), the number of deals and each new code's old one.
     """
     bound = log.deal_bound
     if bound <= len(log):
         return None, bound, None
-    present = np.zeros(bound, dtype=bool)
+    n_words = -(-bound // 16)
+    present = np.zeros(16 * n_words, dtype=bool)
     for a in range(0, len(log), _CHUNK):
         present[np.subtract(log.deal[a : a + _CHUNK], log.deal_offset)] = True
-    rank = np.cumsum(present, dtype=np.int64 if bound >= 2**31 else np.int32)
+    words = np.packbits(present, bitorder="little").view("<u2").astype(np.uint16, copy=False)
     old = np.flatnonzero(present)
     del present
-    rank -= 1
-    return rank, old.size, old
+    table = np.zeros(n_words, dtype=np.int64)
+    np.cumsum(_popcount16()[words[:-1]], out=table[1:])
+    table <<= 16
+    table |= words
+    return _Rank(table), old.size, old
 
 
 def _codes(at: I64 | slice, n_deals: int) -> I64:
@@ -123,7 +173,7 @@ def _extremes(
         b = min(a + _CHUNK, len(log))
         deal = np.subtract(log.deal[a:b], log.deal_offset, dtype=np.intp)
         if rank is not None:
-            deal = rank[deal]
+            deal = rank.of(deal)
         if keep is not None:
             deal[~keep[a:b]] = n_deals
         code = codes[a:b]
@@ -147,60 +197,87 @@ def _extremes(
     return per_slot, last, with_amount, old
 
 
+def _first_reaches(per_slot: np.ndarray) -> None:
+    """Turn the slots' rows into the stages' first reaches, in place.
+
+    The first reach of stage j is the earliest event of a slot j .. k (k: won):
+    row j becomes the minimum of rows j .. k. The last row (won) stays.
+    """
+    for j in range(per_slot.shape[0] - 2, -1, -1):
+        np.minimum(per_slot[j], per_slot[j + 1], out=per_slot[j])
+
+
 def _reach_and_times(
     per_slot: np.ndarray, at: I64 | slice, entry: np.ndarray, group: np.ndarray, n_groups: int
-) -> tuple[npt.NDArray[np.int16], list[list[DurationStats]]]:
-    """Per cohort deal its reach, and per funnel stage and group the times to first reach.
+) -> tuple[npt.NDArray[np.int16], list[list[DurationStats]], StageSets]:
+    """Per cohort deal its reach; per funnel stage and group the times to first reach;
+    and the deals of each stage and group (:func:`~salesfunnel.deals.closed._stage_sets`).
 
-    The first reach of stage j is the earliest event of a slot j .. k (k: won),
-    so the stages a deal reached are nested: its reach is their number less
-    one. The deals are put in group order once (a stable radix sort of the
-    groups), and each stage's times are then a compress of that order, already
-    in runs. ``entry`` is in ``per_slot``'s (unsigned) type, and so are the
-    times: a time to first reach is one subtraction, exact where the stage was
-    reached (the first reach is not before the entry; the wrapped differences
-    elsewhere are dropped), and half the bytes of 64-bit times to compress and
-    partition. The statistics sum in 64 bits (:func:`run_stats`).
+    ``per_slot``'s rows are the first reaches (:func:`_first_reaches`), so the
+    stages a deal reached are nested: its reach is their number less one. The
+    stage sets put each group's deals in order of reach, furthest first, so
+    the deals of group g that reached stage j are a prefix of g's run: a
+    stage's times are gathered a group's prefix at a time, already in runs,
+    touching only the deals that reached it (up to 256 groups; with more, a
+    compress of the stage's deals and one sort, :func:`group_stats`). The
+    statistics read only order statistics and exact sums, so the order
+    within a group does not matter. ``entry`` is in ``per_slot``'s (unsigned)
+    type, and so are the times: a time to first reach is one subtraction,
+    exact because the first reach is not before the entry, and half the
+    bytes of 64-bit times to partition. The statistics sum in 64 bits
+    (:func:`run_stats`).
+
+    The stages are independent: on a large cohort half of them run on a
+    second thread (numpy releases the GIL in its loops), each thread with its
+    own scratch; each stage's statistics are computed by the same steps.
     """
     k1 = per_slot.shape[0]  # the funnel stages: open ones and won
     none = np.iinfo(per_slot.dtype).max
-    n = entry.size
-    bounds = np.array([0, n], dtype=np.int64)
-    order = None
+    reach_all = np.full(per_slot.shape[1], -1, dtype=np.int16)
+    for j in range(k1):  # nested stages: one more for each stage reached
+        reach_all += per_slot[j] != none
+    reach = reach_all[at]
+    del reach_all
+    counts, runs = _stage_sets(group, n_groups, k1, reach, None)
+    order, begin = runs[0]  # every stage shares one order
+    n = reach.size
     few = n_groups <= _FEW_GROUPS
-    if n_groups > 1 and few:
-        order = np.argsort(group.astype(np.uint8), kind="stable")
-        bounds = np.zeros(n_groups + 1, dtype=np.int64)
-        np.cumsum(np.bincount(group, minlength=n_groups), out=bounds[1:])
-    edges = list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
-    edges = edges if few else [(0, n)]
-    entry_g = entry if order is None else entry[order]
-    reach = np.full(n, -1, dtype=np.int16)
-    first = np.full(n, none, dtype=per_slot.dtype)
-    # Scratch reused by every stage: no fresh pages per stage.
-    hit = np.empty(n, dtype=bool)
-    in_order = first if order is None else np.empty_like(first)
-    # In ``per_slot``'s type: where hit the first reach is not before the entry, so exact.
-    seconds, picked = np.empty(n, dtype=per_slot.dtype), np.empty(n, dtype=per_slot.dtype)
-    times: list[list[DurationStats]] = []
-    for j in range(k1 - 1, -1, -1):
-        np.minimum(first, per_slot[j][at], out=first)
-        np.not_equal(first, none, out=hit)
-        reach += hit  # nested stages: one more for each stage reached
-        if order is not None:
-            np.take(first, order, out=in_order, mode="clip")  # valid positions: no check
-            np.not_equal(in_order, none, out=hit)
-        counts = np.array([np.count_nonzero(hit[a:b]) for a, b in edges], dtype=np.int64)
-        runs = np.zeros(len(edges) + 1, dtype=np.int64)
-        np.cumsum(counts, out=runs[1:])
-        np.subtract(in_order, entry_g, out=seconds)  # exact where hit; the rest is dropped
-        v = np.compress(hit, seconds, out=picked[: int(runs[-1])])
-        if few:
-            times.append(run_stats(v, runs, np.zeros(n_groups, np.int64)))
-        else:  # many small groups: one sort serves them all (see group_stats)
-            times.append(group_stats(group[hit], v, None, n_groups))
-    times.reverse()
-    return reach, times
+    rows = entry_o = None
+    if few:  # per deal in the stage sets' order: its row in ``per_slot`` and its entry
+        rows = order if isinstance(at, slice) else at[order]
+        entry_o = entry[order]
+
+    def stages(js: list[int]) -> list[list[DurationStats]]:
+        buf = np.empty(n, dtype=per_slot.dtype)  # this thread's scratch, reused by its stages
+        out = []
+        for j in js:
+            if rows is not None and entry_o is not None:
+                ends = np.zeros(n_groups + 1, dtype=np.int64)
+                np.cumsum(counts[:, j], out=ends[1:])
+                for a, o, m in zip(
+                    begin.tolist(), ends[:-1].tolist(), counts[:, j].tolist(), strict=True
+                ):
+                    part = buf[o : o + m]
+                    np.take(per_slot[j], rows[a : a + m], out=part, mode="clip")  # valid rows
+                    part -= entry_o[a : a + m]
+                v = buf[: int(ends[-1])]
+                out.append(run_stats(v, ends, np.zeros(n_groups, np.int64)))
+            else:  # many small groups: one sort serves them all (see group_stats)
+                hit = reach >= j
+                v = compress(hit, per_slot[j][at], buf)
+                v -= entry[hit]
+                out.append(group_stats(group[hit], v, None, n_groups))
+        return out
+
+    mine, theirs = list(range(k1)), []
+    if _STAGE_WORKERS > 1 and n >= _THREADED and k1 > 1:
+        mine, theirs = mine[0::2], mine[1::2]
+    with ThreadPoolExecutor(1) if theirs else contextlib.nullcontext() as pool:
+        other = pool.submit(stages, theirs) if pool is not None else None
+        times = dict(zip(mine, stages(mine), strict=True))
+        if other is not None:
+            times.update(zip(theirs, other.result(), strict=True))
+    return reach, [times[j] for j in range(k1)], (counts, runs)
 
 
 def cohort_deals(
@@ -237,9 +314,10 @@ def cohort_deals(
     per_slot, last, with_amount, old = _extremes(log, codes, keep, k, base, small, (cb, rb))
     del keep
     n_deals = last.size
-    entry_all = per_slot[0].copy()
-    for j in range(1, k + 2):
-        np.minimum(entry_all, per_slot[j], out=entry_all)
+    # Each stage's first reach (suffix minima of the slots), then each deal's entry
+    # written over the lost slot's row, which nothing else reads: no new per-deal array.
+    _first_reaches(per_slot[: k + 1])
+    entry_all = np.minimum(per_slot[0], per_slot[k + 1], out=per_slot[k + 1])
     present = last >= 0
     s, e = period
     if s is not None:
@@ -252,27 +330,28 @@ def cohort_deals(
     del present
     entry_t = entry_all[at]
     del entry_all
-    entry = entry_t.astype(np.int64)
-    last = last[at]
-    row = last & ((1 << rb) - 1)
-    last_code = ((last >> rb) & ((1 << cb) - 1)).astype(np.int8)
-    last_time = last >> (rb + cb)
-    del last
-    if by_owner:
-        assert log.owner is not None
-        group = log.owner[row].astype(np.int32)
-    else:
-        group = np.zeros(n_in, dtype=np.int32)
-    del row
     amounts = None
-    if with_amount is not None:
+    if with_amount is not None:  # before ``last`` (maybe the same array) is decoded in place
         assert log.amount is not None
         where = with_amount[at]
         amounts = np.full(n_in, np.nan)
         ok = where >= 0
         amounts[ok] = log.amount[where[ok] & ((1 << rb) - 1)]
-    reach, times = _reach_and_times(per_slot[: k + 1], at, entry_t, group, n_groups)
-    del entry_t
+        del where, ok
+    last = last[at]  # this function's own array: decoded in place, one scratch beside it
+    field = np.bitwise_and(last, (1 << rb) - 1)  # the row
+    if by_owner:
+        assert log.owner is not None
+        group = log.owner[field].astype(np.int32, copy=False)
+    else:
+        group = np.zeros(n_in, dtype=np.int32)
+    np.right_shift(last, rb, out=field)
+    field &= (1 << cb) - 1
+    last_code = field.astype(np.int8)
+    del field
+    last_time = np.right_shift(last, rb + cb, out=last)
+    del last
+    reach, times, sets = _reach_and_times(per_slot[: k + 1], at, entry_t, group, n_groups)
     win = per_slot[k][at]
     won = win != np.iinfo(win.dtype).max
     kind = np.where(won, np.int8(1), np.where(last_code == pipe.lost_code, np.int8(2), np.int8(0)))
@@ -283,10 +362,11 @@ def cohort_deals(
     known = np.ones(n_in, dtype=bool)
     if t_cens is None:  # pragma: no cover - a dated log has a latest time
         known = ~censored
-        end[censored] = entry[censored]
+        end[censored] = entry_t[censored]
     else:
         end[censored] = t_cens - base
-    end -= entry
+    end -= entry_t
+    del entry_t, per_slot  # the per-slot table (its last views gone) before the ids are made
     seconds_won = np.maximum(end, 0, out=end)
     state = np.where(won, np.int8(k), last_code)
     return CohortDeals(
@@ -300,4 +380,5 @@ def cohort_deals(
         known=known,
         state=state,
         unknown=np.zeros(n_groups, dtype=np.int64),
+        sets=sets,
     )

@@ -46,6 +46,8 @@ from .shared import (
 )
 from .survival import SurvivalCurve, cumulative_incidence, kaplan_meier
 
+_SUM_RUNS = 256  # up to this many runs of a narrow type, summed one by one (tests change it)
+
 __all__ = ["DealTimes", "DurationStats", "StageDurations", "deal_times", "time_to_close"]
 
 Outcome = Literal["any", "won", "lost"]
@@ -146,8 +148,7 @@ def _stats_of_runs(v: I64, bounds: I64, unknown: I64) -> list[DurationStats]:
     hi += a
     median = (v[lo].astype(np.float64) + v[hi].astype(np.float64)) / 2.0
     p90 = _sorted_quantile(v, a, mf, 0.9)
-    # Exact integer sums, in 64 bits whatever the type of ``v``.
-    sums = np.add.reduceat(v, a, dtype=np.int64) if full.size else np.zeros(0, np.int64)
+    sums = _run_sums(v, a, mf)
     out = [DurationStats(0, int(u), math.nan, math.nan, math.nan) for u in unknown]
     for i, g in enumerate(full.tolist()):
         n = int(mf[i])
@@ -155,6 +156,21 @@ def _stats_of_runs(v: I64, bounds: I64, unknown: I64) -> list[DurationStats]:
         stats = (mean / DAY, float(median[i]) / DAY, float(p90[i]) / DAY)
         out[g] = DurationStats(n, int(unknown[g]), *stats)
     return out
+
+
+def _run_sums(v: np.ndarray, start: I64, count: I64) -> I64:
+    """The exact integer sum of each non-empty run, in 64 bits whatever the type of ``v``.
+
+    The runs are contiguous and cover ``v``. ``np.add.reduceat`` with an
+    8-byte ``dtype`` first copies a narrower ``v`` whole (fresh memory at
+    millions of values); summed run by run, the cast is buffered. Same sums.
+    """
+    if not start.size:
+        return np.zeros(0, np.int64)
+    if v.dtype == np.int64 or start.size > _SUM_RUNS:
+        return np.add.reduceat(v, start, dtype=np.int64)
+    pairs = zip(start.tolist(), count.tolist(), strict=True)
+    return np.array([np.add.reduce(v[a : a + n], dtype=np.int64) for a, n in pairs], np.int64)
 
 
 def _sorted_quantile(v: I64, start: I64, count: I64, q: float) -> F64:

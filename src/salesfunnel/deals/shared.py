@@ -266,3 +266,45 @@ def stage_total(scaled_sum: float, scale: float) -> float | None:
     """
     total = scaled_sum * scale
     return total if math.isfinite(total) else None
+
+
+COMPRESS_CHUNK = 1 << 16  # values per chunk of :func:`compress` (tests lower it)
+
+
+def compress(mask: B, values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``values[mask]`` of 1-D arrays, written into ``out[:count]`` when ``out`` is given.
+
+    ``np.compress`` first lists the positions the mask selects, 8 bytes each:
+    at millions of values that list is fresh memory, faulted in page by page
+    (on this project's machines several times the copy's own time). A chunk
+    at a time the list stays small and is reused from the allocator's free
+    memory. The values and their order are ``values[mask]``'s (tested).
+    """
+    count = int(np.count_nonzero(mask))
+    if out is None:
+        out = np.empty(count, dtype=values.dtype)
+    at = 0
+    for a in range(0, mask.size, COMPRESS_CHUNK):
+        part = mask[a : a + COMPRESS_CHUNK]
+        m = int(np.count_nonzero(part))
+        np.compress(part, values[a : a + COMPRESS_CHUNK], out=out[at : at + m])
+        at += m
+    return out[:count]
+
+
+def bincount(values: npt.NDArray[np.integer], minlength: int) -> I64:
+    """``np.bincount(values, minlength=minlength)`` of non-negative integers, a chunk at a time.
+
+    ``np.bincount`` first copies its input to 8-byte integers: for millions of
+    group codes (one to four bytes each) that is fresh memory every call. A
+    chunk at a time the copy stays small. The counts are ``np.bincount``'s.
+    """
+    out = np.zeros(minlength, dtype=np.intp)
+    for a in range(0, values.size, COMPRESS_CHUNK):
+        part = np.bincount(values[a : a + COMPRESS_CHUNK], minlength=out.size)
+        if part.size > out.size:
+            part[: out.size] += out
+            out = part
+        else:
+            out += part
+    return out.astype(np.int64, copy=False)
