@@ -298,7 +298,12 @@ def bincount(values: npt.NDArray[np.integer], minlength: int) -> I64:
     ``np.bincount`` first copies its input to 8-byte integers: for millions of
     group codes (one to four bytes each) that is fresh memory every call. A
     chunk at a time the copy stays small. The counts are ``np.bincount``'s.
+    Many groups (``minlength`` beyond a chunk: say a trend by day and owner)
+    take one ``np.bincount``: a count table per chunk would cost more than
+    the copy it spares.
     """
+    if minlength > COMPRESS_CHUNK or values.size <= COMPRESS_CHUNK:
+        return np.bincount(values, minlength=minlength).astype(np.int64, copy=False)
     out = np.zeros(minlength, dtype=np.intp)
     for a in range(0, values.size, COMPRESS_CHUNK):
         part = np.bincount(values[a : a + COMPRESS_CHUNK], minlength=out.size)
