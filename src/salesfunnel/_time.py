@@ -288,10 +288,11 @@ class TimeParser:
         ``aware``: the column came from a zone-aware table column (Arrow,
         polars), whose values are UTC already.
         """
-        present = out[~np.isnat(out)]
-        if not present.size:
+        # The first dated value, found without copying the column (its first row, mostly).
+        first = int(np.argmax(~np.isnat(out))) if len(out) and np.isnat(out[0]) else 0
+        if not len(out) or np.isnat(out[first]):
             return
-        self.saw(aware, present[0])
+        self.saw(aware, out[first])
         if aware or self.tz is None:
             return
         # Offsets change with daylight saving time: convert each distinct value once.

@@ -9,7 +9,9 @@ or before ``as_of``; an undated event that may fall on either side of
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -117,64 +119,132 @@ def reopened_deals(log: DealLog) -> int:
     return _reopened(log)
 
 
-def reopened_by_key(log: DealLog, deal: I64, bound: int) -> int | None:
+def reopened_by_key(log: DealLog, deal: I64, bound: int, offset: int = 0) -> int | None:
     """The reopened deals of a fully dated log, or ``None`` when the times do not pack.
 
     A deal is reopened when some event follows its first outcome (the earliest
     time, then the lowest code at that time) or ties it exactly: when two or
     more of its events are at or after that outcome (the outcome is one of
-    them). Packing (time, code) into one integer (``int32`` when the times
-    span a few years or less, else ``int64``) makes that one per-deal minimum
-    over the outcomes (``np.minimum.at``), one gather, one comparison and,
-    only when some event follows an outcome, one count per deal; the loaders
-    run it on every load. ``deal`` is ``log.deal - log.deal_offset``.
+    them). Packing (time, code) into one integer, reversed so that the earliest
+    is the largest (``int32`` when the times span a few years or less, else
+    ``int64``), makes that one per-deal maximum over the outcomes and one
+    gather and comparison per event (:func:`_after_first`); the loaders run it
+    on every load. A deal's code is ``deal - offset``, below ``bound``.
     """
     secs = log.order_bounds[0]
     code_bits = max(int(log.code.max(initial=0)).bit_length(), 1)
-    base = int(secs.min())
-    bits = (int(secs.max()) - base).bit_length() + code_bits
-    if log.has_undated or bits > 62:
+    if log.has_undated or not len(secs):
         return None
-    kind = np.int32 if bits <= 30 else np.int64  # every key below the type's maximum
-    key = np.empty(len(secs), kind)
-    np.subtract(secs, base, out=key, casting="unsafe")  # fits: ``bits`` says so
-    key <<= code_bits
-    key |= log.code
-    return _after_first(deal, key, log.code >= log.pipeline.n_stages, bound)
+    last = int(secs.max())
+    top = (last - int(secs.min()) + 1) << code_bits  # the largest reversed key
+    if top >= 2**62:
+        return None
+    kind = np.int32 if top <= np.iinfo(np.int32).max else np.int64
+    low = (1 << code_bits) - 1
+
+    def reversed_keys(start: int, stop: int, out: np.ndarray) -> np.ndarray:
+        # ((last - time) << code_bits | (low - code)) + 1: at least 1, larger is earlier.
+        np.subtract(last, secs[start:stop], out=out, casting="unsafe")  # fits: ``top`` says so
+        out <<= code_bits
+        out |= low - log.code[start:stop]
+        out += 1
+        return out
+
+    return _after_first(deal, offset, reversed_keys, log, bound, kind)
 
 
-def _after_first(deal: I64, key: np.ndarray, closed: B, bound: int) -> int:
-    """How many deals have two or more events whose ``key`` is at or after the deal's
-    smallest ``key`` among its ``closed`` events."""
-    top = np.iinfo(key.dtype).max
-    first = np.full(bound, top, dtype=key.dtype)
-    outcomes = np.flatnonzero(closed)  # indices and take: faster than two boolean masks
-    np.minimum.at(first, deal.take(outcomes), key.take(outcomes))
-    del outcomes
-    at_or_after = key >= first.take(deal)  # a deal without an outcome has none (keys < top)
-    extra = int(np.count_nonzero(at_or_after)) - int(np.count_nonzero(first != top))
-    if extra == 0:  # each outcome alone at or after itself: nothing reopened
+_CHUNK = 1 << 16  # rows per step: the step's buffers stay in the cache and are reused
+
+
+def _after_first(
+    deal: I64,
+    offset: int,
+    keys: Callable[[int, int, np.ndarray], np.ndarray],
+    log: DealLog,
+    bound: int,
+    kind: type[np.signedinteger[Any]],
+) -> int:
+    """How many deals have two or more events at or before (in reversed key order) the
+    largest reversed key among the deal's outcome events.
+
+    ``keys(start, stop, out)`` writes rows ``start:stop``'s reversed keys (each at
+    least 1, the earliest event the largest) into ``out`` and returns it. Two
+    passes over the rows in steps of :data:`_CHUNK`, with buffers reused from
+    step to step; the one big array is the per-deal table (``bound`` entries
+    of ``kind``, zero where a deal has no outcome: never written before use).
+    """
+    n_stages = log.pipeline.n_stages
+    first = np.zeros(bound, kind)  # per deal, its first outcome's reversed key; 0: none
+    code = np.empty(_CHUNK, np.int64)
+    key = np.empty(_CHUNK, kind)
+    for start in range(0, len(deal), _CHUNK):
+        stop = min(start + _CHUNK, len(deal))
+        outcomes = np.flatnonzero(log.code[start:stop] >= n_stages)
+        if outcomes.size:
+            rows = keys(start, stop, key[: stop - start])
+            np.subtract(deal[start:stop], offset, out=code[: stop - start])
+            np.maximum.at(first, code.take(outcomes), rows.take(outcomes))
+    at_or_after = 0
+    seen = np.empty(_CHUNK, kind)
+    late = np.empty(_CHUNK, bool)
+    for start in range(0, len(deal), _CHUNK):
+        m = min(start + _CHUNK, len(deal)) - start
+        np.subtract(deal[start : start + m], offset, out=code[:m])
+        first.take(code[:m], out=seen[:m])
+        # At or after the first outcome; a deal without one has 0, below every key.
+        np.less_equal(keys(start, start + m, key[:m]), seen[:m], out=late[:m])
+        at_or_after += int(np.count_nonzero(late[:m]))
+    if at_or_after == int(np.count_nonzero(first)):  # each outcome alone: nothing reopened
         return 0
-    return int(np.count_nonzero(np.bincount(deal[at_or_after], minlength=bound) > 1))
+    return _two_or_more(deal, offset, keys, first, key, code, seen, late)
+
+
+def _two_or_more(
+    deal: I64,
+    offset: int,
+    keys: Callable[[int, int, np.ndarray], np.ndarray],
+    first: np.ndarray,
+    key: np.ndarray,
+    code: np.ndarray,
+    seen: np.ndarray,
+    late: B,
+) -> int:
+    """:func:`_after_first`'s count once some deal has two events at or after its first
+    outcome: the deals of those events counted in ``first``'s place, in one more pass."""
+    parts = []
+    for start in range(0, len(deal), _CHUNK):
+        m = min(start + _CHUNK, len(deal)) - start
+        np.subtract(deal[start : start + m], offset, out=code[:m])
+        first.take(code[:m], out=seen[:m])
+        np.less_equal(keys(start, start + m, key[:m]), seen[:m], out=late[:m])
+        parts.append(code[:m][late[:m]])
+    first.fill(0)
+    np.add.at(first, np.concatenate(parts), 1)
+    return int(np.count_nonzero(first > 1))
 
 
 def _reopened(log: DealLog) -> int:
     """The reopened deals, read without filling the log's cache (loading calls it)."""
-    closed = log.code >= log.pipeline.n_stages
-    if log.has_undated or not closed.any():
-        return 0
-    deal = log.deal - log.deal_offset if log.deal_offset else log.deal
-    bound = int(deal.max()) + 1
-    packed = reopened_by_key(log, deal, bound)  # one minimum over packed (time, code)
+    if log.has_undated or int(log.code.max(initial=0)) < log.pipeline.n_stages:
+        return 0  # no outcome at all
+    offset = log.deal_offset
+    bound = int(log.deal.max()) - offset + 1
+    packed = reopened_by_key(log, log.deal, bound, offset)  # one maximum of packed keys
     if packed is not None:
         return packed
     secs = log.time.view(np.int64)
     # Per deal, its first outcome: the earliest time, then the lowest code at that time;
-    # ranks of (time, code) stand for the packed key.
+    # ranks of (time, code), reversed, stand for the packed key.
     times, time_rank = np.unique(secs, return_inverse=True)
-    key = time_rank.reshape(-1).astype(np.int64) * (int(log.code.max()) + 1) + log.code
+    width = int(log.code.max()) + 1
+    reverse = (len(times) - time_rank.reshape(-1).astype(np.int64)) * width - log.code
     del times, time_rank
-    return _after_first(deal, key, closed, bound)
+
+    def reversed_keys(start: int, stop: int, out: np.ndarray) -> np.ndarray:
+        out[...] = reverse[start:stop]
+        return out
+
+    return _after_first(log.deal, offset, reversed_keys, log, bound, np.int64)
 
 
 def _deals(log: DealLog) -> int:
