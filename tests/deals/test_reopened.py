@@ -257,10 +257,10 @@ def test_the_packed_key_of_any_width_matches_plain_python(
 def test_the_count_in_steps_matches_plain_python(
     rows: list[tuple[int, int, int]], chunk: int, origin: int, step: int, packed: bool
 ) -> None:
-    """The two passes over the rows in steps (``status._CHUNK`` rows at a time, here 1
-    to 9 so that a deal's events and its outcome fall in different steps), with the
-    packed key or the ranks of the times, count as plain Python does; so does the
-    third pass that counts deals with two events at or after their first outcome."""
+    """The passes over the rows in steps (``status._CHUNK`` rows at a time, here 1 to 9
+    so that a deal's events and its outcome fall in different steps), with the packed
+    key or the ranks of the times, count as plain Python does; so does the pass that
+    counts deals with two events at or after their first outcome."""
     from salesfunnel.deals import status
 
     deal = [d * 5 + 11 for d, _, _ in rows]

@@ -154,12 +154,13 @@ def reopened_by_key(log: DealLog, deal: I64, bound: int, offset: int = 0) -> int
 
 
 _CHUNK = 1 << 16  # rows per step: the step's buffers stay in the cache and are reused
+Keys = Callable[[int, int, np.ndarray], np.ndarray]
 
 
 def _after_first(
     deal: I64,
     offset: int,
-    keys: Callable[[int, int, np.ndarray], np.ndarray],
+    keys: Keys,
     log: DealLog,
     bound: int,
     kind: type[np.signedinteger[Any]],
@@ -168,10 +169,10 @@ def _after_first(
     largest reversed key among the deal's outcome events.
 
     ``keys(start, stop, out)`` writes rows ``start:stop``'s reversed keys (each at
-    least 1, the earliest event the largest) into ``out`` and returns it. Two
-    passes over the rows in steps of :data:`_CHUNK`, with buffers reused from
-    step to step; the one big array is the per-deal table (``bound`` entries
-    of ``kind``, zero where a deal has no outcome: never written before use).
+    least 1, the earliest event the largest) into ``out`` and returns it. Passes
+    over the rows in steps of :data:`_CHUNK`, with buffers reused from step to
+    step; the one big array is the per-deal table (``bound`` entries of
+    ``kind``, zero where a deal has no outcome: never written before use).
     """
     n_stages = log.pipeline.n_stages
     first = np.zeros(bound, kind)  # per deal, its first outcome's reversed key; 0: none
@@ -184,51 +185,42 @@ def _after_first(
             rows = keys(start, stop, key[: stop - start])
             np.subtract(deal[start:stop], offset, out=code[: stop - start])
             np.maximum.at(first, code.take(outcomes), rows.take(outcomes))
-    at_or_after = 0
-    seen = np.empty(_CHUNK, kind)
-    late = np.empty(_CHUNK, bool)
-    for start in range(0, len(deal), _CHUNK):
-        m = min(start + _CHUNK, len(deal)) - start
-        np.subtract(deal[start : start + m], offset, out=code[:m])
-        first.take(code[:m], out=seen[:m])
-        # At or after the first outcome; a deal without one has 0, below every key.
-        np.less_equal(keys(start, start + m, key[:m]), seen[:m], out=late[:m])
-        at_or_after += int(np.count_nonzero(late[:m]))
-    if at_or_after == int(np.count_nonzero(first)):  # each outcome alone: nothing reopened
-        return 0
-    return _two_or_more(deal, offset, keys, first, key, code, seen, late)
-
-
-def _two_or_more(
-    deal: I64,
-    offset: int,
-    keys: Callable[[int, int, np.ndarray], np.ndarray],
-    first: np.ndarray,
-    key: np.ndarray,
-    code: np.ndarray,
-    seen: np.ndarray,
-    late: B,
-) -> int:
-    """:func:`_after_first`'s count once some deal has two events at or after its first
-    outcome: the deals of those events counted in ``first``'s place, in one more pass."""
-    parts = []
-    for start in range(0, len(deal), _CHUNK):
-        m = min(start + _CHUNK, len(deal)) - start
-        np.subtract(deal[start : start + m], offset, out=code[:m])
-        first.take(code[:m], out=seen[:m])
-        np.less_equal(keys(start, start + m, key[:m]), seen[:m], out=late[:m])
-        parts.append(code[:m][late[:m]])
-    first.fill(0)
+    if _late(deal, offset, keys, first) == int(np.count_nonzero(first)):
+        return 0  # each outcome alone at or after itself: nothing reopened
+    parts: list[I64] = []
+    _late(deal, offset, keys, first, parts)
+    first.fill(0)  # now the count of each deal's events at or after its first outcome
     np.add.at(first, np.concatenate(parts), 1)
     return int(np.count_nonzero(first > 1))
 
 
+def _late(
+    deal: I64, offset: int, keys: Keys, first: np.ndarray, parts: list[I64] | None = None
+) -> int:
+    """How many rows are at or after their deal's first outcome (their reversed key at
+    most ``first``'s), in one pass; with ``parts``, their deal codes are added to it."""
+    code = np.empty(_CHUNK, np.int64)
+    key = np.empty(_CHUNK, first.dtype)
+    seen = np.empty(_CHUNK, first.dtype)
+    late = np.empty(_CHUNK, bool)
+    count = 0
+    for at in range(0, len(deal), _CHUNK):
+        m = min(at + _CHUNK, len(deal)) - at
+        np.subtract(deal[at : at + m], offset, out=code[:m])
+        first.take(code[:m], out=seen[:m])
+        # At or after the first outcome; a deal without one has 0, below every key.
+        np.less_equal(keys(at, at + m, key[:m]), seen[:m], out=late[:m])
+        count += int(np.count_nonzero(late[:m]))
+        if parts is not None:
+            parts.append(code[:m][late[:m]])
+    return count
+
+
 def _reopened(log: DealLog) -> int:
-    """The reopened deals, read without filling the log's cache (loading calls it)."""
+    """The reopened deals (loading calls it: of the log's cache, it fills only the bound)."""
     if log.has_undated or int(log.code.max(initial=0)) < log.pipeline.n_stages:
         return 0  # no outcome at all
-    offset = log.deal_offset
-    bound = int(log.deal.max()) - offset + 1
+    offset, bound = log.deal_offset, log.deal_bound
     packed = reopened_by_key(log, log.deal, bound, offset)  # one maximum of packed keys
     if packed is not None:
         return packed
