@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import example, given, strategies as st
 
 from salesfunnel._time import TimeParser
@@ -33,3 +34,55 @@ def test_naive_column_records_the_first_dated_value(secs: list[int], aware: bool
         assert got[1] == expected[1]
         assert repr(got[1]) == repr(expected[1])  # the error message quotes it
     assert out.view(np.int64).tolist() == secs  # unchanged: no zone to convert to
+
+
+@given(
+    st.lists(
+        st.one_of(st.just(NAT), st.integers(-(10**15), 10**15), st.integers(-5, 5)), max_size=30
+    ),
+    st.sampled_from(["ms", "us", "ns"]),
+    st.integers(1, 7),
+)
+@example([1500, NAT, -1500, 3000], "ms", 1)
+def test_floor_column_counts_fractions_as_a_plain_scan(
+    secs: list[int], unit: str, step: int
+) -> None:
+    """``TimeParser.floor_column`` in steps of 1 to 7 rows: the floor of every time, and
+    the count and first of the times with a fraction of a second (NaT has none)."""
+    import salesfunnel._time as time_module
+
+    arr = np.array(secs, np.int64).view(f"datetime64[{unit}]")
+    parser = TimeParser()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(time_module, "_STEP", step)
+        out = parser.floor_column(arr)
+    per = {"ms": 10**3, "us": 10**6, "ns": 10**9}[unit]
+    assert out.view(np.int64).tolist() == [v if v == NAT else v // per for v in secs]
+    lost = [v for v in secs if v != NAT and v % per]
+    assert parser.floored == len(lost)
+    assert parser.first_floored == (str(np.datetime64(lost[0], unit)) if lost else None)
+
+
+@given(
+    st.lists(st.integers(0, 2 * 10**9), min_size=1, max_size=8),
+    st.sampled_from([None, "Europe/Berlin", "UTC"]),
+    st.booleans(),
+)
+def test_times_in_seconds_are_kept_or_converted_never_changed_in_place(
+    secs: list[int], tz: str | None, strided: bool
+) -> None:
+    """A ``datetime64[s]`` column without a zone to apply is the log's time column as it
+    is (no copy); with ``tz``, or strided, it is copied and converted: the caller's
+    array is never changed, and the times are those of the general path (text)."""
+    from salesfunnel import DealLog, Pipeline
+
+    pipe = Pipeline(["Call"], won="Won", lost="Lost")
+    base = np.array([s for s in secs for _ in range(2)], "datetime64[s]")
+    times = base[::2] if strided else base[: len(secs)]
+    before = times.copy()
+    cols = {"deal": np.arange(len(secs)), "stage": np.zeros(len(secs), np.int64), "time": times}
+    log = DealLog.from_columns(cols, pipe, tz=tz)
+    as_text = {**cols, "time": [str(t) for t in before.tolist()]}
+    assert log.time.tolist() == DealLog.from_columns(as_text, pipe, tz=tz).time.tolist()
+    assert times.tolist() == before.tolist()
+    assert np.shares_memory(log.time, times) == (tz is None and times.flags.c_contiguous)

@@ -252,7 +252,10 @@ def times(
     arr = np.asarray(values)
     out: npt.NDArray[np.datetime64] | None = None
     if arr.dtype.kind == "M":
-        out = parser.floor_column(arr)  # a copy: the tz rule below converts in place
+        # Seconds already, and no zone to convert them to: the column itself (as integer
+        # ids are kept); else a copy, which the tz rule below converts in place.
+        same = arr.dtype == np.dtype("datetime64[s]") and (aware or parser.tz is None)
+        out = arr if same and arr.flags.c_contiguous else parser.floor_column(arr)
         try:
             parser.naive_column(out, aware=aware)
         except ValueError as exc:
