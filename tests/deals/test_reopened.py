@@ -254,6 +254,8 @@ def test_the_packed_key_of_any_width_matches_plain_python(
 )
 @example([(0, 2, 0), (1, 0, 0), (0, 0, 1)], 1, 0, 1, True)  # the win and its reopening apart
 @example([(3, 3, 2), (3, 3, 2)], 1, 0, 1, False)  # two equal outcomes in two steps
+@example([(0, 3, 0), (0, 1, 0)], 1, 0, 1, False)  # a loss, then an offer at the same second
+@example([(0, 3, 0), (0, 1, 0)], 1, 0, 1, True)  # ... which comes first: not reopened
 def test_the_count_in_steps_matches_plain_python(
     rows: list[tuple[int, int, int]], chunk: int, origin: int, step: int, packed: bool
 ) -> None:
