@@ -86,3 +86,29 @@ def test_times_in_seconds_are_kept_or_converted_never_changed_in_place(
     assert log.time.tolist() == DealLog.from_columns(as_text, pipe, tz=tz).time.tolist()
     assert times.tolist() == before.tolist()
     assert np.shares_memory(log.time, times) == (tz is None and times.flags.c_contiguous)
+
+
+@given(
+    st.lists(st.integers(0, 6), min_size=1, max_size=30),
+    st.sampled_from(["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64"]),
+    st.integers(1, 7),
+)
+@example([0, 1, 0, 2], "int16", 1)  # dense codes, each step holding part of them
+@example([0, 2, 0, 2], "int16", 1)  # a code missing: ranked, not kept
+def test_small_owner_codes_in_steps_match_plain_python(
+    values: list[int], dtype: str, step: int
+) -> None:
+    """Integer owner codes counted in steps of 1 to 7 rows: names are the distinct
+    numbers in order, each row's code names its own number, and the column itself is
+    kept exactly when it already holds every code 0..m-1 (and fits in 4 bytes)."""
+    from salesfunnel.deals import columns
+
+    arr = np.array(values, dtype)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(columns, "_STEP", step)
+        codes, names = columns.owner_codes(arr)
+    expected = sorted(set(values))
+    assert names == tuple(str(v) for v in expected)
+    assert [names[c] for c in codes.tolist()] == [str(v) for v in values]
+    dense = expected == list(range(len(expected))) and arr.dtype.itemsize <= 4
+    assert (codes is arr) == dense
