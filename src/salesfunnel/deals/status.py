@@ -120,99 +120,102 @@ def reopened_deals(log: DealLog) -> int:
 
 
 def reopened_by_key(log: DealLog, deal: I64, bound: int, offset: int = 0) -> int | None:
-    """The reopened deals of a fully dated log, or ``None`` when the times do not pack.
+    """The reopened deals of a fully dated log, or ``None`` when the times do not fit.
 
     A deal is reopened when some event follows its first outcome (the earliest
     time, then the lowest code at that time) or ties it exactly: when two or
     more of its events are at or after that outcome (the outcome is one of
-    them). Packing (time, code) into one integer, reversed so that the earliest
-    is the largest (``int32`` when the times span a few years or less, else
-    ``int64``), makes that one per-deal maximum over the outcomes and one
-    gather and comparison per event (:func:`_after_first`); the loaders run it
-    on every load. A deal's code is ``deal - offset``, below ``bound``.
+    them). Every open stage's code is below every outcome's, so an event that
+    is not an outcome follows the first outcome exactly when its *time* is
+    later; hence a deal is reopened when it has two outcome events, or an
+    event of an open stage later than its first outcome's time. That is one
+    per-deal maximum of reversed times (``int32`` when the times span 68
+    years or less, else ``int64``) over the outcomes and one gather and
+    comparison per other event (:func:`_after_first`); the loaders run it on
+    every load. A deal's code is ``deal - offset``, below ``bound``.
     """
     secs = log.order_bounds[0]
-    code_bits = max(int(log.code.max(initial=0)).bit_length(), 1)
     if log.has_undated or not len(secs):
         return None
     last = int(secs.max())
-    top = (last - int(secs.min()) + 1) << code_bits  # the largest reversed key
+    top = last - int(secs.min()) + 1  # the largest reversed time
     if top >= 2**62:
         return None
     kind = np.int32 if top <= np.iinfo(np.int32).max else np.int64
-    low = (1 << code_bits) - 1
 
-    def reversed_keys(start: int, stop: int, out: np.ndarray) -> np.ndarray:
-        # ((last - time) << code_bits | (low - code)) + 1: at least 1, larger is earlier.
-        np.subtract(last, secs[start:stop], out=out, casting="unsafe")  # fits: ``top`` says so
-        out <<= code_bits
-        out |= low - log.code[start:stop]
-        out += 1
+    def reversed_times(start: int, stop: int, rows: I64) -> np.ndarray:
+        # last - time + 1: at least 1, larger is earlier (fits ``kind``: ``top`` says so).
+        times = secs[start:stop].take(rows)
+        out: np.ndarray = np.subtract(last, times, out=times).astype(kind) + kind(1)
         return out
 
-    return _after_first(deal, offset, reversed_keys, log, bound, kind)
+    return _after_first(deal, offset, reversed_times, log, bound, kind)
 
 
-_CHUNK = 1 << 16  # rows per step: the step's buffers stay in the cache and are reused
-Keys = Callable[[int, int, np.ndarray], np.ndarray]
+_CHUNK = 1 << 16  # rows per step: the step's temporaries stay in the cache
+Times = Callable[[int, int, I64], np.ndarray]
 
 
 def _after_first(
     deal: I64,
     offset: int,
-    keys: Keys,
+    times: Times,
     log: DealLog,
     bound: int,
     kind: type[np.signedinteger[Any]],
 ) -> int:
-    """How many deals have two or more events at or before (in reversed key order) the
-    largest reversed key among the deal's outcome events.
+    """How many deals have two outcome events, or an event of an open stage whose
+    reversed time is below the largest reversed time of the deal's outcomes.
 
-    ``keys(start, stop, out)`` writes rows ``start:stop``'s reversed keys (each at
-    least 1, the earliest event the largest) into ``out`` and returns it. Passes
-    over the rows in steps of :data:`_CHUNK`, with buffers reused from step to
-    step; the one big array is the per-deal table (``bound`` entries of
-    ``kind``, zero where a deal has no outcome: never written before use).
+    ``times(start, stop, rows)`` gives the reversed times (at least 1, the
+    earliest the largest) of rows ``start + rows`` (``rows`` below ``stop -
+    start``). Passes over the rows in steps of :data:`_CHUNK`; the one big array
+    is the per-deal table (``bound`` entries of ``kind``, zero where a deal has
+    no outcome: never written before use).
     """
     n_stages = log.pipeline.n_stages
-    first = np.zeros(bound, kind)  # per deal, its first outcome's reversed key; 0: none
-    code = np.empty(_CHUNK, np.int64)
-    key = np.empty(_CHUNK, kind)
+    first = np.zeros(bound, kind)  # per deal, its first outcome's reversed time; 0: none
+    outcomes = 0
     for start in range(0, len(deal), _CHUNK):
         stop = min(start + _CHUNK, len(deal))
-        outcomes = np.flatnonzero(log.code[start:stop] >= n_stages)
-        if outcomes.size:
-            rows = keys(start, stop, key[: stop - start])
-            np.subtract(deal[start:stop], offset, out=code[: stop - start])
-            np.maximum.at(first, code.take(outcomes), rows.take(outcomes))
-    if _late(deal, offset, keys, first) == int(np.count_nonzero(first)):
-        return 0  # each outcome alone at or after itself: nothing reopened
+        rows = np.flatnonzero(log.code[start:stop] >= n_stages)
+        if rows.size:
+            np.maximum.at(first, deal[start:stop].take(rows) - offset, times(start, stop, rows))
+            outcomes += rows.size
+    late = _late(deal, offset, times, first, log)
+    if late == 0 and outcomes == int(np.count_nonzero(first)):
+        return 0  # one outcome per deal, nothing after it
     parts: list[I64] = []
-    _late(deal, offset, keys, first, parts)
-    first.fill(0)  # now the count of each deal's events at or after its first outcome
+    _late(deal, offset, times, first, log, parts)
+    first.fill(0)  # now each deal's outcome events and open-stage events after them
     np.add.at(first, np.concatenate(parts), 1)
     return int(np.count_nonzero(first > 1))
 
 
 def _late(
-    deal: I64, offset: int, keys: Keys, first: np.ndarray, parts: list[I64] | None = None
+    deal: I64,
+    offset: int,
+    times: Times,
+    first: np.ndarray,
+    log: DealLog,
+    parts: list[I64] | None = None,
 ) -> int:
-    """How many rows are at or after their deal's first outcome (their reversed key at
-    most ``first``'s), in one pass; with ``parts``, their deal codes are added to it."""
-    code = np.empty(_CHUNK, np.int64)
-    key = np.empty(_CHUNK, first.dtype)
-    seen = np.empty(_CHUNK, first.dtype)
-    late = np.empty(_CHUNK, bool)
+    """How many open-stage events are later than their deal's first outcome (reversed
+    time below ``first``'s), in one pass; with ``parts``, the deal codes of those
+    events and of every outcome event are added to it."""
+    n_stages = log.pipeline.n_stages
     count = 0
-    for at in range(0, len(deal), _CHUNK):
-        m = min(at + _CHUNK, len(deal)) - at
-        np.subtract(deal[at : at + m], offset, out=code[:m])
-        first.take(code[:m], out=seen[:m])
-        # At or after the first outcome; a deal without one has 0, below every key.
-        np.less_equal(keys(at, at + m, key[:m]), seen[:m], out=late[:m])
-        count += int(np.count_nonzero(late[:m]))
+    for start in range(0, len(deal), _CHUNK):
+        stop = min(start + _CHUNK, len(deal))
+        is_open = log.code[start:stop] < n_stages
+        rows = np.flatnonzero(is_open)
+        code = deal[start:stop].take(rows) - offset
+        # Later than the first outcome; a deal without one has 0, below every time.
+        after = times(start, stop, rows) < first.take(code)
+        count += int(np.count_nonzero(after))
         if parts is not None:
-            parts.append(code[:m][late[:m]])
+            parts.append(code[after])
+            parts.append(deal[start:stop][~is_open] - offset)
     return count
 
 
@@ -221,22 +224,19 @@ def _reopened(log: DealLog) -> int:
     if log.has_undated or int(log.code.max(initial=0)) < log.pipeline.n_stages:
         return 0  # no outcome at all
     offset, bound = log.deal_offset, log.deal_bound
-    packed = reopened_by_key(log, log.deal, bound, offset)  # one maximum of packed keys
+    packed = reopened_by_key(log, log.deal, bound, offset)  # one maximum of reversed times
     if packed is not None:
         return packed
-    secs = log.time.view(np.int64)
-    # Per deal, its first outcome: the earliest time, then the lowest code at that time;
-    # ranks of (time, code), reversed, stand for the packed key.
-    times, time_rank = np.unique(secs, return_inverse=True)
-    width = int(log.code.max()) + 1
-    reverse = (len(times) - time_rank.reshape(-1).astype(np.int64)) * width - log.code
-    del times, time_rank
+    # Times too far apart for one integer: their ranks, reversed, stand for them.
+    ranks, rank = np.unique(log.time.view(np.int64), return_inverse=True)
+    reverse = len(ranks) - rank.reshape(-1).astype(np.int64)
+    del ranks, rank
 
-    def reversed_keys(start: int, stop: int, out: np.ndarray) -> np.ndarray:
-        out[...] = reverse[start:stop]
+    def reversed_ranks(start: int, stop: int, rows: I64) -> np.ndarray:
+        out: np.ndarray = reverse[start:stop].take(rows)
         return out
 
-    return _after_first(log.deal, offset, reversed_keys, log, bound, np.int64)
+    return _after_first(log.deal, offset, reversed_ranks, log, bound, np.int64)
 
 
 def _deals(log: DealLog) -> int:
