@@ -114,7 +114,7 @@ def reopened_deals(log: DealLog) -> int:
     of reinterpreting silently. Events at equal times are ordered by pipeline
     order, as everywhere; of two equal outcome events the second follows the
     first. A wide form log (undated events kept in pipeline order) cannot
-    reopen: 0. One pass over the events, no sort: it runs on every load.
+    reopen: 0. Two passes over the events, no sort: it runs on every load.
     """
     return _reopened(log)
 
