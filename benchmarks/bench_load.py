@@ -27,10 +27,19 @@ compute time on the built log (``closed_funnel(log, by="owner",
 durations=False)``), for integer ids with integer label codes and for string
 ids with string labels.
 
+Part 3, kernels (``--kernels``): the CPU and wall time of coding each text
+column of the string-id frame (ids ``D`` and a number, stage labels, owner
+names), warm, by pyarrow's ``dictionary_encode``, polars' cast to
+``Categorical``, ``pandas.factorize`` of the object column, and ours
+(``framecodes.column_codes`` of the Arrow column and of the pandas column,
+which also rank the distinct values in text order; the native kernels number
+them by first appearance).
+
 Run::
 
     PYTHONPATH=src python benchmarks/bench_load.py --sizes 1e6 --repeat 3
     PYTHONPATH=src python benchmarks/bench_load.py --frames 1e7 --sizes '' --repeat 3
+    PYTHONPATH=src python benchmarks/bench_load.py --kernels 1e7 --sizes '' --repeat 3
 """
 
 from __future__ import annotations
@@ -289,11 +298,54 @@ def frames_table(n: int, repeat: int) -> None:
         del frames, t, log
 
 
+# -- part 3: coding the text columns, ours against the native kernels ---------------------
+def kernels_table(n: int, repeat: int) -> None:
+    """CPU and wall time of coding each text column of the string-id frame (warm, medians)."""
+    import pandas as pd
+    import polars as pl
+
+    from salesfunnel.deals.framecodes import column_codes
+
+    t = labelled(n, "str")
+    frame, df = pl.from_arrow(t), t.to_pandas()
+    kernels: dict[str, Callable[[str], Any]] = {
+        "pyarrow dictionary_encode": lambda c: pc.dictionary_encode(t.column(c)),
+        "polars cast Categorical": lambda c: frame.get_column(c).cast(pl.Categorical),
+        "pandas.factorize (object)": lambda c: pd.factorize(df[c]),
+        "ours (arrow column)": lambda c: column_codes(
+            t.column(c), blanks=c == "owner", ids=c == "deal"
+        ),
+        "ours (pandas column)": lambda c: column_codes(
+            df[c], blanks=c == "owner", ids=c == "deal", objects=True
+        ),
+    }
+    print(f"{uptime()} at the start of coding {n:,} rows of text")
+    print(f"{'column':<7} {'distinct':>9} {'kernel':<27} {'cpu s':>7} {'wall s':>7}")
+    for c in ("deal", "stage", "owner"):
+        distinct = len(pc.unique(t.column(c)))
+        for name, code in kernels.items():
+            code(c)  # warm: imports, first calls, pages
+            cpu, wall = [], []
+            for _ in range(repeat):
+                gc.collect()
+                c0, w0 = time.process_time(), time.perf_counter()
+                code(c)
+                cpu.append(time.process_time() - c0)
+                wall.append(time.perf_counter() - w0)
+            print(
+                f"{c:<7} {distinct:>9,} {name:<27} {statistics.median(cpu):7.3f} "
+                f"{statistics.median(wall):7.3f}",
+                flush=True,
+            )
+    print(f"{uptime()} at the end", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1e6,1e7", help="CSV rows, comma separated")
     parser.add_argument("--skip", default="", help="readers to leave out, comma separated")
     parser.add_argument("--frames", default="", help="events for the frame constructors")
+    parser.add_argument("--kernels", default="", help="events for the text-coding kernels")
     parser.add_argument("--repeat", type=int, default=3, help="runs per reader (median)")
     parser.add_argument("--dir", default="/tmp", help="where the CSV files are written")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -306,6 +358,8 @@ def main(argv: list[str] | None = None) -> int:
         csv_table(n, Path(args.dir), args.repeat, set(args.skip.split(",")))
     for n in (int(float(x)) for x in args.frames.split(",") if x):
         frames_table(n, args.repeat)
+    for n in (int(float(x)) for x in args.kernels.split(",") if x):
+        kernels_table(n, args.repeat)
     return 0
 
 

@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 _UTC = dt.timezone.utc
+_STEP = 1 << 16  # rows per step of a whole-column check
 
 
 def is_blank(value: object) -> bool:
@@ -167,12 +168,18 @@ class TimeParser:
         out = arr.astype("datetime64[s]")
         if np.datetime_data(arr.dtype)[0] in ("Y", "M", "W", "D", "h", "m", "s", "generic"):
             return out
-        # NaT stays NaT; a value with a fraction differs from its floor.
-        lost = out.astype(arr.dtype) != arr
-        lost &= ~np.isnat(arr)
-        n = int(np.count_nonzero(lost))
+        # NaT stays NaT; a value with a fraction differs from its floor. In steps whose
+        # temporaries stay in the cache (whole-column ones cost fresh pages).
+        n, at = 0, -1
+        for start in range(0, len(arr), _STEP):
+            lost = out[start : start + _STEP].astype(arr.dtype) != arr[start : start + _STEP]
+            lost &= ~np.isnat(arr[start : start + _STEP])
+            k = int(np.count_nonzero(lost))
+            if k and at < 0:
+                at = start + int(np.argmax(lost))
+            n += k
         if n:
-            self._floored(n, str(arr[int(np.argmax(lost))]))
+            self._floored(n, str(arr[at]))
         return out
 
     def warn_floored(self, column: str | list[str], source: str | None, total: int) -> None:
@@ -275,10 +282,11 @@ class TimeParser:
         ``aware``: the column came from a zone-aware table column (Arrow,
         polars), whose values are UTC already.
         """
-        present = out[~np.isnat(out)]
-        if not present.size:
+        # The first dated value, found without copying the column (its first row, mostly).
+        first = int(np.argmax(~np.isnat(out))) if len(out) and np.isnat(out[0]) else 0
+        if not len(out) or np.isnat(out[first]):
             return
-        self.saw(aware, present[0])
+        self.saw(aware, out[first])
         if aware or self.tz is None:
             return
         # Offsets change with daylight saving time: convert each distinct value once.

@@ -241,3 +241,39 @@ def test_the_packed_key_of_any_width_matches_plain_python(
         if not packed:
             mp.setattr(status, "reopened_by_key", lambda *_: None)
         assert reopened_deals(log) == _plain_reopened(deal, code, secs, PIPE.n_stages)
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 6), st.integers(0, 3), st.integers(0, 4)), min_size=1, max_size=60
+    ),
+    st.integers(1, 9),
+    st.sampled_from([0, 1_700_000_000, -(2**40)]),
+    st.sampled_from([1, 10**9]),
+    st.booleans(),
+)
+@example([(0, 2, 0), (1, 0, 0), (0, 0, 1)], 1, 0, 1, True)  # the win and its reopening apart
+@example([(3, 3, 2), (3, 3, 2)], 1, 0, 1, False)  # two equal outcomes in two steps
+@example([(0, 3, 0), (0, 1, 0)], 1, 0, 1, False)  # a loss, then an offer at the same second
+@example([(0, 3, 0), (0, 1, 0)], 1, 0, 1, True)  # ... which comes first: not reopened
+def test_the_count_in_steps_matches_plain_python(
+    rows: list[tuple[int, int, int]], chunk: int, origin: int, step: int, packed: bool
+) -> None:
+    """The passes over the rows in steps (``status._CHUNK`` rows at a time, here 1 to 9
+    so that a deal's events and its outcome fall in different steps), with the packed
+    key or the ranks of the times, count as plain Python does; so does the pass that
+    counts deals with two events at or after their first outcome."""
+    from salesfunnel.deals import status
+
+    deal = [d * 5 + 11 for d, _, _ in rows]
+    code = [c for _, c, _ in rows]
+    secs = [origin + t * step for _, _, t in rows]
+    cols = {"deal": np.array(deal), "stage": np.array(code), "time": np.array(secs, "M8[s]")}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LooksLikeEventLogWarning)
+        log = DealLog.from_columns(cols, PIPE)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(status, "_CHUNK", chunk)
+        if not packed:
+            mp.setattr(status, "reopened_by_key", lambda *_: None)
+        assert reopened_deals(log) == _plain_reopened(deal, code, secs, PIPE.n_stages)

@@ -35,6 +35,7 @@ UNASSIGNED = "(unassigned)"
 
 I64 = npt.NDArray[np.int64]
 DROP_NOTE = "pass drop_unknown=True to drop such rows"
+_STEP = 1 << 16  # rows per step of a count whose temporaries stay in the cache
 
 COLUMNS_DOC = """\
 deal, stage, time : str
@@ -252,7 +253,10 @@ def times(
     arr = np.asarray(values)
     out: npt.NDArray[np.datetime64] | None = None
     if arr.dtype.kind == "M":
-        out = parser.floor_column(arr)  # a copy: the tz rule below converts in place
+        # Seconds already, and no zone to convert them to: the column itself (as integer
+        # ids are kept); else a copy, which the tz rule below converts in place.
+        same = arr.dtype == np.dtype("datetime64[s]") and (aware or parser.tz is None)
+        out = arr if same and arr.flags.c_contiguous else parser.floor_column(arr)
         try:
             parser.naive_column(out, aware=aware)
         except ValueError as exc:
@@ -504,7 +508,11 @@ def owner_codes(values: object) -> tuple[npt.NDArray[np.integer], tuple[str, ...
     if arr.dtype.kind in "iu" and arr.size:
         # Integer owner codes (the fast path for big logs): names are their decimal text,
         # ordered as numbers, so owner 2 comes before owner 10.
-        lo = int(arr.min())
+        lo, hi = int(arr.min()), int(arr.max())
+        if lo == 0 and arr.dtype.itemsize <= 4 and hi < _STEP:  # counted in steps: no copy
+            steps = range(0, len(arr), _STEP)
+            if np.all(sum(np.bincount(arr[i : i + _STEP], minlength=hi + 1) for i in steps)):
+                return arr, tuple(str(v) for v in range(hi + 1))  # dense codes 0..hi: kept
         # Offsets from the smallest, widened before subtracting (int16 codes -30000 and
         # 30000 are 60000 apart); one count per code (a radix sort of 2-byte codes took
         # five times as long).

@@ -9,7 +9,9 @@ or before ``as_of``; an undated event that may fall on either side of
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -112,69 +114,129 @@ def reopened_deals(log: DealLog) -> int:
     of reinterpreting silently. Events at equal times are ordered by pipeline
     order, as everywhere; of two equal outcome events the second follows the
     first. A wide form log (undated events kept in pipeline order) cannot
-    reopen: 0. One pass over the events, no sort: it runs on every load.
+    reopen: 0. Two passes over the events, no sort: it runs on every load.
     """
     return _reopened(log)
 
 
-def reopened_by_key(log: DealLog, deal: I64, bound: int) -> int | None:
-    """The reopened deals of a fully dated log, or ``None`` when the times do not pack.
+def reopened_by_key(log: DealLog, deal: I64, bound: int, offset: int = 0) -> int | None:
+    """The reopened deals of a fully dated log, or ``None`` when the times do not fit.
 
     A deal is reopened when some event follows its first outcome (the earliest
     time, then the lowest code at that time) or ties it exactly: when two or
     more of its events are at or after that outcome (the outcome is one of
-    them). Packing (time, code) into one integer (``int32`` when the times
-    span a few years or less, else ``int64``) makes that one per-deal minimum
-    over the outcomes (``np.minimum.at``), one gather, one comparison and,
-    only when some event follows an outcome, one count per deal; the loaders
-    run it on every load. ``deal`` is ``log.deal - log.deal_offset``.
+    them). Every open stage's code is below every outcome's, so an event that
+    is not an outcome follows the first outcome exactly when its *time* is
+    later; hence a deal is reopened when it has two outcome events, or an
+    event of an open stage later than its first outcome's time. That is one
+    per-deal maximum of reversed times (``int32`` when the times span 68
+    years or less, else ``int64``) over the outcomes and one gather and
+    comparison per other event (:func:`_after_first`); the loaders run it on
+    every load. A deal's code is ``deal - offset``, below ``bound``.
     """
     secs = log.order_bounds[0]
-    code_bits = max(int(log.code.max(initial=0)).bit_length(), 1)
-    base = int(secs.min())
-    bits = (int(secs.max()) - base).bit_length() + code_bits
-    if log.has_undated or bits > 62:
+    if log.has_undated or not len(secs):
         return None
-    kind = np.int32 if bits <= 30 else np.int64  # every key below the type's maximum
-    key = np.empty(len(secs), kind)
-    np.subtract(secs, base, out=key, casting="unsafe")  # fits: ``bits`` says so
-    key <<= code_bits
-    key |= log.code
-    return _after_first(deal, key, log.code >= log.pipeline.n_stages, bound)
+    last = int(secs.max())
+    top = last - int(secs.min()) + 1  # the largest reversed time
+    if top >= 2**62:
+        return None
+    kind = np.int32 if top <= np.iinfo(np.int32).max else np.int64
+
+    def reversed_times(start: int, stop: int, rows: I64) -> np.ndarray:
+        # last - time + 1: at least 1, larger is earlier (fits ``kind``: ``top`` says so).
+        times = secs[start:stop].take(rows)
+        out: np.ndarray = np.subtract(last, times, out=times).astype(kind) + kind(1)
+        return out
+
+    return _after_first(deal, offset, reversed_times, log, bound, kind)
 
 
-def _after_first(deal: I64, key: np.ndarray, closed: B, bound: int) -> int:
-    """How many deals have two or more events whose ``key`` is at or after the deal's
-    smallest ``key`` among its ``closed`` events."""
-    top = np.iinfo(key.dtype).max
-    first = np.full(bound, top, dtype=key.dtype)
-    outcomes = np.flatnonzero(closed)  # indices and take: faster than two boolean masks
-    np.minimum.at(first, deal.take(outcomes), key.take(outcomes))
-    del outcomes
-    at_or_after = key >= first.take(deal)  # a deal without an outcome has none (keys < top)
-    extra = int(np.count_nonzero(at_or_after)) - int(np.count_nonzero(first != top))
-    if extra == 0:  # each outcome alone at or after itself: nothing reopened
-        return 0
-    return int(np.count_nonzero(np.bincount(deal[at_or_after], minlength=bound) > 1))
+_CHUNK = 1 << 16  # rows per step: the step's temporaries stay in the cache
+Times = Callable[[int, int, I64], np.ndarray]
+
+
+def _after_first(
+    deal: I64,
+    offset: int,
+    times: Times,
+    log: DealLog,
+    bound: int,
+    kind: type[np.signedinteger[Any]],
+) -> int:
+    """How many deals have two outcome events, or an event of an open stage whose
+    reversed time is below the largest reversed time of the deal's outcomes.
+
+    ``times(start, stop, rows)`` gives the reversed times (at least 1, the
+    earliest the largest) of rows ``start + rows`` (``rows`` below ``stop -
+    start``). Passes over the rows in steps of :data:`_CHUNK`; the one big array
+    is the per-deal table (``bound`` entries of ``kind``, zero where a deal has
+    no outcome: never written before use).
+    """
+    n_stages = log.pipeline.n_stages
+    first = np.zeros(bound, kind)  # per deal, its first outcome's reversed time; 0: none
+    outcomes = 0
+    for start in range(0, len(deal), _CHUNK):
+        stop = min(start + _CHUNK, len(deal))
+        rows = np.flatnonzero(log.code[start:stop] >= n_stages)
+        if rows.size:
+            np.maximum.at(first, deal[start:stop].take(rows) - offset, times(start, stop, rows))
+            outcomes += rows.size
+    late = _late(deal, offset, times, first, log)
+    if late == 0 and outcomes == int(np.count_nonzero(first)):
+        return 0  # one outcome per deal, nothing after it
+    parts: list[I64] = []
+    _late(deal, offset, times, first, log, parts)
+    first.fill(0)  # now each deal's outcome events and open-stage events after them
+    np.add.at(first, np.concatenate(parts), 1)
+    return int(np.count_nonzero(first > 1))
+
+
+def _late(
+    deal: I64,
+    offset: int,
+    times: Times,
+    first: np.ndarray,
+    log: DealLog,
+    parts: list[I64] | None = None,
+) -> int:
+    """How many open-stage events are later than their deal's first outcome (reversed
+    time below ``first``'s), in one pass; with ``parts``, the deal codes of those
+    events and of every outcome event are added to it."""
+    n_stages = log.pipeline.n_stages
+    count = 0
+    for start in range(0, len(deal), _CHUNK):
+        stop = min(start + _CHUNK, len(deal))
+        is_open = log.code[start:stop] < n_stages
+        rows = np.flatnonzero(is_open)
+        code = deal[start:stop].take(rows) - offset
+        # Later than the first outcome; a deal without one has 0, below every time.
+        after = times(start, stop, rows) < first.take(code)
+        count += int(np.count_nonzero(after))
+        if parts is not None:
+            parts.append(code[after])
+            parts.append(deal[start:stop][~is_open] - offset)
+    return count
 
 
 def _reopened(log: DealLog) -> int:
-    """The reopened deals, read without filling the log's cache (loading calls it)."""
-    closed = log.code >= log.pipeline.n_stages
-    if log.has_undated or not closed.any():
-        return 0
-    deal = log.deal - log.deal_offset if log.deal_offset else log.deal
-    bound = int(deal.max()) + 1
-    packed = reopened_by_key(log, deal, bound)  # one minimum over packed (time, code)
+    """The reopened deals (loading calls it: of the log's cache, it fills only the bound)."""
+    if log.has_undated or int(log.code.max(initial=0)) < log.pipeline.n_stages:
+        return 0  # no outcome at all
+    offset, bound = log.deal_offset, log.deal_bound
+    packed = reopened_by_key(log, log.deal, bound, offset)  # one maximum of reversed times
     if packed is not None:
         return packed
-    secs = log.time.view(np.int64)
-    # Per deal, its first outcome: the earliest time, then the lowest code at that time;
-    # ranks of (time, code) stand for the packed key.
-    times, time_rank = np.unique(secs, return_inverse=True)
-    key = time_rank.reshape(-1).astype(np.int64) * (int(log.code.max()) + 1) + log.code
-    del times, time_rank
-    return _after_first(deal, key, closed, bound)
+    # Times too far apart for one integer: their ranks, reversed, stand for them.
+    ranks, rank = np.unique(log.time.view(np.int64), return_inverse=True)
+    reverse = len(ranks) - rank.reshape(-1).astype(np.int64)
+    del ranks, rank
+
+    def reversed_ranks(start: int, stop: int, rows: I64) -> np.ndarray:
+        out: np.ndarray = reverse[start:stop].take(rows)
+        return out
+
+    return _after_first(log.deal, offset, reversed_ranks, log, bound, np.int64)
 
 
 def _deals(log: DealLog) -> int:
