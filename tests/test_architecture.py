@@ -35,6 +35,7 @@ FLOOR = {
     "_time",
     "_timehints",
     "_calendar",
+    "_arrays",
     "_format",
     "_table",
     "_csvio",

@@ -20,6 +20,7 @@ from typing import Any, TypedDict
 import numpy as np
 import numpy.typing as npt
 
+from .._arrays import private
 from .._csvio import Rows
 from .._numbers import number
 from .._time import TimeParser, is_blank, zone
@@ -256,7 +257,7 @@ def times(
         # Seconds already, and no zone to convert them to: the column itself (as integer
         # ids are kept); else a copy, which the tz rule below converts in place.
         same = arr.dtype == np.dtype("datetime64[s]") and (aware or parser.tz is None)
-        out = arr if same and arr.flags.c_contiguous else parser.floor_column(arr)
+        out = private(arr, arr) if same and arr.flags.c_contiguous else parser.floor_column(arr)
         try:
             parser.naive_column(out, aware=aware)
         except ValueError as exc:
@@ -383,8 +384,8 @@ def dense_ids(
         if ids.size == 0:
             return np.zeros(0, np.int64), ids, 0
         lo, hi = int(ids.min()), int(ids.max())
-        if hi - lo <= 8 * ids.size + 1024:
-            return ids, None, lo
+        if hi - lo <= 8 * ids.size + 1024:  # kept: never a view the caller may write
+            return private(ids, arr), None, lo
         table, inverse = np.unique(ids, return_inverse=True)
         return inverse.astype(np.int64).reshape(-1), table, 0
     if arr.dtype.kind in "OU" and len(arr):
@@ -512,7 +513,7 @@ def owner_codes(values: object) -> tuple[npt.NDArray[np.integer], tuple[str, ...
         if lo == 0 and arr.dtype.itemsize <= 4 and hi < _STEP:  # counted in steps: no copy
             steps = range(0, len(arr), _STEP)
             if np.all(sum(np.bincount(arr[i : i + _STEP], minlength=hi + 1) for i in steps)):
-                return arr, tuple(str(v) for v in range(hi + 1))  # dense codes 0..hi: kept
+                return private(arr, arr), tuple(str(v) for v in range(hi + 1))  # dense: kept
         # Offsets from the smallest, widened before subtracting (int16 codes -30000 and
         # 30000 are 60000 apart); one count per code (a radix sort of 2-byte codes took
         # five times as long).

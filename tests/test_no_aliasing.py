@@ -1,0 +1,109 @@
+"""A log never shares memory its caller may still write (``_arrays.private``).
+
+The loaders keep a column as it is where no conversion is needed (integer ids,
+``datetime64[s]`` times, dense owner codes). They used to keep the caller's own
+array: writing to it afterwards (``times[:] = ...`` on numpy arrays, or
+``df.loc[0, "deal"] = 9`` on a pandas 2 DataFrame, whose columns are views of its
+blocks) silently changed a log built earlier, and its cached facts with it. Arrow
+memory is immutable, so Arrow columns are still kept without a copy.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from salesfunnel import DealLog, EventLog, Pipeline, closed_funnel
+from salesfunnel._arrays import private
+
+P = Pipeline(["Lead", "Offer"], won="Won", lost="Lost")
+LABELS = np.array(["Lead", "Offer", "Won", "Lost"])
+
+
+def _columns(deals: list[tuple[int, int, int, int]]) -> dict[str, np.ndarray]:
+    """``(deal, label index, day, owner)`` rows as numpy columns of the kept kinds."""
+    return {
+        "deal": np.array([d for d, *_ in deals], dtype=np.int64),
+        "stage": LABELS[[s for _, s, _, _ in deals]],
+        "time": np.array([np.datetime64("2024-01-01", "s") + 86_400 * t for *_, t, _ in deals]),
+        "owner": np.array([o for *_, o in deals], dtype=np.int32),
+    }
+
+
+def _scribble(columns: dict[str, np.ndarray]) -> None:
+    """Write over every kept column in place, as a caller may after building a log."""
+    columns["deal"][:] = 999
+    columns["time"][:] = np.datetime64("2030-01-01", "s")
+    columns["owner"][:] = 0
+
+
+rows = st.lists(
+    st.tuples(st.integers(0, 5), st.integers(0, 3), st.integers(0, 30), st.integers(0, 2)),
+    min_size=1,
+    max_size=20,
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(rows)
+def test_writing_the_callers_numpy_columns_changes_no_log(
+    deals: list[tuple[int, int, int, int]],
+) -> None:
+    columns = _columns(deals)
+    log = DealLog.from_columns(columns, P, owner="owner")
+    before = (log.deal.tolist(), log.time.tolist(), log.owner.tolist(),
+              closed_funnel(log).to_json())  # fmt: skip
+    _scribble(columns)
+    assert (log.deal.tolist(), log.time.tolist(), log.owner.tolist(),
+            closed_funnel(log).to_json()) == before  # fmt: skip
+
+
+def test_writing_a_pandas_frame_changes_no_log() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(_columns([(1, 0, 0, 0), (1, 2, 3, 0), (2, 0, 1, 1), (2, 3, 2, 1)]))
+    log = DealLog.from_pandas(frame, P, owner="owner")
+    events = EventLog.from_pandas(frame, entity="deal", event="stage", time="time")
+    frame.loc[0, "deal"] = 9
+    frame.loc[0, "time"] = pd.Timestamp("2031-01-01")
+    frame.loc[0, "owner"] = 1
+    assert log.deal.tolist() == [1, 1, 2, 2]
+    assert str(log.time[0]) == "2024-01-01T00:00:00"
+    assert log.owner.tolist() == [0, 0, 1, 1]
+    assert events.entity.tolist() == [1, 1, 2, 2]
+    assert str(events.time[0]) == "2024-01-01T00:00:00"
+    assert json.loads(closed_funnel(log).to_json())["won"] == 1
+
+
+def test_writing_the_callers_columns_changes_no_event_log() -> None:
+    entity = np.array([7, 7, 9])
+    time = np.array(["2024-01-01", "2024-01-02", "2024-01-03"], dtype="datetime64[s]")
+    log = EventLog.from_columns({"entity": entity, "event": ["view", "buy", "view"], "time": time})
+    entity[:] = 5
+    time[:] = np.datetime64("2030-01-01", "s")
+    assert log.entity.tolist() == [7, 7, 9]
+    assert str(log.time[2]) == "2024-01-03T00:00:00"
+
+
+def test_arrow_columns_are_still_kept_without_a_copy() -> None:
+    pa = pytest.importorskip("pyarrow")
+    table = pa.table(_columns([(1, 0, 0, 0), (1, 2, 3, 0), (2, 0, 1, 1)]))
+    log = DealLog.from_arrow(table, P, owner="owner")
+    deal = table.column("deal").to_numpy()
+    assert np.shares_memory(log.deal, deal)  # immutable Arrow memory: no copy needed
+
+
+def test_private_copies_only_writable_shared_memory() -> None:
+    own = np.arange(4)
+    assert private(own, own) is not own
+    assert private(own, own).tolist() == [0, 1, 2, 3]
+    view = own.view()
+    view.flags.writeable = False  # read-only, but its base is not: still copied
+    assert not np.shares_memory(private(view, own), own)
+    frozen = np.arange(4)
+    frozen.flags.writeable = False  # owns its memory, read-only: kept
+    assert private(frozen, frozen) is frozen
+    fresh = np.arange(4)
+    assert private(fresh, np.arange(4)) is fresh  # no memory shared: kept
