@@ -320,8 +320,12 @@ def test_big_log_fast_paths_leave_the_callers_arrays_alone() -> None:
     assert not log.code.flags.writeable
     assert log.owners == ("0", "1")
     assert log.deal_ids.tolist() == [10, 12]
-    assert log.deal is not deal  # a read-only view of the caller's ids, not a copy
-    assert np.shares_memory(log.deal, deal)
+    # The caller's writable arrays are not kept: a later write to them must not change
+    # the log (tests/test_no_aliasing.py). Arrow's immutable columns are kept uncopied.
+    assert not np.shares_memory(log.deal, deal)
+    assert not np.shares_memory(log.time, time)
+    deal[:] = 0
+    assert log.deal_ids.tolist() == [10, 12]
     assert closed_funnel(log, by="owner")["0"].funnel["Won"].data.tolist() == [10]
 
 
