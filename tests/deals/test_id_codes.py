@@ -120,6 +120,7 @@ def test_number_ids_in_halves_agree_with_a_plain_reference(
     assert found is not None
     assert found[0].tolist() == want[0]
     assert found[1] == want[1]
+    assert found.bounds == (min(want[0]), max(want[0]))
 
 
 @settings(max_examples=50, deadline=None)
@@ -130,6 +131,7 @@ def test_number_ids_of_one_id_repeated(number: int, rows: int) -> None:
         found = number_ids(pa.array([str(number)] * rows))
     assert found is not None
     assert found[0].tolist() == [number] * rows
+    assert found.bounds == (number, number)
 
 
 @pytest.mark.parametrize(

@@ -395,8 +395,8 @@ def _digit_ids(column: Any) -> TextCodes | None:
     numbers = number_ids(column)
     if numbers is None:
         return None
-    ints, prefix = numbers
-    dense = dense_number_codes(ints, prefix)
+    ints, prefix, bounds = numbers
+    dense = dense_number_codes(ints, prefix, bounds)
     if dense is not None:
         return dense
     uniq, inverse = np.unique(ints, return_inverse=True)
