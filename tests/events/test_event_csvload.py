@@ -9,6 +9,7 @@ chunks, empty ones, none, sliced chunks (an offset into the buffer), nulls
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,14 @@ from hypothesis import given, settings, strategies as st
 
 pa = pytest.importorskip("pyarrow")
 
-from salesfunnel.deals.arrowcsv import numpy_of  # noqa: E402
+from salesfunnel.deals.arrowcsv import (  # noqa: E402
+    Fill,
+    dictionary_fills,
+    dictionary_lookup,
+    numpy_fills,
+    numpy_of,
+    run_fills,
+)
 
 from cli_helpers import run_python  # noqa: E402
 
@@ -75,6 +83,55 @@ def test_numpy_of_is_to_numpy(column: object) -> None:
     if own.size:  # an array of its own: writing it leaves the column alone
         own[...] = own[0]
         np.testing.assert_array_equal(numpy_of(column), kept)
+
+
+def _run_on_threads(fills: list[Fill], threads: int) -> None:
+    """Run ``fills`` as the CSV path does: several threads draining one list."""
+    with ThreadPoolExecutor(threads) as pool:
+        for done in [pool.submit(run_fills, fills) for _ in range(threads)]:
+            done.result()
+
+
+@settings(max_examples=200, deadline=None)
+@given(_columns(), st.integers(1, 3))
+def test_numpy_fills_run_on_threads_give_numpy_of(column: object, threads: int) -> None:
+    """``numpy_fills``: the result filled chunk by chunk, on one to three threads
+    sharing the list, equals ``numpy_of`` (chunks empty, sliced, nulls, one chunk)."""
+    out, fills = numpy_fills(column)
+    _run_on_threads(fills, threads)
+    assert fills == []
+    expected = numpy_of(column)
+    assert out.dtype == expected.dtype
+    np.testing.assert_array_equal(out, expected)
+    if expected.dtype.kind == "M":  # NaT too, bit for bit
+        assert out.view(np.int64).tolist() == expected.view(np.int64).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(["a", " b", "b", "c ", "Zoë", ""]), max_size=12), max_size=5),
+    st.integers(1, 3),
+)
+def test_dictionary_fills_run_on_threads_give_each_rows_value(
+    chunks: list[list[str]], threads: int
+) -> None:
+    """``dictionary_fills`` of a chunked dictionary column (each chunk its own
+    dictionary, unified first), filled on one to three threads sharing the list: each
+    row's stripped value, as a plain loop gives it, and ``dictionary_lookup``'s."""
+    kind = pa.dictionary(pa.int32(), pa.string())
+    column = pa.chunked_array([pa.array(c, pa.string()).dictionary_encode() for c in chunks], kind)
+    out, fills = dictionary_fills(column, lambda values: np.array(values, dtype=str))
+    _run_on_threads(fills, threads)
+    want = [v.strip() for c in chunks for v in c]
+    assert out.tolist() == want
+    assert dictionary_lookup(column, lambda values: np.array(values, dtype=str)).tolist() == want
+
+
+def test_run_fills_runs_each_fill_once_across_threads() -> None:
+    calls: list[int] = []
+    fills: list[Fill] = [lambda i=i: calls.append(i) for i in range(5000)]
+    _run_on_threads(fills, 4)
+    assert sorted(calls) == list(range(5000))
 
 
 def test_numpy_of_worked_example() -> None:

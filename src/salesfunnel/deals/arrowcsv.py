@@ -37,6 +37,7 @@ import mmap
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import IO, Any
 
 import numpy as np
@@ -49,12 +50,16 @@ from .textcodes import TextCodes, TextTable, int_array
 __all__ = [
     "AUTO_BYTES",
     "ENGINES",
+    "Fill",
     "Unfit",
+    "dictionary_fills",
     "dictionary_lookup",
     "fast_fields",
     "int_array",
+    "numpy_fills",
     "numpy_of",
     "read_body",
+    "run_fills",
     "sorted_text_codes",
     "stripped_dictionary",
     "text_codes",
@@ -354,6 +359,22 @@ def dictionary_lookup(column: Any, lookup: Callable[[list[str]], np.ndarray]) ->
     """Per row of a dictionary-typed column, ``lookup(values)[index]`` (``values`` and
     ``index`` as :func:`stripped_dictionary` gives them), gathered chunk by chunk into
     one array: no array of every row's index is made."""
+    out, fills = dictionary_fills(column, lookup)
+    for fill in fills:
+        fill()
+    return out
+
+
+Fill = Callable[[], None]
+"""One part of a column's conversion: fills its slice of the result (numpy's
+copy or gather, which releases the GIL, so fills run on any thread at once)."""
+
+
+def dictionary_fills(
+    column: Any, lookup: Callable[[list[str]], np.ndarray]
+) -> tuple[np.ndarray, list[Fill]]:
+    """:func:`dictionary_lookup` in parts: its result, not yet filled, and one
+    :data:`Fill` per chunk, to be run in any order. ``lookup`` runs here, once."""
     import pyarrow as pa
 
     if not isinstance(column, pa.ChunkedArray):
@@ -361,12 +382,47 @@ def dictionary_lookup(column: Any, lookup: Callable[[list[str]], np.ndarray]) ->
     chunks = column.unify_dictionaries().chunks
     table = lookup(_strip(chunks[0].dictionary.to_pylist()) if chunks else [])
     out = np.empty(len(column), table.dtype)
+    fills: list[Fill] = []
     at = 0
     for chunk in chunks:
-        index = numpy_of(chunk.indices)
-        np.take(table, index, out=out[at : at + len(index)], mode="clip")  # unbuffered
-        at += len(index)
-    return out
+        part = out[at : at + len(chunk)]
+        at += len(chunk)
+        fills.append(partial(_gather, table, chunk.indices, part))
+    return out, fills
+
+
+def _gather(table: np.ndarray, indices: Any, out: np.ndarray) -> None:
+    np.take(table, numpy_of(indices), out=out, mode="clip")  # unbuffered
+
+
+def numpy_fills(values: Any) -> tuple[np.ndarray, list[Fill]]:
+    """:func:`numpy_of` in parts: its result and one :data:`Fill` per chunk (none
+    when the result is already whole: one chunk, or a type read by ``to_numpy``)."""
+    import pyarrow as pa
+
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    kind = _numpy_type(values.type)
+    if len(chunks) < 2 or kind is None or any(c.null_count for c in chunks):
+        return numpy_of(values), []
+    out = np.empty(len(values), kind)
+    fills: list[Fill] = []
+    at = 0
+    for chunk in chunks:
+        part = out[at : at + len(chunk)]
+        at += len(chunk)
+        fills.append(partial(np.copyto, part, numpy_of(chunk)))
+    return out, fills
+
+
+def run_fills(fills: list[Fill]) -> None:
+    """Run the :data:`Fill` s of ``fills`` until none is left; threads running this on
+    one list share it (``list.pop`` is atomic: each fill runs once, on one thread)."""
+    while True:
+        try:
+            fill = fills.pop()
+        except IndexError:
+            return
+        fill()
 
 
 def _many_distinct(column: Any) -> bool:
