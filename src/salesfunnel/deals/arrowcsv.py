@@ -56,6 +56,7 @@ __all__ = [
     "dictionary_lookup",
     "fast_fields",
     "int_array",
+    "long_cell",
     "numpy_fills",
     "numpy_of",
     "read_body",
@@ -194,8 +195,8 @@ def _check_bytes(mm: mmap.mmap, start: int, lines: bool) -> None:
         raise Unfit
 
 
-def _long_cell(table: Any) -> bool:
-    """True when a text cell is longer than the pure reader's limit."""
+def long_cell(table: Any) -> bool:
+    """True when a text cell of ``table`` is longer than the pure reader's limit."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -214,12 +215,15 @@ def read_body(
     header_lines: int,
     types: Mapping[str, Any],
     delimiter: str,
+    *,
+    cells_checked: bool = True,
 ) -> Any:
     """The body's columns ``types`` (name to Arrow type) as a ``pyarrow.Table``.
 
     ``header`` and ``header_lines`` are what the pure reader found (names
     stripped, physical lines up to the body). Raises :class:`Unfit` when the
-    fast path cannot give what the pure reader would.
+    fast path cannot give what the pure reader would; without ``cells_checked``,
+    the caller asks :func:`long_cell` of the table itself (beside other work).
     """
     pacsv = _pyarrow_csv()
     name = os.fspath(path)
@@ -246,7 +250,7 @@ def read_body(
                     check.result()
                     raise
                 check.result()
-    if table.num_rows == 0 or (not scan and _long_cell(table)):
+    if table.num_rows == 0 or (not scan and cells_checked and long_cell(table)):
         raise Unfit
     return table
 

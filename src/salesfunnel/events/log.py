@@ -47,6 +47,7 @@ from ..deals.arrowcsv import (
     Unfit,
     dictionary_fills,
     fast_fields,
+    long_cell,
     numpy_fills,
     read_body,
     run_fills,
@@ -154,15 +155,19 @@ def _arrow_fields(file: CsvFile, spec: _Spec, delimiter: str) -> dict[str, Any]:
                   if p not in roles})  # fmt: skip
     if len(roles) != 3 + len(spec.properties):
         raise Unfit  # one column in two roles
-    table = read_body(file.source, file.header, file.header_lines, roles, delimiter)
+    table = read_body(
+        file.source, file.header, file.header_lines, roles, delimiter, cells_checked=False
+    )
     time = table.column(spec.time)
     if time.null_count:
         raise Unfit  # a blank cell: an error, or a row to drop
     # The ids are coded on a second thread (Arrow's and numpy's loops release the GIL)
     # while this one sets up the other columns; then both threads fill those columns
     # chunk by chunk from one list, so neither core idles while the other finishes.
-    # The ids' table stays in Arrow (strings built when ids_of reads them).
-    fills: list[Fill] = []
+    # The check for over-long cells is one more fill. The ids' table stays in Arrow
+    # (strings built when ids_of reads them).
+    long: list[bool] = []
+    fills: list[Fill] = [lambda: long.append(long_cell(table))]
     with ThreadPoolExecutor(1) as pool:
         coding = pool.submit(_ids_then_fills, table.column(spec.entity), fills)
         try:
@@ -170,8 +175,8 @@ def _arrow_fields(file: CsvFile, spec: _Spec, delimiter: str) -> dict[str, Any]:
             run_fills(fills)
         finally:
             entity = coding.result()
-    if entity is None:
-        raise Unfit  # a blank id: an error, or a row to drop
+    if entity is None or long != [False]:
+        raise Unfit  # a blank id (an error, or a row to drop), or a cell too long
     return {"entity": entity[0], **fields, "entity_column": spec.entity, "_table": entity[1]}
 
 
