@@ -106,7 +106,7 @@ def number_ids(column: Any) -> NumberIds | None:
     if prefix:
         if not pc.all(pc.starts_with(column, prefix)).as_py():
             return None
-        column = pc.utf8_slice_codeunits(column, len(prefix))
+        column = _without_prefix(column, len(prefix.encode("utf-8")))
     if not pc.all(pc.match_substring_regex(column.slice(0, 64), "^[0-9]+$")).as_py():
         return None  # a failing cast is slow: look at the first values first
     ints = np.empty(len(column), np.int64)
@@ -124,6 +124,21 @@ def number_ids(column: Any) -> NumberIds | None:
     if None in found or not spans:
         return None
     return NumberIds(ints, prefix, (min(b[0] for b in spans), max(b[1] for b in spans)))
+
+
+def _without_prefix(column: Any, size: int) -> Any:
+    """Each text of ``column`` without its first ``size`` bytes, a prefix (whole
+    characters) that every text begins with: sliced as bytes, in a third of the time
+    ``utf8_slice_codeunits`` takes counting characters. A cell of 2**31 bytes or more
+    would be cut short there, so stays too long to be read as a number anyway."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = column.type
+    raw = pa.large_binary() if pa.types.is_large_string(text) else pa.binary()
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    cut = [pc.binary_slice(c.view(raw), size, 2**31 - 1).view(text) for c in chunks]
+    return pa.chunked_array(cut, text)
 
 
 def _read_numbers(column: Any, out: I64) -> tuple[int, int] | None:
