@@ -9,8 +9,10 @@ chunks, empty ones, none, sliced chunks (an offset into the buffer), nulls
 
 from __future__ import annotations
 
+import mmap
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,10 +20,13 @@ from hypothesis import given, settings, strategies as st
 
 pa = pytest.importorskip("pyarrow")
 
+from salesfunnel import EventLog  # noqa: E402
+from salesfunnel.deals import arrowcsv  # noqa: E402
 from salesfunnel.deals.arrowcsv import (  # noqa: E402
     Fill,
     dictionary_fills,
     dictionary_lookup,
+    fresh_array,
     numpy_fills,
     numpy_of,
     run_fills,
@@ -132,6 +137,55 @@ def test_run_fills_runs_each_fill_once_across_threads() -> None:
     fills: list[Fill] = [lambda i=i: calls.append(i) for i in range(5000)]
     _run_on_threads(fills, 4)
     assert sorted(calls) == list(range(5000))
+
+
+@pytest.mark.parametrize("dtype", ["int16", "int64", "<U7", "datetime64[s]"])
+@pytest.mark.parametrize("n", [0, 1, 7])
+def test_fresh_arrays_in_small_pages(monkeypatch: pytest.MonkeyPatch, dtype: str, n: int) -> None:
+    """``fresh_array`` made to map every result of a byte or more: the asked shape
+    and type, writable, each its own memory."""
+    monkeypatch.setattr(arrowcsv, "_SMALL_PAGES", 1)
+    one, two = fresh_array(n, dtype), fresh_array(n, dtype)
+    assert (one.shape, one.dtype, one.flags.writeable) == ((n,), np.dtype(dtype), True)
+    values = np.arange(n).astype(dtype)
+    one[:] = values
+    two[:] = np.arange(n, 2 * n).astype(dtype)
+    assert one.tolist() == values.tolist()
+    assert isinstance(_owner(one), mmap.mmap) == (n > 0)
+
+
+def test_an_event_log_read_into_small_pages_is_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every result of the fast path mapped (and the file cut in many blocks): the
+    same log as the pure reader's, ids, events, times and property alike."""
+    monkeypatch.setattr(arrowcsv, "_SMALL_PAGES", 1)
+    monkeypatch.setattr(arrowcsv, "_BLOCK", 64)
+    rows = [(i * 7 % 23, ["view", "cart", "buy"][i % 3], i * 3607, "ab"[i % 2]) for i in range(60)]
+    path = tmp_path / "small.csv"
+    base = np.datetime64("2024-01-01T00:00:00")
+    text = "\n".join(f"{u},{e},{base + np.timedelta64(t, 's')},{d}" for u, e, t, d in rows)
+    path.write_text("u,e,t,d\n" + text + "\n", encoding="utf-8")
+    kw: dict[str, Any] = {"entity": "u", "event": "e", "time": "t", "properties": ["d"]}
+    fast, pure = (EventLog.from_csv(path, engine=e, **kw) for e in ("arrow", "python"))
+    for name in ("entity", "event", "time"):
+        assert getattr(fast, name).tolist() == getattr(pure, name).tolist()
+    assert fast.names == pure.names
+    assert (
+        fast.properties["d"].tolist()
+        == pure.properties["d"].tolist()
+        == ["ab"[i % 2] for i in range(60)]
+    )
+    assert fast.ids_of(fast.entity).tolist() == [str(u) for u, *_ in rows]
+    assert isinstance(_owner(fast.properties["d"]), mmap.mmap)
+
+
+def _owner(array: np.ndarray) -> object:
+    """What holds ``array``'s memory (a map, or ``None`` for numpy's own)."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    base = array.base
+    return base.obj if isinstance(base, memoryview) else base
 
 
 def test_numpy_of_worked_example() -> None:

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from .arrowcsv import _pyarrow_csv, numpy_of, text_codes, text_column
+from .arrowcsv import _pyarrow_csv, fresh_array, numpy_of, text_codes, text_column
 from .csvtext import number_text_codes
 from .textcodes import TextCodes, TextTable, int_array
 
@@ -109,7 +109,7 @@ def number_ids(column: Any) -> NumberIds | None:
         column = _without_prefix(column, len(prefix.encode("utf-8")))
     if not pc.all(pc.match_substring_regex(column.slice(0, 64), "^[0-9]+$")).as_py():
         return None  # a failing cast is slow: look at the first values first
-    ints = np.empty(len(column), np.int64)
+    ints = fresh_array(len(column), np.int64)  # the codes, in the end
     half = len(column) // 2 if len(column) >= _SPLIT else len(column)
     try:
         if half == len(column):
