@@ -9,9 +9,10 @@ timed loads. Prints the median wall time, user and system CPU time (the
 process's, all threads; system time is mostly the kernel faulting in fresh
 pages) per tree and the ratio of user + system to the first tree's, then the
 same for the first load of each process (what a script that loads one file
-pays; not in the medians above); ``--deals`` times ``DealLog.from_csv`` of a
-file of ``bench_load.py``'s shape instead, and ``--properties ''`` an event
-log without its ``device`` column.
+pays; not in the medians above), with the median count of minor page faults
+(fresh pages, whatever each costs on a busy machine); ``--deals`` times
+``DealLog.from_csv`` of a file of ``bench_load.py``'s shape instead, and
+``--properties ''`` an event log without its ``device`` column.
 
 Run::
 
@@ -43,14 +44,14 @@ def load():
     return EventLog.from_csv(path, entity="user", properties=props, engine="arrow")
 def cpu():
     r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime, r.ru_stime
+    return r.ru_utime, r.ru_stime, r.ru_minflt
 out = []
 for _ in range(1 + int(sys.argv[3])):  # the first load: imports, fresh pages
     gc.collect()
-    (u, s), w = cpu(), time.perf_counter()
+    (u, s, f), w = cpu(), time.perf_counter()
     log = load()
-    (u1, s1), w1 = cpu(), time.perf_counter()
-    out.append((w1 - w, u1 - u, s1 - s))
+    (u1, s1, f1), w1 = cpu(), time.perf_counter()
+    out.append((w1 - w, u1 - u, s1 - s, f1 - f))
     del log
 print(json.dumps(out))
 """
@@ -81,12 +82,18 @@ def main(argv: list[str] | None = None) -> int:
             times[tree] += rest
     for title, runs in (("timed loads", times), ("first load of each process", firsts)):
         print(title)
-        print(f"  {'tree':<40} {'wall s':>8} {'user s':>8} {'sys s':>8} {'cpu vs first':>13}")
-        base = statistics.median(u + s for _, u, s in runs[trees[0]])
+        head = f"  {'tree':<40} {'wall s':>8} {'user s':>8} {'sys s':>8} {'cpu vs first':>13}"
+        print(head + f" {'faults':>8}")
+        base = statistics.median(u + s for _, u, s, _ in runs[trees[0]])
         for tree in trees:
-            wall, user, system = (statistics.median(x[i] for x in runs[tree]) for i in range(3))
-            cpu = statistics.median(u + s for _, u, s in runs[tree])
-            print(f"  {tree[-40:]:<40} {wall:8.3f} {user:8.3f} {system:8.3f} {cpu / base:12.2f}x")
+            wall, user, system, faults = (
+                statistics.median(x[i] for x in runs[tree]) for i in range(4)
+            )
+            cpu = statistics.median(u + s for _, u, s, _ in runs[tree])
+            print(
+                f"  {tree[-40:]:<40} {wall:8.3f} {user:8.3f} {system:8.3f} {cpu / base:12.2f}x"
+                f" {faults:8.0f}"
+            )
     print(f"load average at end: {Path('/proc/loadavg').read_text().split()[:3]}")
     return 0
 

@@ -46,7 +46,8 @@ reset once the data is generated, minus the resident set then; the engine's
 preparation and one run), so native memory counts as numpy's does. ``--csv N``
 times ``EventLog.from_csv`` of an ``N``-row file (user, event, ISO time,
 device) against ``polars.read_csv`` of it; with ``--write PATH`` it writes
-that file to ``PATH`` and stops (for ``ab_csvload.py``).
+that file to ``PATH`` and stops (for ``ab_csvload.py``); with ``--file PATH``
+it times that file (written so before) instead of writing a fresh one.
 
 Run::
 
@@ -358,12 +359,13 @@ def write_csv(n: int, path: Path) -> None:
     }).write_csv(path, datetime_format="%Y-%m-%dT%H:%M:%S")  # fmt: skip
 
 
-def csv_bench(n: int, repeat: int) -> None:
+def csv_bench(n: int, repeat: int, file: str = "") -> None:
     import polars as pl
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "events.csv"
-        write_csv(n, path)
+        path = Path(file or Path(tmp) / "events.csv")
+        if not file:
+            write_csv(n, path)
         size = path.stat().st_size / 2**20
         readers: dict[str, Callable[[], object]] = {
             "EventLog.from_csv": lambda: EventLog.from_csv(
@@ -407,6 +409,7 @@ def main() -> None:
     parser.add_argument("--memory", action="store_true", help="peak memory per engine")
     parser.add_argument("--csv", default="", help="rows of a CSV file to load (e.g. 1e7)")
     parser.add_argument("--write", default="", help="with --csv N: write the file here, stop")
+    parser.add_argument("--file", default="", help="with --csv: time this file, written so")
     parser.add_argument("--engines", default=",".join(ENGINES), help="a subset, to save memory")
     parser.add_argument("--child", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -446,7 +449,7 @@ def main() -> None:
                         print(f"    {name}: {c}")
                 print(f"  load average: {_load()}")
     if args.csv:
-        csv_bench(int(float(args.csv)), args.repeat)
+        csv_bench(int(float(args.csv)), args.repeat, args.file)
     print(f"load average at end: {_load()}")
 
 

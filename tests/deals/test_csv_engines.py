@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from csv_helpers import outcome
 from salesfunnel import DealLog, EventLog, FunnelDataError, Pipeline
-from salesfunnel._csvio import open_csv
+from salesfunnel._csvio import FIELD_LIMIT, open_csv
 from salesfunnel.deals import arrowcsv
 from salesfunnel.deals.arrowcsv import AUTO_BYTES, Unfit, use_arrow
 from salesfunnel.deals.columns import Columns
@@ -381,6 +381,28 @@ def test_event_entity_ids_agree_with_a_plain_python_reference(
         assert log.ids_of(log.entity).tolist() == texts
         assert log.ids_of(np.arange(len(table))).tolist() == table.tolist()
         assert log.n_entities == len(table)
+
+
+@pytest.mark.parametrize("column", [0, 1, 3])
+def test_an_over_long_cell_of_an_event_log_of_only_its_columns(tmp_path: Path, column: int) -> None:
+    """Every column of the file read (no line scan then): a cell longer than the pure
+    reader's limit in the ids, the event names or a property makes the fast path stand
+    aside (its check runs beside the other work), and both engines give one error."""
+    cells = ["7", "view", "2024-01-01T10:00:00", "web"]
+    cells[column] = "x" * (FIELD_LIMIT + 1)
+    path = tmp_path / "long.csv"
+    path.write_text(f"u,e,t,d\n8,view,2024-01-01T09:00:00,app\n{','.join(cells)}\n")
+    outcomes = [
+        outcome(
+            lambda e=e: EventLog.from_csv(
+                path, entity="u", event="e", time="t", properties=["d"], engine=e
+            )
+        )
+        for e in _ENGINES
+    ]
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][0] == "error"
+    assert "line 3" in outcomes[0][1]
 
 
 @pytest.mark.parametrize("split", [b"\xc3", b"\xe2\x82"])

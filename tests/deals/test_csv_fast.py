@@ -148,6 +148,31 @@ def test_dense_text_ranks_rank_numbers_as_their_texts_sort(numbers: set[int], lo
     assert ranks.tolist() == csvtext.text_ranks(values).tolist()
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(0, 17).flatmap(lambda k: st.integers(max(10**k - 1500, 0), 10**k + 10)),
+    st.integers(1, 3000),
+    st.sets(st.integers(0, 2999), max_size=60),
+    st.integers(0, 2),
+)
+def test_dense_text_ranks_of_runs_across_powers(
+    start: int, run: int, holes: set[int], low: int
+) -> None:
+    """``dense_text_ranks`` of ids counted up across one or more powers of ten (many
+    numbers share a prefix: the counts over prefixes are summed once per distinct
+    prefix and spread), with or without holes (the whole range held: no running
+    sum), the range starting at or below the first id: Python's sort of the texts."""
+    numbers = [start + i for i in range(run) if i not in holes or i == 0]
+    values = np.array(numbers, np.int64)
+    lo = max(numbers[0] - low, 0)
+    present = np.zeros(numbers[-1] - lo + 1, np.bool_)
+    present[values - lo] = True
+    rank_of = {v: r for r, v in enumerate(sorted(numbers, key=str))}
+    ranks = csvtext.dense_text_ranks(present, lo, values)
+    assert ranks.dtype == np.int64
+    assert ranks.tolist() == [rank_of[v] for v in numbers]
+
+
 def test_dense_text_ranks_worked_example() -> None:
     values = np.array([0, 9, 12, 13, 100, 120, 121], np.int64)
     present = np.zeros(122, np.bool_)

@@ -120,6 +120,7 @@ def test_number_ids_in_halves_agree_with_a_plain_reference(
     assert found is not None
     assert found[0].tolist() == want[0]
     assert found[1] == want[1]
+    assert found.bounds == (min(want[0]), max(want[0]))
 
 
 @settings(max_examples=50, deadline=None)
@@ -130,6 +131,7 @@ def test_number_ids_of_one_id_repeated(number: int, rows: int) -> None:
         found = number_ids(pa.array([str(number)] * rows))
     assert found is not None
     assert found[0].tolist() == [number] * rows
+    assert found.bounds == (number, number)
 
 
 @pytest.mark.parametrize(
@@ -161,3 +163,13 @@ def test_frames_fall_back_to_the_general_path_with_the_same_log() -> None:
     log = DealLog.from_arrow(frame, P)
     assert log.deal_ids.tolist() == ["D07", "D7", "a"]
     assert log.deal.tolist() == [1, 0, 1, 2]
+
+
+@pytest.mark.parametrize("kind", ["string", "large_string"])
+def test_number_ids_slice_a_prefix_of_several_bytes_from_an_array(kind: str) -> None:
+    """The prefix is cut as bytes (``é`` is two): from a plain array (not chunked) of
+    either text type, sliced (an offset into the buffers)."""
+    column = pa.array(["x", "é-7", "é-10", "é-7"], pa.type_for_alias(kind)).slice(1)
+    found = number_ids(column)
+    assert found is not None
+    assert (found.numbers.tolist(), found.prefix, found.bounds) == ([7, 10, 7], "é-", (7, 10))

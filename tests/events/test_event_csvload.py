@@ -9,7 +9,10 @@ chunks, empty ones, none, sliced chunks (an offset into the buffer), nulls
 
 from __future__ import annotations
 
+import mmap
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,7 +20,17 @@ from hypothesis import given, settings, strategies as st
 
 pa = pytest.importorskip("pyarrow")
 
-from salesfunnel.deals.arrowcsv import numpy_of  # noqa: E402
+from salesfunnel import EventLog  # noqa: E402
+from salesfunnel.deals import arrowcsv  # noqa: E402
+from salesfunnel.deals.arrowcsv import (  # noqa: E402
+    Fill,
+    dictionary_fills,
+    dictionary_lookup,
+    fresh_array,
+    numpy_fills,
+    numpy_of,
+    run_fills,
+)
 
 from cli_helpers import run_python  # noqa: E402
 
@@ -75,6 +88,104 @@ def test_numpy_of_is_to_numpy(column: object) -> None:
     if own.size:  # an array of its own: writing it leaves the column alone
         own[...] = own[0]
         np.testing.assert_array_equal(numpy_of(column), kept)
+
+
+def _run_on_threads(fills: list[Fill], threads: int) -> None:
+    """Run ``fills`` as the CSV path does: several threads draining one list."""
+    with ThreadPoolExecutor(threads) as pool:
+        for done in [pool.submit(run_fills, fills) for _ in range(threads)]:
+            done.result()
+
+
+@settings(max_examples=200, deadline=None)
+@given(_columns(), st.integers(1, 3))
+def test_numpy_fills_run_on_threads_give_numpy_of(column: object, threads: int) -> None:
+    """``numpy_fills``: the result filled chunk by chunk, on one to three threads
+    sharing the list, equals ``numpy_of`` (chunks empty, sliced, nulls, one chunk)."""
+    out, fills = numpy_fills(column)
+    _run_on_threads(fills, threads)
+    assert fills == []
+    expected = numpy_of(column)
+    assert out.dtype == expected.dtype
+    np.testing.assert_array_equal(out, expected)
+    if expected.dtype.kind == "M":  # NaT too, bit for bit
+        assert out.view(np.int64).tolist() == expected.view(np.int64).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(["a", " b", "b", "c ", "Zoë", ""]), max_size=12), max_size=5),
+    st.integers(1, 3),
+)
+def test_dictionary_fills_run_on_threads_give_each_rows_value(
+    chunks: list[list[str]], threads: int
+) -> None:
+    """``dictionary_fills`` of a chunked dictionary column (each chunk its own
+    dictionary, unified first), filled on one to three threads sharing the list: each
+    row's stripped value, as a plain loop gives it, and ``dictionary_lookup``'s."""
+    kind = pa.dictionary(pa.int32(), pa.string())
+    column = pa.chunked_array([pa.array(c, pa.string()).dictionary_encode() for c in chunks], kind)
+    out, fills = dictionary_fills(column, lambda values: np.array(values, dtype=str))
+    _run_on_threads(fills, threads)
+    want = [v.strip() for c in chunks for v in c]
+    assert out.tolist() == want
+    assert dictionary_lookup(column, lambda values: np.array(values, dtype=str)).tolist() == want
+
+
+def test_run_fills_runs_each_fill_once_across_threads() -> None:
+    calls: list[int] = []
+    fills: list[Fill] = [lambda i=i: calls.append(i) for i in range(5000)]
+    _run_on_threads(fills, 4)
+    assert sorted(calls) == list(range(5000))
+
+
+@pytest.mark.parametrize("dtype", ["int16", "int64", "<U7", "datetime64[s]"])
+@pytest.mark.parametrize("n", [0, 1, 7])
+def test_fresh_arrays_in_small_pages(monkeypatch: pytest.MonkeyPatch, dtype: str, n: int) -> None:
+    """``fresh_array`` made to map every result of a byte or more: the asked shape
+    and type, writable, each its own memory."""
+    monkeypatch.setattr(arrowcsv, "_SMALL_PAGES", 1)
+    one, two = fresh_array(n, dtype), fresh_array(n, dtype)
+    assert (one.shape, one.dtype, one.flags.writeable) == ((n,), np.dtype(dtype), True)
+    values = np.arange(n).astype(dtype)
+    one[:] = values
+    two[:] = np.arange(n, 2 * n).astype(dtype)
+    assert one.tolist() == values.tolist()
+    assert isinstance(_owner(one), mmap.mmap) == (n > 0)
+
+
+def test_an_event_log_read_into_small_pages_is_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every result of the fast path mapped (and the file cut in many blocks): the
+    same log as the pure reader's, ids, events, times and property alike."""
+    monkeypatch.setattr(arrowcsv, "_SMALL_PAGES", 1)
+    monkeypatch.setattr(arrowcsv, "_BLOCK", 64)
+    rows = [(i * 7 % 23, ["view", "cart", "buy"][i % 3], i * 3607, "ab"[i % 2]) for i in range(60)]
+    path = tmp_path / "small.csv"
+    base = np.datetime64("2024-01-01T00:00:00")
+    text = "\n".join(f"{u},{e},{base + np.timedelta64(t, 's')},{d}" for u, e, t, d in rows)
+    path.write_text("u,e,t,d\n" + text + "\n", encoding="utf-8")
+    kw: dict[str, Any] = {"entity": "u", "event": "e", "time": "t", "properties": ["d"]}
+    fast, pure = (EventLog.from_csv(path, engine=e, **kw) for e in ("arrow", "python"))
+    for name in ("entity", "event", "time"):
+        assert getattr(fast, name).tolist() == getattr(pure, name).tolist()
+    assert fast.names == pure.names
+    assert (
+        fast.properties["d"].tolist()
+        == pure.properties["d"].tolist()
+        == ["ab"[i % 2] for i in range(60)]
+    )
+    assert fast.ids_of(fast.entity).tolist() == [str(u) for u, *_ in rows]
+    assert isinstance(_owner(fast.properties["d"]), mmap.mmap)
+
+
+def _owner(array: np.ndarray) -> object:
+    """What holds ``array``'s memory (a map, or ``None`` for numpy's own)."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    base = array.base
+    return base.obj if isinstance(base, memoryview) else base
 
 
 def test_numpy_of_worked_example() -> None:

@@ -37,6 +37,7 @@ import mmap
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import IO, Any
 
 import numpy as np
@@ -49,12 +50,18 @@ from .textcodes import TextCodes, TextTable, int_array
 __all__ = [
     "AUTO_BYTES",
     "ENGINES",
+    "Fill",
     "Unfit",
+    "dictionary_fills",
     "dictionary_lookup",
     "fast_fields",
+    "fresh_array",
     "int_array",
+    "long_cell",
+    "numpy_fills",
     "numpy_of",
     "read_body",
+    "run_fills",
     "sorted_text_codes",
     "stripped_dictionary",
     "text_codes",
@@ -70,6 +77,7 @@ _BLOCK = 1 << 24  # bytes pyarrow parses at a time (one chunk of each column)
 # Characters str.strip() removes at either end (Python's whitespace), as an RE2 class.
 _EDGE_SPACE = r"^[\x09-\x0d\x1c-\x1f\x85\p{Z}]|[\x09-\x0d\x1c-\x1f\x85\p{Z}]$"
 _POW10 = 10 ** np.arange(19, dtype=np.int64)
+_SMALL_PAGES = 1 << 22  # results from this many bytes on: small pages (see fresh_array)
 
 
 class Unfit(Exception):  # noqa: N818 - a signal, not an error: the pure reader takes over
@@ -189,8 +197,8 @@ def _check_bytes(mm: mmap.mmap, start: int, lines: bool) -> None:
         raise Unfit
 
 
-def _long_cell(table: Any) -> bool:
-    """True when a text cell is longer than the pure reader's limit."""
+def long_cell(table: Any) -> bool:
+    """True when a text cell of ``table`` is longer than the pure reader's limit."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -209,12 +217,15 @@ def read_body(
     header_lines: int,
     types: Mapping[str, Any],
     delimiter: str,
+    *,
+    cells_checked: bool = True,
 ) -> Any:
     """The body's columns ``types`` (name to Arrow type) as a ``pyarrow.Table``.
 
     ``header`` and ``header_lines`` are what the pure reader found (names
     stripped, physical lines up to the body). Raises :class:`Unfit` when the
-    fast path cannot give what the pure reader would.
+    fast path cannot give what the pure reader would; without ``cells_checked``,
+    the caller asks :func:`long_cell` of the table itself (beside other work).
     """
     pacsv = _pyarrow_csv()
     name = os.fspath(path)
@@ -241,7 +252,7 @@ def read_body(
                     check.result()
                     raise
                 check.result()
-    if table.num_rows == 0 or (not scan and _long_cell(table)):
+    if table.num_rows == 0 or (not scan and cells_checked and long_cell(table)):
         raise Unfit
     return table
 
@@ -354,19 +365,90 @@ def dictionary_lookup(column: Any, lookup: Callable[[list[str]], np.ndarray]) ->
     """Per row of a dictionary-typed column, ``lookup(values)[index]`` (``values`` and
     ``index`` as :func:`stripped_dictionary` gives them), gathered chunk by chunk into
     one array: no array of every row's index is made."""
+    out, fills = dictionary_fills(column, lookup)
+    for fill in fills:
+        fill()
+    return out
+
+
+Fill = Callable[[], None]
+"""One part of a column's conversion: fills its slice of the result (numpy's
+copy or gather, which releases the GIL, so fills run on any thread at once)."""
+
+
+def dictionary_fills(
+    column: Any, lookup: Callable[[list[str]], np.ndarray]
+) -> tuple[np.ndarray, list[Fill]]:
+    """:func:`dictionary_lookup` in parts: its result, not yet filled, and one
+    :data:`Fill` per chunk, to be run in any order. ``lookup`` runs here, once."""
     import pyarrow as pa
 
     if not isinstance(column, pa.ChunkedArray):
         column = pa.chunked_array([column])
     chunks = column.unify_dictionaries().chunks
     table = lookup(_strip(chunks[0].dictionary.to_pylist()) if chunks else [])
-    out = np.empty(len(column), table.dtype)
+    out = fresh_array(len(column), table.dtype)
+    fills: list[Fill] = []
     at = 0
     for chunk in chunks:
-        index = numpy_of(chunk.indices)
-        np.take(table, index, out=out[at : at + len(index)], mode="clip")  # unbuffered
-        at += len(index)
-    return out
+        part = out[at : at + len(chunk)]
+        at += len(chunk)
+        fills.append(partial(_gather, table, chunk.indices, part))
+    return out, fills
+
+
+def fresh_array(n: int, dtype: Any) -> np.ndarray:
+    """An uninitialised array of ``n`` items for a fast path's result, in small pages.
+
+    numpy advises the kernel to back an array of 4 MiB or more with huge pages.
+    On the virtual machine of these benchmarks a huge page the guest has not
+    used lately is handed back by the host page by page: 280 MB of fresh huge
+    pages took 0.03 s of system time when just freed and 1.8 s when not,
+    against 0.2 s every time in small (4 KiB) pages. So a result of
+    :data:`_SMALL_PAGES` or more is a private anonymous map without that
+    advice, as numpy's smaller arrays get; where ``mmap.MAP_PRIVATE`` is
+    missing (Windows), ``np.empty``. The array owns its map.
+    """
+    dtype = np.dtype(dtype)
+    size = n * dtype.itemsize
+    private = getattr(mmap, "MAP_PRIVATE", None)
+    if size < max(_SMALL_PAGES, 1) or private is None:
+        return np.empty(n, dtype)
+    return np.frombuffer(mmap.mmap(-1, size, flags=private), dtype, n)
+
+
+def _gather(table: np.ndarray, indices: Any, out: np.ndarray) -> None:
+    np.take(table, numpy_of(indices), out=out, mode="clip")  # unbuffered
+
+
+def numpy_fills(values: Any) -> tuple[np.ndarray, list[Fill]]:
+    """:func:`numpy_of` in parts: its result and one :data:`Fill` per chunk (none
+    when the result is already whole: one chunk, or a type read by ``to_numpy``)."""
+    import pyarrow as pa
+
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    kind = _numpy_type(values.type)
+    if len(chunks) < 2 or kind is None or any(c.null_count for c in chunks):
+        return numpy_of(values), []
+    out = fresh_array(len(values), kind)
+    fills: list[Fill] = []
+    at = 0
+    for chunk in chunks:
+        part = out[at : at + len(chunk)]
+        at += len(chunk)
+        fills.append(partial(np.copyto, part, numpy_of(chunk)))
+    return out, fills
+
+
+def run_fills(fills: list[Fill]) -> None:
+    """Run the :data:`Fill` s of ``fills`` until none is left; threads running this on
+    one list share it (``list.pop`` is atomic: each fill runs once, on one thread)."""
+    while True:
+        try:
+            fill = fills.pop()
+        except IndexError:
+            return
+        fill()
 
 
 def _many_distinct(column: Any) -> bool:
@@ -395,8 +477,8 @@ def _digit_ids(column: Any) -> TextCodes | None:
     numbers = number_ids(column)
     if numbers is None:
         return None
-    ints, prefix = numbers
-    dense = dense_number_codes(ints, prefix)
+    ints, prefix, bounds = numbers
+    dense = dense_number_codes(ints, prefix, bounds)
     if dense is not None:
         return dense
     uniq, inverse = np.unique(ints, return_inverse=True)

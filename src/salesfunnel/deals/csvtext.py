@@ -251,7 +251,10 @@ def _hashed(
 
 
 def number_text_codes(
-    numbers: npt.NDArray[np.int64], *, sort: bool = True
+    numbers: npt.NDArray[np.int64],
+    *,
+    sort: bool = True,
+    bounds: tuple[int, int] | None = None,
 ) -> npt.NDArray[np.int64] | None:
     """Number ids (>= 0, at most 18 digits) coded by the rank of their text, in place.
 
@@ -262,9 +265,12 @@ def number_text_codes(
     by :func:`dense_text_ranks` (most of the range held) or :func:`text_ranks`,
     with no sort; sparse ones are sorted by ``np.unique``
     first, or, without ``sort``, left as they are and ``None`` returned.
+    ``bounds`` is ``(numbers.min(), numbers.max())`` when the caller knows them.
     """
     n = len(numbers)
-    lo, hi = (int(numbers.min()), int(numbers.max())) if n else (0, -1)
+    if bounds is None:
+        bounds = (int(numbers.min()), int(numbers.max())) if n else (0, -1)
+    lo, hi = bounds
     if hi - lo > 8 * n + 1024:
         if not sort:
             return None
@@ -274,7 +280,8 @@ def number_text_codes(
         table = np.empty_like(distinct)
         table[rank] = distinct
         return table
-    numbers -= lo
+    if lo:
+        numbers -= lo
     present = np.zeros(hi - lo + 1, np.bool_)
     present[numbers] = True
     values = np.flatnonzero(present)
@@ -354,19 +361,29 @@ def dense_text_ranks(
     first) or ``< v * 10**(e - d)`` (``e > d``), less those of fewer than ``e``
     digits. Each bound is monotone in ``v``, so the lookups read the running sum
     in order: no binary search, as :func:`text_ranks` makes for sparse numbers.
+    The counts over the shorter prefixes are summed once per distinct prefix
+    (:func:`_prefix_counts`), not once per number and prefix length.
     The running counts are written to ``scratch`` (``len(present) + 1`` integers
-    wide enough for ``len(values)``) when given.
+    wide enough for ``len(values)``) when given; when every number of the range is
+    present they are the offsets themselves, and no table is made.
     """
     n = len(values)
     if one_width(values):
         return np.arange(n, dtype=np.int64)
     size = len(present)
-    counts = np.empty(size + 1, np.int32 if n < 2**31 else np.int64) if scratch is None else scratch
-    counts[0] = 0
-    np.cumsum(present, dtype=counts.dtype, out=counts[1:])
+    if n == size:  # the whole range held (ids counted up): the counts are the offsets
 
-    def below(x: npt.NDArray[np.int64] | int) -> Any:  # present numbers <= x
-        return counts[np.clip(np.asarray(x) - (lo - 1), 0, size)]
+        def below(x: npt.NDArray[np.int64] | int) -> Any:  # present numbers <= x
+            return np.clip(np.asarray(x) - (lo - 1), 0, size)
+
+    else:
+        kind = np.int32 if n < 2**31 else np.int64
+        counts = np.empty(size + 1, kind) if scratch is None else scratch
+        counts[0] = 0
+        np.cumsum(present, dtype=counts.dtype, out=counts[1:])
+
+        def below(x: npt.NDArray[np.int64] | int) -> Any:  # present numbers <= x
+            return counts[np.clip(np.asarray(x) - (lo - 1), 0, size)]
 
     edges = [0, *np.searchsorted(values, _POWERS[1:]).tolist(), n]
     widths = [d + 1 for d, (a, b) in enumerate(itertools.pairwise(edges)) if b > a]
@@ -374,14 +391,42 @@ def dense_text_ranks(
     for d in widths:  # edges[d - 1]: the numbers of fewer than d digits
         span, out = values[edges[d - 1] : edges[d]], ranks[edges[d - 1] : edges[d]]
         out -= edges[d - 1]  # those of d digits before it
+        out += _prefix_counts(span, d, widths, edges, below)
         for e in widths:
-            if e < d:
-                out += below(span // _POWERS[d - e])
-            elif e > d:  # v * 10**(e - d) has e digits, but for v = 0
+            if e > d:  # v * 10**(e - d) has e digits, but for v = 0
                 out += below(np.maximum(span * _POWERS[e - d], _POWERS[e - 1]) - 1)
-            if e != d:
                 out -= edges[e - 1]
     return ranks
+
+
+def _prefix_counts(
+    points: npt.NDArray[np.int64],
+    d: int,
+    widths: list[int],
+    edges: list[int],
+    below: Any,
+) -> Any:
+    """Per number of ``points`` (``d`` digits, ascending), the present numbers of fewer
+    digits that sort before it as text: those of ``e < d`` digits ``<= point // 10**(d - e)``.
+
+    The sum for a number is its parent's (``point // 10``) plus the parent's own
+    count, so it is found once per distinct parent, recursively, and spread to the
+    numbers (runs of up to ten share a parent): about one pass over ``points``
+    where a lookup per shorter width made one per width. ``0`` when no shorter width is present.
+    """
+    if not any(e < d for e in widths):
+        return 0
+    parents = points // 10  # d - 1 digits
+    first = np.empty(len(parents), np.bool_)
+    first[:1] = True
+    np.not_equal(parents[1:], parents[:-1], out=first[1:])
+    distinct = parents[first] if len(parents) else parents
+    sums = _prefix_counts(distinct, d - 1, widths, edges, below)
+    if d - 1 in widths:  # the parent's own width: those <= it, less the shorter
+        sums = sums + below(distinct) - edges[d - 2]
+    if np.isscalar(sums) or len(distinct) == len(parents):
+        return sums
+    return np.repeat(sums, np.diff(np.flatnonzero(first), append=len(parents)))
 
 
 class TextCoder:

@@ -43,11 +43,14 @@ from .._csvio import IN_MEMORY, CsvFile, Progress, Rows, open_csv
 from .._time import TimeParser, is_blank
 from ..deals import columns as _c
 from ..deals.arrowcsv import (
+    Fill,
     Unfit,
-    dictionary_lookup,
+    dictionary_fills,
     fast_fields,
-    numpy_of,
+    long_cell,
+    numpy_fills,
     read_body,
+    run_fills,
     sorted_text_codes,
     use_arrow,
 )
@@ -152,25 +155,43 @@ def _arrow_fields(file: CsvFile, spec: _Spec, delimiter: str) -> dict[str, Any]:
                   if p not in roles})  # fmt: skip
     if len(roles) != 3 + len(spec.properties):
         raise Unfit  # one column in two roles
-    table = read_body(file.source, file.header, file.header_lines, roles, delimiter)
+    table = read_body(
+        file.source, file.header, file.header_lines, roles, delimiter, cells_checked=False
+    )
     time = table.column(spec.time)
     if time.null_count:
         raise Unfit  # a blank cell: an error, or a row to drop
-    # The ids are coded beside the other columns (Arrow's and numpy's loops release
-    # the GIL); their table stays in Arrow (strings built when ids_of reads them).
+    # The ids are coded on a second thread (Arrow's and numpy's loops release the GIL)
+    # while this one sets up the other columns; then both threads fill those columns
+    # chunk by chunk from one list, so neither core idles while the other finishes.
+    # The check for over-long cells is one more fill. The ids' table stays in Arrow
+    # (strings built when ids_of reads them).
+    long: list[bool] = []
+    fills: list[Fill] = [lambda: long.append(long_cell(table))]
     with ThreadPoolExecutor(1) as pool:
-        coding = pool.submit(sorted_text_codes, table.column(spec.entity), lazy=True, ids=True)
+        coding = pool.submit(_ids_then_fills, table.column(spec.entity), fills)
         try:
-            fields = _other_fields(table, spec)
+            fields = _other_fields(table, spec, fills)
+            run_fills(fills)
         finally:
             entity = coding.result()
-    if entity is None:
-        raise Unfit  # a blank id: an error, or a row to drop
+    if entity is None or long != [False]:
+        raise Unfit  # a blank id (an error, or a row to drop), or a cell too long
     return {"entity": entity[0], **fields, "entity_column": spec.entity, "_table": entity[1]}
 
 
-def _other_fields(table: Any, spec: _Spec) -> dict[str, Any]:
-    """The events, times and properties of the fast path's ``table``, or :class:`Unfit`."""
+def _ids_then_fills(column: Any, fills: list[Fill]) -> tuple[I64, Any] | None:
+    """The ids coded (:func:`sorted_text_codes`), then a share of the ``fills`` left."""
+    coded = sorted_text_codes(column, lazy=True, ids=True)
+    run_fills(fills)
+    return coded
+
+
+def _other_fields(table: Any, spec: _Spec, fills: list[Fill]) -> dict[str, Any]:
+    """The events, times and properties of the fast path's ``table``, or :class:`Unfit`.
+
+    Their arrays are full once the :data:`Fill` s added to ``fills`` have run.
+    """
     time = table.column(spec.time)
     names: list[str] = []
 
@@ -181,16 +202,21 @@ def _other_fields(table: Any, spec: _Spec) -> dict[str, Any]:
         names.extend(str(n) for n in uniq)
         return place.reshape(-1).astype(np.int16)
 
-    event = dictionary_lookup(table.column(spec.event), event_codes)
+    event, parts = dictionary_fills(table.column(spec.event), event_codes)
+    fills += parts
     if spec.tz is None:
-        times = numpy_of(time).astype("datetime64[s]", copy=False)
+        times, parts = numpy_fills(time)  # timestamp("s"): datetime64[s]
+        fills += parts
     else:
         try:
             obj = np.array(time.to_pylist(), dtype=object)
             times = _c.times(obj, spec.time, IN_MEMORY, spec.columns.parser())
         except FunnelDataError:
             raise Unfit from None
-    props = {p: dictionary_lookup(table.column(p), _text_array) for p in spec.properties}
+    props = {}
+    for p in spec.properties:
+        props[p], parts = dictionary_fills(table.column(p), _text_array)
+        fills += parts
     return {"event": event, "time": times, "names": tuple(names), "properties": props}
 
 
