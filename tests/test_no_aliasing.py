@@ -107,3 +107,16 @@ def test_private_copies_only_writable_shared_memory() -> None:
     assert private(frozen, frozen) is frozen
     fresh = np.arange(4)
     assert private(fresh, np.arange(4)) is fresh  # no memory shared: kept
+
+
+def test_integer_stage_codes_and_dense_owner_codes_are_not_shared() -> None:
+    code = np.array([0, 2, 0, 3], dtype=np.int8)  # codes into P.labels: Lead, Won, Lead, Lost
+    owner = np.array([0, 1, 0, 1], dtype=np.int64)  # dense, but 8 bytes: the general path
+    cols = {"deal": np.array([1, 1, 2, 2]), "stage": code, "owner": owner,
+            "time": np.array(["2024-01-01", "2024-01-02"] * 2, dtype="datetime64[s]")}  # fmt: skip
+    log = DealLog.from_columns(cols, P, owner="owner")
+    code[:] = 1
+    owner[:] = 0
+    assert log.code.tolist() == [0, 2, 0, 3]
+    assert log.owner.tolist() == [0, 1, 0, 1]
+    assert (closed_funnel(log).won, closed_funnel(log).lost) == (1, 1)

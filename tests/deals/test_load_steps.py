@@ -72,8 +72,10 @@ def test_times_in_seconds_are_kept_or_converted_never_changed_in_place(
     secs: list[int], tz: str | None, strided: bool
 ) -> None:
     """A ``datetime64[s]`` column without a zone to apply is the log's time column as it
-    is (no copy); with ``tz``, or strided, it is copied and converted: the caller's
-    array is never changed, and the times are those of the general path (text)."""
+    is (no copy) when no one can write it (read-only); a writable one is copied (the
+    log never shares memory its caller may write); with ``tz``, or strided, it is
+    copied and converted: the caller's array is never changed, and the times are
+    those of the general path (text)."""
     from salesfunnel import DealLog, Pipeline
 
     pipe = Pipeline(["Call"], won="Won", lost="Lost")
@@ -85,7 +87,12 @@ def test_times_in_seconds_are_kept_or_converted_never_changed_in_place(
     as_text = {**cols, "time": [str(t) for t in before.tolist()]}
     assert log.time.tolist() == DealLog.from_columns(as_text, pipe, tz=tz).time.tolist()
     assert times.tolist() == before.tolist()
-    assert np.shares_memory(log.time, times) == (tz is None and times.flags.c_contiguous)
+    assert not np.shares_memory(log.time, times)  # writable: the caller may change it
+    frozen = before.copy()
+    frozen.flags.writeable = False
+    kept = DealLog.from_columns({**cols, "time": frozen}, pipe, tz=tz)
+    assert kept.time.tolist() == log.time.tolist()
+    assert np.shares_memory(kept.time, frozen) == (tz is None)
 
 
 @given(
@@ -100,7 +107,8 @@ def test_small_owner_codes_in_steps_match_plain_python(
 ) -> None:
     """Integer owner codes counted in steps of 1 to 7 rows: names are the distinct
     numbers in order, each row's code names its own number, and the column itself is
-    kept exactly when it already holds every code 0..m-1 (and fits in 4 bytes)."""
+    kept exactly when it already holds every code 0..m-1 (and fits in 4 bytes), and no
+    one can write it (read-only); a writable one is copied, values unchanged."""
     from salesfunnel.deals import columns
 
     arr = np.array(values, dtype)
@@ -111,4 +119,10 @@ def test_small_owner_codes_in_steps_match_plain_python(
     assert names == tuple(str(v) for v in expected)
     assert [names[c] for c in codes.tolist()] == [str(v) for v in values]
     dense = expected == list(range(len(expected))) and arr.dtype.itemsize <= 4
-    assert (codes is arr) == dense
+    assert not np.shares_memory(codes, arr)  # writable: the caller may change it
+    arr.flags.writeable = False
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(columns, "_STEP", step)
+        frozen_codes, _ = columns.owner_codes(arr)
+    assert (frozen_codes is arr) == dense
+    assert frozen_codes.tolist() == codes.tolist()

@@ -453,7 +453,7 @@ def label_codes(
         # Integer labels are codes into pipeline.labels (the fast path for big logs).
         if arr.size == 0 or (int(arr.min()) >= 0 and int(arr.max()) < n_labels):
             # Two reductions rule out bad codes without building a mask.
-            return arr.astype(dtype, copy=False), np.ones(arr.size, dtype=bool)
+            return private(arr.astype(dtype, copy=False), arr), np.ones(arr.size, dtype=bool)
         bad = (arr < 0) | (arr >= n_labels)
         keep = ~bad
         if bad.any() and not drop_unknown:
@@ -464,7 +464,7 @@ def label_codes(
             )
             raise where.error(i, detail, column=column, value=int(arr[i]))
         if keep.all():
-            return arr.astype(dtype, copy=False), keep
+            return private(arr.astype(dtype, copy=False), arr), keep
         return np.where(keep, arr, 0).astype(dtype), keep
     text = np.array(["" if is_blank(v) else str(v).strip() for v in arr.astype(object)], dtype=str)
     return text_label_codes(text, pipeline, column, where, drop_unknown)
@@ -522,8 +522,8 @@ def owner_codes(values: object) -> tuple[npt.NDArray[np.integer], tuple[str, ...
             wide -= lo
         present = np.bincount(wide) > 0
         if lo == 0 and present.all() and arr.dtype.itemsize <= 4:
-            # Already dense codes 0..m-1: keep the caller's array, no gather.
-            return arr, tuple(str(v) for v in range(len(present)))
+            # Already dense codes 0..m-1: the column itself, no gather (never writable).
+            return private(arr, arr), tuple(str(v) for v in range(len(present)))
         rank = (np.cumsum(present) - 1).astype(np.int32)
         names = tuple(str(int(v) + lo) for v in np.flatnonzero(present))
         return rank.take(wide), names
