@@ -120,3 +120,15 @@ def test_integer_stage_codes_and_dense_owner_codes_are_not_shared() -> None:
     assert log.code.tolist() == [0, 2, 0, 3]
     assert log.owner.tolist() == [0, 1, 0, 1]
     assert (closed_funnel(log).won, closed_funnel(log).lost) == (1, 1)
+
+
+def test_polars_columns_are_kept_without_a_copy_and_stay_unchanged() -> None:
+    pl = pytest.importorskip("polars")
+    cols = _columns([(1, 0, 0, 0), (1, 2, 3, 0), (2, 0, 1, 1)])
+    frame = pl.DataFrame({**cols, "time": cols["time"].astype("datetime64[ms]")})
+    log = DealLog.from_polars(frame, P, owner="owner")
+    series = frame["deal"]
+    assert np.shares_memory(log.deal, series.to_numpy())  # polars' own buffer, no copy
+    series[0] = 9  # polars copies the shared buffer before writing it
+    frame[0, "deal"] = 9
+    assert log.deal.tolist() == [1, 1, 2]

@@ -8,7 +8,8 @@ not share memory with an array its caller may still write: after
 ``df.loc[0, "deal"] = 9`` on a pandas DataFrame (pandas 2 hands out views of
 its blocks), a log built from it earlier would silently change. So a kept
 column is kept only when its memory cannot be written through anything else:
-an Arrow buffer (immutable by Arrow's design), read-only all the way down
+an Arrow buffer (immutable by Arrow's design) or a polars series' buffer
+(copied by polars before a write while shared), read-only all the way down
 the numpy views. Everything else is copied once, when the log is built.
 """
 
@@ -33,7 +34,11 @@ def _immutable(arr: np.ndarray) -> bool:
         if base.base is None:
             return True
         base = base.base
-    return isinstance(base, bytes) or type(base).__module__.split(".")[0] == "pyarrow"
+    if isinstance(base, bytes) or type(base).__module__.split(".")[0] == "pyarrow":
+        return True
+    # A polars series' own memory (``Series.to_numpy()``): polars copies a buffer before
+    # writing it while another holder (this view) references it (tested).
+    return type(base).__name__ == "PySeries"
 
 
 def private(out: _A, source: object) -> _A:
