@@ -324,8 +324,8 @@ _PER_MICRO = {"ns": 1_000, "ps": 1_000_000, "fs": 1_000_000_000, "as": 1_000_000
 
 def as_timedelta(value: object) -> object:
     """A ``numpy.timedelta64`` of a fixed unit as a ``datetime.timedelta`` (exact to the
-    microsecond, finer units floored); anything else, or what does not fit, unchanged
-    (the caller's check refuses it by its type)."""
+    microsecond, finer units floored); anything else, what is not positive or what
+    does not fit, unchanged (the caller's check refuses it, naming it as given)."""
     if not isinstance(value, np.timedelta64) or np.isnat(value):
         return value
     unit, count = np.datetime_data(value.dtype)
@@ -335,6 +335,8 @@ def as_timedelta(value: object) -> object:
     elif unit in _PER_MICRO:
         micros = n // _PER_MICRO[unit]
     else:  # months, years, generic: no fixed length
+        return value
+    if micros <= 0:  # refused by the caller's check, which then names it as given
         return value
     try:
         return dt.timedelta(microseconds=micros)
