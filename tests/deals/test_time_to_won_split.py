@@ -35,6 +35,18 @@ def _assert_same_curve(got: SurvivalCurve, want: SurvivalCurve) -> None:
     assert got.to_json() == want.to_json()
 
 
+def _assert_equals_sorted_path(found, group, secs, kind, known, n_groups) -> None:  # type: ignore[no-untyped-def]
+    """``found`` (curves, censored) equals ``_time_to_won`` without the split sort."""
+    got, got_cens = found
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cohort, "_SPLIT_SORT", False)
+        want, want_cens = cohort._time_to_won(group, secs.copy(), kind, known, n_groups)
+    assert got_cens.tolist() == want_cens.tolist()
+    assert len(got) == len(want) == n_groups
+    for a, b in zip(got, want, strict=True):
+        _assert_same_curve(a, b)
+
+
 # Small ranges make ties and flats at one half; the huge values need more than 32 bits.
 seconds = st.one_of(
     st.integers(0, 6), st.integers(0, 6).map(lambda d: d * 86_400), st.integers(0, 2**40)
@@ -93,13 +105,7 @@ def test_split_time_to_won_equals_the_full_sort(
         mp.setattr(cohort, "WORKERS", workers)
         mp.setattr(cohort, "_THREADED", 0)
         got, got_cens = cohort._time_to_won(group, secs.copy(), kind, known, n_groups)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(cohort, "_SPLIT_SORT", False)
-        want, want_cens = cohort._time_to_won(group, secs.copy(), kind, known, n_groups)
-    assert got_cens.tolist() == want_cens.tolist()
-    assert len(got) == len(want) == n_groups
-    for a, b in zip(got, want, strict=True):
-        _assert_same_curve(a, b)
+    _assert_equals_sorted_path((got, got_cens), group, secs, kind, known, n_groups)
 
 
 def test_a_worked_example_of_the_split() -> None:
@@ -184,10 +190,4 @@ def test_curves_of_deals_already_in_group_order_equal_the_full_sort(
         got, got_cens = cohort._time_to_won(
             group, secs.copy(), kind, known, n_groups, (order, begin)
         )
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(cohort, "_SPLIT_SORT", False)
-        want, want_cens = cohort._time_to_won(group, secs.copy(), kind, known, n_groups)
-    assert got_cens.tolist() == want_cens.tolist()
-    assert len(got) == len(want) == n_groups
-    for a, b in zip(got, want, strict=True):
-        _assert_same_curve(a, b)
+    _assert_equals_sorted_path((got, got_cens), group, secs, kind, known, n_groups)
