@@ -9,7 +9,7 @@ import zoneinfo
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from salesfunnel._calendar import local_seconds
+from salesfunnel._calendar import local_seconds, month_numbers, utc_of_local
 
 # Whole-hour DST, half-hour DST (Lord Howe), +05:45, -03:30 with DST, +12:45 with DST,
 # DST that pauses for Ramadan (Casablanca), and a zone with no changes.
@@ -74,3 +74,60 @@ def test_hand_example_and_no_zone() -> None:
     assert str(berlin.astype("datetime64[s]")[0]) == "2024-01-02T00:30:00"
     assert local_seconds(t, None).tolist() == t.tolist()
     assert local_seconds(np.array([], dtype=np.int64), zoneinfo.ZoneInfo("UTC")).size == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    name=st.sampled_from([*ZONES, "America/Sao_Paulo", "America/Havana", "Asia/Gaza"]),
+    # Wall-clock times in 1900..2100, often near the changes: midnights and 01:00-03:00.
+    day=st.integers(-25_567, 47_482),
+    second=st.sampled_from([0, 1_800, 3_600, 5_400, 7_200, 9_000, 86_399]) | st.integers(0, 86_399),
+)
+def test_utc_of_local_is_the_first_second_showing_that_wall_time(
+    name: str, day: int, second: int
+) -> None:
+    zone = zoneinfo.ZoneInfo(name)
+    wall = day * 86_400 + second
+    u = utc_of_local(wall, zone)
+    assert local_seconds(np.array([u]), zone)[0] >= wall
+    # Every second of the 27 hours before shows an earlier wall-clock time: u is the first.
+    before = np.arange(u - 27 * 3_600, u, dtype=np.int64)
+    assert (local_seconds(before, zone) < wall).all()
+
+
+def test_utc_of_local_worked_examples() -> None:
+    berlin, sao_paulo = zoneinfo.ZoneInfo("Europe/Berlin"), zoneinfo.ZoneInfo("America/Sao_Paulo")
+
+    def wall(text: str) -> int:
+        return int((dt.datetime.fromisoformat(text) - EPOCH.replace(tzinfo=None)).total_seconds())
+
+    def utc(text: str) -> int:
+        return int((dt.datetime.fromisoformat(text + "+00:00") - EPOCH).total_seconds())
+
+    # Winter: +01:00. The skipped 02:30 of 31 March begins at the change (01:00 UTC); the
+    # repeated 02:30 of 27 October is its first instant (still +02:00).
+    assert utc_of_local(wall("2024-01-01T00:00:00"), berlin) == utc("2023-12-31T23:00:00")
+    assert utc_of_local(wall("2024-03-31T02:30:00"), berlin) == utc("2024-03-31T01:00:00")
+    assert utc_of_local(wall("2024-10-27T02:30:00"), berlin) == utc("2024-10-27T00:30:00")
+    # Sao Paulo skipped the midnight of 4 November 2018 (23:59:59 -03:00, then 01:00 -02:00):
+    # that day began at 03:00 UTC.
+    assert utc_of_local(wall("2018-11-04T00:00:00"), sao_paulo) == utc("2018-11-04T03:00:00")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    name=st.sampled_from([*ZONES, "America/Sao_Paulo"]),
+    start=st.integers(-2_208_988_800, 4_102_444_800),
+    span=st.sampled_from([7_200, 86_400, 40 * 86_400, 400 * 86_400]),
+    offsets=st.lists(st.integers(0, 10**9), min_size=1, max_size=40),
+)
+def test_month_numbers_are_the_months_of_astimezone(
+    name: str, start: int, span: int, offsets: list[int]
+) -> None:
+    zone = zoneinfo.ZoneInfo(name)
+    t = np.array([start + o % span for o in offsets], dtype=np.int64)
+    expected = []
+    for x in t.tolist():
+        local = (EPOCH + dt.timedelta(seconds=x)).astimezone(zone)
+        expected.append((local.year - 1970) * 12 + local.month - 1)
+    assert month_numbers(t, zone).tolist() == expected

@@ -14,6 +14,14 @@ so where the offsets at an hour's two ends differ, the instant of the change
 is found by bisection to the second, and the times of that hour on either
 side of it get their own offset. The result is exact to the second, as a
 per-time ``datetime.astimezone`` would be (a property test compares them).
+
+The other way, :func:`utc_of_local` gives the instant a calendar period
+begins: the first UTC second whose wall-clock time is at or after the
+period's first wall-clock second. An instant belongs to the period that
+began last at or before it, so periods tile time with no gap and no overlap,
+even where the clocks skip a midnight (the day then begins at the change:
+São Paulo went from 23:59:59 to 01:00:00 on 2018-11-04) or show it twice (the
+day begins the first time).
 """
 
 from __future__ import annotations
@@ -23,11 +31,12 @@ import datetime as dt
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["local_seconds"]
+__all__ = ["local_seconds", "month_numbers", "utc_of_local"]
 
 I64 = npt.NDArray[np.int64]
 _HOUR = 3600
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_NAIVE_EPOCH = _EPOCH.replace(tzinfo=None)
 
 
 def _offset(zone: dt.tzinfo, second: int) -> int:
@@ -81,3 +90,37 @@ def local_seconds(t: I64, zone: dt.tzinfo | None) -> I64:
         out[moved] = after
     out += t
     return out
+
+
+def utc_of_local(wall: int, zone: dt.tzinfo) -> int:
+    """The first UTC second whose wall-clock time in ``zone`` is ``wall`` or later.
+
+    ``wall`` is a wall-clock time in seconds since 1970-01-01 00:00 (as
+    :func:`local_seconds` gives). A time the clocks show twice gives its first
+    instant; a time they skip gives the instant of the change.
+    """
+    naive = _NAIVE_EPOCH + dt.timedelta(seconds=wall)
+    # fold=0: a repeated time's first instant; a skipped one read with the offset
+    # before the change, which lands past the change by the part of the gap before it.
+    moment = naive.replace(tzinfo=zone, fold=0).astimezone(dt.timezone.utc)
+    u = int((moment - _EPOCH).total_seconds())
+    shown = u + _offset(zone, u)
+    if shown == wall:
+        return u
+    # Skipped: the change happened at most (shown - wall) seconds before u.
+    return _change(zone, u - (shown - wall) - 1, u, _offset(zone, u))
+
+
+def month_numbers(t: I64, zone: dt.tzinfo) -> I64:
+    """Per UTC time (seconds), its calendar month in ``zone`` (months since 1970-01),
+    months beginning at :func:`utc_of_local` of their first day."""
+    t = np.asarray(t, dtype=np.int64)
+    if not t.size:
+        return np.zeros(0, dtype=np.int64)
+    ends = local_seconds(np.array([t.min(), t.max()], dtype=np.int64), zone)
+    months = ends.astype("datetime64[s]").astype("datetime64[M]").astype(np.int64)
+    first = int(months[0]) - 1  # a margin either side: the clocks may show a month twice
+    numbers = np.arange(first, int(months[1]) + 2, dtype=np.int64)
+    walls = numbers.astype("datetime64[M]").astype("datetime64[s]").astype(np.int64)
+    starts = np.array([utc_of_local(int(w), zone) for w in walls], dtype=np.int64)
+    return first + np.searchsorted(starts, t, side="right") - 1

@@ -34,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._timehints import DATE_FORMAT_ADVICE, date_format_examples, mismatch_hint, number_hint
+from .errors import FunnelDataError
 
 __all__ = [
     "SubsecondTimesWarning",
@@ -79,6 +80,14 @@ def zone(tz: object) -> dt.tzinfo | None:
             raise ValueError(msg) from None
     msg = f"tz must be None, a tzinfo or a zone name (got {type(tz).__name__})"
     raise ValueError(msg)
+
+
+def zone_argument(tz: object) -> dt.tzinfo | None:
+    """An analysis' ``tz=`` as :func:`zone` reads it; a bad one refused naming ``tz``."""
+    try:
+        return zone(tz)
+    except ValueError as exc:
+        raise FunnelDataError(str(exc), column="tz", value=tz) from None
 
 
 def local_to_utc(value: dt.datetime, tz: dt.tzinfo) -> dt.datetime:

@@ -10,6 +10,7 @@ amount, times for people) are written here once.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ._format import EM_DASH, fmt_number, fmt_value
-from ._time import one_time as _one_time
+from ._time import one_time as _one_time, zone_argument
 from .deals.active import (
     ActiveFunnel,
     Forecast,
@@ -31,7 +32,7 @@ from .deals.active import (
 from .deals.closed import ClosedFunnel, closed_funnel
 from .deals.log import DealLog
 from .deals.pipeline import Pipeline
-from .deals.shared import Instant, Mode, check_log
+from .deals.shared import Instant, Mode, check_log, parse_instant
 from .deals.status import NOT_STARTED, deal_states
 from .deals.volume import MonthlyVolume, monthly_volume
 from .errors import FunnelDataError
@@ -95,6 +96,9 @@ class Analysis:
         The team's stage with the lowest step conversion (``None`` if undefined).
     stalled_days
         The idle threshold of ``stalled``, in days (tables state it).
+    tz
+        The zone whose calendar the analysis used (``None``: UTC's); ``start``,
+        ``end`` and ``as_of`` then carry its offset.
     """
 
     log: DealLog
@@ -113,6 +117,7 @@ class Analysis:
     stalled: StalledDeals
     bottleneck: Bottleneck | None
     stalled_days: float = 30.0
+    tz: str | None = None
 
     @property
     def owners(self) -> tuple[str, ...]:
@@ -152,7 +157,8 @@ class Analysis:
                 "lost": self.pipeline.lost,
                 "frozen": self.pipeline.frozen,
             },
-            "period": {"start": self.start, "end": self.end, "as_of": self.as_of},
+            "period": {"start": self.start, "end": self.end, "as_of": self.as_of}
+            | ({} if self.tz is None else {"tz": self.tz}),
             "deals": self.log.n_deals,
             "events": len(self.log),
             "dropped_rows": self.dropped,
@@ -201,6 +207,7 @@ def analyze(
     stalled_days: float = 30.0,
     correction: Correction = "holm",
     progress: Callable[[str], None] | None = None,
+    tz: object = None,
 ) -> Analysis:
     """Compute every figure of the report.
 
@@ -224,6 +231,12 @@ def analyze(
         Open deals idle for longer than this are listed as stalled.
     progress
         Called with a short description before each step (for progress display).
+    tz
+        The zone of the calendar (an IANA name such as ``"Europe/Berlin"``, or
+        a ``tzinfo``): a naive ``start``, ``end`` or ``as_of`` is read in it
+        (kept as ISO text with the zone's offset), and the monthly volume
+        counts the zone's months (see :func:`~salesfunnel.trend`). Default:
+        UTC's.
 
     Raises
     ------
@@ -245,6 +258,10 @@ def analyze(
     say = progress or (lambda _text: None)
     check_log("analyze", log, pipeline)
     pipe = pipeline or log.pipeline
+    zone = zone_argument(tz)
+    if zone is not None:  # as instants with the zone's offset: every analysis reads them so
+        start, end = _zone_text(start, "start", zone), _zone_text(end, "end", zone)
+        as_of = _zone_text(as_of, "as_of", zone)
     say("closed-deal funnels")
     closed = closed_funnel(log, pipe, start=start, end=end, mode=mode)
     has_owner = log.owner is not None
@@ -264,15 +281,16 @@ def analyze(
     fc = forecast(log, pipe, as_of=as_of)
     fc_by: dict[str, Forecast] = forecast(log, pipe, as_of=as_of, by="owner") if has_owner else {}
     say("monthly volume")
-    monthly = monthly_volume(log, pipe, by="owner" if has_owner else None, start=start, end=end)
+    owner = "owner" if has_owner else None
+    monthly = monthly_volume(log, pipe, by=owner, start=start, end=end, tz=zone)
     say("stalled deals")
     stalled = stalled_deals(log, pipe, as_of=as_of, max_days=stalled_days)
     return Analysis(
         log=log,
         pipeline=pipe,
-        start=_iso_text(start),
-        end=_iso_text(end),
-        as_of=_iso_text(as_of),
+        start=_iso_text(start) if zone is None else start,  # type: ignore[arg-type]
+        end=_iso_text(end) if zone is None else end,  # type: ignore[arg-type]
+        as_of=_iso_text(as_of) if zone is None else as_of,  # type: ignore[arg-type]
         closed=closed,
         closed_by_owner=closed_by,
         active=active,
@@ -284,7 +302,14 @@ def analyze(
         stalled=stalled,
         bottleneck=bottleneck(closed.funnel),
         stalled_days=float(stalled_days),
+        tz=None if zone is None else str(zone),
     )
+
+
+def _zone_text(value: Instant, name: str, zone: dt.tzinfo) -> str | None:
+    """A bound (a naive one read in ``zone``) as ISO text with the zone's offset."""
+    seconds = parse_instant(value, name, zone)
+    return None if seconds is None else dt.datetime.fromtimestamp(seconds, zone).isoformat()
 
 
 # -- deals behind the stages ------------------------------------------------------------
@@ -317,13 +342,22 @@ def _deal_records(a: Analysis) -> dict[str, dict[str, Any]]:
 
 
 def period_text(a: Analysis) -> str:
-    if a.start and a.end:
-        return f"closed from {a.start} up to {a.end}"
-    if a.start:
-        return f"closed from {a.start} on"
-    if a.end:
-        return f"closed before {a.end}"
+    zone = "" if a.tz is None else f", {a.tz} time"
+    start, end = _shown(a.start, a.tz), _shown(a.end, a.tz)
+    if start and end:
+        return f"closed from {start} up to {end}{zone}"
+    if start:
+        return f"closed from {start} on{zone}"
+    if end:
+        return f"closed before {end}{zone}"
     return "closed at any time"
+
+
+def _shown(text: str | None, tz: str | None) -> str | None:
+    """A bound for people: with a zone, its wall-clock time (the zone is named after)."""
+    if text is None or tz is None:
+        return text
+    return when_text(dt.datetime.fromisoformat(text).replace(tzinfo=None).isoformat())
 
 
 def expected_amount_card(a: Analysis) -> tuple[str, str]:

@@ -66,6 +66,45 @@ def test_with_tz_the_times_without_offset_are_read_in_that_zone(
     assert closed["cycle"]["median_days"] == pytest.approx(hours / 24)
 
 
+NEW_YEAR = (
+    "deal,stage,time,owner\n"
+    "A,Call,2023-12-20 10:00,Ann\n"
+    "A,Won,2024-01-01 00:30,Ann\n"  # Berlin: 23:30 UTC on 31 December
+    "B,Call,2023-12-20 10:00,Bob\n"
+    "B,Lost,2023-12-31 23:30,Bob\n"  # 22:30 UTC
+    "C,Call,2024-01-05 10:00,Ann\n"
+)
+
+
+def test_tz_reads_start_and_end_in_the_zone_and_cuts_its_months(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # --start 2024-01-01 with --tz Europe/Berlin is Berlin's midnight (23:00 UTC): A's win
+    # at 00:30 Berlin time is in the period, B's loss at 23:30 the evening before is not.
+    # Read as UTC's midnight, the win (23:30 UTC) fell before the start.
+    log = _write(tmp_path / "log.csv", NEW_YEAR)
+    argv = ["metrics", log, "--pipeline", "Call", "--tz", "Europe/Berlin"]
+    status, out, err = _run(capsys, *argv, "--start", "2024-01-01", "--period", "M", "--json")
+    assert (status, err) == (0, "")
+    got = json.loads(out)
+    assert (got["closed"]["deals"], got["closed"]["won"], got["closed"]["lost"]) == (1, 1, 0)
+    assert got["period"] == {
+        "start": "2024-01-01T00:00:00+01:00", "end": None, "as_of": None, "tz": "Europe/Berlin",
+    }  # fmt: skip
+    assert [(r["period"], r["won"]) for r in got["trend"]["rows"]] == [("2024-01", 1)]
+    assert got["trend"]["tz"] == "Europe/Berlin"
+    # The monthly volume counts the win in Berlin's January (23:30 UTC on 31 December).
+    months = {(r["owner"], r["month"]): r["won_deals"] for r in got["monthly_volume"]["rows"]}
+    assert months == {("Ann", "2024-01"): 1, ("Bob", "2024-01"): 0}
+    # --end too: Berlin's 1 January ends the period before A's win.
+    status, out, _ = _run(capsys, *argv, "--end", "2024-01-01", "--json")
+    got = json.loads(out)
+    assert (got["closed"]["won"], got["closed"]["lost"]) == (0, 1)
+    # The text names the zone of the period.
+    status, out, _ = _run(capsys, *argv, "--start", "2024-01-01")
+    assert "Closed deals (closed from 2024-01-01 on, Europe/Berlin time)" in out
+
+
 def test_an_unknown_zone_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

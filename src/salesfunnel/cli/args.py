@@ -195,8 +195,9 @@ def _log_options(p: argparse.ArgumentParser) -> None:
         type=_zone,
         default=None,
         metavar="ZONE",
-        help="zone of times written without a UTC offset, e.g. UTC or Europe/Berlin; "
-        "needed when a file mixes times with and without one (default: none)",
+        help="zone of times written without a UTC offset (file, --start, --end, --as-of), "
+        "e.g. UTC or Europe/Berlin, and of the calendar of --period and the monthly volume; "
+        "needed when a file mixes times with and without one (default: UTC's calendar)",
     )
     f.add_argument(
         "--decimal",

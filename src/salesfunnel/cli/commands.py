@@ -104,6 +104,7 @@ def _analysis(args: argparse.Namespace, progress: Progress) -> tuple[DealLog, An
         confidence=args.confidence,
         correction=args.correction,
         progress=lambda step: progress.show(f"computing {step}"),
+        tz=args.tz,
     )
     return log, analysis
 
@@ -132,7 +133,9 @@ def _breakdown(args: argparse.Namespace, a: Analysis) -> tuple[list[ResultTable]
         payload["breakdown"] = {"by": by, "rows": tables[-1].to_records()}
     if args.period is not None:
         by_key = None if by is None else (by[0] if len(by) == 1 else by)
-        t = trend(a.log, a.pipeline, period=args.period, start=a.start, end=a.end, by=by_key)
+        t = trend(
+            a.log, a.pipeline, period=args.period, start=a.start, end=a.end, by=by_key, tz=a.tz
+        )
         shown = [j for j, c in enumerate(t.table.columns) if c not in ("start", "end")]
         rows = tuple(tuple(row[j] for j in shown) for row in t.table.rows)
         columns = tuple(t.table.columns[j] for j in shown)

@@ -14,11 +14,13 @@ gets the same results bit for bit, as for :mod:`salesfunnel.deals.perdeal`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .._calendar import month_numbers
 from . import engine as eng
 from .log import DealLog
 from .perdeal import _cat, _regrouped
@@ -138,12 +140,14 @@ def won_deals(
     end: Instant,
     by: By,
     lazy_ids: bool = True,
+    zone: dt.tzinfo | None = None,
 ) -> WonDeals:
     """The deals of ``log`` whose final win falls in ``[start, end)`` (``lazy_ids``: as
-    for :func:`snap_deals`)."""
+    for :func:`snap_deals`), with the month of the win on ``zone``'s calendar (a
+    naive ``start``/``end`` read in it)."""
     names = group_names(log, by)
     pipe, codes = eng.label_codes(log, pipeline)
-    s, e = parse_instant(start, "start"), parse_instant(end, "end")
+    s, e = parse_instant(start, "start", zone), parse_instant(end, "end", zone)
     ev = eng.sorted_events(log, codes, upto=e, inclusive=False, amount=log.amount is not None)
     last = ev.at("code", ev.ends)
     won = last == pipe.won_code
@@ -155,7 +159,10 @@ def won_deals(
     sel = won & known
     if s is not None:
         sel &= close >= s
-    months = close[sel].astype("datetime64[s]").astype("datetime64[M]").astype(np.int64)
+    if zone is None:
+        months = close[sel].astype("datetime64[s]").astype("datetime64[M]").astype(np.int64)
+    else:
+        months = month_numbers(close[sel], zone)
     if by is None:
         grp = np.zeros(months.size, np.int64)
     else:

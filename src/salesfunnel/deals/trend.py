@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +30,9 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .._calendar import local_seconds, utc_of_local
 from .._table import Cell, ResultTable, TableView
+from .._time import zone_argument
 from ..errors import FunnelDataError
 from ..funnel.metrics import conversion_from_first, step_conversion
 from ..funnel.model import Funnel
@@ -38,7 +41,7 @@ from .cohort import CohortFunnel, _cohort
 from .groups import GroupBy, Grouping, grouping
 from .log import DealLog
 from .pipeline import Pipeline
-from .shared import Instant, Mode, dumps, iso, keyword_options, period as bounds_of
+from .shared import Instant, Mode, dumps, iso, keyword_options, parse_instant
 
 __all__ = ["Trend", "breakdown_table", "trend"]
 
@@ -75,6 +78,8 @@ class Trend(TableView):
         and ``conversion_from_first``.
     results
         The funnel of each row of :attr:`table`, in the same order.
+    tz
+        The zone whose calendar cut the periods (its name), ``None`` for UTC's.
     """
 
     kind: Kind
@@ -83,16 +88,19 @@ class Trend(TableView):
     table: ResultTable
     stages: ResultTable
     results: tuple[ClosedFunnel | CohortFunnel, ...]
+    tz: str | None = None
 
     def to_json(self, *, indent: int | None = None) -> str:
-        """Both tables as strict JSON."""
-        payload = {
+        """Both tables as strict JSON (with ``tz`` when a zone cut the periods)."""
+        payload: dict[str, Any] = {
             "kind": self.kind,
             "period": self.period,
             "by": self.by,
             "rows": self.to_records(),
             "stages": self.stages.to_records(),
         }
+        if self.tz is not None:
+            payload["tz"] = self.tz
         return dumps(payload, indent)
 
     def __str__(self) -> str:
@@ -179,6 +187,7 @@ def trend(
     as_of: Instant = None,
     by: GroupBy = None,
     mode: Mode = "cumulative",
+    tz: object = None,
 ) -> Trend:
     """The closed (or cohort) funnel of each calendar period, as one table.
 
@@ -204,6 +213,15 @@ def trend(
         each group follow one another, with one column per name.
     mode
         ``"cumulative"``, ``"classic"`` or ``"strict"``, as for the funnels.
+    tz
+        Cut days, weeks, months and quarters on this zone's calendar (an IANA
+        name such as ``"Europe/Berlin"``, or a ``tzinfo``), as CRMs report in
+        the company's zone; a naive ``start``/``end``/``as_of`` is then read
+        in it, and the rows' ``start`` and ``end`` are written with the
+        zone's offset. Default: UTC's calendar. A period begins at the first
+        instant its first day shows on the zone's clocks (see
+        :mod:`salesfunnel._calendar`), so periods tile time even across
+        daylight-saving changes.
 
     Returns
     -------
@@ -233,6 +251,13 @@ def trend(
     [1, 1, 1]
     >>> trend(log, period="Q", kind="cohort").table.column("deals")
     [3]
+
+    On New York's calendar C's win, at midnight UTC on 1 March, falls on 29
+    February (19:00), and the rows begin at New York's midnights:
+
+    >>> t = trend(log, tz="America/New_York")
+    >>> t.table.column("period"), t.table.column("won"), t.table.column("start")
+    (['2024-01', '2024-02'], [1, 1], ['2024-01-01T00:00:00-05:00', '2024-02-01T00:00:00-05:00'])
     """
     if kind not in ("closed", "cohort"):
         msg = f"kind must be 'closed' or 'cohort' (got {kind!r})"
@@ -241,9 +266,22 @@ def trend(
         msg = "as_of is for kind='cohort' (a closed funnel counts every event of its period)"
         raise FunnelDataError(msg, column="as_of", value=as_of)
     g = grouping(log, by)
-    s, e = bounds_of(start, end)
+    zone = zone_argument(tz)
+    s, e = parse_instant(start, "start", zone), parse_instant(end, "end", zone)
+    if s is not None and e is not None and e < s:
+        msg = f"end must not be before start (got start={start!r}, end={end!r})"
+        raise FunnelDataError(msg)
+    if zone is not None:  # a naive as_of in the zone, as a UTC instant
+        seen = parse_instant(as_of, "as_of", zone)
+        as_of = None if seen is None else np.datetime64(seen, "s")
     # Without a bound the periods are whole: no event lies beyond the log's range.
-    spans = period_bounds(period, *_span(log, s, e), cut=(s is not None, e is not None))
+    cut = (s is not None, e is not None)
+    spans = (
+        period_bounds(period, *_span(log, s, e), cut=cut)
+        if zone is None
+        else zone_bounds(period, *_span(log, s, e), zone, cut=cut)
+    )
+    text = iso if zone is None else functools.partial(_wall_iso, zone=zone)
     results: list[ClosedFunnel | CohortFunnel] = []
     rows: list[tuple[Cell, ...]] = []
     stage_rows: list[tuple[Cell, ...]] = []
@@ -253,7 +291,7 @@ def trend(
         for (a, b, label), found in zip(spans, per_period, strict=True):
             r = found[k]
             results.append(r)
-            rows.append((*head, label, iso(a), iso(b), *_summary(r)))
+            rows.append((*head, label, text(a), text(b), *_summary(r)))
             step, first = step_conversion(r.funnel), conversion_from_first(r.funnel)
             for j, stage in enumerate(r.funnel.stages):
                 cells = (stage.name, int(stage.count), float(step[j]), float(first[j]))
@@ -271,7 +309,38 @@ def trend(
         ResultTable(title, cols, tuple(rows)),
         ResultTable(f"{title}, per stage", stage_cols, tuple(stage_rows)),
         tuple(results),
+        None if zone is None else str(zone),
     )
+
+
+def _wall_iso(seconds: int, zone: dt.tzinfo) -> str:
+    """A UTC instant as the zone's wall-clock time with its offset (``...T00:00:00+01:00``)."""
+    return dt.datetime.fromtimestamp(seconds, zone).isoformat()
+
+
+def zone_bounds(
+    period: str, lo: int, hi: int, zone: dt.tzinfo, *, cut: tuple[bool, bool] = (True, True)
+) -> list[tuple[int, int, str]]:
+    """:func:`period_bounds` on ``zone``'s calendar: ``(start, end, label)`` in UTC seconds.
+
+    The whole periods of the wall-clock times from ``lo``'s to ``hi``'s, each
+    beginning at the first instant its first wall-clock second is shown
+    (:func:`~salesfunnel._calendar.utc_of_local`); those that hold no instant of
+    ``[lo, hi)`` are left out, and with ``cut`` the first and last are cut
+    at ``lo`` and ``hi``.
+    """
+    if hi <= lo:
+        return period_bounds(period, lo, hi)  # checks the period; nothing to cut
+    wall = local_seconds(np.array([lo, hi - 1], dtype=np.int64), zone)
+    day = 86_400  # a margin either side: a zone's clocks may show a midnight twice
+    whole = period_bounds(period, int(wall[0]) - day, int(wall[1]) + day + 1, cut=(False, False))
+    out: list[tuple[int, int, str]] = []
+    for a, b, label in whole:
+        a, b = utc_of_local(a, zone), utc_of_local(b, zone)
+        if b <= lo or a >= hi or a == b:
+            continue
+        out.append((max(a, lo) if cut[0] else a, min(b, hi) if cut[1] else b, label))
+    return out
 
 
 def _per_period(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._table import Cell, ResultTable, TableView
+from .._time import zone_argument
 from .groups import GroupBy, Grouping, grouping
 from .log import DealLog
 from .pipeline import Pipeline
@@ -101,6 +102,7 @@ def monthly_volume(
     start: Instant = None,
     end: Instant = None,
     by: GroupBy | DefaultBy = DefaultBy.BY,
+    tz: object = None,
 ) -> MonthlyVolume:
     """Won amount and count per calendar month of the win.
 
@@ -117,6 +119,11 @@ def monthly_volume(
     on a log with owners still gives per-owner rows, with a
     ``DeprecationWarning``: from the next release the default is ``None``, as
     for every analysis.
+
+    Months are UTC's, or those of the zone ``tz`` (an IANA name such as
+    ``"Europe/Berlin"``, or a ``tzinfo``; a naive ``start``/``end`` is then
+    read in it), as for :func:`~salesfunnel.trend`: a win at 23:30 UTC on
+    31 January is February's in Berlin.
 
     Examples
     --------
@@ -147,7 +154,9 @@ def monthly_volume(
                 stacklevel=3,  # past keyword_options
             )
     groups = grouping(log, by)
-    return volume_of(groups, won_deals(groups.log, pipeline, start, end, groups.by), by)
+    zone = zone_argument(tz)
+    won = won_deals(groups.log, pipeline, start, end, groups.by, zone=zone)
+    return volume_of(groups, won, by)
 
 
 def volume_of(groups: Grouping, won: WonDeals, by: GroupBy) -> MonthlyVolume:

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._calendar import local_seconds
-from .._time import as_timedelta, zone as zone_of
+from .._time import as_timedelta, zone_argument
 from ..deals.shared import Instant, parse_instant
 from ..errors import FunnelDataError
 from . import clickhouse as ch, engine as eng
@@ -525,13 +525,6 @@ def _sorted_total(
     return by_chunks(log.entity, t_all, log.event, tables[0], req.k, req.window, run, extra)
 
 
-def _zone(tz: object) -> Zone:
-    try:
-        return zone_of(tz)
-    except ValueError as exc:
-        raise FunnelDataError(str(exc), column="tz", value=tz) from None
-
-
 def _period_text(period: Period) -> str:
     return str(period) if isinstance(period, str) else f"{period.total_seconds():g}s"
 
@@ -559,7 +552,7 @@ def unit_steps(log: EventLog, opts: FunnelOptions) -> UnitResults:
             built.append(_step_masks(log, opts.steps))
         return built[0]
 
-    zone = _zone(opts.tz)
+    zone = zone_argument(opts.tz)
     t0, t1 = parse_instant(opts.start, "start", zone), parse_instant(opts.end, "end", zone)
     if t0 is not None and t1 is not None and t1 <= t0:
         msg = f"end must be after start (got start={opts.start!r}, end={opts.end!r})"

@@ -293,6 +293,7 @@ def build_report(
     owners_per_chart: int = 4,
     by: GroupBy = None,
     period: Period | None = None,
+    tz: object = None,
 ) -> str:
     """The full HTML report of a deal log, as one self-contained document.
 
@@ -309,8 +310,9 @@ def build_report(
     log
         The deal events, or an :class:`Analysis` already computed (then the
         other analysis parameters are ignored).
-    pipeline, start, end, as_of
-        As for :func:`analyze`.
+    pipeline, start, end, as_of, tz
+        As for :func:`analyze` (``tz``: the zone of the calendar, for naive
+        bounds, the monthly volume and the trend).
     title
         Page title and heading.
     owners_per_chart
@@ -347,7 +349,7 @@ def build_report(
     a = (
         log
         if isinstance(log, Analysis)
-        else analyze(log, pipeline, start=start, end=end, as_of=as_of)
+        else analyze(log, pipeline, start=start, end=end, as_of=as_of, tz=tz)
     )
     charts = _Charts()
     parts = [*_team_section(a, charts, title), *_owner_section(a, charts, owners_per_chart)]
@@ -382,7 +384,7 @@ def _breakdown_section(a: Analysis, by: GroupBy, period: Period | None) -> list[
             sections.breakdown_table(t, f"Closed-deal funnel by {', '.join(names)} ({when})"),
         ]
     if period is not None:
-        tr = trend(a.log, a.pipeline, period=period, start=a.start, end=a.end, by=by)
+        tr = trend(a.log, a.pipeline, period=period, start=a.start, end=a.end, by=by, tz=a.tz)
         parts += [
             f'<h2 id="trend">{escape(tr.table.name.capitalize())}</h2>',
             sections.breakdown_table(
@@ -422,14 +424,22 @@ def save_report(
     end: Instant = None,
     as_of: Instant = None,
     title: str = "Sales funnel report",
+    owners_per_chart: int = 4,
+    by: GroupBy = None,
+    period: Period | None = None,
+    tz: object = None,
 ) -> None:
-    """Write :func:`build_report` to ``path`` (UTF-8): ``save_report(path, log)``."""
+    """Write :func:`build_report` to ``path`` (UTF-8): ``save_report(path, log)``; the
+    options are :func:`build_report`'s."""
     if isinstance(path, (DealLog, Analysis)):
         msg = (
             f"save_report takes the path first: save_report(path, log) "
             f"(got a {type(path).__name__} as the path)"
         )
         raise FunnelDataError(msg, column="path", value=path)
-    text = build_report(log, pipeline, start=start, end=end, as_of=as_of, title=title)
+    text = build_report(
+        log, pipeline, start=start, end=end, as_of=as_of, title=title,
+        owners_per_chart=owners_per_chart, by=by, period=period, tz=tz,
+    )  # fmt: skip
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)
