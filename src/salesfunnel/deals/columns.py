@@ -494,7 +494,7 @@ def _kept_labels(
     keep = codes >= 0
     if not keep.all() and not drop_unknown:
         i = int(np.flatnonzero(~keep)[0])
-        detail = f"unknown label {label(i)!r}; the pipeline's labels are {list(pipeline.labels)!r}"
+        detail = pipeline.unknown(label(i))
         raise where.error(i, detail, column=column, value=label(i), note=DROP_NOTE)
     return np.where(keep, codes, 0).astype(dtype), keep
 

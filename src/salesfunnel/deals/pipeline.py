@@ -8,6 +8,7 @@ label, the lost label and, when given, the frozen (on hold) label. A
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -142,8 +143,33 @@ class Pipeline:
         try:
             return self._codes[label]
         except KeyError:
-            msg = f"unknown label {label!r}; the pipeline's labels are {list(self._codes)!r}"
-            raise KeyError(msg) from None
+            raise KeyError(self.unknown(label)) from None
+
+    def unknown(self, label: object) -> str:
+        """Why ``label`` is refused: the known labels, and the one it may have meant.
+
+        A label that differs from a known one only in case (``WON``) or in Unicode
+        normalization (``Négociation`` written with a combining accent, as files
+        from macOS often are: it looks the same) is named, not taken: labels are
+        matched exactly, and which one the data meant is for its owner to say.
+        """
+        msg = f"unknown label {label!r}; the pipeline's labels are {list(self._codes)!r}"
+        text = str(label)
+        for known in self._codes:
+            if unicodedata.normalize("NFC", text) == unicodedata.normalize("NFC", known):
+                if unicodedata.is_normalized("NFD", text):
+                    how = "with its accents decomposed (Unicode NFD); normalize the column to NFC"
+                else:
+                    how = "in another Unicode normalization; normalize the column to NFC"
+                return f"{msg} (the same text as {known!r} {how})"
+        for known in self._codes:
+            if _folded(text) == _folded(known):
+                return f"{msg} ({known!r} differs only in case)"
+        return msg
 
     def __contains__(self, label: object) -> bool:
         return label in self._codes
+
+
+def _folded(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()

@@ -193,10 +193,7 @@ def events(
                 if spec.drop_unknown:
                     dropped += 1
                     continue
-                detail = (
-                    f"unknown label {label!r}; the pipeline's labels are {list(pipeline.labels)!r}"
-                )
-                raise r.error(detail, outcome, label, DROP_NOTE)
+                raise r.error(pipeline.unknown(label), outcome, label, DROP_NOTE)
             status = pipeline.code(label)
         key = r.cell(spec.deal)
         if is_blank(key):

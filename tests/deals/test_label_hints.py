@@ -1,0 +1,75 @@
+"""An unknown stage label that is a known one in another case or Unicode normalization
+is still refused (labels match exactly), and the error names the label it may mean.
+
+``Négociation`` written with a combining accent (Unicode NFD, as files saved on macOS
+often are) looks exactly like the pipeline's ``Négociation`` (NFC) in any message, so
+without the hint the refusal reads "unknown label 'Négociation'; the labels are [...,
+'Négociation', ...]". Every loader says the same: records, both CSV engines, the wide form.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from salesfunnel import DealLog, FunnelDataError, Pipeline
+
+P = Pipeline(["Call", "Négociation"], won="Won", lost="Lost")
+NFD = unicodedata.normalize("NFD", "Négociation")
+CASES = [
+    ("WON", "('Won' differs only in case)"),
+    ("négociation", "('Négociation' differs only in case)"),
+    (
+        NFD,
+        "(the same text as 'Négociation' with its accents decomposed (Unicode NFD); "
+        "normalize the column to NFC)",
+    ),
+    (unicodedata.normalize("NFD", "NÉGOCIATION"), "('Négociation' differs only in case)"),
+]
+
+
+def test_the_nfd_label_is_another_string_that_prints_the_same() -> None:
+    assert NFD != "Négociation"
+    assert len(NFD) == len("Négociation") + 1
+    assert NFD not in P
+
+
+@pytest.mark.parametrize(("label", "hint"), CASES)
+def test_records_name_the_label_meant(label: str, hint: str) -> None:
+    recs = [{"deal": "A", "stage": "Call", "time": "2024-01-02"},
+            {"deal": "A", "stage": label, "time": "2024-01-03"}]  # fmt: skip
+    with pytest.raises(FunnelDataError) as info:
+        DealLog.from_records(recs, P)
+    assert f"unknown label {label!r}; the pipeline's labels are " in str(info.value)
+    assert hint in str(info.value)
+    with pytest.raises(KeyError, match=r"differs only in case|decomposed"):
+        P.code(label)
+
+
+@pytest.mark.parametrize("engine", ["python", "arrow"])
+@pytest.mark.parametrize(("label", "hint"), CASES)
+def test_both_csv_engines_name_the_label_meant(
+    tmp_path: Path, engine: str, label: str, hint: str
+) -> None:
+    if engine == "arrow":
+        pytest.importorskip("pyarrow")
+    path = tmp_path / "log.csv"
+    path.write_text(f"deal,stage,time\nA,Call,2024-01-02\nA,{label},2024-01-03\n", "utf-8")
+    with pytest.raises(FunnelDataError) as info:
+        DealLog.from_csv(path, P, engine=engine)
+    assert "row 3" in str(info.value) or "line 3" in str(info.value)
+    assert hint in str(info.value)
+
+
+def test_the_wide_form_names_the_outcome_meant() -> None:
+    rows = [{"id": "A", "status": "WON", "call": "2024-01-02"}]
+    with pytest.raises(FunnelDataError, match=r"\('Won' differs only in case\)"):
+        DealLog.from_wide(rows, P, deal="id", stage_dates={"Call": "call"}, outcome="status")
+
+
+def test_a_label_like_none_gets_no_hint() -> None:
+    with pytest.raises(KeyError) as info:
+        P.code("Offer")
+    assert str(info.value).endswith("['Call', 'Négociation', 'Won', 'Lost']\"")
