@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings, strategies as st
 
+import salesfunnel
 from salesfunnel import DealLog, FunnelDataError, Pipeline
 from salesfunnel.scale import snap_partials as sp
 
@@ -107,3 +108,29 @@ def test_a_list_by_is_refused_where_the_partials_need_one_group_column() -> None
     empty = DealLog.from_pandas(frame.iloc[:0], p)
     with pytest.raises(FunnelDataError, match="on a cluster, by must be None or one column"):
         sp.volume_by(empty, ["owner"], None, None)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.data(),
+    zone=st.sampled_from(
+        ["Europe/Berlin", "America/New_York", "Asia/Kathmandu", "Pacific/Chatham"]
+    ),
+)
+def test_monthly_volume_with_a_zone_merges_to_the_single_machine_result(data, zone) -> None:
+    # The frame's zone (tz, the loader's) is also the calendar of the months and the zone
+    # of a naive start/end, as one --tz is: the single-machine call given tz both ways.
+    pipeline, frame = data.draw(skewed_deal_frames())
+    opts = data.draw(snap_options("monthly_volume"))
+    opts["by"] = opts.get("by", None)
+    frame = frame.assign(time=frame["time"] + pd.Timedelta(hours=data.draw(st.integers(0, 23))))
+    columns = {**COLUMNS, "tz": zone}
+    parts = by_deal(frame, data.draw(st.integers(1, 5)), data.draw(st.integers(0, 99)))
+    logs = [DealLog.from_pandas(p, pipeline, **columns) for p in parts]
+    empty = DealLog.from_pandas(frame.iloc[:0], pipeline, **columns)
+    start, end = opts.get("start"), opts.get("end")
+    by = sp.volume_by(empty, opts["by"], start, end, zone)
+    query = sp.SnapQuery(pipeline, by, columns, start=start, end=end)
+    got = sp.finish_volume(sp.merge_won(sp.won_partial(lg, query) for lg in logs), empty, query)
+    log = DealLog.from_pandas(frame, pipeline, **columns)
+    assert_same_result(got, salesfunnel.monthly_volume(log, pipeline, **opts, tz=zone))

@@ -101,3 +101,27 @@ def test_bad_options_raise_before_any_work(dask_client) -> None:
         deals_dask.active_funnel(ddf, p, by="owner")
     with pytest.raises(FunnelDataError, match="start: unparsable"):
         deals_dask.monthly_volume(ddf, p, start="soon")
+
+
+def test_monthly_volume_on_the_frames_zone(dask_client) -> None:
+    # tz is the zone of the frame's naive times and the calendar of the months: a win at
+    # 00:30 on 1 February in Berlin (23:30 UTC on 31 January) is February's.
+    p = Pipeline(["Call"], won="Won", lost="Lost")
+    rows = [("A", "Call", "2024-01-10 09:00"), ("A", "Won", "2024-02-01 00:30"),
+            ("B", "Call", "2024-01-10 09:00"), ("B", "Won", "2024-01-31 23:30")]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["deal", "stage", "time"])
+    frame["time"] = pd.to_datetime(frame["time"])
+    v = deals_dask.monthly_volume(_dask(frame, [2]), p, by=None, tz="Europe/Berlin")
+    assert v.table.rows == (
+        ("2024-01", 1, v.table.rows[0][2], 0),
+        ("2024-02", 1, v.table.rows[1][2], 0),
+    )
+    one = monthly_volume(
+        DealLog.from_pandas(frame, p, tz="Europe/Berlin"), by=None, tz="Europe/Berlin"
+    )
+    assert_same_result(v, one)
+    # A naive start is read in the zone: Berlin's 1 February begins at 23:00 UTC.
+    feb = deals_dask.monthly_volume(
+        _dask(frame, [2]), p, by=None, tz="Europe/Berlin", start="2024-02-01"
+    )
+    assert [r[:2] for r in feb.table.rows] == [("2024-02", 1)]

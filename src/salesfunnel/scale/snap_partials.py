@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from .._table import ResultTable
+from .._time import zone_argument
 from ..deals.active import (
     ActiveFunnel,
     Forecast,
@@ -142,7 +143,9 @@ def finish_forecast(
     return _results(results, deals.names, query.by)  # type: ignore[no-any-return]
 
 
-def volume_by(empty: DealLog, by: GroupBy | DefaultBy, start: Instant, end: Instant) -> GroupBy:
+def volume_by(
+    empty: DealLog, by: GroupBy | DefaultBy, start: Instant, end: Instant, tz: object = None
+) -> GroupBy:
     """``by`` as :func:`~salesfunnel.monthly_volume` resolves it (checking the options).
 
     Left out on a frame with an owner column it is ``"owner"``, with the
@@ -154,7 +157,7 @@ def volume_by(empty: DealLog, by: GroupBy | DefaultBy, start: Instant, end: Inst
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         kw = {} if isinstance(by, DefaultBy) else {"by": by}
-        resolved = monthly_volume(empty, None, start=start, end=end, **kw).by
+        resolved = monthly_volume(empty, None, start=start, end=end, tz=tz, **kw).by
     for w in caught:  # at the user's call: past volume_by, volume_on and the adapter
         warnings.warn(w.message, w.category, stacklevel=4)
     _one_column(resolved)
@@ -167,8 +170,11 @@ def won_partial(log: DealLog, query: SnapQuery) -> WonDeals | None:
 
 
 def _won(log: DealLog, query: SnapQuery) -> WonDeals:
+    """The won deals of ``log``; the frame's zone (``tz``, the loader's) is also the
+    calendar of the months and the zone of a naive ``start``/``end``, as ``--tz`` is."""
     g = grouping(log, query.by)
-    return won_deals(g.log, query.pipeline, query.start, query.end, g.by, lazy_ids=False)
+    zone = zone_argument(query.columns.get("tz"))
+    return won_deals(g.log, query.pipeline, query.start, query.end, g.by, False, zone)
 
 
 def merge_won(parts: Iterable[WonDeals | None]) -> WonDeals | None:
@@ -278,7 +284,7 @@ def volume_on(
 ) -> MonthlyVolume:
     """:func:`~salesfunnel.monthly_volume` through ``run``; ``options`` are start, end and by."""
     start, end, by = options
-    resolved: Any = volume_by(empty, by, start, end)  # None or one column name
+    resolved: Any = volume_by(empty, by, start, end, columns.get("tz"))  # None or a column
     query = SnapQuery(pipeline, resolved, columns, start=start, end=end)
     merged = run(functools.partial(won_partial, query=query), merge_won)
     return finish_volume(merged, empty, query)
