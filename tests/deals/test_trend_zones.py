@@ -231,3 +231,22 @@ def test_analyze_and_the_report_read_their_bounds_in_the_zone() -> None:
     assert utc.closed.won == 1  # B's win at 23:30 UTC on 31 January; A's was in December
     html = build_report(log, start="2024-01-01", end="2024-02-01", tz="Europe/Berlin", period="M")
     assert "closed from 2024-01-01 up to 2024-02-01, Europe/Berlin time" in html
+
+
+def test_a_cohort_trends_naive_as_of_is_read_in_the_zone() -> None:
+    # A won at 23:30 UTC on 31 January: 00:30 on 1 February in Berlin. As of Berlin's
+    # midnight (23:00 UTC) A is still open; as of 00:31 Berlin time it has won.
+    records = [
+        {"deal": "A", "stage": "Call", "time": "2024-01-10T10:00:00Z"},
+        {"deal": "A", "stage": "Won", "time": "2024-01-31T23:30:00Z"},
+        {"deal": "B", "stage": "Call", "time": "2024-01-20T10:00:00Z"},
+    ]
+    log = DealLog.from_records(records, P)
+    at_midnight = trend(log, kind="cohort", tz="Europe/Berlin", as_of="2024-02-01")
+    assert at_midnight.table.rows[0][:6] == (
+        "2024-01", "2024-01-01T00:00:00+01:00", "2024-02-01T00:00:00+01:00", 2, 2, 0,
+    )  # fmt: skip
+    later = trend(log, kind="cohort", tz="Europe/Berlin", as_of="2024-02-01T00:31:00")
+    assert later.table.rows[0][3:7] == (2, 1, 1, 0)  # deals, open, won, lost
+    # Without tz the same naive as_of is UTC's midnight, after the win.
+    assert trend(log, kind="cohort", as_of="2024-02-01").table.rows[0][3:7] == (2, 1, 1, 0)
