@@ -9,7 +9,7 @@ import zoneinfo
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from salesfunnel._calendar import local_seconds, month_numbers, utc_of_local
+from salesfunnel._calendar import local_seconds, month_numbers, utc_of_local, wall_text
 
 # Whole-hour DST, half-hour DST (Lord Howe), +05:45, -03:30 with DST, +12:45 with DST,
 # DST that pauses for Ramadan (Casablanca), and a zone with no changes.
@@ -131,3 +131,22 @@ def test_month_numbers_are_the_months_of_astimezone(
         local = (EPOCH + dt.timedelta(seconds=x)).astimezone(zone)
         expected.append((local.year - 1970) * 12 + local.month - 1)
     assert month_numbers(t, zone).tolist() == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=st.sampled_from(ZONES), second=st.integers(-62_135_000_000, 253_402_000_000))
+def test_wall_text_is_isoformat_of_the_zones_datetime(name: str, second: int) -> None:
+    zone = zoneinfo.ZoneInfo(name)
+    assert wall_text(second, zone) == dt.datetime.fromtimestamp(second, zone).isoformat()
+
+
+def test_the_ends_of_datetimes_range_take_the_offset_two_days_in() -> None:
+    # 9999-12-31T23:30Z is a common "no date" sentinel; its hour ends in the year 10000,
+    # which datetime cannot hold. Tokyo (+09:00) shows it on 1 January 10000.
+    tokyo, new_york = zoneinfo.ZoneInfo("Asia/Tokyo"), zoneinfo.ZoneInfo("America/New_York")
+    sentinel = 253_402_299_000  # 9999-12-31T23:30:00Z
+    assert local_seconds(np.array([sentinel]), tokyo).tolist() == [sentinel + 9 * 3600]
+    assert local_seconds(np.array([sentinel]), new_york).tolist() == [sentinel - 5 * 3600]
+    assert wall_text(sentinel, tokyo) == "10000-01-01T08:30:00+09:00"
+    assert utc_of_local(sentinel + 9 * 3600, tokyo) == sentinel
+    assert month_numbers(np.array([sentinel]), tokyo).tolist() == [(10000 - 1970) * 12]

@@ -31,7 +31,7 @@ import datetime as dt
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["local_seconds", "month_numbers", "utc_of_local"]
+__all__ = ["local_seconds", "month_numbers", "utc_of_local", "wall_text"]
 
 I64 = npt.NDArray[np.int64]
 _HOUR = 3600
@@ -39,8 +39,18 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _NAIVE_EPOCH = _EPOCH.replace(tzinfo=None)
 
 
+_DAY = 86_400
+# datetime's range (the years 1 to 9999), two days in from each end: the offsets are asked
+# there for a time nearer the ends (say 9999-12-31T23:30, a common "no date" sentinel,
+# whose hour ends in the year 10000) or beyond them; a zone's rules are fixed that far out.
+_FIRST = int((dt.datetime.min.replace(tzinfo=dt.timezone.utc) - _EPOCH).total_seconds()) + 2 * _DAY
+_LAST = int((dt.datetime.max.replace(tzinfo=dt.timezone.utc) - _EPOCH).total_seconds()) - 2 * _DAY
+
+
 def _offset(zone: dt.tzinfo, second: int) -> int:
-    """The zone's UTC offset, in seconds, at the UTC instant ``second``."""
+    """The zone's UTC offset, in seconds, at the UTC instant ``second`` (near or beyond
+    the ends of datetime's range, the offset two days inside it)."""
+    second = min(max(second, _FIRST), _LAST)
     moment = _EPOCH + dt.timedelta(seconds=second)
     off = moment.astimezone(zone).utcoffset()
     assert off is not None  # a zone gives every instant an offset
@@ -99,6 +109,8 @@ def utc_of_local(wall: int, zone: dt.tzinfo) -> int:
     :func:`local_seconds` gives). A time the clocks show twice gives its first
     instant; a time they skip gives the instant of the change.
     """
+    if not _FIRST <= wall <= _LAST:  # at datetime's ends: the fixed offset there
+        return wall - _offset(zone, wall)
     naive = _NAIVE_EPOCH + dt.timedelta(seconds=wall)
     # fold=0: a repeated time's first instant; a skipped one read with the offset
     # before the change, which lands past the change by the part of the gap before it.
@@ -124,3 +136,14 @@ def month_numbers(t: I64, zone: dt.tzinfo) -> I64:
     walls = numbers.astype("datetime64[M]").astype("datetime64[s]").astype(np.int64)
     starts = np.array([utc_of_local(int(w), zone) for w in walls], dtype=np.int64)
     return first + np.searchsorted(starts, t, side="right") - 1
+
+
+def wall_text(second: int, zone: dt.tzinfo) -> str:
+    """A UTC instant as the zone's wall-clock time with its offset, ISO 8601
+    (``2024-01-01T00:00:00+01:00``), also past the year 9999 (as numpy writes it)."""
+    off = _offset(zone, second)
+    sign, size = ("-", -off) if off < 0 else ("+", off)
+    hours, rest = divmod(size, 3600)
+    minutes, seconds = divmod(rest, 60)
+    text = f"{sign}{hours:02d}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")
+    return f"{np.datetime64(second + off, 's')}{text}"

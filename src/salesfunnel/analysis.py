@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ._calendar import wall_text
 from ._format import EM_DASH, fmt_number, fmt_value
 from ._time import one_time as _one_time, zone_argument
 from .deals.active import (
@@ -309,7 +310,7 @@ def analyze(
 def _zone_text(value: Instant, name: str, zone: dt.tzinfo) -> str | None:
     """A bound (a naive one read in ``zone``) as ISO text with the zone's offset."""
     seconds = parse_instant(value, name, zone)
-    return None if seconds is None else dt.datetime.fromtimestamp(seconds, zone).isoformat()
+    return None if seconds is None else wall_text(seconds, zone)
 
 
 # -- deals behind the stages ------------------------------------------------------------

@@ -250,3 +250,33 @@ def test_a_cohort_trends_naive_as_of_is_read_in_the_zone() -> None:
     assert later.table.rows[0][3:7] == (2, 1, 1, 0)  # deals, open, won, lost
     # Without tz the same naive as_of is UTC's midnight, after the win.
     assert trend(log, kind="cohort", as_of="2024-02-01").table.rows[0][3:7] == (2, 1, 1, 0)
+
+
+@pytest.mark.parametrize(
+    ("period", "zone", "label"),
+    [
+        ("D", "Asia/Tokyo", "10000-01-01"),
+        ("D", "America/New_York", "9999-12-31"),
+        ("W", "Asia/Tokyo", "9999-W52"),  # Saturday 1 January 10000: the week of Monday 27th
+        ("M", "Asia/Tokyo", "10000-01"),
+        ("Q", "America/New_York", "9999-Q4"),
+        ("Q", None, "9999-Q4"),
+    ],
+)
+def test_the_no_date_sentinel_9999_12_31_is_placed_not_crashed(
+    period: str, zone: str | None, label: str
+) -> None:
+    # 9999-12-31 stands for "no date" in many databases; at 23:30 UTC its hour (and, east
+    # of Greenwich, its local day) ends in the year 10000, past what datetime holds.
+    records = [{"deal": "A", "stage": "Call", "time": "9999-12-31T23:30:00Z"},
+               {"deal": "A", "stage": "Won", "time": "9999-12-31T23:30:00Z"}]  # fmt: skip
+    t = trend(DealLog.from_records(records, P), period=period, tz=zone)  # type: ignore[arg-type]
+    assert t.table.column("period") == [label]
+    assert t.table.column("won") == [1]
+
+
+def test_too_many_zoned_periods_are_named_in_utc() -> None:
+    records = [{"deal": "A", "stage": "Call", "time": "2024-01-01T00:00:00Z"},
+               {"deal": "A", "stage": "Won", "time": "9999-12-31T23:30:00Z"}]  # fmt: skip
+    with pytest.raises(FunnelDataError, match="from 2024-01-01T00:00:00 to 9999-12-31T23:30:01"):
+        trend(DealLog.from_records(records, P), tz="Asia/Tokyo")

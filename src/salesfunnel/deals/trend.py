@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._calendar import local_seconds, utc_of_local
+from .._calendar import local_seconds, utc_of_local, wall_text
 from .._table import Cell, ResultTable, TableView
 from .._time import zone_argument
 from ..errors import FunnelDataError
@@ -154,15 +154,21 @@ def _seconds(number: int, unit: str) -> int:
 
 
 def _label(period: str, number: int) -> str:
+    """A period's name from its number (days or months since 1970), by numpy's calendar,
+    which also writes the years past 9999 that a zone's calendar can reach from the
+    common "no date" sentinel 9999-12-31 (``datetime`` stops there)."""
     if period == "M":
         return str(np.datetime64(number, "M"))
     if period == "Q":
-        return f"{1970 + number // 12}-Q{number % 12 // 3 + 1}"
-    day = dt.date(1970, 1, 1) + dt.timedelta(days=number)
+        return f"{1970 + number // 12:04d}-Q{number % 12 // 3 + 1}"
     if period == "W":
-        year, week, _ = day.isocalendar()
+        # ISO 8601: a week belongs to the year of its Thursday, and is counted from the
+        # week holding that year's first Thursday (``number`` is the week's Monday).
+        thursday = np.datetime64(number + 3, "D")
+        year = thursday.astype("datetime64[Y]")
+        week = int((thursday - year.astype("datetime64[D]")).astype(np.int64)) // 7 + 1
         return f"{year}-W{week:02d}"
-    return day.isoformat()
+    return str(np.datetime64(number, "D"))
 
 
 def _span(log: DealLog, s: int | None, e: int | None) -> tuple[int, int]:
@@ -281,7 +287,7 @@ def trend(
         if zone is None
         else zone_bounds(period, *_span(log, s, e), zone, cut=cut)
     )
-    text = iso if zone is None else functools.partial(_wall_iso, zone=zone)
+    text = iso if zone is None else functools.partial(wall_text, zone=zone)
     results: list[ClosedFunnel | CohortFunnel] = []
     rows: list[tuple[Cell, ...]] = []
     stage_rows: list[tuple[Cell, ...]] = []
@@ -313,11 +319,6 @@ def trend(
     )
 
 
-def _wall_iso(seconds: int, zone: dt.tzinfo) -> str:
-    """A UTC instant as the zone's wall-clock time with its offset (``...T00:00:00+01:00``)."""
-    return dt.datetime.fromtimestamp(seconds, zone).isoformat()
-
-
 def zone_bounds(
     period: str, lo: int, hi: int, zone: dt.tzinfo, *, cut: tuple[bool, bool] = (True, True)
 ) -> list[tuple[int, int, str]]:
@@ -333,7 +334,13 @@ def zone_bounds(
         return period_bounds(period, lo, hi)  # checks the period; nothing to cut
     wall = local_seconds(np.array([lo, hi - 1], dtype=np.int64), zone)
     day = 86_400  # a margin either side: a zone's clocks may show a midnight twice
-    whole = period_bounds(period, int(wall[0]) - day, int(wall[1]) + day + 1, cut=(False, False))
+    try:
+        whole = period_bounds(
+            period, int(wall[0]) - day, int(wall[1]) + day + 1, cut=(False, False)
+        )
+    except FunnelDataError:  # too many periods: said in UTC, of the span asked for
+        period_bounds(period, lo, hi)
+        raise
     out: list[tuple[int, int, str]] = []
     for a, b, label in whole:
         a, b = utc_of_local(a, zone), utc_of_local(b, zone)
