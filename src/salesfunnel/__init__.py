@@ -38,7 +38,10 @@ if TYPE_CHECKING:
         to_pandas as to_pandas,
         to_polars as to_polars,
     )
-    from ._time import SubsecondTimesWarning as SubsecondTimesWarning
+    from ._time import (
+        PlaceholderTimesWarning as PlaceholderTimesWarning,
+        SubsecondTimesWarning as SubsecondTimesWarning,
+    )
     from .deals.active import (
         ActiveFunnel as ActiveFunnel,
         Forecast as Forecast,

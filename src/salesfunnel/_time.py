@@ -37,13 +37,16 @@ from ._timehints import DATE_FORMAT_ADVICE, date_format_examples, mismatch_hint,
 from .errors import FunnelDataError
 
 __all__ = [
+    "PlaceholderTimesWarning",
     "SubsecondTimesWarning",
     "TimeParser",
     "as_timedelta",
     "is_blank",
     "one_time",
     "outside_level",
+    "warn_placeholder_times",
     "zone",
+    "zone_argument",
 ]
 
 _UTC = dt.timezone.utc
@@ -125,6 +128,51 @@ class SubsecondTimesWarning(UserWarning):
     and a conversion window's edge moves by up to a second. Emitted once per
     time column of a load, with the count and the first such value.
     """
+
+
+class PlaceholderTimesWarning(UserWarning):
+    """Times that databases and spreadsheets write for "no date" were read as dates.
+
+    ``9999-12-31`` (and any time from the year 9000 on), ``1970-01-01T00:00:00``
+    (Unix time 0, what a missing timestamp becomes when it is taken as a
+    number), ``1900-01-01T00:00:00`` and ``1899-12-30/31T00:00:00`` (the first
+    days of SQL Server's and Excel's calendars) are valid times, and are kept
+    as written; but a deal won on 9999-12-31 has a cycle of eight thousand
+    years. Emitted once per log, with the count and the placeholder.
+    """
+
+
+_FAR = 221_845_392_000  # 9000-01-01T00:00:00: later than any real event
+_PLACEHOLDERS = {
+    0: "1970-01-01T00:00:00 (Unix time 0)",
+    -2_208_988_800: "1900-01-01T00:00:00",
+    -2_209_075_200: "1899-12-31T00:00:00",
+    -2_209_161_600: "1899-12-30T00:00:00 (Excel's day 0)",
+}
+
+
+def warn_placeholder_times(seconds: npt.NDArray[np.int64], what: str) -> None:
+    """Warn once (:class:`PlaceholderTimesWarning`) when ``seconds`` (UTC seconds, NaT as
+    int64's minimum) hold "no date" placeholders; ``what`` names the log's times."""
+    if not seconds.size:
+        return
+    hi, lo = int(seconds.max()), int(seconds.min())
+    found: list[str] = []
+    if hi >= _FAR:
+        n = int(np.count_nonzero(seconds >= _FAR))
+        found.append(f"{n:,} from the year 9000 on (such as 9999-12-31)")
+    if lo <= 0:
+        for value, name in _PLACEHOLDERS.items():
+            if lo <= value <= hi and (n := int(np.count_nonzero(seconds == value))):
+                found.append(f"{n:,} at {name}")
+    if found:
+        msg = (
+            f"{what}: of {seconds.size:,} times, {' and '.join(found)}: dates that databases "
+            "and spreadsheets write for 'no date'. They are kept as dates, and stretch "
+            "durations and periods to them; if they mean no date, drop those rows (or, in "
+            "the wide form, blank those dates)"
+        )
+        warnings.warn(msg, PlaceholderTimesWarning, stacklevel=outside_level())
 
 
 def outside_level() -> int:

@@ -21,7 +21,7 @@ import warnings
 from collections.abc import Sequence
 from typing import TextIO
 
-from .._time import SubsecondTimesWarning
+from .._time import PlaceholderTimesWarning, SubsecondTimesWarning
 from ..chart import HiddenLabelsWarning
 from ..errors import FunnelDataError
 from ..render.text import MissingGlyphsWarning
@@ -64,7 +64,7 @@ def _broken_pipe() -> int:
     return 1
 
 
-_NOTES = (SubsecondTimesWarning, MissingGlyphsWarning, HiddenLabelsWarning)
+_NOTES = (SubsecondTimesWarning, PlaceholderTimesWarning, MissingGlyphsWarning, HiddenLabelsWarning)
 _NOTE_TERMS = (
     ("(see FunnelChart.label_notes; a larger canvas or columns= shows them)",
      "(a larger canvas shows them: render's --width, --height or --columns)"),

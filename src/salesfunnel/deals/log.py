@@ -61,10 +61,13 @@ def _freeze(arr: np.ndarray) -> np.ndarray:
 
 
 def _checked(log: DealLog) -> DealLog:
-    """``log``, after warning once when it looks like an event log (deals reopened, #12)."""
+    """``log``, after warning once when it looks like an event log (deals reopened, #12),
+    and once when it holds "no date" placeholder times (9999-12-31, Unix time 0)."""
+    from .._time import warn_placeholder_times
     from .status import warn_if_event_log  # status reads DealLog: imported when called
 
     warn_if_event_log(log)
+    warn_placeholder_times(log.time.view(np.int64), "the deal log's times")
     return log
 
 
@@ -312,14 +315,9 @@ class DealLog:
         if len(set(n.values())) > 1:
             msg = f"columns must have equal lengths (got {n!r})"
             raise FunnelDataError(msg, value=n)
-        roles = (
-            (spec.deal, "deal id"),
-            (spec.stage, "stage label"),
-            (spec.time, "timestamp"),
-            (spec.owner, "owner"),
-            (spec.amount, "amount"),
-            *((c, "kept column") for c in spec.keep),
-        )
+        roles: list[tuple[str | None, str]] = [(spec.deal, "deal id"), (spec.stage, "stage label")]
+        roles += [(spec.time, "timestamp"), (spec.owner, "owner"), (spec.amount, "amount")]
+        roles += [(c, "kept column") for c in spec.keep]
         data = {c: _c.column(columns, c, role) for c, role in roles if c is not None}
         return cls._build(pipeline, spec, data, IN_MEMORY)
 
