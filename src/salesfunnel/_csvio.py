@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._csvplain import Feed as _Feed, split_plain
+from ._format import near_name
 from .errors import NO_VALUE, FunnelDataError
 
 __all__ = [
@@ -304,7 +305,8 @@ class CsvFile:
         if column not in self.header:
             if not hint and (other := header_hint(self.header, self._delimiter)):
                 hint = f"; {other}"
-            detail = f"no column {column!r} (header is {list(self.header)!r}){hint}"
+            near = near_name(column, self.header)
+            detail = f"no column {column!r} (header is {list(self.header)!r}){near}{hint}"
             raise FunnelDataError(
                 f"{self.source}: {detail}",
                 source=self.source,

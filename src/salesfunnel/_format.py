@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from functools import cache, lru_cache
 
 EM_DASH = "\u2014"
@@ -205,3 +206,30 @@ def fmt_value(value: object) -> str:
     if isinstance(value, (int, float)):
         return fmt_number(round(float(value), 2))
     return str(value)
+
+
+def near_name(name: object, names: Iterable[str]) -> str:
+    """Which of ``names`` a missing ``name`` may mean, as a parenthesis to add to an
+    error (``" ('Won' differs only in case)"``), or ``""``.
+
+    Only two near misses are named, both invisible or nearly so in a message: the
+    same text in another Unicode normalization (accents written as combining
+    marks, as files saved on macOS often are) and a difference of case. Names
+    are matched exactly: which one was meant is for the data's owner to say.
+    """
+    import unicodedata  # on error paths only: not on a first chart's import
+
+    names = list(names)
+    text = str(name)
+    for known in names:
+        if unicodedata.normalize("NFC", text) == unicodedata.normalize("NFC", known):
+            if unicodedata.is_normalized("NFD", text):
+                how = "with its accents decomposed (Unicode NFD); normalize it to NFC"
+            else:
+                how = "in another Unicode normalization; normalize it to NFC"
+            return f" (the same text as {known!r} {how})"
+    folded = unicodedata.normalize("NFC", text).casefold()
+    for known in names:
+        if folded == unicodedata.normalize("NFC", known).casefold():
+            return f" ({known!r} differs only in case)"
+    return ""

@@ -73,3 +73,48 @@ def test_a_label_like_none_gets_no_hint() -> None:
     with pytest.raises(KeyError) as info:
         P.code("Offer")
     assert str(info.value).endswith("['Call', 'Négociation', 'Won', 'Lost']\"")
+
+
+# -- column names: the same two near misses, in every "no column" message --------------
+def test_near_name_worked_examples() -> None:
+    from salesfunnel._format import near_name
+
+    assert near_name("deal", ["Deal", "stage"]) == " ('Deal' differs only in case)"
+    assert near_name(unicodedata.normalize("NFD", "étape"), ["étape"]) == (
+        " (the same text as 'étape' with its accents decomposed (Unicode NFD); normalize it to NFC)"
+    )
+    assert near_name("deal_id", ["Deal", "id"]) == ""  # nothing near: nothing said
+
+
+@pytest.mark.parametrize("engine", ["python", "arrow"])
+def test_a_csv_header_in_another_case_is_named(tmp_path: Path, engine: str) -> None:
+    if engine == "arrow":
+        pytest.importorskip("pyarrow")
+    path = tmp_path / "log.csv"
+    path.write_text("Deal,Stage,Time\nA,Call,2024-01-02\n", "utf-8")
+    with pytest.raises(
+        FunnelDataError, match=r"no column 'deal' .*\('Deal' differs only in case\)"
+    ):
+        DealLog.from_csv(path, P, engine=engine)
+
+
+def test_the_command_line_names_the_column_meant(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from salesfunnel.__main__ import main
+
+    path = tmp_path / "log.csv"
+    path.write_text("Deal,Stage,Time\nA,Call,2024-01-02\n", "utf-8")
+    assert main(["metrics", str(path), "--pipeline", "Call"]) == 2
+    assert capsys.readouterr().err == (
+        f"salesfunnel: error: {path}, row 1: missing column 'deal' for the deal id (header is "
+        "['Deal', 'Stage', 'Time']; 'Deal' differs only in case: name the column with "
+        "--deal-column)\n"
+    )
+
+
+def test_a_frame_column_in_another_case_is_named() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"ID": ["A"], "status": ["Won"], "call": ["2024-01-02"]})
+    with pytest.raises(FunnelDataError, match=r"\('ID' differs only in case\)"):
+        DealLog.from_wide(frame, P, deal="id", stage_dates={"Call": "call"}, outcome="status")

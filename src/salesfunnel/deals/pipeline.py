@@ -8,10 +8,10 @@ label, the lost label and, when given, the frozen (on hold) label. A
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from .._format import near_name
 from ..errors import FunnelDataError
 
 __all__ = ["Pipeline"]
@@ -154,22 +154,7 @@ class Pipeline:
         matched exactly, and which one the data meant is for its owner to say.
         """
         msg = f"unknown label {label!r}; the pipeline's labels are {list(self._codes)!r}"
-        text = str(label)
-        for known in self._codes:
-            if unicodedata.normalize("NFC", text) == unicodedata.normalize("NFC", known):
-                if unicodedata.is_normalized("NFD", text):
-                    how = "with its accents decomposed (Unicode NFD); normalize the column to NFC"
-                else:
-                    how = "in another Unicode normalization; normalize the column to NFC"
-                return f"{msg} (the same text as {known!r} {how})"
-        for known in self._codes:
-            if _folded(text) == _folded(known):
-                return f"{msg} ({known!r} differs only in case)"
-        return msg
+        return msg + near_name(label, self._codes).replace("normalize it", "normalize the column")
 
     def __contains__(self, label: object) -> bool:
         return label in self._codes
-
-
-def _folded(text: str) -> str:
-    return unicodedata.normalize("NFC", text).casefold()

@@ -15,6 +15,7 @@ from typing import IO, Any
 import numpy as np
 
 from .._csvio import IN_MEMORY, Rows, read_csv
+from .._format import near_name
 from .._time import TimeParser, is_blank
 from ..errors import FunnelDataError
 from . import columns as _c
@@ -85,6 +86,7 @@ def _frame_rows(frame: Any, needed: Sequence[str]) -> list[dict[str, Any]]:
     missing = [c for c in needed if c not in have]
     if missing:
         detail = f"the frame has no column {missing[0]!r}; its columns are {have!r}"
+        detail += near_name(missing[0], have)
         raise FunnelDataError(detail, column=missing[0])
     if hasattr(frame, "to_dicts"):  # polars
         rows: list[dict[str, Any]] = frame.select(list(needed)).to_dicts()

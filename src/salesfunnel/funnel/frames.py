@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .._format import near_name
 from .._time import is_blank
 from ..errors import FunnelDataError
 from .model import Funnel, Stage
@@ -52,6 +53,7 @@ def _columns(frame: Any, names: list[str]) -> dict[str, list[Any]]:
     for name in names:
         if name not in have:
             msg = f"the frame has no column {name!r}; its columns are {have!r}"
+            msg += near_name(name, have)
             raise FunnelDataError(msg, column=name)
         out[name] = list(frame[name].to_list())
     return out

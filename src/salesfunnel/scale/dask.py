@@ -13,6 +13,7 @@ import importlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .._format import near_name
 from ..errors import FunnelDataError
 from ..events.funnel import EventFunnel
 from ..events.log import EventLog
@@ -46,6 +47,7 @@ def numeric_properties(frame: Any, columns: dict[str, Any]) -> dict[str, bool]:
     for c in columns.get("properties", ()):
         if c not in frame.columns:
             msg = f"no column {c!r} in the DataFrame (columns are {list(frame.columns)!r})"
+            msg += near_name(c, map(str, frame.columns))
             raise FunnelDataError(msg, column=c)
         out[c] = frame.dtypes[c].kind in "iuf"
     return out

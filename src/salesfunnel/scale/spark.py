@@ -13,6 +13,7 @@ import pickle
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .._format import near_name
 from ..errors import FunnelDataError
 from ..events.funnel import EventFunnel
 from ..events.log import EventLog
@@ -41,6 +42,7 @@ def _numeric(frame: Any, columns: dict[str, Any]) -> dict[str, bool]:
     for c in columns.get("properties", ()):
         if c not in types:
             msg = f"no column {c!r} in the DataFrame (columns are {list(types)!r})"
+            msg += near_name(c, types)
             raise FunnelDataError(msg, column=c)
         out[c] = isinstance(types[c], NumericType)
     return out
