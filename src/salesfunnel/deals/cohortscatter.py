@@ -74,6 +74,7 @@ class CohortDeals:
     unknown: I64  # per group, deals left out for an unknown time
     masks: list[B] | None = None  # per funnel stage, the deals that reached it (not cumulative)
     sets: StageSets | None = None  # the stage sets of ``group`` and ``reach``, when computed
+    ids_in_order: bool = False  # ``ids`` in the order of ``sets``' positions, not the deals'
 
 
 def _bits(n: int) -> int:
@@ -136,9 +137,11 @@ def _rank(log: DealLog) -> tuple[_Rank | None, int, I64 | None]:
     return _Rank(table), old.size, old
 
 
-def _codes(at: I64 | slice, n_deals: int) -> I64:
-    """The deal codes of the cohort: ``at``, or every code when it is a slice."""
-    return np.arange(n_deals, dtype=np.int64) if isinstance(at, slice) else at
+def _codes_in(order: I64, at: I64 | slice, old: I64 | None) -> I64:
+    """The deal codes of the cohort's deals ``order`` (positions in the cohort ``at``,
+    every deal when a slice; ``old``: each dense code's deal code, when renumbered)."""
+    pos = order if isinstance(at, slice) else at[order]
+    return pos if old is None else old[pos]
 
 
 def _extremes(
@@ -369,8 +372,10 @@ def cohort_deals(
     del entry_t, per_slot  # the per-slot table (its last views gone) before the ids are made
     seconds_won = np.maximum(end, 0, out=end)
     state = np.where(won, np.int8(k), last_code)
+    # The ids in the stage sets' order, made in it: text ids are made once, not gathered.
+    order = sets[1][0][0]
     return CohortDeals(
-        ids=log.ids_of(_codes(at, n_deals) if old is None else old[at]),
+        ids=log.ids_of(_codes_in(order, at, old)),
         amounts=amounts,
         group=group,
         reach=reach,
@@ -381,4 +386,5 @@ def cohort_deals(
         state=state,
         unknown=np.zeros(n_groups, dtype=np.int64),
         sets=sets,
+        ids_in_order=True,
     )
