@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import random
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import example, given, strategies as st
 
 from salesfunnel import DealLog, Pipeline, cohort_funnel
 from salesfunnel.deals import closed, cohort, cohortscatter, engine as eng
@@ -239,19 +240,22 @@ def test_undated_events_take_the_sorted_path() -> None:
 
 
 @given(
-    st.sets(st.integers(0, 3000), min_size=1, max_size=40),
-    st.sampled_from([0, 1, 15, 16, 17, 65_535]),
+    st.sets(st.integers(0, 3000), min_size=1, max_size=40) | st.sets(st.integers(0, 200)),
+    st.sampled_from([2, 5]),
+    st.sampled_from([0, 1, 15, 16, 17, 31, 32, 33, 65_535]),
     st.sampled_from([1, 3, 1 << 18]),
     st.randoms(use_true_random=False),
 )
+@example(set(range(100)), 2, 0, 1 << 18, random.Random(0))  # 16 codes in every word
 def test_rank_of_sparse_codes_is_their_place_among_the_present_codes(
-    present: set[int], shift: int, chunk: int, rnd: object
+    present: set[int], step: int, shift: int, chunk: int, rnd: object
 ) -> None:
     """The bit-set renumbering gives each deal code its place among the codes that
-    occur (a plain sorted-list reference): codes at every bit of a 16-bit word,
-    across words, the first and the last code, one deal, repeated events, chunks."""
+    occur (a plain sorted-list reference): codes at every bit of a 32-bit word,
+    many in one word, across words, the first and the last code, one deal,
+    repeated events, chunks."""
     codes = sorted(present)
-    deal_ids = [c * 5 + shift for c in codes]  # sparse: more codes than events
+    deal_ids = [c * step + shift for c in codes]  # sparse: more codes than events
     events = deal_ids + deal_ids[: len(deal_ids) // 2]
     rnd.shuffle(events)  # type: ignore[attr-defined]
     cols = {
