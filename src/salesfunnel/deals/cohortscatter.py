@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -120,15 +121,28 @@ def _rank(log: DealLog) -> tuple[_Rank | None, int, I64 | None]:
         return None, bound, None
     n_words = -(-bound // _WORD)
     present = np.zeros(_WORD * n_words, dtype=bool)
-    for a in range(0, len(log), _CHUNK):
-        present[np.subtract(log.deal[a : a + _CHUNK], log.deal_offset)] = True
-    words = np.packbits(present, bitorder="little").view("<u4").astype(np.uint32, copy=False)
-    old = np.flatnonzero(present)
-    del present
-    table = np.zeros(n_words, dtype=np.int64)
-    np.cumsum(np.bitwise_count(words[:-1]), out=table[1:])
-    table <<= 32
-    table |= words
+
+    def mark(lo: int, hi: int) -> None:  # the codes of events lo .. hi - 1
+        for a in range(lo, hi, _CHUNK):
+            present[np.subtract(log.deal[a : min(a + _CHUNK, hi)], log.deal_offset)] = True
+
+    n = len(log)
+    two = _STAGE_WORKERS > 1 and n >= _THREADED
+    # On two threads: each marks half the events (both only ever write True), then
+    # one lists the present codes while the other counts the words' bits.
+    with ThreadPoolExecutor(1) if two else contextlib.nullcontext() as pool:
+        half = n // 2 if pool is not None else n
+        other = None if pool is None else pool.submit(mark, half, n)
+        mark(0, half)
+        if other is not None:
+            other.result()
+        listed = None if pool is None else pool.submit(np.flatnonzero, present)
+        words = np.packbits(present, bitorder="little").view("<u4").astype(np.uint32, copy=False)
+        table = np.zeros(n_words, dtype=np.int64)
+        np.cumsum(np.bitwise_count(words[:-1]), out=table[1:])
+        table <<= 32
+        table |= words
+        old: I64 = np.flatnonzero(present) if listed is None else listed.result()
     return _Rank(table), old.size, old
 
 
@@ -167,32 +181,54 @@ def _extremes(
     with_amount = None
     if nan is not None and nan.any():
         with_amount = np.full(stride, -1, dtype=np.int64)
-    for a in range(0, len(log), _CHUNK):
-        b = min(a + _CHUNK, len(log))
+
+    def deal_of(a: int, b: int) -> npt.NDArray[np.intp]:
         deal = np.subtract(log.deal[a:b], log.deal_offset, dtype=np.intp)
         if rank is not None:
             deal = rank.of(deal)
         if keep is not None:
             deal[~keep[a:b]] = n_deals
-        code = codes[a:b]
-        index = np.multiply(np.minimum(code, k + 1), stride, dtype=np.intp)
-        index += deal
-        key = np.subtract(log.order_bounds[0][a:b], base)
-        np.minimum.at(earliest, index, key.astype(tdtype) if small else key)
-        key <<= cb
-        key |= code
-        key <<= rb
-        key += np.arange(a, b, dtype=np.int64)
-        np.maximum.at(last, deal, key)
-        if with_amount is not None:
-            assert nan is not None
-            key[nan[a:b]] = -1
-            np.maximum.at(with_amount, deal, key)
+        return deal
+
+    # Renumbered codes cost a look-up per event: taken on two threads, two chunks at once.
+    pairs = rank is not None and _STAGE_WORKERS > 1 and len(log) >= _THREADED
+    step = 2 * _CHUNK if pairs else _CHUNK
+    with ThreadPoolExecutor(1) if pairs else contextlib.nullcontext() as pool:
+        for a in range(0, len(log), step):
+            b = min(a + step, len(log))
+            deal = deal_of(a, b) if pool is None else _in_pairs(pool, deal_of, a, b)
+            code = codes[a:b]
+            index = np.multiply(np.minimum(code, k + 1), stride, dtype=np.intp)
+            index += deal
+            key = np.subtract(log.order_bounds[0][a:b], base)
+            np.minimum.at(earliest, index, key.astype(tdtype) if small else key)
+            key <<= cb
+            key |= code
+            key <<= rb
+            key += np.arange(a, b, dtype=np.int64)
+            np.maximum.at(last, deal, key)
+            if with_amount is not None:
+                assert nan is not None
+                key[nan[a:b]] = -1
+                np.maximum.at(with_amount, deal, key)
     per_slot = earliest.reshape(k + 2, stride)[:, :n_deals]
     last = last[:n_deals]
     if nan is not None:
         with_amount = last if with_amount is None else with_amount[:n_deals]
     return per_slot, last, with_amount, old
+
+
+def _in_pairs(
+    pool: ThreadPoolExecutor, of: Callable[[int, int], npt.NDArray[np.intp]], a: int, b: int
+) -> npt.NDArray[np.intp]:
+    """``of(a, b)``, the deal codes of events ``a:b``: the first chunk's here and the rest
+    on the ``pool``'s thread at the same time (``of`` is numpy calls, each releasing
+    the GIL; the scatter after holds it, so the codes are taken before, not beside it)."""
+    m = min(a + _CHUNK, b)
+    if m == b:
+        return of(a, b)
+    rest = pool.submit(of, m, b)
+    return np.concatenate((of(a, m), rest.result()))
 
 
 def _first_reaches(per_slot: np.ndarray) -> None:
