@@ -190,27 +190,32 @@ def _extremes(
             deal[~keep[a:b]] = n_deals
         return deal
 
+    def scatter(a: int, b: int, deal: npt.NDArray[np.intp]) -> None:
+        code = codes[a:b]
+        index = np.multiply(np.minimum(code, k + 1), stride, dtype=np.intp)
+        index += deal
+        key = np.subtract(log.order_bounds[0][a:b], base)
+        np.minimum.at(earliest, index, key.astype(tdtype) if small else key)
+        key <<= cb
+        key |= code
+        key <<= rb
+        key += np.arange(a, b, dtype=np.int64)
+        np.maximum.at(last, deal, key)
+        if with_amount is not None:
+            assert nan is not None
+            key[nan[a:b]] = -1
+            np.maximum.at(with_amount, deal, key)
+
     # Renumbered codes cost a look-up per event: taken on two threads, two chunks at once.
     pairs = rank is not None and _STAGE_WORKERS > 1 and len(log) >= _THREADED
-    step = 2 * _CHUNK if pairs else _CHUNK
     with ThreadPoolExecutor(1) if pairs else contextlib.nullcontext() as pool:
-        for a in range(0, len(log), step):
-            b = min(a + step, len(log))
-            deal = deal_of(a, b) if pool is None else _in_pairs(pool, deal_of, a, b)
-            code = codes[a:b]
-            index = np.multiply(np.minimum(code, k + 1), stride, dtype=np.intp)
-            index += deal
-            key = np.subtract(log.order_bounds[0][a:b], base)
-            np.minimum.at(earliest, index, key.astype(tdtype) if small else key)
-            key <<= cb
-            key |= code
-            key <<= rb
-            key += np.arange(a, b, dtype=np.int64)
-            np.maximum.at(last, deal, key)
-            if with_amount is not None:
-                assert nan is not None
-                key[nan[a:b]] = -1
-                np.maximum.at(with_amount, deal, key)
+        for a in range(0, len(log), 2 * _CHUNK if pool is not None else _CHUNK):
+            if pool is None:
+                b = min(a + _CHUNK, len(log))
+                scatter(a, b, deal_of(a, b))
+            else:
+                for lo, hi, deal in _in_pairs(pool, deal_of, a, len(log)):
+                    scatter(lo, hi, deal)
     per_slot = earliest.reshape(k + 2, stride)[:, :n_deals]
     last = last[:n_deals]
     if nan is not None:
@@ -219,16 +224,18 @@ def _extremes(
 
 
 def _in_pairs(
-    pool: ThreadPoolExecutor, of: Callable[[int, int], npt.NDArray[np.intp]], a: int, b: int
-) -> npt.NDArray[np.intp]:
-    """``of(a, b)``, the deal codes of events ``a:b``: the first chunk's here and the rest
-    on the ``pool``'s thread at the same time (``of`` is numpy calls, each releasing
-    the GIL; the scatter after holds it, so the codes are taken before, not beside it)."""
-    m = min(a + _CHUNK, b)
+    pool: ThreadPoolExecutor, of: Callable[[int, int], npt.NDArray[np.intp]], a: int, n: int
+) -> list[tuple[int, int, npt.NDArray[np.intp]]]:
+    """The chunks from event ``a`` on, up to two (of ``n`` events), with their deal codes
+    ``of(lo, hi)``: the first chunk's taken here and the second's on the ``pool``'s
+    thread at the same time (``of`` is numpy calls, each releasing the GIL; the
+    scatter after holds it, so the codes are taken before it, not beside it)."""
+    m = min(a + _CHUNK, n)
+    b = min(m + _CHUNK, n)
     if m == b:
-        return of(a, b)
+        return [(a, m, of(a, m))]
     rest = pool.submit(of, m, b)
-    return np.concatenate((of(a, m), rest.result()))
+    return [(a, m, of(a, m)), (m, b, rest.result())]
 
 
 def _first_reaches(per_slot: np.ndarray) -> None:
