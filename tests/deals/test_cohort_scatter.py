@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import random
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import example, given, strategies as st
 
 from salesfunnel import DealLog, Pipeline, cohort_funnel
 from salesfunnel.deals import closed, cohort, cohortscatter, engine as eng
@@ -74,7 +75,11 @@ WINDOWS = st.tuples(
 
 
 def _assert_same_deals(fast: CohortDeals, slow: CohortDeals) -> None:
-    assert fast.ids.tolist() == slow.ids.tolist()
+    if fast.ids_in_order:  # made in the stage sets' order (the positions every stage shares)
+        assert fast.sets is not None
+        assert fast.ids.tolist() == slow.ids[fast.sets[1][0][0]].tolist()
+    else:
+        assert fast.ids.tolist() == slow.ids.tolist()
     if slow.amounts is None:
         assert fast.amounts is None
     else:
@@ -235,19 +240,24 @@ def test_undated_events_take_the_sorted_path() -> None:
 
 
 @given(
-    st.sets(st.integers(0, 3000), min_size=1, max_size=40),
-    st.sampled_from([0, 1, 15, 16, 17, 65_535]),
+    st.sets(st.integers(0, 3000), min_size=1, max_size=40) | st.sets(st.integers(0, 200)),
+    st.sampled_from([2, 5]),
+    st.sampled_from([0, 1, 15, 16, 17, 31, 32, 33, 65_535]),
     st.sampled_from([1, 3, 1 << 18]),
     st.randoms(use_true_random=False),
+    st.booleans(),
 )
+@example(set(range(100)), 2, 0, 1 << 18, random.Random(0), False)  # 16 codes in every word
+@example(set(range(100)), 5, 1, 3, random.Random(0), True)  # two threads, small chunks
 def test_rank_of_sparse_codes_is_their_place_among_the_present_codes(
-    present: set[int], shift: int, chunk: int, rnd: object
+    present: set[int], step: int, shift: int, chunk: int, rnd: object, threaded: bool
 ) -> None:
     """The bit-set renumbering gives each deal code its place among the codes that
-    occur (a plain sorted-list reference): codes at every bit of a 16-bit word,
-    across words, the first and the last code, one deal, repeated events, chunks."""
+    occur (a plain sorted-list reference): codes at every bit of a 32-bit word,
+    many in one word, across words, the first and the last code, one deal,
+    repeated events, chunks, on one thread or two (``_THREADED`` lowered)."""
     codes = sorted(present)
-    deal_ids = [c * 5 + shift for c in codes]  # sparse: more codes than events
+    deal_ids = [c * step + shift for c in codes]  # sparse: more codes than events
     events = deal_ids + deal_ids[: len(deal_ids) // 2]
     rnd.shuffle(events)  # type: ignore[attr-defined]
     cols = {
@@ -258,6 +268,8 @@ def test_rank_of_sparse_codes_is_their_place_among_the_present_codes(
     log = DealLog.from_columns(cols, Pipeline(["S0"], won="W", lost="L"))
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(cohortscatter, "_CHUNK", chunk)
+        mp.setattr(cohortscatter, "_STAGE_WORKERS", 2 if threaded else 1)
+        mp.setattr(cohortscatter, "_THREADED", 0 if threaded else 1 << 20)
         rank, n_deals, old = cohortscatter._rank(log)
     if log.deal_bound <= len(log):  # dense enough: no renumbering
         assert rank is None
@@ -269,3 +281,30 @@ def test_rank_of_sparse_codes_is_their_place_among_the_present_codes(
     want = [sorted(set(code.tolist())).index(c) for c in code.tolist()]
     assert rank.of(code).tolist() == want
     assert (old + log.deal_offset).tolist() == sorted(set(events))
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 64])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_sparse_codes_in_pairs_of_chunks_equal_the_sorted_paths(chunk: int, seed: int) -> None:
+    """Sparse integer ids on two threads (``_THREADED`` lowered): the renumbered codes
+    of each pair of chunks, taken half here and half on the other thread, scatter to
+    the sorted path's per-deal facts, with a snapshot that sinks the later events.
+    Every pair mixes deals (random rows), so codes put in the wrong place show."""
+    rng = np.random.default_rng(seed)
+    n_deals, n = 40, 300
+    deal = rng.integers(0, n_deals, n) * 13 + 1000  # sparse: 13 codes per deal
+    p = Pipeline(["S0", "S1", "S2"], won="W", lost="L")
+    cols = {
+        "deal": deal,
+        "stage": rng.integers(0, len(p.labels), n),
+        "time": (np.datetime64("2024-01-01", "s") + rng.integers(0, 90, n) * 86_400),
+        "owner": np.array(["ann", "bob", "cy"])[rng.integers(0, 3, n)],
+    }
+    log = DealLog.from_columns(cols, p, owner="owner")
+    assert log.deal_bound > len(log)  # renumbered
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cohortscatter, "_CHUNK", chunk)
+        mp.setattr(cohortscatter, "_STAGE_WORKERS", 2)
+        mp.setattr(cohortscatter, "_THREADED", 0)
+        for as_of in (None, 60):
+            _compare_deals((p, log, "sparse"), (None, None, as_of), True, False)

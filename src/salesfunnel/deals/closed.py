@@ -246,12 +246,16 @@ def _funnels(
     names: list[str | None],
     counts: I64,
     runs: list[tuple[I64, I64]],
+    ids_in_order: bool = False,
 ) -> list[Funnel]:
     """Per group, the funnel of deals ``ids`` (``amounts``: their last known amount, or NaN).
 
     ``counts`` and ``runs`` are :func:`_stage_sets`'s, by position in ``ids``.
     A stage's amount sums its deals' known amounts; it is ``None`` (unknown),
-    not 0, when none of its deals has one.
+    not 0, when none of its deals has one. ``ids_in_order``: ``ids`` is
+    already ``ids[positions]`` of the one positions array every stage shares
+    (text ids made in that order: a gather of millions of ``str`` objects
+    costs more than making them).
     """
     scale = 1.0
     unknown: B | None = None
@@ -265,8 +269,9 @@ def _funnels(
     gathered: dict[int, tuple[np.ndarray, F64 | None, B | None]] = {}
     for positions, _ in runs:
         if id(positions) not in gathered:
+            assert not ids_in_order or not gathered, "ids in the order of one positions array"
             gathered[id(positions)] = (
-                ids[positions],
+                ids if ids_in_order else ids[positions],
                 None if amounts is None else amounts[positions],
                 None if unknown is None else unknown[positions],
             )

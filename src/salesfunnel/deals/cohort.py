@@ -446,7 +446,7 @@ def _cohort(
         d = _sorted_deals(log, pipe, mode, by, n_groups, codes, ((s, e), t, t_cens))
     group, k1 = d.group, pipe.n_stages + 1
     counts, runs = d.sets or _stage_sets(group, n_groups, k1, d.reach, d.masks)
-    funnels = _funnels(d.ids, d.amounts, pipe, names, counts, runs)
+    funnels = _funnels(d.ids, d.amounts, pipe, names, counts, runs, d.ids_in_order)
     no_amount = amount_unknown(d.amounts, group, n_groups)
     order = None if d.sets is None else d.sets[1][0]
     curves, censored = _time_to_won(group, d.seconds, d.kind, d.known, n_groups, order)

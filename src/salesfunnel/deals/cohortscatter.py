@@ -32,8 +32,8 @@ do not fit in 63 bits.
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -74,42 +74,39 @@ class CohortDeals:
     unknown: I64  # per group, deals left out for an unknown time
     masks: list[B] | None = None  # per funnel stage, the deals that reached it (not cumulative)
     sets: StageSets | None = None  # the stage sets of ``group`` and ``reach``, when computed
+    ids_in_order: bool = False  # ``ids`` in the order of ``sets``' positions, not the deals'
 
 
 def _bits(n: int) -> int:
     return max(int(n).bit_length(), 1)
 
 
-@functools.cache
-def _popcount16() -> npt.NDArray[np.int32]:
-    """The number of set bits of every 16-bit word (a 256 KiB table, built once)."""
-    bits = np.unpackbits(np.arange(1 << 16, dtype="<u2").view(np.uint8))
-    out: npt.NDArray[np.int32] = bits.reshape(1 << 16, 16).sum(axis=1, dtype=np.int32)
-    return out
+_WORD = 32  # deal codes per word of the rank's bit set
 
 
 @dataclass(slots=True)
 class _Rank:
     """Dense renumbering of sparse deal codes, kept as a bit set with running counts.
 
-    Per word of 16 codes, ``table`` holds the number of codes present below
-    the word, shifted left 16 bits, and the word's bits (bit ``c % 16`` says
+    Per word of 32 codes, ``table`` holds the number of codes present below
+    the word, shifted left 32 bits, and the word's bits (bit ``c % 32`` says
     whether code ``c`` occurs). A code's rank is its word's count plus the set
-    bits below its own (a 16-bit table look-up): one gather per code from 8
-    bytes per 16 codes, 16 MiB at 32 million codes, where a table of every
-    code's rank is 128 MiB of fresh memory per call.
+    bits below its own (``np.bitwise_count``): one gather per code from 8
+    bytes per 32 codes, 8 MiB at 32 million codes, where a table of every
+    code's rank is 128 MiB of fresh memory per call (and one of 16-bit words,
+    16 MiB, with a 64K-entry popcount table, cost a fifth more CPU).
     """
 
     table: I64
 
     def of(self, code: npt.NDArray[np.intp]) -> I64:
         """The ranks of the (present) deal codes ``code``."""
-        entry = self.table[np.right_shift(code, 4)]
-        below = np.left_shift(np.uint16(1), np.bitwise_and(code, 15).astype(np.uint16))
-        below -= np.uint16(1)  # the bits below the code's own
-        below &= entry.astype(np.uint16)  # the low 16 bits: the word
-        entry >>= 16
-        entry += _popcount16()[below]
+        entry = self.table[np.right_shift(code, 5)]
+        below = np.left_shift(np.uint32(1), np.bitwise_and(code, 31).astype(np.uint32))
+        below -= np.uint32(1)  # the bits below the code's own
+        below &= entry.astype(np.uint32)  # the low 32 bits: the word
+        entry >>= 32
+        entry += np.bitwise_count(below)
         return entry
 
 
@@ -122,23 +119,38 @@ def _rank(log: DealLog) -> tuple[_Rank | None, int, I64 | None]:
     bound = log.deal_bound
     if bound <= len(log):
         return None, bound, None
-    n_words = -(-bound // 16)
-    present = np.zeros(16 * n_words, dtype=bool)
-    for a in range(0, len(log), _CHUNK):
-        present[np.subtract(log.deal[a : a + _CHUNK], log.deal_offset)] = True
-    words = np.packbits(present, bitorder="little").view("<u2").astype(np.uint16, copy=False)
-    old = np.flatnonzero(present)
-    del present
-    table = np.zeros(n_words, dtype=np.int64)
-    np.cumsum(_popcount16()[words[:-1]], out=table[1:])
-    table <<= 16
-    table |= words
+    n_words = -(-bound // _WORD)
+    present = np.zeros(_WORD * n_words, dtype=bool)
+
+    def mark(lo: int, hi: int) -> None:  # the codes of events lo .. hi - 1
+        for a in range(lo, hi, _CHUNK):
+            present[np.subtract(log.deal[a : min(a + _CHUNK, hi)], log.deal_offset)] = True
+
+    n = len(log)
+    two = _STAGE_WORKERS > 1 and n >= _THREADED
+    # On two threads: each marks half the events (both only ever write True), then
+    # one lists the present codes while the other counts the words' bits.
+    with ThreadPoolExecutor(1) if two else contextlib.nullcontext() as pool:
+        half = n // 2 if pool is not None else n
+        other = None if pool is None else pool.submit(mark, half, n)
+        mark(0, half)
+        if other is not None:
+            other.result()
+        listed = None if pool is None else pool.submit(np.flatnonzero, present)
+        words = np.packbits(present, bitorder="little").view("<u4").astype(np.uint32, copy=False)
+        table = np.zeros(n_words, dtype=np.int64)
+        np.cumsum(np.bitwise_count(words[:-1]), out=table[1:])
+        table <<= 32
+        table |= words
+        old: I64 = np.flatnonzero(present) if listed is None else listed.result()
     return _Rank(table), old.size, old
 
 
-def _codes(at: I64 | slice, n_deals: int) -> I64:
-    """The deal codes of the cohort: ``at``, or every code when it is a slice."""
-    return np.arange(n_deals, dtype=np.int64) if isinstance(at, slice) else at
+def _codes_in(order: I64, at: I64 | slice, old: I64 | None) -> I64:
+    """The deal codes of the cohort's deals ``order`` (positions in the cohort ``at``,
+    every deal when a slice; ``old``: each dense code's deal code, when renumbered)."""
+    pos = order if isinstance(at, slice) else at[order]
+    return pos if old is None else old[pos]
 
 
 def _extremes(
@@ -169,13 +181,16 @@ def _extremes(
     with_amount = None
     if nan is not None and nan.any():
         with_amount = np.full(stride, -1, dtype=np.int64)
-    for a in range(0, len(log), _CHUNK):
-        b = min(a + _CHUNK, len(log))
+
+    def deal_of(a: int, b: int) -> npt.NDArray[np.intp]:
         deal = np.subtract(log.deal[a:b], log.deal_offset, dtype=np.intp)
         if rank is not None:
             deal = rank.of(deal)
         if keep is not None:
             deal[~keep[a:b]] = n_deals
+        return deal
+
+    def scatter(a: int, b: int, deal: npt.NDArray[np.intp]) -> None:
         code = codes[a:b]
         index = np.multiply(np.minimum(code, k + 1), stride, dtype=np.intp)
         index += deal
@@ -190,11 +205,37 @@ def _extremes(
             assert nan is not None
             key[nan[a:b]] = -1
             np.maximum.at(with_amount, deal, key)
+
+    # Renumbered codes cost a look-up per event: taken on two threads, two chunks at once.
+    pairs = rank is not None and _STAGE_WORKERS > 1 and len(log) >= _THREADED
+    with ThreadPoolExecutor(1) if pairs else contextlib.nullcontext() as pool:
+        for a in range(0, len(log), 2 * _CHUNK if pool is not None else _CHUNK):
+            if pool is None:
+                b = min(a + _CHUNK, len(log))
+                scatter(a, b, deal_of(a, b))
+            else:
+                for lo, hi, deal in _in_pairs(pool, deal_of, a, len(log)):
+                    scatter(lo, hi, deal)
     per_slot = earliest.reshape(k + 2, stride)[:, :n_deals]
     last = last[:n_deals]
     if nan is not None:
         with_amount = last if with_amount is None else with_amount[:n_deals]
     return per_slot, last, with_amount, old
+
+
+def _in_pairs(
+    pool: ThreadPoolExecutor, of: Callable[[int, int], npt.NDArray[np.intp]], a: int, n: int
+) -> list[tuple[int, int, npt.NDArray[np.intp]]]:
+    """The chunks from event ``a`` on, up to two (of ``n`` events), with their deal codes
+    ``of(lo, hi)``: the first chunk's taken here and the second's on the ``pool``'s
+    thread at the same time (``of`` is numpy calls, each releasing the GIL; the
+    scatter after holds it, so the codes are taken before it, not beside it)."""
+    m = min(a + _CHUNK, n)
+    b = min(m + _CHUNK, n)
+    if m == b:
+        return [(a, m, of(a, m))]
+    rest = pool.submit(of, m, b)
+    return [(a, m, of(a, m)), (m, b, rest.result())]
 
 
 def _first_reaches(per_slot: np.ndarray) -> None:
@@ -369,8 +410,10 @@ def cohort_deals(
     del entry_t, per_slot  # the per-slot table (its last views gone) before the ids are made
     seconds_won = np.maximum(end, 0, out=end)
     state = np.where(won, np.int8(k), last_code)
+    # The ids in the stage sets' order, made in it: text ids are made once, not gathered.
+    order = sets[1][0][0]
     return CohortDeals(
-        ids=log.ids_of(_codes(at, n_deals) if old is None else old[at]),
+        ids=log.ids_of(_codes_in(order, at, old)),
         amounts=amounts,
         group=group,
         reach=reach,
@@ -381,4 +424,5 @@ def cohort_deals(
         state=state,
         unknown=np.zeros(n_groups, dtype=np.int64),
         sets=sets,
+        ids_in_order=True,
     )
