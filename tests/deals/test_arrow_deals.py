@@ -134,3 +134,52 @@ def test_an_over_long_cell_of_a_deal_log_of_only_its_columns(
     assert outcomes[0] == outcomes[1]
     assert outcomes[0][0] == "error"
     assert "line 3" in outcomes[0][1]
+
+
+_IDS = st.one_of(
+    st.integers(0, 60),  # most of a small range held: counts of the range
+    st.integers(0, 3000),  # a range mostly empty: binary searches
+    st.integers(0, 10**12),  # sparse: sorted
+).map(str)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    ids=st.lists(_IDS, min_size=1, max_size=120),
+    prefix=st.sampled_from(["", "D", "é-"]),
+    cuts=st.lists(st.integers(0, 120), max_size=3),
+    step=st.integers(1, 7),
+)
+@example(ids=["7", "70", "700", "8", "69"], prefix="", cuts=[2], step=1)
+def test_ids_ranked_by_slot_match_the_whole_column_codes(
+    monkeypatch: pytest.MonkeyPatch, ids: list[str], prefix: str, cuts: list[int], step: int
+) -> None:
+    """``dealids.prepare`` and its fills (slices of 1 to 7 rows, run in any order) code
+    the ids as ``sorted_text_codes(column, lazy=True)`` does: the same codes, the same
+    table of ids; compact ranges go by slot, sparse ones are sorted."""
+    import pyarrow as pa
+
+    from salesfunnel.deals import dealids
+    from salesfunnel.deals.arrowcsv import sorted_text_codes
+
+    monkeypatch.setattr(dealids, "_SLICE", step)
+    texts = [prefix + i for i in ids]
+    bounds = sorted({min(c, len(texts)) for c in cuts})
+    parts = [texts[a:b] for a, b in zip([0, *bounds], [*bounds, len(texts)], strict=True)]
+    column = pa.chunked_array([pa.array(p, pa.string()) for p in parts], pa.string())
+    codes, table = sorted_text_codes(column, lazy=True) or (None, None)
+    assert codes is not None
+    got = dealids.prepare(column)
+    numbers = [int(i) for i in ids]
+    compact = max(numbers) - min(numbers) <= 8 * len(numbers) + 1024
+    assert isinstance(got, dealids.Prepared) == (compact and 4 * len(set(ids)) > len(ids))
+    if isinstance(got, dealids.Prepared):
+        for fill in reversed(got.fills()):
+            fill()
+        got = got.codes()
+    assert got is not None
+    assert got[0].dtype == np.int64
+    assert got[0].tolist() == codes.tolist()
+    assert got[1].to_numpy().tolist() == table.to_numpy().tolist() == sorted(set(texts))

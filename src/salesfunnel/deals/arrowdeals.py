@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from .._csvio import IN_MEMORY, CsvFile
 from ..errors import FunnelDataError
-from . import arrowcsv as _arrow, columns as _c
+from . import arrowcsv as _arrow, columns as _c, dealids
 from .arrowcsv import Fill
 from .columns import Columns
 from .pipeline import Pipeline
@@ -66,7 +66,16 @@ def arrow_fields(file: CsvFile, pipeline: object, spec: Columns, delimiter: str)
             times, owner, owners, amount = _other_columns(table, spec, fills)
             _arrow.run_fills(fills)
         finally:
-            deal = coding.result()
+            prepared = coding.result()
+        deal: tuple[npt.NDArray[np.int64], Any] | None
+        if isinstance(prepared, dealids.Prepared):  # each row's rank: on both threads
+            fills = prepared.fills()
+            other = pool.submit(_arrow.run_fills, fills)
+            _arrow.run_fills(fills)
+            other.result()
+            deal = prepared.codes()
+        else:
+            deal = prepared
     if deal is None or long != [False]:
         raise _arrow.Unfit  # a blank id, or a cell too long for the pure reader
     return _c.fields_of(
@@ -87,9 +96,12 @@ def _long_cells(table: Any, out: list[bool]) -> None:
     out.append(_arrow.long_cell(table))
 
 
-def _ids_then_fills(column: Any, fills: list[Fill]) -> tuple[npt.NDArray[np.int64], Any] | None:
-    """The ids coded (the table of ids read later), then a share of the ``fills`` left."""
-    coded = _arrow.sorted_text_codes(column, lazy=True)
+def _ids_then_fills(
+    column: Any, fills: list[Fill]
+) -> dealids.Prepared | tuple[npt.NDArray[np.int64], Any] | None:
+    """The ids ranked by slot, or coded (:func:`.dealids.prepare`), then a share of the
+    ``fills`` left."""
+    coded = dealids.prepare(column)
     _arrow.run_fills(fills)
     return coded
 
