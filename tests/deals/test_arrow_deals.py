@@ -10,6 +10,7 @@ by field, dtypes included.
 from __future__ import annotations
 
 import mmap
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -151,20 +152,31 @@ _IDS = st.one_of(
     prefix=st.sampled_from(["", "D", "é-"]),
     cuts=st.lists(st.integers(0, 120), max_size=3),
     step=st.integers(1, 7),
+    small=st.booleans(),
 )
-@example(ids=["7", "70", "700", "8", "69"], prefix="", cuts=[2], step=1)
+@example(ids=["7", "70", "700", "8", "69"], prefix="", cuts=[2], step=1, small=True)
 def test_ids_ranked_by_slot_match_the_whole_column_codes(
-    monkeypatch: pytest.MonkeyPatch, ids: list[str], prefix: str, cuts: list[int], step: int
+    monkeypatch: pytest.MonkeyPatch,
+    ids: list[str],
+    prefix: str,
+    cuts: list[int],
+    step: int,
+    small: bool,
 ) -> None:
     """``dealids.prepare`` and its fills (slices of 1 to 7 rows, run in any order) code
     the ids as ``sorted_text_codes(column, lazy=True)`` does: the same codes, the same
-    table of ids; compact ranges go by slot, sparse ones are sorted."""
+    table of ids; compact ranges go by slot, sparse ones are sorted. With ``small`` the
+    table of slots is a map, its pages faulted in by a helper thread meanwhile."""
     import pyarrow as pa
 
     from salesfunnel.deals import dealids
     from salesfunnel.deals.arrowcsv import sorted_text_codes
 
     monkeypatch.setattr(dealids, "_SLICE", step)
+    monkeypatch.setattr(arrowcsv, "_SMALL_PAGES", 1 if small else 1 << 22)
+    populated: list[int] = []
+    populate = dealids._populate
+    monkeypatch.setattr(dealids, "_populate", lambda m: (populated.append(len(m)), populate(m)))
     texts = [prefix + i for i in ids]
     bounds = sorted({min(c, len(texts)) for c in cuts})
     parts = [texts[a:b] for a, b in zip([0, *bounds], [*bounds, len(texts)], strict=True)]
@@ -176,6 +188,7 @@ def test_ids_ranked_by_slot_match_the_whole_column_codes(
     compact = max(numbers) - min(numbers) <= 8 * len(numbers) + 1024
     assert isinstance(got, dealids.Prepared) == (compact and 4 * len(set(ids)) > len(ids))
     if isinstance(got, dealids.Prepared):
+        assert len(populated) == (small and sys.platform.startswith("linux"))
         for fill in reversed(got.fills()):
             fill()
         got = got.codes()
