@@ -243,12 +243,15 @@ def test_the_packed_key_of_any_width_matches_plain_python(
         assert reopened_deals(log) == _plain_reopened(deal, code, secs, PIPE.n_stages)
 
 
+_TOP_ORIGIN = 2**63 - 1 - 4 * 10**9  # four steps of 10**9 s reach int64's largest time
+
+
 @given(
     st.lists(
         st.tuples(st.integers(0, 6), st.integers(0, 3), st.integers(0, 4)), min_size=1, max_size=60
     ),
     st.integers(1, 9),
-    st.sampled_from([0, 1_700_000_000, -(2**40)]),
+    st.sampled_from([0, 1_700_000_000, -(2**40), _TOP_ORIGIN]),
     st.sampled_from([1, 10**9]),
     st.booleans(),
     st.booleans(),
@@ -259,6 +262,7 @@ def test_the_packed_key_of_any_width_matches_plain_python(
 @example([(0, 3, 0), (0, 1, 0)], 1, 0, 1, True, False)  # ... which comes first: not reopened
 @example([(0, 3, 0), (1, 0, 0), (0, 1, 1)], 1, 0, 1, True, True)  # the later event in the 2nd half
 @example([(0, 1, 1), (1, 0, 0), (0, 3, 0)], 1, 0, 1, True, True)  # ... in the first half
+@example([(0, 2, 4), (0, 0, 4), (0, 1, 3)], 1, _TOP_ORIGIN, 10**9, True, False)  # at int64's top
 def test_the_count_in_steps_matches_plain_python(
     rows: list[tuple[int, int, int]], chunk: int, origin: int, step: int, packed: bool, pair: bool
 ) -> None:

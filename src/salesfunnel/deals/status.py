@@ -147,7 +147,9 @@ def reopened_by_key(log: DealLog, deal: I64, bound: int, offset: int = 0) -> int
     def reversed_times(start: int, stop: int, rows: I64) -> np.ndarray:
         # last - time + 1: at least 1, larger is earlier (fits ``kind``: ``top`` says so).
         times = secs[start:stop].take(rows)
-        out: np.ndarray = np.subtract(last, times, out=times).astype(kind) + kind(1)
+        np.subtract(last, times, out=times)
+        times += 1  # in place: no array per step beyond the one taken
+        out: np.ndarray = times.astype(kind, copy=False)
         return out
 
     return _after_first(deal, offset, reversed_times, log, bound, kind)
@@ -182,7 +184,7 @@ def _after_first(
         stop = min(start + _CHUNK, len(deal))
         rows = np.flatnonzero(log.code[start:stop] >= n_stages)
         if rows.size:
-            np.maximum.at(first, deal[start:stop].take(rows) - offset, times(start, stop, rows))
+            np.maximum.at(first, _codes(deal[start:stop], rows, offset), times(start, stop, rows))
             outcomes += rows.size
     late = _late_count(deal, offset, times, first, log)
     if late == 0 and outcomes == int(np.count_nonzero(first)):
@@ -227,7 +229,7 @@ def _late(
         stop = min(start + _CHUNK, end)
         is_open = log.code[start:stop] < n_stages
         rows = np.flatnonzero(is_open)
-        code = deal[start:stop].take(rows) - offset
+        code = _codes(deal[start:stop], rows, offset)
         # Later than the first outcome; a deal without one has 0, below every time.
         after = times(start, stop, rows) < first.take(code)
         count += int(np.count_nonzero(after))
@@ -235,6 +237,14 @@ def _late(
             parts.append(code[after])
             parts.append(deal[start:stop][~is_open] - offset)
     return count
+
+
+def _codes(deal: I64, rows: I64, offset: int) -> I64:
+    """The deal codes of ``rows`` of ``deal`` (an array of their own)."""
+    code = deal.take(rows)
+    if offset:
+        code -= offset
+    return code
 
 
 def _reopened(log: DealLog) -> int:
