@@ -196,3 +196,22 @@ def test_ids_ranked_by_slot_match_the_whole_column_codes(
     assert got[0].dtype == np.int64
     assert got[0].tolist() == codes.tolist()
     assert got[1].to_numpy().tolist() == table.to_numpy().tolist() == sorted(set(texts))
+
+
+@pytest.mark.parametrize("drop", [False, True])
+def test_an_unknown_label_no_row_has_drops_nothing(drop: bool) -> None:
+    """A dictionary entry the pipeline does not know, which no row uses, neither makes
+    the fast path stand aside nor drops a row: the rows' codes, the table as it was."""
+    import pyarrow as pa
+
+    from salesfunnel.deals.arrowcsv import run_fills
+    from salesfunnel.deals.arrowdeals import _label_codes
+
+    stage = pa.DictionaryArray.from_arrays(pa.array([0, 2, 0], pa.int32()), ["Call", "Demo", "Won"])
+    table = pa.table({"deal": ["a", "b", "c"], "stage": stage})
+    fills: list[Any] = []
+    codes, kept = _label_codes(table, Columns(drop_unknown=drop), P, fills)
+    run_fills(fills)
+    assert codes.dtype == np.int8
+    assert codes.tolist() == [0, 2, 0]
+    assert kept is table

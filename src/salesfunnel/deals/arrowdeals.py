@@ -129,6 +129,8 @@ def _label_codes(
         return codes, table
     _, index = _arrow.stripped_dictionary(column)
     keep = luts[0][index] >= 0
+    if keep.all():  # an unknown entry of the dictionary that no row has
+        return luts[0][index].astype(_c.code_dtype(pipeline)), table
     if not spec.drop_unknown or not keep.any():
         raise _arrow.Unfit
     kept = _arrow.int_array(np.flatnonzero(keep))
