@@ -4,14 +4,15 @@
 would give, or stands aside (:class:`~.arrowcsv.Unfit`) wherever the two could
 differ, errors included; see :mod:`.arrowcsv` for the rules.
 
-After pyarrow's parse the deal ids are coded on a second thread
-(:func:`~.arrowcsv.sorted_text_codes`: Arrow's and numpy's loops release the
-GIL) while this one sets up the other columns. The labels, times and owners
-are then filled chunk by chunk (:data:`~.arrowcsv.Fill`) into arrays of their
-own in small pages (:func:`~.arrowcsv.fresh_array`): the labels and owners
-gathered through their dictionaries, with no array of every row's dictionary
-index; the check for over-long cells is one more fill. Both threads run the
-fills from one list, the ids' thread once its ids are coded.
+After pyarrow's parse the deal ids are ranked on a second thread
+(:func:`.dealids.prepare`: Arrow's and numpy's loops release the GIL) while
+this one sets up the other columns. The labels, times and owners are then
+filled chunk by chunk (:data:`~.arrowcsv.Fill`) into arrays of their own in
+small pages (:func:`~.arrowcsv.fresh_array`): the labels and owners gathered
+through their dictionaries, with no array of every row's dictionary index;
+the check for over-long cells is one more fill. Both threads run the fills
+from one list, the ids' thread once its ids are ranked; then both read each
+row's rank (:meth:`.dealids.Prepared.fills`).
 """
 
 from __future__ import annotations
