@@ -25,16 +25,16 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from .._csvio import IN_MEMORY, CsvFile, Rows
+from .._csvio import IN_MEMORY, Rows
 from .._csvplain import PlainCells
 from ..errors import FunnelDataError
-from . import arrowcsv as _arrow, columns as _c, csvtext as _t
+from . import columns as _c, csvtext as _t
+from .arrowdeals import arrow_fields
 from .columns import Columns
 from .pipeline import Pipeline
 
@@ -329,112 +329,3 @@ def _joined(parts: list[Any]) -> Any:
     whole = np.concatenate(parts)
     parts.clear()
     return whole
-
-
-def arrow_fields(file: CsvFile, pipeline: object, spec: Columns, delimiter: str) -> dict[str, Any]:
-    """The log's fields read by pyarrow, as :class:`TextColumns` would give them.
-
-    Raises :class:`~.arrowcsv.Unfit` wherever the two could differ, errors
-    included: the caller then reads the file with the pure reader.
-    """
-    import pyarrow as pa
-
-    if not isinstance(pipeline, Pipeline) or spec.date_format is not None:
-        raise _arrow.Unfit
-    text = pa.dictionary(pa.int32(), pa.string())
-    roles = {spec.deal: pa.string(), spec.stage: text}
-    roles[spec.time] = pa.timestamp("s") if spec.tz is None else pa.string()
-    if spec.owner is not None:
-        roles[spec.owner] = text
-    if spec.amount is not None:
-        roles[spec.amount] = pa.float64() if spec.decimal == "." else pa.string()
-    if len(roles) != len(spec.wanted):
-        raise _arrow.Unfit  # one column in two roles
-    table = _arrow.read_body(file.source, file.header, file.header_lines, roles, delimiter)
-    rows = table.num_rows
-    labels, index = _arrow.stripped_dictionary(table.column(spec.stage))
-    lut = np.array([pipeline.labels.index(u) if u in pipeline else -1 for u in labels], np.int16)
-    codes = lut[index] if len(labels) else np.zeros(0, np.int16)
-    keep = codes >= 0
-    kept: Any = None
-    if not keep.all():
-        if not spec.drop_unknown or not keep.any():
-            raise _arrow.Unfit
-        kept = _arrow.int_array(np.flatnonzero(keep))
-        table = table.take(kept)
-        codes = codes[keep]
-    del index, keep
-    # The ids (their table read later) are coded beside the other columns: Arrow's
-    # and numpy's loops release the GIL.
-    with ThreadPoolExecutor(1) as pool:
-        coding = pool.submit(_arrow.sorted_text_codes, table.column(spec.deal), lazy=True)
-        try:
-            times, owner, owners, amount = _other_columns(table, spec)
-        finally:
-            deal = coding.result()
-    if deal is None:
-        raise _arrow.Unfit  # a blank id
-    return _c.fields_of(
-        pipeline,
-        codes.astype(_c.code_dtype(pipeline)),
-        deal[0],
-        deal[1],
-        0,
-        times,
-        owner,
-        owners,
-        amount,
-        rows - len(codes),
-    )
-
-
-def _other_columns(table: Any, spec: Columns) -> tuple[Any, Any, tuple[str, ...], Any]:
-    """``(times, owner, owners, amount)`` of the fast path's ``table``, or :class:`Unfit`."""
-    time = table.column(spec.time)
-    if time.null_count:
-        raise _arrow.Unfit  # a blank time
-    times = _times(time, spec)
-    owner: np.ndarray | None = None
-    owners: tuple[str, ...] = ()
-    if spec.owner is not None:
-        owner, owners = _owners(table.column(spec.owner))
-    amount = None if spec.amount is None else _amounts(table.column(spec.amount), spec)
-    return times, owner, owners, amount
-
-
-def _times(column: Any, spec: Columns) -> npt.NDArray[np.datetime64]:
-    if spec.tz is None:  # parsed by pyarrow: plain ISO 8601 without offsets
-        # numpy_of, not to_numpy: the latter imports pandas (a quarter second of a fresh CLI)
-        out: npt.NDArray[np.datetime64] = _arrow.numpy_of(column)
-        return out.astype("datetime64[s]", copy=False)
-    values = np.array(column.to_pylist(), dtype=object)
-    try:
-        return _c.times(values, spec.time, IN_MEMORY, spec.parser())
-    except FunnelDataError:
-        raise _arrow.Unfit from None
-
-
-def _owners(column: Any) -> tuple[np.ndarray, tuple[str, ...]]:
-    names, index = _arrow.stripped_dictionary(column)
-    names = [n or _c.UNASSIGNED for n in names]
-    table, place = np.unique(np.array(names, dtype=str), return_inverse=True)
-    owner = place.reshape(-1).astype(np.int32)[index] if len(names) else index
-    return owner, tuple(str(u) for u in table)
-
-
-def _amounts(column: Any, spec: Columns) -> npt.NDArray[np.float64]:
-    assert spec.amount is not None
-    if spec.decimal == ".":  # parsed by pyarrow; a blank cell is null
-        out: npt.NDArray[np.float64] = column.to_numpy(zero_copy_only=False).astype(np.float64)
-        # NaN only for blank cells: a written 'nan' is left to the pure reader's rules.
-        if not (np.isfinite(out).sum() + column.null_count == len(out) and (out >= 0).all()):
-            if int(np.isnan(out).sum()) != column.null_count or (out[~np.isnan(out)] < 0).any():
-                raise _arrow.Unfit
-            if not np.isfinite(out[~np.isnan(out)]).all():
-                raise _arrow.Unfit
-        return out
-    values = np.array(column.to_pylist(), dtype=object)
-    try:
-        return _c.amounts(values, spec.amount, IN_MEMORY, spec.decimal)
-    except FunnelDataError:
-        raise _arrow.Unfit from None

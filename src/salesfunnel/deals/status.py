@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,13 +147,16 @@ def reopened_by_key(log: DealLog, deal: I64, bound: int, offset: int = 0) -> int
     def reversed_times(start: int, stop: int, rows: I64) -> np.ndarray:
         # last - time + 1: at least 1, larger is earlier (fits ``kind``: ``top`` says so).
         times = secs[start:stop].take(rows)
-        out: np.ndarray = np.subtract(last, times, out=times).astype(kind) + kind(1)
+        np.subtract(last, times, out=times)
+        times += 1  # in place: no array per step beyond the one taken
+        out: np.ndarray = times.astype(kind, copy=False)
         return out
 
     return _after_first(deal, offset, reversed_times, log, bound, kind)
 
 
 _CHUNK = 1 << 16  # rows per step: the step's temporaries stay in the cache
+_PAIR = 1 << 20  # rows from which the count of later events runs on two threads
 Times = Callable[[int, int, I64], np.ndarray]
 
 
@@ -180,9 +184,9 @@ def _after_first(
         stop = min(start + _CHUNK, len(deal))
         rows = np.flatnonzero(log.code[start:stop] >= n_stages)
         if rows.size:
-            np.maximum.at(first, deal[start:stop].take(rows) - offset, times(start, stop, rows))
+            np.maximum.at(first, _codes(deal[start:stop], rows, offset), times(start, stop, rows))
             outcomes += rows.size
-    late = _late(deal, offset, times, first, log)
+    late = _late_count(deal, offset, times, first, log)
     if late == 0 and outcomes == int(np.count_nonzero(first)):
         return 0  # one outcome per deal, nothing after it
     parts: list[I64] = []
@@ -192,6 +196,19 @@ def _after_first(
     return int(np.count_nonzero(first > 1))
 
 
+def _late_count(deal: I64, offset: int, times: Times, first: np.ndarray, log: DealLog) -> int:
+    """:func:`_late`'s count; from :data:`_PAIR` rows on, the two halves of the rows
+    (cut at a step) on two threads at once: the pass only reads ``first``, and numpy's
+    gathers and comparisons release the GIL."""
+    n = len(deal)
+    if n < max(_PAIR, 2):
+        return _late(deal, offset, times, first, log)
+    half = min(max(n // 2 // _CHUNK, 1) * _CHUNK, n)
+    with ThreadPoolExecutor(1) as pool:
+        second = pool.submit(_late, deal, offset, times, first, log, None, half, n)
+        return _late(deal, offset, times, first, log, None, 0, half) + second.result()
+
+
 def _late(
     deal: I64,
     offset: int,
@@ -199,17 +216,20 @@ def _late(
     first: np.ndarray,
     log: DealLog,
     parts: list[I64] | None = None,
+    begin: int = 0,
+    end: int | None = None,
 ) -> int:
-    """How many open-stage events are later than their deal's first outcome (reversed
-    time below ``first``'s), in one pass; with ``parts``, the deal codes of those
-    events and of every outcome event are added to it."""
+    """How many open-stage events (of rows ``begin`` to ``end``) are later than their
+    deal's first outcome (reversed time below ``first``'s), in one pass; with ``parts``,
+    the deal codes of those events and of every outcome event are added to it."""
     n_stages = log.pipeline.n_stages
     count = 0
-    for start in range(0, len(deal), _CHUNK):
-        stop = min(start + _CHUNK, len(deal))
+    end = len(deal) if end is None else end
+    for start in range(begin, end, _CHUNK):
+        stop = min(start + _CHUNK, end)
         is_open = log.code[start:stop] < n_stages
         rows = np.flatnonzero(is_open)
-        code = deal[start:stop].take(rows) - offset
+        code = _codes(deal[start:stop], rows, offset)
         # Later than the first outcome; a deal without one has 0, below every time.
         after = times(start, stop, rows) < first.take(code)
         count += int(np.count_nonzero(after))
@@ -217,6 +237,14 @@ def _late(
             parts.append(code[after])
             parts.append(deal[start:stop][~is_open] - offset)
     return count
+
+
+def _codes(deal: I64, rows: I64, offset: int) -> I64:
+    """The deal codes of ``rows`` of ``deal`` (an array of their own)."""
+    code = deal.take(rows)
+    if offset:
+        code -= offset
+    return code
 
 
 def _reopened(log: DealLog) -> int:
