@@ -291,13 +291,8 @@ def number_text_codes(
     # running counts of the ranking and then each slot's rank (absent slots are left
     # unset: no row reads them), and the rows are looked up a slice at a time.
     scratch = np.empty(hi - lo + 2, np.int32 if len(values) < 2**31 else np.int64)
-    if len(present) <= 2 * len(values):  # most slots held: counts beat binary searches
-        rank = dense_text_ranks(present, lo, values, scratch=scratch)
-    else:
-        rank = text_ranks(values)
+    rank, table = slot_text_ranks(present, lo, values, scratch)
     del present
-    table = np.empty_like(values)
-    table[rank] = values
     values -= lo
     slot_rank = scratch[:-1]
     slot_rank[values] = rank
@@ -306,6 +301,21 @@ def number_text_codes(
         part = numbers[at : at + _SLICE]
         part[:] = slot_rank[part]
     return table
+
+
+def slot_text_ranks(
+    present: npt.NDArray[np.bool_], lo: int, values: npt.NDArray[np.int64], scratch: np.ndarray
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The rank of each of the distinct ``values`` (``present`` marks them in the range
+    from ``lo``) among their texts, and the values in text order; ``scratch`` (one more
+    item than the range) may be overwritten."""
+    if len(present) <= 2 * len(values):  # most slots held: counts beat binary searches
+        rank = dense_text_ranks(present, lo, values, scratch=scratch)
+    else:
+        rank = text_ranks(values)
+    table = np.empty_like(values)
+    table[rank] = values
+    return rank, table
 
 
 def _digits(number: int) -> int:

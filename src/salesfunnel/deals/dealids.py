@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .arrowcsv import Fill, _many_distinct, fresh_array, sorted_text_codes
-from .csvtext import dense_text_ranks, text_ranks
+from .csvtext import slot_text_ranks
 from .idcodes import number_ids
 from .textcodes import TextTable, int_array
 
@@ -99,13 +99,8 @@ def _slot_ranks(numbers: I64, lo: int, hi: int) -> tuple[np.ndarray, I64]:
     present[numbers] = True
     values = np.flatnonzero(present)
     values += lo
-    if len(present) <= 2 * len(values):  # most slots held: counts beat binary searches
-        rank = dense_text_ranks(present, lo, values, scratch=slots)
-    else:
-        rank = text_ranks(values)
+    rank, table = slot_text_ranks(present, lo, values, slots)
     del present
-    table = np.empty_like(values)
-    table[rank] = values
     values -= lo
     slots[values] = rank
     if populating is not None:
