@@ -58,6 +58,7 @@ from ..deals.columns import Columns
 from ..deals.framecodes import coded_frame
 from ..deals.textcodes import TextCodes, TextTable
 from ..errors import FunnelDataError
+from .props import CodedText, Properties
 
 if TYPE_CHECKING:
     import pandas
@@ -213,9 +214,17 @@ def _other_fields(table: Any, spec: _Spec, fills: list[Fill]) -> dict[str, Any]:
             times = _c.times(obj, spec.time, IN_MEMORY, spec.columns.parser())
         except FunnelDataError:
             raise Unfit from None
-    props = {}
+    props: dict[str, CodedText] = {}
     for p in spec.properties:
-        props[p], parts = dictionary_fills(table.column(p), _text_array)
+        # Kept as codes into the distinct texts: the text array is built when read.
+        texts: list[np.ndarray] = []
+
+        def place(values: list[str], texts: list[np.ndarray] = texts) -> np.ndarray:
+            texts.append(_text_array(values))
+            return np.arange(len(values), dtype=np.min_scalar_type(max(len(values) - 1, 0)))
+
+        codes, parts = dictionary_fills(table.column(p), place)
+        props[p] = CodedText(codes, texts[0])
         fills += parts
     return {"event": event, "time": times, "names": tuple(names), "properties": props}
 
@@ -326,14 +335,18 @@ class EventLog:
 
     def __post_init__(self) -> None:
         n = len(self.entity)
-        cols = {"event": self.event, "time": self.time, **self.properties}
-        for name, col in cols.items():
-            if len(col) != n:
-                msg = f"column {name!r} has {len(col)} rows, expected {n}"
+        # A Properties (the fast path's, or another log's) keeps its coded columns unbuilt.
+        props = self.properties
+        if not isinstance(props, Properties):
+            props = Properties(props)
+        lengths = {"event": len(self.event), "time": len(self.time)}
+        lengths.update({p: props.length(p) for p in props})
+        for name, rows in lengths.items():
+            if rows != n:
+                msg = f"column {name!r} has {rows} rows, expected {n}"
                 raise FunnelDataError(msg, column=name)
         for name in ("entity", "event", "time"):
             object.__setattr__(self, name, _freeze(getattr(self, name)))
-        props = {k: _freeze(v) for k, v in self.properties.items()}
         object.__setattr__(self, "properties", props)
 
     def __len__(self) -> int:
