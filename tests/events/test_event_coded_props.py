@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from salesfunnel import EventLog, FunnelDataError, event_funnel
+from salesfunnel.events.grouping import with_unit
 from salesfunnel.events.props import CodedText, Properties
 from salesfunnel.events.steps import step_mask
 
@@ -164,3 +165,27 @@ def test_csv_engines_filter_alike(tmp_path_factory, rows, filters) -> None:  # t
     for p in (fast, pure):
         assert p.properties["d"].tolist() == [d.strip() for *_, d in rows]
     assert fast.properties["d"].dtype == pure.properties["d"].dtype
+
+
+def _unit(log: EventLog) -> Any:
+    try:
+        moved = with_unit(log, "d")
+    except FunnelDataError as exc:
+        return ("error", str(exc), exc.index, exc.column, repr(exc.value))
+    table = np.asarray(moved._table)
+    return moved.entity.dtype, moved.entity.tolist(), table.dtype, table.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(_coded_logs())
+def test_a_coded_unit_equals_the_plain_array(drawn) -> None:  # type: ignore[no-untyped-def]
+    """Units on a coded column: the same keys and table (texts no row holds left
+    out), or the same located error for the first blank, without building the array."""
+    values, codes, events = drawn
+    coded, plain = _logs(values, codes, events)
+    assert _unit(coded) == _unit(plain)
+    assert "d" not in coded.properties._arrays  # type: ignore[attr-defined]
+    # Only some of the texts held by rows, and none of them blank.
+    held = [c for c in codes if values[c] != ""] or [0]
+    coded, plain = _logs([*values, "zz"], held, events[: len(held)] or [0])
+    assert _unit(coded) == _unit(plain)
