@@ -196,7 +196,9 @@ class EventLog:
     names
         The distinct event names, sorted.
     properties
-        Property name to a numpy array (float64 or text) per event.
+        Property name to a read-only numpy array (float64 or text) per event.
+        A text column read by the CSV fast path is held as codes until read
+        (:mod:`salesfunnel.events.props`): the same array, built once.
     dropped
         Rows dropped as invalid (only with ``drop_invalid=True``).
     entity_column
