@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,7 @@ def outcome(read: Any) -> Any:
             value = value.to_numpy()  # an event log's ids kept in Arrow: the same ids
         if isinstance(value, np.ndarray):
             value = plain(value)
-        elif isinstance(value, dict):
+        elif isinstance(value, Mapping):  # properties: coded columns built as read
             value = {k: plain(v) for k, v in value.items()}
         fields[f.name] = value
     return ("log", fields)

@@ -45,6 +45,7 @@ import numpy.typing as npt
 
 from .._csvio import FIELD_LIMIT, LINE_LIMIT, CsvFile, Progress
 from ..errors import FunnelDataError
+from .bytescan import high_bytes
 from .textcodes import TextCodes, TextTable, int_array
 
 __all__ = [
@@ -162,7 +163,7 @@ def _body_offset(mm: mmap.mmap, lines: int) -> int:
 
 def _check_bytes(mm: mmap.mmap, start: int, lines: bool) -> None:
     """Stand aside for a quote, a NUL, a byte that is not UTF-8 or (``lines``) an over-long line."""
-    if mm.find(b'"', start) >= 0 or mm.find(b"\0") >= 0:
+    if mm.find(b"\0", 0, start) >= 0:  # the header's; the body's with its quotes below
         raise Unfit
     decoder = codecs.getincrementaldecoder("utf-8")()
     last_end = start - 1
@@ -172,7 +173,10 @@ def _check_bytes(mm: mmap.mmap, start: int, lines: bool) -> None:
         for at in range(start, len(mm), _SCAN):
             chunk = view[at : at + _SCAN]
             # An ASCII chunk is valid text, unless a character begun before it is pending.
-            if int(chunk.max()) > 127 or decoder.getstate()[0]:
+            high = high_bytes(mm, view, at, at + len(chunk))
+            if high is None:
+                raise Unfit  # a quote or a NUL
+            if high or decoder.getstate()[0]:
                 try:
                     decoder.decode(mm[at : at + _SCAN])
                 except UnicodeDecodeError:

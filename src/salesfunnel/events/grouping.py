@@ -29,6 +29,7 @@ import numpy.typing as npt
 from .._csvio import IN_MEMORY
 from ..errors import FunnelDataError
 from .log import EventLog
+from .props import CodedText, Properties
 
 __all__ = [
     "NO_VALUE_GROUP",
@@ -152,7 +153,11 @@ def _unit_codes(log: EventLog, name: str) -> tuple[I64, np.ndarray]:
             f"a property (properties are {list(log.properties)!r})"
         )
         raise FunnelDataError(msg, column="unit", value=name)
-    col = log.properties[name]
+    props = log.properties
+    coded = props.coded(name) if isinstance(props, Properties) else None
+    if coded is not None:
+        return _coded_unit_codes(coded, name)
+    col = props[name]
     missing = np.isnan(col) if col.dtype.kind == "f" else col == ""
     if missing.any():
         i = int(np.flatnonzero(missing)[0])
@@ -161,6 +166,22 @@ def _unit_codes(log: EventLog, name: str) -> tuple[I64, np.ndarray]:
     if col.dtype.kind == "f":
         values = np.array([int(v) if v.is_integer() else v for v in values.tolist()], object)
     return inverse.reshape(-1).astype(np.int64), values
+
+
+def _coded_unit_codes(coded: CodedText, name: str) -> tuple[I64, np.ndarray]:
+    """:func:`_unit_codes` of a coded text column: each distinct text sorted once
+    (``np.unique`` of the rows gives the texts some row holds, so the others go)."""
+    texts, place = np.unique(coded.values, return_inverse=True)
+    per_row = place.reshape(-1)[coded.codes]
+    if len(texts) and texts[0] == "":  # sorted: a blank comes first
+        missing = per_row == 0
+        if missing.any():
+            i = int(np.flatnonzero(missing)[0])
+            raise IN_MEMORY.error(i, "missing unit value (got '')", column=name, value="")
+    held = np.zeros(len(texts), dtype=bool)
+    held[per_row] = True
+    rank = np.cumsum(held) - 1
+    return rank[per_row].astype(np.int64), texts[held]
 
 
 def with_unit(log: EventLog, unit: Sequence[str] | str | None) -> EventLog:

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from functools import partial
 from typing import IO, TYPE_CHECKING, Any, TypedDict
@@ -39,25 +38,16 @@ from typing import IO, TYPE_CHECKING, Any, TypedDict
 import numpy as np
 import numpy.typing as npt
 
-from .._csvio import IN_MEMORY, CsvFile, Progress, Rows, open_csv
+from .._csvio import IN_MEMORY, Progress, Rows, open_csv
 from .._time import TimeParser, is_blank
 from ..deals import columns as _c
-from ..deals.arrowcsv import (
-    Fill,
-    Unfit,
-    dictionary_fills,
-    fast_fields,
-    long_cell,
-    numpy_fills,
-    read_body,
-    run_fills,
-    sorted_text_codes,
-    use_arrow,
-)
+from ..deals.arrowcsv import fast_fields, use_arrow
 from ..deals.columns import Columns
 from ..deals.framecodes import coded_frame
 from ..deals.textcodes import TextCodes, TextTable
 from ..errors import FunnelDataError
+from .csvfast import arrow_fields
+from .props import Properties
 
 if TYPE_CHECKING:
     import pandas
@@ -135,91 +125,6 @@ def _property(values: np.ndarray) -> np.ndarray:
     return np.array(["" if is_blank(v) else str(v).strip() for v in values.tolist()], dtype=str)
 
 
-def _text_array(values: list[str]) -> np.ndarray:
-    return np.array(values, dtype=str)
-
-
-def _arrow_fields(file: CsvFile, spec: _Spec, delimiter: str) -> dict[str, Any]:
-    """The log's fields read by pyarrow, as the pure reader gives them, or :class:`Unfit`."""
-    import pyarrow as pa
-
-    if spec.date_format is not None:
-        raise Unfit
-    roles = {
-        spec.entity: pa.string(),
-        spec.event: pa.dictionary(pa.int32(), pa.string()),
-        spec.time: pa.timestamp("s") if spec.tz is None else pa.string(),
-    }
-    # Properties as dictionaries: each distinct text stripped once, not once per row.
-    roles.update({p: pa.dictionary(pa.int32(), pa.string()) for p in spec.properties
-                  if p not in roles})  # fmt: skip
-    if len(roles) != 3 + len(spec.properties):
-        raise Unfit  # one column in two roles
-    table = read_body(
-        file.source, file.header, file.header_lines, roles, delimiter, cells_checked=False
-    )
-    time = table.column(spec.time)
-    if time.null_count:
-        raise Unfit  # a blank cell: an error, or a row to drop
-    # The ids are coded on a second thread (Arrow's and numpy's loops release the GIL)
-    # while this one sets up the other columns; then both threads fill those columns
-    # chunk by chunk from one list, so neither core idles while the other finishes.
-    # The check for over-long cells is one more fill. The ids' table stays in Arrow
-    # (strings built when ids_of reads them).
-    long: list[bool] = []
-    fills: list[Fill] = [lambda: long.append(long_cell(table))]
-    with ThreadPoolExecutor(1) as pool:
-        coding = pool.submit(_ids_then_fills, table.column(spec.entity), fills)
-        try:
-            fields = _other_fields(table, spec, fills)
-            run_fills(fills)
-        finally:
-            entity = coding.result()
-    if entity is None or long != [False]:
-        raise Unfit  # a blank id (an error, or a row to drop), or a cell too long
-    return {"entity": entity[0], **fields, "entity_column": spec.entity, "_table": entity[1]}
-
-
-def _ids_then_fills(column: Any, fills: list[Fill]) -> tuple[I64, Any] | None:
-    """The ids coded (:func:`sorted_text_codes`), then a share of the ``fills`` left."""
-    coded = sorted_text_codes(column, lazy=True, ids=True)
-    run_fills(fills)
-    return coded
-
-
-def _other_fields(table: Any, spec: _Spec, fills: list[Fill]) -> dict[str, Any]:
-    """The events, times and properties of the fast path's ``table``, or :class:`Unfit`.
-
-    Their arrays are full once the :data:`Fill` s added to ``fills`` have run.
-    """
-    time = table.column(spec.time)
-    names: list[str] = []
-
-    def event_codes(values: list[str]) -> npt.NDArray[np.int16]:
-        uniq, place = np.unique(np.array(values, dtype=str), return_inverse=True)
-        if "" in values or len(uniq) > np.iinfo(np.int16).max:
-            raise Unfit  # a blank event name, or too many names: the pure reader says so
-        names.extend(str(n) for n in uniq)
-        return place.reshape(-1).astype(np.int16)
-
-    event, parts = dictionary_fills(table.column(spec.event), event_codes)
-    fills += parts
-    if spec.tz is None:
-        times, parts = numpy_fills(time)  # timestamp("s"): datetime64[s]
-        fills += parts
-    else:
-        try:
-            obj = np.array(time.to_pylist(), dtype=object)
-            times = _c.times(obj, spec.time, IN_MEMORY, spec.columns.parser())
-        except FunnelDataError:
-            raise Unfit from None
-    props = {}
-    for p in spec.properties:
-        props[p], parts = dictionary_fills(table.column(p), _text_array)
-        fills += parts
-    return {"event": event, "time": times, "names": tuple(names), "properties": props}
-
-
 class EventColumnOptions(TypedDict, total=False):
     """The keywords every ``EventLog.from_*`` accepts; see :meth:`EventLog.from_columns`."""
 
@@ -291,7 +196,9 @@ class EventLog:
     names
         The distinct event names, sorted.
     properties
-        Property name to a numpy array (float64 or text) per event.
+        Property name to a read-only numpy array (float64 or text) per event.
+        A text column read by the CSV fast path is held as codes until read
+        (:mod:`salesfunnel.events.props`): the same array, built once.
     dropped
         Rows dropped as invalid (only with ``drop_invalid=True``).
     entity_column
@@ -326,14 +233,18 @@ class EventLog:
 
     def __post_init__(self) -> None:
         n = len(self.entity)
-        cols = {"event": self.event, "time": self.time, **self.properties}
-        for name, col in cols.items():
-            if len(col) != n:
-                msg = f"column {name!r} has {len(col)} rows, expected {n}"
+        # A Properties (the fast path's, or another log's) keeps its coded columns unbuilt.
+        props = self.properties
+        if not isinstance(props, Properties):
+            props = Properties(props)
+        lengths = {"event": len(self.event), "time": len(self.time)}
+        lengths.update({p: props.length(p) for p in props})
+        for name, rows in lengths.items():
+            if rows != n:
+                msg = f"column {name!r} has {rows} rows, expected {n}"
                 raise FunnelDataError(msg, column=name)
         for name in ("entity", "event", "time"):
             object.__setattr__(self, name, _freeze(getattr(self, name)))
-        props = {k: _freeze(v) for k, v in self.properties.items()}
         object.__setattr__(self, "properties", props)
 
     def __len__(self) -> int:
@@ -500,7 +411,7 @@ class EventLog:
         spec = _Spec.of(options)
         fast = use_arrow(engine, path, encoding, delimiter)
         with open_csv(path, encoding=encoding, delimiter=delimiter, progress=progress) as file:
-            read = partial(_arrow_fields, file, spec, delimiter)
+            read = partial(arrow_fields, file, spec, delimiter)
             fields = fast_fields(file, spec.wanted, fast, progress, read)
             if fields is not None:
                 return cls(**fields)

@@ -33,6 +33,7 @@ from .._csvio import IN_MEMORY
 from .._numbers import real_number
 from ..errors import FunnelDataError
 from .log import EventLog
+from .props import CodedText, Properties
 
 __all__ = ["Step", "name_tables", "step_label", "step_mask", "step_tables"]
 
@@ -119,6 +120,21 @@ def _shown(given: object, value: object) -> str:
     return repr(given if all(type(g) in plain for g in items) else value)
 
 
+def _number(v: str) -> float | None:
+    """A text cell as a number (NaN for a blank), ``None`` when it is not one."""
+    if v == "":
+        return math.nan
+    try:
+        return float(v)
+    except ValueError:
+        return None
+
+
+def _not_a_number(column: str, i: int, v: str) -> FunnelDataError:
+    detail = f"property is not a number (got {v!r}) but a step compares it with one"
+    return IN_MEMORY.error(i, detail, column=column, value=v)
+
+
 def _numbers(
     values: np.ndarray, column: str, index: npt.NDArray[np.intp]
 ) -> npt.NDArray[np.float64]:
@@ -127,15 +143,26 @@ def _numbers(
         return values
     out = np.full(len(values), np.nan)
     for k, v in enumerate(values.tolist()):
-        i = int(index[k])
-        if v == "":
-            continue
-        try:
-            out[k] = float(v)
-        except ValueError:
-            detail = f"property is not a number (got {v!r}) but a step compares it with one"
-            raise IN_MEMORY.error(i, detail, column=column, value=v) from None
+        number = _number(v)
+        if number is None:
+            raise _not_a_number(column, int(index[k]), v) from None
+        out[k] = number
     return out
+
+
+def _coded_numbers(coded: CodedText, column: str, rows: B) -> npt.NDArray[np.float64]:
+    """:func:`_numbers` of a coded column's ``rows`` (zero elsewhere): each distinct
+    text read once; the error names the first of ``rows`` whose text is not a number."""
+    found = [_number(v) for v in coded.values.tolist()]
+    sub = np.flatnonzero(rows)
+    codes = coded.codes[sub]
+    bad = np.array([n is None for n in found], dtype=bool)[codes]
+    if bad.any():
+        k = int(bad.argmax())
+        raise _not_a_number(column, int(sub[k]), str(coded.values[codes[k]]))
+    nums = np.zeros(len(rows))
+    nums[sub] = np.array([math.nan if n is None else n for n in found], dtype=np.float64)[codes]
+    return nums
 
 
 def _filter(log: EventLog, prop: str, cond: tuple[str, Any], rows: B) -> B:
@@ -144,18 +171,29 @@ def _filter(log: EventLog, prop: str, cond: tuple[str, Any], rows: B) -> B:
         msg = f"no property {prop!r} in the log (properties are {list(log.properties)!r})"
         raise FunnelDataError(msg, column=prop)
     op, value = cond
-    col = log.properties[prop]
+    props = log.properties
+    coded = props.coded(prop) if isinstance(props, Properties) else None
     values = value if op == "in" else (value,)
     if values and isinstance(values[0], float):  # numbers: the cells as numbers
-        nums = np.zeros(len(col))
-        sub = np.flatnonzero(rows)
-        nums[sub] = _numbers(col[sub], prop, sub)
+        if coded is not None:
+            nums = _coded_numbers(coded, prop, rows)
+        else:
+            col = props[prop]
+            nums = np.zeros(len(col))
+            sub = np.flatnonzero(rows)
+            nums[sub] = _numbers(col[sub], prop, sub)
         missing = np.isnan(nums)
         hit = np.isin(nums, np.array(values)) if op == "in" else _OPS[op](nums, value)
-    elif col.dtype.kind == "f":
+    elif coded is not None:  # text: each distinct text compared once, then per row
+        texts = [str(v) for v in values]
+        table = coded.values
+        in_table = np.isin(table, np.array(texts)) if op == "in" else _OPS[op](table, texts[0])
+        missing, hit = coded.per_row(table == ""), coded.per_row(in_table)
+    elif props[prop].dtype.kind == "f":
         msg = f"property {prop!r} holds numbers; compare it with a number (got {value!r})"
         raise FunnelDataError(msg, column=prop, value=value)
     else:
+        col = props[prop]
         missing = col == ""
         texts = [str(v) for v in values]
         hit = np.isin(col, np.array(texts)) if op == "in" else _OPS[op](col, texts[0])
