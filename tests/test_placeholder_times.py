@@ -96,3 +96,24 @@ def test_the_command_line_says_it_as_a_note(
         assert main(["metrics", str(path), "--pipeline", "Call", "--json"]) == 0
     err = capsys.readouterr().err
     assert err.startswith("salesfunnel: note: the deal log's times: of 2 times, 1 from the year")
+
+
+@pytest.mark.parametrize("engine", ["python", "arrow"])
+def test_event_logs_say_it_too(tmp_path: Path, engine: str) -> None:
+    from salesfunnel import EventLog
+
+    if engine == "arrow":
+        pytest.importorskip("pyarrow")
+    path = tmp_path / "events.csv"
+    path.write_text("user,event,time\nu1,view,9999-12-31T00:00:00\nu1,buy,2024-01-02\n", "utf-8")
+    (msg,) = said(lambda: EventLog.from_csv(path, engine=engine, entity="user"))
+    assert msg == (
+        "the event log's times: of 2 times, 1 from the year 9000 on (such as 9999-12-31): "
+        "dates that databases and spreadsheets write for 'no date'. They are kept as dates, "
+        "and stretch durations and periods to them; if they mean no date, drop those rows"
+    )
+    recs = [{"user": "u", "event": "view", "time": "1900-01-01"}]
+    (msg,) = said(lambda: EventLog.from_records(recs, entity="user"))
+    assert "1 at 1900-01-01T00:00:00" in msg
+    fine = [{"user": "u", "event": "view", "time": "2024-01-01"}]
+    assert said(lambda: EventLog.from_records(fine, entity="user")) == []

@@ -151,7 +151,9 @@ _PLACEHOLDERS = {
 }
 
 
-def warn_placeholder_times(seconds: npt.NDArray[np.int64], what: str) -> None:
+def warn_placeholder_times(
+    seconds: npt.NDArray[np.int64], what: str, remedy: str = "drop those rows"
+) -> None:
     """Warn once (:class:`PlaceholderTimesWarning`) when ``seconds`` (UTC seconds, NaT as
     int64's minimum) hold "no date" placeholders; ``what`` names the log's times."""
     if not seconds.size:
@@ -169,8 +171,7 @@ def warn_placeholder_times(seconds: npt.NDArray[np.int64], what: str) -> None:
         msg = (
             f"{what}: of {seconds.size:,} times, {' and '.join(found)}: dates that databases "
             "and spreadsheets write for 'no date'. They are kept as dates, and stretch "
-            "durations and periods to them; if they mean no date, drop those rows (or, in "
-            "the wide form, blank those dates)"
+            f"durations and periods to them; if they mean no date, {remedy}"
         )
         warnings.warn(msg, PlaceholderTimesWarning, stacklevel=outside_level())
 

@@ -118,3 +118,16 @@ def test_a_frame_column_in_another_case_is_named() -> None:
     frame = pd.DataFrame({"ID": ["A"], "status": ["Won"], "call": ["2024-01-02"]})
     with pytest.raises(FunnelDataError, match=r"\('ID' differs only in case\)"):
         DealLog.from_wide(frame, P, deal="id", stage_dates={"Call": "call"}, outcome="status")
+
+
+def test_an_event_step_in_another_case_is_named() -> None:
+    import datetime as dt
+
+    from salesfunnel import EventLog, event_funnel
+
+    log = EventLog.from_records(
+        [{"user": "u", "event": "view", "time": "2024-01-01T10:00:00"},
+         {"user": "u", "event": "purchase", "time": "2024-01-01T10:05:00"}], entity="user",
+    )  # fmt: skip
+    with pytest.raises(FunnelDataError, match=r"no event 'Purchase' .*\('purchase' differs only"):
+        event_funnel(log, ["view", "Purchase"], window=dt.timedelta(hours=1))

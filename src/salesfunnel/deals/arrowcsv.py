@@ -46,6 +46,7 @@ import numpy.typing as npt
 from .._csvio import FIELD_LIMIT, LINE_LIMIT, CsvFile, Progress
 from ..errors import FunnelDataError
 from .bytescan import high_bytes
+from .csvtext import sparse_text_order
 from .textcodes import TextCodes, TextTable, int_array
 
 __all__ = [
@@ -77,7 +78,6 @@ _SCAN = 1 << 24  # bytes checked at a time
 _BLOCK = 1 << 24  # bytes pyarrow parses at a time (one chunk of each column)
 # Characters str.strip() removes at either end (Python's whitespace), as an RE2 class.
 _EDGE_SPACE = r"^[\x09-\x0d\x1c-\x1f\x85\p{Z}]|[\x09-\x0d\x1c-\x1f\x85\p{Z}]$"
-_POW10 = 10 ** np.arange(19, dtype=np.int64)
 _SMALL_PAGES = 1 << 22  # results from this many bytes on: small pages (see fresh_array)
 
 
@@ -485,14 +485,8 @@ def _digit_ids(column: Any) -> TextCodes | None:
     dense = dense_number_codes(ints, prefix, bounds)
     if dense is not None:
         return dense
-    uniq, inverse = np.unique(ints, return_inverse=True)
-    digits = np.searchsorted(_POW10, uniq, side="right").clip(1)
-    width = int(digits.max())
-    # Stable: the numbers arrive sorted, so this is nearly a merge of sorted runs.
-    order = np.argsort(uniq * _POW10[width - digits] * 32 + digits, kind="stable")
-    rank = np.empty(len(order), np.int64)
-    rank[order] = np.arange(len(order))
-    return TextCodes(rank[inverse.reshape(-1)], TextTable(int_array(uniq[order]), prefix))
+    codes, ordered = sparse_text_order(ints)
+    return TextCodes(codes, TextTable(int_array(ordered), prefix))
 
 
 def sorted_text_codes(

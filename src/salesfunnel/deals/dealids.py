@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .arrowcsv import Fill, _many_distinct, fresh_array, sorted_text_codes
-from .csvtext import slot_text_ranks
+from .csvtext import slot_text_ranks, sparse_text_order
 from .idcodes import number_ids
 from .textcodes import TextTable, int_array
 
@@ -43,7 +43,6 @@ __all__ = ["Prepared", "prepare"]
 
 I64 = npt.NDArray[np.int64]
 _SLICE = 1 << 16  # rows read from the slots at a time
-_POW10 = 10 ** np.arange(19, dtype=np.int64)
 _POPULATE_WRITE = 23  # Linux's MADV_POPULATE_WRITE (not among Python's mmap constants)
 
 
@@ -131,10 +130,5 @@ def _populate(mapped: mmap.mmap) -> None:
 def _sorted(ints: I64, prefix: str) -> tuple[I64, TextTable]:
     """Sparse numbers, as ``sorted_text_codes`` codes them: sorted, padded to the widest
     (``7`` -> ``700``) with ties broken by length (``7`` < ``70`` < ``700``)."""
-    uniq, inverse = np.unique(ints, return_inverse=True)
-    digits = np.searchsorted(_POW10, uniq, side="right").clip(1)
-    width = int(digits.max())
-    order = np.argsort(uniq * _POW10[width - digits] * 32 + digits, kind="stable")
-    rank = np.empty(len(order), np.int64)
-    rank[order] = np.arange(len(order))
-    return rank[inverse.reshape(-1)], TextTable(int_array(uniq[order]), prefix)
+    codes, ordered = sparse_text_order(ints)
+    return codes, TextTable(int_array(ordered), prefix)

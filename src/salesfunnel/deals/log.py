@@ -67,7 +67,8 @@ def _checked(log: DealLog) -> DealLog:
     from .status import warn_if_event_log  # status reads DealLog: imported when called
 
     warn_if_event_log(log)
-    warn_placeholder_times(log.time.view(np.int64), "the deal log's times")
+    remedy = "drop those rows (or, in the wide form, blank those dates)"
+    warn_placeholder_times(log.time.view(np.int64), "the deal log's times", remedy)
     return log
 
 

@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._csvio import IN_MEMORY, Progress, Rows, open_csv
-from .._time import TimeParser, is_blank
+from .._time import TimeParser, is_blank, warn_placeholder_times
 from ..deals import columns as _c
 from ..deals.arrowcsv import fast_fields, use_arrow
 from ..deals.columns import Columns
@@ -305,7 +305,8 @@ class EventLog:
         codes, names = _event_codes(arrays[event], event, where)
         times = _c.times(arrays[time], time, where, parser, aware=aware)
         props = {p: _property(arrays[p]) for p in spec.properties}
-        return cls(
+        return _checked(
+            cls,
             entity=keys,
             event=codes,
             time=times,
@@ -414,7 +415,7 @@ class EventLog:
             read = partial(arrow_fields, file, spec, delimiter)
             fields = fast_fields(file, spec.wanted, fast, progress, read)
             if fields is not None:
-                return cls(**fields)
+                return _checked(cls, **fields)
             csv = file.read(spec.wanted)
         cells = csv.columns
         return cls._build({c: np.array(cells[c], dtype=object) for c in cells}, csv.rows, spec)
@@ -494,3 +495,11 @@ class EventLog:
         return cls._from_table(
             list(table.column_names), get, "the Arrow table", options, table.column
         )
+
+
+def _checked(cls: type[EventLog], **fields: Any) -> EventLog:
+    """The log of ``fields``, after warning once when it holds "no date" placeholder times
+    (:class:`~salesfunnel.PlaceholderTimesWarning`; the loaders' one way out)."""
+    log = cls(**fields)
+    warn_placeholder_times(log.time.view(np.int64), "the event log's times")
+    return log

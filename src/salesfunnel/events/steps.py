@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._csvio import IN_MEMORY
+from .._format import near_name
 from .._numbers import real_number
 from ..errors import FunnelDataError
 from .log import EventLog
@@ -222,6 +223,7 @@ def _codes(log: EventLog, names: tuple[str, ...], what: str) -> list[int]:
     for name in names:
         if name not in log.names:
             msg = f"{what}: no event {name!r} in the log (event names are {list(log.names)!r})"
+            msg += near_name(name, log.names)
             raise FunnelDataError(msg, column="steps", value=name)
         codes.append(log.names.index(name))
     return codes
