@@ -208,9 +208,16 @@ def fmt_value(value: object) -> str:
     return str(value)
 
 
-def near_name(name: object, names: Iterable[str]) -> str:
-    """Which of ``names`` a missing ``name`` may mean, as a parenthesis to add to an
-    error (``" ('Won' differs only in case)"``), or ``""``.
+def near_name(name: object, names: Iterable[str], what: str = "it") -> str:
+    """:func:`near_miss` as a parenthesis to add to an error
+    (``" ('Won' differs only in case)"``), or ``""``."""
+    near = near_miss(name, names, what)
+    return f" ({near})" if near else ""
+
+
+def near_miss(name: object, names: Iterable[str], what: str = "it") -> str:
+    """Which of ``names`` a missing ``name`` may mean (``"'Won' differs only in case"``),
+    or ``""``; ``what`` is what the advice to normalize names (``"the column"``).
 
     Only two near misses are named, both invisible or nearly so in a message: the
     same text in another Unicode normalization (accents written as combining
@@ -224,12 +231,12 @@ def near_name(name: object, names: Iterable[str]) -> str:
     for known in names:
         if unicodedata.normalize("NFC", text) == unicodedata.normalize("NFC", known):
             if unicodedata.is_normalized("NFD", text):
-                how = "with its accents decomposed (Unicode NFD); normalize it to NFC"
+                how = f"with its accents decomposed (Unicode NFD); normalize {what} to NFC"
             else:
-                how = "in another Unicode normalization; normalize it to NFC"
-            return f" (the same text as {known!r} {how})"
+                how = f"in another Unicode normalization; normalize {what} to NFC"
+            return f"the same text as {known!r} {how}"
     folded = unicodedata.normalize("NFC", text).casefold()
     for known in names:
         if folded == unicodedata.normalize("NFC", known).casefold():
-            return f" ({known!r} differs only in case)"
+            return f"{known!r} differs only in case"
     return ""

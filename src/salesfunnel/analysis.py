@@ -260,9 +260,9 @@ def analyze(
     check_log("analyze", log, pipeline)
     pipe = pipeline or log.pipeline
     zone = zone_argument(tz)
-    if zone is not None:  # as instants with the zone's offset: every analysis reads them so
-        start, end = _zone_text(start, "start", zone), _zone_text(end, "end", zone)
-        as_of = _zone_text(as_of, "as_of", zone)
+    if zone is not None:  # instants with the zone's offset: every analysis reads them so
+        bounds = {"start": start, "end": end, "as_of": as_of}
+        start, end, as_of = (_zone_text(v, k, zone) for k, v in bounds.items())
     say("closed-deal funnels")
     closed = closed_funnel(log, pipe, start=start, end=end, mode=mode)
     has_owner = log.owner is not None
@@ -286,12 +286,14 @@ def analyze(
     monthly = monthly_volume(log, pipe, by=owner, start=start, end=end, tz=zone)
     say("stalled deals")
     stalled = stalled_deals(log, pipe, as_of=as_of, max_days=stalled_days)
+    # Texts after the analyses, whose errors name a bad bound first (zoned ones are texts).
+    texts = [v if isinstance(v, str) and zone else _iso_text(v) for v in (start, end, as_of)]
     return Analysis(
         log=log,
         pipeline=pipe,
-        start=_iso_text(start) if zone is None else start,  # type: ignore[arg-type]
-        end=_iso_text(end) if zone is None else end,  # type: ignore[arg-type]
-        as_of=_iso_text(as_of) if zone is None else as_of,  # type: ignore[arg-type]
+        start=texts[0],
+        end=texts[1],
+        as_of=texts[2],
         closed=closed,
         closed_by_owner=closed_by,
         active=active,

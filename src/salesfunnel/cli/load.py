@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._csvio import CsvFile, header_hint, read_csv, read_header
-from .._format import near_name
+from .._format import near_miss
 from .._timehints import DATE_FORMAT_ADVICE, date_format_examples, mismatch_hint
 from ..deals.log import DealLog
 from ..deals.pipeline import Pipeline
@@ -163,7 +163,7 @@ class _Header:
     def require(self, column: str, what: str, option: str) -> None:
         if column not in self.header:
             hint = f"name the column with {option}"
-            near = near_name(column, self.header)[2:-1]  # without its parentheses
+            near = near_miss(column, self.header)
             near = f"{near}: " if near else ""
             if other := header_hint(self.header, self.delimiter):
                 hint = in_cli_terms(other)

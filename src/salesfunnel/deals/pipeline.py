@@ -154,7 +154,7 @@ class Pipeline:
         matched exactly, and which one the data meant is for its owner to say.
         """
         msg = f"unknown label {label!r}; the pipeline's labels are {list(self._codes)!r}"
-        return msg + near_name(label, self._codes).replace("normalize it", "normalize the column")
+        return msg + near_name(label, self._codes, "the column")
 
     def __contains__(self, label: object) -> bool:
         return label in self._codes

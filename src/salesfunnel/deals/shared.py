@@ -142,9 +142,10 @@ def parse_instant(value: Instant, name: str, tz: object = None) -> int | None:
     return int(t.astype(np.int64))
 
 
-def period(start: Instant, end: Instant) -> tuple[int | None, int | None]:
-    """The period's bounds in seconds; ``end`` may not come before ``start``."""
-    s, e = parse_instant(start, "start"), parse_instant(end, "end")
+def period(start: Instant, end: Instant, tz: object = None) -> tuple[int | None, int | None]:
+    """The period's bounds in seconds (naive ones read in ``tz`` when given); ``end`` may
+    not come before ``start``."""
+    s, e = parse_instant(start, "start", tz), parse_instant(end, "end", tz)
     if s is not None and e is not None and e < s:
         msg = f"end must not be before start (got start={start!r}, end={end!r})"
         raise FunnelDataError(msg)

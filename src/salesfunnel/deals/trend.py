@@ -41,7 +41,7 @@ from .cohort import CohortFunnel, _cohort
 from .groups import GroupBy, Grouping, grouping
 from .log import DealLog
 from .pipeline import Pipeline
-from .shared import Instant, Mode, dumps, iso, keyword_options, parse_instant
+from .shared import Instant, Mode, dumps, iso, keyword_options, parse_instant, period as bounds_of
 
 __all__ = ["Trend", "breakdown_table", "trend"]
 
@@ -273,10 +273,7 @@ def trend(
         raise FunnelDataError(msg, column="as_of", value=as_of)
     g = grouping(log, by)
     zone = zone_argument(tz)
-    s, e = parse_instant(start, "start", zone), parse_instant(end, "end", zone)
-    if s is not None and e is not None and e < s:
-        msg = f"end must not be before start (got start={start!r}, end={end!r})"
-        raise FunnelDataError(msg)
+    s, e = bounds_of(start, end, zone)
     if zone is not None:  # a naive as_of in the zone, as a UTC instant
         seen = parse_instant(as_of, "as_of", zone)
         as_of = None if seen is None else np.datetime64(seen, "s")
