@@ -129,7 +129,7 @@ def utc_of_walls(walls: I64, zone: dt.tzinfo) -> I64 | None:
     """
     walls = np.asarray(walls, dtype=np.int64)
     if not walls.size:
-        return walls.copy()
+        return np.zeros(0, dtype=np.int64)
     lo, hi = int(walls.min()), int(walls.max())
     if lo < _FIRST + _REACH or hi > _LAST - _REACH:
         return None  # at datetime's ends: the caller's own path
