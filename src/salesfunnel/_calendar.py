@@ -76,10 +76,18 @@ def local_seconds(t: I64, zone: dt.tzinfo | None) -> I64:
     rel = np.floor_divide(t, _HOUR)
     first = int(rel.min())
     rel -= first  # each time's hour, from the first one
-    present = np.zeros(int(rel.max()) + 1, dtype=bool)
-    present[rel] = True
-    offsets = np.zeros(present.size, dtype=np.int64)
-    changes: list[tuple[int, int, int]] = []  # (hour, first second of the new offset, offset)
+    span = int(rel.max()) + 1
+    if span <= 4 * rel.size + 65_536:
+        present = np.zeros(span, dtype=bool)
+        present[rel] = True
+        hours, slot = np.flatnonzero(present), rel  # a table of every hour in the span
+    else:
+        # Hours far apart (a "no date" 9999-12-31 beside this year's times): a table of
+        # the distinct hours only, not of the millions between them.
+        hours, inverse = np.unique(rel, return_inverse=True)
+        slot = inverse.reshape(-1)
+    offsets = np.zeros(span if slot is rel else hours.size, dtype=np.int64)
+    changes: list[tuple[int, int, int]] = []  # (slot, first second of the new offset, offset)
     asked: dict[int, int] = {}  # an hour's end is the next hour's start: ask once
 
     def at(second: int) -> int:
@@ -87,18 +95,60 @@ def local_seconds(t: I64, zone: dt.tzinfo | None) -> I64:
             asked[second] = _offset(zone, second)
         return asked[second]
 
-    for h in np.flatnonzero(present).tolist():
+    for i, h in enumerate(hours.tolist()):
+        k = h if slot is rel else i
         start = (first + h) * _HOUR
         before, after = at(start), at(start + _HOUR)
-        offsets[h] = before
+        offsets[k] = before
         if before != after:
-            changes.append((h, _change(zone, start, start + _HOUR, after), after))
-    out = offsets.take(rel)
-    for h, change, after in changes:
-        moved = np.flatnonzero(rel == h)
+            changes.append((k, _change(zone, start, start + _HOUR, after), after))
+    out = offsets.take(slot)
+    for k, change, after in changes:
+        moved = np.flatnonzero(slot == k)
         moved = moved[t[moved] >= change]
         out[moved] = after
     out += t
+    return out
+
+
+# Offsets of the IANA database lie within 16 hours of UTC (local mean times before
+# standard time, e.g. Manila's +15:56 until 1844, included): a wall-clock time is shown
+# at most that far from the same reading taken as UTC; 27 hours leave a margin.
+_REACH = 27 * _HOUR
+
+
+def utc_of_walls(walls: I64, zone: dt.tzinfo) -> I64 | None:
+    """Per wall-clock time of ``zone`` (seconds from 1970-01-01 00:00, as
+    :func:`local_seconds` gives), the UTC second at which the clocks show it; ``None``
+    when any is skipped or shown twice by the clocks (the caller names which).
+
+    A wall time ``w`` is shown at ``u = w - o`` exactly when ``o`` is the offset in
+    force at ``u``. Every offset in force within :data:`_REACH` of a wall time's hour
+    is found (the offsets at the start of each hour there: an offset changes at most
+    once within an hour), each is tried, and ``w`` must be shown by exactly one.
+    """
+    walls = np.asarray(walls, dtype=np.int64)
+    if not walls.size:
+        return np.zeros(0, dtype=np.int64)
+    lo, hi = int(walls.min()), int(walls.max())
+    if lo < _FIRST + _REACH or hi > _LAST - _REACH:
+        return None  # at datetime's ends: the caller's own path
+    span = np.arange(-_REACH // _HOUR, _REACH // _HOUR + 1, dtype=np.int64)
+    near = np.unique(np.floor_divide(walls, _HOUR))
+    probes = np.unique((near[:, None] + span).ravel()) * _HOUR
+    tried = np.unique(local_seconds(probes, zone) - probes)
+    out: I64 | None = None
+    shown = np.zeros(walls.size, dtype=np.int8)
+    for off in tried.tolist():
+        candidate = walls - off
+        hit = local_seconds(candidate, zone) == walls
+        shown += hit
+        if out is None:
+            out = candidate
+        else:
+            np.copyto(out, candidate, where=hit)
+    if out is None or not np.all(shown == 1):
+        return None
     return out
 
 

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._calendar import utc_of_walls
 from ._timehints import DATE_FORMAT_ADVICE, date_format_examples, mismatch_hint, number_hint
 from .errors import FunnelDataError
 
@@ -347,10 +348,36 @@ class TimeParser:
         self.saw(aware, out[first])
         if aware or self.tz is None:
             return
-        # Offsets change with daylight saving time: convert each distinct value once.
+        self.zone_walls(out)
+
+    def zone_walls(self, out: npt.NDArray[np.datetime64]) -> None:
+        """Wall-clock times of ``self.tz`` (``datetime64[s]``, NaT kept) as UTC, in place;
+        ``ValueError`` (from :func:`local_to_utc`) for a time the clocks skip or repeat."""
+        if self.walls_to_utc(out):
+            return
+        # A time the clocks skip or show twice, or one near datetime's ends: each
+        # distinct value through the rule, which names the first such (in time order).
         uniq, inverse = np.unique(out, return_inverse=True)
         conv = np.array([self.one(v) if not np.isnat(v) else v for v in uniq], "datetime64[s]")
         out[...] = conv[inverse.reshape(-1)]
+
+    def walls_to_utc(self, out: npt.NDArray[np.datetime64]) -> bool:
+        """Wall-clock times of ``self.tz`` (``datetime64[s]``, NaT kept) as UTC, in place,
+        as :func:`local_to_utc` reads each (a property test compares them); ``False``,
+        and ``out`` unchanged, when a time the clocks skip or repeat is among them (or
+        one near datetime's ends): the caller's value-by-value path then names it."""
+        assert self.tz is not None
+        walls = out.view(np.int64)
+        dated = ~np.isnat(out)
+        every = bool(dated.all())
+        utc = utc_of_walls(walls if every else walls[dated], self.tz)
+        if utc is None:
+            return False
+        if every:
+            walls[...] = utc
+        else:
+            walls[dated] = utc
+        return True
 
     def texts(self, values: list[Any]) -> npt.NDArray[np.datetime64] | None:
         """Fast path for ISO 8601 text without offsets; ``None`` when it does not apply."""

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._csvio import IN_MEMORY, CsvFile
+from .._time import TimeParser
 from ..errors import FunnelDataError
 from . import arrowcsv as _arrow, columns as _c, dealids
 from .arrowcsv import Fill
@@ -46,7 +47,7 @@ def arrow_fields(file: CsvFile, pipeline: object, spec: Columns, delimiter: str)
         raise _arrow.Unfit
     text = pa.dictionary(pa.int32(), pa.string())
     roles = {spec.deal: pa.string(), spec.stage: text}
-    roles[spec.time] = pa.timestamp("s") if spec.tz is None else pa.string()
+    roles[spec.time] = pa.timestamp("s")  # wall-clock times of spec.tz, if given
     if spec.owner is not None:
         roles[spec.owner] = text
     if spec.amount is not None:
@@ -169,16 +170,23 @@ def _other_columns(
 
 
 def _times(column: Any, spec: Columns, fills: list[Fill]) -> npt.NDArray[np.datetime64]:
-    if spec.tz is None:  # parsed by pyarrow: plain ISO 8601 without offsets
-        # numpy's, not to_numpy: the latter imports pandas (a quarter second of a fresh CLI)
-        out, parts = _arrow.numpy_fills(column)  # timestamp("s"): datetime64[s]
-        fills += parts
-        return out
-    values = np.array(column.to_pylist(), dtype=object)
-    try:
-        return _c.times(values, spec.time, IN_MEMORY, spec.parser())
-    except FunnelDataError:
-        raise _arrow.Unfit from None
+    # Parsed by pyarrow: plain ISO 8601 without offsets (pyarrow refuses a time with one).
+    if spec.tz is not None:
+        return zoned_times(column, spec.parser())
+    # numpy's, not to_numpy: the latter imports pandas (a quarter second of a fresh CLI)
+    out, parts = _arrow.numpy_fills(column)  # timestamp("s"): datetime64[s]
+    fills += parts
+    return out
+
+
+def zoned_times(values: Any, parser: TimeParser) -> npt.NDArray[np.datetime64]:
+    """A ``timestamp("s")`` column of wall-clock times of ``parser.tz`` as UTC
+    ``datetime64[s]`` (one copy, converted in place), or :class:`Unfit` when a time
+    the clocks skip or show twice is among them: the pure reader names it."""
+    out = _arrow.numpy_of(values, writable=True)
+    if not parser.walls_to_utc(out):
+        raise _arrow.Unfit
+    return out
 
 
 def _owners(column: Any, fills: list[Fill]) -> tuple[np.ndarray, tuple[str, ...]]:

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from .._csvio import IN_MEMORY, CsvFile
-from ..deals import columns as _c
+from .._csvio import CsvFile
 from ..deals.arrowcsv import (
     Fill,
     Unfit,
@@ -27,7 +26,7 @@ from ..deals.arrowcsv import (
     run_fills,
     sorted_text_codes,
 )
-from ..errors import FunnelDataError
+from ..deals.arrowdeals import zoned_times
 from .props import CodedText
 
 if TYPE_CHECKING:
@@ -51,7 +50,7 @@ def arrow_fields(file: CsvFile, spec: _Spec, delimiter: str) -> dict[str, Any]:
     roles = {
         spec.entity: pa.string(),
         spec.event: pa.dictionary(pa.int32(), pa.string()),
-        spec.time: pa.timestamp("s") if spec.tz is None else pa.string(),
+        spec.time: pa.timestamp("s"),  # wall-clock times of spec.tz, if given
     }
     # Properties as dictionaries: each distinct text stripped once, not once per row.
     roles.update({p: pa.dictionary(pa.int32(), pa.string()) for p in spec.properties
@@ -111,11 +110,7 @@ def _other_fields(table: Any, spec: _Spec, fills: list[Fill]) -> dict[str, Any]:
         times, parts = numpy_fills(time)  # timestamp("s"): datetime64[s]
         fills += parts
     else:
-        try:
-            obj = np.array(time.to_pylist(), dtype=object)
-            times = _c.times(obj, spec.time, IN_MEMORY, spec.columns.parser())
-        except FunnelDataError:
-            raise Unfit from None
+        times = zoned_times(time, spec.columns.parser())
     props: dict[str, CodedText] = {}
     for p in spec.properties:
         # Kept as codes into the distinct texts: the text array is built when read.
