@@ -19,7 +19,7 @@ from ..errors import FunnelDataError
 from ..events.funnel import EventFunnel, event_funnel
 from ..events.log import EventLog
 from ..output.events import build_event_report
-from .load import in_cli_terms
+from .load import Header, in_cli_terms
 from .text import CliError, echo
 
 __all__ = ["events"]
@@ -35,6 +35,14 @@ def _names(text: str, option: str) -> tuple[str, ...]:
 
 def _load(args: argparse.Namespace, unit: tuple[str, ...], breakdown: tuple[str, ...]) -> EventLog:
     try:
+        # The columns first, each named with the option that names it (as metrics does).
+        head = Header(str(args.log), args)
+        head.require(args.event_column, "event name", "--event-column")
+        head.require(args.time_column, "event time", "--time-column")
+        for col in unit:
+            head.require(col, "unit", "--unit")
+        for col in breakdown:
+            head.require(col, "breakdown", "--breakdown")
         return _read(args, unit, breakdown)
     except FunnelDataError as exc:
         raise CliError(in_cli_terms(str(exc))) from None

@@ -150,7 +150,7 @@ def _restated(
     return CliError(f"{_located(exc)}: {_detail(exc, roles)}{tail}")
 
 
-class _Header:
+class Header:
     """The file's header, read before the body, for the CLI's own column checks."""
 
     def __init__(self, path: str, args: argparse.Namespace) -> None:
@@ -203,7 +203,7 @@ def load_log(args: argparse.Namespace, progress: Progress) -> DealLog:
     pipe = _pipeline(args)
     path = str(args.log)
     try:
-        head = _Header(path, args)
+        head = Header(path, args)
     except FunnelDataError as exc:
         raise _restated(exc, path, _Roles(pipe, "", None, (), None), lambda _: None) from None
     options: dict[str, Any] = {
@@ -238,7 +238,7 @@ def load_log(args: argparse.Namespace, progress: Progress) -> DealLog:
 Loader = Callable[[dict[str, Any]], DealLog]
 
 
-def _wide(args: argparse.Namespace, pipe: Pipeline, head: _Header) -> tuple[Loader, _Roles]:
+def _wide(args: argparse.Namespace, pipe: Pipeline, head: Header) -> tuple[Loader, _Roles]:
     """The wide form: one row per deal."""
     dates = _stage_dates(args, pipe)
     if not dates and args.outcome_column is None:
@@ -267,7 +267,7 @@ def _wide(args: argparse.Namespace, pipe: Pipeline, head: _Header) -> tuple[Load
     return load, roles
 
 
-def _long(args: argparse.Namespace, pipe: Pipeline, head: _Header) -> tuple[Loader, _Roles]:
+def _long(args: argparse.Namespace, pipe: Pipeline, head: Header) -> tuple[Loader, _Roles]:
     """The long form: one event per row."""
     for col, what, option in (
         (args.deal_column, "deal id", "--deal-column"),
