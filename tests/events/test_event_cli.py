@@ -76,9 +76,15 @@ def test_clickhouse_order_with_modes(log: Path) -> None:
         (["--window", "99999999999d"], "argument --window: expected a duration below 999999999 d"),
         (["--window", "1e400s"], "argument --window: expected a duration below 999999999 d"),
         (["--unit", "usr"], "missing column 'usr' for the unit (header is ['user', 'session', "),
-        (["--event-column", "name"], "column 'name' for the event name (header is ['user', 'session'"),
+        (
+            ["--event-column", "name"],
+            "column 'name' for the event name (header is ['user', 'session'",
+        ),
         (["--event-column", "name"], "]; name the column with --event-column)"),
-        (["--time-column", "Time"], "'time' differs only in case: name the column with --time-column"),
+        (
+            ["--time-column", "Time"],
+            "'time' differs only in case: name the column with --time-column",
+        ),
         (["--breakdown", "os"], "missing column 'os' for the breakdown (header is"),
         (["--breakdown", "os"], "name the column with --breakdown)"),
         (["--steps", "view,,cart"], "--steps: empty name"),
