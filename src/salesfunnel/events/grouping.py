@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
 from .._csvio import IN_MEMORY
 from ..errors import FunnelDataError
+from .groupvalues import GroupValues, coded_column, joined
 from .log import EventLog
 from .props import CodedText, Properties
 
@@ -69,16 +70,6 @@ def value_text(v: object) -> str:
     return str(v)
 
 
-def _texts(col: np.ndarray) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.bool_]]:
-    """A property column as texts, and where it is missing."""
-    if col.dtype.kind == "f":
-        missing = np.isnan(col)
-        distinct, inverse = np.unique(col, return_inverse=True)  # each distinct value once
-        texts = np.array([value_text(v) for v in distinct.tolist()], dtype=str)
-        return texts[inverse.reshape(-1)], missing
-    return (col if col.dtype.kind == "U" else col.astype(str)), col == ""
-
-
 def _peel(values: npt.NDArray[np.str_]) -> tuple[npt.NDArray[np.str_], I64] | None:
     """:func:`factorize` for texts of at most ``_PEEL`` distinct values: one comparison
     of every text per value (no sort of the texts); ``None`` when there are more."""
@@ -116,8 +107,8 @@ def factorize(values: npt.NDArray[np.str_]) -> tuple[npt.NDArray[np.str_], I64]:
     return names, inverse.reshape(-1).astype(np.int64)
 
 
-def breakdown_values(log: EventLog, breakdown: tuple[str, ...]) -> npt.NDArray[np.str_]:
-    """Per event, the text of its breakdown value (``""`` when it has none)."""
+def breakdown_values(log: EventLog, breakdown: tuple[str, ...]) -> GroupValues:
+    """Per event, the text of its breakdown value (``""`` when it has none), coded."""
     for name in breakdown:
         if name not in log.properties:
             msg = (
@@ -125,21 +116,32 @@ def breakdown_values(log: EventLog, breakdown: tuple[str, ...]) -> npt.NDArray[n
                 f"(properties are {list(log.properties)!r}; name it in properties= when loading)"
             )
             raise FunnelDataError(msg, column="breakdown", value=name)
-    parts = [_texts(log.properties[name]) for name in breakdown]
+    props = log.properties
+    parts = [
+        coded_column(c if (c := _coded(props, name)) is not None else props[name], value_text)
+        for name in breakdown
+    ]
     if len(parts) == 1:
-        text, missing = parts[0]
-        return np.where(missing, "", text) if missing.any() else text
+        return parts[0]
+    together = joined(parts, NO_VALUE_GROUP)
+    if together is not None:
+        return together
     out = np.full(len(log), "", dtype=object)
     none = np.ones(len(log), dtype=bool)
     pieces = []
-    for text, missing in parts:
-        pieces.append(np.where(missing, NO_VALUE_GROUP, text).astype(object))
-        none &= missing
+    for part in parts:
+        text = part[slice(None)]
+        pieces.append(np.where(text == "", NO_VALUE_GROUP, text).astype(object))
+        none &= text == ""
     out = pieces[0]
     for piece in pieces[1:]:
         out = out + " / " + piece
     out[none] = ""
-    return out.astype(str)
+    return GroupValues(None, out.astype(str))
+
+
+def _coded(props: Mapping[str, np.ndarray], name: str) -> CodedText | None:
+    return props.coded(name) if isinstance(props, Properties) else None
 
 
 def _unit_codes(log: EventLog, name: str) -> tuple[I64, np.ndarray]:

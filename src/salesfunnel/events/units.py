@@ -36,6 +36,7 @@ from .grouping import (
     period_buckets,
     with_unit,
 )
+from .groupvalues import GroupValues
 from .log import EventLog
 from .rowsort import sort_order, sort_rows
 from .steps import Step, name_tables, step_label, step_mask
@@ -345,11 +346,11 @@ def _steps_of(
 
 
 def _groups(
-    log: EventLog, units: eng.Units, rows: I64, st: Steps, values: np.ndarray, attribution: str
+    log: EventLog, units: eng.Units, rows: I64, st: Steps, values: GroupValues, attribution: str
 ) -> np.ndarray:
     """Per unit, its breakdown value (``NO_VALUE_GROUP`` when none), as text."""
     sel = st > 0
-    sel &= values[rows] != ""
+    sel &= values.valued(rows)
     use, s = rows[sel], st[sel]
     u = log.entity[use]
     # By unit, time, then step (stable): the order of the vectorised path, which the loop
@@ -394,7 +395,7 @@ def _unique(labels: list[str]) -> list[str]:
 
 
 def _step_n(
-    log: EventLog, masks: npt.NDArray[np.bool_], req: _Request, values: np.ndarray, n: int
+    log: EventLog, masks: npt.NDArray[np.bool_], req: _Request, values: GroupValues, n: int
 ) -> tuple[eng.Units, np.ndarray, npt.NDArray[np.object_]]:
     """``attribution='step_<n>'``: per unit, its level, open flag and value.
 
@@ -417,7 +418,7 @@ def _step_n(
         first_seen.setdefault((int(log.entity[r]), str(values[r]) or NO_VALUE_GROUP), pos)
     for v in sorted({v for _, v in first_seen}):
         mask_v = masks.copy()
-        mask_v[n - 1] &= (values == v) if v != NO_VALUE_GROUP else (values == "")
+        mask_v[n - 1] &= values.equal(v if v != NO_VALUE_GROUP else "")
         u, r, s = _run(log, mask_v, req)
         opened = _open(log, u, r, s, req)
         at = np.searchsorted(total.keys, u.keys)
@@ -482,7 +483,7 @@ def _step_masks(log: EventLog, steps: Sequence[Step]) -> npt.NDArray[np.bool_]:
 
 def _total(
     log: EventLog, masks: Callable[[], npt.NDArray[np.bool_]], req: _Request,
-    tables: Tables | None, values: np.ndarray | None, attribution: str,
+    tables: Tables | None, values: GroupValues | None, attribution: str,
 ) -> tuple[UnitSteps, dict[str, UnitSteps]]:  # fmt: skip
     """The total, and the groups of a breakdown by first_touch, last_touch or step n."""
     if values is not None and attribution.startswith("step_"):
@@ -503,7 +504,7 @@ def _total(
 
 
 def _sorted_total(
-    log: EventLog, req: _Request, tables: Tables | None, values: np.ndarray | None,
+    log: EventLog, req: _Request, tables: Tables | None, values: GroupValues | None,
     attribution: str,
 ) -> tuple[eng.Units, np.ndarray | None] | None:  # fmt: skip
     """:func:`~.chunked.by_chunks` for the funnels it takes (names-only steps no event
@@ -579,9 +580,8 @@ def unit_steps(log: EventLog, opts: FunnelOptions) -> UnitResults:
         trend = _trend(log, masks(), req, period, zone)
     total, by = _total(log, masks, req, tables, values, attribution)
     if values is not None and attribution == "all_events":
-        groups = np.where(values == "", NO_VALUE_GROUP, values)
-        for g in sorted(set(groups.tolist())):
-            u, r, matched = _run(log, masks(), req, groups == g)
+        for g in values.groups(NO_VALUE_GROUP):
+            u, r, matched = _run(log, masks(), req, values.in_group(g, NO_VALUE_GROUP))
             by[g] = UnitSteps.of(log, u, _open(log, u, r, matched, req))
     text = None if period is None else _period_text(period)
     return UnitResults(labels, options, total, by, trend, text)
