@@ -3,6 +3,8 @@ what ``to_png()`` runs) against the writer given every pixel at once (``png.enco
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import example, given, settings, strategies as st
@@ -66,7 +68,7 @@ def test_strips_give_the_bytes_of_the_whole_image(
     cuts = [height] if data is None else _cuts(data.draw, height)
     rows = pixels.reshape(height, width * channels)
     starts = np.cumsum([0, *cuts])
-    strips = [rows[a:b].copy() for a, b in zip(starts[:-1], starts[1:], strict=True)]
+    strips = [rows[a:b].copy() for a, b in itertools.pairwise(starts)]
     calls = []
 
     def whole() -> np.ndarray:

@@ -279,7 +279,7 @@ def encode_strips(
         if len(buffer) < count:
             buffer = np.zeros((count, stride + 1), dtype=np.uint8)
         buffer[:count, 1:] = strip
-        out.append(compressor.compress(buffer[:count]))
+        out.append(compressor.compress(buffer[:count].data))
         y += count
     if y != height:
         msg = f"strips of {stride}-byte rows, {height} in all (got {y})"
