@@ -91,10 +91,10 @@ def clean(text: str) -> str:
     """
     if text.isprintable():
         return text  # nothing to replace: the common case, without a pass over characters
-    return clean_text(_LINE_BREAKS.sub(" ", text))
+    return clean_text(re.sub(_LINE_BREAKS, " ", text))
 
 
-_LINE_BREAKS = re.compile("[\t\n\r\x0b\x0c]")
+_LINE_BREAKS = "[\t\n\r\x0b\x0c]"  # compiled on first use (re's cache), not at import
 
 
 def fit(text: str, size: float, max_width: float) -> str | None:
