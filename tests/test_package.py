@@ -83,12 +83,13 @@ def test_drawing_a_chart_does_not_import_hit_testing_metrics_tables_or_image_dra
 
 def test_a_first_png_does_not_import_pillows_png_plugin() -> None:
     # to_png writes the PNG container itself (salesfunnel.render.pillow_fast); Pillow's plugin would
-    # bring ImageFile, ImagePalette, logging and fractions into a chart-only process
+    # bring ImageFile, ImagePalette, logging and fractions into a chart-only process. Text is
+    # measured and drawn through Pillow's FreeType core (render.text): no PIL.ImageFont either.
     code = (
         "import sys, salesfunnel\n"
         "salesfunnel.FunnelChart(salesfunnel.Funnel.from_counts({'a': 2, 'b': 1})).to_png()\n"
         "print(sorted(m for m in ('PIL.PngImagePlugin', 'PIL.ImageFile', 'PIL.ImagePalette', "
-        "'logging', 'fractions') if m in sys.modules))\n"
+        "'logging', 'fractions', 'PIL.ImageFont', 'base64') if m in sys.modules))\n"
     )
     assert _run(code) == "[]"
 

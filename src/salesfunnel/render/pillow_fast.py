@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image
 
-from .text import font
+from .text import font, glyph_mask
 
 pil_core: Any
 try:
@@ -108,8 +108,7 @@ def _glyphs(
     same sub-pixel position) does not render its text again. The mask is only
     read afterwards, so threads may share it.
     """
-    mask, offset = font(size).getmask2(text, "L", anchor=anchor, start=start)
-    return mask, offset
+    return glyph_mask(text, size, anchor, start)
 
 
 def clear_glyph_cache() -> None:
