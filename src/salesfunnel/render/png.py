@@ -125,12 +125,7 @@ def _paeth_predictions(rows: npt.NDArray[np.uint8], bpp: int) -> npt.NDArray[np.
 
 def _busy_share(sample: npt.NDArray[np.uint8], background: npt.NDArray[np.uint8]) -> float:
     """The share of the pixels of ``sample`` (rows of bytes, ``len(background)`` bytes a
-    pixel) that differ from ``background`` in some channel."""
-    return _busy_count(sample, background) / (sample.size // len(background))
-
-
-def _busy_count(sample: npt.NDArray[np.uint8], background: npt.NDArray[np.uint8]) -> int:
-    """How many pixels of ``sample`` (rows of bytes) differ from ``background`` in some channel.
+    pixel) that differ from ``background`` in some channel.
 
     The bytes are compared in one pass and a pixel's channels joined by ``|`` of
     strided columns: ``.any(axis=2)`` on the pixels, the same booleans, runs
@@ -142,7 +137,7 @@ def _busy_count(sample: npt.NDArray[np.uint8], background: npt.NDArray[np.uint8]
     busy = differs[:, 0].copy()
     for channel in range(1, bpp):
         busy |= differs[:, channel]
-    return int(np.count_nonzero(busy))
+    return np.count_nonzero(busy) / len(busy)
 
 
 def _bands(height: int) -> list[tuple[int, int]]:
@@ -150,6 +145,12 @@ def _bands(height: int) -> list[tuple[int, int]]:
     (first row, row past the last; bands of a short image may overlap)."""
     band = max(1, height // 64)
     return [(k * height // 8, min(height, k * height // 8 + band)) for k in range(8)]
+
+
+def _starts(bands: list[tuple[int, int]]) -> list[int]:
+    """Where each band's rows start in the sample (the bands one after the other)."""
+    lengths = [b - a for a, b in bands]
+    return [sum(lengths[:k]) for k in range(len(lengths))]
 
 
 def _small(height: int, stride: int) -> bool:
@@ -258,24 +259,24 @@ def encode_strips(
     stride = width * channels
     if not _small(height, stride) or channels not in _COLOR_TYPES or height < 1 or width < 1:
         return encode(whole())  # (encode names what is wrong with a shape it refuses)
-    bands = _bands(height)
+    # The sample of rows _deflated takes (its bands one after the other), copied as the
+    # rows pass: for the same share of busy pixels, in one pass at the end.
+    spans = _bands(height)
+    bands = [(a, b, at) for (a, b), at in zip(spans, _starts(spans), strict=True)]
+    sample = np.empty((sum(b - a for a, b in spans), stride), dtype=np.uint8)
     compressor = zlib.compressobj(LEVEL)
     out: list[bytes] = []
     buffer = np.zeros((0, stride + 1), dtype=np.uint8)  # each row after its filter byte (0)
-    background: npt.NDArray[np.uint8] | None = None
-    busy = seen = y = 0
+    y = 0
     for strip in strips:
         count = len(strip)
         if strip.shape != (count, stride) or not 0 < count <= height - y:
             msg = f"strips of {stride}-byte rows, {height} in all (got {strip.shape} at row {y})"
             raise ValueError(msg)
-        if background is None:
-            background = strip[0, :channels].copy()
-        for a, b in bands:  # the sample's rows in this strip, band by band
+        for a, b, at in bands:
             lo, hi = max(a, y), min(b, y + count)
             if lo < hi:
-                busy += _busy_count(strip[lo - y : hi - y], background)
-                seen += (hi - lo) * width
+                sample[at + lo - a : at + hi - a] = strip[lo - y : hi - y]
         if len(buffer) < count:
             buffer = np.zeros((count, stride + 1), dtype=np.uint8)
         buffer[:count, 1:] = strip
@@ -286,7 +287,7 @@ def encode_strips(
         raise ValueError(msg)
     out.append(compressor.flush())
     idat = b"".join(out)
-    if busy / seen >= _BUSY:  # a busy chart: Paeth too, kept if smaller (as in _deflated)
+    if _busy_share(sample, sample[0, :channels]) >= _BUSY:  # Paeth too, as in _deflated
         rows = np.asarray(whole()).reshape(height, stride)
         paeth = zlib.compress(filtered(rows, channels, PAETH).data, LEVEL)
         idat = paeth if len(paeth) < len(idat) else idat
