@@ -238,11 +238,10 @@ def _core_pixels(image: Image.Image) -> npt.NDArray[np.uint8]:
 
 
 # -- rows in strips: a PNG without a copy of the whole image -------------------------
-# A fresh process pays a page fault per 4 KiB of memory it touches first, which on
-# the development machine cost as much as the work: pixels() and the filtered rows
-# were two fresh copies of the image (700 faults for 800 x 600, about a fifth of the
-# time of a first PNG beyond the bare imports). Strips of about _STRIP bytes reuse
-# the same few pages.
+# A fresh process pays a page fault per 4 KiB of memory it touches first: pixels()
+# and the filtered rows were two fresh copies of the image (about 700 faults for
+# 800 x 600, at 2 to 10 us a fault on the development machine, 1.5 to 7 ms of a
+# first PNG). Strips of about _STRIP bytes reuse the same few pages.
 
 _STRIP = 1 << 15
 

@@ -247,8 +247,8 @@ def encode_strips(
     rows are deflated as they arrive, each strip behind its filter bytes in one
     buffer of a strip's size, so no copy of the whole image is made: in a fresh
     process, memory the size of the image costs a page fault per 4 KiB (two such
-    copies were about a third of a first PNG's writing). Deflating the same bytes
-    in pieces gives the same stream as in one call.
+    copies, about 700 faults for 800 x 600). Deflating the same bytes in pieces
+    gives the same stream as in one call.
 
     Raises
     ------
