@@ -13,11 +13,18 @@ trees, the layout of the benchmark chart against its ``to_image()`` (the
 ratio ``bench_render.py`` reports, target at most 0.3): each process takes
 the median of 200 pairs.
 
+With ``--phases`` it splits the first PNG of fresh processes (trees
+alternating) into its steps, each timed with ``perf_counter_ns`` and
+``getrusage``: importing numpy and ``PIL.Image`` (the bare process's work),
+importing salesfunnel, the chart (its layout), ``to_image()`` and writing the
+PNG (what ``to_png()`` does after ``to_image()``), with the CPU time (user +
+system) and the minor page faults of each step, medians per tree.
+
 Run::
 
     mkdir /tmp/before && git archive <commit> src | tar -x -C /tmp/before
     python -m compileall -q /tmp/before/src src
-    python benchmarks/ab_render.py /tmp/before/src src --rounds 25 --layout 5
+    python benchmarks/ab_render.py /tmp/before/src src --rounds 25 --layout 5 --phases 15
 """
 
 from __future__ import annotations
@@ -52,6 +59,34 @@ print(statistics.median(a) * 1e3, statistics.median(b) * 1e3)
 """
 
 
+# One process: the first PNG step by step; per step wall ms, CPU ms, minor faults.
+PHASES = f"""
+import resource, time
+marks = []
+def mark(name):
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    marks.append((name, time.perf_counter_ns(), r.ru_utime + r.ru_stime, r.ru_minflt))
+mark("start")
+import numpy, PIL.Image
+mark("import numpy, PIL.Image")
+from salesfunnel import Funnel, FunnelChart
+mark("import salesfunnel")
+chart = FunnelChart(Funnel.from_counts({COUNTS!r}), title='x')
+mark("FunnelChart(...) (layout)")
+image = chart.to_image()
+mark("to_image()")
+from salesfunnel.render import pillow_fast
+if hasattr(pillow_fast, "png_bytes"):  # to_png() after to_image(), in either tree
+    pillow_fast.png_bytes(image)
+else:
+    from salesfunnel.render.png import encode
+    encode(pillow_fast.pixels(image))
+mark("PNG bytes")
+for (_, t0, c0, f0), (name, t1, c1, f1) in zip(marks, marks[1:]):
+    print(f"{{name}}\t{{(t1 - t0) / 1e6}}\t{{(c1 - c0) * 1e3}}\t{{f1 - f0}}")
+"""
+
+
 def _run(code: str, tree: str | None) -> tuple[float, float, str]:
     """Wall and CPU seconds of one fresh process, and what it printed."""
     env = {"PYTHONPATH": tree} if tree else {}
@@ -75,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("trees", nargs=2, help="two src directories (before, after)")
     parser.add_argument("--rounds", type=int, default=21, help="processes per variant")
     parser.add_argument("--layout", type=int, default=0, help="layout processes per tree")
+    parser.add_argument("--phases", type=int, default=0, help="step-by-step processes per tree")
     args = parser.parse_args(argv)
     variants = [("bare import numpy, PIL.Image", None, "import numpy, PIL.Image")]
     variants += [(str(Path(t).resolve()), str(Path(t).resolve()), FIRST_PNG) for t in args.trees]
@@ -104,8 +140,33 @@ def main(argv: list[str] | None = None) -> int:
         for tree, rs in zip(args.trees, ratios, strict=True):
             shown = " ".join(f"{r:.3f}" for r in rs)
             print(f"  {tree[-40:]:<40} median {statistics.median(rs):.3f}  ({shown})")
+    if args.phases:
+        _phases(args.trees, args.phases)
     print(f"load average at end: {_load()}")
     return 0
+
+
+def _phases(trees: list[str], count: int) -> None:
+    """Medians of each step of a first PNG (wall ms, CPU ms, minor faults), per tree."""
+    steps: list[dict[str, list[list[float]]]] = [{} for _ in trees]
+    for _ in range(count):
+        for k, tree in enumerate(trees):
+            _, _, out = _run(PHASES, str(Path(tree).resolve()))
+            for line in out.splitlines():
+                name, *values = line.split("\t")
+                steps[k].setdefault(name, []).append([float(v) for v in values])
+    print(f"first PNG step by step, medians of {count} fresh processes per tree:")
+    print(f"  {'step':<28}" + "".join(f"{t[-22:]:>34}" for t in trees))
+    print(f"  {'':<28}" + f"{'wall ms':>14}{'CPU ms':>10}{'faults':>10}" * len(trees))
+    for name in steps[0]:
+        row = ""
+        for by_step in steps:
+            columns = zip(*by_step[name], strict=True)
+            row += "".join(
+                f"{statistics.median(c):>{w}.2f}"
+                for c, w in zip(columns, (14, 10, 10), strict=True)
+            )
+        print(f"  {name:<28}{row}")
 
 
 if __name__ == "__main__":

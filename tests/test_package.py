@@ -83,11 +83,38 @@ def test_drawing_a_chart_does_not_import_hit_testing_metrics_tables_or_image_dra
 
 def test_a_first_png_does_not_import_pillows_png_plugin() -> None:
     # to_png writes the PNG container itself (salesfunnel.render.pillow_fast); Pillow's plugin would
-    # bring ImageFile, ImagePalette, logging and fractions into a chart-only process
+    # bring ImageFile, ImagePalette, logging and fractions into a chart-only process. Text is
+    # measured and drawn through Pillow's FreeType core (render.text): no PIL.ImageFont either.
     code = (
         "import sys, salesfunnel\n"
         "salesfunnel.FunnelChart(salesfunnel.Funnel.from_counts({'a': 2, 'b': 1})).to_png()\n"
         "print(sorted(m for m in ('PIL.PngImagePlugin', 'PIL.ImageFile', 'PIL.ImagePalette', "
-        "'logging', 'fractions') if m in sys.modules))\n"
+        "'logging', 'fractions', 'PIL.ImageFont', 'base64') if m in sys.modules))\n"
     )
     assert _run(code) == "[]"
+
+
+def test_a_first_png_compiles_no_regular_expression_of_ours() -> None:
+    # Patterns for numbers read from text (_numbers) and for line breaks (render.text) are
+    # compiled on first use: about 0.8 ms of a fresh process that only draws a chart.
+    code = (
+        "import re, sys\n"
+        "import numpy, PIL.Image, PIL.ImageFont\n"
+        "compiled = []\n"
+        "real = re._compile\n"
+        "def spy(pattern, flags):\n"
+        "    caller = sys._getframe(1)\n"
+        "    while caller and caller.f_code.co_filename.endswith(('re/__init__.py', 'functools.py')):\n"
+        "        caller = caller.f_back\n"
+        "    if caller and 'salesfunnel' in caller.f_code.co_filename:\n"
+        "        compiled.append(pattern)\n"
+        "    return real(pattern, flags)\n"
+        "re._compile = spy\n"
+        "import salesfunnel\n"
+        "salesfunnel.FunnelChart(salesfunnel.Funnel.from_counts({'a': 2, 'b': 1})).to_png()\n"
+        "print(compiled)\n"
+        "from salesfunnel._numbers import number\n"
+        "number('1 234,5', ',')\n"
+        "print(len(compiled))\n"
+    )
+    assert _run(code).splitlines() == ["[]", "3"]  # (and reading a number compiles three)

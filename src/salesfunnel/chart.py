@@ -428,10 +428,9 @@ class FunnelChart:
         # Our own writer (render.png: numpy + zlib, tuned for flat-colour charts):
         # smaller than Image.save's PNG in about a third of its time, and without
         # importing Pillow's PNG plugin (~8 ms of a fresh process).
-        from .render.pillow_fast import pixels  # imports Pillow: not needed until drawn
-        from .render.png import encode
+        from .render.pillow_fast import png_bytes  # imports Pillow: not needed until drawn
 
-        return encode(pixels(self.to_image()))
+        return png_bytes(self.to_image())
 
     def to_svg(self) -> str:
         """The chart as an SVG document (str).

@@ -251,8 +251,9 @@ class Batch:
         ncols = boxes[:, 2] - boxes[:, 0]
         first = np.cumsum(ncols) - ncols
         n = int(ncols.sum())
-        # x of every sub-column, (SUB, n)
-        xs = _scratch.take("frac", (SUB, n), np.float64)  # (its memory is reused: see _levels)
+        # x of every sub-column, (SUB, n), in the memory _levels takes for its run indexes
+        # later (its first half, read as floats): one less fresh array for a first render
+        xs = _scratch.take("idx", (2, SUB, n), np.intp).view(np.float64)[0]
         np.add(np.arange(n, dtype=np.float64), np.repeat(boxes[:, 0] - first, ncols), out=xs[0])
         np.add(xs[0], _OFFSETS[:, None], out=xs)
         # top and bottom edge of every sub-column, kind by kind
@@ -432,20 +433,25 @@ def _levels(top: IntArray, rows: IntArray, y: FloatArray) -> Levels:
     # on the gap that follows it, where it belongs.
     base = runs[:2] + 1 - lo  # the run of row r of band e is base[e] + r
     # a bottom edge above its band (a thin span) lies in the top band
-    index[1] += np.where(index[1] < lo[1], base[0], base[1])
+    thin = index[1] < lo[1]
+    index[1] += base[1]
+    np.add(index[1], base[0] - base[1], out=index[1], where=thin)
     index[0] += base[0]
-    # in levels of 255 (exact: integers times a power of two), signed by edge
+    # In levels of 255, signed by edge, in y's memory (the edges are in fixed now). Every
+    # step is an integer times 2**-12 and every sum far below 2**41: exact, so the order
+    # in which they are added does not matter.
     frac = np.bitwise_and(fixed, Q - 1, out=fixed)
-    frac_levels = _scratch.take("frac", y.shape, np.float64)
+    frac_levels = y
     np.multiply(frac[0], 255.0 / (SUB * Q), out=frac_levels[0])
     np.multiply(frac[1], -255.0 / (SUB * Q), out=frac_levels[1])
-    lower = np.subtract(_STEP[:, None, None], frac_levels, out=y)
     steps = _scratch.take("steps", (count + 1,), np.float64)
     steps.fill(0.0)
     steps[0] = 0.5  # carried by the running sum to every value: truncation then rounds
-    np.add.at(steps, index.ravel(), lower.ravel())
     index += 1
-    np.add.at(steps, index.ravel(), frac_levels.ravel())
+    np.add.at(steps, index.ravel(), frac_levels.ravel())  # the rest, in the row below
+    index -= 1
+    lower = np.subtract(_STEP[:, None, None], frac_levels, out=y)
+    np.add.at(steps, index.ravel(), lower.ravel())
     values = np.cumsum(steps[:count], out=steps[:count])
     lengths = _scratch.take("index", (count,), np.intp)  # frac is no longer needed
     lengths.fill(1)

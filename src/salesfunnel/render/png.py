@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -51,7 +52,7 @@ import numpy as np
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-__all__ = ["LEVEL", "SIGNATURE", "encode", "filtered"]
+__all__ = ["LEVEL", "SIGNATURE", "encode", "encode_strips", "filtered"]
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 LEVEL = 4
@@ -139,6 +140,24 @@ def _busy_share(sample: npt.NDArray[np.uint8], background: npt.NDArray[np.uint8]
     return np.count_nonzero(busy) / len(busy)
 
 
+def _bands(height: int) -> list[tuple[int, int]]:
+    """The rows of the sample: eight bands of 1/64 of the image's rows, spread evenly
+    (first row, row past the last; bands of a short image may overlap)."""
+    band = max(1, height // 64)
+    return [(k * height // 8, min(height, k * height // 8 + band)) for k in range(8)]
+
+
+def _starts(bands: list[tuple[int, int]]) -> list[int]:
+    """Where each band's rows start in the sample (the bands one after the other)."""
+    lengths = [b - a for a, b in bands]
+    return [sum(lengths[:k]) for k in range(len(lengths))]
+
+
+def _small(height: int, stride: int) -> bool:
+    """Whether an image of ``height`` rows of ``stride`` bytes is a chart of usual size."""
+    return height * stride <= _SMALL and stride + 1 <= _WINDOW
+
+
 def _deflated(rows: npt.NDArray[np.uint8], bpp: int) -> bytes:
     """The deflated, filtered rows of a whole image, by the filter chosen for it: none for
     a chart of usual size, else the better of none and Paeth (see the module's notes).
@@ -149,10 +168,9 @@ def _deflated(rows: npt.NDArray[np.uint8], bpp: int) -> bytes:
     chooses on the sample alone.
     """
     height, stride = rows.shape
-    band = max(1, height // 64)  # eight bands of 1/64 of the rows, spread evenly
-    sample = np.concatenate([rows[k * height // 8 :][:band] for k in range(8)])
+    sample = np.concatenate([rows[a:b] for a, b in _bands(height)])
     kinds: tuple[int, ...] = (NONE, PAETH)
-    if height * stride <= _SMALL and stride + 1 <= _WINDOW:
+    if _small(height, stride):
         if _busy_share(sample, rows[0, :bpp]) < _BUSY:
             kinds = (NONE,)
     else:
@@ -196,6 +214,11 @@ def encode(pixels: npt.ArrayLike, *, filter: int | None = None) -> bytes:
         idat = _deflated(rows, channels)
     else:
         idat = zlib.compress(filtered(rows, channels, filter).data, LEVEL)
+    return _container(width, height, channels, idat)
+
+
+def _container(width: int, height: int, channels: int, idat: bytes) -> bytes:
+    """The PNG file around the deflated rows ``idat``."""
     # IHDR: size, 8 bits per channel, color type, deflate, adaptive filtering
     # (the only method: a filter byte per row), no interlace.
     header = struct.pack(">IIBBBBB", width, height, 8, _COLOR_TYPES[channels], 0, 0, 0)
@@ -207,3 +230,65 @@ def encode(pixels: npt.ArrayLike, *, filter: int | None = None) -> bytes:
             _chunk(b"IEND", b""),
         )
     )
+
+
+def encode_strips(
+    shape: tuple[int, int, int],
+    strips: Iterable[npt.NDArray[np.uint8]],
+    whole: Callable[[], npt.ArrayLike],
+) -> bytes:
+    """The bytes of :func:`encode` of ``whole()``, from the image's rows in strips.
+
+    ``shape`` is the image's (height, width, channels); ``strips`` yields its rows
+    from top to bottom in consecutive ``uint8`` arrays of shape (rows, width x
+    channels); ``whole()`` returns every pixel at once, as :func:`encode` takes
+    them, and is called only when the writer needs them all: for Paeth (a large
+    image, or a chart of usual size whose sample of rows is busy). Otherwise the
+    rows are deflated as they arrive, each strip behind its filter bytes in one
+    buffer of a strip's size, so no copy of the whole image is made: in a fresh
+    process, memory the size of the image costs a page fault per 4 KiB (two such
+    copies, about 700 faults for 800 x 600). Deflating the same bytes in pieces
+    gives the same stream as in one call.
+
+    Raises
+    ------
+    ValueError
+        If the strips do not hold exactly ``height`` rows of ``width x channels`` bytes.
+    """
+    height, width, channels = shape
+    stride = width * channels
+    if not _small(height, stride) or channels not in _COLOR_TYPES or height < 1 or width < 1:
+        return encode(whole())  # (encode names what is wrong with a shape it refuses)
+    # The sample of rows _deflated takes (its bands one after the other), copied as the
+    # rows pass: for the same share of busy pixels, in one pass at the end.
+    spans = _bands(height)
+    bands = [(a, b, at) for (a, b), at in zip(spans, _starts(spans), strict=True)]
+    sample = np.empty((sum(b - a for a, b in spans), stride), dtype=np.uint8)
+    compressor = zlib.compressobj(LEVEL)
+    out: list[bytes] = []
+    buffer = np.zeros((0, stride + 1), dtype=np.uint8)  # each row after its filter byte (0)
+    y = 0
+    for strip in strips:
+        count = len(strip)
+        if strip.shape != (count, stride) or not 0 < count <= height - y:
+            msg = f"strips of {stride}-byte rows, {height} in all (got {strip.shape} at row {y})"
+            raise ValueError(msg)
+        for a, b, at in bands:
+            lo, hi = max(a, y), min(b, y + count)
+            if lo < hi:
+                sample[at + lo - a : at + hi - a] = strip[lo - y : hi - y]
+        if len(buffer) < count:
+            buffer = np.zeros((count, stride + 1), dtype=np.uint8)
+        buffer[:count, 1:] = strip
+        out.append(compressor.compress(buffer[:count].data))
+        y += count
+    if y != height:
+        msg = f"strips of {stride}-byte rows, {height} in all (got {y})"
+        raise ValueError(msg)
+    out.append(compressor.flush())
+    idat = b"".join(out)
+    if _busy_share(sample, sample[0, :channels]) >= _BUSY:  # Paeth too, as in _deflated
+        rows = np.asarray(whole()).reshape(height, stride)
+        paeth = zlib.compress(filtered(rows, channels, PAETH).data, LEVEL)
+        idat = paeth if len(paeth) < len(idat) else idat
+    return _container(width, height, channels, idat)
