@@ -151,6 +151,8 @@ def _event_outcome(build: Any) -> Any:
     out = {}
     for f in dataclasses.fields(log):
         v = getattr(log, f.name)
+        if isinstance(v, TextTable):  # a frame's ids stay in Arrow: their strings
+            v = v.to_numpy()
         out[f.name] = (v.dtype.str, v.tolist()) if isinstance(v, np.ndarray) else v
     return out
 
