@@ -13,10 +13,16 @@ code, each stepping aside for the general path
   Arrow (:func:`~.arrowcsv.text_codes`): converting every row to Arrow first
   costs about twice as much. Whether a column is coded, and into what, depends
   only on its set of distinct values, so the distinct values alone give the
-  same table and the same codes (tested against the general path).
+  same table and the same codes (tested against the general path). Where
+  the column holds few *objects* (pandas and pyarrow give equal strings one
+  object), the rows are numbered by the objects' addresses instead, a hash
+  of integers, and each object is read once.
 * :func:`dictionary_codes` codes a dictionary column (Arrow's, a polars
   Categorical or Enum) through the dictionary entries its rows use, without
   decoding every row to text and hashing it again.
+
+The ids of an Arrow table or a polars frame are coded on a second thread while
+this one codes the labels and owners (:func:`coded_frame`).
 """
 
 from __future__ import annotations
