@@ -216,7 +216,7 @@ def coded_frame(
     """
     ids = next((c for c, (_, is_id) in text.items() if is_id), None)
     pool = beside = None
-    if ids is not None and len(text) > 1 and not objects and _rows(source(ids)) >= _BESIDE:
+    if ids is not None and len(text) > 1 and not objects and _text_rows(source(ids)) >= _BESIDE:
         pool = ThreadPoolExecutor(1)
         beside = pool.submit(column_codes, source(ids), blanks=text[ids][0], ids=True)
     coded: dict[str, TextCodes | None] = {}
@@ -237,9 +237,7 @@ def coded_frame(
     return {c: get(c)[0] if v is None else v for c, v in data.items()}, get(time)[1]
 
 
-def _rows(values: Any) -> int:
-    """How many rows a frame's column has (0 when it cannot tell)."""
-    try:
-        return len(values)
-    except TypeError:
-        return 0
+def _text_rows(values: Any) -> int:
+    """How many rows an Arrow or polars column of text has (0 for any other column)."""
+    column = None if _pyarrow_csv() is None else text_column(values)
+    return 0 if column is None else len(column)
