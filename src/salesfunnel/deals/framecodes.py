@@ -21,8 +21,8 @@ code, each stepping aside for the general path
   Categorical or Enum) through the dictionary entries its rows use, without
   decoding every row to text and hashing it again.
 
-The ids of an Arrow table or a polars frame are coded on a second thread while
-this one codes the labels and owners (:func:`coded_frame`).
+A long column of text ids is coded on a second thread while this one codes the
+labels and owners (:func:`coded_frame`).
 """
 
 from __future__ import annotations
@@ -208,17 +208,18 @@ def coded_frame(
     Each column of ``text`` (name to ``(blanks, ids)``) is coded by
     :func:`column_codes` from ``source(c)``, the frame's own column, where it
     can be; any other column, or one left uncoded, is ``get(c)[0]``
-    (``get(c)`` is ``(values, aware)``). The ids of an Arrow table or a polars
-    frame of :data:`_BESIDE` rows or more are coded on a second thread while
-    this one codes the other text columns (Arrow's kernels and numpy's loops
-    release the GIL; a pandas frame's Python strings hold it, so its columns
-    are coded one after the other).
+    (``get(c)`` is ``(values, aware)``). Text ids of :data:`_BESIDE` rows or
+    more are coded on a second thread (as Arrow text: a pandas column's Python
+    strings are converted first, on this thread, as that holds the GIL) while
+    this one codes the other text columns: Arrow's kernels and numpy's loops
+    release the GIL.
     """
     ids = next((c for c, (_, is_id) in text.items() if is_id), None)
+    column = None if ids is None or len(text) < 2 else _long_text(source(ids))
     pool = beside = None
-    if ids is not None and len(text) > 1 and not objects and _text_rows(source(ids)) >= _BESIDE:
+    if ids is not None and column is not None:
         pool = ThreadPoolExecutor(1)
-        beside = pool.submit(column_codes, source(ids), blanks=text[ids][0], ids=True)
+        beside = pool.submit(column_codes, column, blanks=text[ids][0], ids=True)
     coded: dict[str, TextCodes | None] = {}
     try:
         for c, (blanks, is_id) in text.items():
@@ -237,7 +238,12 @@ def coded_frame(
     return {c: get(c)[0] if v is None else v for c, v in data.items()}, get(time)[1]
 
 
-def _text_rows(values: Any) -> int:
-    """How many rows an Arrow or polars column of text has (0 for any other column)."""
-    column = None if _pyarrow_csv() is None else text_column(values)
-    return 0 if column is None else len(column)
+def _long_text(values: Any) -> Any:
+    """A frame's column of :data:`_BESIDE` rows or more as an Arrow text column (a
+    pandas column of objects converted here, on this thread: that holds the GIL), or
+    ``None`` for a shorter column or one that is not text."""
+    try:
+        rows = len(values)
+    except TypeError:
+        return None
+    return None if rows < _BESIDE or _pyarrow_csv() is None else text_column(values)
