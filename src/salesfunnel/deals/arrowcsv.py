@@ -527,7 +527,8 @@ def _sorted_codes(column: Any, blanks: bool, ids: bool = False) -> TextCodes | N
     digits = _digit_ids(column) if ids or _many_distinct(column) else None
     if digits is not None:
         return digits
-    encoded = column.combine_chunks().dictionary_encode()
+    whole = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()  # a copy
+    encoded = whole.dictionary_encode()
     words, index = encoded.dictionary, numpy_of(encoded.indices)
     if pc.any(pc.match_substring(words, "\0")).as_py():
         return None
