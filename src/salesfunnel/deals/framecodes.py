@@ -239,11 +239,17 @@ def coded_frame(
 
 
 def _long_text(values: Any) -> Any:
-    """A frame's column of :data:`_BESIDE` rows or more as an Arrow text column (a
-    pandas column of objects converted here, on this thread: that holds the GIL), or
-    ``None`` for a shorter column or one that is not text."""
+    """A frame's column of :data:`_BESIDE` rows or more for the ids' thread, or ``None``
+    for a shorter column or one that is not text: an Arrow column as it is, a polars
+    one too (converted on that thread), a pandas one as an Arrow text column, converted
+    here (Python strings: that holds the GIL)."""
     try:
         rows = len(values)
     except TypeError:
         return None
-    return None if rows < _BESIDE or _pyarrow_csv() is None else text_column(values)
+    if rows < _BESIDE or _pyarrow_csv() is None:
+        return None
+    if hasattr(values, "to_arrow"):  # polars
+        kind = values.dtype
+        return None if kind.is_numeric() or kind.is_temporal() else values
+    return text_column(values)
