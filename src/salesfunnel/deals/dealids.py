@@ -17,7 +17,7 @@ half of the last, longest step:
 
 The table of slots (4 bytes for each number of the range: 128 MB for the
 benchmark's ids, 4.5 million in a range of 32 million) is an array of its
-own in small pages (:func:`~.arrowcsv.fresh_array`), which this virtual
+own in small pages (:func:`~salesfunnel._arrays.fresh_array`), which this virtual
 machine faults in at a steadier cost than numpy's huge pages; a helper
 thread has the kernel fault them in while the ids are marked and ranked.
 """
