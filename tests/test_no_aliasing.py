@@ -11,12 +11,13 @@ memory is immutable, so Arrow columns are still kept without a copy.
 from __future__ import annotations
 
 import json
+import mmap
 
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from salesfunnel import DealLog, EventLog, Pipeline, closed_funnel
+from salesfunnel import DealLog, EventLog, Pipeline, _arrays, closed_funnel
 from salesfunnel._arrays import private
 
 P = Pipeline(["Lead", "Offer"], won="Won", lost="Lost")
@@ -107,6 +108,29 @@ def test_private_copies_only_writable_shared_memory() -> None:
     assert private(frozen, frozen) is frozen
     fresh = np.arange(4)
     assert private(fresh, np.arange(4)) is fresh  # no memory shared: kept
+
+
+@settings(max_examples=50, deadline=None)
+@given(rows)
+def test_copies_in_small_pages_hold_the_columns(deals: list[tuple[int, int, int, int]]) -> None:
+    """Every copy made a map of its own (``fresh_array``): the same log, memory unshared."""
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(_columns(deals))
+    expected = DealLog.from_pandas(frame, P, owner="owner")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_arrays, "_SMALL_PAGES", 1)
+        log = DealLog.from_pandas(frame, P, owner="owner")
+        own = frame["deal"].to_numpy()
+        copied = private(own, own)
+        base = copied.base.obj if isinstance(copied.base, memoryview) else copied.base
+        assert isinstance(base, mmap.mmap)  # a map of its own
+    assert copied.dtype == own.dtype
+    assert copied.tolist() == own.tolist()
+    for name in ("deal", "code", "time", "owner"):
+        ours, theirs = getattr(log, name), getattr(expected, name)
+        assert (ours.dtype, ours.tolist()) == (theirs.dtype, theirs.tolist())
+        assert not np.shares_memory(ours, frame[name if name != "code" else "stage"].to_numpy())
+    assert closed_funnel(log).to_json() == closed_funnel(expected).to_json()
 
 
 def test_integer_stage_codes_and_dense_owner_codes_are_not_shared() -> None:

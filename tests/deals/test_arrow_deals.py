@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from csv_helpers import outcome
-from salesfunnel import DealLog, Pipeline
+from salesfunnel import DealLog, Pipeline, _arrays
 from salesfunnel._csvio import FIELD_LIMIT, open_csv
 from salesfunnel.deals import arrowcsv
 from salesfunnel.deals.arrowcsv import Unfit
@@ -90,7 +90,7 @@ def test_the_fast_path_reads_as_the_pure_reader(
     fast path reads each file itself and gives the pure reader's log."""
     monkeypatch.setattr(arrowcsv, "_BLOCK", block)
     if small:
-        monkeypatch.setattr(arrowcsv, "_SMALL_PAGES", 1)
+        monkeypatch.setattr(_arrays, "_SMALL_PAGES", 1)
     rows = [(d, "Demo" if i in unknown else s, t, o) for i, (d, s, t, o) in enumerate(rows)]
     drop = any(s == "Demo" for _, s, _, _ in rows)
     if drop and all(s == "Demo" for _, s, _, _ in rows):
@@ -173,7 +173,7 @@ def test_ids_ranked_by_slot_match_the_whole_column_codes(
     from salesfunnel.deals.arrowcsv import sorted_text_codes
 
     monkeypatch.setattr(dealids, "_SLICE", step)
-    monkeypatch.setattr(arrowcsv, "_SMALL_PAGES", 1 if small else 1 << 22)
+    monkeypatch.setattr(_arrays, "_SMALL_PAGES", 1 if small else 1 << 22)
     populated: list[int] = []
     populate = dealids._populate
     monkeypatch.setattr(dealids, "_populate", lambda m: (populated.append(len(m)), populate(m)))

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from salesfunnel import DealLog, FunnelDataError, Pipeline
+from salesfunnel.deals import framecodes
 from salesfunnel.deals.arrowcsv import sorted_text_codes, text_codes
 from salesfunnel.deals.columns import TextTable
 
@@ -151,6 +153,8 @@ def _event_outcome(build: Any) -> Any:
     out = {}
     for f in dataclasses.fields(log):
         v = getattr(log, f.name)
+        if isinstance(v, TextTable):  # a frame's ids stay in Arrow: their strings
+            v = v.to_numpy()
         out[f.name] = (v.dtype.str, v.tolist()) if isinstance(v, np.ndarray) else v
     return out
 
@@ -159,10 +163,32 @@ def _event_outcome(build: Any) -> Any:
 @given(
     rows=st.lists(st.tuples(_IDS, _LABELS, st.booleans()), max_size=12),
     drop=st.booleans(),
+    beside=st.booleans(),
 )
 def test_event_logs_from_frames_code_text_as_the_value_by_value_path_does(
-    rows: list[tuple[str, str, bool]], drop: bool
+    rows: list[tuple[str, str, bool]], drop: bool, beside: bool
 ) -> None:
+    """With ``beside``, the ids are coded on a second thread, however few."""
+    with mock.patch.object(framecodes, "_BESIDE", 1 if beside else 1 << 18):
+        _event_logs_from_frames(rows, drop)
+
+
+def test_an_event_log_from_a_frame_builds_its_id_strings_only_when_read() -> None:
+    from salesfunnel import EventLog
+
+    table = pa.table({"user": ["u10", "u9", "u10", "x"], "name": ["a", "b", "a", "a"]})
+    table = table.append_column("at", pa.array(np.zeros(4, "datetime64[s]")))
+    kwargs: dict[str, Any] = {"entity": "user", "event": "name", "time": "at"}
+    for log in (
+        EventLog.from_arrow(table, **kwargs),
+        EventLog.from_pandas(table.to_pandas(), **kwargs),
+    ):
+        assert isinstance(log._table, TextTable)
+        assert log.entity.tolist() == [0, 1, 0, 2]
+        assert log.ids_of(np.array([2, 0])).tolist() == ["x", "u10"]
+
+
+def _event_logs_from_frames(rows: list[tuple[str, str, bool]], drop: bool) -> None:
     from salesfunnel import EventLog
 
     # A blank id or name is an error, or with drop_invalid a dropped row, as is a

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import math
+import threading
+import time
 from functools import partial
 from itertools import pairwise
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -68,6 +71,54 @@ def test_object_codes_are_the_arrow_codes_of_the_whole_column(
     assert fast.texts().tolist() == general.texts().tolist()
     assert np.asarray(fast.codes).tolist() == np.asarray(general.codes).tolist()
     assert fast.dense
+
+
+def _fresh(value: Any) -> Any:
+    """An equal value in an object of its own where Python makes one (longer text, NaN)."""
+    if isinstance(value, str) and len(value) > 1:
+        return value[:1] + value[1:]
+    return float("nan") if isinstance(value, float) and value != value else value
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=st.data(), blanks=st.booleans(), odd=st.booleans(), step=st.integers(1, 7))
+def test_object_codes_by_address_are_the_arrow_codes_of_the_whole_column(
+    data: st.DataObject, blanks: bool, odd: bool, step: int
+) -> None:
+    """Few objects on many rows, some equal in value (copies, NaNs of their own): numbered
+    by address, read once each, then coded; the first rows found in steps of 1 to 7."""
+    pool = data.draw(st.lists(_TEXT | _ODD if odd else _TEXT, min_size=1, max_size=4))
+    pool += [_fresh(v) for v in data.draw(st.lists(st.sampled_from(pool), max_size=2))]
+    size = data.draw(st.sampled_from([24, 40, 90]))
+    values = pd.Series([data.draw(st.sampled_from(pool)) for _ in range(size)], dtype=object)
+    with mock.patch.object(framecodes, "_STEP", step):
+        fast = framecodes.object_codes(values, blanks=blanks)
+    general = text_codes(values, blanks=blanks)
+    if general is not None and all(type(v) is str or framecodes._null(v) for v in values):
+        assert fast is not None  # few objects: the path by address takes it
+    if fast is None:
+        return
+    assert general is not None
+    assert _codes(fast) == _codes(general)
+
+
+def test_object_codes_by_address_worked_example() -> None:
+    """Two objects of one value and two NaNs of their own: the table as the general path's."""
+    b2 = _fresh("bb")
+    column = pd.Series(["bb", "a", float("nan"), b2, None, float("nan"), "a"] * 8, dtype=object)
+    with mock.patch.object(framecodes, "_STEP", 2):
+        coded = framecodes.object_codes(column, blanks=True)
+    assert coded is not None
+    assert coded.texts().tolist() == ["", "a", "bb"]
+    assert np.asarray(coded.codes).tolist()[:7] == [2, 1, 0, 2, 0, 0, 1]
+    assert framecodes.object_codes(column, blanks=False) is None  # the converters name it
+    mixed = pd.Series(["a", b"a"] * 8, dtype=object)
+    assert framecodes.object_codes(mixed, blanks=True) is None
+    assert framecodes.object_codes(pd.Series([None] * 8, dtype=object), blanks=True) is None
+    addresses = framecodes._addresses(column.to_numpy())
+    assert addresses is not None
+    assert addresses.tolist()[:4] == [id(v) for v in column.tolist()[:4]]
+    assert framecodes._addresses(column.to_numpy()[::2]) is None  # strided: by value
 
 
 def test_object_codes_worked_example() -> None:
@@ -166,8 +217,11 @@ def _frames(plain: dict[str, Any], chunks: int) -> dict[str, Any]:
 
 
 @settings(max_examples=150, deadline=None)
-@given(data=st.data(), drop=st.booleans(), chunks=st.integers(1, 3))
-def test_frames_give_the_value_by_value_log(data: st.DataObject, drop: bool, chunks: int) -> None:
+@given(data=st.data(), drop=st.booleans(), chunks=st.integers(1, 3), beside=st.booleans())
+def test_frames_give_the_value_by_value_log(
+    data: st.DataObject, drop: bool, chunks: int, beside: bool
+) -> None:
+    """With ``beside``, the ids of every Arrow and polars frame are coded on a second thread."""
     stage = _column(data, odd=False)
     n = len(stage)
     ids = st.sampled_from(["D10", "D9", "D100", "7", "007", "+7", " x", "é", ""])
@@ -182,7 +236,8 @@ def test_frames_give_the_value_by_value_log(data: st.DataObject, drop: bool, chu
     expected = _outcome(lambda: DealLog.from_columns(plain, P, **kwargs))
     for kind, frame in _frames(plain, chunks).items():
         build = partial(getattr(DealLog, f"from_{kind.split()[0]}"), frame, P, **kwargs)
-        assert _outcome(build) == expected, kind
+        with mock.patch.object(framecodes, "_BESIDE", 1 if beside else 1 << 18):
+            assert _outcome(build) == expected, kind
 
 
 @settings(max_examples=100, deadline=None)
@@ -205,3 +260,39 @@ def test_event_logs_from_pandas_objects_give_the_value_by_value_log(data: st.Dat
 
     expected = outcome(lambda: EventLog.from_columns(plain, **kwargs))
     assert outcome(lambda: EventLog.from_pandas(_pandas(plain), **kwargs)) == expected
+
+
+def test_ids_coded_beside_the_other_columns() -> None:
+    """From :data:`framecodes._BESIDE` rows an Arrow or polars frame's ids are coded on a
+    second thread, into what one thread gives; the ids' error comes first, as in order."""
+    table = pa.table({"deal": ["D2", "D10", "D2"], "stage": ["Call", "Won", "Call"]})
+    text = {"deal": (False, True), "stage": (False, False)}
+    threads: dict[str, str] = {}
+    real = framecodes.column_codes
+
+    def spy(values: Any, **kwargs: Any) -> Any:
+        threads["ids" if kwargs["ids"] else "other"] = threading.current_thread().name
+        return real(values, **kwargs)
+
+    def coded(beside: int) -> Any:
+        with mock.patch.object(framecodes, "_BESIDE", beside):
+            data, _ = framecodes.coded_frame(["deal", "stage"], "deal", text, table.column, get)
+        return {c: _codes(v) for c, v in data.items()}
+
+    def get(c: str) -> tuple[Any, bool]:
+        return table.column(c).to_numpy(), False
+
+    with mock.patch.object(framecodes, "column_codes", spy):
+        assert coded(1) == coded(1 << 18)
+        assert coded(1)["deal"] == (["D2", "D10", "D2"], ["D10", "D2"])
+        assert threads["ids"] != threads["other"] == threading.current_thread().name
+
+    def fails(values: Any, **kwargs: Any) -> Any:
+        if kwargs["ids"]:
+            time.sleep(0.05)  # the other column fails first, on this thread
+        raise ValueError("ids" if kwargs["ids"] else "labels")
+
+    with mock.patch.object(framecodes, "column_codes", fails):
+        for beside in (1, 1 << 18):
+            with pytest.raises(ValueError, match="ids"):
+                coded(beside)

@@ -51,14 +51,18 @@ _NUMBERS = st.one_of(
     numbers=st.lists(_NUMBERS, min_size=1, max_size=40),
     prefix=st.sampled_from(["", "D", "deal-", "é", "x9-"]),
     chunks=st.integers(1, 3),
+    split=st.sampled_from([1, 2, 3, 7, 1 << 20]),
 )
 def test_number_ids_are_coded_as_the_general_path_codes_them(
-    numbers: list[int], prefix: str, chunks: int
+    numbers: list[int], prefix: str, chunks: int, split: int
 ) -> None:
+    """Each row's rank read from the slots in two halves at once from ``split`` rows."""
     texts = [prefix + str(n) for n in numbers]
     cut = np.array_split(np.arange(len(texts)), chunks)
     column = pa.chunked_array([pa.array([texts[i] for i in part], pa.string()) for part in cut])
-    coded = number_id_codes(column)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(idcodes, "_SPLIT", split)
+        coded = number_id_codes(column)
     if max(numbers) - min(numbers) > 8 * len(numbers) + 1024:
         assert coded is None  # sparse numbers: left to the general path
         return

@@ -20,7 +20,7 @@ from hypothesis import given, settings, strategies as st
 
 pa = pytest.importorskip("pyarrow")
 
-from salesfunnel import EventLog  # noqa: E402
+from salesfunnel import EventLog, _arrays  # noqa: E402
 from salesfunnel.deals import arrowcsv  # noqa: E402
 from salesfunnel.deals.arrowcsv import (  # noqa: E402
     Fill,
@@ -144,7 +144,7 @@ def test_run_fills_runs_each_fill_once_across_threads() -> None:
 def test_fresh_arrays_in_small_pages(monkeypatch: pytest.MonkeyPatch, dtype: str, n: int) -> None:
     """``fresh_array`` made to map every result of a byte or more: the asked shape
     and type, writable, each its own memory."""
-    monkeypatch.setattr(arrowcsv, "_SMALL_PAGES", 1)
+    monkeypatch.setattr(_arrays, "_SMALL_PAGES", 1)
     one, two = fresh_array(n, dtype), fresh_array(n, dtype)
     assert (one.shape, one.dtype, one.flags.writeable) == ((n,), np.dtype(dtype), True)
     values = np.arange(n).astype(dtype)
@@ -159,7 +159,7 @@ def test_an_event_log_read_into_small_pages_is_the_same(
 ) -> None:
     """Every result of the fast path mapped (and the file cut in many blocks): the
     same log as the pure reader's, ids, events, times and property alike."""
-    monkeypatch.setattr(arrowcsv, "_SMALL_PAGES", 1)
+    monkeypatch.setattr(_arrays, "_SMALL_PAGES", 1)
     monkeypatch.setattr(arrowcsv, "_BLOCK", 64)
     rows = [(i * 7 % 23, ["view", "cart", "buy"][i % 3], i * 3607, "ab"[i % 2]) for i in range(60)]
     path = tmp_path / "small.csv"

@@ -43,6 +43,7 @@ from typing import IO, Any
 import numpy as np
 import numpy.typing as npt
 
+from .._arrays import fresh_array
 from .._csvio import FIELD_LIMIT, LINE_LIMIT, CsvFile, Progress
 from ..errors import FunnelDataError
 from .bytescan import high_bytes
@@ -78,7 +79,6 @@ _SCAN = 1 << 24  # bytes checked at a time
 _BLOCK = 1 << 24  # bytes pyarrow parses at a time (one chunk of each column)
 # Characters str.strip() removes at either end (Python's whitespace), as an RE2 class.
 _EDGE_SPACE = r"^[\x09-\x0d\x1c-\x1f\x85\p{Z}]|[\x09-\x0d\x1c-\x1f\x85\p{Z}]$"
-_SMALL_PAGES = 1 << 22  # results from this many bytes on: small pages (see fresh_array)
 
 
 class Unfit(Exception):  # noqa: N818 - a signal, not an error: the pure reader takes over
@@ -401,26 +401,6 @@ def dictionary_fills(
     return out, fills
 
 
-def fresh_array(n: int, dtype: Any) -> np.ndarray:
-    """An uninitialised array of ``n`` items for a fast path's result, in small pages.
-
-    numpy advises the kernel to back an array of 4 MiB or more with huge pages.
-    On the virtual machine of these benchmarks a huge page the guest has not
-    used lately is handed back by the host page by page: 280 MB of fresh huge
-    pages took 0.03 s of system time when just freed and 1.8 s when not,
-    against 0.2 s every time in small (4 KiB) pages. So a result of
-    :data:`_SMALL_PAGES` or more is a private anonymous map without that
-    advice, as numpy's smaller arrays get; where ``mmap.MAP_PRIVATE`` is
-    missing (Windows), ``np.empty``. The array owns its map.
-    """
-    dtype = np.dtype(dtype)
-    size = n * dtype.itemsize
-    private = getattr(mmap, "MAP_PRIVATE", None)
-    if size < max(_SMALL_PAGES, 1) or private is None:
-        return np.empty(n, dtype)
-    return np.frombuffer(mmap.mmap(-1, size, flags=private), dtype, n)
-
-
 def _gather(table: np.ndarray, indices: Any, out: np.ndarray) -> None:
     np.take(table, numpy_of(indices), out=out, mode="clip")  # unbuffered
 
@@ -527,7 +507,8 @@ def _sorted_codes(column: Any, blanks: bool, ids: bool = False) -> TextCodes | N
     digits = _digit_ids(column) if ids or _many_distinct(column) else None
     if digits is not None:
         return digits
-    encoded = column.combine_chunks().dictionary_encode()
+    whole = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()  # a copy
+    encoded = whole.dictionary_encode()
     words, index = encoded.dictionary, numpy_of(encoded.indices)
     if pc.any(pc.match_substring(words, "\0")).as_py():
         return None

@@ -8,7 +8,7 @@ After pyarrow's parse the deal ids are ranked on a second thread
 (:func:`.dealids.prepare`: Arrow's and numpy's loops release the GIL) while
 this one sets up the other columns. The labels, times and owners are then
 filled chunk by chunk (:data:`~.arrowcsv.Fill`) into arrays of their own in
-small pages (:func:`~.arrowcsv.fresh_array`): the labels and owners gathered
+small pages (:func:`~salesfunnel._arrays.fresh_array`): the labels and owners gathered
 through their dictionaries, with no array of every row's dictionary index;
 the check for over-long cells is one more fill. Both threads run the fills
 from one list, the ids' thread once its ids are ranked; then both read each

@@ -12,7 +12,7 @@ path therefore never decides anything the slow one would decide otherwise;
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -257,6 +257,7 @@ def number_text_codes(
     *,
     sort: bool = True,
     bounds: tuple[int, int] | None = None,
+    lookup: Callable[[npt.NDArray[np.int64], np.ndarray], None] | None = None,
 ) -> npt.NDArray[np.int64] | None:
     """Number ids (>= 0, at most 18 digits) coded by the rank of their text, in place.
 
@@ -267,7 +268,9 @@ def number_text_codes(
     by :func:`dense_text_ranks` (most of the range held) or :func:`text_ranks`,
     with no sort; sparse ones are sorted by ``np.unique``
     first, or, without ``sort``, left as they are and ``None`` returned.
-    ``bounds`` is ``(numbers.min(), numbers.max())`` when the caller knows them.
+    ``bounds`` is ``(numbers.min(), numbers.max())`` when the caller knows them;
+    ``lookup(numbers, slot_rank)`` replaces the slots by their ranks (by default
+    :func:`slot_lookup`, on this thread).
     """
     n = len(numbers)
     if bounds is None:
@@ -299,10 +302,15 @@ def number_text_codes(
     slot_rank = scratch[:-1]
     slot_rank[values] = rank
     del values, rank
-    for at in range(0, n, _SLICE):
+    (lookup or slot_lookup)(numbers, slot_rank)
+    return table
+
+
+def slot_lookup(numbers: npt.NDArray[np.int64], slot_rank: np.ndarray) -> None:
+    """Each of ``numbers`` (a slot) replaced by its slot's rank, a slice at a time."""
+    for at in range(0, len(numbers), _SLICE):
         part = numbers[at : at + _SLICE]
         part[:] = slot_rank[part]
-    return table
 
 
 def slot_text_ranks(

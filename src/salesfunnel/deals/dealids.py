@@ -17,7 +17,7 @@ half of the last, longest step:
 
 The table of slots (4 bytes for each number of the range: 128 MB for the
 benchmark's ids, 4.5 million in a range of 32 million) is an array of its
-own in small pages (:func:`~.arrowcsv.fresh_array`), which this virtual
+own in small pages (:func:`~salesfunnel._arrays.fresh_array`), which this virtual
 machine faults in at a steadier cost than numpy's huge pages; a helper
 thread has the kernel fault them in while the ids are marked and ranked.
 """
@@ -108,7 +108,7 @@ def _slot_ranks(numbers: I64, lo: int, hi: int) -> tuple[np.ndarray, I64]:
 
 
 def _slot_table(n: int, dtype: Any) -> tuple[np.ndarray, threading.Thread | None]:
-    """An uninitialised array of ``n`` items (:func:`~.arrowcsv.fresh_array`) and, for a
+    """An uninitialised array of ``n`` items (:func:`~salesfunnel._arrays.fresh_array`) and, for a
     map on Linux, the thread asking the kernel to fault its pages in at once
     (``MADV_POPULATE_WRITE``, Linux 5.14: one call, not a fault per page; the content is
     left as it is, so writes may go on meanwhile). A kernel without it refuses the

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .arrowcsv import _pyarrow_csv, fresh_array, numpy_of, text_codes, text_column
-from .csvtext import number_text_codes
+from .csvtext import number_text_codes, slot_lookup
 from .textcodes import TextCodes, TextTable, int_array
 
 __all__ = ["NumberIds", "dense_number_codes", "frame_codes", "number_id_codes", "number_ids"]
@@ -56,22 +56,39 @@ def number_id_codes(column: Any) -> TextCodes | None:
     the numbers and the prefix), in the order ``np.unique`` of the text gives.
     """
     numbers = number_ids(column)
-    return None if numbers is None else dense_number_codes(*numbers)
+    return None if numbers is None else dense_number_codes(*numbers, halves=True)
 
 
 def dense_number_codes(
-    ints: I64, prefix: str, bounds: tuple[int, int] | None = None
+    ints: I64, prefix: str, bounds: tuple[int, int] | None = None, *, halves: bool = False
 ) -> TextCodes | None:
     """The ids ``prefix`` + ``ints`` (as :func:`number_ids` gives them, with their
     ``bounds`` when known) coded by text rank without a sort, or ``None`` when the
     numbers are sparse (the caller sorts).
 
     Consumes ``ints`` when it returns codes (its buffer holds them); leaves it
-    as it was when it returns ``None``.
+    as it was when it returns ``None``. With ``halves``, each row's rank is read
+    from the slots in two halves at once (:func:`slot_halves`).
     """
     # The prefix is common: it orders nothing.
-    table = number_text_codes(ints, sort=False, bounds=bounds)
+    lookup = slot_halves if halves else None
+    table = number_text_codes(ints, sort=False, bounds=bounds, lookup=lookup)
     return None if table is None else TextCodes(ints, TextTable(int_array(table), prefix))
+
+
+def slot_halves(numbers: I64, slot_rank: np.ndarray) -> None:
+    """:func:`~.csvtext.slot_lookup` of the two halves of ``numbers`` at once, from
+    :data:`_SPLIT` of them (numpy's gathers release the GIL): a frame's ids are coded
+    on a thread of their own, beside the other columns, and this takes the second
+    core once those are done."""
+    half = len(numbers) // 2 if len(numbers) >= _SPLIT else len(numbers)
+    if half == len(numbers):
+        slot_lookup(numbers, slot_rank)
+        return
+    with ThreadPoolExecutor(1) as pool:
+        second = pool.submit(slot_lookup, numbers[half:], slot_rank)
+        slot_lookup(numbers[:half], slot_rank)
+        second.result()
 
 
 class NumberIds(NamedTuple):

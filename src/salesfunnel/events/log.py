@@ -314,7 +314,7 @@ class EventLog:
             properties=props,
             dropped=dropped,
             entity_column=entity,
-            _table=table.to_numpy() if isinstance(table, TextTable) else table,
+            _table=table,  # a TextTable's strings are built when ids_of reads them
         )
 
     @classmethod
@@ -444,8 +444,8 @@ class EventLog:
             if c not in names:
                 msg = f"no column {c!r} in {what} (columns are {names!r})"
                 raise FunnelDataError(msg, column=c)
-        text = {  # a blank: read value by value
-            c: (False, False)
+        text = {  # a blank: read value by value; the entities' table stays in Arrow
+            c: (False, c == spec.entity)
             for c in (spec.entity, spec.event)
             if c != spec.time and c not in spec.properties
         }
