@@ -199,8 +199,12 @@ def test_curves_of_deals_already_in_group_order_equal_the_full_sort(
 
 
 # Whole seconds as the cohort funnel hands them over: up to the 32-bit limit.
-whole = st.one_of(st.integers(0, 6), st.integers(0, 6).map(lambda d: d * 86_400),
-                  st.integers(2**32 - 3, 2**32 - 1), st.integers(0, 2**32 - 1))  # fmt: skip
+whole = st.one_of(
+    st.integers(0, 6),
+    st.integers(0, 6).map(lambda d: d * 86_400),
+    st.integers(2**32 - 3, 2**32 - 1),
+    st.integers(0, 2**32 - 1),
+)
 
 
 @example([(0, 1), (0, 0)])  # a hit and a censoring at 0
