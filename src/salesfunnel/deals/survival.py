@@ -345,7 +345,7 @@ def _of_parts(
     off = 0 if n_hit and hit[0] == 0 else 1  # row 0 (time 0) holds the hits at 0, if any
     keys = np.zeros(starts.size + off, dtype=np.float64 if scale is None else np.int64)
     keys[off:] = hit[starts]  # the row times (seconds, when scaled)
-    times: F64 = keys if scale is None else np.true_divide(keys, scale)
+    times = np.asarray(keys if scale is None else keys / scale, dtype=np.float64)  # no copy
     ev1 = np.zeros(times.size, dtype=np.int64)
     ev2 = np.zeros(times.size, dtype=np.int64)
     if n_hit:
