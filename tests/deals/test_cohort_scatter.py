@@ -121,12 +121,14 @@ def test_scatter_per_deal_arrays_equal_the_sorted_paths(
     period and a snapshot, by owner or not, in the log's pipeline or a reordered one,
     the events scattered in one chunk or in chunks of 1 to 3, the stage times in
     runs per owner (few owners) or by one sort (``_FEW_GROUPS`` lowered), on one
-    thread or with half the stages on a second (``_THREADED`` lowered)."""
+    thread or with half the stages on a second (``_THREADED`` lowered) and the
+    per-deal steps in two halves at once (``_HALVES`` lowered)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(cohortscatter, "_CHUNK", chunk)
         mp.setattr(cohortscatter, "_FEW_GROUPS", few_groups)
         mp.setattr(cohortscatter, "_STAGE_WORKERS", 2 if threaded else 1)
         mp.setattr(cohortscatter, "_THREADED", 0 if threaded else 1 << 20)
+        mp.setattr(cohortscatter, "_HALVES", 0 if threaded else 1 << 18)
         _compare_deals(case, window, by_owner, other_pipeline)
 
 
@@ -306,5 +308,6 @@ def test_sparse_codes_in_pairs_of_chunks_equal_the_sorted_paths(chunk: int, seed
         mp.setattr(cohortscatter, "_CHUNK", chunk)
         mp.setattr(cohortscatter, "_STAGE_WORKERS", 2)
         mp.setattr(cohortscatter, "_THREADED", 0)
+        mp.setattr(cohortscatter, "_HALVES", 0)
         for as_of in (None, 60):
             _compare_deals((p, log, "sparse"), (None, None, as_of), True, False)

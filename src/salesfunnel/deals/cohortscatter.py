@@ -53,6 +53,7 @@ _FEW_GROUPS = 1 << 8  # up to this many groups, stage times go in runs (one radi
 _STAGE_WORKERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else
                      (os.cpu_count() or 1), 2)  # fmt: skip
 _THREADED = 1 << 20
+_HALVES = 1 << 18  # deals from which the per-deal steps run in two halves at once
 
 
 StageSets = tuple[I64, list[tuple[I64, I64]]]  # (counts, runs) of closed._stage_sets
@@ -249,13 +250,18 @@ def _first_reaches(per_slot: np.ndarray) -> None:
 
 
 def _reach_and_times(
-    per_slot: np.ndarray, at: I64 | slice, entry: np.ndarray, group: np.ndarray, n_groups: int
-) -> tuple[npt.NDArray[np.int16], list[list[DurationStats]], StageSets]:
-    """Per cohort deal its reach; per funnel stage and group the times to first reach;
-    and the deals of each stage and group (:func:`~salesfunnel.deals.closed._stage_sets`).
+    per_slot: np.ndarray,
+    at: I64 | slice,
+    entry: np.ndarray,
+    group: np.ndarray,
+    n_groups: int,
+    reach: npt.NDArray[np.int16],
+) -> tuple[list[list[DurationStats]], StageSets]:
+    """Per funnel stage and group the times to first reach of the cohort's deals (of
+    ``reach``); and the deals of each stage and group
+    (:func:`~salesfunnel.deals.closed._stage_sets`).
 
-    ``per_slot``'s rows are the first reaches (:func:`_first_reaches`), so the
-    stages a deal reached are nested: its reach is their number less one. The
+    ``per_slot``'s rows are the first reaches (:func:`_first_reaches`). The
     stage sets put each group's deals in order of reach, furthest first, so
     the deals of group g that reached stage j are a prefix of g's run: a
     stage's times are gathered a group's prefix at a time, already in runs,
@@ -273,12 +279,6 @@ def _reach_and_times(
     own scratch; each stage's statistics are computed by the same steps.
     """
     k1 = per_slot.shape[0]  # the funnel stages: open ones and won
-    none = np.iinfo(per_slot.dtype).max
-    reach_all = np.full(per_slot.shape[1], -1, dtype=np.int16)
-    for j in range(k1):  # nested stages: one more for each stage reached
-        reach_all += per_slot[j] != none
-    reach = reach_all[at]
-    del reach_all
     counts, runs = _stage_sets(group, n_groups, k1, reach, None)
     order, begin = runs[0]  # every stage shares one order
     n = reach.size
@@ -318,7 +318,119 @@ def _reach_and_times(
         times = dict(zip(mine, stages(mine), strict=True))
         if other is not None:
             times.update(zip(theirs, other.result(), strict=True))
-    return reach, [times[j] for j in range(k1)], (counts, runs)
+    return [times[j] for j in range(k1)], (counts, runs)
+
+
+class _Halves:
+    """Runs ``f(lo, hi)`` over ``0 .. n``: in two halves at once when given a pool (its
+    thread takes the second half), else in one go here. Every ``f`` here is numpy
+    calls (each releasing the GIL) on its own slices, so the result is the same."""
+
+    def __init__(self, pool: ThreadPoolExecutor | None) -> None:
+        self.pool = pool
+
+    def __call__(self, f: Callable[[int, int], None], n: int) -> None:
+        if self.pool is None:
+            f(0, n)
+            return
+        other = self.pool.submit(f, n // 2, n)
+        try:
+            f(0, n // 2)
+        finally:
+            other.result()
+
+
+def _entries(
+    per_slot: np.ndarray,
+    last: I64,
+    reach: npt.NDArray[np.int16],
+    present: B,
+    period: tuple[int | None, int | None],
+    base: int,
+) -> Callable[[int, int], None]:
+    """The steps per deal ``lo .. hi - 1`` once the slots are scattered: the stages'
+    first reaches (:func:`_first_reaches`), the entry written over the last row (lost
+    and frozen, read by nothing else), the reach (the first reaches are nested: their
+    number less one) and whether the deal is in the cohort (``present``)."""
+    last_row = per_slot.shape[0] - 1
+    none = np.iinfo(per_slot.dtype).max
+    s, e = period
+
+    def run(lo: int, hi: int) -> None:
+        part = per_slot[:, lo:hi]
+        _first_reaches(part[:last_row])
+        entry = np.minimum(part[0], part[last_row], out=part[last_row])
+        r = reach[lo:hi]
+        r.fill(-1)
+        for j in range(last_row):  # nested stages: one more for each stage reached
+            r += part[j] != none
+        ok = np.greater_equal(last[lo:hi], 0, out=present[lo:hi])
+        if s is not None:
+            ok &= entry.astype(np.int64) >= s - base
+        if e is not None:
+            ok &= entry.astype(np.int64) < e - base
+
+    return run
+
+
+class _Decoded:
+    """Per cohort deal, what its last event and first win say: group, kind of ending
+    (1 won, 2 lost, 0 censored), whether its time is known, and state at as_of."""
+
+    def __init__(self, n: int, by_owner: bool) -> None:
+        self.group = np.zeros(n, dtype=np.int32)  # 0 when not by owner
+        self.kind = np.empty(n, dtype=np.int8)
+        self.known = np.empty(n, dtype=bool)
+        self.state = np.empty(n, dtype=np.int8)
+        self.by_owner = by_owner
+
+    def decode(
+        self,
+        log: DealLog,
+        last: I64,
+        win: np.ndarray,
+        entry: np.ndarray,
+        pipe: Pipeline,
+        bits: tuple[int, int],
+        ends: tuple[int | None, int],
+    ) -> Callable[[int, int], None]:
+        """The steps per cohort deal ``lo .. hi - 1``: ``last`` (the packed key of its
+        last event) becomes in place its time to won (to the first win ``win``, the
+        loss or the censoring at ``ends[0]``, less its entry, at least 0)."""
+        rb, cb = bits
+        t_cens, base = ends
+        won_none = np.iinfo(win.dtype).max
+        k = pipe.n_stages
+
+        def run(lo: int, hi: int) -> None:
+            key = last[lo:hi]
+            field = np.bitwise_and(key, (1 << rb) - 1)  # the row
+            if self.by_owner:
+                assert log.owner is not None
+                self.group[lo:hi] = log.owner[field]
+            np.right_shift(key, rb, out=field)
+            field &= (1 << cb) - 1
+            code = field.astype(np.int8)  # the last event's label
+            del field
+            end = np.right_shift(key, rb + cb, out=key)  # its time
+            w = win[lo:hi]
+            won = w != won_none
+            kind = self.kind[lo:hi]
+            np.copyto(kind, np.where(code == pipe.lost_code, np.int8(2), np.int8(0)))
+            np.copyto(kind, np.int8(1), where=won)
+            np.copyto(end, w, where=won)  # the first win where won, else the last event
+            censored = kind == 0
+            if t_cens is None:  # pragma: no cover - a dated log has a latest time
+                np.logical_not(censored, out=self.known[lo:hi])
+                end[censored] = entry[lo:hi][censored]
+            else:
+                self.known[lo:hi] = True
+                end[censored] = t_cens - base
+            end -= entry[lo:hi]
+            np.maximum(end, 0, out=end)
+            np.copyto(self.state[lo:hi], np.where(won, np.int8(k), code))
+
+        return run
 
 
 def cohort_deals(
@@ -355,73 +467,51 @@ def cohort_deals(
     per_slot, last, with_amount, old = _extremes(log, codes, keep, k, base, small, (cb, rb))
     del keep
     n_deals = last.size
-    # Each stage's first reach (suffix minima of the slots), then each deal's entry
-    # written over the lost slot's row, which nothing else reads: no new per-deal array.
-    _first_reaches(per_slot[: k + 1])
-    entry_all = np.minimum(per_slot[0], per_slot[k + 1], out=per_slot[k + 1])
-    present = last >= 0
-    s, e = period
-    if s is not None:
-        present &= entry_all.astype(np.int64) >= s - base
-    if e is not None:
-        present &= entry_all.astype(np.int64) < e - base
-    n_in = int(np.count_nonzero(present))
-    # Every deal present: per-deal arrays read as views, not gathered.
-    at: I64 | slice = slice(None) if n_in == n_deals else np.flatnonzero(present)
-    del present
-    entry_t = entry_all[at]
-    del entry_all
-    amounts = None
-    if with_amount is not None:  # before ``last`` (maybe the same array) is decoded in place
-        assert log.amount is not None
-        where = with_amount[at]
-        amounts = np.full(n_in, np.nan)
-        ok = where >= 0
-        amounts[ok] = log.amount[where[ok] & ((1 << rb) - 1)]
-        del where, ok
-    last = last[at]  # this function's own array: decoded in place, one scratch beside it
-    field = np.bitwise_and(last, (1 << rb) - 1)  # the row
-    if by_owner:
-        assert log.owner is not None
-        group = log.owner[field].astype(np.int32, copy=False)
-    else:
-        group = np.zeros(n_in, dtype=np.int32)
-    np.right_shift(last, rb, out=field)
-    field &= (1 << cb) - 1
-    last_code = field.astype(np.int8)
-    del field
-    last_time = np.right_shift(last, rb + cb, out=last)
-    del last
-    reach, times, sets = _reach_and_times(per_slot[: k + 1], at, entry_t, group, n_groups)
-    win = per_slot[k][at]
-    won = win != np.iinfo(win.dtype).max
-    kind = np.where(won, np.int8(1), np.where(last_code == pipe.lost_code, np.int8(2), np.int8(0)))
-    end = last_time  # in place: the first win where won, else the last event's time
-    np.copyto(end, win, where=won)
-    del win, last_time
-    censored = kind == 0
-    known = np.ones(n_in, dtype=bool)
-    if t_cens is None:  # pragma: no cover - a dated log has a latest time
-        known = ~censored
-        end[censored] = entry_t[censored]
-    else:
-        end[censored] = t_cens - base
-    end -= entry_t
+    two = _STAGE_WORKERS > 1 and n_deals >= _HALVES
+    with ThreadPoolExecutor(1) if two else contextlib.nullcontext() as pool:
+        halves = _Halves(pool)
+        # Each stage's first reach (suffix minima of the slots), each deal's entry
+        # written over the lost slot's row (read by nothing else: no new per-deal
+        # array), its reach and whether it is in the cohort: in two halves at once.
+        reach_all = np.empty(n_deals, dtype=np.int16)
+        present = np.empty(n_deals, dtype=bool)
+        halves(_entries(per_slot, last, reach_all, present, period, base), n_deals)
+        entry_all = per_slot[k + 1]
+        n_in = int(np.count_nonzero(present))
+        # Every deal present: per-deal arrays read as views, not gathered.
+        at: I64 | slice = slice(None) if n_in == n_deals else np.flatnonzero(present)
+        del present
+        entry_t = entry_all[at]
+        reach = reach_all[at]
+        del entry_all, reach_all
+        amounts = None
+        if with_amount is not None:  # before ``last`` (maybe the same array) is decoded in place
+            assert log.amount is not None
+            where = with_amount[at]
+            amounts = np.full(n_in, np.nan)
+            ok = where >= 0
+            amounts[ok] = log.amount[where[ok] & ((1 << rb) - 1)]
+            del where, ok
+        last = last[at]  # this function's own array: decoded in place (the time, then the end)
+        d = _Decoded(n_in, by_owner)
+        win = per_slot[k][at]
+        halves(d.decode(log, last, win, entry_t, pipe, (rb, cb), (t_cens, base)), n_in)
+        del win
+        times, sets = _reach_and_times(per_slot[: k + 1], at, entry_t, d.group, n_groups, reach)
     del entry_t, per_slot  # the per-slot table (its last views gone) before the ids are made
-    seconds_won = np.maximum(end, 0, out=end)
-    state = np.where(won, np.int8(k), last_code)
+    seconds_won = last  # the ends, less the entries, at least 0 (decoded in place)
     # The ids in the stage sets' order, made in it: text ids are made once, not gathered.
     order = sets[1][0][0]
     return CohortDeals(
         ids=log.ids_of(_codes_in(order, at, old)),
         amounts=amounts,
-        group=group,
+        group=d.group,
         reach=reach,
         times=times,
         seconds=seconds_won,
-        kind=kind,
-        known=known,
-        state=state,
+        kind=d.kind,
+        known=d.known,
+        state=d.state,
         unknown=np.zeros(n_groups, dtype=np.int64),
         sets=sets,
         ids_in_order=True,
