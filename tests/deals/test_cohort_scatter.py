@@ -287,27 +287,66 @@ def test_rank_of_sparse_codes_is_their_place_among_the_present_codes(
 
 @pytest.mark.parametrize("chunk", [1, 2, 5, 64])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_sparse_codes_in_pairs_of_chunks_equal_the_sorted_paths(chunk: int, seed: int) -> None:
-    """Sparse integer ids on two threads (``_THREADED`` lowered): the renumbered codes
-    of each pair of chunks, taken half here and half on the other thread, scatter to
-    the sorted path's per-deal facts, with a snapshot that sinks the later events.
-    Every pair mixes deals (random rows), so codes put in the wrong place show."""
+@pytest.mark.parametrize("step", [13, 1])
+@pytest.mark.parametrize("by_time", [False, True])
+def test_codes_in_pairs_of_chunks_equal_the_sorted_paths(
+    chunk: int, seed: int, step: int, by_time: bool
+) -> None:
+    """Sparse (renumbered) or dense integer ids on two threads (``_THREADED``
+    lowered): each pair of chunks has its inputs (deal codes, slot indices, keys, the
+    keys of known amounts) taken half here and half on the other thread, and
+    scatters to the sorted path's per-deal facts, with a snapshot that sinks the
+    later events, rows in random order or sorted by time. Every pair mixes deals,
+    so inputs put in the wrong place show."""
     rng = np.random.default_rng(seed)
     n_deals, n = 40, 300
-    deal = rng.integers(0, n_deals, n) * 13 + 1000  # sparse: 13 codes per deal
+    deal = rng.integers(0, n_deals, n) * step + 1000  # sparse: 13 codes per deal
     p = Pipeline(["S0", "S1", "S2"], won="W", lost="L")
+    amount = rng.integers(0, 5, n).astype(np.float64)
+    amount[rng.random(n) < 0.3] = np.nan
+    time = np.datetime64("2024-01-01", "s") + rng.integers(0, 90, n) * 86_400
+    order = np.argsort(time, kind="stable") if by_time else np.arange(n)
     cols = {
-        "deal": deal,
-        "stage": rng.integers(0, len(p.labels), n),
-        "time": (np.datetime64("2024-01-01", "s") + rng.integers(0, 90, n) * 86_400),
-        "owner": np.array(["ann", "bob", "cy"])[rng.integers(0, 3, n)],
+        "deal": deal[order],
+        "stage": rng.integers(0, len(p.labels), n)[order],
+        "time": time[order],
+        "owner": np.array(["ann", "bob", "cy"])[rng.integers(0, 3, n)][order],
+        "amount": amount[order],
     }
-    log = DealLog.from_columns(cols, p, owner="owner")
-    assert log.deal_bound > len(log)  # renumbered
+    log = DealLog.from_columns(cols, p, owner="owner", amount="amount")
+    assert (log.deal_bound > len(log)) == (step > 1)  # renumbered when sparse
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(cohortscatter, "_CHUNK", chunk)
         mp.setattr(cohortscatter, "_STAGE_WORKERS", 2)
         mp.setattr(cohortscatter, "_THREADED", 0)
         mp.setattr(cohortscatter, "_HALVES", 0)
         for as_of in (None, 60):
+            _compare_deals((p, log, "sparse"), (None, None, as_of), True, False)
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+def test_a_span_of_centuries_scatters_64_bit_times(threaded: bool) -> None:
+    """Times over 136 years apart do not fit the 32-bit per-slot table: the scatter
+    keeps 64-bit times (a copy of each chunk's times, whose keys are then packed in
+    place), one chunk at a time or in pairs, and equals the sorted path."""
+    rng = np.random.default_rng(5)
+    n = 120
+    p = Pipeline(["S0", "S1", "S2"], won="W", lost="L")
+    years = rng.choice(np.array([1850, 1990, 2030]), n).astype(str)
+    time = years.astype("datetime64[s]") + rng.integers(0, 90, n) * 86_400
+    cols = {
+        "deal": rng.integers(0, 30, n) * 7 + 100,
+        "stage": rng.integers(0, len(p.labels), n),
+        "time": time,
+        "owner": np.array(["ann", "bob"])[rng.integers(0, 2, n)],
+    }
+    log = DealLog.from_columns(cols, p, owner="owner")
+    span = int(log.order_bounds[0].max() - log.order_bounds[0].min())
+    assert span > np.iinfo(np.uint32).max
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cohortscatter, "_CHUNK", 4)
+        mp.setattr(cohortscatter, "_STAGE_WORKERS", 2 if threaded else 1)
+        mp.setattr(cohortscatter, "_THREADED", 0 if threaded else 1 << 20)
+        mp.setattr(cohortscatter, "_HALVES", 0 if threaded else 1 << 18)
+        for as_of in (None, 20):
             _compare_deals((p, log, "sparse"), (None, None, as_of), True, False)

@@ -57,6 +57,9 @@ _HALVES = 1 << 18  # deals from which the per-deal steps run in two halves at on
 
 
 StageSets = tuple[I64, list[tuple[I64, I64]]]  # (counts, runs) of closed._stage_sets
+# A chunk of events ready to scatter: deal codes, slot indices, times, packed keys, and
+# the keys of the events with a known amount (-1 for the others; None: no such scatter).
+_Chunk = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], np.ndarray, I64, I64 | None]
 
 
 @dataclass(slots=True)
@@ -183,40 +186,47 @@ def _extremes(
     if nan is not None and nan.any():
         with_amount = np.full(stride, -1, dtype=np.int64)
 
-    def deal_of(a: int, b: int) -> npt.NDArray[np.intp]:
+    def prepare(a: int, b: int) -> _Chunk:
+        """The chunk's deal codes, slot indices and keys: the scatter's inputs."""
         deal = np.subtract(log.deal[a:b], log.deal_offset, dtype=np.intp)
         if rank is not None:
             deal = rank.of(deal)
         if keep is not None:
             deal[~keep[a:b]] = n_deals
-        return deal
-
-    def scatter(a: int, b: int, deal: npt.NDArray[np.intp]) -> None:
         code = codes[a:b]
         index = np.multiply(np.minimum(code, k + 1), stride, dtype=np.intp)
         index += deal
         key = np.subtract(log.order_bounds[0][a:b], base)
-        np.minimum.at(earliest, index, key.astype(tdtype) if small else key)
+        time = key.astype(tdtype)  # a copy: the key is packed in place below
         key <<= cb
         key |= code
         key <<= rb
         key += np.arange(a, b, dtype=np.int64)
-        np.maximum.at(last, deal, key)
+        known = None
         if with_amount is not None:
             assert nan is not None
-            key[nan[a:b]] = -1
-            np.maximum.at(with_amount, deal, key)
+            known = key.copy()
+            known[nan[a:b]] = -1
+        return deal, index, time, key, known
 
-    # Renumbered codes cost a look-up per event: taken on two threads, two chunks at once.
-    pairs = rank is not None and _STAGE_WORKERS > 1 and len(log) >= _THREADED
+    def scatter(chunk: _Chunk) -> None:
+        deal, index, time, key, known = chunk
+        np.minimum.at(earliest, index, time)
+        np.maximum.at(last, deal, key)
+        if known is not None:
+            assert with_amount is not None
+            np.maximum.at(with_amount, deal, known)
+
+    # On two threads, two chunks at once: each chunk's inputs are taken on its own
+    # thread (numpy calls, each releasing the GIL), then both are scattered here.
+    pairs = _STAGE_WORKERS > 1 and len(log) >= _THREADED
     with ThreadPoolExecutor(1) if pairs else contextlib.nullcontext() as pool:
         for a in range(0, len(log), 2 * _CHUNK if pool is not None else _CHUNK):
             if pool is None:
-                b = min(a + _CHUNK, len(log))
-                scatter(a, b, deal_of(a, b))
+                scatter(prepare(a, min(a + _CHUNK, len(log))))
             else:
-                for lo, hi, deal in _in_pairs(pool, deal_of, a, len(log)):
-                    scatter(lo, hi, deal)
+                for chunk in _in_pairs(pool, prepare, a, len(log)):
+                    scatter(chunk)
     per_slot = earliest.reshape(k + 2, stride)[:, :n_deals]
     last = last[:n_deals]
     if nan is not None:
@@ -225,18 +235,18 @@ def _extremes(
 
 
 def _in_pairs(
-    pool: ThreadPoolExecutor, of: Callable[[int, int], npt.NDArray[np.intp]], a: int, n: int
-) -> list[tuple[int, int, npt.NDArray[np.intp]]]:
-    """The chunks from event ``a`` on, up to two (of ``n`` events), with their deal codes
-    ``of(lo, hi)``: the first chunk's taken here and the second's on the ``pool``'s
+    pool: ThreadPoolExecutor, of: Callable[[int, int], _Chunk], a: int, n: int
+) -> list[_Chunk]:
+    """The chunks from event ``a`` on, up to two (of ``n`` events), as ``of(lo, hi)``
+    gives them: the first chunk's taken here and the second's on the ``pool``'s
     thread at the same time (``of`` is numpy calls, each releasing the GIL; the
-    scatter after holds it, so the codes are taken before it, not beside it)."""
+    scatter after holds it, so the inputs are taken before it, not beside it)."""
     m = min(a + _CHUNK, n)
     b = min(m + _CHUNK, n)
     if m == b:
-        return [(a, m, of(a, m))]
+        return [of(a, m)]
     rest = pool.submit(of, m, b)
-    return [(a, m, of(a, m)), (m, b, rest.result())]
+    return [of(a, m), rest.result()]
 
 
 def _first_reaches(per_slot: np.ndarray) -> None:
