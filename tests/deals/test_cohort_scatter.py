@@ -169,20 +169,25 @@ def _compare_deals(
         assert (got_pos.tolist(), got_begin.tolist()) == (pos.tolist(), begin.tolist())
 
 
-@given(logs(), WINDOWS, st.booleans())
+@given(logs(), WINDOWS, st.booleans(), st.booleans())
 def test_scatter_results_equal_the_sorted_paths(
     case: tuple[Pipeline, DealLog, str],
     window: tuple[int | None, int | None, int | None],
     by_owner: bool,
+    threaded: bool,
 ) -> None:
-    """The whole results (JSON, per-stage ids, curves) through the public call."""
+    """The whole results (JSON, per-stage ids, curves) through the public call, the
+    curves built on threads behind the funnels or not (``cohort._THREADED`` lowered)."""
     _, log, _ = case
     start, end, as_of = (_day(d) for d in window)
     if start is not None and end is not None and end < start:
         start, end = end, start
     options: dict[str, object] = {"start": start, "end": end, "as_of": as_of}
     options["by"] = "owner" if by_owner else None
-    fast = cohort_funnel(log, **options)  # type: ignore[call-overload]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cohort, "WORKERS", 2)
+        mp.setattr(cohort, "_THREADED", 0 if threaded else 1 << 20)
+        fast = cohort_funnel(log, **options)  # type: ignore[call-overload]
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(cohort, "_SCATTER", False)
         slow = cohort_funnel(log, **options)  # type: ignore[call-overload]
@@ -350,3 +355,24 @@ def test_a_span_of_centuries_scatters_64_bit_times(threaded: bool) -> None:
         mp.setattr(cohortscatter, "_HALVES", 0 if threaded else 1 << 18)
         for as_of in (None, 20):
             _compare_deals((p, log, "sparse"), (None, None, as_of), True, False)
+
+
+def test_curves_built_behind_the_funnels_keep_their_owners() -> None:
+    """By hand, the curves on threads behind the funnels (``cohort._THREADED``
+    lowered): x's deal won on day 3; of y's, one lost on day 4, one won on day 7."""
+    p = Pipeline(["S0"], won="W", lost="L")
+    rows = [
+        ("A", "S0", 0, "x"), ("A", "W", 3, "x"), ("B", "S0", 1, "y"),
+        ("B", "L", 5, "y"), ("C", "S0", 2, "y"), ("C", "W", 9, "y"),
+    ]  # fmt: skip
+    log = DealLog.from_records(
+        [{"deal": d, "stage": s, "time": _day(t), "owner": o} for d, s, t, o in rows],
+        p,
+        owner="owner",
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cohort, "WORKERS", 2)
+        mp.setattr(cohort, "_THREADED", 0)
+        got = cohort_funnel(log, by="owner")
+    assert {k: v.time_to_won.median for k, v in got.items()} == {"x": 3.0, "y": 7.0}
+    assert {k: v.censored for k, v in got.items()} == {"x": 0, "y": 0}
