@@ -150,11 +150,41 @@ def _rank(log: DealLog) -> tuple[_Rank | None, int, I64 | None]:
     return _Rank(table), old.size, old
 
 
-def _codes_in(order: I64, at: I64 | slice, old: I64 | None) -> I64:
+class _Halves:
+    """Runs ``f(lo, hi)`` over ``0 .. n``: in two halves at once when given a pool (its
+    thread takes the second half), else in one go here. Every ``f`` here is numpy
+    calls (each releasing the GIL) on its own slices, so the result is the same."""
+
+    def __init__(self, pool: ThreadPoolExecutor | None) -> None:
+        self.pool = pool
+
+    def __call__(self, f: Callable[[int, int], None], n: int) -> None:
+        if self.pool is None:
+            f(0, n)
+            return
+        other = self.pool.submit(f, n // 2, n)
+        try:
+            f(0, n // 2)
+        finally:
+            other.result()
+
+
+def _codes_in(order: I64, at: I64 | slice, old: I64 | None, halves: _Halves) -> I64:
     """The deal codes of the cohort's deals ``order`` (positions in the cohort ``at``,
     every deal when a slice; ``old``: each dense code's deal code, when renumbered)."""
-    pos = order if isinstance(at, slice) else at[order]
-    return pos if old is None else old[pos]
+    pos = order if isinstance(at, slice) else _take(at, order, halves)
+    return pos if old is None else _take(old, pos, halves)
+
+
+def _take(values: np.ndarray, index: I64, halves: _Halves) -> np.ndarray:
+    """``values[index]`` (valid positions), gathered by ``halves``."""
+    out = np.empty(index.size, dtype=values.dtype)
+
+    def run(lo: int, hi: int) -> None:
+        np.take(values, index[lo:hi], out=out[lo:hi], mode="clip")  # "raise" would buffer
+
+    halves(run, index.size)
+    return out
 
 
 def _extremes(
@@ -266,6 +296,7 @@ def _reach_and_times(
     group: np.ndarray,
     n_groups: int,
     reach: npt.NDArray[np.int16],
+    halves: _Halves,
 ) -> tuple[list[list[DurationStats]], StageSets]:
     """Per funnel stage and group the times to first reach of the cohort's deals (of
     ``reach``); and the deals of each stage and group
@@ -295,8 +326,8 @@ def _reach_and_times(
     few = n_groups <= _FEW_GROUPS
     rows = entry_o = None
     if few:  # per deal in the stage sets' order: its row in ``per_slot`` and its entry
-        rows = order if isinstance(at, slice) else at[order]
-        entry_o = entry[order]
+        rows = order if isinstance(at, slice) else _take(at, order, halves)
+        entry_o = _take(entry, order, halves)
 
     def stages(js: list[int]) -> list[list[DurationStats]]:
         buf = np.empty(n, dtype=per_slot.dtype)  # this thread's scratch, reused by its stages
@@ -329,25 +360,6 @@ def _reach_and_times(
         if other is not None:
             times.update(zip(theirs, other.result(), strict=True))
     return [times[j] for j in range(k1)], (counts, runs)
-
-
-class _Halves:
-    """Runs ``f(lo, hi)`` over ``0 .. n``: in two halves at once when given a pool (its
-    thread takes the second half), else in one go here. Every ``f`` here is numpy
-    calls (each releasing the GIL) on its own slices, so the result is the same."""
-
-    def __init__(self, pool: ThreadPoolExecutor | None) -> None:
-        self.pool = pool
-
-    def __call__(self, f: Callable[[int, int], None], n: int) -> None:
-        if self.pool is None:
-            f(0, n)
-            return
-        other = self.pool.submit(f, n // 2, n)
-        try:
-            f(0, n // 2)
-        finally:
-            other.result()
 
 
 def _entries(
@@ -507,13 +519,15 @@ def cohort_deals(
         win = per_slot[k][at]
         halves(d.decode(log, last, win, entry_t, pipe, (rb, cb), (t_cens, base)), n_in)
         del win
-        times, sets = _reach_and_times(per_slot[: k + 1], at, entry_t, d.group, n_groups, reach)
+        times, sets = _reach_and_times(
+            per_slot[: k + 1], at, entry_t, d.group, n_groups, reach, halves
+        )
+        # The ids in the stage sets' order, made in it: text ids are made once, not gathered.
+        codes_in_order = _codes_in(sets[1][0][0], at, old, halves)
     del entry_t, per_slot  # the per-slot table (its last views gone) before the ids are made
     seconds_won = last  # the ends, less the entries, at least 0 (decoded in place)
-    # The ids in the stage sets' order, made in it: text ids are made once, not gathered.
-    order = sets[1][0][0]
     return CohortDeals(
-        ids=log.ids_of(_codes_in(order, at, old)),
+        ids=log.ids_of(codes_in_order),
         amounts=amounts,
         group=d.group,
         reach=reach,
