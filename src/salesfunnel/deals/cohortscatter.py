@@ -36,6 +36,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -209,12 +210,15 @@ def _extremes(
     rank, n_deals, old = _rank(log)
     stride = n_deals + 1
     tdtype = np.uint32 if small else np.int64
-    earliest = np.full((k + 2) * stride, np.iinfo(tdtype).max, dtype=tdtype)
-    last = np.full(stride, -1, dtype=np.int64)
     nan = None if log.amount is None else np.isnan(log.amount)
-    with_amount = None
-    if nan is not None and nan.any():
-        with_amount = np.full(stride, -1, dtype=np.int64)
+    pairs = _STAGE_WORKERS > 1 and len(log) >= _THREADED
+    # The tables (fresh pages: each faulted in as it is first written) filled by halves.
+    with ThreadPoolExecutor(1) if pairs else contextlib.nullcontext() as pool:
+        earliest = _filled((k + 2) * stride, np.iinfo(tdtype).max, tdtype, _Halves(pool))
+        last = _filled(stride, -1, np.int64, _Halves(pool))
+        with_amount = None
+        if nan is not None and nan.any():
+            with_amount = _filled(stride, -1, np.int64, _Halves(pool))
 
     def prepare(a: int, b: int) -> _Chunk:
         """The chunk's deal codes, slot indices and keys: the scatter's inputs."""
@@ -249,7 +253,6 @@ def _extremes(
 
     # On two threads, two chunks at once: each chunk's inputs are taken on its own
     # thread (numpy calls, each releasing the GIL), then both are scattered here.
-    pairs = _STAGE_WORKERS > 1 and len(log) >= _THREADED
     with ThreadPoolExecutor(1) if pairs else contextlib.nullcontext() as pool:
         for a in range(0, len(log), 2 * _CHUNK if pool is not None else _CHUNK):
             if pool is None:
@@ -262,6 +265,17 @@ def _extremes(
     if nan is not None:
         with_amount = last if with_amount is None else with_amount[:n_deals]
     return per_slot, last, with_amount, old
+
+
+def _filled(n: int, value: int, dtype: type[np.integer[Any]], halves: _Halves) -> np.ndarray:
+    """``np.full(n, value, dtype)``, filled by ``halves``."""
+    out = np.empty(n, dtype=dtype)
+
+    def run(lo: int, hi: int) -> None:
+        out[lo:hi] = value
+
+    halves(run, n)
+    return out
 
 
 def _in_pairs(
