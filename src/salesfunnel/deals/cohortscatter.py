@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -329,9 +330,9 @@ def _reach_and_times(
     bytes of 64-bit times to partition. The statistics sum in 64 bits
     (:func:`run_stats`).
 
-    The stages are independent: on a large cohort half of them run on a
-    second thread (numpy releases the GIL in its loops), each thread with its
-    own scratch; each stage's statistics are computed by the same steps.
+    The stages are independent: on a large cohort two threads take them one at
+    a time, largest first (numpy releases the GIL in its loops), each thread
+    with its own scratch; each stage's statistics are computed by the same steps.
     """
     k1 = per_slot.shape[0]  # the funnel stages: open ones and won
     counts, runs = _stage_sets(group, n_groups, k1, reach, None)
@@ -343,10 +344,18 @@ def _reach_and_times(
         rows = order if isinstance(at, slice) else _take(at, order, halves)
         entry_o = _take(entry, order, halves)
 
-    def stages(js: list[int]) -> list[list[DurationStats]]:
+    # The stages, largest first, taken one at a time by whichever thread is free.
+    todo = iter(sorted(range(k1), key=lambda j: -int(counts[:, j].sum())))
+    lock = threading.Lock()
+
+    def stages() -> dict[int, list[DurationStats]]:
         buf = np.empty(n, dtype=per_slot.dtype)  # this thread's scratch, reused by its stages
-        out = []
-        for j in js:
+        out: dict[int, list[DurationStats]] = {}
+        while True:
+            with lock:
+                j = next(todo, None)
+            if j is None:
+                return out
             if rows is not None and entry_o is not None:
                 ends = np.zeros(n_groups + 1, dtype=np.int64)
                 np.cumsum(counts[:, j], out=ends[1:])
@@ -357,22 +366,19 @@ def _reach_and_times(
                     np.take(per_slot[j], rows[a : a + m], out=part, mode="clip")  # valid rows
                     part -= entry_o[a : a + m]
                 v = buf[: int(ends[-1])]
-                out.append(run_stats(v, ends, np.zeros(n_groups, np.int64)))
+                out[j] = run_stats(v, ends, np.zeros(n_groups, np.int64))
             else:  # many small groups: one sort serves them all (see group_stats)
                 hit = reach >= j
                 v = compress(hit, per_slot[j][at], buf)
                 v -= entry[hit]
-                out.append(group_stats(group[hit], v, None, n_groups))
-        return out
+                out[j] = group_stats(group[hit], v, None, n_groups)
 
-    mine, theirs = list(range(k1)), []
-    if _STAGE_WORKERS > 1 and n >= _THREADED and k1 > 1:
-        mine, theirs = mine[0::2], mine[1::2]
-    with ThreadPoolExecutor(1) if theirs else contextlib.nullcontext() as pool:
-        other = pool.submit(stages, theirs) if pool is not None else None
-        times = dict(zip(mine, stages(mine), strict=True))
+    two = _STAGE_WORKERS > 1 and n >= _THREADED and k1 > 1
+    with ThreadPoolExecutor(1) if two else contextlib.nullcontext() as pool:
+        other = pool.submit(stages) if pool is not None else None
+        times = stages()
         if other is not None:
-            times.update(zip(theirs, other.result(), strict=True))
+            times.update(other.result())
     return [times[j] for j in range(k1)], (counts, runs)
 
 
