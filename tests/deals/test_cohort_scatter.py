@@ -12,16 +12,19 @@ and every per-deal array and every result must be equal.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import random
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 from hypothesis import example, given, strategies as st
 
 from salesfunnel import DealLog, Pipeline, cohort_funnel
-from salesfunnel.deals import closed, cohort, cohortscatter, engine as eng
+from salesfunnel.deals import closed, cohort, cohorthalves, cohortscatter, engine as eng
+from salesfunnel.deals.cohorthalves import Halves
 from salesfunnel.deals.cohortscatter import CohortDeals, cohort_deals
 from salesfunnel.deals.shared import latest_time, parse_instant, period
 
@@ -376,3 +379,27 @@ def test_curves_built_behind_the_funnels_keep_their_owners() -> None:
         got = cohort_funnel(log, by="owner")
     assert {k: v.time_to_won.median for k, v in got.items()} == {"x": 3.0, "y": 7.0}
     assert {k: v.censored for k, v in got.items()} == {"x": 0, "y": 0}
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 4), st.integers(-1, 3)), max_size=60),
+    st.sampled_from([1, 5, 600]),
+    st.booleans(),
+)
+def test_stage_sets_sorted_by_halves_are_the_one_sorts(
+    deals: list[tuple[int, int]], n_groups: int, threaded: bool
+) -> None:
+    """Each half of the deals sorted on its own thread and put together key by key:
+    the counts and the one order of ``closed._stage_sets`` (a stable sort of the
+    whole), for no deal, one, odd and even numbers, empty groups, and more keys
+    than are merged (600 groups: the one sort itself)."""
+    group = np.array([min(g, n_groups - 1) for g, _ in deals], dtype=np.int32)
+    reach = np.array([r for _, r in deals], dtype=np.int16)
+    k1 = 4
+    with ThreadPoolExecutor(1) if threaded else contextlib.nullcontext() as pool:
+        counts, runs = cohorthalves.sets_by_halves(group, n_groups, k1, reach, Halves(pool))
+    want_counts, want_runs = closed._stage_sets(group, n_groups, k1, reach, None)
+    assert counts.tolist() == want_counts.tolist()
+    assert len(runs) == len(want_runs) == k1
+    for (pos, begin), (want_pos, want_begin) in zip(runs, want_runs, strict=True):
+        assert (pos.tolist(), begin.tolist()) == (want_pos.tolist(), want_begin.tolist())

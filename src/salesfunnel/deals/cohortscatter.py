@@ -37,12 +37,11 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from .closed import _stage_sets
+from .cohorthalves import Halves, StageSets, filled, sets_by_halves, take
 from .durations import DurationStats, group_stats, run_stats
 from .log import DealLog
 from .pipeline import Pipeline
@@ -58,7 +57,6 @@ _THREADED = 1 << 20
 _HALVES = 1 << 18  # deals from which the per-deal steps run in two halves at once
 
 
-StageSets = tuple[I64, list[tuple[I64, I64]]]  # (counts, runs) of closed._stage_sets
 # A chunk of events ready to scatter: deal codes, slot indices, times, packed keys, and
 # the keys of the events with a known amount (-1 for the others; None: no such scatter).
 _Chunk = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], np.ndarray, I64, I64 | None]
@@ -152,41 +150,11 @@ def _rank(log: DealLog) -> tuple[_Rank | None, int, I64 | None]:
     return _Rank(table), old.size, old
 
 
-class _Halves:
-    """Runs ``f(lo, hi)`` over ``0 .. n``: in two halves at once when given a pool (its
-    thread takes the second half), else in one go here. Every ``f`` here is numpy
-    calls (each releasing the GIL) on its own slices, so the result is the same."""
-
-    def __init__(self, pool: ThreadPoolExecutor | None) -> None:
-        self.pool = pool
-
-    def __call__(self, f: Callable[[int, int], None], n: int) -> None:
-        if self.pool is None:
-            f(0, n)
-            return
-        other = self.pool.submit(f, n // 2, n)
-        try:
-            f(0, n // 2)
-        finally:
-            other.result()
-
-
-def _codes_in(order: I64, at: I64 | slice, old: I64 | None, halves: _Halves) -> I64:
+def _codes_in(order: I64, at: I64 | slice, old: I64 | None, halves: Halves) -> I64:
     """The deal codes of the cohort's deals ``order`` (positions in the cohort ``at``,
     every deal when a slice; ``old``: each dense code's deal code, when renumbered)."""
-    pos = order if isinstance(at, slice) else _take(at, order, halves)
-    return pos if old is None else _take(old, pos, halves)
-
-
-def _take(values: np.ndarray, index: I64, halves: _Halves) -> np.ndarray:
-    """``values[index]`` (valid positions), gathered by ``halves``."""
-    out = np.empty(index.size, dtype=values.dtype)
-
-    def run(lo: int, hi: int) -> None:
-        np.take(values, index[lo:hi], out=out[lo:hi], mode="clip")  # "raise" would buffer
-
-    halves(run, index.size)
-    return out
+    pos = order if isinstance(at, slice) else take(at, order, halves)
+    return pos if old is None else take(old, pos, halves)
 
 
 def _extremes(
@@ -215,11 +183,11 @@ def _extremes(
     pairs = _STAGE_WORKERS > 1 and len(log) >= _THREADED
     # The tables (fresh pages: each faulted in as it is first written) filled by halves.
     with ThreadPoolExecutor(1) if pairs else contextlib.nullcontext() as pool:
-        earliest = _filled((k + 2) * stride, np.iinfo(tdtype).max, tdtype, _Halves(pool))
-        last = _filled(stride, -1, np.int64, _Halves(pool))
+        earliest = filled((k + 2) * stride, np.iinfo(tdtype).max, tdtype, Halves(pool))
+        last = filled(stride, -1, np.int64, Halves(pool))
         with_amount = None
         if nan is not None and nan.any():
-            with_amount = _filled(stride, -1, np.int64, _Halves(pool))
+            with_amount = filled(stride, -1, np.int64, Halves(pool))
 
     def prepare(a: int, b: int) -> _Chunk:
         """The chunk's deal codes, slot indices and keys: the scatter's inputs."""
@@ -268,17 +236,6 @@ def _extremes(
     return per_slot, last, with_amount, old
 
 
-def _filled(n: int, value: int, dtype: type[np.integer[Any]], halves: _Halves) -> np.ndarray:
-    """``np.full(n, value, dtype)``, filled by ``halves``."""
-    out = np.empty(n, dtype=dtype)
-
-    def run(lo: int, hi: int) -> None:
-        out[lo:hi] = value
-
-    halves(run, n)
-    return out
-
-
 def _in_pairs(
     pool: ThreadPoolExecutor, of: Callable[[int, int], _Chunk], a: int, n: int
 ) -> list[_Chunk]:
@@ -311,7 +268,7 @@ def _reach_and_times(
     group: np.ndarray,
     n_groups: int,
     reach: npt.NDArray[np.int16],
-    halves: _Halves,
+    halves: Halves,
 ) -> tuple[list[list[DurationStats]], StageSets]:
     """Per funnel stage and group the times to first reach of the cohort's deals (of
     ``reach``); and the deals of each stage and group
@@ -335,14 +292,14 @@ def _reach_and_times(
     with its own scratch; each stage's statistics are computed by the same steps.
     """
     k1 = per_slot.shape[0]  # the funnel stages: open ones and won
-    counts, runs = _stage_sets(group, n_groups, k1, reach, None)
+    counts, runs = sets_by_halves(group, n_groups, k1, reach, halves)
     order, begin = runs[0]  # every stage shares one order
     n = reach.size
     few = n_groups <= _FEW_GROUPS
     rows = entry_o = None
     if few:  # per deal in the stage sets' order: its row in ``per_slot`` and its entry
-        rows = order if isinstance(at, slice) else _take(at, order, halves)
-        entry_o = _take(entry, order, halves)
+        rows = order if isinstance(at, slice) else take(at, order, halves)
+        entry_o = take(entry, order, halves)
 
     # The stages, largest first, taken one at a time by whichever thread is free.
     todo = iter(sorted(range(k1), key=lambda j: -int(counts[:, j].sum())))
@@ -511,7 +468,7 @@ def cohort_deals(
     n_deals = last.size
     two = _STAGE_WORKERS > 1 and n_deals >= _HALVES
     with ThreadPoolExecutor(1) if two else contextlib.nullcontext() as pool:
-        halves = _Halves(pool)
+        halves = Halves(pool)
         # Each stage's first reach (suffix minima of the slots), each deal's entry
         # written over the lost slot's row (read by nothing else: no new per-deal
         # array), its reach and whether it is in the cohort: in two halves at once.
