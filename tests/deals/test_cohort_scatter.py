@@ -109,6 +109,7 @@ def _assert_same_deals(fast: CohortDeals, slow: CohortDeals) -> None:
     st.sampled_from([1, 2, 3, 1 << 18]),
     st.sampled_from([1, 2, 1 << 8]),
     st.booleans(),
+    st.booleans(),
 )
 def test_scatter_per_deal_arrays_equal_the_sorted_paths(
     case: tuple[Pipeline, DealLog, str],
@@ -118,6 +119,7 @@ def test_scatter_per_deal_arrays_equal_the_sorted_paths(
     chunk: int,
     few_groups: int,
     threaded: bool,
+    owner_in_key: bool,
 ) -> None:
     """Every per-deal fact of the cohort (ids, amounts, owner, reach, times to each
     stage, time to won and its kind, state) is the sorted path's, with or without a
@@ -125,13 +127,15 @@ def test_scatter_per_deal_arrays_equal_the_sorted_paths(
     the events scattered in one chunk or in chunks of 1 to 3, the stage times in
     runs per owner (few owners) or by one sort (``_FEW_GROUPS`` lowered), on one
     thread or with half the stages on a second (``_THREADED`` lowered) and the
-    per-deal steps in two halves at once (``_HALVES`` lowered)."""
+    per-deal steps in two halves at once (``_HALVES`` lowered), the owner packed
+    in the last-event key or read off its row (``_OWNER_IN_KEY``)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(cohortscatter, "_CHUNK", chunk)
         mp.setattr(cohortscatter, "_FEW_GROUPS", few_groups)
         mp.setattr(cohortscatter, "_STAGE_WORKERS", 2 if threaded else 1)
         mp.setattr(cohortscatter, "_THREADED", 0 if threaded else 1 << 20)
         mp.setattr(cohortscatter, "_HALVES", 0 if threaded else 1 << 18)
+        mp.setattr(cohortscatter, "_OWNER_IN_KEY", owner_in_key)
         _compare_deals(case, window, by_owner, other_pipeline)
 
 

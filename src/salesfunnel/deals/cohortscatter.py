@@ -55,6 +55,7 @@ _STAGE_WORKERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffin
                      (os.cpu_count() or 1), 2)  # fmt: skip
 _THREADED = 1 << 20
 _HALVES = 1 << 18  # deals from which the per-deal steps run in two halves at once
+_OWNER_IN_KEY = True  # the owner packed in the last-event key when it fits (tests turn it off)
 
 
 # A chunk of events ready to scatter: deal codes, slot indices, times, packed keys, and
@@ -164,18 +165,20 @@ def _extremes(
     k: int,
     base: int,
     small: bool,
-    bits: tuple[int, int],
+    bits: tuple[int, int, int],
 ) -> tuple[np.ndarray, I64, I64 | None, I64 | None]:
     """The scatter reductions over the events, a chunk of events at a time.
 
     Per slot and deal the earliest relative time (slot-major, so each slot's
-    row is contiguous), per deal the maximum packed (time, code, row) key, and
+    row is contiguous), per deal the maximum packed (time, code, row) key (with
+    the event's owner below the row when ``bits[2]``, its width, is not 0:
+    the row is unique, so the owner never decides the maximum), and
     the same over the events with a known amount (``None`` without amounts);
     then each deal's old code (``None`` when not renumbered). A sink deal past
     the others takes the events after as_of. Chunks keep every per-event
     temporary small (no fresh pages to fault in, and in cache).
     """
-    cb, rb = bits
+    cb, rb, ob = bits  # ``rb``: the bits of the row and the owner below it
     rank, n_deals, old = _rank(log)
     stride = n_deals + 1
     tdtype = np.uint32 if small else np.int64
@@ -204,7 +207,12 @@ def _extremes(
         key <<= cb
         key |= code
         key <<= rb
-        key += np.arange(a, b, dtype=np.int64)
+        rows = np.arange(a, b, dtype=np.int64)
+        if ob:
+            assert log.owner is not None
+            rows <<= ob
+            rows |= log.owner[a:b]
+        key += rows
         known = None
         if with_amount is not None:
             assert nan is not None
@@ -390,21 +398,25 @@ class _Decoded:
         win: np.ndarray,
         entry: np.ndarray,
         pipe: Pipeline,
-        bits: tuple[int, int],
+        bits: tuple[int, int, int],
         ends: tuple[int | None, int],
     ) -> Callable[[int, int], None]:
         """The steps per cohort deal ``lo .. hi - 1``: ``last`` (the packed key of its
         last event) becomes in place its time to won (to the first win ``win``, the
-        loss or the censoring at ``ends[0]``, less its entry, at least 0)."""
-        rb, cb = bits
+        loss or the censoring at ``ends[0]``, less its entry, at least 0). ``bits``:
+        the widths of the row field, the label and the owner in the row field (0:
+        the owner is read off the row)."""
+        rb, cb, ob = bits
         t_cens, base = ends
         won_none = np.iinfo(win.dtype).max
         k = pipe.n_stages
 
         def run(lo: int, hi: int) -> None:
             key = last[lo:hi]
-            field = np.bitwise_and(key, (1 << rb) - 1)  # the row
-            if self.by_owner:
+            field = np.bitwise_and(key, (1 << rb) - 1)  # the row (and owner)
+            if self.by_owner and ob:
+                self.group[lo:hi] = np.bitwise_and(field, (1 << ob) - 1)
+            elif self.by_owner:
                 assert log.owner is not None
                 self.group[lo:hi] = log.owner[field]
             np.right_shift(key, rb, out=field)
@@ -462,8 +474,14 @@ def cohort_deals(
     rb, cb = _bits(n - 1), _bits(len(pipe.labels) - 1)
     if _bits(span) + cb + rb > 63:  # pragma: no cover - needs spans of centuries
         return None
+    # The owner (a group code, below n_groups) packed below the row when it fits: the
+    # last event's owner is then a mask of its key, not a gather by row.
+    ob = _bits(n_groups - 1) if by_owner and _OWNER_IN_KEY else 0
+    if _bits(span) + cb + rb + ob > 63:  # pragma: no cover - needs spans of centuries
+        ob = 0
+    rb += ob
     small = span < np.iinfo(np.uint32).max
-    per_slot, last, with_amount, old = _extremes(log, codes, keep, k, base, small, (cb, rb))
+    per_slot, last, with_amount, old = _extremes(log, codes, keep, k, base, small, (cb, rb, ob))
     del keep
     n_deals = last.size
     two = _STAGE_WORKERS > 1 and n_deals >= _HALVES
@@ -489,12 +507,12 @@ def cohort_deals(
             where = with_amount[at]
             amounts = np.full(n_in, np.nan)
             ok = where >= 0
-            amounts[ok] = log.amount[where[ok] & ((1 << rb) - 1)]
+            amounts[ok] = log.amount[np.right_shift(where[ok] & ((1 << rb) - 1), ob)]
             del where, ok
         last = last[at]  # this function's own array: decoded in place (the time, then the end)
         d = _Decoded(n_in, by_owner)
         win = per_slot[k][at]
-        halves(d.decode(log, last, win, entry_t, pipe, (rb, cb), (t_cens, base)), n_in)
+        halves(d.decode(log, last, win, entry_t, pipe, (rb, cb, ob), (t_cens, base)), n_in)
         del win
         times, sets = _reach_and_times(
             per_slot[: k + 1], at, entry_t, d.group, n_groups, reach, halves
