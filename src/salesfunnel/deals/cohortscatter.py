@@ -15,7 +15,8 @@ linear time, with no sort:
   so they never move a first reach); the first win is the earliest won event.
 * per deal, its last event in the engine's order (time, then label code, then
   input row): the maximum of one packed ``(time, code, row)`` key. Its row
-  gives the deal's owner (or group) and its label the deal's state, its time
+  gives the deal's owner (or group; packed below the row in the key when it
+  fits, so read off the key itself) and its label the deal's state, its time
   the end of a lost or censored deal. Packing the row makes ties at equal
   times keep row order, as the sorted path does; numpy documents no order for
   fancy assignment with repeated indices, so that is not used.
