@@ -12,16 +12,19 @@ and every per-deal array and every result must be equal.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import random
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 from hypothesis import example, given, strategies as st
 
 from salesfunnel import DealLog, Pipeline, cohort_funnel
-from salesfunnel.deals import closed, cohort, cohortscatter, engine as eng
+from salesfunnel.deals import closed, cohort, cohorthalves, cohortscatter, engine as eng
+from salesfunnel.deals.cohorthalves import Halves
 from salesfunnel.deals.cohortscatter import CohortDeals, cohort_deals
 from salesfunnel.deals.shared import latest_time, parse_instant, period
 
@@ -106,6 +109,7 @@ def _assert_same_deals(fast: CohortDeals, slow: CohortDeals) -> None:
     st.sampled_from([1, 2, 3, 1 << 18]),
     st.sampled_from([1, 2, 1 << 8]),
     st.booleans(),
+    st.booleans(),
 )
 def test_scatter_per_deal_arrays_equal_the_sorted_paths(
     case: tuple[Pipeline, DealLog, str],
@@ -115,18 +119,23 @@ def test_scatter_per_deal_arrays_equal_the_sorted_paths(
     chunk: int,
     few_groups: int,
     threaded: bool,
+    owner_in_key: bool,
 ) -> None:
     """Every per-deal fact of the cohort (ids, amounts, owner, reach, times to each
     stage, time to won and its kind, state) is the sorted path's, with or without a
     period and a snapshot, by owner or not, in the log's pipeline or a reordered one,
     the events scattered in one chunk or in chunks of 1 to 3, the stage times in
     runs per owner (few owners) or by one sort (``_FEW_GROUPS`` lowered), on one
-    thread or with half the stages on a second (``_THREADED`` lowered)."""
+    thread or with half the stages on a second (``_THREADED`` lowered) and the
+    per-deal steps in two halves at once (``_HALVES`` lowered), the owner packed
+    in the last-event key or read off its row (``_OWNER_IN_KEY``)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(cohortscatter, "_CHUNK", chunk)
         mp.setattr(cohortscatter, "_FEW_GROUPS", few_groups)
         mp.setattr(cohortscatter, "_STAGE_WORKERS", 2 if threaded else 1)
         mp.setattr(cohortscatter, "_THREADED", 0 if threaded else 1 << 20)
+        mp.setattr(cohortscatter, "_HALVES", 0 if threaded else 1 << 18)
+        mp.setattr(cohortscatter, "_OWNER_IN_KEY", owner_in_key)
         _compare_deals(case, window, by_owner, other_pipeline)
 
 
@@ -167,20 +176,25 @@ def _compare_deals(
         assert (got_pos.tolist(), got_begin.tolist()) == (pos.tolist(), begin.tolist())
 
 
-@given(logs(), WINDOWS, st.booleans())
+@given(logs(), WINDOWS, st.booleans(), st.booleans())
 def test_scatter_results_equal_the_sorted_paths(
     case: tuple[Pipeline, DealLog, str],
     window: tuple[int | None, int | None, int | None],
     by_owner: bool,
+    threaded: bool,
 ) -> None:
-    """The whole results (JSON, per-stage ids, curves) through the public call."""
+    """The whole results (JSON, per-stage ids, curves) through the public call, the
+    curves built on threads behind the funnels or not (``cohort._THREADED`` lowered)."""
     _, log, _ = case
     start, end, as_of = (_day(d) for d in window)
     if start is not None and end is not None and end < start:
         start, end = end, start
     options: dict[str, object] = {"start": start, "end": end, "as_of": as_of}
     options["by"] = "owner" if by_owner else None
-    fast = cohort_funnel(log, **options)  # type: ignore[call-overload]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cohort, "WORKERS", 2)
+        mp.setattr(cohort, "_THREADED", 0 if threaded else 1 << 20)
+        fast = cohort_funnel(log, **options)  # type: ignore[call-overload]
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(cohort, "_SCATTER", False)
         slow = cohort_funnel(log, **options)  # type: ignore[call-overload]
@@ -285,26 +299,111 @@ def test_rank_of_sparse_codes_is_their_place_among_the_present_codes(
 
 @pytest.mark.parametrize("chunk", [1, 2, 5, 64])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_sparse_codes_in_pairs_of_chunks_equal_the_sorted_paths(chunk: int, seed: int) -> None:
-    """Sparse integer ids on two threads (``_THREADED`` lowered): the renumbered codes
-    of each pair of chunks, taken half here and half on the other thread, scatter to
-    the sorted path's per-deal facts, with a snapshot that sinks the later events.
-    Every pair mixes deals (random rows), so codes put in the wrong place show."""
+@pytest.mark.parametrize("step", [13, 1])
+@pytest.mark.parametrize("by_time", [False, True])
+def test_codes_in_pairs_of_chunks_equal_the_sorted_paths(
+    chunk: int, seed: int, step: int, by_time: bool
+) -> None:
+    """Sparse (renumbered) or dense integer ids on two threads (``_THREADED``
+    lowered): each pair of chunks has its inputs (deal codes, slot indices, keys, the
+    keys of known amounts) taken half here and half on the other thread, and
+    scatters to the sorted path's per-deal facts, with a snapshot that sinks the
+    later events, rows in random order or sorted by time. Every pair mixes deals,
+    so inputs put in the wrong place show."""
     rng = np.random.default_rng(seed)
     n_deals, n = 40, 300
-    deal = rng.integers(0, n_deals, n) * 13 + 1000  # sparse: 13 codes per deal
+    deal = rng.integers(0, n_deals, n) * step + 1000  # sparse: 13 codes per deal
     p = Pipeline(["S0", "S1", "S2"], won="W", lost="L")
+    amount = rng.integers(0, 5, n).astype(np.float64)
+    amount[rng.random(n) < 0.3] = np.nan
+    time = np.datetime64("2024-01-01", "s") + rng.integers(0, 90, n) * 86_400
+    order = np.argsort(time, kind="stable") if by_time else np.arange(n)
     cols = {
-        "deal": deal,
-        "stage": rng.integers(0, len(p.labels), n),
-        "time": (np.datetime64("2024-01-01", "s") + rng.integers(0, 90, n) * 86_400),
-        "owner": np.array(["ann", "bob", "cy"])[rng.integers(0, 3, n)],
+        "deal": deal[order],
+        "stage": rng.integers(0, len(p.labels), n)[order],
+        "time": time[order],
+        "owner": np.array(["ann", "bob", "cy"])[rng.integers(0, 3, n)][order],
+        "amount": amount[order],
     }
-    log = DealLog.from_columns(cols, p, owner="owner")
-    assert log.deal_bound > len(log)  # renumbered
+    log = DealLog.from_columns(cols, p, owner="owner", amount="amount")
+    assert (log.deal_bound > len(log)) == (step > 1)  # renumbered when sparse
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(cohortscatter, "_CHUNK", chunk)
         mp.setattr(cohortscatter, "_STAGE_WORKERS", 2)
         mp.setattr(cohortscatter, "_THREADED", 0)
+        mp.setattr(cohortscatter, "_HALVES", 0)
         for as_of in (None, 60):
             _compare_deals((p, log, "sparse"), (None, None, as_of), True, False)
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+def test_a_span_of_centuries_scatters_64_bit_times(threaded: bool) -> None:
+    """Times over 136 years apart do not fit the 32-bit per-slot table: the scatter
+    keeps 64-bit times (a copy of each chunk's times, whose keys are then packed in
+    place), one chunk at a time or in pairs, and equals the sorted path."""
+    rng = np.random.default_rng(5)
+    n = 120
+    p = Pipeline(["S0", "S1", "S2"], won="W", lost="L")
+    years = rng.choice(np.array([1850, 1990, 2030]), n).astype(str)
+    time = years.astype("datetime64[s]") + rng.integers(0, 90, n) * 86_400
+    cols = {
+        "deal": rng.integers(0, 30, n) * 7 + 100,
+        "stage": rng.integers(0, len(p.labels), n),
+        "time": time,
+        "owner": np.array(["ann", "bob"])[rng.integers(0, 2, n)],
+    }
+    log = DealLog.from_columns(cols, p, owner="owner")
+    span = int(log.order_bounds[0].max() - log.order_bounds[0].min())
+    assert span > np.iinfo(np.uint32).max
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cohortscatter, "_CHUNK", 4)
+        mp.setattr(cohortscatter, "_STAGE_WORKERS", 2 if threaded else 1)
+        mp.setattr(cohortscatter, "_THREADED", 0 if threaded else 1 << 20)
+        mp.setattr(cohortscatter, "_HALVES", 0 if threaded else 1 << 18)
+        for as_of in (None, 20):
+            _compare_deals((p, log, "sparse"), (None, None, as_of), True, False)
+
+
+def test_curves_built_behind_the_funnels_keep_their_owners() -> None:
+    """By hand, the curves on threads behind the funnels (``cohort._THREADED``
+    lowered): x's deal won on day 3; of y's, one lost on day 4, one won on day 7."""
+    p = Pipeline(["S0"], won="W", lost="L")
+    rows = [
+        ("A", "S0", 0, "x"), ("A", "W", 3, "x"), ("B", "S0", 1, "y"),
+        ("B", "L", 5, "y"), ("C", "S0", 2, "y"), ("C", "W", 9, "y"),
+    ]  # fmt: skip
+    log = DealLog.from_records(
+        [{"deal": d, "stage": s, "time": _day(t), "owner": o} for d, s, t, o in rows],
+        p,
+        owner="owner",
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cohort, "WORKERS", 2)
+        mp.setattr(cohort, "_THREADED", 0)
+        got = cohort_funnel(log, by="owner")
+    assert {k: v.time_to_won.median for k, v in got.items()} == {"x": 3.0, "y": 7.0}
+    assert {k: v.censored for k, v in got.items()} == {"x": 0, "y": 0}
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 4), st.integers(-1, 3)), max_size=60),
+    st.sampled_from([1, 5, 600]),
+    st.booleans(),
+)
+def test_stage_sets_sorted_by_halves_are_the_one_sorts(
+    deals: list[tuple[int, int]], n_groups: int, threaded: bool
+) -> None:
+    """Each half of the deals sorted on its own thread and put together key by key:
+    the counts and the one order of ``closed._stage_sets`` (a stable sort of the
+    whole), for no deal, one, odd and even numbers, empty groups, and more keys
+    than are merged (600 groups: the one sort itself)."""
+    group = np.array([min(g, n_groups - 1) for g, _ in deals], dtype=np.int32)
+    reach = np.array([r for _, r in deals], dtype=np.int16)
+    k1 = 4
+    with ThreadPoolExecutor(1) if threaded else contextlib.nullcontext() as pool:
+        counts, runs = cohorthalves.sets_by_halves(group, n_groups, k1, reach, Halves(pool))
+    want_counts, want_runs = closed._stage_sets(group, n_groups, k1, reach, None)
+    assert counts.tolist() == want_counts.tolist()
+    assert len(runs) == len(want_runs) == k1
+    for (pos, begin), (want_pos, want_begin) in zip(runs, want_runs, strict=True):
+        assert (pos.tolist(), begin.tolist()) == (want_pos.tolist(), want_begin.tolist())

@@ -17,9 +17,14 @@ import numpy as np
 import pytest
 from hypothesis import example, given, strategies as st
 
-from salesfunnel.deals import cohort, durations
+from salesfunnel.deals import cohort, durations, survival
 from salesfunnel.deals.durations import run_stats
-from salesfunnel.deals.survival import SurvivalCurve, incidence_of_parts, incidence_of_valid
+from salesfunnel.deals.survival import (
+    SurvivalCurve,
+    incidence_of_parts,
+    incidence_of_seconds,
+    incidence_of_valid,
+)
 
 DAY = 86_400.0
 FIELDS = ("time", "at_risk", "events", "competing", "censored", "survival", "std_error")
@@ -191,3 +196,33 @@ def test_curves_of_deals_already_in_group_order_equal_the_full_sort(
             group, secs.copy(), kind, known, n_groups, (order, begin)
         )
     _assert_equals_sorted_path((got, got_cens), group, secs, kind, known, n_groups)
+
+
+# Whole seconds as the cohort funnel hands them over: up to the 32-bit limit.
+whole = st.one_of(
+    st.integers(0, 6),
+    st.integers(0, 6).map(lambda d: d * 86_400),
+    st.integers(2**32 - 3, 2**32 - 1),
+    st.integers(0, 2**32 - 1),
+)
+
+
+@example([(0, 1), (0, 0)])  # a hit and a censoring at 0
+@example([(5, 0), (3, 1)])  # a censoring after the last hit: in the last row
+@example([(2**32 - 1, 2), (2**32 - 2, 0), (2**32 - 1, 0)])  # at the 32-bit limit
+@given(st.lists(st.tuples(whole, st.sampled_from([0, 1, 2])), max_size=40))
+def test_incidence_of_seconds_is_incidence_of_parts_in_days(rows: list[tuple[int, int]]) -> None:
+    """Rows found on the integer seconds (censorings past the last row time not
+    searched) give the curve of the seconds divided into days, bit for bit: ties,
+    zeros, nothing censored, no event, nothing at all, values at 2**32 - 1."""
+    hits = sorted((s, k) for s, k in rows if k)
+    cens = [s for s, k in rows if not k]
+    secs = np.array([s for s, _ in hits], dtype=np.uint32)
+    kinds = np.array([k for _, k in hits], dtype=np.uint32)
+    got = incidence_of_seconds(secs, kinds, np.array(cens, dtype=np.int64))
+    want = incidence_of_parts(secs / DAY, kinds, np.array(cens, dtype=np.int64) / DAY)
+    _assert_same_curve(got, want)
+    with pytest.MonkeyPatch.context() as mp:  # the arithmetic in place, and with ``where``
+        mp.setattr(survival, "_IN_PLACE", False)
+        plain = incidence_of_parts(secs / DAY, kinds, np.array(cens, dtype=np.int64) / DAY)
+    _assert_same_curve(got, plain)

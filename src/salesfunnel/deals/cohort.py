@@ -22,6 +22,7 @@ Counting rules (the shared rules are in :mod:`salesfunnel.deals.shared`):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 from collections.abc import Callable, Iterator
@@ -74,6 +75,7 @@ _SPLIT_SORT = True  # time to won sorting only the won and lost deals (tests tur
 WORKERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else
               (os.cpu_count() or 1), 4)  # fmt: skip
 _THREADED = 1 << 20  # deals from which the curves are worth threads (fewer: tiny runs)
+_BEHIND = True  # the curves built behind the funnels, from _THREADED deals on (tests)
 Groups = npt.NDArray[np.int32] | I64  # per cohort deal, its result group
 
 
@@ -446,13 +448,22 @@ def _cohort(
         d = _sorted_deals(log, pipe, mode, by, n_groups, codes, ((s, e), t, t_cens))
     group, k1 = d.group, pipe.n_stages + 1
     counts, runs = d.sets or _stage_sets(group, n_groups, k1, d.reach, d.masks)
-    funnels = _funnels(d.ids, d.amounts, pipe, names, counts, runs, d.ids_in_order)
-    no_amount = amount_unknown(d.amounts, group, n_groups)
     order = None if d.sets is None else d.sets[1][0]
-    curves, censored = _time_to_won(group, d.seconds, d.kind, d.known, n_groups, order)
-    n_labels = len(pipe.labels)
-    per_state = bincount(group * n_labels + d.state, n_groups * n_labels)
-    per_state = per_state.reshape(n_groups, n_labels)
+
+    def time_to_won() -> tuple[list[SurvivalCurve], I64]:
+        return _time_to_won(group, d.seconds, d.kind, d.known, n_groups, order)
+
+    # The curves (on their own threads) start first, and the funnels are counted
+    # here meanwhile: no core waits while one thread counts. Same results.
+    behind = _BEHIND and WORKERS > 1 and group.size >= _THREADED
+    with ThreadPoolExecutor(1) if behind else contextlib.nullcontext() as pool:
+        pending = None if pool is None else pool.submit(time_to_won)
+        funnels = _funnels(d.ids, d.amounts, pipe, names, counts, runs, d.ids_in_order)
+        no_amount = amount_unknown(d.amounts, group, n_groups)
+        n_labels = len(pipe.labels)
+        per_state = bincount(group * n_labels + d.state, n_groups * n_labels)
+        per_state = per_state.reshape(n_groups, n_labels)
+        curves, censored = time_to_won() if pending is None else pending.result()
     out = []
     for g, name in enumerate(names):
         frozen = 0 if pipe.frozen_code is None else int(per_state[g, pipe.frozen_code])

@@ -15,7 +15,8 @@ linear time, with no sort:
   so they never move a first reach); the first win is the earliest won event.
 * per deal, its last event in the engine's order (time, then label code, then
   input row): the maximum of one packed ``(time, code, row)`` key. Its row
-  gives the deal's owner (or group) and its label the deal's state, its time
+  gives the deal's owner (or group; packed below the row in the key when it
+  fits, so read off the key itself) and its label the deal's state, its time
   the end of a lost or censored deal. Packing the row makes ties at equal
   times keep row order, as the sorted path does; numpy documents no order for
   fancy assignment with repeated indices, so that is not used.
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -40,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from .closed import _stage_sets
+from .cohorthalves import Halves, StageSets, filled, sets_by_halves, take
 from .durations import DurationStats, group_stats, run_stats
 from .log import DealLog
 from .pipeline import Pipeline
@@ -53,9 +55,13 @@ _FEW_GROUPS = 1 << 8  # up to this many groups, stage times go in runs (one radi
 _STAGE_WORKERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else
                      (os.cpu_count() or 1), 2)  # fmt: skip
 _THREADED = 1 << 20
+_HALVES = 1 << 18  # deals from which the per-deal steps run in two halves at once
+_OWNER_IN_KEY = True  # the owner packed in the last-event key when it fits (tests turn it off)
 
 
-StageSets = tuple[I64, list[tuple[I64, I64]]]  # (counts, runs) of closed._stage_sets
+# A chunk of events ready to scatter: deal codes, slot indices, times, packed keys, and
+# the keys of the events with a known amount (-1 for the others; None: no such scatter).
+_Chunk = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], np.ndarray, I64, I64 | None]
 
 
 @dataclass(slots=True)
@@ -146,11 +152,11 @@ def _rank(log: DealLog) -> tuple[_Rank | None, int, I64 | None]:
     return _Rank(table), old.size, old
 
 
-def _codes_in(order: I64, at: I64 | slice, old: I64 | None) -> I64:
+def _codes_in(order: I64, at: I64 | slice, old: I64 | None, halves: Halves) -> I64:
     """The deal codes of the cohort's deals ``order`` (positions in the cohort ``at``,
     every deal when a slice; ``old``: each dense code's deal code, when renumbered)."""
-    pos = order if isinstance(at, slice) else at[order]
-    return pos if old is None else old[pos]
+    pos = order if isinstance(at, slice) else take(at, order, halves)
+    return pos if old is None else take(old, pos, halves)
 
 
 def _extremes(
@@ -160,62 +166,78 @@ def _extremes(
     k: int,
     base: int,
     small: bool,
-    bits: tuple[int, int],
+    bits: tuple[int, int, int],
 ) -> tuple[np.ndarray, I64, I64 | None, I64 | None]:
     """The scatter reductions over the events, a chunk of events at a time.
 
     Per slot and deal the earliest relative time (slot-major, so each slot's
-    row is contiguous), per deal the maximum packed (time, code, row) key, and
+    row is contiguous), per deal the maximum packed (time, code, row) key (with
+    the event's owner below the row when ``bits[2]``, its width, is not 0:
+    the row is unique, so the owner never decides the maximum), and
     the same over the events with a known amount (``None`` without amounts);
     then each deal's old code (``None`` when not renumbered). A sink deal past
     the others takes the events after as_of. Chunks keep every per-event
     temporary small (no fresh pages to fault in, and in cache).
     """
-    cb, rb = bits
+    cb, rb, ob = bits  # ``rb``: the bits of the row and the owner below it
     rank, n_deals, old = _rank(log)
     stride = n_deals + 1
     tdtype = np.uint32 if small else np.int64
-    earliest = np.full((k + 2) * stride, np.iinfo(tdtype).max, dtype=tdtype)
-    last = np.full(stride, -1, dtype=np.int64)
     nan = None if log.amount is None else np.isnan(log.amount)
-    with_amount = None
-    if nan is not None and nan.any():
-        with_amount = np.full(stride, -1, dtype=np.int64)
+    pairs = _STAGE_WORKERS > 1 and len(log) >= _THREADED
+    # The tables (fresh pages: each faulted in as it is first written) filled by halves.
+    with ThreadPoolExecutor(1) if pairs else contextlib.nullcontext() as pool:
+        earliest = filled((k + 2) * stride, np.iinfo(tdtype).max, tdtype, Halves(pool))
+        last = filled(stride, -1, np.int64, Halves(pool))
+        with_amount = None
+        if nan is not None and nan.any():
+            with_amount = filled(stride, -1, np.int64, Halves(pool))
 
-    def deal_of(a: int, b: int) -> npt.NDArray[np.intp]:
+    def prepare(a: int, b: int) -> _Chunk:
+        """The chunk's deal codes, slot indices and keys: the scatter's inputs."""
         deal = np.subtract(log.deal[a:b], log.deal_offset, dtype=np.intp)
         if rank is not None:
             deal = rank.of(deal)
         if keep is not None:
             deal[~keep[a:b]] = n_deals
-        return deal
-
-    def scatter(a: int, b: int, deal: npt.NDArray[np.intp]) -> None:
         code = codes[a:b]
         index = np.multiply(np.minimum(code, k + 1), stride, dtype=np.intp)
         index += deal
         key = np.subtract(log.order_bounds[0][a:b], base)
-        np.minimum.at(earliest, index, key.astype(tdtype) if small else key)
+        time = key.astype(tdtype)  # a copy: the key is packed in place below
         key <<= cb
         key |= code
         key <<= rb
-        key += np.arange(a, b, dtype=np.int64)
-        np.maximum.at(last, deal, key)
+        rows = np.arange(a, b, dtype=np.int64)
+        if ob:
+            assert log.owner is not None
+            rows <<= ob
+            rows |= log.owner[a:b]
+        key += rows
+        known = None
         if with_amount is not None:
             assert nan is not None
-            key[nan[a:b]] = -1
-            np.maximum.at(with_amount, deal, key)
+            known = key.copy()
+            known[nan[a:b]] = -1
+        return deal, index, time, key, known
 
-    # Renumbered codes cost a look-up per event: taken on two threads, two chunks at once.
-    pairs = rank is not None and _STAGE_WORKERS > 1 and len(log) >= _THREADED
+    def scatter(chunk: _Chunk) -> None:
+        deal, index, time, key, known = chunk
+        np.minimum.at(earliest, index, time)
+        np.maximum.at(last, deal, key)
+        if known is not None:
+            assert with_amount is not None
+            np.maximum.at(with_amount, deal, known)
+
+    # On two threads, two chunks at once: each chunk's inputs are taken on its own
+    # thread (numpy calls, each releasing the GIL), then both are scattered here.
     with ThreadPoolExecutor(1) if pairs else contextlib.nullcontext() as pool:
         for a in range(0, len(log), 2 * _CHUNK if pool is not None else _CHUNK):
             if pool is None:
-                b = min(a + _CHUNK, len(log))
-                scatter(a, b, deal_of(a, b))
+                scatter(prepare(a, min(a + _CHUNK, len(log))))
             else:
-                for lo, hi, deal in _in_pairs(pool, deal_of, a, len(log)):
-                    scatter(lo, hi, deal)
+                for chunk in _in_pairs(pool, prepare, a, len(log)):
+                    scatter(chunk)
     per_slot = earliest.reshape(k + 2, stride)[:, :n_deals]
     last = last[:n_deals]
     if nan is not None:
@@ -224,18 +246,18 @@ def _extremes(
 
 
 def _in_pairs(
-    pool: ThreadPoolExecutor, of: Callable[[int, int], npt.NDArray[np.intp]], a: int, n: int
-) -> list[tuple[int, int, npt.NDArray[np.intp]]]:
-    """The chunks from event ``a`` on, up to two (of ``n`` events), with their deal codes
-    ``of(lo, hi)``: the first chunk's taken here and the second's on the ``pool``'s
+    pool: ThreadPoolExecutor, of: Callable[[int, int], _Chunk], a: int, n: int
+) -> list[_Chunk]:
+    """The chunks from event ``a`` on, up to two (of ``n`` events), as ``of(lo, hi)``
+    gives them: the first chunk's taken here and the second's on the ``pool``'s
     thread at the same time (``of`` is numpy calls, each releasing the GIL; the
-    scatter after holds it, so the codes are taken before it, not beside it)."""
+    scatter after holds it, so the inputs are taken before it, not beside it)."""
     m = min(a + _CHUNK, n)
     b = min(m + _CHUNK, n)
     if m == b:
-        return [(a, m, of(a, m))]
+        return [of(a, m)]
     rest = pool.submit(of, m, b)
-    return [(a, m, of(a, m)), (m, b, rest.result())]
+    return [of(a, m), rest.result()]
 
 
 def _first_reaches(per_slot: np.ndarray) -> None:
@@ -249,13 +271,19 @@ def _first_reaches(per_slot: np.ndarray) -> None:
 
 
 def _reach_and_times(
-    per_slot: np.ndarray, at: I64 | slice, entry: np.ndarray, group: np.ndarray, n_groups: int
-) -> tuple[npt.NDArray[np.int16], list[list[DurationStats]], StageSets]:
-    """Per cohort deal its reach; per funnel stage and group the times to first reach;
-    and the deals of each stage and group (:func:`~salesfunnel.deals.closed._stage_sets`).
+    per_slot: np.ndarray,
+    at: I64 | slice,
+    entry: np.ndarray,
+    group: np.ndarray,
+    n_groups: int,
+    reach: npt.NDArray[np.int16],
+    halves: Halves,
+) -> tuple[list[list[DurationStats]], StageSets]:
+    """Per funnel stage and group the times to first reach of the cohort's deals (of
+    ``reach``); and the deals of each stage and group
+    (:func:`~salesfunnel.deals.closed._stage_sets`).
 
-    ``per_slot``'s rows are the first reaches (:func:`_first_reaches`), so the
-    stages a deal reached are nested: its reach is their number less one. The
+    ``per_slot``'s rows are the first reaches (:func:`_first_reaches`). The
     stage sets put each group's deals in order of reach, furthest first, so
     the deals of group g that reached stage j are a prefix of g's run: a
     stage's times are gathered a group's prefix at a time, already in runs,
@@ -268,30 +296,32 @@ def _reach_and_times(
     bytes of 64-bit times to partition. The statistics sum in 64 bits
     (:func:`run_stats`).
 
-    The stages are independent: on a large cohort half of them run on a
-    second thread (numpy releases the GIL in its loops), each thread with its
-    own scratch; each stage's statistics are computed by the same steps.
+    The stages are independent: on a large cohort two threads take them one at
+    a time, largest first (numpy releases the GIL in its loops), each thread
+    with its own scratch; each stage's statistics are computed by the same steps.
     """
     k1 = per_slot.shape[0]  # the funnel stages: open ones and won
-    none = np.iinfo(per_slot.dtype).max
-    reach_all = np.full(per_slot.shape[1], -1, dtype=np.int16)
-    for j in range(k1):  # nested stages: one more for each stage reached
-        reach_all += per_slot[j] != none
-    reach = reach_all[at]
-    del reach_all
-    counts, runs = _stage_sets(group, n_groups, k1, reach, None)
+    counts, runs = sets_by_halves(group, n_groups, k1, reach, halves)
     order, begin = runs[0]  # every stage shares one order
     n = reach.size
     few = n_groups <= _FEW_GROUPS
     rows = entry_o = None
     if few:  # per deal in the stage sets' order: its row in ``per_slot`` and its entry
-        rows = order if isinstance(at, slice) else at[order]
-        entry_o = entry[order]
+        rows = order if isinstance(at, slice) else take(at, order, halves)
+        entry_o = take(entry, order, halves)
 
-    def stages(js: list[int]) -> list[list[DurationStats]]:
+    # The stages, largest first, taken one at a time by whichever thread is free.
+    todo = iter(sorted(range(k1), key=lambda j: -int(counts[:, j].sum())))
+    lock = threading.Lock()
+
+    def stages() -> dict[int, list[DurationStats]]:
         buf = np.empty(n, dtype=per_slot.dtype)  # this thread's scratch, reused by its stages
-        out = []
-        for j in js:
+        out: dict[int, list[DurationStats]] = {}
+        while True:
+            with lock:
+                j = next(todo, None)
+            if j is None:
+                return out
             if rows is not None and entry_o is not None:
                 ends = np.zeros(n_groups + 1, dtype=np.int64)
                 np.cumsum(counts[:, j], out=ends[1:])
@@ -302,23 +332,117 @@ def _reach_and_times(
                     np.take(per_slot[j], rows[a : a + m], out=part, mode="clip")  # valid rows
                     part -= entry_o[a : a + m]
                 v = buf[: int(ends[-1])]
-                out.append(run_stats(v, ends, np.zeros(n_groups, np.int64)))
+                out[j] = run_stats(v, ends, np.zeros(n_groups, np.int64))
             else:  # many small groups: one sort serves them all (see group_stats)
                 hit = reach >= j
                 v = compress(hit, per_slot[j][at], buf)
                 v -= entry[hit]
-                out.append(group_stats(group[hit], v, None, n_groups))
-        return out
+                out[j] = group_stats(group[hit], v, None, n_groups)
 
-    mine, theirs = list(range(k1)), []
-    if _STAGE_WORKERS > 1 and n >= _THREADED and k1 > 1:
-        mine, theirs = mine[0::2], mine[1::2]
-    with ThreadPoolExecutor(1) if theirs else contextlib.nullcontext() as pool:
-        other = pool.submit(stages, theirs) if pool is not None else None
-        times = dict(zip(mine, stages(mine), strict=True))
+    two = _STAGE_WORKERS > 1 and n >= _THREADED and k1 > 1
+    with ThreadPoolExecutor(1) if two else contextlib.nullcontext() as pool:
+        other = pool.submit(stages) if pool is not None else None
+        times = stages()
         if other is not None:
-            times.update(zip(theirs, other.result(), strict=True))
-    return reach, [times[j] for j in range(k1)], (counts, runs)
+            times.update(other.result())
+    return [times[j] for j in range(k1)], (counts, runs)
+
+
+def _entries(
+    per_slot: np.ndarray,
+    last: I64,
+    reach: npt.NDArray[np.int16],
+    present: B,
+    period: tuple[int | None, int | None],
+    base: int,
+) -> Callable[[int, int], None]:
+    """The steps per deal ``lo .. hi - 1`` once the slots are scattered: the stages'
+    first reaches (:func:`_first_reaches`), the entry written over the last row (lost
+    and frozen, read by nothing else), the reach (the first reaches are nested: their
+    number less one) and whether the deal is in the cohort (``present``)."""
+    last_row = per_slot.shape[0] - 1
+    none = np.iinfo(per_slot.dtype).max
+    s, e = period
+
+    def run(lo: int, hi: int) -> None:
+        part = per_slot[:, lo:hi]
+        _first_reaches(part[:last_row])
+        entry = np.minimum(part[0], part[last_row], out=part[last_row])
+        r = reach[lo:hi]
+        r.fill(-1)
+        for j in range(last_row):  # nested stages: one more for each stage reached
+            r += part[j] != none
+        ok = np.greater_equal(last[lo:hi], 0, out=present[lo:hi])
+        if s is not None:
+            ok &= entry.astype(np.int64) >= s - base
+        if e is not None:
+            ok &= entry.astype(np.int64) < e - base
+
+    return run
+
+
+class _Decoded:
+    """Per cohort deal, what its last event and first win say: group, kind of ending
+    (1 won, 2 lost, 0 censored), whether its time is known, and state at as_of."""
+
+    def __init__(self, n: int, by_owner: bool) -> None:
+        self.group = np.zeros(n, dtype=np.int32)  # 0 when not by owner
+        self.kind = np.empty(n, dtype=np.int8)
+        self.known = np.empty(n, dtype=bool)
+        self.state = np.empty(n, dtype=np.int8)
+        self.by_owner = by_owner
+
+    def decode(
+        self,
+        log: DealLog,
+        last: I64,
+        win: np.ndarray,
+        entry: np.ndarray,
+        pipe: Pipeline,
+        bits: tuple[int, int, int],
+        ends: tuple[int | None, int],
+    ) -> Callable[[int, int], None]:
+        """The steps per cohort deal ``lo .. hi - 1``: ``last`` (the packed key of its
+        last event) becomes in place its time to won (to the first win ``win``, the
+        loss or the censoring at ``ends[0]``, less its entry, at least 0). ``bits``:
+        the widths of the row field, the label and the owner in the row field (0:
+        the owner is read off the row)."""
+        rb, cb, ob = bits
+        t_cens, base = ends
+        won_none = np.iinfo(win.dtype).max
+        k = pipe.n_stages
+
+        def run(lo: int, hi: int) -> None:
+            key = last[lo:hi]
+            field = np.bitwise_and(key, (1 << rb) - 1)  # the row (and owner)
+            if self.by_owner and ob:
+                self.group[lo:hi] = np.bitwise_and(field, (1 << ob) - 1)
+            elif self.by_owner:
+                assert log.owner is not None
+                self.group[lo:hi] = log.owner[field]
+            np.right_shift(key, rb, out=field)
+            field &= (1 << cb) - 1
+            code = field.astype(np.int8)  # the last event's label
+            del field
+            end = np.right_shift(key, rb + cb, out=key)  # its time
+            w = win[lo:hi]
+            won = w != won_none
+            kind = self.kind[lo:hi]
+            np.copyto(kind, np.where(code == pipe.lost_code, np.int8(2), np.int8(0)))
+            np.copyto(kind, np.int8(1), where=won)
+            np.copyto(end, w, where=won)  # the first win where won, else the last event
+            censored = kind == 0
+            if t_cens is None:  # pragma: no cover - a dated log has a latest time
+                np.logical_not(censored, out=self.known[lo:hi])
+                end[censored] = entry[lo:hi][censored]
+            else:
+                self.known[lo:hi] = True
+                end[censored] = t_cens - base
+            end -= entry[lo:hi]
+            np.maximum(end, 0, out=end)
+            np.copyto(self.state[lo:hi], np.where(won, np.int8(k), code))
+
+        return run
 
 
 def cohort_deals(
@@ -351,77 +475,63 @@ def cohort_deals(
     rb, cb = _bits(n - 1), _bits(len(pipe.labels) - 1)
     if _bits(span) + cb + rb > 63:  # pragma: no cover - needs spans of centuries
         return None
+    # The owner (a group code, below n_groups) packed below the row when it fits: the
+    # last event's owner is then a mask of its key, not a gather by row.
+    ob = _bits(n_groups - 1) if by_owner and _OWNER_IN_KEY else 0
+    if _bits(span) + cb + rb + ob > 63:  # pragma: no cover - needs spans of centuries
+        ob = 0
+    rb += ob
     small = span < np.iinfo(np.uint32).max
-    per_slot, last, with_amount, old = _extremes(log, codes, keep, k, base, small, (cb, rb))
+    per_slot, last, with_amount, old = _extremes(log, codes, keep, k, base, small, (cb, rb, ob))
     del keep
     n_deals = last.size
-    # Each stage's first reach (suffix minima of the slots), then each deal's entry
-    # written over the lost slot's row, which nothing else reads: no new per-deal array.
-    _first_reaches(per_slot[: k + 1])
-    entry_all = np.minimum(per_slot[0], per_slot[k + 1], out=per_slot[k + 1])
-    present = last >= 0
-    s, e = period
-    if s is not None:
-        present &= entry_all.astype(np.int64) >= s - base
-    if e is not None:
-        present &= entry_all.astype(np.int64) < e - base
-    n_in = int(np.count_nonzero(present))
-    # Every deal present: per-deal arrays read as views, not gathered.
-    at: I64 | slice = slice(None) if n_in == n_deals else np.flatnonzero(present)
-    del present
-    entry_t = entry_all[at]
-    del entry_all
-    amounts = None
-    if with_amount is not None:  # before ``last`` (maybe the same array) is decoded in place
-        assert log.amount is not None
-        where = with_amount[at]
-        amounts = np.full(n_in, np.nan)
-        ok = where >= 0
-        amounts[ok] = log.amount[where[ok] & ((1 << rb) - 1)]
-        del where, ok
-    last = last[at]  # this function's own array: decoded in place, one scratch beside it
-    field = np.bitwise_and(last, (1 << rb) - 1)  # the row
-    if by_owner:
-        assert log.owner is not None
-        group = log.owner[field].astype(np.int32, copy=False)
-    else:
-        group = np.zeros(n_in, dtype=np.int32)
-    np.right_shift(last, rb, out=field)
-    field &= (1 << cb) - 1
-    last_code = field.astype(np.int8)
-    del field
-    last_time = np.right_shift(last, rb + cb, out=last)
-    del last
-    reach, times, sets = _reach_and_times(per_slot[: k + 1], at, entry_t, group, n_groups)
-    win = per_slot[k][at]
-    won = win != np.iinfo(win.dtype).max
-    kind = np.where(won, np.int8(1), np.where(last_code == pipe.lost_code, np.int8(2), np.int8(0)))
-    end = last_time  # in place: the first win where won, else the last event's time
-    np.copyto(end, win, where=won)
-    del win, last_time
-    censored = kind == 0
-    known = np.ones(n_in, dtype=bool)
-    if t_cens is None:  # pragma: no cover - a dated log has a latest time
-        known = ~censored
-        end[censored] = entry_t[censored]
-    else:
-        end[censored] = t_cens - base
-    end -= entry_t
+    two = _STAGE_WORKERS > 1 and n_deals >= _HALVES
+    with ThreadPoolExecutor(1) if two else contextlib.nullcontext() as pool:
+        halves = Halves(pool)
+        # Each stage's first reach (suffix minima of the slots), each deal's entry
+        # written over the lost slot's row (read by nothing else: no new per-deal
+        # array), its reach and whether it is in the cohort: in two halves at once.
+        reach_all = np.empty(n_deals, dtype=np.int16)
+        present = np.empty(n_deals, dtype=bool)
+        halves(_entries(per_slot, last, reach_all, present, period, base), n_deals)
+        entry_all = per_slot[k + 1]
+        n_in = int(np.count_nonzero(present))
+        # Every deal present: per-deal arrays read as views, not gathered.
+        at: I64 | slice = slice(None) if n_in == n_deals else np.flatnonzero(present)
+        del present
+        entry_t = entry_all[at]
+        reach = reach_all[at]
+        del entry_all, reach_all
+        amounts = None
+        if with_amount is not None:  # before ``last`` (maybe the same array) is decoded in place
+            assert log.amount is not None
+            where = with_amount[at]
+            amounts = np.full(n_in, np.nan)
+            ok = where >= 0
+            amounts[ok] = log.amount[np.right_shift(where[ok] & ((1 << rb) - 1), ob)]
+            del where, ok
+        last = last[at]  # this function's own array: decoded in place (the time, then the end)
+        d = _Decoded(n_in, by_owner)
+        win = per_slot[k][at]
+        halves(d.decode(log, last, win, entry_t, pipe, (rb, cb, ob), (t_cens, base)), n_in)
+        del win
+        times, sets = _reach_and_times(
+            per_slot[: k + 1], at, entry_t, d.group, n_groups, reach, halves
+        )
+        # The ids in the stage sets' order, made in it: text ids are made once, not gathered.
+        codes_in_order = _codes_in(sets[1][0][0], at, old, halves)
     del entry_t, per_slot  # the per-slot table (its last views gone) before the ids are made
-    seconds_won = np.maximum(end, 0, out=end)
-    state = np.where(won, np.int8(k), last_code)
-    # The ids in the stage sets' order, made in it: text ids are made once, not gathered.
-    order = sets[1][0][0]
+    seconds_won = last  # the ends, less the entries, at least 0 (decoded in place)
     return CohortDeals(
-        ids=log.ids_of(_codes_in(order, at, old)),
+        ids=log.ids_of(codes_in_order),
         amounts=amounts,
-        group=group,
+        group=d.group,
         reach=reach,
         times=times,
         seconds=seconds_won,
-        kind=kind,
-        known=known,
-        state=state,
+        kind=d.kind,
+        known=d.known,
+        state=d.state,
         unknown=np.zeros(n_groups, dtype=np.int64),
         sets=sets,
         ids_in_order=True,

@@ -44,6 +44,8 @@ I64 = npt.NDArray[np.int64]
 
 _DAY = 86_400.0
 T = TypeVar("T")
+_IN_PLACE = True  # the curve's arithmetic in place when every row has someone at risk (tests)
+_SECONDS = True  # curves of whole seconds found on the integers (tests turn it off to compare)
 
 
 class PerGroup(Protocol):
@@ -311,31 +313,61 @@ def incidence_of_parts(hit: F64, hit_kind: npt.NDArray[np.integer], censored: F6
     cumulative sum of their rows. The rows are those of :func:`_rows` on the
     whole sorted set, so the curve is the same, to the bit (tested).
     """
+    return _of_parts(hit, hit_kind, censored, None)
+
+
+def incidence_of_seconds(
+    hit: npt.NDArray[np.unsignedinteger[Any]],
+    hit_kind: npt.NDArray[np.integer],
+    censored: npt.NDArray[np.integer],
+) -> SurvivalCurve:
+    """:func:`incidence_of_parts` of ``hit / 86400`` and ``censored / 86400``: whole
+    seconds below 2**32 (``hit`` ascending, ``uint32``; ``censored`` any order, >= 0).
+
+    The rows and the censorings' places are found on the integers and only the
+    row times are divided: below 2**32 seconds, ``x / 86400.0`` is strictly
+    increasing (the quotients of two integers differ by 1.2e-5 or more, their
+    spacing as doubles is under 1e-11), so every comparison of the days is that
+    of the seconds, and every value the same division: the same curve, to the
+    bit (tested).
+    """
+    return _of_parts(hit, hit_kind, censored, _DAY)
+
+
+def _of_parts(
+    hit: np.ndarray, hit_kind: npt.NDArray[np.integer], censored: np.ndarray, scale: float | None
+) -> SurvivalCurve:
+    """:func:`incidence_of_parts` (``scale`` ``None``) or :func:`incidence_of_seconds`."""
     n_hit = hit.size
     new = np.ones(n_hit, dtype=bool)
     np.not_equal(hit[1:], hit[:-1], out=new[1:])
     starts = np.flatnonzero(new)  # per distinct event time, its first hit
     off = 0 if n_hit and hit[0] == 0 else 1  # row 0 (time 0) holds the hits at 0, if any
-    times = np.empty(starts.size + off)
-    times[0] = 0.0
-    times[off:] = hit[starts]
+    keys = np.zeros(starts.size + off, dtype=np.float64 if scale is None else np.int64)
+    keys[off:] = hit[starts]  # the row times (seconds, when scaled)
+    times = np.asarray(keys if scale is None else keys / scale, dtype=np.float64)  # no copy
     ev1 = np.zeros(times.size, dtype=np.int64)
     ev2 = np.zeros(times.size, dtype=np.int64)
     if n_hit:
         ones = np.add.reduceat(hit_kind == 1, starts, dtype=np.int64)
         ev1[off:] = ones
         ev2[off:] = np.diff(starts, append=n_hit) - ones
-    row = np.searchsorted(times, censored, side="right")
+    # A censoring at or after the last row time is in the last row: only the others
+    # are searched (open deals often last longer than the closed ones took).
+    near = censored[censored < keys[-1]]
+    row = np.searchsorted(keys, near, side="right")
     row -= 1
     cen = np.bincount(row, minlength=times.size)
-    del row
+    cen[-1] += censored.size - near.size
+    del row, near
     below = np.zeros(times.size, dtype=np.int64)  # subjects before each row's time
     below[off:] = starts
     below[1:] += np.cumsum(cen[:-1])
     at_risk = hit.size + censored.size - below
 
     def top() -> float:
-        return float(max(hit[-1] if n_hit else 0.0, censored.max(initial=0.0)))
+        last = max(keys[-1].item(), censored.max(initial=0).item())
+        return float(last) if scale is None else last / scale
 
     return _incidence(times, at_risk, ev1, ev2, cen, top, n_hit + censored.size)
 
@@ -343,14 +375,32 @@ def incidence_of_parts(hit: F64, hit_kind: npt.NDArray[np.integer], censored: F6
 def _incidence(
     times: F64, at_risk: I64, ev1: I64, ev2: I64, cen: I64, top: Callable[[], float], n: int
 ) -> SurvivalCurve:
-    """The Aalen-Johansen curve of its rows (see :func:`cumulative_incidence`)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        risk = np.maximum(at_risk, 1)
-        step_all = np.where(at_risk > 0, 1.0 - (ev1 + ev2) / risk, 1.0)
-        surv_all = np.cumprod(step_all)
-        before = np.concatenate(([1.0], surv_all[:-1]))
-        cif = np.cumsum(before * np.where(at_risk > 0, ev1 / risk, 0.0))
-    survival = 1.0 - cif
+    """The Aalen-Johansen curve of its rows (see :func:`cumulative_incidence`).
+
+    Rows with nobody at risk (only with no subject at all) take a step of
+    nothing; with someone at risk on every row, the same operations run in
+    place, with no ``where`` (the same values, fewer passes over the rows).
+    """
+    if _IN_PLACE and at_risk.size and at_risk.min() > 0:
+        step = np.true_divide(ev1 + ev2, at_risk)
+        surv_all = np.subtract(1.0, step, out=step)
+        np.cumprod(surv_all, out=surv_all)
+        before = np.empty(times.size)
+        before[0] = 1.0
+        before[1:] = surv_all[:-1]
+        del surv_all, step
+        cif = np.true_divide(ev1, at_risk)
+        cif *= before
+        np.cumsum(cif, out=cif)
+        survival = np.subtract(1.0, cif, out=cif)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            risk = np.maximum(at_risk, 1)
+            step_all = np.where(at_risk > 0, 1.0 - (ev1 + ev2) / risk, 1.0)
+            surv_all = np.cumprod(step_all)
+            before = np.concatenate(([1.0], surv_all[:-1]))
+            cif = np.cumsum(before * np.where(at_risk > 0, ev1 / risk, 0.0))
+        survival = 1.0 - cif
     return SurvivalCurve(
         "aalen-johansen",
         _readonly(times),
@@ -421,10 +471,19 @@ def split_incidence(
         run = key[int(bounds[g]) : int(bounds[g + 1])]  # groups own disjoint runs
         run.sort()
         c = cens[int(cens_bounds[g]) : int(cens_bounds[g + 1])]
-        hit_days = np.right_shift(run, dtype(2)) / _DAY
-        return incidence_of_parts(hit_days, run & dtype(3), c / _DAY)
+        return _curve_of_keys(run, c)
 
     return per_group(curve, n_groups, key.size + cens.size), np.diff(cens_bounds)
+
+
+def _curve_of_keys(run: np.ndarray, censored: I64) -> SurvivalCurve:
+    """The curve of sorted ``(seconds << 2 | kind)`` keys and the censorings' seconds: on
+    the integers when the keys are 32 bits wide (:func:`incidence_of_seconds`)."""
+    dtype = run.dtype.type
+    kinds = run & dtype(3)
+    if _SECONDS and dtype is np.uint32:
+        return incidence_of_seconds(np.right_shift(run, dtype(2)), kinds, censored)
+    return incidence_of_parts(np.right_shift(run, dtype(2)) / _DAY, kinds, censored / _DAY)
 
 
 def _curves_of_runs(
@@ -448,8 +507,7 @@ def _curves_of_runs(
         run |= kind_g[hit].astype(dtype)
         run.sort()
         c = seconds_g[~hit]
-        hit_days = np.right_shift(run, dtype(2)) / _DAY
-        return incidence_of_parts(hit_days, run & dtype(3), c / _DAY), c.size
+        return _curve_of_keys(run, c), c.size
 
     done = per_group(curve, n_groups, order.size)
     return [c for c, _ in done], np.array([m for _, m in done], dtype=np.int64)
