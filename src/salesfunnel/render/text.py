@@ -12,7 +12,7 @@ import sys
 import threading
 import warnings
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,16 +36,24 @@ def font(size: float) -> FreeTypeFont:
     """The bundled font at ``size`` pixels (cached per thread)."""
     from PIL import ImageFont
 
-    cache: dict[float, FreeTypeFont] | None = getattr(_local, "fonts", None)
+    def make(pixels: int) -> FreeTypeFont:
+        return ImageFont.truetype(str(FONT_PATH), size=pixels, layout_engine=ImageFont.Layout.BASIC)
+
+    face: FreeTypeFont = _per_thread("fonts", size, make)
+    return face
+
+
+def _per_thread(name: str, size: float, make: Callable[[int], Any]) -> Any:
+    """``make(pixels)`` for the bundled font at ``size``, cached in this thread's
+    ``name`` cache (FreeType faces are not safe to share across threads)."""
+    cache: dict[float, Any] | None = getattr(_local, name, None)
     if cache is None:
         cache = {}
-        _local.fonts = cache
+        setattr(_local, name, cache)
     key = round(size, 3)
     face = cache.get(key)
     if face is None:
-        face = ImageFont.truetype(
-            str(FONT_PATH), size=max(1, round(size)), layout_engine=ImageFont.Layout.BASIC
-        )
+        face = make(max(1, round(size)))
         cache[key] = face
     return face
 
@@ -104,16 +112,9 @@ def _face(size: float) -> Any:
     core = _core()
     if core is None:
         return None
-    cache: dict[float, Any] | None = getattr(_local, "faces", None)
-    if cache is None:
-        cache = {}
-        _local.faces = cache
-    key = round(size, 3)
-    face = cache.get(key)
-    if face is None:
-        face = core.getfont(str(FONT_PATH), max(1, round(size)), 0, "", layout_engine=0)
-        cache[key] = face
-    return face
+    return _per_thread(
+        "faces", size, lambda pixels: core.getfont(str(FONT_PATH), pixels, 0, "", layout_engine=0)
+    )
 
 
 def glyph_mask(
