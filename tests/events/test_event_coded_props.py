@@ -189,3 +189,49 @@ def test_a_coded_unit_equals_the_plain_array(drawn) -> None:  # type: ignore[no-
     held = [c for c in codes if values[c] != ""] or [0]
     coded, plain = _logs([*values, "zz"], held, events[: len(held)] or [0])
     assert _unit(coded) == _unit(plain)
+
+
+# -- text properties of columns, records and frames are coded too ----------------------
+_CELLS = st.one_of(
+    st.sampled_from(["ios", " ios ", "web", "", "  ", "ß", "\u00e9t\u00e9", "x" * 40]),
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=False, width=32),
+    st.booleans(),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(cells=st.lists(_CELLS, min_size=1, max_size=30))
+def test_text_properties_of_columns_are_coded_and_read_as_before(cells: list[object]) -> None:
+    # Object cells (texts, None, NaN, bools): the column is text, each cell read as the
+    # text loader reads it (stripped; a blank, None or NaN is "").
+    n = len(cells)
+    values = np.array(cells, dtype=object)
+    log = EventLog.from_columns(
+        {"u": np.arange(n), "e": np.array(["view"] * n), "t": np.array(["2024-01-01"] * n),
+         "p": values},
+        entity="u", event="e", time="t", properties=["p"],
+    )  # fmt: skip
+    blank = [c is None or c == "" or (isinstance(c, float) and c != c) or str(c).strip() == ""
+             for c in cells]  # fmt: skip
+    want = np.array(["" if b else str(c).strip() for c, b in zip(cells, blank, strict=True)],
+                    dtype=str)  # fmt: skip
+    props = log.properties
+    assert isinstance(props, Properties)
+    coded = props.coded("p")
+    assert coded is not None  # kept as codes until read
+    assert coded.codes.itemsize == 1  # a byte a row for up to 256 distinct texts
+    got = props["p"]
+    assert got.dtype == want.dtype
+    assert got.tolist() == want.tolist()
+
+
+def test_a_pandas_text_property_is_coded() -> None:
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"user": [1, 2, 3], "event": ["view"] * 3, "time": ["2024-01-01"] * 3,
+                       "url": ["https://example.com/a" * 5, None, " b "]})  # fmt: skip
+    log = EventLog.from_pandas(df, entity="user", properties=["url"])
+    coded = log.properties.coded("url")  # type: ignore[attr-defined]
+    assert coded is not None
+    assert coded.codes.nbytes == 3
+    assert log.properties["url"].tolist() == ["https://example.com/a" * 5, "", "b"]

@@ -47,7 +47,7 @@ from ..deals.framecodes import coded_frame
 from ..deals.textcodes import TextCodes, TextTable
 from ..errors import FunnelDataError
 from .csvfast import arrow_fields
-from .props import Properties
+from .props import CodedText, Properties
 
 if TYPE_CHECKING:
     import pandas
@@ -118,11 +118,18 @@ def _event_codes(
     return inverse.reshape(-1).astype(np.int16), tuple(str(n) for n in names)
 
 
-def _property(values: np.ndarray) -> np.ndarray:
-    """A property column as float64 (numeric input) or text (anything else)."""
+def _property(values: np.ndarray) -> np.ndarray | CodedText:
+    """A property column as float64 (numeric input) or text (anything else), the text
+    kept as codes into its distinct values (as the CSV fast path keeps it): a
+    ``<U`` array costs 4 bytes a row per character of the longest value, and is
+    built only when ``properties[name]`` is read."""
     if values.dtype.kind in "iuf" and values.dtype.kind != "b":
         return values.astype(np.float64)
-    return np.array(["" if is_blank(v) else str(v).strip() for v in values.tolist()], dtype=str)
+    found: dict[str, int] = {}
+    texts = ("" if is_blank(v) else str(v).strip() for v in values.tolist())
+    codes = np.fromiter((found.setdefault(t, len(found)) for t in texts), np.int64, len(values))
+    kind = np.min_scalar_type(max(len(found) - 1, 0))
+    return CodedText(codes.astype(kind), np.array(list(found), dtype=str))
 
 
 class EventColumnOptions(TypedDict, total=False):
