@@ -80,13 +80,14 @@ def local_seconds(t: I64, zone: dt.tzinfo | None) -> I64:
     if span <= 4 * rel.size + 65_536:
         present = np.zeros(span, dtype=bool)
         present[rel] = True
-        hours, slot = np.flatnonzero(present), rel  # a table of every hour in the span
+        hours = np.flatnonzero(present)
+        slot, places = rel, hours  # a table of every hour in the span
     else:
         # Hours far apart (a "no date" 9999-12-31 beside this year's times): a table of
         # the distinct hours only, not of the millions between them.
         hours, inverse = np.unique(rel, return_inverse=True)
-        slot = inverse.reshape(-1)
-    offsets = np.zeros(span if slot is rel else hours.size, dtype=np.int64)
+        slot, places = inverse.reshape(-1), np.arange(hours.size)
+    offsets = np.zeros(int(places[-1]) + 1, dtype=np.int64)
     changes: list[tuple[int, int, int]] = []  # (slot, first second of the new offset, offset)
     asked: dict[int, int] = {}  # an hour's end is the next hour's start: ask once
 
@@ -95,8 +96,7 @@ def local_seconds(t: I64, zone: dt.tzinfo | None) -> I64:
             asked[second] = _offset(zone, second)
         return asked[second]
 
-    for i, h in enumerate(hours.tolist()):
-        k = h if slot is rel else i
+    for k, h in zip(places.tolist(), hours.tolist(), strict=True):
         start = (first + h) * _HOUR
         before, after = at(start), at(start + _HOUR)
         offsets[k] = before

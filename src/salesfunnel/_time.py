@@ -361,6 +361,18 @@ class TimeParser:
         conv = np.array([self.one(v) if not np.isnat(v) else v for v in uniq], "datetime64[s]")
         out[...] = conv[inverse.reshape(-1)]
 
+    @property
+    def reads_digits(self) -> bool:
+        """Whether plain ISO 8601 digits (no offset) may be read as they are: no
+        ``date_format``, and a zone to read them in or no time with an offset seen."""
+        return self.date_format is None and (self.tz is not None or not self.first_aware)
+
+    def digits_read(self, out: npt.NDArray[np.datetime64]) -> bool:
+        """Times read from plain digits as this parser reads them: as written, or as
+        wall-clock times of ``tz`` made UTC in place; ``False`` when the zone's clocks
+        skip or repeat one of them (see :meth:`walls_to_utc`)."""
+        return self.tz is None or self.walls_to_utc(out)
+
     def walls_to_utc(self, out: npt.NDArray[np.datetime64]) -> bool:
         """Wall-clock times of ``self.tz`` (``datetime64[s]``, NaT kept) as UTC, in place,
         as :func:`local_to_utc` reads each (a property test compares them); ``False``,

@@ -116,18 +116,18 @@ def test_the_csv_fast_paths_coded_text_groups_as_the_pure_readers_text(
 
 
 def test_codes_by_hand() -> None:
-    level = coded_column(np.array([5, 3, 5, 4], dtype=np.int16), value_text)
+    level = coded_column(np.array([5, 3, 5, 4], dtype=np.int16))
     assert level.codes is not None
     assert level.names.tolist() == ["3", "4", "5"]
     assert level[np.arange(4)].tolist() == ["5", "3", "5", "4"]
-    score = coded_column(np.array([2.0, np.nan, 0.5, 2.0]), value_text)
+    score = coded_column(np.array([2.0, np.nan, 0.5, 2.0]))
     assert score[np.arange(4)].tolist() == ["2", "", "0.5", "2"]
     assert score.groups("(none)") == ["(none)", "0.5", "2"]
     assert score.in_group("(none)", "(none)").tolist() == [False, True, False, False]
     both = joined([level, score], "(none)")
     assert both is not None
     assert both[np.arange(4)].tolist() == ["5 / 2", "3 / (none)", "5 / 0.5", "4 / 2"]
-    big = coded_column(np.array([0, 2**40], dtype=np.int64), value_text)  # a sort, not a table
+    big = coded_column(np.array([0, 2**40], dtype=np.int64))  # a sort, not a table
     assert big.names.tolist() == ["0", "1099511627776"]
     assert joined([level, GroupValues(None, np.array(["a"] * 4))], "(none)") is None
 

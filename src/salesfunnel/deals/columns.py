@@ -306,9 +306,9 @@ def _iso_naive(values: list[str], parser: TimeParser) -> npt.NDArray[np.datetime
     it stands aside once a time with an offset has been seen, so batch after
     batch gives what one pass over the whole column gives.
     """
-    fast = parser.date_format is None and (parser.tz is not None or not parser.first_aware)
+    fast = parser.reads_digits
     plain = iso_fixed(values) if fast else None
-    if plain is not None and (parser.tz is None or parser.walls_to_utc(plain)):
+    if plain is not None and parser.digits_read(plain):
         if parser.first_aware is None and len(values[0]) == 19:
             parser.saw(False, values[0])  # the first time of day
         return plain
@@ -342,7 +342,7 @@ def _iso_texts(values: list[Any], parser: TimeParser) -> npt.NDArray[np.datetime
     """``parser.texts(values)``, read from the digits when every cell is plain ISO text."""
     if parser.date_format is None and (parser.tz is not None or parser.first_aware is None):
         out = iso_fixed(values)
-        if out is not None and (parser.tz is None or parser.walls_to_utc(out)):
+        if out is not None and parser.digits_read(out):
             if len(values[0]) == 19:
                 parser.saw(False, values[0])  # the first time of day, as texts() records it
             return out

@@ -188,12 +188,12 @@ class TextColumns:
 
     def _time(self, take: Callable[[str], list[str]], grab: _Grab, where: Rows) -> None:
         column, parser = self.spec.time, self.parser
-        if parser.date_format is None and (parser.tz is not None or not parser.first_aware):
+        if parser.reads_digits:
             got = grab(column, 19)
             out = None
             if got is not None and got[1].min() == got[1].max() == got[0].shape[1]:
                 out = _t.iso_matrix(got[0])
-            if out is not None and parser.tz is not None and not parser.walls_to_utc(out):
+            if out is not None and not parser.digits_read(out):
                 out = None  # a time the clocks skip or repeat: named cell by cell below
             if out is not None:
                 if parser.first_aware is None and got is not None and got[0].shape[1] == 19:

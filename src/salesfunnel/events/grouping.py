@@ -21,16 +21,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
 from .._csvio import IN_MEMORY
 from ..errors import FunnelDataError
-from .groupvalues import GroupValues, coded_column, joined
+from .groupvalues import GroupValues, coded_column, joined, value_text
 from .log import EventLog
-from .props import CodedText, Properties
+from .props import CodedText
 
 __all__ = [
     "NO_VALUE_GROUP",
@@ -61,13 +61,6 @@ def columns_of(spec: object, what: str) -> tuple[str, ...]:
         return spec
     msg = f"{what} must be a column name or a tuple of column names (got {spec!r})"
     raise FunnelDataError(msg, column=what, value=spec)
-
-
-def value_text(v: object) -> str:
-    """A property value as the text of its group (``2.0`` is ``'2'``)."""
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else repr(v)
-    return str(v)
 
 
 def _peel(values: npt.NDArray[np.str_]) -> tuple[npt.NDArray[np.str_], I64] | None:
@@ -116,9 +109,8 @@ def breakdown_values(log: EventLog, breakdown: tuple[str, ...]) -> GroupValues:
                 f"(properties are {list(log.properties)!r}; name it in properties= when loading)"
             )
             raise FunnelDataError(msg, column="breakdown", value=name)
-    props = log.properties
     parts = [
-        coded_column(c if (c := _coded(props, name)) is not None else props[name], value_text)
+        coded_column(c if (c := log.coded(name)) is not None else log.properties[name])
         for name in breakdown
     ]
     if len(parts) == 1:
@@ -126,7 +118,6 @@ def breakdown_values(log: EventLog, breakdown: tuple[str, ...]) -> GroupValues:
     together = joined(parts, NO_VALUE_GROUP)
     if together is not None:
         return together
-    out = np.full(len(log), "", dtype=object)
     none = np.ones(len(log), dtype=bool)
     pieces = []
     for part in parts:
@@ -140,10 +131,6 @@ def breakdown_values(log: EventLog, breakdown: tuple[str, ...]) -> GroupValues:
     return GroupValues(None, out.astype(str))
 
 
-def _coded(props: Mapping[str, np.ndarray], name: str) -> CodedText | None:
-    return props.coded(name) if isinstance(props, Properties) else None
-
-
 def _unit_codes(log: EventLog, name: str) -> tuple[I64, np.ndarray]:
     """Per event, a code of its value in one unit column, and the values by code."""
     if name == log.entity_column:
@@ -155,11 +142,10 @@ def _unit_codes(log: EventLog, name: str) -> tuple[I64, np.ndarray]:
             f"a property (properties are {list(log.properties)!r})"
         )
         raise FunnelDataError(msg, column="unit", value=name)
-    props = log.properties
-    coded = props.coded(name) if isinstance(props, Properties) else None
+    coded = log.coded(name)
     if coded is not None:
         return _coded_unit_codes(coded, name)
-    col = props[name]
+    col = log.properties[name]
     missing = np.isnan(col) if col.dtype.kind == "f" else col == ""
     if missing.any():
         i = int(np.flatnonzero(missing)[0])

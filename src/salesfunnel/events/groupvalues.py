@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from .props import CodedText
 
-__all__ = ["GroupValues", "coded_column", "joined"]
+__all__ = ["GroupValues", "coded_column", "joined", "value_text"]
 
 _RANGE = 1 << 20  # integers within this range are coded by offset, not by a sort
 _PRODUCT = 1 << 22  # several properties: coded together up to this many combinations
@@ -84,11 +84,16 @@ class GroupValues:
         return self.per_event(np.where(self.names == "", none, self.names) == group)
 
 
-def coded_column(values: np.ndarray | CodedText, text_of: object) -> GroupValues:
-    """One property's :class:`GroupValues`: ``""`` where it is missing, else its text.
+def value_text(v: object) -> str:
+    """A property value as the text of its group (``2.0`` is ``'2'``)."""
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    return str(v)
 
-    ``text_of`` reads a float as :func:`.grouping.value_text` does.
-    """
+
+def coded_column(values: np.ndarray | CodedText) -> GroupValues:
+    """One property's :class:`GroupValues`: ``""`` where it is missing, else its text
+    (a float's as :func:`value_text` writes it)."""
     if isinstance(values, CodedText):
         return GroupValues(values.codes, values.values)
     col = values
@@ -96,7 +101,7 @@ def coded_column(values: np.ndarray | CodedText, text_of: object) -> GroupValues
         return GroupValues(None, col)
     if col.dtype.kind == "f":
         distinct, inverse = np.unique(col, return_inverse=True)  # each distinct value once
-        names = [("" if np.isnan(v) else text_of(v)) for v in distinct.tolist()]  # type: ignore[operator]
+        names = [("" if np.isnan(v) else value_text(v)) for v in distinct.tolist()]
         return GroupValues(inverse.reshape(-1), np.array(names, dtype=str))
     if col.dtype.kind in "iu" and len(col):
         lo, hi = int(col.min()), int(col.max())

@@ -262,6 +262,13 @@ class EventLog:
         """Number of distinct entities."""
         return len(np.unique(self.entity))
 
+    def coded(self, name: str) -> CodedText | None:
+        """Text property ``name`` as codes into its distinct texts (how loaders keep
+        text), or ``None`` when it is held as an array (numbers, a ``<U`` array given)."""
+        props = self.properties
+        assert isinstance(props, Properties)  # made one by __post_init__
+        return props.coded(name)
+
     def ids_of(self, keys: npt.NDArray[np.integer]) -> np.ndarray:
         """The entity ids of entity keys (values of :attr:`entity`)."""
         if self._table is not None:

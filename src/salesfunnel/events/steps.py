@@ -34,7 +34,7 @@ from .._format import near_name
 from .._numbers import real_number
 from ..errors import FunnelDataError
 from .log import EventLog
-from .props import CodedText, Properties
+from .props import CodedText
 
 __all__ = ["Step", "name_tables", "step_label", "step_mask", "step_tables"]
 
@@ -173,7 +173,7 @@ def _filter(log: EventLog, prop: str, cond: tuple[str, Any], rows: B) -> B:
         raise FunnelDataError(msg, column=prop)
     op, value = cond
     props = log.properties
-    coded = props.coded(prop) if isinstance(props, Properties) else None
+    coded = log.coded(prop)
     values = value if op == "in" else (value,)
     if values and isinstance(values[0], float):  # numbers: the cells as numbers
         if coded is not None:
