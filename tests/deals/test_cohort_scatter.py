@@ -260,19 +260,26 @@ def test_undated_events_take_the_sorted_path() -> None:
     st.sampled_from([1, 3, 1 << 18]),
     st.randoms(use_true_random=False),
     st.booleans(),
+    st.sampled_from([1, 4, 40]),
 )
-@example(set(range(100)), 2, 0, 1 << 18, random.Random(0), False)  # 16 codes in every word
-@example(set(range(100)), 5, 1, 3, random.Random(0), True)  # two threads, small chunks
+@example(set(range(100)), 2, 0, 1 << 18, random.Random(0), False, 1)  # 16 codes in every word
+@example(set(range(100)), 5, 1, 3, random.Random(0), True, 1)  # two threads, small chunks
+@example({0, 3, 6}, 3, 0, 1, random.Random(0), False, 40)  # 3 of 19 codes, 121 events
+@example({0, 1, 2, 4}, 2, 0, 1, random.Random(0), False, 40)  # 4 of 9 codes: renumbered
+@example({0, 1, 2, 3}, 3, 0, 1, random.Random(0), False, 40)  # 4 of 10: not renumbered
 def test_rank_of_sparse_codes_is_their_place_among_the_present_codes(
-    present: set[int], step: int, shift: int, chunk: int, rnd: object, threaded: bool
+    present: set[int], step: int, shift: int, chunk: int, rnd: object, threaded: bool, repeat: int
 ) -> None:
     """The bit-set renumbering gives each deal code its place among the codes that
     occur (a plain sorted-list reference): codes at every bit of a 32-bit word,
     many in one word, across words, the first and the last code, one deal,
-    repeated events, chunks, on one thread or two (``_THREADED`` lowered)."""
+    repeated events, chunks, on one thread or two (``_THREADED`` lowered). With
+    fewer codes than events (``repeat``), the codes are renumbered when the
+    tables outgrow the cache (``_CACHED`` lowered to 0) and at most half of them
+    occur, and kept otherwise."""
     codes = sorted(present)
     deal_ids = [c * step + shift for c in codes]  # sparse: more codes than events
-    events = deal_ids + deal_ids[: len(deal_ids) // 2]
+    events = deal_ids * repeat + deal_ids[: len(deal_ids) // 2]
     rnd.shuffle(events)  # type: ignore[attr-defined]
     cols = {
         "deal": np.array(events, dtype=np.int64),
@@ -284,9 +291,17 @@ def test_rank_of_sparse_codes_is_their_place_among_the_present_codes(
         mp.setattr(cohortscatter, "_CHUNK", chunk)
         mp.setattr(cohortscatter, "_STAGE_WORKERS", 2 if threaded else 1)
         mp.setattr(cohortscatter, "_THREADED", 0 if threaded else 1 << 20)
-        rank, n_deals, old = cohortscatter._rank(log)
-    if log.deal_bound <= len(log):  # dense enough: no renumbering
+        mp.setattr(cohortscatter, "_CACHED", 0)
+        rank, n_deals, old = cohortscatter._rank(log, 40)
+    if log.codes_held:  # coded densely at load (no deals, or ids kept in a table)
         assert rank is None
+        assert n_deals == log.deal_bound == len(codes)
+        return
+    code_range = max(deal_ids) - min(deal_ids) + 1
+    assert log.deal_bound == code_range
+    if code_range <= len(log) and 2 * len(codes) > code_range:  # dense enough: kept
+        assert rank is None
+        assert n_deals == code_range
         return
     assert rank is not None
     assert old is not None
@@ -299,12 +314,14 @@ def test_rank_of_sparse_codes_is_their_place_among_the_present_codes(
 
 @pytest.mark.parametrize("chunk", [1, 2, 5, 64])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("step", [13, 1])
+@pytest.mark.parametrize("step", [13, 3, 1])
 @pytest.mark.parametrize("by_time", [False, True])
 def test_codes_in_pairs_of_chunks_equal_the_sorted_paths(
     chunk: int, seed: int, step: int, by_time: bool
 ) -> None:
-    """Sparse (renumbered) or dense integer ids on two threads (``_THREADED``
+    """Sparse (renumbered: more codes than events with ``step`` 13; with 3, fewer,
+    renumbered as the tables outgrow a ``_CACHED`` lowered to 0) or dense
+    integer ids on two threads (``_THREADED``
     lowered): each pair of chunks has its inputs (deal codes, slot indices, keys, the
     keys of known amounts) taken half here and half on the other thread, and
     scatters to the sorted path's per-deal facts, with a snapshot that sinks the
@@ -326,8 +343,10 @@ def test_codes_in_pairs_of_chunks_equal_the_sorted_paths(
         "amount": amount[order],
     }
     log = DealLog.from_columns(cols, p, owner="owner", amount="amount")
-    assert (log.deal_bound > len(log)) == (step > 1)  # renumbered when sparse
+    assert (log.deal_bound > len(log)) == (step > 3)  # more codes than events
     with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cohortscatter, "_CACHED", 0)
+        assert (cohortscatter._rank(log, 8)[0] is None) == (step == 1)
         mp.setattr(cohortscatter, "_CHUNK", chunk)
         mp.setattr(cohortscatter, "_STAGE_WORKERS", 2)
         mp.setattr(cohortscatter, "_THREADED", 0)

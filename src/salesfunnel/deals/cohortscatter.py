@@ -49,6 +49,7 @@ from .pipeline import Pipeline
 from .shared import F64, I64, B, compress
 
 _SPARSE = 16  # deal codes per event beyond which the codes' rank table costs too much
+_CACHED = 1 << 23  # bytes of the scatter's tables beyond which sparse codes are renumbered
 _CHUNK = 1 << 18  # events per chunk of the scatter pass
 _FEW_GROUPS = 1 << 8  # up to this many groups, stage times go in runs (one radix sort)
 # Threads for the stage times (1: none), and the cohort deals from which they pay.
@@ -116,14 +117,22 @@ class _Rank:
         return entry
 
 
-def _rank(log: DealLog) -> tuple[_Rank | None, int, I64 | None]:
+def _rank(log: DealLog, width: int) -> tuple[_Rank | None, int, I64 | None]:
     """A renumbering of sparse deal codes into dense ones (in the same order).
 
-    Returns the renumbering (``None`` when the codes are dense enough: at most
-    one per event), the number of deals and each new code's old one.
+    ``width``: the bytes per deal code of the scatter's tables. The codes are
+    renumbered when there are more of them than events, or when the tables
+    outgrow the cache (``_CACHED``) and at most half the codes occur (a
+    random write per event then misses the cache several times as often as
+    in the dense tables: 1e7 events of 80,000 deals with every seventh code,
+    18 MiB of tables, took 0.18 s of scatter against 0.07 s renumbered). Codes
+    of a table of ids (text ids) all occur: they are never renumbered.
+    Returns the renumbering (``None`` when not renumbered), the number of
+    deals (the codes' bound when not renumbered) and each new code's old one.
     """
     bound = log.deal_bound
-    if bound <= len(log):
+    dense = bound <= len(log)
+    if dense and (bound * width <= _CACHED or log.codes_held):
         return None, bound, None
     n_words = -(-bound // _WORD)
     present = np.zeros(_WORD * n_words, dtype=bool)
@@ -142,10 +151,14 @@ def _rank(log: DealLog) -> tuple[_Rank | None, int, I64 | None]:
         mark(0, half)
         if other is not None:
             other.result()
-        listed = None if pool is None else pool.submit(np.flatnonzero, present)
         words = np.packbits(present, bitorder="little").view("<u4").astype(np.uint32, copy=False)
+        counts = np.bitwise_count(words)
+        if dense and 2 * int(counts.sum(dtype=np.int64)) > bound:
+            return None, bound, None  # most codes occur: renumbering gains little
+        listed = None if pool is None else pool.submit(np.flatnonzero, present)
         table = np.zeros(n_words, dtype=np.int64)
-        np.cumsum(np.bitwise_count(words[:-1]), out=table[1:])
+        np.cumsum(counts[:-1], out=table[1:])
+        del counts
         table <<= 32
         table |= words
         old: I64 = np.flatnonzero(present) if listed is None else listed.result()
@@ -180,9 +193,12 @@ def _extremes(
     temporary small (no fresh pages to fault in, and in cache).
     """
     cb, rb, ob = bits  # ``rb``: the bits of the row and the owner below it
-    rank, n_deals, old = _rank(log)
-    stride = n_deals + 1
     tdtype = np.uint32 if small else np.int64
+    # Bytes per deal code: k + 2 slots of times, the last event's key, and the last
+    # event with a known amount's.
+    width = (k + 2) * np.dtype(tdtype).itemsize + 8 * (1 if log.amount is None else 2)
+    rank, n_deals, old = _rank(log, width)
+    stride = n_deals + 1
     nan = None if log.amount is None else np.isnan(log.amount)
     pairs = _STAGE_WORKERS > 1 and len(log) >= _THREADED
     # The tables (fresh pages: each faulted in as it is first written) filled by halves.

@@ -201,14 +201,17 @@ class DealLog:
     @property
     def deal_bound(self) -> int:
         """One more than the largest deal code (0 for an empty log)."""
-        if "bound" not in self._cache:
-            if self._table is not None:
-                self._cache["bound"] = len(self._table)
-            else:
-                top = int(self.deal.max()) - self._offset + 1 if len(self.deal) else 0
-                self._cache["bound"] = top
+        if "bound" not in self._cache and self._table is not None:
+            self._cache["bound"] = len(self._table)
+        elif "bound" not in self._cache:
+            self._cache["bound"] = int(self.deal.max()) - self._offset + 1 if len(self.deal) else 0
         bound: int = self._cache["bound"]
         return bound
+
+    @property
+    def codes_held(self) -> bool:
+        """True when every deal code below :attr:`deal_bound` occurs (ids kept in a table)."""
+        return self._table is not None
 
     @property
     def deal_ids(self) -> np.ndarray:
@@ -587,12 +590,6 @@ class DealLog:
             date_format=date_format,
             keep=keep,  # type: ignore[arg-type]  # Columns makes it a tuple
         )
-        arrays = _wide.events(
-            source,
-            pipeline,
-            spec,
-            stage_dates,
-            (outcome, outcome_date),
-            {"delimiter": delimiter, "encoding": encoding, "progress": progress},
-        )
+        options = {"delimiter": delimiter, "encoding": encoding, "progress": progress}
+        arrays = _wide.events(source, pipeline, spec, stage_dates, (outcome, outcome_date), options)
         return _checked(cls(pipeline=pipeline, **arrays))
