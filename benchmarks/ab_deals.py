@@ -1,7 +1,8 @@
 """Before/after: the deal-history benchmark task from two source trees, interleaved.
 
 Runs ``run_salesfunnel`` of ``bench_deals.py`` (``DealLog.from_arrow`` plus
-``cohort_funnel(by="owner")``; ``--task closed``: ``closed_funnel(by="owner",
+``cohort_funnel(by="owner", time_to_won=False)``, or the default call with
+``--engine salesfunnel+curves``; ``--task closed``: ``closed_funnel(by="owner",
 durations=False)``) on the same seeded log (any of
 its shapes and id kinds: ``--shape``, ``--ids``) with the
 package imported from each given ``src`` directory, one fresh process per tree
@@ -39,7 +40,7 @@ sys.path.insert(1, sys.argv[2])
 import bench_deals as b
 assert salesfunnel.__file__.startswith(sys.argv[1]), salesfunnel.__file__
 cols = b.synthetic(int(float(sys.argv[3])), sys.argv[5], sys.argv[6])
-run = b.TASKS[sys.argv[7]]["salesfunnel"]
+run = b.TASKS[sys.argv[7]][sys.argv[8]]
 run(cols)  # warm-up
 out = []
 for _ in range(int(sys.argv[4])):
@@ -63,6 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shape", choices=("classic", "many", "long"), default="classic")
     parser.add_argument("--ids", choices=("int", "str"), default="int")
     parser.add_argument("--task", choices=("cohort", "closed"), default="cohort")
+    parser.add_argument(
+        "--engine",
+        default="salesfunnel",
+        help="salesfunnel, or salesfunnel+curves (cohort: the default call, with the curves)",
+    )
     args = parser.parse_args(argv)
     trees = [str(Path(t).resolve()) for t in args.trees]
     print(f"task {args.task}, shape {args.shape}, {args.ids} ids")
@@ -76,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.rounds):
             for tree in trees:
                 cmd = [sys.executable, "-c", CHILD, tree, str(HERE), str(n), str(args.per_process)]
-                cmd += [args.shape, args.ids, args.task]
+                cmd += [args.shape, args.ids, args.task, args.engine]
                 done = subprocess.run(cmd, capture_output=True, text=True, check=True)
                 times[tree] += [(w, u, s, f) for w, u, s, f in json.loads(done.stdout)]
         base = statistics.median(u + s for _, u, s, _ in times[trees[0]])

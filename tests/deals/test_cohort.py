@@ -15,6 +15,7 @@ deal late:    A d12, W d13               entered after end: in no cohort here
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -36,6 +37,7 @@ from salesfunnel import (
     compare,
     cumulative_incidence,
 )
+from salesfunnel.deals import cohort as cohort_module
 
 from strategies import BASE_DAY, deal_events
 
@@ -181,6 +183,8 @@ def test_undated_wide_form_entries_count_only_when_surely_inside() -> None:
     offer = every.time_to_reach[2]  # A reached Offer by winning after 7 days; E's time is unknown
     assert (offer.count, offer.unknown, offer.median_days) == (1, 1, 7.0)
     assert every.time_to_won.unknown_time == 1  # B: open, entered at an unknown time
+    # E is censored (open, entry known); B is not (its time is unknown), with or without the curve.
+    assert every.censored == cohort_funnel(log, time_to_won=False).censored == 1
     # B's entry has no date: in no dated period, and counted as unknown.
     jan = cohort_funnel(log, start="2024-01-01", end="2024-02-01")
     assert (jan.deals, jan.unknown_time_deals) == (2, 1)
@@ -356,3 +360,45 @@ def test_time_to_won_is_exactly_the_estimator_on_the_reference_durations(
         assert np.array_equal(getattr(got, name), getattr(want, name)), name
     assert (got.n, got.unknown_time) == (want.n, 0)
     assert got.median == want.median or (math.isnan(got.median) and math.isnan(want.median))
+
+
+def test_without_time_to_won_only_the_curve_is_left_out() -> None:
+    """``time_to_won=False`` by hand: no curve, the two censored deals (open and
+    frozen) still counted, the same summary without the median, JSON null."""
+    cf = cohort_funnel(worked_log(), start=day(1), end=day(10), as_of=day(20), time_to_won=False)
+    assert cf.time_to_won is None
+    assert (cf.deals, cf.won, cf.lost, cf.open_deals, cf.frozen, cf.censored) == (5, 2, 1, 1, 1, 2)
+    assert json.loads(cf.to_json())["time_to_won"] is None
+    assert "5 deals entered: 2 won, 1 lost, 1 open, 1 frozen (2 censored)" in str(cf)
+    with pytest.raises(TypeError, match="at most 2 positional"):
+        cohort_funnel(worked_log(), None, None, None, None, None, "cumulative", False)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+@given(deal_events(), MODES, days, days)
+def test_without_time_to_won_every_other_field_is_the_default_calls(
+    threaded: bool, case: tuple[Pipeline, Records], mode: str, s: int | None, t: int | None
+) -> None:
+    """Per owner and for the team, every mode: the results without the curves equal
+    the default call's field by field (``censored`` too, counted without them),
+    with the curves built behind the funnels on a thread or not (``_THREADED``)."""
+    pipeline, records = case
+    log = DealLog.from_records(records, pipeline, owner="owner")
+    kw = {"start": maybe_day(s), "as_of": maybe_day(t), "mode": mode}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cohort_module, "_THREADED", 0 if threaded else 1 << 20)
+        for by in (None, "owner"):
+            full = cohort_funnel(log, by=by, **kw)  # type: ignore[call-overload]
+            lean = cohort_funnel(log, by=by, time_to_won=False, **kw)  # type: ignore[call-overload]
+            pairs = zip(full.values(), lean.values(), strict=True) if by else [(full, lean)]
+            for a, b in pairs:
+                assert b.time_to_won is None
+                for f in dataclasses.fields(CohortFunnel):
+                    if f.name in ("time_to_won", "funnel"):
+                        continue
+                    assert getattr(a, f.name) == getattr(b, f.name), f.name
+                assert a.funnel.counts.tolist() == b.funnel.counts.tolist()
+                assert [x.data.tolist() for x in a.funnel.stages] == [
+                    x.data.tolist() for x in b.funnel.stages
+                ]
+                assert a.censored == a.time_to_won.censored.sum()

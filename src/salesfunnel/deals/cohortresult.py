@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from .._format import fmt_number, json_number
@@ -43,7 +44,8 @@ class CohortFunnel(SummaryView):
     time_to_won
         The cumulative incidence of winning over time from entry
         (:func:`~salesfunnel.cumulative_incidence`): open and frozen deals
-        censored at ``as_of``, lost deals a competing outcome.
+        censored at ``as_of``, lost deals a competing outcome (``None`` when
+        ``time_to_won=False`` was asked for).
     censored
         Deals censored in ``time_to_won`` (open or frozen at ``as_of``).
     unknown_time_deals
@@ -67,7 +69,7 @@ class CohortFunnel(SummaryView):
     lost: int
     frozen: int
     time_to_reach: tuple[DurationStats, ...]
-    time_to_won: SurvivalCurve
+    time_to_won: SurvivalCurve | None
     censored: int
     unknown_time_deals: int
     amount_unknown: int
@@ -100,7 +102,9 @@ class CohortFunnel(SummaryView):
                 {"stage": n, **t.to_record()}
                 for n, t in zip(names, self.time_to_reach, strict=True)
             ],
-            "time_to_won": {
+            "time_to_won": None
+            if self.time_to_won is None
+            else {
                 "median_days": json_number(self.time_to_won.median),
                 "unknown_time": self.time_to_won.unknown_time,
                 "rows": self.time_to_won.to_records(),
@@ -109,7 +113,7 @@ class CohortFunnel(SummaryView):
         return dumps(payload, indent)
 
     def _summary(self) -> str:
-        median = self.time_to_won.median
+        median = math.nan if self.time_to_won is None else self.time_to_won.median
         won_by = "" if median != median else f", half won within {fmt_number(round(median, 1))} d"
         return (
             f"{fmt_number(self.deals)} deals entered: {fmt_number(self.won)} won, "
