@@ -214,7 +214,8 @@ def run_salesfunnel(table: pa.Table, time_to_won: bool = False) -> Answer:
     log = DealLog.from_arrow(table, PIPELINE, stage="code", owner="owner")
     # The peers' work: counts and the median time to the first win. The curve of
     # time to won with censoring is not asked of them (``salesfunnel+curves`` adds it).
-    result = cohort_funnel(log, by="owner", time_to_won=time_to_won)
+    # (The default call passes no option: ``ab_deals.py`` runs it on older trees too.)
+    result = cohort_funnel(log, by="owner", **({} if time_to_won else {"time_to_won": False}))
     out: Answer = {}
     for name, cf in result.items():
         counts = tuple(int(c) for c in cf.funnel.counts)
