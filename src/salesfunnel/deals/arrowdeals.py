@@ -28,6 +28,7 @@ from .._csvio import IN_MEMORY, CsvFile
 from .._time import TimeParser
 from ..errors import FunnelDataError
 from . import arrowcsv as _arrow, columns as _c, dealids
+from .amountcolumn import amounts
 from .arrowcsv import Fill
 from .columns import Columns
 from .pipeline import Pipeline
@@ -218,6 +219,6 @@ def _amounts(column: Any, spec: Columns) -> npt.NDArray[np.float64]:
         return out
     values = np.array(column.to_pylist(), dtype=object)
     try:
-        return _c.amounts(values, spec.amount, IN_MEMORY, spec.decimal)
+        return amounts(values, spec.amount, IN_MEMORY, spec.decimal)
     except FunnelDataError:
         raise _arrow.Unfit from None

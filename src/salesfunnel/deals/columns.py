@@ -11,7 +11,6 @@ located by a :class:`~salesfunnel._csvio.Rows`.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -22,9 +21,9 @@ import numpy.typing as npt
 
 from .._arrays import private
 from .._csvio import Rows
-from .._numbers import number
 from .._time import TimeParser, is_blank, zone
 from ..errors import FunnelDataError
+from .amountcolumn import amounts
 from .csvtext import NumberTable, digit_ids, iso_fixed, number_text_codes
 from .pipeline import Pipeline
 from .textcodes import TextCodes, TextTable
@@ -500,6 +499,17 @@ def _kept_labels(
     return np.where(keep, codes, 0).astype(dtype), keep
 
 
+def _every_code(arr: np.ndarray, hi: int) -> bool:
+    """Whether ``arr`` holds every code 0..hi: counted a step of rows at a time (no
+    copy), stopping at the step where the last one shows (the first, most often)."""
+    seen = np.zeros(hi + 1, dtype=bool)
+    for i in range(0, len(arr), _STEP):
+        seen |= np.bincount(arr[i : i + _STEP], minlength=hi + 1) > 0
+        if seen.all():
+            return True
+    return False
+
+
 def owner_codes(values: object) -> tuple[npt.NDArray[np.integer], tuple[str, ...]]:
     if isinstance(values, TextCodes):
         coded = values.compact()
@@ -511,10 +521,8 @@ def owner_codes(values: object) -> tuple[npt.NDArray[np.integer], tuple[str, ...
         # Integer owner codes (the fast path for big logs): names are their decimal text,
         # ordered as numbers, so owner 2 comes before owner 10.
         lo, hi = int(arr.min()), int(arr.max())
-        if lo == 0 and arr.dtype.itemsize <= 4 and hi < _STEP:  # counted in steps: no copy
-            steps = range(0, len(arr), _STEP)
-            if np.all(sum(np.bincount(arr[i : i + _STEP], minlength=hi + 1) for i in steps)):
-                return private(arr, arr), tuple(str(v) for v in range(hi + 1))  # dense: kept
+        if lo == 0 and arr.dtype.itemsize <= 4 and hi < _STEP and _every_code(arr, hi):
+            return private(arr, arr), tuple(str(v) for v in range(hi + 1))  # dense: kept
         # Offsets from the smallest, widened before subtracting (int16 codes -30000 and
         # 30000 are 60000 apart); one count per code (a radix sort of 2-byte codes took
         # five times as long).
@@ -537,59 +545,6 @@ def owner_codes(values: object) -> tuple[npt.NDArray[np.integer], tuple[str, ...
         )
     uniq, inverse = np.unique(text, return_inverse=True)
     return inverse.astype(np.int32).reshape(-1), tuple(str(u) for u in uniq)
-
-
-def amounts(
-    values: object, column: str, where: Rows, decimal: str = "."
-) -> npt.NDArray[np.float64]:
-    """Amounts as floats, NaN for blanks; text is read with ``decimal`` as the decimal mark."""
-    arr = np.asarray(values)
-    out = None
-    if arr.dtype.kind in "iuf":
-        out = arr.astype(np.float64)
-    elif decimal == "." and arr.dtype.kind in "OU":
-        out = _plain_floats(arr.tolist())
-    if out is None:
-        out = np.empty(len(arr), dtype=np.float64)
-        for i, v in enumerate(arr.astype(object)):
-            out[i] = _amount(v, i, column, where, decimal)
-    _check_amounts(out, arr, column, where)
-    return out
-
-
-def _plain_floats(values: list[Any]) -> npt.NDArray[np.float64] | None:
-    """Fast path: plain numbers; ``float()`` refuses '1,5', blanks and non-text, which
-    the cell-by-cell path then reads or reports."""
-    try:
-        out = np.array([float(v) for v in values if isinstance(v, str)], np.float64)
-    except ValueError:
-        return None
-    return out if len(out) == len(values) else None
-
-
-def _amount(v: object, i: int, column: str, where: Rows, decimal: str) -> float:
-    """One cell of the cell-by-cell path (record ``i`` for the error)."""
-    if is_blank(v):
-        return math.nan
-    try:
-        if isinstance(v, (bool, np.bool_)):
-            raise TypeError  # True as an amount is a mistake, never 1.0
-        return number(v, decimal) if isinstance(v, str) else float(v)  # type: ignore[arg-type]
-    except (TypeError, ValueError, OverflowError) as exc:
-        detail = f"amount is not a number (got {v!r})"
-        if isinstance(exc, OverflowError):
-            detail = f"amount is too large for a float (got {v!r})"
-        elif isinstance(v, str):
-            detail = f"amount is {exc}"
-        raise where.error(i, detail, column=column, value=v) from None
-
-
-def _check_amounts(out: npt.NDArray[np.float64], arr: Any, column: str, where: Rows) -> None:
-    bad = np.flatnonzero(np.isinf(out) | (out < 0))
-    if bad.size:
-        i = int(bad[0])
-        detail = f"amount must be finite and >= 0 (got {arr[i]!r})"
-        raise where.error(i, detail, column=column, value=arr[i])
 
 
 def column(columns: Mapping[str, Any], name: str, role: str) -> Any:

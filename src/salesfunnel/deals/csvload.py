@@ -34,6 +34,7 @@ from .._csvio import IN_MEMORY, Rows
 from .._csvplain import PlainCells
 from ..errors import FunnelDataError
 from . import columns as _c, csvtext as _t
+from .amountcolumn import amount_cell, check_amounts
 from .arrowdeals import arrow_fields
 from .columns import Columns
 from .pipeline import Pipeline
@@ -221,7 +222,7 @@ class TextColumns:
             out = np.empty(len(values), np.float64)
             try:
                 for i, v in enumerate(values):
-                    out[i] = _c._amount(v, i, column, where, decimal)
+                    out[i] = amount_cell(v, i, column, where, decimal)
             except FunnelDataError as exc:
                 if self.amount_cell is None:
                     self.amount_cell = exc.with_traceback(None)
@@ -230,14 +231,14 @@ class TextColumns:
             # matter only if some cell of the file sends every cell through number().
             for i in np.flatnonzero(~np.isfinite(out)).tolist():
                 try:
-                    _c._amount(values[i], i, column, where, decimal)
+                    amount_cell(values[i], i, column, where, decimal)
                 except FunnelDataError as exc:
                     self.amount_cell = exc.with_traceback(None)
                     break
         if self.amount_slow and self.amount_cell is not None:
             self._keep(_AMOUNT, self.amount_cell)
             return
-        self._check(_RANGE, _c._check_amounts, out, values, column, where)
+        self._check(_RANGE, check_amounts, out, values, column, where)
         self.amounts.append(out)
 
     def finish(self, source: str | None = None) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from .._format import near_name
 from .._time import TimeParser, is_blank
 from ..errors import FunnelDataError
 from . import columns as _c
+from .amountcolumn import amounts
 from .columns import DROP_NOTE, Columns
 from .pipeline import Pipeline
 
@@ -238,16 +239,16 @@ def _arrays(
     nat = np.datetime64("NaT", "s")
     times = np.array([nat if t is None else t for t in ev["time"]], dtype="datetime64[s]")
     owner_codes, owners = (None, ()) if spec.owner is None else _c.owner_codes(np.array(ev["own"]))
-    amounts = None
+    amount = None
     if spec.amount is not None:
         amt = np.array(ev["amt"], dtype=object)
-        amounts = _c.amounts(amt, spec.amount, ev_where, spec.decimal)
+        amount = amounts(amt, spec.amount, ev_where, spec.decimal)
     return {
         "deal": deal_codes,
         "code": np.array(ev["code"], dtype=np.int8),
         "time": times,
         "owner": owner_codes,
-        "amount": amounts,
+        "amount": amount,
         "owners": owners,
         "dropped": dropped,
         "_table": table,
