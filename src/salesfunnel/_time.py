@@ -153,13 +153,17 @@ _PLACEHOLDERS = {
 
 
 def warn_placeholder_times(
-    seconds: npt.NDArray[np.int64], what: str, remedy: str = "drop those rows"
+    seconds: npt.NDArray[np.int64],
+    what: str,
+    remedy: str = "drop those rows",
+    span: tuple[int, int] | None = None,
 ) -> None:
     """Warn once (:class:`PlaceholderTimesWarning`) when ``seconds`` (UTC seconds, NaT as
-    int64's minimum) hold "no date" placeholders; ``what`` names the log's times."""
+    int64's minimum) hold "no date" placeholders; ``what`` names the log's times;
+    ``span``, when known, is ``(min, max)`` of ``seconds``."""
     if not seconds.size:
         return
-    hi, lo = int(seconds.max()), int(seconds.min())
+    lo, hi = span if span is not None else (int(seconds.min()), int(seconds.max()))
     found: list[str] = []
     if hi >= _FAR:
         n = int(np.count_nonzero(seconds >= _FAR))

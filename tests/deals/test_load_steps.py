@@ -126,3 +126,26 @@ def test_small_owner_codes_in_steps_match_plain_python(
         frozen_codes, _ = columns.owner_codes(arr)
     assert (frozen_codes is arr) == dense
     assert frozen_codes.tolist() == codes.tolist()
+
+
+@given(st.lists(st.integers(-(2**40), 2**40), max_size=12), st.booleans())
+@example([], False)
+@example([5], True)
+def test_time_span_is_the_first_and_last_time(secs: list[int], undated: bool) -> None:
+    """``DealLog.time_span`` (read by the loading checks, the censoring time and the
+    cohort's scatter in place of their own reductions) is ``(min, max)`` of the times in
+    seconds; ``None`` for no event, or with an undated event (the wide form)."""
+    from salesfunnel import DealLog, Pipeline
+
+    p = Pipeline(["Call", "Offer"], won="Won", lost="Lost")
+    if undated:
+        rows = [{"id": "E", "status": "Offer", "call": "2024-01-03", "closed": ""}]  # Offer undated
+        log = DealLog.from_wide(rows, p, deal="id", stage_dates={"Call": "call"},
+                                outcome="status", outcome_date="closed")  # fmt: skip
+        assert log.has_undated
+        assert log.time_span is None
+        return
+    time = np.array(secs, np.int64).view("datetime64[s]")
+    cols = {"deal": np.arange(len(secs)), "stage": np.zeros(len(secs), np.int64), "time": time}
+    log = DealLog.from_columns(cols, p)
+    assert log.time_span == ((min(secs), max(secs)) if secs else None)

@@ -485,8 +485,8 @@ def cohort_deals(
             return None  # no event by as_of
         if keep.all():
             keep = None
-    base = int(lo.min())
-    span = int(lo.max()) - base
+    base, latest = log.time_span or (0, 0)  # every event dated: a span
+    span = latest - base
     k = pipe.n_stages  # won's code; codes past it (lost, frozen) share slot k + 1
     rb, cb = _bits(n - 1), _bits(len(pipe.labels) - 1)
     if _bits(span) + cb + rb > 63:  # pragma: no cover - needs spans of centuries

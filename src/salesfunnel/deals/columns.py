@@ -14,7 +14,7 @@ import datetime as dt
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +35,7 @@ UNASSIGNED = "(unassigned)"
 
 I64 = npt.NDArray[np.int64]
 DROP_NOTE = "pass drop_unknown=True to drop such rows"
+_F = TypeVar("_F", bound=Callable[..., Any])
 _STEP = 1 << 16  # rows per step of a count whose temporaries stay in the cache
 
 COLUMNS_DOC = """\
@@ -65,6 +66,23 @@ keep : str or sequence of str
     :attr:`DealLog.kept`); every deal analysis then takes one of them,
     or a list of them, as ``by=``. Blank cells read as
     ``'(unassigned)'``."""
+
+
+def columns_doc(data: str) -> Callable[[_F], _F]:
+    """Write a constructor's Parameters section: its data argument, then the shared ones.
+
+    ``data`` is ``"name\\n    description"``; the pipeline and the column
+    parameters (``COLUMNS_DOC``) are written once for every ``from_*``.
+    """
+    pipeline = "pipeline\n    The stages and outcomes the labels must belong to.\n"
+    head = f"Parameters\n----------\n{data}\n{pipeline}"
+    block = "\n        ".join((head + COLUMNS_DOC).splitlines())
+
+    def decorate(func: _F) -> _F:
+        func.__doc__ = (func.__doc__ or "").replace("{parameters}", block)
+        return func
+
+    return decorate
 
 
 class ColumnOptions(TypedDict, total=False):

@@ -27,7 +27,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -36,7 +36,7 @@ from .._csvio import IN_MEMORY, Progress, Rows, open_csv
 from ..errors import FunnelDataError
 from . import columns as _c, wide as _wide
 from .arrowcsv import fast_fields, use_arrow
-from .columns import COLUMNS_DOC, UNASSIGNED, ColumnOptions, Columns
+from .columns import UNASSIGNED, ColumnOptions, Columns, columns_doc
 from .csvload import TextColumns, arrow_fields
 from .csvtext import NumberTable
 from .framecodes import coded_frame
@@ -52,7 +52,6 @@ __all__ = ["UNASSIGNED", "DealLog"]
 
 I64 = npt.NDArray[np.int64]
 _LAZY = (_c.TextTable, NumberTable)  # tables of ids whose strings are built when read
-_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def _freeze(arr: np.ndarray) -> np.ndarray:
@@ -68,25 +67,8 @@ def _checked(log: DealLog) -> DealLog:
 
     warn_if_event_log(log)
     remedy = "drop those rows (or, in the wide form, blank those dates)"
-    warn_placeholder_times(log.time.view(np.int64), "the deal log's times", remedy)
+    warn_placeholder_times(log.time.view(np.int64), "the deal log's times", remedy, log.time_span)
     return log
-
-
-def _columns_doc(data: str) -> Callable[[_F], _F]:
-    """Write a constructor's Parameters section: its data argument, then the shared ones.
-
-    ``data`` is ``"name\\n    description"``; the pipeline and the column
-    parameters (``COLUMNS_DOC``) are written once for every ``from_*``.
-    """
-    pipeline = "pipeline\n    The stages and outcomes the labels must belong to.\n"
-    head = f"Parameters\n----------\n{data}\n{pipeline}"
-    block = "\n        ".join((head + COLUMNS_DOC).splitlines())
-
-    def decorate(func: _F) -> _F:
-        func.__doc__ = (func.__doc__ or "").replace("{parameters}", block)
-        return func
-
-    return decorate
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -214,6 +196,15 @@ class DealLog:
         return self._table is not None
 
     @property
+    def time_span(self) -> tuple[int, int] | None:
+        """The earliest and latest event time in seconds (``None``: no event, or an undated one)."""
+        if "span" not in self._cache:
+            secs, dated = self._lo, len(self._lo) > 0 and not self._undated
+            self._cache["span"] = (int(secs.min()), int(secs.max())) if dated else None
+        span: tuple[int, int] | None = self._cache["span"]
+        return span
+
+    @property
     def deal_ids(self) -> np.ndarray:
         """The distinct deal ids, sorted (read-only)."""
         if "ids" not in self._cache:
@@ -283,7 +274,7 @@ class DealLog:
         return _checked(cls(**_c.convert(pipeline, spec, data, where, aware=aware)))
 
     @classmethod
-    @_columns_doc(
+    @columns_doc(
         "columns\n"
         "    Equal-length columns. The stage column holds labels, or integer\n"
         "    codes into ``pipeline.labels`` (the fast path for big logs); the\n"
@@ -326,7 +317,7 @@ class DealLog:
         return cls._build(pipeline, spec, data, IN_MEMORY)
 
     @classmethod
-    @_columns_doc("records\n    One mapping (a ``dict``, a ``csv.DictReader`` row) per event.")
+    @columns_doc("records\n    One mapping (a ``dict``, a ``csv.DictReader`` row) per event.")
     def from_records(
         cls,
         records: Iterable[Mapping[str, Any]],
@@ -349,7 +340,7 @@ class DealLog:
         return cls._build(pipeline, spec, data, IN_MEMORY)
 
     @classmethod
-    @_columns_doc(
+    @columns_doc(
         "path\n"
         "    A path, or a binary or text file object.\n"
         "delimiter, encoding\n"
@@ -431,7 +422,7 @@ class DealLog:
         return cls._build(pipeline, spec, data, IN_MEMORY, aware=aware)
 
     @classmethod
-    @_columns_doc("frame\n    The events, one per row.")
+    @columns_doc("frame\n    The events, one per row.")
     def from_pandas(
         cls, frame: pandas.DataFrame, pipeline: Pipeline, **options: Unpack[ColumnOptions]
     ) -> DealLog:
@@ -454,7 +445,7 @@ class DealLog:
         )
 
     @classmethod
-    @_columns_doc("frame\n    The events, one per row.")
+    @columns_doc("frame\n    The events, one per row.")
     def from_polars(
         cls, frame: polars.DataFrame, pipeline: Pipeline, **options: Unpack[ColumnOptions]
     ) -> DealLog:
@@ -474,7 +465,7 @@ class DealLog:
         )
 
     @classmethod
-    @_columns_doc("table\n    The events, one per row.")
+    @columns_doc("table\n    The events, one per row.")
     def from_arrow(
         cls, table: pyarrow.Table, pipeline: Pipeline, **options: Unpack[ColumnOptions]
     ) -> DealLog:

@@ -187,7 +187,8 @@ def left_out_counts(ev: eng.Events, by: By, n_groups: int) -> I64:
 def latest_time(log: DealLog) -> int | None:
     """The latest event time in seconds (``None`` when no event is dated)."""
     if not log.has_undated:  # every event dated (the constructor checked): no mask, no copy
-        return int(log.order_bounds[0].max()) if len(log) else None
+        span = log.time_span
+        return None if span is None else span[1]
     dated = log.time[~np.isnat(log.time)]
     return int(dated.max().astype(np.int64)) if dated.size else None
 

@@ -135,11 +135,11 @@ def reopened_by_key(log: DealLog, deal: I64, bound: int, offset: int = 0) -> int
     comparison per other event (:func:`_after_first`); the loaders run it on
     every load. A deal's code is ``deal - offset``, below ``bound``.
     """
-    secs = log.order_bounds[0]
-    if log.has_undated or not len(secs):
+    secs, span = log.order_bounds[0], log.time_span
+    if span is None:  # no event, or an undated one
         return None
-    last = int(secs.max())
-    top = last - int(secs.min()) + 1  # the largest reversed time
+    last = span[1]
+    top = last - span[0] + 1  # the largest reversed time
     if top >= 2**62:
         return None
     kind = np.int32 if top <= np.iinfo(np.int32).max else np.int64
