@@ -74,7 +74,7 @@ _SPLIT_SORT = True  # time to won sorting only the won and lost deals (tests tur
 # Threads for the per-group curves of time to won (1: none); the curves are the same.
 WORKERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else
               (os.cpu_count() or 1), 4)  # fmt: skip
-_THREADED = 1 << 20  # deals from which the curves are worth threads (fewer: tiny runs)
+_THREADED = 1 << 18  # deals from which the curves are worth threads (fewer: tiny runs)
 _BEHIND = True  # the curves built behind the funnels, from _THREADED deals on (tests)
 Groups = npt.NDArray[np.int32] | I64  # per cohort deal, its result group
 

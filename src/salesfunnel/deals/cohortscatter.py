@@ -55,7 +55,7 @@ _FEW_GROUPS = 1 << 8  # up to this many groups, stage times go in runs (one radi
 # Threads for the stage times (1: none), and the cohort deals from which they pay.
 _STAGE_WORKERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else
                      (os.cpu_count() or 1), 2)  # fmt: skip
-_THREADED = 1 << 20
+_THREADED = 1 << 18  # events (or cohort deals, for the stage times) from which threads pay
 _HALVES = 1 << 18  # deals from which the per-deal steps run in two halves at once
 _OWNER_IN_KEY = True  # the owner packed in the last-event key when it fits (tests turn it off)
 

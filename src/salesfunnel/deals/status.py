@@ -156,7 +156,7 @@ def reopened_by_key(log: DealLog, deal: I64, bound: int, offset: int = 0) -> int
 
 
 _CHUNK = 1 << 16  # rows per step: the step's temporaries stay in the cache
-_PAIR = 1 << 20  # rows from which the count of later events runs on two threads
+_PAIR = 1 << 18  # rows from which the count of later events runs on two threads
 Times = Callable[[int, int, I64], np.ndarray]
 
 
