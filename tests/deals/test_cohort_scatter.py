@@ -126,7 +126,8 @@ def test_scatter_per_deal_arrays_equal_the_sorted_paths(
     period and a snapshot, by owner or not, in the log's pipeline or a reordered one,
     the events scattered in one chunk or in chunks of 1 to 3, the stage times in
     runs per owner (few owners) or by one sort (``_FEW_GROUPS`` lowered), on one
-    thread or with half the stages on a second (``_THREADED`` lowered) and the
+    thread or with half the stages on a second (``_STAGES_THREADED`` lowered), the
+    scatter's chunks in pairs (``_THREADED`` lowered) and the
     per-deal steps in two halves at once (``_HALVES`` lowered), the owner packed
     in the last-event key or read off its row (``_OWNER_IN_KEY``)."""
     with pytest.MonkeyPatch.context() as mp:
@@ -134,6 +135,7 @@ def test_scatter_per_deal_arrays_equal_the_sorted_paths(
         mp.setattr(cohortscatter, "_FEW_GROUPS", few_groups)
         mp.setattr(cohortscatter, "_STAGE_WORKERS", 2 if threaded else 1)
         mp.setattr(cohortscatter, "_THREADED", 0 if threaded else 1 << 20)
+        mp.setattr(cohortscatter, "_STAGES_THREADED", 0 if threaded else 1 << 18)
         mp.setattr(cohortscatter, "_HALVES", 0 if threaded else 1 << 18)
         mp.setattr(cohortscatter, "_OWNER_IN_KEY", owner_in_key)
         _compare_deals(case, window, by_owner, other_pipeline)
@@ -426,3 +428,19 @@ def test_stage_sets_sorted_by_halves_are_the_one_sorts(
     assert len(runs) == len(want_runs) == k1
     for (pos, begin), (want_pos, want_begin) in zip(runs, want_runs, strict=True):
         assert (pos.tolist(), begin.tolist()) == (want_pos.tolist(), want_begin.tolist())
+
+
+def test_two_threads_from_2_18_events_only_when_the_tables_miss_the_cache() -> None:
+    """The scatter and the marking take a second thread from 2**20 events, or from
+    2**18 when their tables outgrow ``_CACHED`` (in cache, a thread costs more than it
+    saves there); never with one worker."""
+    big, small = cohortscatter._CACHED + 1, cohortscatter._CACHED
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cohortscatter, "_STAGE_WORKERS", 2)
+        two = cohortscatter._two_threads
+        assert two(1 << 20, 0)
+        assert two(1 << 18, big)
+        assert not two(1 << 18, small)
+        assert not two((1 << 18) - 1, big)
+        mp.setattr(cohortscatter, "_STAGE_WORKERS", 1)
+        assert not two(1 << 20, big)

@@ -156,7 +156,8 @@ def reopened_by_key(log: DealLog, deal: I64, bound: int, offset: int = 0) -> int
 
 
 _CHUNK = 1 << 16  # rows per step: the step's temporaries stay in the cache
-_PAIR = 1 << 18  # rows from which the count of later events runs on two threads
+_PAIR = 1 << 20  # rows from which the count of later events runs on two threads
+_PAIR_BIG = 1 << 18  # ... from this many already when the per-deal table outgrows 8 MiB
 Times = Callable[[int, int, I64], np.ndarray]
 
 
@@ -201,7 +202,8 @@ def _late_count(deal: I64, offset: int, times: Times, first: np.ndarray, log: De
     (cut at a step) on two threads at once: the pass only reads ``first``, and numpy's
     gathers and comparisons release the GIL."""
     n = len(deal)
-    if n < max(_PAIR, 2):
+    big = n >= _PAIR_BIG and first.nbytes > 1 << 23
+    if n < max(_PAIR, 2) and not big:
         return _late(deal, offset, times, first, log)
     half = min(max(n // 2 // _CHUNK, 1) * _CHUNK, n)
     with ThreadPoolExecutor(1) as pool:
