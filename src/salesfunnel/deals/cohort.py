@@ -453,6 +453,11 @@ def _cohort(
 
     def time_to_won() -> tuple[list[SurvivalCurve | None], I64]:
         if not curves_wanted:  # only the censored count: open or frozen, with a known time
+            # Called after ``per_state`` below (never ahead on a thread without curves).
+            if d.known.all():  # neither won nor lost by their state: no pass over the deals
+                out = per_state.sum(axis=1)
+                out -= per_state[:, pipe.won_code] + per_state[:, pipe.lost_code]
+                return [None] * n_groups, out
             return [None] * n_groups, bincount(group[(d.kind == 0) & d.known], n_groups)
         curves, censored = _time_to_won(group, d.seconds, d.kind, d.known, n_groups, order)
         return list(curves), censored
