@@ -112,3 +112,19 @@ def uniform_interior(mask: npt.NDArray[np.int32]) -> npt.NDArray[np.bool_]:
         for dx in (0, 1, 2):
             same &= m[dy : dy + h, dx : dx + w] == mask
     return same
+
+
+def core_without(name: str) -> object:
+    """Pillow's core as a future release might have it: ``name`` gone, the rest as now
+    (for the fallbacks of :mod:`salesfunnel.render.pillow_fast`)."""
+    from salesfunnel.render import pillow_fast
+
+    real = pillow_fast.pil_core
+
+    class Changed:
+        def __getattr__(self, attr: str) -> object:
+            if attr == name:
+                raise AttributeError(attr)
+            return getattr(real, attr)
+
+    return Changed()

@@ -17,6 +17,7 @@ from salesfunnel.datasets import three_managers
 from salesfunnel.render import pillow_fast
 from salesfunnel.render.pillow_fast import Canvas, FastCanvas, canvas
 
+from render_helpers import core_without
 from strategies import chart_sizes, funnel_sets
 
 SIX = Funnel.from_counts(
@@ -124,17 +125,8 @@ def test_pixels_fall_back_when_the_raw_encoder_changed(monkeypatch: pytest.Monke
 def test_a_changed_private_interface_turns_the_fast_paths_off(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    class Changed:
-        """Pillow's core as a future release might have it: map_buffer renamed."""
-
-        def __getattr__(self, name: str) -> object:
-            if name == "map_buffer":
-                raise AttributeError(name)
-            return getattr(real, name)
-
-    real = pillow_fast.pil_core
     pillow_fast.fast_paths_available.cache_clear()  # type: ignore[attr-defined]
-    monkeypatch.setattr(pillow_fast, "pil_core", Changed())
+    monkeypatch.setattr(pillow_fast, "pil_core", core_without("map_buffer"))  # renamed
     try:
         assert not pillow_fast.fast_paths_available()
         chart = FunnelChart(SIX, width=200, height=150)

@@ -14,6 +14,8 @@ from salesfunnel import Funnel, FunnelChart, Style
 from salesfunnel.render import pillow_fast, png
 from salesfunnel.render.png import encode, encode_strips
 
+from render_helpers import core_without
+
 
 @st.composite
 def pictures(draw: st.DrawFn) -> np.ndarray:
@@ -128,14 +130,7 @@ def test_strips_read_the_rows_in_order(
 
 
 def test_strips_fall_back_when_the_raw_encoder_changed(monkeypatch: pytest.MonkeyPatch) -> None:
-    class Changed:
-        def __getattr__(self, name: str) -> object:
-            if name == "raw_encoder":
-                raise AttributeError(name)
-            return getattr(real, name)
-
-    real = pillow_fast.pil_core
-    monkeypatch.setattr(pillow_fast, "pil_core", Changed())
+    monkeypatch.setattr(pillow_fast, "pil_core", core_without("raw_encoder"))
     array = np.arange(5 * 4 * 3, dtype=np.uint8).reshape(5, 4, 3)
     got = list(pillow_fast.strips(Image.fromarray(array), 2))
     assert np.array_equal(np.concatenate(got), array.reshape(5, 12))

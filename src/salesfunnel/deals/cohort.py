@@ -363,6 +363,15 @@ def _time_to_won(
     return curves, censored
 
 
+def _censored(per_state: I64, pipe: Pipeline, d: CohortDeals, group: Groups) -> I64:
+    """Per group, the deals censored in time to won (open or frozen, a known time)."""
+    if d.known.all():  # neither won nor lost by the counts by state: no pass over the deals
+        out: I64 = per_state.sum(axis=1)
+        out -= per_state[:, pipe.won_code] + per_state[:, pipe.lost_code]
+        return out
+    return bincount(group[(d.kind == 0) & d.known], per_state.shape[0])
+
+
 T = TypeVar("T")
 
 
@@ -451,16 +460,8 @@ def _cohort(
     counts, runs = d.sets or _stage_sets(group, n_groups, k1, d.reach, d.masks)
     order = None if d.sets is None else d.sets[1][0]
 
-    def time_to_won() -> tuple[list[SurvivalCurve | None], I64]:
-        if not curves_wanted:  # only the censored count: open or frozen, with a known time
-            # Called after ``per_state`` below (never ahead on a thread without curves).
-            if d.known.all():  # neither won nor lost by their state: no pass over the deals
-                out = per_state.sum(axis=1)
-                out -= per_state[:, pipe.won_code] + per_state[:, pipe.lost_code]
-                return [None] * n_groups, out
-            return [None] * n_groups, bincount(group[(d.kind == 0) & d.known], n_groups)
-        curves, censored = _time_to_won(group, d.seconds, d.kind, d.known, n_groups, order)
-        return list(curves), censored
+    def time_to_won() -> tuple[list[SurvivalCurve], I64]:
+        return _time_to_won(group, d.seconds, d.kind, d.known, n_groups, order)
 
     # The curves (on their own threads) start first, and the funnels are counted
     # here meanwhile: no core waits while one thread counts. Same results.
@@ -472,7 +473,11 @@ def _cohort(
         n_labels = len(pipe.labels)
         per_state = bincount(group * n_labels + d.state, n_groups * n_labels)
         per_state = per_state.reshape(n_groups, n_labels)
-        curves, censored = time_to_won() if pending is None else pending.result()
+        curves: list[SurvivalCurve] | list[None]
+        if curves_wanted:
+            curves, censored = time_to_won() if pending is None else pending.result()
+        else:  # only the censored count: open or frozen, with a known time
+            curves, censored = [None] * n_groups, _censored(per_state, pipe, d, group)
     out = []
     for g, name in enumerate(names):
         frozen = 0 if pipe.frozen_code is None else int(per_state[g, pipe.frozen_code])

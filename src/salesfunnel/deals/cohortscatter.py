@@ -46,10 +46,10 @@ from .cohorthalves import Halves, StageSets, filled, sets_by_halves, take
 from .durations import DurationStats, group_stats, run_stats
 from .log import DealLog
 from .pipeline import Pipeline
-from .shared import F64, I64, B, compress
+from .shared import CACHE_BYTES, F64, I64, B, compress
 
 _SPARSE = 16  # deal codes per event beyond which the codes' rank table costs too much
-_CACHED = 1 << 23  # bytes of the scatter's tables beyond which sparse codes are renumbered
+_CACHED = CACHE_BYTES  # the scatter's tables beyond this: sparse codes renumbered (tests lower it)
 _CHUNK = 1 << 18  # events per chunk of the scatter pass
 _FEW_GROUPS = 1 << 8  # up to this many groups, stage times go in runs (one radix sort)
 # Threads for the stage times (1: none), and the cohort deals from which they pay.

@@ -183,10 +183,12 @@ class DealLog:
     @property
     def deal_bound(self) -> int:
         """One more than the largest deal code (0 for an empty log)."""
-        if "bound" not in self._cache and self._table is not None:
-            self._cache["bound"] = len(self._table)
-        elif "bound" not in self._cache:
-            self._cache["bound"] = int(self.deal.max()) - self._offset + 1 if len(self.deal) else 0
+        if "bound" not in self._cache:
+            if self._table is not None:
+                self._cache["bound"] = len(self._table)
+            else:
+                top = int(self.deal.max()) - self._offset + 1 if len(self.deal) else 0
+                self._cache["bound"] = top
         bound: int = self._cache["bound"]
         return bound
 

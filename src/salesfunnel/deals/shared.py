@@ -61,6 +61,9 @@ I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
 DAY = float(eng.DAY_S)
+# Bytes of per-deal tables beyond which a random access per event misses the cache:
+# the passes over the events renumber sparse codes and take two threads earlier there.
+CACHE_BYTES = 1 << 23
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -21,7 +21,7 @@ from .._time import outside_level
 from . import engine as eng
 from .log import DealLog
 from .pipeline import Pipeline
-from .shared import F64, I64, B, Instant, parse_instant
+from .shared import CACHE_BYTES, F64, I64, B, Instant, parse_instant
 
 __all__ = [
     "NOT_STARTED",
@@ -157,7 +157,7 @@ def reopened_by_key(log: DealLog, deal: I64, bound: int, offset: int = 0) -> int
 
 _CHUNK = 1 << 16  # rows per step: the step's temporaries stay in the cache
 _PAIR = 1 << 20  # rows from which the count of later events runs on two threads
-_PAIR_BIG = 1 << 18  # ... from this many already when the per-deal table outgrows 8 MiB
+_PAIR_BIG = 1 << 18  # ... from this many already when the per-deal table outgrows the cache
 Times = Callable[[int, int, I64], np.ndarray]
 
 
@@ -202,7 +202,7 @@ def _late_count(deal: I64, offset: int, times: Times, first: np.ndarray, log: De
     (cut at a step) on two threads at once: the pass only reads ``first``, and numpy's
     gathers and comparisons release the GIL."""
     n = len(deal)
-    big = n >= _PAIR_BIG and first.nbytes > 1 << 23
+    big = n >= _PAIR_BIG and first.nbytes > CACHE_BYTES
     if n < max(_PAIR, 2) and not big:
         return _late(deal, offset, times, first, log)
     half = min(max(n // 2 // _CHUNK, 1) * _CHUNK, n)
