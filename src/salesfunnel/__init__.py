@@ -45,10 +45,8 @@ if TYPE_CHECKING:
     from .deals.active import (
         ActiveFunnel as ActiveFunnel,
         Forecast as Forecast,
-        StalledDeals as StalledDeals,
         active_funnel as active_funnel,
         forecast as forecast,
-        stalled_deals as stalled_deals,
     )
     from .deals.closed import (
         ClosedFunnel as ClosedFunnel,
@@ -66,6 +64,10 @@ if TYPE_CHECKING:
     from .deals.receivables import (
         ReceivablesAging as ReceivablesAging,
         receivables_aging as receivables_aging,
+    )
+    from .deals.stalled import (
+        StalledDeals as StalledDeals,
+        stalled_deals as stalled_deals,
     )
     from .deals.status import LooksLikeEventLogWarning as LooksLikeEventLogWarning
     from .deals.survival import (

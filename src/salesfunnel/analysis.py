@@ -22,18 +22,12 @@ import numpy as np
 from ._calendar import wall_text
 from ._format import EM_DASH, fmt_number, fmt_value
 from ._time import one_time as _one_time, zone_argument
-from .deals.active import (
-    ActiveFunnel,
-    Forecast,
-    StalledDeals,
-    active_funnel,
-    forecast,
-    stalled_deals,
-)
+from .deals.active import ActiveFunnel, Forecast, active_funnel, forecast
 from .deals.closed import ClosedFunnel, closed_funnel
 from .deals.log import DealLog
 from .deals.pipeline import Pipeline
 from .deals.shared import Instant, Mode, check_log, parse_instant
+from .deals.stalled import StalledDeals, stalled_deals
 from .deals.status import NOT_STARTED, deal_states
 from .deals.volume import MonthlyVolume, monthly_volume
 from .errors import FunnelDataError

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, overload
 
 import numpy as np
@@ -28,10 +29,12 @@ import numpy.typing as npt
 
 from .._format import escape_html, fmt_number, fmt_percent, json_number
 from .._table import Cell, ResultTable, TableView
+from ..funnel.later import Later
 from ..funnel.metrics import conversion_from_first, step_conversion
 from ..funnel.model import Funnel, Stage
 from .durations import DurationStats, StageDurations, durations_by_group, group_stats
 from .groups import GroupBy, grouping
+from .idlookup import DealIds, ids_at, ids_part
 from .log import DealLog
 from .perdeal import ClosedDeals, closed_deals
 from .pipeline import Pipeline
@@ -46,7 +49,6 @@ from .shared import (
     dumps,
     iso,
     keyword_options,
-    readonly,
     segments,
     stage_total,
 )
@@ -240,7 +242,7 @@ def _stage_sets(
 
 
 def _funnels(
-    ids: np.ndarray,
+    ids: np.ndarray | DealIds,
     amounts: F64 | None,
     pipe: Pipeline,
     names: list[str | None],
@@ -255,7 +257,11 @@ def _funnels(
     not 0, when none of its deals has one. ``ids_in_order``: ``ids`` is
     already ``ids[positions]`` of the one positions array every stage shares
     (text ids made in that order: a gather of millions of ``str`` objects
-    costs more than making them).
+    costs more than making them). Each stage's ``data`` (its deals' ids) is
+    made when first read (:class:`~salesfunnel.funnel.later.Later`): the ids
+    in the order of its positions array, made once for every stage sharing it,
+    then a read-only view of its part. Text ids cost a Python string each,
+    more than the rest of a large funnel, and are often never read.
     """
     scale = 1.0
     unknown: B | None = None
@@ -265,13 +271,15 @@ def _funnels(
         # Unknown amounts add nothing to a sum (the same bits as summing the known ones).
         amounts = np.where(unknown, 0.0, amounts if scale == 1.0 else amounts / scale)
     # Ids and amounts in the order of each distinct positions array, gathered
-    # once: a stage's ids are then a view, not a copy per (owner, stage).
-    gathered: dict[int, tuple[np.ndarray, F64 | None, B | None]] = {}
+    # once: a stage's ids are then a view, not a copy per (owner, stage). The ids
+    # are looked up once for all the arrays, when first read.
+    every = Later(partial(ids_at, ids, None))
+    gathered: dict[int, tuple[Later, F64 | None, B | None]] = {}
     for positions, _ in runs:
         if id(positions) not in gathered:
             assert not ids_in_order or not gathered, "ids in the order of one positions array"
             gathered[id(positions)] = (
-                ids if ids_in_order else ids[positions],
+                every if ids_in_order else Later(partial(ids_at, every, positions)),
                 None if amounts is None else amounts[positions],
                 None if unknown is None else unknown[positions],
             )
@@ -287,7 +295,8 @@ def _funnels(
                 none_known = b > a and bool(unknown_of[a:b].all())
                 total = stage_total(float(amount_of[a:b].sum()), scale)
                 amount = None if none_known else total
-            stages.append(Stage(label, int(counts[g, j]), amount, readonly(ids_of[a:b])))
+            data = Later(partial(ids_part, ids_of, a, b))
+            stages.append(Stage(label, int(counts[g, j]), amount, data))
         out.append(Funnel(tuple(stages), name))
     return out
 
@@ -348,7 +357,7 @@ def closed_funnels(deals: ClosedDeals) -> list[ClosedFunnel]:
 
 def _closed(log: DealLog, pipeline: Pipeline | None, *options: Any) -> list[ClosedFunnel]:
     """:func:`closed_deals` (``start, end, by, mode, durations``), then :func:`closed_funnels`."""
-    return closed_funnels(closed_deals(log, pipeline, *options))
+    return closed_funnels(closed_deals(log, pipeline, *options, lazy_ids=True))
 
 
 @overload

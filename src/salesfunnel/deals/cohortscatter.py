@@ -44,6 +44,7 @@ import numpy.typing as npt
 
 from .cohorthalves import Halves, StageSets, filled, sets_by_halves, take
 from .durations import DurationStats, group_stats, run_stats
+from .idlookup import DealIds
 from .log import DealLog
 from .pipeline import Pipeline
 from .shared import CACHE_BYTES, F64, I64, B, compress
@@ -75,7 +76,7 @@ _Chunk = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], np.ndarray, I64, I64 
 class CohortDeals:
     """Per cohort deal (in deal-code order), what the cohort funnel's results are built from."""
 
-    ids: np.ndarray
+    ids: np.ndarray | DealIds  # looked up where read (text ids cost a string each)
     amounts: F64 | None  # last known amount, NaN when none
     group: npt.NDArray[np.int32] | I64
     reach: npt.NDArray[np.int16] | None  # furthest funnel stage (-1: none); or ``masks``
@@ -546,12 +547,12 @@ def cohort_deals(
         times, sets = _reach_and_times(
             per_slot[: k + 1], at, entry_t, d.group, n_groups, reach, halves
         )
-        # The ids in the stage sets' order, made in it: text ids are made once, not gathered.
+        # The deals in the stage sets' order: text ids are made in it when read, not gathered.
         codes_in_order = _codes_in(sets[1][0][0], at, old, halves)
-    del entry_t, per_slot  # the per-slot table (its last views gone) before the ids are made
+    del entry_t, per_slot  # the per-slot table (its last views gone)
     seconds_won = last  # the ends, less the entries, at least 0 (decoded in place)
     return CohortDeals(
-        ids=log.ids_of(codes_in_order),
+        ids=log.ids_later(codes_in_order),
         amounts=amounts,
         group=d.group,
         reach=reach,

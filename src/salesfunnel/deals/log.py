@@ -40,6 +40,7 @@ from .columns import UNASSIGNED, ColumnOptions, Columns, columns_doc
 from .csvload import TextColumns, arrow_fields
 from .csvtext import NumberTable
 from .framecodes import coded_frame
+from .idlookup import DealIds
 from .pipeline import Pipeline
 
 if TYPE_CHECKING:
@@ -249,11 +250,13 @@ class DealLog:
 
     def ids_of(self, codes: npt.NDArray[np.integer]) -> np.ndarray:
         """The deal ids of the deal codes ``codes``."""
-        if self._table is not None:
-            built = self._cache.get("ids", self._table)  # a TextTable's strings, once built
-            ids: np.ndarray = built[codes]
-            return ids
-        return codes.astype(np.int64, copy=False) + self._offset
+        return self.ids_later(codes).all()
+
+    def ids_later(self, codes: npt.NDArray[np.integer]) -> DealIds:
+        """The deal ids of ``codes``, looked up where asked: it holds the codes and
+        the table of ids (a TextTable's strings if built by then), not the log."""
+        table = None if self._table is None else self._cache.get("ids", self._table)
+        return DealIds(table, self._offset, codes)
 
     def __repr__(self) -> str:
         return (

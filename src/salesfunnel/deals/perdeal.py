@@ -17,7 +17,7 @@ The cost of that exactness is memory at the merge: one row per closed deal
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 from . import engine as eng
 from .durations import DealTimes
+from .idlookup import DealIds
 from .log import DealLog
 from .pipeline import Pipeline
 from .shared import F64, I64, B, By, Instant, check_mode, group_names, left_out_counts, period
@@ -55,7 +56,7 @@ class ClosedDeals:
     end: int | None
     names: list[str | None]
     unknown: I64
-    ids: np.ndarray
+    ids: np.ndarray | DealIds  # an array but on one machine (``lazy_ids``)
     group: I64
     won: B
     reach: npt.NDArray[np.int16] | None
@@ -97,14 +98,15 @@ def _stage_times(ev: eng.Events, pipe: Pipeline, idx: I64) -> list[StageTimes]:
 
 
 def ids_and_amounts(
-    log: DealLog, ev: eng.Events, idx: I64 | slice
-) -> tuple[np.ndarray, F64 | None]:
-    """The ids of the deals ``idx`` (positions or a slice) of ``ev`` and their last
-    known amounts (NaN when none)."""
+    log: DealLog, ev: eng.Events, idx: I64 | slice, *, lazy_ids: bool = True
+) -> tuple[np.ndarray | DealIds, F64 | None]:
+    """The ids of the deals ``idx`` (positions or a slice) of ``ev`` (looked up where
+    read with ``lazy_ids``) and their last known amounts (NaN when none)."""
     amount = None
     if ev.amount is not None:
         amount = eng.last_amount(ev)[idx]
-    return log.ids_of(ev.first("deal")[idx]), amount
+    ids = log.ids_later(ev.first("deal")[idx])
+    return ids if lazy_ids else ids.all(), amount
 
 
 def closed_deals(
@@ -115,8 +117,13 @@ def closed_deals(
     by: By,
     mode: str,
     durations: bool,
+    *,
+    lazy_ids: bool = False,
 ) -> ClosedDeals:
-    """The deals of ``log`` whose final closing falls in ``[start, end)``, with what they count."""
+    """The deals of ``log`` whose final closing falls in ``[start, end)``, with what they count.
+
+    With ``lazy_ids`` the ids are looked up where the funnels read them (one machine);
+    a partial that leaves its worker needs them all (the default)."""
     check_mode(mode)
     names = group_names(log, by)
     pipe, codes = eng.label_codes(log, pipeline)
@@ -151,7 +158,7 @@ def closed_deals(
         assert log.owner is not None
         group = ev.last("owner")[idx]
     reach, masks = _membership(ev, pipe, mode, idx, won)
-    ids, amount = ids_and_amounts(log, ev, idx)
+    ids, amount = ids_and_amounts(log, ev, idx, lazy_ids=lazy_ids)
     cycle = close_lo[idx]
     cycle -= ev.first("lo")[idx]
     cycle_known = None if all_known else (ev.first("known") & ev.last("known"))[idx]
@@ -185,11 +192,12 @@ def concat_closed(parts: Sequence[ClosedDeals]) -> ClosedDeals:
     back in deal-id order (the order :func:`closed_deals` gives on the whole
     log), so finishing the result equals finishing the whole log's.
     """
+    parts = [p if isinstance(p.ids, np.ndarray) else replace(p, ids=p.ids.all()) for p in parts]
     first = parts[0]
     names, unknown, groups, ids, order = _regrouped(parts, [p.unknown for p in parts])
     inverse = np.empty_like(order)
     inverse[order] = np.arange(order.size)
-    offsets = np.cumsum([0, *(p.ids.size for p in parts)])
+    offsets = np.cumsum([0, *(len(p.ids) for p in parts)])
     masks = None
     if first.masks is not None:
         masks = [_cat([p.masks[j] for p in parts], order) for j in range(len(first.masks))]  # type: ignore[index]
@@ -209,7 +217,7 @@ def concat_closed(parts: Sequence[ClosedDeals]) -> ClosedDeals:
     if any(k is not None for k in known_parts):
         cycle_known = _cat(
             [
-                np.ones(p.ids.size, bool) if k is None else k
+                np.ones(len(p.ids), bool) if k is None else k
                 for p, k in zip(parts, known_parts, strict=True)
             ],
             order,

@@ -22,6 +22,7 @@ import numpy as np
 
 from .._calendar import month_numbers
 from . import engine as eng
+from .idlookup import DealIds
 from .log import DealLog
 from .perdeal import _cat, _regrouped
 from .pipeline import Pipeline
@@ -36,22 +37,6 @@ __all__ = [
     "snap_deals",
     "won_deals",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class DealIds:
-    """The ids of deals given by their codes in ``log``, looked up only where asked
-    (text ids cost a Python string each)."""
-
-    log: DealLog
-    codes: I64
-
-    def __getitem__(self, pos: I64) -> np.ndarray:
-        return self.log.ids_of(self.codes[pos])
-
-    def all(self) -> np.ndarray:
-        """Every id, in order."""
-        return self.log.ids_of(self.codes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +73,7 @@ def snap_deals(
     names = group_names(log, by)
     snap = snapshot(log, pipeline, as_of, by)
     ev, k = snap.ev, snap.pipe.n_stages
-    ids = DealIds(log, ev.at("deal", ev.starts))
+    ids = log.ids_later(ev.at("deal", ev.starts))
     return SnapDeals(
         pipe=snap.pipe,
         t=snap.t,
@@ -169,7 +154,7 @@ def won_deals(
         assert log.owner is not None
         grp = ev.at("owner", ev.ends)[sel].astype(np.int64)
     amt = eng.last_amount(ev)[sel] if ev.amount is not None else None
-    ids = DealIds(log, ev.at("deal", ev.starts[np.flatnonzero(sel)]))
+    ids = log.ids_later(ev.at("deal", ev.starts[np.flatnonzero(sel)]))
     return WonDeals(names, unknown, ids if lazy_ids else ids.all(), grp, months, amt)
 
 

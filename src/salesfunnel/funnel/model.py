@@ -19,6 +19,7 @@ import numpy as np
 
 from .._numbers import real_number
 from ..errors import FunnelDataError
+from .later import LaterSlot
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -125,6 +126,10 @@ class Stage:
         object.__setattr__(self, "count", count)
         object.__setattr__(self, "amount", amount)
 
+
+# ``data`` may be given as a :class:`~.later.Later`, made on first read (the deal
+# funnels' ids): the slot keeps its own storage behind a descriptor that reads it.
+Stage.data = LaterSlot(Stage.__dict__["data"])  # type: ignore[misc]  # the slot, read through it
 
 StageLike = Stage | tuple[str, float] | tuple[str, float, float | None]
 

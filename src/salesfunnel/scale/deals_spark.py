@@ -12,12 +12,7 @@ import pickle
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..deals.active import (
-    ActiveFunnel,
-    Forecast,
-    Method,
-    StalledDeals,
-)
+from ..deals.active import ActiveFunnel, Forecast, Method
 from ..deals.closed import ClosedFunnel
 from ..deals.durations import Outcome, StageDurations
 from ..deals.groups import GroupBy
@@ -25,6 +20,7 @@ from ..deals.log import DealLog
 from ..deals.perdeal import ClosedDeals
 from ..deals.pipeline import Pipeline
 from ..deals.shared import Instant, Mode
+from ..deals.stalled import StalledDeals
 from ..deals.survival import SurvivalCurve
 from ..deals.volume import DefaultBy, MonthlyVolume
 from . import deal_partials as dp, snap_partials as sp

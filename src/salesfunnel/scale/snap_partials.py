@@ -31,20 +31,13 @@ import numpy as np
 
 from .._table import ResultTable
 from .._time import zone_argument
-from ..deals.active import (
-    ActiveFunnel,
-    Forecast,
-    Method,
-    StalledDeals,
-    active_funnels,
-    forecasts,
-    stalled_deals,
-)
+from ..deals.active import ActiveFunnel, Forecast, Method, active_funnels, forecasts
 from ..deals.groups import GroupBy, Grouping, grouping
 from ..deals.log import DealLog
 from ..deals.pipeline import Pipeline
 from ..deals.shared import Instant, latest_time
 from ..deals.snapdeals import SnapDeals, WonDeals, concat_snaps, concat_won, snap_deals, won_deals
+from ..deals.stalled import StalledDeals, stalled_deals
 from ..deals.volume import DefaultBy, MonthlyVolume, monthly_volume, volume_of
 from ..errors import FunnelDataError
 

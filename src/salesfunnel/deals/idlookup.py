@@ -1,0 +1,67 @@
+"""Deal ids from deal codes, now (:func:`ids_from`) or where first asked (:class:`DealIds`).
+
+A log keeps text ids as a table (a :class:`~.textcodes.TextTable` kept in
+Arrow, or an array of ``str`` once built) and integer ids as codes less an
+offset. Text ids cost a Python string each, so results that may never read
+them hold a :class:`DealIds`: the codes and the log's table, not the log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..funnel.later import Later
+
+__all__ = ["DealIds", "ids_at", "ids_from", "ids_part"]
+
+
+def ids_from(table: Any, offset: int, codes: npt.NDArray[np.integer]) -> np.ndarray:
+    """The ids of deal ``codes``: entries of ``table`` (text ids), or the codes plus
+    ``offset`` when ``table`` is ``None`` (integer ids)."""
+    if table is not None:
+        ids: np.ndarray = table[codes]
+        return ids
+    return codes.astype(np.int64, copy=False) + offset
+
+
+@dataclass(frozen=True, slots=True)
+class DealIds:
+    """The ids of the deals ``codes`` (see :meth:`DealLog.ids_later`), looked up
+    only where asked: ``table`` and ``offset`` are the log's, as :func:`ids_from`
+    reads them."""
+
+    table: Any
+    offset: int
+    codes: npt.NDArray[np.integer]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, pos: npt.NDArray[np.integer]) -> np.ndarray:
+        return ids_from(self.table, self.offset, self.codes[pos])
+
+    def all(self) -> np.ndarray:
+        """Every id, in order."""
+        return ids_from(self.table, self.offset, self.codes)
+
+
+def ids_at(
+    ids: np.ndarray | DealIds | Later, positions: npt.NDArray[np.integer] | None
+) -> np.ndarray:
+    """``ids`` at ``positions`` (``None``: all, in order), looked up or made if not yet."""
+    source: np.ndarray | DealIds = ids.value() if isinstance(ids, Later) else ids
+    if positions is None:
+        return source if isinstance(source, np.ndarray) else source.all()
+    return source[positions]
+
+
+def ids_part(ids: Later, a: int, b: int) -> np.ndarray:
+    """A stage's ids: part ``a:b`` of the ids that ``ids`` makes, as a read-only view
+    (the deal funnels' :attr:`Stage.data`, each a :class:`Later` of this)."""
+    part: np.ndarray = ids.value()[a:b]
+    part.flags.writeable = False  # a view: the ids it shows stay as they are
+    return part
