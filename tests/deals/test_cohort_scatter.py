@@ -26,6 +26,7 @@ from salesfunnel import DealLog, Pipeline, cohort_funnel
 from salesfunnel.deals import closed, cohort, cohorthalves, cohortscatter, engine as eng
 from salesfunnel.deals.cohorthalves import Halves
 from salesfunnel.deals.cohortscatter import CohortDeals, cohort_deals
+from salesfunnel.deals.idlookup import ids_at
 from salesfunnel.deals.shared import latest_time, parse_instant, period
 
 from strategies import BASE_DAY, pipelines
@@ -78,9 +79,9 @@ WINDOWS = st.tuples(
 
 
 def _ids(deals: CohortDeals) -> list[object]:
-    """The deals' ids, looked up if held as codes (:class:`DealIds`)."""
-    ids = deals.ids
-    return (ids if isinstance(ids, np.ndarray) else ids.all()).tolist()
+    """The deals' ids, looked up if held as codes (:class:`DealIds`) or made if held
+    as a :class:`Later`."""
+    return ids_at(deals.ids, None).tolist()
 
 
 def _assert_same_deals(fast: CohortDeals, slow: CohortDeals) -> None:

@@ -57,11 +57,14 @@ def _log(ids: Callable[[str], Any] = str) -> DealLog:
 def _funnels(log: DealLog, kind: str) -> list[Funnel]:
     """Every funnel of one analysis, total and per owner."""
     if kind == "closed":
-        return [closed_funnel(log).funnel, *(r.funnel for r in closed_funnel(log, by="owner").values())]
+        return [
+            closed_funnel(log).funnel,
+            *(r.funnel for r in closed_funnel(log, by="owner").values()),
+        ]
     if kind == "active":
         result = active_funnel(log, as_of="2024-01-05")
         return [result.funnel, *(r.funnel for r in active_funnel(log, by="owner").values())]
-    mode = kind.split("-")[1]
+    mode: Any = kind.split("-")[1]  # "cumulative" or "classic"
     total = cohort_funnel(log, mode=mode, time_to_won=False)
     return [total.funnel, *(r.funnel for r in cohort_funnel(log, by="owner", mode=mode).values())]
 
@@ -111,7 +114,8 @@ def test_ids_are_looked_up_on_the_first_read_once(kind: str, lookups: list[int])
     made = len(lookups)
     assert 0 < made <= sum(len(f.stages) for f in funnels)
     again = [{s.name: sorted(s.data.tolist()) for s in f.stages} for f in funnels]
-    assert again == got and len(lookups) == made, "a second read makes nothing"
+    assert again == got
+    assert len(lookups) == made, "a second read makes nothing"
 
 
 @pytest.mark.parametrize("kind", ["closed", "cohort-cumulative", "active"])
@@ -131,8 +135,9 @@ def test_read_data_is_read_only_and_typed_as_before(kind: str) -> None:
             assert stage.data.dtype == object  # text ids: str objects
     int_funnel = _funnels(_log(lambda d: int(d[1:])), kind)[0]
     assert all(s.data.dtype == np.int64 for s in int_funnel.stages)
-    assert sorted(int_funnel.stages[0].data.tolist()) == [int(d[1:]) for d in EXPECTED[kind][0][
-        int_funnel.stages[0].name]]
+    assert sorted(int_funnel.stages[0].data.tolist()) == [
+        int(d[1:]) for d in EXPECTED[kind][0][int_funnel.stages[0].name]
+    ]
 
 
 def _reaches(root: object, target: object) -> bool:
@@ -197,14 +202,17 @@ def test_later_makes_once_and_retries_after_an_error() -> None:
     later = Later(make)
     with pytest.raises(OSError, match="first try"):
         later.value()
-    assert later.value() == [7] and later.value() is later.value()
+    assert later.value() == [7]
+    assert later.value() is later.value()
     assert len(calls) == 2
 
 
 def test_a_stage_with_later_data_is_the_same_value_as_with_the_data() -> None:
     made = Stage("Call", 3, 1.5, Later(lambda: ["a", "b", "c"]))
     plain = Stage("Call", 3, 1.5, ["a", "b", "c"])
-    assert made == plain and hash(made) == hash(plain) and repr(made) == repr(plain)
+    assert made == plain
+    assert hash(made) == hash(plain)
+    assert repr(made) == repr(plain)
     for copied in (
         pickle.loads(pickle.dumps(Stage("Call", 3, data=Later(lambda: ["x"])))),
         copy.deepcopy(Stage("Call", 3, data=Later(lambda: ["x"]))),

@@ -242,7 +242,7 @@ def _stage_sets(
 
 
 def _funnels(
-    ids: np.ndarray | DealIds,
+    ids: np.ndarray | DealIds | Later,
     amounts: F64 | None,
     pipe: Pipeline,
     names: list[str | None],

@@ -37,11 +37,13 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
 
+from ..funnel.later import Later
 from .cohorthalves import Halves, StageSets, filled, sets_by_halves, take
 from .durations import DurationStats, group_stats, run_stats
 from .idlookup import DealIds
@@ -76,7 +78,7 @@ _Chunk = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], np.ndarray, I64, I64 
 class CohortDeals:
     """Per cohort deal (in deal-code order), what the cohort funnel's results are built from."""
 
-    ids: np.ndarray | DealIds  # looked up where read (text ids cost a string each)
+    ids: np.ndarray | DealIds | Later  # looked up where read (text ids cost a string each)
     amounts: F64 | None  # last known amount, NaN when none
     group: npt.NDArray[np.int32] | I64
     reach: npt.NDArray[np.int16] | None  # furthest funnel stage (-1: none); or ``masks``
@@ -178,11 +180,12 @@ def _rank(log: DealLog, width: int) -> tuple[_Rank | None, int, I64 | None]:
     return _Rank(table), old.size, old
 
 
-def _codes_in(order: I64, at: I64 | slice, old: I64 | None, halves: Halves) -> I64:
-    """The deal codes of the cohort's deals ``order`` (positions in the cohort ``at``,
-    every deal when a slice; ``old``: each dense code's deal code, when renumbered)."""
-    pos = order if isinstance(at, slice) else take(at, order, halves)
-    return pos if old is None else take(old, pos, halves)
+def _ids_in_order(lookup: DealIds, order: I64, at: I64 | slice, old: I64 | None) -> np.ndarray:
+    """The ids of the cohort's deals ``order`` (positions in the cohort ``at``, every
+    deal when a slice; ``old``: each dense code's deal code, when renumbered), by
+    ``lookup`` (the log's table of ids): made when first read."""
+    pos = order if isinstance(at, slice) else at[order]
+    return replace(lookup, codes=pos if old is None else old[pos]).all()
 
 
 def _extremes(
@@ -548,11 +551,12 @@ def cohort_deals(
             per_slot[: k + 1], at, entry_t, d.group, n_groups, reach, halves
         )
         # The deals in the stage sets' order: text ids are made in it when read, not gathered.
-        codes_in_order = _codes_in(sets[1][0][0], at, old, halves)
+        table = log.ids_later(np.empty(0, np.int64))  # the log's table of ids, no codes yet
+        ids = Later(partial(_ids_in_order, table, sets[1][0][0], at, old))
     del entry_t, per_slot  # the per-slot table (its last views gone)
     seconds_won = last  # the ends, less the entries, at least 0 (decoded in place)
     return CohortDeals(
-        ids=log.ids_later(codes_in_order),
+        ids=ids,
         amounts=amounts,
         group=d.group,
         reach=reach,
