@@ -79,7 +79,7 @@ WINDOWS = st.tuples(
 
 
 def _ids(deals: CohortDeals) -> list[object]:
-    """The deals' ids, looked up if held as codes (:class:`DealIds`) or made if held
+    """The deals' ids, looked up if held as codes (:class:`CodedIds`) or made if held
     as a :class:`Later`."""
     return ids_at(deals.ids, None).tolist()
 

@@ -72,7 +72,7 @@ def _engine(events, steps, window, exclusions, order):  # type: ignore[no-untype
     total = unit_steps(_log(events), opts).total
     base = BASE.astype(np.int64)
     out = {}
-    for uid, level, times in zip(total.ids.tolist(), total.reached.tolist(),
+    for uid, level, times in zip(total.ids.all().tolist(), total.reached.tolist(),
                                  total.times.tolist(), strict=True):  # fmt: skip
         chain = [x - base for x in times[: max(level, 0)]]
         out[uid] = (level, chain)

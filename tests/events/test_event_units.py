@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
 
 from salesfunnel import EventLog, event_funnel
@@ -27,10 +28,10 @@ def test_worked_example_per_unit_results() -> None:
     opts = FunnelOptions(("view", "buy"), MINUTE, breakdown="plan", period="D")
     res = unit_steps(_log(), opts)
     assert res.labels == ["view", "buy"]
-    assert res.total.ids.tolist() == ["u", "v"]
+    assert res.total.ids.all().tolist() == ["u", "v"]
     assert res.total.reached.tolist() == [2, 1]
     assert res.total.times[0].tolist() == [1704103200, 1704103230]
-    assert {g: u.ids.tolist() for g, u in res.by.items()} == {"(none)": ["v"], "pro": ["u"]}
+    assert {g: u.ids.all().tolist() for g, u in res.by.items()} == {"(none)": ["v"], "pro": ["u"]}
     assert list(res.trend) == [(19723, "2024-01-01"), (19724, "2024-01-02")]
     # Every unit is run in each period; those without a step-1 event there reach 0.
     assert [u.reached.tolist() for u in res.trend.values()] == [[2, 0], [0, 1]]
@@ -51,7 +52,7 @@ def test_units_of_two_columns_keep_tuple_ids(attribution: str) -> None:
     opts = FunnelOptions(("view", "buy"), MINUTE, unit=("user", "s"), breakdown="plan",
                          attribution=attribution)  # fmt: skip
     res = unit_steps(_log(), opts)
-    assert res.total.ids.tolist() == [("u", "a"), ("v", "b")]
+    assert res.total.ids.all().tolist() == [("u", "a"), ("v", "b")]
     assert res.by["pro"].reached.tolist() == [2]
 
 
@@ -73,3 +74,32 @@ def test_a_first_touch_tie_does_not_depend_on_other_units() -> None:
         log = EventLog.from_records(rows(*units), entity="user", properties=["device", "price"])
         f = event_funnel(log, steps, window=MINUTE, breakdown="device")
         assert f.by["ios"].units[0].tolist() == ["x"], units
+
+
+def test_step_ids_are_made_when_first_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each step's ids (``stage.data``) are looked up on the first read of some step's,
+    once for the funnel (text ids cost a Python string each), then gathered per step."""
+    from salesfunnel.deals import idlookup
+
+    calls: list[int] = []
+    real = idlookup.ids_from
+
+    def counted(table: object, offset: int, codes: np.ndarray) -> np.ndarray:
+        calls.append(len(codes))
+        return real(table, offset, codes)
+
+    monkeypatch.setattr(idlookup, "ids_from", counted)
+    # u and v view, then only u buys within the minute (v's buy is 5 min later).
+    f = event_funnel(_log(), ["view", "buy"], window=MINUTE, breakdown="plan", period="D")
+    assert calls == []
+    assert f.funnel["view"].data.tolist() == ["u", "v"]
+    assert calls == [2], "every unit's id, once"
+    assert f.funnel["buy"].data.tolist() == ["u"]
+    assert [u.tolist() for u in f.units] == [["u", "v"], ["u"]]
+    assert calls == [2]
+    assert not f.funnel["buy"].data.flags.writeable
+    assert {g: sub.funnel["view"].data.tolist() for g, sub in f.by.items()} == {
+        "(none)": ["v"],
+        "pro": ["u"],
+    }
+    assert len(calls) == 3, "one lookup per breakdown funnel read, none before"

@@ -34,7 +34,7 @@ from ..funnel.metrics import conversion_from_first, step_conversion
 from ..funnel.model import Funnel, Stage
 from .durations import DurationStats, StageDurations, durations_by_group, group_stats
 from .groups import GroupBy, grouping
-from .idlookup import DealIds, ids_at, ids_part
+from .idlookup import CodedIds, ids_at, ids_part
 from .log import DealLog
 from .perdeal import ClosedDeals, closed_deals
 from .pipeline import Pipeline
@@ -242,7 +242,7 @@ def _stage_sets(
 
 
 def _funnels(
-    ids: np.ndarray | DealIds | Later,
+    ids: np.ndarray | CodedIds | Later,
     amounts: F64 | None,
     pipe: Pipeline,
     names: list[str | None],

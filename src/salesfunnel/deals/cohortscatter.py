@@ -46,7 +46,7 @@ import numpy.typing as npt
 from ..funnel.later import Later
 from .cohorthalves import Halves, StageSets, filled, sets_by_halves, take
 from .durations import DurationStats, group_stats, run_stats
-from .idlookup import DealIds
+from .idlookup import CodedIds
 from .log import DealLog
 from .pipeline import Pipeline
 from .shared import CACHE_BYTES, F64, I64, B, compress
@@ -78,7 +78,7 @@ _Chunk = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], np.ndarray, I64, I64 
 class CohortDeals:
     """Per cohort deal (in deal-code order), what the cohort funnel's results are built from."""
 
-    ids: np.ndarray | DealIds | Later  # looked up where read (text ids cost a string each)
+    ids: np.ndarray | CodedIds | Later  # looked up where read (text ids cost a string each)
     amounts: F64 | None  # last known amount, NaN when none
     group: npt.NDArray[np.int32] | I64
     reach: npt.NDArray[np.int16] | None  # furthest funnel stage (-1: none); or ``masks``
@@ -180,7 +180,7 @@ def _rank(log: DealLog, width: int) -> tuple[_Rank | None, int, I64 | None]:
     return _Rank(table), old.size, old
 
 
-def _ids_in_order(lookup: DealIds, order: I64, at: I64 | slice, old: I64 | None) -> np.ndarray:
+def _ids_in_order(lookup: CodedIds, order: I64, at: I64 | slice, old: I64 | None) -> np.ndarray:
     """The ids of the cohort's deals ``order`` (positions in the cohort ``at``, every
     deal when a slice; ``old``: each dense code's deal code, when renumbered), by
     ``lookup`` (the log's table of ids): made when first read."""

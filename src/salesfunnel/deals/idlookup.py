@@ -1,9 +1,10 @@
-"""Deal ids from deal codes, now (:func:`ids_from`) or where first asked (:class:`DealIds`).
+"""Ids from codes, now (:func:`ids_from`) or where first asked (:class:`CodedIds`).
 
-A log keeps text ids as a table (a :class:`~.textcodes.TextTable` kept in
-Arrow, or an array of ``str`` once built) and integer ids as codes less an
-offset. Text ids cost a Python string each, so results that may never read
-them hold a :class:`DealIds`: the codes and the log's table, not the log.
+A deal log keeps text deal ids as a table (a :class:`~.textcodes.TextTable`
+kept in Arrow, or an array of ``str`` once built) and integer ids as codes
+less an offset; an event log keeps its unit ids the same way (offset 0).
+Text ids cost a Python string each, so results that may never read them hold
+a :class:`CodedIds`: the codes and the log's table, not the log.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ import numpy.typing as npt
 
 from ..funnel.later import Later
 
-__all__ = ["DealIds", "ids_at", "ids_from", "ids_part"]
+__all__ = ["CodedIds", "ids_at", "ids_from", "ids_part"]
 
 
 def ids_from(table: Any, offset: int, codes: npt.NDArray[np.integer]) -> np.ndarray:
-    """The ids of deal ``codes``: entries of ``table`` (text ids), or the codes plus
+    """The ids of ``codes``: entries of ``table`` (text ids), or the codes plus
     ``offset`` when ``table`` is ``None`` (integer ids)."""
     if table is not None:
         ids: np.ndarray = table[codes]
@@ -29,10 +30,10 @@ def ids_from(table: Any, offset: int, codes: npt.NDArray[np.integer]) -> np.ndar
 
 
 @dataclass(frozen=True, slots=True)
-class DealIds:
-    """The ids of the deals ``codes`` (see :meth:`DealLog.ids_later`), looked up
-    only where asked: ``table`` and ``offset`` are the log's, as :func:`ids_from`
-    reads them."""
+class CodedIds:
+    """The ids of ``codes`` (see :meth:`DealLog.ids_later`, :meth:`EventLog.ids_later`),
+    looked up only where asked: ``table`` and ``offset`` are the log's, as
+    :func:`ids_from` reads them."""
 
     table: Any
     offset: int
@@ -48,12 +49,21 @@ class DealIds:
         """Every id, in order."""
         return ids_from(self.table, self.offset, self.codes)
 
+    def take(self, index: npt.NDArray[np.integer]) -> CodedIds:
+        """The ids at ``index``, still codes."""
+        return CodedIds(self.table, self.offset, self.codes[index])
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """The dtype the ids have when looked up (object for a table kept in Arrow)."""
+        return ids_from(self.table, self.offset, self.codes[:0]).dtype
+
 
 def ids_at(
-    ids: np.ndarray | DealIds | Later, positions: npt.NDArray[np.integer] | None
+    ids: np.ndarray | CodedIds | Later, positions: npt.NDArray[np.integer] | None
 ) -> np.ndarray:
     """``ids`` at ``positions`` (``None``: all, in order), looked up or made if not yet."""
-    source: np.ndarray | DealIds = ids.value() if isinstance(ids, Later) else ids
+    source: np.ndarray | CodedIds = ids.value() if isinstance(ids, Later) else ids
     if positions is None:
         return source if isinstance(source, np.ndarray) else source.all()
     return source[positions]

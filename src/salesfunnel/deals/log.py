@@ -40,7 +40,7 @@ from .columns import UNASSIGNED, ColumnOptions, Columns, columns_doc
 from .csvload import TextColumns, arrow_fields
 from .csvtext import NumberTable
 from .framecodes import coded_frame
-from .idlookup import DealIds
+from .idlookup import CodedIds
 from .pipeline import Pipeline
 
 if TYPE_CHECKING:
@@ -252,11 +252,11 @@ class DealLog:
         """The deal ids of the deal codes ``codes``."""
         return self.ids_later(codes).all()
 
-    def ids_later(self, codes: npt.NDArray[np.integer]) -> DealIds:
+    def ids_later(self, codes: npt.NDArray[np.integer]) -> CodedIds:
         """The deal ids of ``codes``, looked up where asked: it holds the codes and
         the table of ids (a TextTable's strings if built by then), not the log."""
         table = None if self._table is None else self._cache.get("ids", self._table)
-        return DealIds(table, self._offset, codes)
+        return CodedIds(table, self._offset, codes)
 
     def __repr__(self) -> str:
         return (

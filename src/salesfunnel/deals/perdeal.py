@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from . import engine as eng
 from .durations import DealTimes
-from .idlookup import DealIds
+from .idlookup import CodedIds
 from .log import DealLog
 from .pipeline import Pipeline
 from .shared import F64, I64, B, By, Instant, check_mode, group_names, left_out_counts, period
@@ -56,7 +56,7 @@ class ClosedDeals:
     end: int | None
     names: list[str | None]
     unknown: I64
-    ids: np.ndarray | DealIds  # an array but on one machine (``lazy_ids``)
+    ids: np.ndarray | CodedIds  # an array but on one machine (``lazy_ids``)
     group: I64
     won: B
     reach: npt.NDArray[np.int16] | None
@@ -99,7 +99,7 @@ def _stage_times(ev: eng.Events, pipe: Pipeline, idx: I64) -> list[StageTimes]:
 
 def ids_and_amounts(
     log: DealLog, ev: eng.Events, idx: I64 | slice, *, lazy_ids: bool = True
-) -> tuple[np.ndarray | DealIds, F64 | None]:
+) -> tuple[np.ndarray | CodedIds, F64 | None]:
     """The ids of the deals ``idx`` (positions or a slice) of ``ev`` (looked up where
     read with ``lazy_ids``) and their last known amounts (NaN when none)."""
     amount = None

@@ -22,14 +22,14 @@ import numpy as np
 
 from .._calendar import month_numbers
 from . import engine as eng
-from .idlookup import DealIds
+from .idlookup import CodedIds
 from .log import DealLog
 from .perdeal import _cat, _regrouped
 from .pipeline import Pipeline
 from .shared import F64, I64, By, Instant, group_names, left_out_counts, parse_instant, snapshot
 
 __all__ = [
-    "DealIds",
+    "CodedIds",
     "SnapDeals",
     "WonDeals",
     "concat_snaps",
@@ -48,14 +48,14 @@ class SnapDeals:
     indexes ``names`` per deal. ``last`` is the deal's label code at ``t``,
     ``amount`` its last known amount (NaN: none; ``None`` without an amount
     column), ``reach`` its furthest open stage (-1: none). ``ids`` are looked
-    up lazily (:class:`DealIds`) on one machine and are an array in a partial.
+    up lazily (:class:`CodedIds`) on one machine and are an array in a partial.
     """
 
     pipe: Pipeline
     t: int | None
     names: list[str | None]
     unknown: I64
-    ids: np.ndarray | DealIds
+    ids: np.ndarray | CodedIds
     group: I64
     last: I64
     amount: F64 | None
@@ -112,7 +112,7 @@ class WonDeals:
 
     names: list[str | None]
     unknown: int
-    ids: np.ndarray | DealIds
+    ids: np.ndarray | CodedIds
     group: I64
     month: I64
     amount: F64 | None

@@ -73,10 +73,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
+import numpy.typing as npt
 
 from ..deals.shared import Instant
+from ..funnel.later import Later
 from ..funnel.model import Funnel, Stage
 from .grouping import NO_VALUE_GROUP, Period
 from .log import EventLog
@@ -87,6 +90,13 @@ from .units import FunnelOptions, Order, UnitResults, UnitSteps, unit_steps
 __all__ = ["NO_VALUE_GROUP", "EventFunnel", "event_funnel"]
 
 
+def _units_at(every: Later, at: npt.NDArray[np.intp]) -> np.ndarray:
+    """The ids of the units ``at`` (positions), read-only, from every unit's ids."""
+    here: np.ndarray = every.value()[at]
+    here.flags.writeable = False
+    return here
+
+
 def _assemble(res: UnitResults, units: UnitSteps, name: str | None, **extra: object) -> EventFunnel:
     """The funnel of ``units``: per step the units there, open counts, times between steps."""
     reached, ids, times, is_open = units.reached, units.ids, units.times, units.is_open
@@ -95,11 +105,12 @@ def _assemble(res: UnitResults, units: UnitSteps, name: str | None, **extra: obj
     means: list[float | None] = [None]
     timed = res.options["order"] in ("ordered", "strict")
     any_open = bool(is_open.any())
+    # Each step's ids are made when first read (text ids cost a Python string each):
+    # every unit's id once, then each step's gathered from them.
+    every = Later(ids.all)
     for j, label in enumerate(res.labels):
         at = np.flatnonzero(reached >= j + 1)  # positions: faster to gather by than a mask
-        here = ids[at]
-        here.flags.writeable = False
-        stages.append(Stage(label, len(at), data=here))
+        stages.append(Stage(label, len(at), data=Later(partial(_units_at, every, at))))
         opens.append(int((is_open & (reached == j + 1)).sum()) if any_open else 0)
         if j:
             ok = timed and len(at) > 0

@@ -44,6 +44,7 @@ from ..deals import columns as _c
 from ..deals.arrowcsv import fast_fields, use_arrow
 from ..deals.columns import Columns
 from ..deals.framecodes import coded_frame
+from ..deals.idlookup import CodedIds
 from ..deals.textcodes import TextCodes, TextTable
 from ..errors import FunnelDataError
 from .csvfast import arrow_fields
@@ -271,10 +272,11 @@ class EventLog:
 
     def ids_of(self, keys: npt.NDArray[np.integer]) -> np.ndarray:
         """The entity ids of entity keys (values of :attr:`entity`)."""
-        if self._table is not None:
-            ids: np.ndarray = self._table[keys]
-            return ids
-        return keys.astype(np.int64, copy=False)
+        return self.ids_later(keys).all()
+
+    def ids_later(self, keys: npt.NDArray[np.integer]) -> CodedIds:
+        """:meth:`ids_of` ``keys``, looked up where asked (text ids cost a string each)."""
+        return CodedIds(self._table, 0, keys)
 
     def __repr__(self) -> str:
         return (

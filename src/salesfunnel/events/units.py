@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from .._calendar import local_seconds
 from .._time import as_timedelta, zone_argument
+from ..deals.idlookup import CodedIds
 from ..deals.shared import Instant, parse_instant
 from ..errors import FunnelDataError
 from . import clickhouse as ch, engine as eng
@@ -75,21 +76,23 @@ class UnitSteps:
     """Per unit (in key order): id, furthest step (-1: excluded), chain times, still open.
 
     ``times[u, j]`` is the time (s) the unit's chain reached step ``j + 1``
-    (-1 unset; no times for ``unordered`` and ``clickhouse``).
+    (-1 unset; no times for ``unordered`` and ``clickhouse``). The ids are
+    looked up where read (:class:`~salesfunnel.deals.idlookup.CodedIds`: text
+    ids cost a Python string each).
     """
 
-    ids: np.ndarray
+    ids: CodedIds
     reached: I64
     times: I64
     is_open: npt.NDArray[np.bool_]
 
     @classmethod
     def of(cls, log: EventLog, units: eng.Units, is_open: npt.NDArray[np.bool_]) -> UnitSteps:
-        return cls(log.ids_of(units.keys), units.reached, units.times, is_open)
+        return cls(log.ids_later(units.keys), units.reached, units.times, is_open)
 
     def __getitem__(self, sel: npt.NDArray[np.intp]) -> UnitSteps:
         """The units ``sel`` (indices)."""
-        return UnitSteps(self.ids[sel], self.reached[sel], self.times[sel], self.is_open[sel])
+        return UnitSteps(self.ids.take(sel), self.reached[sel], self.times[sel], self.is_open[sel])
 
 
 @dataclass(frozen=True, slots=True)

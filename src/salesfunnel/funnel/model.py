@@ -101,7 +101,9 @@ class Stage:
     data
         Any user payload. It is never inspected and comes back unchanged on
         click-through (``FunnelChart.hit_test``), e.g. the deal ids behind the
-        stage.
+        stage. The deal funnels give it as a
+        :class:`~salesfunnel.funnel.later.Later`: made on the first read of
+        ``data``, which then holds the value.
 
     Examples
     --------

@@ -109,7 +109,7 @@ class FunnelPartial:
                 hist.update(dict(zip(values.tolist(), n.tolist(), strict=True)))
             hists.append(hist)
             if unit_ids:
-                ids.append(units.ids[at])
+                ids.append(units.ids[np.flatnonzero(at)])
         excluded = int((reached == -1).sum())
         return cls(
             tuple(counts), tuple(opens), excluded, tuple(hists), tuple(ids) if unit_ids else None
