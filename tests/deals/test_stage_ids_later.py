@@ -91,39 +91,25 @@ EXPECTED = {
 KINDS = sorted(EXPECTED)
 
 
-@pytest.fixture
-def lookups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the lookups of deal ids from codes (every lazy path goes through one)."""
-    calls: list[int] = []
-    real = idlookup.ids_from
-
-    def counted(table: Any, offset: int, codes: np.ndarray) -> np.ndarray:
-        calls.append(len(codes))
-        return real(table, offset, codes)
-
-    monkeypatch.setattr(idlookup, "ids_from", counted)
-    return calls
-
-
 @pytest.mark.parametrize("kind", KINDS)
-def test_ids_are_looked_up_on_the_first_read_once(kind: str, lookups: list[int]) -> None:
+def test_ids_are_looked_up_on_the_first_read_once(kind: str, id_lookups: list[int]) -> None:
     funnels = _funnels(_log(), kind)
-    assert lookups == [], "no id is looked up before a stage's data is read"
+    assert id_lookups == [], "no id is looked up before a stage's data is read"
     got = [{s.name: sorted(s.data.tolist()) for s in f.stages} for f in funnels]
     assert got == EXPECTED[kind]
-    made = len(lookups)
+    made = len(id_lookups)
     assert 0 < made <= sum(len(f.stages) for f in funnels)
     again = [{s.name: sorted(s.data.tolist()) for s in f.stages} for f in funnels]
     assert again == got
-    assert len(lookups) == made, "a second read makes nothing"
+    assert len(id_lookups) == made, "a second read makes nothing"
 
 
 @pytest.mark.parametrize("kind", ["closed", "cohort-cumulative", "active"])
-def test_stages_that_share_an_ordering_share_one_lookup(kind: str, lookups: list[int]) -> None:
+def test_stages_that_share_an_ordering_share_one_lookup(kind: str, id_lookups: list[int]) -> None:
     funnel = _funnels(_log(), kind)[0]
     for stage in funnel.stages:
         assert stage.data is stage.data  # the value is kept, not remade
-    assert len(lookups) == 1, "one lookup serves every stage of the funnel"
+    assert len(id_lookups) == 1, "one lookup serves every stage of the funnel"
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -164,7 +150,7 @@ def test_a_result_does_not_hold_the_log(kind: str) -> None:
 
 
 def test_concurrent_first_reads_make_one_value(
-    lookups: list[int], monkeypatch: pytest.MonkeyPatch
+    id_lookups: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     funnel = closed_funnel(_log()).funnel
     counted = idlookup.ids_from
@@ -186,7 +172,7 @@ def test_concurrent_first_reads_make_one_value(
         t.start()
     for t in threads:
         t.join()
-    assert len(lookups) == 1
+    assert len(id_lookups) == 1
     assert all(s is seen[0] for s in seen)
 
 
