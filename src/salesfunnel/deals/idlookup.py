@@ -33,7 +33,9 @@ def ids_from(table: Any, offset: int, codes: npt.NDArray[np.integer]) -> np.ndar
 class CodedIds:
     """The ids of ``codes`` (see :meth:`DealLog.ids_later`, :meth:`EventLog.ids_later`),
     looked up only where asked: ``table`` and ``offset`` are the log's, as
-    :func:`ids_from` reads them."""
+    :func:`ids_from` reads them. ``codes`` is read when the ids are, maybe long
+    after: it must be an array nothing writes to afterwards (the caller's own,
+    or a cached engine column, which is never written in place)."""
 
     table: Any
     offset: int
