@@ -119,6 +119,8 @@ def test_copies_in_small_pages_hold_the_columns(deals: list[tuple[int, int, int,
     expected = DealLog.from_pandas(frame, P, owner="owner")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_arrays, "_SMALL_PAGES", 1)
+        patch.setattr(_arrays, "_HALVES", 1)  # every copy in two halves at once
+        patch.setattr(_arrays, "_CORES", 2)
         log = DealLog.from_pandas(frame, P, owner="owner")
         own = frame["deal"].to_numpy()
         copied = private(own, own)
@@ -131,6 +133,25 @@ def test_copies_in_small_pages_hold_the_columns(deals: list[tuple[int, int, int,
         assert (ours.dtype, ours.tolist()) == (theirs.dtype, theirs.tolist())
         assert not np.shares_memory(ours, frame[name if name != "code" else "stage"].to_numpy())
     assert closed_funnel(log).to_json() == closed_funnel(expected).to_json()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(min_value=0, max_value=301),
+    st.sampled_from(["int8", "int16", "int64", "float64", "datetime64[s]", "bool"]),
+    st.integers(min_value=0, max_value=2**32 - 1),
+)
+def test_a_copy_in_halves_is_the_column(n: int, dtype: str, seed: int) -> None:
+    """``copy_into`` in two halves (odd lengths, 0 and 1 items too) gives every item."""
+    rng = np.random.default_rng(seed)
+    arr = rng.integers(-(2**40), 2**40, n).astype(np.int64).view("M8[s]" if "M8" in dtype else "i8")
+    arr = arr.astype(dtype)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_arrays, "_HALVES", 1)
+        patch.setattr(_arrays, "_CORES", 2)
+        fresh = np.empty_like(arr)
+        _arrays.copy_into(fresh, arr)
+    assert fresh.tobytes() == arr.tobytes()
 
 
 def test_integer_stage_codes_and_dense_owner_codes_are_not_shared() -> None:

@@ -16,14 +16,18 @@ the numpy views. Everything else is copied once, when the log is built.
 from __future__ import annotations
 
 import mmap
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import numpy as np
 
-__all__ = ["fresh_array", "private"]
+__all__ = ["copy_into", "fresh_array", "private"]
 
 _A = TypeVar("_A", bound=np.ndarray)
 _SMALL_PAGES = 1 << 22  # arrays from this many bytes on: small pages (see fresh_array)
+_HALVES = 1 << 23  # copies from this many bytes on: two halves at once (see copy_into)
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _immutable(arr: np.ndarray) -> bool:
@@ -52,9 +56,24 @@ def private(out: _A, source: object) -> _A:
             copied: _A = out.copy()
             return copied
         fresh = fresh_array(len(out), out.dtype)  # a column: in small pages
-        np.copyto(fresh, out)
+        copy_into(fresh, out)
         return fresh  # type: ignore[return-value]
     return out
+
+
+def copy_into(fresh: np.ndarray, arr: np.ndarray) -> None:
+    """``np.copyto(fresh, arr)`` (1-D, same length and dtype), in two halves at once
+    from :data:`_HALVES` bytes: most of the time is the first touch of ``fresh``'s
+    small pages (a fault each), which two threads take at once (80 MB: 0.034 against
+    0.060 s). The halves are disjoint; ``np.copyto`` releases the GIL."""
+    if fresh.nbytes < _HALVES or _CORES < 2:
+        np.copyto(fresh, arr)
+        return
+    half = len(arr) // 2
+    with ThreadPoolExecutor(1) as pool:
+        second = pool.submit(np.copyto, fresh[half:], arr[half:])
+        np.copyto(fresh[:half], arr[:half])
+        second.result()
 
 
 def fresh_array(n: int, dtype: Any) -> np.ndarray:
