@@ -120,7 +120,7 @@ def test_copies_in_small_pages_hold_the_columns(deals: list[tuple[int, int, int,
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_arrays, "_SMALL_PAGES", 1)
         patch.setattr(_arrays, "_HALVES", 1)  # every copy in two halves at once
-        patch.setattr(_arrays, "_CORES", 2)
+        patch.setattr(_arrays, "CORES", 2)
         log = DealLog.from_pandas(frame, P, owner="owner")
         own = frame["deal"].to_numpy()
         copied = private(own, own)
@@ -148,7 +148,7 @@ def test_a_copy_in_halves_is_the_column(n: int, dtype: str, seed: int) -> None:
     arr = arr.astype(dtype)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_arrays, "_HALVES", 1)
-        patch.setattr(_arrays, "_CORES", 2)
+        patch.setattr(_arrays, "CORES", 2)
         fresh = np.empty_like(arr)
         _arrays.copy_into(fresh, arr)
     assert fresh.tobytes() == arr.tobytes()

@@ -22,12 +22,13 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-__all__ = ["copy_into", "fresh_array", "private"]
+__all__ = ["CORES", "copy_into", "fresh_array", "private"]
 
 _A = TypeVar("_A", bound=np.ndarray)
 _SMALL_PAGES = 1 << 22  # arrays from this many bytes on: small pages (see fresh_array)
 _HALVES = 1 << 23  # copies from this many bytes on: two halves at once (see copy_into)
-_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+# The cores this process may run on (its affinity where the system has one).
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _immutable(arr: np.ndarray) -> bool:
@@ -66,7 +67,7 @@ def copy_into(fresh: np.ndarray, arr: np.ndarray) -> None:
     from :data:`_HALVES` bytes: most of the time is the first touch of ``fresh``'s
     small pages (a fault each), which two threads take at once (80 MB: 0.034 against
     0.060 s). The halves are disjoint; ``np.copyto`` releases the GIL."""
-    if fresh.nbytes < _HALVES or _CORES < 2:
+    if fresh.nbytes < _HALVES or CORES < 2:
         np.copyto(fresh, arr)
         return
     half = len(arr) // 2

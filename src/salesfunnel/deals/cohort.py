@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
@@ -33,6 +32,7 @@ from typing import Any, TypeVar, overload
 import numpy as np
 import numpy.typing as npt
 
+from .._arrays import CORES
 from . import engine as eng
 from .closed import _funnels, _stage_sets, amount_unknown
 from .cohortresult import CohortFunnel
@@ -72,8 +72,7 @@ _CUMULATIVE_AT_ONCE = True  # the fast path of cumulative mode (tests turn it of
 _SCATTER = True  # cumulative mode without sorting, where it applies (tests turn it off to compare)
 _SPLIT_SORT = True  # time to won sorting only the won and lost deals (tests turn it off)
 # Threads for the per-group curves of time to won (1: none); the curves are the same.
-WORKERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else
-              (os.cpu_count() or 1), 4)  # fmt: skip
+WORKERS = min(CORES, 4)
 _THREADED = 1 << 18  # deals from which the curves are worth threads (fewer: tiny runs)
 _BEHIND = True  # the curves built behind the funnels, from _THREADED deals on (tests)
 Groups = npt.NDArray[np.int32] | I64  # per cohort deal, its result group

@@ -33,7 +33,6 @@ do not fit in 63 bits.
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -43,6 +42,7 @@ from functools import partial
 import numpy as np
 import numpy.typing as npt
 
+from .._arrays import CORES
 from ..funnel.later import Later
 from .cohorthalves import Halves, StageSets, filled, sets_by_halves, take
 from .durations import DurationStats, group_stats, run_stats
@@ -56,8 +56,7 @@ _CACHED = CACHE_BYTES  # the scatter's tables beyond this: sparse codes renumber
 _CHUNK = 1 << 18  # events per chunk of the scatter pass
 _FEW_GROUPS = 1 << 8  # up to this many groups, stage times go in runs (one radix sort)
 # Threads for the stage times (1: none), and the cohort deals from which they pay.
-_STAGE_WORKERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else
-                     (os.cpu_count() or 1), 2)  # fmt: skip
+_STAGE_WORKERS = min(CORES, 2)
 # Events from which the rank's marking and the scatter take two threads; from
 # _THREADED_BIG on already when their tables outgrow the cache (_CACHED): in cache, 1e6
 # events of 8,000 deals took 0.021 s on one thread and 0.026 on two, 1e6 of 456,000

@@ -39,6 +39,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 import numpy.typing as npt
 
+from .._arrays import CORES
 from . import engine as eng
 from .rowsort import sort_rows
 
@@ -49,8 +50,7 @@ Engine = Callable[[I64, I64, npt.NDArray[np.integer], int, float], eng.Units]
 Extra = Callable[[eng.Units, I64, npt.NDArray[np.integer]], np.ndarray]
 Part = tuple[eng.Units, np.ndarray | None]  # one chunk's units and extra values
 CHUNK = 1 << 18  # rows of the log per chunk (more when a unit is longer)
-WORKERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else
-              (os.cpu_count() or 1), 4)  # fmt: skip
+WORKERS = min(CORES, 4)
 PARALLEL = 1 << 16  # rows: a shorter log is one chunk, in the calling thread
 _THREAD = "salesfunnel-chunks"
 _pools: dict[int, ThreadPoolExecutor] = {}  # by number of threads
