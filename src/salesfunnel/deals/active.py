@@ -136,7 +136,7 @@ def _open_stages(
             # A stage whose open deals all lack an amount has an unknown amount, not 0.
             if not (seg.size and missing == seg.size):
                 amount = stage_total(float(np.nansum(seg)), scale)
-        stages.append(Stage(label, b - a, amount, Later(partial(ids_part, ids, a, b))))
+        stages.append(Stage(label, b - a, amount, Later(partial(ids_part, ids, slice(a, b)))))
     return stages, unknown_amount
 
 

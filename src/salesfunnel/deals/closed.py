@@ -295,7 +295,7 @@ def _funnels(
                 none_known = b > a and bool(unknown_of[a:b].all())
                 total = stage_total(float(amount_of[a:b].sum()), scale)
                 amount = None if none_known else total
-            data = Later(partial(ids_part, ids_of, a, b))
+            data = Later(partial(ids_part, ids_of, slice(a, b)))
             stages.append(Stage(label, int(counts[g, j]), amount, data))
         out.append(Funnel(tuple(stages), name))
     return out
@@ -357,7 +357,7 @@ def closed_funnels(deals: ClosedDeals) -> list[ClosedFunnel]:
 
 def _closed(log: DealLog, pipeline: Pipeline | None, *options: Any) -> list[ClosedFunnel]:
     """:func:`closed_deals` (``start, end, by, mode, durations``), then :func:`closed_funnels`."""
-    return closed_funnels(closed_deals(log, pipeline, *options, lazy_ids=True))
+    return closed_funnels(closed_deals(log, pipeline, *options))
 
 
 @overload

@@ -71,9 +71,10 @@ def ids_at(
     return source[positions]
 
 
-def ids_part(ids: Later, a: int, b: int) -> np.ndarray:
-    """A stage's ids: part ``a:b`` of the ids that ``ids`` makes, as a read-only view
-    (the deal funnels' :attr:`Stage.data`, each a :class:`Later` of this)."""
-    part: np.ndarray = ids.value()[a:b]
+def ids_part(ids: Later, index: slice | npt.NDArray[np.integer]) -> np.ndarray:
+    """A stage's ids: the ids that ``ids`` makes at ``index`` (a slice: a view; positions:
+    a gather), read-only (the deal and event funnels' :attr:`Stage.data`, each a
+    :class:`Later` of this)."""
+    part: np.ndarray = ids.value()[index]
     part.flags.writeable = False  # a view: the ids it shows stay as they are
     return part

@@ -118,12 +118,13 @@ def closed_deals(
     mode: str,
     durations: bool,
     *,
-    lazy_ids: bool = False,
+    lazy_ids: bool = True,
 ) -> ClosedDeals:
     """The deals of ``log`` whose final closing falls in ``[start, end)``, with what they count.
 
-    With ``lazy_ids`` the ids are looked up where the funnels read them (one machine);
-    a partial that leaves its worker needs them all (the default)."""
+    With ``lazy_ids`` the ids are looked up only where the funnels read them; a
+    partial that leaves its worker needs them all (``lazy_ids=False``: the lookup
+    would carry the log's table of ids), as :func:`~.snapdeals.snap_deals`."""
     check_mode(mode)
     names = group_names(log, by)
     pipe, codes = eng.label_codes(log, pipeline)

@@ -76,8 +76,8 @@ from collections.abc import Sequence
 from functools import partial
 
 import numpy as np
-import numpy.typing as npt
 
+from ..deals.idlookup import ids_part
 from ..deals.shared import Instant
 from ..funnel.later import Later
 from ..funnel.model import Funnel, Stage
@@ -88,13 +88,6 @@ from .steps import Step
 from .units import FunnelOptions, Order, UnitResults, UnitSteps, unit_steps
 
 __all__ = ["NO_VALUE_GROUP", "EventFunnel", "event_funnel"]
-
-
-def _units_at(every: Later, at: npt.NDArray[np.intp]) -> np.ndarray:
-    """The ids of the units ``at`` (positions), read-only, from every unit's ids."""
-    here: np.ndarray = every.value()[at]
-    here.flags.writeable = False
-    return here
 
 
 def _assemble(res: UnitResults, units: UnitSteps, name: str | None, **extra: object) -> EventFunnel:
@@ -110,7 +103,7 @@ def _assemble(res: UnitResults, units: UnitSteps, name: str | None, **extra: obj
     every = Later(ids.all)
     for j, label in enumerate(res.labels):
         at = np.flatnonzero(reached >= j + 1)  # positions: faster to gather by than a mask
-        stages.append(Stage(label, len(at), data=Later(partial(_units_at, every, at))))
+        stages.append(Stage(label, len(at), data=Later(partial(ids_part, every, at))))
         opens.append(int((is_open & (reached == j + 1)).sum()) if any_open else 0)
         if j:
             ok = timed and len(at) > 0

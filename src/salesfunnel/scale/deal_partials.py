@@ -84,7 +84,9 @@ def closed_partial(log: DealLog, query: ClosedQuery) -> ClosedDeals | None:
 def _deals(log: DealLog, query: ClosedQuery) -> ClosedDeals:
     g = grouping(log, query.by)
     q = query
-    return closed_deals(g.log, q.pipeline, q.start, q.end, g.by, q.mode, q.durations)
+    return closed_deals(
+        g.log, q.pipeline, q.start, q.end, g.by, q.mode, q.durations, lazy_ids=False
+    )
 
 
 def merge_closed(parts: Iterable[ClosedDeals | None]) -> ClosedDeals | None:
