@@ -219,9 +219,10 @@ def near_miss(name: object, names: Iterable[str], what: str = "it") -> str:
     """Which of ``names`` a missing ``name`` may mean (``"'Won' differs only in case"``),
     or ``""``; ``what`` is what the advice to normalize names (``"the column"``).
 
-    Only two near misses are named, both invisible or nearly so in a message: the
-    same text in another Unicode normalization (accents written as combining
-    marks, as files saved on macOS often are) and a difference of case. Names
+    Only near misses invisible or nearly so in a message are named: the same
+    text in another Unicode normalization (accents written as combining marks,
+    as files saved on macOS often are), a difference of case, and spaces around
+    the name (with or without a difference of case). Names
     are matched exactly: which one was meant is for the data's owner to say.
     """
     import unicodedata  # on error paths only: not on a first chart's import
@@ -239,4 +240,12 @@ def near_miss(name: object, names: Iterable[str], what: str = "it") -> str:
     for known in names:
         if folded == unicodedata.normalize("NFC", known).casefold():
             return f"{known!r} differs only in case"
+    # Spaces around a name (a header cell 'Deal ' is read as 'Deal'; a label typed
+    # with a trailing space) are invisible in a message's list of names.
+    for known in names:
+        if text.strip() == known.strip():
+            return f"{known!r} differs only in the spaces around it"
+    for known in names:
+        if folded.strip() == unicodedata.normalize("NFC", known).casefold().strip():
+            return f"{known!r} differs only in case and the spaces around it"
     return ""

@@ -103,10 +103,22 @@ def number(text: str, decimal: str = ".") -> float:
     spaced = spaced_form.fullmatch(cleaned)
     if spaced:
         return float(cleaned.replace(spaced.group(1), "").replace(decimal, "."))
+    raise ValueError(_refusal(text, cleaned, decimal))
+
+
+def _refusal(text: str, cleaned: str, decimal: str) -> str:
+    """Why ``text`` is not a number, with the hint that fits it (none rather than a wrong one)."""
+    import unicodedata
+
+    signs = sorted({c for c in cleaned if unicodedata.category(c) == "Sc"})
+    if signs:  # '$1,200': the sign is the trouble, not the comma
+        return f"not a number (got {text!r}; remove the currency sign {''.join(signs)!r})"
     if decimal == ",":
-        msg = f"not a number with ',' as the decimal mark (got {text!r})"
-    elif "," in cleaned:
-        msg = f"not a number (got {text!r}; pass decimal=',' for a decimal comma)"
-    else:
-        msg = f"not a number (got {text!r})"
-    raise ValueError(msg)
+        return f"not a number with ',' as the decimal mark (got {text!r})"
+    if "," in cleaned:
+        try:
+            number(cleaned, ",")
+        except ValueError:  # not a decimal comma either: no hint to follow
+            return f"not a number (got {text!r})"
+        return f"not a number (got {text!r}; pass decimal=',' for a decimal comma)"
+    return f"not a number (got {text!r})"

@@ -84,3 +84,27 @@ def test_plain_numbers_read_as_python_reads_them(x: float) -> None:
     assert number(text) == x
     if "e" not in text:  # a decimal comma: the same digits
         assert number(text.replace(".", ","), ",") == x
+
+
+@pytest.mark.parametrize(
+    ("text", "mark", "says"),
+    [
+        # The hint names the one change that reads the text, and only then.
+        ("1,5", ".", "not a number (got '1,5'; pass decimal=',' for a decimal comma)"),
+        ("1.234,56", ".", "(got '1.234,56'; pass decimal=',' for a decimal comma)"),
+        # A currency sign is the trouble: a decimal comma would not read '$1,200' (and
+        # would read '1,200' as 1.2), so the hint is the sign.
+        ("$1,200", ".", "not a number (got '$1,200'; remove the currency sign '$')"),
+        ("1 200 €", ",", "(got '1 200 €'; remove the currency sign '€')"),
+        ("£12.50", ".", "(got '£12.50'; remove the currency sign '£')"),
+        # Read with neither mark: no hint rather than a wrong one.
+        ("1,2,3", ".", "not a number (got '1,2,3')"),
+        ("12%", ".", "not a number (got '12%')"),
+        ("1,200.5", ",", "not a number with ',' as the decimal mark (got '1,200.5')"),
+    ],
+)
+def test_a_refusal_hints_only_at_what_would_read_it(text: str, mark: str, says: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        number(text, mark)
+    assert says in str(caught.value)
+    assert ("decimal=','" in says) == ("decimal=','" in str(caught.value))

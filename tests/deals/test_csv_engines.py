@@ -115,6 +115,8 @@ CASES: list[tuple[str, bytes, dict[str, Any], bool]] = [
         {"delimiter": ";"},
         False,
     ),
+    ("currency sign", (H + 'A,Call,2024-01-01,a,"$1,200"\n').encode(), {}, False),
+    ("neither decimal mark", (H + 'A,Call,2024-01-01,a,"1,2,3"\n').encode(), {}, False),
     ("negative amount", (H + "A,Call,2024-01-01,a,-1\n").encode(), {}, False),
     ("nan amount", (H + "A,Call,2024-01-01,a,nan\nB,Call,2024-01-01,a,\n").encode(), {}, False),
     ("signed nan", (H + "A,Call,2024-01-01,a,+nan\nB,Call,2024-01-01,a,\n").encode(), {}, False),

@@ -84,6 +84,30 @@ def test_near_name_worked_examples() -> None:
         " (the same text as 'étape' with its accents decomposed (Unicode NFD); normalize it to NFC)"
     )
     assert near_name("deal_id", ["Deal", "id"]) == ""  # nothing near: nothing said
+    assert near_name("Deal ", ["Deal", "Stage"]) == " ('Deal' differs only in the spaces around it)"
+    assert near_name("Call", [" Call", "Won"]) == " (' Call' differs only in the spaces around it)"
+    assert near_name(" deal", ["Deal"]) == (
+        " ('Deal' differs only in case and the spaces around it)"
+    )
+    assert near_name("De al", ["Deal"]) == ""  # a space inside is another name
+
+
+def test_the_command_line_names_a_column_given_with_its_spaces(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A header cell 'Deal ' is read as 'Deal'; the option written as the file shows it
+    is refused (names match exactly) with the name it may mean."""
+    from salesfunnel.__main__ import main
+
+    path = tmp_path / "log.csv"
+    path.write_text("Deal ,Stage,Time\nA,Call,2024-01-02\n", "utf-8")
+    args = ["metrics", str(path), "--pipeline", "Call", "--deal-column", "Deal "]
+    assert main([*args, "--stage-column", "Stage", "--time-column", "Time"]) == 2
+    assert capsys.readouterr().err == (
+        f"salesfunnel: error: {path}, row 1: missing column 'Deal ' for the deal id (header is "
+        "['Deal', 'Stage', 'Time']; 'Deal' differs only in the spaces around it: name the "
+        "column with --deal-column)\n"
+    )
 
 
 @pytest.mark.parametrize("engine", ["python", "arrow"])
