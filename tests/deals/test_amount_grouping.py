@@ -104,7 +104,7 @@ def test_plain_numbers_read_as_python_reads_them(x: float) -> None:
     ],
 )
 def test_a_refusal_hints_only_at_what_would_read_it(text: str, mark: str, says: str) -> None:
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ValueError, match="not a number") as caught:
         number(text, mark)
     assert says in str(caught.value)
     assert ("decimal=','" in says) == ("decimal=','" in str(caught.value))
