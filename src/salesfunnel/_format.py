@@ -146,6 +146,15 @@ def fmt_percent(rate: float | None, digits: int = 1, *, floor: float = PERCENT_F
     return text + "%"
 
 
+def fmt_count(n: float, noun: str) -> str:
+    """A count and its noun, plural unless the count is one.
+
+    >>> fmt_count(1, "closed deal"), fmt_count(6711, "closed deal"), fmt_count(0, "deal")
+    ('1 closed deal', '6,711 closed deals', '0 deals')
+    """
+    return f"{fmt_number(n)} {noun}{'' if n == 1 else 's'}"
+
+
 def fmt_number(value: float | None) -> str:
     """Format a count or amount: integers without decimals, thousands separated.
 

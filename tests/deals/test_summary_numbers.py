@@ -63,3 +63,20 @@ def test_event_funnel_and_cli_summaries_group_thousands(tmp_path: Path) -> None:
     printed = out.read_text()
     assert "whole cycle: median 3 d, mean 3 d, p90 3 d (1,200 deals)" in printed
     assert "300 open deals, 1,200 won, 0 lost, 0 frozen" in printed
+
+
+def test_a_count_of_one_is_singular() -> None:
+    """One deal: "1 closed deal", "1 deal entered", "1 open deal" (not "1 closed deals")."""
+    won = DealLog.from_records(_deal_rows(0), PIPELINE)
+    assert str(closed_funnel(won)).splitlines()[-1].startswith("1 closed deal: 1 won, 0 lost")
+    assert str(cohort_funnel(won)).splitlines()[-1].startswith("1 deal entered: 1 won")
+    open_one = DealLog.from_records(_deal_rows(1300), PIPELINE)
+    text = str(active_funnel(open_one)).splitlines()[-1]
+    assert text.startswith("1 open deal as of"), text
+    from salesfunnel import EventLog, event_funnel
+
+    events = EventLog.from_records(
+        [{"entity": "u", "event": "view", "time": T0}, {"entity": "v", "event": "buy", "time": T0}]
+    )
+    ef = event_funnel(events, ["view", "buy"], window=dt.timedelta(days=1))
+    assert "1 unit entered, 0 completed" in str(ef)

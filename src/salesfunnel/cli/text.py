@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
-from .._format import EM_DASH, fmt_number, fmt_percent
+from .._format import EM_DASH, fmt_count, fmt_number, fmt_percent
 from .._table import Cell, ResultTable, text_table
 from ..analysis import Analysis, expected_amount_card, period_text
 
@@ -192,7 +192,7 @@ def metrics_text(a: Analysis, *, by_owner: bool, source: str, dropped: int | Non
     """
     cf, af = a.closed, a.active
     out = [
-        f"{source}: {fmt_number(a.log.n_deals)} deals, {fmt_number(len(a.log))} events"
+        f"{source}: {fmt_count(a.log.n_deals, 'deal')}, {fmt_count(len(a.log), 'event')}"
         + (f", {len(a.owners)} owners" if a.owners else ""),
         *([] if dropped is None else [dropped_line(dropped)]),
         "",
@@ -203,7 +203,7 @@ def metrics_text(a: Analysis, *, by_owner: bool, source: str, dropped: int | Non
         "",
         f"Open deals (as of {a.as_of or 'the latest event'})",
         table_text(af.table),
-        f"{fmt_number(af.open_deals)} open deals, {fmt_number(af.won)} won, "
+        f"{fmt_count(af.open_deals, 'open deal')}, {fmt_number(af.won)} won, "
         f"{fmt_number(af.lost)} lost, {fmt_number(af.frozen)} frozen",
         "",
     ]
@@ -214,7 +214,7 @@ def metrics_text(a: Analysis, *, by_owner: bool, source: str, dropped: int | Non
             table_text(cf.durations.stages),
             f"whole cycle: median {fmt_number(round(cy.median_days, 2))} d, "
             f"mean {fmt_number(round(cy.mean_days, 2))} d, "
-            f"p90 {fmt_number(round(cy.p90_days, 2))} d ({fmt_number(cy.count)} deals)",
+            f"p90 {fmt_number(round(cy.p90_days, 2))} d ({fmt_count(cy.count, 'deal')})",
             "",
         ]
     fc = a.forecast

@@ -16,7 +16,7 @@ from typing import Any, Literal, overload
 
 import numpy as np
 
-from .._format import fmt_number, json_number
+from .._format import fmt_count, fmt_number, json_number
 from .._numbers import real_number
 from .._table import Cell, ResultTable, TableView
 from ..errors import FunnelDataError
@@ -112,8 +112,8 @@ class ActiveFunnel(TableView):
         return dumps(payload, indent)
 
     def __str__(self) -> str:
-        n, when = fmt_number(self.open_deals), self.as_of or "the end"
-        return f"{self.table}\n{n} open deals as of {when}"
+        when = self.as_of or "the end"
+        return f"{self.table}\n{fmt_count(self.open_deals, 'open deal')} as of {when}"
 
     def __repr__(self) -> str:
         fields = ("name", "as_of", "open_deals", "won", "lost", "frozen")
@@ -274,7 +274,7 @@ class Forecast(TableView):
 
     def __str__(self) -> str:
         u = self.amount_unknown
-        note = f" ({fmt_number(u)} open deal{'' if u == 1 else 's'} without an amount)" if u else ""
+        note = f" ({fmt_count(u, 'open deal')} without an amount)" if u else ""
         return (
             f"{self.table}\nexpected won: {fmt_number(self.expected_won)}, "
             f"expected amount: {fmt_number(self.expected_amount)}{note}"

@@ -27,7 +27,7 @@ from typing import Any, overload
 import numpy as np
 import numpy.typing as npt
 
-from .._format import escape_html, fmt_number, fmt_percent, json_number
+from .._format import escape_html, fmt_count, fmt_number, fmt_percent, json_number
 from .._table import Cell, ResultTable, TableView
 from ..funnel.later import Later
 from ..funnel.metrics import conversion_from_first, step_conversion
@@ -151,7 +151,7 @@ class ClosedFunnel(SummaryView):
         if self.cycle.count:
             cycle = f", median cycle {fmt_number(round(self.cycle.median_days, 1))} d"
         return (
-            f"{fmt_number(self.deals)} closed deals: {fmt_number(self.won)} won, "
+            f"{fmt_count(self.deals, 'closed deal')}: {fmt_number(self.won)} won, "
             f"{fmt_number(self.lost)} lost, "
             f"win rate {fmt_percent(self.win_rate)}{cycle}{no_amount_note(self.amount_unknown)}"
         )
@@ -165,7 +165,7 @@ class ClosedFunnel(SummaryView):
 
 def no_amount_note(n: int) -> str:
     """``"; 3 deals without an amount"`` for a summary line, or ``""``."""
-    return f"; {fmt_number(n)} deal{'' if n == 1 else 's'} without an amount" if n else ""
+    return f"; {fmt_count(n, 'deal')} without an amount" if n else ""
 
 
 def funnel_table(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .._format import fmt_number, json_number
+from .._format import fmt_count, fmt_number, json_number
 from .._table import ResultTable
 from ..funnel.model import Funnel
 from .closed import SummaryView, funnel_table, no_amount_note
@@ -116,7 +116,7 @@ class CohortFunnel(SummaryView):
         median = math.nan if self.time_to_won is None else self.time_to_won.median
         won_by = "" if median != median else f", half won within {fmt_number(round(median, 1))} d"
         return (
-            f"{fmt_number(self.deals)} deals entered: {fmt_number(self.won)} won, "
+            f"{fmt_count(self.deals, 'deal')} entered: {fmt_number(self.won)} won, "
             f"{fmt_number(self.lost)} lost, {fmt_number(self.open_deals)} open, "
             f"{fmt_number(self.frozen)} frozen ({fmt_number(self.censored)} censored){won_by}"
             f"{no_amount_note(self.amount_unknown)}"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._format import escape_html, fmt_number, fmt_percent
+from .._format import escape_html, fmt_count, fmt_number, fmt_percent
 from .._table import Cell, ResultTable, TableView
 from ..errors import FunnelDataError
 from ..funnel.model import Funnel
@@ -206,7 +206,7 @@ class EventFunnel(TableView):
 
     def _summary(self) -> str:
         text = (
-            f"{fmt_number(self.counts[0])} units entered, {fmt_number(self.counts[-1])} completed "
+            f"{fmt_count(self.counts[0], 'unit')} entered, {fmt_number(self.counts[-1])} completed "
             f"({fmt_percent(self.overall_conversion)}); window {self.window}, order {self.order}"
         )
         if self.excluded:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from .._format import EM_DASH, fmt_number, fmt_percent, fmt_value
+from .._format import EM_DASH, fmt_count, fmt_number, fmt_percent, fmt_value
 from ..errors import FunnelDataError
 from ..events.result import EventFunnel
 from .html import escape, page, table
@@ -75,7 +75,7 @@ def event_section(ef: EventFunnel, charts: _Charts) -> list[str]:
     parts = [
         f'<p class="lede">Steps {escape(arrow.join(ef.steps))}{escape(unit)}; '
         f"order {escape(ef.order)}; window "
-        f"{escape(str(ef.window))}; {escape(fmt_number(ef.excluded))} units excluded.</p>",
+        f"{escape(str(ef.window))}; {escape(fmt_count(ef.excluded, 'unit'))} excluded.</p>",
         '<p class="hint">Click a step (or reach it with Tab and press Enter) to list the '
         "units that reached it.</p>",
         '<h2 id="events">Funnel</h2><div class="grid">',

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .._format import clean_text, fmt_compact, fmt_number, fmt_value
+from .._format import clean_text, fmt_compact, fmt_count, fmt_number, fmt_value
 from ..analysis import Analysis, Instant, analyze, period_text
 from ..chart import FunnelChart, HiddenLabelsWarning
 from ..deals.closed import closed_funnel
@@ -189,8 +189,8 @@ def _team_section(a: Analysis, charts: _Charts, title: str) -> list[str]:
     arrow = " \u2192 "
     return [
         f"<h1>{escape(title)}</h1>",
-        f'<p class="lede">{escape(fmt_number(a.log.n_deals))} deals, '
-        f"{escape(fmt_number(len(a.log)))} events; pipeline "
+        f'<p class="lede">{escape(fmt_count(a.log.n_deals, "deal"))}, '
+        f"{escape(fmt_count(len(a.log), 'event'))}; pipeline "
         f"{escape(arrow.join(a.pipeline.funnel_names))}; deals {escape(period)}, "
         f"{escape(snapshot)}.</p>",
         _dropped_note(a),
@@ -234,7 +234,7 @@ def _scale_text(widest: float, n_charts: int) -> str:
         return "all on one shared scale."
     return (
         f"all {fmt_number(n_charts)} charts on one shared scale (the widest stage of any "
-        f"owner, {fmt_number(widest)} deals, is drawn full width), so widths compare "
+        f"owner, {fmt_count(widest, 'deal')}, is drawn full width), so widths compare "
         "across charts."
     )
 

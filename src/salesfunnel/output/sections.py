@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from .._format import EM_DASH, fmt_number, fmt_percent, fmt_value
+from .._format import EM_DASH, fmt_count, fmt_number, fmt_percent, fmt_value
 from .._table import ResultTable, is_rate_column
 from ..analysis import Analysis, expected_amount_card, when_text
 from ..deals.active import ActiveFunnel
@@ -79,10 +79,7 @@ def closed_table(cf: ClosedFunnel, caption: str) -> str:
     rows = [[r["stage"], *(f(r[c]) for c, _, f in present)] for r in recs]
     if cf.amount_unknown and "amount" in cf.table.columns:
         n = cf.amount_unknown
-        caption += (
-            f"; amounts sum the known ones ({fmt_number(n)} deal{'' if n == 1 else 's'} "
-            "without an amount)"
-        )
+        caption += f"; amounts sum the known ones ({fmt_count(n, 'deal')} without an amount)"
     return table(headers, rows, caption=caption, numeric=[False] + [True] * len(present))
 
 
@@ -384,7 +381,7 @@ def _left_out_note(months: Sequence[str], deals: Sequence[int], lo: int, hi: int
     text = (
         f"The wins span {fmt_number(len(months))} months, more than the {MAX_MONTHS} this "
         f"section draws: it shows {months[lo]} to {months[hi - 1]}. Left out: "
-        f"{fmt_number(n)} won deal{'' if n == 1 else 's'}, in {named}{more}. "
+        f"{fmt_count(n, 'won deal')}, in {named}{more}. "
         "Check these dates for typos."
     )
     return f'<p class="note outliers">{escape(text)}</p>'
