@@ -90,3 +90,21 @@ def test_planning_takes_every_number_type_and_refuses_an_overflow() -> None:
     assert managers_needed(np.int64(600), np.float32(250)) == 3
     with pytest.raises(FunnelDataError, match="leads must be a finite number >= 0"):
         managers_needed(10**400, 30)  # OverflowError before
+
+
+@given(
+    st.floats(min_value=2.0**53, max_value=1e300)
+    | st.floats(max_value=-(2.0**53), min_value=-1e300)
+)
+def test_large_floats_print_their_own_digits(x: float) -> None:
+    """A float of 2**53 or more prints the digits of its shortest repr, then zeros (1e30 is
+    1 and 30 zeros), never its binary value's tail (1e30 was ...019,884,624,838,656):
+    the text reads back as the same float and has no more significant digits than repr."""
+    from salesfunnel._format import fmt_number
+
+    text = fmt_number(x)
+    assert float(text.replace(",", "")) == x
+    digits = text.replace(",", "").lstrip("-").rstrip("0")
+    mantissa = repr(x).lstrip("-").split("e")[0].replace(".", "").strip("0")
+    assert len(digits) <= max(len(mantissa), 1)
+    assert fmt_number(1e30) == "1," + ",".join(["000"] * 10)

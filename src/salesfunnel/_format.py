@@ -13,6 +13,7 @@ through three escapers, all built on one rule, :func:`clean_text`:
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Iterable
 from functools import cache, lru_cache
@@ -160,9 +161,19 @@ def fmt_number(value: float | None) -> str:
 
     >>> fmt_number(1234.0), fmt_number(2.5), fmt_number(None)
     ('1,234', '2.5', '\u2014')
+    >>> fmt_number(1e30)
+    '1,000,000,000,000,000,000,000,000,000,000'
+    >>> fmt_number(2.0**53), fmt_number(2**60)
+    ('9,007,199,254,740,992', '1,152,921,504,606,846,976')
     """
     if value is None or not math.isfinite(value):
         return EM_DASH
+    if abs(value) >= 2**53 and not isinstance(value, numbers.Integral):
+        # A float this large is not an exact integer: print its shortest digits
+        # (1e30 as 1 and 30 zeros), not its binary value's (...019,884,624,838,656).
+        import decimal
+
+        return f"{decimal.Decimal(repr(float(value))).to_integral_value():,f}"
     if float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:,.2f}".rstrip("0").rstrip(".")

@@ -380,7 +380,7 @@ def _digit_texts(values: list[Any]) -> tuple[I64, np.ndarray, int] | None:
 
 
 def dense_ids(
-    values: object, column: str, where: Rows
+    values: object, column: str, where: Rows, what: str = "deal id"
 ) -> tuple[I64, np.ndarray | TextTable | None, int]:
     """Integer deal codes per row, plus how to map codes back to ids.
 
@@ -410,10 +410,19 @@ def dense_ids(
         digits = _digit_texts(arr.tolist())
         if digits is not None:
             return digits
+    if arr.dtype.kind == "f" and arr.size:
+        lost = ~(np.abs(arr) < 2.0 ** (np.finfo(arr.dtype).nmant + 1))  # NaN: blank, below
+        lost &= ~np.isnan(arr)
+        if lost.any():
+            i = int(np.flatnonzero(lost)[0])
+            raise _inexact_id(where, i, arr[i], column, what)
     obj = arr.astype(object)
     for i, v in enumerate(obj):
         if is_blank(v):
-            raise where.error(i, f"missing deal id (got {v!r})", column=column, value=v)
+            raise where.error(i, f"missing {what} (got {v!r})", column=column, value=v)
+        bound = _EXACT_BELOW.get(type(v))  # a float (in a column of mixed types)
+        if bound is not None and not abs(v) < bound:
+            raise _inexact_id(where, i, v, column, what)
         if (isinstance(v, float) and v.is_integer()) or isinstance(v, np.integer):
             obj[i] = int(v)
     if all(isinstance(v, int) and not isinstance(v, bool) for v in obj):
@@ -424,6 +433,23 @@ def dense_ids(
     strs = np.array([str(v).strip() if isinstance(v, str) else str(v) for v in obj], dtype=str)
     table, inverse = np.unique(strs, return_inverse=True)
     return inverse.astype(np.int64).reshape(-1), table.astype(object), 0
+
+
+# Per float type, the first magnitude at which neighbouring integers share one float.
+_EXACT_BELOW = {float: 2.0**53, np.float64: 2.0**53, np.float32: 2.0**24, np.float16: 2.0**11}
+
+
+def _inexact_id(where: Rows, i: int, v: Any, column: str, what: str) -> FunnelDataError:
+    """A float id too large for its type to tell neighbouring integers apart (2**53 for
+    64-bit floats): ids that differed may already have become one, before any count."""
+    bits = np.finfo(np.asarray(v).dtype).nmant + 1
+    detail = (
+        f"{what} {float(v)!r} is a float of 2**{bits} or more, where floats lose digits: "
+        "distinct ids may already have become one (pandas makes floats of an integer "
+        "column with a blank cell)"
+    )
+    note = "read the ids as text or as integers, e.g. pandas dtype 'string' or 'Int64'"
+    return where.error(i, detail, column=column, value=v, note=note)
 
 
 def ranked(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -317,7 +317,7 @@ class EventLog:
                     note = "pass drop_invalid=True to drop such rows"
                     raise where.error(i, detail, column=column, value=value, note=note)
         # Integer ids in a compact range are kept as the keys; others index ``table``.
-        keys, table, _ = _c.dense_ids(arrays[entity], entity, where)
+        keys, table, _ = _c.dense_ids(arrays[entity], entity, where, "entity id")
         codes, names = _event_codes(arrays[event], event, where)
         times = _c.times(arrays[time], time, where, parser, aware=aware)
         props = {p: _property(arrays[p]) for p in spec.properties}
