@@ -147,6 +147,19 @@ def fmt_percent(rate: float | None, digits: int = 1, *, floor: float = PERCENT_F
     return text + "%"
 
 
+def value_text(v: object) -> str:
+    """A value as the text of its group (an owner, a kept column's value, an event
+    property): a whole float as the integer it is, so that ``2.0`` (an integer column
+    that pandas made float for a blank cell) is the group ``'2'``.
+
+    >>> value_text(2.0), value_text(2.5), value_text("2.0"), value_text(7)
+    ('2', '2.5', '2.0', '7')
+    """
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    return str(v)
+
+
 def fmt_count(n: float, noun: str) -> str:
     """A count and its noun, plural unless the count is one.
 

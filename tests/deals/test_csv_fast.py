@@ -511,7 +511,7 @@ def test_column_converters_of_text_agree_with_their_slow_paths(values: list[str]
     """``dense_ids`` and ``times`` of object arrays of text (EventLog's CSV path, from_records)."""
     from salesfunnel._csvio import IN_MEMORY
     from salesfunnel._time import TimeParser
-    from salesfunnel.deals import columns
+    from salesfunnel.deals import columns, denseids
 
     def both(convert: Any) -> tuple[Any, Any]:
         out = []
@@ -519,14 +519,14 @@ def test_column_converters_of_text_agree_with_their_slow_paths(values: list[str]
             with pytest.MonkeyPatch.context() as m:
                 if not fast:
                     m.setattr(columns, "iso_fixed", lambda v: None)
-                    m.setattr(columns, "digit_ids", lambda v: None)
+                    m.setattr(denseids, "digit_ids", lambda v: None)
                 parser = TimeParser()
                 got = _outcome_of(lambda parser=parser: convert(parser))
                 out.append((*got, parser.first_aware))
         return out[0], out[1]
 
     arr = np.array(values, dtype=object)
-    fast, slow = both(lambda parser: columns.dense_ids(arr, "deal", IN_MEMORY))
+    fast, slow = both(lambda parser: denseids.dense_ids(arr, "deal", IN_MEMORY))
     assert fast == slow
     fast, slow = both(lambda parser: columns.times(arr, "time", IN_MEMORY, parser))
     assert fast == slow

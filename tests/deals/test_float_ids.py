@@ -121,3 +121,20 @@ def test_whole_floats_below_the_bound_are_the_integer_ids(ids: list[int]) -> Non
     as_int = DealLog.from_columns({"deal": np.array(ids, dtype=np.int64), **cols}, P)
     assert as_float.n_deals == as_int.n_deals == len(set(ids))
     assert sorted(as_float.deal_ids.tolist()) == sorted(as_int.deal_ids.tolist())
+
+
+def test_whole_float_owners_and_kept_values_are_their_integers() -> None:
+    """Owner 7.0 (an integer column made float by a blank) is owner '7', as an event
+    breakdown's 2.0 is group '2'; a fraction keeps its digits; NaN is unassigned."""
+    cols = {
+        "deal": ["a", "a", "b", "b", "c", "c"],
+        "stage": ["Lead", "Won", "Lead", "Lost", "Lead", "Won"],
+        "time": [TIMES[0], TIMES[1], TIMES[0], TIMES[3], TIMES[0], TIMES[2]],
+        "owner": np.array([7.0, 7.0, 10.0, 10.0, np.nan, np.nan]),
+        "region": np.array([1.5, 1.5, 2.0, 2.0, np.nan, np.nan]),
+    }
+    log = DealLog.from_columns(cols, P, owner="owner", keep=["region"])
+    assert log.owners == ("(unassigned)", "10", "7")  # sorted as text, as other text owners
+    assert log.kept["region"][1] == ("(unassigned)", "1.5", "2")
+    records = [dict(zip(cols, row, strict=True)) for row in zip(*cols.values(), strict=True)]
+    assert DealLog.from_records(records, P, owner="owner").owners == log.owners

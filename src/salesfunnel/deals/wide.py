@@ -21,6 +21,7 @@ from ..errors import FunnelDataError
 from . import columns as _c
 from .amountcolumn import amounts
 from .columns import DROP_NOTE, Columns
+from .denseids import dense_ids
 from .pipeline import Pipeline
 
 __all__ = ["events"]
@@ -233,9 +234,7 @@ def _arrays(
 ) -> dict[str, Any]:
     # Event rows are not file rows: map an event back to its deal's row for messages.
     ev_where = where.taken(np.array([seen[k] for k in ev["deal"]], dtype=np.int64))
-    deal_codes, table, offset = _c.dense_ids(
-        np.array(ev["deal"], dtype=object), spec.deal, ev_where
-    )
+    deal_codes, table, offset = dense_ids(np.array(ev["deal"], dtype=object), spec.deal, ev_where)
     nat = np.datetime64("NaT", "s")
     times = np.array([nat if t is None else t for t in ev["time"]], dtype="datetime64[s]")
     owner_codes, owners = (None, ()) if spec.owner is None else _c.owner_codes(np.array(ev["own"]))

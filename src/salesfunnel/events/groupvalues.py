@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from .._format import value_text
 from .props import CodedText
 
 __all__ = ["GroupValues", "coded_column", "joined", "value_text"]
@@ -82,13 +83,6 @@ class GroupValues:
     def in_group(self, group: str, none: str) -> npt.NDArray[np.bool_]:
         """Per event: it is in ``group`` (its text, or ``none`` for ``""``)."""
         return self.per_event(np.where(self.names == "", none, self.names) == group)
-
-
-def value_text(v: object) -> str:
-    """A property value as the text of its group (``2.0`` is ``'2'``)."""
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else repr(v)
-    return str(v)
 
 
 def coded_column(values: np.ndarray | CodedText) -> GroupValues:

@@ -43,6 +43,7 @@ from .._time import TimeParser, is_blank, warn_placeholder_times
 from ..deals import columns as _c
 from ..deals.arrowcsv import fast_fields, use_arrow
 from ..deals.columns import Columns
+from ..deals.denseids import dense_ids
 from ..deals.framecodes import coded_frame
 from ..deals.idlookup import CodedIds
 from ..deals.textcodes import TextCodes, TextTable
@@ -317,7 +318,7 @@ class EventLog:
                     note = "pass drop_invalid=True to drop such rows"
                     raise where.error(i, detail, column=column, value=value, note=note)
         # Integer ids in a compact range are kept as the keys; others index ``table``.
-        keys, table, _ = _c.dense_ids(arrays[entity], entity, where, "entity id")
+        keys, table, _ = dense_ids(arrays[entity], entity, where, "entity id")
         codes, names = _event_codes(arrays[event], event, where)
         times = _c.times(arrays[time], time, where, parser, aware=aware)
         props = {p: _property(arrays[p]) for p in spec.properties}
