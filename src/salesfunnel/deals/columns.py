@@ -411,6 +411,7 @@ def label_codes(
     dtype = code_dtype(pipeline)
     if arr.dtype.kind in "iu":
         # Integer labels are codes into pipeline.labels (the fast path for big logs).
+        _codes_not_labels(arr, pipeline, column, where)
         if arr.size == 0 or (int(arr.min()) >= 0 and int(arr.max()) < n_labels):
             # Two reductions rule out bad codes without building a mask.
             return private(arr.astype(dtype, copy=False), arr), np.ones(arr.size, dtype=bool)
@@ -426,8 +427,28 @@ def label_codes(
         if keep.all():
             return private(arr.astype(dtype, copy=False), arr), keep
         return np.where(keep, arr, 0).astype(dtype), keep
-    text = np.array(["" if is_blank(v) else str(v).strip() for v in arr.astype(object)], dtype=str)
+    # A whole float is the integer it is: 3.0 (a column of numbers that pandas made
+    # float for a blank cell) is the label '3', as owners and breakdown values are read.
+    text = np.array(
+        ["" if is_blank(v) else value_text(v).strip() for v in arr.astype(object)], dtype=str
+    )
     return text_label_codes(text, pipeline, column, where, drop_unknown)
+
+
+def _codes_not_labels(arr: np.ndarray, pipeline: Pipeline, column: str, where: Rows) -> None:
+    """Refuse integer labels when the pipeline's labels are numbers too: read as codes
+    (0 is the first label), the stage 3 of a CRM that numbers its stages would be the
+    fourth label, with every count shifted and nothing said."""
+    numeric = [lab for lab in pipeline.labels if lab.strip().lstrip("+-").isdigit()]
+    if not numeric or arr.size == 0:
+        return
+    detail = (
+        f"the stages are integers, which are read as codes into the pipeline's labels "
+        f"(0 is {pipeline.labels[0]!r}), but labels {numeric!r} are numbers too, so "
+        f"{int(arr[0])} may mean either"
+    )
+    note = "give the column as text to match labels (pandas: .astype(str)), or labels as names"
+    raise where.error(0, detail, column=column, value=int(arr[0]), note=note)
 
 
 def text_label_codes(
