@@ -113,6 +113,9 @@ def test_keyboard_reaches_every_stage_once(tmp_path: Path) -> None:
         ids = pg.locator("#sf-deals-body tr").evaluate_all("rs => rs.map(r => r.dataset.deal)")
         assert ids == ["d2"]
         assert pg.get_attribute('[data-stage="0"]', "aria-label") == "A: Calls: list 3 deals"
+        one = pg.get_attribute('[data-stage="1"]', "aria-label")  # one deal: singular
+        assert one is not None
+        assert one.endswith(": list 1 deal"), one
 
 
 def test_deals_panel_sorts_by_column_and_marks_the_stage(tmp_path: Path) -> None:

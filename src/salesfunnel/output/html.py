@@ -247,7 +247,8 @@ _JS = """
     el.setAttribute('tabindex', '0');
     el.setAttribute('role', 'button');
     if(entry){
-      el.setAttribute('aria-label', entry.title + ': list ' + num(entry.n) + ' @NOUN@s');
+      el.setAttribute('aria-label', entry.title + ': list ' + num(entry.n) + ' @NOUN@' +
+        (entry.n === 1 ? '' : 's'));
     }
   });
   // Stages without deals data keep their link's own behaviour (e.g. a jump to a table row).
