@@ -176,6 +176,8 @@ def fmt_number(value: float | None) -> str:
     ('1,234', '2.5', '\u2014')
     >>> fmt_number(1e30)
     '1,000,000,000,000,000,000,000,000,000,000'
+    >>> fmt_number(-0.001), fmt_number(-0.5), fmt_number(0.004)
+    ('0', '-0.5', '0')
     >>> fmt_number(2.0**53), fmt_number(2**60)
     ('9,007,199,254,740,992', '1,152,921,504,606,846,976')
     """
@@ -189,7 +191,8 @@ def fmt_number(value: float | None) -> str:
         return f"{decimal.Decimal(repr(float(value))).to_integral_value():,f}"
     if float(value).is_integer():
         return f"{int(value):,}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text  # -0.001 rounds to 0, not to a signed zero
 
 
 def json_number(value: float | None) -> float | None:
