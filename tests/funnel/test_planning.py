@@ -86,15 +86,41 @@ def test_forward_application_reaches_target(target: int, step_rates: list[float]
     assert plan.needed[-1] >= target
 
 
-@pytest.mark.parametrize(("target", "rates"), [(1e308, [0.05]), (1, [1e-200, 1e-200])])
+@pytest.mark.parametrize(
+    ("target", "rates"),
+    [(1e15, [0.05]), (1, [1e-200, 1e-200]), (1, [1e-8, 1e-8]), (2**53 * 0.05, [0.05])],
+)
 def test_a_plan_beyond_what_a_float_counts_is_refused_not_overflowed(
     target: float, rates: list[float]
 ) -> None:
-    with pytest.raises(FunnelDataError, match="more entries at stage 'stage 0' than a float"):
+    """From 2**53 entries a float no longer counts exactly: 1e15 / 0.05 = 2e16 leads would
+    print a float's binary digits, so the plan is refused (1e300 printed 1000...0525...)."""
+    with pytest.raises(FunnelDataError, match=r"more entries at stage 'stage \d' than a float"):
         leads_needed(target, rates)
+
+
+def test_the_largest_plans_still_made_are_exact() -> None:
+    """Just below the bound: 2**52 leads, every stage an exact integer (by hand: 2**51 at
+    a rate of one half); a target of 2**53 or more is refused at once."""
+    plan = leads_needed(2**51, [0.5])
+    assert plan.needed == (2**52, 2**51)
+    for big in (2.0**53, 1e300):
+        with pytest.raises(FunnelDataError, match=r"target must be below 2\*\*53"):
+            leads_needed(big, [0.5])
 
 
 def test_swapped_arguments_are_named() -> None:
     f = Funnel.from_counts({"Calls": 200, "Paid": 10})
     with pytest.raises(FunnelDataError, match=r"leads_needed\(target, funnel\)"):
         leads_needed(f, 10)  # type: ignore[arg-type]
+
+
+def test_headcounts_and_team_plans_beyond_exact_counts_are_refused() -> None:
+    """1e300 leads for managers of capacity 1 printed a 301-digit number whose tail was the
+    float's binary digits; from 2**53 the count is refused. Just below it, exact."""
+    with pytest.raises(FunnelDataError, match=r"2\*\*53 or more salespeople"):
+        managers_needed(1e300, 1)
+    assert managers_needed(2**53 - 2, 1) == 2**53 - 2
+    f = Funnel.from_counts({"Calls": 10, "Paid": 5})
+    with pytest.raises(FunnelDataError, match=r"2\*\*53 or more deals of 'ann'"):
+        feasible_plan({"ann": f}, 1e300)

@@ -42,6 +42,20 @@ __all__ = [
 _EPS = 1e-9
 
 
+_EXACT = 2.0**53  # the first integer a float cannot tell from the next
+
+
+def _exact(count: float, what: str, given: object) -> float:
+    """``count`` if a float holds it as an exact count (below 2**53), else an error:
+    from there on the integer printed would be the float's binary digits."""
+    if not count < _EXACT:
+        msg = (
+            f"the plan has 2**53 or more {what}, more than a float counts exactly (from {given!r})"
+        )
+        raise FunnelDataError(msg, value=given)
+    return count
+
+
 def _ceil(x: float) -> int:
     nearest = round(x)
     return int(nearest) if abs(x - nearest) <= _EPS * max(1.0, abs(x)) else math.ceil(x)
@@ -200,16 +214,21 @@ def leads_needed(
                     f"(got {len(stage_names)} names for {len(rate_list)} rates)"
                 )
                 raise FunnelDataError(msg)
+    if target >= _EXACT:
+        msg = f"target must be below 2**53, where a float counts exactly (got {target!r})"
+        raise FunnelDataError(msg, column="target", value=target)
     needed = [_ceil(target)]
     for i, r in zip(range(len(rate_list), 0, -1), reversed(rate_list), strict=True):
         try:
             need = needed[-1] / r
         except OverflowError:
             need = math.inf
-        if not math.isfinite(need):
+        # From 2**53 on, neighbouring integers share one float: the count would print
+        # the float's binary digits (1e300 leads as 1000...0525047602...).
+        if not need < _EXACT:
             msg = (
                 f"the plan needs more entries at stage {stage_names[i - 1]!r} than a float "
-                f"can count (target {target!r}, step rate {r!r})"
+                f"counts exactly, 2**53 (target {target!r}, step rate {r!r})"
             )
             raise FunnelDataError(msg, value=target)
         needed.append(_ceil(need))
@@ -227,7 +246,7 @@ def managers_needed(leads: float, capacity_per_manager: float) -> int:
     """
     needed = _check_number(leads, "leads", zero=True)
     capacity = _check_number(capacity_per_manager, "capacity_per_manager")
-    return _ceil(needed / capacity)
+    return _ceil(_exact(needed / capacity, "salespeople", leads))
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,7 +384,7 @@ def feasible_plan(
                 "and no plan can be derived from it"
             )
             raise FunnelDataError(msg)
-        achievable = math.floor(cap * rate + _EPS)
+        achievable = math.floor(_exact(cap * rate + _EPS, f"deals of {manager!r}", cap))
         last = funnel.stages[-1]
         average = last.amount / last.count if last.amount is not None and last.count > 0 else None
         rows.append(
