@@ -27,6 +27,12 @@ __all__ = ["dense_ids"]
 I64 = npt.NDArray[np.int64]
 
 
+# Per float type, its significand's bits: from 2**bits on, neighbouring integers share
+# one float (a float id there may stand for several ids).
+_BITS: dict[type, int] = {float: 53, np.float64: 53, np.float32: 24, np.float16: 11}
+_BITS[np.longdouble] = int(np.finfo(np.longdouble).nmant) + 1  # 64 on x86, else 53 or 113
+
+
 def _digit_texts(values: list[Any]) -> tuple[I64, np.ndarray, int] | None:
     """:func:`dense_ids` of text ids that are all plain digits (see ``csvtext.digit_ids``):
     ranked as text, as ``np.unique`` of the text ranks them; ``None`` for other cells."""
@@ -71,19 +77,20 @@ def dense_ids(
         digits = _digit_texts(arr.tolist())
         if digits is not None:
             return digits
-    if arr.dtype.kind == "f" and arr.size:
-        lost = ~(np.abs(arr) < 2.0 ** (np.finfo(arr.dtype).nmant + 1))  # NaN: blank, below
+    bits = _BITS.get(arr.dtype.type) if arr.size else None
+    if bits is not None:  # a float column (float32's bound is below float64's)
+        lost = ~(np.abs(arr) < 2.0**bits)  # NaN: blank, below
         lost &= ~np.isnan(arr)
         if lost.any():
             i = int(np.flatnonzero(lost)[0])
-            raise _inexact_id(where, i, arr[i], column, what)
+            raise _inexact_id(where, i, arr[i], bits, column, what)
     obj = arr.astype(object)
     for i, v in enumerate(obj):
         if is_blank(v):
             raise where.error(i, f"missing {what} (got {v!r})", column=column, value=v)
-        bound = _EXACT_BELOW.get(type(v))  # a float (in a column of mixed types)
-        if bound is not None and not abs(v) < bound:
-            raise _inexact_id(where, i, v, column, what)
+        bits = _BITS.get(type(v))  # a float (in a column of mixed types)
+        if bits is not None and not abs(v) < 2.0**bits:
+            raise _inexact_id(where, i, v, bits, column, what)
         if (isinstance(v, float) and v.is_integer()) or isinstance(v, np.integer):
             obj[i] = int(v)
     if all(isinstance(v, int) and not isinstance(v, bool) for v in obj):
@@ -96,14 +103,9 @@ def dense_ids(
     return inverse.astype(np.int64).reshape(-1), table.astype(object), 0
 
 
-# Per float type, the first magnitude at which neighbouring integers share one float.
-_EXACT_BELOW = {float: 2.0**53, np.float64: 2.0**53, np.float32: 2.0**24, np.float16: 2.0**11}
-
-
-def _inexact_id(where: Rows, i: int, v: Any, column: str, what: str) -> FunnelDataError:
-    """A float id too large for its type to tell neighbouring integers apart (2**53 for
-    64-bit floats): ids that differed may already have become one, before any count."""
-    bits = np.finfo(np.asarray(v).dtype).nmant + 1
+def _inexact_id(where: Rows, i: int, v: Any, bits: int, column: str, what: str) -> FunnelDataError:
+    """A float id of 2**``bits`` or more (its type's significand bits): there neighbouring
+    integers share one float, so ids that differed may already have become one."""
     detail = (
         f"{what} {float(v)!r} is a float of 2**{bits} or more, where floats lose digits: "
         "distinct ids may already have become one (pandas makes floats of an integer "

@@ -28,7 +28,7 @@ from .._numbers import real_number
 from .._table import ResultTable, TableView
 from ..errors import FunnelDataError
 from .metrics import overall_conversion, step_conversion
-from .model import Funnel, SupportsFunnel, as_funnel, as_funnels
+from .model import _EXACT_INT, Funnel, SupportsFunnel, as_funnel, as_funnels
 
 __all__ = [
     "LeadsPlan",
@@ -42,13 +42,10 @@ __all__ = [
 _EPS = 1e-9
 
 
-_EXACT = 2.0**53  # the first integer a float cannot tell from the next
-
-
 def _exact(count: float, what: str, given: object) -> float:
     """``count`` if a float holds it as an exact count (below 2**53), else an error:
     from there on the integer printed would be the float's binary digits."""
-    if not count < _EXACT:
+    if not count < _EXACT_INT:
         msg = (
             f"the plan has 2**53 or more {what}, more than a float counts exactly (from {given!r})"
         )
@@ -214,7 +211,7 @@ def leads_needed(
                     f"(got {len(stage_names)} names for {len(rate_list)} rates)"
                 )
                 raise FunnelDataError(msg)
-    if target >= _EXACT:
+    if target >= _EXACT_INT:
         msg = f"target must be below 2**53, where a float counts exactly (got {target!r})"
         raise FunnelDataError(msg, column="target", value=target)
     needed = [_ceil(target)]
@@ -225,7 +222,7 @@ def leads_needed(
             need = math.inf
         # From 2**53 on, neighbouring integers share one float: the count would print
         # the float's binary digits (1e300 leads as 1000...0525047602...).
-        if not need < _EXACT:
+        if not need < _EXACT_INT:
             msg = (
                 f"the plan needs more entries at stage {stage_names[i - 1]!r} than a float "
                 f"counts exactly, 2**53 (target {target!r}, step rate {r!r})"
